@@ -1,0 +1,116 @@
+# closeloop — plain Makefile, every dependency through pkg-config.
+#   make            build ./closeloop
+#   make check      install missing packages, build, run every test
+#   make demo       install missing packages, build, run the main job on defaults
+#   make bench      import benchmark on a synthetic corpus
+#   make asan       the test suite under AddressSanitizer + UBSan
+#   make install    PREFIX=/usr/local DESTDIR=
+
+PREFIX  ?= /usr/local
+BINDIR  ?= $(PREFIX)/bin
+MANDIR  ?= $(PREFIX)/share/man
+SHAREDIR ?= $(PREFIX)/share/closeloop
+VERSION := 0.1.0
+
+CC      ?= cc
+PKG_CONFIG ?= pkg-config
+PKGS    = sqlite3 libcurl libical libesmtp-1.0 jansson md4c inih gmime-3.0
+TESTPKGS = check
+
+CFLAGS  ?= -O2 -g
+WARN    = -std=c11 -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes \
+          -Wmissing-prototypes -Wno-unused-parameter
+ifeq ($(CI),true)
+WARN   += -Werror
+endif
+# lazily evaluated: `make deps` can install pkg-config modules first
+PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS))
+PKG_LIBS   = $(shell $(PKG_CONFIG) --libs $(PKGS)) -lcrypto -lssl
+CHECK_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(TESTPKGS))
+CHECK_LIBS   = $(shell $(PKG_CONFIG) --libs $(TESTPKGS))
+
+ALL_CFLAGS = $(WARN) -D_GNU_SOURCE -DCL_VERSION=\"$(VERSION)\" -Ilib -Ibuild \
+             $(PKG_CFLAGS) $(CFLAGS) $(EXTRA_CFLAGS)
+
+LIB_SRC  = $(sort $(wildcard lib/*.c lib/tracker/*.c))
+LIB_OBJ  = $(patsubst %.c,build/%.o,$(LIB_SRC)) build/migrations.o
+CMD_SRC  = $(sort $(wildcard cmd/*.c))
+CMD_OBJ  = $(patsubst %.c,build/%.o,$(CMD_SRC))
+SQL      = $(sort $(wildcard sql/*.sql))
+TEST_SRC = $(sort $(wildcard tests/check_*.c))
+TEST_BIN = $(patsubst tests/%.c,build/tests/%,$(TEST_SRC))
+HDRS     = $(wildcard lib/*.h lib/tracker/*.h cmd/*.h)
+
+.PHONY: all deps check check-run demo bench asan install uninstall clean fuzz
+
+all: closeloop
+
+closeloop: $(CMD_OBJ) build/libcloseloop.a
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(CMD_OBJ) build/libcloseloop.a $(PKG_LIBS) $(EXTRA_LDFLAGS)
+
+build/libcloseloop.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+build/%.o: %.c $(HDRS) | build/migrations.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+build/migrations.c: $(SQL) tools/embed-sql.sh
+	@mkdir -p build
+	sh tools/embed-sql.sh $(SQL) > $@.tmp && mv $@.tmp $@
+
+build/migrations.o: build/migrations.c
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+build/tests/%: tests/%.c tests/testutil.h build/libcloseloop.a
+	@mkdir -p build/tests
+	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Itests -o $@ $< build/libcloseloop.a \
+	    $(CHECK_LIBS) $(PKG_LIBS) $(EXTRA_LDFLAGS)
+
+# Installs the Debian/Ubuntu packages when pkg-config cannot find one.
+deps:
+	@$(PKG_CONFIG) --exists $(PKGS) $(TESTPKGS) 2>/dev/null && \
+	  [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import aiosmtpd, icalendar' 2>/dev/null || \
+	  sh contrib/install-deps.sh
+
+check:
+	@$(MAKE) --no-print-directory deps
+	@$(MAKE) --no-print-directory check-run
+
+check-run: closeloop $(TEST_BIN)
+	sh tests/run.sh
+
+demo:
+	@$(MAKE) --no-print-directory deps
+	@$(MAKE) --no-print-directory closeloop
+	sh contrib/demo.sh
+
+bench:
+	@$(MAKE) --no-print-directory deps
+	@$(MAKE) --no-print-directory closeloop
+	sh bench/run.sh
+
+asan:
+	@$(MAKE) --no-print-directory deps
+	$(MAKE) --no-print-directory clean
+	$(MAKE) --no-print-directory check-run CC=clang \
+	    CFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined" \
+	    EXTRA_LDFLAGS="-fsanitize=address,undefined"
+
+install: closeloop
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
+	    $(DESTDIR)$(SHAREDIR)/examples
+	install -m 755 closeloop $(DESTDIR)$(BINDIR)/closeloop
+	install -m 644 docs/closeloop.1 $(DESTDIR)$(MANDIR)/man1/closeloop.1
+	install -m 644 docs/closeloop.conf.5 $(DESTDIR)$(MANDIR)/man5/closeloop.conf.5
+	cp -R contrib/. $(DESTDIR)$(SHAREDIR)/
+	chmod -R u+rwX,go+rX $(DESTDIR)$(SHAREDIR)
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/closeloop $(DESTDIR)$(MANDIR)/man1/closeloop.1 \
+	    $(DESTDIR)$(MANDIR)/man5/closeloop.conf.5
+	rm -rf $(DESTDIR)$(SHAREDIR)
+
+clean:
+	rm -rf build closeloop

@@ -1,0 +1,51 @@
+/* cmd.h — the command table entry and the context a command runs in.
+ * Each cmd/cmd-<verb>.c exports one struct cmd_entry; cmd/closeloop.c owns
+ * the table, the global options, opening what a command needs, and the exit
+ * status (through cl_exitcode()). */
+#ifndef CL_CMD_H
+#define CL_CMD_H
+
+#include <stdio.h>
+
+#include "closeloop.h"
+
+enum {
+	CMD_NEEDS_DB = 1,	/* open the database (must exist, migrated) */
+	CMD_CREATES_DB = 2,	/* open the database, creating it */
+	CMD_NO_CONFIG = 4,	/* do not read a config file */
+};
+
+struct cl_ctx {
+	struct cl_config *cfg;
+	struct cl_store *store;
+	const char *db_path;	/* -d */
+	int verbosity;		/* -1 quiet, 0 normal, 1+ verbose */
+	struct cl_error err;
+	const struct cmd_entry *cmd;
+};
+
+struct cmd_entry {
+	const char *name;
+	const char *usage;	/* after "closeloop NAME " */
+	const char *summary;	/* one line for the command list */
+	const char *help;	/* the options, one per line */
+	int flags;
+	int (*exec)(struct cl_ctx *ctx, int argc, char **argv);
+};
+
+/* Parses a command's options with getopt_long (argv[0] is the command);
+ * prints usage and returns CL_EUSAGE on a bad one. */
+struct option;
+int cmd_getopt(struct cl_ctx *ctx, int argc, char **argv, const char *shortopts,
+               const struct option *longopts, int *index);
+int cmd_usage_error(struct cl_ctx *ctx, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void cmd_print_help(const struct cmd_entry *cmd, FILE *f);
+/* Prints to stderr unless -q. */
+void cmd_info(struct cl_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Prints to stderr with -v. */
+void cmd_verbose(struct cl_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Prints one JSON value (jansson) to stdout, indented, and frees it. */
+int cmd_print_json(struct cl_ctx *ctx, void *json);
+
+#endif

@@ -1,0 +1,65 @@
+/* config.h — the INI configuration (read with inih) and [people].
+ *
+ * Lookup order when no file is named: $CLOSELOOP_CONFIG,
+ * $XDG_CONFIG_HOME/closeloop/config (~/.config/…), /etc/closeloop/config; no
+ * file at all is fine (embedded defaults). A file named with -c must exist.
+ * Unknown sections and keys are errors naming file and line (CL_ECONFIG), so
+ * typos do not silently fall back to defaults. Strings returned by getters
+ * belong to the config and live until cl_config_free(). */
+#ifndef CL_CONFIG_H
+#define CL_CONFIG_H
+
+#include "error.h"
+
+struct cl_config;
+
+struct cl_person {
+	char *handle;	/* key in [people], lower case */
+	char *name;	/* display name, may be NULL */
+	char *email;	/* address, may be NULL */
+	char *tracker;	/* handle in the tracker, may be NULL */
+	char *lead;	/* handle of the escalation target, may be NULL */
+};
+
+/* Loads path (explicit = named by the user) or the first file found in the
+ * lookup order; *out is always a usable config on success. */
+int cl_config_load(struct cl_config **out, const char *path, struct cl_error *err);
+/* An empty config: all defaults. */
+struct cl_config *cl_config_new(void);
+void cl_config_free(struct cl_config *cfg);
+/* The file it came from, or NULL for embedded defaults. */
+const char *cl_config_path(const struct cl_config *cfg);
+
+const char *cl_config_get(const struct cl_config *cfg, const char *section,
+                          const char *key);
+const char *cl_config_get_default(const struct cl_config *cfg, const char *section,
+                                  const char *key, const char *def);
+/* Integer key with range check; a bad value is CL_ECONFIG naming file:line. */
+int cl_config_get_int(const struct cl_config *cfg, const char *section,
+                      const char *key, long def, long min, long max, long *out,
+                      struct cl_error *err);
+/* Line of a key in the file (0 when not from a file). */
+int cl_config_line(const struct cl_config *cfg, const char *section, const char *key);
+/* Sets or replaces a value (command-line overrides, tests). 0 or CL_ENOMEM. */
+int cl_config_set(struct cl_config *cfg, const char *section, const char *key,
+                  const char *value);
+
+/* Reads a secret named by KEY (inline, only in a 0600 file), KEY_file (a
+ * 0600 file, first line) or KEY_env (an environment variable). *out is NULL
+ * when none is configured. Free with cl_secret_free(). */
+int cl_config_secret(char **out, const struct cl_config *cfg, const char *section,
+                     const char *key, struct cl_error *err);
+
+/* [people]: lookup by handle (case-insensitive), "@handle", display name or
+ * e-mail address. NULL when unknown. */
+const struct cl_person *cl_config_person(const struct cl_config *cfg, const char *who);
+size_t cl_config_people_count(const struct cl_config *cfg);
+const struct cl_person *cl_config_person_at(const struct cl_config *cfg, size_t i);
+
+/* The database path: -d, [closeloop] database, or
+ * $XDG_DATA_HOME/closeloop/closeloop.db (~/.local/share/…). Caller frees. */
+char *cl_config_database_path(const struct cl_config *cfg);
+/* [closeloop] timezone, or NULL for the system zone. */
+const char *cl_config_timezone(const struct cl_config *cfg);
+
+#endif

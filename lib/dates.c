@@ -1,0 +1,419 @@
+/* dates.c — day arithmetic, the clock and time zones (through libical),
+ * and the human date forms found in post-mortems. */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <libical/ical.h>
+
+#include "dates.h"
+#include "error.h"
+#include "util.h"
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant). */
+int
+cl_days_from_civil(int y, int m, int d)
+{
+	int era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+void
+cl_civil_from_days(int z, int *y, int *m, int *d)
+{
+	int era, doe, yoe, doy, mp;
+
+	z += 719468;
+	era = (z >= 0 ? z : z - 146096) / 146097;
+	doe = z - era * 146097;
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	*d = doy - (153 * mp + 2) / 5 + 1;
+	*m = mp < 10 ? mp + 3 : mp - 9;
+	*y = yoe + era * 400 + (*m <= 2);
+}
+
+int
+cl_weekday(int days)
+{
+	/* 1970-01-01 was a Thursday (3 with Monday = 0) */
+	int w = (days + 3) % 7;
+	return w < 0 ? w + 7 : w;
+}
+
+void
+cl_date_format(int days, char out[11])
+{
+	int y, m, d;
+
+	cl_civil_from_days(days, &y, &m, &d);
+	snprintf(out, 11, "%04d-%02d-%02d", y, m, d);
+}
+
+static int
+days_in_month(int y, int m)
+{
+	static const int dim[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
+		return 29;
+	return dim[m - 1];
+}
+
+static int
+valid_ymd(int y, int m, int d)
+{
+	return y >= 1900 && y <= 9999 && m >= 1 && m <= 12 && d >= 1 &&
+	       d <= days_in_month(y, m);
+}
+
+int
+cl_date_parse_iso(const char *s, int *out)
+{
+	int y, m, d, n = 0;
+
+	if (s == NULL || sscanf(s, "%4d-%2d-%2d%n", &y, &m, &d, &n) != 3 || n != 10 ||
+	    s[10] != '\0' || !valid_ymd(y, m, d))
+		return CL_EDATA;
+	*out = cl_days_from_civil(y, m, d);
+	return 0;
+}
+
+/* Month number of an English month name or abbreviation ("Sept" too). */
+static int
+month_number(const char *w, size_t len)
+{
+	static const char *names[] = { "january", "february", "march", "april", "may",
+		"june", "july", "august", "september", "october", "november", "december" };
+	char low[16];
+	size_t i;
+
+	if (len < 3 || len >= sizeof low)
+		return 0;
+	for (i = 0; i < len; i++)
+		low[i] = (char)tolower((unsigned char)w[i]);
+	low[len] = '\0';
+	if (len > 1 && low[len - 1] == '.')
+		low[--len] = '\0';
+	for (i = 0; i < 12; i++) {
+		if (strcmp(low, names[i]) == 0 || (len >= 3 && strncmp(low, names[i], len) == 0))
+			return (int)i + 1;
+		if (i == 8 && strcmp(low, "sept") == 0)
+			return 9;
+	}
+	return 0;
+}
+
+/* Splits s into up to 4 tokens: words, numbers; drops ",", "." and
+ * ordinal suffixes (1st, 2nd, 29th). */
+struct tok { const char *p; size_t len; int num; int isnum; };
+
+static int
+tokenize(const char *s, struct tok *t, int max)
+{
+	int n = 0;
+
+	while (*s) {
+		if (isspace((unsigned char)*s) || *s == ',') {
+			s++;
+			continue;
+		}
+		if (n == max)
+			return -1;
+		t[n].p = s;
+		if (isdigit((unsigned char)*s)) {
+			long v = 0;
+			while (isdigit((unsigned char)*s) && v < 100000)
+				v = v * 10 + (*s++ - '0');
+			if (isdigit((unsigned char)*s))
+				return -1;
+			if ((s[0] == 's' && s[1] == 't') || (s[0] == 'n' && s[1] == 'd') ||
+			    (s[0] == 'r' && s[1] == 'd') || (s[0] == 't' && s[1] == 'h'))
+				s += 2;
+			t[n].isnum = 1;
+			t[n].num = (int)v;
+		} else if (isalpha((unsigned char)*s)) {
+			while (isalpha((unsigned char)*s) || *s == '.')
+				s++;
+			t[n].isnum = 0;
+		} else {
+			return -1;
+		}
+		t[n].len = (size_t)(s - t[n].p);
+		if (*s && !isspace((unsigned char)*s) && *s != ',')
+			return -1;
+		n++;
+	}
+	return n;
+}
+
+/* Resolves month/day without a year: first such date on or after ref. */
+static int
+resolve_yearless(int m, int d, int ref, int *out)
+{
+	int y, rm, rd, day;
+
+	if (ref == CL_NO_DATE)
+		ref = cl_today(NULL);
+	cl_civil_from_days(ref, &y, &rm, &rd);
+	if (m == 2 && d == 29) {
+		while (!valid_ymd(y, 2, 29) || cl_days_from_civil(y, 2, 29) < ref)
+			y++;
+		*out = cl_days_from_civil(y, 2, 29);
+		return 0;
+	}
+	if (!valid_ymd(y, m, d))
+		return CL_EDATA;
+	day = cl_days_from_civil(y, m, d);
+	if (day < ref)
+		day = cl_days_from_civil(y + 1, m, d);
+	*out = day;
+	return 0;
+}
+
+int
+cl_date_parse(const char *s, int ref, int *out)
+{
+	struct tok t[4];
+	int y, m, d, n, c;
+	char sep;
+
+	if (s == NULL)
+		return CL_EDATA;
+	while (isspace((unsigned char)*s))
+		s++;
+	/* ISO and ISO-like: 2024-01-29, 2024/01/29, 2024.01.29 */
+	if (sscanf(s, "%4d%c%2d%c%2d%n", &y, &sep, &m, &sep, &d, &n) == 5 &&
+	    (sep == '-' || sep == '/' || sep == '.') && isdigit((unsigned char)s[0]) &&
+	    n >= 8) {
+		const char *rest = s + n;
+		while (isspace((unsigned char)*rest))
+			rest++;
+		if (*rest == '\0' && s[4] == sep && valid_ymd(y, m, d)) {
+			*out = cl_days_from_civil(y, m, d);
+			return 0;
+		}
+		return CL_EDATA;
+	}
+	n = tokenize(s, t, 4);
+	if (n < 2 || n > 3)
+		return CL_EDATA;
+	/* "Jan 29", "January 29 2024", "Jan 29th, 2024" */
+	if (!t[0].isnum && (m = month_number(t[0].p, t[0].len)) && t[1].isnum) {
+		d = t[1].num;
+		if (n == 2)
+			return resolve_yearless(m, d, ref, out);
+		if (!t[2].isnum || t[2].len != 4 || !valid_ymd(t[2].num, m, d))
+			return CL_EDATA;
+		*out = cl_days_from_civil(t[2].num, m, d);
+		return 0;
+	}
+	/* "29 Jan", "29 January 2024" */
+	if (t[0].isnum && !t[1].isnum && (m = month_number(t[1].p, t[1].len))) {
+		d = t[0].num;
+		if (n == 2)
+			return resolve_yearless(m, d, ref, out);
+		c = t[2].num;
+		if (!t[2].isnum || t[2].len != 4 || !valid_ymd(c, m, d))
+			return CL_EDATA;
+		*out = cl_days_from_civil(c, m, d);
+		return 0;
+	}
+	return CL_EDATA;
+}
+
+time_t
+cl_now(void)
+{
+	const char *env = getenv("CLOSELOOP_NOW");
+	time_t t;
+
+	if (env != NULL && *env && cl_time_parse(env, &t) == 0)
+		return t;
+	return time(NULL);
+}
+
+int
+cl_clock_check(struct cl_error *err)
+{
+	const char *env = getenv("CLOSELOOP_NOW");
+	time_t t;
+
+	if (env != NULL && *env && cl_time_parse(env, &t) != 0)
+		return cl_error_set(err, CL_EUSAGE,
+		                    "CLOSELOOP_NOW='%s' is not a time like 2024-03-20T09:00:00Z", env);
+	return 0;
+}
+
+/* libical's zone for an IANA name; the UTC zone for UTC; NULL when unknown. */
+static icaltimezone *
+zone_for(const char *tz)
+{
+	if (cl_str_ieq(tz, "UTC") || cl_str_ieq(tz, "Etc/UTC") || cl_str_ieq(tz, "Z"))
+		return icaltimezone_get_utc_timezone();
+	return icaltimezone_get_builtin_timezone(tz);
+}
+
+int
+cl_tz_valid(const char *tz)
+{
+	return tz == NULL || *tz == '\0' || zone_for(tz) != NULL;
+}
+
+int
+cl_localtime(time_t t, const char *tz, struct tm *out)
+{
+	struct icaltimetype tt;
+	icaltimezone *z;
+
+	memset(out, 0, sizeof *out);
+	if (tz == NULL || *tz == '\0')
+		return localtime_r(&t, out) ? 0 : CL_ERROR;
+	if ((z = zone_for(tz)) == NULL)
+		return CL_ECONFIG;
+	tt = icaltime_from_timet_with_zone(t, 0, icaltimezone_get_utc_timezone());
+	tt = icaltime_convert_to_zone(tt, z);
+	out->tm_year = tt.year - 1900;
+	out->tm_mon = tt.month - 1;
+	out->tm_mday = tt.day;
+	out->tm_hour = tt.hour;
+	out->tm_min = tt.minute;
+	out->tm_sec = tt.second;
+	out->tm_wday = (cl_weekday(cl_days_from_civil(tt.year, tt.month, tt.day)) + 1) % 7;
+	return 0;
+}
+
+int
+cl_mktime(const struct tm *local, const char *tz, time_t *out)
+{
+	struct icaltimetype tt = icaltime_null_time();
+	struct tm tmp;
+	icaltimezone *z;
+
+	if (tz == NULL || *tz == '\0') {
+		tmp = *local;
+		tmp.tm_isdst = -1;
+		*out = mktime(&tmp);
+		return 0;
+	}
+	if ((z = zone_for(tz)) == NULL)
+		return CL_ECONFIG;
+	tt.year = local->tm_year + 1900;
+	tt.month = local->tm_mon + 1;
+	tt.day = local->tm_mday;
+	tt.hour = local->tm_hour;
+	tt.minute = local->tm_min;
+	tt.second = local->tm_sec;
+	tt.is_date = 0;
+	*out = icaltime_as_timet_with_zone(tt, z);
+	return 0;
+}
+
+int
+cl_today(const char *tz)
+{
+	struct tm tm;
+
+	if (cl_localtime(cl_now(), tz, &tm) != 0)
+		cl_localtime(cl_now(), "UTC", &tm);
+	return cl_days_from_civil(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+}
+
+void
+cl_time_format_utc(time_t t, char out[21])
+{
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+int
+cl_time_parse(const char *s, time_t *out)
+{
+	int y, mo, d, h = 0, mi = 0, sec = 0, n = 0, oh = 0, om = 0, sign = 0;
+	const char *p;
+	long long t;
+
+	if (s == NULL || sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3 || n != 10 ||
+	    !valid_ymd(y, mo, d))
+		return CL_EDATA;
+	p = s + 10;
+	if (*p == 'T' || *p == ' ') {
+		if (sscanf(p + 1, "%2d:%2d%n", &h, &mi, &n) != 2)
+			return CL_EDATA;
+		p += 1 + n;
+		if (*p == ':') {
+			if (sscanf(p + 1, "%2d%n", &sec, &n) != 1)
+				return CL_EDATA;
+			p += 1 + n;
+		}
+		if (*p == '.')
+			for (p++; isdigit((unsigned char)*p); p++)
+				;
+		if (*p == 'Z' || *p == 'z') {
+			p++;
+		} else if (*p == '+' || *p == '-') {
+			sign = *p == '-' ? -1 : 1;
+			if (sscanf(p + 1, "%2d%n", &oh, &n) != 1)
+				return CL_EDATA;
+			p += 1 + n;
+			if (*p == ':')
+				p++;
+			if (isdigit((unsigned char)*p)) {
+				if (sscanf(p, "%2d%n", &om, &n) != 1)
+					return CL_EDATA;
+				p += n;
+			}
+		}
+	}
+	if (*p != '\0' || h > 23 || mi > 59 || sec > 60)
+		return CL_EDATA;
+	t = (long long)cl_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec;
+	t -= (long long)sign * (oh * 3600 + om * 60);
+	*out = (time_t)t;
+	return 0;
+}
+
+void
+cl_iso_week(int days, int *year, int *week)
+{
+	int y, m, d, thursday, jan1;
+
+	thursday = days - cl_weekday(days) + 3;
+	cl_civil_from_days(thursday, &y, &m, &d);
+	jan1 = cl_days_from_civil(y, 1, 1);
+	*year = y;
+	*week = (thursday - jan1) / 7 + 1;
+}
+
+int
+cl_iso_week_monday(int year, int week)
+{
+	int jan4 = cl_days_from_civil(year, 1, 4);
+	return jan4 - cl_weekday(jan4) + (week - 1) * 7;
+}
+
+int
+cl_iso_week_parse(const char *s, int *year, int *week)
+{
+	int y, w, n = 0, yy, ww;
+
+	if (s == NULL || sscanf(s, "%4d-W%2d%n", &y, &w, &n) != 2 || s[n] != '\0' ||
+	    w < 1 || w > 53 || y < 1900)
+		return CL_EDATA;
+	cl_iso_week(cl_iso_week_monday(y, w), &yy, &ww);
+	if (yy != y || ww != w)
+		return CL_EDATA;
+	*year = y;
+	*week = w;
+	return 0;
+}

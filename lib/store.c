@@ -1,0 +1,281 @@
+/* store.c — SQLite database: open, migrate, transactions, meta. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "dates.h"
+#include "store.h"
+#include "util.h"
+
+struct cl_store {
+	sqlite3 *db;
+	char *path;
+};
+
+sqlite3 *
+cl_store_db(struct cl_store *st)
+{
+	return st->db;
+}
+
+const char *
+cl_store_path(const struct cl_store *st)
+{
+	return st->path;
+}
+
+int
+cl_store_fail(struct cl_store *st, int src, struct cl_error *err, const char *what)
+{
+	const char *msg = st && st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(src);
+	const char *path = st && st->path ? st->path : "database";
+
+	switch (src & 0xff) {
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return cl_error_set(err, CL_ETEMPFAIL, "database '%s' is busy (%s): %s",
+		                    path, what, msg);
+	case SQLITE_FULL:
+		return cl_error_set(err, CL_ETEMPFAIL, "database '%s': disk full (%s)",
+		                    path, what);
+	case SQLITE_IOERR:
+		return cl_error_set(err, CL_ETEMPFAIL, "database '%s': I/O error (%s): %s",
+		                    path, what, msg);
+	case SQLITE_READONLY:
+	case SQLITE_CANTOPEN:
+	case SQLITE_PERM:
+		return cl_error_set(err, CL_ECANTCREAT, "database '%s' cannot be written (%s): %s",
+		                    path, what, msg);
+	case SQLITE_NOMEM:
+		return cl_error_set(err, CL_ENOMEM, "out of memory (%s)", what);
+	case SQLITE_CORRUPT:
+	case SQLITE_NOTADB:
+		return cl_error_set(err, CL_EDATA, "database '%s' is damaged or not a closeloop "
+		                    "database: %s", path, msg);
+	default:
+		return cl_error_set(err, CL_ERROR, "database '%s' (%s): %s", path, what, msg);
+	}
+}
+
+int
+cl_store_exec(struct cl_store *st, const char *sql, struct cl_error *err)
+{
+	int rc = sqlite3_exec(st->db, sql, NULL, NULL, NULL);
+	return rc == SQLITE_OK ? 0 : cl_store_fail(st, rc, err, "exec");
+}
+
+int
+cl_store_prepare(struct cl_store *st, sqlite3_stmt **out, const char *sql,
+                 struct cl_error *err)
+{
+	int rc = sqlite3_prepare_v2(st->db, sql, -1, out, NULL);
+	return rc == SQLITE_OK ? 0 : cl_store_fail(st, rc, err, "prepare");
+}
+
+int
+cl_store_begin(struct cl_store *st, struct cl_error *err)
+{
+	return cl_store_exec(st, "BEGIN IMMEDIATE", err);
+}
+
+int
+cl_store_commit(struct cl_store *st, struct cl_error *err)
+{
+	int rc = cl_store_exec(st, "COMMIT", err);
+	if (rc != 0)
+		cl_store_rollback(st);
+	return rc;
+}
+
+void
+cl_store_rollback(struct cl_store *st)
+{
+	if (!sqlite3_get_autocommit(st->db))
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+int
+cl_store_version(struct cl_store *st)
+{
+	sqlite3_stmt *s;
+	int v = -1;
+
+	if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &s, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	return v;
+}
+
+/* Applies the migrations the file lacks, each in one transaction. */
+static int
+store_migrate(struct cl_store *st, struct cl_error *err)
+{
+	char sql[64], now[21];
+	int v = cl_store_version(st), rc;
+
+	if (v < 0)
+		return cl_store_fail(st, sqlite3_errcode(st->db), err, "reading schema version");
+	if (v > cl_migration_count)
+		return cl_error_set(err, CL_ECANTCREAT,
+		        "database '%s' has schema version %d, newer than this closeloop "
+		        "understands (%d): upgrade closeloop", st->path, v, cl_migration_count);
+	for (; v < cl_migration_count; v++) {
+		if ((rc = cl_store_begin(st, err)) != 0)
+			return rc;
+		if ((rc = cl_store_exec(st, cl_migrations[v], err)) != 0) {
+			cl_store_rollback(st);
+			cl_error_prefix(err, "migration %04d", v + 1);
+			return rc;
+		}
+		snprintf(sql, sizeof sql, "PRAGMA user_version = %d", v + 1);
+		if ((rc = cl_store_exec(st, sql, err)) != 0) {
+			cl_store_rollback(st);
+			return rc;
+		}
+		if (v == 0) {
+			cl_time_format_utc(cl_now(), now);
+			if ((rc = cl_store_meta_set(st, "created_at", now, err)) != 0) {
+				cl_store_rollback(st);
+				return rc;
+			}
+		}
+		if ((rc = cl_store_commit(st, err)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* mkdir -p of the directory that will hold path. */
+static int
+make_parent_dirs(const char *path, struct cl_error *err)
+{
+	char *dir = cl_strdup(path), *p;
+
+	if (dir == NULL)
+		return cl_error_set(err, CL_ENOMEM, "out of memory");
+	for (p = dir + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+			int e = errno;
+			cl_error_set(err, CL_ECANTCREAT, "unable to create directory '%s': %s",
+			             dir, strerror(e));
+			free(dir);
+			return CL_ECANTCREAT;
+		}
+		*p = '/';
+	}
+	free(dir);
+	return 0;
+}
+
+int
+cl_store_open(struct cl_store **out, const char *path, int flags, struct cl_error *err)
+{
+	struct cl_store *st;
+	int oflags, rc;
+
+	*out = NULL;
+	if (!(flags & CL_STORE_CREATE) && access(path, F_OK) != 0)
+		return cl_error_set(err, CL_ENOINPUT,
+		                    "no database at '%s': run 'closeloop init' first", path);
+	if ((flags & CL_STORE_CREATE) && (rc = make_parent_dirs(path, err)) != 0)
+		return rc;
+	if ((st = cl_calloc(1, sizeof *st)) == NULL || (st->path = cl_strdup(path)) == NULL) {
+		free(st);
+		return cl_error_set(err, CL_ENOMEM, "out of memory");
+	}
+	oflags = (flags & CL_STORE_READONLY) ? SQLITE_OPEN_READONLY
+	                                     : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+	rc = sqlite3_open_v2(path, &st->db, oflags | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		rc = cl_store_fail(st, rc, err, "open");
+		goto fail;
+	}
+	sqlite3_extended_result_codes(st->db, 0);
+	sqlite3_busy_timeout(st->db, 10000);
+	if (!(flags & CL_STORE_READONLY) &&
+	    (rc = cl_store_exec(st, "PRAGMA journal_mode = WAL", err)) != 0)
+		goto fail;
+	if ((rc = cl_store_exec(st, "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL", err)) != 0)
+		goto fail;
+	if (flags & CL_STORE_READONLY) {
+		int v = cl_store_version(st);
+		if (v > cl_migration_count) {
+			rc = cl_error_set(err, CL_ECANTCREAT,
+			        "database '%s' has schema version %d, newer than this closeloop "
+			        "understands (%d): upgrade closeloop", path, v, cl_migration_count);
+			goto fail;
+		}
+	} else if ((rc = store_migrate(st, err)) != 0) {
+		goto fail;
+	}
+	*out = st;
+	return 0;
+fail:
+	cl_store_close(st);
+	return rc;
+}
+
+void
+cl_store_close(struct cl_store *st)
+{
+	if (st == NULL)
+		return;
+	sqlite3_close_v2(st->db);
+	free(st->path);
+	free(st);
+}
+
+char *
+cl_store_meta_get(struct cl_store *st, const char *key)
+{
+	sqlite3_stmt *s;
+	char *v = NULL;
+
+	if (sqlite3_prepare_v2(st->db, "SELECT value FROM meta WHERE key = ?", -1, &s,
+	                       NULL) != SQLITE_OK)
+		return NULL;
+	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		v = cl_column_dup(s, 0);
+	sqlite3_finalize(s);
+	return v;
+}
+
+int
+cl_store_meta_set(struct cl_store *st, const char *key, const char *value,
+                  struct cl_error *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((rc = cl_store_prepare(st, &s, "INSERT INTO meta (key, value) VALUES (?, ?) "
+	                           "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+	                           err)) != 0)
+		return rc;
+	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+	cl_bind_text(s, 2, value);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : cl_store_fail(st, rc, err, "meta");
+}
+
+int
+cl_bind_text(sqlite3_stmt *s, int i, const char *v)
+{
+	return v ? sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT) : sqlite3_bind_null(s, i);
+}
+
+char *
+cl_column_dup(sqlite3_stmt *s, int i)
+{
+	const unsigned char *t = sqlite3_column_text(s, i);
+	return t ? cl_strdup((const char *)t) : NULL;
+}

@@ -1,0 +1,55 @@
+/* store.h — the SQLite database: opening, migrations, transactions.
+ *
+ * One file, WAL, foreign keys, busy timeout. Migrations are the sql/NNNN_*.sql
+ * files compiled in (tools/embed-sql.sh); PRAGMA user_version is the number
+ * applied; each runs in its own transaction. A database newer than the binary
+ * is refused. Modules keep their own SQL next to their code and use
+ * cl_store_db() for the handle; the store owns it. */
+#ifndef CL_STORE_H
+#define CL_STORE_H
+
+#include <sqlite3.h>
+
+#include "error.h"
+
+extern const char *const cl_migrations[];
+extern const int cl_migration_count;
+
+struct cl_store;
+
+enum {
+	CL_STORE_CREATE = 1,	/* create the file (and its directory) if missing */
+	CL_STORE_READONLY = 2,	/* open read-only, no migration */
+};
+
+int cl_store_open(struct cl_store **out, const char *path, int flags,
+                  struct cl_error *err);
+void cl_store_close(struct cl_store *st);
+sqlite3 *cl_store_db(struct cl_store *st);
+const char *cl_store_path(const struct cl_store *st);
+int cl_store_version(struct cl_store *st);
+
+/* BEGIN IMMEDIATE / COMMIT / ROLLBACK. */
+int cl_store_begin(struct cl_store *st, struct cl_error *err);
+int cl_store_commit(struct cl_store *st, struct cl_error *err);
+void cl_store_rollback(struct cl_store *st);
+int cl_store_exec(struct cl_store *st, const char *sql, struct cl_error *err);
+int cl_store_prepare(struct cl_store *st, sqlite3_stmt **out, const char *sql,
+                     struct cl_error *err);
+/* Maps a SQLite result code to a CL_E* code with a message (disk full and
+ * busy are temporary, read-only and cannot-open are CL_ECANTCREAT). */
+int cl_store_fail(struct cl_store *st, int sqlite_rc, struct cl_error *err,
+                  const char *what);
+
+/* meta table: small key/value facts (created_at, last report week, …).
+ * cl_store_meta_get returns a copy (caller frees) or NULL. */
+char *cl_store_meta_get(struct cl_store *st, const char *key);
+int cl_store_meta_set(struct cl_store *st, const char *key, const char *value,
+                      struct cl_error *err);
+
+/* Binds text or NULL. */
+int cl_bind_text(sqlite3_stmt *s, int i, const char *v);
+/* Copies column i (NULL stays NULL); caller frees. */
+char *cl_column_dup(sqlite3_stmt *s, int i);
+
+#endif

@@ -1,0 +1,349 @@
+/* util.c — allocation wrappers, cl_buf and string helpers. */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#include "error.h"
+#include "util.h"
+
+static long alloc_countdown;	/* 0: never fail */
+static long alloc_total;
+
+/* Decides whether this allocation is the one the torture run fails. */
+static int
+alloc_should_fail(void)
+{
+	alloc_total++;
+	if (alloc_countdown > 0 && --alloc_countdown == 0)
+		return 1;
+	return 0;
+}
+
+/* Arms the allocation fault: the countdown-th allocation fails. */
+void
+cl_alloc_fail_after(long countdown)
+{
+	alloc_countdown = countdown;
+}
+
+/* How many library allocations happened so far. */
+long
+cl_alloc_count(void)
+{
+	return alloc_total;
+}
+
+void *
+cl_malloc(size_t n)
+{
+	return alloc_should_fail() ? NULL : malloc(n ? n : 1);
+}
+
+void *
+cl_calloc(size_t n, size_t size)
+{
+	return alloc_should_fail() ? NULL : calloc(n ? n : 1, size ? size : 1);
+}
+
+void *
+cl_realloc(void *p, size_t n)
+{
+	return alloc_should_fail() ? NULL : realloc(p, n ? n : 1);
+}
+
+char *
+cl_strndup(const char *s, size_t n)
+{
+	char *d;
+	size_t len;
+
+	if (s == NULL)
+		return NULL;
+	len = strnlen(s, n);
+	if ((d = cl_malloc(len + 1)) == NULL)
+		return NULL;
+	memcpy(d, s, len);
+	d[len] = '\0';
+	return d;
+}
+
+char *
+cl_strdup(const char *s)
+{
+	return s == NULL ? NULL : cl_strndup(s, strlen(s));
+}
+
+char *
+cl_asprintf(const char *fmt, ...)
+{
+	struct cl_buf b = CL_BUF_INIT;
+	va_list ap;
+
+	va_start(ap, fmt);
+	cl_buf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	if (b.data == NULL && !b.oom)
+		cl_buf_add(&b, "", 0);
+	return cl_buf_steal(&b);
+}
+
+/* Makes room for n more bytes plus the terminating NUL. */
+static int
+buf_grow(struct cl_buf *b, size_t n)
+{
+	size_t want, cap;
+	char *p;
+
+	if (b->oom)
+		return -1;
+	want = b->len + n + 1;
+	if (want <= b->cap)
+		return 0;
+	cap = b->cap ? b->cap : 64;
+	while (cap < want)
+		cap *= 2;
+	if ((p = cl_realloc(b->data, cap)) == NULL) {
+		b->oom = 1;
+		return -1;
+	}
+	b->data = p;
+	b->cap = cap;
+	return 0;
+}
+
+void
+cl_buf_add(struct cl_buf *b, const char *s, size_t n)
+{
+	if (buf_grow(b, n) < 0)
+		return;
+	memcpy(b->data + b->len, s, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+}
+
+void
+cl_buf_puts(struct cl_buf *b, const char *s)
+{
+	cl_buf_add(b, s, strlen(s));
+}
+
+void
+cl_buf_putc(struct cl_buf *b, char c)
+{
+	cl_buf_add(b, &c, 1);
+}
+
+void
+cl_buf_vprintf(struct cl_buf *b, const char *fmt, va_list ap)
+{
+	va_list aq;
+	int n;
+
+	va_copy(aq, ap);
+	n = vsnprintf(NULL, 0, fmt, aq);
+	va_end(aq);
+	if (n < 0 || buf_grow(b, (size_t)n) < 0)
+		return;
+	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+	b->len += (size_t)n;
+}
+
+void
+cl_buf_printf(struct cl_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	cl_buf_vprintf(b, fmt, ap);
+	va_end(ap);
+}
+
+char *
+cl_buf_steal(struct cl_buf *b)
+{
+	char *s;
+
+	if (b->oom) {
+		cl_buf_release(b);
+		return NULL;
+	}
+	if (b->data == NULL && buf_grow(b, 0) == 0)
+		b->data[0] = '\0';
+	s = b->data;
+	b->data = NULL;
+	b->len = b->cap = 0;
+	return s;
+}
+
+void
+cl_buf_release(struct cl_buf *b)
+{
+	free(b->data);
+	b->data = NULL;
+	b->len = b->cap = 0;
+	b->oom = 0;
+}
+
+const char *
+cl_buf_str(const struct cl_buf *b)
+{
+	return b->data ? b->data : "";
+}
+
+/* True for the bytes of U+00A0 and U+FEFF that editors leave around cells. */
+static size_t
+unicode_space_len(const unsigned char *p)
+{
+	if (p[0] == 0xc2 && p[1] == 0xa0)
+		return 2;
+	if (p[0] == 0xef && p[1] == 0xbb && p[2] == 0xbf)
+		return 3;
+	return 0;
+}
+
+char *
+cl_str_trim(char *s)
+{
+	unsigned char *p = (unsigned char *)s, *end;
+	size_t n, len;
+
+	for (;;) {
+		if (*p && isspace(*p))
+			p++;
+		else if ((n = unicode_space_len(p)) > 0)
+			p += n;
+		else
+			break;
+	}
+	len = strlen((char *)p);
+	memmove(s, p, len + 1);
+	end = (unsigned char *)s + len;
+	for (;;) {
+		if (end > (unsigned char *)s && isspace(end[-1]))
+			end--;
+		else if (end - (unsigned char *)s >= 2 && end[-2] == 0xc2 && end[-1] == 0xa0)
+			end -= 2;
+		else
+			break;
+	}
+	*end = '\0';
+	return s;
+}
+
+void
+cl_str_lower(char *s)
+{
+	for (; *s; s++)
+		*s = (char)tolower((unsigned char)*s);
+}
+
+int
+cl_str_starts_with(const char *s, const char *prefix)
+{
+	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+int
+cl_str_ieq(const char *a, const char *b)
+{
+	return a != NULL && b != NULL && strcasecmp(a, b) == 0;
+}
+
+void
+cl_sha256_hex(const void *data, size_t len, char out[65])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0, i;
+
+	EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL);
+	for (i = 0; i < mdlen && i < 32; i++)
+		snprintf(out + 2 * i, 3, "%02x", md[i]);
+	out[64] = '\0';
+}
+
+/* Reads path into a NUL-terminated buffer; refuses files over max bytes. */
+int
+cl_read_file(char **out, size_t *out_len, const char *path, size_t max,
+             struct cl_error *err)
+{
+	struct stat st;
+	char *buf = NULL;
+	size_t len = 0, cap;
+	ssize_t n;
+	int fd, rc = 0;
+
+	*out = NULL;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return cl_error_set(err, CL_ENOINPUT, "unable to open '%s': %s",
+		                    path, strerror(errno));
+	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+		rc = cl_error_set(err, CL_ENOINPUT, "'%s' is a directory", path);
+		goto done;
+	}
+	if (fstat(fd, &st) == 0 && (size_t)st.st_size > max) {
+		rc = cl_error_set(err, CL_EDATA, "'%s' is too large (%lld bytes, limit %zu)",
+		                  path, (long long)st.st_size, max);
+		goto done;
+	}
+	cap = st.st_size > 0 ? (size_t)st.st_size + 1 : 4096;
+	if ((buf = cl_malloc(cap)) == NULL) {
+		rc = cl_error_set(err, CL_ENOMEM, "out of memory reading '%s'", path);
+		goto done;
+	}
+	for (;;) {
+		if (len + 1 >= cap) {
+			char *p;
+			if (cap > max + 1) {
+				rc = cl_error_set(err, CL_EDATA, "'%s' is too large (limit %zu bytes)",
+				                  path, max);
+				goto done;
+			}
+			if ((p = cl_realloc(buf, cap * 2)) == NULL) {
+				rc = cl_error_set(err, CL_ENOMEM, "out of memory reading '%s'", path);
+				goto done;
+			}
+			buf = p;
+			cap *= 2;
+		}
+		n = read(fd, buf + len, cap - len - 1);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			rc = cl_error_set(err, CL_ENOINPUT, "unable to read '%s': %s",
+			                  path, strerror(errno));
+			goto done;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	if (len > max) {
+		rc = cl_error_set(err, CL_EDATA, "'%s' is too large (limit %zu bytes)", path, max);
+		goto done;
+	}
+	buf[len] = '\0';
+	*out = buf;
+	if (out_len)
+		*out_len = len;
+	buf = NULL;
+done:
+	free(buf);
+	close(fd);
+	return rc;
+}
+
+void
+cl_secret_free(char *s)
+{
+	if (s == NULL)
+		return;
+	explicit_bzero(s, strlen(s));
+	free(s);
+}

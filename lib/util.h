@@ -1,0 +1,57 @@
+/* util.h — allocation, growable strings and small string helpers.
+ *
+ * Library code allocates through cl_malloc() & co. so that a torture build
+ * (-DCL_ALLOC_TORTURE) can fail the Nth allocation; they return NULL on
+ * failure like malloc. Everything returned belongs to the caller (free()). */
+#ifndef CL_UTIL_H
+#define CL_UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+void *cl_malloc(size_t n);
+void *cl_calloc(size_t n, size_t size);
+void *cl_realloc(void *p, size_t n);
+char *cl_strdup(const char *s);
+char *cl_strndup(const char *s, size_t n);
+char *cl_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Torture hook: the countdown-th allocation from now on fails (0 = never). */
+void cl_alloc_fail_after(long countdown);
+long cl_alloc_count(void);
+
+/* A growable NUL-terminated buffer; on allocation failure it sets oom and
+ * stops growing, so callers check once at the end. */
+struct cl_buf {
+	char *data;
+	size_t len, cap;
+	int oom;
+};
+#define CL_BUF_INIT { NULL, 0, 0, 0 }
+void cl_buf_add(struct cl_buf *b, const char *s, size_t n);
+void cl_buf_puts(struct cl_buf *b, const char *s);
+void cl_buf_putc(struct cl_buf *b, char c);
+void cl_buf_printf(struct cl_buf *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void cl_buf_vprintf(struct cl_buf *b, const char *fmt, va_list ap);
+/* Takes the string out (caller frees); the buffer is reset. NULL on oom. */
+char *cl_buf_steal(struct cl_buf *b);
+void cl_buf_release(struct cl_buf *b);
+/* Returns data or "" for an empty buffer. */
+const char *cl_buf_str(const struct cl_buf *b);
+
+/* Trims ASCII and Unicode no-break white space in place; returns s. */
+char *cl_str_trim(char *s);
+void cl_str_lower(char *s);
+int cl_str_starts_with(const char *s, const char *prefix);
+int cl_str_ieq(const char *a, const char *b);
+/* Hex SHA-256 of data into out[65]. */
+void cl_sha256_hex(const void *data, size_t len, char out[65]);
+/* Reads a whole file up to max bytes; CL_EDATA when larger. */
+struct cl_error;
+int cl_read_file(char **out, size_t *out_len, const char *path, size_t max,
+                 struct cl_error *err);
+/* Wipes and frees a secret. */
+void cl_secret_free(char *s);
+
+#endif
