@@ -1,0 +1,21 @@
+#!/bin/sh
+# Installs what closeloop needs to build and test on Debian/Ubuntu.
+# `make check` and `make demo` run it when pkg-config cannot find a library.
+# Usage: contrib/install-deps.sh [--test]   (--test: also the test peers)
+set -eu
+pkgs="build-essential pkg-config libsqlite3-dev libcurl4-openssl-dev libical-dev
+      libesmtp-dev libjansson-dev libmd4c-dev libinih-dev libgmime-3.0-dev
+      libssl-dev tzdata ca-certificates check sqlite3 openssl
+      python3 python3-aiosmtpd python3-icalendar"
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+missing=""
+for p in $pkgs; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+        missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+    echo "install-deps: installing:$missing"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends $missing
+fi
