@@ -161,11 +161,17 @@ config_put(struct cl_config *cfg, const char *section, const char *key,
 	return 0;
 }
 
+static int people_build(struct cl_config *cfg, struct cl_error *err);
+
 int
 cl_config_set(struct cl_config *cfg, const char *section, const char *key,
               const char *value)
 {
-	return config_put(cfg, section, key, value, 0);
+	int rc = config_put(cfg, section, key, value, 0);
+
+	if (rc == 0 && strcmp(section, "people") == 0)
+		rc = people_build(cfg, NULL) == 0 ? 0 : CL_ENOMEM;
+	return rc;
 }
 
 struct parse_state {
@@ -297,6 +303,11 @@ people_build(struct cl_config *cfg, struct cl_error *err)
 {
 	size_t i;
 
+	for (i = 0; i < cfg->npeople; i++)
+		person_clear(&cfg->people[i]);
+	free(cfg->people);
+	cfg->people = NULL;
+	cfg->npeople = 0;
 	for (i = 0; i < cfg->n; i++) {
 		struct entry *e = &cfg->v[i];
 		struct cl_person *p;

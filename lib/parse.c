@@ -180,7 +180,7 @@ cl_parse_normalise(const char *action)
 static int
 handle_char(int c)
 {
-	return isalnum(c) || c == '_' || c == '-' || c == '.';
+	return c >= 0x80 || isalnum(c) || c == '_' || c == '-' || c == '.';
 }
 
 char *
@@ -375,6 +375,9 @@ table_finish(struct parser *p)
 			case COL_DUE: rc = set_str(&it->due_raw, t); break;
 			case COL_STATUS: it->done = status_is_done(t); break;
 			case COL_TICKET:
+				if (!r->cells[j].url && (cl_str_ieq(t, "n/a") || cl_str_ieq(t, "none") ||
+				    strcmp(t, "-") == 0))
+					break;
 				rc = set_str(&it->ticket, r->cells[j].url ? r->cells[j].url : t);
 				break;
 			case COL_PRIORITY: rc = set_str(&it->priority, t); break;
@@ -462,7 +465,12 @@ task_finish(struct parser *p)
 		}
 	}
 	if (meta != NULL) {
-		char *m = meta;
+		char *m = meta, *q2;
+		/* "owner: X - due: Y" → "owner: X, due: Y" */
+		while ((q2 = strstr(m, " - ")) != NULL)
+			q2[1] = ',';
+		while ((q2 = strstr(m, " \xe2\x80\x94 ")) != NULL)
+			memcpy(q2, " ,   ", 5);
 		/* "@alice due Jan 29" without a comma */
 		for (part = strtok_r(m, ",;", &save); part; part = strtok_r(NULL, ",;", &save)) {
 			char *q;
@@ -857,6 +865,14 @@ strong_finish(struct parser *p)
 	if (p->in_table) {
 		p->cur.strong_done |= done;
 		p->cur.strong_todo |= todo;
+		/* the marker is status, not part of the cell's text */
+		if ((done || todo) && p->in_cell && p->cur.n) {
+			struct cl_buf *b = &p->cur.cells[p->cur.n - 1].text;
+			if (b->len >= p->strong_text.len) {
+				b->len -= p->strong_text.len;
+				b->data[b->len] = '\0';
+			}
+		}
 	} else if (p->task_depth) {
 		p->task_strong_done |= done;
 	}
@@ -921,6 +937,20 @@ on_text(MD_TEXTTYPE type, const MD_CHAR *text, MD_SIZE size, void *user)
 	}
 	if (p->in_cell && p->cur.n) {
 		b = &p->cur.cells[p->cur.n - 1].text;
+		/* GFM: "\|" in a code span inside a table is a pipe */
+		if (type == MD_TEXT_CODE) {
+			size_t k;
+			for (k = 0; k < n; k++) {
+				if (s[k] == '\\' && k + 1 < n && s[k + 1] == '|')
+					continue;
+				cl_buf_putc(b, s[k]);
+			}
+			if (p->cur.line == 0)
+				p->cur.line = line_of(p, text);
+			if (p->strong)
+				cl_buf_add(&p->strong_text, s, n);
+			return b->oom ? fail(p, CL_ENOMEM, "out of memory") : 0;
+		}
 		if (p->cur.line == 0)
 			p->cur.line = line_of(p, text);
 	} else if (p->task_depth && p->task_nested == 0) {
