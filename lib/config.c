@@ -48,6 +48,9 @@ static int
 key_known(const char *section, const char *key)
 {
 	size_t i, klen = strlen(key);
+
+	if (klen == 0)	/* "= value": never a known key (and strstr would not move) */
+		return 0;
 	const char *p;
 
 	for (i = 0; known_keys[i]; i += 2) {
