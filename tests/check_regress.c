@@ -1,5 +1,5 @@
 /* check_regress.c — inputs that once broke closeloop, found by fuzzing
- * (tests/fuzz/regress/<harness>/*), replayed by an ordinary test. Under
+ * (tests/fuzz/regress/HARNESS/FILE), replayed by an ordinary test. Under
  * `make asan` this is where an old overflow would show again. */
 #include <dirent.h>
 #include <sys/stat.h>
