@@ -20,5 +20,6 @@
 #include "items.h"
 #include "import.h"
 #include "invite.h"
+#include "drill.h"
 
 #endif
