@@ -18,6 +18,7 @@
 #include "parse.h"
 #include "lint.h"
 #include "items.h"
+#include "mail.h"
 #include "import.h"
 #include "invite.h"
 #include "drill.h"
