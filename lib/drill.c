@@ -9,6 +9,7 @@
 #include "dates.h"
 #include "drill.h"
 #include "invite.h"
+#include "mail.h"
 #include "util.h"
 
 #define DRILL_COLS \
@@ -903,12 +904,12 @@ send_and_commit(struct cl_store *st, const struct cl_drill_sender *send,
 	if ((rc = send->send(send->arg, d, method, cal, err)) != 0) {
 		cl_store_rollback(st);
 		cl_error_prefix(err, "drill %lld not changed", d->id);
-		return rc;
-	}
-	if ((rc = cl_store_commit(st, err)) != 0) {
+	} else if ((rc = cl_store_commit(st, err)) != 0) {
 		cl_store_rollback(st);
 		cl_error_prefix(err, "drill %lld: the mail went out but was not recorded", d->id);
 	}
+	if (send->after)
+		send->after(send->arg);
 	return rc;
 }
 
@@ -1402,8 +1403,8 @@ cl_drill_propose(struct cl_drill **out, size_t *n, struct cl_store *st,
 		free(d);
 		d = &v[count++];
 		if (d->nattendees == 0) {
-			char *r = cl_asprintf("%s; not scheduled: nobody to invite (no item owner or "
-			                      "author has an address in [people])", d->reason);
+			char *r = cl_asprintf("%s; nobody to invite: no item owner, author or "
+			                      "runbook owner has an address in [people]", d->reason);
 			if (r) {
 				free(d->reason);
 				d->reason = r;
@@ -1421,7 +1422,7 @@ cl_drill_propose(struct cl_drill **out, size_t *n, struct cl_store *st,
 			continue;
 		}
 		if (cl_drill_schedule(d, NULL, st, cfg, send, &e1) != 0) {
-			char *r = cl_asprintf("%s; not scheduled: %s", d->reason, e1.msg);
+			char *r = cl_asprintf("%s; not sent: %s", d->reason, e1.msg);
 			if (r) {
 				free(d->reason);
 				d->reason = r;
@@ -1494,4 +1495,149 @@ cl_drill_to_json(const struct cl_drill *d)
 	json_object_set_new(o, "done_at", json_str_or_null(d->done_at));
 	json_object_set_new(o, "attendees", att);
 	return o;
+}
+
+/* ---- mail ---------------------------------------------------------------- */
+
+/* Appends s to b with HTML special characters escaped. */
+static void
+html_escape(struct cl_buf *b, const char *s)
+{
+	for (; s && *s; s++) {
+		switch (*s) {
+		case '&': cl_buf_puts(b, "&amp;"); break;
+		case '<': cl_buf_puts(b, "&lt;"); break;
+		case '>': cl_buf_puts(b, "&gt;"); break;
+		case '"': cl_buf_puts(b, "&quot;"); break;
+		default: cl_buf_putc(b, *s);
+		}
+	}
+}
+
+/* "Tue 2024-04-02 14:00-15:00 (Europe/Berlin)" into out. */
+static void
+when_text(const struct cl_drill *d, char *out, size_t size)
+{
+	static const char *const wd[] = { "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun" };
+	struct cl_drill end = *d;
+	char s[17], e[17];
+
+	cl_drill_local_start(d, s);
+	end.start = d->start + (time_t)d->duration * 60;
+	cl_drill_local_start(&end, e);
+	s[10] = '\0';
+	snprintf(out, size, "%s %s %s-%s (%s)", wd[cl_weekday(day_of(d->start, d->timezone))],
+	         s, s + 11, e + 11, d->timezone);
+}
+
+int
+cl_drill_send_mail(void *arg, const struct cl_drill *d, const char *method,
+                   const char *calendar, struct cl_error *err)
+{
+	struct cl_drill_mailer *mailer = arg;
+	struct cl_mail_spec spec;
+	struct cl_mailbox *to = NULL;
+	struct cl_mail *m = NULL;
+	struct cl_buf text = CL_BUF_INIT, html = CL_BUF_INIT;
+	char when[128], *subject = NULL, *rrule_text = NULL;
+	const char *what;
+	size_t i;
+	int rc, cancel = strcmp(method, "CANCEL") == 0;
+
+	if ((to = cl_calloc(d->nattendees ? d->nattendees : 1, sizeof *to)) == NULL)
+		return cl_error_set(err, CL_ENOMEM, "out of memory");
+	for (i = 0; i < d->nattendees; i++) {
+		to[i].name = d->attendees[i].name;
+		to[i].email = d->attendees[i].email;
+	}
+	when_text(d, when, sizeof when);
+	what = cancel ? "Cancelled" : d->sequence > 0 ? "Updated invitation" : "Invitation";
+	subject = cl_asprintf("%s: %s @ %s", what, d->title, when);
+	if (d->rrule)
+		rrule_text = cl_asprintf("Repeats: %s\n", d->rrule);
+
+	cl_buf_printf(&text, "%s%s\n\nWhen: %s, %d minutes\n%sOrganizer: %s\nAttendees:",
+	              cancel ? "CANCELLED: " : "", d->title, when, d->duration,
+	              rrule_text ? rrule_text : "", d->organizer);
+	for (i = 0; i < d->nattendees; i++)
+		cl_buf_printf(&text, "%s %s", i ? "," : "", d->attendees[i].email);
+	cl_buf_printf(&text, "\n\n%s\nRecord the outcome afterwards:\n"
+	              "  closeloop drill done %lld --result pass|fail --rto MINUTES\n",
+	              d->description ? d->description : "", d->id);
+
+	cl_buf_puts(&html, "<!DOCTYPE html>\n<html><body>\n<h2>");
+	if (cancel)
+		cl_buf_puts(&html, "Cancelled: ");
+	html_escape(&html, d->title);
+	cl_buf_puts(&html, "</h2>\n<p><b>When:</b> ");
+	html_escape(&html, when);
+	cl_buf_printf(&html, ", %d minutes", d->duration);
+	if (d->rrule) {
+		cl_buf_puts(&html, "<br>\n<b>Repeats:</b> ");
+		html_escape(&html, d->rrule);
+	}
+	cl_buf_puts(&html, "<br>\n<b>Organizer:</b> ");
+	html_escape(&html, d->organizer);
+	cl_buf_puts(&html, "</p>\n<pre>");
+	html_escape(&html, d->description);
+	cl_buf_printf(&html, "</pre>\n<p>Record the outcome afterwards: <code>closeloop drill "
+	              "done %lld --result pass|fail --rto MINUTES</code></p>\n</body></html>\n",
+	              d->id);
+
+	if (subject == NULL || (d->rrule && rrule_text == NULL) || text.oom || html.oom) {
+		rc = cl_error_set(err, CL_ENOMEM, "out of memory");
+		goto done;
+	}
+	memset(&spec, 0, sizeof spec);
+	spec.to = to;
+	spec.nto = d->nattendees;
+	spec.subject = subject;
+	spec.text = cl_buf_str(&text);
+	spec.html = cl_buf_str(&html);
+	spec.calendar = calendar;
+	spec.method = method;
+	spec.kind = "invite";
+	spec.key = d->uid;
+	if ((rc = cl_mail_build_cfg(&m, &spec, mailer->cfg, err)) != 0)
+		goto done;
+	rc = cl_mail_send(&m, 1, mailer->cfg, mailer->trace, err);
+	cl_mail_free(mailer->pending);
+	mailer->pending = m;	/* logged by the after hook, outside the transaction */
+	if (m->state == CL_MAIL_PARTIAL) {
+		snprintf(mailer->warning, sizeof mailer->warning, "drill %lld: %.400s",
+		         d->id, err && err->code ? err->msg : "not every attendee accepted the mail");
+		cl_error_clear(err);
+		rc = 0;
+	}
+	if (rc == 0)
+		mailer->sent++;
+	m = NULL;
+done:
+	cl_mail_free(m);
+	cl_buf_release(&text);
+	cl_buf_release(&html);
+	free(subject);
+	free(rrule_text);
+	free(to);
+	return rc;
+}
+
+void
+cl_drill_mail_after(void *arg)
+{
+	struct cl_drill_mailer *mailer = arg;
+	struct cl_error err = { 0 };
+
+	if (mailer->pending && mailer->st &&
+	    cl_mail_log(mailer->st, &mailer->pending, 1, &err) != 0 && mailer->trace)
+		fprintf(mailer->trace, "closeloop: mail log: %s\n", err.msg);
+	cl_mail_free(mailer->pending);
+	mailer->pending = NULL;
+}
+
+struct cl_drill_sender
+cl_drill_mail_sender(struct cl_drill_mailer *mailer)
+{
+	struct cl_drill_sender s = { cl_drill_send_mail, cl_drill_mail_after, mailer };
+	return s;
 }

@@ -19,11 +19,14 @@
 #define CL_DRILL_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <time.h>
 
 #include "config.h"
 #include "error.h"
 #include "store.h"
+
+struct cl_mail;
 
 struct cl_drill_attendee {
 	char *handle;		/* [people] handle, NULL for a bare address */
@@ -60,6 +63,7 @@ typedef int (*cl_drill_send_fn)(void *arg, const struct cl_drill *d, const char 
 
 struct cl_drill_sender {
 	cl_drill_send_fn send;
+	void (*after)(void *arg);	/* after the transaction ended; may be NULL */
 	void *arg;
 };
 
@@ -134,6 +138,27 @@ int cl_drill_mark_reported(struct cl_store *st, long long id, struct cl_error *e
 int cl_drill_propose(struct cl_drill **out, size_t *n, struct cl_store *st,
                      const struct cl_config *cfg, const struct cl_drill_sender *send,
                      struct cl_error *err);
+
+/* The mail sender: each calendar goes to the drill's attendees as an
+ * invitation (text + HTML + text/calendar; method=…, and invite.ics) through
+ * the [mail] transport, and is written to the mail log (kind "invite", key
+ * the drill's UID). A message accepted for some recipients only counts as
+ * sent (the others are in the mail log) and is noted in warning. */
+struct cl_drill_mailer {
+	const struct cl_config *cfg;
+	struct cl_store *st;
+	FILE *trace;			/* SMTP dialogue, may be NULL */
+	char warning[512];		/* set after a partial delivery */
+	int sent;			/* messages accepted */
+	struct cl_mail *pending;	/* tried, not logged yet */
+};
+int cl_drill_send_mail(void *mailer, const struct cl_drill *d, const char *method,
+                       const char *calendar, struct cl_error *err);
+/* Writes the pending message to the mail log (outside the drill's
+ * transaction) and frees it; the after hook of the mail sender. */
+void cl_drill_mail_after(void *mailer);
+/* A sender for mailer: { cl_drill_send_mail, cl_drill_mail_after, mailer }. */
+struct cl_drill_sender cl_drill_mail_sender(struct cl_drill_mailer *mailer);
 
 /* The documented JSON object of a drill (jansson json_t *, caller decrefs). */
 void *cl_drill_to_json(const struct cl_drill *d);
