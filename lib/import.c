@@ -42,6 +42,7 @@ struct run {
 	char now[21];
 	int today;
 	int in_tx, files_in_tx;
+	int sources_missing;	/* sources named that do not exist: exit 66 */
 	sqlite3_stmt *q_pm, *q_items, *ins_pm, *upd_pm_seen, *upd_pm, *ins_item,
 	             *upd_item, *slug_taken;
 };
@@ -199,6 +200,7 @@ collect(struct found_list *l, char *const *sources, int nsources, struct run *r)
 			snprintf(msg, sizeof msg, "unable to open: %s", strerror(errno));
 			report(r, src, NULL, msg);
 			r->stats->files_failed++;
+			r->sources_missing++;
 			continue;
 		}
 		if (S_ISDIR(sb.st_mode)) {
@@ -881,7 +883,10 @@ run_sources(struct run *r, char *const *sources, int nsources)
 			cl_store_rollback(r->st);
 		r->in_tx = 0;
 	}
-	if (rc == 0 && r->stats->files_failed > 0)
+	if (rc == 0 && r->sources_missing > 0)
+		rc = cl_error_set(r->err, CL_ENOINPUT, "%d source%s not found", r->sources_missing,
+		                  r->sources_missing == 1 ? "" : "s");
+	else if (rc == 0 && r->stats->files_failed > 0)
 		rc = cl_error_set(r->err, CL_EDATA, "%d source%s could not be imported",
 		                  r->stats->files_failed, r->stats->files_failed == 1 ? "" : "s");
 done:
