@@ -17,6 +17,7 @@ extern const struct cmd_entry cmd_list_entry;
 extern const struct cmd_entry cmd_show_entry;
 extern const struct cmd_entry cmd_done_entry;
 extern const struct cmd_entry cmd_reopen_entry;
+extern const struct cmd_entry cmd_drill_entry;
 extern const struct cmd_entry cmd_help_entry;
 
 /* The command table, in the order `closeloop --help` lists them. */
@@ -28,6 +29,7 @@ static const struct cmd_entry *const cmd_table[] = {
 	&cmd_show_entry,
 	&cmd_done_entry,
 	&cmd_reopen_entry,
+	&cmd_drill_entry,
 	&cmd_help_entry,
 	NULL
 };

@@ -18,6 +18,9 @@
 #include "parse.h"
 #include "lint.h"
 #include "items.h"
+#include "mail.h"
 #include "import.h"
+#include "invite.h"
+#include "drill.h"
 
 #endif
