@@ -88,7 +88,7 @@ done:
 /* A DTSTART/DTEND-like property at instant t, in zone (TZID parameter with
  * the plain name) or in UTC when zone is NULL. */
 static icalproperty *
-invite_time_prop(icalproperty_kind kind, time_t t, icaltimezone *zone, const char *tzname)
+invite_time_prop(icalproperty_kind kind, time_t t, icaltimezone *zone, const char *tzid)
 {
 	struct icaltimetype tt;
 	icalproperty *p;
@@ -102,14 +102,14 @@ invite_time_prop(icalproperty_kind kind, time_t t, icaltimezone *zone, const cha
 	p = kind == ICAL_DTSTART_PROPERTY ? icalproperty_new_dtstart(tt)
 	                                  : icalproperty_new_dtend(tt);
 	if (p != NULL && zone != NULL)
-		icalproperty_add_parameter(p, icalparameter_new_tzid(tzname));
+		icalproperty_add_parameter(p, icalparameter_new_tzid(tzid));
 	return p;
 }
 
 /* The zone's VTIMEZONE, cloned, truncated to [from, until) (until 0: open)
  * and renamed to the plain IANA name. */
 static icalcomponent *
-invite_vtimezone(icaltimezone *zone, const char *tzname, time_t from, time_t until)
+invite_vtimezone(icaltimezone *zone, const char *tzid, time_t from, time_t until)
 {
 	icalcomponent *src, *vtz;
 	icalproperty *p;
@@ -130,9 +130,9 @@ invite_vtimezone(icaltimezone *zone, const char *tzname, time_t from, time_t unt
 		end = icaltime_from_timet_with_zone(until, 0, utc);
 	icaltimezone_truncate_vtimezone(vtz, start, end, 0);
 	if ((p = icalcomponent_get_first_property(vtz, ICAL_TZID_PROPERTY)) != NULL)
-		icalproperty_set_tzid(p, tzname);
+		icalproperty_set_tzid(p, tzid);
 	else
-		icalcomponent_add_property(vtz, icalproperty_new_tzid(tzname));
+		icalcomponent_add_property(vtz, icalproperty_new_tzid(tzid));
 	return vtz;
 }
 
@@ -154,7 +154,7 @@ cl_invite_build(char **out, const struct cl_invite *inv, struct cl_error *err)
 {
 	icalcomponent *cal = NULL, *ev, *vtz;
 	icaltimezone *zone = NULL;
-	const char *tzname = inv->tz;
+	const char *tzid = inv->tz;
 	struct icalrecurrencetype recur;
 	time_t end;
 	char *text = NULL;
@@ -168,9 +168,9 @@ cl_invite_build(char **out, const struct cl_invite *inv, struct cl_error *err)
 		return cl_error_set(err, CL_EUSAGE, "bad duration or sequence for an invite");
 	if (inv->nattendees == 0)
 		return cl_error_set(err, CL_EUSAGE, "an invite needs at least one attendee");
-	if (tzname && *tzname && !cl_str_ieq(tzname, "UTC") && !cl_str_ieq(tzname, "Etc/UTC")) {
-		if ((zone = icaltimezone_get_builtin_timezone(tzname)) == NULL)
-			return cl_error_set(err, CL_EUSAGE, "unknown time zone '%s'", tzname);
+	if (tzid && *tzid && !cl_str_ieq(tzid, "UTC") && !cl_str_ieq(tzid, "Etc/UTC")) {
+		if ((zone = icaltimezone_get_builtin_timezone(tzid)) == NULL)
+			return cl_error_set(err, CL_EUSAGE, "unknown time zone '%s'", tzid);
 	}
 	end = inv->start + (time_t)inv->duration_min * 60;
 
@@ -184,9 +184,9 @@ cl_invite_build(char **out, const struct cl_invite *inv, struct cl_error *err)
 	if (zone != NULL) {
 		/* a one-off event needs the zone up to its end only; a recurring one
 		 * keeps the open-ended rules */
-		vtz = invite_vtimezone(zone, tzname, inv->start, inv->rrule ? 0 : end);
+		vtz = invite_vtimezone(zone, tzid, inv->start, inv->rrule ? 0 : end);
 		if (vtz == NULL) {
-			rc = cl_error_set(err, CL_ERROR, "no VTIMEZONE for '%s'", tzname);
+			rc = cl_error_set(err, CL_ERROR, "no VTIMEZONE for '%s'", tzid);
 			goto done;
 		}
 		icalcomponent_add_component(cal, vtz);
@@ -198,8 +198,8 @@ cl_invite_build(char **out, const struct cl_invite *inv, struct cl_error *err)
 	icalcomponent_add_property(ev, icalproperty_new_dtstamp(icaltime_from_timet_with_zone(
 		inv->dtstamp ? inv->dtstamp : cl_now(), 0, icaltimezone_get_utc_timezone())));
 	icalcomponent_add_property(ev, invite_time_prop(ICAL_DTSTART_PROPERTY, inv->start,
-	                                                zone, tzname));
-	icalcomponent_add_property(ev, invite_time_prop(ICAL_DTEND_PROPERTY, end, zone, tzname));
+	                                                zone, tzid));
+	icalcomponent_add_property(ev, invite_time_prop(ICAL_DTEND_PROPERTY, end, zone, tzid));
 	if (inv->rrule) {
 		recur = icalrecurrencetype_from_string(inv->rrule);
 		if (recur.freq == ICAL_NO_RECURRENCE) {
