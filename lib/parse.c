@@ -12,6 +12,8 @@
 #include "parse.h"
 #include "util.h"
 
+#define MD4C_PAD 64	/* zero bytes after the copy md4c parses */
+
 /* What a table column means. */
 enum col { COL_NONE, COL_ACTION, COL_OWNER, COL_DUE, COL_STATUS, COL_TICKET, COL_PRIORITY };
 
@@ -1097,6 +1099,7 @@ cl_parse_document(struct cl_pm_doc **out, const char *text, size_t len, int ref,
 {
 	MD_PARSER parser;
 	struct parser p;
+	char *padded = NULL;
 	int bad, rc = 0;
 
 	*out = NULL;
@@ -1106,12 +1109,21 @@ cl_parse_document(struct cl_pm_doc **out, const char *text, size_t len, int ref,
 	}
 	if ((bad = cl_utf8_check(text, len)) != 0)
 		return cl_error_set(err, CL_EDATA, "line %d: not valid UTF-8", bad);
+	/* md4c 0.4.8 reads a little past the size it is given on some inputs
+	 * (valgrind shows it on tests/fuzz/regress/parse/md4c-range-past-end):
+	 * hand it a copy followed by zero bytes that belong to us */
+	if ((padded = cl_calloc(1, len + MD4C_PAD)) == NULL)
+		return cl_error_set(err, CL_ENOMEM, "out of memory");
+	memcpy(padded, text, len);
+	text = padded;
 	memset(&p, 0, sizeof p);
 	p.input = text;
 	p.len = len;
 	p.err = err;
 	if ((p.doc = cl_calloc(1, sizeof *p.doc)) == NULL || index_lines(&p) != 0) {
 		free(p.doc);
+		free(p.line_starts);
+		free(padded);
 		return cl_error_set(err, CL_ENOMEM, "out of memory");
 	}
 	p.doc->incident_date = p.doc->written_date = p.doc->rb_last_tested = CL_NO_DATE;
@@ -1139,6 +1151,7 @@ done:
 	cl_buf_release(&p.task);
 	cl_buf_release(&p.strong_text);
 	free(p.line_starts);
+	free(padded);
 	if (rc != 0) {
 		cl_pm_doc_free(p.doc);
 		return rc;
