@@ -4,6 +4,7 @@
 #   make demo       install missing packages, build, run the main job on defaults
 #   make bench      import benchmark on a synthetic corpus
 #   make asan       the test suite under AddressSanitizer + UBSan
+#   make valgrind   the Check suites under valgrind memcheck
 #   make install    PREFIX=/usr/local DESTDIR=
 
 PREFIX  ?= /usr/local
@@ -41,7 +42,7 @@ TEST_SRC = $(sort $(wildcard tests/check_*.c))
 TEST_BIN = $(patsubst tests/%.c,build/tests/%,$(TEST_SRC))
 HDRS     = $(wildcard lib/*.h lib/tracker/*.h cmd/*.h)
 
-.PHONY: all deps check check-run demo bench asan install uninstall clean fuzz
+.PHONY: all deps check check-run demo bench asan valgrind install uninstall clean fuzz
 
 all: closeloop
 
@@ -71,6 +72,7 @@ build/tests/%: tests/%.c tests/testutil.h build/libcloseloop.a
 # Installs the Debian/Ubuntu packages when pkg-config cannot find one.
 deps:
 	@$(PKG_CONFIG) --exists $(PKGS) $(TESTPKGS) 2>/dev/null && \
+	  command -v clang >/dev/null && command -v valgrind >/dev/null && \
 	  [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import aiosmtpd, icalendar' 2>/dev/null || \
 	  sh contrib/install-deps.sh
 
@@ -94,9 +96,18 @@ bench:
 asan:
 	@$(MAKE) --no-print-directory deps
 	$(MAKE) --no-print-directory clean
+	@mkdir -p build && touch build/.sanitized
 	$(MAKE) --no-print-directory check-run CC=clang \
 	    CFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined" \
 	    EXTRA_LDFLAGS="-fsanitize=address,undefined"
+
+# memcheck on the unit suites (a sanitizer build cannot run under valgrind:
+# rebuild when the last build was `make asan`)
+valgrind:
+	@$(MAKE) --no-print-directory deps
+	@if [ -e build/.sanitized ]; then $(MAKE) --no-print-directory clean; fi
+	@$(MAKE) --no-print-directory $(TEST_BIN)
+	sh tests/valgrind.sh $(TEST_BIN)
 
 # libFuzzer harnesses (clang): each runs FUZZ_SECONDS on a copy of its seed
 # corpus; crashes land in build/fuzz/ and fail the target.
