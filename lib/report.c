@@ -668,6 +668,8 @@ html_link(struct cl_buf *b, const json_t *it)
 {
 	const char *u = js(it, "url"), *t = js(it, "ticket");
 
+	if (!cl_str_starts_with(u, "https://") && !cl_str_starts_with(u, "http://"))
+		u = t;	/* a ticket named in the document by its address */
 	if (cl_str_starts_with(u, "https://") || cl_str_starts_with(u, "http://")) {
 		cl_buf_puts(b, "<a href=\"");
 		html_esc(b, u);
