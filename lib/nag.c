@@ -63,29 +63,44 @@ nag_owner(const struct cl_item *it)
 	return NULL;
 }
 
-/* Resolves the escalation target of a person: their lead, else escalate_to. */
-static void
-nag_lead(const struct cl_config *cfg, const struct cl_person *p, const char *escalate_to,
-         const char **email, const char **name)
+/* Resolves the escalation target of a person: their lead, else [nag]
+ * escalate_to (an address, "Name <addr>", or a [people] handle). */
+static int
+nag_lead(struct cl_nag *g, const struct cl_config *cfg, const struct cl_person *p,
+         const char *escalate_to)
 {
 	const struct cl_person *l = NULL;
+	struct cl_mailbox *mb = NULL;
+	const char *email = NULL, *name = NULL;
+	size_t n = 0;
 
-	*email = *name = NULL;
 	if (p && p->lead)
 		l = cl_config_person(cfg, p->lead);
-	if (l && l->email) {
-		*email = l->email;
-		*name = l->name;
-		return;
-	}
-	if (escalate_to && *escalate_to) {
-		if (strchr(escalate_to, '@') && cl_mail_check_address(escalate_to, NULL) == 0) {
-			*email = escalate_to;
-		} else if ((l = cl_config_person(cfg, escalate_to)) != NULL && l->email) {
-			*email = l->email;
-			*name = l->name;
+	if (l == NULL || l->email == NULL) {
+		l = NULL;
+		if (escalate_to && *escalate_to) {
+			if ((l = cl_config_person(cfg, escalate_to)) != NULL && l->email == NULL)
+				l = NULL;
+			if (l == NULL && strchr(escalate_to, '@') &&
+			    cl_mailbox_parse_list(&mb, &n, escalate_to, NULL) == 0 && n == 1) {
+				email = mb[0].email;
+				name = mb[0].name;
+			}
 		}
 	}
+	if (l != NULL) {
+		email = l->email;
+		name = l->name;
+	}
+	if (email && (g->lead = cl_strdup(email)) == NULL)
+		goto oom;
+	if (name && (g->lead_name = cl_strdup(name)) == NULL)
+		goto oom;
+	cl_mailboxes_free(mb, n);
+	return 0;
+oom:
+	cl_mailboxes_free(mb, n);
+	return CL_ENOMEM;
 }
 
 /* One line per item in a reminder. */
@@ -186,7 +201,7 @@ cl_nag_plan(struct cl_nag **out, size_t *n, struct cl_store *st,
 	}
 	/* items come sorted by due date, so each owner's list is too */
 	for (i = 0; i < ni; i++) {
-		const char *owner = nag_owner(&items[i]), *lead, *lead_name;
+		const char *owner = nag_owner(&items[i]);
 		const struct cl_person *p;
 		struct cl_nag *g;
 		size_t nm = 0;
@@ -205,10 +220,7 @@ cl_nag_plan(struct cl_nag **out, size_t *n, struct cl_store *st,
 		g->owner = cl_strdup(p ? p->handle : owner);
 		g->name = p && p->name ? cl_strdup(p->name) : NULL;
 		g->email = p && p->email ? cl_strdup(p->email) : NULL;
-		nag_lead(cfg, p, c.escalate_to, &lead, &lead_name);
-		g->lead = lead ? cl_strdup(lead) : NULL;
-		g->lead_name = lead_name ? cl_strdup(lead_name) : NULL;
-		if (g->owner == NULL) {
+		if (g->owner == NULL || nag_lead(g, cfg, p, c.escalate_to) != 0) {
 			rc = cl_error_set(err, CL_ENOMEM, "out of memory");
 			goto done;
 		}
