@@ -845,6 +845,12 @@ smtp_collect(struct cl_mail *m, smtp_message_t sm, smtp_recipient_t *rs)
 			m->rcpt[j].state = CL_MAIL_REJECTED;
 		else
 			m->rcpt[j].state = CL_MAIL_DEFERRED;
+		if (code / 100 == 2 && data / 100 != 2) {
+			/* RCPT was fine, the message was not: say why */
+			m->rcpt[j].code = data;
+			free(m->rcpt[j].detail);
+			m->rcpt[j].detail = st && st->text ? cl_strdup(st->text) : NULL;
+		}
 		if (m->rcpt[j].state == CL_MAIL_SENT)
 			ok++;
 		else if (m->rcpt[j].state == CL_MAIL_REJECTED)
