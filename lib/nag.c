@@ -267,6 +267,80 @@ done:
 	return 0;
 }
 
+/* Appends one character of text to HTML, escaped. */
+static void
+nag_html_char(struct cl_buf *b, char c)
+{
+	switch (c) {
+	case '&': cl_buf_puts(b, "&amp;"); break;
+	case '<': cl_buf_puts(b, "&lt;"); break;
+	case '>': cl_buf_puts(b, "&gt;"); break;
+	case '"': cl_buf_puts(b, "&quot;"); break;
+	default: cl_buf_putc(b, c);
+	}
+}
+
+/* The HTML alternative of a reminder: paragraphs, item lists, escaped. */
+static char *
+nag_html(const char *text)
+{
+	struct cl_buf b = CL_BUF_INIT;
+	const char *p = text;
+	int in_list = 0, in_item = 0, in_par = 0;
+
+	cl_buf_puts(&b, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\" /></head>"
+	            "<body style=\"font-family:Helvetica,Arial,sans-serif;color:#222\">\n");
+	while (*p) {
+		size_t len = strcspn(p, "\n");
+		const char *q;
+
+		if (len == 0) {
+			if (in_item)
+				cl_buf_puts(&b, "</li>");
+			if (in_list)
+				cl_buf_puts(&b, "</ul>\n");
+			if (in_par)
+				cl_buf_puts(&b, "</p>\n");
+			in_item = in_list = in_par = 0;
+		} else if (len >= 4 && strncmp(p, "  - ", 4) == 0) {
+			if (in_par)
+				cl_buf_puts(&b, "</p>\n");
+			in_par = 0;
+			if (in_item)
+				cl_buf_puts(&b, "</li>\n");
+			if (!in_list)
+				cl_buf_puts(&b, "<ul>\n");
+			in_list = in_item = 1;
+			cl_buf_puts(&b, "<li><b>");
+			for (q = p + 4; q < p + len; q++)
+				nag_html_char(&b, *q);
+			cl_buf_puts(&b, "</b>");
+		} else if (in_item) {
+			cl_buf_puts(&b, "<br />");
+			for (q = p; q < p + len && *q == ' '; q++)
+				;
+			for (; q < p + len; q++)
+				nag_html_char(&b, *q);
+		} else {
+			cl_buf_puts(&b, in_par ? "<br />" : "<p>");
+			in_par = 1;
+			for (q = p; q < p + len; q++)
+				nag_html_char(&b, *q);
+		}
+		p += len;
+		if (*p == '\n')
+			p++;
+	}
+	if (in_item)
+		cl_buf_puts(&b, "</li>");
+	if (in_list)
+		cl_buf_puts(&b, "</ul>\n");
+	if (in_par)
+		cl_buf_puts(&b, "</p>\n");
+	cl_buf_puts(&b, "</body></html>\n");
+	return b.oom ? (cl_buf_release(&b), NULL) : cl_buf_steal(&b);
+}
+
 /* Builds one message to a single person. */
 static int
 nag_mail(struct cl_mail **out, const struct cl_config *cfg, const char *kind,
@@ -275,14 +349,21 @@ nag_mail(struct cl_mail **out, const struct cl_config *cfg, const char *kind,
 {
 	struct cl_mailbox to = { (char *)name, (char *)email };
 	struct cl_mail_spec spec = { 0 };
+	char *html = nag_html(text);
+	int rc;
 
+	if (html == NULL)
+		return cl_error_set(err, CL_ENOMEM, "out of memory");
 	spec.to = &to;
 	spec.nto = 1;
 	spec.subject = subject;
 	spec.text = text;
+	spec.html = html;
 	spec.kind = kind;
 	spec.key = key;
-	return cl_mail_build_cfg(out, &spec, cfg, err);
+	rc = cl_mail_build_cfg(out, &spec, cfg, err);
+	free(html);
+	return rc;
 }
 
 int

@@ -48,7 +48,7 @@ expect_in "$T/err" "carl: no e-mail address"
 [ "$(events "$T/srv" connect)" -eq 1 ] || fail "reminders not in one session"
 mailcheck "$T/srv" --count 3 --subject "Reminder: 1 overdue post-mortem action item" \
     --subject "Escalation: 1 action item of Ana Lima overdue more than 14 days" \
-    --structure "text/plain"
+    --structure "multipart/alternative(text/plain,text/html)"
 # each owner's message lists only their items
 $PY - "$T/srv" <<'PY' || fail "per-owner content"
 import email, email.policy, glob, json, sys
@@ -56,7 +56,14 @@ msgs = {}
 for p in sorted(glob.glob(sys.argv[1] + "/*.eml")):
     m = email.message_from_bytes(open(p, "rb").read(), policy=email.policy.default)
     env = json.load(open(p[:-4] + ".json"))
-    msgs.setdefault(env["rcpt_tos"][0], []).append((str(m["Subject"]), m.get_content()))
+    text = m.get_body(("plain",)).get_content()
+    html = m.get_body(("html",)).get_content()
+    assert "<script" not in html, html
+    for line in text.splitlines():
+        if line.startswith("  - "):
+            esc = line[4:].replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+            assert "<li><b>" + esc + "</b>" in html, (esc, html)
+    msgs.setdefault(env["rcpt_tos"][0], []).append((str(m["Subject"]), text))
 assert sorted(msgs) == ["ana@example.com", "bob@example.com"], msgs.keys()
 (subj, text), = msgs["ana@example.com"]
 assert "Add request coalescing" in text and "Alert on cache hit ratio" in text, text
