@@ -225,7 +225,7 @@ START_TEST(nag_plan_cadence_escalation)
 
 	fixture();
 	cl_config_free(cfg);
-	cfg = cl_config_new();
+	cfg = NULL;
 	tu_write(tmp, "conf", "[closeloop]\ntimezone = UTC\n[people]\n"
 	         "ana = Ana <ana@example.com>\nana.lead = lee\nlee = Lee <lee@example.com>\n"
 	         "[nag]\ndue_soon_days = 5\nevery_days = 7\nescalate_after_days = 14\n");
