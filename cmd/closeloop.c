@@ -17,6 +17,8 @@ extern const struct cmd_entry cmd_list_entry;
 extern const struct cmd_entry cmd_show_entry;
 extern const struct cmd_entry cmd_done_entry;
 extern const struct cmd_entry cmd_reopen_entry;
+extern const struct cmd_entry cmd_report_entry;
+extern const struct cmd_entry cmd_nag_entry;
 extern const struct cmd_entry cmd_drill_entry;
 extern const struct cmd_entry cmd_help_entry;
 
@@ -29,6 +31,8 @@ static const struct cmd_entry *const cmd_table[] = {
 	&cmd_show_entry,
 	&cmd_done_entry,
 	&cmd_reopen_entry,
+	&cmd_report_entry,
+	&cmd_nag_entry,
 	&cmd_drill_entry,
 	&cmd_help_entry,
 	NULL

@@ -19,6 +19,8 @@
 #include "lint.h"
 #include "items.h"
 #include "mail.h"
+#include "report.h"
+#include "nag.h"
 #include "import.h"
 #include "invite.h"
 #include "drill.h"
