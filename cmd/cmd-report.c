@@ -13,37 +13,20 @@ static int
 report_send(struct cl_ctx *ctx, json_t *model, int force)
 {
 	const char *week = cl_report_week(model);
-	struct cl_mail *m = NULL;
-	char *last = NULL;
-	size_t i, ok = 0;
-	int rc, lrc;
+	char note[1024];
+	int rc, sent, year, wk;
 
-	if ((rc = cl_mail_log_last(&last, ctx->store, "report", week, NULL, &ctx->err)) != 0)
-		return rc;
-	if (last != NULL && !force) {
-		cmd_verbose(ctx, "report for %s already sent at %s; nothing to do (--force sends "
-		            "it again)\n", week, last);
-		free(last);
-		return 0;
-	}
-	free(last);
-	if ((rc = cl_report_mail(&m, model, ctx->cfg, &ctx->err)) != 0)
-		return rc;
-	rc = cl_mail_send(&m, 1, ctx->cfg, ctx->verbosity >= 2 ? stderr : NULL, &ctx->err);
-	/* record what happened even when sending failed: accepted = sent */
-	lrc = cl_mail_log(ctx->store, &m, 1, rc == 0 ? &ctx->err : NULL);
-	for (i = 0; i < m->nrcpt; i++) {
-		if (m->rcpt[i].state == CL_MAIL_SENT)
-			ok++;
-		else
-			cmd_info(ctx, "report %s to %s: %s (%d)\n", week, m->rcpt[i].email,
-			         cl_mail_state_name(m->rcpt[i].state), m->rcpt[i].code);
-	}
-	if (ok > 0)
-		cmd_verbose(ctx, "report %s sent to %zu of %zu recipients (Message-ID <%s>)\n",
-		            week, ok, m->nrcpt, m->message_id);
-	cl_mail_free(m);
-	return rc != 0 ? rc : lrc;
+	if (cl_iso_week_parse(week, &year, &wk) != 0)
+		return cl_error_set(&ctx->err, CL_ERROR, "report week '%s'", week);
+	rc = cl_report_send_week(&sent, ctx->store, ctx->cfg, year, wk, model, force,
+	                         ctx->verbosity >= 2 ? stderr : NULL, note, sizeof note, &ctx->err);
+	if (rc == 0 && !sent && note[0])
+		cmd_verbose(ctx, "%s; nothing to do (--force sends it again)\n", note);
+	else if (note[0] && strchr(note, ';') != NULL)
+		cmd_info(ctx, "report %s %s\n", week, note);	/* some refused: always say */
+	else if (note[0])
+		cmd_verbose(ctx, "report %s %s\n", week, note);
+	return rc;
 }
 
 static int

@@ -956,3 +956,61 @@ done:
 	free(subject);
 	return rc;
 }
+
+int
+cl_report_send_week(int *sent, struct cl_store *st, const struct cl_config *cfg, int year,
+                    int week, const void *given, int force, FILE *trace, char *note,
+                    size_t note_size, struct cl_error *err)
+{
+	void *model = NULL;
+	size_t ok = 0;
+	struct cl_mail *m = NULL;
+	char *last = NULL, wk[16];
+	size_t i, used = 0;
+	int rc, lrc;
+
+	*sent = 0;
+	if (note && note_size)
+		note[0] = '\0';
+	snprintf(wk, sizeof wk, "%04d-W%02d", year, week);
+	if ((rc = cl_mail_log_last(&last, st, "report", wk, NULL, err)) != 0)
+		return rc;
+	if (last != NULL && !force) {
+		if (note && note_size)
+			snprintf(note, note_size, "report for %s already sent at %s", wk, last);
+		free(last);
+		return 0;
+	}
+	free(last);
+	if (given == NULL && (rc = cl_report_build(&model, st, cfg, year, week, err)) != 0)
+		return rc;
+	if ((rc = cl_report_mail(&m, given ? given : model, cfg, err)) != 0)
+		goto done;
+	rc = cl_mail_send(&m, 1, cfg, trace, err);
+	/* record what happened even when sending failed: accepted = sent */
+	lrc = cl_mail_log(st, &m, 1, rc == 0 ? err : NULL);
+	for (i = 0; i < m->nrcpt; i++)
+		ok += m->rcpt[i].state == CL_MAIL_SENT;
+	*sent = ok > 0;
+	if (note && note_size && ok > 0)
+		used = (size_t)snprintf(note, note_size, "sent to %zu of %zu recipients "
+		                        "(Message-ID <%s>)", ok, m->nrcpt, m->message_id);
+	if (note && used >= note_size)
+		used = note_size - 1;
+	for (i = 0; i < m->nrcpt; i++) {
+		if (m->rcpt[i].state == CL_MAIL_SENT)
+			continue;
+		if (note && used + 1 < note_size)
+			used += (size_t)snprintf(note + used, note_size - used, "%s%s: %s (%d)",
+			                         used ? "; " : "", m->rcpt[i].email,
+			                         cl_mail_state_name(m->rcpt[i].state), m->rcpt[i].code);
+		if (note && used >= note_size)
+			used = note_size - 1;
+	}
+	if (rc == 0)
+		rc = lrc;
+done:
+	cl_mail_free(m);
+	json_decref(model);
+	return rc;
+}

@@ -16,6 +16,8 @@
 #ifndef CL_REPORT_H
 #define CL_REPORT_H
 
+#include <stdio.h>
+
 #include "config.h"
 #include "error.h"
 #include "mail.h"
@@ -43,5 +45,15 @@ const char *cl_report_week(const void *model);
 /* Builds the report mail to [report] to (kind "report", key the week). */
 int cl_report_mail(struct cl_mail **out, const void *model, const struct cl_config *cfg,
                    struct cl_error *err);
+
+/* Mails the report of ISO week (year, week) to [report] to, unless the mail
+ * log says it went out already (force: send anyway). model is the built
+ * report of that week, or NULL to build it. *sent is 1 when a message was
+ * accepted by at least one recipient, 0 when nothing was sent. note (may be
+ * NULL) says what happened: already sent, or "sent to N of M recipients
+ * (Message-ID <…>)" and the refused ones. The mail log has the details. */
+int cl_report_send_week(int *sent, struct cl_store *st, const struct cl_config *cfg,
+                        int year, int week, const void *model, int force, FILE *trace,
+                        char *note, size_t note_size, struct cl_error *err);
 
 #endif
