@@ -19,5 +19,6 @@
 #include "lint.h"
 #include "items.h"
 #include "import.h"
+#include "http.h"
 
 #endif
