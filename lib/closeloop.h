@@ -20,5 +20,6 @@
 #include "items.h"
 #include "import.h"
 #include "http.h"
+#include "tracker.h"
 
 #endif
