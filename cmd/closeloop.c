@@ -11,11 +11,23 @@
 #include "cmd.h"
 
 extern const struct cmd_entry cmd_init_entry;
+extern const struct cmd_entry cmd_import_entry;
+extern const struct cmd_entry cmd_lint_entry;
+extern const struct cmd_entry cmd_list_entry;
+extern const struct cmd_entry cmd_show_entry;
+extern const struct cmd_entry cmd_done_entry;
+extern const struct cmd_entry cmd_reopen_entry;
 extern const struct cmd_entry cmd_help_entry;
 
 /* The command table, in the order `closeloop --help` lists them. */
 static const struct cmd_entry *const cmd_table[] = {
 	&cmd_init_entry,
+	&cmd_import_entry,
+	&cmd_lint_entry,
+	&cmd_list_entry,
+	&cmd_show_entry,
+	&cmd_done_entry,
+	&cmd_reopen_entry,
 	&cmd_help_entry,
 	NULL
 };

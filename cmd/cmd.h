@@ -5,6 +5,7 @@
 #ifndef CL_CMD_H
 #define CL_CMD_H
 
+#include <getopt.h>
 #include <stdio.h>
 
 #include "closeloop.h"

@@ -39,7 +39,7 @@ static const char *const known_keys[] = {
 	"nag", "due_soon_days every_days escalate_after_days escalate_to",
 	"drill", "organizer after_close_days duration_minutes timezone max_age_days "
 	         "work_start_hour work_end_hour",
-	"lint", "late_hours not_owners not_dates",
+	"lint", "late_hours not_owners",
 	NULL
 };
 
@@ -161,11 +161,17 @@ config_put(struct cl_config *cfg, const char *section, const char *key,
 	return 0;
 }
 
+static int people_build(struct cl_config *cfg, struct cl_error *err);
+
 int
 cl_config_set(struct cl_config *cfg, const char *section, const char *key,
               const char *value)
 {
-	return config_put(cfg, section, key, value, 0);
+	int rc = config_put(cfg, section, key, value, 0);
+
+	if (rc == 0 && strcmp(section, "people") == 0)
+		rc = people_build(cfg, NULL) == 0 ? 0 : CL_ENOMEM;
+	return rc;
 }
 
 struct parse_state {
@@ -297,6 +303,11 @@ people_build(struct cl_config *cfg, struct cl_error *err)
 {
 	size_t i;
 
+	for (i = 0; i < cfg->npeople; i++)
+		person_clear(&cfg->people[i]);
+	free(cfg->people);
+	cfg->people = NULL;
+	cfg->npeople = 0;
 	for (i = 0; i < cfg->n; i++) {
 		struct entry *e = &cfg->v[i];
 		struct cl_person *p;
@@ -595,4 +606,20 @@ cl_config_timezone(const struct cl_config *cfg)
 {
 	const char *tz = cl_config_get(cfg, "closeloop", "timezone");
 	return tz && *tz ? tz : NULL;
+}
+
+void
+cl_config_lint_fingerprint(const struct cl_config *cfg, char out[65])
+{
+	struct cl_buf b = CL_BUF_INIT;
+	size_t i;
+
+	for (i = 0; cfg && i < cfg->n; i++) {
+		const struct entry *e = &cfg->v[i];
+		if (strcmp(e->section, "people") == 0 || strcmp(e->section, "lint") == 0 ||
+		    (strcmp(e->section, "closeloop") == 0 && strcmp(e->key, "timezone") == 0))
+			cl_buf_printf(&b, "%s.%s=%s\n", e->section, e->key, e->value);
+	}
+	cl_sha256_hex(cl_buf_str(&b), b.len, out);
+	cl_buf_release(&b);
 }

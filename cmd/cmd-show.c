@@ -1,0 +1,76 @@
+/* cmd-show.c — one item and its history. */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "cmd.h"
+
+static int
+cmd_show_exec(struct cl_ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct cl_item *it = NULL;
+	struct cl_history *h = NULL;
+	size_t nh = 0, i;
+	int c, rc, json = 0;
+
+	while ((c = cmd_getopt(ctx, argc, argv, "", opts, NULL)) != -1) {
+		if (c == 'j')
+			json = 1;
+		else
+			return CL_EUSAGE;
+	}
+	if (optind != argc - 1)
+		return cmd_usage_error(ctx, "name one item");
+	if ((rc = cl_item_get(&it, ctx->store, argv[optind], &ctx->err)) != 0)
+		return rc;
+	if ((rc = cl_item_history(&h, &nh, ctx->store, it->rowid, &ctx->err)) != 0)
+		goto done;
+	if (json) {
+		json_t *o = cl_item_to_json(it), *arr = json_array();
+		for (i = 0; i < nh; i++)
+			json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:s?, s:s?}",
+			        "at", h[i].at, "origin", h[i].origin, "field", h[i].field,
+			        "old", h[i].old, "new", h[i].new));
+		json_object_set_new(o, "history", arr);
+		rc = cmd_print_json(ctx, o);
+		goto done;
+	}
+	printf("id:          %s\n", it->key);
+	printf("action:      %s\n", it->action);
+	printf("owner:       %s", it->owner ? it->owner : "-");
+	if (it->owner_raw && it->owner && strcmp(it->owner_raw, it->owner) != 0)
+		printf(" (written: %s)", it->owner_raw);
+	printf("\ndue:         %s", it->due ? it->due : "-");
+	if (it->due_raw && (!it->due || strcmp(it->due_raw, it->due) != 0))
+		printf(" (written: %s)", it->due_raw);
+	printf("\nstatus:      %s\n", it->status);
+	if (it->ticket)
+		printf("ticket:      %s%s%s\n", it->ticket, it->url ? "  " : "",
+		       it->url ? it->url : "");
+	if (*it->problems)
+		printf("problems:    %s\n", it->problems);
+	printf("post-mortem: %s — %s\n", it->pm_slug, it->pm_title ? it->pm_title : "(untitled)");
+	printf("source:      %s:%d\n", it->pm_source, it->line);
+	printf("history:\n");
+	for (i = 0; i < nh; i++)
+		printf("  %s  %-7s  %-8s %s → %s\n", h[i].at, h[i].origin, h[i].field,
+		       h[i].old ? h[i].old : "-", h[i].new ? h[i].new : "-");
+done:
+	cl_history_free(h, nh);
+	cl_item_free(it);
+	return rc;
+}
+
+const struct cmd_entry cmd_show_entry = {
+	"show", "ITEM [--json]", "show one item and its history",
+	"  ITEM     the item id, as 'closeloop list' shows it\n"
+	"  --json   the item as in 'list --json' plus \"history\": [{at, origin,\n"
+	"           field, old, new}]\n",
+	CMD_NEEDS_DB, cmd_show_exec
+};

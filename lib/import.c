@@ -1,0 +1,932 @@
+/* import.c — sources → post-mortems and items in the store, keeping
+ * history; lint over the same sources. */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "dates.h"
+#include "import.h"
+#include "items.h"
+#include "parse.h"
+#include "util.h"
+
+#define DEFAULT_MAX_SIZE (16u * 1024 * 1024)
+#define COMMIT_EVERY 500	/* files per transaction on a big import */
+
+/* One file found under a source. */
+struct found {
+	char *path;		/* to open */
+	char *source;		/* identity: relative path or URL */
+};
+
+struct found_list {
+	struct found *v;
+	size_t n, cap;
+};
+
+/* State of one import or lint run. */
+struct run {
+	struct cl_store *st;
+	const struct cl_config *cfg;
+	const struct cl_import_opts *opts;
+	struct cl_import_stats *stats;
+	struct cl_error *err;
+	const char *tz;
+	size_t max_size;
+	int lint_only;
+	int force;
+	char now[21];
+	int today;
+	int in_tx, files_in_tx;
+	sqlite3_stmt *q_pm, *q_items, *ins_pm, *upd_pm_seen, *upd_pm, *ins_item,
+	             *upd_item, *slug_taken;
+};
+
+static void
+report(struct run *r, const char *path, const struct cl_problem *p, const char *msg)
+{
+	if (r->opts && r->opts->report)
+		r->opts->report(r->opts->report_arg, path, p, msg);
+}
+
+static void
+found_release(struct found_list *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++) {
+		free(l->v[i].path);
+		free(l->v[i].source);
+	}
+	free(l->v);
+	memset(l, 0, sizeof *l);
+}
+
+static int
+found_add(struct found_list *l, const char *path, const char *source)
+{
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 64;
+		struct found *v = cl_realloc(l->v, cap * sizeof *v);
+		if (v == NULL)
+			return CL_ENOMEM;
+		l->v = v;
+		l->cap = cap;
+	}
+	l->v[l->n].path = cl_strdup(path);
+	l->v[l->n].source = cl_strdup(source);
+	if (l->v[l->n].path == NULL || l->v[l->n].source == NULL) {
+		free(l->v[l->n].path);
+		free(l->v[l->n].source);
+		return CL_ENOMEM;
+	}
+	l->n++;
+	return 0;
+}
+
+static int
+is_markdown(const char *name)
+{
+	size_t n = strlen(name);
+	return (n > 3 && strcasecmp(name + n - 3, ".md") == 0) ||
+	       (n > 9 && strcasecmp(name + n - 9, ".markdown") == 0);
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Collects *.md below dir (sorted, hidden entries skipped). rel is the path
+ * relative to the source root ("" at the top). */
+static int
+walk_dir(struct found_list *l, const char *dir, const char *rel, int depth,
+         struct run *r)
+{
+	DIR *d;
+	struct dirent *de;
+	char **names = NULL;
+	size_t n = 0, cap = 0, i;
+	int rc = 0;
+
+	if (depth > 32)
+		return 0;
+	if ((d = opendir(dir)) == NULL) {
+		char msg[600];
+		snprintf(msg, sizeof msg, "unable to read directory: %s", strerror(errno));
+		report(r, dir, NULL, msg);
+		r->stats->files_failed++;
+		return 0;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		if (n == cap) {
+			size_t ncap = cap ? cap * 2 : 64;
+			char **nv = cl_realloc(names, ncap * sizeof *nv);
+			if (nv == NULL) {
+				rc = CL_ENOMEM;
+				goto done;
+			}
+			names = nv;
+			cap = ncap;
+		}
+		if ((names[n] = cl_strdup(de->d_name)) == NULL) {
+			rc = CL_ENOMEM;
+			goto done;
+		}
+		n++;
+	}
+	qsort(names, n, sizeof *names, cmp_str);
+	for (i = 0; i < n && rc == 0; i++) {
+		char *path = cl_asprintf("%s/%s", dir, names[i]);
+		char *srel = *rel ? cl_asprintf("%s/%s", rel, names[i]) : cl_strdup(names[i]);
+		struct stat sb;
+
+		if (path == NULL || srel == NULL)
+			rc = CL_ENOMEM;
+		else if (stat(path, &sb) != 0)
+			;	/* vanished or dangling link: nothing to import */
+		else if (S_ISDIR(sb.st_mode))
+			rc = walk_dir(l, path, srel, depth + 1, r);
+		else if (S_ISREG(sb.st_mode) && is_markdown(names[i]))
+			rc = found_add(l, path, srel);
+		free(path);
+		free(srel);
+	}
+done:
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	closedir(d);
+	return rc;
+}
+
+static int
+is_url(const char *s)
+{
+	return strncasecmp(s, "http://", 7) == 0 || strncasecmp(s, "https://", 8) == 0;
+}
+
+/* Expands the sources into files. Missing sources are reported. */
+static int
+collect(struct found_list *l, char *const *sources, int nsources, struct run *r)
+{
+	int i, rc;
+
+	for (i = 0; i < nsources; i++) {
+		const char *src = sources[i];
+		struct stat sb;
+		char *trimmed;
+
+		if (is_url(src)) {
+			if ((rc = found_add(l, src, src)) != 0)
+				return rc;
+			continue;
+		}
+		if (strstr(src, "://") != NULL) {
+			report(r, src, NULL, "only http and https URLs can be imported");
+			r->stats->files_failed++;
+			continue;
+		}
+		if (stat(src, &sb) != 0) {
+			char msg[300];
+			snprintf(msg, sizeof msg, "unable to open: %s", strerror(errno));
+			report(r, src, NULL, msg);
+			r->stats->files_failed++;
+			continue;
+		}
+		if (S_ISDIR(sb.st_mode)) {
+			if ((trimmed = cl_strdup(src)) == NULL)
+				return CL_ENOMEM;
+			while (strlen(trimmed) > 1 && trimmed[strlen(trimmed) - 1] == '/')
+				trimmed[strlen(trimmed) - 1] = '\0';
+			rc = walk_dir(l, trimmed, "", 0, r);
+			free(trimmed);
+			if (rc != 0)
+				return rc;
+		} else {
+			const char *base = strrchr(src, '/');
+			if ((rc = found_add(l, src, base ? base + 1 : src)) != 0)
+				return rc;
+		}
+	}
+	return 0;
+}
+
+/* "2024/db-outage.md" → "2024-db-outage"; URLs lose their scheme. */
+static char *
+make_slug(const char *source)
+{
+	struct cl_buf b = CL_BUF_INIT;
+	const char *s = source, *end;
+	size_t n;
+
+	if (strncasecmp(s, "https://", 8) == 0)
+		s += 8;
+	else if (strncasecmp(s, "http://", 7) == 0)
+		s += 7;
+	end = s + strlen(s);
+	n = (size_t)(end - s);
+	if (n > 3 && strcasecmp(end - 3, ".md") == 0)
+		end -= 3;
+	else if (n > 9 && strcasecmp(end - 9, ".markdown") == 0)
+		end -= 9;
+	for (; s < end; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (isalnum(c) || c == '_' || c == '.')
+			cl_buf_putc(&b, (char)tolower(c));
+		else if (b.len && b.data[b.len - 1] != '-')
+			cl_buf_putc(&b, '-');
+	}
+	while (b.len && (b.data[b.len - 1] == '-' || b.data[b.len - 1] == '.'))
+		b.data[--b.len] = '\0';
+	if (b.len == 0)
+		cl_buf_puts(&b, "postmortem");
+	return cl_buf_steal(&b);
+}
+
+static int
+prep(struct run *r, sqlite3_stmt **s, const char *sql)
+{
+	if (*s != NULL) {
+		sqlite3_reset(*s);
+		sqlite3_clear_bindings(*s);
+		return 0;
+	}
+	return cl_store_prepare(r->st, s, sql, r->err);
+}
+
+static void
+run_finalize(struct run *r)
+{
+	sqlite3_finalize(r->q_pm);
+	sqlite3_finalize(r->q_items);
+	sqlite3_finalize(r->ins_pm);
+	sqlite3_finalize(r->upd_pm_seen);
+	sqlite3_finalize(r->upd_pm);
+	sqlite3_finalize(r->ins_item);
+	sqlite3_finalize(r->upd_item);
+	sqlite3_finalize(r->slug_taken);
+}
+
+static int
+step_done(struct run *r, sqlite3_stmt *s, const char *what)
+{
+	int rc = sqlite3_step(s);
+	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : cl_store_fail(r->st, rc, r->err, what);
+}
+
+/* An item as stored, for matching against the parsed document. */
+struct old_item {
+	long long id;
+	int seq, position, matched;
+	char *norm, *action, *owner, *owner_raw, *due, *due_raw, *doc_status, *status,
+	     *doc_ticket, *priority, *problems;
+	int line;
+};
+
+static void
+old_items_free(struct old_item *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(v[i].norm);
+		free(v[i].action);
+		free(v[i].owner);
+		free(v[i].owner_raw);
+		free(v[i].due);
+		free(v[i].due_raw);
+		free(v[i].doc_status);
+		free(v[i].status);
+		free(v[i].doc_ticket);
+		free(v[i].priority);
+		free(v[i].problems);
+	}
+	free(v);
+}
+
+static int
+load_old_items(struct run *r, long long pm, struct old_item **out, size_t *n)
+{
+	struct old_item *v = NULL;
+	size_t cnt = 0, cap = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if ((rc = prep(r, &r->q_items, "SELECT id, seq, position, norm, action, owner, "
+	               "owner_raw, due, due_raw, doc_status, status, doc_ticket, priority, "
+	               "problems, line FROM items WHERE postmortem_id = ? ORDER BY position, seq")) != 0)
+		return rc;
+	sqlite3_bind_int64(r->q_items, 1, pm);
+	while ((rc = sqlite3_step(r->q_items)) == SQLITE_ROW) {
+		sqlite3_stmt *s = r->q_items;
+		if (cnt == cap) {
+			size_t ncap = cap ? cap * 2 : 16;
+			struct old_item *nv = cl_realloc(v, ncap * sizeof *nv);
+			if (nv == NULL) {
+				old_items_free(v, cnt);
+				return cl_error_set(r->err, CL_ENOMEM, "out of memory");
+			}
+			v = nv;
+			cap = ncap;
+		}
+		memset(&v[cnt], 0, sizeof v[cnt]);
+		v[cnt].id = sqlite3_column_int64(s, 0);
+		v[cnt].seq = sqlite3_column_int(s, 1);
+		v[cnt].position = sqlite3_column_int(s, 2);
+		v[cnt].norm = cl_column_dup(s, 3);
+		v[cnt].action = cl_column_dup(s, 4);
+		v[cnt].owner = cl_column_dup(s, 5);
+		v[cnt].owner_raw = cl_column_dup(s, 6);
+		v[cnt].due = cl_column_dup(s, 7);
+		v[cnt].due_raw = cl_column_dup(s, 8);
+		v[cnt].doc_status = cl_column_dup(s, 9);
+		v[cnt].status = cl_column_dup(s, 10);
+		v[cnt].doc_ticket = cl_column_dup(s, 11);
+		v[cnt].priority = cl_column_dup(s, 12);
+		v[cnt].problems = cl_column_dup(s, 13);
+		v[cnt].line = sqlite3_column_int(s, 14);
+		cnt++;
+		if (v[cnt - 1].norm == NULL || v[cnt - 1].status == NULL) {
+			old_items_free(v, cnt);
+			return cl_error_set(r->err, CL_ENOMEM, "out of memory");
+		}
+	}
+	if (rc != SQLITE_DONE) {
+		old_items_free(v, cnt);
+		return cl_store_fail(r->st, rc, r->err, "reading items");
+	}
+	*out = v;
+	*n = cnt;
+	return 0;
+}
+
+static int
+str_eq(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	return strcmp(a, b) == 0;
+}
+
+/* Records field old → new in history when they differ; returns 1 if so. */
+static int
+note_change(struct run *r, long long id, const char *field, const char *old,
+            const char *nv, int *changed)
+{
+	if (str_eq(old, nv))
+		return 0;
+	*changed = 1;
+	return cl_history_add(r->st, id, "import", field, old, nv, r->err);
+}
+
+/* Inserts or updates the items of one document. */
+static int
+store_items(struct run *r, long long pm, const char *slug, const struct cl_pm_doc *doc,
+            char **norms, char **codes)
+{
+	struct old_item *old = NULL;
+	size_t nold = 0, i, j;
+	int *match = NULL, rc, maxseq = 0;
+
+	if ((rc = load_old_items(r, pm, &old, &nold)) != 0)
+		return rc;
+	if (doc->nitems && (match = cl_calloc(doc->nitems, sizeof *match)) == NULL) {
+		rc = cl_error_set(r->err, CL_ENOMEM, "out of memory");
+		goto done;
+	}
+	for (j = 0; j < nold; j++)
+		if (old[j].seq > maxseq)
+			maxseq = old[j].seq;
+	/* 1: same text (live items first, then withdrawn ones coming back) */
+	for (i = 0; i < doc->nitems; i++) {
+		match[i] = -1;
+		for (j = 0; j < nold; j++)
+			if (!old[j].matched && strcmp(old[j].status, "withdrawn") != 0 &&
+			    strcmp(old[j].norm, norms[i]) == 0)
+				break;
+		if (j == nold)
+			for (j = 0; j < nold; j++)
+				if (!old[j].matched && strcmp(old[j].norm, norms[i]) == 0)
+					break;
+		if (j < nold) {
+			old[j].matched = 1;
+			match[i] = (int)j;
+		}
+	}
+	/* 2: an edited row in the same position is the same item */
+	for (i = 0; i < doc->nitems; i++) {
+		if (match[i] >= 0)
+			continue;
+		for (j = 0; j < nold; j++)
+			if (!old[j].matched && old[j].position == (int)i &&
+			    strcmp(old[j].status, "withdrawn") != 0)
+				break;
+		if (j < nold) {
+			old[j].matched = 1;
+			match[i] = (int)j;
+		}
+	}
+	for (i = 0; i < doc->nitems && rc == 0; i++) {
+		const struct cl_pm_item *it = &doc->items[i];
+		const char *doc_status = it->done ? "done" : "open";
+		char due[11], *key;
+		const char *duep = NULL;
+
+		if (it->due != CL_NO_DATE) {
+			cl_date_format(it->due, due);
+			duep = due;
+		}
+		if (match[i] < 0) {
+			sqlite3_int64 id;
+			if ((key = cl_asprintf("%s.%d", slug, ++maxseq)) == NULL) {
+				rc = cl_error_set(r->err, CL_ENOMEM, "out of memory");
+				break;
+			}
+			if ((rc = prep(r, &r->ins_item, "INSERT INTO items (key, postmortem_id, seq, "
+			               "position, line, norm, action, owner, owner_raw, due, due_raw, "
+			               "priority, doc_status, status, doc_ticket, problems, created_at, "
+			               "updated_at, closed_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
+			               "?9, ?10, ?11, ?12, ?13, ?13, ?14, ?15, ?16, ?16, ?17)")) != 0) {
+				free(key);
+				break;
+			}
+			sqlite3_bind_text(r->ins_item, 1, key, -1, SQLITE_TRANSIENT);
+			sqlite3_bind_int64(r->ins_item, 2, pm);
+			sqlite3_bind_int(r->ins_item, 3, maxseq);
+			sqlite3_bind_int(r->ins_item, 4, (int)i);
+			sqlite3_bind_int(r->ins_item, 5, it->line);
+			cl_bind_text(r->ins_item, 6, norms[i]);
+			cl_bind_text(r->ins_item, 7, it->action);
+			cl_bind_text(r->ins_item, 8, it->owner);
+			cl_bind_text(r->ins_item, 9, it->owner_raw);
+			cl_bind_text(r->ins_item, 10, duep);
+			cl_bind_text(r->ins_item, 11, it->due_raw);
+			cl_bind_text(r->ins_item, 12, it->priority);
+			cl_bind_text(r->ins_item, 13, doc_status);
+			cl_bind_text(r->ins_item, 14, it->ticket);
+			cl_bind_text(r->ins_item, 15, codes[i]);
+			cl_bind_text(r->ins_item, 16, r->now);
+			cl_bind_text(r->ins_item, 17, it->done ? r->now : NULL);
+			free(key);
+			if ((rc = step_done(r, r->ins_item, "inserting item")) != 0)
+				break;
+			id = sqlite3_last_insert_rowid(cl_store_db(r->st));
+			rc = cl_history_add(r->st, id, "import", "created", NULL, it->action, r->err);
+			if (rc == 0 && it->done)
+				rc = cl_history_add(r->st, id, "import", "status", NULL, "done", r->err);
+			r->stats->items_new++;
+		} else {
+			struct old_item *o = &old[match[i]];
+			const char *status = o->status;
+			int changed = 0, moved;
+
+			/* the document's status counts when the document changed it, or
+			 * when a withdrawn row comes back */
+			if (!str_eq(o->doc_status, doc_status) || strcmp(o->status, "withdrawn") == 0)
+				status = doc_status;
+			moved = o->position != (int)i || o->line != it->line ||
+			        !str_eq(o->problems, codes[i]) || !str_eq(o->norm, norms[i]);
+			rc = note_change(r, o->id, "action", o->action, it->action, &changed);
+			if (rc == 0)
+				rc = note_change(r, o->id, "owner", o->owner_raw, it->owner_raw, &changed);
+			if (rc == 0)
+				rc = note_change(r, o->id, "due", o->due_raw, it->due_raw, &changed);
+			if (rc == 0)
+				rc = note_change(r, o->id, "status", o->status, status, &changed);
+			if (rc == 0)
+				rc = note_change(r, o->id, "ticket", o->doc_ticket, it->ticket, &changed);
+			if (rc == 0 && !str_eq(o->priority, it->priority))
+				changed = 1;
+			if (rc != 0 || (!changed && !moved))
+				continue;
+			if ((rc = prep(r, &r->upd_item, "UPDATE items SET position = ?2, line = ?3, "
+			               "norm = ?4, action = ?5, owner = ?6, owner_raw = ?7, due = ?8, "
+			               "due_raw = ?9, priority = ?10, doc_status = ?11, status = ?12, "
+			               "doc_ticket = ?13, problems = ?14, "
+			               "updated_at = CASE WHEN ?16 THEN ?15 ELSE updated_at END, "
+			               "closed_at = CASE WHEN ?12 = 'done' THEN coalesce(closed_at, ?15) "
+			               "ELSE NULL END WHERE id = ?1")) != 0)
+				break;
+			sqlite3_bind_int64(r->upd_item, 1, o->id);
+			sqlite3_bind_int(r->upd_item, 2, (int)i);
+			sqlite3_bind_int(r->upd_item, 3, it->line);
+			cl_bind_text(r->upd_item, 4, norms[i]);
+			cl_bind_text(r->upd_item, 5, it->action);
+			cl_bind_text(r->upd_item, 6, it->owner);
+			cl_bind_text(r->upd_item, 7, it->owner_raw);
+			cl_bind_text(r->upd_item, 8, duep);
+			cl_bind_text(r->upd_item, 9, it->due_raw);
+			cl_bind_text(r->upd_item, 10, it->priority);
+			cl_bind_text(r->upd_item, 11, doc_status);
+			cl_bind_text(r->upd_item, 12, status);
+			cl_bind_text(r->upd_item, 13, it->ticket);
+			cl_bind_text(r->upd_item, 14, codes[i]);
+			cl_bind_text(r->upd_item, 15, r->now);
+			sqlite3_bind_int(r->upd_item, 16, changed);
+			if ((rc = step_done(r, r->upd_item, "updating item")) != 0)
+				break;
+			if (changed)
+				r->stats->items_updated++;
+		}
+	}
+	/* rows that disappeared: withdrawn, never deleted */
+	for (j = 0; j < nold && rc == 0; j++) {
+		sqlite3_stmt *s = NULL;
+		if (old[j].matched || strcmp(old[j].status, "withdrawn") == 0)
+			continue;
+		if ((rc = cl_store_prepare(r->st, &s, "UPDATE items SET status = 'withdrawn', "
+		                           "updated_at = ? WHERE id = ?", r->err)) != 0)
+			break;
+		sqlite3_bind_text(s, 1, r->now, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 2, old[j].id);
+		rc = step_done(r, s, "withdrawing item");
+		sqlite3_finalize(s);
+		if (rc == 0)
+			rc = cl_history_add(r->st, old[j].id, "import", "status", old[j].status,
+			                    "withdrawn", r->err);
+		r->stats->items_withdrawn++;
+	}
+done:
+	free(match);
+	old_items_free(old, nold);
+	return rc;
+}
+
+/* Picks a slug no other source uses. */
+static char *
+unique_slug(struct run *r, const char *source)
+{
+	char *base = make_slug(source), *slug;
+	int n;
+
+	if (base == NULL)
+		return NULL;
+	slug = cl_strdup(base);
+	for (n = 2; slug != NULL && n < 1000; n++) {
+		if (prep(r, &r->slug_taken, "SELECT 1 FROM postmortems WHERE slug = ?") != 0)
+			break;
+		sqlite3_bind_text(r->slug_taken, 1, slug, -1, SQLITE_STATIC);
+		if (sqlite3_step(r->slug_taken) != SQLITE_ROW)
+			break;
+		sqlite3_reset(r->slug_taken);
+		free(slug);
+		slug = cl_asprintf("%s-%d", base, n);
+	}
+	if (r->slug_taken)
+		sqlite3_reset(r->slug_taken);
+	free(base);
+	return slug;
+}
+
+static void
+bind_date(sqlite3_stmt *s, int i, int day)
+{
+	char buf[11];
+
+	if (day == CL_NO_DATE) {
+		sqlite3_bind_null(s, i);
+		return;
+	}
+	cl_date_format(day, buf);
+	sqlite3_bind_text(s, i, buf, -1, SQLITE_TRANSIENT);
+}
+
+/* Writes the post-mortem row (insert or update); returns its id and slug. */
+static int
+store_postmortem(struct run *r, long long existing, const struct found *f,
+                 const struct cl_pm_doc *doc, const struct stat *sb, const char *hash,
+                 const char *codes, long long *id, char **slug)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (existing == 0) {
+		if ((*slug = unique_slug(r, f->source)) == NULL)
+			return cl_error_set(r->err, CL_ENOMEM, "out of memory");
+		if ((rc = prep(r, &r->ins_pm, "INSERT INTO postmortems (slug, source, first_seen, "
+		               "last_seen) VALUES (?, ?, ?, ?)")) != 0)
+			return rc;
+		s = r->ins_pm;
+		sqlite3_bind_text(s, 1, *slug, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 2, f->source, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 3, r->now, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 4, r->now, -1, SQLITE_STATIC);
+		if ((rc = step_done(r, s, "inserting post-mortem")) != 0)
+			return rc;
+		existing = sqlite3_last_insert_rowid(cl_store_db(r->st));
+	}
+	*id = existing;
+	if ((rc = prep(r, &r->upd_pm, "UPDATE postmortems SET path = ?2, kind = ?3, "
+	               "title = ?4, incident_date = ?5, written_date = ?6, severity = ?7, "
+	               "authors = ?8, last_seen = ?9, file_size = ?10, file_mtime = ?11, "
+	               "content_hash = ?12, problems = ?13, rb_owner = ?14, rb_last_tested = ?15, "
+	               "rb_rto_target = ?16, rb_actual_rto = ?17 WHERE id = ?1")) != 0)
+		return rc;
+	s = r->upd_pm;
+	sqlite3_bind_int64(s, 1, existing);
+	cl_bind_text(s, 2, f->path);
+	sqlite3_bind_text(s, 3, doc->is_runbook ? "runbook" : "postmortem", -1, SQLITE_STATIC);
+	cl_bind_text(s, 4, doc->title);
+	bind_date(s, 5, doc->incident_date);
+	bind_date(s, 6, doc->written_date);
+	cl_bind_text(s, 7, doc->severity);
+	cl_bind_text(s, 8, doc->authors);
+	sqlite3_bind_text(s, 9, r->now, -1, SQLITE_STATIC);
+	if (sb) {
+		sqlite3_bind_int64(s, 10, (sqlite3_int64)sb->st_size);
+		sqlite3_bind_int64(s, 11, (sqlite3_int64)sb->st_mtime);
+	}
+	cl_bind_text(s, 12, hash);
+	cl_bind_text(s, 13, codes);
+	cl_bind_text(s, 14, doc->rb_owner);
+	bind_date(s, 15, doc->rb_last_tested);
+	cl_bind_text(s, 16, doc->rb_rto_target);
+	if (doc->rb_actual_rto >= 0)
+		sqlite3_bind_int(s, 17, doc->rb_actual_rto);
+	return step_done(r, s, "updating post-mortem");
+}
+
+/* Reads a source into memory: a file, or an http(s) URL. */
+static int
+read_source(struct run *r, const struct found *f, char **buf, size_t *len)
+{
+	if (is_url(f->path))
+		return cl_error_set(r->err, CL_EUNAVAIL, "fetching URLs is not available in "
+		                    "this build");
+	return cl_read_file(buf, len, f->path, r->max_size, r->err);
+}
+
+/* Imports (or lints) one file. File-level problems are reported and counted,
+ * not returned: only database and memory errors stop the run. */
+static int
+import_one(struct run *r, const struct found *f)
+{
+	struct cl_pm_doc *doc = NULL;
+	struct cl_problems probs = { 0 };
+	struct cl_error ferr = { 0 }, *saved = r->err;
+	struct stat sb, *sbp = NULL;
+	char *buf = NULL, hash[65], *slug = NULL, *doc_codes = NULL, **norms = NULL,
+	     **codes = NULL;
+	long long pm = 0, id = 0;
+	int rc = 0, first_seen = CL_NO_DATE, ref;
+	size_t len = 0, i;
+
+	r->stats->files_seen++;
+	if (!is_url(f->path) && stat(f->path, &sb) == 0)
+		sbp = &sb;
+	if (r->st != NULL) {
+		if ((rc = prep(r, &r->q_pm, "SELECT id, file_size, file_mtime, content_hash, "
+		               "first_seen, slug FROM postmortems WHERE source = ?")) != 0)
+			return rc;
+		sqlite3_bind_text(r->q_pm, 1, f->source, -1, SQLITE_STATIC);
+		if ((rc = sqlite3_step(r->q_pm)) == SQLITE_ROW) {
+			time_t t;
+			pm = sqlite3_column_int64(r->q_pm, 0);
+			if (!r->lint_only && !r->force && sbp &&
+			    sqlite3_column_int64(r->q_pm, 1) == (sqlite3_int64)sb.st_size &&
+			    sqlite3_column_int64(r->q_pm, 2) == (sqlite3_int64)sb.st_mtime) {
+				r->stats->files_unchanged++;
+				return 0;
+			}
+			snprintf(hash, sizeof hash, "%s",
+			         sqlite3_column_text(r->q_pm, 3) ? (const char *)
+			         sqlite3_column_text(r->q_pm, 3) : "");
+			if (sqlite3_column_text(r->q_pm, 4) &&
+			    cl_time_parse((const char *)sqlite3_column_text(r->q_pm, 4), &t) == 0) {
+				struct tm tm;
+				cl_localtime(t, r->tz, &tm);
+				first_seen = cl_days_from_civil(tm.tm_year + 1900, tm.tm_mon + 1,
+				                                tm.tm_mday);
+			}
+			slug = cl_column_dup(r->q_pm, 5);
+		} else if (rc != SQLITE_DONE) {
+			return cl_store_fail(r->st, rc, r->err, "reading post-mortem");
+		}
+		sqlite3_reset(r->q_pm);
+		rc = 0;
+	}
+	if (pm == 0 && !r->lint_only)
+		first_seen = r->today;
+	/* errors in this file are the file's, not the run's */
+	r->err = &ferr;
+	rc = read_source(r, f, &buf, &len);
+	r->err = saved;
+	if (rc == CL_ENOMEM)
+		goto fatal;
+	if (rc != 0) {
+		report(r, f->path, NULL, ferr.msg);
+		r->stats->files_failed++;
+		rc = 0;
+		goto done;
+	}
+	if (pm != 0 && !r->lint_only && !r->force) {
+		char newhash[65];
+		cl_sha256_hex(buf, len, newhash);
+		if (strcmp(newhash, hash) == 0) {
+			/* touched, not changed: remember the new mtime, skip the parse */
+			sqlite3_stmt *s = NULL;
+			r->stats->files_unchanged++;
+			if (sbp && (rc = cl_store_prepare(r->st, &s, "UPDATE postmortems SET "
+			            "file_size = ?, file_mtime = ? WHERE id = ?", r->err)) == 0) {
+				sqlite3_bind_int64(s, 1, (sqlite3_int64)sb.st_size);
+				sqlite3_bind_int64(s, 2, (sqlite3_int64)sb.st_mtime);
+				sqlite3_bind_int64(s, 3, pm);
+				rc = step_done(r, s, "updating post-mortem");
+				sqlite3_finalize(s);
+			}
+			goto done;
+		}
+	}
+	cl_sha256_hex(buf, len, hash);
+	ref = first_seen != CL_NO_DATE ? first_seen : r->today;
+	r->err = &ferr;
+	rc = cl_parse_document(&doc, buf, len, ref, &ferr);
+	r->err = saved;
+	if (rc == CL_ENOMEM)
+		goto fatal;
+	if (rc != 0) {
+		report(r, f->path, NULL, ferr.msg);
+		r->stats->files_failed++;
+		rc = 0;
+		goto done;
+	}
+	r->stats->files_parsed++;
+	if ((rc = cl_lint_document(&probs, doc, first_seen, r->cfg)) != 0)
+		goto fatal;
+	if ((doc_codes = cl_lint_codes(&probs, 0)) == NULL)
+		goto fatal;
+	if (doc->nitems && ((norms = cl_calloc(doc->nitems, sizeof *norms)) == NULL ||
+	                    (codes = cl_calloc(doc->nitems, sizeof *codes)) == NULL))
+		goto fatal;
+	for (i = 0; i < doc->nitems; i++) {
+		size_t before = probs.n;
+		if (cl_lint_item(&probs, &doc->items[i], r->cfg) != 0 ||
+		    (norms[i] = cl_parse_normalise(doc->items[i].action)) == NULL ||
+		    (codes[i] = cl_lint_codes(&probs, before)) == NULL)
+			goto fatal;
+	}
+	for (i = 0; i < probs.n; i++)
+		report(r, f->path, &probs.v[i], NULL);
+	r->stats->problems += (int)probs.n;
+	if (r->lint_only)
+		goto done;
+	if ((rc = store_postmortem(r, pm, f, doc, sbp, hash, doc_codes, &id,
+	                           &slug)) != 0)
+		goto done;
+	rc = store_items(r, id, slug, doc, norms, codes);
+	goto done;
+fatal:
+	rc = cl_error_set(r->err, CL_ENOMEM, "out of memory importing '%s'", f->path);
+done:
+	for (i = 0; doc && i < doc->nitems; i++) {
+		free(norms ? norms[i] : NULL);
+		free(codes ? codes[i] : NULL);
+	}
+	free(norms);
+	free(codes);
+	free(doc_codes);
+	cl_problems_release(&probs);
+	cl_pm_doc_free(doc);
+	free(buf);
+	free(slug);
+	return rc;
+}
+
+static int
+run_sources(struct run *r, char *const *sources, int nsources)
+{
+	struct found_list files = { 0 };
+	char *list = NULL, *save = NULL, *tok, **cfg_sources = NULL, fp[65];
+	int ncfg = 0, rc = 0;
+	size_t i;
+	long max = DEFAULT_MAX_SIZE;
+	time_t now = cl_now();
+
+	r->tz = cl_config_timezone(r->cfg);
+	cl_time_format_utc(now, r->now);
+	r->today = cl_today(r->tz);
+	if (r->opts && r->opts->max_size)
+		r->max_size = r->opts->max_size;
+	else if ((rc = cl_config_get_int(r->cfg, "closeloop", "max_file_size", DEFAULT_MAX_SIZE,
+	                                 1, 1L << 30, &max, r->err)) != 0)
+		return rc;
+	else
+		r->max_size = (size_t)max;
+	r->force = r->opts && r->opts->force;
+	if (nsources == 0) {
+		const char *v = cl_config_get(r->cfg, "closeloop", "sources");
+		if (v == NULL || *v == '\0')
+			return cl_error_set(r->err, CL_EUSAGE, "no sources given and none configured "
+			                    "([closeloop] sources)");
+		if ((list = cl_strdup(v)) == NULL)
+			return cl_error_set(r->err, CL_ENOMEM, "out of memory");
+		for (tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+			char **nv = cl_realloc(cfg_sources, (size_t)(ncfg + 1) * sizeof *nv);
+			if (nv == NULL) {
+				rc = cl_error_set(r->err, CL_ENOMEM, "out of memory");
+				goto done;
+			}
+			cfg_sources = nv;
+			cfg_sources[ncfg++] = cl_str_trim(tok);
+		}
+		sources = cfg_sources;
+		nsources = ncfg;
+	}
+	if ((rc = collect(&files, sources, nsources, r)) != 0) {
+		rc = cl_error_set(r->err, CL_ENOMEM, "out of memory");
+		goto done;
+	}
+	if (r->st && !r->lint_only) {
+		/* lint results depend on [people]/[lint]: re-check all when they change */
+		char *old = cl_store_meta_get(r->st, "lint_fingerprint");
+		cl_config_lint_fingerprint(r->cfg, fp);
+		if (old == NULL || strcmp(old, fp) != 0)
+			r->force = 1;
+		free(old);
+	}
+	for (i = 0; i < files.n && rc == 0; i++) {
+		if (r->st && !r->lint_only && !r->in_tx) {
+			if ((rc = cl_store_begin(r->st, r->err)) != 0)
+				break;
+			r->in_tx = 1;
+			r->files_in_tx = 0;
+		}
+		rc = import_one(r, &files.v[i]);
+		if (rc == 0 && r->in_tx && ++r->files_in_tx >= COMMIT_EVERY && !(r->opts && r->opts->dry_run)) {
+			rc = cl_store_commit(r->st, r->err);
+			r->in_tx = 0;
+		}
+	}
+	if (rc == 0 && r->st && !r->lint_only && !(r->opts && r->opts->dry_run)) {
+		if (!r->in_tx && (rc = cl_store_begin(r->st, r->err)) == 0)
+			r->in_tx = 1;
+		if (rc == 0)
+			rc = cl_store_meta_set(r->st, "lint_fingerprint", fp, r->err);
+		if (rc == 0)
+			rc = cl_store_meta_set(r->st, "last_import", r->now, r->err);
+	}
+	if (r->in_tx) {
+		if (rc == 0 && !(r->opts && r->opts->dry_run))
+			rc = cl_store_commit(r->st, r->err);
+		else
+			cl_store_rollback(r->st);
+		r->in_tx = 0;
+	}
+	if (rc == 0 && r->stats->files_failed > 0)
+		rc = cl_error_set(r->err, CL_EDATA, "%d source%s could not be imported",
+		                  r->stats->files_failed, r->stats->files_failed == 1 ? "" : "s");
+done:
+	run_finalize(r);
+	found_release(&files);
+	free(cfg_sources);
+	free(list);
+	return rc;
+}
+
+int
+cl_import_sources(struct cl_store *st, const struct cl_config *cfg,
+                  char *const *sources, int nsources, const struct cl_import_opts *opts,
+                  struct cl_import_stats *stats, struct cl_error *err)
+{
+	struct run r;
+
+	memset(&r, 0, sizeof r);
+	memset(stats, 0, sizeof *stats);
+	r.st = st;
+	r.cfg = cfg;
+	r.opts = opts;
+	r.stats = stats;
+	r.err = err;
+	return run_sources(&r, sources, nsources);
+}
+
+int
+cl_lint_sources(struct cl_store *st, const struct cl_config *cfg,
+                char *const *sources, int nsources, const struct cl_import_opts *opts,
+                struct cl_import_stats *stats, struct cl_error *err)
+{
+	struct run r;
+	int rc;
+
+	memset(&r, 0, sizeof r);
+	memset(stats, 0, sizeof *stats);
+	r.st = st;
+	r.cfg = cfg;
+	r.opts = opts;
+	r.stats = stats;
+	r.err = err;
+	r.lint_only = 1;
+	rc = run_sources(&r, sources, nsources);
+	if (rc == 0 && stats->problems > 0)
+		rc = CL_EPROBLEMS;
+	return rc;
+}

@@ -1,0 +1,341 @@
+/* check_import.c — store, import identity and history, lint codes. */
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <utime.h>
+
+#include "testutil.h"
+
+static char *dir;
+static struct cl_store *st;
+static struct cl_config *cfg;
+
+static void
+setup(void)
+{
+	char sub[1024];
+
+	dir = tu_tmpdir();
+	st = tu_store(dir);
+	cfg = cl_config_new();
+	snprintf(sub, sizeof sub, "%s/pm", dir);
+	ck_assert_int_eq(mkdir(sub, 0700), 0);
+	setenv("CLOSELOOP_NOW", "2024-03-06T10:00:00Z", 1);
+}
+
+static void
+teardown(void)
+{
+	cl_store_close(st);
+	cl_config_free(cfg);
+	tu_rmtree(dir);
+	free(dir);
+	unsetenv("CLOSELOOP_NOW");
+}
+
+static const char doc_v1[] =
+	"# Post-Mortem: Cache stampede — 2024-03-04\n\n"
+	"## Action items\n\n"
+	"| Action | Owner | Due | Status |\n|---|---|---|---|\n"
+	"| Add request coalescing | @ines | Mar 11 | |\n"
+	"| Jitter the cache TTLs | @omar | Mar 15 | |\n"
+	"| Dashboard for hit ratio | @ines | Mar 20 | done |\n";
+
+static int
+do_import(struct cl_import_stats *stats)
+{
+	struct cl_error err = { 0 };
+	char src[1024];
+	char *sources[] = { src };
+	int rc;
+
+	snprintf(src, sizeof src, "%s/pm", dir);
+	rc = cl_import_sources(st, cfg, sources, 1, NULL, stats, &err);
+	ck_assert_msg(rc == 0 || rc == CL_EDATA, "import: %s", err.msg);
+	return rc;
+}
+
+static int
+count(const char *sql)
+{
+	sqlite3_stmt *s;
+	int n = -1;
+	ck_assert_int_eq(sqlite3_prepare_v2(cl_store_db(st), sql, -1, &s, NULL), SQLITE_OK);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		n = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	return n;
+}
+
+static char *
+item_field(const char *key, const char *col)
+{
+	char sql[256];
+	sqlite3_stmt *s;
+	char *v = NULL;
+	snprintf(sql, sizeof sql, "SELECT %s FROM items WHERE key = ?", col);
+	ck_assert_int_eq(sqlite3_prepare_v2(cl_store_db(st), sql, -1, &s, NULL), SQLITE_OK);
+	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		v = cl_column_dup(s, 0);
+	sqlite3_finalize(s);
+	return v;
+}
+
+/* Rewrites the document with a new mtime so the cheap check sees a change. */
+static void
+write_doc(const char *text, int bump)
+{
+	char path[1024];
+	struct utimbuf ut;
+	tu_write(dir, "pm/cache.md", text);
+	snprintf(path, sizeof path, "%s/pm/cache.md", dir);
+	ut.actime = ut.modtime = 1700000000 + bump;
+	utime(path, &ut);
+}
+
+START_TEST(test_import_and_reimport)
+{
+	struct cl_import_stats s;
+	char *v;
+
+	write_doc(doc_v1, 0);
+	do_import(&s);
+	ck_assert_int_eq(s.items_new, 3);
+	ck_assert_int_eq(count("SELECT count(*) FROM items WHERE status = 'open'"), 2);
+	ck_assert_int_eq(count("SELECT count(*) FROM items WHERE status = 'done'"), 1);
+	v = item_field("cache.1", "due");
+	ck_assert_str_eq(v, "2024-03-11");
+	free(v);
+	int hist = count("SELECT count(*) FROM history");
+	/* unchanged: nothing parsed, nothing written */
+	do_import(&s);
+	ck_assert_int_eq(s.files_unchanged, 1);
+	ck_assert_int_eq(s.files_parsed, 0);
+	ck_assert_int_eq(count("SELECT count(*) FROM history"), hist);
+	/* touched, same content: skipped by hash */
+	write_doc(doc_v1, 5);
+	do_import(&s);
+	ck_assert_int_eq(s.files_unchanged, 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM history"), hist);
+}
+END_TEST
+
+START_TEST(test_edits_become_history)
+{
+	struct cl_import_stats s;
+	char *v;
+
+	write_doc(doc_v1, 0);
+	do_import(&s);
+	/* owner and due of row 2 edited; row 1's text edited in place */
+	write_doc("# Post-Mortem: Cache stampede — 2024-03-04\n\n## Action items\n\n"
+	          "| Action | Owner | Due | Status |\n|---|---|---|---|\n"
+	          "| Add request coalescing in the proxy | @ines | Mar 11 | |\n"
+	          "| Jitter the cache TTLs | @pia | Mar 22 | |\n"
+	          "| Dashboard for hit ratio | @ines | Mar 20 | done |\n", 10);
+	do_import(&s);
+	ck_assert_int_eq(s.items_new, 0);
+	ck_assert_int_eq(s.items_updated, 2);
+	v = item_field("cache.2", "owner");
+	ck_assert_str_eq(v, "pia");
+	free(v);
+	v = item_field("cache.1", "action");
+	ck_assert_str_eq(v, "Add request coalescing in the proxy");
+	free(v);
+	ck_assert_int_eq(count("SELECT count(*) FROM history h JOIN items i ON i.id = h.item_id "
+	                       "WHERE i.key = 'cache.2' AND h.field = 'owner' AND h.old = '@omar' "
+	                       "AND h.new = '@pia' AND h.origin = 'import'"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM history h JOIN items i ON i.id = h.item_id "
+	                       "WHERE i.key = 'cache.2' AND h.field = 'due' AND h.old = 'Mar 15' "
+	                       "AND h.new = 'Mar 22'"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM history WHERE field = 'action'"), 1);
+}
+END_TEST
+
+START_TEST(test_withdrawn_never_deleted)
+{
+	struct cl_import_stats s;
+	char *v;
+
+	write_doc(doc_v1, 0);
+	do_import(&s);
+	/* row 2 disappears, and row 1 moves down */
+	write_doc("# Post-Mortem: Cache stampede — 2024-03-04\n\n## Action items\n\n"
+	          "| Action | Owner | Due | Status |\n|---|---|---|---|\n"
+	          "| Dashboard for hit ratio | @ines | Mar 20 | done |\n"
+	          "| Add request coalescing | @ines | Mar 11 | |\n", 10);
+	do_import(&s);
+	ck_assert_int_eq(s.items_withdrawn, 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM items"), 3);
+	v = item_field("cache.2", "status");
+	ck_assert_str_eq(v, "withdrawn");
+	free(v);
+	v = item_field("cache.1", "status");
+	ck_assert_str_eq(v, "open");
+	free(v);
+	/* it comes back: the same item, open again */
+	write_doc(doc_v1, 20);
+	do_import(&s);
+	ck_assert_int_eq(s.items_new, 0);
+	v = item_field("cache.2", "status");
+	ck_assert_str_eq(v, "open");
+	free(v);
+	ck_assert_int_eq(count("SELECT count(*) FROM items"), 3);
+}
+END_TEST
+
+START_TEST(test_local_state_survives_reimport)
+{
+	struct cl_import_stats s;
+	struct cl_error err = { 0 };
+	char *v;
+
+	write_doc(doc_v1, 0);
+	do_import(&s);
+	ck_assert_int_eq(cl_item_set_status(st, "cache.1", "done", "local", &err), 0);
+	ck_assert_int_eq(cl_item_set_status(st, "cache.3", "open", "local", &err), 0);
+	ck_assert_int_eq(cl_item_set_status(st, "nope.1", "open", "local", &err), CL_ENOTFOUND);
+	/* the document changes elsewhere; its status column did not change */
+	write_doc("# Post-Mortem: Cache stampede — 2024-03-04\n\n## Action items\n\n"
+	          "| Action | Owner | Due | Status |\n|---|---|---|---|\n"
+	          "| Add request coalescing | @ines | Mar 12 | |\n"
+	          "| Jitter the cache TTLs | @omar | Mar 15 | |\n"
+	          "| Dashboard for hit ratio | @ines | Mar 20 | done |\n", 10);
+	do_import(&s);
+	v = item_field("cache.1", "status");
+	ck_assert_str_eq(v, "done");
+	free(v);
+	v = item_field("cache.3", "status");
+	ck_assert_str_eq(v, "open");
+	free(v);
+	ck_assert_int_eq(count("SELECT count(*) FROM history WHERE origin = 'local'"), 2);
+}
+END_TEST
+
+START_TEST(test_bad_files_skipped)
+{
+	struct cl_import_stats s;
+	int rc;
+
+	write_doc(doc_v1, 0);
+	tu_write(dir, "pm/latin1.md", "# Caf\xe9 outage\n\n## Action items\n\n- [ ] x — @a, due 2024-01-01\n");
+	cl_config_set(cfg, "closeloop", "max_file_size", "600");
+	{
+		char big[2000];
+		memset(big, 'a', sizeof big - 1);
+		big[sizeof big - 1] = '\0';
+		tu_write(dir, "pm/huge.md", big);
+	}
+	rc = do_import(&s);
+	ck_assert_int_eq(rc, CL_EDATA);
+	ck_assert_int_eq(s.files_failed, 2);
+	ck_assert_int_eq(s.items_new, 3);
+	ck_assert_int_eq(count("SELECT count(*) FROM postmortems"), 1);
+}
+END_TEST
+
+START_TEST(test_lint_codes)
+{
+	struct cl_import_stats s;
+	char *v;
+
+	cl_config_set(cfg, "people", "ines", "Ines <ines@example.com>");
+	write_doc("# Post-Mortem: Queue backlog — 2024-03-01\n\nWritten: 2024-03-05\n\n"
+	          "## Action items\n\n"
+	          "| Action | Owner | Due |\n|---|---|---|\n"
+	          "| Fix the consumer | @ines | 2024-03-08 |\n"
+	          "| Tune the retries | team | soon |\n"
+	          "| Add alerting | | |\n"
+	          "| Review quotas | @zed | TBD |\n", 0);
+	do_import(&s);
+	v = item_field("cache.1", "problems");
+	ck_assert_str_eq(v, "");
+	free(v);
+	v = item_field("cache.2", "problems");
+	ck_assert_str_eq(v, "owner-not-a-person due-not-a-date");
+	free(v);
+	v = item_field("cache.3", "problems");
+	ck_assert_str_eq(v, "owner-missing due-missing");
+	free(v);
+	v = item_field("cache.4", "problems");
+	ck_assert_str_eq(v, "owner-unknown due-not-a-date");
+	free(v);
+	ck_assert_int_eq(count("SELECT count(*) FROM postmortems WHERE problems = "
+	                       "'postmortem-late'"), 1);
+	/* [people] learns zed: the unchanged document is checked again */
+	cl_config_set(cfg, "people", "zed", "Zed <zed@example.com>");
+	do_import(&s);
+	ck_assert_int_eq(s.files_parsed, 1);
+	v = item_field("cache.4", "problems");
+	ck_assert_str_eq(v, "due-not-a-date");
+	free(v);
+}
+END_TEST
+
+START_TEST(test_no_action_items)
+{
+	struct cl_problems p = { 0 };
+	struct cl_pm_doc *doc = NULL;
+	struct cl_error err = { 0 };
+	const char text[] = "# Post-Mortem: X — 2024-03-01\n\n## Summary\n\nNothing.\n";
+
+	ck_assert_int_eq(cl_parse_document(&doc, text, sizeof text - 1, CL_NO_DATE, &err), 0);
+	ck_assert_int_eq(cl_lint_document(&p, doc, cl_days_from_civil(2024, 3, 2), cfg), 0);
+	ck_assert_int_eq((int)p.n, 1);
+	ck_assert_str_eq(p.v[0].code, "no-action-items");
+	cl_problems_release(&p);
+	/* first seen three days later: late */
+	ck_assert_int_eq(cl_lint_document(&p, doc, cl_days_from_civil(2024, 3, 4), cfg), 0);
+	ck_assert_int_eq((int)p.n, 2);
+	ck_assert_str_eq(p.v[1].code, "postmortem-late");
+	cl_problems_release(&p);
+	cl_pm_doc_free(doc);
+	ck_assert(cl_lint_not_a_person("The Team", cfg));
+	ck_assert(cl_lint_not_a_person("db-team", cfg));
+	ck_assert(cl_lint_not_a_person("N/A", cfg));
+	ck_assert(!cl_lint_not_a_person("alice", cfg));
+}
+END_TEST
+
+START_TEST(test_newer_database_refused)
+{
+	struct cl_error err = { 0 };
+	struct cl_store *st2 = NULL;
+	char path[1024];
+
+	ck_assert_int_eq(cl_store_exec(st, "PRAGMA user_version = 999", &err), 0);
+	snprintf(path, sizeof path, "%s/test.db", dir);
+	ck_assert_int_eq(cl_store_open(&st2, path, 0, &err), CL_ECANTCREAT);
+	ck_assert_msg(strstr(err.msg, "newer") != NULL, "%s", err.msg);
+	ck_assert_ptr_null(st2);
+}
+END_TEST
+
+START_TEST(test_migrations_versioned)
+{
+	ck_assert_int_eq(cl_store_version(st), cl_migration_count);
+	ck_assert_int_eq(count("SELECT count(*) FROM meta WHERE key = 'created_at'"), 1);
+	ck_assert_int_eq(count("PRAGMA foreign_keys"), 1);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("import");
+	TCase *tc = tcase_create("import");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, test_import_and_reimport);
+	tcase_add_test(tc, test_edits_become_history);
+	tcase_add_test(tc, test_withdrawn_never_deleted);
+	tcase_add_test(tc, test_local_state_survives_reimport);
+	tcase_add_test(tc, test_bad_files_skipped);
+	tcase_add_test(tc, test_lint_codes);
+	tcase_add_test(tc, test_no_action_items);
+	tcase_add_test(tc, test_newer_database_refused);
+	tcase_add_test(tc, test_migrations_versioned);
+	suite_add_tcase(s, tc);
+	return tu_run(s);
+}

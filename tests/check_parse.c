@@ -1,0 +1,188 @@
+/* check_parse.c — the post-mortem parser on fixture documents: each
+ * tests/fixtures/parse/NAME.md is parsed and compared with NAME.json.
+ * CL_FIXTURE_REGEN=1 rewrites the .json files (review the diff!). */
+#include <dirent.h>
+#include <jansson.h>
+
+#include "testutil.h"
+
+#define FIXDIR "tests/fixtures/parse"
+
+static json_t *
+date_json(int day)
+{
+	char buf[11];
+	if (day == CL_NO_DATE)
+		return json_null();
+	cl_date_format(day, buf);
+	return json_string(buf);
+}
+
+static json_t *
+str_json(const char *s)
+{
+	return s ? json_string(s) : json_null();
+}
+
+/* The parse result in a stable JSON form. */
+static json_t *
+doc_json(const struct cl_pm_doc *d)
+{
+	json_t *o = json_object(), *items = json_array();
+	size_t i;
+
+	json_object_set_new(o, "title", str_json(d->title));
+	json_object_set_new(o, "incident_date", date_json(d->incident_date));
+	json_object_set_new(o, "written_date", date_json(d->written_date));
+	json_object_set_new(o, "severity", str_json(d->severity));
+	json_object_set_new(o, "authors", str_json(d->authors));
+	json_object_set_new(o, "is_runbook", json_boolean(d->is_runbook));
+	if (d->is_runbook) {
+		json_object_set_new(o, "rb_owner", str_json(d->rb_owner));
+		json_object_set_new(o, "rb_last_tested", date_json(d->rb_last_tested));
+		json_object_set_new(o, "rb_rto_target", str_json(d->rb_rto_target));
+		json_object_set_new(o, "rb_actual_rto", json_integer(d->rb_actual_rto));
+	}
+	json_object_set_new(o, "has_action_section", json_boolean(d->has_action_section));
+	for (i = 0; i < d->nitems; i++) {
+		const struct cl_pm_item *it = &d->items[i];
+		json_array_append_new(items, json_pack("{s:i, s:o, s:o, s:o, s:o, s:o, s:b, s:o, s:o}",
+		        "line", it->line, "action", str_json(it->action), "owner", str_json(it->owner),
+		        "owner_raw", str_json(it->owner_raw), "due", date_json(it->due),
+		        "due_raw", str_json(it->due_raw), "done", it->done,
+		        "ticket", str_json(it->ticket), "priority", str_json(it->priority)));
+	}
+	json_object_set_new(o, "items", items);
+	return o;
+}
+
+START_TEST(test_fixtures)
+{
+	DIR *d = opendir(FIXDIR);
+	struct dirent *de;
+	int count = 0, failures = 0;
+
+	ck_assert_ptr_nonnull(d);
+	while ((de = readdir(d)) != NULL) {
+		char md[512], js[512], *text = NULL;
+		size_t len = 0, n = strlen(de->d_name);
+		struct cl_error err = { 0 };
+		struct cl_pm_doc *doc = NULL;
+		json_t *got, *want;
+		json_error_t jerr;
+
+		if (n < 4 || strcmp(de->d_name + n - 3, ".md") != 0)
+			continue;
+		snprintf(md, sizeof md, FIXDIR "/%s", de->d_name);
+		snprintf(js, sizeof js, FIXDIR "/%.*s.json", (int)(n - 3), de->d_name);
+		ck_assert_int_eq(cl_read_file(&text, &len, md, 1 << 20, &err), 0);
+		/* year-less dates with no incident date resolve after 2024-01-01 */
+		ck_assert_msg(cl_parse_document(&doc, text, len, cl_days_from_civil(2024, 1, 1),
+		                                &err) == 0, "%s: %s", md, err.msg);
+		got = doc_json(doc);
+		if (getenv("CL_FIXTURE_REGEN")) {
+			json_dump_file(got, js, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		} else {
+			want = json_load_file(js, 0, &jerr);
+			ck_assert_msg(want != NULL, "%s: %s", js, jerr.text);
+			if (!json_equal(got, want)) {
+				char *s = json_dumps(got, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+				fprintf(stderr, "%s: parse result differs from %s:\n%s\n", md, js, s);
+				free(s);
+				failures++;
+			}
+			json_decref(want);
+		}
+		json_decref(got);
+		cl_pm_doc_free(doc);
+		free(text);
+		count++;
+	}
+	closedir(d);
+	ck_assert_int_ge(count, 10);
+	ck_assert_int_eq(failures, 0);
+}
+END_TEST
+
+START_TEST(test_owner)
+{
+	static const struct { const char *in, *out; } cases[] = {
+		{ "@alice", "alice" }, { "Alice Doe (@adoe)", "adoe" }, { "  Bob  ", "Bob" },
+		{ "@alice, @bob", "alice" }, { "alice@example.com", "alice@example.com" },
+		{ "-", NULL }, { "", NULL }, { "Carla Diaz / Dev Team", "Carla Diaz" },
+		{ "@jörg", "jörg" }, { "@li.wei.", "li.wei" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char *o = cl_parse_owner(cases[i].in);
+		if (cases[i].out == NULL)
+			ck_assert_msg(o == NULL, "'%s' → '%s', want NULL", cases[i].in, o);
+		else
+			ck_assert_msg(o && strcmp(o, cases[i].out) == 0, "'%s' → '%s', want '%s'",
+			              cases[i].in, o ? o : "(null)", cases[i].out);
+		free(o);
+	}
+}
+END_TEST
+
+START_TEST(test_normalise)
+{
+	char *a = cl_parse_normalise("  Alert on **WAL** sender\tcount.  ");
+	char *b = cl_parse_normalise("alert on wal   sender count");
+	ck_assert_str_eq(a, "alert on wal sender count");
+	ck_assert_str_eq(a, b);
+	free(a);
+	free(b);
+}
+END_TEST
+
+START_TEST(test_invalid_utf8)
+{
+	struct cl_error err = { 0 };
+	struct cl_pm_doc *doc = NULL;
+	const char bad[] = "# Title\n\nline two\n\xff\xfe broken\n";
+	const char overlong[] = "# T\n\xc0\xaf\n";
+	const char surrogate[] = "# T\n\xed\xa0\x80\n";
+
+	ck_assert_int_eq(cl_parse_document(&doc, bad, sizeof bad - 1, CL_NO_DATE, &err), CL_EDATA);
+	ck_assert_ptr_null(doc);
+	ck_assert_msg(strstr(err.msg, "line 4") != NULL, "%s", err.msg);
+	ck_assert_int_eq(cl_utf8_check(overlong, sizeof overlong - 1), 2);
+	ck_assert_int_eq(cl_utf8_check(surrogate, sizeof surrogate - 1), 2);
+	ck_assert_int_eq(cl_utf8_check("ok \xc3\xa9 \xf0\x9f\x98\x80", 10), 0);
+	ck_assert_int_eq(cl_utf8_check("cut \xc3", 5), 1);
+}
+END_TEST
+
+START_TEST(test_item_limit)
+{
+	struct cl_buf b = CL_BUF_INIT;
+	struct cl_error err = { 0 };
+	struct cl_pm_doc *doc = NULL;
+	int i;
+
+	cl_buf_puts(&b, "# T\n\n## Action items\n\n");
+	for (i = 0; i < CL_PARSE_MAX_ITEMS + 1; i++)
+		cl_buf_printf(&b, "- [ ] task %d — @a, due 2024-01-01\n", i);
+	ck_assert_int_eq(cl_parse_document(&doc, b.data, b.len, CL_NO_DATE, &err), CL_EDATA);
+	ck_assert_msg(strstr(err.msg, "more than") != NULL, "%s", err.msg);
+	cl_buf_release(&b);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("parse");
+	TCase *tc = tcase_create("parse");
+
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, test_fixtures);
+	tcase_add_test(tc, test_owner);
+	tcase_add_test(tc, test_normalise);
+	tcase_add_test(tc, test_invalid_utf8);
+	tcase_add_test(tc, test_item_limit);
+	suite_add_tcase(s, tc);
+	return tu_run(s);
+}
