@@ -21,5 +21,6 @@
 #include "import.h"
 #include "http.h"
 #include "tracker.h"
+#include "sync.h"
 
 #endif
