@@ -654,6 +654,14 @@ sync_create(struct sync *s, struct srow *r)
 	memset(&tk, 0, sizeof tk);
 	if ((body = srow_body(s, r)) == NULL)
 		return cl_error_set(s->err, CL_ENOMEM, "out of memory");
+	if (r->s_body && r->intent_at == NULL) {
+		char prev[65];
+		body_hash(body, prev);
+		if (strcmp(prev, r->s_body) == 0) {	/* refused before, unchanged */
+			free(body);
+			return 0;
+		}
+	}
 	if (s->o->dry_run) {
 		fprintf(s->plan, "would create %s: %s\n", r->key, r->action);
 		free(body);
@@ -680,20 +688,24 @@ sync_create(struct sync *s, struct srow *r)
 		spec.labels = (const char *const *)s->t->labels;
 		spec.nlabels = s->t->nlabels;
 	}
-	s->wrote = 1;
+	body_hash(body, sha);
 	rc = s->t->ops->create(s->t, &tk, &spec, s->err);
 	if (rc != 0) {
-		/* a refused create leaves no issue behind: drop the intent */
+		/* a refused create leaves no issue behind: drop the intent and
+		 * remember what was refused, so that it is retried only once the
+		 * item changes */
 		if (rc == CL_EDATA && (q = NULL, cl_store_prepare(s->st, &q, "UPDATE sync_items SET "
-		                      "intent_at = NULL WHERE item_id = ?", NULL) == 0)) {
-			sqlite3_bind_int64(q, 1, r->id);
+		                      "intent_at = NULL, synced_body = ? WHERE item_id = ?",
+		                      NULL) == 0)) {
+			sqlite3_bind_text(q, 1, sha, -1, SQLITE_STATIC);
+			sqlite3_bind_int64(q, 2, r->id);
 			sqlite3_step(q);
 			sqlite3_finalize(q);
 		}
 		rc = sync_item_fail(s, r, rc, 0);
 		goto done;
 	}
-	body_hash(body, sha);
+	s->wrote = 1;
 	if ((rc = cl_store_begin(s->st, s->err)) != 0)
 		goto done;
 	rc = sync_link(s, r->id, "created", &tk, sha);
@@ -811,8 +823,9 @@ sync_push_linked(struct sync *s, struct srow *r)
 			        mask & CL_SPEC_ASSIGNEE ? " assignee" : "", mask & CL_SPEC_DUE ? " due" : "");
 			s->stats->updated++;
 		} else {
-			s->wrote = 1;
 			rc = s->t->ops->update(s->t, NULL, r->ticket, &spec, mask, s->err);
+			if (rc == 0)
+				s->wrote = 1;
 			if (rc != 0) {
 				if (rc == CL_ENOTFOUND)
 					gone = 404;
@@ -854,10 +867,11 @@ sync_push_linked(struct sync *s, struct srow *r)
 			fprintf(s->plan, "would %s #%s (%s)%s\n", closing ? "close" : "reopen", r->ticket,
 			        r->key, withdrawn ? " as not planned" : "");
 		} else {
-			s->wrote = 1;
 			rc = s->t->ops->set_state(s->t, r->ticket, closing, withdrawn ?
 			                          CL_CLOSE_NOT_PLANNED : CL_CLOSE_COMPLETED, comment,
 			                          ours ? body : NULL, &gone, s->err);
+			if (rc == 0)
+				s->wrote = 1;
 			if (rc == 0)
 				rc = sync_store_synced(s, r->id, r->s_title, NULL, want_state,
 				                       r->s_assignee, r->s_due);
