@@ -285,8 +285,15 @@ rm_spec_json(struct cl_tracker *t, const struct cl_ticket_spec *s, unsigned mask
 		json_object_set_new(j, "subject", json_string(s->title));
 	if ((mask & CL_SPEC_BODY) && s->body)
 		json_object_set_new(j, "description", json_string(s->body));
-	if (mask & CL_SPEC_DUE)
+	if (mask & CL_SPEC_DUE) {
+		char today[11];
 		json_object_set_new(j, "due_date", s->due ? json_string(s->due) : json_null());
+		/* Redmine starts issues today and refuses a due date before the
+		 * start (422): a past due date moves the start back to it */
+		cl_date_format(cl_today(NULL), today);
+		if (s->due && strcmp(s->due, today) < 0)
+			json_object_set_new(j, "start_date", json_string(s->due));
+	}
 	if ((mask & CL_SPEC_ASSIGNEE) && s->assignee) {
 		char *end;
 		long long id = strtoll(s->assignee, &end, 10);
