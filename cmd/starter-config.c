@@ -48,4 +48,6 @@ const char cl_starter_config[] =
 "# after_close_days = 14\n"
 "# duration_minutes = 60\n"
 "# timezone = Europe/Berlin\n"
-"# max_age_days = 90\n";
+"# max_age_days = 90\n"
+"# work_start_hour = 9          ; proposals go to the first slot in\n"
+"# work_end_hour = 17           ; these hours, Monday to Friday\n";

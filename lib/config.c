@@ -34,7 +34,7 @@ static const char *const known_keys[] = {
 	           "max_wait_s ca_file flavor user issue_type tracker_id closed_status_id "
 	           "extra_fields connect_timeout_s timeout_s retries",
 	"mail", "transport host port tls user password password_file password_env from "
-	        "outbox ca_file timeout_s",
+	        "outbox ca_file timeout_s connect_timeout_s",
 	"report", "to weekday hour",
 	"nag", "due_soon_days every_days escalate_after_days escalate_to",
 	"drill", "organizer after_close_days duration_minutes timezone max_age_days "
@@ -48,6 +48,9 @@ static int
 key_known(const char *section, const char *key)
 {
 	size_t i, klen = strlen(key);
+
+	if (klen == 0)	/* "= value": never a known key (and strstr would not move) */
+		return 0;
 	const char *p;
 
 	for (i = 0; known_keys[i]; i += 2) {
