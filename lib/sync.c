@@ -29,6 +29,7 @@ struct sync {
 	FILE *plan;
 	int wrote;		/* anything written to the tracker this run */
 	int work, done;		/* progress */
+	int bar_done;
 };
 
 static int
@@ -75,15 +76,17 @@ sync_progress(struct sync *s, int force_end)
 {
 	int width = 30, fill;
 
-	if (!s->o->progress || s->work < 40)
+	if (!s->o->progress || s->work < 40 || s->bar_done)
 		return;
 	if (!force_end && s->done % 25 != 0 && s->done != s->work)
 		return;
 	fill = s->work ? (int)((long)width * s->done / s->work) : width;
 	fprintf(stderr, "\rsync [%.*s%*s] %d/%d", fill, "##############################",
 	        width - fill, "", s->done, s->work);
-	if (force_end || s->done >= s->work)
+	if (force_end || s->done >= s->work) {
 		fputc('\n', stderr);
+		s->bar_done = 1;
+	}
 	fflush(stderr);
 }
 
