@@ -22,7 +22,11 @@
 #include "report.h"
 #include "nag.h"
 #include "import.h"
+#include "http.h"
+#include "tracker.h"
+#include "sync.h"
 #include "invite.h"
 #include "drill.h"
+#include "run.h"
 
 #endif
