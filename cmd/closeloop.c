@@ -15,9 +15,14 @@ extern const struct cmd_entry cmd_import_entry;
 extern const struct cmd_entry cmd_lint_entry;
 extern const struct cmd_entry cmd_list_entry;
 extern const struct cmd_entry cmd_show_entry;
+extern const struct cmd_entry cmd_sync_entry;
 extern const struct cmd_entry cmd_done_entry;
 extern const struct cmd_entry cmd_reopen_entry;
+extern const struct cmd_entry cmd_report_entry;
+extern const struct cmd_entry cmd_nag_entry;
 extern const struct cmd_entry cmd_drill_entry;
+extern const struct cmd_entry cmd_run_entry;
+extern const struct cmd_entry cmd_status_entry;
 extern const struct cmd_entry cmd_help_entry;
 
 /* The command table, in the order `closeloop --help` lists them. */
@@ -29,7 +34,12 @@ static const struct cmd_entry *const cmd_table[] = {
 	&cmd_show_entry,
 	&cmd_done_entry,
 	&cmd_reopen_entry,
+	&cmd_sync_entry,
+	&cmd_report_entry,
+	&cmd_nag_entry,
 	&cmd_drill_entry,
+	&cmd_run_entry,
+	&cmd_status_entry,
 	&cmd_help_entry,
 	NULL
 };

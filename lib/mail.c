@@ -563,6 +563,8 @@ struct smtp_run {
 	int auth_failed;
 	int authenticated;
 	int tls_ok, tls_missing, tls_bad_cert;
+	int need_auth;		/* AUTH configured: never MAIL without it */
+	int auth_missing;	/* MAIL was about to go out unauthenticated */
 	char auth_reply[256];
 	const char *user, *password;
 };
@@ -681,6 +683,17 @@ smtp_on_wire(const char *buf, int buflen, int writing, void *arg)
 		len = nl ? (size_t)(nl - p + 1) : (size_t)(end - p);
 		if (writing && len >= 5 && g_ascii_strncasecmp(p, "AUTH ", 5) == 0)
 			run->in_auth = 1;
+		/* called before the buffer is written: stopping here means the
+		 * server never sees an unauthenticated MAIL */
+		if (writing == 1 && run->need_auth && !run->authenticated && len >= 10 &&
+		    g_ascii_strncasecmp(p, "MAIL FROM:", 10) == 0) {
+			run->auth_missing = 1;
+			if (run->fd >= 0)
+				shutdown(run->fd, SHUT_RDWR);
+			if (run->trace)
+				fprintf(run->trace, "smtp: not authenticated; stopping before MAIL\n");
+			return;
+		}
 		smtp_trace_line(run, p, len, writing);
 		if (!writing && run->in_auth && len >= 4 && p[3] == ' ') {
 			if (p[0] == '2') {
@@ -845,6 +858,12 @@ smtp_collect(struct cl_mail *m, smtp_message_t sm, smtp_recipient_t *rs)
 			m->rcpt[j].state = CL_MAIL_REJECTED;
 		else
 			m->rcpt[j].state = CL_MAIL_DEFERRED;
+		if (code / 100 == 2 && data / 100 != 2) {
+			/* RCPT was fine, the message was not: say why */
+			m->rcpt[j].code = data;
+			free(m->rcpt[j].detail);
+			m->rcpt[j].detail = st && st->text ? cl_strdup(st->text) : NULL;
+		}
 		if (m->rcpt[j].state == CL_MAIL_SENT)
 			ok++;
 		else if (m->rcpt[j].state == CL_MAIL_REJECTED)
@@ -912,6 +931,7 @@ mail_send_smtp(struct cl_mail **v, size_t n, const struct cl_config *cfg, FILE *
 	run.fd = -1;
 	run.user = c.user;
 	run.password = c.password;
+	run.need_auth = c.password != NULL;
 	if ((sm = cl_calloc(n, sizeof *sm)) == NULL || (rs = cl_calloc(n, sizeof *rs)) == NULL) {
 		rc = cl_error_set(err, CL_ENOMEM, "out of memory");
 		goto out;
@@ -993,9 +1013,9 @@ mail_send_smtp(struct cl_mail **v, size_t n, const struct cl_config *cfg, FILE *
 			}
 		rc = cl_error_set(err, CL_ENOPERM, "SMTP authentication as '%s' failed at %s: "
 		                  "%s; nothing sent", c.user, c.hostport, run.auth_reply);
-	} else if (c.password && run.connected && !run.authenticated && any) {
-		rc = cl_error_set(err, CL_ENOPERM, "%s did not accept AUTH for '%s' (offers no "
-		                  "usable mechanism?); nothing sent", c.hostport, c.user);
+	} else if (c.password && run.connected && !run.authenticated && (any || run.auth_missing)) {
+		rc = cl_error_set(err, CL_ENOPERM, "%s offers no usable AUTH mechanism for '%s' "
+		                  "(AUTH is configured, so nothing was sent)", c.hostport, c.user);
 	} else if (!run.connected && any) {
 		rc = cl_error_set(err, CL_ETEMPFAIL, "unable to connect to SMTP server %s: %s",
 		                  c.hostport, smtp_alarm_fired ? "connect timed out" :

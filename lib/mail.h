@@ -19,7 +19,8 @@
  * with the matching *_free(), which accept NULL.
  * Errors: CL_ECONFIG (bad [mail] settings), CL_EDATA (a header value with
  * CR/LF/NUL, a bad address), CL_ETEMPFAIL (server down, timeout, 4xx),
- * CL_ENOPERM (AUTH failed: nothing sent), CL_EUNAVAIL (no STARTTLS, bad
+ * CL_ENOPERM (AUTH failed or not offered although configured: nothing
+ * sent), CL_EUNAVAIL (no STARTTLS, bad
  * certificate, a permanent 5xx), CL_ECANTCREAT (outbox not writable). */
 #ifndef CL_MAIL_H
 #define CL_MAIL_H

@@ -383,6 +383,32 @@ START_TEST(smtp_auth_wrong_password_sends_nothing)
 }
 END_TEST
 
+START_TEST(smtp_auth_not_offered_sends_nothing)
+{
+	struct cl_config *cfg;
+	struct cl_mail *m;
+	struct cl_error err = { 0 };
+	char extra[4096];
+	int rc;
+
+	make_certs();
+	/* TLS but no AUTH on offer: libESMTP would skip AUTH and send */
+	snprintf(extra, sizeof extra, "--tls-cert '%s/localhost.pem' --tls-key '%s/localhost.key' "
+	         "--no-auth-offer", certs, certs);
+	srv_start(extra);
+	cfg = cfg_smtp("starttls", "closeloop", "s3cret");
+	m = mk_mail("must not arrive", "ana@example.com", NULL);
+	rc = cl_mail_send(&m, 1, cfg, NULL, &err);
+	ck_assert_msg(rc == CL_ENOPERM, "rc %d: %s", rc, err.msg);
+	ck_assert_int_ne(m->state, CL_MAIL_SENT);
+	ck_assert_int_eq(count_events("starttls"), 1);
+	ck_assert_int_eq(count_events("auth-ok") + count_events("auth-fail"), 0);
+	ck_assert_int_eq(count_events("mail"), 0);
+	cl_mail_free(m);
+	cl_config_free(cfg);
+}
+END_TEST
+
 START_TEST(smtp_no_starttls_offered)
 {
 	struct cl_config *cfg;
@@ -627,6 +653,7 @@ mail_suite(void)
 	tcase_add_test(t, smtp_plain_one_session);
 	tcase_add_test(t, smtp_starttls_auth_repeated);
 	tcase_add_test(t, smtp_auth_wrong_password_sends_nothing);
+	tcase_add_test(t, smtp_auth_not_offered_sends_nothing);
 	tcase_add_test(t, smtp_no_starttls_offered);
 	tcase_add_test(t, smtp_wrong_certificate);
 	tcase_add_test(t, smtp_server_down);

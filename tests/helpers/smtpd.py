@@ -13,6 +13,7 @@ Modes and faults:
   --auth USER:PASS       offer AUTH (PLAIN/LOGIN after STARTTLS); required
                          unless --auth-optional (then a failed AUTH could be
                          followed by an unauthenticated MAIL: the trap)
+  --no-auth-offer        do not advertise AUTH in the EHLO reply
   --reject ADDR          550 for that recipient (repeatable)
   --fault mail421|data451|data554
   --silent               accept TCP, never greet (greeting timeout)
@@ -101,6 +102,7 @@ def main():
     ap.add_argument("--tls-key")
     ap.add_argument("--auth")
     ap.add_argument("--auth-optional", action="store_true")
+    ap.add_argument("--no-auth-offer", action="store_true")
     ap.add_argument("--reject", action="append", default=[])
     ap.add_argument("--fault", choices=["mail421", "data451", "data554"])
     ap.add_argument("--silent", action="store_true")
@@ -124,6 +126,8 @@ def main():
         async def handle_EHLO(self, server, session, envelope, hostname, responses):
             session.host_name = hostname
             log("ehlo", hostname, "tls" if session.ssl else "plain")
+            if args.no_auth_offer:
+                responses = [r for r in responses if "AUTH" not in r]
             return responses
 
         async def handle_MAIL(self, server, session, envelope, address, mail_options):

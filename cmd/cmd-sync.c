@@ -1,0 +1,70 @@
+/* cmd-sync.c — two-way sync with the configured issue tracker. */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmd.h"
+
+static int
+cmd_sync_exec(struct cl_ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct cl_sync_opts so;
+	struct cl_sync_stats stats;
+	struct cl_tracker *t = NULL;
+	FILE *devnull = NULL;
+	int c, rc;
+
+	memset(&so, 0, sizeof so);
+	while ((c = cmd_getopt(ctx, argc, argv, "n", opts, NULL)) != -1) {
+		if (c == 'n')
+			so.dry_run = 1;
+		else
+			return CL_EUSAGE;
+	}
+	if (optind < argc)
+		return cmd_usage_error(ctx, "unexpected argument '%s'", argv[optind]);
+	rc = cl_tracker_open(&t, ctx->cfg, ctx->verbosity, &ctx->err);
+	if (rc == CL_ENOTFOUND) {
+		cl_error_clear(&ctx->err);
+		cmd_info(ctx, "sync: no tracker configured ([tracker] kind); nothing to do\n");
+		return 0;
+	}
+	if (rc != 0)
+		return rc;
+	so.verbose = ctx->verbosity;
+	so.progress = ctx->verbosity >= 0 && isatty(STDERR_FILENO);
+	if (so.dry_run)
+		so.plan = stdout;
+	else if (ctx->verbosity < 0 && (devnull = fopen("/dev/null", "w")) != NULL)
+		so.plan = devnull;
+	else
+		so.plan = stderr;
+	rc = cl_sync_run(ctx->store, ctx->cfg, t, &so, &stats, &ctx->err);
+	cmd_info(ctx, "sync%s: %d created, %d adopted, %d linked, %d updated, %d closed, "
+	         "%d reopened, %d pulled%s, %d with problems (%ld requests)\n",
+	         so.dry_run ? " (dry run, nothing written)" : "", stats.created, stats.adopted,
+	         stats.linked, stats.updated, stats.closed, stats.reopened, stats.pulled,
+	         stats.not_modified ? " (not modified)" : "", stats.item_errors, stats.requests);
+	if (devnull)
+		fclose(devnull);
+	cl_tracker_free(t);
+	return rc;
+}
+
+const struct cmd_entry cmd_sync_entry = {
+	"sync", "[--dry-run]", "two-way sync with the configured issue tracker",
+	"  --dry-run   print the planned links, creates, updates and closes;\n"
+	"              only reads from the tracker, writes nothing anywhere\n"
+	"Pulls tracker changes since the last run (status, assignee, due date:\n"
+	"the tracker wins), then creates an issue for every open item without\n"
+	"one and pushes document edits (the document wins for the action text).\n"
+	"Items the tracker refuses are marked (see 'closeloop show ITEM') and the\n"
+	"run goes on. Exit 75: rate limited or unreachable, retry later; 77: the\n"
+	"token was refused; 78: bad [tracker] settings or unknown project.\n",
+	CMD_NEEDS_DB, cmd_sync_exec
+};

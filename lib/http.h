@@ -1,0 +1,99 @@
+/* http.h — HTTP(S) client over libcurl for the tracker APIs and for
+ * importing post-mortems from http(s) URLs.
+ *
+ * A struct cl_http holds one curl handle (connections are reused), the
+ * options, the secret headers (redacted in -v traces) and counters. Policy:
+ *  - TLS peer and host verification is always on; opts.ca_file may name the
+ *    CA bundle, verification cannot be turned off;
+ *  - only http and https URLs, API requests never follow redirects (a 301
+ *    is the caller's business), cl_http_get follows up to 5;
+ *  - connect and total timeouts; idempotent requests (GET, PUT, PATCH,
+ *    DELETE) are retried on 5xx and transport errors with exponential
+ *    backoff and jitter, at most opts.retries times; a POST is retried only
+ *    when it surely did not reach the server (connection refused) or the
+ *    server said so (429/rate limit), never blindly, so that a create is not
+ *    made twice;
+ *  - 429, or 403 with x-ratelimit-remaining: 0 or Retry-After, waits for
+ *    Retry-After / x-ratelimit-reset when the total wait stays within
+ *    opts.max_wait_s, else fails with CL_ETEMPFAIL;
+ *  - writes (every method but GET/HEAD) are paced opts.min_interval_ms apart;
+ *  - responses over opts.max_response bytes fail with CL_EDATA.
+ * Status codes are not errors here: cl_http_request returns 0 with
+ * out->status for any HTTP answer except the ones above (retries exhausted
+ * on 5xx return 0 with that status too). Everything returned belongs to the
+ * caller: cl_http_response_free(). */
+#ifndef CL_HTTP_H
+#define CL_HTTP_H
+
+#include <stddef.h>
+
+#include "error.h"
+
+struct cl_http;
+
+struct cl_http_opts {
+	long connect_timeout_ms;	/* 0: 10 s */
+	long timeout_ms;		/* total per attempt; 0: 60 s */
+	int retries;			/* extra attempts on 5xx/timeouts; <0: 4 */
+	long backoff_ms;		/* first backoff; 0: 500 ms (doubles, +jitter) */
+	long max_wait_s;		/* total rate-limit wait allowed; <0: 300 */
+	long min_interval_ms;		/* pacing between writes */
+	size_t max_response;		/* 0: 32 MiB */
+	const char *ca_file;		/* CA bundle, NULL: system default */
+	const char *user_agent;		/* NULL: closeloop/VERSION */
+	int verbose;			/* >= 2: trace requests on stderr */
+};
+
+struct cl_http_response {
+	long status;		/* HTTP status */
+	char *body;		/* NUL-terminated, may be "" */
+	size_t body_len;
+	char *etag;		/* ETag header or NULL */
+	char *next_url;		/* Link rel="next" or NULL */
+	char *location;		/* Location header or NULL */
+	char *content_type;
+	char *date;		/* Date header (the server's clock) or NULL */
+};
+
+/* Makes a client. The options' strings are copied. */
+int cl_http_new(struct cl_http **out, const struct cl_http_opts *opts, struct cl_error *err);
+void cl_http_free(struct cl_http *h);
+/* Adds a header sent with every request ("Name: value"). secret = 1 hides
+ * the value in traces (Authorization, API keys). */
+int cl_http_add_header(struct cl_http *h, const char *header, int secret,
+                       struct cl_error *err);
+/* Sends one request; body (may be NULL) is sent as application/json when
+ * it is not NULL. if_none_match: an ETag to send, or NULL. */
+int cl_http_request(struct cl_http *h, struct cl_http_response **out, const char *method,
+                    const char *url, const char *body, const char *if_none_match,
+                    struct cl_error *err);
+/* Like cl_http_request with a jansson body (json_t *, not stolen) and the
+ * answer parsed into *json_out (json_t *, caller decrefs; NULL for an empty
+ * body or 304). Bodies that are not JSON fail with CL_EDATA. */
+int cl_http_json(struct cl_http *h, struct cl_http_response **out, void **json_out,
+                 const char *method, const char *url, void *json_body,
+                 const char *if_none_match, struct cl_error *err);
+void cl_http_response_free(struct cl_http_response *r);
+
+/* Requests sent so far (every attempt counts, including retries). */
+long cl_http_requests(const struct cl_http *h);
+/* Total time slept for rate limits and backoff, in ms. */
+long cl_http_waited_ms(const struct cl_http *h);
+
+/* Plain GET of an http(s) URL (redirects followed, TLS verified) for
+ * importing documents: *out is the body (NUL-terminated, caller frees), at
+ * most max bytes. Non-2xx answers are CL_ENOINPUT (404/410) or CL_EUNAVAIL;
+ * other schemes are CL_EUSAGE. ca_file may be NULL. */
+int cl_http_get(char **out, size_t *out_len, const char *url, size_t max,
+                const char *ca_file, struct cl_error *err);
+
+/* Helpers exposed for tests. */
+/* The URL of rel="next" in a Link header value, or NULL (caller frees). */
+char *cl_http_link_next(const char *link);
+/* Seconds to wait for a rate-limited answer from its Retry-After and
+ * x-ratelimit-reset (epoch) headers at time now; -1 when neither says. */
+long cl_http_rate_wait(const char *retry_after, const char *reset, long long now);
+/* URL-encodes s for a query component (caller frees). */
+char *cl_http_escape(const char *s);
+
+#endif

@@ -1,0 +1,359 @@
+/* tracker.c — backend selection, [tracker] keys, tickets and helpers. */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "dates.h"
+#include "http.h"
+#include "tracker.h"
+#include "util.h"
+
+static const struct cl_tracker_ops *const backends[] = {
+	&cl_tracker_github,
+	&cl_tracker_redmine,
+	NULL
+};
+
+const struct cl_tracker_ops *
+cl_tracker_find(const char *kind)
+{
+	size_t i;
+
+	for (i = 0; kind && backends[i]; i++)
+		if (strcmp(backends[i]->kind, kind) == 0)
+			return backends[i];
+	return NULL;
+}
+
+/* Splits the comma separated labels key (default: postmortem, action-item). */
+static int
+tracker_labels(struct cl_tracker *t, struct cl_error *err)
+{
+	const char *v = cl_config_get(t->cfg, "tracker", "labels");
+	char *copy, *tok, *save = NULL;
+
+	if (v == NULL)
+		v = "postmortem, action-item";
+	if ((copy = cl_strdup(v)) == NULL)
+		return cl_error_set(err, CL_ENOMEM, "out of memory");
+	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		char **nl;
+		cl_str_trim(tok);
+		if (*tok == '\0')
+			continue;
+		if ((nl = cl_realloc(t->labels, (t->nlabels + 1) * sizeof *nl)) == NULL ||
+		    (t->labels = nl, (nl[t->nlabels] = cl_strdup(tok)) == NULL)) {
+			free(copy);
+			return cl_error_set(err, CL_ENOMEM, "out of memory");
+		}
+		t->nlabels++;
+	}
+	free(copy);
+	return 0;
+}
+
+int
+cl_tracker_open(struct cl_tracker **out, const struct cl_config *cfg, int verbose,
+                struct cl_error *err)
+{
+	const struct cl_tracker_ops *ops;
+	const char *kind = cl_config_get(cfg, "tracker", "kind"), *url;
+	struct cl_http_opts o;
+	struct cl_tracker *t;
+	long v;
+	int rc;
+
+	*out = NULL;
+	if (kind == NULL || *kind == '\0' || strcmp(kind, "none") == 0)
+		return cl_error_set(err, CL_ENOTFOUND, "no tracker configured ([tracker] kind)");
+	if ((ops = cl_tracker_find(kind)) == NULL)
+		return cl_error_set(err, CL_ECONFIG, "%s:%d: [tracker] kind '%s' is not supported "
+		                    "(github, redmine, none)", cl_config_path(cfg) ?
+		                    cl_config_path(cfg) : "config",
+		                    cl_config_line(cfg, "tracker", "kind"), kind);
+	if ((t = cl_calloc(1, sizeof *t)) == NULL)
+		return cl_error_set(err, CL_ENOMEM, "out of memory");
+	t->ops = ops;
+	t->cfg = cfg;
+	memset(&o, 0, sizeof o);
+	o.verbose = verbose;
+	o.ca_file = cl_config_get(cfg, "tracker", "ca_file");
+	o.retries = -1;
+	url = cl_config_get(cfg, "tracker", "url");
+	if (url == NULL || *url == '\0') {
+		if (strcmp(kind, "github") == 0) {
+			url = "https://api.github.com";
+		} else {
+			rc = cl_error_set(err, CL_ECONFIG, "[tracker] url is required for %s", kind);
+			goto fail;
+		}
+	}
+	if (!cl_str_starts_with(url, "http://") && !cl_str_starts_with(url, "https://")) {
+		rc = cl_error_set(err, CL_ECONFIG, "[tracker] url '%s' is not an http(s) URL", url);
+		goto fail;
+	}
+	if ((t->url = cl_strdup(url)) == NULL)
+		goto oom;
+	while (*t->url && t->url[strlen(t->url) - 1] == '/')
+		t->url[strlen(t->url) - 1] = '\0';
+	if ((t->project = cl_strdup(cl_config_get_default(cfg, "tracker", "project", ""))) == NULL)
+		goto oom;
+	if (*t->project == '\0') {
+		rc = cl_error_set(err, CL_ECONFIG, "[tracker] project is required");
+		goto fail;
+	}
+	if ((rc = cl_config_get_int(cfg, "tracker", "min_interval_ms",
+	                            strcmp(kind, "github") == 0 ? 1000 : 0, 0, 600000, &v, err)) != 0)
+		goto fail;
+	o.min_interval_ms = t->min_interval_ms = v;
+	if ((rc = cl_config_get_int(cfg, "tracker", "max_wait_s", 300, 0, 86400, &v, err)) != 0)
+		goto fail;
+	o.max_wait_s = v;
+	if ((rc = cl_config_get_int(cfg, "tracker", "connect_timeout_s", 10, 1, 600, &v, err)) != 0)
+		goto fail;
+	o.connect_timeout_ms = v * 1000;
+	if ((rc = cl_config_get_int(cfg, "tracker", "timeout_s", 60, 1, 3600, &v, err)) != 0)
+		goto fail;
+	o.timeout_ms = v * 1000;
+	if ((rc = cl_config_get_int(cfg, "tracker", "retries", 4, 0, 20, &v, err)) != 0)
+		goto fail;
+	o.retries = (int)v;
+	if ((rc = cl_config_secret(&t->token, cfg, "tracker", "token", err)) != 0)
+		goto fail;
+	if (t->token == NULL) {
+		rc = cl_error_set(err, CL_ECONFIG, "[tracker] needs token_file or token_env");
+		goto fail;
+	}
+	if ((rc = tracker_labels(t, err)) != 0)
+		goto fail;
+	if ((t->ident = cl_asprintf("%s %s %s", kind, t->url, t->project)) == NULL)
+		goto oom;
+	if ((rc = cl_http_new(&t->http, &o, err)) != 0)
+		goto fail;
+	if ((rc = ops->init(t, err)) != 0)
+		goto fail;
+	*out = t;
+	return 0;
+oom:
+	rc = cl_error_set(err, CL_ENOMEM, "out of memory");
+fail:
+	cl_tracker_free(t);
+	return rc;
+}
+
+void
+cl_tracker_free(struct cl_tracker *t)
+{
+	size_t i;
+
+	if (t == NULL)
+		return;
+	if (t->ops && t->ops->release)
+		t->ops->release(t);
+	cl_http_free(t->http);
+	for (i = 0; i < t->nlabels; i++)
+		free(t->labels[i]);
+	free(t->labels);
+	free(t->url);
+	free(t->project);
+	free(t->ident);
+	cl_secret_free(t->token);
+	free(t);
+}
+
+long
+cl_tracker_requests(const struct cl_tracker *t)
+{
+	return t ? cl_http_requests(t->http) : 0;
+}
+
+int
+cl_tracker_create(struct cl_tracker *t, struct cl_ticket *out,
+                  const struct cl_ticket_spec *spec, struct cl_error *err)
+{
+	return t->ops->create(t, out, spec, err);
+}
+
+int
+cl_tracker_update(struct cl_tracker *t, struct cl_ticket *out, const char *id,
+                  const struct cl_ticket_spec *spec, unsigned mask, struct cl_error *err)
+{
+	return t->ops->update(t, out, id, spec, mask, err);
+}
+
+void
+cl_ticket_release(struct cl_ticket *tk)
+{
+	if (tk == NULL)
+		return;
+	free(tk->id);
+	free(tk->url);
+	free(tk->title);
+	free(tk->body);
+	free(tk->assignee);
+	free(tk->due);
+	free(tk->updated_at);
+	free(tk->closed_at);
+	free(tk->marker);
+	memset(tk, 0, sizeof *tk);
+}
+
+int
+cl_ticket_list_push(struct cl_ticket_list *l, struct cl_ticket *tk)
+{
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 64;
+		struct cl_ticket *nv = cl_realloc(l->v, cap * sizeof *nv);
+		if (nv == NULL)
+			return CL_ENOMEM;
+		l->v = nv;
+		l->cap = cap;
+	}
+	l->v[l->n++] = *tk;
+	memset(tk, 0, sizeof *tk);
+	return 0;
+}
+
+void
+cl_ticket_list_release(struct cl_ticket_list *l)
+{
+	size_t i;
+
+	if (l == NULL)
+		return;
+	for (i = 0; i < l->n; i++)
+		cl_ticket_release(&l->v[i]);
+	free(l->v);
+	memset(l, 0, sizeof *l);
+}
+
+void
+cl_tracker_cursor_release(struct cl_tracker_cursor *c)
+{
+	if (c == NULL)
+		return;
+	free(c->since);
+	free(c->etag);
+	c->since = c->etag = NULL;
+}
+
+char *
+cl_tracker_marker_find(const char *text)
+{
+	const char *p = text;
+
+	while (p && (p = strstr(p, "closeloop:")) != NULL) {
+		const char *k = p + 10, *e = k;
+		while (isalnum((unsigned char)*e) || *e == '-' || *e == '_' || *e == '.')
+			e++;
+		/* a sentence's full stop is not part of the key */
+		while (e > k && e[-1] == '.')
+			e--;
+		if (e > k && (p == text || !isalnum((unsigned char)p[-1])))
+			return cl_strndup(k, (size_t)(e - k));
+		p = k;
+	}
+	return NULL;
+}
+
+int
+cl_tracker_cursor_next(struct cl_tracker_cursor *next, const struct cl_tracker_cursor *in,
+                       const char *maxu, const char *date, char *etag)
+{
+	struct tm tm;
+	time_t t, d = 0;
+	char buf[21];
+
+	memset(next, 0, sizeof *next);
+	if (date) {
+		memset(&tm, 0, sizeof tm);
+		if (strptime(date, "%a, %d %b %Y %H:%M:%S GMT", &tm) != NULL)
+			d = timegm(&tm);
+	}
+	if (maxu == NULL) {
+		next->since = in->since ? cl_strdup(in->since) : NULL;
+	} else if (d > 0 && cl_time_parse(maxu, &t) == 0 && t < d - 1) {
+		cl_time_format_utc(t + 1, buf);
+		next->since = cl_strdup(buf);
+	} else {
+		next->since = cl_strdup(maxu);
+	}
+	if ((next->since == NULL) != ((maxu ? maxu : in->since) == NULL)) {
+		free(etag);
+		return CL_ENOMEM;
+	}
+	if (next->since && in->since && strcmp(next->since, in->since) == 0)
+		next->etag = etag;
+	else
+		free(etag);
+	return 0;
+}
+
+/* The tracker's own message out of an error body, for the user. */
+static void
+tracker_error_text(const char *body, char *out, size_t n)
+{
+	json_t *j, *m, *errs;
+	json_error_t je;
+	struct cl_buf b = CL_BUF_INIT;
+	size_t i;
+
+	out[0] = '\0';
+	if (body == NULL || *body == '\0')
+		return;
+	if ((j = json_loads(body, 0, &je)) == NULL) {
+		snprintf(out, n, "%.200s", body);
+		return;
+	}
+	if ((m = json_object_get(j, "message")) && json_is_string(m))
+		cl_buf_puts(&b, json_string_value(m));
+	if ((errs = json_object_get(j, "errors")) && json_is_array(errs)) {
+		for (i = 0; i < json_array_size(errs); i++) {
+			json_t *e = json_array_get(errs, i);
+			cl_buf_puts(&b, b.len ? "; " : "");
+			if (json_is_string(e)) {
+				cl_buf_puts(&b, json_string_value(e));
+			} else if (json_is_object(e)) {
+				const char *f = json_string_value(json_object_get(e, "field"));
+				const char *c = json_string_value(json_object_get(e, "code"));
+				const char *msg = json_string_value(json_object_get(e, "message"));
+				cl_buf_printf(&b, "%s%s%s", f ? f : "", f && (c || msg) ? " " : "",
+				              msg ? msg : c ? c : "");
+			}
+		}
+	}
+	snprintf(out, n, "%s", cl_buf_str(&b));
+	cl_buf_release(&b);
+	json_decref(j);
+}
+
+int
+cl_tracker_http_fail(struct cl_tracker *t, long status, const char *body, const char *what,
+                     struct cl_error *err)
+{
+	char msg[512];
+
+	tracker_error_text(body, msg, sizeof msg);
+	switch (status) {
+	case 401:
+		return cl_error_set(err, CL_ENOPERM, "%s: %s rejected the token (HTTP 401%s%s); "
+		                    "check [tracker] token_file/token_env", what, t->url,
+		                    *msg ? ": " : "", msg);
+	case 403:
+		return cl_error_set(err, CL_ENOPERM, "%s: access denied by %s (HTTP 403%s%s)",
+		                    what, t->url, *msg ? ": " : "", msg);
+	case 422:
+	case 400:
+		return cl_error_set(err, CL_EDATA, "%s: refused by the tracker (HTTP %ld%s%s)",
+		                    what, status, *msg ? ": " : "", msg);
+	default:
+		if (status >= 500 || status == 429)
+			return cl_error_set(err, CL_ETEMPFAIL, "%s: %s answered HTTP %ld%s%s", what,
+			                    t->url, status, *msg ? ": " : "", msg);
+		return cl_error_set(err, CL_EUNAVAIL, "%s: %s answered HTTP %ld%s%s", what, t->url,
+		                    status, *msg ? ": " : "", msg);
+	}
+}

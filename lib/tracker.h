@@ -1,0 +1,206 @@
+/* tracker.h — the issue-tracker interface that `closeloop sync` drives.
+ *
+ * One backend per file in lib/tracker/ (github.c, redmine.c; gitlab.c,
+ * jira.c, gitea.c follow the same shape). A backend is a const struct
+ * cl_tracker_ops; cl_tracker_open() picks it from [tracker] kind, reads the
+ * common keys and the token, and makes the HTTP client. Backends never touch
+ * the database: sync.c owns the state (links, intents, cursors).
+ *
+ * Tickets are plain C records (struct cl_ticket) in the closeloop model:
+ *   id      the tracker's key or number as text ("42", "OPS-7")
+ *   state   CL_TICKET_OPEN or CL_TICKET_CLOSED
+ *   assignee the tracker handle (login, or numeric id where the tracker has
+ *           no handles), NULL when unassigned
+ *   due     YYYY-MM-DD, only when the backend has CL_TRACKER_CAP_DUE_DATE
+ *   marker  the item key found in the body ("closeloop:<key>"), or NULL.
+ * What a backend returns through out belongs to the caller
+ * (cl_ticket_free / cl_ticket_list_release).
+ *
+ * Errors: 0 or a negative CL_E* code with err filled:
+ *   CL_ENOPERM   401/403 (bad token, no access)               → exit 77
+ *   CL_ECONFIG   unknown project/repository, bad [tracker] keys → exit 78
+ *   CL_ETEMPFAIL rate limit beyond max_wait_s, 5xx after retries, timeouts
+ *   CL_ENOTFOUND the one ticket asked for is gone (404/410) or moved (301);
+ *                *gone_status tells which (sync reports it on the item)
+ *   CL_EDATA     the tracker refused this ticket's data (422) or answered
+ *                something that is not the documented form; sync marks the
+ *                item and carries on. */
+#ifndef CL_TRACKER_H
+#define CL_TRACKER_H
+
+#include <stddef.h>
+
+#include "config.h"
+#include "error.h"
+
+struct cl_http;
+
+enum {
+	CL_TICKET_OPEN = 0,
+	CL_TICKET_CLOSED = 1,
+};
+
+/* What a backend can represent natively; sync adapts to the rest. */
+enum {
+	CL_TRACKER_CAP_DUE_DATE = 1,	/* a due-date field (else: in the body) */
+	CL_TRACKER_CAP_LABELS = 2,	/* labels/tags on issues */
+	CL_TRACKER_CAP_ASSIGNEE = 4,	/* an assignee settable by handle */
+	CL_TRACKER_CAP_CLOSE_REASON = 8,/* closed as completed vs not planned */
+	CL_TRACKER_CAP_COMMENT = 16,	/* a comment with a state change */
+};
+
+struct cl_ticket {
+	char *id;
+	char *url;		/* web address for people */
+	char *title;
+	char *body;
+	int state;		/* CL_TICKET_* */
+	char *assignee;
+	char *due;
+	char *updated_at;	/* RFC 3339 as the tracker wrote it */
+	char *closed_at;	/* RFC 3339 or NULL */
+	char *marker;		/* item key from "closeloop:<key>" in the body */
+};
+
+struct cl_ticket_list {
+	struct cl_ticket *v;
+	size_t n, cap;
+};
+
+/* What closeloop wants an issue to hold. NULL fields are left alone by
+ * update (create sends what is there). */
+struct cl_ticket_spec {
+	const char *title;
+	const char *body;	/* includes the marker line */
+	const char *assignee;	/* tracker handle or NULL */
+	const char *due;	/* YYYY-MM-DD or NULL (only sent with CAP_DUE_DATE) */
+	const char *const *labels;
+	size_t nlabels;
+};
+
+/* Bits of struct cl_ticket_spec that an update sends. */
+enum {
+	CL_SPEC_TITLE = 1,
+	CL_SPEC_BODY = 2,
+	CL_SPEC_ASSIGNEE = 4,
+	CL_SPEC_DUE = 8,
+	CL_SPEC_LABELS = 16,
+};
+
+/* The close reasons closeloop uses. */
+enum {
+	CL_CLOSE_COMPLETED = 0,
+	CL_CLOSE_NOT_PLANNED = 1,
+};
+
+/* Incremental pull position. since is the tracker's own updated-at of the
+ * newest change seen (its clock, not ours); etag is the validator of the
+ * first page fetched with that since. Both NULL: everything. */
+struct cl_tracker_cursor {
+	char *since;
+	char *etag;
+};
+
+struct cl_tracker;
+
+struct cl_tracker_ops {
+	const char *kind;	/* [tracker] kind */
+	int caps;		/* CL_TRACKER_CAP_* */
+	/* Reads backend keys, adds auth headers; no network. */
+	int (*init)(struct cl_tracker *t, struct cl_error *err);
+	void (*release)(struct cl_tracker *t);
+	int (*create)(struct cl_tracker *t, struct cl_ticket *out,
+	              const struct cl_ticket_spec *spec, struct cl_error *err);
+	/* Sends the fields in mask; out (may be NULL) gets the new ticket. */
+	int (*update)(struct cl_tracker *t, struct cl_ticket *out, const char *id,
+	              const struct cl_ticket_spec *spec, unsigned mask, struct cl_error *err);
+	int (*get)(struct cl_tracker *t, struct cl_ticket *out, const char *id,
+	           long *gone_status, struct cl_error *err);
+	/* Closes (closed = 1, with a CL_CLOSE_* reason) or reopens. comment
+	 * (may be NULL) is attached the tracker's way: a journal note or a
+	 * comment with CAP_COMMENT, else appended to body (the body closeloop
+	 * last wrote, may be NULL) which is then sent with the state change. */
+	int (*set_state)(struct cl_tracker *t, const char *id, int closed, int reason,
+	                 const char *comment, const char *body, long *gone_status,
+	                 struct cl_error *err);
+	/* Appends every ticket changed at or after in->since (all when NULL),
+	 * following pages, newest first (so that any change alters the first
+	 * page and its validator); *not_modified = 1 when the tracker answered
+	 * 304 to in->etag. next gets the new cursor (cl_tracker_cursor_next). */
+	int (*changes)(struct cl_tracker *t, struct cl_ticket_list *out,
+	               const struct cl_tracker_cursor *in, struct cl_tracker_cursor *next,
+	               int *not_modified, struct cl_error *err);
+	/* Appends tickets updated at or after since (RFC 3339 UTC, our clock,
+	 * the backend widens it for clock skew) whose body carries a closeloop
+	 * marker; matched locally, no search API. */
+	int (*find_markers)(struct cl_tracker *t, struct cl_ticket_list *out,
+	                    const char *since, struct cl_error *err);
+	/* Maps a ticket reference written in a document ("#42", "42", a web
+	 * URL, "OPS-7") to this tracker's id; CL_ENOTFOUND when it names
+	 * another tracker. *out is the id (caller frees). */
+	int (*parse_ref)(struct cl_tracker *t, char **out, const char *ref);
+	/* Optional: the form of a user handle from [people] X.tracker that
+	 * tickets carry in assignee (e.g. Redmine: login → numeric id). NULL
+	 * means handles are used as they are. CL_ENOTFOUND for no such user. */
+	int (*canon_user)(struct cl_tracker *t, char **out, const char *handle,
+	                  struct cl_error *err);
+};
+
+/* Common state; backends keep their own in priv. */
+struct cl_tracker {
+	const struct cl_tracker_ops *ops;
+	const struct cl_config *cfg;
+	struct cl_http *http;
+	char *url;		/* API root / instance root, no trailing slash */
+	char *project;		/* owner/repo, project identifier, key … */
+	char *token;		/* secret: never printed */
+	char *ident;		/* "kind url project": whose links these are */
+	char **labels;
+	size_t nlabels;
+	long min_interval_ms;
+	void *priv;
+};
+
+/* Opens the tracker named by [tracker] kind (CL_ENOTFOUND when kind is none
+ * or missing). verbose >= 2 traces HTTP (secrets redacted). */
+int cl_tracker_open(struct cl_tracker **out, const struct cl_config *cfg, int verbose,
+                    struct cl_error *err);
+void cl_tracker_free(struct cl_tracker *t);
+/* The backend for a kind, or NULL. */
+const struct cl_tracker_ops *cl_tracker_find(const char *kind);
+/* Requests sent so far. */
+long cl_tracker_requests(const struct cl_tracker *t);
+
+/* The convenience wrappers sync uses (they only forward to ops). */
+int cl_tracker_create(struct cl_tracker *t, struct cl_ticket *out,
+                      const struct cl_ticket_spec *spec, struct cl_error *err);
+int cl_tracker_update(struct cl_tracker *t, struct cl_ticket *out, const char *id,
+                      const struct cl_ticket_spec *spec, unsigned mask, struct cl_error *err);
+
+/* Tickets. */
+void cl_ticket_release(struct cl_ticket *tk);
+/* Moves *tk into the list (tk is left empty). */
+int cl_ticket_list_push(struct cl_ticket_list *l, struct cl_ticket *tk);
+void cl_ticket_list_release(struct cl_ticket_list *l);
+void cl_tracker_cursor_release(struct cl_tracker_cursor *c);
+/* The item key in "closeloop:<key>" inside text, or NULL (caller frees). */
+char *cl_tracker_marker_find(const char *text);
+
+/* Helpers for backends. */
+/* The cursor after a pull that asked with in and saw tickets up to maxu
+ * (newest updated-at, NULL: none) in an answer dated date (HTTP Date
+ * header, may be NULL) with validator etag (taken over, may be NULL).
+ * since advances past maxu only when the server's clock shows that second
+ * is over (no later change can carry it), else it stays inclusive; the
+ * validator is kept only when the next pull asks the same question. */
+int cl_tracker_cursor_next(struct cl_tracker_cursor *next,
+                           const struct cl_tracker_cursor *in, const char *maxu,
+                           const char *date, char *etag);
+/* Maps a non-2xx answer to a CL_E* code with a message naming what. */
+int cl_tracker_http_fail(struct cl_tracker *t, long status, const char *body,
+                         const char *what, struct cl_error *err);
+
+extern const struct cl_tracker_ops cl_tracker_github;
+extern const struct cl_tracker_ops cl_tracker_redmine;
+
+#endif
