@@ -165,8 +165,8 @@ START_TEST(retry_5xx_then_ok_with_etag_and_link)
 	static const char *const ans[] = {
 		"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
 		"HTTP/1.1 503 Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
-		"HTTP/1.1 200 OK\r\nETag: W/\"abc\"\r\nLink: <http://127.0.0.1:1/n?page=2>; rel=\"next\"\r\n"
-		"Content-Type: application/json\r\nContent-Length: 9\r\nConnection: close\r\n\r\n{\"a\": 1}\n",
+		("HTTP/1.1 200 OK\r\nETag: W/\"abc\"\r\nLink: <http://127.0.0.1:1/n?page=2>; rel=\"next\"\r\n"
+		 "Content-Type: application/json\r\nContent-Length: 9\r\nConnection: close\r\n\r\n{\"a\": 1}\n"),
 	};
 	struct cl_http *h;
 	struct cl_http_response *r = NULL;
@@ -226,8 +226,8 @@ START_TEST(rate_limit_waits_then_gives_up)
 	static const char *const ans[] = {
 		"HTTP/1.1 429 Too Many\r\nRetry-After: 1\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
 		"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}",
-		"HTTP/1.1 403 Forbidden\r\nx-ratelimit-remaining: 0\r\nx-ratelimit-reset: 4102444800\r\n"
-		"Content-Length: 0\r\nConnection: close\r\n\r\n",
+		("HTTP/1.1 403 Forbidden\r\nx-ratelimit-remaining: 0\r\nx-ratelimit-reset: 4102444800\r\n"
+		 "Content-Length: 0\r\nConnection: close\r\n\r\n"),
 	};
 	struct cl_http *h;
 	struct cl_http_response *r = NULL;
