@@ -18,34 +18,36 @@
 static int
 item_from_row(struct cl_item *it, sqlite3_stmt *s)
 {
+	int oom = 0;
+
 	memset(it, 0, sizeof *it);
 	it->rowid = sqlite3_column_int64(s, 0);
-	it->key = cl_column_dup(s, 1);
-	it->action = cl_column_dup(s, 2);
-	it->owner = cl_column_dup(s, 3);
-	it->owner_raw = cl_column_dup(s, 4);
-	it->due = cl_column_dup(s, 5);
-	it->due_raw = cl_column_dup(s, 6);
-	it->status = cl_column_dup(s, 7);
-	it->ticket = cl_column_dup(s, 8);
+	it->key = cl_column_dup_oom(s, 1, &oom);
+	it->action = cl_column_dup_oom(s, 2, &oom);
+	it->owner = cl_column_dup_oom(s, 3, &oom);
+	it->owner_raw = cl_column_dup_oom(s, 4, &oom);
+	it->due = cl_column_dup_oom(s, 5, &oom);
+	it->due_raw = cl_column_dup_oom(s, 6, &oom);
+	it->status = cl_column_dup_oom(s, 7, &oom);
+	it->ticket = cl_column_dup_oom(s, 8, &oom);
 	if (it->ticket == NULL)	/* named in the document, not linked yet */
-		it->ticket = cl_column_dup(s, 23);
-	it->url = cl_column_dup(s, 9);
-	it->priority = cl_column_dup(s, 10);
-	it->problems = cl_column_dup(s, 11);
-	it->created_at = cl_column_dup(s, 12);
-	it->updated_at = cl_column_dup(s, 13);
-	it->closed_at = cl_column_dup(s, 14);
+		it->ticket = cl_column_dup_oom(s, 23, &oom);
+	it->url = cl_column_dup_oom(s, 9, &oom);
+	it->priority = cl_column_dup_oom(s, 10, &oom);
+	it->problems = cl_column_dup_oom(s, 11, &oom);
+	it->created_at = cl_column_dup_oom(s, 12, &oom);
+	it->updated_at = cl_column_dup_oom(s, 13, &oom);
+	it->closed_at = cl_column_dup_oom(s, 14, &oom);
 	it->line = sqlite3_column_int(s, 15);
 	it->pm_rowid = sqlite3_column_int64(s, 16);
-	it->pm_slug = cl_column_dup(s, 17);
-	it->pm_title = cl_column_dup(s, 18);
-	it->pm_source = cl_column_dup(s, 19);
-	it->pm_date = cl_column_dup(s, 20);
-	it->pm_path = cl_column_dup(s, 21);
-	it->pm_severity = cl_column_dup(s, 22);
-	if (it->key == NULL || it->action == NULL || it->status == NULL || it->pm_slug == NULL ||
-	    it->problems == NULL)
+	it->pm_slug = cl_column_dup_oom(s, 17, &oom);
+	it->pm_title = cl_column_dup_oom(s, 18, &oom);
+	it->pm_source = cl_column_dup_oom(s, 19, &oom);
+	it->pm_date = cl_column_dup_oom(s, 20, &oom);
+	it->pm_path = cl_column_dup_oom(s, 21, &oom);
+	it->pm_severity = cl_column_dup_oom(s, 22, &oom);
+	if (oom || it->key == NULL || it->action == NULL || it->status == NULL ||
+	    it->pm_slug == NULL || it->problems == NULL)
 		return CL_ENOMEM;
 	return 0;
 }
@@ -271,7 +273,7 @@ cl_item_history(struct cl_history **out, size_t *n, struct cl_store *st,
 	struct cl_history *v = NULL;
 	size_t cnt = 0, cap = 0;
 	sqlite3_stmt *s;
-	int rc, step;
+	int rc, step, oom = 0;
 
 	*out = NULL;
 	*n = 0;
@@ -296,12 +298,16 @@ cl_item_history(struct cl_history **out, size_t *n, struct cl_store *st,
 			v = nv;
 			cap = ncap;
 		}
-		v[cnt].at = cl_column_dup(s, 0);
-		v[cnt].origin = cl_column_dup(s, 1);
-		v[cnt].field = cl_column_dup(s, 2);
-		v[cnt].old = cl_column_dup(s, 3);
-		v[cnt].new = cl_column_dup(s, 4);
+		v[cnt].at = cl_column_dup_oom(s, 0, &oom);
+		v[cnt].origin = cl_column_dup_oom(s, 1, &oom);
+		v[cnt].field = cl_column_dup_oom(s, 2, &oom);
+		v[cnt].old = cl_column_dup_oom(s, 3, &oom);
+		v[cnt].new = cl_column_dup_oom(s, 4, &oom);
 		cnt++;
+		if (oom) {
+			rc = cl_error_set(err, CL_ENOMEM, "out of memory");
+			break;
+		}
 	}
 	if (rc == 0 && step != SQLITE_DONE)
 		rc = cl_store_fail(st, step, err, "reading history");

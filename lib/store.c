@@ -12,6 +12,14 @@
 
 #define STMT_CACHE 32
 
+/* A bind that fails (SQLite out of memory copying the value) leaves the
+ * parameter NULL, and the statement would then write NULL in its place with
+ * nobody the wiser: ignored bind results are the norm in C code. So a failed
+ * bind poisons the connection instead: a one-shot progress handler
+ * interrupts the next statement stepped (the one being bound), SQLite rolls
+ * the transaction back, and cl_store_fail reports it as out of memory. */
+static _Thread_local int bind_failed;
+
 struct cl_store {
 	sqlite3 *db;
 	char *path;
@@ -66,6 +74,15 @@ cl_store_fail(struct cl_store *st, int src, struct cl_error *err, const char *wh
 	const char *msg = st && st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(src);
 	const char *path = st && st->path ? st->path : "database";
 
+	if ((src & 0xff) == SQLITE_INTERRUPT && bind_failed) {
+		/* see cl_bind_text */
+		src = bind_failed;
+		bind_failed = 0;
+		if ((src & 0xff) == SQLITE_NOMEM)
+			return cl_error_set(err, CL_ENOMEM, "out of memory (%s)", what);
+		return cl_error_set(err, CL_ERROR, "database '%s' (%s): cannot bind a value: %s",
+		                    path, what, sqlite3_errstr(src));
+	}
 	switch (src & 0xff) {
 	case SQLITE_BUSY:
 	case SQLITE_LOCKED:
@@ -314,10 +331,24 @@ cl_store_meta_set(struct cl_store *st, const char *key, const char *value,
 	return rc == SQLITE_DONE ? 0 : cl_store_fail(st, rc, err, "meta");
 }
 
+static int
+bind_poison(void *db)
+{
+	sqlite3_progress_handler(db, 0, NULL, NULL);
+	return 1;
+}
+
 int
 cl_bind_text(sqlite3_stmt *s, int i, const char *v)
 {
-	return v ? sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT) : sqlite3_bind_null(s, i);
+	int rc = v ? sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT) : sqlite3_bind_null(s, i);
+
+	if (rc != SQLITE_OK) {
+		sqlite3 *db = sqlite3_db_handle(s);
+		bind_failed = rc;
+		sqlite3_progress_handler(db, 1, bind_poison, db);
+	}
+	return rc;
 }
 
 char *
@@ -325,4 +356,21 @@ cl_column_dup(sqlite3_stmt *s, int i)
 {
 	const unsigned char *t = sqlite3_column_text(s, i);
 	return t ? cl_strdup((const char *)t) : NULL;
+}
+
+char *
+cl_column_dup_oom(sqlite3_stmt *s, int i, int *oom)
+{
+	const unsigned char *t = sqlite3_column_text(s, i);
+	char *v;
+
+	if (t == NULL) {
+		/* NULL text from a non-NULL column: SQLite ran out converting it */
+		if (sqlite3_column_type(s, i) != SQLITE_NULL)
+			*oom = 1;
+		return NULL;
+	}
+	if ((v = cl_strdup((const char *)t)) == NULL)
+		*oom = 1;
+	return v;
 }

@@ -52,9 +52,15 @@ char *cl_store_meta_get(struct cl_store *st, const char *key);
 int cl_store_meta_set(struct cl_store *st, const char *key, const char *value,
                       struct cl_error *err);
 
-/* Binds text or NULL. */
+/* Binds a copy of text, or NULL. Use it for every value SQLite must copy:
+ * when the copy fails, the next step fails too (CL_ENOMEM through
+ * cl_store_fail) instead of writing NULL. */
 int cl_bind_text(sqlite3_stmt *s, int i, const char *v);
 /* Copies column i (NULL stays NULL); caller frees. */
 char *cl_column_dup(sqlite3_stmt *s, int i);
+/* The same, setting *oom when the column held a value that could not be
+ * copied: a NULL from cl_column_dup cannot tell "no value" from "no memory",
+ * and taking one for the other writes wrong data back. */
+char *cl_column_dup_oom(sqlite3_stmt *s, int i, int *oom);
 
 #endif

@@ -215,8 +215,8 @@ sync_item_error(struct sync *s, long long item, const char *key, const char *msg
 		return rc;
 	sqlite3_bind_int64(q, 1, item);
 	sqlite3_bind_text(q, 2, s->t->ident, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 3, msg, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(q, 4, now, -1, SQLITE_TRANSIENT);
+	cl_bind_text(q, 3, msg);
+	cl_bind_text(q, 4, now);
 	sqlite3_bind_int(q, 5, gone);
 	return step_done(s, q, "recording a sync problem");
 }
@@ -241,7 +241,7 @@ sync_store_synced(struct sync *s, long long item, const char *title, const char 
 	cl_bind_text(q, 3, state);
 	cl_bind_text(q, 4, assignee);
 	cl_bind_text(q, 5, due);
-	sqlite3_bind_text(q, 6, now, -1, SQLITE_TRANSIENT);
+	cl_bind_text(q, 6, now);
 	sqlite3_bind_int64(q, 7, item);
 	return step_done(s, q, "storing sync state");
 }
@@ -280,7 +280,7 @@ sync_link(struct sync *s, long long item, const char *origin, const struct cl_ti
 		return rc;
 	sqlite3_bind_text(q, 1, tk->id, -1, SQLITE_STATIC);
 	cl_bind_text(q, 2, tk->url);
-	sqlite3_bind_text(q, 3, now, -1, SQLITE_TRANSIENT);
+	cl_bind_text(q, 3, now);
 	sqlite3_bind_int64(q, 4, item);
 	if ((rc = step_done(s, q, "linking")) != 0)
 		return rc;
