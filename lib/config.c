@@ -611,7 +611,7 @@ cl_config_timezone(const struct cl_config *cfg)
 	return tz && *tz ? tz : NULL;
 }
 
-void
+int
 cl_config_lint_fingerprint(const struct cl_config *cfg, char out[65])
 {
 	struct cl_buf b = CL_BUF_INIT;
@@ -623,6 +623,13 @@ cl_config_lint_fingerprint(const struct cl_config *cfg, char out[65])
 		    (strcmp(e->section, "closeloop") == 0 && strcmp(e->key, "timezone") == 0))
 			cl_buf_printf(&b, "%s.%s=%s\n", e->section, e->key, e->value);
 	}
+	if (b.oom) {
+		/* not the hash of a truncated text: that would pass for a real one */
+		cl_buf_release(&b);
+		out[0] = '\0';
+		return CL_ENOMEM;
+	}
 	cl_sha256_hex(cl_buf_str(&b), b.len, out);
 	cl_buf_release(&b);
+	return 0;
 }

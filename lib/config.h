@@ -60,8 +60,8 @@ const struct cl_person *cl_config_person_at(const struct cl_config *cfg, size_t 
  * $XDG_DATA_HOME/closeloop/closeloop.db (~/.local/share/…). Caller frees. */
 char *cl_config_database_path(const struct cl_config *cfg);
 /* Hex SHA-256 over what lint depends on ([people], [lint], timezone), so
- * import can re-check documents when it changes. */
-void cl_config_lint_fingerprint(const struct cl_config *cfg, char out[65]);
+ * import can re-check documents when it changes. 0 or CL_ENOMEM. */
+int cl_config_lint_fingerprint(const struct cl_config *cfg, char out[65]);
 /* [closeloop] timezone, or NULL for the system zone. */
 const char *cl_config_timezone(const struct cl_config *cfg);
 

@@ -45,6 +45,7 @@ struct run {
 	int in_tx, files_in_tx;
 	int sources_missing;	/* sources named that do not exist: exit 66 */
 	int opts_dry_run;
+	long alloc_failures;	/* cl_alloc_failures() when the run started */
 	sqlite3_stmt *q_pm, *q_items, *ins_pm, *upd_pm_seen, *upd_pm, *ins_item,
 	             *upd_item, *slug_taken;
 };
@@ -321,7 +322,7 @@ load_old_items(struct run *r, long long pm, struct old_item **out, size_t *n)
 {
 	struct old_item *v = NULL;
 	size_t cnt = 0, cap = 0;
-	int rc;
+	int rc, oom = 0;
 
 	*out = NULL;
 	*n = 0;
@@ -346,20 +347,20 @@ load_old_items(struct run *r, long long pm, struct old_item **out, size_t *n)
 		v[cnt].id = sqlite3_column_int64(s, 0);
 		v[cnt].seq = sqlite3_column_int(s, 1);
 		v[cnt].position = sqlite3_column_int(s, 2);
-		v[cnt].norm = cl_column_dup(s, 3);
-		v[cnt].action = cl_column_dup(s, 4);
-		v[cnt].owner = cl_column_dup(s, 5);
-		v[cnt].owner_raw = cl_column_dup(s, 6);
-		v[cnt].due = cl_column_dup(s, 7);
-		v[cnt].due_raw = cl_column_dup(s, 8);
-		v[cnt].doc_status = cl_column_dup(s, 9);
-		v[cnt].status = cl_column_dup(s, 10);
-		v[cnt].doc_ticket = cl_column_dup(s, 11);
-		v[cnt].priority = cl_column_dup(s, 12);
-		v[cnt].problems = cl_column_dup(s, 13);
+		v[cnt].norm = cl_column_dup_oom(s, 3, &oom);
+		v[cnt].action = cl_column_dup_oom(s, 4, &oom);
+		v[cnt].owner = cl_column_dup_oom(s, 5, &oom);
+		v[cnt].owner_raw = cl_column_dup_oom(s, 6, &oom);
+		v[cnt].due = cl_column_dup_oom(s, 7, &oom);
+		v[cnt].due_raw = cl_column_dup_oom(s, 8, &oom);
+		v[cnt].doc_status = cl_column_dup_oom(s, 9, &oom);
+		v[cnt].status = cl_column_dup_oom(s, 10, &oom);
+		v[cnt].doc_ticket = cl_column_dup_oom(s, 11, &oom);
+		v[cnt].priority = cl_column_dup_oom(s, 12, &oom);
+		v[cnt].problems = cl_column_dup_oom(s, 13, &oom);
 		v[cnt].line = sqlite3_column_int(s, 14);
 		cnt++;
-		if (v[cnt - 1].norm == NULL || v[cnt - 1].status == NULL) {
+		if (oom || v[cnt - 1].norm == NULL || v[cnt - 1].status == NULL) {
 			old_items_free(v, cnt);
 			return cl_error_set(r->err, CL_ENOMEM, "out of memory");
 		}
@@ -462,7 +463,7 @@ store_items(struct run *r, long long pm, int is_new, const char *slug,
 				free(key);
 				break;
 			}
-			sqlite3_bind_text(r->ins_item, 1, key, -1, SQLITE_TRANSIENT);
+			cl_bind_text(r->ins_item, 1, key);
 			sqlite3_bind_int64(r->ins_item, 2, pm);
 			sqlite3_bind_int(r->ins_item, 3, maxseq);
 			sqlite3_bind_int(r->ins_item, 4, (int)i);
@@ -562,30 +563,48 @@ done:
 	return rc;
 }
 
-/* Picks a slug no other source uses. */
-static char *
-unique_slug(struct run *r, const char *source)
+/* Picks a slug no other source uses. A failed lookup is an error, not a
+ * free slug (the insert would then fail on the unique constraint). */
+static int
+unique_slug(struct run *r, const char *source, char **out)
 {
 	char *base = make_slug(source), *slug;
-	int n;
+	int n, rc = 0, step;
 
+	*out = NULL;
 	if (base == NULL)
-		return NULL;
+		return cl_error_set(r->err, CL_ENOMEM, "out of memory");
 	slug = cl_strdup(base);
-	for (n = 2; slug != NULL && n < 1000; n++) {
-		if (prep(r, &r->slug_taken, "SELECT 1 FROM postmortems WHERE slug = ?") != 0)
+	for (n = 2;; n++) {
+		if (slug == NULL) {
+			rc = cl_error_set(r->err, CL_ENOMEM, "out of memory");
+			break;
+		}
+		if ((rc = prep(r, &r->slug_taken, "SELECT 1 FROM postmortems WHERE slug = ?")) != 0)
 			break;
 		sqlite3_bind_text(r->slug_taken, 1, slug, -1, SQLITE_STATIC);
-		if (sqlite3_step(r->slug_taken) != SQLITE_ROW)
-			break;
+		step = sqlite3_step(r->slug_taken);
 		sqlite3_reset(r->slug_taken);
+		if (step == SQLITE_DONE)
+			break;
+		if (step != SQLITE_ROW) {
+			rc = cl_store_fail(r->st, step, r->err, "choosing a post-mortem id");
+			break;
+		}
+		if (n >= 1000) {
+			rc = cl_error_set(r->err, CL_ERROR, "no free post-mortem id for '%s'", source);
+			break;
+		}
 		free(slug);
 		slug = cl_asprintf("%s-%d", base, n);
 	}
-	if (r->slug_taken)
-		sqlite3_reset(r->slug_taken);
 	free(base);
-	return slug;
+	if (rc != 0) {
+		free(slug);
+		return rc;
+	}
+	*out = slug;
+	return 0;
 }
 
 static void
@@ -598,7 +617,7 @@ bind_date(sqlite3_stmt *s, int i, int day)
 		return;
 	}
 	cl_date_format(day, buf);
-	sqlite3_bind_text(s, i, buf, -1, SQLITE_TRANSIENT);
+	cl_bind_text(s, i, buf);
 }
 
 /* Writes the post-mortem row (insert or update); returns its id and slug.
@@ -622,8 +641,8 @@ store_postmortem(struct run *r, long long existing, const struct found *f,
 	sqlite3_stmt *s;
 	int rc;
 
-	if (existing == 0 && (*slug = unique_slug(r, f->source)) == NULL)
-		return cl_error_set(r->err, CL_ENOMEM, "out of memory");
+	if (existing == 0 && (rc = unique_slug(r, f->source, slug)) != 0)
+		return rc;
 	if ((rc = prep(r, existing ? &r->upd_pm : &r->ins_pm, existing ? upd : ins)) != 0)
 		return rc;
 	s = existing ? r->upd_pm : r->ins_pm;
@@ -769,9 +788,10 @@ job_work(const struct run *r, struct job *j)
 {
 	char *buf = NULL;
 	size_t len = 0, i;
+	long failures = cl_alloc_failures();
 
 	if ((j->rc = read_source(r, j->f, &buf, &len, &j->err)) != 0)
-		return;
+		goto done;
 	cl_sha256_hex(buf, len, j->hash);
 	if (j->check_hash && strcmp(j->hash, j->old_hash) == 0) {
 		j->touched = 1;
@@ -797,6 +817,12 @@ oom:
 	j->rc = cl_error_set(&j->err, CL_ENOMEM, "out of memory");
 done:
 	free(buf);
+	/* lint and the parser fill some fields without reporting a failed copy:
+	 * a document worked on short of memory is not stored, whatever it says */
+	if (cl_alloc_failures() != failures && j->rc != CL_ENOMEM) {
+		cl_error_clear(&j->err);
+		j->rc = cl_error_set(&j->err, CL_ENOMEM, "out of memory");
+	}
 }
 
 /* Main thread: reports and writes one worked document. File-level problems
@@ -843,6 +869,17 @@ job_finish(struct run *r, struct job *j)
 	                           j->doc_codes, &id, &j->slug)) != 0)
 		return rc;
 	return store_items(r, id, j->pm == 0, j->slug, j->doc, j->norms, j->codes);
+}
+
+/* Before a commit: an allocation that failed on this thread since the run
+ * started and was not reported where it happened fails the transaction
+ * rather than commit a row written short of a value. */
+static int
+check_failures(struct run *r)
+{
+	if (cl_alloc_failures() == r->alloc_failures)
+		return 0;
+	return cl_error_set(r->err, CL_ENOMEM, "out of memory");
 }
 
 /* The parser thread and the queue between it and the main thread. Jobs are
@@ -955,7 +992,10 @@ run_files(struct run *r, const struct found_list *files)
 			p->head++;
 		}
 		if (rc == 0 && r->in_tx && ++r->files_in_tx >= COMMIT_EVERY && !r->opts_dry_run) {
-			rc = cl_store_commit(r->st, r->err);
+			if ((rc = check_failures(r)) == 0)
+				rc = cl_store_commit(r->st, r->err);
+			else
+				cl_store_rollback(r->st);
 			r->in_tx = 0;
 		}
 	}
@@ -983,6 +1023,7 @@ run_sources(struct run *r, char *const *sources, int nsources)
 	long max = DEFAULT_MAX_SIZE;
 	time_t now = cl_now();
 
+	r->alloc_failures = cl_alloc_failures();
 	r->tz = cl_config_timezone(r->cfg);
 	cl_time_format_utc(now, r->now);
 	r->today = cl_today(r->tz);
@@ -1020,7 +1061,11 @@ run_sources(struct run *r, char *const *sources, int nsources)
 	if (r->st && !r->lint_only) {
 		/* lint results depend on [people]/[lint]: re-check all when they change */
 		char *old = cl_store_meta_get(r->st, "lint_fingerprint");
-		cl_config_lint_fingerprint(r->cfg, fp);
+		if (cl_config_lint_fingerprint(r->cfg, fp) != 0) {
+			free(old);
+			rc = cl_error_set(r->err, CL_ENOMEM, "out of memory");
+			goto done;
+		}
 		if (old == NULL || strcmp(old, fp) != 0)
 			r->force = 1;
 		free(old);
@@ -1036,6 +1081,8 @@ run_sources(struct run *r, char *const *sources, int nsources)
 			rc = cl_store_meta_set(r->st, "last_import", r->now, r->err);
 	}
 	if (r->in_tx) {
+		if (rc == 0)
+			rc = check_failures(r);
 		if (rc == 0 && !(r->opts && r->opts->dry_run))
 			rc = cl_store_commit(r->st, r->err);
 		else

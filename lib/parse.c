@@ -1100,6 +1100,7 @@ cl_parse_document(struct cl_pm_doc **out, const char *text, size_t len, int ref,
 	MD_PARSER parser;
 	struct parser p;
 	char *padded = NULL;
+	long failures = cl_alloc_failures();
 	int bad, rc = 0;
 
 	*out = NULL;
@@ -1145,6 +1146,14 @@ cl_parse_document(struct cl_pm_doc **out, const char *text, size_t len, int ref,
 	}
 	doc_resolve(p.doc, ref);
 done:
+	/* some fields are filled where a failed copy cannot be reported on the
+	 * spot: never hand out a document with its title or an owner missing,
+	 * nor call it bad Markdown when memory ran out */
+	if (cl_alloc_failures() != failures && rc != CL_ENOMEM) {
+		if (rc != 0)
+			cl_error_clear(err);
+		rc = cl_error_set(err, CL_ENOMEM, "out of memory");
+	}
 	table_reset(&p);
 	cl_buf_release(&p.heading);
 	cl_buf_release(&p.para);

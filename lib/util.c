@@ -15,15 +15,27 @@
 
 static long alloc_countdown;	/* 0: never fail */
 static long alloc_total;
+static _Thread_local long alloc_failures;
 
 /* Decides whether this allocation is the one the torture run fails. */
 static int
 alloc_should_fail(void)
 {
 	alloc_total++;
-	if (alloc_countdown > 0 && --alloc_countdown == 0)
+	if (alloc_countdown > 0 && --alloc_countdown == 0) {
+		alloc_failures++;
 		return 1;
+	}
 	return 0;
+}
+
+/* Counts a real allocation failure (p NULL for a non-zero size). */
+static void *
+alloc_result(void *p)
+{
+	if (p == NULL)
+		alloc_failures++;
+	return p;
 }
 
 /* Arms the allocation fault: the countdown-th allocation fails. */
@@ -40,22 +52,29 @@ cl_alloc_count(void)
 	return alloc_total;
 }
 
+/* How many allocations failed on this thread so far. */
+long
+cl_alloc_failures(void)
+{
+	return alloc_failures;
+}
+
 void *
 cl_malloc(size_t n)
 {
-	return alloc_should_fail() ? NULL : malloc(n ? n : 1);
+	return alloc_should_fail() ? NULL : alloc_result(malloc(n ? n : 1));
 }
 
 void *
 cl_calloc(size_t n, size_t size)
 {
-	return alloc_should_fail() ? NULL : calloc(n ? n : 1, size ? size : 1);
+	return alloc_should_fail() ? NULL : alloc_result(calloc(n ? n : 1, size ? size : 1));
 }
 
 void *
 cl_realloc(void *p, size_t n)
 {
-	return alloc_should_fail() ? NULL : realloc(p, n ? n : 1);
+	return alloc_should_fail() ? NULL : alloc_result(realloc(p, n ? n : 1));
 }
 
 char *

@@ -19,6 +19,12 @@ char *cl_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Torture hook: the countdown-th allocation from now on fails (0 = never). */
 void cl_alloc_fail_after(long countdown);
 long cl_alloc_count(void);
+/* Allocations that failed on this thread so far. Sticky, like an error
+ * flag: code that cannot report every NULL on the spot (a parser filling
+ * optional fields) compares it before and after a unit of work, and fails
+ * the whole unit with CL_ENOMEM rather than return a silently partial
+ * result. */
+long cl_alloc_failures(void);
 
 /* A growable NUL-terminated buffer; on allocation failure it sets oom and
  * stops growing, so callers check once at the end. */
