@@ -83,14 +83,30 @@ cl_store_fail(struct cl_store *st, int src, struct cl_error *err, const char *wh
 		return cl_error_set(err, CL_ERROR, "database '%s' (%s): cannot bind a value: %s",
 		                    path, what, sqlite3_errstr(src));
 	}
+	/* what the system said: an "I/O error" from a full or read-only disk
+	 * is better told as such (and read-only is not worth a retry) */
+	if (st && st->db && ((src & 0xff) == SQLITE_IOERR || (src & 0xff) == SQLITE_CANTOPEN)) {
+		switch (sqlite3_system_errno(st->db)) {
+		case ENOSPC:
+		case EDQUOT:
+			src = SQLITE_FULL;
+			break;
+		case EROFS:
+		case EACCES:
+		case EPERM:
+			return cl_error_set(err, CL_ECANTCREAT, "database '%s' cannot be written "
+			                    "(%s): %s", path, what,
+			                    strerror(sqlite3_system_errno(st->db)));
+		}
+	}
 	switch (src & 0xff) {
 	case SQLITE_BUSY:
 	case SQLITE_LOCKED:
 		return cl_error_set(err, CL_ETEMPFAIL, "database '%s' is busy (%s): %s",
 		                    path, what, msg);
 	case SQLITE_FULL:
-		return cl_error_set(err, CL_ETEMPFAIL, "database '%s': disk full (%s)",
-		                    path, what);
+		return cl_error_set(err, CL_ETEMPFAIL, "database '%s': disk full (%s): free "
+		                    "some space and run again", path, what);
 	case SQLITE_IOERR:
 		return cl_error_set(err, CL_ETEMPFAIL, "database '%s': I/O error (%s): %s",
 		                    path, what, msg);
@@ -260,8 +276,11 @@ cl_store_open(struct cl_store **out, const char *path, int flags, struct cl_erro
 	sqlite3_extended_result_codes(st->db, 0);
 	sqlite3_busy_timeout(st->db, 10000);
 	if (!(flags & CL_STORE_READONLY) &&
-	    (rc = cl_store_exec(st, "PRAGMA journal_mode = WAL", err)) != 0)
+	    (rc = sqlite3_exec(st->db, "PRAGMA journal_mode = WAL", NULL, NULL, NULL)) != SQLITE_OK) {
+		/* the first write: where a read-only file or directory shows */
+		rc = cl_store_fail(st, rc, err, "opening");
 		goto fail;
+	}
 	if ((rc = cl_store_exec(st, "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; "
 	                          "PRAGMA cache_size = -16384; PRAGMA temp_store = MEMORY", err)) != 0)
 		goto fail;
