@@ -34,6 +34,7 @@ struct cl_http {
 	/* per attempt */
 	struct cl_buf body;
 	int too_large;
+	char errbuf[CURL_ERROR_SIZE];	/* curl's detail ("Avoided giant realloc…") */
 	char *etag, *link, *location, *ctype, *retry_after, *rl_remaining, *rl_reset, *date;
 };
 
@@ -449,6 +450,18 @@ http_url_for_msg(const char *url, char *out, size_t n)
 	out[len] = '\0';
 }
 
+/* curl's own detail when it gave one, else the generic text for crc. */
+static const char *
+http_curl_msg(const struct cl_http *h, CURLcode crc)
+{
+	if (h->errbuf[0])
+		return h->errbuf;
+	/* what libcurl 7.88 says, without detail, about a header over 100 KiB */
+	if (crc == CURLE_OUT_OF_MEMORY)
+		return "response headers too large, or out of memory";
+	return curl_easy_strerror(crc);
+}
+
 /* Sets the options shared by API requests and plain GETs. */
 static void
 http_common_opts(CURL *c, const struct cl_http_opts *o)
@@ -557,6 +570,8 @@ cl_http_request(struct cl_http *h, struct cl_http_response **out, const char *me
 		http_reset_attempt(h);
 		curl_easy_reset(c);
 		http_common_opts(c, &h->o);
+		h->errbuf[0] = '\0';
+		curl_easy_setopt(c, CURLOPT_ERRORBUFFER, h->errbuf);
 		curl_easy_setopt(c, CURLOPT_URL, url);
 		curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
 		curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, http_on_body);
@@ -596,16 +611,18 @@ cl_http_request(struct cl_http *h, struct cl_http_response **out, const char *me
 				h->waited_ms += wait;
 				continue;
 			}
-			if (crc == CURLE_UNSUPPORTED_PROTOCOL)
-				rc = cl_error_set(err, CL_EUSAGE, "%s %s: %s", method, msgurl,
-				                  curl_easy_strerror(crc));
+			if (crc == CURLE_UNSUPPORTED_PROTOCOL || crc == CURLE_WEIRD_SERVER_REPLY)
+				/* the URL was checked before: the server is not speaking
+				 * HTTP (an HTTP/0.9 answer is reported this way) */
+				rc = cl_error_set(err, CL_EUNAVAIL, "%s %s: not an HTTP answer: %s",
+				                  method, msgurl, http_curl_msg(h, crc));
 			else if (crc == CURLE_PEER_FAILED_VERIFICATION || crc == CURLE_SSL_CACERT_BADFILE ||
 			         crc == CURLE_SSL_CONNECT_ERROR)
 				rc = cl_error_set(err, CL_EUNAVAIL, "%s %s: TLS: %s", method, msgurl,
-				                  curl_easy_strerror(crc));
+				                  http_curl_msg(h, crc));
 			else
 				rc = cl_error_set(err, CL_ETEMPFAIL, "%s %s: %s%s", method, msgurl,
-				                  curl_easy_strerror(crc),
+				                  http_curl_msg(h, crc),
 				                  idempotent ? "" : " (the server may have acted on it)");
 			goto done;
 		}
@@ -713,6 +730,8 @@ cl_http_get(char **out, size_t *out_len, const char *url, size_t max, const char
 	if ((rc = cl_http_new(&h, &o, err)) != 0)
 		return rc;
 	http_common_opts(h->curl, &h->o);
+	h->errbuf[0] = '\0';
+	curl_easy_setopt(h->curl, CURLOPT_ERRORBUFFER, h->errbuf);
 	curl_easy_setopt(h->curl, CURLOPT_URL, url);
 	curl_easy_setopt(h->curl, CURLOPT_FOLLOWLOCATION, 1L);
 	curl_easy_setopt(h->curl, CURLOPT_MAXREDIRS, 5L);
@@ -725,10 +744,10 @@ cl_http_get(char **out, size_t *out_len, const char *url, size_t max, const char
 			rc = cl_error_set(err, CL_EDATA, "'%s' is too large (limit %zu bytes)",
 			                  msgurl, max);
 		else if (crc == CURLE_UNSUPPORTED_PROTOCOL || crc == CURLE_TOO_MANY_REDIRECTS)
-			rc = cl_error_set(err, CL_EUSAGE, "'%s': %s", msgurl, curl_easy_strerror(crc));
+			rc = cl_error_set(err, CL_EUSAGE, "'%s': %s", msgurl, http_curl_msg(h, crc));
 		else
 			rc = cl_error_set(err, CL_ETEMPFAIL, "unable to fetch '%s': %s", msgurl,
-			                  curl_easy_strerror(crc));
+			                  http_curl_msg(h, crc));
 		goto done;
 	}
 	curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &status);
