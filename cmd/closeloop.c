@@ -125,6 +125,8 @@ cmd_usage_error(struct cl_ctx *ctx, const char *fmt, ...)
 	                    ctx->cmd->name, ctx->cmd->usage);
 }
 
+static int ctx_open_store(struct cl_ctx *ctx);
+
 int
 cmd_getopt(struct cl_ctx *ctx, int argc, char **argv, const char *shortopts,
            const struct option *longopts, int *index)
@@ -133,6 +135,9 @@ cmd_getopt(struct cl_ctx *ctx, int argc, char **argv, const char *shortopts,
 
 	opterr = 0;
 	c = getopt_long(argc, argv, shortopts, longopts, index);
+	/* options parsed without a usage error: now open what the command needs */
+	if (c == -1 && ctx_open_store(ctx) != 0)
+		return -2;
 	if (c == '?') {
 		if (optopt)
 			cmd_usage_error(ctx, "unknown or incomplete option '-%c'", optopt);
@@ -205,11 +210,10 @@ const struct cmd_entry cmd_help_entry = {
 	cmd_help_exec
 };
 
-/* Loads config and opens the database as the command's flags ask. */
+/* Loads the config; the database is opened once options are parsed. */
 static int
 ctx_prepare(struct cl_ctx *ctx, const char *config_path)
 {
-	char *dbpath = NULL;
 	int rc;
 
 	if ((rc = cl_clock_check(&ctx->err)) != 0)
@@ -222,7 +226,17 @@ ctx_prepare(struct cl_ctx *ctx, const char *config_path)
 		return cl_error_set(&ctx->err, CL_ENOMEM, "out of memory");
 	if (ctx->db_path && (rc = cl_config_set(ctx->cfg, "closeloop", "database", ctx->db_path)) != 0)
 		return cl_error_set(&ctx->err, rc, "out of memory");
-	if (!(ctx->cmd->flags & (CMD_NEEDS_DB | CMD_CREATES_DB)))
+	return 0;
+}
+
+/* Opens the database as the command's flags ask (once). */
+static int
+ctx_open_store(struct cl_ctx *ctx)
+{
+	char *dbpath;
+	int rc;
+
+	if (ctx->store != NULL || !(ctx->cmd->flags & (CMD_NEEDS_DB | CMD_CREATES_DB)))
 		return 0;
 	if ((dbpath = cl_config_database_path(ctx->cfg)) == NULL)
 		return cl_error_set(&ctx->err, CL_ENOMEM, "out of memory");
@@ -287,7 +301,13 @@ main(int argc, char **argv)
 	if (rc == 0) {
 		optind = 0;	/* reset getopt for the command's own options */
 		rc = ctx.cmd->exec(&ctx, argc, argv);
+		/* commands that never parsed options still get their database */
+		if (rc == 0 && ctx.store == NULL && ctx_open_store(&ctx) != 0)
+			rc = ctx.err.code;
 	}
+	/* the first error recorded is the one that explains the failure */
+	if (rc != 0 && ctx.err.code != 0)
+		rc = ctx.err.code;
 	if (rc != 0 && ctx.err.code != 0 && ctx.err.msg[0])
 		fprintf(stderr, "closeloop: %s\n", ctx.err.msg);
 	fflush(stdout);

@@ -34,8 +34,10 @@ struct cmd_entry {
 	int (*exec)(struct cl_ctx *ctx, int argc, char **argv);
 };
 
-/* Parses a command's options with getopt_long (argv[0] is the command);
- * prints usage and returns CL_EUSAGE on a bad one. */
+/* Parses a command's options with getopt_long (argv[0] is the command).
+ * Returns the option, -1 at the end — having then opened the database the
+ * command's flags ask for — or -2 on a usage error or when the database
+ * cannot be opened (ctx->err says which). Call it until it returns -1. */
 struct option;
 int cmd_getopt(struct cl_ctx *ctx, int argc, char **argv, const char *shortopts,
                const struct option *longopts, int *index);

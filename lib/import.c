@@ -3,6 +3,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +43,8 @@ struct run {
 	char now[21];
 	int today;
 	int in_tx, files_in_tx;
+	int sources_missing;	/* sources named that do not exist: exit 66 */
+	int opts_dry_run;
 	sqlite3_stmt *q_pm, *q_items, *ins_pm, *upd_pm_seen, *upd_pm, *ins_item,
 	             *upd_item, *slug_taken;
 };
@@ -199,6 +202,7 @@ collect(struct found_list *l, char *const *sources, int nsources, struct run *r)
 			snprintf(msg, sizeof msg, "unable to open: %s", strerror(errno));
 			report(r, src, NULL, msg);
 			r->stats->files_failed++;
+			r->sources_missing++;
 			continue;
 		}
 		if (S_ISDIR(sb.st_mode)) {
@@ -390,14 +394,14 @@ note_change(struct run *r, long long id, const char *field, const char *old,
 
 /* Inserts or updates the items of one document. */
 static int
-store_items(struct run *r, long long pm, const char *slug, const struct cl_pm_doc *doc,
-            char **norms, char **codes)
+store_items(struct run *r, long long pm, int is_new, const char *slug,
+            const struct cl_pm_doc *doc, char **norms, char **codes)
 {
 	struct old_item *old = NULL;
 	size_t nold = 0, i, j;
 	int *match = NULL, rc, maxseq = 0;
 
-	if ((rc = load_old_items(r, pm, &old, &nold)) != 0)
+	if (!is_new && (rc = load_old_items(r, pm, &old, &nold)) != 0)
 		return rc;
 	if (doc->nitems && (match = cl_calloc(doc->nitems, sizeof *match)) == NULL) {
 		rc = cl_error_set(r->err, CL_ENOMEM, "out of memory");
@@ -446,7 +450,6 @@ store_items(struct run *r, long long pm, const char *slug, const struct cl_pm_do
 			duep = due;
 		}
 		if (match[i] < 0) {
-			sqlite3_int64 id;
 			if ((key = cl_asprintf("%s.%d", slug, ++maxseq)) == NULL) {
 				rc = cl_error_set(r->err, CL_ENOMEM, "out of memory");
 				break;
@@ -479,10 +482,8 @@ store_items(struct run *r, long long pm, const char *slug, const struct cl_pm_do
 			free(key);
 			if ((rc = step_done(r, r->ins_item, "inserting item")) != 0)
 				break;
-			id = sqlite3_last_insert_rowid(cl_store_db(r->st));
-			rc = cl_history_add(r->st, id, "import", "created", NULL, it->action, r->err);
-			if (rc == 0 && it->done)
-				rc = cl_history_add(r->st, id, "import", "status", NULL, "done", r->err);
+			/* creation is items.created_at: no history row (60,000 fewer
+			 * writes on a large first import); cl_item_history shows it */
 			r->stats->items_new++;
 		} else {
 			struct old_item *o = &old[match[i]];
@@ -600,38 +601,32 @@ bind_date(sqlite3_stmt *s, int i, int day)
 	sqlite3_bind_text(s, i, buf, -1, SQLITE_TRANSIENT);
 }
 
-/* Writes the post-mortem row (insert or update); returns its id and slug. */
+/* Writes the post-mortem row (insert or update); returns its id and slug.
+ * Both statements use the same parameter numbers. */
 static int
 store_postmortem(struct run *r, long long existing, const struct found *f,
                  const struct cl_pm_doc *doc, const struct stat *sb, const char *hash,
                  const char *codes, long long *id, char **slug)
 {
+	static const char ins[] = "INSERT INTO postmortems (slug, source, first_seen, path, kind, "
+		"title, incident_date, written_date, severity, authors, last_seen, file_size, "
+		"file_mtime, content_hash, problems, rb_owner, rb_last_tested, rb_rto_target, "
+		"rb_actual_rto) VALUES (?18, ?19, ?9, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
+		"?12, ?13, ?14, ?15, ?16, ?17)";
+	static const char upd[] = "UPDATE postmortems SET path = ?2, kind = ?3, "
+		"title = ?4, incident_date = ?5, written_date = ?6, severity = ?7, "
+		"authors = ?8, last_seen = ?9, file_size = ?10, file_mtime = ?11, "
+		"content_hash = ?12, problems = ?13, rb_owner = ?14, rb_last_tested = ?15, "
+		"rb_rto_target = ?16, rb_actual_rto = ?17 WHERE id = ?1 AND ?18 IS NULL "
+		"AND ?19 IS NULL";
 	sqlite3_stmt *s;
 	int rc;
 
-	if (existing == 0) {
-		if ((*slug = unique_slug(r, f->source)) == NULL)
-			return cl_error_set(r->err, CL_ENOMEM, "out of memory");
-		if ((rc = prep(r, &r->ins_pm, "INSERT INTO postmortems (slug, source, first_seen, "
-		               "last_seen) VALUES (?, ?, ?, ?)")) != 0)
-			return rc;
-		s = r->ins_pm;
-		sqlite3_bind_text(s, 1, *slug, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 2, f->source, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 3, r->now, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 4, r->now, -1, SQLITE_STATIC);
-		if ((rc = step_done(r, s, "inserting post-mortem")) != 0)
-			return rc;
-		existing = sqlite3_last_insert_rowid(cl_store_db(r->st));
-	}
-	*id = existing;
-	if ((rc = prep(r, &r->upd_pm, "UPDATE postmortems SET path = ?2, kind = ?3, "
-	               "title = ?4, incident_date = ?5, written_date = ?6, severity = ?7, "
-	               "authors = ?8, last_seen = ?9, file_size = ?10, file_mtime = ?11, "
-	               "content_hash = ?12, problems = ?13, rb_owner = ?14, rb_last_tested = ?15, "
-	               "rb_rto_target = ?16, rb_actual_rto = ?17 WHERE id = ?1")) != 0)
+	if (existing == 0 && (*slug = unique_slug(r, f->source)) == NULL)
+		return cl_error_set(r->err, CL_ENOMEM, "out of memory");
+	if ((rc = prep(r, existing ? &r->upd_pm : &r->ins_pm, existing ? upd : ins)) != 0)
 		return rc;
-	s = r->upd_pm;
+	s = existing ? r->upd_pm : r->ins_pm;
 	sqlite3_bind_int64(s, 1, existing);
 	cl_bind_text(s, 2, f->path);
 	sqlite3_bind_text(s, 3, doc->is_runbook ? "runbook" : "postmortem", -1, SQLITE_STATIC);
@@ -652,152 +647,330 @@ store_postmortem(struct run *r, long long existing, const struct found *f,
 	cl_bind_text(s, 16, doc->rb_rto_target);
 	if (doc->rb_actual_rto >= 0)
 		sqlite3_bind_int(s, 17, doc->rb_actual_rto);
-	return step_done(r, s, "updating post-mortem");
+	if (existing == 0) {
+		sqlite3_bind_text(s, 18, *slug, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 19, f->source, -1, SQLITE_STATIC);
+	}
+	if ((rc = step_done(r, s, existing ? "updating post-mortem" : "inserting post-mortem")) != 0)
+		return rc;
+	*id = existing ? existing : sqlite3_last_insert_rowid(cl_store_db(r->st));
+	return 0;
 }
 
-/* Reads a source into memory: a file, or an http(s) URL. */
-static int
-read_source(struct run *r, const struct found *f, char **buf, size_t *len)
+/* One document on its way through the pipeline: prepared on the main
+ * thread (database lookups), worked on by the parser thread (read, hash,
+ * parse, lint: no database), finished on the main thread (writes). */
+struct job {
+	const struct found *f;
+	/* prepared */
+	long long pm;
+	char *slug;
+	char old_hash[65];
+	int first_seen, ref, check_hash;
+	struct stat sb;
+	int have_sb;
+	/* worked */
+	int rc;			/* 0, or a file-level error in err */
+	int touched;		/* same content as stored: nothing to parse */
+	struct cl_error err;
+	char hash[65];
+	struct cl_pm_doc *doc;
+	struct cl_problems probs;
+	char *doc_codes, **norms, **codes;
+};
+
+static void
+job_release(struct job *j)
 {
-	if (is_url(f->path))
-		return cl_error_set(r->err, CL_EUNAVAIL, "fetching URLs is not available in "
-		                    "this build");
-	return cl_read_file(buf, len, f->path, r->max_size, r->err);
+	size_t i;
+
+	for (i = 0; j->doc && i < j->doc->nitems; i++) {
+		free(j->norms ? j->norms[i] : NULL);
+		free(j->codes ? j->codes[i] : NULL);
+	}
+	free(j->norms);
+	free(j->codes);
+	free(j->doc_codes);
+	cl_problems_release(&j->probs);
+	cl_pm_doc_free(j->doc);
+	free(j->slug);
+	memset(j, 0, sizeof *j);
 }
 
-/* Imports (or lints) one file. File-level problems are reported and counted,
- * not returned: only database and memory errors stop the run. */
+/* Main thread: looks the document up. Returns 1 when it is unchanged (by
+ * size and mtime) and needs no work, 0 when the job must run, or an error. */
 static int
-import_one(struct run *r, const struct found *f)
+job_prepare(struct run *r, const struct found *f, struct job *j)
 {
-	struct cl_pm_doc *doc = NULL;
-	struct cl_problems probs = { 0 };
-	struct cl_error ferr = { 0 }, *saved = r->err;
-	struct stat sb, *sbp = NULL;
-	char *buf = NULL, hash[65], *slug = NULL, *doc_codes = NULL, **norms = NULL,
-	     **codes = NULL;
-	long long pm = 0, id = 0;
-	int rc = 0, first_seen = CL_NO_DATE, ref;
-	size_t len = 0, i;
+	int rc;
 
+	memset(j, 0, sizeof *j);
+	j->f = f;
+	j->first_seen = CL_NO_DATE;
 	r->stats->files_seen++;
-	if (!is_url(f->path) && stat(f->path, &sb) == 0)
-		sbp = &sb;
+	if (!is_url(f->path) && stat(f->path, &j->sb) == 0)
+		j->have_sb = 1;
 	if (r->st != NULL) {
 		if ((rc = prep(r, &r->q_pm, "SELECT id, file_size, file_mtime, content_hash, "
 		               "first_seen, slug FROM postmortems WHERE source = ?")) != 0)
 			return rc;
 		sqlite3_bind_text(r->q_pm, 1, f->source, -1, SQLITE_STATIC);
 		if ((rc = sqlite3_step(r->q_pm)) == SQLITE_ROW) {
+			sqlite3_stmt *s = r->q_pm;
 			time_t t;
-			pm = sqlite3_column_int64(r->q_pm, 0);
-			if (!r->lint_only && !r->force && sbp &&
-			    sqlite3_column_int64(r->q_pm, 1) == (sqlite3_int64)sb.st_size &&
-			    sqlite3_column_int64(r->q_pm, 2) == (sqlite3_int64)sb.st_mtime) {
+			j->pm = sqlite3_column_int64(s, 0);
+			if (!r->lint_only && !r->force && j->have_sb &&
+			    sqlite3_column_int64(s, 1) == (sqlite3_int64)j->sb.st_size &&
+			    sqlite3_column_int64(s, 2) == (sqlite3_int64)j->sb.st_mtime) {
+				sqlite3_reset(s);
 				r->stats->files_unchanged++;
-				return 0;
+				return 1;
 			}
-			snprintf(hash, sizeof hash, "%s",
-			         sqlite3_column_text(r->q_pm, 3) ? (const char *)
-			         sqlite3_column_text(r->q_pm, 3) : "");
-			if (sqlite3_column_text(r->q_pm, 4) &&
-			    cl_time_parse((const char *)sqlite3_column_text(r->q_pm, 4), &t) == 0) {
+			snprintf(j->old_hash, sizeof j->old_hash, "%s", sqlite3_column_text(s, 3) ?
+			         (const char *)sqlite3_column_text(s, 3) : "");
+			if (sqlite3_column_text(s, 4) &&
+			    cl_time_parse((const char *)sqlite3_column_text(s, 4), &t) == 0) {
 				struct tm tm;
 				cl_localtime(t, r->tz, &tm);
-				first_seen = cl_days_from_civil(tm.tm_year + 1900, tm.tm_mon + 1,
-				                                tm.tm_mday);
+				j->first_seen = cl_days_from_civil(tm.tm_year + 1900, tm.tm_mon + 1,
+				                                   tm.tm_mday);
 			}
-			slug = cl_column_dup(r->q_pm, 5);
+			if ((j->slug = cl_column_dup(s, 5)) == NULL) {
+				sqlite3_reset(s);
+				return cl_error_set(r->err, CL_ENOMEM, "out of memory");
+			}
 		} else if (rc != SQLITE_DONE) {
 			return cl_store_fail(r->st, rc, r->err, "reading post-mortem");
 		}
 		sqlite3_reset(r->q_pm);
-		rc = 0;
 	}
-	if (pm == 0 && !r->lint_only)
-		first_seen = r->today;
-	/* errors in this file are the file's, not the run's */
-	r->err = &ferr;
-	rc = read_source(r, f, &buf, &len);
-	r->err = saved;
-	if (rc == CL_ENOMEM)
-		goto fatal;
-	if (rc != 0) {
-		report(r, f->path, NULL, ferr.msg);
-		r->stats->files_failed++;
-		rc = 0;
+	if (j->pm == 0 && !r->lint_only)
+		j->first_seen = r->today;
+	j->ref = j->first_seen != CL_NO_DATE ? j->first_seen : r->today;
+	j->check_hash = j->pm != 0 && !r->lint_only && !r->force;
+	return 0;
+}
+
+/* Reads a source into memory: a file, or an http(s) URL. */
+static int
+read_source(const struct run *r, const struct found *f, char **buf, size_t *len,
+            struct cl_error *err)
+{
+	if (is_url(f->path))
+		return cl_error_set(err, CL_EUNAVAIL, "fetching URLs is not available in "
+		                    "this build");
+	return cl_read_file(buf, len, f->path, r->max_size, err);
+}
+
+/* Parser thread (or main thread without one): read, hash, parse, lint. Uses
+ * no database and writes only to the job. */
+static void
+job_work(const struct run *r, struct job *j)
+{
+	char *buf = NULL;
+	size_t len = 0, i;
+
+	if ((j->rc = read_source(r, j->f, &buf, &len, &j->err)) != 0)
+		return;
+	cl_sha256_hex(buf, len, j->hash);
+	if (j->check_hash && strcmp(j->hash, j->old_hash) == 0) {
+		j->touched = 1;
 		goto done;
 	}
-	if (pm != 0 && !r->lint_only && !r->force) {
-		char newhash[65];
-		cl_sha256_hex(buf, len, newhash);
-		if (strcmp(newhash, hash) == 0) {
-			/* touched, not changed: remember the new mtime, skip the parse */
-			sqlite3_stmt *s = NULL;
-			r->stats->files_unchanged++;
-			if (sbp && (rc = cl_store_prepare(r->st, &s, "UPDATE postmortems SET "
-			            "file_size = ?, file_mtime = ? WHERE id = ?", r->err)) == 0) {
-				sqlite3_bind_int64(s, 1, (sqlite3_int64)sb.st_size);
-				sqlite3_bind_int64(s, 2, (sqlite3_int64)sb.st_mtime);
-				sqlite3_bind_int64(s, 3, pm);
-				rc = step_done(r, s, "updating post-mortem");
-				sqlite3_finalize(s);
-			}
-			goto done;
-		}
-	}
-	cl_sha256_hex(buf, len, hash);
-	ref = first_seen != CL_NO_DATE ? first_seen : r->today;
-	r->err = &ferr;
-	rc = cl_parse_document(&doc, buf, len, ref, &ferr);
-	r->err = saved;
-	if (rc == CL_ENOMEM)
-		goto fatal;
-	if (rc != 0) {
-		report(r, f->path, NULL, ferr.msg);
-		r->stats->files_failed++;
-		rc = 0;
+	if ((j->rc = cl_parse_document(&j->doc, buf, len, j->ref, &j->err)) != 0)
 		goto done;
+	if (cl_lint_document(&j->probs, j->doc, j->first_seen, r->cfg) != 0 ||
+	    (j->doc_codes = cl_lint_codes(&j->probs, 0)) == NULL)
+		goto oom;
+	if (j->doc->nitems && ((j->norms = cl_calloc(j->doc->nitems, sizeof *j->norms)) == NULL ||
+	                       (j->codes = cl_calloc(j->doc->nitems, sizeof *j->codes)) == NULL))
+		goto oom;
+	for (i = 0; i < j->doc->nitems; i++) {
+		size_t before = j->probs.n;
+		if (cl_lint_item(&j->probs, &j->doc->items[i], r->cfg) != 0 ||
+		    (j->norms[i] = cl_parse_normalise(j->doc->items[i].action)) == NULL ||
+		    (j->codes[i] = cl_lint_codes(&j->probs, before)) == NULL)
+			goto oom;
+	}
+	goto done;
+oom:
+	j->rc = cl_error_set(&j->err, CL_ENOMEM, "out of memory");
+done:
+	free(buf);
+}
+
+/* Main thread: reports and writes one worked document. File-level problems
+ * are reported and counted, not returned: only database and memory errors
+ * stop the run. */
+static int
+job_finish(struct run *r, struct job *j)
+{
+	const struct found *f = j->f;
+	long long id = 0;
+	size_t i;
+	int rc;
+
+	if (j->rc == CL_ENOMEM)
+		return cl_error_set(r->err, CL_ENOMEM, "out of memory importing '%s'", f->path);
+	if (j->rc != 0) {
+		report(r, f->path, NULL, j->err.msg);
+		r->stats->files_failed++;
+		return 0;
+	}
+	if (j->touched) {
+		/* touched, not changed: remember the new mtime, skip the parse */
+		sqlite3_stmt *s = NULL;
+		r->stats->files_unchanged++;
+		if (!j->have_sb || r->opts_dry_run)
+			return 0;
+		if ((rc = cl_store_prepare(r->st, &s, "UPDATE postmortems SET file_size = ?, "
+		                           "file_mtime = ? WHERE id = ?", r->err)) != 0)
+			return rc;
+		sqlite3_bind_int64(s, 1, (sqlite3_int64)j->sb.st_size);
+		sqlite3_bind_int64(s, 2, (sqlite3_int64)j->sb.st_mtime);
+		sqlite3_bind_int64(s, 3, j->pm);
+		rc = step_done(r, s, "updating post-mortem");
+		sqlite3_finalize(s);
+		return rc;
 	}
 	r->stats->files_parsed++;
-	if ((rc = cl_lint_document(&probs, doc, first_seen, r->cfg)) != 0)
-		goto fatal;
-	if ((doc_codes = cl_lint_codes(&probs, 0)) == NULL)
-		goto fatal;
-	if (doc->nitems && ((norms = cl_calloc(doc->nitems, sizeof *norms)) == NULL ||
-	                    (codes = cl_calloc(doc->nitems, sizeof *codes)) == NULL))
-		goto fatal;
-	for (i = 0; i < doc->nitems; i++) {
-		size_t before = probs.n;
-		if (cl_lint_item(&probs, &doc->items[i], r->cfg) != 0 ||
-		    (norms[i] = cl_parse_normalise(doc->items[i].action)) == NULL ||
-		    (codes[i] = cl_lint_codes(&probs, before)) == NULL)
-			goto fatal;
-	}
-	for (i = 0; i < probs.n; i++)
-		report(r, f->path, &probs.v[i], NULL);
-	r->stats->problems += (int)probs.n;
+	for (i = 0; i < j->probs.n; i++)
+		report(r, f->path, &j->probs.v[i], NULL);
+	r->stats->problems += (int)j->probs.n;
 	if (r->lint_only)
-		goto done;
-	if ((rc = store_postmortem(r, pm, f, doc, sbp, hash, doc_codes, &id,
-	                           &slug)) != 0)
-		goto done;
-	rc = store_items(r, id, slug, doc, norms, codes);
-	goto done;
-fatal:
-	rc = cl_error_set(r->err, CL_ENOMEM, "out of memory importing '%s'", f->path);
-done:
-	for (i = 0; doc && i < doc->nitems; i++) {
-		free(norms ? norms[i] : NULL);
-		free(codes ? codes[i] : NULL);
+		return 0;
+	if ((rc = store_postmortem(r, j->pm, f, j->doc, j->have_sb ? &j->sb : NULL, j->hash,
+	                           j->doc_codes, &id, &j->slug)) != 0)
+		return rc;
+	return store_items(r, id, j->pm == 0, j->slug, j->doc, j->norms, j->codes);
+}
+
+/* The parser thread and the queue between it and the main thread. Jobs are
+ * worked in order; the main thread finishes them in the same order. */
+#define PIPE_DEPTH 32
+
+struct pipe {
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	const struct run *r;
+	struct job jobs[PIPE_DEPTH];
+	size_t head, worked, tail;	/* head ≤ worked ≤ tail, modulo counters */
+	int stop;
+	int main_waits, worker_waits;	/* signal only a thread that sleeps */
+};
+
+static void *
+pipe_main(void *arg)
+{
+	struct pipe *p = arg;
+	struct job *j;
+
+	pthread_mutex_lock(&p->mu);
+	for (;;) {
+		while (p->worked == p->tail && !p->stop) {
+			p->worker_waits = 1;
+			pthread_cond_wait(&p->cv, &p->mu);
+			p->worker_waits = 0;
+		}
+		if (p->worked == p->tail && p->stop)
+			break;
+		j = &p->jobs[p->worked % PIPE_DEPTH];
+		pthread_mutex_unlock(&p->mu);
+		job_work(p->r, j);
+		pthread_mutex_lock(&p->mu);
+		p->worked++;
+		if (p->main_waits)
+			pthread_cond_broadcast(&p->cv);
 	}
-	free(norms);
-	free(codes);
-	free(doc_codes);
-	cl_problems_release(&probs);
-	cl_pm_doc_free(doc);
-	free(buf);
-	free(slug);
+	pthread_mutex_unlock(&p->mu);
+	return NULL;
+}
+
+/* Runs every file through prepare → work → finish, with the work on a second
+ * thread when there is more than a handful of files. */
+static int
+run_files(struct run *r, const struct found_list *files)
+{
+	struct pipe *p = NULL;
+	size_t next = 0;
+	int rc = 0, threaded = files->n > 4 && getenv("CLOSELOOP_NO_THREADS") == NULL;
+
+	if (threaded) {
+		if ((p = cl_calloc(1, sizeof *p)) == NULL)
+			return cl_error_set(r->err, CL_ENOMEM, "out of memory");
+		p->r = r;
+		pthread_mutex_init(&p->mu, NULL);
+		pthread_cond_init(&p->cv, NULL);
+		if (pthread_create(&p->thread, NULL, pipe_main, p) != 0) {
+			pthread_mutex_destroy(&p->mu);
+			pthread_cond_destroy(&p->cv);
+			free(p);
+			p = NULL;
+			threaded = 0;
+		}
+	}
+	while (rc == 0 && (next < files->n || (p && p->head != p->tail))) {
+		if (r->st && !r->lint_only && !r->in_tx) {
+			if ((rc = cl_store_begin(r->st, r->err)) != 0)
+				break;
+			r->in_tx = 1;
+			r->files_in_tx = 0;
+		}
+		if (!threaded) {
+			struct job j;
+			rc = job_prepare(r, &files->v[next++], &j);
+			if (rc == 0) {
+				job_work(r, &j);
+				rc = job_finish(r, &j);
+			} else if (rc == 1) {
+				rc = 0;
+			}
+			job_release(&j);
+		} else if (next < files->n && p->tail - p->head < PIPE_DEPTH) {
+			struct job *j = &p->jobs[p->tail % PIPE_DEPTH];
+			rc = job_prepare(r, &files->v[next++], j);
+			if (rc != 0) {
+				job_release(j);
+				rc = rc == 1 ? 0 : rc;
+			} else {
+				pthread_mutex_lock(&p->mu);
+				p->tail++;
+				if (p->worker_waits)
+					pthread_cond_broadcast(&p->cv);
+				pthread_mutex_unlock(&p->mu);
+			}
+			continue;	/* keep the queue full before finishing */
+		} else {
+			struct job *j = &p->jobs[p->head % PIPE_DEPTH];
+			pthread_mutex_lock(&p->mu);
+			while (p->worked == p->head) {
+				p->main_waits = 1;
+				pthread_cond_wait(&p->cv, &p->mu);
+				p->main_waits = 0;
+			}
+			pthread_mutex_unlock(&p->mu);
+			rc = job_finish(r, j);
+			job_release(j);
+			p->head++;
+		}
+		if (rc == 0 && r->in_tx && ++r->files_in_tx >= COMMIT_EVERY && !r->opts_dry_run) {
+			rc = cl_store_commit(r->st, r->err);
+			r->in_tx = 0;
+		}
+	}
+	if (p != NULL) {
+		pthread_mutex_lock(&p->mu);
+		p->stop = 1;
+		pthread_cond_broadcast(&p->cv);
+		pthread_mutex_unlock(&p->mu);
+		pthread_join(p->thread, NULL);
+		for (; p->head != p->tail; p->head++)	/* after an error: drop the rest */
+			job_release(&p->jobs[p->head % PIPE_DEPTH]);
+		pthread_mutex_destroy(&p->mu);
+		pthread_cond_destroy(&p->cv);
+		free(p);
+	}
 	return rc;
 }
 
@@ -807,7 +980,6 @@ run_sources(struct run *r, char *const *sources, int nsources)
 	struct found_list files = { 0 };
 	char *list = NULL, *save = NULL, *tok, **cfg_sources = NULL, fp[65];
 	int ncfg = 0, rc = 0;
-	size_t i;
 	long max = DEFAULT_MAX_SIZE;
 	time_t now = cl_now();
 
@@ -853,19 +1025,8 @@ run_sources(struct run *r, char *const *sources, int nsources)
 			r->force = 1;
 		free(old);
 	}
-	for (i = 0; i < files.n && rc == 0; i++) {
-		if (r->st && !r->lint_only && !r->in_tx) {
-			if ((rc = cl_store_begin(r->st, r->err)) != 0)
-				break;
-			r->in_tx = 1;
-			r->files_in_tx = 0;
-		}
-		rc = import_one(r, &files.v[i]);
-		if (rc == 0 && r->in_tx && ++r->files_in_tx >= COMMIT_EVERY && !(r->opts && r->opts->dry_run)) {
-			rc = cl_store_commit(r->st, r->err);
-			r->in_tx = 0;
-		}
-	}
+	r->opts_dry_run = r->opts && r->opts->dry_run;
+	rc = run_files(r, &files);
 	if (rc == 0 && r->st && !r->lint_only && !(r->opts && r->opts->dry_run)) {
 		if (!r->in_tx && (rc = cl_store_begin(r->st, r->err)) == 0)
 			r->in_tx = 1;
@@ -881,7 +1042,10 @@ run_sources(struct run *r, char *const *sources, int nsources)
 			cl_store_rollback(r->st);
 		r->in_tx = 0;
 	}
-	if (rc == 0 && r->stats->files_failed > 0)
+	if (rc == 0 && r->sources_missing > 0)
+		rc = cl_error_set(r->err, CL_ENOINPUT, "%d source%s not found", r->sources_missing,
+		                  r->sources_missing == 1 ? "" : "s");
+	else if (rc == 0 && r->stats->files_failed > 0)
 		rc = cl_error_set(r->err, CL_EDATA, "%d source%s could not be imported",
 		                  r->stats->files_failed, r->stats->files_failed == 1 ? "" : "s");
 done:

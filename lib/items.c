@@ -212,10 +212,9 @@ cl_history_add(struct cl_store *st, long long item, const char *origin,
 	char now[21];
 	int rc;
 
-	/* cached statement: history rows are written in bulk on import */
-	if ((rc = sqlite3_prepare_v3(cl_store_db(st), sql, -1, SQLITE_PREPARE_PERSISTENT, &s,
-	                             NULL)) != SQLITE_OK)
-		return cl_store_fail(st, rc, err, "history");
+	/* cached: history rows are written in bulk on import */
+	if ((rc = cl_store_cached(st, &s, sql, err)) != 0)
+		return rc;
 	cl_time_format_utc(cl_now(), now);
 	sqlite3_bind_int64(s, 1, item);
 	sqlite3_bind_text(s, 2, now, -1, SQLITE_STATIC);
@@ -224,7 +223,7 @@ cl_history_add(struct cl_store *st, long long item, const char *origin,
 	cl_bind_text(s, 5, old);
 	cl_bind_text(s, 6, new_value);
 	rc = sqlite3_step(s);
-	sqlite3_finalize(s);
+	sqlite3_reset(s);
 	return rc == SQLITE_DONE ? 0 : cl_store_fail(st, rc, err, "history");
 }
 
@@ -276,8 +275,14 @@ cl_item_history(struct cl_history **out, size_t *n, struct cl_store *st,
 
 	*out = NULL;
 	*n = 0;
-	if ((rc = cl_store_prepare(st, &s, "SELECT at, origin, field, old, new FROM history "
-	                           "WHERE item_id = ? ORDER BY id", err)) != 0)
+	/* the first row is the creation, from items.created_at, with the action
+	 * as it was first imported */
+	if ((rc = cl_store_prepare(st, &s, "SELECT created_at, 'import', 'created', NULL, "
+	                           "coalesce((SELECT old FROM history WHERE item_id = ?1 AND "
+	                           "field = 'action' ORDER BY id LIMIT 1), action), 0 "
+	                           "FROM items WHERE id = ?1 "
+	                           "UNION ALL SELECT at, origin, field, old, new, id FROM history "
+	                           "WHERE item_id = ?1 ORDER BY 6", err)) != 0)
 		return rc;
 	sqlite3_bind_int64(s, 1, item);
 	while ((step = sqlite3_step(s)) == SQLITE_ROW) {

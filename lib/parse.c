@@ -1,5 +1,6 @@
 /* parse.c — post-mortem Markdown → metadata and action items (md4c). */
 #include <ctype.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <strings.h>
@@ -113,17 +114,18 @@ line_of(const struct parser *p, const char *ptr)
 static int
 index_lines(struct parser *p)
 {
-	size_t i, n = 1, k = 0;
+	const char *q = p->input, *end = p->input + p->len;
+	size_t n = 1, k = 0;
 
-	for (i = 0; i < p->len; i++)
-		if (p->input[i] == '\n')
-			n++;
+	while ((q = memchr(q, '\n', (size_t)(end - q))) != NULL) {
+		n++;
+		q++;
+	}
 	if ((p->line_starts = cl_malloc(n * sizeof *p->line_starts)) == NULL)
 		return CL_ENOMEM;
 	p->line_starts[k++] = 0;
-	for (i = 0; i < p->len; i++)
-		if (p->input[i] == '\n' && k < n)
-			p->line_starts[k++] = i + 1;
+	for (q = p->input; k < n && (q = memchr(q, '\n', (size_t)(end - q))) != NULL; q++)
+		p->line_starts[k++] = (size_t)(q - p->input) + 1;
 	p->nlines = k;
 	return 0;
 }
@@ -979,34 +981,51 @@ cl_utf8_check(const char *s, size_t len)
 {
 	const unsigned char *u = (const unsigned char *)s;
 	size_t i = 0;
-	int line = 1;
 
 	while (i < len) {
 		unsigned char c = u[i];
 		size_t need, k;
 		unsigned long cp;
 
-		if (c == '\n')
-			line++;
 		if (c < 0x80) {
-			i++;
+			/* ASCII runs, eight bytes at a time */
+			while (i + 8 <= len) {
+				uint64_t w;
+				memcpy(&w, u + i, 8);
+				if (w & 0x8080808080808080ULL)
+					break;
+				i += 8;
+			}
+			if (i < len && u[i] < 0x80)
+				i++;
 			continue;
 		}
 		if (c >= 0xc2 && c <= 0xdf) { need = 1; cp = c & 0x1f; }
 		else if (c >= 0xe0 && c <= 0xef) { need = 2; cp = c & 0x0f; }
 		else if (c >= 0xf0 && c <= 0xf4) { need = 3; cp = c & 0x07; }
-		else return line;
+		else goto bad;
 		for (k = 1; k <= need; k++) {
 			if (i + k >= len || (u[i + k] & 0xc0) != 0x80)
-				return line;
+				goto bad;
 			cp = (cp << 6) | (u[i + k] & 0x3f);
 		}
 		if ((need == 2 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
 		    (need == 3 && (cp < 0x10000 || cp > 0x10ffff)))
-			return line;
+			goto bad;
 		i += need + 1;
 	}
 	return 0;
+bad:
+	{
+		/* the line of the bad byte, counted only when there is one */
+		int line = 1;
+		const char *p = s, *end = s + i;
+		while ((p = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+			line++;
+			p++;
+		}
+		return line;
+	}
 }
 
 void

@@ -10,10 +10,43 @@
 #include "store.h"
 #include "util.h"
 
+#define STMT_CACHE 32
+
 struct cl_store {
 	sqlite3 *db;
 	char *path;
+	struct { const char *sql; sqlite3_stmt *stmt; } cache[STMT_CACHE];
 };
+
+int
+cl_store_cached(struct cl_store *st, sqlite3_stmt **out, const char *sql,
+                struct cl_error *err)
+{
+	int i, rc;
+
+	for (i = 0; i < STMT_CACHE && st->cache[i].sql; i++) {
+		if (st->cache[i].sql == sql) {
+			sqlite3_reset(st->cache[i].stmt);
+			sqlite3_clear_bindings(st->cache[i].stmt);
+			*out = st->cache[i].stmt;
+			return 0;
+		}
+	}
+	rc = sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, out, NULL);
+	if (rc != SQLITE_OK)
+		return cl_store_fail(st, rc, err, "prepare");
+	if (i < STMT_CACHE) {
+		st->cache[i].sql = sql;
+		st->cache[i].stmt = *out;
+	} else {
+		/* full: evict the oldest; callers never hold two of ours at once */
+		sqlite3_finalize(st->cache[0].stmt);
+		memmove(&st->cache[0], &st->cache[1], (STMT_CACHE - 1) * sizeof st->cache[0]);
+		st->cache[STMT_CACHE - 1].sql = sql;
+		st->cache[STMT_CACHE - 1].stmt = *out;
+	}
+	return 0;
+}
 
 sqlite3 *
 cl_store_db(struct cl_store *st)
@@ -182,6 +215,15 @@ cl_store_open(struct cl_store **out, const char *path, int flags, struct cl_erro
 	int oflags, rc;
 
 	*out = NULL;
+	{
+		/* before SQLite's first use: no global allocation statistics (a
+		 * mutex on every malloc) */
+		static int configured;
+		if (!configured) {
+			sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+			configured = 1;
+		}
+	}
 	if (!(flags & CL_STORE_CREATE) && access(path, F_OK) != 0)
 		return cl_error_set(err, CL_ENOINPUT,
 		                    "no database at '%s': run 'closeloop init' first", path);
@@ -203,7 +245,8 @@ cl_store_open(struct cl_store **out, const char *path, int flags, struct cl_erro
 	if (!(flags & CL_STORE_READONLY) &&
 	    (rc = cl_store_exec(st, "PRAGMA journal_mode = WAL", err)) != 0)
 		goto fail;
-	if ((rc = cl_store_exec(st, "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL", err)) != 0)
+	if ((rc = cl_store_exec(st, "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; "
+	                          "PRAGMA cache_size = -16384; PRAGMA temp_store = MEMORY", err)) != 0)
 		goto fail;
 	if (flags & CL_STORE_READONLY) {
 		int v = cl_store_version(st);
@@ -226,8 +269,12 @@ fail:
 void
 cl_store_close(struct cl_store *st)
 {
+	int i;
+
 	if (st == NULL)
 		return;
+	for (i = 0; i < STMT_CACHE && st->cache[i].sql; i++)
+		sqlite3_finalize(st->cache[i].stmt);
 	sqlite3_close_v2(st->db);
 	free(st->path);
 	free(st);

@@ -36,6 +36,11 @@ void cl_store_rollback(struct cl_store *st);
 int cl_store_exec(struct cl_store *st, const char *sql, struct cl_error *err);
 int cl_store_prepare(struct cl_store *st, sqlite3_stmt **out, const char *sql,
                      struct cl_error *err);
+/* A prepared statement kept for the life of the store, looked up by the
+ * address of sql (pass a string literal or a static array). It comes back
+ * reset with its bindings cleared; do not finalize it. */
+int cl_store_cached(struct cl_store *st, sqlite3_stmt **out, const char *sql,
+                    struct cl_error *err);
 /* Maps a SQLite result code to a CL_E* code with a message (disk full and
  * busy are temporary, read-only and cannot-open are CL_ECANTCREAT). */
 int cl_store_fail(struct cl_store *st, int sqlite_rc, struct cl_error *err,

@@ -55,8 +55,6 @@ CREATE TABLE items (
     closed_at     TEXT,
     UNIQUE (postmortem_id, seq)
 );
-CREATE INDEX items_postmortem ON items (postmortem_id, position);
-CREATE INDEX items_status_due ON items (status, due);
 
 CREATE TABLE history (
     id       INTEGER PRIMARY KEY,
