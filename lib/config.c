@@ -32,7 +32,7 @@ static const char *const known_keys[] = {
 	"closeloop", "database timezone sources today max_file_size",
 	"tracker", "kind url project token token_file token_env labels min_interval_ms "
 	           "max_wait_s ca_file flavor user issue_type tracker_id closed_status_id "
-	           "extra_fields connect_timeout_s timeout_s retries",
+	           "extra_fields connect_timeout_s timeout_s retries timezone search_wait_ms",
 	"mail", "transport host port tls user password password_file password_env from "
 	        "outbox ca_file timeout_s",
 	"report", "to weekday hour",

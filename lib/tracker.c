@@ -15,6 +15,7 @@ static const struct cl_tracker_ops *const backends[] = {
 	&cl_tracker_gitlab,
 	&cl_tracker_gitea,
 	&cl_tracker_forgejo,
+	&cl_tracker_jira,
 	NULL
 };
 

@@ -195,5 +195,6 @@ extern const struct cl_tracker_ops cl_tracker_redmine;
 extern const struct cl_tracker_ops cl_tracker_gitlab;
 extern const struct cl_tracker_ops cl_tracker_gitea;
 extern const struct cl_tracker_ops cl_tracker_forgejo;
+extern const struct cl_tracker_ops cl_tracker_jira;
 
 #endif

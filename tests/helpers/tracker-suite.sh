@@ -14,6 +14,8 @@
 #   EXTRA_CFG   more [tracker] lines (may be empty)
 #   REF_PREFIX  how a document names ticket ID ("#" or "")
 #   CREATE_PATH a path substring of the create request (for faults)
+#   HIDE_SEARCHES optional: the fake hides the killed create's issue from
+#               that many searches (eventually consistent search)
 #   before_rerun  optional shell function run before the post-kill rerun
 
 start_fake "$BACKEND" $FAKE_ARGS
@@ -125,6 +127,8 @@ MD
 "$CL" import "$T/pm" >/dev/null 2>&1
 k6=$(key_of "Page the DBA on replica lag")
 posts=$(stat 'd["by_method"].get("POST",0)')
+# a tracker whose search lags hides the new issue from the next searches
+[ -n "${HIDE_SEARCHES:-}" ] && admin /_admin/hide-new "{\"searches\":$HIDE_SEARCHES}" >/dev/null
 admin /_admin/faults "{\"faults\":[{\"method\":\"POST\",\"path\":\"$CREATE_PATH\",\"stall\":30,\"times\":1}]}" >/dev/null
 "$CL" sync > "$T/killed" 2>&1 &
 clpid=$!
@@ -134,6 +138,7 @@ while [ "$(stat 'd["by_method"].get("POST",0)')" = "$posts" ]; do
     sleep 0.1
 done
 kill -9 $clpid; wait $clpid 2>/dev/null
+[ -n "${HIDE_SEARCHES:-}" ] && admin /_admin/hide-new '{"searches":0}' >/dev/null
 [ "$(issue_with "$k6" 'd["id"]')" != "NOT-EXACTLY-ONE(0)" ] || fail "the stalled create did not make the issue"
 sqlite3 "$T/closeloop.db" "select s.intent_at is not null and s.ticket is null from sync_items s join items i on i.id=s.item_id where i.key='$k6'" \
     | grep -qx 1 || fail "no pending intent after the kill"
