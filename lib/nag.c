@@ -12,6 +12,7 @@ struct nag_conf {
 	const char *escalate_to;
 	const char *tz;
 	int today;
+	char *stale;	/* when the last tracker sync failed (meta), or NULL */
 };
 
 static int
@@ -129,6 +130,9 @@ nag_compose(struct cl_nag *g, struct cl_item **v, size_t n, const struct nag_con
 	size_t i;
 
 	cl_buf_printf(&b, "Hello %s,\n\n", who);
+	if (c->stale)
+		cl_buf_printf(&b, "(The last sync with the issue tracker failed at %s: what the "
+		              "tracker says now may differ from this list.)\n\n", c->stale);
 	if (g->overdue) {
 		cl_buf_printf(&b, "%zu post-mortem action item%s of yours %s overdue:\n\n", g->overdue,
 		              g->overdue == 1 ? " is" : "s are", "");
@@ -191,9 +195,12 @@ cl_nag_plan(struct cl_nag **out, size_t *n, struct cl_store *st,
 	*n = 0;
 	if ((rc = nag_conf_load(&c, cfg, err)) != 0)
 		return rc;
+	c.stale = cl_store_meta_get(st, "sync_failed_at");
 	f.status = CL_ITEMS_OPEN;
-	if ((rc = cl_items_list(&items, &ni, st, &f, err)) != 0)
+	if ((rc = cl_items_list(&items, &ni, st, &f, err)) != 0) {
+		free(c.stale);
 		return rc;
+	}
 	if ((v = cl_calloc(ni ? ni : 1, sizeof *v)) == NULL ||
 	    (mine = cl_calloc(ni ? ni : 1, sizeof *mine)) == NULL) {
 		rc = cl_error_set(err, CL_ENOMEM, "out of memory");
@@ -256,6 +263,7 @@ cl_nag_plan(struct cl_nag **out, size_t *n, struct cl_store *st,
 		}
 	}
 done:
+	free(c.stale);
 	free(mine);
 	cl_items_free(items, ni);
 	if (rc != 0) {

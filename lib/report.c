@@ -235,6 +235,12 @@ cl_report_build(void **out, struct cl_store *st, const struct cl_config *cfg,
 	json_object_set_new(m, "to", jdate(sunday));
 	json_object_set_new(m, "as_of", jdate(ref));
 	json_object_set_new(m, "timezone", json_string(tz ? tz : "local"));
+	{
+		/* the tracker could not be reached on the last try: say so */
+		char *stale = cl_store_meta_get(st, "sync_failed_at");
+		json_object_set_new(m, "sync_failed_at", stale ? json_string(stale) : json_null());
+		free(stale);
+	}
 	counts = json_object();
 	json_object_set_new(m, "counts", counts);
 	soon = json_array();
@@ -463,6 +469,9 @@ render_text(struct cl_buf *b, const json_t *m)
 
 	cl_buf_printf(b, "closeloop weekly report %s (%s to %s), as of %s\n\n", js(m, "week"),
 	              js(m, "from"), js(m, "to"), js(m, "as_of"));
+	if (json_is_string(json_object_get(m, "sync_failed_at")))
+		cl_buf_printf(b, "WARNING: the last sync with the issue tracker failed at %s; "
+		              "statuses may be stale.\n\n", js(m, "sync_failed_at"));
 	cl_buf_printf(b, "open %lld, overdue %lld, closed this week %lld, new this week %lld, "
 	              "due in 7 days %lld\n", ji(c, "open"), ji(c, "overdue"),
 	              ji(c, "closed_this_week"), ji(c, "new_this_week"), ji(c, "due_next_7_days"));
@@ -549,6 +558,9 @@ render_markdown(struct cl_buf *b, const json_t *m)
 
 	cl_buf_printf(b, "# Weekly report %s\n\n%s to %s, as of %s\n\n", js(m, "week"),
 	              js(m, "from"), js(m, "to"), js(m, "as_of"));
+	if (json_is_string(json_object_get(m, "sync_failed_at")))
+		cl_buf_printf(b, "> **Warning:** the last sync with the issue tracker failed at %s; "
+		              "statuses may be stale.\n\n", js(m, "sync_failed_at"));
 	cl_buf_printf(b, "| Open | Overdue | Closed this week | New this week | Due in 7 days |\n"
 	              "|---:|---:|---:|---:|---:|\n| %lld | %lld | %lld | %lld | %lld |\n",
 	              ji(c, "open"), ji(c, "overdue"), ji(c, "closed_this_week"),
@@ -700,6 +712,12 @@ render_html(struct cl_buf *b, const json_t *m)
 	cl_buf_printf(b, "<h1 style=\"font-size:22px;margin:0 0 4px 0\">Weekly report %s</h1>\n"
 	              "<p style=\"color:#666;margin:0 0 12px 0\">%s to %s, as of %s</p>\n",
 	              js(m, "week"), js(m, "from"), js(m, "to"), js(m, "as_of"));
+	if (json_is_string(json_object_get(m, "sync_failed_at"))) {
+		cl_buf_puts(b, "<p style=\"background:#fff3cd;padding:6px 10px;margin:0 0 12px 0\">"
+		            "The last sync with the issue tracker failed at ");
+		html_esc(b, js(m, "sync_failed_at"));
+		cl_buf_puts(b, "; statuses may be stale.</p>\n");
+	}
 	cl_buf_puts(b, H_TABLE "<tr>");
 	for (i = 0; i < 5; i++)
 		cl_buf_printf(b, "<td align=\"center\" style=\"padding:6px 14px;border:1px solid #ddd;"

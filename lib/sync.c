@@ -1044,7 +1044,25 @@ cl_sync_run(struct cl_store *st, const struct cl_config *cfg, struct cl_tracker 
 	}
 done:
 	stats->requests = cl_tracker_requests(t);
+	if (!opts->dry_run)
+		cl_sync_note_outcome(st, rc);
 	return rc;
+}
+
+/* meta: when the tracker last answered a whole sync, and whether the last
+ * try failed (status shows both; report and reminders warn while it does). */
+void
+cl_sync_note_outcome(struct cl_store *st, int rc)
+{
+	char now[21];
+
+	cl_time_format_utc(cl_now(), now);
+	if (rc == 0) {
+		cl_store_meta_set(st, "last_sync_ok", now, NULL);
+		cl_store_meta_set(st, "sync_failed_at", NULL, NULL);
+	} else {
+		cl_store_meta_set(st, "sync_failed_at", now, NULL);
+	}
 }
 
 char *

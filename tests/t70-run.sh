@@ -142,6 +142,14 @@ export CLOSELOOP_NOW=2024-05-06T10:00:00Z
 [ $rc = 75 ] || { cat "$T/down.out"; fail "tracker down: exit $rc, want 75"; }
 grep -q "sync failed" "$T/down.out" || { cat "$T/down.out"; fail "sync failure not reported"; }
 grep -l "^Subject:.*2024-W19" "$OUT"/*.eml > /dev/null || fail "report not sent while the tracker is down"
+w19=$(grep -l "^Subject:.*2024-W19" "$OUT"/*.eml)
+$PY - "$w19" <<'PYEOF' || fail "stale warning in the report"
+import email, sys
+from email import policy
+msg = email.message_from_binary_file(open(sys.argv[1], "rb"), policy=policy.default)
+text = msg.get_body(("plain",)).get_content()
+assert "last sync with the issue tracker failed at 2024-05-06" in text, text[:400]
+PYEOF
 "$CL" status --json | jq_py 'd["sync"]["failed_at"]' | grep -q 2024-05-06 || fail "status: sync failure"
 ok "a failing step does not stop the others"
 echo "t70-run: ok"
