@@ -322,9 +322,14 @@ people_build(struct cl_config *cfg, struct cl_error *err)
 		snprintf(handle, sizeof handle, "%s", e->key);
 		if (handle[0] == '@')
 			memmove(handle, handle + 1, strlen(handle));
+		/* "li.wei" is a handle; "li.wei.lead" its lead: only a known
+		 * attribute after the last dot splits the key */
 		dot = strrchr(handle, '.');
-		if (dot != NULL)
+		if (dot != NULL && (strcmp(dot + 1, "tracker") == 0 || strcmp(dot + 1, "lead") == 0 ||
+		                    strcmp(dot + 1, "email") == 0 || strcmp(dot + 1, "name") == 0))
 			*dot++ = '\0';
+		else
+			dot = NULL;
 		if ((p = person_get(cfg, handle)) == NULL)
 			return cl_error_set(err, CL_ENOMEM, "out of memory");
 		if (dot == NULL) {
@@ -344,9 +349,7 @@ people_build(struct cl_config *cfg, struct cl_error *err)
 		else if (strcmp(dot, "name") == 0)
 			slot = &p->name;
 		else
-			return cl_error_set(err, CL_ECONFIG,
-			        "%s:%d: unknown [people] attribute '%s' (tracker, lead, email, name)",
-			        cfg->path ? cfg->path : "config", e->line, dot);
+			return cl_error_set(err, CL_ERROR, "[people] attribute '%s'", dot);
 		free(*slot);
 		if ((*slot = cl_strdup(e->value)) == NULL)
 			return cl_error_set(err, CL_ENOMEM, "out of memory");

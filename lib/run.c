@@ -318,8 +318,9 @@ step_nag(struct cl_run_step *s, struct cl_store *st, const struct cl_config *cfg
 		snprintf(s->detail, sizeof s->detail, "%zu reminder%s due", due, due == 1 ? "" : "s");
 	} else {
 		rc = cl_nag_send(v, n, st, cfg, o->trace, &sent, err);
-		snprintf(s->detail, sizeof s->detail, "%zu of %zu reminder%s sent", sent, due,
-		         due == 1 ? "" : "s");
+		snprintf(s->detail, sizeof s->detail, "%zu owner%s due a reminder, %zu message%s "
+		         "sent (escalations included)", due, due == 1 ? "" : "s", sent,
+		         sent == 1 ? "" : "s");
 	}
 	cl_nags_free(v, n);
 	return rc;
