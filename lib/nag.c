@@ -275,18 +275,6 @@ done:
 	return 0;
 }
 
-/* Appends one character of text to HTML, escaped. */
-static void
-nag_html_char(struct cl_buf *b, char c)
-{
-	switch (c) {
-	case '&': cl_buf_puts(b, "&amp;"); break;
-	case '<': cl_buf_puts(b, "&lt;"); break;
-	case '>': cl_buf_puts(b, "&gt;"); break;
-	case '"': cl_buf_puts(b, "&quot;"); break;
-	default: cl_buf_putc(b, c);
-	}
-}
 
 /* The HTML alternative of a reminder: paragraphs, item lists, escaped. */
 static char *
@@ -320,20 +308,17 @@ nag_html(const char *text)
 				cl_buf_puts(&b, "<ul>\n");
 			in_list = in_item = 1;
 			cl_buf_puts(&b, "<li><b>");
-			for (q = p + 4; q < p + len; q++)
-				nag_html_char(&b, *q);
+			cl_buf_html_n(&b, p + 4, len - 4);
 			cl_buf_puts(&b, "</b>");
 		} else if (in_item) {
 			cl_buf_puts(&b, "<br />");
 			for (q = p; q < p + len && *q == ' '; q++)
 				;
-			for (; q < p + len; q++)
-				nag_html_char(&b, *q);
+			cl_buf_html_n(&b, q, (size_t)(p + len - q));
 		} else {
 			cl_buf_puts(&b, in_par ? "<br />" : "<p>");
 			in_par = 1;
-			for (q = p; q < p + len; q++)
-				nag_html_char(&b, *q);
+			cl_buf_html_n(&b, p, len);
 		}
 		p += len;
 		if (*p == '\n')
