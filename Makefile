@@ -35,7 +35,7 @@ ALL_CFLAGS = $(WARN) -D_GNU_SOURCE -DCL_VERSION=\"$(VERSION)\" -Ilib -Ibuild \
 LIB_SRC  = $(sort $(wildcard lib/*.c lib/tracker/*.c))
 LIB_OBJ  = $(patsubst %.c,build/%.o,$(LIB_SRC)) build/migrations.o
 CMD_SRC  = $(sort $(wildcard cmd/*.c))
-CMD_OBJ  = $(patsubst %.c,build/%.o,$(CMD_SRC))
+CMD_OBJ  = $(patsubst %.c,build/%.o,$(CMD_SRC)) build/starter_config.o
 SQL      = $(sort $(wildcard sql/*.sql))
 TEST_SRC = $(sort $(wildcard tests/check_*.c))
 TEST_BIN = $(patsubst tests/%.c,build/tests/%,$(TEST_SRC))
@@ -63,6 +63,14 @@ build/migrations.c: $(SQL) tools/embed-sql.sh
 build/migrations.o: build/migrations.c
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
+# `closeloop init --config` writes the example config, compiled in
+build/starter_config.c: contrib/closeloop.conf.example tools/embed-text.sh
+	@mkdir -p build
+	sh tools/embed-text.sh cl_starter_config contrib/closeloop.conf.example > $@.tmp && mv $@.tmp $@
+
+build/starter_config.o: build/starter_config.c
+	$(CC) $(ALL_CFLAGS) -Wno-missing-variable-declarations -c -o $@ $<
+
 build/tests/%: tests/%.c tests/testutil.h build/libcloseloop.a
 	@mkdir -p build/tests
 	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Itests -o $@ $< build/libcloseloop.a \
@@ -71,7 +79,8 @@ build/tests/%: tests/%.c tests/testutil.h build/libcloseloop.a
 # Installs the Debian/Ubuntu packages when pkg-config cannot find one.
 deps:
 	@$(PKG_CONFIG) --exists $(PKGS) $(TESTPKGS) 2>/dev/null && \
-	  [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import aiosmtpd, icalendar' 2>/dev/null || \
+	  [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import aiosmtpd, icalendar' 2>/dev/null && \
+	  [ -x /usr/share/redmine/bin/rails ] && [ -x "$${HOME:-/tmp}/.cache/closeloop/prism/node_modules/.bin/prism" ] || \
 	  sh contrib/install-deps.sh
 
 check:
@@ -97,6 +106,23 @@ asan:
 	$(MAKE) --no-print-directory check-run CC=clang \
 	    CFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined" \
 	    EXTRA_LDFLAGS="-fsanitize=address,undefined"
+
+# libFuzzer harnesses (clang): each runs FUZZ_SECONDS on a copy of its seed
+# corpus; crashes land in build/fuzz/ and fail the target.
+FUZZ_SECONDS ?= 60
+FUZZ_SRC = $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BIN = $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRC))
+
+build/fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(HDRS) build/migrations.c
+	@mkdir -p build/fuzz
+	clang -std=c11 -D_GNU_SOURCE -DCL_VERSION=\"$(VERSION)\" -g -O1 -Ilib -Ibuild $(PKG_CFLAGS) \
+	    -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+	    -o $@ $< $(LIB_SRC) build/migrations.c $(PKG_LIBS)
+
+fuzz:
+	@$(MAKE) --no-print-directory deps
+	@$(MAKE) --no-print-directory $(FUZZ_BIN)
+	sh tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_BIN)
 
 install: closeloop
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \

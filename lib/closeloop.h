@@ -18,9 +18,15 @@
 #include "parse.h"
 #include "lint.h"
 #include "items.h"
+#include "mail.h"
+#include "report.h"
+#include "nag.h"
 #include "import.h"
 #include "http.h"
 #include "tracker.h"
 #include "sync.h"
+#include "invite.h"
+#include "drill.h"
+#include "run.h"
 
 #endif

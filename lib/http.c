@@ -35,7 +35,7 @@ struct cl_http {
 	/* per attempt */
 	struct cl_buf body;
 	int too_large;
-	char *etag, *link, *location, *ctype, *retry_after, *rl_remaining, *rl_reset;
+	char *etag, *link, *location, *ctype, *retry_after, *rl_remaining, *rl_reset, *date;
 };
 
 /* Initialises libcurl once per process. */
@@ -125,6 +125,8 @@ http_reset_attempt(struct cl_http *h)
 	free(h->retry_after);
 	free(h->rl_remaining);
 	free(h->rl_reset);
+	free(h->date);
+	h->date = NULL;
 	h->etag = h->link = h->location = h->ctype = NULL;
 	h->retry_after = h->rl_remaining = h->rl_reset = NULL;
 }
@@ -186,6 +188,7 @@ cl_http_response_free(struct cl_http_response *r)
 	free(r->next_url);
 	free(r->location);
 	free(r->content_type);
+	free(r->date);
 	free(r);
 }
 
@@ -229,6 +232,7 @@ http_on_header(char *p, size_t size, size_t n, void *user)
 		{ "retry-after", offsetof(struct cl_http, retry_after) },
 		{ "x-ratelimit-remaining", offsetof(struct cl_http, rl_remaining) },
 		{ "x-ratelimit-reset", offsetof(struct cl_http, rl_reset) },
+		{ "date", offsetof(struct cl_http, date) },
 	};
 	struct cl_http *h = user;
 	size_t len = size * n, i, nl;
@@ -500,7 +504,8 @@ http_take_response(struct cl_http *h, long status, struct cl_http_response **out
 	r->etag = h->etag;
 	r->location = h->location;
 	r->content_type = h->ctype;
-	h->etag = h->location = h->ctype = NULL;
+	r->date = h->date;
+	h->etag = h->location = h->ctype = h->date = NULL;
 	if (h->link && (r->next_url = cl_http_link_next(h->link)) != NULL &&
 	    !http_scheme_ok(r->next_url)) {
 		free(r->next_url);

@@ -52,6 +52,7 @@ struct cl_http_response {
 	char *next_url;		/* Link rel="next" or NULL */
 	char *location;		/* Location header or NULL */
 	char *content_type;
+	char *date;		/* Date header (the server's clock) or NULL */
 };
 
 /* Makes a client. The options' strings are copied. */

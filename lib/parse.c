@@ -928,6 +928,13 @@ on_text(MD_TEXTTYPE type, const MD_CHAR *text, MD_SIZE size, void *user)
 
 	if (p->in_code_block)
 		return 0;
+	/* never read past the document, whatever the Markdown library reports
+	 * (fuzzing found md4c 0.4.8 handing out a range that ran past it) */
+	if (text >= p->input && text <= p->input + p->len &&
+	    (size_t)(p->input + p->len - text) < n) {
+		n = (size_t)(p->input + p->len - text);
+		size = (MD_SIZE)n;
+	}
 	if (type == MD_TEXT_ENTITY) {
 		s = entity_text(text, size, ent);
 		n = strlen(s);

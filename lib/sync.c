@@ -29,6 +29,7 @@ struct sync {
 	FILE *plan;
 	int wrote;		/* anything written to the tracker this run */
 	int work, done;		/* progress */
+	int bar_done;
 };
 
 static int
@@ -75,15 +76,17 @@ sync_progress(struct sync *s, int force_end)
 {
 	int width = 30, fill;
 
-	if (!s->o->progress || s->work < 40)
+	if (!s->o->progress || s->work < 40 || s->bar_done)
 		return;
 	if (!force_end && s->done % 25 != 0 && s->done != s->work)
 		return;
 	fill = s->work ? (int)((long)width * s->done / s->work) : width;
 	fprintf(stderr, "\rsync [%.*s%*s] %d/%d", fill, "##############################",
 	        width - fill, "", s->done, s->work);
-	if (force_end || s->done >= s->work)
+	if (force_end || s->done >= s->work) {
 		fputc('\n', stderr);
+		s->bar_done = 1;
+	}
 	fflush(stderr);
 }
 
@@ -1041,7 +1044,25 @@ cl_sync_run(struct cl_store *st, const struct cl_config *cfg, struct cl_tracker 
 	}
 done:
 	stats->requests = cl_tracker_requests(t);
+	if (!opts->dry_run)
+		cl_sync_note_outcome(st, rc);
 	return rc;
+}
+
+/* meta: when the tracker last answered a whole sync, and whether the last
+ * try failed (status shows both; report and reminders warn while it does). */
+void
+cl_sync_note_outcome(struct cl_store *st, int rc)
+{
+	char now[21];
+
+	cl_time_format_utc(cl_now(), now);
+	if (rc == 0) {
+		cl_store_meta_set(st, "last_sync_ok", now, NULL);
+		cl_store_meta_set(st, "sync_failed_at", NULL, NULL);
+	} else {
+		cl_store_meta_set(st, "sync_failed_at", now, NULL);
+	}
 }
 
 char *

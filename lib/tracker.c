@@ -2,9 +2,11 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <jansson.h>
 
+#include "dates.h"
 #include "http.h"
 #include "tracker.h"
 #include "util.h"
@@ -259,6 +261,39 @@ cl_tracker_marker_find(const char *text)
 		p = k;
 	}
 	return NULL;
+}
+
+int
+cl_tracker_cursor_next(struct cl_tracker_cursor *next, const struct cl_tracker_cursor *in,
+                       const char *maxu, const char *date, char *etag)
+{
+	struct tm tm;
+	time_t t, d = 0;
+	char buf[21];
+
+	memset(next, 0, sizeof *next);
+	if (date) {
+		memset(&tm, 0, sizeof tm);
+		if (strptime(date, "%a, %d %b %Y %H:%M:%S GMT", &tm) != NULL)
+			d = timegm(&tm);
+	}
+	if (maxu == NULL) {
+		next->since = in->since ? cl_strdup(in->since) : NULL;
+	} else if (d > 0 && cl_time_parse(maxu, &t) == 0 && t < d - 1) {
+		cl_time_format_utc(t + 1, buf);
+		next->since = cl_strdup(buf);
+	} else {
+		next->since = cl_strdup(maxu);
+	}
+	if ((next->since == NULL) != ((maxu ? maxu : in->since) == NULL)) {
+		free(etag);
+		return CL_ENOMEM;
+	}
+	if (next->since && in->since && strcmp(next->since, in->since) == 0)
+		next->etag = etag;
+	else
+		free(etag);
+	return 0;
 }
 
 /* The tracker's own message out of an error body, for the user. */

@@ -124,8 +124,9 @@ struct cl_tracker_ops {
 	                 const char *comment, const char *body, long *gone_status,
 	                 struct cl_error *err);
 	/* Appends every ticket changed at or after in->since (all when NULL),
-	 * oldest first, following pages; *not_modified = 1 when the tracker
-	 * answered 304 to in->etag. next gets the new cursor. */
+	 * following pages, newest first (so that any change alters the first
+	 * page and its validator); *not_modified = 1 when the tracker answered
+	 * 304 to in->etag. next gets the new cursor (cl_tracker_cursor_next). */
 	int (*changes)(struct cl_tracker *t, struct cl_ticket_list *out,
 	               const struct cl_tracker_cursor *in, struct cl_tracker_cursor *next,
 	               int *not_modified, struct cl_error *err);
@@ -186,6 +187,15 @@ void cl_tracker_cursor_release(struct cl_tracker_cursor *c);
 char *cl_tracker_marker_find(const char *text);
 
 /* Helpers for backends. */
+/* The cursor after a pull that asked with in and saw tickets up to maxu
+ * (newest updated-at, NULL: none) in an answer dated date (HTTP Date
+ * header, may be NULL) with validator etag (taken over, may be NULL).
+ * since advances past maxu only when the server's clock shows that second
+ * is over (no later change can carry it), else it stays inclusive; the
+ * validator is kept only when the next pull asks the same question. */
+int cl_tracker_cursor_next(struct cl_tracker_cursor *next,
+                           const struct cl_tracker_cursor *in, const char *maxu,
+                           const char *date, char *etag);
 /* Maps a non-2xx answer to a CL_E* code with a message naming what. */
 int cl_tracker_http_fail(struct cl_tracker *t, long status, const char *body,
                          const char *what, struct cl_error *err);

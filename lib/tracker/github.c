@@ -299,8 +299,8 @@ gh_get(struct cl_tracker *t, struct cl_ticket *out, const char *id, long *gone_s
  * etag_in applies to the first page; etag_out gets its validator. */
 static int
 gh_list(struct cl_tracker *t, struct cl_ticket_list *out, const char *since,
-        const char *etag_in, char **etag_out, char **max_updated, int *not_modified,
-        int markers_only, struct cl_error *err)
+        const char *etag_in, char **etag_out, char **max_updated, char **date_out,
+        int *not_modified, int markers_only, struct cl_error *err)
 {
 	struct gh *g = t->priv;
 	char *url = NULL, *esc = NULL;
@@ -310,7 +310,7 @@ gh_list(struct cl_tracker *t, struct cl_ticket_list *out, const char *since,
 		*not_modified = 0;
 	if (since && (esc = cl_http_escape(since)) == NULL)
 		return cl_error_set(err, CL_ENOMEM, "out of memory");
-	url = cl_asprintf("%s/issues?state=all&sort=updated&direction=asc&per_page=100%s%s",
+	url = cl_asprintf("%s/issues?state=all&sort=updated&direction=desc&per_page=100%s%s",
 	                  g->repo_url, esc ? "&since=" : "", esc ? esc : "");
 	free(esc);
 	while (url != NULL) {
@@ -349,6 +349,10 @@ gh_list(struct cl_tracker *t, struct cl_ticket_list *out, const char *since,
 		if (page == 0 && etag_out && r->etag) {
 			free(*etag_out);
 			*etag_out = cl_strdup(r->etag);
+		}
+		if (page == 0 && date_out && r->date) {
+			free(*date_out);
+			*date_out = cl_strdup(r->date);
 		}
 		for (i = 0; rc == 0 && i < json_array_size(ans); i++) {
 			json_t *it = json_array_get(ans, i);
@@ -392,31 +396,26 @@ gh_changes(struct cl_tracker *t, struct cl_ticket_list *out,
            const struct cl_tracker_cursor *in, struct cl_tracker_cursor *next,
            int *not_modified, struct cl_error *err)
 {
-	char *etag = NULL, *maxu = NULL;
+	char *etag = NULL, *maxu = NULL, *date = NULL;
 	int rc;
 
-	rc = gh_list(t, out, in->since, in->etag, &etag, &maxu, not_modified, 0, err);
-	if (rc != 0) {
-		free(etag);
-		free(maxu);
-		return rc;
-	}
 	memset(next, 0, sizeof *next);
-	if (*not_modified) {
-		next->since = in->since ? cl_strdup(in->since) : NULL;
-		next->etag = in->etag ? cl_strdup(in->etag) : NULL;
-		return 0;
-	}
-	/* the validator belongs to the URL with the old since: keep it only
-	 * when the next pull asks the same question */
-	if (maxu == NULL || (in->since && strcmp(maxu, in->since) == 0)) {
-		next->since = maxu ? maxu : in->since ? cl_strdup(in->since) : NULL;
-		next->etag = etag;
-	} else {
-		next->since = maxu;
+	rc = gh_list(t, out, in->since, in->etag, &etag, &maxu, &date, not_modified, 0, err);
+	if (rc == 0 && *not_modified) {
+		/* nothing new: the same question again, unless its second is
+		 * over and the cursor can move past it */
 		free(etag);
+		etag = in->etag ? cl_strdup(in->etag) : NULL;
+		free(maxu);
+		maxu = in->since ? cl_strdup(in->since) : NULL;
 	}
-	return 0;
+	if (rc == 0 && cl_tracker_cursor_next(next, in, maxu, date, etag) != 0)
+		rc = cl_error_set(err, CL_ENOMEM, "out of memory");
+	else if (rc != 0)
+		free(etag);
+	free(maxu);
+	free(date);
+	return rc;
 }
 
 static int
@@ -428,9 +427,9 @@ gh_find_markers(struct cl_tracker *t, struct cl_ticket_list *out, const char *si
 
 	/* our clock against GitHub's: widen by an hour */
 	if (since == NULL || cl_time_parse(since, &ts) != 0)
-		return gh_list(t, out, NULL, NULL, NULL, NULL, NULL, 1, err);
+		return gh_list(t, out, NULL, NULL, NULL, NULL, NULL, NULL, 1, err);
 	cl_time_format_utc(ts - 3600, from);
-	return gh_list(t, out, from, NULL, NULL, NULL, NULL, 1, err);
+	return gh_list(t, out, from, NULL, NULL, NULL, NULL, NULL, 1, err);
 }
 
 /* "#42", "42", "owner/repo#42", ".../owner/repo/issues/42". */

@@ -285,8 +285,15 @@ rm_spec_json(struct cl_tracker *t, const struct cl_ticket_spec *s, unsigned mask
 		json_object_set_new(j, "subject", json_string(s->title));
 	if ((mask & CL_SPEC_BODY) && s->body)
 		json_object_set_new(j, "description", json_string(s->body));
-	if (mask & CL_SPEC_DUE)
+	if (mask & CL_SPEC_DUE) {
+		char today[11];
 		json_object_set_new(j, "due_date", s->due ? json_string(s->due) : json_null());
+		/* Redmine starts issues today and refuses a due date before the
+		 * start (422): a past due date moves the start back to it */
+		cl_date_format(cl_today(NULL), today);
+		if (s->due && strcmp(s->due, today) < 0)
+			json_object_set_new(j, "start_date", json_string(s->due));
+	}
 	if ((mask & CL_SPEC_ASSIGNEE) && s->assignee) {
 		char *end;
 		long long id = strtoll(s->assignee, &end, 10);
@@ -451,8 +458,8 @@ rm_get(struct cl_tracker *t, struct cl_ticket *out, const char *id, long *gone_s
 /* Lists the project's issues updated at or after since, offset pages. */
 static int
 rm_list(struct cl_tracker *t, struct cl_ticket_list *out, const char *since,
-        const char *etag_in, char **etag_out, char **max_updated, int *not_modified,
-        int markers_only, struct cl_error *err)
+        const char *etag_in, char **etag_out, char **max_updated, char **date_out,
+        int *not_modified, int markers_only, struct cl_error *err)
 {
 	struct rm *m = t->priv;
 	char *filter = NULL;
@@ -477,7 +484,7 @@ rm_list(struct cl_tracker *t, struct cl_ticket_list *out, const char *since,
 		char *url;
 		size_t i;
 
-		url = cl_asprintf("%s/issues.json?project_id=%s&status_id=*&sort=updated_on:asc,id"
+		url = cl_asprintf("%s/issues.json?project_id=%s&status_id=*&sort=updated_on:desc,id:desc"
 		                  "&offset=%ld&limit=100%s", t->url, m->project_esc, offset,
 		                  filter ? filter : "");
 		if (url == NULL) {
@@ -518,6 +525,10 @@ rm_list(struct cl_tracker *t, struct cl_ticket_list *out, const char *since,
 			free(*etag_out);
 			*etag_out = cl_strdup(r->etag);
 		}
+		if (page == 0 && date_out && r->date) {
+			free(*date_out);
+			*date_out = cl_strdup(r->date);
+		}
 		total = (long)json_integer_value(json_object_get(ans, "total_count"));
 		for (i = 0; rc == 0 && i < json_array_size(arr); i++) {
 			struct cl_ticket tk;
@@ -553,29 +564,26 @@ rm_changes(struct cl_tracker *t, struct cl_ticket_list *out,
            const struct cl_tracker_cursor *in, struct cl_tracker_cursor *next,
            int *not_modified, struct cl_error *err)
 {
-	char *etag = NULL, *maxu = NULL;
+	char *etag = NULL, *maxu = NULL, *date = NULL;
 	int rc;
 
 	memset(next, 0, sizeof *next);
-	rc = rm_list(t, out, in->since, in->etag, &etag, &maxu, not_modified, 0, err);
-	if (rc != 0) {
+	rc = rm_list(t, out, in->since, in->etag, &etag, &maxu, &date, not_modified, 0, err);
+	if (rc == 0 && *not_modified) {
+		/* nothing new: the same question again, unless its second is
+		 * over and the cursor can move past it */
 		free(etag);
+		etag = in->etag ? cl_strdup(in->etag) : NULL;
 		free(maxu);
-		return rc;
+		maxu = in->since ? cl_strdup(in->since) : NULL;
 	}
-	if (*not_modified) {
-		next->since = in->since ? cl_strdup(in->since) : NULL;
-		next->etag = in->etag ? cl_strdup(in->etag) : NULL;
-		return 0;
-	}
-	if (maxu == NULL || (in->since && strcmp(maxu, in->since) == 0)) {
-		next->since = maxu ? maxu : in->since ? cl_strdup(in->since) : NULL;
-		next->etag = etag;
-	} else {
-		next->since = maxu;
+	if (rc == 0 && cl_tracker_cursor_next(next, in, maxu, date, etag) != 0)
+		rc = cl_error_set(err, CL_ENOMEM, "out of memory");
+	else if (rc != 0)
 		free(etag);
-	}
-	return 0;
+	free(maxu);
+	free(date);
+	return rc;
 }
 
 static int
@@ -586,9 +594,9 @@ rm_find_markers(struct cl_tracker *t, struct cl_ticket_list *out, const char *si
 	time_t ts;
 
 	if (since == NULL || cl_time_parse(since, &ts) != 0)
-		return rm_list(t, out, NULL, NULL, NULL, NULL, NULL, 1, err);
+		return rm_list(t, out, NULL, NULL, NULL, NULL, NULL, NULL, 1, err);
 	cl_time_format_utc(ts - 3600, from);
-	return rm_list(t, out, from, NULL, NULL, NULL, NULL, 1, err);
+	return rm_list(t, out, from, NULL, NULL, NULL, NULL, NULL, 1, err);
 }
 
 /* "#42", "42", "<url>/issues/42". */

@@ -37,6 +37,7 @@ import argparse
 import hashlib
 import json
 import re
+import socket
 import sys
 import threading
 import time
@@ -143,6 +144,12 @@ class State:
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "fake-github/1"
+
+    def setup(self):
+        super().setup()
+        # headers and body go out in two writes: without this, Nagle and
+        # delayed ACKs add 40 ms to every keep-alive request
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def log_message(self, fmt, *a):
         if self.server.verbose:

@@ -1,0 +1,420 @@
+/* cmd-drill.c — DR drills: list, schedule, reschedule, cancel, done, propose.
+ * Without --send, schedule/reschedule/cancel/propose print the calendar they
+ * would send and change nothing. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "cmd.h"
+
+/* Parses a positive drill id. */
+static int
+drill_id_arg(struct cl_ctx *ctx, const char *s, long long *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = s ? strtoll(s, &end, 10) : 0;
+	if (s == NULL || *s == '\0' || *end != '\0' || errno || *out <= 0)
+		return cmd_usage_error(ctx, "'%s' is not a drill id (see 'closeloop drill list')",
+		                       s ? s : "");
+	return 0;
+}
+
+/* Parses a number of minutes in [1, max]. */
+static int
+minutes_arg(struct cl_ctx *ctx, const char *opt, const char *s, int max, int *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (*s == '\0' || *end != '\0' || errno || v < 0 || v > max)
+		return cmd_usage_error(ctx, "%s '%s' is not a number of minutes (0..%d)", opt, s, max);
+	*out = (int)v;
+	return 0;
+}
+
+/* One text line of a drill for list. */
+static void
+print_drill_line(const struct cl_drill *d)
+{
+	char start[17];
+
+	cl_drill_local_start(d, start);
+	printf("%-4lld %-10s %s %-16s %4d min  seq %-2d %-20s %s%s\n", d->id, d->state, start,
+	       d->timezone, d->duration, d->sequence, d->pm_slug, d->title,
+	       d->rrule ? " (recurring)" : "");
+}
+
+static int
+drill_list(struct cl_ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "postmortem", required_argument, NULL, 'p' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct cl_drill *v = NULL;
+	const char *pm = NULL;
+	size_t n = 0, i;
+	int c, json = 0, rc;
+
+	while ((c = cmd_getopt(ctx, argc, argv, "", opts, NULL)) != -1) {
+		if (c == 'j')
+			json = 1;
+		else if (c == 'p')
+			pm = optarg;
+		else
+			return CL_EUSAGE;
+	}
+	if (optind < argc)
+		return cmd_usage_error(ctx, "unexpected argument '%s'", argv[optind]);
+	if ((rc = cl_drill_list(&v, &n, ctx->store, pm, &ctx->err)) != 0)
+		return rc;
+	if (json) {
+		json_t *root = json_object(), *arr = json_array();
+		for (i = 0; i < n && arr; i++)
+			json_array_append_new(arr, cl_drill_to_json(&v[i]));
+		if (root && arr)
+			json_object_set_new(root, "drills", arr);
+		else
+			json_decref(arr);
+		rc = cmd_print_json(ctx, root);
+	} else {
+		for (i = 0; i < n; i++)
+			print_drill_line(&v[i]);
+		if (n == 0)
+			cmd_info(ctx, "no drills\n");
+	}
+	cl_drills_free(v, n);
+	return rc;
+}
+
+/* The mail sender for --send, reporting a partial delivery afterwards. */
+static void
+mailer_init(struct cl_ctx *ctx, struct cl_drill_mailer *m)
+{
+	memset(m, 0, sizeof *m);
+	m->cfg = ctx->cfg;
+	m->st = ctx->store;
+	m->trace = ctx->verbosity >= 2 ? stderr : NULL;
+}
+
+static void
+mailer_report(struct cl_ctx *ctx, const struct cl_drill_mailer *m)
+{
+	if (m->warning[0])
+		fprintf(stderr, "closeloop: warning: %s\n", m->warning);
+}
+
+/* Prints a calendar that was not sent. */
+static void
+print_calendar(struct cl_ctx *ctx, const char *cal, const char *what)
+{
+	fputs(cal, stdout);
+	cmd_info(ctx, "dry run: %s; nothing was changed or sent (use --send)\n", what);
+}
+
+static int
+drill_schedule(struct cl_ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "at", required_argument, NULL, 'a' },
+		{ "duration", required_argument, NULL, 'D' },
+		{ "tz", required_argument, NULL, 'z' },
+		{ "attendee", required_argument, NULL, 'A' },
+		{ "every", required_argument, NULL, 'e' },
+		{ "send", no_argument, NULL, 's' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct cl_drill_request req;
+	struct cl_drill_mailer mailer;
+	struct cl_drill_sender sender;
+	struct cl_drill *d = NULL;
+	const char **who = NULL;
+	char *cal = NULL, start[17];
+	int c, rc, send = 0;
+
+	memset(&req, 0, sizeof req);
+	if ((who = cl_calloc((size_t)argc + 1, sizeof *who)) == NULL)
+		return cl_error_set(&ctx->err, CL_ENOMEM, "out of memory");
+	while ((c = cmd_getopt(ctx, argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'a': req.at = optarg; break;
+		case 'D':
+			if ((rc = minutes_arg(ctx, "--duration", optarg, 1440, &req.duration)) != 0)
+				goto done;
+			if (req.duration == 0) {
+				rc = cmd_usage_error(ctx, "--duration must be at least 1 minute");
+				goto done;
+			}
+			break;
+		case 'z': req.tz = optarg; break;
+		case 'A': who[req.nattendees++] = optarg; break;
+		case 'e': req.every = optarg; break;
+		case 's': send = 1; break;
+		default: rc = CL_EUSAGE; goto done;
+		}
+	}
+	if (optind >= argc) {
+		rc = cmd_usage_error(ctx, "name the post-mortem or runbook");
+		goto done;
+	}
+	if (optind + 1 < argc) {
+		rc = cmd_usage_error(ctx, "unexpected argument '%s'", argv[optind + 1]);
+		goto done;
+	}
+	if (req.at == NULL) {
+		rc = cmd_usage_error(ctx, "--at \"YYYY-MM-DD HH:MM\" is required");
+		goto done;
+	}
+	req.postmortem = argv[optind];
+	req.attendees = who;
+	if ((rc = cl_drill_prepare(&d, ctx->store, ctx->cfg, &req, &ctx->err)) != 0)
+		goto done;
+	if (!send) {
+		if ((rc = cl_drill_schedule(d, &cal, ctx->store, ctx->cfg, NULL, &ctx->err)) == 0)
+			print_calendar(ctx, cal, "the invite above would be sent");
+		goto done;
+	}
+	mailer_init(ctx, &mailer);
+	sender = cl_drill_mail_sender(&mailer);
+	rc = cl_drill_schedule(d, NULL, ctx->store, ctx->cfg, &sender, &ctx->err);
+	mailer_report(ctx, &mailer);
+	if (rc != 0)
+		goto done;
+	cl_drill_local_start(d, start);
+	cmd_info(ctx, "scheduled drill %lld for %s at %s %s; invite sent to %zu attendee(s)\n",
+	         d->id, d->pm_slug, start, d->timezone, d->nattendees);
+	printf("%lld\n", d->id);
+done:
+	free(cal);
+	free(who);
+	cl_drill_free(d);
+	return rc;
+}
+
+/* reschedule ID --at … and cancel ID */
+static int
+drill_update(struct cl_ctx *ctx, int argc, char **argv, int cancel)
+{
+	static const struct option opts[] = {
+		{ "at", required_argument, NULL, 'a' },
+		{ "duration", required_argument, NULL, 'D' },
+		{ "tz", required_argument, NULL, 'z' },
+		{ "send", no_argument, NULL, 's' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct cl_drill_mailer mailer;
+	struct cl_drill_sender sender;
+	struct cl_drill *d = NULL;
+	const char *at = NULL, *tz = NULL;
+	char *cal = NULL, start[17];
+	long long id;
+	int c, rc, send = 0, duration = 0;
+
+	while ((c = cmd_getopt(ctx, argc, argv, "", opts, NULL)) != -1) {
+		if (c == 's')
+			send = 1;
+		else if (c == 'a' && !cancel)
+			at = optarg;
+		else if (c == 'z' && !cancel)
+			tz = optarg;
+		else if (c == 'D' && !cancel) {
+			if ((rc = minutes_arg(ctx, "--duration", optarg, 1440, &duration)) != 0)
+				return rc;
+		} else
+			return c == -2 ? CL_EUSAGE : cmd_usage_error(ctx, "unknown option for %s",
+			                                             argv[0]);
+	}
+	if (optind >= argc)
+		return cmd_usage_error(ctx, "name the drill id");
+	if (optind + 1 < argc)
+		return cmd_usage_error(ctx, "unexpected argument '%s'", argv[optind + 1]);
+	if ((rc = drill_id_arg(ctx, argv[optind], &id)) != 0)
+		return rc;
+	if (!cancel && at == NULL)
+		return cmd_usage_error(ctx, "--at \"YYYY-MM-DD HH:MM\" is required");
+	mailer_init(ctx, &mailer);
+	sender = cl_drill_mail_sender(&mailer);
+	if (cancel)
+		rc = cl_drill_cancel(&d, &cal, ctx->store, ctx->cfg, id, send ? &sender : NULL,
+		                     &ctx->err);
+	else
+		rc = cl_drill_reschedule(&d, &cal, ctx->store, ctx->cfg, id, at, duration, tz,
+		                         send ? &sender : NULL, &ctx->err);
+	if (send)
+		mailer_report(ctx, &mailer);
+	if (rc != 0)
+		goto done;
+	if (!send) {
+		print_calendar(ctx, cal, cancel ? "the cancellation above would be sent"
+		                                : "the update above would be sent");
+		goto done;
+	}
+	cl_drill_local_start(d, start);
+	if (cancel)
+		cmd_info(ctx, "cancelled drill %lld; cancellation sent to %zu attendee(s)\n",
+		         id, d->nattendees);
+	else
+		cmd_info(ctx, "moved drill %lld to %s %s (sequence %d); update sent to %zu "
+		         "attendee(s)\n", id, start, d->timezone, d->sequence, d->nattendees);
+done:
+	free(cal);
+	cl_drill_free(d);
+	return rc;
+}
+
+static int
+drill_done(struct cl_ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "result", required_argument, NULL, 'r' },
+		{ "rto", required_argument, NULL, 'R' },
+		{ "notes", required_argument, NULL, 'n' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *result = NULL, *notes = NULL;
+	long long id;
+	int c, rc, rto = -1, pass;
+
+	while ((c = cmd_getopt(ctx, argc, argv, "", opts, NULL)) != -1) {
+		if (c == 'r')
+			result = optarg;
+		else if (c == 'R') {
+			if ((rc = minutes_arg(ctx, "--rto", optarg, 100000, &rto)) != 0)
+				return rc;
+		} else if (c == 'n')
+			notes = optarg;
+		else
+			return CL_EUSAGE;
+	}
+	if (optind >= argc)
+		return cmd_usage_error(ctx, "name the drill id");
+	if (optind + 1 < argc)
+		return cmd_usage_error(ctx, "unexpected argument '%s'", argv[optind + 1]);
+	if ((rc = drill_id_arg(ctx, argv[optind], &id)) != 0)
+		return rc;
+	if (result == NULL || (strcmp(result, "pass") != 0 && strcmp(result, "fail") != 0))
+		return cmd_usage_error(ctx, "--result pass|fail is required");
+	pass = strcmp(result, "pass") == 0;
+	if ((rc = cl_drill_done(ctx->store, id, pass, rto, notes, &ctx->err)) != 0)
+		return rc;
+	cmd_info(ctx, pass ? "drill %lld passed: its post-mortem is verified\n"
+	                   : "drill %lld failed: the post-mortem stays open for verification "
+	                     "and the failure goes into the next weekly report\n", id);
+	return 0;
+}
+
+static int
+drill_propose(struct cl_ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "send", no_argument, NULL, 's' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct cl_drill_mailer mailer;
+	struct cl_drill_sender sender;
+	struct cl_drill *v = NULL;
+	size_t n = 0, i;
+	char start[17];
+	int c, rc, send = 0;
+
+	while ((c = cmd_getopt(ctx, argc, argv, "", opts, NULL)) != -1) {
+		if (c == 's')
+			send = 1;
+		else
+			return CL_EUSAGE;
+	}
+	if (optind < argc)
+		return cmd_usage_error(ctx, "unexpected argument '%s'", argv[optind]);
+	mailer_init(ctx, &mailer);
+	sender = cl_drill_mail_sender(&mailer);
+	rc = cl_drill_propose(&v, &n, ctx->store, ctx->cfg, send ? &sender : NULL, &ctx->err);
+	for (i = 0; i < n; i++) {
+		cl_drill_local_start(&v[i], start);
+		if (send && v[i].id > 0)
+			printf("scheduled drill %lld for %s at %s %s (%s)\n", v[i].id, v[i].pm_slug,
+			       start, v[i].timezone, v[i].reason);
+		else if (send || v[i].nattendees == 0)
+			printf("not scheduled: %s at %s %s (%s)\n", v[i].pm_slug, start,
+			       v[i].timezone, v[i].reason);
+		else {
+			char *cal = NULL;
+			struct cl_drill tmp = v[i];
+			struct cl_error e = { 0 };
+			cmd_info(ctx, "due: a drill for %s at %s %s (%s)\n", v[i].pm_slug, start,
+			         v[i].timezone, v[i].reason);
+			tmp.id = 0;
+			if (cl_drill_calendar(&cal, &tmp, ctx->cfg, 0, &e) == 0)
+				fputs(cal, stdout);
+			else
+				fprintf(stderr, "closeloop: %s: %s\n", v[i].pm_slug, e.msg);
+			free(cal);
+		}
+	}
+	if (send)
+		mailer_report(ctx, &mailer);
+	if (n == 0)
+		cmd_info(ctx, "no drill is due\n");
+	else if (!send)
+		cmd_info(ctx, "dry run: nothing was scheduled or sent (use --send)\n");
+	cl_drills_free(v, n);
+	return rc;
+}
+
+static int
+cmd_drill_exec(struct cl_ctx *ctx, int argc, char **argv)
+{
+	const char *sub = argc > 1 ? argv[1] : NULL;
+
+	if (sub == NULL)
+		return cmd_usage_error(ctx, "name a drill command");
+	argc--;
+	argv++;
+	if (strcmp(sub, "list") == 0)
+		return drill_list(ctx, argc, argv);
+	if (strcmp(sub, "schedule") == 0)
+		return drill_schedule(ctx, argc, argv);
+	if (strcmp(sub, "reschedule") == 0)
+		return drill_update(ctx, argc, argv, 0);
+	if (strcmp(sub, "cancel") == 0)
+		return drill_update(ctx, argc, argv, 1);
+	if (strcmp(sub, "done") == 0)
+		return drill_done(ctx, argc, argv);
+	if (strcmp(sub, "propose") == 0)
+		return drill_propose(ctx, argc, argv);
+	return cmd_usage_error(ctx, "unknown drill command '%s'", sub);
+}
+
+const struct cmd_entry cmd_drill_entry = {
+	"drill",
+	"list [--json] | schedule PM --at TIME [--send] … | reschedule ID --at TIME [--send] |\n"
+	"       cancel ID [--send] | done ID --result pass|fail [--rto MIN] [--notes TEXT] |\n"
+	"       propose [--send]",
+	"schedule DR drill re-runs and runbook drills as calendar invites",
+	"  list [--json] [--postmortem PM]   the drills; JSON: {\"drills\":[{id, postmortem,\n"
+	"                     title, start, timezone, duration, sequence, state, attendees …}]}\n"
+	"  schedule POSTMORTEM|RUNBOOK --at \"2024-04-02 14:00\" [--duration MIN] [--tz ZONE]\n"
+	"           [--attendee WHO]... [--every quarter|month|N weeks] [--send]\n"
+	"                     a new drill; WHO is a [people] handle or an address and\n"
+	"                     replaces the default attendees (item owners and authors);\n"
+	"                     with --send prints the new id alone on the last line\n"
+	"  reschedule ID --at TIME [--duration MIN] [--tz ZONE] [--send]\n"
+	"                     move it (same UID, SEQUENCE + 1)\n"
+	"  cancel ID [--send] cancel it (METHOD:CANCEL, SEQUENCE + 1)\n"
+	"  done ID --result pass|fail [--rto MINUTES] [--notes TEXT]\n"
+	"                     record the outcome; pass marks the post-mortem verified\n"
+	"  propose [--send]   schedule the re-runs that are due ([drill] after_close_days\n"
+	"                     after the last item closed; runbooks older than max_age_days)\n"
+	"  Without --send, schedule/reschedule/cancel/propose print the calendar they\n"
+	"  would send and change nothing. Times are wall clock in --tz, else [drill]\n"
+	"  timezone, else [closeloop] timezone, else UTC.\n",
+	CMD_NEEDS_DB, cmd_drill_exec
+};

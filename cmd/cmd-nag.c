@@ -1,0 +1,93 @@
+/* cmd-nag.c — remind owners of their overdue and soon-due items. */
+#include <getopt.h>
+#include <stdio.h>
+
+#include "cmd.h"
+
+/* Prints what --send would send, and who is left out and why. */
+static void
+nag_print(struct cl_ctx *ctx, const struct cl_nag *v, size_t n)
+{
+	size_t i, due = 0;
+
+	for (i = 0; i < n; i++) {
+		const struct cl_nag *g = &v[i];
+		if (g->email == NULL) {
+			printf("# %s: no e-mail address in [people]; %zu item%s listed in the weekly "
+			       "report instead\n\n", g->owner, g->overdue + g->due_soon,
+			       g->overdue + g->due_soon == 1 ? "" : "s");
+			continue;
+		}
+		if (g->skipped) {
+			printf("# %s: reminded at %s; not again before [nag] every_days\n\n",
+			       g->owner, g->last_sent);
+			continue;
+		}
+		due++;
+		printf("To: %s%s%s%s\nSubject: %s\n\n%s\n", g->name ? g->name : "",
+		       g->name ? " <" : "", g->email, g->name ? ">" : "", g->subject, g->text);
+		if (g->lead_text)
+			printf("To: %s%s%s%s\nSubject: %s\n\n%s\n", g->lead_name ? g->lead_name : "",
+			       g->lead_name ? " <" : "", g->lead, g->lead_name ? ">" : "",
+			       g->lead_subject, g->lead_text);
+		else if (g->escalated)
+			printf("# %s: %zu item%s past escalate_after_days, but no lead: set [people] "
+			       "%s.lead or [nag] escalate_to\n\n", g->owner, g->escalated,
+			       g->escalated == 1 ? "" : "s", g->owner);
+	}
+	if (due == 0)
+		cmd_verbose(ctx, "no reminders due\n");
+}
+
+static int
+cmd_nag_exec(struct cl_ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "send", no_argument, NULL, 's' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct cl_nag *v = NULL;
+	size_t n = 0, sent = 0, i;
+	int c, rc, send = 0;
+
+	while ((c = cmd_getopt(ctx, argc, argv, "", opts, NULL)) != -1) {
+		if (c == 's')
+			send = 1;
+		else
+			return CL_EUSAGE;
+	}
+	if (optind < argc)
+		return cmd_usage_error(ctx, "unexpected argument '%s'", argv[optind]);
+	if ((rc = cl_nag_plan(&v, &n, ctx->store, ctx->cfg, &ctx->err)) != 0)
+		return rc;
+	if (!send) {
+		nag_print(ctx, v, n);
+	} else {
+		rc = cl_nag_send(v, n, ctx->store, ctx->cfg, ctx->verbosity >= 2 ? stderr : NULL,
+		                 &sent, &ctx->err);
+		for (i = 0; i < n; i++) {
+			if (v[i].email == NULL)
+				cmd_verbose(ctx, "%s: no e-mail address, not reminded\n", v[i].owner);
+			else if (v[i].skipped)
+				cmd_verbose(ctx, "%s: reminded at %s, not due again yet\n", v[i].owner,
+				            v[i].last_sent);
+		}
+		cmd_verbose(ctx, "%zu reminder%s sent\n", sent, sent == 1 ? "" : "s");
+	}
+	cl_nags_free(v, n);
+	return rc;
+}
+
+const struct cmd_entry cmd_nag_entry = {
+	"nag", "[--send]",
+	"remind owners of their overdue and soon-due items",
+	"  --send   mail the reminders (one SMTP session); without it, print them\n"
+	"\n"
+	"One message per owner with their overdue items and those due within\n"
+	"[nag] due_soon_days (3); at most one per owner every [nag] every_days (7).\n"
+	"Items overdue more than [nag] escalate_after_days (14) also go to the\n"
+	"owner's lead ([people] NAME.lead, else [nag] escalate_to). Owners without\n"
+	"an address in [people] are skipped and listed by 'closeloop report'.\n"
+	"Exit 75 when the mail server is unreachable (nothing recorded as sent).\n",
+	CMD_NEEDS_DB, cmd_nag_exec
+};

@@ -1,0 +1,46 @@
+/* nag.h — per-owner reminders about overdue and soon-due action items.
+ *
+ * One message per owner listing only their own overdue items and those due
+ * within [nag] due_soon_days (default 3); nothing for owners with nothing
+ * to say; at most one per owner per [nag] every_days (default 7), judged
+ * from the mail log. Items overdue more than [nag] escalate_after_days
+ * (default 14) also go to the owner's lead ([people] alice.lead = bob, else
+ * [nag] escalate_to, an address or a [people] handle), in a message of its
+ * own sent together with the owner's; the owner's message says so. Owners
+ * without an address in [people] get nothing: `report` lists their items.
+ *
+ * Everything returned through out belongs to the caller (cl_nags_free). */
+#ifndef CL_NAG_H
+#define CL_NAG_H
+
+#include <stdio.h>
+
+#include "config.h"
+#include "error.h"
+#include "mail.h"
+#include "store.h"
+
+struct cl_nag {
+	char *owner;		/* handle, or the owner text when not in [people] */
+	char *name;		/* display name, may be NULL */
+	char *email;		/* NULL: no address, nothing is sent */
+	char *lead;		/* escalation address, NULL when none */
+	char *lead_name;
+	size_t overdue, due_soon, escalated;
+	char *subject, *text;		/* the owner's message */
+	char *lead_subject, *lead_text;	/* the lead's, when escalated and a lead is known */
+	char *last_sent;	/* last reminder (UTC RFC 3339), or NULL */
+	int skipped;		/* reminded less than every_days ago */
+};
+
+/* Works out the reminders due now. */
+int cl_nag_plan(struct cl_nag **out, size_t *n, struct cl_store *st,
+                const struct cl_config *cfg, struct cl_error *err);
+void cl_nags_free(struct cl_nag *v, size_t n);
+/* Sends the due reminders (not skipped, with an address) in one session
+ * and records them in the mail log; *sent counts accepted messages. */
+int cl_nag_send(struct cl_nag *v, size_t n, struct cl_store *st,
+                const struct cl_config *cfg, FILE *trace, size_t *sent,
+                struct cl_error *err);
+
+#endif

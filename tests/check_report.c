@@ -1,0 +1,297 @@
+/* check_report.c — the report model (counts, grouping, trend over weeks,
+ * awaiting-drill) and renderers, and the reminder plan (cadence from the
+ * mail log, escalation), on a fresh database with rows written directly. */
+#include <jansson.h>
+
+#include "testutil.h"
+
+static char *tmp;
+static struct cl_store *st;
+static struct cl_config *cfg;
+
+/* 2024-03-20 is a Wednesday of ISO week 2024-W12 */
+static void
+setup(void)
+{
+	setenv("CLOSELOOP_NOW", "2024-03-20T09:00:00Z", 1);
+	tmp = tu_tmpdir();
+	st = tu_store(tmp);
+	cfg = cl_config_new();
+	cl_config_set(cfg, "closeloop", "timezone", "UTC");
+	cl_config_set(cfg, "mail", "from", "closeloop@example.com");
+	cl_config_set(cfg, "report", "to", "eng@example.com");
+}
+
+static void
+teardown(void)
+{
+	cl_config_free(cfg);
+	cl_store_close(st);
+	tu_rmtree(tmp);
+	free(tmp);
+}
+
+static void
+exec(const char *sql)
+{
+	struct cl_error err = { 0 };
+	ck_assert_msg(cl_store_exec(st, sql, &err) == 0, "%s: %s", sql, err.msg);
+}
+
+static void
+pm(int id, const char *slug, const char *problems)
+{
+	char sql[512];
+	snprintf(sql, sizeof sql, "INSERT INTO postmortems (id, slug, source, title, incident_date, "
+	         "first_seen, last_seen, problems) VALUES (%d, '%s', '%s.md', 'PM %s', "
+	         "'2024-01-10', '2024-03-01T00:00:00Z', '2024-03-01T00:00:00Z', '%s')",
+	         id, slug, slug, slug, problems);
+	exec(sql);
+}
+
+/* An item; created/closed are UTC dates, NULL for none. */
+static void
+item(int pmid, int seq, const char *owner, const char *due, const char *status,
+     const char *created, const char *closed, const char *problems)
+{
+	char sql[1024];
+	snprintf(sql, sizeof sql, "INSERT INTO items (postmortem_id, key, seq, position, norm, "
+	         "action, owner, owner_raw, due, status, doc_status, problems, created_at, "
+	         "updated_at, closed_at) VALUES (%d, 'pm%d.%d', %d, %d, 'a%d', "
+	         "'Action %d of pm %d <b>', %s%s%s, %s%s%s, %s%s%s, '%s', '%s', '%s', "
+	         "'%sT10:00:00Z', '%sT10:00:00Z', %s%s%s)",
+	         pmid, pmid, seq, seq, seq, seq, seq, pmid,
+	         owner ? "'" : "", owner ? owner : "NULL", owner ? "'" : "",
+	         owner ? "'@" : "", owner ? owner : "NULL", owner ? "'" : "",
+	         due ? "'" : "", due ? due : "NULL", due ? "'" : "",
+	         status, strcmp(status, "done") == 0 ? "done" : "open", problems, created, created,
+	         closed ? "'" : "", closed ? closed : "NULL", closed ? "T12:00:00Z'" : "");
+	exec(sql);
+}
+
+static json_t *
+build(int year, int week)
+{
+	struct cl_error err = { 0 };
+	void *m = NULL;
+	ck_assert_msg(cl_report_build(&m, st, cfg, year, week, &err) == 0, "%s", err.msg);
+	return m;
+}
+
+static void
+fixture(void)
+{
+	pm(1, "db", "");
+	pm(2, "dns", "postmortem-late");
+	/* db: two overdue for ana (30 and 2 days), one for bob (10), one due soon */
+	item(1, 1, "ana", "2024-02-19", "open", "2024-02-01", NULL, "");
+	item(1, 2, "ana", "2024-03-18", "open", "2024-02-01", NULL, "");
+	item(1, 3, "bob", "2024-03-10", "open", "2024-03-05", NULL, "");
+	item(1, 4, "bob", "2024-03-25", "open", "2024-03-19", NULL, "");
+	item(1, 5, NULL, NULL, "open", "2024-03-19", NULL, "owner-missing due-missing");
+	item(1, 6, "ana", "2024-03-01", "done", "2024-02-01", "2024-03-19", "");
+	/* dns: everything closed, waiting for the drill */
+	item(2, 1, "bob", "2024-02-01", "done", "2024-01-20", "2024-02-28", "");
+	item(2, 2, "bob", "2024-02-01", "withdrawn", "2024-01-20", NULL, "");
+}
+
+START_TEST(model_counts_and_groups)
+{
+	json_t *m, *c, *od;
+
+	fixture();
+	m = build(0, 0);
+	ck_assert_str_eq(json_string_value(json_object_get(m, "week")), "2024-W12");
+	ck_assert_str_eq(json_string_value(json_object_get(m, "from")), "2024-03-18");
+	c = json_object_get(m, "counts");
+	ck_assert_int_eq(json_integer_value(json_object_get(c, "open")), 5);
+	ck_assert_int_eq(json_integer_value(json_object_get(c, "overdue")), 3);
+	ck_assert_int_eq(json_integer_value(json_object_get(c, "closed_this_week")), 1);
+	ck_assert_int_eq(json_integer_value(json_object_get(c, "new_this_week")), 2);
+	ck_assert_int_eq(json_integer_value(json_object_get(c, "due_next_7_days")), 1);
+	od = json_object_get(m, "overdue");
+	ck_assert_int_eq(json_array_size(od), 2);
+	/* ana first: her oldest item is the most overdue */
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(od, 0), "owner")), "ana");
+	ck_assert_int_eq(json_integer_value(json_object_get(json_array_get(json_object_get(
+	                 json_array_get(od, 0), "items"), 0), "days_overdue")), 30);
+	ck_assert_int_eq(json_integer_value(json_object_get(json_array_get(json_object_get(
+	                 json_array_get(od, 0), "items"), 1), "days_overdue")), 2);
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(od, 1), "owner")), "bob");
+	ck_assert_int_eq(json_array_size(json_object_get(m, "problems")), 1);
+	ck_assert_int_eq(json_array_size(json_object_get(m, "awaiting_drill")), 1);
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(
+	                 json_object_get(m, "awaiting_drill"), 0), "id")), "dns");
+	ck_assert_int_eq(json_array_size(json_object_get(m, "late_postmortems")), 1);
+	json_decref(m);
+}
+END_TEST
+
+START_TEST(model_trend)
+{
+	json_t *m, *t;
+	int i;
+
+	fixture();
+	m = build(0, 0);
+	t = json_object_get(m, "trend");
+	ck_assert_int_eq(json_array_size(t), 8);
+	/* expected (open at week end, closed in week) for W05..W12 */
+	{
+		static const char *weeks[] = { "2024-W05", "2024-W06", "2024-W07", "2024-W08",
+		                               "2024-W09", "2024-W10", "2024-W11", "2024-W12" };
+		static const int open[] = { 4, 4, 4, 4, 3, 4, 4, 5 };
+		static const int closed[] = { 0, 0, 0, 0, 1, 0, 0, 1 };
+		for (i = 0; i < 8; i++) {
+			json_t *w = json_array_get(t, (size_t)i);
+			ck_assert_str_eq(json_string_value(json_object_get(w, "week")), weeks[i]);
+			ck_assert_msg(json_integer_value(json_object_get(w, "open")) == open[i],
+			              "%s open %lld", weeks[i],
+			              (long long)json_integer_value(json_object_get(w, "open")));
+			ck_assert_msg(json_integer_value(json_object_get(w, "closed")) == closed[i],
+			              "%s closed", weeks[i]);
+		}
+	}
+	json_decref(m);
+}
+END_TEST
+
+START_TEST(model_past_week)
+{
+	json_t *m;
+
+	fixture();
+	m = build(2024, 10);	/* 2024-03-04 .. 2024-03-10: judged on the 10th */
+	ck_assert_str_eq(json_string_value(json_object_get(m, "as_of")), "2024-03-10");
+	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(m, "counts"),
+	                                                    "overdue")), 1);
+	json_decref(m);
+}
+END_TEST
+
+START_TEST(render_formats)
+{
+	struct cl_error err = { 0 };
+	json_t *m;
+	char *s = NULL;
+	int f;
+
+	fixture();
+	m = build(0, 0);
+	ck_assert_int_eq(cl_report_render(&s, m, CL_REPORT_HTML, &err), 0);
+	ck_assert_ptr_nonnull(strstr(s, "Action 1 of pm 1 &lt;b&gt;"));
+	ck_assert_ptr_null(strstr(s, "<b>"));
+	ck_assert_ptr_null(strstr(s, "<script"));
+	free(s);
+	ck_assert_int_eq(cl_report_render(&s, m, CL_REPORT_MARKDOWN, &err), 0);
+	ck_assert_ptr_nonnull(strstr(s, "| 30 | pm1.1 | Action 1 of pm 1 \\<b\\> | db |"));
+	free(s);
+	ck_assert_int_eq(cl_report_render(&s, m, CL_REPORT_TEXT, &err), 0);
+	ck_assert_ptr_nonnull(strstr(s, "open 5, overdue 3, closed this week 1"));
+	free(s);
+	ck_assert_int_eq(cl_report_format_parse("json", &f), 0);
+	ck_assert_int_eq(f, CL_REPORT_JSON);
+	ck_assert_int_eq(cl_report_format_parse("pdf", &f), CL_EUSAGE);
+	json_decref(m);
+}
+END_TEST
+
+START_TEST(report_mail_parts)
+{
+	struct cl_error err = { 0 };
+	struct cl_mail *mail = NULL;
+	json_t *m;
+
+	fixture();
+	m = build(0, 0);
+	ck_assert_msg(cl_report_mail(&mail, m, cfg, &err) == 0, "%s", err.msg);
+	ck_assert_str_eq(mail->kind, "report");
+	ck_assert_str_eq(mail->key, "2024-W12");
+	ck_assert_ptr_nonnull(strstr(mail->data, "multipart/alternative"));
+	ck_assert_ptr_nonnull(strstr(mail->data, "text/html; charset=UTF-8"));
+	cl_mail_free(mail);
+	cl_config_set(cfg, "report", "to", "");
+	ck_assert_int_eq(cl_report_mail(&mail, m, cfg, &err), CL_ECONFIG);
+	json_decref(m);
+}
+END_TEST
+
+START_TEST(nag_plan_cadence_escalation)
+{
+	struct cl_error err = { 0 };
+	struct cl_nag *v = NULL;
+	size_t n = 0, i;
+	struct cl_nag *ana = NULL, *bob = NULL;
+
+	fixture();
+	cl_config_free(cfg);
+	cfg = NULL;
+	tu_write(tmp, "conf", "[closeloop]\ntimezone = UTC\n[people]\n"
+	         "ana = Ana <ana@example.com>\nana.lead = lee\nlee = Lee <lee@example.com>\n"
+	         "[nag]\ndue_soon_days = 5\nevery_days = 7\nescalate_after_days = 14\n");
+	{
+		char path[1100];
+		snprintf(path, sizeof path, "%s/conf", tmp);
+		ck_assert_int_eq(cl_config_load(&cfg, path, &err), 0);
+	}
+	ck_assert_int_eq(cl_nag_plan(&v, &n, st, cfg, &err), 0);
+	for (i = 0; i < n; i++) {
+		if (strcmp(v[i].owner, "ana") == 0)
+			ana = &v[i];
+		if (strcmp(v[i].owner, "bob") == 0)
+			bob = &v[i];
+	}
+	ck_assert_ptr_nonnull(ana);
+	ck_assert_ptr_nonnull(bob);
+	ck_assert_int_eq((int)ana->overdue, 2);
+	ck_assert_int_eq((int)ana->escalated, 1);
+	ck_assert_str_eq(ana->lead, "lee@example.com");
+	ck_assert_ptr_nonnull(ana->lead_text);
+	ck_assert_ptr_nonnull(strstr(ana->lead_text, "pm1.1"));
+	ck_assert_ptr_null(strstr(ana->lead_text, "pm1.2"));	/* 2 days: not escalated */
+	ck_assert_ptr_null(bob->email);				/* not in [people] */
+	ck_assert_int_eq((int)bob->overdue, 1);
+	ck_assert_int_eq((int)bob->due_soon, 1);
+	ck_assert_int_eq(ana->skipped, 0);
+	cl_nags_free(v, n);
+
+	/* reminded 3 days ago: inside every_days */
+	exec("INSERT INTO mail_log (kind, recipient, key, message_id, status, code, at) VALUES "
+	     "('nag', 'ana@example.com', 'ana', 'x@y', 'sent', 250, '2024-03-17T08:00:00Z')");
+	ck_assert_int_eq(cl_nag_plan(&v, &n, st, cfg, &err), 0);
+	for (i = 0; i < n; i++)
+		if (strcmp(v[i].owner, "ana") == 0)
+			ck_assert_int_eq(v[i].skipped, 1);
+	cl_nags_free(v, n);
+	/* a deferred attempt does not count */
+	exec("UPDATE mail_log SET status = 'deferred'");
+	ck_assert_int_eq(cl_nag_plan(&v, &n, st, cfg, &err), 0);
+	for (i = 0; i < n; i++)
+		if (strcmp(v[i].owner, "ana") == 0)
+			ck_assert_int_eq(v[i].skipped, 0);
+	cl_nags_free(v, n);
+}
+END_TEST
+
+static Suite *
+report_suite(void)
+{
+	Suite *s = suite_create("report");
+	TCase *t = tcase_create("report");
+
+	tcase_add_checked_fixture(t, setup, teardown);
+	tcase_add_test(t, model_counts_and_groups);
+	tcase_add_test(t, model_trend);
+	tcase_add_test(t, model_past_week);
+	tcase_add_test(t, render_formats);
+	tcase_add_test(t, report_mail_parts);
+	tcase_add_test(t, nag_plan_cadence_escalation);
+	suite_add_tcase(s, t);
+	return s;
+}
+
+int
+main(void)
+{
+	return tu_run(report_suite());
+}

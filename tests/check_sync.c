@@ -1,0 +1,409 @@
+/* check_sync.c — the sync engine against an in-memory tracker backend:
+ * creates with intents, adoption by marker, three-way pull/push, per-item
+ * refusals. Items are inserted straight into a fresh database. */
+#include "testutil.h"
+
+#define MOCK_MAX 64
+
+struct mock_ticket {
+	int used, closed, reason;
+	char title[256], body[2048], assignee[64], due[11];
+	int updated;		/* logical clock */
+};
+
+static struct mock_ticket mock[MOCK_MAX];
+static int mock_n, mock_clock, mock_creates, mock_updates, mock_states;
+static int mock_fail_create_on;		/* 1-based create number that gets 422 */
+static int mock_lose_create;		/* create succeeds, then "the answer is lost" */
+
+static void
+mock_reset(void)
+{
+	memset(mock, 0, sizeof mock);
+	mock_n = mock_clock = mock_creates = mock_updates = mock_states = 0;
+	mock_fail_create_on = mock_lose_create = 0;
+}
+
+static void
+mock_fill(struct cl_ticket *out, int i)
+{
+	char buf[32];
+
+	memset(out, 0, sizeof *out);
+	snprintf(buf, sizeof buf, "%d", i + 1);
+	out->id = strdup(buf);
+	snprintf(buf, sizeof buf, "mock://%d", i + 1);
+	out->url = strdup(buf);
+	out->title = strdup(mock[i].title);
+	out->body = strdup(mock[i].body);
+	out->state = mock[i].closed ? CL_TICKET_CLOSED : CL_TICKET_OPEN;
+	out->assignee = mock[i].assignee[0] ? strdup(mock[i].assignee) : NULL;
+	out->due = mock[i].due[0] ? strdup(mock[i].due) : NULL;
+	snprintf(buf, sizeof buf, "2024-01-01T00:00:%02dZ", mock[i].updated % 60);
+	out->updated_at = strdup(buf);
+	out->marker = cl_tracker_marker_find(mock[i].body);
+}
+
+static int
+mock_create(struct cl_tracker *t, struct cl_ticket *out, const struct cl_ticket_spec *s,
+            struct cl_error *err)
+{
+	int i = mock_n;
+
+	(void)t;
+	memset(out, 0, sizeof *out);
+	mock_creates++;
+	if (mock_fail_create_on == mock_creates)
+		return cl_error_set(err, CL_EDATA, "creating an issue: refused (HTTP 422)");
+	mock[i].used = 1;
+	snprintf(mock[i].title, sizeof mock[i].title, "%s", s->title);
+	snprintf(mock[i].body, sizeof mock[i].body, "%s", s->body);
+	snprintf(mock[i].assignee, sizeof mock[i].assignee, "%s", s->assignee ? s->assignee : "");
+	snprintf(mock[i].due, sizeof mock[i].due, "%s", s->due ? s->due : "");
+	mock[i].updated = ++mock_clock;
+	mock_n++;
+	if (mock_lose_create)
+		return cl_error_set(err, CL_ETEMPFAIL, "creating an issue: timed out");
+	mock_fill(out, i);
+	return 0;
+}
+
+static int
+mock_update(struct cl_tracker *t, struct cl_ticket *out, const char *id,
+            const struct cl_ticket_spec *s, unsigned mask, struct cl_error *err)
+{
+	int i = atoi(id) - 1;
+
+	(void)t;
+	(void)err;
+	mock_updates++;
+	if (mask & CL_SPEC_TITLE)
+		snprintf(mock[i].title, sizeof mock[i].title, "%s", s->title);
+	if (mask & CL_SPEC_BODY)
+		snprintf(mock[i].body, sizeof mock[i].body, "%s", s->body);
+	if (mask & CL_SPEC_DUE)
+		snprintf(mock[i].due, sizeof mock[i].due, "%s", s->due ? s->due : "");
+	mock[i].updated = ++mock_clock;
+	if (out)
+		mock_fill(out, i);
+	return 0;
+}
+
+static int
+mock_get(struct cl_tracker *t, struct cl_ticket *out, const char *id, long *gone,
+         struct cl_error *err)
+{
+	int i = atoi(id) - 1;
+
+	(void)t;
+	if (i < 0 || i >= mock_n) {
+		*gone = 404;
+		return cl_error_set(err, CL_ENOTFOUND, "issue #%s was not found", id);
+	}
+	mock_fill(out, i);
+	return 0;
+}
+
+static int
+mock_set_state(struct cl_tracker *t, const char *id, int closed, int reason,
+               const char *comment, const char *body, long *gone, struct cl_error *err)
+{
+	int i = atoi(id) - 1;
+
+	(void)t, (void)comment, (void)body, (void)gone, (void)err;
+	mock_states++;
+	mock[i].closed = closed;
+	mock[i].reason = reason;
+	mock[i].updated = ++mock_clock;
+	return 0;
+}
+
+/* Every ticket updated at or after since (a logical clock in the seconds). */
+static int
+mock_changes(struct cl_tracker *t, struct cl_ticket_list *out,
+             const struct cl_tracker_cursor *in, struct cl_tracker_cursor *next,
+             int *not_modified, struct cl_error *err)
+{
+	int since = in->since ? atoi(in->since + 17) : 0, maxu = since, i;
+	char buf[32];
+
+	(void)t, (void)err;
+	*not_modified = 0;
+	for (i = 0; i < mock_n; i++) {
+		struct cl_ticket tk;
+		if (mock[i].updated < since)
+			continue;
+		mock_fill(&tk, i);
+		cl_ticket_list_push(out, &tk);
+		if (mock[i].updated > maxu)
+			maxu = mock[i].updated;
+	}
+	snprintf(buf, sizeof buf, "2024-01-01T00:00:%02dZ", (maxu + 1) % 60);
+	next->since = strdup(buf);
+	next->etag = NULL;
+	return 0;
+}
+
+static int
+mock_find_markers(struct cl_tracker *t, struct cl_ticket_list *out, const char *since,
+                  struct cl_error *err)
+{
+	struct cl_tracker_cursor in = { NULL, NULL }, next = { NULL, NULL };
+	int nm;
+
+	(void)since;
+	mock_changes(t, out, &in, &next, &nm, err);
+	cl_tracker_cursor_release(&next);
+	return 0;
+}
+
+static int
+mock_parse_ref(struct cl_tracker *t, char **out, const char *ref)
+{
+	(void)t;
+	if (ref[0] != '#')
+		return CL_ENOTFOUND;
+	*out = strdup(ref + 1);
+	return 0;
+}
+
+static const struct cl_tracker_ops mock_ops = {
+	.kind = "mock",
+	.caps = CL_TRACKER_CAP_DUE_DATE | CL_TRACKER_CAP_ASSIGNEE,
+	.create = mock_create,
+	.update = mock_update,
+	.get = mock_get,
+	.set_state = mock_set_state,
+	.changes = mock_changes,
+	.find_markers = mock_find_markers,
+	.parse_ref = mock_parse_ref,
+};
+
+static char *dir;
+static struct cl_store *st;
+static struct cl_config *cfg;
+static struct cl_tracker tr;
+static FILE *plan;
+
+static void
+setup(void)
+{
+	struct cl_error err = { 0 };
+
+	mock_reset();
+	dir = tu_tmpdir();
+	st = tu_store(dir);
+	cfg = cl_config_new();
+	cl_config_set(cfg, "people", "alice", "Alice <alice@example.com>");
+	cl_config_set(cfg, "people", "alice.tracker", "alice-t");
+	memset(&tr, 0, sizeof tr);
+	tr.ops = &mock_ops;
+	tr.cfg = cfg;
+	tr.ident = "mock m p";
+	tr.project = "p";
+	ck_assert_int_eq(cl_store_exec(st,
+	        "INSERT INTO postmortems (id, slug, source, title, incident_date, first_seen, last_seen) "
+	        "VALUES (1, 'pm', 'pm.md', 'Disk full', '2024-01-02', 'x', 'x');"
+	        "INSERT INTO items (key, postmortem_id, seq, position, norm, action, owner, due, "
+	        "status, doc_ticket, created_at, updated_at) VALUES "
+	        "('pm.1', 1, 1, 1, 'a', 'Add disk alert', 'alice', '2024-02-01', 'open', NULL, 'x', 'x'),"
+	        "('pm.2', 1, 2, 2, 'b', 'Rotate logs', NULL, NULL, 'open', NULL, 'x', 'x'),"
+	        "('pm.3', 1, 3, 3, 'c', 'Old cleanup', NULL, NULL, 'done', NULL, 'x', 'x'),"
+	        "('pm.4', 1, 4, 4, 'd', 'Linked by hand', NULL, NULL, 'open', '#77', 'x', 'x');",
+	        &err), 0);
+	plan = fopen("/dev/null", "w");
+}
+
+static void
+teardown(void)
+{
+	fclose(plan);
+	cl_config_free(cfg);
+	cl_store_close(st);
+	tu_rmtree(dir);
+	free(dir);
+}
+
+static int
+run_sync(struct cl_sync_stats *stats)
+{
+	struct cl_sync_opts o = { 0 };
+	struct cl_error err = { 0 };
+	int rc;
+
+	o.plan = plan;
+	rc = cl_sync_run(st, cfg, &tr, &o, stats, &err);
+	ck_assert_msg(rc == 0 || err.code != 0, "rc without message");
+	return rc;
+}
+
+static char *
+q1(const char *sql)
+{
+	sqlite3_stmt *s;
+	char *v = NULL;
+
+	ck_assert_int_eq(sqlite3_prepare_v2(cl_store_db(st), sql, -1, &s, NULL), SQLITE_OK);
+	if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_text(s, 0))
+		v = strdup((const char *)sqlite3_column_text(s, 0));
+	sqlite3_finalize(s);
+	return v ? v : strdup("(null)");
+}
+
+#define ck_q(sql, want) do { char *v_ = q1(sql); ck_assert_str_eq(v_, want); free(v_); } while (0)
+
+START_TEST(push_link_record)
+{
+	struct cl_sync_stats s;
+
+	ck_assert_int_eq(run_sync(&s), 0);
+	ck_assert_int_eq(s.created, 2);
+	ck_assert_int_eq(s.recorded, 1);
+	ck_assert_int_eq(s.item_errors, 1);	/* #77 does not exist */
+	ck_assert_int_eq(mock_n, 2);
+	ck_assert_str_eq(mock[0].assignee, "alice-t");
+	ck_assert_str_eq(mock[0].due, "2024-02-01");
+	ck_assert_ptr_nonnull(strstr(mock[0].body, "closeloop:pm.1"));
+	ck_assert_ptr_nonnull(strstr(mock[0].body, "Post-mortem: Disk full (2024-01-02)"));
+	ck_q("SELECT ticket || ' ' || url FROM items WHERE key = 'pm.1'", "1 mock://1");
+	ck_q("SELECT count(*) FROM sync_items WHERE intent_at IS NOT NULL", "0");
+	ck_q("SELECT ticket FROM items WHERE key = 'pm.3'", "(null)");
+	ck_q("SELECT error LIKE '%#77%not found%' FROM sync_items s JOIN items i ON i.id = s.item_id "
+	     "WHERE i.key = 'pm.4'", "1");
+	ck_q("SELECT origin || ':' || field FROM history WHERE field = 'ticket' LIMIT 1", "sync:ticket");
+	/* a second run changes nothing */
+	ck_assert_int_eq(run_sync(&s), 0);
+	ck_assert_int_eq(s.created + s.updated + s.closed, 0);
+	ck_assert_int_eq(mock_creates, 2);
+}
+END_TEST
+
+START_TEST(lost_answer_adopted)
+{
+	struct cl_sync_stats s;
+
+	mock_lose_create = 1;
+	ck_assert_int_eq(run_sync(&s), CL_ETEMPFAIL);
+	ck_assert_int_eq(mock_n, 1);
+	ck_q("SELECT count(*) FROM sync_items WHERE intent_at IS NOT NULL AND ticket IS NULL", "1");
+	mock_lose_create = 0;
+	ck_assert_int_eq(run_sync(&s), 0);
+	ck_assert_int_eq(s.adopted, 1);
+	ck_assert_int_eq(mock_n, 2);	/* pm.1 adopted, pm.2 created: no duplicate */
+	ck_q("SELECT ticket FROM items WHERE key = 'pm.1'", "1");
+	ck_q("SELECT ticket FROM items WHERE key = 'pm.2'", "2");
+}
+END_TEST
+
+START_TEST(pull_three_way)
+{
+	struct cl_sync_stats s;
+
+	ck_assert_int_eq(run_sync(&s), 0);
+	/* the tracker closes #1 and moves its due date; the document changes
+	 * pm.2's action text */
+	mock[0].closed = 1;
+	snprintf(mock[0].due, sizeof mock[0].due, "2024-03-01");
+	mock[0].updated = ++mock_clock;
+	ck_assert_int_eq(cl_store_exec(st, "UPDATE items SET action = 'Rotate and compress logs' "
+	                               "WHERE key = 'pm.2'", NULL), 0);
+	ck_assert_int_eq(run_sync(&s), 0);
+	ck_q("SELECT status || ' ' || due FROM items WHERE key = 'pm.1'", "done 2024-03-01");
+	ck_q("SELECT count(*) FROM history h JOIN items i ON i.id = h.item_id WHERE i.key = 'pm.1' "
+	     "AND h.origin = 'tracker'", "2");
+	ck_assert_str_eq(mock[1].title, "Rotate and compress logs");
+	ck_assert_int_eq(mock_states, 0);	/* nothing pushed back for pm.1 */
+	/* conflict: both sides move pm.1's due date: the tracker wins */
+	ck_assert_int_eq(cl_store_exec(st, "UPDATE items SET due = '2024-05-05' WHERE key = 'pm.1'",
+	                               NULL), 0);
+	snprintf(mock[0].due, sizeof mock[0].due, "2024-06-06");
+	snprintf(mock[0].title, sizeof mock[0].title, "renamed in the tracker");
+	mock[0].updated = ++mock_clock;
+	ck_assert_int_eq(run_sync(&s), 0);
+	ck_q("SELECT due FROM items WHERE key = 'pm.1'", "2024-06-06");
+	ck_assert_str_eq(mock[0].due, "2024-06-06");
+	/* the document wins for the action text */
+	ck_assert_str_eq(mock[0].title, "Add disk alert");
+	/* a local-only status change is pushed: reopened here → reopened there */
+	ck_assert_int_eq(cl_store_exec(st, "UPDATE items SET status = 'open', closed_at = NULL "
+	                               "WHERE key = 'pm.1'", NULL), 0);
+	ck_assert_int_eq(run_sync(&s), 0);
+	ck_assert_int_eq(mock[0].closed, 0);
+	ck_assert_int_eq(s.reopened, 1);
+	/* a local-only change is pushed: withdrawn → closed as not planned */
+	ck_assert_int_eq(cl_store_exec(st, "UPDATE items SET status = 'withdrawn' WHERE key = 'pm.2'",
+	                               NULL), 0);
+	ck_assert_int_eq(run_sync(&s), 0);
+	ck_assert_int_eq(mock[1].closed, 1);
+	ck_assert_int_eq(mock[1].reason, CL_CLOSE_NOT_PLANNED);
+}
+END_TEST
+
+START_TEST(refusal_marks_item_and_goes_on)
+{
+	struct cl_sync_stats s;
+	int creates;
+
+	mock_fail_create_on = 1;
+	ck_assert_int_eq(run_sync(&s), 0);
+	ck_assert_int_eq(s.created, 1);
+	ck_assert_int_eq(s.item_errors, 2);	/* the refusal and #77 */
+	ck_q("SELECT error LIKE '%422%' FROM sync_items s JOIN items i ON i.id = s.item_id "
+	     "WHERE i.key = 'pm.1'", "1");
+	ck_q("SELECT intent_at FROM sync_items s JOIN items i ON i.id = s.item_id "
+	     "WHERE i.key = 'pm.1'", "(null)");
+	{
+		char *e = cl_sync_item_error(st, 1);
+		ck_assert_ptr_nonnull(e);
+		free(e);
+	}
+	/* unchanged: not retried; changed: retried */
+	creates = mock_creates;
+	ck_assert_int_eq(run_sync(&s), 0);
+	ck_assert_int_eq(mock_creates, creates);
+	ck_assert_int_eq(cl_store_exec(st, "UPDATE items SET action = 'Add a disk alert' "
+	                               "WHERE key = 'pm.1'", NULL), 0);
+	ck_assert_int_eq(run_sync(&s), 0);
+	ck_assert_int_eq(s.created, 1);
+	ck_q("SELECT error FROM sync_items s JOIN items i ON i.id = s.item_id WHERE i.key = 'pm.1'",
+	     "(null)");
+}
+END_TEST
+
+START_TEST(dry_run_writes_nothing)
+{
+	struct cl_sync_opts o = { 0 };
+	struct cl_sync_stats s;
+	struct cl_error err = { 0 };
+
+	o.plan = plan;
+	o.dry_run = 1;
+	ck_assert_int_eq(cl_sync_run(st, cfg, &tr, &o, &s, &err), 0);
+	ck_assert_int_eq(s.created, 2);
+	ck_assert_int_eq(mock_creates, 0);
+	ck_q("SELECT count(*) FROM sync_items", "0");
+	ck_q("SELECT count(*) FROM sync_trackers", "0");
+}
+END_TEST
+
+static Suite *
+sync_suite(void)
+{
+	Suite *s = suite_create("sync");
+	TCase *tc = tcase_create("sync");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, push_link_record);
+	tcase_add_test(tc, lost_answer_adopted);
+	tcase_add_test(tc, pull_three_way);
+	tcase_add_test(tc, refusal_marks_item_and_goes_on);
+	tcase_add_test(tc, dry_run_writes_nothing);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	return tu_run(sync_suite());
+}

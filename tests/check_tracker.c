@@ -1,0 +1,175 @@
+/* check_tracker.c — tracker helpers: markers, references, cursors, errors,
+ * opening from the config. No network. */
+#include "testutil.h"
+
+START_TEST(marker_find)
+{
+	char *k;
+
+	k = cl_tracker_marker_find("text\n\nTracked: closeloop:db-2024.3\n");
+	ck_assert_str_eq(k, "db-2024.3");
+	free(k);
+	k = cl_tracker_marker_find("closeloop:a_b.1.\r\n");	/* CRLF, full stop */
+	ck_assert_str_eq(k, "a_b.1");
+	free(k);
+	ck_assert_ptr_null(cl_tracker_marker_find("no marker closeloop: here"));
+	ck_assert_ptr_null(cl_tracker_marker_find("xcloseloop:abc"));
+	ck_assert_ptr_null(cl_tracker_marker_find(""));
+}
+END_TEST
+
+/* Opens a tracker from an in-memory config. */
+static int
+open_tracker(struct cl_tracker **t, const char *kind, const char *url, const char *project,
+             struct cl_error *err)
+{
+	struct cl_config *cfg = cl_config_new();
+	int rc;
+
+	setenv("CLTEST_TOKEN", "tok-123", 1);
+	cl_config_set(cfg, "tracker", "kind", kind);
+	if (url)
+		cl_config_set(cfg, "tracker", "url", url);
+	if (project)
+		cl_config_set(cfg, "tracker", "project", project);
+	cl_config_set(cfg, "tracker", "token_env", "CLTEST_TOKEN");
+	rc = cl_tracker_open(t, cfg, 0, err);
+	if (rc == 0)
+		(*t)->cfg = NULL;	/* not used after open in these tests */
+	cl_config_free(cfg);
+	return rc;
+}
+
+START_TEST(open_and_config_errors)
+{
+	struct cl_tracker *t = NULL;
+	struct cl_error err = { 0 };
+
+	ck_assert_int_eq(open_tracker(&t, "github", NULL, "acme/ops", &err), 0);
+	ck_assert_str_eq(t->url, "https://api.github.com");
+	ck_assert_int_eq(t->min_interval_ms, 1000);	/* GitHub asks for paced writes */
+	ck_assert_int_eq((int)t->nlabels, 2);
+	ck_assert_str_eq(t->labels[0], "postmortem");
+	ck_assert_str_eq(t->ident, "github https://api.github.com acme/ops");
+	cl_tracker_free(t);
+	t = NULL;
+	ck_assert_int_eq(open_tracker(&t, "github", NULL, "acme", &err), CL_ECONFIG);
+	cl_error_clear(&err);
+	ck_assert_int_eq(open_tracker(&t, "redmine", NULL, "ops", &err), CL_ECONFIG);
+	ck_assert_ptr_nonnull(strstr(err.msg, "url"));
+	cl_error_clear(&err);
+	ck_assert_int_eq(open_tracker(&t, "jira-ish", "https://x", "ops", &err), CL_ECONFIG);
+	cl_error_clear(&err);
+	ck_assert_int_eq(open_tracker(&t, "redmine", "ftp://x", "ops", &err), CL_ECONFIG);
+	cl_error_clear(&err);
+	ck_assert_int_eq(open_tracker(&t, "none", NULL, NULL, &err), CL_ENOTFOUND);
+	ck_assert_int_eq(open_tracker(&t, "redmine", "https://rm.example/", "ops", &err), 0);
+	ck_assert_str_eq(t->url, "https://rm.example");
+	ck_assert_int_eq(t->min_interval_ms, 0);
+	ck_assert(t->ops->caps & CL_TRACKER_CAP_DUE_DATE);
+	ck_assert(!(cl_tracker_github.caps & CL_TRACKER_CAP_DUE_DATE));
+	cl_tracker_free(t);
+}
+END_TEST
+
+START_TEST(parse_refs)
+{
+	struct cl_tracker *t = NULL;
+	struct cl_error err = { 0 };
+	char *id = NULL;
+
+	ck_assert_int_eq(open_tracker(&t, "github", NULL, "Acme/Ops", &err), 0);
+	ck_assert_int_eq(t->ops->parse_ref(t, &id, "#42"), 0);
+	ck_assert_str_eq(id, "42");
+	free(id);
+	ck_assert_int_eq(t->ops->parse_ref(t, &id, "acme/ops#7"), 0);
+	ck_assert_str_eq(id, "7");
+	free(id);
+	ck_assert_int_eq(t->ops->parse_ref(t, &id, "https://github.com/acme/ops/issues/9"), 0);
+	ck_assert_str_eq(id, "9");
+	free(id);
+	ck_assert_int_eq(t->ops->parse_ref(t, &id, "https://github.com/other/ops/issues/9"),
+	                 CL_ENOTFOUND);
+	ck_assert_int_eq(t->ops->parse_ref(t, &id, "OPS-12"), CL_ENOTFOUND);
+	ck_assert_int_eq(t->ops->parse_ref(t, &id, "Bug 5554823"), CL_ENOTFOUND);
+	cl_tracker_free(t);
+	t = NULL;
+	ck_assert_int_eq(open_tracker(&t, "redmine", "https://rm.example", "ops", &err), 0);
+	ck_assert_int_eq(t->ops->parse_ref(t, &id, "https://rm.example/issues/31"), 0);
+	ck_assert_str_eq(id, "31");
+	free(id);
+	ck_assert_int_eq(t->ops->parse_ref(t, &id, "#5"), 0);
+	ck_assert_str_eq(id, "5");
+	free(id);
+	ck_assert_int_eq(t->ops->parse_ref(t, &id, "https://elsewhere/issues/31"), CL_ENOTFOUND);
+	cl_tracker_free(t);
+}
+END_TEST
+
+START_TEST(cursor_next)
+{
+	struct cl_tracker_cursor in = { NULL, NULL }, next;
+
+	/* first pull, answer dated long after the newest change: move past it */
+	ck_assert_int_eq(cl_tracker_cursor_next(&next, &in, "2024-03-20T09:00:00Z",
+	                 "Wed, 20 Mar 2024 09:05:00 GMT", strdup("W/\"a\"")), 0);
+	ck_assert_str_eq(next.since, "2024-03-20T09:00:01Z");
+	ck_assert_ptr_null(next.etag);	/* a different question next time */
+	cl_tracker_cursor_release(&next);
+	/* the newest change is in the answer's second: stay inclusive */
+	in.since = "2024-03-20T09:00:00Z";
+	ck_assert_int_eq(cl_tracker_cursor_next(&next, &in, "2024-03-20T09:00:00Z",
+	                 "Wed, 20 Mar 2024 09:00:00 GMT", strdup("W/\"b\"")), 0);
+	ck_assert_str_eq(next.since, "2024-03-20T09:00:00Z");
+	ck_assert_str_eq(next.etag, "W/\"b\"");
+	cl_tracker_cursor_release(&next);
+	/* nothing seen: same cursor, validator kept */
+	ck_assert_int_eq(cl_tracker_cursor_next(&next, &in, NULL, NULL, strdup("W/\"c\"")), 0);
+	ck_assert_str_eq(next.since, "2024-03-20T09:00:00Z");
+	ck_assert_str_eq(next.etag, "W/\"c\"");
+	cl_tracker_cursor_release(&next);
+}
+END_TEST
+
+START_TEST(http_fail_codes)
+{
+	struct cl_tracker t;
+	struct cl_error err = { 0 };
+
+	memset(&t, 0, sizeof t);
+	t.url = "https://api.example";
+	ck_assert_int_eq(cl_tracker_http_fail(&t, 401, "{\"message\":\"Bad credentials\"}", "x",
+	                 &err), CL_ENOPERM);
+	ck_assert_ptr_nonnull(strstr(err.msg, "Bad credentials"));
+	ck_assert_int_eq(cl_exitcode(err.code), 77);
+	cl_error_clear(&err);
+	ck_assert_int_eq(cl_tracker_http_fail(&t, 422, "{\"errors\":[\"Subject cannot be blank\"]}",
+	                 "creating", &err), CL_EDATA);
+	ck_assert_ptr_nonnull(strstr(err.msg, "Subject cannot be blank"));
+	cl_error_clear(&err);
+	ck_assert_int_eq(cl_tracker_http_fail(&t, 503, "", "x", &err), CL_ETEMPFAIL);
+	cl_error_clear(&err);
+	ck_assert_int_eq(cl_tracker_http_fail(&t, 418, "not json", "x", &err), CL_EUNAVAIL);
+}
+END_TEST
+
+static Suite *
+tracker_suite(void)
+{
+	Suite *s = suite_create("tracker");
+	TCase *tc = tcase_create("tracker");
+
+	tcase_add_test(tc, marker_find);
+	tcase_add_test(tc, open_and_config_errors);
+	tcase_add_test(tc, parse_refs);
+	tcase_add_test(tc, cursor_next);
+	tcase_add_test(tc, http_fail_codes);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	return tu_run(tracker_suite());
+}

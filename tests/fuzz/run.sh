@@ -1,0 +1,23 @@
+#!/bin/sh
+# Runs each fuzzer for SECONDS on a copy of its seed corpus (tests/fuzz/corpus/NAME)
+# plus the regression inputs (tests/fuzz/regress/NAME). Fails on any crash.
+set -u
+secs=$1; shift
+status=0
+for bin in "$@"; do
+    name=$(basename "$bin" | sed 's/^fuzz_//')
+    work=build/fuzz/corpus-$name
+    mkdir -p "$work"
+    cp tests/fuzz/corpus/"$name"/* "$work"/ 2>/dev/null
+    [ -d tests/fuzz/regress/"$name" ] && cp tests/fuzz/regress/"$name"/* "$work"/
+    echo "fuzz: $name for ${secs}s"
+    if ! "$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
+        -artifact_prefix=build/fuzz/"$name"- -print_final_stats=1 "$work" \
+        > build/fuzz/"$name".log 2>&1; then
+        echo "fuzz: $name FAILED; see build/fuzz/$name.log"; tail -n 30 build/fuzz/"$name".log
+        status=1
+    else
+        grep -E "stat::number_of_executed_units|cov:" build/fuzz/"$name".log | tail -n 2
+    fi
+done
+exit $status
