@@ -774,9 +774,12 @@ sync_link_doc(struct sync *s, struct srow *r, int *handled)
 		if ((rc = cl_store_begin(s->st, s->err)) != 0)
 			goto done;
 		rc = sync_link(s, r->id, "document", &tk, NULL);
-		/* tracker wins from the first sight: apply its state and people */
+		/* tracker wins from the first sight: apply its state and people,
+		 * and its due date when it has one (an empty one is filled from
+		 * the document by the push instead of erasing the item's) */
 		if (rc == 0)
-			rc = sync_apply(s, r->id, r->key, &tk, "open", NULL, r->due, &changed);
+			rc = sync_apply(s, r->id, r->key, &tk, "open", NULL, tk.due ? r->due : NULL,
+			                &changed);
 		if (rc == 0)
 			rc = cl_store_commit(s->st, s->err);
 		else

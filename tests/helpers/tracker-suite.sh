@@ -66,6 +66,8 @@ id5=$(issue_with "$k5" 'd["id"]')
 item_json "$k1" | jq_py 'd["ticket"]' | grep -qx "$id1" || fail "$k1 ticket"
 item_json "$k1" | jq_py 'd["url"]' | grep -q "$id1" || fail "$k1 url: $(item_json "$k1" | jq_py 'd["url"]')"
 item_json "$k2" | jq_py 'd["ticket"]' | grep -qx "$seed" || fail "$k2 not linked to $seed"
+# the hand-filed ticket had no due date: the document's fills it, not erased
+item_json "$k2" | jq_py 'd["due"]' | grep -qx "2024-04-15" || fail "$k2 lost its due date on link"
 item_json "$k3" | jq_py 'd["ticket"]' | grep -qx None || fail "$k3 (done) was pushed"
 sqlite3 "$T/closeloop.db" "select error from sync_items s join items i on i.id=s.item_id where i.key='$k4'" \
     | grep -q "HTTP 4" || fail "$k4 refusal not recorded"
