@@ -36,7 +36,7 @@ ALL_CFLAGS = $(WARN) -D_GNU_SOURCE -DCL_VERSION=\"$(VERSION)\" -Ilib -Ibuild \
 LIB_SRC  = $(sort $(wildcard lib/*.c lib/tracker/*.c))
 LIB_OBJ  = $(patsubst %.c,build/%.o,$(LIB_SRC)) build/migrations.o
 CMD_SRC  = $(sort $(wildcard cmd/*.c))
-CMD_OBJ  = $(patsubst %.c,build/%.o,$(CMD_SRC))
+CMD_OBJ  = $(patsubst %.c,build/%.o,$(CMD_SRC)) build/starter_config.o
 SQL      = $(sort $(wildcard sql/*.sql))
 TEST_SRC = $(sort $(wildcard tests/check_*.c))
 TEST_BIN = $(patsubst tests/%.c,build/tests/%,$(TEST_SRC))
@@ -63,6 +63,14 @@ build/migrations.c: $(SQL) tools/embed-sql.sh
 
 build/migrations.o: build/migrations.c
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+# `closeloop init --config` writes the example config, compiled in
+build/starter_config.c: contrib/closeloop.conf.example tools/embed-text.sh
+	@mkdir -p build
+	sh tools/embed-text.sh cl_starter_config contrib/closeloop.conf.example > $@.tmp && mv $@.tmp $@
+
+build/starter_config.o: build/starter_config.c
+	$(CC) $(ALL_CFLAGS) -Wno-missing-variable-declarations -c -o $@ $<
 
 build/tests/%: tests/%.c tests/testutil.h build/libcloseloop.a
 	@mkdir -p build/tests

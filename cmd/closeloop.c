@@ -220,6 +220,27 @@ const struct cmd_entry cmd_help_entry = {
 	cmd_help_exec
 };
 
+/* [closeloop] today (tests and demos): fixes the clock unless CLOSELOOP_NOW
+ * does already; a bare date means noon UTC. */
+static int
+config_clock(struct cl_ctx *ctx)
+{
+	const char *today = cl_config_get(ctx->cfg, "closeloop", "today");
+	const char *env = getenv("CLOSELOOP_NOW");
+	char buf[64];
+	time_t t;
+
+	if (today == NULL || *today == '\0' || (env != NULL && *env))
+		return 0;
+	snprintf(buf, sizeof buf, strlen(today) == 10 ? "%sT12:00:00Z" : "%s", today);
+	if (cl_time_parse(buf, &t) != 0)
+		return cl_error_set(&ctx->err, CL_ECONFIG, "%s:%d: [closeloop] today = '%s' is not "
+		                    "a date like 2024-03-20", cl_config_path(ctx->cfg),
+		                    cl_config_line(ctx->cfg, "closeloop", "today"), today);
+	setenv("CLOSELOOP_NOW", buf, 1);
+	return 0;
+}
+
 /* Loads the config; the database is opened once options are parsed. */
 static int
 ctx_prepare(struct cl_ctx *ctx, const char *config_path)
@@ -234,6 +255,8 @@ ctx_prepare(struct cl_ctx *ctx, const char *config_path)
 		return rc;
 	if (ctx->cfg == NULL)
 		return cl_error_set(&ctx->err, CL_ENOMEM, "out of memory");
+	if ((rc = config_clock(ctx)) != 0)
+		return rc;
 	if (ctx->db_path && (rc = cl_config_set(ctx->cfg, "closeloop", "database", ctx->db_path)) != 0)
 		return cl_error_set(&ctx->err, rc, "out of memory");
 	return 0;

@@ -1,6 +1,7 @@
 /* cmd-list.c — list action items as a table or as the JSON contract. */
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
@@ -67,8 +68,13 @@ cmd_list_exec(struct cl_ctx *ctx, int argc, char **argv)
 		return rc;
 	if (json) {
 		json_t *root = json_object(), *arr = json_array();
-		for (i = 0; i < n; i++)
-			json_array_append_new(arr, cl_item_to_json(&items[i]));
+		for (i = 0; i < n; i++) {
+			json_t *o = cl_item_to_json(&items[i]);
+			char *serr = cl_sync_item_error(ctx->store, items[i].rowid);
+			json_object_set_new(o, "sync_error", serr ? json_string(serr) : json_null());
+			free(serr);
+			json_array_append_new(arr, o);
+		}
 		json_object_set_new(root, "items", arr);
 		rc = cmd_print_json(ctx, root);
 	} else if (n == 0) {
@@ -96,6 +102,12 @@ cmd_list_exec(struct cl_ctx *ctx, int argc, char **argv)
 			print_cell(it->action, 70, 0);
 			if (it->ticket)
 				printf(" [%s]", it->ticket);
+			{
+				char *serr = cl_sync_item_error(ctx->store, it->rowid);
+				if (serr)
+					printf(" (sync: %s)", serr);
+				free(serr);
+			}
 			fputc('\n', stdout);
 		}
 	}

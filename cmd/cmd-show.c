@@ -1,6 +1,7 @@
 /* cmd-show.c — one item and its history. */
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
@@ -17,6 +18,7 @@ cmd_show_exec(struct cl_ctx *ctx, int argc, char **argv)
 	struct cl_item *it = NULL;
 	struct cl_history *h = NULL;
 	size_t nh = 0, i;
+	char *serr = NULL;
 	int c, rc, json = 0;
 
 	while ((c = cmd_getopt(ctx, argc, argv, "", opts, NULL)) != -1) {
@@ -31,6 +33,7 @@ cmd_show_exec(struct cl_ctx *ctx, int argc, char **argv)
 		return rc;
 	if ((rc = cl_item_history(&h, &nh, ctx->store, it->rowid, &ctx->err)) != 0)
 		goto done;
+	serr = cl_sync_item_error(ctx->store, it->rowid);
 	if (json) {
 		json_t *o = cl_item_to_json(it), *arr = json_array();
 		for (i = 0; i < nh; i++)
@@ -38,6 +41,7 @@ cmd_show_exec(struct cl_ctx *ctx, int argc, char **argv)
 			        "at", h[i].at, "origin", h[i].origin, "field", h[i].field,
 			        "old", h[i].old, "new", h[i].new));
 		json_object_set_new(o, "history", arr);
+		json_object_set_new(o, "sync_error", serr ? json_string(serr) : json_null());
 		rc = cmd_print_json(ctx, o);
 		goto done;
 	}
@@ -55,6 +59,8 @@ cmd_show_exec(struct cl_ctx *ctx, int argc, char **argv)
 		       it->url ? it->url : "");
 	if (*it->problems)
 		printf("problems:    %s\n", it->problems);
+	if (serr)
+		printf("sync error:  %s\n", serr);
 	printf("post-mortem: %s — %s\n", it->pm_slug, it->pm_title ? it->pm_title : "(untitled)");
 	printf("source:      %s:%d\n", it->pm_source, it->line);
 	printf("history:\n");
@@ -62,6 +68,7 @@ cmd_show_exec(struct cl_ctx *ctx, int argc, char **argv)
 		printf("  %s  %-7s  %-8s %s → %s\n", h[i].at, h[i].origin, h[i].field,
 		       h[i].old ? h[i].old : "-", h[i].new ? h[i].new : "-");
 done:
+	free(serr);
 	cl_history_free(h, nh);
 	cl_item_free(it);
 	return rc;

@@ -161,10 +161,12 @@ print_text(json_t *o)
 	printf("runs:%s\n", json_array_size(runs) ? "" : "      none yet");
 	json_array_foreach(runs, i, r) {
 		json_t *s;
+		char code[16] = "-";
+		if (json_is_integer(json_object_get(r, "exit_code")))
+			snprintf(code, sizeof code, "%lld",
+			         json_integer_value(json_object_get(r, "exit_code")));
 		printf("  %s  %-10s exit %s\n", json_string_value(json_object_get(r, "started_at")),
-		       json_string_value(json_object_get(r, "outcome")),
-		       json_is_integer(json_object_get(r, "exit_code"))
-		       ? (char[8]){ 0 } : "-");
+		       json_string_value(json_object_get(r, "outcome")), code);
 		json_array_foreach(json_object_get(r, "steps"), j, s)
 			if (json_is_true(json_object_get(s, "ran")) ||
 			    strcmp(json_string_value(json_object_get(s, "outcome")), "ok") != 0)

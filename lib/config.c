@@ -32,7 +32,7 @@ static const char *const known_keys[] = {
 	"closeloop", "database timezone sources today max_file_size",
 	"tracker", "kind url project token token_file token_env labels min_interval_ms "
 	           "max_wait_s ca_file flavor user issue_type tracker_id closed_status_id "
-	           "extra_fields connect_timeout_s timeout_s retries",
+	           "extra_fields connect_timeout_s timeout_s retries timezone search_wait_ms",
 	"mail", "transport host port tls user password password_file password_env from "
 	        "outbox ca_file timeout_s connect_timeout_s",
 	"report", "to weekday hour",
@@ -322,9 +322,14 @@ people_build(struct cl_config *cfg, struct cl_error *err)
 		snprintf(handle, sizeof handle, "%s", e->key);
 		if (handle[0] == '@')
 			memmove(handle, handle + 1, strlen(handle));
+		/* "li.wei" is a handle; "li.wei.lead" its lead: only a known
+		 * attribute after the last dot splits the key */
 		dot = strrchr(handle, '.');
-		if (dot != NULL)
+		if (dot != NULL && (strcmp(dot + 1, "tracker") == 0 || strcmp(dot + 1, "lead") == 0 ||
+		                    strcmp(dot + 1, "email") == 0 || strcmp(dot + 1, "name") == 0))
 			*dot++ = '\0';
+		else
+			dot = NULL;
 		if ((p = person_get(cfg, handle)) == NULL)
 			return cl_error_set(err, CL_ENOMEM, "out of memory");
 		if (dot == NULL) {
@@ -344,9 +349,7 @@ people_build(struct cl_config *cfg, struct cl_error *err)
 		else if (strcmp(dot, "name") == 0)
 			slot = &p->name;
 		else
-			return cl_error_set(err, CL_ECONFIG,
-			        "%s:%d: unknown [people] attribute '%s' (tracker, lead, email, name)",
-			        cfg->path ? cfg->path : "config", e->line, dot);
+			return cl_error_set(err, CL_ERROR, "[people] attribute '%s'", dot);
 		free(*slot);
 		if ((*slot = cl_strdup(e->value)) == NULL)
 			return cl_error_set(err, CL_ENOMEM, "out of memory");

@@ -1499,20 +1499,6 @@ cl_drill_to_json(const struct cl_drill *d)
 
 /* ---- mail ---------------------------------------------------------------- */
 
-/* Appends s to b with HTML special characters escaped. */
-static void
-html_escape(struct cl_buf *b, const char *s)
-{
-	for (; s && *s; s++) {
-		switch (*s) {
-		case '&': cl_buf_puts(b, "&amp;"); break;
-		case '<': cl_buf_puts(b, "&lt;"); break;
-		case '>': cl_buf_puts(b, "&gt;"); break;
-		case '"': cl_buf_puts(b, "&quot;"); break;
-		default: cl_buf_putc(b, *s);
-		}
-	}
-}
 
 /* "Tue 2024-04-02 14:00-15:00 (Europe/Berlin)" into out. */
 static void
@@ -1568,18 +1554,18 @@ cl_drill_send_mail(void *arg, const struct cl_drill *d, const char *method,
 	cl_buf_puts(&html, "<!DOCTYPE html>\n<html><body>\n<h2>");
 	if (cancel)
 		cl_buf_puts(&html, "Cancelled: ");
-	html_escape(&html, d->title);
+	cl_buf_html(&html, d->title);
 	cl_buf_puts(&html, "</h2>\n<p><b>When:</b> ");
-	html_escape(&html, when);
+	cl_buf_html(&html, when);
 	cl_buf_printf(&html, ", %d minutes", d->duration);
 	if (d->rrule) {
 		cl_buf_puts(&html, "<br>\n<b>Repeats:</b> ");
-		html_escape(&html, d->rrule);
+		cl_buf_html(&html, d->rrule);
 	}
 	cl_buf_puts(&html, "<br>\n<b>Organizer:</b> ");
-	html_escape(&html, d->organizer);
+	cl_buf_html(&html, d->organizer);
 	cl_buf_puts(&html, "</p>\n<pre>");
-	html_escape(&html, d->description);
+	cl_buf_html(&html, d->description);
 	cl_buf_printf(&html, "</pre>\n<p>Record the outcome afterwards: <code>closeloop drill "
 	              "done %lld --result pass|fail --rto MINUTES</code></p>\n</body></html>\n",
 	              d->id);

@@ -29,6 +29,7 @@ struct cl_http {
 	size_t nhdr;
 	long requests;
 	long waited_ms;
+	long rate_wait_s;	/* first wait for a hint-less 429/403 */
 	struct timespec last_write;
 	int wrote;
 	/* per attempt */
@@ -157,6 +158,13 @@ cl_http_add_header(struct cl_http *h, const char *header, int secret, struct cl_
 		return cl_error_set(err, CL_ENOMEM, "out of memory");
 	h->hdr_secret[h->nhdr++] = secret;
 	return 0;
+}
+
+void
+cl_http_set_rate_wait(struct cl_http *h, long seconds)
+{
+	if (h)
+		h->rate_wait_s = seconds;
 }
 
 long
@@ -632,8 +640,9 @@ cl_http_request(struct cl_http *h, struct cl_http_response **out, const char *me
 			wait = cl_http_rate_wait(h->retry_after,
 			                         h->rl_remaining && strcmp(h->rl_remaining, "0") == 0
 			                         ? h->rl_reset : NULL, (long long)time(NULL));
-			if (wait < 0)	/* secondary limit without a hint: ≥ 60 s, doubling */
-				wait = 60L << (rate_hits < 4 ? rate_hits : 4);
+			if (wait < 0)	/* no hint: rate_wait_s (GitHub: ≥ 60 s), doubling */
+				wait = (h->rate_wait_s > 0 ? h->rate_wait_s : 60L) <<
+				       (rate_hits < 4 ? rate_hits : 4);
 			if (rate_hits >= HTTP_MAX_RATE_RETRIES ||
 			    h->waited_ms / 1000 + wait > h->o.max_wait_s) {
 				rc = cl_error_set(err, CL_ETEMPFAIL,

@@ -75,6 +75,11 @@ int cl_http_json(struct cl_http *h, struct cl_http_response **out, void **json_o
                  const char *if_none_match, struct cl_error *err);
 void cl_http_response_free(struct cl_http_response *r);
 
+/* The first wait (then doubling) for a 429, or a rate-limit 403, that
+ * carries neither Retry-After nor a reset time: 60 s unless set (GitHub's
+ * secondary limits ask for ≥ 60 s; GitLab, Gitea and Jira back off from a
+ * few seconds). Still bounded by max_wait_s. */
+void cl_http_set_rate_wait(struct cl_http *h, long seconds);
 /* Requests sent so far (every attempt counts, including retries). */
 long cl_http_requests(const struct cl_http *h);
 /* Total time slept for rate limits and backoff, in ms. */

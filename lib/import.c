@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "dates.h"
+#include "http.h"
 #include "import.h"
 #include "items.h"
 #include "parse.h"
@@ -776,8 +777,7 @@ read_source(const struct run *r, const struct found *f, char **buf, size_t *len,
             struct cl_error *err)
 {
 	if (is_url(f->path))
-		return cl_error_set(err, CL_EUNAVAIL, "fetching URLs is not available in "
-		                    "this build");
+		return cl_http_get(buf, len, f->path, r->max_size, NULL, err);
 	return cl_read_file(buf, len, f->path, r->max_size, err);
 }
 

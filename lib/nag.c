@@ -12,6 +12,7 @@ struct nag_conf {
 	const char *escalate_to;
 	const char *tz;
 	int today;
+	char *stale;	/* when the last tracker sync failed (meta), or NULL */
 };
 
 static int
@@ -129,6 +130,9 @@ nag_compose(struct cl_nag *g, struct cl_item **v, size_t n, const struct nag_con
 	size_t i;
 
 	cl_buf_printf(&b, "Hello %s,\n\n", who);
+	if (c->stale)
+		cl_buf_printf(&b, "(The last sync with the issue tracker failed at %s: what the "
+		              "tracker says now may differ from this list.)\n\n", c->stale);
 	if (g->overdue) {
 		cl_buf_printf(&b, "%zu post-mortem action item%s of yours %s overdue:\n\n", g->overdue,
 		              g->overdue == 1 ? " is" : "s are", "");
@@ -191,9 +195,12 @@ cl_nag_plan(struct cl_nag **out, size_t *n, struct cl_store *st,
 	*n = 0;
 	if ((rc = nag_conf_load(&c, cfg, err)) != 0)
 		return rc;
+	c.stale = cl_store_meta_get(st, "sync_failed_at");
 	f.status = CL_ITEMS_OPEN;
-	if ((rc = cl_items_list(&items, &ni, st, &f, err)) != 0)
+	if ((rc = cl_items_list(&items, &ni, st, &f, err)) != 0) {
+		free(c.stale);
 		return rc;
+	}
 	if ((v = cl_calloc(ni ? ni : 1, sizeof *v)) == NULL ||
 	    (mine = cl_calloc(ni ? ni : 1, sizeof *mine)) == NULL) {
 		rc = cl_error_set(err, CL_ENOMEM, "out of memory");
@@ -256,6 +263,7 @@ cl_nag_plan(struct cl_nag **out, size_t *n, struct cl_store *st,
 		}
 	}
 done:
+	free(c.stale);
 	free(mine);
 	cl_items_free(items, ni);
 	if (rc != 0) {
@@ -267,18 +275,6 @@ done:
 	return 0;
 }
 
-/* Appends one character of text to HTML, escaped. */
-static void
-nag_html_char(struct cl_buf *b, char c)
-{
-	switch (c) {
-	case '&': cl_buf_puts(b, "&amp;"); break;
-	case '<': cl_buf_puts(b, "&lt;"); break;
-	case '>': cl_buf_puts(b, "&gt;"); break;
-	case '"': cl_buf_puts(b, "&quot;"); break;
-	default: cl_buf_putc(b, c);
-	}
-}
 
 /* The HTML alternative of a reminder: paragraphs, item lists, escaped. */
 static char *
@@ -312,20 +308,17 @@ nag_html(const char *text)
 				cl_buf_puts(&b, "<ul>\n");
 			in_list = in_item = 1;
 			cl_buf_puts(&b, "<li><b>");
-			for (q = p + 4; q < p + len; q++)
-				nag_html_char(&b, *q);
+			cl_buf_html_n(&b, p + 4, len - 4);
 			cl_buf_puts(&b, "</b>");
 		} else if (in_item) {
 			cl_buf_puts(&b, "<br />");
 			for (q = p; q < p + len && *q == ' '; q++)
 				;
-			for (; q < p + len; q++)
-				nag_html_char(&b, *q);
+			cl_buf_html_n(&b, q, (size_t)(p + len - q));
 		} else {
 			cl_buf_puts(&b, in_par ? "<br />" : "<p>");
 			in_par = 1;
-			for (q = p; q < p + len; q++)
-				nag_html_char(&b, *q);
+			cl_buf_html_n(&b, p, len);
 		}
 		p += len;
 		if (*p == '\n')

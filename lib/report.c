@@ -235,6 +235,12 @@ cl_report_build(void **out, struct cl_store *st, const struct cl_config *cfg,
 	json_object_set_new(m, "to", jdate(sunday));
 	json_object_set_new(m, "as_of", jdate(ref));
 	json_object_set_new(m, "timezone", json_string(tz ? tz : "local"));
+	{
+		/* the tracker could not be reached on the last try: say so */
+		char *stale = cl_store_meta_get(st, "sync_failed_at");
+		json_object_set_new(m, "sync_failed_at", stale ? json_string(stale) : json_null());
+		free(stale);
+	}
 	counts = json_object();
 	json_object_set_new(m, "counts", counts);
 	soon = json_array();
@@ -374,21 +380,6 @@ ji(const json_t *o, const char *k)
 	return (long long)json_integer_value(json_object_get(o, k));
 }
 
-/* HTML-escapes s into b (text and attribute safe). */
-static void
-html_esc(struct cl_buf *b, const char *s)
-{
-	for (; s && *s; s++) {
-		switch (*s) {
-		case '&': cl_buf_puts(b, "&amp;"); break;
-		case '<': cl_buf_puts(b, "&lt;"); break;
-		case '>': cl_buf_puts(b, "&gt;"); break;
-		case '"': cl_buf_puts(b, "&quot;"); break;
-		case '\'': cl_buf_puts(b, "&#39;"); break;
-		default: cl_buf_putc(b, *s);
-		}
-	}
-}
 
 /* Markdown table cell: pipes and line breaks would break the table. */
 static void
@@ -463,6 +454,9 @@ render_text(struct cl_buf *b, const json_t *m)
 
 	cl_buf_printf(b, "closeloop weekly report %s (%s to %s), as of %s\n\n", js(m, "week"),
 	              js(m, "from"), js(m, "to"), js(m, "as_of"));
+	if (json_is_string(json_object_get(m, "sync_failed_at")))
+		cl_buf_printf(b, "WARNING: the last sync with the issue tracker failed at %s; "
+		              "statuses may be stale.\n\n", js(m, "sync_failed_at"));
 	cl_buf_printf(b, "open %lld, overdue %lld, closed this week %lld, new this week %lld, "
 	              "due in 7 days %lld\n", ji(c, "open"), ji(c, "overdue"),
 	              ji(c, "closed_this_week"), ji(c, "new_this_week"), ji(c, "due_next_7_days"));
@@ -549,6 +543,9 @@ render_markdown(struct cl_buf *b, const json_t *m)
 
 	cl_buf_printf(b, "# Weekly report %s\n\n%s to %s, as of %s\n\n", js(m, "week"),
 	              js(m, "from"), js(m, "to"), js(m, "as_of"));
+	if (json_is_string(json_object_get(m, "sync_failed_at")))
+		cl_buf_printf(b, "> **Warning:** the last sync with the issue tracker failed at %s; "
+		              "statuses may be stale.\n\n", js(m, "sync_failed_at"));
 	cl_buf_printf(b, "| Open | Overdue | Closed this week | New this week | Due in 7 days |\n"
 	              "|---:|---:|---:|---:|---:|\n| %lld | %lld | %lld | %lld | %lld |\n",
 	              ji(c, "open"), ji(c, "overdue"), ji(c, "closed_this_week"),
@@ -652,7 +649,7 @@ static void
 html_section(struct cl_buf *b, int i)
 {
 	cl_buf_puts(b, H_H2);
-	html_esc(b, section_titles[i]);
+	cl_buf_html(b, section_titles[i]);
 	cl_buf_puts(b, "</h2>\n");
 }
 
@@ -672,12 +669,12 @@ html_link(struct cl_buf *b, const json_t *it)
 		u = t;	/* a ticket named in the document by its address */
 	if (cl_str_starts_with(u, "https://") || cl_str_starts_with(u, "http://")) {
 		cl_buf_puts(b, "<a href=\"");
-		html_esc(b, u);
+		cl_buf_html(b, u);
 		cl_buf_puts(b, "\">");
-		html_esc(b, *t ? t : u);
+		cl_buf_html(b, *t ? t : u);
 		cl_buf_puts(b, "</a>");
 	} else {
-		html_esc(b, *t ? t : u);
+		cl_buf_html(b, *t ? t : u);
 	}
 }
 
@@ -700,6 +697,12 @@ render_html(struct cl_buf *b, const json_t *m)
 	cl_buf_printf(b, "<h1 style=\"font-size:22px;margin:0 0 4px 0\">Weekly report %s</h1>\n"
 	              "<p style=\"color:#666;margin:0 0 12px 0\">%s to %s, as of %s</p>\n",
 	              js(m, "week"), js(m, "from"), js(m, "to"), js(m, "as_of"));
+	if (json_is_string(json_object_get(m, "sync_failed_at"))) {
+		cl_buf_puts(b, "<p style=\"background:#fff3cd;padding:6px 10px;margin:0 0 12px 0\">"
+		            "The last sync with the issue tracker failed at ");
+		cl_buf_html(b, js(m, "sync_failed_at"));
+		cl_buf_puts(b, "; statuses may be stale.</p>\n");
+	}
 	cl_buf_puts(b, H_TABLE "<tr>");
 	for (i = 0; i < 5; i++)
 		cl_buf_printf(b, "<td align=\"center\" style=\"padding:6px 14px;border:1px solid #ddd;"
@@ -715,10 +718,10 @@ render_html(struct cl_buf *b, const json_t *m)
 		html_none(b);
 	json_array_foreach(a, i, g) {
 		cl_buf_puts(b, "<h3 style=\"font-size:15px;margin:10px 0 2px 0\">");
-		html_esc(b, js(g, "owner"));
+		cl_buf_html(b, js(g, "owner"));
 		if (*js(g, "name")) {
 			cl_buf_puts(b, " <span style=\"font-weight:normal;color:#555\">(");
-			html_esc(b, js(g, "name"));
+			cl_buf_html(b, js(g, "name"));
 			cl_buf_puts(b, ")</span>");
 		}
 		cl_buf_puts(b, "</h3>\n" H_TABLE "<tr>" H_TH "Days late</th>" H_TH "Item</th>" H_TH
@@ -727,13 +730,13 @@ render_html(struct cl_buf *b, const json_t *m)
 			cl_buf_printf(b, "<tr><td align=\"right\" style=\"border-bottom:1px solid #ddd;"
 			              "padding:4px 8px;color:#b00;font-weight:bold\">%lld</td>" H_TD,
 			              ji(it, "days_overdue"));
-			html_esc(b, js(it, "id"));
+			cl_buf_html(b, js(it, "id"));
 			cl_buf_puts(b, "</td>" H_TD);
-			html_esc(b, js(it, "action"));
+			cl_buf_html(b, js(it, "action"));
 			cl_buf_puts(b, "</td>" H_TD);
-			html_esc(b, item_pm(it));
+			cl_buf_html(b, item_pm(it));
 			cl_buf_puts(b, "</td>" H_TD);
-			html_esc(b, js(it, "due"));
+			cl_buf_html(b, js(it, "due"));
 			cl_buf_puts(b, "</td>" H_TD);
 			html_link(b, it);
 			cl_buf_puts(b, "</td></tr>\n");
@@ -750,13 +753,13 @@ render_html(struct cl_buf *b, const json_t *m)
 		            H_TH "Owner</th>" H_TH "Tracker</th></tr>\n");
 		json_array_foreach(a, i, it) {
 			cl_buf_puts(b, "<tr>" H_TD);
-			html_esc(b, js(it, "due"));
+			cl_buf_html(b, js(it, "due"));
 			cl_buf_puts(b, "</td>" H_TD);
-			html_esc(b, js(it, "id"));
+			cl_buf_html(b, js(it, "id"));
 			cl_buf_puts(b, "</td>" H_TD);
-			html_esc(b, js(it, "action"));
+			cl_buf_html(b, js(it, "action"));
 			cl_buf_puts(b, "</td>" H_TD);
-			html_esc(b, item_owner_label(it));
+			cl_buf_html(b, item_owner_label(it));
 			cl_buf_puts(b, "</td>" H_TD);
 			html_link(b, it);
 			cl_buf_puts(b, "</td></tr>\n");
@@ -775,13 +778,13 @@ render_html(struct cl_buf *b, const json_t *m)
 			struct cl_buf p = CL_BUF_INIT;
 			item_problems(&p, it);
 			cl_buf_puts(b, "<tr>" H_TD);
-			html_esc(b, js(it, "id"));
+			cl_buf_html(b, js(it, "id"));
 			cl_buf_puts(b, "</td>" H_TD);
-			html_esc(b, js(it, "action"));
+			cl_buf_html(b, js(it, "action"));
 			cl_buf_puts(b, "</td>" H_TD);
-			html_esc(b, item_owner_label(it));
+			cl_buf_html(b, item_owner_label(it));
 			cl_buf_puts(b, "</td>" H_TD);
-			html_esc(b, cl_buf_str(&p));
+			cl_buf_html(b, cl_buf_str(&p));
 			cl_buf_puts(b, "</td></tr>\n");
 			cl_buf_release(&p);
 		}
@@ -796,9 +799,9 @@ render_html(struct cl_buf *b, const json_t *m)
 		cl_buf_puts(b, "<ul style=\"margin:4px 0\">\n");
 	json_array_foreach(a, i, it) {
 		cl_buf_puts(b, "<li>");
-		html_esc(b, js(it, "id"));
+		cl_buf_html(b, js(it, "id"));
 		cl_buf_puts(b, ": ");
-		html_esc(b, js(it, "title"));
+		cl_buf_html(b, js(it, "title"));
 		cl_buf_printf(b, " (%lld items, last closed %s)</li>\n", ji(it, "items"),
 		              js(it, "closed"));
 	}
@@ -813,11 +816,11 @@ render_html(struct cl_buf *b, const json_t *m)
 		cl_buf_puts(b, "<ul style=\"margin:4px 0\">\n");
 	json_array_foreach(a, i, it) {
 		cl_buf_puts(b, "<li>");
-		html_esc(b, js(it, "id"));
+		cl_buf_html(b, js(it, "id"));
 		cl_buf_puts(b, ": ");
-		html_esc(b, js(it, "title"));
+		cl_buf_html(b, js(it, "title"));
 		cl_buf_puts(b, " (incident ");
-		html_esc(b, *js(it, "incident_date") ? js(it, "incident_date") : "?");
+		cl_buf_html(b, *js(it, "incident_date") ? js(it, "incident_date") : "?");
 		cl_buf_puts(b, ")</li>\n");
 	}
 	if (json_array_size(a) > 0)
@@ -827,7 +830,7 @@ render_html(struct cl_buf *b, const json_t *m)
 	cl_buf_puts(b, H_TABLE "<tr>" H_TH "Owner</th>" H_TH "Open</th>" H_TH "Overdue</th></tr>\n");
 	json_array_foreach(json_object_get(m, "owner_load"), i, it) {
 		cl_buf_puts(b, "<tr>" H_TD);
-		html_esc(b, js(it, "owner"));
+		cl_buf_html(b, js(it, "owner"));
 		cl_buf_printf(b, "</td>" H_TDR "%lld</td>" H_TDR "%lld</td></tr>\n", ji(it, "open"),
 		              ji(it, "overdue"));
 	}
@@ -839,11 +842,11 @@ render_html(struct cl_buf *b, const json_t *m)
 		cl_buf_puts(b, "<ul style=\"margin:4px 0\">\n");
 		json_array_foreach(a, i, it) {
 			cl_buf_puts(b, "<li>");
-			html_esc(b, item_owner_label(it));
+			cl_buf_html(b, item_owner_label(it));
 			cl_buf_puts(b, ": ");
-			html_esc(b, js(it, "id"));
+			cl_buf_html(b, js(it, "id"));
 			cl_buf_puts(b, " ");
-			html_esc(b, js(it, "action"));
+			cl_buf_html(b, js(it, "action"));
 			cl_buf_printf(b, " (due %s)</li>\n", js(it, "due"));
 		}
 		cl_buf_puts(b, "</ul>\n");

@@ -230,7 +230,6 @@ step_sync(struct cl_run_step *s, struct cl_store *st, const struct cl_config *cf
 	struct cl_sync_opts so = { 0 };
 	struct cl_sync_stats stats;
 	struct cl_tracker *t = NULL;
-	char now[21];
 	int rc;
 
 	if (kind == NULL || *kind == '\0' || strcmp(kind, "none") == 0) {
@@ -239,8 +238,11 @@ step_sync(struct cl_run_step *s, struct cl_store *st, const struct cl_config *cf
 	}
 	s->ran = 1;
 	memset(&stats, 0, sizeof stats);
-	if ((rc = cl_tracker_open(&t, cfg, o->trace ? 2 : 0, err)) != 0)
+	if ((rc = cl_tracker_open(&t, cfg, o->trace ? 2 : 0, err)) != 0) {
+		if (!o->dry_run)
+			cl_sync_note_outcome(st, rc);
 		return rc;
+	}
 	so.dry_run = o->dry_run;
 	so.plan = o->out;
 	rc = cl_sync_run(st, cfg, t, &so, &stats, err);
@@ -249,13 +251,6 @@ step_sync(struct cl_run_step *s, struct cl_store *st, const struct cl_config *cf
 	         "%d closed, %d reopened, %d pulled, %d item errors; %ld requests",
 	         stats.created, stats.adopted, stats.linked, stats.updated, stats.closed,
 	         stats.reopened, stats.pulled, stats.item_errors, stats.requests);
-	if (!o->dry_run) {
-		cl_time_format_utc(cl_now(), now);
-		/* what status and the mails show: when the tracker last answered */
-		if (rc == 0)
-			rc = cl_store_meta_set(st, "last_sync_ok", now, err);
-		cl_store_meta_set(st, "sync_failed_at", rc == 0 ? NULL : now, NULL);
-	}
 	return rc;
 }
 
@@ -323,8 +318,9 @@ step_nag(struct cl_run_step *s, struct cl_store *st, const struct cl_config *cfg
 		snprintf(s->detail, sizeof s->detail, "%zu reminder%s due", due, due == 1 ? "" : "s");
 	} else {
 		rc = cl_nag_send(v, n, st, cfg, o->trace, &sent, err);
-		snprintf(s->detail, sizeof s->detail, "%zu of %zu reminder%s sent", sent, due,
-		         due == 1 ? "" : "s");
+		snprintf(s->detail, sizeof s->detail, "%zu owner%s due a reminder, %zu message%s "
+		         "sent (escalations included)", due, due == 1 ? "" : "s", sent,
+		         sent == 1 ? "" : "s");
 	}
 	cl_nags_free(v, n);
 	return rc;

@@ -21,7 +21,7 @@ struct cl_run_step {
 	const char *name;	/* import, sync, drills, nag, report */
 	int ran;		/* 0: not due or not configured (detail says which) */
 	int rc;			/* 0 or a CL_E* code */
-	char detail[768];	/* one line: what it did, or the error */
+	char detail[1100];	/* one line: what it did, or the error */
 };
 
 struct cl_run_result {

@@ -774,9 +774,12 @@ sync_link_doc(struct sync *s, struct srow *r, int *handled)
 		if ((rc = cl_store_begin(s->st, s->err)) != 0)
 			goto done;
 		rc = sync_link(s, r->id, "document", &tk, NULL);
-		/* tracker wins from the first sight: apply its state and people */
+		/* tracker wins from the first sight: apply its state and people,
+		 * and its due date when it has one (an empty one is filled from
+		 * the document by the push instead of erasing the item's) */
 		if (rc == 0)
-			rc = sync_apply(s, r->id, r->key, &tk, "open", NULL, r->due, &changed);
+			rc = sync_apply(s, r->id, r->key, &tk, "open", NULL, tk.due ? r->due : NULL,
+			                &changed);
 		if (rc == 0)
 			rc = cl_store_commit(s->st, s->err);
 		else
@@ -1044,7 +1047,25 @@ cl_sync_run(struct cl_store *st, const struct cl_config *cfg, struct cl_tracker 
 	}
 done:
 	stats->requests = cl_tracker_requests(t);
+	if (!opts->dry_run)
+		cl_sync_note_outcome(st, rc);
 	return rc;
+}
+
+/* meta: when the tracker last answered a whole sync, and whether the last
+ * try failed (status shows both; report and reminders warn while it does). */
+void
+cl_sync_note_outcome(struct cl_store *st, int rc)
+{
+	char now[21];
+
+	cl_time_format_utc(cl_now(), now);
+	if (rc == 0) {
+		cl_store_meta_set(st, "last_sync_ok", now, NULL);
+		cl_store_meta_set(st, "sync_failed_at", NULL, NULL);
+	} else {
+		cl_store_meta_set(st, "sync_failed_at", now, NULL);
+	}
 }
 
 char *

@@ -47,6 +47,10 @@ int cl_sync_run(struct cl_store *st, const struct cl_config *cfg, struct cl_trac
 
 /* The item's last sync problem (caller frees) or NULL. For list/show:
  *   SELECT error FROM sync_items WHERE item_id = ?  */
+/* Records in meta that a sync succeeded (last_sync_ok) or failed
+ * (sync_failed_at); cl_sync_run does it, callers that fail before it too. */
+void cl_sync_note_outcome(struct cl_store *st, int rc);
+
 char *cl_sync_item_error(struct cl_store *st, long long item_rowid);
 
 /* The issue body closeloop writes for an item (caller frees); exposed for

@@ -14,6 +14,10 @@
 static const struct cl_tracker_ops *const backends[] = {
 	&cl_tracker_github,
 	&cl_tracker_redmine,
+	&cl_tracker_gitlab,
+	&cl_tracker_gitea,
+	&cl_tracker_forgejo,
+	&cl_tracker_jira,
 	NULL
 };
 
@@ -71,7 +75,7 @@ cl_tracker_open(struct cl_tracker **out, const struct cl_config *cfg, int verbos
 		return cl_error_set(err, CL_ENOTFOUND, "no tracker configured ([tracker] kind)");
 	if ((ops = cl_tracker_find(kind)) == NULL)
 		return cl_error_set(err, CL_ECONFIG, "%s:%d: [tracker] kind '%s' is not supported "
-		                    "(github, redmine, none)", cl_config_path(cfg) ?
+		                    "(github, redmine, gitlab, gitea, forgejo, jira, none)", cl_config_path(cfg) ?
 		                    cl_config_path(cfg) : "config",
 		                    cl_config_line(cfg, "tracker", "kind"), kind);
 	if ((t = cl_calloc(1, sizeof *t)) == NULL)

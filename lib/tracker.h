@@ -202,5 +202,9 @@ int cl_tracker_http_fail(struct cl_tracker *t, long status, const char *body,
 
 extern const struct cl_tracker_ops cl_tracker_github;
 extern const struct cl_tracker_ops cl_tracker_redmine;
+extern const struct cl_tracker_ops cl_tracker_gitlab;
+extern const struct cl_tracker_ops cl_tracker_gitea;
+extern const struct cl_tracker_ops cl_tracker_forgejo;
+extern const struct cl_tracker_ops cl_tracker_jira;
 
 #endif

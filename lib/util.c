@@ -184,6 +184,29 @@ cl_buf_printf(struct cl_buf *b, const char *fmt, ...)
 	va_end(ap);
 }
 
+void
+cl_buf_html_n(struct cl_buf *b, const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; s && i < n && s[i]; i++) {
+		switch (s[i]) {
+		case '&': cl_buf_puts(b, "&amp;"); break;
+		case '<': cl_buf_puts(b, "&lt;"); break;
+		case '>': cl_buf_puts(b, "&gt;"); break;
+		case '"': cl_buf_puts(b, "&quot;"); break;
+		case '\'': cl_buf_puts(b, "&#39;"); break;
+		default: cl_buf_putc(b, s[i]);
+		}
+	}
+}
+
+void
+cl_buf_html(struct cl_buf *b, const char *s)
+{
+	cl_buf_html_n(b, s, (size_t)-1);
+}
+
 char *
 cl_buf_steal(struct cl_buf *b)
 {

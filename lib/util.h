@@ -41,6 +41,10 @@ void cl_buf_printf(struct cl_buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void cl_buf_vprintf(struct cl_buf *b, const char *fmt, va_list ap)
 	__attribute__((format(printf, 2, 0)));
+/* Appends s (or its first n bytes: cl_buf_html_n) with & < > " ' escaped,
+ * safe in HTML text and attribute values. */
+void cl_buf_html(struct cl_buf *b, const char *s);
+void cl_buf_html_n(struct cl_buf *b, const char *s, size_t n);
 /* Takes the string out (caller frees); the buffer is reset. NULL on oom. */
 char *cl_buf_steal(struct cl_buf *b);
 void cl_buf_release(struct cl_buf *b);

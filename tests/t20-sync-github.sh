@@ -72,6 +72,11 @@ sqlite3 "$T/closeloop.db" "select error from sync_items s join items i on i.id=s
     | grep -q "#99.*not found" || fail "db.4 problem missing"
 sqlite3 "$T/closeloop.db" "select error from sync_items s join items i on i.id=s.item_id where i.key='db.5'" \
     | grep -q "422" || fail "db.5 422 not recorded"
+# and shown to people: show, list --json
+item_json db.5 | jq_py 'd["sync_error"]' | grep -q "422" || fail "show --json: no sync_error"
+"$CL" show db.4 | grep -q "^sync error:  .*not found" || fail "show: no sync error line"
+"$CL" list --json | jq_py '[i["sync_error"] for i in d["items"] if i["id"]=="db.5"][0]' \
+    | grep -q "422" || fail "list --json: no sync_error"
 ok "first sync: creates, link, record, problems"
 
 # --- no-op syncs are cheap ----------------------------------------------

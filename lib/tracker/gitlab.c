@@ -1,0 +1,657 @@
+/* gitlab.c — GitLab REST v4 issues backend (gitlab.com and self-managed).
+ * url is the instance root (https://gitlab.example.com; a trailing /api/v4
+ * is accepted), project the numeric id or the group/name path (sent
+ * URL-encoded). PRIVATE-TOKEN auth. Issues are addressed by iid (the number
+ * people see), never by the global id. Native due dates; labels as a comma
+ * string; assignees by numeric id, looked up from the username through
+ * /users?username= and cached for the run (tickets carry usernames); close
+ * and reopen with state_event; comments are notes. No close reason: a
+ * withdrawn item's issue is closed with a note. */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "../dates.h"
+#include "../http.h"
+#include "../tracker.h"
+#include "../util.h"
+
+struct gl_user {
+	char *username;
+	long long id;		/* 0: no such user */
+};
+
+struct gl {
+	char *api;		/* <url>/api/v4 */
+	char *proj_url;		/* <api>/projects/<id or escaped path> */
+	int numeric;		/* project given by id */
+	struct gl_user *users;
+	size_t nusers;
+};
+
+static int
+gl_init(struct cl_tracker *t, struct cl_error *err)
+{
+	struct gl *g;
+	char *esc, *hdr;
+	const char *p;
+	size_t n;
+	int rc;
+
+	if ((g = cl_calloc(1, sizeof *g)) == NULL)
+		return cl_error_set(err, CL_ENOMEM, "out of memory");
+	t->priv = g;
+	n = strlen(t->url);
+	if (n >= 7 && strcmp(t->url + n - 7, "/api/v4") == 0)
+		t->url[n - 7] = '\0';
+	/* the project path as people copy it: no slashes around it */
+	while (*t->project == '/')
+		memmove(t->project, t->project + 1, strlen(t->project));
+	while ((n = strlen(t->project)) > 0 && t->project[n - 1] == '/')
+		t->project[n - 1] = '\0';
+	if (*t->project == '\0')
+		return cl_error_set(err, CL_ECONFIG, "[tracker] project must be a GitLab project "
+		                    "id or group/name path");
+	for (p = t->project; isdigit((unsigned char)*p); p++)
+		;
+	g->numeric = *p == '\0';
+	if (!g->numeric && strchr(t->project, '/') == NULL)
+		return cl_error_set(err, CL_ECONFIG, "[tracker] project '%s' is neither a GitLab "
+		                    "project id nor a group/name path", t->project);
+	if ((esc = cl_http_escape(t->project)) == NULL ||
+	    (g->api = cl_asprintf("%s/api/v4", t->url)) == NULL ||
+	    (g->proj_url = cl_asprintf("%s/projects/%s", g->api, esc)) == NULL) {
+		free(esc);
+		return cl_error_set(err, CL_ENOMEM, "out of memory");
+	}
+	free(esc);
+	if ((hdr = cl_asprintf("PRIVATE-TOKEN: %s", t->token)) == NULL)
+		return cl_error_set(err, CL_ENOMEM, "out of memory");
+	rc = cl_http_add_header(t->http, hdr, 1, err);
+	cl_secret_free(hdr);
+	if (rc == 0)
+		rc = cl_http_add_header(t->http, "Accept: application/json", 0, err);
+	/* GitLab's 429 may come without Retry-After: back off from 2 s */
+	cl_http_set_rate_wait(t->http, 2);
+	return rc;
+}
+
+static void
+gl_release(struct cl_tracker *t)
+{
+	struct gl *g = t->priv;
+	size_t i;
+
+	if (g == NULL)
+		return;
+	for (i = 0; i < g->nusers; i++)
+		free(g->users[i].username);
+	free(g->users);
+	free(g->api);
+	free(g->proj_url);
+	free(g);
+	t->priv = NULL;
+}
+
+static char *
+jdup(json_t *o, const char *key)
+{
+	json_t *v = json_object_get(o, key);
+	return json_is_string(v) ? cl_strdup(json_string_value(v)) : NULL;
+}
+
+/* GitLab's 400 carries {"message": {"field": ["problem"]}} or {"error": "…"}:
+ * turns it into the {"message": "…"} form cl_tracker_http_fail reads. */
+static int
+gl_fail(struct cl_tracker *t, const struct cl_http_response *r, const char *what,
+        struct cl_error *err)
+{
+	json_t *j = r->body && *r->body ? json_loads(r->body, 0, NULL) : NULL;
+	json_t *m = json_object_get(j, "message"), *out;
+	struct cl_buf b = CL_BUF_INIT;
+	char *txt = NULL;
+	int rc;
+
+	if (json_is_object(m)) {
+		const char *k;
+		json_t *v;
+		json_object_foreach(m, k, v) {
+			size_t i;
+			if (json_is_array(v)) {
+				for (i = 0; i < json_array_size(v); i++)
+					cl_buf_printf(&b, "%s%s %s", b.len ? "; " : "", k,
+					              json_string_value(json_array_get(v, i)) ?
+					              json_string_value(json_array_get(v, i)) : "");
+			} else if (json_is_string(v)) {
+				cl_buf_printf(&b, "%s%s %s", b.len ? "; " : "", k, json_string_value(v));
+			}
+		}
+	} else if (json_is_array(m)) {
+		size_t i;
+		for (i = 0; i < json_array_size(m); i++)
+			if (json_is_string(json_array_get(m, i)))
+				cl_buf_printf(&b, "%s%s", b.len ? "; " : "",
+				              json_string_value(json_array_get(m, i)));
+	} else if (!json_is_string(m) && json_is_string(json_object_get(j, "error"))) {
+		cl_buf_puts(&b, json_string_value(json_object_get(j, "error")));
+	}
+	if (b.len && (out = json_pack("{s:s}", "message", cl_buf_str(&b))) != NULL) {
+		txt = json_dumps(out, 0);
+		json_decref(out);
+	}
+	rc = cl_tracker_http_fail(t, r->status, txt ? txt : r->body, what, err);
+	free(txt);
+	cl_buf_release(&b);
+	json_decref(j);
+	return rc;
+}
+
+/* Fills a ticket from GitLab's issue object. */
+static int
+gl_ticket(struct cl_ticket *tk, json_t *j, struct cl_error *err)
+{
+	json_t *iid = json_object_get(j, "iid"), *as;
+	const char *state = json_string_value(json_object_get(j, "state"));
+
+	memset(tk, 0, sizeof *tk);
+	if (!json_is_integer(iid) || state == NULL)
+		return cl_error_set(err, CL_EDATA, "GitLab answered an issue without iid/state");
+	tk->id = cl_asprintf("%lld", (long long)json_integer_value(iid));
+	tk->url = jdup(j, "web_url");
+	tk->title = jdup(j, "title");
+	tk->body = jdup(j, "description");
+	tk->state = strcmp(state, "closed") == 0 ? CL_TICKET_CLOSED : CL_TICKET_OPEN;
+	if ((as = json_array_get(json_object_get(j, "assignees"), 0)) != NULL)
+		tk->assignee = jdup(as, "username");
+	else if (json_is_object(as = json_object_get(j, "assignee")))
+		tk->assignee = jdup(as, "username");
+	tk->due = jdup(j, "due_date");
+	tk->updated_at = jdup(j, "updated_at");
+	tk->closed_at = jdup(j, "closed_at");
+	if (tk->body)
+		tk->marker = cl_tracker_marker_find(tk->body);
+	if (tk->id == NULL) {
+		cl_ticket_release(tk);
+		return cl_error_set(err, CL_ENOMEM, "out of memory");
+	}
+	return 0;
+}
+
+static int
+gl_gone(struct cl_tracker *t, long status, const char *id, const char *what,
+        struct cl_error *err)
+{
+	return cl_error_set(err, CL_ENOTFOUND, "%s: issue #%s of %s %s (HTTP %ld)", what, id,
+	                    t->project, status == 410 ? "was deleted" :
+	                    "was not found (deleted, moved or no access)", status);
+}
+
+/* The numeric id of a username (cached); *id = 0 when there is none. */
+static int
+gl_user_id(struct cl_tracker *t, long long *id, const char *username, struct cl_error *err)
+{
+	struct gl *g = t->priv;
+	struct cl_http_response *r = NULL;
+	struct gl_user *nu;
+	json_t *ans = NULL;
+	char *url, *esc;
+	size_t i;
+	int rc;
+
+	*id = 0;
+	for (i = 0; i < g->nusers; i++)
+		if (strcasecmp(g->users[i].username, username) == 0) {
+			*id = g->users[i].id;
+			return 0;
+		}
+	if ((esc = cl_http_escape(username)) == NULL ||
+	    (url = cl_asprintf("%s/users?username=%s", g->api, esc)) == NULL) {
+		free(esc);
+		return cl_error_set(err, CL_ENOMEM, "out of memory");
+	}
+	free(esc);
+	rc = cl_http_json(t->http, &r, (void **)&ans, "GET", url, NULL, NULL, err);
+	free(url);
+	if (rc != 0)
+		return rc;
+	if (r->status != 200 || !json_is_array(ans)) {
+		rc = r->status == 200 ? cl_error_set(err, CL_EDATA, "looking up GitLab user '%s': "
+		                                     "no array in the answer", username)
+		                      : gl_fail(t, r, "looking up a GitLab user", err);
+		goto done;
+	}
+	for (i = 0; i < json_array_size(ans); i++) {
+		json_t *u = json_array_get(ans, i);
+		const char *un = json_string_value(json_object_get(u, "username"));
+		if (un && strcasecmp(un, username) == 0 && json_is_integer(json_object_get(u, "id"))) {
+			*id = (long long)json_integer_value(json_object_get(u, "id"));
+			break;
+		}
+	}
+	if ((nu = cl_realloc(g->users, (g->nusers + 1) * sizeof *nu)) == NULL ||
+	    (g->users = nu, (nu[g->nusers].username = cl_strdup(username)) == NULL)) {
+		rc = cl_error_set(err, CL_ENOMEM, "out of memory");
+		goto done;
+	}
+	nu[g->nusers++].id = *id;
+done:
+	json_decref(ans);
+	cl_http_response_free(r);
+	return rc;
+}
+
+/* The JSON body of a create or an update. */
+static int
+gl_spec_json(struct cl_tracker *t, json_t **out, const struct cl_ticket_spec *s,
+             unsigned mask, struct cl_error *err)
+{
+	json_t *j = json_object();
+	size_t i;
+	int rc;
+
+	*out = NULL;
+	if (j == NULL)
+		return cl_error_set(err, CL_ENOMEM, "out of memory");
+	if ((mask & CL_SPEC_TITLE) && s->title)
+		json_object_set_new(j, "title", json_string(s->title));
+	if ((mask & CL_SPEC_BODY) && s->body)
+		json_object_set_new(j, "description", json_string(s->body));
+	if (mask & CL_SPEC_LABELS) {
+		struct cl_buf b = CL_BUF_INIT;
+		for (i = 0; i < s->nlabels; i++)
+			cl_buf_printf(&b, "%s%s", i ? "," : "", s->labels[i]);
+		json_object_set_new(j, "labels", json_string(cl_buf_str(&b)));
+		cl_buf_release(&b);
+	}
+	if (mask & CL_SPEC_DUE)
+		json_object_set_new(j, "due_date", s->due ? json_string(s->due) : json_null());
+	if ((mask & CL_SPEC_ASSIGNEE) && s->assignee) {
+		long long id;
+		if ((rc = gl_user_id(t, &id, s->assignee, err)) != 0) {
+			json_decref(j);
+			return rc;
+		}
+		/* an unknown username is left out: the issue is still made */
+		if (id > 0)
+			json_object_set_new(j, "assignee_ids", json_pack("[I]", (json_int_t)id));
+	}
+	*out = j;
+	return 0;
+}
+
+static int
+gl_create(struct cl_tracker *t, struct cl_ticket *out, const struct cl_ticket_spec *spec,
+          struct cl_error *err)
+{
+	struct gl *g = t->priv;
+	struct cl_http_response *r = NULL;
+	json_t *body = NULL, *ans = NULL;
+	char *url;
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	if ((rc = gl_spec_json(t, &body, spec, CL_SPEC_TITLE | CL_SPEC_BODY | CL_SPEC_ASSIGNEE |
+	                       (spec->due ? CL_SPEC_DUE : 0) | (spec->nlabels ? CL_SPEC_LABELS : 0),
+	                       err)) != 0)
+		return rc;
+	if ((url = cl_asprintf("%s/issues", g->proj_url)) == NULL) {
+		json_decref(body);
+		return cl_error_set(err, CL_ENOMEM, "out of memory");
+	}
+	rc = cl_http_json(t->http, &r, (void **)&ans, "POST", url, body, NULL, err);
+	json_decref(body);
+	free(url);
+	if (rc != 0)
+		return rc;
+	if (r->status == 201 || r->status == 200)
+		rc = gl_ticket(out, ans, err);
+	else if (r->status == 404)
+		rc = cl_error_set(err, CL_ECONFIG, "GitLab project '%s' not found at %s (or the "
+		                  "token cannot see it)", t->project, t->url);
+	else
+		rc = gl_fail(t, r, "creating an issue", err);
+	json_decref(ans);
+	cl_http_response_free(r);
+	return rc;
+}
+
+/* PUT of one issue; out may be NULL. */
+static int
+gl_put(struct cl_tracker *t, struct cl_ticket *out, const char *id, json_t *body,
+       long *gone_status, const char *what, struct cl_error *err)
+{
+	struct gl *g = t->priv;
+	struct cl_http_response *r = NULL;
+	json_t *ans = NULL;
+	char *url;
+	int rc;
+
+	if (gone_status)
+		*gone_status = 0;
+	if ((url = cl_asprintf("%s/issues/%s", g->proj_url, id)) == NULL)
+		return cl_error_set(err, CL_ENOMEM, "out of memory");
+	rc = cl_http_json(t->http, &r, (void **)&ans, "PUT", url, body, NULL, err);
+	free(url);
+	if (rc != 0)
+		return rc;
+	if (r->status == 200) {
+		if (out)
+			rc = gl_ticket(out, ans, err);
+	} else if (r->status == 404 || r->status == 410) {
+		if (gone_status)
+			*gone_status = r->status;
+		rc = gl_gone(t, r->status, id, what, err);
+	} else {
+		rc = gl_fail(t, r, what, err);
+	}
+	json_decref(ans);
+	cl_http_response_free(r);
+	return rc;
+}
+
+static int
+gl_update(struct cl_tracker *t, struct cl_ticket *out, const char *id,
+          const struct cl_ticket_spec *spec, unsigned mask, struct cl_error *err)
+{
+	json_t *body = NULL;
+	int rc;
+
+	if (out)
+		memset(out, 0, sizeof *out);
+	if ((rc = gl_spec_json(t, &body, spec, mask, err)) != 0)
+		return rc;
+	rc = gl_put(t, out, id, body, NULL, "updating an issue", err);
+	json_decref(body);
+	return rc;
+}
+
+/* Adds a note (comment) to an issue. */
+static int
+gl_note(struct cl_tracker *t, const char *id, const char *text, long *gone_status,
+        struct cl_error *err)
+{
+	struct gl *g = t->priv;
+	struct cl_http_response *r = NULL;
+	json_t *body, *ans = NULL;
+	char *url;
+	int rc;
+
+	if ((url = cl_asprintf("%s/issues/%s/notes", g->proj_url, id)) == NULL ||
+	    (body = json_pack("{s:s}", "body", text)) == NULL) {
+		free(url);
+		return cl_error_set(err, CL_ENOMEM, "out of memory");
+	}
+	rc = cl_http_json(t->http, &r, (void **)&ans, "POST", url, body, NULL, err);
+	json_decref(body);
+	free(url);
+	if (rc != 0)
+		return rc;
+	if (r->status == 404 || r->status == 410) {
+		if (gone_status)
+			*gone_status = r->status;
+		rc = gl_gone(t, r->status, id, "commenting on an issue", err);
+	} else if (r->status != 201 && r->status != 200) {
+		rc = gl_fail(t, r, "commenting on an issue", err);
+	}
+	json_decref(ans);
+	cl_http_response_free(r);
+	return rc;
+}
+
+static int
+gl_set_state(struct cl_tracker *t, const char *id, int closed, int reason,
+             const char *comment, const char *cur_body, long *gone_status,
+             struct cl_error *err)
+{
+	json_t *body;
+	int rc;
+
+	(void)reason;
+	(void)cur_body;
+	if (gone_status)
+		*gone_status = 0;
+	if (comment && *comment && (rc = gl_note(t, id, comment, gone_status, err)) != 0)
+		return rc;
+	if ((body = json_pack("{s:s}", "state_event", closed ? "close" : "reopen")) == NULL)
+		return cl_error_set(err, CL_ENOMEM, "out of memory");
+	rc = gl_put(t, NULL, id, body, gone_status, closed ? "closing an issue" :
+	            "reopening an issue", err);
+	json_decref(body);
+	return rc;
+}
+
+static int
+gl_get(struct cl_tracker *t, struct cl_ticket *out, const char *id, long *gone_status,
+       struct cl_error *err)
+{
+	struct gl *g = t->priv;
+	struct cl_http_response *r = NULL;
+	json_t *ans = NULL;
+	char *url;
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	if (gone_status)
+		*gone_status = 0;
+	if ((url = cl_asprintf("%s/issues/%s", g->proj_url, id)) == NULL)
+		return cl_error_set(err, CL_ENOMEM, "out of memory");
+	rc = cl_http_json(t->http, &r, (void **)&ans, "GET", url, NULL, NULL, err);
+	free(url);
+	if (rc != 0)
+		return rc;
+	if (r->status == 200) {
+		rc = gl_ticket(out, ans, err);
+	} else if (r->status == 404 || r->status == 410) {
+		if (gone_status)
+			*gone_status = r->status;
+		rc = gl_gone(t, r->status, id, "fetching an issue", err);
+	} else {
+		rc = gl_fail(t, r, "fetching an issue", err);
+	}
+	json_decref(ans);
+	cl_http_response_free(r);
+	return rc;
+}
+
+/* Lists issues updated at or after since, oldest first, all pages (Link
+ * rel="next"; without it, a full page asks for the next page number, as
+ * x-next-page would). etag_in applies to the first page. */
+static int
+gl_list(struct cl_tracker *t, struct cl_ticket_list *out, const char *since,
+        const char *etag_in, char **etag_out, char **max_updated, int *not_modified,
+        int markers_only, struct cl_error *err)
+{
+	struct gl *g = t->priv;
+	char *base, *url, *esc = NULL;
+	int rc = 0, page = 0;
+
+	if (not_modified)
+		*not_modified = 0;
+	/* cl_http_escape encodes '+' (time zone offsets) as %2B */
+	if (since && (esc = cl_http_escape(since)) == NULL)
+		return cl_error_set(err, CL_ENOMEM, "out of memory");
+	base = cl_asprintf("%s/issues?scope=all&order_by=updated_at&sort=asc&per_page=100%s%s",
+	                   g->proj_url, esc ? "&updated_after=" : "", esc ? esc : "");
+	free(esc);
+	if (base == NULL || (url = cl_strdup(base)) == NULL) {
+		free(base);
+		return cl_error_set(err, CL_ENOMEM, "out of memory");
+	}
+	while (url != NULL) {
+		struct cl_http_response *r = NULL;
+		json_t *ans = NULL;
+		size_t i;
+
+		rc = cl_http_json(t->http, &r, (void **)&ans, "GET", url, NULL,
+		                  page == 0 ? etag_in : NULL, err);
+		free(url);
+		url = NULL;
+		if (rc != 0)
+			break;
+		if (page == 0 && r->status == 304) {
+			if (not_modified)
+				*not_modified = 1;
+			cl_http_response_free(r);
+			break;
+		}
+		if (r->status != 200 || !json_is_array(ans)) {
+			if (r->status == 404)
+				rc = cl_error_set(err, CL_ECONFIG, "GitLab project '%s' not found at %s (or "
+				                  "the token cannot see it)", t->project, t->url);
+			else if (r->status == 200)
+				rc = cl_error_set(err, CL_EDATA, "listing issues: GitLab answered no array");
+			else
+				rc = gl_fail(t, r, "listing issues", err);
+			json_decref(ans);
+			cl_http_response_free(r);
+			break;
+		}
+		if (page == 0 && etag_out && r->etag) {
+			free(*etag_out);
+			*etag_out = cl_strdup(r->etag);
+		}
+		for (i = 0; rc == 0 && i < json_array_size(ans); i++) {
+			struct cl_ticket tk;
+			if ((rc = gl_ticket(&tk, json_array_get(ans, i), err)) != 0)
+				break;
+			if (max_updated && tk.updated_at &&
+			    (*max_updated == NULL || strcmp(tk.updated_at, *max_updated) > 0)) {
+				free(*max_updated);
+				*max_updated = cl_strdup(tk.updated_at);
+			}
+			if (markers_only && tk.marker == NULL) {
+				cl_ticket_release(&tk);
+				continue;
+			}
+			if (cl_ticket_list_push(out, &tk) != 0) {
+				cl_ticket_release(&tk);
+				rc = cl_error_set(err, CL_ENOMEM, "out of memory");
+			}
+		}
+		page++;
+		if (rc == 0 && r->next_url)
+			url = cl_strdup(r->next_url);
+		else if (rc == 0 && json_array_size(ans) >= 100)
+			url = cl_asprintf("%s&page=%d", base, page + 1);
+		if (rc == 0 && (r->next_url || json_array_size(ans) >= 100) && url == NULL)
+			rc = cl_error_set(err, CL_ENOMEM, "out of memory");
+		json_decref(ans);
+		cl_http_response_free(r);
+		if (rc == 0 && url && page > 100000) {
+			rc = cl_error_set(err, CL_EDATA, "listing issues: too many pages");
+			free(url);
+			url = NULL;
+		}
+	}
+	free(base);
+	return rc;
+}
+
+static int
+gl_changes(struct cl_tracker *t, struct cl_ticket_list *out,
+           const struct cl_tracker_cursor *in, struct cl_tracker_cursor *next,
+           int *not_modified, struct cl_error *err)
+{
+	char *etag = NULL, *maxu = NULL;
+	int rc;
+
+	memset(next, 0, sizeof *next);
+	rc = gl_list(t, out, in->since, in->etag, &etag, &maxu, not_modified, 0, err);
+	if (rc != 0) {
+		free(etag);
+		free(maxu);
+		return rc;
+	}
+	if (*not_modified) {
+		next->since = in->since ? cl_strdup(in->since) : NULL;
+		next->etag = in->etag ? cl_strdup(in->etag) : NULL;
+		return 0;
+	}
+	/* the validator belongs to the URL with the old since */
+	if (maxu == NULL || (in->since && strcmp(maxu, in->since) == 0)) {
+		next->since = maxu ? maxu : in->since ? cl_strdup(in->since) : NULL;
+		next->etag = etag;
+	} else {
+		next->since = maxu;
+		free(etag);
+	}
+	return 0;
+}
+
+static int
+gl_find_markers(struct cl_tracker *t, struct cl_ticket_list *out, const char *since,
+                struct cl_error *err)
+{
+	char from[21];
+	time_t ts;
+
+	if (since == NULL || cl_time_parse(since, &ts) != 0)
+		return gl_list(t, out, NULL, NULL, NULL, NULL, NULL, 1, err);
+	cl_time_format_utc(ts - 3600, from);
+	return gl_list(t, out, from, NULL, NULL, NULL, NULL, 1, err);
+}
+
+/* "#42", "42", "group/name#42", "<url>/group/name/-/issues/42". */
+static int
+gl_parse_ref(struct cl_tracker *t, char **out, const char *ref)
+{
+	struct gl *g = t->priv;
+	const char *p = ref, *num;
+	size_t plen = strlen(t->project), ulen = strlen(t->url);
+
+	*out = NULL;
+	while (*p == ' ')
+		p++;
+	if (*p == '#') {
+		p++;
+	} else if (!g->numeric && strncasecmp(p, t->project, plen) == 0 && p[plen] == '#') {
+		p += plen + 1;
+	} else if (strncasecmp(p, "http://", 7) == 0 || strncasecmp(p, "https://", 8) == 0) {
+		const char *q;
+		if (strncasecmp(p, t->url, ulen) != 0 || p[ulen] != '/')
+			return CL_ENOTFOUND;
+		q = p + ulen + 1;
+		if (!g->numeric) {
+			if (strncasecmp(q, t->project, plen) != 0 || q[plen] != '/')
+				return CL_ENOTFOUND;
+			q += plen;
+		} else if ((q = strstr(q, "/-/issues/")) == NULL) {
+			return CL_ENOTFOUND;
+		}
+		if (strncmp(q, "/-/issues/", 10) == 0)
+			p = q + 10;
+		else if (strncmp(q, "/issues/", 8) == 0)
+			p = q + 8;
+		else
+			return CL_ENOTFOUND;
+	}
+	num = p;
+	while (*p >= '0' && *p <= '9')
+		p++;
+	while (*p == ' ' || *p == '/')
+		p++;
+	if (p == num || *p != '\0' || *num == '0')
+		return CL_ENOTFOUND;
+	*out = cl_strndup(num, strspn(num, "0123456789"));
+	return *out ? 0 : CL_ENOMEM;
+}
+
+const struct cl_tracker_ops cl_tracker_gitlab = {
+	.kind = "gitlab",
+	.caps = CL_TRACKER_CAP_DUE_DATE | CL_TRACKER_CAP_LABELS | CL_TRACKER_CAP_ASSIGNEE |
+	        CL_TRACKER_CAP_COMMENT,
+	.init = gl_init,
+	.release = gl_release,
+	.create = gl_create,
+	.update = gl_update,
+	.get = gl_get,
+	.set_state = gl_set_state,
+	.changes = gl_changes,
+	.find_markers = gl_find_markers,
+	.parse_ref = gl_parse_ref,
+};

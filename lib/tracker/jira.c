@@ -1,0 +1,1032 @@
+/* jira.c — Jira backend: Cloud (REST v3) and Data Center (REST v2).
+ * url is the instance root (https://acme.atlassian.net, https://jira.corp);
+ * project the project key; [tracker] flavor = cloud (default) | datacenter.
+ *  - Cloud: /rest/api/3, Basic base64(user:token) with user the account
+ *    e-mail, descriptions and comments in Atlassian Document Format,
+ *    assignee {"accountId"}, search via /search/jql with nextPageToken.
+ *  - Data Center: /rest/api/2, Bearer personal access token, descriptions
+ *    in wiki markup (markup characters escaped, the marker left as it is),
+ *    assignee {"name"}, search via /search with startAt.
+ * issue_type (default Task); extra_fields is a JSON object merged into the
+ * create's fields (required custom fields). Closing and reopening are
+ * workflow transitions: the one whose target status category is done (a
+ * "Won't Do"-like one for withdrawn items when there is one) or new (else
+ * indeterminate). Incremental pulls ask `updated >= "yyyy-MM-dd HH:mm"` in
+ * the account's time zone (/myself, else [tracker] timezone, else
+ * [closeloop] timezone), minutes resolution, from a few minutes before the
+ * newest change seen. Search is eventually consistent: looking for the
+ * markers of interrupted creates searches twice, search_wait_ms apart. */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "../config.h"
+#include "../dates.h"
+#include "../http.h"
+#include "../tracker.h"
+#include "../util.h"
+
+#define JR_OVERLAP_S (5 * 60)	/* re-scan window before the cursor */
+#define JR_FIELDS "summary,description,status,assignee,duedate,updated,resolutiondate,labels"
+
+struct jr {
+	int dc;			/* Data Center (v2) */
+	char *api;		/* <url>/rest/api/3 or /2 */
+	char *issue_type;
+	json_t *extra;		/* extra_fields or NULL */
+	char *tz;		/* the account's zone, once known */
+	int tz_loaded;
+	long search_wait_ms;
+};
+
+static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/* Base64 of s (caller frees with cl_secret_free: it holds a secret). */
+static char *
+base64(const char *s)
+{
+	size_t n = strlen(s), i, o = 0;
+	char *out = cl_malloc(4 * ((n + 2) / 3) + 1);
+
+	if (out == NULL)
+		return NULL;
+	for (i = 0; i + 2 < n; i += 3) {
+		unsigned v = (unsigned char)s[i] << 16 | (unsigned char)s[i + 1] << 8 |
+		             (unsigned char)s[i + 2];
+		out[o++] = b64[v >> 18 & 63];
+		out[o++] = b64[v >> 12 & 63];
+		out[o++] = b64[v >> 6 & 63];
+		out[o++] = b64[v & 63];
+	}
+	if (i < n) {
+		unsigned v = (unsigned char)s[i] << 16 | (i + 1 < n ? (unsigned char)s[i + 1] << 8 : 0);
+		out[o++] = b64[v >> 18 & 63];
+		out[o++] = b64[v >> 12 & 63];
+		out[o++] = i + 1 < n ? b64[v >> 6 & 63] : '=';
+		out[o++] = '=';
+	}
+	out[o] = '\0';
+	return out;
+}
+
+static int
+jr_init(struct cl_tracker *t, struct cl_error *err)
+{
+	const char *flavor = cl_config_get(t->cfg, "tracker", "flavor");
+	const char *extra = cl_config_get(t->cfg, "tracker", "extra_fields");
+	const char *tz = cl_config_get(t->cfg, "tracker", "timezone");
+	const char *path = cl_config_path(t->cfg) ? cl_config_path(t->cfg) : "config";
+	struct jr *j;
+	char *hdr = NULL, *p;
+	long v;
+	int rc;
+
+	if ((j = cl_calloc(1, sizeof *j)) == NULL)
+		return cl_error_set(err, CL_ENOMEM, "out of memory");
+	t->priv = j;
+	if (flavor == NULL || strcmp(flavor, "cloud") == 0)
+		j->dc = 0;
+	else if (strcmp(flavor, "datacenter") == 0 || strcmp(flavor, "server") == 0)
+		j->dc = 1;
+	else
+		return cl_error_set(err, CL_ECONFIG, "%s:%d: [tracker] flavor '%s' is not cloud or "
+		                    "datacenter", path, cl_config_line(t->cfg, "tracker", "flavor"),
+		                    flavor);
+	/* the instance root; an API root pasted by habit is taken back */
+	if ((p = strstr(t->url, "/rest/api/")) != NULL)
+		*p = '\0';
+	for (p = t->project; *p; p++)
+		if (!isalnum((unsigned char)*p) && *p != '_')
+			return cl_error_set(err, CL_ECONFIG, "[tracker] project '%s' is not a Jira "
+			                    "project key", t->project);
+	for (p = t->project; *p; p++)
+		*p = (char)toupper((unsigned char)*p);
+	if ((j->api = cl_asprintf("%s/rest/api/%d", t->url, j->dc ? 2 : 3)) == NULL ||
+	    (j->issue_type = cl_strdup(cl_config_get_default(t->cfg, "tracker", "issue_type",
+	                                                     "Task"))) == NULL)
+		return cl_error_set(err, CL_ENOMEM, "out of memory");
+	if (extra && *extra) {
+		json_error_t je;
+		if ((j->extra = json_loads(extra, JSON_REJECT_DUPLICATES, &je)) == NULL)
+			return cl_error_set(err, CL_ECONFIG, "%s:%d: [tracker] extra_fields is not "
+			                    "valid JSON: %s (column %d)", path,
+			                    cl_config_line(t->cfg, "tracker", "extra_fields"), je.text,
+			                    je.column);
+		if (!json_is_object(j->extra))
+			return cl_error_set(err, CL_ECONFIG, "%s:%d: [tracker] extra_fields must be a "
+			                    "JSON object of issue fields, e.g. {\"customfield_10010\": "
+			                    "{\"value\": \"Ops\"}}", path,
+			                    cl_config_line(t->cfg, "tracker", "extra_fields"));
+	}
+	if (tz && *tz && !cl_tz_valid(tz))
+		return cl_error_set(err, CL_ECONFIG, "%s:%d: [tracker] timezone '%s' is not a known "
+		                    "time zone", path, cl_config_line(t->cfg, "tracker", "timezone"), tz);
+	if ((rc = cl_config_get_int(t->cfg, "tracker", "search_wait_ms", 2000, 0, 60000, &v,
+	                            err)) != 0)
+		return rc;
+	j->search_wait_ms = v;
+	if (j->dc) {
+		hdr = cl_asprintf("Authorization: Bearer %s", t->token);
+	} else {
+		const char *user = cl_config_get(t->cfg, "tracker", "user");
+		char *up, *enc;
+		if (user == NULL || *user == '\0')
+			return cl_error_set(err, CL_ECONFIG, "[tracker] user (the Atlassian account "
+			                    "e-mail) is required for Jira Cloud");
+		if ((up = cl_asprintf("%s:%s", user, t->token)) == NULL)
+			return cl_error_set(err, CL_ENOMEM, "out of memory");
+		enc = base64(up);
+		cl_secret_free(up);
+		hdr = enc ? cl_asprintf("Authorization: Basic %s", enc) : NULL;
+		cl_secret_free(enc);
+	}
+	if (hdr == NULL)
+		return cl_error_set(err, CL_ENOMEM, "out of memory");
+	rc = cl_http_add_header(t->http, hdr, 1, err);
+	cl_secret_free(hdr);
+	if (rc == 0)
+		rc = cl_http_add_header(t->http, "Accept: application/json", 0, err);
+	cl_http_set_rate_wait(t->http, 2);
+	return rc;
+}
+
+static void
+jr_release(struct cl_tracker *t)
+{
+	struct jr *j = t->priv;
+
+	if (j == NULL)
+		return;
+	free(j->api);
+	free(j->issue_type);
+	free(j->tz);
+	json_decref(j->extra);
+	free(j);
+	t->priv = NULL;
+}
+
+/* --- text forms ------------------------------------------------------- */
+
+/* Plain text as an ADF document: paragraphs at blank lines, hard breaks at
+ * line ends. */
+static json_t *
+adf_from_text(const char *text)
+{
+	json_t *doc = json_pack("{s:s,s:i,s:[]}", "type", "doc", "version", 1, "content");
+	json_t *content = json_object_get(doc, "content"), *para = NULL, *inl = NULL;
+	const char *p = text ? text : "";
+
+	if (doc == NULL)
+		return NULL;
+	while (*p) {
+		const char *e = strchr(p, '\n');
+		size_t len = e ? (size_t)(e - p) : strlen(p);
+		if (len > 0 && p[len - 1] == '\r')
+			len--;
+		if (len == 0) {
+			para = NULL;	/* a blank line ends the paragraph */
+		} else {
+			if (para == NULL) {
+				para = json_pack("{s:s,s:[]}", "type", "paragraph", "content");
+				inl = json_object_get(para, "content");
+				json_array_append_new(content, para);
+			} else {
+				json_array_append_new(inl, json_pack("{s:s}", "type", "hardBreak"));
+			}
+			json_array_append_new(inl, json_pack("{s:s,s:s%}", "type", "text", "text", p,
+			                                     len));
+		}
+		if (e == NULL)
+			break;
+		p = e + 1;
+	}
+	if (json_array_size(content) == 0)
+		json_array_append_new(content, json_pack("{s:s,s:[]}", "type", "paragraph",
+		                                         "content"));
+	return doc;
+}
+
+/* The text of an ADF node: blocks separated by blank lines, list items and
+ * table cells by line ends. */
+static void
+adf_text(struct cl_buf *b, json_t *node, int depth)
+{
+	const char *type = json_string_value(json_object_get(node, "type"));
+	json_t *kids = json_object_get(node, "content"), *attrs = json_object_get(node, "attrs");
+	size_t i;
+
+	if (type == NULL || depth > 64)
+		return;
+	if (strcmp(type, "text") == 0) {
+		cl_buf_puts(b, json_string_value(json_object_get(node, "text")) ?
+		            json_string_value(json_object_get(node, "text")) : "");
+		return;
+	}
+	if (strcmp(type, "hardBreak") == 0) {
+		cl_buf_putc(b, '\n');
+		return;
+	}
+	if (strcmp(type, "mention") == 0 || strcmp(type, "emoji") == 0) {
+		const char *s = json_string_value(json_object_get(attrs, "text"));
+		cl_buf_puts(b, s ? s : "");
+		return;
+	}
+	if (strcmp(type, "inlineCard") == 0) {
+		const char *s = json_string_value(json_object_get(attrs, "url"));
+		cl_buf_puts(b, s ? s : "");
+		return;
+	}
+	for (i = 0; i < json_array_size(kids); i++) {
+		json_t *k = json_array_get(kids, i);
+		const char *kt = json_string_value(json_object_get(k, "type"));
+		int inline_kid = kt && (strcmp(kt, "text") == 0 || strcmp(kt, "hardBreak") == 0 ||
+		                        strcmp(kt, "mention") == 0 || strcmp(kt, "emoji") == 0 ||
+		                        strcmp(kt, "inlineCard") == 0);
+		if (i > 0 && !inline_kid)
+			cl_buf_puts(b, strcmp(type, "doc") == 0 ? "\n\n" : "\n");
+		adf_text(b, k, depth + 1);
+	}
+}
+
+/* Characters of Jira wiki markup that closeloop's text escapes. */
+static const char wiki_special[] = "{}[]|*_+^~!#\\";
+
+/* Text as wiki markup: markup characters escaped, except inside the marker
+ * ("closeloop:<key>", which must stay findable in the raw text). */
+static char *
+wiki_escape(const char *text)
+{
+	struct cl_buf b = CL_BUF_INIT;
+	const char *p = text ? text : "";
+	int bol = 1;
+
+	while (*p) {
+		if (strncmp(p, "closeloop:", 10) == 0) {
+			const char *e = p + 10;
+			while (isalnum((unsigned char)*e) || *e == '-' || *e == '_' || *e == '.')
+				e++;
+			cl_buf_add(&b, p, (size_t)(e - p));
+			p = e;
+			bol = 0;
+			continue;
+		}
+		if (strchr(wiki_special, *p) || (bol && *p == '-' && p[1] == ' '))
+			cl_buf_putc(&b, '\\');
+		bol = *p == '\n';
+		cl_buf_putc(&b, *p++);
+	}
+	return cl_buf_steal(&b);
+}
+
+static char *
+wiki_unescape(const char *s)
+{
+	struct cl_buf b = CL_BUF_INIT;
+
+	for (; *s; s++) {
+		if (*s == '\\' && s[1] && (strchr(wiki_special, s[1]) || s[1] == '-'))
+			s++;
+		if (*s != '\r')
+			cl_buf_putc(&b, *s);
+	}
+	return cl_buf_steal(&b);
+}
+
+/* --- answers -------------------------------------------------------------- */
+
+static char *
+jdup(json_t *o, const char *key)
+{
+	json_t *v = json_object_get(o, key);
+	return json_is_string(v) ? cl_strdup(json_string_value(v)) : NULL;
+}
+
+/* Jira's "2024-03-20T10:00:00.000+0100" as RFC 3339 UTC. */
+static char *
+jr_time(json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+	char out[21];
+	time_t ts;
+
+	if (s == NULL || cl_time_parse(s, &ts) != 0)
+		return NULL;
+	cl_time_format_utc(ts, out);
+	return cl_strdup(out);
+}
+
+static int
+jr_ticket(struct cl_tracker *t, struct cl_ticket *tk, json_t *issue, struct cl_error *err)
+{
+	struct jr *j = t->priv;
+	json_t *f = json_object_get(issue, "fields"), *d, *as;
+	const char *key = json_string_value(json_object_get(issue, "key"));
+	const char *cat = json_string_value(json_object_get(json_object_get(
+	        json_object_get(f, "status"), "statusCategory"), "key"));
+
+	memset(tk, 0, sizeof *tk);
+	if (key == NULL || !json_is_object(f))
+		return cl_error_set(err, CL_EDATA, "Jira answered an issue without key/fields");
+	tk->id = cl_strdup(key);
+	tk->url = cl_asprintf("%s/browse/%s", t->url, key);
+	tk->title = jdup(f, "summary");
+	d = json_object_get(f, "description");
+	if (json_is_object(d)) {
+		struct cl_buf b = CL_BUF_INIT;
+		adf_text(&b, d, 0);
+		tk->body = cl_buf_steal(&b);
+	} else if (json_is_string(d)) {
+		tk->body = wiki_unescape(json_string_value(d));
+	}
+	tk->state = cat && strcmp(cat, "done") == 0 ? CL_TICKET_CLOSED : CL_TICKET_OPEN;
+	if (json_is_object(as = json_object_get(f, "assignee")))
+		tk->assignee = jdup(as, j->dc ? "name" : "accountId");
+	tk->due = jdup(f, "duedate");
+	tk->updated_at = jr_time(f, "updated");
+	if (tk->state == CL_TICKET_CLOSED)
+		tk->closed_at = jr_time(f, "resolutiondate");
+	if (tk->body)
+		tk->marker = cl_tracker_marker_find(tk->body);
+	if (tk->id == NULL || tk->url == NULL) {
+		cl_ticket_release(tk);
+		return cl_error_set(err, CL_ENOMEM, "out of memory");
+	}
+	return 0;
+}
+
+/* Jira's {"errorMessages": [...], "errors": {"field": "problem"}} as the
+ * {"message": …} form cl_tracker_http_fail reads, naming the fields. */
+static int
+jr_fail(struct cl_tracker *t, const struct cl_http_response *r, const char *what, int code,
+        struct cl_error *err)
+{
+	json_t *j = r->body && *r->body ? json_loads(r->body, 0, NULL) : NULL, *m, *o;
+	struct cl_buf b = CL_BUF_INIT;
+	const char *k;
+	json_t *v;
+	char *txt = NULL;
+	size_t i;
+	int rc;
+
+	m = json_object_get(j, "errorMessages");
+	for (i = 0; i < json_array_size(m); i++)
+		if (json_is_string(json_array_get(m, i)))
+			cl_buf_printf(&b, "%s%s", b.len ? "; " : "", json_string_value(json_array_get(m, i)));
+	json_object_foreach(json_object_get(j, "errors"), k, v)
+		if (json_is_string(v))
+			cl_buf_printf(&b, "%s%s: %s", b.len ? "; " : "", k, json_string_value(v));
+	if (b.len && (o = json_pack("{s:s}", "message", cl_buf_str(&b))) != NULL) {
+		txt = json_dumps(o, 0);
+		json_decref(o);
+	}
+	if (code)
+		rc = cl_error_set(err, code, "%s: %s answered HTTP %ld%s%s", what, t->url, r->status,
+		                  b.len ? ": " : "", cl_buf_str(&b));
+	else
+		rc = cl_tracker_http_fail(t, r->status, txt ? txt : r->body, what, err);
+	free(txt);
+	cl_buf_release(&b);
+	json_decref(j);
+	return rc;
+}
+
+static int
+jr_gone(long status, const char *id, const char *what, struct cl_error *err)
+{
+	return cl_error_set(err, CL_ENOTFOUND, "%s: Jira issue %s was not found (deleted, moved "
+	                    "or no access; HTTP %ld)", what, id, status);
+}
+
+/* One request with a JSON answer; the caller looks at the status. */
+static int
+jr_call(struct cl_tracker *t, struct cl_http_response **r, json_t **ans, const char *method,
+        const char *url, json_t *body, struct cl_error *err)
+{
+	*r = NULL;
+	*ans = NULL;
+	return cl_http_json(t->http, r, (void **)ans, method, url, body, NULL, err);
+}
+
+/* --- writes ----------------------------------------------------------------- */
+
+static json_t *
+jr_description(struct jr *j, const char *text)
+{
+	if (j->dc) {
+		char *w = wiki_escape(text);
+		json_t *s = w ? json_string(w) : NULL;
+		free(w);
+		return s;
+	}
+	return adf_from_text(text);
+}
+
+/* The "fields" of a create or an update. */
+static json_t *
+jr_fields(struct cl_tracker *t, const struct cl_ticket_spec *s, unsigned mask, int create)
+{
+	struct jr *j = t->priv;
+	json_t *f = json_object();
+	size_t i;
+
+	if (f == NULL)
+		return NULL;
+	if (create) {
+		json_object_set_new(f, "project", json_pack("{s:s}", "key", t->project));
+		json_object_set_new(f, "issuetype", json_pack("{s:s}", "name", j->issue_type));
+	}
+	if ((mask & CL_SPEC_TITLE) && s->title) {
+		/* summary: one line, at most 255 characters */
+		char buf[256];
+		size_t n = strcspn(s->title, "\r\n");
+		if (n > 255)
+			n = 255;
+		while (n > 0 && ((unsigned char)s->title[n] & 0xC0) == 0x80 && n < strlen(s->title))
+			n--;
+		memcpy(buf, s->title, n);
+		buf[n] = '\0';
+		json_object_set_new(f, "summary", json_string(buf));
+	}
+	if ((mask & CL_SPEC_BODY) && s->body)
+		json_object_set_new(f, "description", jr_description(j, s->body));
+	if (mask & CL_SPEC_LABELS) {
+		json_t *a = json_array();
+		for (i = 0; i < s->nlabels; i++) {
+			/* Jira labels cannot hold spaces */
+			char *l = cl_strdup(s->labels[i]), *p;
+			if (l == NULL)
+				continue;
+			for (p = l; *p; p++)
+				if (isspace((unsigned char)*p))
+					*p = '-';
+			json_array_append_new(a, json_string(l));
+			free(l);
+		}
+		json_object_set_new(f, "labels", a);
+	}
+	if (mask & CL_SPEC_DUE)
+		json_object_set_new(f, "duedate", s->due ? json_string(s->due) : json_null());
+	if ((mask & CL_SPEC_ASSIGNEE) && s->assignee)
+		json_object_set_new(f, "assignee", json_pack("{s:s}", j->dc ? "name" : "accountId",
+		                                             s->assignee));
+	/* the user's extra fields fill in what closeloop does not set */
+	if (create && j->extra)
+		json_object_update_missing(f, j->extra);
+	return f;
+}
+
+static int
+jr_create(struct cl_tracker *t, struct cl_ticket *out, const struct cl_ticket_spec *spec,
+          struct cl_error *err)
+{
+	struct jr *j = t->priv;
+	struct cl_http_response *r = NULL;
+	json_t *body, *ans = NULL;
+	const char *key;
+	char *url;
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	if ((url = cl_asprintf("%s/issue", j->api)) == NULL ||
+	    (body = json_pack("{s:o*}", "fields", jr_fields(t, spec, CL_SPEC_TITLE | CL_SPEC_BODY |
+	                      CL_SPEC_ASSIGNEE | (spec->due ? CL_SPEC_DUE : 0) |
+	                      (spec->nlabels ? CL_SPEC_LABELS : 0), 1))) == NULL) {
+		free(url);
+		return cl_error_set(err, CL_ENOMEM, "out of memory");
+	}
+	rc = jr_call(t, &r, &ans, "POST", url, body, err);
+	json_decref(body);
+	free(url);
+	if (rc != 0)
+		return rc;
+	if ((r->status == 201 || r->status == 200) &&
+	    (key = json_string_value(json_object_get(ans, "key"))) != NULL) {
+		/* the answer is {id, key, self}: the rest is what was asked */
+		out->id = cl_strdup(key);
+		out->url = cl_asprintf("%s/browse/%s", t->url, key);
+		out->title = spec->title ? cl_strdup(spec->title) : NULL;
+		out->body = spec->body ? cl_strdup(spec->body) : NULL;
+		out->state = CL_TICKET_OPEN;
+		out->assignee = spec->assignee ? cl_strdup(spec->assignee) : NULL;
+		out->due = spec->due ? cl_strdup(spec->due) : NULL;
+		out->marker = spec->body ? cl_tracker_marker_find(spec->body) : NULL;
+		if (out->id == NULL || out->url == NULL) {
+			cl_ticket_release(out);
+			rc = cl_error_set(err, CL_ENOMEM, "out of memory");
+		}
+	} else if (r->status == 201 || r->status == 200) {
+		rc = cl_error_set(err, CL_EDATA, "creating an issue: Jira answered no key");
+	} else if (r->status == 404) {
+		rc = cl_error_set(err, CL_ECONFIG, "Jira at %s has no REST API v%d (check [tracker] "
+		                  "url and flavor)", t->url, j->dc ? 2 : 3);
+	} else {
+		rc = jr_fail(t, r, "creating an issue", 0, err);
+	}
+	json_decref(ans);
+	cl_http_response_free(r);
+	return rc;
+}
+
+static int jr_get(struct cl_tracker *t, struct cl_ticket *out, const char *id,
+                  long *gone_status, struct cl_error *err);
+
+static int
+jr_update(struct cl_tracker *t, struct cl_ticket *out, const char *id,
+          const struct cl_ticket_spec *spec, unsigned mask, struct cl_error *err)
+{
+	struct jr *j = t->priv;
+	struct cl_http_response *r = NULL;
+	json_t *body, *ans = NULL;
+	char *url;
+	int rc;
+
+	if (out)
+		memset(out, 0, sizeof *out);
+	if ((url = cl_asprintf("%s/issue/%s", j->api, id)) == NULL ||
+	    (body = json_pack("{s:o*}", "fields", jr_fields(t, spec, mask, 0))) == NULL) {
+		free(url);
+		return cl_error_set(err, CL_ENOMEM, "out of memory");
+	}
+	rc = jr_call(t, &r, &ans, "PUT", url, body, err);
+	json_decref(body);
+	free(url);
+	if (rc != 0)
+		return rc;
+	if (r->status == 404)
+		rc = jr_gone(r->status, id, "updating an issue", err);
+	else if (r->status != 204 && r->status != 200)
+		rc = jr_fail(t, r, "updating an issue", 0, err);
+	json_decref(ans);
+	cl_http_response_free(r);
+	if (rc == 0 && out)
+		rc = jr_get(t, out, id, NULL, err);
+	return rc;
+}
+
+static int
+jr_comment(struct cl_tracker *t, const char *id, const char *text, long *gone_status,
+           struct cl_error *err)
+{
+	struct jr *j = t->priv;
+	struct cl_http_response *r = NULL;
+	json_t *body, *ans = NULL;
+	char *url;
+	int rc;
+
+	if ((url = cl_asprintf("%s/issue/%s/comment", j->api, id)) == NULL ||
+	    (body = json_pack("{s:o*}", "body", jr_description(j, text))) == NULL) {
+		free(url);
+		return cl_error_set(err, CL_ENOMEM, "out of memory");
+	}
+	rc = jr_call(t, &r, &ans, "POST", url, body, err);
+	json_decref(body);
+	free(url);
+	if (rc != 0)
+		return rc;
+	if (r->status == 404) {
+		if (gone_status)
+			*gone_status = 404;
+		rc = jr_gone(r->status, id, "commenting on an issue", err);
+	} else if (r->status != 201 && r->status != 200) {
+		rc = jr_fail(t, r, "commenting on an issue", 0, err);
+	}
+	json_decref(ans);
+	cl_http_response_free(r);
+	return rc;
+}
+
+/* True when a transition's name says the work will not be done. */
+static int
+not_planned_name(const char *name)
+{
+	static const char *const words[] = { "won't", "wont", "won’t", "reject", "cancel",
+	                                     "declin", "not planned", "obsolete", NULL };
+	size_t i;
+	char *low = name ? cl_strdup(name) : NULL;
+	int hit = 0;
+
+	if (low == NULL)
+		return 0;
+	cl_str_lower(low);
+	for (i = 0; words[i] && !hit; i++)
+		hit = strstr(low, words[i]) != NULL;
+	free(low);
+	return hit;
+}
+
+static int
+jr_set_state(struct cl_tracker *t, const char *id, int closed, int reason,
+             const char *comment, const char *cur_body, long *gone_status,
+             struct cl_error *err)
+{
+	struct jr *j = t->priv;
+	struct cl_http_response *r = NULL;
+	json_t *ans = NULL, *arr, *body;
+	const char *pick = NULL, *fallback = NULL;
+	const char *want = closed ? "done" : "new";
+	char *url = NULL, *tid = NULL;
+	size_t i;
+	int rc, pick_np = 0;
+
+	(void)cur_body;
+	if (gone_status)
+		*gone_status = 0;
+	if ((url = cl_asprintf("%s/issue/%s/transitions", j->api, id)) == NULL)
+		return cl_error_set(err, CL_ENOMEM, "out of memory");
+	if ((rc = jr_call(t, &r, &ans, "GET", url, NULL, err)) != 0)
+		goto done;
+	if (r->status == 404) {
+		if (gone_status)
+			*gone_status = 404;
+		rc = jr_gone(404, id, closed ? "closing an issue" : "reopening an issue", err);
+		goto done;
+	}
+	if (r->status != 200) {
+		rc = jr_fail(t, r, "listing workflow transitions", 0, err);
+		goto done;
+	}
+	arr = json_object_get(ans, "transitions");
+	for (i = 0; i < json_array_size(arr); i++) {
+		json_t *tr = json_array_get(arr, i);
+		const char *cat = json_string_value(json_object_get(json_object_get(
+		        json_object_get(tr, "to"), "statusCategory"), "key"));
+		const char *tname = json_string_value(json_object_get(tr, "name"));
+		const char *tto = json_string_value(json_object_get(json_object_get(tr, "to"), "name"));
+		if (cat == NULL || !json_is_string(json_object_get(tr, "id")))
+			continue;
+		if (strcmp(cat, want) == 0) {
+			/* withdrawn: a "Won't Do"-like one if offered; done: another */
+			int np = not_planned_name(tname) || not_planned_name(tto);
+			int better = closed && (reason == CL_CLOSE_NOT_PLANNED ? np && !pick_np
+			                                                       : !np && pick_np);
+			if (pick == NULL || better) {
+				pick = json_string_value(json_object_get(tr, "id"));
+				pick_np = np;
+			}
+		} else if (!closed && strcmp(cat, "indeterminate") == 0 && fallback == NULL) {
+			fallback = json_string_value(json_object_get(tr, "id"));
+		}
+	}
+	if (pick == NULL)
+		pick = fallback;
+	if (pick && (tid = cl_strdup(pick)) == NULL) {
+		rc = cl_error_set(err, CL_ENOMEM, "out of memory");
+		goto done;
+	}
+	json_decref(ans);
+	cl_http_response_free(r);
+	ans = NULL;
+	r = NULL;
+	if (tid == NULL) {
+		/* none offered: fine when the issue is there already */
+		struct cl_ticket tk;
+		if ((rc = jr_get(t, &tk, id, gone_status, err)) != 0)
+			goto done;
+		if ((tk.state == CL_TICKET_CLOSED) != (closed != 0))
+			rc = cl_error_set(err, CL_EDATA, "%s: the workflow of %s offers no transition "
+			                  "to a status in the '%s' category", closed ? "closing an issue"
+			                  : "reopening an issue", id, want);
+		cl_ticket_release(&tk);
+		if (rc != 0)
+			goto done;
+	}
+	/* the comment first, so that it shows before the status change */
+	if (comment && *comment && (rc = jr_comment(t, id, comment, gone_status, err)) != 0)
+		goto done;
+	if (tid == NULL)
+		goto done;
+	if ((body = json_pack("{s:{s:s}}", "transition", "id", tid)) == NULL) {
+		rc = cl_error_set(err, CL_ENOMEM, "out of memory");
+		goto done;
+	}
+	rc = jr_call(t, &r, &ans, "POST", url, body, err);
+	json_decref(body);
+	if (rc != 0)
+		goto done;
+	if (r->status == 404) {
+		if (gone_status)
+			*gone_status = 404;
+		rc = jr_gone(404, id, "moving an issue through its workflow", err);
+	} else if (r->status != 204 && r->status != 200) {
+		rc = jr_fail(t, r, "moving an issue through its workflow", 0, err);
+	}
+done:
+	json_decref(ans);
+	cl_http_response_free(r);
+	free(url);
+	free(tid);
+	return rc;
+}
+
+static int
+jr_get(struct cl_tracker *t, struct cl_ticket *out, const char *id, long *gone_status,
+       struct cl_error *err)
+{
+	struct jr *j = t->priv;
+	struct cl_http_response *r = NULL;
+	json_t *ans = NULL;
+	char *url;
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	if (gone_status)
+		*gone_status = 0;
+	if ((url = cl_asprintf("%s/issue/%s?fields=" JR_FIELDS, j->api, id)) == NULL)
+		return cl_error_set(err, CL_ENOMEM, "out of memory");
+	rc = jr_call(t, &r, &ans, "GET", url, NULL, err);
+	free(url);
+	if (rc != 0)
+		return rc;
+	if (r->status == 200) {
+		rc = jr_ticket(t, out, ans, err);
+	} else if (r->status == 404) {
+		if (gone_status)
+			*gone_status = 404;
+		rc = jr_gone(404, id, "fetching an issue", err);
+	} else {
+		rc = jr_fail(t, r, "fetching an issue", 0, err);
+	}
+	json_decref(ans);
+	cl_http_response_free(r);
+	return rc;
+}
+
+/* --- search ------------------------------------------------------------------- */
+
+/* The account's time zone: /myself, else [tracker] timezone, else
+ * [closeloop] timezone, else UTC. Asked once per run. */
+static int
+jr_zone(struct cl_tracker *t, struct cl_error *err)
+{
+	struct jr *j = t->priv;
+	struct cl_http_response *r = NULL;
+	json_t *ans = NULL;
+	const char *tz = NULL;
+	char *url;
+	int rc;
+
+	if (j->tz_loaded)
+		return 0;
+	if ((url = cl_asprintf("%s/myself", j->api)) == NULL)
+		return cl_error_set(err, CL_ENOMEM, "out of memory");
+	rc = jr_call(t, &r, &ans, "GET", url, NULL, err);
+	free(url);
+	if (rc != 0)
+		return rc;
+	if (r->status == 401 || r->status == 403) {
+		rc = jr_fail(t, r, "checking the Jira account", 0, err);
+	} else {
+		if (r->status == 200)
+			tz = json_string_value(json_object_get(ans, "timeZone"));
+		if (tz == NULL || !cl_tz_valid(tz))
+			tz = cl_config_get(t->cfg, "tracker", "timezone");
+		if (tz == NULL || !*tz)
+			tz = cl_config_timezone(t->cfg);
+		if (tz == NULL || !*tz)
+			tz = "UTC";
+		if ((j->tz = cl_strdup(tz)) == NULL)
+			rc = cl_error_set(err, CL_ENOMEM, "out of memory");
+		else
+			j->tz_loaded = 1;
+	}
+	json_decref(ans);
+	cl_http_response_free(r);
+	return rc;
+}
+
+/* Searches the project's issues updated at or after from (0: all), oldest
+ * first, all pages. */
+static int
+jr_search(struct cl_tracker *t, struct cl_ticket_list *out, time_t from, char **max_updated,
+          int markers_only, struct cl_error *err)
+{
+	struct jr *j = t->priv;
+	char *jql = NULL, *ejql = NULL, *token = NULL;
+	long start = 0;
+	int rc, page = 0, more;
+
+	if ((rc = jr_zone(t, err)) != 0)
+		return rc;
+	if (from > 0) {
+		struct tm tm;
+		char when[32];
+		if (cl_localtime(from, j->tz, &tm) != 0)
+			return cl_error_set(err, CL_ECONFIG, "cannot convert times to the Jira account's "
+			                    "time zone '%s'", j->tz);
+		strftime(when, sizeof when, "%Y-%m-%d %H:%M", &tm);
+		jql = cl_asprintf("project = \"%s\" AND updated >= \"%s\" ORDER BY updated ASC",
+		                  t->project, when);
+	} else {
+		jql = cl_asprintf("project = \"%s\" ORDER BY updated ASC", t->project);
+	}
+	if (jql == NULL || (ejql = cl_http_escape(jql)) == NULL) {
+		free(jql);
+		return cl_error_set(err, CL_ENOMEM, "out of memory");
+	}
+	free(jql);
+	for (;;) {
+		struct cl_http_response *r = NULL;
+		json_t *ans = NULL, *arr, *nt;
+		char *url, *etok = NULL;
+		size_t i;
+
+		if (token && (etok = cl_http_escape(token)) == NULL) {
+			rc = cl_error_set(err, CL_ENOMEM, "out of memory");
+			break;
+		}
+		if (j->dc)
+			url = cl_asprintf("%s/search?jql=%s&fields=" JR_FIELDS "&maxResults=100"
+			                  "&startAt=%ld", j->api, ejql, start);
+		else
+			url = cl_asprintf("%s/search/jql?jql=%s&fields=" JR_FIELDS "&maxResults=100%s%s",
+			                  j->api, ejql, etok ? "&nextPageToken=" : "", etok ? etok : "");
+		free(etok);
+		if (url == NULL) {
+			rc = cl_error_set(err, CL_ENOMEM, "out of memory");
+			break;
+		}
+		rc = jr_call(t, &r, &ans, "GET", url, NULL, err);
+		free(url);
+		if (rc != 0)
+			break;
+		if (r->status != 200 || !json_is_array(arr = json_object_get(ans, "issues"))) {
+			if (r->status == 400)	/* our JQL names only the project */
+				rc = jr_fail(t, r, "searching the project's issues (check [tracker] "
+				             "project)", CL_ECONFIG, err);
+			else if (r->status == 200)
+				rc = cl_error_set(err, CL_EDATA, "searching issues: Jira answered no "
+				                  "issues array");
+			else if (r->status == 404 || r->status == 410)
+				rc = jr_fail(t, r, "searching issues (check [tracker] url and flavor)",
+				             CL_ECONFIG, err);
+			else
+				rc = jr_fail(t, r, "searching issues", 0, err);
+			json_decref(ans);
+			cl_http_response_free(r);
+			break;
+		}
+		for (i = 0; rc == 0 && i < json_array_size(arr); i++) {
+			struct cl_ticket tk;
+			if ((rc = jr_ticket(t, &tk, json_array_get(arr, i), err)) != 0)
+				break;
+			if (max_updated && tk.updated_at &&
+			    (*max_updated == NULL || strcmp(tk.updated_at, *max_updated) > 0)) {
+				free(*max_updated);
+				*max_updated = cl_strdup(tk.updated_at);
+			}
+			if (markers_only && tk.marker == NULL) {
+				cl_ticket_release(&tk);
+				continue;
+			}
+			if (cl_ticket_list_push(out, &tk) != 0) {
+				cl_ticket_release(&tk);
+				rc = cl_error_set(err, CL_ENOMEM, "out of memory");
+			}
+		}
+		free(token);
+		token = NULL;
+		more = 0;
+		if (rc == 0 && j->dc) {
+			long total = (long)json_integer_value(json_object_get(ans, "total"));
+			start += (long)json_array_size(arr);
+			more = json_array_size(arr) > 0 && start < total;
+		} else if (rc == 0 && !json_is_true(json_object_get(ans, "isLast")) &&
+		           json_is_string(nt = json_object_get(ans, "nextPageToken")) &&
+		           json_array_size(arr) > 0) {
+			if ((token = cl_strdup(json_string_value(nt))) == NULL)
+				rc = cl_error_set(err, CL_ENOMEM, "out of memory");
+			more = token != NULL;
+		}
+		json_decref(ans);
+		cl_http_response_free(r);
+		if (rc != 0 || !more)
+			break;
+		if (++page > 100000) {
+			rc = cl_error_set(err, CL_EDATA, "searching issues: too many pages");
+			break;
+		}
+	}
+	free(token);
+	free(ejql);
+	return rc;
+}
+
+static int
+jr_changes(struct cl_tracker *t, struct cl_ticket_list *out,
+           const struct cl_tracker_cursor *in, struct cl_tracker_cursor *next,
+           int *not_modified, struct cl_error *err)
+{
+	char *maxu = NULL;
+	time_t from = 0;
+	int rc;
+
+	memset(next, 0, sizeof *next);
+	*not_modified = 0;	/* Jira's search has no validators */
+	/* minute resolution and a search index that lags: a few minutes back */
+	if (in->since && cl_time_parse(in->since, &from) == 0)
+		from -= JR_OVERLAP_S;
+	else
+		from = 0;
+	if ((rc = jr_search(t, out, from, &maxu, 0, err)) != 0) {
+		free(maxu);
+		return rc;
+	}
+	if (maxu && in->since && strcmp(maxu, in->since) < 0) {
+		free(maxu);
+		maxu = NULL;
+	}
+	next->since = maxu ? maxu : in->since ? cl_strdup(in->since) : NULL;
+	return 0;
+}
+
+/* Looks for markers twice, search_wait_ms apart: an issue created just
+ * before an interruption may not be searchable yet. */
+static int
+jr_find_markers(struct cl_tracker *t, struct cl_ticket_list *out, const char *since,
+                struct cl_error *err)
+{
+	struct jr *j = t->priv;
+	struct cl_ticket_list again = { NULL, 0, 0 };
+	struct timespec ts;
+	time_t from = 0;
+	size_t i, k;
+	int rc;
+
+	if (since && cl_time_parse(since, &from) == 0)
+		from -= 3600;	/* our clock against Jira's */
+	else
+		from = 0;
+	if ((rc = jr_search(t, out, from, NULL, 1, err)) != 0)
+		return rc;
+	ts.tv_sec = j->search_wait_ms / 1000;
+	ts.tv_nsec = (j->search_wait_ms % 1000) * 1000000L;
+	if (j->search_wait_ms > 0)
+		nanosleep(&ts, NULL);
+	if ((rc = jr_search(t, &again, from, NULL, 1, err)) != 0)
+		goto done;
+	for (i = 0; i < again.n; i++) {
+		int seen = 0;
+		for (k = 0; k < out->n && !seen; k++)
+			seen = strcmp(out->v[k].id, again.v[i].id) == 0;
+		if (!seen && cl_ticket_list_push(out, &again.v[i]) != 0) {
+			rc = cl_error_set(err, CL_ENOMEM, "out of memory");
+			break;
+		}
+	}
+done:
+	cl_ticket_list_release(&again);
+	return rc;
+}
+
+/* "OPS-42" (this project's key), "<url>/browse/OPS-42". */
+static int
+jr_parse_ref(struct cl_tracker *t, char **out, const char *ref)
+{
+	const char *p = ref, *num;
+	size_t plen = strlen(t->project), ulen = strlen(t->url);
+	char *r;
+
+	*out = NULL;
+	while (*p == ' ')
+		p++;
+	if (strncasecmp(p, "http://", 7) == 0 || strncasecmp(p, "https://", 8) == 0) {
+		if (strncasecmp(p, t->url, ulen) != 0 || strncmp(p + ulen, "/browse/", 8) != 0)
+			return CL_ENOTFOUND;
+		p += ulen + 8;
+	}
+	if (strncasecmp(p, t->project, plen) != 0 || p[plen] != '-')
+		return CL_ENOTFOUND;
+	num = p + plen + 1;
+	for (p = num; *p >= '0' && *p <= '9'; p++)
+		;
+	if (p == num || *num == '0')
+		return CL_ENOTFOUND;
+	while (*p == ' ' || *p == '/')
+		p++;
+	if (*p != '\0')
+		return CL_ENOTFOUND;
+	if ((r = cl_asprintf("%s-%.*s", t->project, (int)strspn(num, "0123456789"), num)) == NULL)
+		return CL_ENOMEM;
+	*out = r;
+	return 0;
+}
+
+const struct cl_tracker_ops cl_tracker_jira = {
+	.kind = "jira",
+	.caps = CL_TRACKER_CAP_DUE_DATE | CL_TRACKER_CAP_LABELS | CL_TRACKER_CAP_ASSIGNEE |
+	        CL_TRACKER_CAP_COMMENT | CL_TRACKER_CAP_CLOSE_REASON,
+	.init = jr_init,
+	.release = jr_release,
+	.create = jr_create,
+	.update = jr_update,
+	.get = jr_get,
+	.set_state = jr_set_state,
+	.changes = jr_changes,
+	.find_markers = jr_find_markers,
+	.parse_ref = jr_parse_ref,
+};
