@@ -35,6 +35,11 @@ cmd_run_exec(struct cl_ctx *ctx, int argc, char **argv)
 	ro.out = ctx->verbosity >= 1 || ro.dry_run ? stdout : NULL;
 	ro.trace = ctx->verbosity >= 2 ? stderr : NULL;
 	rc = cl_run(&r, ctx->store, ctx->cfg, &ro, &ctx->err);
+	if (rc != 0 && r.steps[0].name == NULL) {
+		/* the run could not even be recorded: ctx->err says why */
+		cl_run_unlock(fd);
+		return rc;
+	}
 	for (i = 0; i < CL_RUN_NSTEPS; i++) {
 		const struct cl_run_step *s = &r.steps[i];
 		if (s->rc != 0 && s->rc != CL_EPROBLEMS)

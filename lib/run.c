@@ -427,8 +427,11 @@ cl_run(struct cl_run_result *r, struct cl_store *st, const struct cl_config *cfg
 	if (opts == NULL)
 		opts = &none;
 	cl_time_format_utc(cl_now(), start);
-	if (!opts->dry_run && (rc = run_record(st, r, start, 0, err)) != 0)
+	if (!opts->dry_run && (rc = run_record(st, r, start, 0, err)) != 0) {
+		/* the caller reports r->rc: not 0 for a run that never started */
+		r->rc = rc;
 		return rc;
+	}
 	for (i = 0; i < CL_RUN_NSTEPS; i++) {
 		struct cl_error serr = { 0 };
 		struct cl_run_step *s = &r->steps[i];

@@ -362,7 +362,10 @@ cl_bind_text(sqlite3_stmt *s, int i, const char *v)
 {
 	int rc = v ? sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT) : sqlite3_bind_null(s, i);
 
-	if (rc != SQLITE_OK) {
+	/* only a value that could not be stored: binding a number a statement
+	 * does not use (SQLITE_RANGE) is harmless, and done on purpose where two
+	 * statements share one bind sequence */
+	if (rc == SQLITE_NOMEM || rc == SQLITE_TOOBIG) {
 		sqlite3 *db = sqlite3_db_handle(s);
 		bind_failed = rc;
 		sqlite3_progress_handler(db, 1, bind_poison, db);

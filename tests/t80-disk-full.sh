@@ -20,7 +20,7 @@ mkdir -p "$M"
 mount -t tmpfs -o size=2m,mode=0700 tmpfs "$M" || fail "cannot mount a tmpfs"
 trap 'umount "$M" 2>/dev/null; rm -rf "$T"' EXIT
 DB="$M/closeloop.db"
-printf '[closeloop]\ndatabase = %s\ntimezone = UTC\n' "$DB" > "$T/config"
+printf '[closeloop]\ndatabase = %s\ntimezone = UTC\nsources = %s\n' "$DB" "$T/pm" > "$T/config"
 export CLOSELOOP_CONFIG="$T/config"
 
 dump() {
@@ -70,6 +70,12 @@ expect_in "$T/err" "disk full"
 rm -f "$M/fill"
 [ "$(sqlite3 "$DB" "SELECT status FROM items WHERE key = '$key'")" = open ] ||
     fail "done on a full disk changed the item"
+
+# the cron entry point on a full disk: 75 and says why (not a silent 0)
+fill 0
+expect_rc 75 "$CL" run
+expect_in "$T/err" "disk full"
+rm -f "$M/fill"
 
 # a new database on a full disk: 75; with space back, init finishes the job
 fill 0
