@@ -382,10 +382,17 @@ done:
 }
 
 void
+cl_secret_wipe(char *s)
+{
+	if (s != NULL)
+		explicit_bzero(s, strlen(s));
+}
+
+void
 cl_secret_free(char *s)
 {
 	if (s == NULL)
 		return;
-	explicit_bzero(s, strlen(s));
+	cl_secret_wipe(s);
 	free(s);
 }

@@ -62,7 +62,9 @@ void cl_sha256_hex(const void *data, size_t len, char out[65]);
 struct cl_error;
 int cl_read_file(char **out, size_t *out_len, const char *path, size_t max,
                  struct cl_error *err);
-/* Wipes and frees a secret. */
+/* Overwrites a secret with zero bytes (explicit_bzero: not optimised
+ * away), in place; cl_secret_free wipes and frees. */
+void cl_secret_wipe(char *s);
 void cl_secret_free(char *s);
 
 #endif

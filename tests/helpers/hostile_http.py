@@ -14,6 +14,8 @@ with --mode; stdlib only, loopback only, every loop bounded:
   badunicode 200 JSON with a lone surrogate escape
   badstatus  a status line that is not HTTP
   redirect   302 to file:///etc/passwd
+  empty      a well-behaved empty answer: 200 [] (for the TLS checks)
+--tls-cert/--tls-key serve HTTPS.
 Writes its port to --port-file and the request lines it saw to stderr.
 """
 import argparse
@@ -25,7 +27,7 @@ import threading
 import time
 
 MODES = ("huge", "gzipbomb", "trickle", "stall", "garbage", "deep", "wrongtype", "badunicode",
-         "headers", "badstatus", "redirect")
+         "headers", "badstatus", "redirect", "empty")
 
 
 class Handler(socketserver.StreamRequestHandler):
@@ -107,6 +109,8 @@ class Handler(socketserver.StreamRequestHandler):
             self.send(json_head + h + b"Content-Length: 2\r\n\r\n[]")
         elif mode == "badstatus":
             self.send(b"SMTP/9.9 banana\r\n\r\n[]")
+        elif mode == "empty":
+            self.send(json_head + b"Content-Length: 2\r\n\r\n[]")
         elif mode == "redirect":
             self.send(b"HTTP/1.1 302 Found\r\nLocation: file:///etc/passwd\r\n"
                       b"Content-Length: 0\r\nConnection: close\r\n\r\n")
@@ -123,8 +127,15 @@ def main():
     ap.add_argument("--port-file", required=True)
     ap.add_argument("--max-bytes", type=int, default=64 << 20)
     ap.add_argument("--max-seconds", type=int, default=300)
+    ap.add_argument("--tls-cert")
+    ap.add_argument("--tls-key")
     a = ap.parse_args()
     srv = Server(("127.0.0.1", 0), Handler)
+    if a.tls_cert:
+        import ssl
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(a.tls_cert, a.tls_key)
+        srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
     srv.mode = a.mode
     srv.max_bytes = a.max_bytes
     with open(a.port_file + ".tmp", "w") as f:
