@@ -54,7 +54,8 @@ cmd_run_exec(struct cl_ctx *ctx, int argc, char **argv)
 const struct cmd_entry cmd_run_entry = {
 	"run", "[--dry-run]",
 	"do everything that is due now (the cron entry point)",
-	"  -n, --dry-run  say what would be done; change nothing anywhere\n"
+	"  -n, --dry-run  say what would be done; nothing is written to the\n"
+	"                 tracker, the mail server or the database\n"
 	"\n"
 	"In order, each when due: import [closeloop] sources; sync with the\n"
 	"tracker ([tracker] kind); propose DR drill re-runs and send their\n"
