@@ -68,7 +68,7 @@ cmd_list_exec(struct cl_ctx *ctx, int argc, char **argv)
 		/* a name or address from [people] means that person's handle */
 		const struct cl_person *p = cl_config_person(ctx->cfg, f.owner);
 		if (p != NULL)
-			f.owner = p->handle;
+			f.owner_handle = p->handle;
 	}
 	if ((rc = cl_items_list(&items, &n, ctx->store, &f, &ctx->err)) != 0)
 		return rc;

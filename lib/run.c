@@ -206,7 +206,7 @@ step_import(struct cl_run_step *s, struct cl_store *st, const struct cl_config *
 	struct lint_count lc = { o->out, 0, 0 };
 	int rc;
 
-	if (cl_config_get(cfg, "closeloop", "sources") == NULL) {
+	if (cl_config_get_default(cfg, "closeloop", "sources", NULL) == NULL) {
 		snprintf(s->detail, sizeof s->detail, "no [closeloop] sources configured");
 		return 0;
 	}
