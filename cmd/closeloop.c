@@ -53,7 +53,8 @@ static const char *global_help =
 	"\n"
 	"global options:\n"
 	"  -c, --config FILE    configuration file (default: $CLOSELOOP_CONFIG,\n"
-	"                       $XDG_CONFIG_HOME/closeloop/config, /etc/closeloop/config)\n"
+	"                       $XDG_CONFIG_HOME/closeloop/config (~/.config/...),\n"
+	"                       /etc/closeloop/config)\n"
 	"  -d, --database FILE  database (default: [closeloop] database, else\n"
 	"                       $XDG_DATA_HOME/closeloop/closeloop.db)\n"
 	"  -q, --quiet          only errors\n"
@@ -66,7 +67,7 @@ static const char *global_help =
 static const char *exit_help =
 	"\n"
 	"exit status: 0 ok, 1 problems found, 64 usage, 65 bad input data,\n"
-	"66 missing input, 69 service unavailable, 70 internal error,\n"
+	"66 missing input, 69 service unavailable, 70 internal error, 71 out of memory,\n"
 	"73 cannot write, 75 temporary failure (retry later), 77 permission\n"
 	"denied (authentication), 78 configuration error.\n"
 	"environment: CLOSELOOP_NOW=2024-03-20T09:00:00Z fixes the clock.\n"

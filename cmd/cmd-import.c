@@ -59,13 +59,15 @@ cmd_import_exec(struct cl_ctx *ctx, int argc, char **argv)
 const struct cmd_entry cmd_import_entry = {
 	"import", "[--dry-run] [--force] [SOURCE...]",
 	"import action items from post-mortems (files, directories, http(s) URLs)",
-	"  SOURCE        a Markdown file, a directory (every *.md below it) or an\n"
+	"  SOURCE        a Markdown file, a directory (every *.md and *.markdown\n"
+	"                below it, hidden entries skipped) or an\n"
 	"                http(s) URL; default: [closeloop] sources\n"
-	"  -n, --dry-run parse and compare, change nothing\n"
+	"  -n, --dry-run parse and compare; writes nothing to the database\n"
 	"  -f, --force   re-parse files even when unchanged\n"
 	"\n"
 	"Lint problems are printed as PATH:LINE: CODE: MESSAGE. Files that cannot\n"
 	"be read, are not UTF-8 or are too large are skipped with a message; the\n"
-	"others are imported and the exit status is 65.\n",
+	"others are imported and the exit status is 65 (66 when a SOURCE named\n"
+	"does not exist).\n",
 	CMD_CREATES_DB, cmd_import_exec
 };

@@ -45,6 +45,7 @@ const struct cmd_entry cmd_lint_entry = {
 	"  due-missing          the item has no due date\n"
 	"  due-not-a-date       \"soon\", \"ASAP\", \"next sprint\", ... is not a date\n"
 	"  no-action-items      the post-mortem lists no action items\n"
-	"  postmortem-late      written (or first seen) more than 48 h after the incident\n",
+	"  postmortem-late      written (or first seen) more than [lint] late_hours\n"
+	"                       (48) after the incident\n",
 	0, cmd_lint_exec
 };

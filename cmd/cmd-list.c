@@ -64,6 +64,12 @@ cmd_list_exec(struct cl_ctx *ctx, int argc, char **argv)
 	}
 	if (optind < argc)
 		return cmd_usage_error(ctx, "unexpected argument '%s'", argv[optind]);
+	if (f.owner != NULL) {
+		/* a name or address from [people] means that person's handle */
+		const struct cl_person *p = cl_config_person(ctx->cfg, f.owner);
+		if (p != NULL)
+			f.owner_handle = p->handle;
+	}
 	if ((rc = cl_items_list(&items, &n, ctx->store, &f, &ctx->err)) != 0)
 		return rc;
 	if (json) {
@@ -118,12 +124,13 @@ cmd_list_exec(struct cl_ctx *ctx, int argc, char **argv)
 }
 
 const struct cmd_entry cmd_list_entry = {
-	"list", "[--open|--overdue|--all] [--owner WHO] [--postmortem ID] [--json]",
+	"list", "[--open|--overdue|--all] [--owner WHO] [--postmortem ID] [--json] [--exit-status]",
 	"list action items",
 	"  --open             open items (the default)\n"
 	"  --overdue          open items whose due date has passed\n"
 	"  --all              open, done and withdrawn items\n"
-	"  --owner WHO        only items of this owner (handle or name)\n"
+	"  --owner WHO        only items of this owner: the handle or the owner as\n"
+	"                     written, or a [people] name or address\n"
 	"  --postmortem ID    only items of this post-mortem (id or source)\n"
 	"  --json             one JSON document {\"items\": [...]} (see closeloop(1))\n"
 	"  --exit-status      exit 1 when the list is not empty (for monitoring)\n"

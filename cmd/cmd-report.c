@@ -90,8 +90,10 @@ const struct cmd_entry cmd_report_entry = {
 	"\n"
 	"Sections: headline counts; overdue items by owner, most overdue first;\n"
 	"due in the next 7 days; items with lint problems; post-mortems whose items\n"
-	"are all closed, waiting for their drill re-run; post-mortems written late;\n"
-	"owner load; owners without an address; open vs closed over 8 weeks.\n"
+	"are all closed, waiting for their drill re-run; drill re-runs that failed\n"
+	"(until a sent report showed them); post-mortems written late; owner load;\n"
+	"owners without an address; open vs closed over 8 weeks. A warning heads\n"
+	"it when the last sync with the tracker failed.\n"
 	"Mail settings: [mail] in closeloop.conf(5). Exit 75 when the mail server\n"
 	"is unreachable or deferred it (nothing recorded as sent), 77 when SMTP AUTH\n"
 	"fails, 69 when a recipient is refused (the others still get it).\n",

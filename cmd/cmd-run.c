@@ -59,13 +59,15 @@ cmd_run_exec(struct cl_ctx *ctx, int argc, char **argv)
 const struct cmd_entry cmd_run_entry = {
 	"run", "[--dry-run]",
 	"do everything that is due now (the cron entry point)",
-	"  -n, --dry-run  say what would be done; change nothing anywhere\n"
+	"  -n, --dry-run  say what would be done; nothing is written to the\n"
+	"                 tracker, the mail server or the database\n"
 	"\n"
 	"In order, each when due: import [closeloop] sources; sync with the\n"
 	"tracker ([tracker] kind); propose DR drill re-runs and send their\n"
 	"invites; send reminders (per owner, [nag] every_days); send the weekly\n"
-	"report once its [report] weekday/hour has passed this ISO week (a week\n"
-	"with no run after that point is caught up once by the next run). A\n"
+	"report once its [report] weekday/hour has passed this ISO week; a run\n"
+	"before that point sends last week's report if it never went out (one\n"
+	"catch-up, never for weeks before the database existed). A\n"
 	"failing step does not stop the others; the exit status is the most\n"
 	"serious one (75: retry later). Quiet on success; -v prints a summary and\n"
 	"the lint problems. One run at a time: a second one exits 75.\n",

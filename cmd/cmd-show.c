@@ -77,7 +77,7 @@ done:
 const struct cmd_entry cmd_show_entry = {
 	"show", "ITEM [--json]", "show one item and its history",
 	"  ITEM     the item id, as 'closeloop list' shows it\n"
-	"  --json   the item as in 'list --json' plus \"history\": [{at, origin,\n"
-	"           field, old, new}]\n",
+	"  --json   the item as in 'list --json' (sync_error included) plus\n"
+	"           \"history\": [{at, origin, field, old, new}]\n",
 	CMD_NEEDS_DB, cmd_show_exec
 };

@@ -196,6 +196,11 @@ cmd_status_exec(struct cl_ctx *ctx, int argc, char **argv)
 			return CL_EUSAGE;
 		}
 	}
+	if (optind < argc) {
+		json_decref(o);
+		json_decref(sync);
+		return cmd_usage_error(ctx, "unexpected argument '%s'", argv[optind]);
+	}
 	last_ok = cl_store_meta_get(ctx->store, "last_sync_ok");
 	failed = cl_store_meta_get(ctx->store, "sync_failed_at");
 	json_object_set_new(sync, "last_ok", last_ok ? json_string(last_ok) : json_null());

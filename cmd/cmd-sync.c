@@ -57,12 +57,16 @@ cmd_sync_exec(struct cl_ctx *ctx, int argc, char **argv)
 }
 
 const struct cmd_entry cmd_sync_entry = {
-	"sync", "[--dry-run]", "two-way sync with the configured issue tracker",
-	"  --dry-run   print the planned links, creates, updates and closes;\n"
+	"sync", "[-n|--dry-run]", "two-way sync with the configured issue tracker",
+	"  -n, --dry-run  print the planned links, creates, updates and closes;\n"
 	"              only reads from the tracker, writes nothing anywhere\n"
+	"\n"
 	"Pulls tracker changes since the last run (status, assignee, due date:\n"
 	"the tracker wins), then creates an issue for every open item without\n"
 	"one and pushes document edits (the document wins for the action text).\n"
+	"An item whose row names a ticket of this tracker is linked, not created.\n"
+	"Before each create the intent is recorded: a create whose answer was lost\n"
+	"is found again by its marker closeloop:ITEM, never duplicated.\n"
 	"Items the tracker refuses are marked (see 'closeloop show ITEM') and the\n"
 	"run goes on. Exit 75: rate limited or unreachable, retry later; 77: the\n"
 	"token was refused; 78: bad [tracker] settings or unknown project.\n",

@@ -1035,6 +1035,13 @@ run_sources(struct run *r, char *const *sources, int nsources)
 	else
 		r->max_size = (size_t)max;
 	r->force = r->opts && r->opts->force;
+	{
+		/* lint reads it per document; a bad value is an error once, here */
+		long hours;
+		if ((rc = cl_config_get_int(r->cfg, "lint", "late_hours", 48, 0, 24 * 365, &hours,
+		                            r->err)) != 0)
+			return rc;
+	}
 	if (nsources == 0) {
 		const char *v = cl_config_get(r->cfg, "closeloop", "sources");
 		if (v == NULL || *v == '\0')

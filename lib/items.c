@@ -123,7 +123,7 @@ cl_items_list(struct cl_item **out, size_t *n, struct cl_store *st,
 		cl_buf_puts(&sql, " AND i.status = 'open' AND i.due IS NOT NULL AND i.due < ?1");
 	if (f && f->owner)
 		cl_buf_puts(&sql, " AND (i.owner = ?2 COLLATE NOCASE OR i.owner_raw = ?2 "
-		            "COLLATE NOCASE)");
+		            "COLLATE NOCASE OR i.owner = ?4 COLLATE NOCASE)");
 	if (f && f->postmortem)
 		cl_buf_puts(&sql, " AND (p.slug = ?3 OR p.source = ?3)");
 	cl_buf_puts(&sql, " ORDER BY i.due IS NULL, i.due, p.slug, i.position");
@@ -140,6 +140,8 @@ cl_items_list(struct cl_item **out, size_t *n, struct cl_store *st,
 		                  SQLITE_STATIC);
 	if (f && f->postmortem)
 		sqlite3_bind_text(s, 3, f->postmortem, -1, SQLITE_STATIC);
+	if (f && f->owner && f->owner_handle)
+		sqlite3_bind_text(s, 4, f->owner_handle, -1, SQLITE_STATIC);
 	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
 		if (cnt == cap) {
 			size_t ncap = cap ? cap * 2 : 64;

@@ -37,6 +37,7 @@ struct cl_item_filter {
 	int overdue;		/* only open items due before today */
 	int today;		/* day number used by overdue */
 	const char *owner;	/* owner handle or raw text, case-insensitive */
+	const char *owner_handle; /* also this handle (the [people] entry owner names) */
 	const char *postmortem;	/* post-mortem slug or source */
 };
 

@@ -134,8 +134,8 @@ nag_compose(struct cl_nag *g, struct cl_item **v, size_t n, const struct nag_con
 		cl_buf_printf(&b, "(The last sync with the issue tracker failed at %s: what the "
 		              "tracker says now may differ from this list.)\n\n", c->stale);
 	if (g->overdue) {
-		cl_buf_printf(&b, "%zu post-mortem action item%s of yours %s overdue:\n\n", g->overdue,
-		              g->overdue == 1 ? " is" : "s are", "");
+		cl_buf_printf(&b, "%zu of your post-mortem action items %s overdue:\n\n",
+		              g->overdue, g->overdue == 1 ? "is" : "are");
 		for (i = 0; i < n; i++)
 			if (cl_item_days_overdue(v[i], c->today) > 0)
 				nag_item_line(&b, v[i], c->today);

@@ -417,6 +417,22 @@ table_reset(struct parser *p)
 
 /* ---- task-list entries ----------------------------------------------------- */
 
+/* Words people put where a date belongs ("soon" is not a date, but it is
+ * meant as one: it goes to due_raw for lint to flag). */
+static int
+sounds_like_when(const char *s)
+{
+	static const char *const when[] = { "soon", "asap", "later", "eventually", "someday",
+		"next sprint", "next week", "next month", "next quarter", "this week",
+		"this sprint", "eow", "eod", "eom", "q1", "q2", "q3", "q4", "h1", "h2", NULL };
+	size_t i;
+
+	for (i = 0; when[i]; i++)
+		if (cl_str_ieq(s, when[i]))
+			return 1;
+	return 0;
+}
+
 /* Splits "text — @owner, due DATE" (and close variants) into the item. */
 static void
 task_finish(struct parser *p)
@@ -515,15 +531,19 @@ task_finish(struct parser *p)
 				}
 				if (matched || *part == '\0')
 					continue;
-				if (part[0] == '@' || (it->owner_raw == NULL &&
-				    cl_date_parse(part, 0, &(int){0}) != 0 && it->due_raw == NULL &&
-				    strchr(part, ' ') == NULL)) {
+				/* "@alice", "Alice Doe" → owner; "Jan 29", "soon" → due */
+				if (part[0] == '@') {
 					if (it->owner_raw == NULL)
 						set_str(&it->owner_raw, part);
-				} else if (it->due_raw == NULL) {
+				} else if (it->due_raw == NULL && (cl_date_parse(part, 0, &(int){0}) == 0 ||
+				                                   sounds_like_when(part))) {
 					set_str(&it->due_raw, part);
 				} else if (status_is_done(part)) {
 					it->done = 1;
+				} else if (it->owner_raw == NULL) {
+					set_str(&it->owner_raw, part);
+				} else if (it->due_raw == NULL) {
+					set_str(&it->due_raw, part);
 				}
 			}
 		}

@@ -7,6 +7,7 @@
 
 #include "dates.h"
 #include "items.h"
+#include "drill.h"
 #include "report.h"
 #include "util.h"
 
@@ -200,6 +201,31 @@ report_trend(const struct cl_item *v, size_t n, const char *tz, int monday)
 	return arr;
 }
 
+/* Drill re-runs that failed and no sent report has shown yet. */
+static int
+report_failed_drills(json_t *m, struct cl_store *st, struct cl_error *err)
+{
+	struct cl_drill *v = NULL;
+	json_t *arr = json_array();
+	size_t n = 0, i;
+	int rc;
+
+	if ((rc = cl_drill_failures(&v, &n, st, 1, err)) != 0) {
+		json_decref(arr);
+		return rc;
+	}
+	for (i = 0; i < n; i++) {
+		char start[21];
+		cl_time_format_utc(v[i].start, start);
+		json_array_append_new(arr, json_pack("{s:I, s:s, s:s?, s:s, s:s?, s:s?}", "id",
+		        (json_int_t)v[i].id, "title", v[i].title, "postmortem", v[i].pm_slug,
+		        "start", start, "done_at", v[i].done_at, "notes", v[i].notes));
+	}
+	cl_drills_free(v, n);
+	json_object_set_new(m, "failed_drills", arr);
+	return 0;
+}
+
 int
 cl_report_build(void **out, struct cl_store *st, const struct cl_config *cfg,
                 int year, int week, struct cl_error *err)
@@ -303,6 +329,8 @@ cl_report_build(void **out, struct cl_store *st, const struct cl_config *cfg,
 	}
 	json_object_set_new(m, "due_soon", soon);
 	json_object_set_new(m, "problems", probs);
+	if ((rc = report_failed_drills(m, st, err)) != 0)
+		goto done;
 	if ((rc = report_postmortems(m, st, tz, ref, err)) != 0)
 		goto done;
 
@@ -429,7 +457,7 @@ static const char *const section_titles[] = {
 	"Overdue, by owner", "Due in the next 7 days", "Items with problems",
 	"Post-mortems closed, waiting for their drill re-run", "Post-mortems written late",
 	"Owner load (open items)", "Reminders impossible: owner without an address",
-	"Trend: open vs closed, last 8 weeks",
+	"Trend: open vs closed, last 8 weeks", "Drill re-runs that failed",
 };
 
 /* Space separated problem codes of an item. */
@@ -498,6 +526,14 @@ render_text(struct cl_buf *b, const json_t *m)
 	json_array_foreach(a, i, it)
 		cl_buf_printf(b, "  %s  %s  (%lld items, last closed %s)\n", js(it, "id"),
 		              js(it, "title"), ji(it, "items"), js(it, "closed"));
+	a = json_object_get(m, "failed_drills");
+	if (json_array_size(a) > 0) {
+		cl_buf_printf(b, "\n%s\n", section_titles[8]);
+		json_array_foreach(a, i, it)
+			cl_buf_printf(b, "  drill #%lld  %s  (%s, %s)%s%s\n", ji(it, "id"),
+			              js(it, "title"), js(it, "postmortem"), js(it, "start"),
+			              *js(it, "notes") ? ": " : "", js(it, "notes"));
+	}
 	a = json_object_get(m, "late_postmortems");
 	cl_buf_printf(b, "\n%s\n", section_titles[4]);
 	if (json_array_size(a) == 0)
@@ -605,6 +641,20 @@ render_markdown(struct cl_buf *b, const json_t *m)
 		cl_buf_printf(b, "- %s: ", js(it, "id"));
 		md_esc(b, js(it, "title"));
 		cl_buf_printf(b, " (%lld items, last closed %s)\n", ji(it, "items"), js(it, "closed"));
+	}
+	a = json_object_get(m, "failed_drills");
+	if (json_array_size(a) > 0) {
+		cl_buf_printf(b, "\n## %s\n\n", section_titles[8]);
+		json_array_foreach(a, i, it) {
+			cl_buf_printf(b, "- drill #%lld: ", ji(it, "id"));
+			md_esc(b, js(it, "title"));
+			cl_buf_printf(b, " (%s, %s)", js(it, "postmortem"), js(it, "start"));
+			if (*js(it, "notes")) {
+				cl_buf_puts(b, ": ");
+				md_esc(b, js(it, "notes"));
+			}
+			cl_buf_putc(b, '\n');
+		}
 	}
 	cl_buf_printf(b, "\n## %s\n\n", section_titles[4]);
 	a = json_object_get(m, "late_postmortems");
@@ -808,6 +858,24 @@ render_html(struct cl_buf *b, const json_t *m)
 	if (json_array_size(a) > 0)
 		cl_buf_puts(b, "</ul>\n");
 
+	a = json_object_get(m, "failed_drills");
+	if (json_array_size(a) > 0) {
+		html_section(b, 8);
+		cl_buf_puts(b, "<ul style=\"margin:4px 0\">\n");
+		json_array_foreach(a, i, it) {
+			cl_buf_printf(b, "<li style=\"color:#b00020\">drill #%lld: ", ji(it, "id"));
+			cl_buf_html(b, js(it, "title"));
+			cl_buf_puts(b, " (");
+			cl_buf_html(b, js(it, "postmortem"));
+			cl_buf_printf(b, ", %s)", js(it, "start"));
+			if (*js(it, "notes")) {
+				cl_buf_puts(b, ": ");
+				cl_buf_html(b, js(it, "notes"));
+			}
+			cl_buf_puts(b, "</li>\n");
+		}
+		cl_buf_puts(b, "</ul>\n");
+	}
 	html_section(b, 4);
 	a = json_object_get(m, "late_postmortems");
 	if (json_array_size(a) == 0)
@@ -1012,6 +1080,15 @@ cl_report_send_week(int *sent, struct cl_store *st, const struct cl_config *cfg,
 	}
 	if (rc == 0)
 		rc = lrc;
+	if (rc == 0 && *sent) {
+		/* failed drills are shown until one report with them went out */
+		json_t *it, *fd = json_object_get(given ? given : model, "failed_drills");
+		size_t k;
+		json_array_foreach(fd, k, it)
+			if ((rc = cl_drill_mark_reported(st, json_integer_value(json_object_get(it, "id")),
+			                                 err)) != 0)
+				break;
+	}
 done:
 	cl_mail_free(m);
 	json_decref(model);

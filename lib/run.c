@@ -206,7 +206,7 @@ step_import(struct cl_run_step *s, struct cl_store *st, const struct cl_config *
 	struct lint_count lc = { o->out, 0, 0 };
 	int rc;
 
-	if (cl_config_get(cfg, "closeloop", "sources") == NULL) {
+	if (cl_config_get_default(cfg, "closeloop", "sources", NULL) == NULL) {
 		snprintf(s->detail, sizeof s->detail, "no [closeloop] sources configured");
 		return 0;
 	}
@@ -230,6 +230,7 @@ step_sync(struct cl_run_step *s, struct cl_store *st, const struct cl_config *cf
 	struct cl_sync_opts so = { 0 };
 	struct cl_sync_stats stats;
 	struct cl_tracker *t = NULL;
+	FILE *devnull = NULL;
 	int rc;
 
 	if (kind == NULL || *kind == '\0' || strcmp(kind, "none") == 0) {
@@ -244,8 +245,18 @@ step_sync(struct cl_run_step *s, struct cl_store *st, const struct cl_config *cf
 		return rc;
 	}
 	so.dry_run = o->dry_run;
+	/* quiet on success: what sync did goes to -v output only (the item
+	 * problems it finds are on the items and in the weekly report) */
 	so.plan = o->out;
+	if (so.plan == NULL && (devnull = fopen("/dev/null", "w")) == NULL) {
+		cl_tracker_free(t);
+		return cl_error_set(err, CL_ERROR, "unable to open /dev/null: %s", strerror(errno));
+	}
+	if (so.plan == NULL)
+		so.plan = devnull;
 	rc = cl_sync_run(st, cfg, t, &so, &stats, err);
+	if (devnull != NULL)
+		fclose(devnull);
 	cl_tracker_free(t);
 	snprintf(s->detail, sizeof s->detail, "%d created, %d adopted, %d linked, %d updated, "
 	         "%d closed, %d reopened, %d pulled, %d item errors; %ld requests",

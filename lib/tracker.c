@@ -128,7 +128,7 @@ cl_tracker_open(struct cl_tracker **out, const struct cl_config *cfg, int verbos
 	if ((rc = cl_config_secret(&t->token, cfg, "tracker", "token", err)) != 0)
 		goto fail;
 	if (t->token == NULL) {
-		rc = cl_error_set(err, CL_ECONFIG, "[tracker] needs token_file or token_env");
+		rc = cl_error_set(err, CL_ECONFIG, "[tracker] needs a token: token_file (mode 600), token_env, or token in a config of mode 600");
 		goto fail;
 	}
 	if ((rc = tracker_labels(t, err)) != 0)

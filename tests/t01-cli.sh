@@ -109,6 +109,14 @@ expect_rc 1 "$CL" -d "$DB" list --overdue --exit-status
 expect_rc 0 "$CL" -d "$DB" list --owner mira --json
 n=$($PY -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["items"]))' "$T/out")
 [ "$n" = 2 ] || fail "--owner mira: $n items"
+# a [people] name finds the handle's items and those written with the name
+printf '[people]\nmira = Mira Sol <mira@example.com>\n' > "$T/people.conf"
+expect_rc 0 "$CL" -c "$T/people.conf" -d "$DB" list --owner "Mira Sol" --json
+n=$($PY -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["items"]))' "$T/out")
+[ "$n" = 2 ] || fail "--owner 'Mira Sol': $n items"
+expect_rc 0 "$CL" -c "$T/people.conf" -d "$DB" list --owner "Carla Diaz" --all --json
+n=$($PY -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["items"]))' "$T/out")
+[ "$n" = 1 ] || fail "--owner 'Carla Diaz' (written by name): $n items"
 expect_rc 0 "$CL" -d "$DB" list --postmortem dns --all --json
 n=$($PY -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["items"]))' "$T/out")
 [ "$n" = 3 ] || fail "--postmortem dns: $n items"
