@@ -92,6 +92,18 @@ long cl_http_waited_ms(const struct cl_http *h);
 int cl_http_get(char **out, size_t *out_len, const char *url, size_t max,
                 const char *ca_file, struct cl_error *err);
 
+/* Test seam (fuzzing, unit tests): when set, every cl_http_request is
+ * answered by fn instead of the network. fn sets *status and points *head
+ * at raw header lines ("Name: value\n" …) and *body at the body; both stay
+ * valid until the next call. The answer then goes through the same header,
+ * body, rate-limit and status handling as a real one. NULL restores the
+ * network. Not for production use. */
+typedef int (*cl_http_responder_fn)(void *arg, const char *method, const char *url,
+                                    const char *body, long *status, const char **head,
+                                    size_t *head_len, const char **resp_body,
+                                    size_t *resp_len);
+void cl_http_set_responder(cl_http_responder_fn fn, void *arg);
+
 /* Helpers exposed for tests. */
 /* The URL of rel="next" in a Link header value, or NULL (caller frees). */
 char *cl_http_link_next(const char *link);
