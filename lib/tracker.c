@@ -335,6 +335,17 @@ tracker_error_text(const char *body, char *out, size_t n)
 }
 
 int
+cl_tracker_gone(const struct cl_tracker *t, long status, const char *id, const char *what,
+                struct cl_error *err)
+{
+	return cl_error_set(err, CL_ENOTFOUND, "%s: issue %s%s of %s %s (HTTP %ld)", what,
+	                    isdigit((unsigned char)id[0]) ? "#" : "", id, t->project,
+	                    status == 301 ? "was transferred to another project" :
+	                    status == 410 ? "was deleted" :
+	                    "was not found (deleted, moved or no access)", status);
+}
+
+int
 cl_tracker_http_fail(struct cl_tracker *t, long status, const char *body, const char *what,
                      struct cl_error *err)
 {

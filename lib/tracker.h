@@ -196,6 +196,10 @@ char *cl_tracker_marker_find(const char *text);
 int cl_tracker_cursor_next(struct cl_tracker_cursor *next,
                            const struct cl_tracker_cursor *in, const char *maxu,
                            const char *date, char *etag);
+/* CL_ENOTFOUND for a ticket that is gone: 301 (transferred), 410 (deleted),
+ * 404 (deleted, moved or no access), naming what was being done. */
+int cl_tracker_gone(const struct cl_tracker *t, long status, const char *id,
+                    const char *what, struct cl_error *err);
 /* Maps a non-2xx answer to a CL_E* code with a message naming what. */
 int cl_tracker_http_fail(struct cl_tracker *t, long status, const char *body,
                          const char *what, struct cl_error *err);

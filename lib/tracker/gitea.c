@@ -182,14 +182,6 @@ gt_ticket(struct gt *g, struct cl_ticket *tk, json_t *j, struct cl_error *err)
 	return 0;
 }
 
-static int
-gt_gone(struct cl_tracker *t, long status, const char *id, const char *what,
-        struct cl_error *err)
-{
-	return cl_error_set(err, CL_ENOTFOUND, "%s: issue #%s of %s %s (HTTP %ld)", what, id,
-	                    t->project, status == 410 ? "was deleted" :
-	                    "was not found (deleted or no access)", status);
-}
 
 static int
 gt_repo_missing(struct cl_tracker *t, struct cl_error *err)
@@ -441,7 +433,7 @@ gt_patch(struct cl_tracker *t, struct cl_ticket *out, const char *id, json_t *bo
 	} else if (r->status == 404 || r->status == 410) {
 		if (gone_status)
 			*gone_status = r->status;
-		rc = gt_gone(t, r->status, id, what, err);
+		rc = cl_tracker_gone(t, r->status, id, what, err);
 	} else {
 		rc = cl_tracker_http_fail(t, r->status, r->body, what, err);
 	}
@@ -498,7 +490,7 @@ gt_comment(struct cl_tracker *t, const char *id, const char *text, long *gone_st
 	if (r->status == 404 || r->status == 410) {
 		if (gone_status)
 			*gone_status = r->status;
-		rc = gt_gone(t, r->status, id, "commenting on an issue", err);
+		rc = cl_tracker_gone(t, r->status, id, "commenting on an issue", err);
 	} else if (r->status != 201 && r->status != 200) {
 		rc = cl_tracker_http_fail(t, r->status, r->body, "commenting on an issue", err);
 	}
@@ -559,7 +551,7 @@ gt_get(struct cl_tracker *t, struct cl_ticket *out, const char *id, long *gone_s
 	} else if (r->status == 404 || r->status == 410) {
 		if (gone_status)
 			*gone_status = r->status;
-		rc = gt_gone(t, r->status, id, "fetching an issue", err);
+		rc = cl_tracker_gone(t, r->status, id, "fetching an issue", err);
 	} else {
 		rc = cl_tracker_http_fail(t, r->status, r->body, "fetching an issue", err);
 	}

@@ -109,16 +109,6 @@ gh_ticket(struct cl_ticket *tk, json_t *j, struct cl_error *err)
 	return 0;
 }
 
-/* The message for an answer about one issue that is no longer there. */
-static int
-gh_gone(struct cl_tracker *t, long status, const char *id, const char *what,
-        struct cl_error *err)
-{
-	return cl_error_set(err, CL_ENOTFOUND, "%s: issue #%s of %s %s (HTTP %ld)", what, id,
-	                    t->project, status == 301 ? "was transferred to another repository" :
-	                    status == 410 ? "was deleted" : "was not found (deleted or no access)",
-	                    status);
-}
 
 /* Builds the JSON body of a create or an update. */
 static json_t *
@@ -209,7 +199,7 @@ gh_patch(struct cl_tracker *t, struct cl_ticket *out, const char *id, json_t *bo
 	} else if (r->status == 301 || r->status == 404 || r->status == 410) {
 		if (gone_status)
 			*gone_status = r->status;
-		rc = gh_gone(t, r->status, id, what, err);
+		rc = cl_tracker_gone(t, r->status, id, what, err);
 	} else {
 		rc = cl_tracker_http_fail(t, r->status, r->body, what, err);
 	}
@@ -286,7 +276,7 @@ gh_get(struct cl_tracker *t, struct cl_ticket *out, const char *id, long *gone_s
 	} else if (r->status == 301 || r->status == 404 || r->status == 410) {
 		if (gone_status)
 			*gone_status = r->status;
-		rc = gh_gone(t, r->status, id, "fetching an issue", err);
+		rc = cl_tracker_gone(t, r->status, id, "fetching an issue", err);
 	} else {
 		rc = cl_tracker_http_fail(t, r->status, r->body, "fetching an issue", err);
 	}

@@ -182,14 +182,6 @@ gl_ticket(struct cl_ticket *tk, json_t *j, struct cl_error *err)
 	return 0;
 }
 
-static int
-gl_gone(struct cl_tracker *t, long status, const char *id, const char *what,
-        struct cl_error *err)
-{
-	return cl_error_set(err, CL_ENOTFOUND, "%s: issue #%s of %s %s (HTTP %ld)", what, id,
-	                    t->project, status == 410 ? "was deleted" :
-	                    "was not found (deleted, moved or no access)", status);
-}
 
 /* The numeric id of a username (cached); *id = 0 when there is none. */
 static int
@@ -345,7 +337,7 @@ gl_put(struct cl_tracker *t, struct cl_ticket *out, const char *id, json_t *body
 	} else if (r->status == 404 || r->status == 410) {
 		if (gone_status)
 			*gone_status = r->status;
-		rc = gl_gone(t, r->status, id, what, err);
+		rc = cl_tracker_gone(t, r->status, id, what, err);
 	} else {
 		rc = gl_fail(t, r, what, err);
 	}
@@ -394,7 +386,7 @@ gl_note(struct cl_tracker *t, const char *id, const char *text, long *gone_statu
 	if (r->status == 404 || r->status == 410) {
 		if (gone_status)
 			*gone_status = r->status;
-		rc = gl_gone(t, r->status, id, "commenting on an issue", err);
+		rc = cl_tracker_gone(t, r->status, id, "commenting on an issue", err);
 	} else if (r->status != 201 && r->status != 200) {
 		rc = gl_fail(t, r, "commenting on an issue", err);
 	}
@@ -449,7 +441,7 @@ gl_get(struct cl_tracker *t, struct cl_ticket *out, const char *id, long *gone_s
 	} else if (r->status == 404 || r->status == 410) {
 		if (gone_status)
 			*gone_status = r->status;
-		rc = gl_gone(t, r->status, id, "fetching an issue", err);
+		rc = cl_tracker_gone(t, r->status, id, "fetching an issue", err);
 	} else {
 		rc = gl_fail(t, r, "fetching an issue", err);
 	}

@@ -395,12 +395,6 @@ jr_fail(struct cl_tracker *t, const struct cl_http_response *r, const char *what
 	return rc;
 }
 
-static int
-jr_gone(long status, const char *id, const char *what, struct cl_error *err)
-{
-	return cl_error_set(err, CL_ENOTFOUND, "%s: Jira issue %s was not found (deleted, moved "
-	                    "or no access; HTTP %ld)", what, id, status);
-}
 
 /* One request with a JSON answer; the caller looks at the status. */
 static int
@@ -558,7 +552,7 @@ jr_update(struct cl_tracker *t, struct cl_ticket *out, const char *id,
 	if (rc != 0)
 		return rc;
 	if (r->status == 404)
-		rc = jr_gone(r->status, id, "updating an issue", err);
+		rc = cl_tracker_gone(t, r->status, id, "updating an issue", err);
 	else if (r->status != 204 && r->status != 200)
 		rc = jr_fail(t, r, "updating an issue", 0, err);
 	json_decref(ans);
@@ -591,7 +585,7 @@ jr_comment(struct cl_tracker *t, const char *id, const char *text, long *gone_st
 	if (r->status == 404) {
 		if (gone_status)
 			*gone_status = 404;
-		rc = jr_gone(r->status, id, "commenting on an issue", err);
+		rc = cl_tracker_gone(t, r->status, id, "commenting on an issue", err);
 	} else if (r->status != 201 && r->status != 200) {
 		rc = jr_fail(t, r, "commenting on an issue", 0, err);
 	}
@@ -643,7 +637,7 @@ jr_set_state(struct cl_tracker *t, const char *id, int closed, int reason,
 	if (r->status == 404) {
 		if (gone_status)
 			*gone_status = 404;
-		rc = jr_gone(404, id, closed ? "closing an issue" : "reopening an issue", err);
+		rc = cl_tracker_gone(t, 404, id, closed ? "closing an issue" : "reopening an issue", err);
 		goto done;
 	}
 	if (r->status != 200) {
@@ -711,7 +705,7 @@ jr_set_state(struct cl_tracker *t, const char *id, int closed, int reason,
 	if (r->status == 404) {
 		if (gone_status)
 			*gone_status = 404;
-		rc = jr_gone(404, id, "moving an issue through its workflow", err);
+		rc = cl_tracker_gone(t, 404, id, "moving an issue through its workflow", err);
 	} else if (r->status != 204 && r->status != 200) {
 		rc = jr_fail(t, r, "moving an issue through its workflow", 0, err);
 	}
@@ -747,7 +741,7 @@ jr_get(struct cl_tracker *t, struct cl_ticket *out, const char *id, long *gone_s
 	} else if (r->status == 404) {
 		if (gone_status)
 			*gone_status = 404;
-		rc = jr_gone(404, id, "fetching an issue", err);
+		rc = cl_tracker_gone(t, 404, id, "fetching an issue", err);
 	} else {
 		rc = jr_fail(t, r, "fetching an issue", 0, err);
 	}
