@@ -2,6 +2,7 @@
  * outbox; the mail log. See mail.h and /work/shared/mail/README.md for the
  * libESMTP traps each piece of code here works around. */
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -493,7 +494,7 @@ cl_mail_build_cfg(struct cl_mail **out, const struct cl_mail_spec *spec,
 /* Writes each message to outbox/<time>-<kind>-<n>.eml (atomically). */
 static int
 mail_send_file(struct cl_mail **v, size_t n, const struct cl_config *cfg,
-               struct cl_error *err)
+               cl_mail_done_fn done, void *done_arg, struct cl_error *err)
 {
 	const char *dir = cl_config_get(cfg, "mail", "outbox");
 	char stamp[21], *path = NULL, *tmp = NULL;
@@ -546,6 +547,8 @@ mail_send_file(struct cl_mail **v, size_t n, const struct cl_config *cfg,
 		}
 		free(m->detail);
 		m->detail = cl_strdup(path);
+		if (done != NULL)
+			done(done_arg, m);
 	}
 	free(path);
 	free(tmp);
@@ -567,7 +570,16 @@ struct smtp_run {
 	int auth_missing;	/* MAIL was about to go out unauthenticated */
 	char auth_reply[256];
 	const char *user, *password;
+	/* the batch, for per-message outcomes as they happen */
+	struct cl_mail **v;
+	smtp_message_t *sm;
+	smtp_recipient_t **rs;
+	size_t n;
+	cl_mail_done_fn done;
+	void *done_arg;
 };
+
+static void smtp_collect(struct cl_mail *m, smtp_message_t sm, smtp_recipient_t *rs);
 
 static volatile sig_atomic_t smtp_alarm_fired;
 
@@ -639,6 +651,25 @@ smtp_on_event(smtp_session_t s, int event, void *arg, ...)
 	case SMTP_EV_UNUSABLE_CA_LIST:
 		run->tls_bad_cert = 1;
 		break;
+	case SMTP_EV_MESSAGESENT: {
+		/* the server answered this message's data: tell the caller now */
+		smtp_message_t msg;
+		va_list ap;
+		size_t i;
+
+		va_start(ap, arg);
+		msg = va_arg(ap, smtp_message_t);
+		va_end(ap);
+		for (i = 0; run->done && i < run->n; i++) {
+			if (run->sm[i] != msg)
+				continue;
+			smtp_collect(run->v[i], run->sm[i], run->rs[i]);
+			if (run->authenticated || !run->need_auth)
+				run->done(run->done_arg, run->v[i]);
+			break;
+		}
+		break;
+	}
 	default:
 		break;
 	}
@@ -910,7 +941,7 @@ smtp_describe(struct cl_mail **v, size_t n, int *temp, int *perm, char *buf, siz
 
 static int
 mail_send_smtp(struct cl_mail **v, size_t n, const struct cl_config *cfg, FILE *trace,
-               struct cl_error *err)
+               cl_mail_done_fn done, void *done_arg, struct cl_error *err)
 {
 	struct smtp_conf c;
 	struct smtp_run run;
@@ -940,6 +971,12 @@ mail_send_smtp(struct cl_mail **v, size_t n, const struct cl_config *cfg, FILE *
 		rc = cl_error_set(err, CL_ENOMEM, "unable to create an SMTP session");
 		goto out;
 	}
+	run.v = v;
+	run.sm = sm;
+	run.rs = rs;
+	run.n = n;
+	run.done = done;
+	run.done_arg = done_arg;
 	smtp_set_server(s, c.hostport);
 	smtp_set_eventcb(s, smtp_on_event, &run);
 	smtp_set_monitorcb(s, smtp_on_wire, &run, 0);
@@ -1061,6 +1098,13 @@ int
 cl_mail_send(struct cl_mail **v, size_t n, const struct cl_config *cfg, FILE *trace,
              struct cl_error *err)
 {
+	return cl_mail_send_each(v, n, cfg, trace, NULL, NULL, err);
+}
+
+int
+cl_mail_send_each(struct cl_mail **v, size_t n, const struct cl_config *cfg, FILE *trace,
+                  cl_mail_done_fn done, void *arg, struct cl_error *err)
+{
 	const char *t = cl_config_get(cfg, "mail", "transport");
 
 	if (n == 0)
@@ -1069,9 +1113,9 @@ cl_mail_send(struct cl_mail **v, size_t n, const struct cl_config *cfg, FILE *tr
 		t = cl_config_get(cfg, "mail", "host") == NULL &&
 		    cl_config_get(cfg, "mail", "outbox") != NULL ? "file" : "smtp";
 	if (strcmp(t, "file") == 0)
-		return mail_send_file(v, n, cfg, err);
+		return mail_send_file(v, n, cfg, done, arg, err);
 	if (strcmp(t, "smtp") == 0)
-		return mail_send_smtp(v, n, cfg, trace, err);
+		return mail_send_smtp(v, n, cfg, trace, done, arg, err);
 	return cl_error_set(err, CL_ECONFIG, "[mail] transport = '%s': use smtp or file", t);
 }
 
@@ -1093,6 +1137,8 @@ cl_mail_log(struct cl_store *st, struct cl_mail *const *v, size_t n, struct cl_e
 	                           "(?, lower(?), ?, ?, ?, ?, ?, ?)", err)) != 0)
 		goto fail;
 	for (i = 0; i < n; i++) {
+		if (v[i]->logged)
+			continue;
 		for (j = 0; j < v[i]->nrcpt; j++) {
 			const struct cl_mail_rcpt *r = &v[i]->rcpt[j];
 			const char *status = r->state == CL_MAIL_SENT ? "sent" :
@@ -1125,7 +1171,11 @@ cl_mail_log(struct cl_store *st, struct cl_mail *const *v, size_t n, struct cl_e
 		}
 	}
 	sqlite3_finalize(s);
-	return cl_store_commit(st, err);
+	if ((rc = cl_store_commit(st, err)) != 0)
+		return rc;
+	for (i = 0; i < n; i++)
+		v[i]->logged = 1;
+	return 0;
 fail:
 	sqlite3_finalize(s);
 	cl_store_rollback(st);

@@ -86,6 +86,7 @@ struct cl_mail {
 	char *data;		/* the whole message, CRLF line ends */
 	size_t len;
 	int state;		/* enum cl_mail_state */
+	int logged;		/* written to the mail log (cl_mail_log skips it) */
 	int code;		/* message-level SMTP code (end of DATA) */
 	char *detail;
 };
@@ -106,6 +107,13 @@ void cl_mails_free(struct cl_mail **v, size_t n);
  * NULL) receives the SMTP dialogue with AUTH redacted. */
 int cl_mail_send(struct cl_mail **v, size_t n, const struct cl_config *cfg,
                  FILE *trace, struct cl_error *err);
+/* Like cl_mail_send, and calls done for each message as soon as its outcome
+ * is known (the server answered its data, or its file was written), while
+ * the session goes on: callers log it right away, so that a process killed
+ * in the middle of a batch does not send the accepted messages again. */
+typedef void (*cl_mail_done_fn)(void *arg, struct cl_mail *m);
+int cl_mail_send_each(struct cl_mail **v, size_t n, const struct cl_config *cfg,
+                      FILE *trace, cl_mail_done_fn done, void *arg, struct cl_error *err);
 
 /* Mail log: one row per recipient of each message that was tried; status
  * sent (accepted), rejected (5xx) or deferred (not accepted, try again). */

@@ -359,6 +359,13 @@ nag_mail(struct cl_mail **out, const struct cl_config *cfg, const char *kind,
 	return rc;
 }
 
+/* cl_mail_send_each's callback: the mail log gets each outcome at once. */
+static void
+nag_log_one(void *arg, struct cl_mail *m)
+{
+	cl_mail_log(arg, &m, 1, NULL);
+}
+
 int
 cl_nag_send(struct cl_nag *v, size_t n, struct cl_store *st, const struct cl_config *cfg,
             FILE *trace, size_t *sent, struct cl_error *err)
@@ -391,7 +398,9 @@ cl_nag_send(struct cl_nag *v, size_t n, struct cl_store *st, const struct cl_con
 	}
 	if (nm == 0)
 		goto done;
-	rc = cl_mail_send(mails, nm, cfg, trace, err);
+	/* each accepted reminder is logged as the server takes it: a run killed
+	 * in the middle of the batch does not send those again */
+	rc = cl_mail_send_each(mails, nm, cfg, trace, nag_log_one, st, err);
 	lrc = cl_mail_log(st, mails, nm, rc == 0 ? err : NULL);
 	if (rc == 0)
 		rc = lrc;

@@ -561,6 +561,59 @@ START_TEST(smtp_one_recipient_rejected)
 }
 END_TEST
 
+/* cl_mail_send_each: each outcome is handed over while the session runs,
+ * and logging it there makes the batch's final log skip it. */
+struct each_seen {
+	struct cl_store *st;
+	int calls, sent, rejected;
+};
+
+static void
+each_done(void *arg, struct cl_mail *m)
+{
+	struct each_seen *e = arg;
+
+	e->calls++;
+	e->sent += m->state == CL_MAIL_SENT;
+	e->rejected += m->state == CL_MAIL_PARTIAL || m->state == CL_MAIL_REJECTED;
+	ck_assert_int_eq(cl_mail_log(e->st, &m, 1, NULL), 0);
+	ck_assert_int_eq(m->logged, 1);
+}
+
+START_TEST(smtp_each_outcome_logged_at_once)
+{
+	struct each_seen e = { 0 };
+	struct cl_config *cfg;
+	struct cl_mail *v[3];
+	struct cl_error err = { 0 };
+	sqlite3_stmt *s;
+	int rows = 0;
+
+	srv_start("--reject nobody@example.com");
+	cfg = cfg_smtp("none", NULL, NULL);
+	e.st = tu_store(tmp);
+	v[0] = mk_mail("first", "ana@example.com", NULL);
+	v[1] = mk_mail("second", "nobody@example.com", NULL);
+	v[2] = mk_mail("third", "carl@example.com", NULL);
+	cl_mail_send_each(v, 3, cfg, NULL, each_done, &e, &err);
+	ck_assert_int_eq(e.calls, 3);
+	ck_assert_int_eq(e.sent, 2);
+	ck_assert_int_eq(count_events("connect"), 1);	/* still one session */
+	/* the batch log afterwards adds nothing twice */
+	ck_assert_int_eq(cl_mail_log(e.st, v, 3, &err), 0);
+	ck_assert_int_eq(cl_store_prepare(e.st, &s, "SELECT count(*) FROM mail_log", &err), 0);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		rows = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	ck_assert_int_eq(rows, 3);
+	cl_store_close(e.st);
+	cl_mail_free(v[0]);
+	cl_mail_free(v[1]);
+	cl_mail_free(v[2]);
+	cl_config_free(cfg);
+}
+END_TEST
+
 START_TEST(smtp_greeting_timeout)
 {
 	struct cl_config *cfg;
@@ -660,6 +713,7 @@ mail_suite(void)
 	tcase_add_test(t, smtp_421);
 	tcase_add_test(t, smtp_451);
 	tcase_add_test(t, smtp_one_recipient_rejected);
+	tcase_add_test(t, smtp_each_outcome_logged_at_once);
 	tcase_add_test(t, smtp_greeting_timeout);
 	tcase_add_test(t, smtp_connect_timeout);
 	tcase_add_test(t, smtp_trace_redacts_auth);
