@@ -46,9 +46,7 @@ cl_lint_not_a_person(const char *owner, const struct cl_config *cfg)
 	char low[128];
 	size_t i;
 
-	snprintf(low, sizeof low, "%s", owner);
-	cl_str_trim(low);
-	cl_str_lower(low);
+	cl_str_key(low, sizeof low, owner);
 	/* "team-db", "db team", "@sre-team" are teams too */
 	if (strstr(low, "team") != NULL)
 		return 1;

@@ -82,9 +82,7 @@ heading_is_action(const char *text)
 	char low[256];
 	size_t i;
 
-	snprintf(low, sizeof low, "%s", text);
-	cl_str_lower(low);
-	cl_str_trim(low);
+	cl_str_key(low, sizeof low, text);
 	if (strcmp(low, "action") == 0)
 		return 1;
 	for (i = 0; action_headings[i]; i++)
@@ -165,7 +163,7 @@ cl_parse_normalise(const char *action)
 
 	for (s = action; *s; s++) {
 		unsigned char c = (unsigned char)*s;
-		if (strchr("*_`~[]", c))
+		if (c == '*' || c == '_' || c == '`' || c == '~' || c == '[' || c == ']')
 			continue;
 		if (isspace(c)) {
 			space = b.len > 0;
@@ -266,9 +264,7 @@ status_is_done(const char *s)
 	char low[64];
 	size_t i;
 
-	snprintf(low, sizeof low, "%s", s);
-	cl_str_trim(low);
-	cl_str_lower(low);
+	cl_str_key(low, sizeof low, s);
 	for (i = 0; done[i]; i++)
 		if (strcmp(low, done[i]) == 0)
 			return 1;
@@ -323,9 +319,7 @@ column_meaning(const char *name)
 	char low[64];
 	size_t i;
 
-	snprintf(low, sizeof low, "%s", name);
-	cl_str_trim(low);
-	cl_str_lower(low);
+	cl_str_key(low, sizeof low, name);
 	while (*low && strchr(":*", low[strlen(low) - 1]))
 		low[strlen(low) - 1] = '\0';
 	cl_str_trim(low);
@@ -702,8 +696,7 @@ heading_finish(struct parser *p)
 			d->is_runbook = 1;
 	} else {
 		char low[32];
-		snprintf(low, sizeof low, "%s", text);
-		cl_str_lower(low);
+		cl_str_key(low, sizeof low, text);
 		p->expect_date = strcmp(low, "date") == 0 || strcmp(low, "incident date") == 0;
 	}
 	free(text);

@@ -286,6 +286,21 @@ cl_str_lower(char *s)
 		*s = (char)tolower((unsigned char)*s);
 }
 
+char *
+cl_str_key(char *out, size_t size, const char *s)
+{
+	size_t n = 0;
+
+	if (size == 0)
+		return out;
+	while (s && s[n] && n < size - 1) {
+		out[n] = (char)tolower((unsigned char)s[n]);
+		n++;
+	}
+	out[n] = '\0';
+	return cl_str_trim(out);
+}
+
 int
 cl_str_starts_with(const char *s, const char *prefix)
 {

@@ -54,6 +54,9 @@ const char *cl_buf_str(const struct cl_buf *b);
 /* Trims ASCII and Unicode no-break white space in place; returns s. */
 char *cl_str_trim(char *s);
 void cl_str_lower(char *s);
+/* Copies at most size - 1 bytes of s into out, lower-cased (ASCII) and
+ * trimmed: the key for comparing a word people typed. Returns out. */
+char *cl_str_key(char *out, size_t size, const char *s);
 int cl_str_starts_with(const char *s, const char *prefix);
 int cl_str_ieq(const char *a, const char *b);
 /* Hex SHA-256 of data into out[65]. */
