@@ -335,6 +335,37 @@ tracker_error_text(const char *body, char *out, size_t n)
 }
 
 int
+cl_tracker_issue_call(struct cl_tracker *t, struct cl_ticket *out,
+                      const struct cl_issue_call *c, long *gone_status, struct cl_error *err)
+{
+	struct cl_http_response *r = NULL;
+	json_t *ans = NULL;
+	int rc;
+
+	if (gone_status)
+		*gone_status = 0;
+	if ((rc = cl_http_json(t->http, &r, (void **)&ans, c->method, c->url, c->body, NULL,
+	                       err)) != 0)
+		return rc;
+	if (r->status == 200 || (c->accept_201 && r->status == 201)) {
+		if (out && (rc = c->parse(c->ctx, out, ans, err)) == CL_ENOTFOUND && gone_status)
+			*gone_status = 404;
+	} else if (r->status == 404 || r->status == 410 ||
+	           (c->moved_is_gone && r->status == 301)) {
+		if (gone_status)
+			*gone_status = r->status;
+		rc = cl_tracker_gone(t, r->status, c->id, c->what, err);
+	} else if (c->fail) {
+		rc = c->fail(t, r, c->what, err);
+	} else {
+		rc = cl_tracker_http_fail(t, r->status, r->body, c->what, err);
+	}
+	json_decref(ans);
+	cl_http_response_free(r);
+	return rc;
+}
+
+int
 cl_tracker_gone(const struct cl_tracker *t, long status, const char *id, const char *what,
                 struct cl_error *err)
 {

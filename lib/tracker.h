@@ -196,6 +196,27 @@ char *cl_tracker_marker_find(const char *text);
 int cl_tracker_cursor_next(struct cl_tracker_cursor *next,
                            const struct cl_tracker_cursor *in, const char *maxu,
                            const char *date, char *etag);
+struct cl_http_response;
+
+/* One request about one issue, as the REST backends make them: METHOD url
+ * with an optional JSON body (json_t *). A 200 answer (and 201 with
+ * accept_201) is handed to parse when out is non-NULL; 404 and 410 (and
+ * 301 with moved_is_gone) are CL_ENOTFOUND with *gone_status set, as is a
+ * parse that returns CL_ENOTFOUND (404); any other answer goes to fail
+ * (NULL: cl_tracker_http_fail). */
+struct cl_issue_call {
+	const char *method, *url, *id, *what;
+	void *body;
+	int accept_201, moved_is_gone;
+	int (*parse)(void *ctx, struct cl_ticket *out, void *json, struct cl_error *err);
+	void *ctx;
+	int (*fail)(struct cl_tracker *t, const struct cl_http_response *r, const char *what,
+	            struct cl_error *err);
+};
+int cl_tracker_issue_call(struct cl_tracker *t, struct cl_ticket *out,
+                          const struct cl_issue_call *c, long *gone_status,
+                          struct cl_error *err);
+
 /* CL_ENOTFOUND for a ticket that is gone: 301 (transferred), 410 (deleted),
  * 404 (deleted, moved or no access), naming what was being done. */
 int cl_tracker_gone(const struct cl_tracker *t, long status, const char *id,

@@ -151,6 +151,102 @@ START_TEST(http_fail_codes)
 	cl_error_clear(&err);
 	ck_assert_int_eq(cl_tracker_http_fail(&t, 418, "not json", "x", &err), CL_EUNAVAIL);
 }
+
+
+/* The answers of cl_tracker_issue_call, through each backend, with the
+ * HTTP responder seam in place of a server. */
+struct canned {
+	long status;
+	const char *body;
+};
+
+static int
+canned_answer(void *arg, const char *method, const char *url, const char *body,
+              long *status, const char **head, size_t *head_len, const char **resp,
+              size_t *resp_len)
+{
+	struct canned *c = arg;
+
+	(void)method;
+	(void)url;
+	(void)body;
+	*status = c->status;
+	*head = "";
+	*head_len = 0;
+	*resp = c->body;
+	*resp_len = strlen(c->body);
+	return 0;
+}
+
+static int
+canned_get(const char *kind, long status, const char *body, long *gone, struct cl_ticket *tk,
+           struct cl_error *err)
+{
+	struct cl_config *cfg = cl_config_new();
+	struct cl_tracker *t = NULL;
+	struct canned c = { status, body };
+	int rc;
+
+	cl_config_set(cfg, "tracker", "kind", kind);
+	cl_config_set(cfg, "tracker", "url", "http://127.0.0.1:9");
+	cl_config_set(cfg, "tracker", "project", "acme/ops");
+	cl_config_set(cfg, "tracker", "token", "t");
+	cl_config_set(cfg, "tracker", "retries", "0");
+	cl_config_set(cfg, "tracker", "max_wait_s", "0");
+	ck_assert_int_eq(cl_tracker_open(&t, cfg, 0, err), 0);
+	cl_http_set_responder(canned_answer, &c);
+	rc = t->ops->get(t, tk, "42", gone, err);
+	cl_http_set_responder(NULL, NULL);
+	cl_tracker_free(t);
+	cl_config_free(cfg);
+	return rc;
+}
+
+START_TEST(issue_call_answers)
+{
+	struct cl_error err = { 0 };
+	struct cl_ticket tk;
+	long gone = -1;
+
+	/* an issue */
+	ck_assert_int_eq(canned_get("github", 200, "{\"number\":42,\"state\":\"open\","
+	                            "\"title\":\"x\",\"body\":\"closeloop:pm.1\"}", &gone, &tk,
+	                            &err), 0);
+	ck_assert_str_eq(tk.id, "42");
+	ck_assert_str_eq(tk.marker, "pm.1");
+	ck_assert_int_eq(gone, 0);
+	cl_ticket_release(&tk);
+	/* GitHub: transferred is gone; GitLab: 301 is not */
+	cl_error_clear(&err);
+	ck_assert_int_eq(canned_get("github", 301, "", &gone, &tk, &err), CL_ENOTFOUND);
+	ck_assert_int_eq(gone, 301);
+	ck_assert_ptr_nonnull(strstr(err.msg, "transferred"));
+	cl_ticket_release(&tk);
+	cl_error_clear(&err);
+	ck_assert_int_ne(canned_get("gitlab", 301, "", &gone, &tk, &err), CL_ENOTFOUND);
+	ck_assert_int_eq(gone, 0);
+	cl_ticket_release(&tk);
+	/* deleted */
+	cl_error_clear(&err);
+	ck_assert_int_eq(canned_get("gitea", 410, "", &gone, &tk, &err), CL_ENOTFOUND);
+	ck_assert_int_eq(gone, 410);
+	ck_assert_ptr_nonnull(strstr(err.msg, "deleted"));
+	cl_ticket_release(&tk);
+	/* Gitea: a pull request under that number is not an issue of ours */
+	cl_error_clear(&err);
+	ck_assert_int_eq(canned_get("gitea", 200, "{\"number\":42,\"state\":\"open\","
+	                            "\"pull_request\":{\"merged\":false}}", &gone, &tk, &err),
+	                 CL_ENOTFOUND);
+	ck_assert_int_eq(gone, 404);
+	ck_assert_ptr_nonnull(strstr(err.msg, "pull request"));
+	cl_ticket_release(&tk);
+	/* anything else: the backend's failure mapping (401 → permission) */
+	cl_error_clear(&err);
+	ck_assert_int_eq(canned_get("gitlab", 401, "{\"message\":\"401 Unauthorized\"}", &gone,
+	                            &tk, &err), CL_ENOPERM);
+	cl_ticket_release(&tk);
+}
+END_TEST
 END_TEST
 
 static Suite *
@@ -164,6 +260,7 @@ tracker_suite(void)
 	tcase_add_test(tc, parse_refs);
 	tcase_add_test(tc, cursor_next);
 	tcase_add_test(tc, http_fail_codes);
+	tcase_add_test(tc, issue_call_answers);
 	suite_add_tcase(s, tc);
 	return s;
 }

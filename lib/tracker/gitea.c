@@ -408,38 +408,56 @@ gt_create(struct cl_tracker *t, struct cl_ticket *out, const struct cl_ticket_sp
 	return rc;
 }
 
+struct gt_call_ctx {
+	struct cl_tracker *t;
+	const char *id;
+	int is_get;
+};
+
+/* An issue's JSON; a GET of a pull request (same numbers) is not one of ours. */
+static int
+gt_parse(void *ctx, struct cl_ticket *out, void *json, struct cl_error *err)
+{
+	struct gt_call_ctx *x = ctx;
+	json_t *pr = json_object_get(json, "pull_request");
+
+	if (x->is_get && pr != NULL && !json_is_null(pr))
+		return cl_error_set(err, CL_ENOTFOUND, "#%s of %s is a pull request, not an issue",
+		                    x->id, x->t->project);
+	return gt_ticket(x->t->priv, out, json, err);
+}
+
+/* One request on issue id (Gitea answers a PATCH with 201); out may be NULL. */
+static int
+gt_call(struct cl_tracker *t, struct cl_ticket *out, const char *method, const char *id,
+        json_t *body, long *gone_status, const char *what, struct cl_error *err)
+{
+	struct gt *g = t->priv;
+	struct gt_call_ctx x = { t, id, strcmp(method, "GET") == 0 };
+	struct cl_issue_call c = { 0 };
+	char *url;
+	int rc;
+
+	if ((c.url = url = cl_asprintf("%s/issues/%s", g->repo_url, id)) == NULL)
+		return cl_error_set(err, CL_ENOMEM, "out of memory");
+	c.method = method;
+	c.id = id;
+	c.what = what;
+	c.body = body;
+	c.accept_201 = !x.is_get;
+	c.parse = gt_parse;
+	c.ctx = &x;
+	rc = cl_tracker_issue_call(t, out, &c, gone_status, err);
+	free(url);
+	return rc;
+}
+
 /* PATCH of one issue (Gitea answers 201); out may be NULL. */
 static int
 gt_patch(struct cl_tracker *t, struct cl_ticket *out, const char *id, json_t *body,
          long *gone_status, const char *what, struct cl_error *err)
 {
-	struct gt *g = t->priv;
-	struct cl_http_response *r = NULL;
-	json_t *ans = NULL;
-	char *url;
-	int rc;
-
-	if (gone_status)
-		*gone_status = 0;
-	if ((url = cl_asprintf("%s/issues/%s", g->repo_url, id)) == NULL)
-		return cl_error_set(err, CL_ENOMEM, "out of memory");
-	rc = cl_http_json(t->http, &r, (void **)&ans, "PATCH", url, body, NULL, err);
-	free(url);
-	if (rc != 0)
-		return rc;
-	if (r->status == 201 || r->status == 200) {
-		if (out)
-			rc = gt_ticket(g, out, ans, err);
-	} else if (r->status == 404 || r->status == 410) {
-		if (gone_status)
-			*gone_status = r->status;
-		rc = cl_tracker_gone(t, r->status, id, what, err);
-	} else {
-		rc = cl_tracker_http_fail(t, r->status, r->body, what, err);
-	}
-	json_decref(ans);
-	cl_http_response_free(r);
-	return rc;
+	return gt_call(t, out, "PATCH", id, body, gone_status, what, err);
 }
 
 static int
@@ -525,39 +543,8 @@ static int
 gt_get(struct cl_tracker *t, struct cl_ticket *out, const char *id, long *gone_status,
        struct cl_error *err)
 {
-	struct gt *g = t->priv;
-	struct cl_http_response *r = NULL;
-	json_t *ans = NULL;
-	char *url;
-	int rc;
-
 	memset(out, 0, sizeof *out);
-	if (gone_status)
-		*gone_status = 0;
-	if ((url = cl_asprintf("%s/issues/%s", g->repo_url, id)) == NULL)
-		return cl_error_set(err, CL_ENOMEM, "out of memory");
-	rc = cl_http_json(t->http, &r, (void **)&ans, "GET", url, NULL, NULL, err);
-	free(url);
-	if (rc != 0)
-		return rc;
-	if (r->status == 200 && json_object_get(ans, "pull_request") &&
-	    !json_is_null(json_object_get(ans, "pull_request"))) {
-		if (gone_status)
-			*gone_status = 404;
-		rc = cl_error_set(err, CL_ENOTFOUND, "#%s of %s is a pull request, not an issue", id,
-		                  t->project);
-	} else if (r->status == 200) {
-		rc = gt_ticket(g, out, ans, err);
-	} else if (r->status == 404 || r->status == 410) {
-		if (gone_status)
-			*gone_status = r->status;
-		rc = cl_tracker_gone(t, r->status, id, "fetching an issue", err);
-	} else {
-		rc = cl_tracker_http_fail(t, r->status, r->body, "fetching an issue", err);
-	}
-	json_decref(ans);
-	cl_http_response_free(r);
-	return rc;
+	return gt_call(t, out, "GET", id, NULL, gone_status, "fetching an issue", err);
 }
 
 /* Lists issues (no pull requests) updated at or after since, all pages by

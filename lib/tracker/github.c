@@ -174,38 +174,42 @@ gh_create(struct cl_tracker *t, struct cl_ticket *out, const struct cl_ticket_sp
 	return rc;
 }
 
+static int
+gh_parse(void *ctx, struct cl_ticket *out, void *json, struct cl_error *err)
+{
+	(void)ctx;
+	return gh_ticket(out, json, err);
+}
+
+/* One request on issue id (301: transferred, counts as gone); out may be NULL. */
+static int
+gh_call(struct cl_tracker *t, struct cl_ticket *out, const char *method, const char *id,
+        json_t *body, long *gone_status, const char *what, struct cl_error *err)
+{
+	struct gh *g = t->priv;
+	struct cl_issue_call c = { 0 };
+	char *url;
+	int rc;
+
+	if ((c.url = url = cl_asprintf("%s/issues/%s", g->repo_url, id)) == NULL)
+		return cl_error_set(err, CL_ENOMEM, "out of memory");
+	c.method = method;
+	c.id = id;
+	c.what = what;
+	c.body = body;
+	c.moved_is_gone = 1;
+	c.parse = gh_parse;
+	rc = cl_tracker_issue_call(t, out, &c, gone_status, err);
+	free(url);
+	return rc;
+}
+
 /* PATCH of one issue; out may be NULL. */
 static int
 gh_patch(struct cl_tracker *t, struct cl_ticket *out, const char *id, json_t *body,
          long *gone_status, const char *what, struct cl_error *err)
 {
-	struct gh *g = t->priv;
-	struct cl_http_response *r = NULL;
-	json_t *ans = NULL;
-	char *url;
-	int rc;
-
-	if (gone_status)
-		*gone_status = 0;
-	if ((url = cl_asprintf("%s/issues/%s", g->repo_url, id)) == NULL)
-		return cl_error_set(err, CL_ENOMEM, "out of memory");
-	rc = cl_http_json(t->http, &r, (void **)&ans, "PATCH", url, body, NULL, err);
-	free(url);
-	if (rc != 0)
-		return rc;
-	if (r->status == 200) {
-		if (out)
-			rc = gh_ticket(out, ans, err);
-	} else if (r->status == 301 || r->status == 404 || r->status == 410) {
-		if (gone_status)
-			*gone_status = r->status;
-		rc = cl_tracker_gone(t, r->status, id, what, err);
-	} else {
-		rc = cl_tracker_http_fail(t, r->status, r->body, what, err);
-	}
-	json_decref(ans);
-	cl_http_response_free(r);
-	return rc;
+	return gh_call(t, out, "PATCH", id, body, gone_status, what, err);
 }
 
 static int
@@ -256,33 +260,8 @@ static int
 gh_get(struct cl_tracker *t, struct cl_ticket *out, const char *id, long *gone_status,
        struct cl_error *err)
 {
-	struct gh *g = t->priv;
-	struct cl_http_response *r = NULL;
-	json_t *ans = NULL;
-	char *url;
-	int rc;
-
 	memset(out, 0, sizeof *out);
-	if (gone_status)
-		*gone_status = 0;
-	if ((url = cl_asprintf("%s/issues/%s", g->repo_url, id)) == NULL)
-		return cl_error_set(err, CL_ENOMEM, "out of memory");
-	rc = cl_http_json(t->http, &r, (void **)&ans, "GET", url, NULL, NULL, err);
-	free(url);
-	if (rc != 0)
-		return rc;
-	if (r->status == 200) {
-		rc = gh_ticket(out, ans, err);
-	} else if (r->status == 301 || r->status == 404 || r->status == 410) {
-		if (gone_status)
-			*gone_status = r->status;
-		rc = cl_tracker_gone(t, r->status, id, "fetching an issue", err);
-	} else {
-		rc = cl_tracker_http_fail(t, r->status, r->body, "fetching an issue", err);
-	}
-	json_decref(ans);
-	cl_http_response_free(r);
-	return rc;
+	return gh_call(t, out, "GET", id, NULL, gone_status, "fetching an issue", err);
 }
 
 /* Lists issues updated at or after since, all pages; pull requests skipped.
