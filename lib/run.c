@@ -149,16 +149,7 @@ cl_run_report_due(int *year, int *week, time_t *next, struct cl_store *st,
 	if (created != NULL)
 		cl_time_parse(created, &created_t);
 	free(created);
-	{
-		struct tm tm;
-		int yy, mm, dd;
-		cl_civil_from_days(cl_iso_week_monday(y, w) + 7, &yy, &mm, &dd);
-		memset(&tm, 0, sizeof tm);
-		tm.tm_year = yy - 1900;
-		tm.tm_mon = mm - 1;
-		tm.tm_mday = dd;
-		cl_mktime(&tm, tz, &week_end);
-	}
+	due_point(&week_end, y, w, 7, 0, tz);	/* next Monday 00:00 */
 	if (week_end <= created_t)
 		return 0;
 	snprintf(wk, sizeof wk, "%04d-W%02d", y, w);
