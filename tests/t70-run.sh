@@ -152,4 +152,16 @@ assert "last sync with the issue tracker failed at 2024-05-06" in text, text[:40
 PYEOF
 "$CL" status --json | jq_py 'd["sync"]["failed_at"]' | grep -q 2024-05-06 || fail "status: sync failure"
 ok "a failing step does not stop the others"
+# never a report for a week that ended before the database existed: a new
+# database on Wednesday of W20, the report due on Fridays, W19 is not sent
+sed -e "s|^database = .*|database = $T/new.db|" -e "s|^weekday = monday|weekday = friday|" \
+    -e "s|^outbox = .*|outbox = $T/outbox2|" -e "/^\[tracker\]/,/^$/d" "$T/config" > "$T/config2"
+chmod 600 "$T/config2"
+export CLOSELOOP_NOW=2024-05-15T10:00:00Z
+"$CL" -c "$T/config2" run 2>"$T/err" || { cat "$T/err"; fail "run on a new database"; }
+ls "$T/outbox2" 2>/dev/null | grep -q report && fail "report for a week before the database existed"
+export CLOSELOOP_NOW=2024-05-17T10:00:00Z
+"$CL" -c "$T/config2" run 2>"$T/err" || { cat "$T/err"; fail "Friday run"; }
+grep -l "^Subject:.*2024-W20" "$T/outbox2"/*.eml > /dev/null || fail "no W20 report on Friday"
+ok "no report for weeks before the database; the first one on its weekday"
 echo "t70-run: ok"
