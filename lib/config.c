@@ -35,7 +35,7 @@ static const char *const known_keys[] = {
 	           "extra_fields connect_timeout_s timeout_s retries timezone search_wait_ms",
 	"mail", "transport host port tls user password password_file password_env from "
 	        "outbox ca_file timeout_s connect_timeout_s",
-	"report", "to weekday hour",
+	"report", "to weekday hour per_owner owners rows",
 	"nag", "due_soon_days every_days escalate_after_days escalate_to",
 	"drill", "organizer after_close_days duration_minutes timezone max_age_days "
 	         "work_start_hour work_end_hour",
