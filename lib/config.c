@@ -34,7 +34,7 @@ static const char *const known_keys[] = {
 	           "max_wait_s ca_file flavor user issue_type tracker_id closed_status_id "
 	           "extra_fields connect_timeout_s timeout_s retries timezone search_wait_ms",
 	"mail", "transport host port tls user password password_file password_env from "
-	        "outbox ca_file timeout_s connect_timeout_s",
+	        "outbox ca_file timeout_s connect_timeout_s helo",
 	"report", "to weekday hour",
 	"nag", "due_soon_days every_days escalate_after_days escalate_to",
 	"drill", "organizer after_close_days duration_minutes timezone max_age_days "

@@ -7,6 +7,8 @@
 #include "mail.h"
 #include "util.h"
 
+/* Writes the outcome of each message not logged yet, one row per recipient;
+ * inside the caller's transaction when there is one (a savepoint). */
 int
 cl_mail_log(struct cl_store *st, struct cl_mail *const *v, size_t n, struct cl_error *err)
 {
@@ -16,7 +18,7 @@ cl_mail_log(struct cl_store *st, struct cl_mail *const *v, size_t n, struct cl_e
 	int rc;
 
 	cl_time_format_utc(cl_now(), now);
-	if ((rc = cl_store_begin(st, err)) != 0)
+	if ((rc = cl_store_exec(st, "SAVEPOINT mail_log", err)) != 0)
 		return rc;
 	if ((rc = cl_store_prepare(st, &s, "INSERT INTO mail_log (kind, recipient, key, "
 	                           "message_id, status, code, detail, at) VALUES "
@@ -57,32 +59,38 @@ cl_mail_log(struct cl_store *st, struct cl_mail *const *v, size_t n, struct cl_e
 		}
 	}
 	sqlite3_finalize(s);
-	if ((rc = cl_store_commit(st, err)) != 0)
-		return rc;
+	if ((rc = cl_store_exec(st, "RELEASE mail_log", err)) != 0)
+		goto undo;
 	for (i = 0; i < n; i++)
 		v[i]->logged = 1;
 	return 0;
 fail:
 	sqlite3_finalize(s);
-	cl_store_rollback(st);
+undo:
+	cl_store_exec(st, "ROLLBACK TO mail_log", NULL);
+	cl_store_exec(st, "RELEASE mail_log", NULL);
 	return rc;
 }
 
-int
-cl_mail_log_last(char **out, struct cl_store *st, const char *kind, const char *key,
-                 const char *recipient, struct cl_error *err)
+/* Latest time a message of kind got one of the statuses in the SQL list
+ * final ('sent', or 'sent', 'rejected'); key and recipient narrow it. */
+static int
+mail_log_latest(char **out, struct cl_store *st, const char *kind, const char *key,
+                const char *recipient, int with_rejected, struct cl_error *err)
 {
 	sqlite3_stmt *s;
 	int rc;
 
 	*out = NULL;
 	if ((rc = cl_store_prepare(st, &s, "SELECT max(at) FROM mail_log WHERE kind = ? AND "
-	                           "status = 'sent' AND (?2 IS NULL OR key = ?2) AND "
+	                           "(status = 'sent' OR (?4 AND status = 'rejected')) AND "
+	                           "(?2 IS NULL OR key = ?2) AND "
 	                           "(?3 IS NULL OR recipient = lower(?3))", err)) != 0)
 		return rc;
 	cl_bind_text(s, 1, kind);
 	cl_bind_text(s, 2, key);
 	cl_bind_text(s, 3, recipient);
+	sqlite3_bind_int(s, 4, with_rejected);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
 		if (sqlite3_column_type(s, 0) != SQLITE_NULL &&
@@ -96,4 +104,36 @@ cl_mail_log_last(char **out, struct cl_store *st, const char *kind, const char *
 	}
 	sqlite3_finalize(s);
 	return rc;
+}
+
+int
+cl_mail_log_last(char **out, struct cl_store *st, const char *kind, const char *key,
+                 const char *recipient, struct cl_error *err)
+{
+	return mail_log_latest(out, st, kind, key, recipient, 0, err);
+}
+
+int
+cl_mail_log_answered(char **out, struct cl_store *st, const char *kind, const char *key,
+                     const char *recipient, struct cl_error *err)
+{
+	return mail_log_latest(out, st, kind, key, recipient, 1, err);
+}
+
+int
+cl_mail_log_pending(size_t *out, struct cl_store *st, const char *kind, const char *key,
+                    const struct cl_mailbox *v, size_t n, struct cl_error *err)
+{
+	char *at = NULL;
+	size_t i;
+	int rc;
+
+	*out = 0;
+	for (i = 0; i < n; i++) {
+		if ((rc = cl_mail_log_answered(&at, st, kind, key, v[i].email, err)) != 0)
+			return rc;
+		*out += at == NULL;
+		free(at);
+	}
+	return 0;
 }

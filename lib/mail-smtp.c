@@ -12,11 +12,15 @@
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <netinet/in.h>
 
 #include <gmime/gmime.h>
 /* order matters: ssl.h declares smtp_starttls_set_ctx, auth-client.h
  * smtp_auth_set_context */
 #include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 #include <auth-client.h>
 #include <libesmtp.h>
 
@@ -33,10 +37,12 @@ struct smtp_run {
 	int auth_failed;
 	int authenticated;
 	int tls_ok, tls_missing, tls_bad_cert;
+	char tls_why[300];	/* OpenSSL's verdict on the certificate, or "" */
 	int need_auth;		/* AUTH configured: never MAIL without it */
 	int auth_missing;	/* MAIL was about to go out unauthenticated */
 	char auth_reply[256];
 	const char *user, *password;
+	const char *host;	/* as configured: what the certificate must name */
 	/* the batch, for per-message outcomes as they happen */
 	struct cl_mail **v;
 	smtp_message_t *sm;
@@ -230,13 +236,100 @@ smtp_on_auth(auth_client_request_t req, char **result, int fields, void *arg)
 	return 1;
 }
 
+/* 1 when host is an IPv4 or IPv6 address literal. */
+static int
+smtp_is_ip(const char *host)
+{
+	unsigned char buf[sizeof(struct in6_addr)];
+
+	return inet_pton(AF_INET, host, buf) == 1 || inet_pton(AF_INET6, host, buf) == 1;
+}
+
+/* The names a certificate is for (DNS and IP subjectAltNames, else its
+ * CN), comma separated, into buf. */
+static void
+smtp_cert_names(X509 *cert, char *buf, size_t size)
+{
+	GENERAL_NAMES *sans = X509_get_ext_d2i(cert, NID_subject_alt_name, NULL, NULL);
+	size_t used = 0;
+	int i;
+
+	buf[0] = '\0';
+	for (i = 0; sans && i < sk_GENERAL_NAME_num(sans) && used + 1 < size; i++) {
+		const GENERAL_NAME *g = sk_GENERAL_NAME_value(sans, i);
+		char ip[INET6_ADDRSTRLEN] = "";
+
+		if (g->type == GEN_DNS)
+			used += (size_t)snprintf(buf + used, size - used, "%s%.*s", used ? ", " : "",
+			                         ASN1_STRING_length(g->d.dNSName),
+			                         (const char *)ASN1_STRING_get0_data(g->d.dNSName));
+		else if (g->type == GEN_IPADD) {
+			int len = ASN1_STRING_length(g->d.iPAddress);
+			inet_ntop(len == 4 ? AF_INET : AF_INET6, ASN1_STRING_get0_data(g->d.iPAddress),
+			          ip, sizeof ip);
+			used += (size_t)snprintf(buf + used, size - used, "%s%s", used ? ", " : "", ip);
+		}
+	}
+	GENERAL_NAMES_free(sans);
+	if (buf[0] == '\0')
+		X509_NAME_get_text_by_NID(X509_get_subject_name(cert), NID_commonName, buf,
+		                          (int)size);
+	/* names come from the server: no control characters in messages */
+	for (used = 0; buf[used]; used++)
+		if ((unsigned char)buf[used] < 0x20 || buf[used] == 0x7f)
+			buf[used] = '?';
+}
+
+/* OpenSSL's verify callback: keeps its verdict on the first failure, in
+ * words, for the error message (the handshake then fails, and libESMTP only
+ * says "handshake failed"). Never turns a failure into success. */
+static int
+smtp_on_verify(int ok, X509_STORE_CTX *x)
+{
+	SSL *ssl = X509_STORE_CTX_get_ex_data(x, SSL_get_ex_data_X509_STORE_CTX_idx());
+	struct smtp_run *run = ssl ? SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl)) : NULL;
+	int e = X509_STORE_CTX_get_error(x);
+	X509 *cert = X509_STORE_CTX_get_current_cert(x);
+	char names[200];
+
+	if (ok || run == NULL || run->tls_why[0] != '\0')
+		return ok;
+	run->tls_bad_cert = 1;
+	switch (e) {
+	case X509_V_ERR_HOSTNAME_MISMATCH:
+	case X509_V_ERR_IP_ADDRESS_MISMATCH:
+		smtp_cert_names(cert ? cert : X509_STORE_CTX_get0_cert(x), names, sizeof names);
+		snprintf(run->tls_why, sizeof run->tls_why, "certificate is for %s, not %s",
+		         names, run->host);
+		break;
+	case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
+	case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
+	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
+	case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
+	case X509_V_ERR_CERT_UNTRUSTED:
+		snprintf(run->tls_why, sizeof run->tls_why, "certificate not trusted (%s; "
+		         "check [mail] ca_file)", X509_verify_cert_error_string(e));
+		break;
+	default:
+		snprintf(run->tls_why, sizeof run->tls_why, "certificate not accepted: %s",
+		         X509_verify_cert_error_string(e));
+		break;
+	}
+	return ok;
+}
+
 /* One TLS context per session: libESMTP's shared default context crashes
  * on a second STARTTLS session (upstream issue #30) and TLS 1.3 session
- * tickets can stall it, so: TLS <= 1.2, our CA file, host name checked. */
+ * tickets can stall it, so: TLS <= 1.2, our CA file, and the host checked
+ * as RFC 6125 says: a DNS name against DNS names, an IP literal against
+ * the certificate's IP addresses. */
 static SSL_CTX *
-smtp_tls_ctx(const char *ca_file, const char *host, struct cl_error *err)
+smtp_tls_ctx(struct smtp_run *run, const char *ca_file, const char *host,
+             struct cl_error *err)
 {
 	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+	X509_VERIFY_PARAM *param;
 
 	if (ctx == NULL) {
 		cl_error_set(err, CL_ERROR, "unable to create a TLS context");
@@ -256,8 +349,16 @@ smtp_tls_ctx(const char *ca_file, const char *host, struct cl_error *err)
 		cl_error_set(err, CL_ECONFIG, "no system CA certificates; set [mail] ca_file");
 		return NULL;
 	}
-	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
-	X509_VERIFY_PARAM_set1_host(SSL_CTX_get0_param(ctx), host, 0);
+	SSL_CTX_set_app_data(ctx, run);
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, smtp_on_verify);
+	param = SSL_CTX_get0_param(ctx);
+	if (smtp_is_ip(host) ? X509_VERIFY_PARAM_set1_ip_asc(param, host) != 1 :
+	    X509_VERIFY_PARAM_set1_host(param, host, 0) != 1) {
+		SSL_CTX_free(ctx);
+		cl_error_set(err, CL_ECONFIG, "[mail] host '%s' cannot be checked against a "
+		             "certificate", host);
+		return NULL;
+	}
 	return ctx;
 }
 
@@ -272,15 +373,124 @@ smtp_lowest_free_fd(void)
 	return fd;
 }
 
-/* Reads the SMTP settings of [mail]. */
+/* The SMTP settings of [mail]. */
 struct smtp_conf {
 	const char *host, *ca_file, *user;
 	char hostport[300];
+	char helo[300];		/* the EHLO name: FQDN or address literal */
 	int tls;
 	long port, timeout_ms, connect_ms;
 	char *password;
 };
 
+/* 1 when s is a domain name fit for EHLO: dotted labels of letters,
+ * digits and hyphens. */
+static int
+smtp_is_fqdn(const char *s)
+{
+	const char *p;
+	size_t label = 0;
+
+	if (s == NULL || strchr(s, '.') == NULL || strlen(s) > 253)
+		return 0;
+	for (p = s; *p; p++) {
+		if (*p == '.') {
+			if (label == 0 || p[-1] == '-')
+				return 0;
+			label = 0;
+		} else if (g_ascii_isalnum(*p) || (*p == '-' && label > 0)) {
+			if (++label > 63)
+				return 0;
+		} else {
+			return 0;
+		}
+	}
+	return label > 0 && p[-1] != '-';
+}
+
+/* The EHLO name RFC 5321 asks for when none is configured: this machine's
+ * fully qualified name, else the address literal of the local end of a
+ * route to the server ("[192.0.2.1]", "[IPv6:::1]"), never a bare name. */
+static void
+smtp_default_helo(char *buf, size_t size, const char *host, long port)
+{
+	struct addrinfo hints, *ai = NULL;
+	struct sockaddr_storage sa;
+	socklen_t len = sizeof sa;
+	char name[256], addr[INET6_ADDRSTRLEN], sport[16];
+	int fd;
+
+	if (gethostname(name, sizeof name) == 0) {
+		name[sizeof name - 1] = '\0';
+		if (smtp_is_fqdn(name)) {
+			snprintf(buf, size, "%s", name);
+			return;
+		}
+		memset(&hints, 0, sizeof hints);
+		hints.ai_flags = AI_CANONNAME;
+		if (getaddrinfo(name, NULL, &hints, &ai) == 0 && ai->ai_canonname &&
+		    smtp_is_fqdn(ai->ai_canonname) &&
+		    strcmp(ai->ai_canonname, "localhost.localdomain") != 0) {
+			snprintf(buf, size, "%s", ai->ai_canonname);
+			freeaddrinfo(ai);
+			return;
+		}
+		if (ai)
+			freeaddrinfo(ai);
+		ai = NULL;
+	}
+	/* a UDP "connection" sends nothing; it only picks the local address */
+	snprintf(buf, size, "[127.0.0.1]");
+	snprintf(sport, sizeof sport, "%ld", port);
+	memset(&hints, 0, sizeof hints);
+	hints.ai_socktype = SOCK_DGRAM;
+	if (getaddrinfo(host, sport, &hints, &ai) != 0)
+		return;
+	fd = socket(ai->ai_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd >= 0 && connect(fd, ai->ai_addr, ai->ai_addrlen) == 0 &&
+	    getsockname(fd, (struct sockaddr *)&sa, &len) == 0) {
+		if (sa.ss_family == AF_INET6 &&
+		    inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&sa)->sin6_addr, addr, sizeof addr))
+			snprintf(buf, size, "[IPv6:%s]", addr);
+		else if (sa.ss_family == AF_INET &&
+		         inet_ntop(AF_INET, &((struct sockaddr_in *)&sa)->sin_addr, addr, sizeof addr))
+			snprintf(buf, size, "[%s]", addr);
+	}
+	if (fd >= 0)
+		close(fd);
+	freeaddrinfo(ai);
+}
+
+/* [mail] helo: a domain name or an address literal ("[192.0.2.1]"). */
+static int
+smtp_helo_load(struct smtp_conf *c, const struct cl_config *cfg, struct cl_error *err)
+{
+	const char *h = cl_config_get(cfg, "mail", "helo");
+	char inner[300];
+	size_t len;
+
+	if (h == NULL || *h == '\0') {
+		smtp_default_helo(c->helo, sizeof c->helo, c->host, c->port);
+		return 0;
+	}
+	len = strlen(h);
+	if (len > 2 && len < sizeof inner && h[0] == '[' && h[len - 1] == ']') {
+		snprintf(inner, sizeof inner, "%.*s", (int)(len - 2), h + 1);
+		if (smtp_is_ip(strncmp(inner, "IPv6:", 5) == 0 ? inner + 5 : inner)) {
+			snprintf(c->helo, sizeof c->helo, "%s", h);
+			return 0;
+		}
+	} else if (smtp_is_fqdn(h)) {
+		snprintf(c->helo, sizeof c->helo, "%s", h);
+		return 0;
+	}
+	return cl_error_set(err, CL_ECONFIG, "%s:%d: [mail] helo = '%s': use a fully "
+	                    "qualified domain name or an address literal such as [192.0.2.1]",
+	                    cl_config_path(cfg) ? cl_config_path(cfg) : "config",
+	                    cl_config_line(cfg, "mail", "helo"), h);
+}
+
+/* Reads the SMTP settings of [mail]. */
 static int
 smtp_conf_load(struct smtp_conf *c, const struct cl_config *cfg, struct cl_error *err)
 {
@@ -309,6 +519,8 @@ smtp_conf_load(struct smtp_conf *c, const struct cl_config *cfg, struct cl_error
 	if ((rc = cl_config_get_int(cfg, "mail", "connect_timeout_s", 10, 1, 600, &t, err)) != 0)
 		return rc;
 	c->connect_ms = t * 1000;
+	if ((rc = smtp_helo_load(c, cfg, err)) != 0)
+		return rc;
 	snprintf(c->hostport, sizeof c->hostport, "%s:%ld", c->host, c->port);
 	if ((rc = cl_config_secret(&c->password, cfg, "mail", "password", err)) != 0)
 		return rc;
@@ -429,6 +641,7 @@ cl_mail_send_smtp(struct cl_mail **v, size_t n, const struct cl_config *cfg, FIL
 	run.fd = -1;
 	run.user = c.user;
 	run.password = c.password;
+	run.host = c.host;
 	run.need_auth = c.password != NULL;
 	if ((sm = cl_calloc(n, sizeof *sm)) == NULL || (rs = cl_calloc(n, sizeof *rs)) == NULL) {
 		rc = cl_error_set(err, CL_ENOMEM, "out of memory");
@@ -445,6 +658,7 @@ cl_mail_send_smtp(struct cl_mail **v, size_t n, const struct cl_config *cfg, FIL
 	run.done = done;
 	run.done_arg = done_arg;
 	smtp_set_server(s, c.hostport);
+	smtp_set_hostname(s, c.helo);
 	smtp_set_eventcb(s, smtp_on_event, &run);
 	smtp_set_monitorcb(s, smtp_on_wire, &run, 0);
 	/* libESMTP's timeouts are milliseconds, clamped to RFC 5321 minutes
@@ -455,7 +669,7 @@ cl_mail_send_smtp(struct cl_mail **v, size_t n, const struct cl_config *cfg, FIL
 	smtp_set_timeout(s, Timeout_TRANSFER | Timeout_OVERRIDE_RFC2822_MINIMUM, c.timeout_ms);
 	smtp_set_timeout(s, Timeout_DATA2 | Timeout_OVERRIDE_RFC2822_MINIMUM, c.timeout_ms);
 	if (c.tls) {
-		if ((ctx = smtp_tls_ctx(c.ca_file, c.host, err)) == NULL) {
+		if ((ctx = smtp_tls_ctx(&run, c.ca_file, c.host, err)) == NULL) {
 			rc = err && err->code ? err->code : CL_ERROR;
 			goto out;
 		}
@@ -508,7 +722,23 @@ cl_mail_send_smtp(struct cl_mail **v, size_t n, const struct cl_config *cfg, FIL
 		smtp_collect(v[i], sm[i], rs[i]);
 	smtp_describe(v, n, &temp, &perm, why, sizeof why);
 	any = temp + perm;
-	if (run.auth_failed) {
+	/* in the order the session goes: connection, TLS, AUTH, envelope */
+	if (!run.connected && any) {
+		rc = cl_error_set(err, CL_ETEMPFAIL, "unable to connect to SMTP server %s: %s",
+		                  c.hostport, smtp_alarm_fired ? "connect timed out" :
+		                  smtp_strerror(serr, ebuf, sizeof ebuf));
+	} else if (c.tls && !run.tls_ok && (any || run.auth_missing)) {
+		if (run.tls_missing)
+			rc = cl_error_set(err, CL_EUNAVAIL, "SMTP server %s does not offer STARTTLS; "
+			                  "refusing to send in clear (set [mail] tls = none to allow "
+			                  "it)", c.hostport);
+		else if (run.tls_why[0])
+			rc = cl_error_set(err, CL_EUNAVAIL, "TLS with %s failed: %s", c.hostport,
+			                  run.tls_why);
+		else
+			rc = cl_error_set(err, CL_EUNAVAIL, "TLS with %s failed (handshake): %s",
+			                  c.hostport, smtp_strerror(serr, ebuf, sizeof ebuf));
+	} else if (run.auth_failed) {
 		for (i = 0; i < n; i++)
 			if (v[i]->state != CL_MAIL_SENT) {
 				v[i]->state = CL_MAIL_DEFERRED;
@@ -517,23 +747,9 @@ cl_mail_send_smtp(struct cl_mail **v, size_t n, const struct cl_config *cfg, FIL
 			}
 		rc = cl_error_set(err, CL_ENOPERM, "SMTP authentication as '%s' failed at %s: "
 		                  "%s; nothing sent", c.user, c.hostport, run.auth_reply);
-	} else if (c.password && run.connected && !run.authenticated && (any || run.auth_missing)) {
+	} else if (c.password && !run.authenticated && (any || run.auth_missing)) {
 		rc = cl_error_set(err, CL_ENOPERM, "%s offers no usable AUTH mechanism for '%s' "
 		                  "(AUTH is configured, so nothing was sent)", c.hostport, c.user);
-	} else if (!run.connected && any) {
-		rc = cl_error_set(err, CL_ETEMPFAIL, "unable to connect to SMTP server %s: %s",
-		                  c.hostport, smtp_alarm_fired ? "connect timed out" :
-		                  smtp_strerror(serr, ebuf, sizeof ebuf));
-	} else if (c.tls && !run.tls_ok && any) {
-		if (run.tls_missing)
-			rc = cl_error_set(err, CL_EUNAVAIL, "SMTP server %s does not offer STARTTLS; "
-			                  "refusing to send in clear (set [mail] tls = none to allow "
-			                  "it)", c.hostport);
-		else
-			rc = cl_error_set(err, CL_EUNAVAIL, "TLS with %s failed%s: %s", c.hostport,
-			                  run.tls_bad_cert ? " (certificate not trusted for this "
-			                  "host)" : " (certificate not trusted, or handshake failed)",
-			                  smtp_strerror(serr, ebuf, sizeof ebuf));
 	} else if (temp > 0) {
 		rc = cl_error_set(err, CL_ETEMPFAIL, "%d recipient%s not accepted for now at %s%s%s",
 		                  temp, temp == 1 ? "" : "s", c.hostport, why[0] ? ": " : "",

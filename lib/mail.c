@@ -282,6 +282,7 @@ cl_mail_build(struct cl_mail **out, const struct cl_mail_spec *spec, struct cl_e
 		rc = cl_error_set(err, CL_ENOMEM, "out of memory");
 		goto done;
 	}
+	m->once = spec->once;
 	msg = g_mime_message_new(TRUE);
 	mail_add_mailbox(msg, GMIME_ADDRESS_TYPE_FROM, spec->from);
 	for (i = 0; i < spec->nto; i++)
@@ -373,4 +374,68 @@ cl_mail_send_each(struct cl_mail **v, size_t n, const struct cl_config *cfg, FIL
 	if (strcmp(t, "smtp") == 0)
 		return cl_mail_send_smtp(v, n, cfg, trace, done, arg, err);
 	return cl_error_set(err, CL_ECONFIG, "[mail] transport = '%s': use smtp or file", t);
+}
+
+/* cl_mail_send_each's callback: each outcome goes to the mail log at once,
+ * so that a process killed in a batch does not send those again. */
+static void
+mail_deliver_log(void *arg, struct cl_mail *m)
+{
+	cl_mail_log(arg, &m, 1, NULL);
+}
+
+/* Removes from m the recipients that already have a final answer for its
+ * kind and key. */
+static int
+mail_drop_answered(struct cl_mail *m, struct cl_store *st, struct cl_error *err)
+{
+	size_t i, keep = 0;
+	char *at = NULL;
+	int rc;
+
+	for (i = 0; i < m->nrcpt; i++) {
+		if ((rc = cl_mail_log_answered(&at, st, m->kind, m->key, m->rcpt[i].email,
+		                               err)) != 0)
+			return rc;
+		if (at != NULL) {
+			free(at);
+			free(m->rcpt[i].email);
+			free(m->rcpt[i].detail);
+			continue;
+		}
+		m->rcpt[keep++] = m->rcpt[i];
+	}
+	m->nrcpt = keep;
+	return 0;
+}
+
+int
+cl_mail_deliver(struct cl_store *st, struct cl_mail **v, size_t n,
+                const struct cl_config *cfg, FILE *trace, struct cl_error *err)
+{
+	struct cl_mail **go = NULL;
+	size_t i, ngo = 0;
+	int rc = 0, lrc;
+
+	if (n == 0)
+		return 0;
+	if ((go = cl_calloc(n, sizeof *go)) == NULL)
+		return cl_error_set(err, CL_ENOMEM, "out of memory");
+	for (i = 0; i < n; i++) {
+		if (v[i]->once && (rc = mail_drop_answered(v[i], st, err)) != 0)
+			goto done;
+		if (v[i]->nrcpt == 0) {
+			v[i]->state = CL_MAIL_SENT;
+			v[i]->logged = 1;
+			continue;
+		}
+		go[ngo++] = v[i];
+	}
+	rc = cl_mail_send_each(go, ngo, cfg, trace, mail_deliver_log, st, err);
+	lrc = cl_mail_log(st, go, ngo, rc == 0 ? err : NULL);
+	if (rc == 0)
+		rc = lrc;
+done:
+	free(go);
+	return rc;
 }
