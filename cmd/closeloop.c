@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -146,6 +147,8 @@ cmd_getopt(struct cl_ctx *ctx, int argc, char **argv, const char *shortopts,
 
 	opterr = 0;
 	c = getopt_long(argc, argv, shortopts, longopts, index);
+	if (c > 0 && c < (int)sizeof ctx->seen)
+		ctx->seen[c] = 1;
 	/* options parsed without a usage error: now open what the command needs */
 	if (c == -1 && ctx_open_store(ctx) != 0)
 		return -2;
@@ -161,6 +164,72 @@ cmd_getopt(struct cl_ctx *ctx, int argc, char **argv, const char *shortopts,
 		return -2;
 	}
 	return c;
+}
+
+/* The last escaped strings cmd_tty() handed out, freed when reused. */
+static char *tty_ring[16];
+static size_t tty_next;
+
+/* Text from documents, trackers or file names made safe for a terminal:
+ * C0 controls (ESC, BEL, BS, CR, LF, TAB...), DEL and C1 controls become
+ * visible \xNN escapes, so that nothing printed can move the cursor, set a
+ * title or the clipboard, or forge an output line. The result stays valid
+ * until 16 more calls; s itself when nothing needs escaping. */
+static const char *
+tty_escape(const char *s, int keep_lf)
+{
+	const unsigned char *p;
+	size_t n = 0;
+	char *out, *o;
+
+	if (s == NULL)
+		return NULL;
+	for (p = (const unsigned char *)s; *p; p++)
+		if ((*p < 0x20 && !(keep_lf && *p == '\n')) || *p == 0x7f ||
+		    (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f))
+			n++;
+	if (n == 0)
+		return s;
+	if ((out = malloc(strlen(s) + n * 4 + 1)) == NULL)
+		return "(unprintable)";
+	for (p = (const unsigned char *)s, o = out; *p; p++) {
+		if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)
+			o += sprintf(o, "\\x%02x", *++p);
+		else if ((*p < 0x20 && !(keep_lf && *p == '\n')) || *p == 0x7f)
+			o += sprintf(o, "\\x%02x", *p);
+		else
+			*o++ = (char)*p;
+	}
+	*o = '\0';
+	free(tty_ring[tty_next]);
+	tty_ring[tty_next] = out;
+	tty_next = (tty_next + 1) % (sizeof tty_ring / sizeof *tty_ring);
+	return out;
+}
+
+const char *
+cmd_tty(const char *s)
+{
+	return tty_escape(s, 0);
+}
+
+/* cmd_tty() for text of several lines: newlines stay. */
+const char *
+cmd_tty_lines(const char *s)
+{
+	return tty_escape(s, 1);
+}
+
+/* Frees what cmd_tty() still holds. */
+static void
+cmd_tty_free(void)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof tty_ring / sizeof *tty_ring; i++) {
+		free(tty_ring[i]);
+		tty_ring[i] = NULL;
+	}
 }
 
 void
@@ -256,6 +325,10 @@ ctx_prepare(struct cl_ctx *ctx, const char *config_path)
 		return rc;
 	if (ctx->cfg == NULL)
 		return cl_error_set(&ctx->err, CL_ENOMEM, "out of memory");
+	/* the config may hold a secret, and the token and password are read
+	 * from here on: no core dump, no ptrace by the same user from now */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
+		cmd_verbose(ctx, "closeloop: warning: core dumps stay possible\n");
 	if ((rc = config_clock(ctx)) != 0)
 		return rc;
 	if (ctx->db_path && (rc = cl_config_set(ctx->cfg, "closeloop", "database", ctx->db_path)) != 0)
@@ -263,19 +336,42 @@ ctx_prepare(struct cl_ctx *ctx, const char *config_path)
 	return 0;
 }
 
-/* Opens the database as the command's flags ask (once). */
+/* Whether this invocation writes (tracker, mail or database): the
+ * command's flags and the options it was given say. */
+static int
+ctx_writes(const struct cl_ctx *ctx)
+{
+	int flags = ctx->cmd->flags;
+
+	if (ctx->writes)
+		return 1;
+	if ((flags & CMD_WRITES) && !ctx->seen['n'])
+		return 1;
+	return (flags & CMD_WRITES_SEND) && ctx->seen['s'];
+}
+
+/* Opens the database as the command's flags ask (once), a writer taking
+ * the run lock first. */
 static int
 ctx_open_store(struct cl_ctx *ctx)
 {
 	char *dbpath;
-	int rc;
+	int rc = 0;
 
 	if (ctx->store != NULL || !(ctx->cmd->flags & (CMD_NEEDS_DB | CMD_CREATES_DB)))
 		return 0;
 	if ((dbpath = cl_config_database_path(ctx->cfg)) == NULL)
 		return cl_error_set(&ctx->err, CL_ENOMEM, "out of memory");
-	rc = cl_store_open(&ctx->store, dbpath,
-	                   (ctx->cmd->flags & CMD_CREATES_DB) ? CL_STORE_CREATE : 0, &ctx->err);
+	/* without a database to open, cl_store_open says what to do */
+	if (ctx->lock_fd < 0 && ctx_writes(ctx) &&
+	    ((ctx->cmd->flags & CMD_CREATES_DB) || access(dbpath, F_OK) == 0)) {
+		if ((rc = cl_store_make_dirs(dbpath, &ctx->err)) == 0)
+			rc = cl_run_lock(&ctx->lock_fd, dbpath, &ctx->err);
+	}
+	if (rc == 0)
+		rc = cl_store_open(&ctx->store, dbpath,
+		                   (ctx->cmd->flags & CMD_CREATES_DB) ? CL_STORE_CREATE : 0,
+		                   &ctx->err);
 	free(dbpath);
 	return rc;
 }
@@ -297,6 +393,7 @@ main(int argc, char **argv)
 	int c, rc;
 
 	memset(&ctx, 0, sizeof ctx);
+	ctx.lock_fd = -1;
 	opterr = 0;
 	/* "+": stop at the command name; its options are its own */
 	while ((c = getopt_long(argc, argv, "+c:d:qvhV", opts, NULL)) != -1) {
@@ -346,7 +443,9 @@ main(int argc, char **argv)
 		fprintf(stderr, "closeloop: %s\n", ctx.err.msg);
 	fflush(stdout);
 	cl_store_close(ctx.store);
+	cl_run_unlock(ctx.lock_fd);
 	cl_config_free(ctx.cfg);
+	cmd_tty_free();
 	if (rc == 0 && ferror(stdout))
 		return cl_exitcode(CL_ECANTCREAT);
 	return cl_exitcode(rc);
