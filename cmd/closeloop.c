@@ -65,14 +65,34 @@ static const char *global_help =
 	"\n"
 	"commands:\n";
 
-static const char *exit_help =
-	"\n"
-	"exit status: 0 ok, 1 problems found, 64 usage, 65 bad input data,\n"
-	"66 missing input, 69 service unavailable, 70 internal error, 71 out of memory,\n"
-	"73 cannot write, 75 temporary failure (retry later), 77 permission\n"
-	"denied (authentication), 78 configuration error.\n"
+static const char *env_help =
 	"environment: CLOSELOOP_NOW=2024-03-20T09:00:00Z fixes the clock.\n"
 	"See closeloop(1) and closeloop.conf(5).\n";
+
+/* The exit-status list, from the error table (lib/error.c), wrapped. */
+static void
+print_exit_help(FILE *f)
+{
+	const struct cl_error_kind *k = NULL;
+	size_t n, i, col;
+	char word[128];
+
+	k = cl_error_kinds(&n);
+	fputs("\nexit status:", f);
+	col = strlen("exit status:");
+	for (i = 0; i < n; i++) {
+		if (k[i].help == NULL)
+			continue;
+		snprintf(word, sizeof word, " %d %s%s", k[i].exit, k[i].help, i + 1 < n ? "," : ".");
+		if (col + strlen(word) > 78) {
+			fputc('\n', f);
+			col = 0;
+		}
+		fputs(col == 0 ? word + 1 : word, f);
+		col += strlen(col == 0 ? word + 1 : word);
+	}
+	fputc('\n', f);
+}
 
 /* Prints the global help with the command list. */
 static void
@@ -83,7 +103,8 @@ print_global_help(FILE *f)
 	fputs(global_help, f);
 	for (i = 0; cmd_table[i]; i++)
 		fprintf(f, "  %-10s %s\n", cmd_table[i]->name, cmd_table[i]->summary);
-	fputs(exit_help, f);
+	print_exit_help(f);
+	fputs(env_help, f);
 }
 
 void
@@ -150,17 +171,18 @@ cmd_getopt(struct cl_ctx *ctx, int argc, char **argv, const char *shortopts,
 	if (c > 0 && c < (int)sizeof ctx->seen)
 		ctx->seen[c] = 1;
 	/* options parsed without a usage error: now open what the command needs */
-	if (c == -1 && ctx_open_store(ctx) != 0)
+	if (c == -1 && (ctx->opt_rc = ctx_open_store(ctx)) != 0)
 		return -2;
 	if (c == '?') {
 		if (optopt)
-			cmd_usage_error(ctx, "unknown or incomplete option '-%c'", optopt);
+			ctx->opt_rc = cmd_usage_error(ctx, "unknown or incomplete option '-%c'", optopt);
 		else
-			cmd_usage_error(ctx, "unknown or incomplete option '%s'", argv[optind - 1]);
+			ctx->opt_rc = cmd_usage_error(ctx, "unknown or incomplete option '%s'",
+			                              argv[optind - 1]);
 		return -2;
 	}
 	if (c == ':') {
-		cmd_usage_error(ctx, "option '%s' needs a value", argv[optind - 1]);
+		ctx->opt_rc = cmd_usage_error(ctx, "option '%s' needs a value", argv[optind - 1]);
 		return -2;
 	}
 	return c;
@@ -432,14 +454,15 @@ main(int argc, char **argv)
 	if (rc == 0) {
 		optind = 0;	/* reset getopt for the command's own options */
 		rc = ctx.cmd->exec(&ctx, argc, argv);
+		/* a command stops on cmd_getopt()'s -2; the dispatcher knows why */
+		if (ctx.opt_rc != 0)
+			rc = ctx.opt_rc;
 		/* commands that never parsed options still get their database */
-		if (rc == 0 && ctx.store == NULL && ctx_open_store(&ctx) != 0)
-			rc = ctx.err.code;
+		if (rc == 0 && ctx.store == NULL)
+			rc = ctx_open_store(&ctx);
 	}
-	/* the first error recorded is the one that explains the failure */
-	if (rc != 0 && ctx.err.code != 0)
-		rc = ctx.err.code;
-	if (rc != 0 && ctx.err.code != 0 && ctx.err.msg[0])
+	/* the return value decides; the message only explains it */
+	if (rc != 0 && ctx.err.msg[0])
 		fprintf(stderr, "closeloop: %s\n", ctx.err.msg);
 	fflush(stdout);
 	cl_store_close(ctx.store);

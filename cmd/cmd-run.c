@@ -38,11 +38,8 @@ cmd_run_exec(struct cl_ctx *ctx, int argc, char **argv)
 		else if (ctx->verbosity >= 1 || ro.dry_run)
 			printf("%-7s %s%s\n", s->name, s->ran ? "" : "skipped: ", s->detail);
 	}
-	if (rc != 0) {
-		/* each failure is printed above; the status is the most serious */
-		ctx->err.code = r.rc;
-		ctx->err.msg[0] = '\0';
-	}
+	/* each failure is printed above; the status is the most serious */
+	cl_error_clear(&ctx->err);
 	return r.rc;
 }
 

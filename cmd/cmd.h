@@ -28,6 +28,8 @@ struct cl_ctx {
 	int verbosity;		/* -1 quiet, 0 normal, 1+ verbose */
 	struct cl_error err;
 	const struct cmd_entry *cmd;
+	int opt_rc;		/* why cmd_getopt() returned -2 (the command returns
+				 * CL_EUSAGE; the dispatcher returns this) */
 	int writes;		/* set by a command that writes whatever its flags say */
 	int lock_fd;		/* the run lock while held, else -1 */
 	unsigned char seen[128];	/* the options parsed, by their getopt value */
