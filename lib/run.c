@@ -39,7 +39,7 @@ cl_run_lock(int *out, const char *dbpath, struct cl_error *err)
 		n = pread(fd, info, sizeof info - 1, 0);
 		info[n > 0 ? n : 0] = '\0';
 		info[strcspn(info, "\n")] = '\0';
-		rc = cl_error_set(err, CL_ETEMPFAIL, "another closeloop run holds '%s' (%s); "
+		rc = cl_error_set(err, CL_ETEMPFAIL, "another closeloop command holds '%s' (%s); "
 		                  "nothing done", path, *info ? info : "holder unknown");
 		close(fd);
 		goto done;
