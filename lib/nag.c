@@ -180,6 +180,80 @@ nag_compose(struct cl_nag *g, struct cl_item **v, size_t n, const struct nag_con
 	return g->lead_text && g->lead_subject ? 0 : CL_ENOMEM;
 }
 
+/* True when a reminder sent at last (UTC, may be NULL) is less than
+ * every_days old: the owner is skipped this time. */
+static int
+nag_recent(const struct nag_conf *c, const char *last)
+{
+	time_t t;
+	struct tm tm;
+
+	return last != NULL && cl_time_parse(last, &t) == 0 && cl_localtime(t, c->tz, &tm) == 0 &&
+	       c->today - cl_days_from_civil(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday) <
+	       c->every;
+}
+
+int
+cl_nag_due(size_t *due_now, time_t *next_at, struct cl_store *st, const struct cl_config *cfg,
+           struct cl_error *err)
+{
+	sqlite3_stmt *s = NULL;
+	struct nag_conf c;
+	char soon[11], **seen = NULL;
+	size_t nseen = 0;
+	int rc;
+
+	*due_now = 0;
+	*next_at = 0;
+	if ((rc = nag_conf_load(&c, cfg, err)) != 0)
+		return rc;
+	cl_date_format(c.today + (int)c.soon, soon);
+	/* the owners cl_nag_plan would group (case-insensitively), without
+	 * loading their items */
+	if ((rc = cl_store_prepare(st, &s, "SELECT DISTINCT coalesce(nullif(owner, ''), "
+	                           "nullif(owner_raw, '')) AS o FROM items WHERE status = 'open' "
+	                           "AND due <= ?1 AND o IS NOT NULL", err)) != 0)
+		return rc;
+	sqlite3_bind_text(s, 1, soon, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *owner = (const char *)sqlite3_column_text(s, 0);
+		const struct cl_person *p = cl_config_person(cfg, owner);
+		char *last = NULL, **grown;
+		size_t i;
+		time_t t;
+		for (i = 0; i < nseen && !cl_str_ieq(seen[i], owner); i++)
+			;
+		if (i < nseen || p == NULL || p->email == NULL)
+			continue;
+		if ((grown = cl_realloc(seen, (nseen + 1) * sizeof *seen)) == NULL ||
+		    (grown[nseen] = cl_strdup(owner)) == NULL) {
+			if (grown)
+				seen = grown;
+			rc = SQLITE_NOMEM;
+			break;
+		}
+		seen = grown;
+		nseen++;
+		if ((rc = cl_mail_log_last(&last, st, "nag", p->handle, p->email, err)) != 0)
+			break;
+		if (!nag_recent(&c, last))
+			(*due_now)++;
+		else if (cl_time_parse(last, &t) == 0 &&
+		         (*next_at == 0 || t + (time_t)c.every * 86400 < *next_at))
+			*next_at = t + (time_t)c.every * 86400;
+		free(last);
+	}
+	while (nseen > 0)
+		free(seen[--nseen]);
+	free(seen);
+	if (rc < 0) {
+		sqlite3_finalize(s);
+		return rc;
+	}
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : cl_store_fail(st, rc, err, "reminders");
+}
+
 int
 cl_nag_plan(struct cl_nag **out, size_t *n, struct cl_store *st,
             const struct cl_config *cfg, struct cl_error *err)
@@ -249,14 +323,7 @@ cl_nag_plan(struct cl_nag **out, size_t *n, struct cl_store *st,
 		if (g->email && (rc = cl_mail_log_last(&g->last_sent, st, "nag", g->owner,
 		                                       g->email, err)) != 0)
 			goto done;
-		if (g->last_sent) {
-			time_t t;
-			struct tm tm;
-			if (cl_time_parse(g->last_sent, &t) == 0 && cl_localtime(t, c.tz, &tm) == 0 &&
-			    c.today - cl_days_from_civil(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday)
-			    < c.every)
-				g->skipped = 1;
-		}
+		g->skipped = nag_recent(&c, g->last_sent);
 		if (nag_compose(g, mine, nm, &c) != 0) {
 			rc = cl_error_set(err, CL_ENOMEM, "out of memory");
 			goto done;

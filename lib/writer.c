@@ -108,6 +108,15 @@ cl_writer_escape(struct cl_buf *b, int format, const char *str)
 
 	for (; *s; s++) {
 		unsigned char c = *s;
+		size_t run = 0;
+		/* copy a run of bytes no format touches in one go */
+		while (s[run] >= 0x20 && s[run] != 0x7f && strchr("&<>\"'|*_`[]\\", s[run]) == NULL)
+			run++;
+		if (run > 0) {
+			cl_buf_add(b, (const char *)s, run);
+			s += run - 1;
+			continue;
+		}
 		if (format == CL_WRITER_JSON) {
 			if (c == '"' || c == '\\') {
 				cl_buf_putc(b, '\\');
