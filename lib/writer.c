@@ -591,6 +591,24 @@ cl_writer_group_end(struct cl_writer *w)
 	w->in_group = 0;
 }
 
+/* True when a spreadsheet would run the cell as a formula (OWASP CSV
+ * injection); "@handle" alone is a person, not a formula. */
+static int
+csv_formula(const char *v)
+{
+	const char *p;
+
+	if (*v == '\0' || strchr("=+-@\t\r", *v) == NULL)
+		return 0;
+	if (*v != '@')
+		return 1;
+	for (p = v + 1; *p; p++)
+		if (!(*p >= 'a' && *p <= 'z') && !(*p >= 'A' && *p <= 'Z') &&
+		    !(*p >= '0' && *p <= '9') && strchr("._-", *p) == NULL)
+			return 1;
+	return p == v + 1;
+}
+
 /* A cell that is a web address, as a link. */
 static int
 is_url(const char *v)
@@ -719,7 +737,7 @@ cl_writer_row(struct cl_writer *w, const char *const *vals)
 			}
 			/* a cell a spreadsheet would run as a formula starts with ' */
 			w_puts(w, "\"");
-			if (*v && strchr("=+-@", *v) != NULL)
+			if (csv_formula(v))
 				w_puts(w, "'");
 			w_esc(w, v);
 			w_puts(w, "\"");

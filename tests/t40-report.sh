@@ -248,4 +248,17 @@ assert [(g["owner"], g["count"], len(g["items"])) for g in m["overdue"]] == \
 PY
 expect_rc 0 $CB report --format html
 expect_in "$T/out" "… and 32 more overdue items of 3 owners"
+
+# list --format csv: the same items as list --json, one row each
+expect_rc 0 $C list --all --format csv
+cp "$T/out" "$T/list.csv"
+expect_rc 0 $C list --all --json
+$PY - "$T/list.csv" "$T/out" <<'PY' || fail "list csv"
+import csv, json, sys
+rows = list(csv.DictReader(open(sys.argv[1], encoding="utf-8")))
+items = json.load(open(sys.argv[2]))["items"]
+assert [r["id"] for r in rows] == [i["id"] for i in items], (rows, items)
+assert all(r["status"] == i["status"] and r["due"] == (i["due"] or "") for r, i in zip(rows, items))
+PY
+expect_rc 64 $C list --format xml
 echo "t40 ok"
