@@ -27,8 +27,9 @@ struct cl_nag {
 	char *lead;		/* escalation address, NULL when none */
 	char *lead_name;
 	size_t overdue, due_soon, escalated;
-	char *subject, *text;		/* the owner's message */
-	char *lead_subject, *lead_text;	/* the lead's, when escalated and a lead is known */
+	char *subject, *text, *html;	/* the owner's message (one writer, two formats) */
+	char *lead_subject, *lead_text, *lead_html;	/* the lead's, when escalated and a
+						 * lead is known */
 	char *last_sent;	/* last reminder (UTC RFC 3339), or NULL */
 	int skipped;		/* reminded less than every_days ago */
 };

@@ -290,19 +290,45 @@ cl_writer_warning(struct cl_writer *w, const char *key, const char *text)
 	w_flush(w, 0);
 }
 
+/* Text whose line breaks are kept: each line escaped, joined by br. */
+static void
+w_lines(struct cl_writer *w, const char *text, const char *br)
+{
+	const char *p = text ? text : "";
+
+	for (;;) {
+		size_t n = strcspn(p, "\n");
+		char *line = cl_strndup(p, n);
+		if (line == NULL) {
+			w->b.oom = 1;
+			return;
+		}
+		w_esc(w, line);
+		free(line);
+		if (p[n] == '\0')
+			break;
+		w_puts(w, br);
+		p += n + 1;
+	}
+}
+
 void
 cl_writer_para(struct cl_writer *w, const char *key, const char *text)
 {
 	switch (w->format) {
 	case CL_WRITER_TEXT:
+		w_puts(w, "\n");
+		w_lines(w, text, "\n");
+		w_puts(w, "\n");
+		break;
 	case CL_WRITER_MARKDOWN:
 		w_puts(w, "\n");
-		w_esc(w, text);
+		w_lines(w, text, "  \n");
 		w_puts(w, "\n");
 		break;
 	case CL_WRITER_HTML:
-		w_puts(w, "<p style=\"margin:6px 0\">");
-		w_esc(w, text);
+		w_puts(w, "<p style=\"margin:8px 0\">");
+		w_lines(w, text, "<br />");
 		w_puts(w, "</p>\n");
 		break;
 	case CL_WRITER_JSON:
@@ -625,12 +651,12 @@ text_row(struct cl_writer *w, const char *const *vals)
 	for (i = 0; i < w->ncols; i++) {
 		const char *v = vals[i] ? vals[i] : "";
 		const struct cl_col *c = &w->cols[i];
-		if (*v == '\0' && c->kind != CL_COL_INT)
+		if (*v == '\0')
 			continue;
 		if (n++)
 			w_puts(w, "  ");
 		if (c->kind == CL_COL_INT || c->kind == CL_COL_BAR) {
-			cl_buf_printf(&w->b, "%3s", *v ? v : "0");
+			cl_buf_printf(&w->b, "%3s", v);
 		} else {
 			w_esc(w, v);
 		}
@@ -842,4 +868,30 @@ char *
 cl_writer_take(struct cl_writer *w)
 {
 	return w->b.oom ? NULL : cl_buf_steal(&w->b);
+}
+
+int
+cl_writer_mail_parts(char **text, char **html, void (*fn)(struct cl_writer *, const void *),
+                     const void *arg)
+{
+	static const int formats[2] = { CL_WRITER_TEXT, CL_WRITER_HTML };
+	char **outs[2] = { text, html };
+	int k;
+
+	*text = *html = NULL;
+	for (k = 0; k < 2; k++) {
+		struct cl_writer *w = NULL;
+		if (cl_writer_new(&w, formats[k], NULL, NULL) != 0)
+			break;
+		fn(w, arg);
+		*outs[k] = cl_writer_finish(w, NULL) == 0 ? cl_writer_take(w) : NULL;
+		cl_writer_free(w);
+		if (*outs[k] == NULL)
+			break;
+	}
+	if (k == 2)
+		return 0;
+	free(*text);
+	*text = NULL;
+	return CL_ENOMEM;
 }
