@@ -107,57 +107,46 @@ attendee_add(struct cl_drill *d, const char *handle, const char *name, const cha
 }
 
 /* Splits "Name <addr>" or "addr" into name (may be NULL) and address, both
- * newly allocated; CL_EUSAGE when there is no valid address. */
+ * newly allocated, with the one address parser (cl_mailbox_parse_list);
+ * CL_EUSAGE when it is not exactly one valid address. */
 static int
 split_address(const char *s, char **name, char **email)
 {
-	const char *lt = strrchr(s, '<'), *gt = strrchr(s, '>');
-	char *n = NULL, *e = NULL;
+	struct cl_mailbox *mb = NULL;
+	size_t n = 0;
+	int rc;
 
 	*name = *email = NULL;
-	if (lt && gt && gt > lt && gt[1] == '\0') {
-		e = cl_strndup(lt + 1, (size_t)(gt - lt - 1));
-		n = cl_strndup(s, (size_t)(lt - s));
-		if (n)
-			cl_str_trim(n);
-		if (n && (*n == '"'))
-			memmove(n, n + 1, strlen(n));
-		if (n && *n && n[strlen(n) - 1] == '"')
-			n[strlen(n) - 1] = '\0';
-		if (n && *n == '\0') {
-			free(n);
-			n = NULL;
-		}
-	} else {
-		e = cl_strdup(s);
+	if ((rc = cl_mailbox_parse_list(&mb, &n, s, NULL)) != 0 || n != 1) {
+		cl_mailboxes_free(mb, n);
+		return rc == CL_ENOMEM ? CL_ENOMEM : CL_EUSAGE;
 	}
-	if (e)
-		cl_str_trim(e);
-	if (e == NULL || !cl_invite_address_ok(e)) {
-		free(n);
-		free(e);
-		return e == NULL ? CL_ENOMEM : CL_EUSAGE;
-	}
-	*name = n;
-	*email = e;
+	*name = mb[0].name;
+	*email = mb[0].email;
+	mb[0].name = mb[0].email = NULL;
+	cl_mailboxes_free(mb, n);
 	return 0;
 }
 
-/* Adds who: a [people] entry (by handle, @handle, name or address) or a bare
- * address. Unknown → CL_ENOTFOUND; known without an address → CL_EDATA. */
+/* Adds who: a [people] entry (by handle, @handle, name or address) or, when
+ * allow_address (given on the command line, not read from a document), a
+ * bare address. Unknown → CL_ENOTFOUND; known without an address →
+ * CL_EDATA. Text from a document never invites an address by itself. */
 static int
-attendee_resolve(struct cl_drill *d, const struct cl_config *cfg, const char *who)
+attendee_resolve(struct cl_drill *d, const struct cl_config *cfg, const char *who,
+                 int allow_address)
 {
 	const struct cl_person *p = cl_config_person(cfg, who);
 	char *name = NULL, *email = NULL;
 	int rc;
 
 	if (p != NULL) {
-		if (p->email == NULL || !cl_invite_address_ok(p->email))
+		if (p->email == NULL || cl_mail_check_address(p->email, NULL) != 0)
 			return CL_EDATA;
 		return attendee_add(d, p->handle, p->name, p->email);
 	}
-	if (strchr(who, '@') == NULL || (rc = split_address(who, &name, &email)) == CL_EUSAGE)
+	if (!allow_address || strchr(who, '@') == NULL ||
+	    (rc = split_address(who, &name, &email)) == CL_EUSAGE)
 		return CL_ENOTFOUND;
 	if (rc == 0)
 		rc = attendee_add(d, NULL, name, email);
@@ -568,7 +557,7 @@ add_people_list(struct cl_drill *d, const struct cl_config *cfg, const char *lis
 		cl_str_trim(tok);
 		if (*tok == '\0')
 			continue;
-		rc = attendee_resolve(d, cfg, tok);
+		rc = attendee_resolve(d, cfg, tok, 0);
 		if (rc == CL_ENOMEM)
 			break;
 		rc = 0;	/* people without an address are left out of a default list */
@@ -592,7 +581,7 @@ default_attendees(struct cl_drill *d, struct cl_store *st, const struct cl_confi
 		return rc;
 	sqlite3_bind_int64(s, 1, pm->id);
 	while ((src = sqlite3_step(s)) == SQLITE_ROW) {
-		rc = attendee_resolve(d, cfg, (const char *)sqlite3_column_text(s, 0));
+		rc = attendee_resolve(d, cfg, (const char *)sqlite3_column_text(s, 0), 0);
 		if (rc == CL_ENOMEM)
 			break;
 		rc = 0;
@@ -717,7 +706,7 @@ drill_new(struct cl_drill **out, struct cl_store *st, const struct cl_config *cf
 	if ((rc = organizer_of(&d->organizer, cfg, err)) != 0)
 		goto done;
 	for (i = 0; i < nwho; i++) {
-		rc = attendee_resolve(d, cfg, who[i]);
+		rc = attendee_resolve(d, cfg, who[i], 1);
 		if (rc == CL_ENOTFOUND)
 			rc = cl_error_set(err, CL_EUSAGE, "unknown attendee '%s': not in [people] "
 			                  "and not an e-mail address", who[i]);
