@@ -287,6 +287,10 @@ step_drills(struct cl_run_step *s, struct cl_store *st, const struct cl_config *
 	snprintf(s->detail, sizeof s->detail, "%zu re-run%s due, %zu scheduled and invited%s%s",
 	         n, n == 1 ? "" : "s", stored, mailer.warning[0] ? "; " : "", mailer.warning);
 	cl_drills_free(v, n);
+	/* an invite some attendee refused: the drill stands, the run says so */
+	if (rc == 0 && mailer.refused)
+		rc = cl_error_set(err, mailer.refused_code ? mailer.refused_code : CL_EUNAVAIL,
+		                  "%s", mailer.warning);
 	return rc;
 }
 
