@@ -500,6 +500,7 @@ static int
 ctx_prepare(struct cl_ctx *ctx)
 {
 	const char *config_path = ctx->config_path;
+	size_t i;
 	int rc;
 
 	if (ctx->cfg != NULL)
@@ -512,6 +513,8 @@ ctx_prepare(struct cl_ctx *ctx)
 		return rc;
 	if (ctx->cfg == NULL)
 		return cl_error_set(&ctx->err, CL_ENOMEM, "out of memory");
+	for (i = 0; i < cl_config_warning_count(ctx->cfg); i++)
+		cmd_info(ctx, "closeloop: warning: %s\n", cmd_tty(cl_config_warning(ctx->cfg, i)));
 	/* the config may hold a secret, and the token and password are read
 	 * from here on: no core dump, no ptrace by the same user from now */
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
