@@ -797,7 +797,8 @@ job_work(const struct run *r, struct job *j)
 		j->touched = 1;
 		goto done;
 	}
-	if ((j->rc = cl_parse_document(&j->doc, buf, len, j->ref, &j->err)) != 0)
+	if ((j->rc = cl_parse_document_opts(&j->doc, buf, len, j->ref, &(struct cl_parse_opts){
+	                 cl_config_get(r->cfg, "import", "headings") }, &j->err)) != 0)
 		goto done;
 	if (cl_lint_document(&j->probs, j->doc, j->first_seen, r->cfg) != 0 ||
 	    (j->doc_codes = cl_lint_codes(&j->probs, 0)) == NULL)
@@ -863,8 +864,11 @@ job_finish(struct run *r, struct job *j)
 	for (i = 0; i < j->probs.n; i++)
 		report(r, f->path, &j->probs.v[i], NULL);
 	r->stats->problems += (int)j->probs.n;
-	if (r->lint_only)
+	if (r->lint_only) {
+		if (r->opts && r->opts->doc)
+			r->opts->doc(r->opts->report_arg, f->path, j->doc);
 		return 0;
+	}
 	if ((rc = store_postmortem(r, j->pm, f, j->doc, j->have_sb ? &j->sb : NULL, j->hash,
 	                           j->doc_codes, &id, &j->slug)) != 0)
 		return rc;
