@@ -8,6 +8,8 @@
 
 #include "dates.h"
 #include "drill.h"
+#include "import.h"
+#include "nag.h"
 #include "report.h"
 #include "util.h"
 #include "writer.h"
@@ -33,6 +35,10 @@ struct cl_report {
 	char trend_label[TREND_WEEKS][16];
 	struct cl_drill *drills;
 	size_t ndrills;
+	struct cl_pm_missing *missing;	/* post-mortems gone from their source */
+	size_t nmissing;
+	struct cl_nag_refusal *refused;	/* owners whose last reminder was refused */
+	size_t nrefused;
 };
 
 int
@@ -354,7 +360,9 @@ cl_report_build(void **out, struct cl_store *st, const struct cl_config *cfg,
 		goto tzfail;
 	r->sync_failed_at = cl_store_meta_get(st, "sync_failed_at");
 	if ((rc = report_items(r, err)) != 0 || (rc = report_counts(r, err)) != 0 || (rc = report_trend(r, err)) != 0 ||
-	    (rc = cl_drill_failures(&r->drills, &r->ndrills, st, 1, err)) != 0)
+	    (rc = cl_drill_failures(&r->drills, &r->ndrills, st, 1, err)) != 0 ||
+	    (rc = cl_import_missing(&r->missing, &r->nmissing, st, err)) != 0 ||
+	    (rc = cl_nag_refused(&r->refused, &r->nrefused, st, err)) != 0)
 		goto done;
 	*out = r;
 	return 0;
@@ -374,6 +382,8 @@ cl_report_free(void *model)
 		return;
 	free(r->sync_failed_at);
 	cl_drills_free(r->drills, r->ndrills);
+	cl_pm_missing_free(r->missing, r->nmissing);
+	cl_nag_refusals_free(r->refused, r->nrefused);
 	free(r);
 }
 
@@ -724,6 +734,64 @@ section_failed_drills(struct cl_writer *w, const struct cl_report *r)
 	cl_writer_section_end(w);
 }
 
+static const struct cl_col missing_cols[] = {
+	{ "id", "Post-mortem", CL_COL_ID, NULL },
+	{ "source", "Source", CL_COL_WIDE, NULL },
+	{ "missing_since", "Missing since", CL_COL_DATE, NULL },
+	{ "retired_at", "Items withdrawn", CL_COL_DATE, NULL },
+};
+
+static const struct cl_col refused_cols[] = {
+	{ "owner", "Owner", CL_COL_ID, NULL },
+	{ "email", "Address", CL_COL_TEXT, NULL },
+	{ "code", "Code", CL_COL_INT, NULL },
+	{ "detail", "Server said", CL_COL_WIDE, NULL },
+	{ "at", "When", CL_COL_DATE, NULL },
+};
+
+/* Post-mortems gone from their source, and reminders the mail server
+ * refused: each only when there is one. */
+static void
+section_missing_refused(struct cl_writer *w, const struct cl_report *r)
+{
+	char day[2][11], code[24];
+	size_t i;
+
+	if (r->nmissing > 0) {
+		cl_writer_section(w, "missing_postmortems", "Post-mortems missing from their source",
+		                  missing_cols, 4, 0);
+		for (i = 0; i < r->nmissing; i++) {
+			const struct cl_pm_missing *m = &r->missing[i];
+			const char *vals[4];
+			snprintf(day[0], sizeof day[0], "%.10s", m->missing_since ? m->missing_since : "");
+			snprintf(day[1], sizeof day[1], "%.10s", m->retired_at ? m->retired_at : "");
+			vals[0] = m->slug;
+			vals[1] = m->source;
+			vals[2] = day[0];
+			vals[3] = day[1];
+			cl_writer_row(w, vals);
+		}
+		cl_writer_section_end(w);
+	}
+	if (r->nrefused > 0) {
+		cl_writer_section(w, "reminders_refused", "Reminders the mail server refused",
+		                  refused_cols, 5, 0);
+		for (i = 0; i < r->nrefused; i++) {
+			const struct cl_nag_refusal *f = &r->refused[i];
+			const char *vals[5];
+			snprintf(code, sizeof code, "%d", f->code);
+			snprintf(day[0], sizeof day[0], "%.10s", f->at ? f->at : "");
+			vals[0] = f->owner;
+			vals[1] = f->email;
+			vals[2] = code;
+			vals[3] = f->detail;
+			vals[4] = day[0];
+			cl_writer_row(w, vals);
+		}
+		cl_writer_section_end(w);
+	}
+}
+
 static void
 section_trend(struct cl_writer *w, const struct cl_report *r)
 {
@@ -856,6 +924,7 @@ report_write(struct cl_writer *w, const struct cl_report *r, int complete, int m
 	                        load_sql, row_load, lim, 0, "", err)) != 0 ||
 	    (rc = section_noaddr(w, r, lim, err)) != 0)
 		return rc;
+	section_missing_refused(w, r);
 	section_trend(w, r);
 	snprintf(foot, sizeof foot, mail ? "Sent by closeloop for %s." : "Written by closeloop "
 	         "for %s.", r->label);

@@ -261,4 +261,22 @@ assert [r["id"] for r in rows] == [i["id"] for i in items], (rows, items)
 assert all(r["status"] == i["status"] and r["due"] == (i["due"] or "") for r, i in zip(rows, items))
 PY
 expect_rc 64 $C list --format xml
+
+# a post-mortem gone from its directory is listed (the import's facts)
+mkdir -p "$T/src"
+cp "$TOP"/tests/fixtures/mail/*.md "$T/src/"
+CM="$CL -c $T/conf -d $T/m.db"
+expect_rc 0 $CM init
+expect_rc 0 $CM import "$T/src"
+rm "$T/src/dns-flap.md"
+$CM import "$T/src" > /dev/null 2>&1
+expect_rc 0 $CM report
+expect_in "$T/out" "Post-mortems missing from their source"
+expect_in "$T/out" "  dns-flap  dns-flap.md  "
+expect_rc 0 $CM report --format json
+$PY - "$T/out" <<'PY' || fail "missing in json"
+import json, sys
+m = json.load(open(sys.argv[1]))
+assert [p["id"] for p in m["missing_postmortems"]] == ["dns-flap"], m.get("missing_postmortems")
+PY
 echo "t40 ok"
