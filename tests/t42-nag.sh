@@ -64,13 +64,13 @@ for p in sorted(glob.glob(sys.argv[1] + "/*.eml")):
     # text says (every item id and action, escaped); tracker links as links
     import html as H, re, xml.etree.ElementTree as ET
     ET.fromstring(html.split("\n", 1)[1])
-    assert '<meta charset="utf-8" />' in html and "table-layout:fixed" in html, html
+    assert '<meta charset="utf-8" />' in html and "<colgroup>" in html, html
     found = re.findall(r"  ([a-z-]+\.\d+)  (.+?)  Post-mortem", text)
     assert found, text
     for key, action in found:
         assert H.escape(key) in html and H.escape(action) in html, (key, action, html)
     if "CACHE-7" in text:
-        assert '<a href="https://tracker.example.com/CACHE-7">' in html, html
+        assert '<a href="https://tracker.example.com/CACHE-7"' in html, html
     msgs.setdefault(env["rcpt_tos"][0], []).append((str(m["Subject"]), text))
 assert sorted(msgs) == ["ana@example.com", "bob@example.com"], msgs.keys()
 (subj, text), = msgs["ana@example.com"]
