@@ -182,12 +182,12 @@ PY
 
 # Markdown: tables with escaped pipes, headings
 expect_in "$T/out.markdown" "# closeloop weekly report 2024-W12"
-expect_in "$T/out.markdown" "| 19 | cache-stampede.1 | Add request coalescing to the product cache | cache-stampede | 2024-03-01 | https://tracker.example.com/CACHE-7 |"
+expect_in "$T/out.markdown" "| 19 | cache-stampede.1 | Add request coalescing to the product cache | cache-stampede | 2024-03-01 |  | https://tracker.example.com/CACHE-7 |"
 expect_in "$T/out.markdown" "\\<script\\>"
 # CSV: a header, RFC 4180 quoting, numbers bare
-head -1 "$T/out.csv" | grep -q '^id,state,days_overdue,due,owner,owner_name,action,postmortem,link,problems' \
+head -1 "$T/out.csv" | grep -q '^id,state,days_overdue,due,due_derived,owner,owner_name,action,postmortem,link,problems' \
     || fail "csv header: $(head -1 "$T/out.csv")"
-expect_in "$T/out.csv" '"cache-stampede.1","overdue",19,"2024-03-01","ana","Ana Lima","Add request coalescing to the product cache"'
+expect_in "$T/out.csv" '"cache-stampede.1","overdue",19,"2024-03-01","","ana","Ana Lima","Add request coalescing to the product cache"'
 expect_in "$T/out.csv" '"Load-test the failover path <script>alert(1)</script> & ""quotes"""'
 
 # control characters from a document: replaced in every format, so the
@@ -285,4 +285,30 @@ import json, sys
 m = json.load(open(sys.argv[1]))
 assert [p["id"] for p in m["missing_postmortems"]] == ["dns-flap"], m.get("missing_postmortems")
 PY
+
+# deadlines by severity: [slo] P1 = 15 days from the incident
+mkdir -p "$T/slo"
+printf '# Post-mortem: p1 outage - 2024-03-01\n\nWritten: 2024-03-04\nSeverity: P1\n\n## Action items\n\n- [x] Fix the retry storm (@ana, due 2024-03-30)\n- [ ] Cap the queue (@ana)\n- [ ] Page on lag (@bob, due 2024-03-10)\n' > "$T/slo/p1.md"
+cat "$T/conf" > "$T/conf.slo"
+printf '[slo]\nP1 = 15\n' >> "$T/conf.slo"
+CS="$CL -c $T/conf.slo -d $T/slo.db"
+expect_rc 0 $CS init
+$CS import "$T/slo" > "$T/lint" 2>&1
+expect_in "$T/lint" "due-beyond-slo: 'Fix the retry storm' is due 2024-03-30, after its P1 deadline 2024-03-16"
+expect_in "$T/lint" "due-missing: 'Cap the queue' has no due date"      # derived, still linted
+expect_not_in "$T/lint" "'Page on lag' is due"
+expect_rc 0 $CS report
+expect_in "$T/out" "  4d  p1.2  Cap the queue  p1  2024-03-16  SLO P1"
+expect_in "$T/out" "closed with an [slo] deadline 1, closed within their [slo] deadline 1"
+expect_rc 0 $CS report --format json
+$PY - "$T/out" <<'PY' || fail "slo json"
+import json, sys
+m = json.load(open(sys.argv[1]))
+rows = {i["id"]: i for g in m["overdue"] for i in g["items"]}
+assert rows["p1.2"]["due"] == "2024-03-16" and rows["p1.2"]["due_derived"] == "SLO P1", rows
+assert rows["p1.3"]["due_derived"] == "", rows
+assert (m["numbers"]["with_slo"], m["numbers"]["closed_within_slo"]) == (1, 1), m["numbers"]
+PY
+expect_rc 0 $CS report --format csv
+expect_in "$T/out" '"p1.2","overdue",4,"2024-03-16","SLO P1","ana"'
 echo "t40 ok"
