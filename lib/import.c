@@ -645,7 +645,7 @@ find_withdrawn(struct run *r, long long pm, const char *norm, struct keyset *tak
 	*at = -1;
 	if (sql[0] == '\0')
 		snprintf(sql, sizeof sql, "%sWHERE postmortem_id = ? AND norm_hash = ? AND "
-		         "status = 'withdrawn' ORDER BY position, seq", item_cols);
+		         "+status = 'withdrawn' ORDER BY position, seq", item_cols);
 	if ((rc = prep(r, &r->q_withdrawn, sql)) != 0)
 		return rc;
 	sqlite3_bind_int64(r->q_withdrawn, 1, pm);
