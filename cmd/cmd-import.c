@@ -17,9 +17,10 @@ cmd_print_problem(void *arg, const char *path, const struct cl_problem *p,
 
 	if (p != NULL) {
 		if (ctx->verbosity >= 0)
-			printf("%s:%d: %s: %s\n", path, p->line, p->code, p->message);
+			printf("%s:%d: %s: %s\n", cmd_tty(path), p->line, cmd_tty(p->code),
+			       cmd_tty(p->message));
 	} else {
-		fprintf(stderr, "closeloop: %s: %s\n", path, msg);
+		fprintf(stderr, "closeloop: %s: %s\n", cmd_tty(path), cmd_tty(msg));
 	}
 }
 
@@ -108,5 +109,5 @@ const struct cmd_entry cmd_import_entry = {
 	"others are imported and the exit status is 65 (66 when a SOURCE named\n"
 	"does not exist). With -v: what the walk left out and why, and the\n"
 	"post-mortems missing from their directory.\n",
-	CMD_CREATES_DB, cmd_import_exec
+	CMD_CREATES_DB | CMD_WRITES, cmd_import_exec
 };

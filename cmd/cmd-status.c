@@ -180,11 +180,11 @@ print_text(json_t *o)
 	json_array_foreach(json_object_get(next, "drills"), i, r)
 		printf("           %s  #%lld %s\n", json_string_value(json_object_get(r, "start")),
 		       json_integer_value(json_object_get(r, "id")),
-		       json_string_value(json_object_get(r, "title")));
+		       cmd_tty(json_string_value(json_object_get(r, "title"))));
 	json_array_foreach(json_object_get(o, "missing"), i, r)
 		printf("missing:   %s (%s) since %.10s%s\n",
-		       json_string_value(json_object_get(r, "id")),
-		       json_string_value(json_object_get(r, "source")),
+		       cmd_tty(json_string_value(json_object_get(r, "id"))),
+		       cmd_tty(json_string_value(json_object_get(r, "source"))),
 		       json_string_value(json_object_get(r, "missing_since")),
 		       json_is_string(json_object_get(r, "retired_at")) ?
 		       ", open items withdrawn" : "");

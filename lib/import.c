@@ -1313,7 +1313,9 @@ job_work(const struct run *r, struct job *j)
 		}
 		if (r->lint_only)
 			changed = 0;
-		if (!changed && (j->rc = cl_parse_document(&j->doc, buf, len, j->ref, &j->err)) != 0)
+		if (!changed && (j->rc = cl_parse_document_opts(&j->doc, buf, len, j->ref,
+		                 &(struct cl_parse_opts){ cl_config_get(r->cfg, "import", "headings") },
+		                 &j->err)) != 0)
 			goto done;
 		if (!suspicious(j, changed, j->doc ? j->doc->nitems : 0))
 			break;
@@ -1569,8 +1571,11 @@ job_finish(struct run *r, struct job *j)
 	for (i = 0; i < j->probs.n; i++)
 		report(r, f->path, &j->probs.v[i], NULL);
 	r->stats->problems += (int)j->probs.n;
-	if (r->lint_only)
+	if (r->lint_only) {
+		if (r->opts && r->opts->doc)
+			r->opts->doc(r->opts->report_arg, f->path, j->doc);
 		return 0;
+	}
 	if (j->pm == 0) {
 		if ((rc = find_moved(r, j, &j->pm, &moved_from)) != 0)
 			return rc;

@@ -40,12 +40,16 @@ struct cl_import_stats {
 typedef void (*cl_import_report_fn)(void *arg, const char *path,
                                     const struct cl_problem *problem, const char *msg);
 
+/* Called by lint for each document read (`lint --items`). */
+typedef void (*cl_import_doc_fn)(void *arg, const char *path, const struct cl_pm_doc *doc);
+
 struct cl_import_opts {
 	int dry_run;			/* parse and compare, write nothing */
 	int force;			/* re-parse unchanged files */
 	size_t max_size;		/* 0: [closeloop] max_file_size or 16 MiB */
 	cl_import_report_fn report;
 	void *report_arg;
+	cl_import_doc_fn doc;		/* lint only; NULL: none (report_arg is its arg) */
 };
 
 /* Imports sources (NULL/0: [closeloop] sources from the config). */

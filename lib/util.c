@@ -307,6 +307,65 @@ cl_str_starts_with(const char *s, const char *prefix)
 	return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
+/* Edit distance of a and b (case ignored; a swap of two neighbours counts
+ * one), 99 for long words. */
+static size_t
+str_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), i, j, d[64][64], v;
+
+	if (la >= 63 || lb >= 63)
+		return 99;
+	for (i = 0; i <= la; i++)
+		d[i][0] = i;
+	for (j = 0; j <= lb; j++)
+		d[0][j] = j;
+	for (i = 1; i <= la; i++) {
+		for (j = 1; j <= lb; j++) {
+			int ca = tolower((unsigned char)a[i - 1]), cb = tolower((unsigned char)b[j - 1]);
+			v = d[i - 1][j - 1] + (ca != cb);
+			if (d[i - 1][j] + 1 < v)
+				v = d[i - 1][j] + 1;
+			if (d[i][j - 1] + 1 < v)
+				v = d[i][j - 1] + 1;
+			if (i > 1 && j > 1 && ca == tolower((unsigned char)b[j - 2]) &&
+			    tolower((unsigned char)a[i - 2]) == cb && d[i - 2][j - 2] + 1 < v)
+				v = d[i - 2][j - 2] + 1;
+			d[i][j] = v;
+		}
+	}
+	return d[la][lb];
+}
+
+const char *
+cl_str_nearest(const char *word, const char *const *cands, size_t n)
+{
+	const char *best = NULL;
+	size_t i, d, bestd = 99, wl = word ? strlen(word) : 0, max = (wl + 2) / 4 ? (wl + 2) / 4 : 1;
+
+	if (wl == 0)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		if (cands[i] == NULL || *cands[i] == '\0')
+			continue;
+		d = str_distance(word, cands[i]);
+		if (d < bestd) {
+			bestd = d;
+			best = cands[i];
+		}
+	}
+	if (best != NULL && bestd <= max)
+		return best;
+	/* "2024-02-12-payments-pool.2" for "payments-pool.2", or the reverse */
+	for (i = 0; i < n; i++) {
+		size_t cl = cands[i] ? strlen(cands[i]) : 0;
+		if (cl >= 3 && ((cl < wl && strcmp(word + wl - cl, cands[i]) == 0) ||
+		                (wl >= 3 && wl < cl && strstr(cands[i], word) != NULL)))
+			return cands[i];
+	}
+	return NULL;
+}
+
 int
 cl_str_ieq(const char *a, const char *b)
 {

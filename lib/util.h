@@ -60,6 +60,10 @@ void cl_str_lower(char *s);
 char *cl_str_key(char *out, size_t size, const char *s);
 int cl_str_starts_with(const char *s, const char *prefix);
 int cl_str_ieq(const char *a, const char *b);
+/* For "did you mean": the candidate closest to word (edit distance, case
+ * ignored, at most about a quarter of its length, at least 1), or one that word
+ * contains or that contains word; NULL when none is close. */
+const char *cl_str_nearest(const char *word, const char *const *cands, size_t n);
 /* 64-bit FNV-1a hash of a string (not for security: look-ups). */
 int64_t cl_text_hash(const char *s);
 /* Hex SHA-256 of data into out[65]. */
