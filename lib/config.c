@@ -40,7 +40,6 @@ struct cl_config {
 /* Every key closeloop knows, by section; [people] takes any handle. */
 static const char *const known_keys[] = {
 	"closeloop", "database timezone sources today max_file_size",
-	"import", "follow_symlinks include exclude missing_days",
 	"tracker", "kind url project token token_file token_env labels min_interval_ms "
 	           "max_wait_s ca_file flavor user issue_type tracker_id closed_status_id "
 	           "extra_fields connect_timeout_s timeout_s retries timezone search_wait_ms "

@@ -1929,7 +1929,7 @@ walk_config(struct run *r)
 	    split_patterns(&r->exclude, &r->nexclude,
 	                   cl_config_get_default(r->cfg, "import", "exclude", "")) != 0)
 		return cl_error_set(r->err, CL_ENOMEM, "out of memory");
-	if ((rc = cl_config_get_int(r->cfg, "import", "missing_days", 14, 1, 3650,
+	if ((rc = cl_config_get_int(r->cfg, "import", "missing_days", 14, 0, 3650,
 	                            &r->missing_days, r->err)) != 0)
 		return rc;
 	return 0;
