@@ -1186,7 +1186,7 @@ job_prepare(struct run *r, const struct found *f, struct job *j)
 			s = r->q_pm;
 		} else if (rc != SQLITE_DONE) {
 			return cl_store_fail(r->st, rc, r->err, "reading post-mortem");
-		} else if (!is_url(f->canon)) {
+		} else {
 			if ((rc = prep(r, &r->q_legacy, by_legacy)) != 0)
 				return rc;
 			sqlite3_bind_text(r->q_legacy, 1, f->source, -1, SQLITE_STATIC);
