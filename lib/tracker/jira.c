@@ -46,36 +46,6 @@ struct jr {
 	long search_wait_ms;
 };
 
-static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-/* Base64 of s (caller frees with cl_secret_free: it holds a secret). */
-static char *
-base64(const char *s)
-{
-	size_t n = strlen(s), i, o = 0;
-	char *out = cl_malloc(4 * ((n + 2) / 3) + 1);
-
-	if (out == NULL)
-		return NULL;
-	for (i = 0; i + 2 < n; i += 3) {
-		unsigned v = (unsigned char)s[i] << 16 | (unsigned char)s[i + 1] << 8 |
-		             (unsigned char)s[i + 2];
-		out[o++] = b64[v >> 18 & 63];
-		out[o++] = b64[v >> 12 & 63];
-		out[o++] = b64[v >> 6 & 63];
-		out[o++] = b64[v & 63];
-	}
-	if (i < n) {
-		unsigned v = (unsigned char)s[i] << 16 | (i + 1 < n ? (unsigned char)s[i + 1] << 8 : 0);
-		out[o++] = b64[v >> 18 & 63];
-		out[o++] = b64[v >> 12 & 63];
-		out[o++] = i + 1 < n ? b64[v >> 6 & 63] : '=';
-		out[o++] = '=';
-	}
-	out[o] = '\0';
-	return out;
-}
-
 static int
 jr_init(struct cl_tracker *t, struct cl_error *err)
 {
@@ -133,24 +103,18 @@ jr_init(struct cl_tracker *t, struct cl_error *err)
 		return rc;
 	j->search_wait_ms = v;
 	if (j->dc) {
-		hdr = cl_asprintf("Authorization: Bearer %s", t->token);
+		if ((hdr = cl_asprintf("Authorization: Bearer %s", t->token)) == NULL)
+			return cl_error_set(err, CL_ENOMEM, "out of memory");
+		rc = cl_http_add_header(t->http, hdr, 1, err);
+		cl_secret_free(hdr);
 	} else {
+		/* Basic e-mail:API token, encoded by libcurl */
 		const char *user = cl_config_get(t->cfg, "tracker", "user");
-		char *up, *enc;
 		if (user == NULL || *user == '\0')
 			return cl_error_set(err, CL_ECONFIG, "[tracker] user (the Atlassian account "
 			                    "e-mail) is required for Jira Cloud");
-		if ((up = cl_asprintf("%s:%s", user, t->token)) == NULL)
-			return cl_error_set(err, CL_ENOMEM, "out of memory");
-		enc = base64(up);
-		cl_secret_free(up);
-		hdr = enc ? cl_asprintf("Authorization: Basic %s", enc) : NULL;
-		cl_secret_free(enc);
+		rc = cl_http_set_basic_auth(t->http, user, t->token, err);
 	}
-	if (hdr == NULL)
-		return cl_error_set(err, CL_ENOMEM, "out of memory");
-	rc = cl_http_add_header(t->http, hdr, 1, err);
-	cl_secret_free(hdr);
 	if (rc == 0)
 		rc = cl_http_add_header(t->http, "Accept: application/json", 0, err);
 	cl_http_set_rate_wait(t->http, 2);
