@@ -51,7 +51,7 @@ cl_lint_not_a_person(const char *owner, const struct cl_config *cfg)
 	if (strstr(low, "team") != NULL || strchr(low, '/') != NULL)
 		return 1;
 	for (i = 0; not_people[i]; i++)
-		if (strcmp(low, not_people[i]) == 0)
+		if (not_people[i][0] == low[0] && strcmp(low, not_people[i]) == 0)
 			return 1;
 	return in_config_list(cfg, "not_owners", low);
 }
