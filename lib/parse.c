@@ -15,7 +15,7 @@
 
 #define MD4C_PAD 64	/* zero bytes after the copy md4c parses */
 #define MAX_OPEN 64	/* open blocks followed; deeper ones are not recorded */
-#define PROSE_MAX 600	/* a longer paragraph is narrative, not an item */
+#define PROSE_MAX 900	/* a longer paragraph is narrative, not an item */
 #define LABEL_MAX 80	/* a bold paragraph up to this long can be a label */
 #define META_MAX 200	/* a "— owner, due" tail up to this long */
 
@@ -1219,6 +1219,32 @@ take_trailing_handle(struct extract *x, struct cl_buf *w)
 	cut(w, i - 1, n);
 }
 
+/* A leading "@handle:" (or "[@handle]") names the owner. */
+static void
+take_leading_handle(struct extract *x, struct cl_buf *w)
+{
+	size_t i = ltrim_off(w->data, w->len), a, e;
+	int bracket = 0;
+
+	if (x->owner_raw != NULL || i >= w->len)
+		return;
+	if (w->data[i] == '[') {
+		bracket = 1;
+		i++;
+	}
+	if (i >= w->len || w->data[i] != '@')
+		return;
+	a = i;
+	for (e = i + 1; e < w->len && (handle_char((unsigned char)w->data[e]) || w->data[e] == '/'); e++)
+		;
+	if (e == a + 1)
+		return;
+	if (bracket ? (e < w->len && w->data[e] == ']') : (e < w->len && w->data[e] == ':')) {
+		take(&x->owner_raw, w->data + a, e - a);
+		cut(w, 0, e + 1);
+	}
+}
+
 /* Marker prefixes that make a paragraph or a list item an item anywhere. */
 static size_t
 marker_len(const char *s, size_t n)
@@ -1329,6 +1355,7 @@ extract_text(struct extract *x, const char *text, size_t len,
 	else if (flags & CL_BLOCK_STRONG_TODO)
 		x->status = ST_OPEN;
 	take_status_prefix(x, &x->action);
+	take_leading_handle(x, &x->action);
 	take_done_marks(x, &x->action);
 	tidy(&x->action);
 	k = x->action.len;
@@ -1471,7 +1498,10 @@ heading_class(const struct rules *r, const char *text, size_t len)
 		"prevention", "next step", "improvement", "what we will do", "what we re doing",
 		"what we are doing", "what we ll do", "what we re changing", "what we are changing",
 		"what we will change", "todo", "to do", "to dos", "todos", "work items",
-		"open items", "tasks", "action register", NULL };
+		"open items", "tasks", "action register", "future work", "repair item",
+		"recommendation", "prevent", "going forward", "next action", "follow on",
+		"what s next", "what's next", "what we re going to do", "what we are going to do",
+		NULL };
 	static const char *const excluded[] = { "went well", "went wrong", "lessons learned",
 		"lesson learned", "lessons", "timeline", "impact", "root cause", "summary",
 		"background", "detection", "what happened", "contributing factor", "trigger",
@@ -1633,6 +1663,11 @@ item_from_block(struct rules *r, int bi, const struct ctx *c)
 		extract_release(&x);
 		rfail(r, CL_ENOMEM, "out of memory");
 		return -1;
+	}
+	if (x.action.len == 0 && x.ticket != NULL && bl->nlinks) {
+		/* "- [ ] #123": the ticket is the item */
+		const struct cl_block_link *l = &bl->links[0];
+		cl_buf_add(&x.action, bl->text + l->start, l->end - l->start);
 	}
 	if (x.action.len == 0) {
 		extract_release(&x);
@@ -2281,6 +2316,8 @@ placeholder(const char *s, size_t n)
 	char k[64];
 
 	vocab_key(k, sizeof k, s, n < 60 ? n : 60);
+	if (n > 0 && (s[0] == '<' || s[0] == '!' || s[0] == '|'))
+		return 1;	/* raw HTML, an image, a broken table */
 	return *k == '\0' || strcmp(k, "none") == 0 || strcmp(k, "n/a") == 0 ||
 	       strcmp(k, "na") == 0 || strcmp(k, "tbd") == 0 || strcmp(k, "nothing") == 0 ||
 	       strcmp(k, "none yet") == 0 || strcmp(k, "to be determined") == 0 ||
@@ -2340,7 +2377,7 @@ static int
 rules_index(struct rules *r)
 {
 	const struct cl_blocks *b = r->b;
-	int *last = NULL, stack[8], levels[8], ns = 0;
+	int *last = NULL, stack[8], levels[8], ns = 0, seen_heading = 0;
 	size_t i;
 
 	if ((r->first_child = cl_malloc((b->n + 1) * sizeof(int))) == NULL ||
@@ -2369,8 +2406,20 @@ rules_index(struct rules *r)
 			lvl = bl->level > 0 ? bl->level : 1;
 		else if (bl->kind == CL_BLOCK_PARA && para_is_label(r, bl))
 			lvl = 7, r->is_label[i] = 1;
-		if (lvl)
+		if (lvl) {
 			r->hclass[i] = (unsigned char)heading_class(r, bl->text, bl->len);
+			/* the title ("# Follow-up on the outage of March 3") is not an
+			 * action heading unless it is only the words of one */
+			if (bl->kind == CL_BLOCK_HEADING && !seen_heading && r->hclass[i] == H_ACTION) {
+				size_t w = 0, kk;
+				for (kk = 0; kk < bl->len; kk++)
+					w += bl->text[kk] == ' ';
+				if (w > 2)
+					r->hclass[i] = H_PLAIN;
+			}
+			if (bl->kind == CL_BLOCK_HEADING)
+				seen_heading = 1;
+		}
 		if (lvl) {
 			while (ns > 0 && levels[ns - 1] >= lvl)
 				ns--;
