@@ -189,6 +189,48 @@ START_TEST(test_block_model)
 }
 END_TEST
 
+/* Every allocation of the parser failing in turn: CL_ENOMEM and no
+ * document, never a crash or a partial document (valgrind: no leak). */
+START_TEST(test_alloc_failures)
+{
+	static const char *const files[] = { "tests/fixtures/layouts/mix-sre-table-bullets-markers.md",
+		"tests/fixtures/layouts/hugo-front-matter.md", "tests/fixtures/layouts/gfm-delimiter-short.md" };
+	size_t f;
+
+	for (f = 0; f < sizeof files / sizeof files[0]; f++) {
+		char *text = NULL;
+		size_t len = 0;
+		struct cl_error err = { 0 };
+		long n, want = -1, failed = 0;
+		struct cl_pm_doc *doc = NULL;
+
+		ck_assert_int_eq(cl_read_file(&text, &len, files[f], 1 << 20, &err), 0);
+		ck_assert_int_eq(cl_parse_document(&doc, text, len, CL_NO_DATE, &err), 0);
+		want = (long)doc->nitems;
+		cl_pm_doc_free(doc);
+		for (n = 1; n < 100000; n++) {
+			int rc;
+			doc = NULL;
+			memset(&err, 0, sizeof err);
+			cl_alloc_fail_after(n);
+			rc = cl_parse_document(&doc, text, len, CL_NO_DATE, &err);
+			cl_alloc_fail_after(0);
+			if (rc == 0) {
+				ck_assert_int_eq((long)doc->nitems, want);
+				cl_pm_doc_free(doc);
+				break;
+			}
+			failed++;
+			ck_assert_msg(rc == CL_ENOMEM, "%s: allocation %ld: %d %s", files[f], n, rc, err.msg);
+			ck_assert_ptr_null(doc);
+		}
+		ck_assert_int_lt(n, 100000);
+		ck_assert_int_gt(failed, 20);	/* the countdown did reach the parser */
+		free(text);
+	}
+}
+END_TEST
+
 START_TEST(test_normalise)
 {
 	char *a = cl_parse_normalise("  Alert on **WAL** sender\tcount.  ");
@@ -245,6 +287,7 @@ main(void)
 	tcase_add_test(tc, test_owner);
 	tcase_add_test(tc, test_owner_several);
 	tcase_add_test(tc, test_block_model);
+	tcase_add_test(tc, test_alloc_failures);
 	tcase_add_test(tc, test_normalise);
 	tcase_add_test(tc, test_invalid_utf8);
 	tcase_add_test(tc, test_item_limit);
