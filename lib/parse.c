@@ -1983,6 +1983,26 @@ table_items(struct rules *r, int table, const struct ctx *c, int anywhere)
 				break;
 			}
 	}
+	/* "| Item | Description | Owner |" with item numbers: the description
+	 * is the action */
+	if (have_action && first_row >= 0) {
+		int fc[64];
+		size_t nf = row_cells(r, first_row, fc, 64), a = (size_t)col_of[COL_ACTION], k2;
+		if (a < nf) {
+			const struct cl_block *cb = &r->b->v[fc[a]];
+			int numeric = cb->len > 0;
+			for (k2 = 0; k2 < cb->len; k2++)
+				if (!isdigit((unsigned char)cb->text[k2]) && !strchr("#.-) ", cb->text[k2]))
+					numeric = 0;
+			for (k2 = a + 1; numeric && k2 < ncols; k2++)
+				if (cols[k2] == COL_NONE) {
+					cols[a] = COL_NONE;
+					cols[k2] = COL_ACTION;
+					col_of[COL_ACTION] = (int)k2;
+					break;
+				}
+		}
+	}
 	for (row = first_row; row >= 0 && !r->failed; row = r->next_sibling[row]) {
 		int rc[64], flags = 0;
 		size_t nc;
@@ -2326,7 +2346,16 @@ placeholder(const char *s, size_t n)
 	       cl_str_starts_with(k, "no other") || cl_str_starts_with(k, "no changes") ||
 	       cl_str_starts_with(k, "there are no") || cl_str_starts_with(k, "nothing ") ||
 	       cl_str_starts_with(k, "none ") || cl_str_starts_with(k, "see ") ||
-	       cl_str_starts_with(k, "to be ");
+	       cl_str_starts_with(k, "to be ") ||
+	       /* the end of a public report: not something to do */
+	       cl_str_starts_with(k, "we apologi") || cl_str_starts_with(k, "we are sorry") ||
+	       cl_str_starts_with(k, "we're sorry") || cl_str_starts_with(k, "we re sorry") ||
+	       cl_str_starts_with(k, "we sincerely") || cl_str_starts_with(k, "thank") ||
+	       cl_str_starts_with(k, "if you have") || cl_str_starts_with(k, "please contact") ||
+	       cl_str_starts_with(k, "please reach") || cl_str_starts_with(k, "for more information") ||
+	       cl_str_starts_with(k, "for questions") || cl_str_starts_with(k, "last updated") ||
+	       cl_str_starts_with(k, "update ") || cl_str_starts_with(k, "note ") ||
+	       cl_str_starts_with(k, "the following") || cl_str_starts_with(k, "below ");
 }
 
 /* A paragraph: metadata, a marker item, a label, or prose under an action
