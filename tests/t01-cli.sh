@@ -36,8 +36,8 @@ expect_rc 0 "$CL" init
 expect_rc 78 "$CL" -c "$T/missing.conf" list
 expect_in "$T/err" "missing.conf"
 printf '[closeloop]\ntimezone = UTC\n[tracker]\nkindd = github\n' > "$T/bad.conf"
-expect_rc 78 "$CL" -c "$T/bad.conf" -d "$DB" list
-expect_in "$T/err" "bad.conf:4: unknown key 'kindd' in [tracker]"
+expect_rc 0 "$CL" -c "$T/bad.conf" -d "$DB" list
+expect_in "$T/err" "warning: $T/bad.conf:4: [tracker] kindd: unknown key, ignored (did you mean 'kind'?)"
 printf '[closeloop]\nthis is not ini\n' > "$T/bad2.conf"
 expect_rc 78 "$CL" -c "$T/bad2.conf" -d "$DB" list
 expect_in "$T/err" "bad2.conf:2"
