@@ -192,8 +192,8 @@ cl_lint_document(struct cl_problems *out, const struct cl_pm_doc *doc, int first
 		int rc = add(out, doc->has_action_section ? doc->action_section_line : 1,
 		             "no-action-items", doc->has_action_section
 		             ? "the action items section lists no items"
-		             : "no action items (no table or task list under an "
-		               "\"Action items\" heading)");
+		             : "no action items (no \"Action items\"-like heading, item table "
+		               "or \"Action item:\" line; lint --items shows what was read)");
 		if (rc != 0)
 			return rc;
 	}

@@ -1669,7 +1669,9 @@ item_from_block(struct rules *r, int bi, const struct ctx *c)
 		const struct cl_block_link *l = &bl->links[0];
 		cl_buf_add(&x.action, bl->text + l->start, l->end - l->start);
 	}
-	if (x.action.len == 0) {
+	if (x.action.len == 0 || (x.action.len <= 4 && (cl_str_ieq(x.action.data, "none") ||
+	                                                cl_str_ieq(x.action.data, "n/a") ||
+	                                                cl_str_ieq(x.action.data, "tbd")))) {
 		extract_release(&x);
 		return -1;
 	}
@@ -1861,6 +1863,18 @@ column_meaning(const char *name, size_t len, int *strong_action)
 		{ "follow up", COL_ACTION, 1 }, { "follow-ups", COL_ACTION, 1 },
 		{ "remediation", COL_ACTION, 1 }, { "fix", COL_ACTION, 1 },
 		{ "corrective action", COL_ACTION, 1 }, { "next step", COL_ACTION, 1 },
+		{ "next steps", COL_ACTION, 1 }, { "follow-up item", COL_ACTION, 1 },
+		{ "follow-up action", COL_ACTION, 1 }, { "remediation item", COL_ACTION, 1 },
+		{ "remediation items", COL_ACTION, 1 }, { "recommendation", COL_ACTION, 1 },
+		{ "recommendations", COL_ACTION, 1 }, { "action description", COL_ACTION, 1 },
+		{ "improvement", COL_ACTION, 1 }, { "corrective actions", COL_ACTION, 1 },
+		{ "owner(s)", COL_OWNER, 0 }, { "assignee(s)", COL_OWNER, 0 }, { "lead", COL_OWNER, 0 },
+		{ "tracking issue", COL_TICKET, 0 }, { "issue link", COL_TICKET, 0 },
+		{ "github issue", COL_TICKET, 0 }, { "jira ticket", COL_TICKET, 0 },
+		{ "issues", COL_TICKET, 0 }, { "references", COL_TICKET, 0 },
+		{ "progress", COL_STATUS, 0 }, { "complete?", COL_STATUS, 0 },
+		{ "completed", COL_STATUS, 0 }, { "target completion", COL_DUE, 0 },
+		{ "due by date", COL_DUE, 0 }, { "completion date", COL_DUE, 0 },
 		{ "owner", COL_OWNER, 0 }, { "owners", COL_OWNER, 0 }, { "assignee", COL_OWNER, 0 },
 		{ "assignees", COL_OWNER, 0 }, { "assigned to", COL_OWNER, 0 }, { "who", COL_OWNER, 0 },
 		{ "responsible", COL_OWNER, 0 }, { "dri", COL_OWNER, 0 },
