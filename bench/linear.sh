@@ -22,7 +22,7 @@ best() {
     b=""
     for i in 1 2 3; do
         /usr/bin/time -f "%U %S" -o "$work/t" ./closeloop -q lint "$1" > /dev/null 2>&1 || true
-        t=$(awk '{ print $1 + $2 }' "$work/t")
+        t=$(tail -n 1 "$work/t" | awk '{ print $1 + $2 }')
         if [ -z "$b" ] || [ "$(echo "$t < $b" | bc)" = 1 ]; then b=$t; fi
     done
     echo "$b"
@@ -33,7 +33,7 @@ check() {
     doc "$work/big.md" "$@" $((kb * 8 * 1024))
     s=$(best "$work/small.md"); b=$(best "$work/big.md")
     # below 10 ms the clock says nothing: count it as 10 ms
-    r=$(echo "scale=1; $b / ($s + (0.01 - $s) * ($s < 0.01))" | bc)
+    r=$(/usr/bin/python3 -c 'import sys; print("%.1f" % (float(sys.argv[2]) / max(float(sys.argv[1]), 0.01)))' "$s" "$b")
     echo "linear: $name: ${kb} KiB ${s}s, $((kb * 8)) KiB ${b}s, ratio $r"
     [ "$(echo "$r < 24" | bc)" = 1 ] || { echo "MISSED: $name grows faster than the input"; status=1; }
 }
