@@ -427,6 +427,7 @@ static int
 person_like(const char *s, size_t n)
 {
 	char low[64];
+	const char *q;
 	size_t i, words = 0, upper = 0, letters = 0;
 	int word_start = 1, first_upper = 0;
 
@@ -440,6 +441,12 @@ person_like(const char *s, size_t n)
 		return 1;
 	if (memchr(s, '<', n) && memchr(s, '@', n) && s[n - 1] == '>')
 		return 1;
+	/* "Priya (SRE)", "Alice Doe (@adoe)": the name before the parenthesis */
+	if (s[n - 1] == ')' && (q = memchr(s, '(', n)) != NULL && q > s) {
+		if (q[1] == '@')
+			return 1;
+		return person_like(s, (size_t)(q - s));
+	}
 	for (i = 0; i < n; i++)
 		low[i] = (char)tolower((unsigned char)s[i]);
 	low[n] = '\0';
@@ -551,8 +558,9 @@ cl_parse_owner(const char *raw)
 			return r;
 		}
 	}
-	/* "Alice Doe, Bob" → "Alice Doe"; keep e-mail addresses whole */
-	n = strcspn(copy, ",;/&+");
+	/* "Alice Doe, Bob" → "Alice Doe"; keep e-mail addresses whole; "Priya
+	 * (SRE)" → "Priya" */
+	n = strcspn(copy, ",;/&+(");
 	copy[n] = '\0';
 	if ((r = strstr(copy, " and ")) != NULL)
 		*r = '\0';
@@ -660,8 +668,15 @@ href_is_ticket(const char *h)
 	static const char *const parts[] = { "/issues/", "/pull/", "/pulls/", "/merge_requests/",
 		"/browse/", "/tickets/", "/ticket/", "show_bug.cgi", "/issue/", "/bugs/",
 		"/-/work_items/", NULL };
+	const char *q0;
 	size_t i;
 
+	/* Phabricator tasks (".../T123456"), bugzil.la short links */
+	if ((q0 = strstr(h, "phabricator")) != NULL && (q0 = strstr(q0, "/T")) != NULL &&
+	    isdigit((unsigned char)q0[2]))
+		return 1;
+	if (strstr(h, "bugzil.la/") != NULL)
+		return 1;
 	for (i = 0; parts[i]; i++) {
 		const char *q = strstr(h, parts[i]);
 		if (q != NULL && (isdigit((unsigned char)q[strlen(parts[i])]) ||
@@ -1498,7 +1513,7 @@ heading_class(const struct rules *r, const char *text, size_t len)
 		"prevention", "next step", "improvement", "what we will do", "what we re doing",
 		"what we are doing", "what we ll do", "what we re changing", "what we are changing",
 		"what we will change", "todo", "to do", "to dos", "todos", "work items",
-		"open items", "tasks", "action register", "future work", "repair item",
+		"open items", "tasks", "action register", "future work", "repair item", "actionable",
 		"recommendation", "prevent", "going forward", "next action", "follow on",
 		"what s next", "what's next", "what we re going to do", "what we are going to do",
 		NULL };
