@@ -35,7 +35,7 @@ struct cl_config {
 /* Every key closeloop knows, by section; [people] takes any handle. */
 static const char *const known_keys[] = {
 	"closeloop", "database timezone sources today max_file_size",
-	"import", "follow_symlinks include exclude missing_days",
+	"import", "headings follow_symlinks include exclude missing_days",
 	"tracker", "kind url project token token_file token_env labels min_interval_ms "
 	           "max_wait_s ca_file flavor user issue_type tracker_id closed_status_id "
 	           "extra_fields connect_timeout_s timeout_s retries timezone search_wait_ms "
@@ -47,7 +47,6 @@ static const char *const known_keys[] = {
 	"drill", "organizer after_close_days duration_minutes timezone max_age_days "
 	         "work_start_hour work_end_hour",
 	"lint", "late_hours not_owners",
-	"import", "headings include exclude follow_symlinks missing_days",
 	NULL
 };
 
