@@ -51,7 +51,6 @@ static const char *const known_keys[] = {
 	"drill", "organizer after_close_days duration_minutes timezone max_age_days "
 	         "work_start_hour work_end_hour",
 	"lint", "late_hours not_owners",
-	"import", "headings include exclude follow_symlinks missing_days",
 	NULL
 };
 
