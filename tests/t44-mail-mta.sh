@@ -234,6 +234,23 @@ for KIND in exim aiosmtpd; do
     fi
     check_mail --subject "Reminder: 1 overdue post-mortem action item"
 
+    # an escalation deferred (451) while the owner's reminder went out: the
+    # next run sends the lead exactly that escalation, not the owner again
+    touch "$SD/defer"
+    sed -i 's/^\[people\]$/[people]\nana.lead = lou\nlou = Lou Lead <lou@later.example>/' "$T/conf"
+    fresh_db
+    a1=$(delivered ana@ok.example)
+    expect_rc 75 $C nag --send
+    expect_in "$T/err" "lou@later.example"
+    [ "$(delivered ana@ok.example)" -eq $((a1 + 1)) ] || fail "$KIND: owner not reminded"
+    [ "$(delivered lou@later.example)" -eq 0 ] || fail "$KIND: deferred escalation delivered"
+    rm -f "$SD/defer"
+    expect_rc 0 $C nag --send
+    [ "$(delivered lou@later.example)" -eq 1 ] || fail "$KIND: deferred escalation never reached the lead"
+    [ "$(delivered ana@ok.example)" -eq $((a1 + 1)) ] || fail "$KIND: owner reminded again"
+    expect_rc 0 $C nag --send
+    [ "$(delivered lou@later.example)" -eq 1 ] || fail "$KIND: escalation sent twice"
+
     # a recurring drill invite, one attendee refused (550): the other gets
     # it with every VTIMEZONE RRULE once, exit 69, drill list shows who
     mkdir -p "$T/pm$N"
