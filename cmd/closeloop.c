@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -18,6 +19,7 @@ extern const struct cmd_entry cmd_show_entry;
 extern const struct cmd_entry cmd_sync_entry;
 extern const struct cmd_entry cmd_done_entry;
 extern const struct cmd_entry cmd_reopen_entry;
+extern const struct cmd_entry cmd_forget_entry;
 extern const struct cmd_entry cmd_report_entry;
 extern const struct cmd_entry cmd_nag_entry;
 extern const struct cmd_entry cmd_drill_entry;
@@ -34,6 +36,7 @@ static const struct cmd_entry *const cmd_table[] = {
 	&cmd_show_entry,
 	&cmd_done_entry,
 	&cmd_reopen_entry,
+	&cmd_forget_entry,
 	&cmd_sync_entry,
 	&cmd_report_entry,
 	&cmd_nag_entry,
@@ -64,14 +67,34 @@ static const char *global_help =
 	"\n"
 	"commands:\n";
 
-static const char *exit_help =
-	"\n"
-	"exit status: 0 ok, 1 problems found, 64 usage, 65 bad input data,\n"
-	"66 missing input, 69 service unavailable, 70 internal error, 71 out of memory,\n"
-	"73 cannot write, 75 temporary failure (retry later), 77 permission\n"
-	"denied (authentication), 78 configuration error.\n"
+static const char *env_help =
 	"environment: CLOSELOOP_NOW=2024-03-20T09:00:00Z fixes the clock.\n"
 	"See closeloop(1) and closeloop.conf(5).\n";
+
+/* The exit-status list, from the error table (lib/error.c), wrapped. */
+static void
+print_exit_help(FILE *f)
+{
+	const struct cl_error_kind *k = NULL;
+	size_t n, i, col;
+	char word[128];
+
+	k = cl_error_kinds(&n);
+	fputs("\nexit status:", f);
+	col = strlen("exit status:");
+	for (i = 0; i < n; i++) {
+		if (k[i].help == NULL)
+			continue;
+		snprintf(word, sizeof word, " %d %s%s", k[i].exit, k[i].help, i + 1 < n ? "," : ".");
+		if (col + strlen(word) > 78) {
+			fputc('\n', f);
+			col = 0;
+		}
+		fputs(col == 0 ? word + 1 : word, f);
+		col += strlen(col == 0 ? word + 1 : word);
+	}
+	fputc('\n', f);
+}
 
 /* Prints the global help with the command list. */
 static void
@@ -82,7 +105,8 @@ print_global_help(FILE *f)
 	fputs(global_help, f);
 	for (i = 0; cmd_table[i]; i++)
 		fprintf(f, "  %-10s %s\n", cmd_table[i]->name, cmd_table[i]->summary);
-	fputs(exit_help, f);
+	print_exit_help(f);
+	fputs(env_help, f);
 }
 
 void
@@ -116,10 +140,19 @@ cmd_find(const char *name, struct cl_error *err)
 	}
 	if (matches == 1)
 		return found;
-	if (matches > 1)
+	if (matches > 1) {
 		cl_error_set(err, CL_EUSAGE, "ambiguous command: %s, could be: %s", name, list);
-	else
-		cl_error_set(err, CL_EUSAGE, "unknown command: %s (see 'closeloop --help')", name);
+	} else {
+		const char *names[64], *near;
+		for (i = 0; cmd_table[i] && i < 64; i++)
+			names[i] = cmd_table[i]->name;
+		if ((near = cl_str_nearest(name, names, i)) != NULL)
+			cl_error_set(err, CL_EUSAGE, "unknown command: %s (did you mean '%s'?)", name,
+			             near);
+		else
+			cl_error_set(err, CL_EUSAGE, "unknown command: %s (see 'closeloop --help')",
+			             name);
+	}
 	return NULL;
 }
 
@@ -136,31 +169,252 @@ cmd_usage_error(struct cl_ctx *ctx, const char *fmt, ...)
 	                    ctx->cmd->name, ctx->cmd->usage);
 }
 
+static int ctx_prepare(struct cl_ctx *ctx);
 static int ctx_open_store(struct cl_ctx *ctx);
+
+/* The global options, accepted after the command too (getopt values above
+ * any option character). */
+enum { GOPT_CONFIG = 0x1001, GOPT_DATABASE, GOPT_QUIET, GOPT_VERBOSE, GOPT_COLOR };
+static const struct option global_opts[] = {
+	{ "config", required_argument, NULL, GOPT_CONFIG },
+	{ "database", required_argument, NULL, GOPT_DATABASE },
+	{ "quiet", no_argument, NULL, GOPT_QUIET },
+	{ "verbose", no_argument, NULL, GOPT_VERBOSE },
+	{ "color", required_argument, NULL, GOPT_COLOR },
+	{ NULL, 0, NULL, 0 }
+};
+
+/* Applies one global option; 0, or a usage error. */
+static int
+global_option(struct cl_ctx *ctx, int c, const char *arg)
+{
+	switch (c) {
+	case 'c': case GOPT_CONFIG: ctx->config_path = arg; break;
+	case 'd': case GOPT_DATABASE: ctx->db_path = arg; break;
+	case 'q': case GOPT_QUIET: ctx->verbosity = -1; break;
+	case 'v': case GOPT_VERBOSE:
+		ctx->verbosity = ctx->verbosity < 0 ? 1 : ctx->verbosity + 1;
+		break;
+	case GOPT_COLOR:
+		if (strcmp(arg, "auto") == 0)
+			ctx->color = -1;
+		else if (strcmp(arg, "always") == 0)
+			ctx->color = 1;
+		else if (strcmp(arg, "never") == 0)
+			ctx->color = 0;
+		else
+			return CL_EUSAGE;
+		break;
+	}
+	return 0;
+}
+
+/* The long option an argument names ("--own" → "owner"), or NULL. */
+static const struct option *
+long_option_named(const struct option *opts, const char *arg)
+{
+	const struct option *found = NULL;
+	size_t len;
+
+	if (arg == NULL || strncmp(arg, "--", 2) != 0)
+		return NULL;
+	arg += 2;
+	len = strcspn(arg, "=");
+	for (; opts && opts->name; opts++) {
+		if (strlen(opts->name) == len && strncmp(opts->name, arg, len) == 0)
+			return opts;
+		if (strncmp(opts->name, arg, len) == 0)
+			found = found ? found : opts;
+	}
+	return found;
+}
+
+/* The usage error for an option getopt refused, naming it as typed. */
+static int
+option_error(struct cl_ctx *ctx, int c, const char *arg, const struct option *opts)
+{
+	const struct option *o = long_option_named(opts, arg);
+	const char *names[128], *near;
+	char word[64];
+	size_t n = 0;
+
+	if (c == ':' && o != NULL)
+		return cmd_usage_error(ctx, "option '--%s' needs an argument", o->name);
+	if (c == ':')
+		return cmd_usage_error(ctx, "option '-%c' needs an argument", optopt);
+	if (optopt && arg && strncmp(arg, "--", 2) != 0)
+		return cmd_usage_error(ctx, "unknown option '-%c'", optopt);
+	if (o != NULL && o->has_arg == no_argument && strchr(arg, '='))
+		return cmd_usage_error(ctx, "option '--%s' takes no argument", o->name);
+	if (o != NULL)	/* getopt found it ambiguous */
+		return cmd_usage_error(ctx, "option '%s' is ambiguous", arg);
+	for (; opts && opts->name && n < 128; opts++)
+		names[n++] = opts->name;
+	snprintf(word, sizeof word, "%.*s", (int)strcspn(arg + 2, "="), arg + 2);
+	if ((near = cl_str_nearest(word, names, n)) != NULL)
+		return cmd_usage_error(ctx, "unknown option '%s' (did you mean '--%s'?)", arg, near);
+	return cmd_usage_error(ctx, "unknown option '%s'", arg);
+}
+
+/* True when opts defines the long option name. */
+static int
+has_long(const struct option *opts, const char *name)
+{
+	for (; opts && opts->name; opts++)
+		if (strcmp(opts->name, name) == 0)
+			return 1;
+	return 0;
+}
 
 int
 cmd_getopt(struct cl_ctx *ctx, int argc, char **argv, const char *shortopts,
            const struct option *longopts, int *index)
 {
-	int c;
+	static const char *const gshort[] = { "c:", "d:", "q", "v" };
+	struct option merged[64];
+	char shorts[64];
+	size_t n = 0, i;
+	int c, idx;
 
+	/* the command's options, then the global ones it does not define */
+	for (i = 0; longopts && longopts[i].name && n < 56; i++)
+		merged[n++] = longopts[i];
+	for (i = 0; global_opts[i].name; i++)
+		if (!has_long(longopts, global_opts[i].name))
+			merged[n++] = global_opts[i];
+	memset(&merged[n], 0, sizeof merged[n]);
+	snprintf(shorts, sizeof shorts, ":%s", shortopts);
+	for (i = 0; i < 4; i++)
+		if (strchr(shortopts, gshort[i][0]) == NULL)
+			strncat(shorts, gshort[i], sizeof shorts - strlen(shorts) - 1);
 	opterr = 0;
-	c = getopt_long(argc, argv, shortopts, longopts, index);
-	/* options parsed without a usage error: now open what the command needs */
-	if (c == -1 && ctx_open_store(ctx) != 0)
-		return -2;
-	if (c == '?') {
-		if (optopt)
-			cmd_usage_error(ctx, "unknown or incomplete option '-%c'", optopt);
-		else
-			cmd_usage_error(ctx, "unknown or incomplete option '%s'", argv[optind - 1]);
-		return -2;
+	for (;;) {
+		idx = -1;
+		c = getopt_long(argc, argv, shorts, merged, &idx);
+		if (c == '?' || c == ':') {
+			/* getopt has just passed the argument it refused */
+			ctx->opt_rc = option_error(ctx, c, argv[optind - 1], merged);
+			return -2;
+		}
+		/* a global option (long, or a short one the command lacks) */
+		if (c >= GOPT_CONFIG || (c > 0 && idx < 0 && strchr("cdqv", c) &&
+		                         strchr(shortopts, c) == NULL)) {
+			if (global_option(ctx, c, optarg) != 0) {
+				ctx->opt_rc = cmd_usage_error(ctx, "--color '%s': use auto, always "
+				                              "or never", optarg);
+				return -2;
+			}
+			continue;
+		}
+		break;
 	}
-	if (c == ':') {
-		cmd_usage_error(ctx, "option '%s' needs a value", argv[optind - 1]);
+	if (index)
+		*index = idx;
+	if (c > 0 && c < (int)sizeof ctx->seen)
+		ctx->seen[c] = 1;
+	/* options parsed without a usage error: now read the config and open
+	 * what the command needs */
+	if (c == -1 && ((ctx->opt_rc = ctx_prepare(ctx)) != 0 ||
+	                (ctx->opt_rc = ctx_open_store(ctx)) != 0))
 		return -2;
-	}
 	return c;
+}
+
+/* Rewrites a "no such item / post-mortem" error with the nearest id the
+ * database knows: pm set looks among post-mortem ids, else item ids.
+ * Returns the error's code. */
+int
+cmd_not_found(struct cl_ctx *ctx, const char *what, int pm)
+{
+	struct cl_item_filter f = { .status = CL_ITEMS_ALL };
+	struct cl_item *items = NULL;
+	const char **cands = NULL, *near = NULL;
+	size_t n = 0, i;
+	int code = ctx->err.code ? ctx->err.code : CL_ENOTFOUND;
+	struct cl_error ignored = { 0 };
+
+	if (ctx->store && cl_items_list(&items, &n, ctx->store, &f, &ignored) == 0 && n > 0 &&
+	    (cands = calloc(n, sizeof *cands)) != NULL) {
+		for (i = 0; i < n; i++)
+			cands[i] = pm ? items[i].pm_slug : items[i].key;
+		near = cl_str_nearest(what, cands, n);
+	}
+	cl_error_clear(&ctx->err);
+	if (near)
+		cl_error_set(&ctx->err, code, "no %s '%s' (did you mean '%s'?)",
+		             pm ? "post-mortem" : "item", what, near);
+	else
+		cl_error_set(&ctx->err, code, "no %s '%s' (see 'closeloop list --all' for ids)",
+		             pm ? "post-mortem" : "item", what);
+	free(cands);
+	cl_items_free(items, n);
+	return code;
+}
+
+/* The last escaped strings cmd_tty() handed out, freed when reused. */
+static char *tty_ring[16];
+static size_t tty_next;
+
+/* Text from documents, trackers or file names made safe for a terminal:
+ * C0 controls (ESC, BEL, BS, CR, LF, TAB...), DEL and C1 controls become
+ * visible \xNN escapes, so that nothing printed can move the cursor, set a
+ * title or the clipboard, or forge an output line. The result stays valid
+ * until 16 more calls; s itself when nothing needs escaping. */
+static const char *
+tty_escape(const char *s, int keep_lf)
+{
+	const unsigned char *p;
+	size_t n = 0;
+	char *out, *o;
+
+	if (s == NULL)
+		return NULL;
+	for (p = (const unsigned char *)s; *p; p++)
+		if ((*p < 0x20 && !(keep_lf && *p == '\n')) || *p == 0x7f ||
+		    (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f))
+			n++;
+	if (n == 0)
+		return s;
+	if ((out = malloc(strlen(s) + n * 4 + 1)) == NULL)
+		return "(unprintable)";
+	for (p = (const unsigned char *)s, o = out; *p; p++) {
+		if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)
+			o += sprintf(o, "\\x%02x", *++p);
+		else if ((*p < 0x20 && !(keep_lf && *p == '\n')) || *p == 0x7f)
+			o += sprintf(o, "\\x%02x", *p);
+		else
+			*o++ = (char)*p;
+	}
+	*o = '\0';
+	free(tty_ring[tty_next]);
+	tty_ring[tty_next] = out;
+	tty_next = (tty_next + 1) % (sizeof tty_ring / sizeof *tty_ring);
+	return out;
+}
+
+const char *
+cmd_tty(const char *s)
+{
+	return tty_escape(s, 0);
+}
+
+/* cmd_tty() for text of several lines: newlines stay. */
+const char *
+cmd_tty_lines(const char *s)
+{
+	return tty_escape(s, 1);
+}
+
+/* Frees what cmd_tty() still holds. */
+static void
+cmd_tty_free(void)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof tty_ring / sizeof *tty_ring; i++) {
+		free(tty_ring[i]);
+		tty_ring[i] = NULL;
+	}
 }
 
 void
@@ -242,12 +496,17 @@ config_clock(struct cl_ctx *ctx)
 	return 0;
 }
 
-/* Loads the config; the database is opened once options are parsed. */
+/* Loads the config (once), when the options are parsed: -c may come after
+ * the command. The database is opened next. */
 static int
-ctx_prepare(struct cl_ctx *ctx, const char *config_path)
+ctx_prepare(struct cl_ctx *ctx)
 {
+	const char *config_path = ctx->config_path;
+	size_t i;
 	int rc;
 
+	if (ctx->cfg != NULL)
+		return 0;
 	if ((rc = cl_clock_check(&ctx->err)) != 0)
 		return rc;
 	if (ctx->cmd->flags & CMD_NO_CONFIG)
@@ -256,6 +515,12 @@ ctx_prepare(struct cl_ctx *ctx, const char *config_path)
 		return rc;
 	if (ctx->cfg == NULL)
 		return cl_error_set(&ctx->err, CL_ENOMEM, "out of memory");
+	for (i = 0; i < cl_config_warning_count(ctx->cfg); i++)
+		cmd_info(ctx, "closeloop: warning: %s\n", cmd_tty(cl_config_warning(ctx->cfg, i)));
+	/* the config may hold a secret, and the token and password are read
+	 * from here on: no core dump, no ptrace by the same user from now */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
+		cmd_verbose(ctx, "closeloop: warning: core dumps stay possible\n");
 	if ((rc = config_clock(ctx)) != 0)
 		return rc;
 	if (ctx->db_path && (rc = cl_config_set(ctx->cfg, "closeloop", "database", ctx->db_path)) != 0)
@@ -263,19 +528,42 @@ ctx_prepare(struct cl_ctx *ctx, const char *config_path)
 	return 0;
 }
 
-/* Opens the database as the command's flags ask (once). */
+/* Whether this invocation writes (tracker, mail or database): the
+ * command's flags and the options it was given say. */
+static int
+ctx_writes(const struct cl_ctx *ctx)
+{
+	int flags = ctx->cmd->flags;
+
+	if (ctx->writes)
+		return 1;
+	if ((flags & CMD_WRITES) && !ctx->seen['n'])
+		return 1;
+	return (flags & CMD_WRITES_SEND) && ctx->seen['s'];
+}
+
+/* Opens the database as the command's flags ask (once), a writer taking
+ * the run lock first. */
 static int
 ctx_open_store(struct cl_ctx *ctx)
 {
 	char *dbpath;
-	int rc;
+	int rc = 0;
 
 	if (ctx->store != NULL || !(ctx->cmd->flags & (CMD_NEEDS_DB | CMD_CREATES_DB)))
 		return 0;
 	if ((dbpath = cl_config_database_path(ctx->cfg)) == NULL)
 		return cl_error_set(&ctx->err, CL_ENOMEM, "out of memory");
-	rc = cl_store_open(&ctx->store, dbpath,
-	                   (ctx->cmd->flags & CMD_CREATES_DB) ? CL_STORE_CREATE : 0, &ctx->err);
+	/* without a database to open, cl_store_open says what to do */
+	if (ctx->lock_fd < 0 && ctx_writes(ctx) &&
+	    ((ctx->cmd->flags & CMD_CREATES_DB) || access(dbpath, F_OK) == 0)) {
+		if ((rc = cl_store_make_dirs(dbpath, &ctx->err)) == 0)
+			rc = cl_run_lock(&ctx->lock_fd, dbpath, &ctx->err);
+	}
+	if (rc == 0)
+		rc = cl_store_open(&ctx->store, dbpath,
+		                   (ctx->cmd->flags & CMD_CREATES_DB) ? CL_STORE_CREATE : 0,
+		                   &ctx->err);
 	free(dbpath);
 	return rc;
 }
@@ -288,30 +576,43 @@ main(int argc, char **argv)
 		{ "database", required_argument, NULL, 'd' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "color", required_argument, NULL, GOPT_COLOR },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
+	static const char *usage =
+		"usage: closeloop [-c CONFIG] [-d DATABASE] [-q | -v] COMMAND [ARGS]\n";
 	struct cl_ctx ctx;
-	const char *config_path = NULL;
+	const struct option *o;
 	int c, rc;
 
 	memset(&ctx, 0, sizeof ctx);
+	ctx.lock_fd = -1;
+	ctx.color = -1;
 	opterr = 0;
-	/* "+": stop at the command name; its options are its own */
-	while ((c = getopt_long(argc, argv, "+c:d:qvhV", opts, NULL)) != -1) {
+	/* "+": stop at the command name; the global options may follow it too */
+	while ((c = getopt_long(argc, argv, "+:c:d:qvhV", opts, NULL)) != -1) {
 		switch (c) {
-		case 'c': config_path = optarg; break;
-		case 'd': ctx.db_path = optarg; break;
-		case 'q': ctx.verbosity = -1; break;
-		case 'v': ctx.verbosity = ctx.verbosity < 0 ? 1 : ctx.verbosity + 1; break;
 		case 'h': print_global_help(stdout); return 0;
 		case 'V': printf("closeloop %s\n", CL_VERSION); return 0;
-		default:
-			fprintf(stderr, "closeloop: unknown or incomplete option '%s'\n"
-			        "usage: closeloop [-c CONFIG] [-d DATABASE] [-q | -v] COMMAND [ARGS]\n",
-			        argv[optind - 1]);
+		case ':':
+			if ((o = long_option_named(opts, argv[optind - 1])) != NULL)
+				fprintf(stderr, "closeloop: option '--%s' needs an argument\n%s", o->name,
+				        usage);
+			else
+				fprintf(stderr, "closeloop: option '-%c' needs an argument\n%s", optopt,
+				        usage);
 			return cl_exitcode(CL_EUSAGE);
+		case '?':
+			fprintf(stderr, "closeloop: unknown option '%s'\n%s", argv[optind - 1], usage);
+			return cl_exitcode(CL_EUSAGE);
+		default:
+			if (global_option(&ctx, c, optarg) != 0) {
+				fprintf(stderr, "closeloop: --color '%s': use auto, always or never\n",
+				        optarg);
+				return cl_exitcode(CL_EUSAGE);
+			}
 		}
 	}
 	if (optind >= argc) {
@@ -331,22 +632,22 @@ main(int argc, char **argv)
 			return 0;
 		}
 	}
-	rc = ctx_prepare(&ctx, config_path);
-	if (rc == 0) {
-		optind = 0;	/* reset getopt for the command's own options */
-		rc = ctx.cmd->exec(&ctx, argc, argv);
-		/* commands that never parsed options still get their database */
-		if (rc == 0 && ctx.store == NULL && ctx_open_store(&ctx) != 0)
-			rc = ctx.err.code;
-	}
-	/* the first error recorded is the one that explains the failure */
-	if (rc != 0 && ctx.err.code != 0)
-		rc = ctx.err.code;
-	if (rc != 0 && ctx.err.code != 0 && ctx.err.msg[0])
+	optind = 0;	/* reset getopt for the command's own options */
+	rc = ctx.cmd->exec(&ctx, argc, argv);
+	/* a command stops on cmd_getopt()'s -2; the dispatcher knows why */
+	if (ctx.opt_rc != 0)
+		rc = ctx.opt_rc;
+	/* commands that never parsed options still get their config and database */
+	if (rc == 0 && (rc = ctx_prepare(&ctx)) == 0 && ctx.store == NULL)
+		rc = ctx_open_store(&ctx);
+	/* the return value decides; the message only explains it */
+	if (rc != 0 && ctx.err.msg[0])
 		fprintf(stderr, "closeloop: %s\n", ctx.err.msg);
 	fflush(stdout);
 	cl_store_close(ctx.store);
+	cl_run_unlock(ctx.lock_fd);
 	cl_config_free(ctx.cfg);
+	cmd_tty_free();
 	if (rc == 0 && ferror(stdout))
 		return cl_exitcode(CL_ECANTCREAT);
 	return cl_exitcode(rc);

@@ -101,5 +101,5 @@ const struct cmd_entry cmd_report_entry = {
 	"Mail settings: [mail] in closeloop.conf(5). Exit 75 when the mail server\n"
 	"is unreachable or deferred it (nothing recorded as sent), 77 when SMTP AUTH\n"
 	"fails, 69 when a recipient is refused (the others still get it).\n",
-	CMD_NEEDS_DB, cmd_report_exec
+	CMD_NEEDS_DB | CMD_WRITES_SEND, cmd_report_exec
 };

@@ -39,7 +39,7 @@ cl_run_lock(int *out, const char *dbpath, struct cl_error *err)
 		n = pread(fd, info, sizeof info - 1, 0);
 		info[n > 0 ? n : 0] = '\0';
 		info[strcspn(info, "\n")] = '\0';
-		rc = cl_error_set(err, CL_ETEMPFAIL, "another closeloop run holds '%s' (%s); "
+		rc = cl_error_set(err, CL_ETEMPFAIL, "another closeloop command holds '%s' (%s); "
 		                  "nothing done", path, *info ? info : "holder unknown");
 		close(fd);
 		goto done;
@@ -210,6 +210,12 @@ step_import(struct cl_run_step *s, struct cl_store *st, const struct cl_config *
 	         "%d new, %d updated, %d withdrawn items; %d lint problems",
 	         stats.files_seen, stats.files_parsed, stats.files_unchanged, stats.files_failed,
 	         stats.items_new, stats.items_updated, stats.items_withdrawn, lc.problems);
+	if (stats.pm_missing > 0) {
+		size_t len = strlen(s->detail);
+		snprintf(s->detail + len, sizeof s->detail - len, "; %d post-mortem%s missing from "
+		         "their source (closeloop status), %d retired", stats.pm_missing,
+		         stats.pm_missing == 1 ? "" : "s", stats.pm_retired);
+	}
 	return rc;
 }
 
