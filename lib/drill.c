@@ -464,15 +464,14 @@ cl_drill_mark_reported(struct cl_store *st, long long id, struct cl_error *err)
 }
 
 int
-cl_drill_mark_shown(struct cl_store *st, const void *drills, struct cl_error *err)
+cl_drill_mark_shown(struct cl_store *st, const struct cl_drill *drills, size_t n,
+                    struct cl_error *err)
 {
-	const json_t *it;
 	size_t i;
 	int rc;
 
-	json_array_foreach((json_t *)drills, i, it)
-		if ((rc = cl_drill_mark_reported(st, json_integer_value(json_object_get(it, "id")),
-		                                 err)) != 0)
+	for (i = 0; i < n; i++)
+		if ((rc = cl_drill_mark_reported(st, drills[i].id, err)) != 0)
 			return rc;
 	return 0;
 }

@@ -344,6 +344,8 @@ step_report(struct cl_run_step *s, struct cl_store *st, const struct cl_config *
 {
 	char note[512];
 	void *model = NULL;
+	const struct cl_drill *drills;
+	size_t ndrills;
 	time_t next;
 	int rc, mrc, y, w, sent;
 
@@ -370,10 +372,11 @@ step_report(struct cl_run_step *s, struct cl_store *st, const struct cl_config *
 		return rc;
 	rc = cl_report_send_week(&sent, st, cfg, y, w, model, 0, o->trace, note, sizeof note, err);
 	/* failed drills are shown until one report with them went out */
-	if (sent && (mrc = cl_drill_mark_shown(st, json_object_get(model, "failed_drills"),
+	drills = cl_report_failed_drills(model, &ndrills);
+	if (sent && (mrc = cl_drill_mark_shown(st, drills, ndrills,
 	                                      rc == 0 ? err : NULL)) != 0 && rc == 0)
 		rc = mrc;
-	json_decref(model);
+	cl_report_free(model);
 	snprintf(s->detail, sizeof s->detail, "report %04d-W%02d %s", y, w,
 	         note[0] ? note : sent ? "sent" : "not sent");
 	return rc;
