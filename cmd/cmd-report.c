@@ -11,8 +11,6 @@ static int
 report_send(struct cl_ctx *ctx, void *model, int force)
 {
 	const char *week = cl_report_week(model);
-	const struct cl_drill *drills;
-	size_t ndrills;
 	char note[1024];
 	int rc, mrc, sent, year, wk;
 
@@ -21,9 +19,8 @@ report_send(struct cl_ctx *ctx, void *model, int force)
 	rc = cl_report_send_week(&sent, ctx->store, ctx->cfg, year, wk, model, force,
 	                         ctx->verbosity >= 2 ? stderr : NULL, note, sizeof note, &ctx->err);
 	/* failed drills are shown until one report with them went out */
-	drills = cl_report_failed_drills(model, &ndrills);
-	if (sent && (mrc = cl_drill_mark_shown(ctx->store, drills, ndrills,
-	                                      rc == 0 ? &ctx->err : NULL)) != 0 && rc == 0)
+	if (sent && (mrc = cl_report_mark_shown(ctx->store, model,
+	                                        rc == 0 ? &ctx->err : NULL)) != 0 && rc == 0)
 		rc = mrc;
 	if (rc == 0 && !sent && note[0])
 		cmd_verbose(ctx, "%s; nothing to do (--force sends it again)\n", note);

@@ -469,19 +469,6 @@ cl_drill_mark_reported(struct cl_store *st, long long id, struct cl_error *err)
 	return rc;
 }
 
-int
-cl_drill_mark_shown(struct cl_store *st, const struct cl_drill *drills, size_t n,
-                    struct cl_error *err)
-{
-	size_t i;
-	int rc;
-
-	for (i = 0; i < n; i++)
-		if ((rc = cl_drill_mark_reported(st, drills[i].id, err)) != 0)
-			return rc;
-	return 0;
-}
-
 /* ---- preparing a drill ------------------------------------------------- */
 
 struct pm_row {

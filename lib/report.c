@@ -943,15 +943,6 @@ report_mail_part(char **out, const struct cl_report *r, int format, struct cl_er
 	return rc;
 }
 
-const struct cl_drill *
-cl_report_failed_drills(const void *model, size_t *n)
-{
-	const struct cl_report *r = model;
-
-	*n = r->ndrills;
-	return r->drills;
-}
-
 int
 cl_report_mail(struct cl_mail **out, const void *model, const struct cl_config *cfg,
                struct cl_error *err)
@@ -960,7 +951,7 @@ cl_report_mail(struct cl_mail **out, const void *model, const struct cl_config *
 	const char *to = cl_config_get(cfg, "report", "to");
 	struct cl_mail_spec spec = { 0 };
 	struct cl_mailbox *rcpt = NULL;
-	char *text = NULL, *html = NULL, *subject = NULL;
+	char *text = NULL, *html = NULL, *csv = NULL, *subject = NULL, name[48];
 	size_t n = 0;
 	int rc;
 
@@ -972,8 +963,15 @@ cl_report_mail(struct cl_mail **out, const void *model, const struct cl_config *
 		return CL_ECONFIG;
 	}
 	if ((rc = report_mail_part(&text, r, CL_WRITER_TEXT, err)) != 0 ||
-	    (rc = report_mail_part(&html, r, CL_WRITER_HTML, err)) != 0)
+	    (rc = report_mail_part(&html, r, CL_WRITER_HTML, err)) != 0 ||
+	    (rc = report_mail_part(&csv, r, CL_WRITER_CSV, err)) != 0)
 		goto done;
+	/* the complete list travels with the short report, for spreadsheets */
+	snprintf(name, sizeof name, "closeloop-%s.csv", r->label);
+	spec.attach = csv;
+	spec.attach_len = strlen(csv);
+	spec.attach_name = name;
+	spec.attach_type = "text/csv";
 	subject = cl_asprintf("Post-mortem action items, week %s: %lld open, %lld overdue",
 	                      r->label, r->open, r->overdue);
 	if (subject == NULL) {
@@ -992,6 +990,7 @@ done:
 	cl_mailboxes_free(rcpt, n);
 	free(text);
 	free(html);
+	free(csv);
 	free(subject);
 	return rc;
 }
@@ -1002,6 +1001,7 @@ cl_report_send_week(int *sent, struct cl_store *st, const struct cl_config *cfg,
                     size_t note_size, struct cl_error *err)
 {
 	void *model = NULL;
+	const struct cl_report *rep;
 	struct cl_mail *m = NULL;
 	char *last = NULL, wk[16];
 	size_t i, ok = 0, used = 0, pending = 0;
@@ -1013,7 +1013,8 @@ cl_report_send_week(int *sent, struct cl_store *st, const struct cl_config *cfg,
 	snprintf(wk, sizeof wk, "%04d-W%02d", year, week);
 	if (given == NULL && (rc = cl_report_build(&model, st, cfg, year, week, err)) != 0)
 		return rc;
-	if ((rc = cl_report_mail(&m, given ? given : model, cfg, err)) != 0)
+	rep = given ? given : model;
+	if ((rc = cl_report_mail(&m, rep, cfg, err)) != 0)
 		goto done;
 	/* once per week per recipient: the ones deferred last time get it now */
 	m->once = !force;
@@ -1056,6 +1057,19 @@ done:
 	cl_mail_free(m);
 	cl_report_free(model);
 	return rc;
+}
+
+int
+cl_report_mark_shown(struct cl_store *st, const void *model, struct cl_error *err)
+{
+	const struct cl_report *r = model;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < r->ndrills; i++)
+		if ((rc = cl_drill_mark_reported(st, r->drills[i].id, err)) != 0)
+			return rc;
+	return 0;
 }
 
 int

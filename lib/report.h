@@ -53,8 +53,6 @@ int cl_report_write(FILE *fp, const void *model, int format, struct cl_error *er
 int cl_report_render(char **out, const void *model, int format, struct cl_error *err);
 /* The model's ISO week as "2024-W12" (points into the model). */
 const char *cl_report_week(const void *model);
-/* The failed drill re-runs the report shows (*n of them; owned by model). */
-const struct cl_drill *cl_report_failed_drills(const void *model, size_t *n);
 /* A headline count ("open", "overdue", "closed_this_week", "new_this_week",
  * "due_next_7_days"); -1 for an unknown name. */
 long long cl_report_count(const void *model, const char *what);
@@ -71,11 +69,13 @@ int cl_report_mail(struct cl_mail **out, const void *model, const struct cl_conf
  * note (may be NULL) says what happened: already sent, or "sent to N of M
  * recipients (Message-ID <…>)" and the refused ones. The mail log has the
  * details. Marking the failed drills it showed is the caller's business
- * (cl_drill_mark_shown). */
+ * (cl_report_mark_shown). */
 /* How many recipients of [report] to still wait for week's report
  * (no final answer in the mail log). CL_ECONFIG for a bad [report] to. */
 int cl_report_pending(size_t *out, struct cl_store *st, const struct cl_config *cfg,
                       const char *week, struct cl_error *err);
+/* Marks the failed drills the model showed as reported (after a send). */
+int cl_report_mark_shown(struct cl_store *st, const void *model, struct cl_error *err);
 int cl_report_send_week(int *sent, struct cl_store *st, const struct cl_config *cfg,
                         int year, int week, const void *model, int force, FILE *trace,
                         char *note, size_t note_size, struct cl_error *err);
