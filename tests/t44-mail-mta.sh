@@ -300,6 +300,24 @@ DOC
     r3=$(rcpt_tries rex@refused.example)
     [ "$r3" -gt "$r2" ] || fail "$KIND: refused owner not retried after [nag] every_days"
 
+    # an invite deferred (451) for one attendee: the drill stands (75), drill
+    # list says who waits, and the next run sends exactly them the invite
+    touch "$SD/defer"
+    sed -i 's/^\[people\]$/[people]\nliz = Liz Lee <liz@later.example>/' "$T/conf"
+    l1=$(delivered lena@ok.example)
+    expect_rc 75 $C drill schedule dr --at "2024-04-10 15:00" --attendee lena --attendee liz --send
+    [ "$(delivered lena@ok.example)" -eq $((l1 + 1)) ] || fail "$KIND: invite not delivered to lena"
+    expect_rc 0 $C drill list
+    expect_in "$T/out" "deferred: liz@later.example"
+    rm -f "$SD/defer"
+    expect_rc 0 $C run
+    [ "$(delivered liz@later.example)" -eq 1 ] || fail "$KIND: deferred invite never sent again"
+    [ "$(delivered lena@ok.example)" -eq $((l1 + 1)) ] || fail "$KIND: invite sent to lena twice"
+    expect_rc 0 $C drill list
+    expect_not_in "$T/out" "deferred:"
+    expect_rc 0 $C run
+    [ "$(delivered liz@later.example)" -eq 1 ] || fail "$KIND: invite resent after it was accepted"
+
     # the server stopped: 75, -vv says what happened without "(0)"
     srv_stop
     expect_rc 75 $C -v -v report --send --force
