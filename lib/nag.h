@@ -31,6 +31,8 @@ struct cl_nag {
 	char *lead_subject, *lead_text;	/* the lead's, when escalated and a lead is known */
 	char *last_sent;	/* last reminder accepted or refused (UTC), or NULL */
 	int skipped;		/* reminded (or refused) less than every_days ago */
+	int lead_pending;	/* skipped, but the escalation sent with the last
+				 * reminder was deferred: the lead still gets it */
 };
 
 /* Works out the reminders due now. */
