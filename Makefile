@@ -2,7 +2,7 @@
 #   make            build ./closeloop
 #   make check      install missing packages, build, run every test
 #   make demo       install missing packages, build, run the main job on defaults
-#   make bench      import benchmark on a synthetic corpus
+#   make bench      import and report benchmarks on synthetic corpora
 #   make asan       the test suite under AddressSanitizer + UBSan
 #   make valgrind   the Check suites under valgrind memcheck
 #   make install    PREFIX=/usr/local DESTDIR=
@@ -100,7 +100,7 @@ demo:
 bench:
 	@$(MAKE) --no-print-directory deps
 	@$(MAKE) --no-print-directory closeloop
-	sh bench/run.sh
+	sh bench/run.sh; rc=$$?; sh bench/report.sh || rc=1; exit $$rc
 
 asan:
 	@$(MAKE) --no-print-directory deps

@@ -1337,6 +1337,7 @@ cl_config_lint_fingerprint(const struct cl_config *cfg, char out[65])
 	for (i = 0; cfg && i < cfg->n; i++) {
 		const struct entry *e = &cfg->v[i];
 		if (strcmp(e->section, "people") == 0 || strcmp(e->section, "lint") == 0 ||
+		    strcmp(e->section, "slo") == 0 ||
 		    (strcmp(e->section, "import") == 0 && strcmp(e->key, "headings") == 0) ||
 		    (strcmp(e->section, "closeloop") == 0 && strcmp(e->key, "timezone") == 0))
 			cl_buf_printf(&b, "%s.%s=%s\n", e->section, e->key, e->value);

@@ -1335,6 +1335,7 @@ job_work(const struct run *r, struct job *j)
 	for (i = 0; i < j->doc->nitems; i++) {
 		size_t before = j->probs.n;
 		if (cl_lint_item(&j->probs, &j->doc->items[i], r->cfg) != 0 ||
+		    cl_lint_item_slo(&j->probs, &j->doc->items[i], j->doc, r->cfg) != 0 ||
 		    (j->norms[i] = cl_parse_normalise(j->doc->items[i].action)) == NULL ||
 		    (j->codes[i] = cl_lint_codes(&j->probs, before)) == NULL)
 			goto oom;

@@ -179,6 +179,52 @@ cl_lint_item(struct cl_problems *out, const struct cl_pm_item *it,
 }
 
 int
+cl_slo_days(const struct cl_config *cfg, const char *severity, long *days)
+{
+	char key[64];
+	const char *v = NULL;
+	char *end;
+	size_t i;
+
+	*days = 0;
+	if (severity == NULL || *severity == '\0' || strlen(severity) >= sizeof key)
+		return 0;
+	/* the key as written, else in lower or upper case: P1, p1, Sev-1 */
+	snprintf(key, sizeof key, "%s", severity);
+	if ((v = cl_config_get(cfg, "slo", key)) == NULL) {
+		for (i = 0; key[i]; i++)
+			key[i] = (char)tolower((unsigned char)key[i]);
+		if ((v = cl_config_get(cfg, "slo", key)) == NULL) {
+			for (i = 0; key[i]; i++)
+				key[i] = (char)toupper((unsigned char)key[i]);
+			v = cl_config_get(cfg, "slo", key);
+		}
+	}
+	if (v == NULL)
+		return 0;
+	*days = strtol(v, &end, 10);
+	return end != v && *end == '\0' && *days > 0 && *days <= 3650;
+}
+
+int
+cl_lint_item_slo(struct cl_problems *out, const struct cl_pm_item *it,
+                 const struct cl_pm_doc *doc, const struct cl_config *cfg)
+{
+	char act[64], due[11], limit[11];
+	long days;
+
+	if (doc->is_runbook || it->due == CL_NO_DATE || doc->incident_date == CL_NO_DATE ||
+	    !cl_slo_days(cfg, doc->severity, &days) || it->due <= doc->incident_date + days)
+		return 0;
+	short_action(it->action ? it->action : "", act);
+	cl_date_format(it->due, due);
+	cl_date_format(doc->incident_date + (int)days, limit);
+	return add(out, it->line, "due-beyond-slo", "'%s' is due %s, after its %s deadline "
+	           "%s ([slo] %s = %ld days from the incident)", act, due, doc->severity, limit,
+	           doc->severity, days);
+}
+
+int
 cl_lint_document(struct cl_problems *out, const struct cl_pm_doc *doc, int first_seen,
                  const struct cl_config *cfg)
 {
