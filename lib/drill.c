@@ -240,7 +240,8 @@ local_iso(time_t t, const char *tz, char out[26])
 }
 
 /* Marks the attendees whose latest answer to one of d's invites (mail log,
- * kind invite, key the UID) was a permanent refusal. */
+ * kind invite, key the UID) was a permanent refusal, or a deferral (4xx,
+ * server down) that nothing has answered since. */
 static int
 load_refusals(struct cl_drill *d, struct cl_store *st, struct cl_error *err)
 {
@@ -250,17 +251,22 @@ load_refusals(struct cl_drill *d, struct cl_store *st, struct cl_error *err)
 
 	if (d->uid == NULL || d->nattendees == 0)
 		return 0;
-	if ((rc = cl_store_prepare(st, &s, "SELECT recipient FROM mail_log m WHERE kind = "
-	                           "'invite' AND key = ?1 AND status = 'rejected' AND id = "
-	                           "(SELECT max(id) FROM mail_log WHERE kind = 'invite' AND "
-	                           "key = ?1 AND recipient = m.recipient AND status IN "
-	                           "('sent', 'rejected'))", err)) != 0)
+	if ((rc = cl_store_prepare(st, &s, "SELECT recipient, status FROM mail_log m WHERE "
+	                           "kind = 'invite' AND key = ?1 AND status IN ('rejected', "
+	                           "'deferred') AND id = (SELECT max(id) FROM mail_log WHERE "
+	                           "kind = 'invite' AND key = ?1 AND recipient = m.recipient)",
+	                           err)) != 0)
 		return rc;
 	cl_bind_text(s, 1, d->uid);
-	while ((src = sqlite3_step(s)) == SQLITE_ROW)
+	while ((src = sqlite3_step(s)) == SQLITE_ROW) {
+		int refused = strcmp((const char *)sqlite3_column_text(s, 1), "rejected") == 0;
+
 		for (i = 0; i < d->nattendees; i++)
-			if (cl_str_ieq(d->attendees[i].email, (const char *)sqlite3_column_text(s, 0)))
-				d->attendees[i].refused = 1;
+			if (cl_str_ieq(d->attendees[i].email, (const char *)sqlite3_column_text(s, 0))) {
+				d->attendees[i].refused = refused;
+				d->attendees[i].deferred = !refused;
+			}
+	}
 	if (src != SQLITE_DONE)
 		rc = cl_store_fail(st, src, err, "mail log");
 	sqlite3_finalize(s);
@@ -1477,13 +1483,15 @@ void *
 cl_drill_to_json(const struct cl_drill *d)
 {
 	json_t *o = json_object(), *att = json_array(), *refused = json_array();
+	json_t *deferred = json_array();
 	char start[26], end[26];
 	size_t i;
 
-	if (o == NULL || att == NULL || refused == NULL) {
+	if (o == NULL || att == NULL || refused == NULL || deferred == NULL) {
 		json_decref(o);
 		json_decref(att);
 		json_decref(refused);
+		json_decref(deferred);
 		return NULL;
 	}
 	local_iso(d->start, d->timezone, start);
@@ -1496,6 +1504,8 @@ cl_drill_to_json(const struct cl_drill *d)
 		json_array_append_new(att, a);
 		if (d->attendees[i].refused)
 			json_array_append_new(refused, json_string(d->attendees[i].email));
+		if (d->attendees[i].deferred)
+			json_array_append_new(deferred, json_string(d->attendees[i].email));
 	}
 	json_object_set_new(o, "id", json_integer(d->id));
 	json_object_set_new(o, "postmortem", json_str_or_null(d->pm_slug));
@@ -1516,6 +1526,7 @@ cl_drill_to_json(const struct cl_drill *d)
 	json_object_set_new(o, "done_at", json_str_or_null(d->done_at));
 	json_object_set_new(o, "attendees", att);
 	json_object_set_new(o, "refused", refused);
+	json_object_set_new(o, "deferred", deferred);
 	return o;
 }
 
@@ -1670,4 +1681,59 @@ cl_drill_mail_sender(struct cl_drill_mailer *mailer)
 {
 	struct cl_drill_sender s = { cl_drill_send_mail, mailer };
 	return s;
+}
+
+int
+cl_drill_resend_deferred(size_t *out, struct cl_store *st, const struct cl_config *cfg,
+                         const struct cl_drill_sender *send, struct cl_error *err)
+{
+	struct cl_drill *v = NULL, sub;
+	struct cl_drill_attendee *who = NULL;
+	size_t n = 0, i, j, k;
+	char *cal = NULL;
+	int rc, first = 0;
+
+	*out = 0;
+	if ((rc = drill_query(&v, &n, st, "WHERE d.state IN ('scheduled', 'cancelled') "
+	                      "ORDER BY d.start_utc, d.id", NULL, 0, err)) != 0)
+		return rc;
+	for (i = 0; i < n; i++) {
+		struct cl_error e = { 0 };
+
+		for (j = k = 0; j < v[i].nattendees; j++)
+			k += v[i].attendees[j].deferred;
+		if (k == 0)
+			continue;
+		free(who);
+		if ((who = cl_calloc(k, sizeof *who)) == NULL) {
+			rc = cl_error_set(err, CL_ENOMEM, "out of memory");
+			break;
+		}
+		for (j = k = 0; j < v[i].nattendees; j++)
+			if (v[i].attendees[j].deferred)
+				who[k++] = v[i].attendees[j];
+		/* the calendar names every attendee; it goes to the waiting ones */
+		free(cal);
+		cal = NULL;
+		if ((rc = cl_drill_calendar(&cal, &v[i], cfg, strcmp(v[i].state, "cancelled") == 0,
+		                            &e)) == 0) {
+			sub = v[i];
+			sub.attendees = who;
+			sub.nattendees = k;
+			rc = send->send(send->arg, &sub, strcmp(v[i].state, "cancelled") == 0 ?
+			                "CANCEL" : "REQUEST", cal, &e);
+		}
+		if (rc == 0)
+			(*out)++;
+		else if (!first) {
+			/* the first error is returned after trying the others */
+			first = rc;
+			cl_error_set(err, rc, "drill %lld: %s", v[i].id, e.msg);
+		}
+		rc = 0;
+	}
+	free(who);
+	free(cal);
+	cl_drills_free(v, n);
+	return rc != 0 ? rc : first;
 }

@@ -645,7 +645,7 @@ find_withdrawn(struct run *r, long long pm, const char *norm, struct keyset *tak
 	*at = -1;
 	if (sql[0] == '\0')
 		snprintf(sql, sizeof sql, "%sWHERE postmortem_id = ? AND norm_hash = ? AND "
-		         "status = 'withdrawn' ORDER BY position, seq", item_cols);
+		         "+status = 'withdrawn' ORDER BY position, seq", item_cols);
 	if ((rc = prep(r, &r->q_withdrawn, sql)) != 0)
 		return rc;
 	sqlite3_bind_int64(r->q_withdrawn, 1, pm);
@@ -1186,7 +1186,7 @@ job_prepare(struct run *r, const struct found *f, struct job *j)
 			s = r->q_pm;
 		} else if (rc != SQLITE_DONE) {
 			return cl_store_fail(r->st, rc, r->err, "reading post-mortem");
-		} else if (!is_url(f->canon)) {
+		} else {
 			if ((rc = prep(r, &r->q_legacy, by_legacy)) != 0)
 				return rc;
 			sqlite3_bind_text(r->q_legacy, 1, f->source, -1, SQLITE_STATIC);
@@ -1930,7 +1930,7 @@ walk_config(struct run *r)
 	    split_patterns(&r->exclude, &r->nexclude,
 	                   cl_config_get_default(r->cfg, "import", "exclude", "")) != 0)
 		return cl_error_set(r->err, CL_ENOMEM, "out of memory");
-	if ((rc = cl_config_get_int(r->cfg, "import", "missing_days", 14, 1, 3650,
+	if ((rc = cl_config_get_int(r->cfg, "import", "missing_days", 14, 0, 3650,
 	                            &r->missing_days, r->err)) != 0)
 		return rc;
 	return 0;

@@ -107,6 +107,36 @@ oom:
 	return CL_ENOMEM;
 }
 
+/* Whether the escalation that went with the owner's last reminder was
+ * deferred (4xx, server down) and has had no final answer since: the lead
+ * is then owed it although the owner is within the cadence. */
+static int
+nag_lead_pending(int *out, struct cl_store *st, const struct cl_nag *g, struct cl_error *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	*out = 0;
+	if ((rc = cl_store_prepare(st, &s, "SELECT EXISTS (SELECT 1 FROM mail_log WHERE kind = "
+	                           "'escalation' AND key = ?1 AND recipient = lower(?2) AND "
+	                           "status = 'deferred' AND at >= ?3) AND NOT EXISTS (SELECT 1 "
+	                           "FROM mail_log WHERE kind = 'escalation' AND key = ?1 AND "
+	                           "recipient = lower(?2) AND status IN ('sent', 'rejected') "
+	                           "AND at >= ?3)", err)) != 0)
+		return rc;
+	cl_bind_text(s, 1, g->owner);
+	cl_bind_text(s, 2, g->lead);
+	cl_bind_text(s, 3, g->last_sent);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		*out = sqlite3_column_int(s, 0);
+		rc = 0;
+	} else {
+		rc = cl_store_fail(st, rc, err, "mail log");
+	}
+	sqlite3_finalize(s);
+	return rc;
+}
+
 static const struct cl_col nag_cols[] = {
 	{ "days_overdue", "Late", CL_COL_INT, "d" },
 	{ "id", "Item", CL_COL_ID, NULL },
@@ -402,6 +432,9 @@ cl_nag_plan(struct cl_nag **out, size_t *n, struct cl_store *st,
 			rc = cl_error_set(err, CL_ENOMEM, "out of memory");
 			goto done;
 		}
+		if (g->skipped && g->lead_text &&
+		    (rc = nag_lead_pending(&g->lead_pending, st, g, err)) != 0)
+			goto done;
 	}
 done:
 	free(c.stale);
@@ -451,14 +484,17 @@ cl_nag_send(struct cl_nag *v, size_t n, struct cl_store *st, const struct cl_con
 		return cl_error_set(err, CL_ENOMEM, "out of memory");
 	for (i = 0; i < n; i++) {
 		struct cl_nag *g = &v[i];
-		if (g->skipped || g->email == NULL)
+		if (g->email == NULL || (g->skipped && !g->lead_pending))
 			continue;
-		if ((rc = nag_mail(&mails[nm], cfg, "nag", g->owner, g->name, g->email,
-		                   g->subject, g->text, g->html, err)) != 0) {
-			cl_error_prefix(err, "reminder to %s", g->owner);
-			goto done;
+		if (!g->skipped) {
+			if ((rc = nag_mail(&mails[nm], cfg, "nag", g->owner, g->name, g->email,
+			                   g->subject, g->text, g->html, err)) != 0) {
+				cl_error_prefix(err, "reminder to %s", g->owner);
+				goto done;
+			}
+			nm++;
 		}
-		nm++;
+		/* the lead's message: with the owner's, or owed since a deferral */
 		if (g->lead_text == NULL)
 			continue;
 		if ((rc = nag_mail(&mails[nm], cfg, "escalation", g->owner, g->lead_name, g->lead,

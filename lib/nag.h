@@ -32,6 +32,8 @@ struct cl_nag {
 						 * lead is known */
 	char *last_sent;	/* last reminder accepted or refused (UTC), or NULL */
 	int skipped;		/* reminded (or refused) less than every_days ago */
+	int lead_pending;	/* skipped, but the escalation sent with the last
+				 * reminder was deferred: the lead still gets it */
 };
 
 /* Works out the reminders due now. */
