@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "recur.h"
+#include "report.h"
 #include "util.h"
 
 #define MIN_OVERLAP_NUM 3	/* Jaccard >= 3/4 */
@@ -42,6 +43,8 @@ is_stop(const char *w)
 {
 	size_t i;
 
+	if (w[0] == '\0' || w[1] == '\0' || strlen(w) > 5)
+		return w[0] != '\0' && w[1] == '\0' && w[0] == 'a';	/* all but "a" are 2-5 long */
 	for (i = 0; stop_words[i]; i++)
 		if (strcmp(stop_words[i], w) == 0)
 			return 1;
@@ -271,6 +274,7 @@ recur_count(struct dict *d, size_t *npm, struct cl_store *st, struct cl_error *e
 	if ((rc = cl_store_prepare(st, &s, "SELECT postmortem_id, action FROM items "
 	                           "WHERE status != 'withdrawn' ORDER BY postmortem_id", err)) != 0)
 		return rc;
+	cl_report_trace(s);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		long long pm = sqlite3_column_int64(s, 0);
 		const unsigned char *p = sqlite3_column_text(s, 1);
@@ -305,6 +309,7 @@ recur_keep(struct item **out, size_t *n, const struct dict *d, uint32_t rare,
 	if ((rc = cl_store_prepare(st, &s, "SELECT id, postmortem_id, action FROM items "
 	                           "WHERE status != 'withdrawn' ORDER BY postmortem_id, id", err)) != 0)
 		return rc;
+	cl_report_trace(s);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		const unsigned char *p = sqlite3_column_text(s, 2);
 		uint32_t ids[MAX_WORDS], nids = 0, m = 0, k, a = UINT32_MAX, b = UINT32_MAX;

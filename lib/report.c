@@ -112,7 +112,6 @@ static int
 report_stmt_for(sqlite3_stmt **out, const struct cl_report *r, const char *sql,
                 long long limit, const char *owner, struct cl_error *err)
 {
-	const char *trace = getenv("CLOSELOOP_REPORT_SQL");
 	sqlite3_stmt *s;
 	char name[16];
 	int rc, i;
@@ -143,16 +142,23 @@ report_stmt_for(sqlite3_stmt **out, const struct cl_report *r, const char *sql,
 	BIND_T(":owner", owner);
 #undef BIND_T
 #undef BIND_I
-	if (trace != NULL && *trace != '\0') {
-		FILE *fp = fopen(trace, "a");
-		char *x = sqlite3_expanded_sql(s);
-		if (fp != NULL && x != NULL)
-			fprintf(fp, "%s;\n", x);
-		sqlite3_free(x);
-		if (fp != NULL)
-			fclose(fp);
-	}
+	cl_report_trace(s);
 	return 0;
+}
+
+void
+cl_report_trace(sqlite3_stmt *s)
+{
+	const char *trace = getenv("CLOSELOOP_REPORT_SQL");
+	FILE *fp;
+	char *x;
+
+	if (trace == NULL || *trace == '\0' || (fp = fopen(trace, "a")) == NULL)
+		return;
+	if ((x = sqlite3_expanded_sql(s)) != NULL)
+		fprintf(fp, "%s;\n", x);
+	sqlite3_free(x);
+	fclose(fp);
 }
 
 /* The same for statements without an owner. */
