@@ -24,6 +24,7 @@ extern const struct cmd_entry cmd_nag_entry;
 extern const struct cmd_entry cmd_drill_entry;
 extern const struct cmd_entry cmd_run_entry;
 extern const struct cmd_entry cmd_status_entry;
+extern const struct cmd_entry cmd_config_entry;
 extern const struct cmd_entry cmd_help_entry;
 
 /* The command table, in the order `closeloop --help` lists them. */
@@ -41,6 +42,7 @@ static const struct cmd_entry *const cmd_table[] = {
 	&cmd_drill_entry,
 	&cmd_run_entry,
 	&cmd_status_entry,
+	&cmd_config_entry,
 	&cmd_help_entry,
 	NULL
 };
