@@ -19,6 +19,7 @@ extern const struct cmd_entry cmd_show_entry;
 extern const struct cmd_entry cmd_sync_entry;
 extern const struct cmd_entry cmd_done_entry;
 extern const struct cmd_entry cmd_reopen_entry;
+extern const struct cmd_entry cmd_forget_entry;
 extern const struct cmd_entry cmd_report_entry;
 extern const struct cmd_entry cmd_nag_entry;
 extern const struct cmd_entry cmd_drill_entry;
@@ -36,6 +37,7 @@ static const struct cmd_entry *const cmd_table[] = {
 	&cmd_show_entry,
 	&cmd_done_entry,
 	&cmd_reopen_entry,
+	&cmd_forget_entry,
 	&cmd_sync_entry,
 	&cmd_report_entry,
 	&cmd_nag_entry,

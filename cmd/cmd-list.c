@@ -70,6 +70,12 @@ cmd_list_exec(struct cl_ctx *ctx, int argc, char **argv)
 		if (p != NULL)
 			f.owner_handle = p->handle;
 	}
+	if (f.postmortem != NULL) {
+		/* an unknown post-mortem is missing input (66), with a near miss named */
+		long long id;
+		if ((rc = cl_postmortem_find(&id, ctx->store, f.postmortem, &ctx->err)) != 0)
+			return rc;
+	}
 	if ((rc = cl_items_list(&items, &n, ctx->store, &f, &ctx->err)) != 0)
 		return rc;
 	if (n == 0 && f.postmortem != NULL) {

@@ -35,6 +35,7 @@ struct cl_config {
 /* Every key closeloop knows, by section; [people] takes any handle. */
 static const char *const known_keys[] = {
 	"closeloop", "database timezone sources today max_file_size",
+	"import", "follow_symlinks include exclude missing_days",
 	"tracker", "kind url project token token_file token_env labels min_interval_ms "
 	           "max_wait_s ca_file flavor user issue_type tracker_id closed_status_id "
 	           "extra_fields connect_timeout_s timeout_s retries timezone search_wait_ms "
@@ -485,33 +486,27 @@ ini_handler_noline(void *user, const char *section, const char *name, const char
 	return config_on_key(r->st, section, name, value, r->line);
 }
 
-/* "Alice Doe <alice@example.com>" or "alice@example.com" or "Alice Doe". */
+/* "Alice Doe <alice@example.com>" or "alice@example.com" (through the one
+ * address parser, cl_mailbox_parse_list) or "Alice Doe" (a name only). A
+ * value with an '@' that is not one valid address: CL_EDATA. */
 static int
 person_parse_address(struct cl_person *p, const char *value)
 {
-	const char *lt = strchr(value, '<'), *gt = lt ? strchr(lt, '>') : NULL;
-	char *name;
+	struct cl_mailbox *mb = NULL;
+	size_t n = 0;
+	int rc;
 
-	if (lt && gt) {
-		if ((p->email = cl_strndup(lt + 1, (size_t)(gt - lt - 1))) == NULL)
-			return CL_ENOMEM;
-		cl_str_trim(p->email);
-		if ((name = cl_strndup(value, (size_t)(lt - value))) == NULL)
-			return CL_ENOMEM;
-		cl_str_trim(name);
-		if (name[0] == '"' && strlen(name) > 1 && name[strlen(name) - 1] == '"') {
-			memmove(name, name + 1, strlen(name));
-			name[strlen(name) - 1] = '\0';
-		}
-		if (*name)
-			p->name = name;
-		else
-			free(name);
-		return 0;
+	if (strchr(value, '@') == NULL)
+		return (p->name = cl_strdup(value)) ? 0 : CL_ENOMEM;
+	if ((rc = cl_mailbox_parse_list(&mb, &n, value, NULL)) != 0 || n != 1) {
+		cl_mailboxes_free(mb, n);
+		return rc == CL_ENOMEM ? CL_ENOMEM : CL_EDATA;
 	}
-	if (strchr(value, '@') && !strchr(value, ' '))
-		return (p->email = cl_strdup(value)) ? 0 : CL_ENOMEM;
-	return (p->name = cl_strdup(value)) ? 0 : CL_ENOMEM;
+	p->name = mb[0].name;
+	p->email = mb[0].email;
+	mb[0].name = mb[0].email = NULL;
+	cl_mailboxes_free(mb, n);
+	return 0;
 }
 
 static struct cl_person *
@@ -538,6 +533,7 @@ static int
 people_build(struct cl_config *cfg, struct cl_error *err)
 {
 	size_t i;
+	int rc;
 
 	for (i = 0; i < cfg->npeople; i++)
 		person_clear(&cfg->people[i]);
@@ -569,7 +565,11 @@ people_build(struct cl_config *cfg, struct cl_error *err)
 			free(p->name);
 			free(p->email);
 			p->name = p->email = NULL;
-			if (person_parse_address(p, e->value) != 0)
+			if ((rc = person_parse_address(p, e->value)) == CL_EDATA)
+				return cl_error_set(err, CL_ECONFIG, "%s:%d: [people] %s = '%s': not one "
+				                    "valid e-mail address", cfg->path ? cfg->path :
+				                    "config", e->line, e->key, e->value);
+			if (rc != 0)
 				return cl_error_set(err, CL_ENOMEM, "out of memory");
 			continue;
 		}
@@ -1245,6 +1245,7 @@ cl_config_lint_fingerprint(const struct cl_config *cfg, char out[65])
 	for (i = 0; cfg && i < cfg->n; i++) {
 		const struct entry *e = &cfg->v[i];
 		if (strcmp(e->section, "people") == 0 || strcmp(e->section, "lint") == 0 ||
+		    (strcmp(e->section, "import") == 0 && strcmp(e->key, "headings") == 0) ||
 		    (strcmp(e->section, "closeloop") == 0 && strcmp(e->key, "timezone") == 0))
 			cl_buf_printf(&b, "%s.%s=%s\n", e->section, e->key, e->value);
 	}

@@ -208,6 +208,44 @@ mail_add_mailbox(GMimeMessage *msg, GMimeAddressType type, const struct cl_mailb
 	g_object_unref(ia);
 }
 
+/* Sets the Subject to text encoded by us, whole, as RFC 2047 base64 words
+ * ("=?UTF-8?B?…?="), folded: text from documents that looks like an
+ * encoded word ("=?utf-8?b?…?=") stays literal text for every reader,
+ * instead of being passed through and decoded into other headers. */
+static int
+mail_set_subject_encoded(GMimeMessage *msg, const char *text)
+{
+	GMimeHeader *h;
+	struct cl_buf b = CL_BUF_INIT;
+	size_t len = strlen(text), at = 0;
+	char *raw;
+
+	g_mime_object_set_header(GMIME_OBJECT(msg), "Subject", "", NULL);
+	h = g_mime_header_list_get_header(g_mime_object_get_header_list(GMIME_OBJECT(msg)),
+	                                  "Subject");
+	if (h == NULL)
+		return CL_ERROR;
+	do {
+		/* 45 octets make 60 base64 characters: each word fits in a line */
+		size_t n = len - at > 45 ? 45 : len - at;
+		gchar *b64;
+
+		while (n > 0 && at + n < len && ((unsigned char)text[at + n] & 0xc0) == 0x80)
+			n--;	/* never split a UTF-8 sequence */
+		b64 = g_base64_encode((const guchar *)text + at, n);
+		cl_buf_printf(&b, " =?UTF-8?B?%s?=\n", b64);
+		g_free(b64);
+		at += n;
+	} while (at < len);
+	if (b.oom || (raw = cl_buf_steal(&b)) == NULL) {
+		cl_buf_release(&b);
+		return CL_ENOMEM;
+	}
+	g_mime_header_set_raw_value(h, raw);
+	free(raw);
+	return 0;
+}
+
 /* Serialises msg with CRLF line ends into m->data. */
 static int
 mail_serialise(struct cl_mail *m, GMimeMessage *msg, struct cl_error *err)
@@ -289,7 +327,14 @@ cl_mail_build(struct cl_mail **out, const struct cl_mail_spec *spec, struct cl_e
 		mail_add_mailbox(msg, GMIME_ADDRESS_TYPE_TO, &spec->to[i]);
 	for (i = 0; i < spec->ncc; i++)
 		mail_add_mailbox(msg, GMIME_ADDRESS_TYPE_CC, &spec->cc[i]);
-	g_mime_message_set_subject(msg, spec->subject ? spec->subject : "", "UTF-8");
+	if (spec->subject && strstr(spec->subject, "=?") != NULL) {
+		if ((rc = mail_set_subject_encoded(msg, spec->subject)) != 0) {
+			rc = cl_error_set(err, rc, "unable to encode the subject");
+			goto done;
+		}
+	} else {
+		g_mime_message_set_subject(msg, spec->subject ? spec->subject : "", "UTF-8");
+	}
 	date = g_date_time_new_from_unix_utc((gint64)cl_now());
 	g_mime_message_set_date(msg, date);
 	domain = strrchr(spec->from->email, '@') + 1;
