@@ -55,6 +55,19 @@ line "^ok    source    $T/pm: directory"
 ls "$T/srv"/*.eml > /dev/null 2>&1 && fail "config check sent a message"
 echo "ok: every check passes; nothing written to the tracker, no message sent"
 
+# secrets as systemd credentials: token_file = ${CREDENTIALS_DIRECTORY}/...
+mkdir -p "$T/creds"; printf '%s\n' "$CL_TEST_TOKEN" > "$T/creds/tracker-token"
+chmod 400 "$T/creds/tracker-token"
+sed -i "s|^token_env = CL_TEST_TOKEN$|token_file = \${CREDENTIALS_DIRECTORY}/tracker-token|" "$T/config"
+grep -q 'CREDENTIALS_DIRECTORY' "$T/config" || fail "no credential in the config"
+CREDENTIALS_DIRECTORY="$T/creds" check 0
+line "^ok    tracker   github acme/ops: authenticated"
+"$CL" config check > "$T/out" 2> "$T/err"; rc=$?
+[ $rc = 78 ] || fail "credential without \$CREDENTIALS_DIRECTORY: exit $rc, want 78"
+grep -q 'CREDENTIALS_DIRECTORY, which is not set' "$T/err" || { cat "$T/err"; fail "unset credentials dir not named"; }
+sed -i "s|^token_file = .*|token_env = CL_TEST_TOKEN|" "$T/config"
+echo "ok: a token from \$CREDENTIALS_DIRECTORY (systemd LoadCredential)"
+
 # a refused token: 77 with what to do
 CL_TEST_TOKEN=wrong check 77
 line "^FAIL  tracker"
