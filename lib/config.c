@@ -42,7 +42,7 @@ static const char *const known_keys[] = {
 	           "manage_linked max_sync_s allow_http",
 	"mail", "transport host port tls user password password_file password_env from "
 	        "outbox ca_file timeout_s connect_timeout_s helo",
-	"report", "to weekday hour per_owner",
+	"report", "to weekday hour per_owner owners rows",
 	"nag", "due_soon_days every_days escalate_after_days escalate_to",
 	"drill", "organizer after_close_days duration_minutes timezone max_age_days "
 	         "work_start_hour work_end_hour",

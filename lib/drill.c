@@ -463,20 +463,6 @@ cl_drill_mark_reported(struct cl_store *st, long long id, struct cl_error *err)
 	return rc;
 }
 
-int
-cl_drill_mark_shown(struct cl_store *st, const void *drills, struct cl_error *err)
-{
-	const json_t *it;
-	size_t i;
-	int rc;
-
-	json_array_foreach((json_t *)drills, i, it)
-		if ((rc = cl_drill_mark_reported(st, json_integer_value(json_object_get(it, "id")),
-		                                 err)) != 0)
-			return rc;
-	return 0;
-}
-
 /* ---- preparing a drill ------------------------------------------------- */
 
 struct pm_row {

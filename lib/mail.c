@@ -147,9 +147,60 @@ mail_check_spec(const struct cl_mail_spec *spec, struct cl_error *err)
 	return 0;
 }
 
-/* The mime tree: alternative(text, html?, calendar?) [+ invite.ics]. */
+/* An attachment part (base64) named name. */
+static GMimePart *
+mail_attachment(const char *type, const char *data, size_t len, const char *name)
+{
+	char major[32];
+	const char *slash = strchr(type, '/');
+	size_t n = slash ? (size_t)(slash - type) : 0;
+	GMimeContentDisposition *disp;
+	GMimePart *part;
+
+	snprintf(major, sizeof major, "%.*s", (int)(n < sizeof major ? n : sizeof major - 1), type);
+	part = mail_leaf(slash ? major : "application", slash ? slash + 1 : "octet-stream", data,
+	                 len, GMIME_CONTENT_ENCODING_BASE64);
+	g_mime_object_set_content_type_parameter(GMIME_OBJECT(part), "name", name);
+	disp = g_mime_content_disposition_new();
+	g_mime_content_disposition_set_disposition(disp, GMIME_DISPOSITION_ATTACHMENT);
+	g_mime_content_disposition_set_parameter(disp, "filename", name);
+	g_mime_object_set_content_disposition(GMIME_OBJECT(part), disp);
+	g_object_unref(disp);
+	return part;
+}
+
+/* The body, and spec's attachment after it (multipart/mixed). */
+static GMimeObject *mail_body_parts(const struct cl_mail_spec *spec, struct cl_error *err);
+
 static GMimeObject *
 mail_body(const struct cl_mail_spec *spec, struct cl_error *err)
+{
+	GMimeObject *body = mail_body_parts(spec, err);
+	GMimeMultipart *mixed;
+	GMimePart *att;
+
+	if (body == NULL || spec->attach == NULL)
+		return body;
+	att = mail_attachment(spec->attach_type ? spec->attach_type : "application/octet-stream",
+	                      spec->attach, spec->attach_len,
+	                      spec->attach_name ? spec->attach_name : "attachment");
+	if (GMIME_IS_MULTIPART(body) && strcmp(g_mime_content_type_get_media_subtype(
+	        g_mime_object_get_content_type(body)), "mixed") == 0) {
+		g_mime_multipart_add(GMIME_MULTIPART(body), GMIME_OBJECT(att));
+		g_object_unref(att);
+		return body;
+	}
+	mixed = g_mime_multipart_new_with_subtype("mixed");
+	g_mime_multipart_add(mixed, body);
+	g_mime_multipart_add(mixed, GMIME_OBJECT(att));
+	g_object_unref(body);
+	g_object_unref(att);
+	return GMIME_OBJECT(mixed);
+}
+
+/* The mime tree: alternative(text, html?, calendar?) [+ invite.ics]. */
+static GMimeObject *
+mail_body_parts(const struct cl_mail_spec *spec, struct cl_error *err)
 {
 	GMimeMultipart *alt, *mixed;
 	GMimePart *text, *html = NULL, *cal, *ics;

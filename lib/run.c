@@ -210,12 +210,6 @@ step_import(struct cl_run_step *s, struct cl_store *st, const struct cl_config *
 	         "%d new, %d updated, %d withdrawn items; %d lint problems",
 	         stats.files_seen, stats.files_parsed, stats.files_unchanged, stats.files_failed,
 	         stats.items_new, stats.items_updated, stats.items_withdrawn, lc.problems);
-	if (stats.pm_missing > 0) {
-		size_t len = strlen(s->detail);
-		snprintf(s->detail + len, sizeof s->detail - len, "; %d post-mortem%s missing from "
-		         "their source (closeloop status), %d retired", stats.pm_missing,
-		         stats.pm_missing == 1 ? "" : "s", stats.pm_retired);
-	}
 	return rc;
 }
 
@@ -293,10 +287,6 @@ step_drills(struct cl_run_step *s, struct cl_store *st, const struct cl_config *
 	snprintf(s->detail, sizeof s->detail, "%zu re-run%s due, %zu scheduled and invited%s%s",
 	         n, n == 1 ? "" : "s", stored, mailer.warning[0] ? "; " : "", mailer.warning);
 	cl_drills_free(v, n);
-	/* an invite some attendee refused: the drill stands, the run says so */
-	if (rc == 0 && mailer.refused)
-		rc = cl_error_set(err, mailer.refused_code ? mailer.refused_code : CL_EUNAVAIL,
-		                  "%s", mailer.warning);
 	return rc;
 }
 
@@ -370,10 +360,9 @@ step_report(struct cl_run_step *s, struct cl_store *st, const struct cl_config *
 		return rc;
 	rc = cl_report_send_week(&sent, st, cfg, y, w, model, 0, o->trace, note, sizeof note, err);
 	/* failed drills are shown until one report with them went out */
-	if (sent && (mrc = cl_drill_mark_shown(st, json_object_get(model, "failed_drills"),
-	                                      rc == 0 ? err : NULL)) != 0 && rc == 0)
+	if (sent && (mrc = cl_report_mark_shown(st, model, rc == 0 ? err : NULL)) != 0 && rc == 0)
 		rc = mrc;
-	json_decref(model);
+	cl_report_free(model);
 	snprintf(s->detail, sizeof s->detail, "report %04d-W%02d %s", y, w,
 	         note[0] ? note : sent ? "sent" : "not sent");
 	return rc;
