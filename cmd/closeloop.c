@@ -26,6 +26,7 @@ extern const struct cmd_entry cmd_drill_entry;
 extern const struct cmd_entry cmd_run_entry;
 extern const struct cmd_entry cmd_status_entry;
 extern const struct cmd_entry cmd_config_entry;
+extern const struct cmd_entry cmd_complete_entry;
 extern const struct cmd_entry cmd_help_entry;
 
 /* The command table, in the order `closeloop --help` lists them. */
@@ -45,6 +46,7 @@ static const struct cmd_entry *const cmd_table[] = {
 	&cmd_run_entry,
 	&cmd_status_entry,
 	&cmd_config_entry,
+	&cmd_complete_entry,
 	&cmd_help_entry,
 	NULL
 };
@@ -98,7 +100,15 @@ print_exit_help(FILE *f)
 	fputc('\n', f);
 }
 
-/* Prints the global help with the command list. */
+/* The command table, for the completions (cmd-complete.c). */
+const struct cmd_entry *const *cmd_entries(void);
+const struct cmd_entry *const *
+cmd_entries(void)
+{
+	return cmd_table;
+}
+
+/* Prints the global help with the command list (not the hidden __ ones). */
 static void
 print_global_help(FILE *f)
 {
@@ -106,7 +116,8 @@ print_global_help(FILE *f)
 
 	fputs(global_help, f);
 	for (i = 0; cmd_table[i]; i++)
-		fprintf(f, "  %-10s %s\n", cmd_table[i]->name, cmd_table[i]->summary);
+		if (cmd_table[i]->name[0] != '_')
+			fprintf(f, "  %-10s %s\n", cmd_table[i]->name, cmd_table[i]->summary);
 	print_exit_help(f);
 	fputs(env_help, f);
 }
@@ -132,7 +143,7 @@ cmd_find(const char *name, struct cl_error *err)
 	for (i = 0; cmd_table[i]; i++) {
 		if (strcmp(cmd_table[i]->name, name) == 0)
 			return cmd_table[i];
-		if (strncmp(cmd_table[i]->name, name, len) == 0) {
+		if (cmd_table[i]->name[0] != '_' && strncmp(cmd_table[i]->name, name, len) == 0) {
 			found = cmd_table[i];
 			matches++;
 			if (*list)
@@ -147,7 +158,7 @@ cmd_find(const char *name, struct cl_error *err)
 	} else {
 		const char *names[64], *near;
 		for (i = 0; cmd_table[i] && i < 64; i++)
-			names[i] = cmd_table[i]->name;
+			names[i] = cmd_table[i]->name[0] == '_' ? NULL : cmd_table[i]->name;
 		if ((near = cl_str_nearest(name, names, i)) != NULL)
 			cl_error_set(err, CL_EUSAGE, "unknown command: %s (did you mean '%s'?)", name,
 			             near);

@@ -13,7 +13,7 @@ pkgs="build-essential pkg-config libsqlite3-dev libcurl4-openssl-dev libical-dev
       libssl-dev tzdata ca-certificates python3"
 test_pkgs="check sqlite3 openssl
       python3-aiosmtpd python3-icalendar exim4-daemon-heavy time bc
-      redmine redmine-sqlite thin clang libclang-rt-dev valgrind"
+      redmine redmine-sqlite thin clang libclang-rt-dev valgrind zsh fish"
 with_test=0
 case "${1:-}" in
 --test) with_test=1 ;;
