@@ -52,7 +52,7 @@ kofi = Kofi Mensah <kofi@example.org>
 [mail]
 transport = smtp
 host = 127.0.0.1
-port = 0
+port = 25
 tls = none
 from = closeloop <closeloop@example.com>
 timeout_s = 10
