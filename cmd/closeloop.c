@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <unistd.h>
 
@@ -58,7 +59,7 @@ static const char *global_help =
 	"Markdown post-mortems, lints them, syncs them with the issue tracker,\n"
 	"reports and nags, and schedules the DR drill that verifies the fix.\n"
 	"\n"
-	"global options:\n"
+	"global options (before or after the command):\n"
 	"  -c, --config FILE    configuration file (default: $CLOSELOOP_CONFIG,\n"
 	"                       $XDG_CONFIG_HOME/closeloop/config (~/.config/...),\n"
 	"                       /etc/closeloop/config)\n"
@@ -66,6 +67,7 @@ static const char *global_help =
 	"                       $XDG_DATA_HOME/closeloop/closeloop.db)\n"
 	"  -q, --quiet          only errors\n"
 	"  -v, --verbose        say more (repeat for HTTP/SMTP traces, secrets redacted)\n"
+	"      --color=WHEN     auto (a terminal without NO_COLOR), always, never\n"
 	"  -h, --help           this help; 'closeloop help COMMAND' for a command\n"
 	"  -V, --version        print the version\n"
 	"\n"
@@ -362,6 +364,44 @@ cmd_not_found(struct cl_ctx *ctx, const char *what, int pm)
 	free(cands);
 	cl_items_free(items, n);
 	return code;
+}
+
+int
+cmd_color(const struct cl_ctx *ctx)
+{
+	const char *nc = getenv("NO_COLOR"), *term = getenv("TERM");
+
+	if (ctx->color >= 0)
+		return ctx->color;
+	if (nc != NULL && *nc)	/* https://no-color.org: set and not empty */
+		return 0;
+	return isatty(STDOUT_FILENO) && !(term && strcmp(term, "dumb") == 0);
+}
+
+const char *
+cmd_paint(const struct cl_ctx *ctx, int what)
+{
+	static const char *const codes[] = {
+		[CMD_PAINT_OFF] = "\033[0m", [CMD_PAINT_BOLD] = "\033[1m",
+		[CMD_PAINT_BAD] = "\033[31m", [CMD_PAINT_GOOD] = "\033[32m",
+		[CMD_PAINT_WARN] = "\033[33m", [CMD_PAINT_DIM] = "\033[2m",
+	};
+
+	return cmd_color(ctx) && what >= 0 && what <= CMD_PAINT_DIM ? codes[what] : "";
+}
+
+int
+cmd_width(void)
+{
+	const char *cols = getenv("COLUMNS");
+	struct winsize ws;
+	long n;
+
+	if (cols != NULL && (n = strtol(cols, NULL, 10)) >= 20 && n <= 10000)
+		return (int)n;
+	if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 20)
+		return ws.ws_col;
+	return 0;
 }
 
 /* The last escaped strings cmd_tty() handed out, freed when reused. */
