@@ -404,6 +404,26 @@ cmd_width(void)
 	return 0;
 }
 
+const char *
+cmd_local_time(const struct cl_ctx *ctx, const char *utc)
+{
+	static char ring[8][64];
+	static size_t next;
+	const char *tz = cl_config_timezone(ctx->cfg);
+	char *out = ring[next];
+	struct tm tm;
+	time_t t;
+
+	if (utc == NULL)
+		return "-";
+	if (cl_time_parse(utc, &t) != 0 || cl_localtime(t, tz, &tm) != 0)
+		return utc;
+	next = (next + 1) % 8;
+	snprintf(out, sizeof ring[0], "%04d-%02d-%02d %02d:%02d %s", tm.tm_year + 1900,
+	         tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tz ? tz : "UTC");
+	return out;
+}
+
 /* The last escaped strings cmd_tty() handed out, freed when reused. */
 static char *tty_ring[16];
 static size_t tty_next;

@@ -76,6 +76,9 @@ int cmd_color(const struct cl_ctx *ctx);
 const char *cmd_paint(const struct cl_ctx *ctx, int what);
 /* Columns of the terminal ($COLUMNS first), 0 when not a terminal. */
 int cmd_width(void);
+/* A UTC time (RFC 3339) as a person reads it: in [closeloop] timezone,
+ * with the zone ("2024-03-25 10:00 Europe/Berlin"). Valid for 8 calls. */
+const char *cmd_local_time(const struct cl_ctx *ctx, const char *utc);
 /* Prints one JSON value (jansson) to stdout, indented, and frees it. */
 int cmd_print_json(struct cl_ctx *ctx, void *json);
 

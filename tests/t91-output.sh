@@ -71,4 +71,34 @@ expect_rc 0 "$CL" list --all
 expect_in "$T/out" "?sometime"
 expect_not_in "$T/out" "~"
 echo "ok: tables fit 70..200 columns (an id is never cut), ids whole, a due that is not a date marked"
+# status: times in [closeloop] timezone with the zone; no "report is due
+# now" when nothing would mail it
+cat > "$T/tz.conf" <<CFG
+[closeloop]
+database = $T/closeloop.db
+timezone = Europe/Berlin
+[mail]
+transport = file
+outbox = $T/outbox
+from = closeloop <closeloop@example.com>
+[report]
+to = eng@example.com
+weekday = monday
+hour = 9
+CFG
+mkdir -p "$T/outbox"
+CLOSELOOP_NOW=2024-03-20T09:00:00Z "$CL" -c "$T/tz.conf" drill schedule "${ID%.*}" \
+    --at "2024-04-02 14:00" --tz Europe/Berlin --attendee a@example.com --send > /dev/null 2>&1 ||
+    fail "drill schedule"
+CLOSELOOP_NOW=2024-03-20T09:00:00Z "$CL" -c "$T/tz.conf" status > "$T/out" 2>&1 || fail status
+expect_in "$T/out" "2024-04-02 14:00 Europe/Berlin"
+expect_not_in "$T/out" "T12:00:00Z"
+grep -q "[0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]Z" "$T/out" && { cat "$T/out"; fail "status shows UTC times"; }
+CLOSELOOP_NOW=2024-03-26T09:00:00Z "$CL" -c "$T/tz.conf" status > "$T/out" 2>&1 || fail status
+grep -q "^report:    next at 2024-04-01 09:00 Europe/Berlin" "$T/out" || grep -q "^report:    2024-W1[23] is due now" "$T/out" ||
+    { cat "$T/out"; fail "status: report line"; }
+expect_rc 0 "$CL" status
+expect_in "$T/out" "report:    not mailed: no [mail] transport or [report] to"
+expect_not_in "$T/out" "is due now"
+echo "ok: status shows local times with the zone; no 'due now' without mail"
 echo "t91: ok"
