@@ -95,4 +95,12 @@ expect_in "$T/out" "shipped in release 42"
 expect_rc 0 "$CL" reopen -q "$ID"
 [ -s "$T/err" ] && fail "reopen -q printed: $(cat "$T/err")"
 echo "ok: done/reopen say what changed, --note kept in history"
+# sync --dry-run against a tracker that is down: no plan, only the error
+cp "$T/config" "$T/down.conf"
+printf '[tracker]\nkind = github\nurl = http://127.0.0.1:9\nproject = acme/ops\ntoken_env = T88_TOKEN\nretries = 0\nconnect_timeout_s = 2\n' >> "$T/down.conf"
+T88_TOKEN=x "$CL" -c "$T/down.conf" sync --dry-run > "$T/out" 2> "$T/err"; rc=$?
+[ $rc = 75 ] || { cat "$T/out" "$T/err"; fail "sync --dry-run, tracker down: exit $rc, want 75"; }
+[ -s "$T/out" ] && { cat "$T/out"; fail "sync --dry-run printed a plan for a tracker that is down"; }
+expect_not_in "$T/err" "0 created"
+echo "ok: sync --dry-run against a tracker that is down prints no plan"
 echo "t88: ok"
