@@ -473,6 +473,36 @@ cl_mktime(const struct tm *local, const char *tz, time_t *out)
 }
 
 int
+cl_mktime_kind(const struct tm *local, const char *tz, time_t *out)
+{
+	static const int shifts[] = { 3600, 1800, 7200 };
+	struct tm back;
+	size_t i;
+	int rc;
+
+	if ((rc = cl_mktime(local, tz, out)) != 0)
+		return rc;
+	if (cl_localtime(*out, tz, &back) != 0)
+		return CL_ECONFIG;
+	if (back.tm_year != local->tm_year || back.tm_mon != local->tm_mon ||
+	    back.tm_mday != local->tm_mday || back.tm_hour != local->tm_hour ||
+	    back.tm_min != local->tm_min)
+		return CL_LOCAL_GAP;
+	/* the same wall clock an offset change earlier or later: it happens twice */
+	for (i = 0; i < sizeof shifts / sizeof *shifts; i++) {
+		time_t other[2] = { *out - shifts[i], *out + shifts[i] };
+		size_t k;
+		for (k = 0; k < 2; k++) {
+			if (cl_localtime(other[k], tz, &back) == 0 && back.tm_hour == local->tm_hour &&
+			    back.tm_min == local->tm_min && back.tm_mday == local->tm_mday &&
+			    back.tm_mon == local->tm_mon && back.tm_year == local->tm_year)
+				return CL_LOCAL_TWICE;
+		}
+	}
+	return 0;
+}
+
+int
 cl_today(const char *tz)
 {
 	struct tm tm;
