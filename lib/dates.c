@@ -248,6 +248,26 @@ cl_date_parse(const char *s, int ref, int *out)
 	/* ISO and ISO-like: 2024-01-29, 2024/01/29, 2024.01.29 */
 	if ((n = ymd_at(s, "-/.", &y, &m, &d)) > 0) {
 		const char *rest = s + n;
+		int hh, mm, k = 0;
+		/* a time of day after the date is taken as that day: "2024-03-15 17:00",
+		 * "2024-03-15T17:00:00Z", "2024-03-15 17:00 CET" */
+		if ((*rest == ' ' || *rest == 'T') &&
+		    sscanf(rest + 1, "%2d:%2d%n", &hh, &mm, &k) == 2 && k >= 4 && hh >= 0 &&
+		    hh < 24 && mm >= 0 && mm < 60) {
+			rest += 1 + k;
+			if (rest[0] == ':' && isdigit((unsigned char)rest[1]) &&
+			    isdigit((unsigned char)rest[2]))
+				rest += 3;
+			if (*rest == 'Z')
+				rest++;
+			else if (*rest == ' ' && (isupper((unsigned char)rest[1]) || rest[1] == '+' ||
+			                          rest[1] == '-')) {
+				rest++;
+				while (isalnum((unsigned char)*rest) || *rest == '+' || *rest == '-' ||
+				       *rest == ':')
+					rest++;
+			}
+		}
 		while (isspace((unsigned char)*rest))
 			rest++;
 		if (*rest == '\0' && valid_ymd(y, m, d)) {
