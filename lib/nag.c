@@ -116,7 +116,7 @@ nag_item_line(struct cl_buf *b, const struct cl_item *it, int today)
 	else
 		cl_buf_printf(b, "  - %s (due %s)\n", it->action, it->due);
 	cl_buf_printf(b, "    %s, post-mortem %s%s%s%s\n", it->key,
-	              it->pm_title ? it->pm_title : it->pm_slug,
+	              it->pm_title ? cl_str_title_bare(it->pm_title) : it->pm_slug,
 	              it->url || it->ticket ? ", " : "", it->url ? it->url : "",
 	              !it->url && it->ticket ? it->ticket : "");
 }

@@ -18,7 +18,7 @@ organizer = SRE <sre@example.com>
 [people]
 amara = Amara Okafor <amara@example.com>
 CFG
-printf '# Queue backlog - 2024-03-11\n\nWritten: 2024-03-12\n\n## Action items\n\n| Action | Owner | Due | Status |\n|---|---|---|---|\n| Alert on depth | amara | 2024-04-01 | |\n| Add a DLQ | amara | 2024-04-02 | done |\n' > "$T/pm/queue.md"
+printf '# Post-Mortem: Queue backlog - 2024-03-11\n\nWritten: 2024-03-12\n\n## Action items\n\n| Action | Owner | Due | Status |\n|---|---|---|---|\n| Alert on depth | amara | 2024-04-01 | |\n| Add a DLQ | amara | 2024-04-02 | done |\n' > "$T/pm/queue.md"
 export CLOSELOOP_CONFIG="$T/config"
 expect_rc 0 "$CL" init
 "$CL" import "$T/pm" > /dev/null 2>&1
@@ -40,6 +40,12 @@ grep -q "DTSTART;TZID=Europe/Berlin:20241027T023000" "$T/out" || { cat "$T/out";
 expect_rc 0 "$CL" drill schedule "$PM" --at "2024-04-02 14:00" --tz Europe/Berlin --attendee a@example.com
 expect_not_in "$T/err" "happens twice"
 expect_not_in "$T/err" "does not exist"
+# the title without its "Post-Mortem:" (not "DR drill re-run: Post-Mortem: ...")
+expect_in "$T/out" "SUMMARY:DR drill re-run: Queue backlog"
+expect_not_in "$T/out" "re-run: Post-Mortem"
+CLOSELOOP_NOW=2024-04-05T09:00:00Z "$CL" nag > "$T/out" 2> "$T/err" || fail "nag"
+expect_not_in "$T/out" "post-mortem Post-Mortem"
+expect_in "$T/out" "post-mortem Queue backlog"
 echo "ok: DST gap refused, ambiguous time named"
 
 # --send without [mail] from: said first, nothing scheduled
