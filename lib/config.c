@@ -51,6 +51,7 @@ static const char *const known_keys[] = {
 	"drill", "organizer after_close_days duration_minutes timezone max_age_days "
 	         "work_start_hour work_end_hour",
 	"lint", "late_hours not_owners",
+	"import", "headings include exclude follow_symlinks missing_days",
 	NULL
 };
 
@@ -1075,6 +1076,39 @@ config_validate(struct cl_config *cfg, struct cl_error *err)
 	return 0;
 }
 
+/* The whole file (at most 1 MiB) in memory; a pipe or /dev/null too. */
+static int
+config_read_all(char **out, const char *path, struct cl_error *err)
+{
+	struct cl_buf b = CL_BUF_INIT;
+	char chunk[4096];
+	size_t n;
+	FILE *f;
+
+	*out = NULL;
+	if ((f = fopen(path, "r")) == NULL)
+		return cl_error_set(err, CL_ECONFIG, "unable to open config '%s': %s", path,
+		                    strerror(errno));
+	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0 && b.len <= 1024 * 1024)
+		cl_buf_add(&b, chunk, n);
+	explicit_bzero(chunk, sizeof chunk);
+	if (ferror(f) || b.len > 1024 * 1024) {
+		int e = errno, big = b.len > 1024 * 1024;
+		fclose(f);
+		if (b.data)
+			explicit_bzero(b.data, b.len);
+		cl_buf_release(&b);
+		return cl_error_set(err, CL_ECONFIG, "config '%s': %s", path,
+		                    big ? "larger than 1 MiB" : strerror(e));
+	}
+	fclose(f);
+	if (b.oom || (*out = cl_buf_steal(&b)) == NULL) {
+		cl_buf_release(&b);
+		return cl_error_set(err, CL_ENOMEM, "out of memory");
+	}
+	return 0;
+}
+
 int
 cl_config_load(struct cl_config **out, const char *path, struct cl_error *err)
 {
@@ -1123,12 +1157,8 @@ cl_config_load(struct cl_config **out, const char *path, struct cl_error *err)
 	}
 	rd->st = &st;
 	st.path = path;
-	if ((rc = cl_read_file(&rd->text, NULL, path, 1024 * 1024, err)) != 0) {
-		cl_error_prefix(err, "config");
-		if (rc != CL_ENOMEM)
-			rc = CL_ECONFIG;
+	if ((rc = config_read_all(&rd->text, path, err)) != 0)
 		goto done;
-	}
 	rd->pos = rd->text;
 	line = ini_parse_stream(config_read_line, rd, ini_handler_noline, rd);
 	if (line != 0 || st.code) {

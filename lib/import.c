@@ -65,6 +65,7 @@ struct run {
 	int today;
 	int in_tx, files_in_tx;
 	int sources_missing;	/* sources named that do not exist: exit 66 */
+	int sources_later;	/* URLs that could not be fetched now: exit 75 */
 	int opts_dry_run;
 	long alloc_failures;	/* cl_alloc_failures() when the run started */
 	/* the walk */
@@ -479,7 +480,11 @@ make_slug(const char *source)
 		s += 8;
 	else if (strncasecmp(s, "http://", 7) == 0)
 		s += 7;
-	end = s + strlen(s);
+	/* a URL's id is its path: host and port say where it is served from
+	 * today, not what it is (the source keeps the whole URL) */
+	if (s != source && strchr(s, '/') != NULL && strchr(s, '/')[1] != '\0')
+		s = strchr(s, '/') + 1;
+	end = s + strcspn(s, "?#");
 	n = (size_t)(end - s);
 	if (n > 3 && strcasecmp(end - 3, ".md") == 0)
 		end -= 3;
@@ -1542,6 +1547,12 @@ job_finish(struct run *r, struct job *j)
 	if (j->rc != 0) {
 		report(r, f->path, NULL, j->err.msg);
 		r->stats->files_failed++;
+		/* a URL that answers 404 is missing (66); one that cannot be
+		 * reached now is for a later run (75) */
+		if (is_url(f->path) && j->rc == CL_ENOINPUT)
+			r->sources_missing++;
+		else if (is_url(f->path) && j->rc == CL_ETEMPFAIL)
+			r->sources_later++;
 		return 0;
 	}
 	if (j->unsettled) {
@@ -2043,7 +2054,11 @@ run_sources(struct run *r, char *const *sources, int nsources)
 			cl_store_rollback(r->st);
 		r->in_tx = 0;
 	}
-	if (rc == 0 && r->sources_missing > 0)
+	if (rc == 0 && r->sources_later > 0)
+		rc = cl_error_set(r->err, CL_ETEMPFAIL, "%d source%s could not be fetched now; "
+		                  "the next run tries again", r->sources_later,
+		                  r->sources_later == 1 ? "" : "s");
+	else if (rc == 0 && r->sources_missing > 0)
 		rc = cl_error_set(r->err, CL_ENOINPUT, "%d source%s not found", r->sources_missing,
 		                  r->sources_missing == 1 ? "" : "s");
 	else if (rc == 0 && r->stats->files_failed > 0)

@@ -256,9 +256,10 @@ step_sync(struct cl_run_step *s, struct cl_store *st, const struct cl_config *cf
 		fclose(devnull);
 	cl_tracker_free(t);
 	snprintf(s->detail, sizeof s->detail, "%d created, %d adopted, %d linked, %d updated, "
-	         "%d closed, %d reopened, %d pulled, %d item errors; %ld requests",
+	         "%d closed, %d reopened, %d pulled, %d with problems; %ld request%s",
 	         stats.created, stats.adopted, stats.linked, stats.updated, stats.closed,
-	         stats.reopened, stats.pulled, stats.item_errors, stats.requests);
+	         stats.reopened, stats.pulled, stats.item_errors, stats.requests,
+	         stats.requests == 1 ? "" : "s");
 	return rc;
 }
 
