@@ -40,6 +40,9 @@ static const char *const known_keys[] = {
 	"drill", "organizer after_close_days duration_minutes timezone max_age_days "
 	         "work_start_hour work_end_hour",
 	"lint", "late_hours not_owners",
+	/* [source "NAME"] (lib/source.c) */
+	"source \"NAME\"", "kind url flavor space label cql project user token token_file token_env "
+	          "ca_file connect_timeout_s timeout_s retries max_wait_s limit",
 	NULL
 };
 
@@ -49,9 +52,13 @@ key_known(const char *section, const char *key)
 {
 	size_t i, klen = strlen(key);
 
+	const char *p;
+
+	if (strncmp(section, "source \"", 8) == 0 && strlen(section) > 9 &&
+	    section[strlen(section) - 1] == '"')
+		section = "source \"NAME\"";	/* one entry for every name */
 	if (klen == 0)	/* "= value": never a known key (and strstr would not move) */
 		return 0;
-	const char *p;
 
 	for (i = 0; known_keys[i]; i += 2) {
 		if (strcmp(known_keys[i], section) != 0)
@@ -80,6 +87,7 @@ person_clear(struct cl_person *p)
 	free(p->email);
 	free(p->tracker);
 	free(p->lead);
+	free(p->confluence);
 }
 
 void
@@ -326,7 +334,8 @@ people_build(struct cl_config *cfg, struct cl_error *err)
 		 * attribute after the last dot splits the key */
 		dot = strrchr(handle, '.');
 		if (dot != NULL && (strcmp(dot + 1, "tracker") == 0 || strcmp(dot + 1, "lead") == 0 ||
-		                    strcmp(dot + 1, "email") == 0 || strcmp(dot + 1, "name") == 0))
+		                    strcmp(dot + 1, "email") == 0 || strcmp(dot + 1, "name") == 0 ||
+		                    strcmp(dot + 1, "confluence") == 0))
 			*dot++ = '\0';
 		else
 			dot = NULL;
@@ -348,6 +357,8 @@ people_build(struct cl_config *cfg, struct cl_error *err)
 			slot = &p->email;
 		else if (strcmp(dot, "name") == 0)
 			slot = &p->name;
+		else if (strcmp(dot, "confluence") == 0)
+			slot = &p->confluence;
 		else
 			return cl_error_set(err, CL_ERROR, "[people] attribute '%s'", dot);
 		free(*slot);
@@ -519,6 +530,35 @@ cl_config_get_int(const struct cl_config *cfg, const char *section, const char *
 		        cfg->path ? cfg->path : "config", cl_config_line(cfg, section, key),
 		        section, key, v, min, max);
 	*out = n;
+	return 0;
+}
+
+int
+cl_config_sections(const char ***out, size_t *n, const struct cl_config *cfg,
+                   const char *prefix)
+{
+	const char **v = NULL;
+	size_t i, j, cnt = 0;
+
+	*out = NULL;
+	*n = 0;
+	for (i = 0; cfg && i < cfg->n; i++) {
+		if (!cl_str_starts_with(cfg->v[i].section, prefix))
+			continue;
+		for (j = 0; j < cnt && strcmp(v[j], cfg->v[i].section) != 0; j++)
+			;
+		if (j < cnt)
+			continue;
+		const char **nv = cl_realloc(v, (cnt + 1) * sizeof *nv);
+		if (nv == NULL) {
+			free(v);
+			return CL_ENOMEM;
+		}
+		v = nv;
+		v[cnt++] = cfg->v[i].section;
+	}
+	*out = v;
+	*n = cnt;
 	return 0;
 }
 

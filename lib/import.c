@@ -14,6 +14,7 @@
 #include "import.h"
 #include "items.h"
 #include "parse.h"
+#include "source.h"
 #include "util.h"
 
 #define DEFAULT_MAX_SIZE (16u * 1024 * 1024)
@@ -23,6 +24,7 @@
 struct found {
 	char *path;		/* to open */
 	char *source;		/* identity: relative path or URL */
+	struct cl_source_doc *doc;	/* a configured source's document, or NULL */
 };
 
 struct found_list {
@@ -47,6 +49,11 @@ struct run {
 	int sources_missing;	/* sources named that do not exist: exit 66 */
 	int opts_dry_run;
 	long alloc_failures;	/* cl_alloc_failures() when the run started */
+	struct cl_source **srcs;	/* configured sources listed by this run */
+	size_t nsrcs;
+	int source_rc;		/* the worst error of a source that could not be listed */
+	char **src_names;	/* cl_source_names() of the config */
+	size_t nsrc_names;
 	sqlite3_stmt *q_pm, *q_items, *ins_pm, *upd_pm_seen, *upd_pm, *ins_item,
 	             *upd_item, *slug_taken;
 };
@@ -84,6 +91,7 @@ found_add(struct found_list *l, const char *path, const char *source)
 	}
 	l->v[l->n].path = cl_strdup(path);
 	l->v[l->n].source = cl_strdup(source);
+	l->v[l->n].doc = NULL;
 	if (l->v[l->n].path == NULL || l->v[l->n].source == NULL) {
 		free(l->v[l->n].path);
 		free(l->v[l->n].source);
@@ -178,6 +186,42 @@ is_url(const char *s)
 	return strncasecmp(s, "http://", 7) == 0 || strncasecmp(s, "https://", 8) == 0;
 }
 
+/* Lists a configured [source "NAME"] (lib/source.c) into documents. A
+ * source that cannot be listed is reported; the others go on. */
+static int
+collect_source(struct found_list *l, const char *name, struct run *r)
+{
+	struct cl_source *src = NULL, **nv;
+	struct cl_error e = { 0 };
+	size_t i;
+	int rc;
+
+	if ((rc = cl_source_open(&src, r->cfg, name, r->st, r->opts ? r->opts->verbose : 0,
+	                         &e)) != 0) {
+		char where[200];
+		if (rc == CL_ENOMEM)
+			return rc;
+		snprintf(where, sizeof where, "source '%s'", name);
+		report(r, where, NULL, e.msg);
+		r->stats->files_failed++;
+		r->source_rc = cl_error_worse(r->source_rc, rc);
+		return 0;
+	}
+	if ((nv = cl_realloc(r->srcs, (r->nsrcs + 1) * sizeof *nv)) == NULL) {
+		cl_source_free(src);
+		return CL_ENOMEM;
+	}
+	r->srcs = nv;
+	r->srcs[r->nsrcs++] = src;
+	for (i = 0; i < cl_source_count(src); i++) {
+		struct cl_source_doc *d = cl_source_doc_at(src, i);
+		if ((rc = found_add(l, d->id, d->id)) != 0)
+			return rc;
+		l->v[l->n - 1].doc = d;
+	}
+	return 0;
+}
+
 /* Expands the sources into files. Missing sources are reported. */
 static int
 collect(struct found_list *l, char *const *sources, int nsources, struct run *r)
@@ -189,6 +233,11 @@ collect(struct found_list *l, char *const *sources, int nsources, struct run *r)
 		struct stat sb;
 		char *trimmed;
 
+		if (cl_source_configured(r->cfg, src)) {
+			if ((rc = collect_source(l, src, r)) != 0)
+				return rc;
+			continue;
+		}
 		if (is_url(src)) {
 			if ((rc = found_add(l, src, src)) != 0)
 				return rc;
@@ -642,7 +691,9 @@ store_postmortem(struct run *r, long long existing, const struct found *f,
 	sqlite3_stmt *s;
 	int rc;
 
-	if (existing == 0 && (rc = unique_slug(r, f->source, slug)) != 0)
+	/* a page or an issue: its title says more than its URL */
+	if (existing == 0 && (rc = unique_slug(r, f->doc && *f->doc->title ? f->doc->title :
+	                                       f->source, slug)) != 0)
 		return rc;
 	if ((rc = prep(r, existing ? &r->upd_pm : &r->ins_pm, existing ? upd : ins)) != 0)
 		return rc;
@@ -739,6 +790,15 @@ job_prepare(struct run *r, const struct found *f, struct job *j)
 			sqlite3_stmt *s = r->q_pm;
 			time_t t;
 			j->pm = sqlite3_column_int64(s, 0);
+			/* a source's document: unchanged when its version is the
+			 * stored one (file_mtime holds it), without reading it */
+			if (!r->lint_only && !r->force && f->doc != NULL &&
+			    sqlite3_column_type(s, 2) != SQLITE_NULL &&
+			    sqlite3_column_int64(s, 2) == (sqlite3_int64)f->doc->version) {
+				sqlite3_reset(s);
+				r->stats->files_unchanged++;
+				return 1;
+			}
 			if (!r->lint_only && !r->force && j->have_sb &&
 			    sqlite3_column_int64(s, 1) == (sqlite3_int64)j->sb.st_size &&
 			    sqlite3_column_int64(s, 2) == (sqlite3_int64)j->sb.st_mtime) {
@@ -766,16 +826,29 @@ job_prepare(struct run *r, const struct found *f, struct job *j)
 	}
 	if (j->pm == 0 && !r->lint_only)
 		j->first_seen = r->today;
+	if (f->doc != NULL && j->pm == 0 && f->doc->created != CL_NO_DATE)
+		j->first_seen = f->doc->created;	/* written when the page was */
 	j->ref = j->first_seen != CL_NO_DATE ? j->first_seen : r->today;
 	j->check_hash = j->pm != 0 && !r->lint_only && !r->force;
 	return 0;
 }
 
-/* Reads a source into memory: a file, or an http(s) URL. */
+/* Reads a source into memory: a file, an http(s) URL, or a configured
+ * source's document (its body fetched now, as Markdown). */
 static int
 read_source(const struct run *r, const struct found *f, char **buf, size_t *len,
             struct cl_error *err)
 {
+	if (f->doc != NULL) {
+		int rc = cl_source_fetch(f->doc, err);
+		if (rc != 0)
+			return rc;
+		if (f->doc->body_len > r->max_size)
+			return cl_error_set(err, CL_EDATA, "larger than %zu bytes", r->max_size);
+		*len = f->doc->body_len;
+		return (*buf = cl_strndup(f->doc->body, f->doc->body_len)) ? 0 :
+		       cl_error_set(err, CL_ENOMEM, "out of memory");
+	}
 	if (is_url(f->path))
 		return cl_http_get(buf, len, f->path, r->max_size, NULL, err);
 	return cl_read_file(buf, len, f->path, r->max_size, err);
@@ -792,6 +865,12 @@ job_work(const struct run *r, struct job *j)
 
 	if ((j->rc = read_source(r, j->f, &buf, &len, &j->err)) != 0)
 		goto done;
+	if (j->f->doc != NULL) {
+		/* stored as file_size/file_mtime: the version read, for the next run */
+		j->sb.st_size = (off_t)len;
+		j->sb.st_mtime = (time_t)j->f->doc->version;
+		j->have_sb = 1;
+	}
 	cl_sha256_hex(buf, len, j->hash);
 	if (j->check_hash && strcmp(j->hash, j->old_hash) == 0) {
 		j->touched = 1;
@@ -799,6 +878,8 @@ job_work(const struct run *r, struct job *j)
 	}
 	if ((j->rc = cl_parse_document(&j->doc, buf, len, j->ref, &j->err)) != 0)
 		goto done;
+	if (j->f->doc != NULL && j->doc->incident_date == CL_NO_DATE)
+		j->doc->incident_date = j->f->doc->created;	/* the body does not say */
 	if (cl_lint_document(&j->probs, j->doc, j->first_seen, r->cfg) != 0 ||
 	    (j->doc_codes = cl_lint_codes(&j->probs, 0)) == NULL)
 		goto oom;
@@ -839,7 +920,9 @@ job_finish(struct run *r, struct job *j)
 	if (j->rc == CL_ENOMEM)
 		return cl_error_set(r->err, CL_ENOMEM, "out of memory importing '%s'", f->path);
 	if (j->rc != 0) {
-		report(r, f->path, NULL, j->err.msg);
+		char *where = f->doc ? cl_source_where(f->doc, 0) : NULL;
+		report(r, where ? where : f->path, NULL, j->err.msg);
+		free(where);
 		r->stats->files_failed++;
 		return 0;
 	}
@@ -860,8 +943,15 @@ job_finish(struct run *r, struct job *j)
 		return rc;
 	}
 	r->stats->files_parsed++;
-	for (i = 0; i < j->probs.n; i++)
-		report(r, f->path, &j->probs.v[i], NULL);
+	for (i = 0; i < j->probs.n; i++) {
+		/* a page has no lines: "TITLE (URL) › SECTION: code: message" */
+		struct cl_problem p = j->probs.v[i];
+		char *where = f->doc ? cl_source_where(f->doc, p.line) : NULL;
+		if (f->doc != NULL)
+			p.line = 0;
+		report(r, where ? where : f->path, &p, NULL);
+		free(where);
+	}
 	r->stats->problems += (int)j->probs.n;
 	if (r->lint_only)
 		return 0;
@@ -1044,22 +1134,49 @@ run_sources(struct run *r, char *const *sources, int nsources)
 	}
 	if (nsources == 0) {
 		const char *v = cl_config_get(r->cfg, "closeloop", "sources");
-		if (v == NULL || *v == '\0')
+		char **names = NULL;
+		size_t nnames = 0, k;
+		int m;
+		if (cl_source_names(&names, &nnames, r->cfg, r->err) != 0)
+			return CL_ENOMEM;
+		if ((v == NULL || *v == '\0') && nnames == 0) {
+			cl_source_names_free(names, nnames);
 			return cl_error_set(r->err, CL_EUSAGE, "no sources given and none configured "
-			                    "([closeloop] sources)");
-		if ((list = cl_strdup(v)) == NULL)
+			                    "([closeloop] sources or [source \"NAME\"] sections)");
+		}
+		if ((list = cl_strdup(v ? v : "")) == NULL) {
+			cl_source_names_free(names, nnames);
 			return cl_error_set(r->err, CL_ENOMEM, "out of memory");
+		}
 		for (tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-			char **nv = cl_realloc(cfg_sources, (size_t)(ncfg + 1) * sizeof *nv);
+			char **nv = cl_realloc(cfg_sources, (size_t)(ncfg + 1 + nnames) * sizeof *nv);
 			if (nv == NULL) {
+				cl_source_names_free(names, nnames);
 				rc = cl_error_set(r->err, CL_ENOMEM, "out of memory");
 				goto done;
 			}
 			cfg_sources = nv;
 			cfg_sources[ncfg++] = cl_str_trim(tok);
 		}
+		/* every [source "NAME"] section not named in sources is imported too */
+		for (k = 0; k < nnames; k++) {
+			char **nv;
+			for (m = 0; m < ncfg && !cl_str_ieq(cfg_sources[m], names[k]); m++)
+				;
+			if (m < ncfg)
+				continue;
+			if ((nv = cl_realloc(cfg_sources, (size_t)(ncfg + 1) * sizeof *nv)) == NULL) {
+				cl_source_names_free(names, nnames);
+				rc = cl_error_set(r->err, CL_ENOMEM, "out of memory");
+				goto done;
+			}
+			cfg_sources = nv;
+			cfg_sources[ncfg++] = names[k];
+		}
 		sources = cfg_sources;
 		nsources = ncfg;
+		r->src_names = names;
+		r->nsrc_names = nnames;
 	}
 	if ((rc = collect(&files, sources, nsources, r)) != 0) {
 		rc = cl_error_set(r->err, CL_ENOMEM, "out of memory");
@@ -1086,6 +1203,8 @@ run_sources(struct run *r, char *const *sources, int nsources)
 			rc = cl_store_meta_set(r->st, "lint_fingerprint", fp, r->err);
 		if (rc == 0)
 			rc = cl_store_meta_set(r->st, "last_import", r->now, r->err);
+		for (size_t k = 0; rc == 0 && k < r->nsrcs; k++)
+			rc = cl_source_save(r->srcs[k], r->st, r->err);
 	}
 	if (r->in_tx) {
 		if (rc == 0)
@@ -1096,7 +1215,9 @@ run_sources(struct run *r, char *const *sources, int nsources)
 			cl_store_rollback(r->st);
 		r->in_tx = 0;
 	}
-	if (rc == 0 && r->sources_missing > 0)
+	if (rc == 0 && r->source_rc != 0)
+		rc = cl_error_set(r->err, r->source_rc, "a configured source could not be read");
+	else if (rc == 0 && r->sources_missing > 0)
 		rc = cl_error_set(r->err, CL_ENOINPUT, "%d source%s not found", r->sources_missing,
 		                  r->sources_missing == 1 ? "" : "s");
 	else if (rc == 0 && r->stats->files_failed > 0)
@@ -1105,6 +1226,10 @@ run_sources(struct run *r, char *const *sources, int nsources)
 done:
 	run_finalize(r);
 	found_release(&files);
+	for (size_t k = 0; k < r->nsrcs; k++)
+		cl_source_free(r->srcs[k]);
+	free(r->srcs);
+	cl_source_names_free(r->src_names, r->nsrc_names);
 	free(cfg_sources);
 	free(list);
 	return rc;
