@@ -16,6 +16,7 @@
 
 #include "dates.h"
 #include "source/kind.h"
+#include "tracker.h"
 #include "util.h"
 
 static int
@@ -71,6 +72,15 @@ issue_add(struct cl_source *src, json_t *it, int gh)
 	}
 	if (url == NULL || num <= 0)
 		return 0;
+	if (body != NULL) {
+		/* an issue closeloop created for an action item (its marker) is
+		 * never a post-mortem, whatever its labels */
+		char *marker = cl_tracker_marker_find(body);
+		int created_by_us = marker != NULL;
+		free(marker);
+		if (created_by_us)
+			return 0;
+	}
 	snprintf(ref, sizeof ref, "%lld", (long long)num);
 	if ((rc = cl_source_add(src, &d, url, title, ref, v,
 	                        cl_source_day(json_string_value(json_object_get(it, "created_at"))))) != 0)
