@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -64,14 +65,34 @@ static const char *global_help =
 	"\n"
 	"commands:\n";
 
-static const char *exit_help =
-	"\n"
-	"exit status: 0 ok, 1 problems found, 64 usage, 65 bad input data,\n"
-	"66 missing input, 69 service unavailable, 70 internal error, 71 out of memory,\n"
-	"73 cannot write, 75 temporary failure (retry later), 77 permission\n"
-	"denied (authentication), 78 configuration error.\n"
+static const char *env_help =
 	"environment: CLOSELOOP_NOW=2024-03-20T09:00:00Z fixes the clock.\n"
 	"See closeloop(1) and closeloop.conf(5).\n";
+
+/* The exit-status list, from the error table (lib/error.c), wrapped. */
+static void
+print_exit_help(FILE *f)
+{
+	const struct cl_error_kind *k = NULL;
+	size_t n, i, col;
+	char word[128];
+
+	k = cl_error_kinds(&n);
+	fputs("\nexit status:", f);
+	col = strlen("exit status:");
+	for (i = 0; i < n; i++) {
+		if (k[i].help == NULL)
+			continue;
+		snprintf(word, sizeof word, " %d %s%s", k[i].exit, k[i].help, i + 1 < n ? "," : ".");
+		if (col + strlen(word) > 78) {
+			fputc('\n', f);
+			col = 0;
+		}
+		fputs(col == 0 ? word + 1 : word, f);
+		col += strlen(col == 0 ? word + 1 : word);
+	}
+	fputc('\n', f);
+}
 
 /* Prints the global help with the command list. */
 static void
@@ -82,7 +103,8 @@ print_global_help(FILE *f)
 	fputs(global_help, f);
 	for (i = 0; cmd_table[i]; i++)
 		fprintf(f, "  %-10s %s\n", cmd_table[i]->name, cmd_table[i]->summary);
-	fputs(exit_help, f);
+	print_exit_help(f);
+	fputs(env_help, f);
 }
 
 void
@@ -146,21 +168,90 @@ cmd_getopt(struct cl_ctx *ctx, int argc, char **argv, const char *shortopts,
 
 	opterr = 0;
 	c = getopt_long(argc, argv, shortopts, longopts, index);
+	if (c > 0 && c < (int)sizeof ctx->seen)
+		ctx->seen[c] = 1;
 	/* options parsed without a usage error: now open what the command needs */
-	if (c == -1 && ctx_open_store(ctx) != 0)
+	if (c == -1 && (ctx->opt_rc = ctx_open_store(ctx)) != 0)
 		return -2;
 	if (c == '?') {
 		if (optopt)
-			cmd_usage_error(ctx, "unknown or incomplete option '-%c'", optopt);
+			ctx->opt_rc = cmd_usage_error(ctx, "unknown or incomplete option '-%c'", optopt);
 		else
-			cmd_usage_error(ctx, "unknown or incomplete option '%s'", argv[optind - 1]);
+			ctx->opt_rc = cmd_usage_error(ctx, "unknown or incomplete option '%s'",
+			                              argv[optind - 1]);
 		return -2;
 	}
 	if (c == ':') {
-		cmd_usage_error(ctx, "option '%s' needs a value", argv[optind - 1]);
+		ctx->opt_rc = cmd_usage_error(ctx, "option '%s' needs a value", argv[optind - 1]);
 		return -2;
 	}
 	return c;
+}
+
+/* The last escaped strings cmd_tty() handed out, freed when reused. */
+static char *tty_ring[16];
+static size_t tty_next;
+
+/* Text from documents, trackers or file names made safe for a terminal:
+ * C0 controls (ESC, BEL, BS, CR, LF, TAB...), DEL and C1 controls become
+ * visible \xNN escapes, so that nothing printed can move the cursor, set a
+ * title or the clipboard, or forge an output line. The result stays valid
+ * until 16 more calls; s itself when nothing needs escaping. */
+static const char *
+tty_escape(const char *s, int keep_lf)
+{
+	const unsigned char *p;
+	size_t n = 0;
+	char *out, *o;
+
+	if (s == NULL)
+		return NULL;
+	for (p = (const unsigned char *)s; *p; p++)
+		if ((*p < 0x20 && !(keep_lf && *p == '\n')) || *p == 0x7f ||
+		    (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f))
+			n++;
+	if (n == 0)
+		return s;
+	if ((out = malloc(strlen(s) + n * 4 + 1)) == NULL)
+		return "(unprintable)";
+	for (p = (const unsigned char *)s, o = out; *p; p++) {
+		if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)
+			o += sprintf(o, "\\x%02x", *++p);
+		else if ((*p < 0x20 && !(keep_lf && *p == '\n')) || *p == 0x7f)
+			o += sprintf(o, "\\x%02x", *p);
+		else
+			*o++ = (char)*p;
+	}
+	*o = '\0';
+	free(tty_ring[tty_next]);
+	tty_ring[tty_next] = out;
+	tty_next = (tty_next + 1) % (sizeof tty_ring / sizeof *tty_ring);
+	return out;
+}
+
+const char *
+cmd_tty(const char *s)
+{
+	return tty_escape(s, 0);
+}
+
+/* cmd_tty() for text of several lines: newlines stay. */
+const char *
+cmd_tty_lines(const char *s)
+{
+	return tty_escape(s, 1);
+}
+
+/* Frees what cmd_tty() still holds. */
+static void
+cmd_tty_free(void)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof tty_ring / sizeof *tty_ring; i++) {
+		free(tty_ring[i]);
+		tty_ring[i] = NULL;
+	}
 }
 
 void
@@ -256,6 +347,10 @@ ctx_prepare(struct cl_ctx *ctx, const char *config_path)
 		return rc;
 	if (ctx->cfg == NULL)
 		return cl_error_set(&ctx->err, CL_ENOMEM, "out of memory");
+	/* the config may hold a secret, and the token and password are read
+	 * from here on: no core dump, no ptrace by the same user from now */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
+		cmd_verbose(ctx, "closeloop: warning: core dumps stay possible\n");
 	if ((rc = config_clock(ctx)) != 0)
 		return rc;
 	if (ctx->db_path && (rc = cl_config_set(ctx->cfg, "closeloop", "database", ctx->db_path)) != 0)
@@ -263,19 +358,42 @@ ctx_prepare(struct cl_ctx *ctx, const char *config_path)
 	return 0;
 }
 
-/* Opens the database as the command's flags ask (once). */
+/* Whether this invocation writes (tracker, mail or database): the
+ * command's flags and the options it was given say. */
+static int
+ctx_writes(const struct cl_ctx *ctx)
+{
+	int flags = ctx->cmd->flags;
+
+	if (ctx->writes)
+		return 1;
+	if ((flags & CMD_WRITES) && !ctx->seen['n'])
+		return 1;
+	return (flags & CMD_WRITES_SEND) && ctx->seen['s'];
+}
+
+/* Opens the database as the command's flags ask (once), a writer taking
+ * the run lock first. */
 static int
 ctx_open_store(struct cl_ctx *ctx)
 {
 	char *dbpath;
-	int rc;
+	int rc = 0;
 
 	if (ctx->store != NULL || !(ctx->cmd->flags & (CMD_NEEDS_DB | CMD_CREATES_DB)))
 		return 0;
 	if ((dbpath = cl_config_database_path(ctx->cfg)) == NULL)
 		return cl_error_set(&ctx->err, CL_ENOMEM, "out of memory");
-	rc = cl_store_open(&ctx->store, dbpath,
-	                   (ctx->cmd->flags & CMD_CREATES_DB) ? CL_STORE_CREATE : 0, &ctx->err);
+	/* without a database to open, cl_store_open says what to do */
+	if (ctx->lock_fd < 0 && ctx_writes(ctx) &&
+	    ((ctx->cmd->flags & CMD_CREATES_DB) || access(dbpath, F_OK) == 0)) {
+		if ((rc = cl_store_make_dirs(dbpath, &ctx->err)) == 0)
+			rc = cl_run_lock(&ctx->lock_fd, dbpath, &ctx->err);
+	}
+	if (rc == 0)
+		rc = cl_store_open(&ctx->store, dbpath,
+		                   (ctx->cmd->flags & CMD_CREATES_DB) ? CL_STORE_CREATE : 0,
+		                   &ctx->err);
 	free(dbpath);
 	return rc;
 }
@@ -297,6 +415,7 @@ main(int argc, char **argv)
 	int c, rc;
 
 	memset(&ctx, 0, sizeof ctx);
+	ctx.lock_fd = -1;
 	opterr = 0;
 	/* "+": stop at the command name; its options are its own */
 	while ((c = getopt_long(argc, argv, "+c:d:qvhV", opts, NULL)) != -1) {
@@ -335,18 +454,21 @@ main(int argc, char **argv)
 	if (rc == 0) {
 		optind = 0;	/* reset getopt for the command's own options */
 		rc = ctx.cmd->exec(&ctx, argc, argv);
+		/* a command stops on cmd_getopt()'s -2; the dispatcher knows why */
+		if (ctx.opt_rc != 0)
+			rc = ctx.opt_rc;
 		/* commands that never parsed options still get their database */
-		if (rc == 0 && ctx.store == NULL && ctx_open_store(&ctx) != 0)
-			rc = ctx.err.code;
+		if (rc == 0 && ctx.store == NULL)
+			rc = ctx_open_store(&ctx);
 	}
-	/* the first error recorded is the one that explains the failure */
-	if (rc != 0 && ctx.err.code != 0)
-		rc = ctx.err.code;
-	if (rc != 0 && ctx.err.code != 0 && ctx.err.msg[0])
+	/* the return value decides; the message only explains it */
+	if (rc != 0 && ctx.err.msg[0])
 		fprintf(stderr, "closeloop: %s\n", ctx.err.msg);
 	fflush(stdout);
 	cl_store_close(ctx.store);
+	cl_run_unlock(ctx.lock_fd);
 	cl_config_free(ctx.cfg);
+	cmd_tty_free();
 	if (rc == 0 && ferror(stdout))
 		return cl_exitcode(CL_ECANTCREAT);
 	return cl_exitcode(rc);

@@ -35,10 +35,10 @@ cmd_reopen_exec(struct cl_ctx *ctx, int argc, char **argv)
 
 const struct cmd_entry cmd_done_entry = {
 	"done", "ITEM...", "mark items done (recorded in history, origin local)", "",
-	CMD_NEEDS_DB, cmd_done_exec
+	CMD_NEEDS_DB | CMD_WRITES, cmd_done_exec
 };
 
 const struct cmd_entry cmd_reopen_entry = {
 	"reopen", "ITEM...", "mark items open again (recorded in history, origin local)", "",
-	CMD_NEEDS_DB, cmd_reopen_exec
+	CMD_NEEDS_DB | CMD_WRITES, cmd_reopen_exec
 };

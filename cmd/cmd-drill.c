@@ -48,7 +48,7 @@ print_drill_line(const struct cl_drill *d)
 
 	cl_drill_local_start(d, start);
 	printf("%-4lld %-10s %s %-16s %4d min  seq %-2d %-20s %s%s\n", d->id, d->state, start,
-	       d->timezone, d->duration, d->sequence, d->pm_slug, d->title,
+	       d->timezone, d->duration, d->sequence, cmd_tty(d->pm_slug), cmd_tty(d->title),
 	       d->rrule ? " (recurring)" : "");
 }
 
@@ -284,6 +284,7 @@ drill_done(struct cl_ctx *ctx, int argc, char **argv)
 	long long id;
 	int c, rc, rto = -1, pass;
 
+	ctx->writes = 1;	/* records the result whatever the options */
 	while ((c = cmd_getopt(ctx, argc, argv, "", opts, NULL)) != -1) {
 		if (c == 'r')
 			result = optarg;
@@ -417,5 +418,5 @@ const struct cmd_entry cmd_drill_entry = {
 	"  Without --send, schedule/reschedule/cancel/propose print the calendar they\n"
 	"  would send and change nothing. Times are wall clock in --tz, else [drill]\n"
 	"  timezone, else [closeloop] timezone, else UTC.\n",
-	CMD_NEEDS_DB, cmd_drill_exec
+	CMD_NEEDS_DB | CMD_WRITES_SEND, cmd_drill_exec
 };

@@ -17,11 +17,12 @@ cmd_print_problem(void *arg, const char *path, const struct cl_problem *p,
 
 	if (p != NULL) {
 		if (ctx->verbosity >= 0 && p->line > 0)
-			printf("%s:%d: %s: %s\n", path, p->line, p->code, p->message);
+			printf("%s:%d: %s: %s\n", cmd_tty(path), p->line, cmd_tty(p->code),
+			       cmd_tty(p->message));
 		else if (ctx->verbosity >= 0)	/* a page of a [source]: no lines */
-			printf("%s: %s: %s\n", path, p->code, p->message);
+			printf("%s: %s: %s\n", cmd_tty(path), cmd_tty(p->code), cmd_tty(p->message));
 	} else {
-		fprintf(stderr, "closeloop: %s: %s\n", path, msg);
+		fprintf(stderr, "closeloop: %s: %s\n", cmd_tty(path), cmd_tty(msg));
 	}
 }
 
@@ -72,5 +73,5 @@ const struct cmd_entry cmd_import_entry = {
 	"be read, are not UTF-8 or are too large are skipped with a message; the\n"
 	"others are imported and the exit status is 65 (66 when a SOURCE named\n"
 	"does not exist).\n",
-	CMD_CREATES_DB, cmd_import_exec
+	CMD_CREATES_DB | CMD_WRITES, cmd_import_exec
 };

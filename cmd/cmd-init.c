@@ -66,5 +66,5 @@ const struct cmd_entry cmd_init_entry = {
 	"create or upgrade the database; optionally write a starter config",
 	"  --config PATH   also write a commented starter config to PATH\n"
 	"                  (never overwrites an existing file)\n",
-	CMD_CREATES_DB, cmd_init_exec
+	CMD_CREATES_DB | CMD_WRITES, cmd_init_exec
 };

@@ -12,7 +12,7 @@
 static void
 print_cell(const char *s, int width, int pad)
 {
-	const unsigned char *p = (const unsigned char *)(s ? s : "-");
+	const unsigned char *p = (const unsigned char *)(s ? cmd_tty(s) : "-");
 	int cols = 0;
 
 	while (*p && cols < width) {
@@ -96,7 +96,7 @@ cmd_list_exec(struct cl_ctx *ctx, int argc, char **argv)
 			const struct cl_item *it = &items[i];
 			int late = cl_item_days_overdue(it, f.today);
 			char status[24];
-			printf("%-*s  ", idw, it->key);
+			printf("%-*s  ", idw, cmd_tty(it->key));
 			print_cell(it->due ? it->due : it->due_raw, 10, 1);
 			fputs("  ", stdout);
 			print_cell(it->owner ? it->owner : it->owner_raw, 14, 1);
@@ -107,11 +107,11 @@ cmd_list_exec(struct cl_ctx *ctx, int argc, char **argv)
 			printf("  %-10s  ", status);
 			print_cell(it->action, 70, 0);
 			if (it->ticket)
-				printf(" [%s]", it->ticket);
+				printf(" [%s]", cmd_tty(it->ticket));
 			{
 				char *serr = cl_sync_item_error(ctx->store, it->rowid);
 				if (serr)
-					printf(" (sync: %s)", serr);
+					printf(" (sync: %s)", cmd_tty(serr));
 				free(serr);
 			}
 			fputc('\n', stdout);

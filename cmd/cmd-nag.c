@@ -14,26 +14,27 @@ nag_print(struct cl_ctx *ctx, const struct cl_nag *v, size_t n)
 		const struct cl_nag *g = &v[i];
 		if (g->email == NULL) {
 			printf("# %s: no e-mail address in [people]; %zu item%s listed in the weekly "
-			       "report instead\n\n", g->owner, g->overdue + g->due_soon,
+			       "report instead\n\n", cmd_tty(g->owner), g->overdue + g->due_soon,
 			       g->overdue + g->due_soon == 1 ? "" : "s");
 			continue;
 		}
 		if (g->skipped) {
 			printf("# %s: reminded at %s; not again before [nag] every_days\n\n",
-			       g->owner, g->last_sent);
+			       cmd_tty(g->owner), g->last_sent);
 			continue;
 		}
 		due++;
-		printf("To: %s%s%s%s\nSubject: %s\n\n%s\n", g->name ? g->name : "",
-		       g->name ? " <" : "", g->email, g->name ? ">" : "", g->subject, g->text);
+		printf("To: %s%s%s%s\nSubject: %s\n\n%s\n", g->name ? cmd_tty(g->name) : "",
+		       g->name ? " <" : "", cmd_tty(g->email), g->name ? ">" : "", cmd_tty(g->subject),
+		       cmd_tty_lines(g->text));
 		if (g->lead_text)
-			printf("To: %s%s%s%s\nSubject: %s\n\n%s\n", g->lead_name ? g->lead_name : "",
-			       g->lead_name ? " <" : "", g->lead, g->lead_name ? ">" : "",
-			       g->lead_subject, g->lead_text);
+			printf("To: %s%s%s%s\nSubject: %s\n\n%s\n", g->lead_name ? cmd_tty(g->lead_name) : "",
+			       g->lead_name ? " <" : "", cmd_tty(g->lead), g->lead_name ? ">" : "",
+			       cmd_tty(g->lead_subject), cmd_tty_lines(g->lead_text));
 		else if (g->escalated)
 			printf("# %s: %zu item%s past escalate_after_days, but no lead: set [people] "
-			       "%s.lead or [nag] escalate_to\n\n", g->owner, g->escalated,
-			       g->escalated == 1 ? "" : "s", g->owner);
+			       "%s.lead or [nag] escalate_to\n\n", cmd_tty(g->owner), g->escalated,
+			       g->escalated == 1 ? "" : "s", cmd_tty(g->owner));
 	}
 	if (due == 0)
 		cmd_verbose(ctx, "no reminders due\n");
@@ -89,5 +90,5 @@ const struct cmd_entry cmd_nag_entry = {
 	"owner's lead ([people] NAME.lead, else [nag] escalate_to). Owners without\n"
 	"an address in [people] are skipped and listed by 'closeloop report'.\n"
 	"Exit 75 when the mail server is unreachable (nothing recorded as sent).\n",
-	CMD_NEEDS_DB, cmd_nag_exec
+	CMD_NEEDS_DB | CMD_WRITES_SEND, cmd_nag_exec
 };

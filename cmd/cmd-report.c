@@ -14,12 +14,16 @@ report_send(struct cl_ctx *ctx, json_t *model, int force)
 {
 	const char *week = cl_report_week(model);
 	char note[1024];
-	int rc, sent, year, wk;
+	int rc, mrc, sent, year, wk;
 
 	if (cl_iso_week_parse(week, &year, &wk) != 0)
 		return cl_error_set(&ctx->err, CL_ERROR, "report week '%s'", week);
 	rc = cl_report_send_week(&sent, ctx->store, ctx->cfg, year, wk, model, force,
 	                         ctx->verbosity >= 2 ? stderr : NULL, note, sizeof note, &ctx->err);
+	/* failed drills are shown until one report with them went out */
+	if (sent && (mrc = cl_drill_mark_shown(ctx->store, json_object_get(model, "failed_drills"),
+	                                      rc == 0 ? &ctx->err : NULL)) != 0 && rc == 0)
+		rc = mrc;
 	if (rc == 0 && !sent && note[0])
 		cmd_verbose(ctx, "%s; nothing to do (--force sends it again)\n", note);
 	else if (note[0] && strchr(note, ';') != NULL)
@@ -97,5 +101,5 @@ const struct cmd_entry cmd_report_entry = {
 	"Mail settings: [mail] in closeloop.conf(5). Exit 75 when the mail server\n"
 	"is unreachable or deferred it (nothing recorded as sent), 77 when SMTP AUTH\n"
 	"fails, 69 when a recipient is refused (the others still get it).\n",
-	CMD_NEEDS_DB, cmd_report_exec
+	CMD_NEEDS_DB | CMD_WRITES_SEND, cmd_report_exec
 };

@@ -13,8 +13,7 @@ cmd_run_exec(struct cl_ctx *ctx, int argc, char **argv)
 	};
 	struct cl_run_opts ro = { 0 };
 	struct cl_run_result r;
-	char *dbpath;
-	int c, i, rc, fd = -1;
+	int c, i, rc;
 
 	while ((c = cmd_getopt(ctx, argc, argv, "n", opts, NULL)) != -1) {
 		if (c == 'n')
@@ -24,20 +23,12 @@ cmd_run_exec(struct cl_ctx *ctx, int argc, char **argv)
 	}
 	if (optind < argc)
 		return cmd_usage_error(ctx, "unexpected argument '%s'", argv[optind]);
-	/* one run at a time; the lock sits next to the database */
-	if ((dbpath = cl_config_database_path(ctx->cfg)) == NULL)
-		return cl_error_set(&ctx->err, CL_ENOMEM, "out of memory");
-	rc = cl_run_lock(&fd, dbpath, &ctx->err);
-	free(dbpath);
-	if (rc != 0)
-		return rc;
 	/* quiet on success: lint problems only with -v, the plan with --dry-run */
 	ro.out = ctx->verbosity >= 1 || ro.dry_run ? stdout : NULL;
 	ro.trace = ctx->verbosity >= 2 ? stderr : NULL;
 	rc = cl_run(&r, ctx->store, ctx->cfg, &ro, &ctx->err);
 	if (rc != 0 && r.steps[0].name == NULL) {
 		/* the run could not even be recorded: ctx->err says why */
-		cl_run_unlock(fd);
 		return rc;
 	}
 	for (i = 0; i < CL_RUN_NSTEPS; i++) {
@@ -47,12 +38,8 @@ cmd_run_exec(struct cl_ctx *ctx, int argc, char **argv)
 		else if (ctx->verbosity >= 1 || ro.dry_run)
 			printf("%-7s %s%s\n", s->name, s->ran ? "" : "skipped: ", s->detail);
 	}
-	cl_run_unlock(fd);
-	if (rc != 0) {
-		/* each failure is printed above; the status is the most serious */
-		ctx->err.code = r.rc;
-		ctx->err.msg[0] = '\0';
-	}
+	/* each failure is printed above; the status is the most serious */
+	cl_error_clear(&ctx->err);
 	return r.rc;
 }
 
@@ -70,6 +57,7 @@ const struct cmd_entry cmd_run_entry = {
 	"catch-up, never for weeks before the database existed). A\n"
 	"failing step does not stop the others; the exit status is the most\n"
 	"serious one (75: retry later). Quiet on success; -v prints a summary and\n"
-	"the lint problems. One run at a time: a second one exits 75.\n",
-	CMD_CREATES_DB, cmd_run_exec
+	"the lint problems. One run at a time: a second one, or any command that\n"
+	"writes (sync, import, done, nag --send, report --send, ...), exits 75.\n",
+	CMD_CREATES_DB | CMD_WRITES, cmd_run_exec
 };

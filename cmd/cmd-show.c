@@ -45,28 +45,29 @@ cmd_show_exec(struct cl_ctx *ctx, int argc, char **argv)
 		rc = cmd_print_json(ctx, o);
 		goto done;
 	}
-	printf("id:          %s\n", it->key);
-	printf("action:      %s\n", it->action);
-	printf("owner:       %s", it->owner ? it->owner : "-");
+	printf("id:          %s\n", cmd_tty(it->key));
+	printf("action:      %s\n", cmd_tty(it->action));
+	printf("owner:       %s", it->owner ? cmd_tty(it->owner) : "-");
 	if (it->owner_raw && it->owner && strcmp(it->owner_raw, it->owner) != 0)
-		printf(" (written: %s)", it->owner_raw);
-	printf("\ndue:         %s", it->due ? it->due : "-");
+		printf(" (written: %s)", cmd_tty(it->owner_raw));
+	printf("\ndue:         %s", it->due ? cmd_tty(it->due) : "-");
 	if (it->due_raw && (!it->due || strcmp(it->due_raw, it->due) != 0))
-		printf(" (written: %s)", it->due_raw);
+		printf(" (written: %s)", cmd_tty(it->due_raw));
 	printf("\nstatus:      %s\n", it->status);
 	if (it->ticket)
-		printf("ticket:      %s%s%s\n", it->ticket, it->url ? "  " : "",
-		       it->url ? it->url : "");
+		printf("ticket:      %s%s%s\n", cmd_tty(it->ticket), it->url ? "  " : "",
+		       it->url ? cmd_tty(it->url) : "");
 	if (*it->problems)
-		printf("problems:    %s\n", it->problems);
+		printf("problems:    %s\n", cmd_tty(it->problems));
 	if (serr)
-		printf("sync error:  %s\n", serr);
-	printf("post-mortem: %s — %s\n", it->pm_slug, it->pm_title ? it->pm_title : "(untitled)");
-	printf("source:      %s:%d\n", it->pm_source, it->line);
+		printf("sync error:  %s\n", cmd_tty(serr));
+	printf("post-mortem: %s — %s\n", cmd_tty(it->pm_slug),
+	       it->pm_title ? cmd_tty(it->pm_title) : "(untitled)");
+	printf("source:      %s:%d\n", cmd_tty(it->pm_source), it->line);
 	printf("history:\n");
 	for (i = 0; i < nh; i++)
 		printf("  %s  %-7s  %-8s %s → %s\n", h[i].at, h[i].origin, h[i].field,
-		       h[i].old ? h[i].old : "-", h[i].new ? h[i].new : "-");
+		       h[i].old ? cmd_tty(h[i].old) : "-", h[i].new ? cmd_tty(h[i].new) : "-");
 done:
 	free(serr);
 	cl_history_free(h, nh);

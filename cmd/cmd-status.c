@@ -157,7 +157,7 @@ print_text(json_t *o)
 	json_array_foreach(json_object_get(next, "drills"), i, r)
 		printf("           %s  #%lld %s\n", json_string_value(json_object_get(r, "start")),
 		       json_integer_value(json_object_get(r, "id")),
-		       json_string_value(json_object_get(r, "title")));
+		       cmd_tty(json_string_value(json_object_get(r, "title"))));
 	printf("runs:%s\n", json_array_size(runs) ? "" : "      none yet");
 	json_array_foreach(runs, i, r) {
 		json_t *s;

@@ -70,5 +70,5 @@ const struct cmd_entry cmd_sync_entry = {
 	"Items the tracker refuses are marked (see 'closeloop show ITEM') and the\n"
 	"run goes on. Exit 75: rate limited or unreachable, retry later; 77: the\n"
 	"token was refused; 78: bad [tracker] settings or unknown project.\n",
-	CMD_NEEDS_DB, cmd_sync_exec
+	CMD_NEEDS_DB | CMD_WRITES, cmd_sync_exec
 };

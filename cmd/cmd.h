@@ -14,6 +14,11 @@ enum {
 	CMD_NEEDS_DB = 1,	/* open the database (must exist, migrated) */
 	CMD_CREATES_DB = 2,	/* open the database, creating it */
 	CMD_NO_CONFIG = 4,	/* do not read a config file */
+	/* writers take the run lock (flock on DATABASE.lock) before the
+	 * database is opened, so that no two of them write the tracker, send
+	 * mail or write the database at once; readers take none */
+	CMD_WRITES = 8,		/* a writer unless -n/--dry-run was given */
+	CMD_WRITES_SEND = 16,	/* a writer when --send was given */
 };
 
 struct cl_ctx {
@@ -23,6 +28,11 @@ struct cl_ctx {
 	int verbosity;		/* -1 quiet, 0 normal, 1+ verbose */
 	struct cl_error err;
 	const struct cmd_entry *cmd;
+	int opt_rc;		/* why cmd_getopt() returned -2 (the command returns
+				 * CL_EUSAGE; the dispatcher returns this) */
+	int writes;		/* set by a command that writes whatever its flags say */
+	int lock_fd;		/* the run lock while held, else -1 */
+	unsigned char seen[128];	/* the options parsed, by their getopt value */
 };
 
 struct cmd_entry {
@@ -48,6 +58,10 @@ void cmd_print_help(const struct cmd_entry *cmd, FILE *f);
 void cmd_info(struct cl_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Prints to stderr with -v. */
 void cmd_verbose(struct cl_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* s with control characters escaped for a terminal (see closeloop.c);
+ * every text from a document, a tracker or a file name goes through it. */
+const char *cmd_tty(const char *s);
+const char *cmd_tty_lines(const char *s);	/* the same, newlines kept */
 /* Prints one JSON value (jansson) to stdout, indented, and frees it. */
 int cmd_print_json(struct cl_ctx *ctx, void *json);
 

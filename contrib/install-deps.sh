@@ -6,7 +6,7 @@ set -eu
 pkgs="build-essential pkg-config libsqlite3-dev libcurl4-openssl-dev libical-dev
       libesmtp-dev libjansson-dev libmd4c-dev libinih-dev libgmime-3.0-dev
       libxml2-dev libssl-dev tzdata ca-certificates check sqlite3 openssl
-      python3 python3-aiosmtpd python3-icalendar time bc
+      python3 python3-aiosmtpd python3-icalendar exim4-daemon-heavy time bc
       redmine redmine-sqlite thin clang libclang-rt-dev valgrind"
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"

@@ -32,9 +32,10 @@ static const char *const known_keys[] = {
 	"closeloop", "database timezone sources today max_file_size",
 	"tracker", "kind url project token token_file token_env labels min_interval_ms "
 	           "max_wait_s ca_file flavor user issue_type tracker_id closed_status_id "
-	           "extra_fields connect_timeout_s timeout_s retries timezone search_wait_ms",
+	           "extra_fields connect_timeout_s timeout_s retries timezone search_wait_ms "
+	           "manage_linked max_sync_s allow_http",
 	"mail", "transport host port tls user password password_file password_env from "
-	        "outbox ca_file timeout_s connect_timeout_s",
+	        "outbox ca_file timeout_s connect_timeout_s helo",
 	"report", "to weekday hour",
 	"nag", "due_soon_days every_days escalate_after_days escalate_to",
 	"drill", "organizer after_close_days duration_minutes timezone max_age_days "
@@ -562,9 +563,10 @@ cl_config_sections(const char ***out, size_t *n, const struct cl_config *cfg,
 	return 0;
 }
 
-int
-cl_config_secret(char **out, const struct cl_config *cfg, const char *section,
-                 const char *key, struct cl_error *err)
+/* Reads a secret from key, key_file or key_env (*out NULL when none is set). */
+static int
+config_secret_read(char **out, const struct cl_config *cfg, const char *section,
+                   const char *key, struct cl_error *err)
 {
 	char fkey[64], ekey[64];
 	const char *v, *file, *env;
@@ -600,6 +602,25 @@ cl_config_secret(char **out, const struct cl_config *cfg, const char *section,
 		return (*out = cl_strdup(val)) ? 0 : cl_error_set(err, CL_ENOMEM, "out of memory");
 	}
 	return 0;
+}
+
+/* A secret as config_secret_read gives it, refused when it holds control characters. */
+int
+cl_config_secret(char **out, const struct cl_config *cfg, const char *section,
+                 const char *key, struct cl_error *err)
+{
+	const unsigned char *p;
+	int rc = config_secret_read(out, cfg, section, key, err);
+
+	/* a line break in a secret would become a header line of its own */
+	for (p = (const unsigned char *)*out; rc == 0 && p && *p; p++)
+		if (*p < 0x20 || *p == 0x7f) {
+			cl_secret_free(*out);
+			*out = NULL;
+			rc = cl_error_set(err, CL_ECONFIG, "[%s] %s: the secret contains a control "
+			                  "character (a line break?): refused", section, key);
+		}
+	return rc;
 }
 
 const struct cl_person *

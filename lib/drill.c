@@ -435,13 +435,29 @@ cl_drill_mark_reported(struct cl_store *st, long long id, struct cl_error *err)
 {
 	char now[21], ids[24];
 	const char *args[2] = { now, ids };
+	int rc;
 
 	cl_time_format_utc(cl_now(), now);
 	snprintf(ids, sizeof ids, "%lld", id);
-	if (exec_args(st, 1, err, "UPDATE drills SET reported_at = ?1 WHERE id = ?2 "
-	              "AND state = 'done-fail'", 2, args) == CL_ENOTFOUND)
+	rc = exec_args(st, 1, err, "UPDATE drills SET reported_at = ?1 WHERE id = ?2 "
+	               "AND state = 'done-fail'", 2, args);
+	if (rc == CL_ENOTFOUND)
 		return cl_error_set(err, CL_ENOTFOUND, "no failed drill %lld", id);
-	return err && err->code ? err->code : 0;
+	return rc;
+}
+
+int
+cl_drill_mark_shown(struct cl_store *st, const void *drills, struct cl_error *err)
+{
+	const json_t *it;
+	size_t i;
+	int rc;
+
+	json_array_foreach((json_t *)drills, i, it)
+		if ((rc = cl_drill_mark_reported(st, json_integer_value(json_object_get(it, "id")),
+		                                 err)) != 0)
+			return rc;
+	return 0;
 }
 
 /* ---- preparing a drill ------------------------------------------------- */

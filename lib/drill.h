@@ -123,6 +123,9 @@ int cl_drill_done(struct cl_store *st, long long id, int pass, int rto, const ch
 int cl_drill_failures(struct cl_drill **out, size_t *n, struct cl_store *st,
                       int unreported_only, struct cl_error *err);
 int cl_drill_mark_reported(struct cl_store *st, long long id, struct cl_error *err);
+/* Marks each drill of a JSON array of objects with an "id" (the weekly
+ * report's failed_drills) as reported: called once that report went out. */
+int cl_drill_mark_shown(struct cl_store *st, const void *drills, struct cl_error *err);
 
 /* The re-runs that are due: post-mortems whose items are all closed (no
  * drill scheduled or recorded since the last one closed), and runbooks last

@@ -47,71 +47,62 @@ cl_error_clear(struct cl_error *err)
 	}
 }
 
+/* The one table of error codes: name, exit status, rank (when several
+ * steps fail the larger wins) and the words of the help's exit-status
+ * list, in the order that list shows them. */
+static const struct cl_error_kind kinds[] = {
+	{ CL_OK,	"ok",		EX_OK,		0,  "ok" },
+	{ CL_EPROBLEMS,	"problems",	1,		1,  "problems found" },
+	{ CL_EUSAGE,	"usage",	EX_USAGE,	9,  "usage" },
+	{ CL_EDATA,	"data",		EX_DATAERR,	2,  "bad input data" },
+	{ CL_ENOINPUT,	"no-input",	EX_NOINPUT,	3,  "missing input" },
+	{ CL_ENOTFOUND,	"not-found",	EX_NOINPUT,	3,  NULL },
+	{ CL_EUNAVAIL,	"unavailable",	EX_UNAVAILABLE,	5,  "service unavailable" },
+	{ CL_ERROR,	"internal",	EX_SOFTWARE,	10, "internal error" },
+	{ CL_ENOMEM,	"no-memory",	EX_OSERR,	10, "out of memory" },
+	{ CL_ECANTCREAT, "cant-create",	EX_CANTCREAT,	6,  "cannot write" },
+	{ CL_ETEMPFAIL,	"temporary",	EX_TEMPFAIL,	4,  "temporary failure (retry later)" },
+	{ CL_ENOPERM,	"permission",	EX_NOPERM,	7,  "permission denied (authentication)" },
+	{ CL_ECONFIG,	"config",	EX_CONFIG,	8,  "configuration error" },
+};
+
+/* The table entry of a code; unknown codes are internal errors. */
+static const struct cl_error_kind *
+error_kind(int code)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof kinds / sizeof *kinds; i++)
+		if (kinds[i].code == code)
+			return &kinds[i];
+	return error_kind(CL_ERROR);
+}
+
+/* The table itself, for the help's exit-status list. */
+const struct cl_error_kind *
+cl_error_kinds(size_t *n)
+{
+	*n = sizeof kinds / sizeof *kinds;
+	return kinds;
+}
+
 /* Maps a CL_E* code to sysexits(3). */
 int
 cl_exitcode(int code)
 {
-	switch (code) {
-	case CL_OK:		return EX_OK;
-	case CL_EPROBLEMS:	return 1;
-	case CL_EUSAGE:		return EX_USAGE;
-	case CL_EDATA:		return EX_DATAERR;
-	case CL_ENOTFOUND:
-	case CL_ENOINPUT:	return EX_NOINPUT;
-	case CL_EUNAVAIL:	return EX_UNAVAILABLE;
-	case CL_ETEMPFAIL:	return EX_TEMPFAIL;
-	case CL_ENOPERM:	return EX_NOPERM;
-	case CL_ECONFIG:	return EX_CONFIG;
-	case CL_ECANTCREAT:	return EX_CANTCREAT;
-	case CL_ENOMEM:		return EX_OSERR;
-	default:		return EX_SOFTWARE;
-	}
-}
-
-/* Severity order used when several steps fail: the larger wins. */
-static int
-error_rank(int code)
-{
-	switch (code) {
-	case CL_OK:		return 0;
-	case CL_EPROBLEMS:	return 1;
-	case CL_EDATA:		return 2;
-	case CL_ENOINPUT:
-	case CL_ENOTFOUND:	return 3;
-	case CL_ETEMPFAIL:	return 4;
-	case CL_EUNAVAIL:	return 5;
-	case CL_ECANTCREAT:	return 6;
-	case CL_ENOPERM:	return 7;
-	case CL_ECONFIG:	return 8;
-	case CL_EUSAGE:		return 9;
-	default:		return 10;
-	}
+	return error_kind(code)->exit;
 }
 
 /* Returns the more serious of two codes. */
 int
 cl_error_worse(int a, int b)
 {
-	return error_rank(b) > error_rank(a) ? b : a;
+	return error_kind(b)->rank > error_kind(a)->rank ? b : a;
 }
 
 /* Stable short names, used in run records and JSON output. */
 const char *
 cl_error_name(int code)
 {
-	switch (code) {
-	case CL_OK:		return "ok";
-	case CL_EPROBLEMS:	return "problems";
-	case CL_EUSAGE:		return "usage";
-	case CL_EDATA:		return "data";
-	case CL_ENOTFOUND:	return "not-found";
-	case CL_ENOINPUT:	return "no-input";
-	case CL_EUNAVAIL:	return "unavailable";
-	case CL_ETEMPFAIL:	return "temporary";
-	case CL_ENOPERM:	return "permission";
-	case CL_ECONFIG:	return "config";
-	case CL_ECANTCREAT:	return "cant-create";
-	case CL_ENOMEM:		return "no-memory";
-	default:		return "internal";
-	}
+	return error_kind(code)->name;
 }

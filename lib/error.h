@@ -7,6 +7,7 @@
 #define CL_ERROR_H
 
 #include <stdarg.h>
+#include <stddef.h>
 
 enum {
 	CL_OK = 0,
@@ -36,6 +37,18 @@ int cl_error_set(struct cl_error *err, int code, const char *fmt, ...)
 void cl_error_prefix(struct cl_error *err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void cl_error_clear(struct cl_error *err);
+/* One row of the error table (lib/error.c): the only place that maps a
+ * code to its exit status, its name and its rank. */
+struct cl_error_kind {
+	int code;
+	const char *name;	/* stable, for run records and JSON */
+	int exit;		/* sysexits(3) */
+	int rank;		/* when several steps fail, the larger wins */
+	const char *help;	/* for the help's exit-status list; NULL: not listed */
+};
+
+/* The whole table, in the order the help lists it. */
+const struct cl_error_kind *cl_error_kinds(size_t *n);
 /* The sysexits(3) status for a CL_E* code; the only place that picks one. */
 int cl_exitcode(int code);
 /* The more serious of two CL_E* codes, for commands that go on after errors. */

@@ -1,6 +1,7 @@
 /* http.c — libcurl client: timeouts, retries, rate limits, pacing, traces. */
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,7 +24,8 @@
 struct cl_http {
 	CURL *curl;
 	struct cl_http_opts o;
-	char *ca_file, *user_agent;
+	char *ca_file, *user_agent, *origin, *deadline_key;
+	struct timespec started;	/* for the overall deadline */
 	char *hdr[HTTP_MAX_HEADERS];
 	int hdr_secret[HTTP_MAX_HEADERS];
 	size_t nhdr;
@@ -146,7 +148,13 @@ cl_http_new(struct cl_http **out, const struct cl_http_opts *opts, struct cl_err
 	h->ca_file = opts && opts->ca_file && *opts->ca_file ? cl_strdup(opts->ca_file) : NULL;
 	h->o.ca_file = h->ca_file;
 	h->o.user_agent = h->user_agent;
+	h->origin = opts && opts->origin ? cl_strdup(opts->origin) : NULL;
+	h->deadline_key = cl_strdup(opts && opts->deadline_key ? opts->deadline_key : "deadline");
+	h->o.origin = h->origin;
+	h->o.deadline_key = h->deadline_key;
+	clock_gettime(CLOCK_MONOTONIC, &h->started);
 	if (h->user_agent == NULL || (opts && opts->ca_file && *opts->ca_file && !h->ca_file) ||
+	    (opts && opts->origin && !h->origin) || h->deadline_key == NULL ||
 	    (h->curl = curl_easy_init()) == NULL) {
 		cl_http_free(h);
 		return cl_error_set(err, CL_ENOMEM, "unable to set up an HTTP client");
@@ -187,6 +195,8 @@ cl_http_free(struct cl_http *h)
 		curl_easy_cleanup(h->curl);
 	free(h->ca_file);
 	free(h->user_agent);
+	free(h->origin);
+	free(h->deadline_key);
 	free(h);
 }
 
@@ -488,6 +498,77 @@ http_scheme_ok(const char *url)
 	return strncasecmp(url, "http://", 7) == 0 || strncasecmp(url, "https://", 8) == 0;
 }
 
+/* Splits url into scheme length, host (without userinfo) and port. */
+static int
+http_origin_parts(const char *url, size_t *slen, const char **host, size_t *hlen, long *port)
+{
+	const char *a = strstr(url, "://"), *end, *at, *colon, *p;
+
+	if (a == NULL || !http_scheme_ok(url))
+		return -1;
+	*slen = (size_t)(a - url);
+	a += 3;
+	end = a + strcspn(a, "/?#");
+	for (at = NULL, p = a; p < end; p++)
+		if (*p == '@')
+			at = p;
+	if (at)
+		a = at + 1;
+	if (*a == '[') {	/* [v6]:port */
+		if ((p = memchr(a, ']', (size_t)(end - a))) == NULL)
+			return -1;
+		colon = p + 1 < end && p[1] == ':' ? p + 1 : NULL;
+		*host = a;
+		*hlen = (size_t)(p + 1 - a);
+	} else {
+		colon = memchr(a, ':', (size_t)(end - a));
+		*host = a;
+		*hlen = (size_t)((colon ? colon : end) - a);
+	}
+	if (colon && colon + 1 < end) {
+		char *e;
+		*port = strtol(colon + 1, &e, 10);
+		if (e != end || *port <= 0 || *port > 65535)
+			return -1;
+	} else {
+		*port = *slen == 5 ? 443 : 80;
+	}
+	return *hlen > 0 ? 0 : -1;
+}
+
+int
+cl_http_same_origin(const char *a, const char *b)
+{
+	size_t sa, sb, ha, hb;
+	const char *pa, *pb;
+	long qa, qb;
+
+	if (a == NULL || b == NULL || http_origin_parts(a, &sa, &pa, &ha, &qa) != 0 ||
+	    http_origin_parts(b, &sb, &pb, &hb, &qb) != 0)
+		return 0;
+	return sa == sb && strncasecmp(a, b, sa) == 0 && ha == hb &&
+	       strncasecmp(pa, pb, ha) == 0 && qa == qb;
+}
+
+/* Milliseconds left before the overall deadline (LONG_MAX: none). */
+static long
+http_remaining_ms(const struct cl_http *h)
+{
+	if (h->o.deadline_s <= 0)
+		return LONG_MAX;
+	return h->o.deadline_s * 1000L - http_elapsed_ms(&h->started);
+}
+
+/* The error for a request stopped by the overall deadline. */
+static int
+http_deadline_fail(const struct cl_http *h, const char *method, const char *msgurl,
+                   struct cl_error *err)
+{
+	return cl_error_set(err, CL_ETEMPFAIL, "%s %s: stopped at the overall deadline (%s = "
+	                    "%ld s); run again to carry on", method,
+	                    msgurl, h->deadline_key, h->o.deadline_s);
+}
+
 /* A URL for messages: scheme, host and path, no query (it may carry ids). */
 static void
 http_url_for_msg(const char *url, char *out, size_t n)
@@ -590,6 +671,9 @@ cl_http_request(struct cl_http *h, struct cl_http_response **out, const char *me
 	if (!http_scheme_ok(url))
 		return cl_error_set(err, CL_EUSAGE, "'%s': only http and https URLs are allowed",
 		                    msgurl);
+	if (h->origin && !cl_http_same_origin(h->origin, url))
+		return cl_error_set(err, CL_EDATA, "%s %s: not sent: outside the tracker's origin "
+		                    "%s (scheme, host and port)", method, msgurl, h->origin);
 	for (i = 0; i < h->nhdr; i++)
 		if ((t = curl_slist_append(hl, h->hdr[i])) == NULL)
 			goto oom;
@@ -614,11 +698,17 @@ cl_http_request(struct cl_http *h, struct cl_http_response **out, const char *me
 	for (;;) {
 		CURL *c = h->curl;
 		CURLcode crc;
-		long status = 0, wait;
+		long status = 0, wait, left = http_remaining_ms(h);
 
 		http_reset_attempt(h);
+		if (left <= 0) {
+			rc = http_deadline_fail(h, method, msgurl, err);
+			goto done;
+		}
 		curl_easy_reset(c);
 		http_common_opts(c, &h->o);
+		if (left < h->o.timeout_ms)
+			curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, left);
 		h->errbuf[0] = '\0';
 		curl_easy_setopt(c, CURLOPT_ERRORBUFFER, h->errbuf);
 		curl_easy_setopt(c, CURLOPT_URL, url);
@@ -649,6 +739,10 @@ cl_http_request(struct cl_http *h, struct cl_http_response **out, const char *me
 		else
 			crc = curl_easy_perform(c);
 		if (crc != CURLE_OK) {
+			if (crc == CURLE_OPERATION_TIMEDOUT && http_remaining_ms(h) <= 0) {
+				rc = http_deadline_fail(h, method, msgurl, err);
+				goto done;
+			}
 			if (h->too_large) {
 				rc = cl_error_set(err, CL_EDATA, "%s %s: response larger than %zu bytes",
 				                  method, msgurl, h->o.max_response);
@@ -659,6 +753,10 @@ cl_http_request(struct cl_http *h, struct cl_http_response **out, const char *me
 			if (curl_transient(crc) && (idempotent || curl_not_sent(crc)) &&
 			    attempt < h->o.retries) {
 				wait = http_backoff_ms(h, attempt++);
+				if (wait >= http_remaining_ms(h)) {
+					rc = http_deadline_fail(h, method, msgurl, err);
+					goto done;
+				}
 				http_sleep_ms(wait);
 				h->waited_ms += wait;
 				continue;
@@ -697,6 +795,10 @@ cl_http_request(struct cl_http *h, struct cl_http_response **out, const char *me
 				goto done;
 			}
 			rate_hits++;
+			if (wait * 1000 >= http_remaining_ms(h)) {
+				rc = http_deadline_fail(h, method, msgurl, err);
+				goto done;
+			}
 			http_sleep_ms(wait * 1000);
 			h->waited_ms += wait * 1000;
 			continue;
@@ -709,12 +811,25 @@ cl_http_request(struct cl_http *h, struct cl_http_response **out, const char *me
 			if (wait < 0 || wait / 1000 + h->waited_ms / 1000 > h->o.max_wait_s)
 				wait = http_backoff_ms(h, attempt);
 			attempt++;
+			if (wait >= http_remaining_ms(h)) {
+				rc = http_deadline_fail(h, method, msgurl, err);
+				goto done;
+			}
 			http_sleep_ms(wait);
 			h->waited_ms += wait;
 			continue;
 		}
 		if ((rc = http_take_response(h, status, out)) != 0)
 			goto oom;
+		if (h->origin && (*out)->next_url && !cl_http_same_origin(h->origin, (*out)->next_url)) {
+			char nurl[512];
+			http_url_for_msg((*out)->next_url, nurl, sizeof nurl);
+			rc = cl_error_set(err, CL_EDATA, "%s %s: the next page (Link rel=\"next\") is "
+			                  "%s, outside the tracker's origin %s (scheme, host and port): "
+			                  "not followed", method, msgurl, nurl, h->origin);
+			cl_http_response_free(*out);
+			*out = NULL;
+		}
 		goto done;
 	}
 oom:

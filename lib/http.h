@@ -42,6 +42,15 @@ struct cl_http_opts {
 	const char *ca_file;		/* CA bundle, NULL: system default */
 	const char *user_agent;		/* NULL: closeloop/VERSION */
 	int verbose;			/* >= 2: trace requests on stderr */
+	/* When set, every request must stay within this URL's origin (scheme,
+	 * host, port): a request outside it is not sent, and an answer whose
+	 * Link rel="next" leaves it fails with CL_EDATA (the token headers go
+	 * to the origin only). */
+	const char *origin;
+	/* Overall deadline in seconds from cl_http_new (0: none): no request
+	 * starts, waits or runs past it (CL_ETEMPFAIL naming deadline_key). */
+	long deadline_s;
+	const char *deadline_key;	/* the setting to name, e.g. "[tracker] max_sync_s" */
 };
 
 struct cl_http_response {
@@ -107,6 +116,9 @@ void cl_http_set_responder(cl_http_responder_fn fn, void *arg);
 /* Helpers exposed for tests. */
 /* The URL of rel="next" in a Link header value, or NULL (caller frees). */
 char *cl_http_link_next(const char *link);
+/* 1 when URLs a and b have the same origin: scheme, host (case-insensitive)
+ * and port (default 80/443), else 0. */
+int cl_http_same_origin(const char *a, const char *b);
 /* Seconds to wait for a rate-limited answer from its Retry-After and
  * x-ratelimit-reset (epoch) headers at time now; -1 when neither says. */
 long cl_http_rate_wait(const char *retry_after, const char *reset, long long now);

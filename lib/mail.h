@@ -59,6 +59,7 @@ struct cl_mail_spec {
 	const char *method;		/* … and its METHOD (REQUEST, CANCEL …) */
 	const char *kind;		/* mail log: report, nag, escalation, invite … */
 	const char *key;		/* mail log: ISO week, owner, drill uid … */
+	int once;			/* each recipient once per kind + key */
 };
 
 enum cl_mail_state {
@@ -87,6 +88,7 @@ struct cl_mail {
 	size_t len;
 	int state;		/* enum cl_mail_state */
 	int logged;		/* written to the mail log (cl_mail_log skips it) */
+	int once;		/* spec.once: cl_mail_deliver skips answered recipients */
 	int code;		/* message-level SMTP code (end of DATA) */
 	char *detail;
 };
@@ -115,6 +117,17 @@ typedef void (*cl_mail_done_fn)(void *arg, struct cl_mail *m);
 int cl_mail_send_each(struct cl_mail **v, size_t n, const struct cl_config *cfg,
                       FILE *trace, cl_mail_done_fn done, void *arg, struct cl_error *err);
 
+/* The one delivery path for the report, reminders and invites: sends the
+ * n messages (all SMTP messages in one session) and writes each message's
+ * outcome to the mail log of st as soon as the server answered it (inside
+ * the caller's transaction, if any), the rest at the end. A message built
+ * with once goes only to its recipients that the mail log has no final
+ * answer (sent, rejected) for under its kind and key; with none left it is
+ * not sent and counts as CL_MAIL_SENT. Returns what cl_mail_send_each
+ * returns, else the mail log's error. */
+int cl_mail_deliver(struct cl_store *st, struct cl_mail **v, size_t n,
+                    const struct cl_config *cfg, FILE *trace, struct cl_error *err);
+
 /* Mail log: one row per recipient of each message that was tried; status
  * sent (accepted), rejected (5xx) or deferred (not accepted, try again). */
 int cl_mail_log(struct cl_store *st, struct cl_mail *const *v, size_t n,
@@ -123,6 +136,15 @@ int cl_mail_log(struct cl_store *st, struct cl_mail *const *v, size_t n,
  * restricted to key and/or recipient when given; *out NULL when never. */
 int cl_mail_log_last(char **out, struct cl_store *st, const char *kind,
                      const char *key, const char *recipient, struct cl_error *err);
+
+/* Same, counting a permanent refusal (rejected) as an answer too. */
+int cl_mail_log_answered(char **out, struct cl_store *st, const char *kind,
+                         const char *key, const char *recipient, struct cl_error *err);
+/* How many of the n mailboxes have no final answer (sent or rejected) for
+ * kind and key in the mail log: who a once-per-key message still goes to. */
+int cl_mail_log_pending(size_t *out, struct cl_store *st, const char *kind,
+                        const char *key, const struct cl_mailbox *v, size_t n,
+                        struct cl_error *err);
 
 /* Short names of enum cl_mail_state: pending, sent, partial, rejected, deferred. */
 const char *cl_mail_state_name(int state);

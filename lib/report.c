@@ -1034,32 +1034,32 @@ cl_report_send_week(int *sent, struct cl_store *st, const struct cl_config *cfg,
                     size_t note_size, struct cl_error *err)
 {
 	void *model = NULL;
-	size_t ok = 0;
 	struct cl_mail *m = NULL;
 	char *last = NULL, wk[16];
-	size_t i, used = 0;
-	int rc, lrc;
+	size_t i, ok = 0, used = 0, pending = 0;
+	int rc;
 
 	*sent = 0;
 	if (note && note_size)
 		note[0] = '\0';
 	snprintf(wk, sizeof wk, "%04d-W%02d", year, week);
-	if ((rc = cl_mail_log_last(&last, st, "report", wk, NULL, err)) != 0)
-		return rc;
-	if (last != NULL && !force) {
-		if (note && note_size)
-			snprintf(note, note_size, "report for %s already sent at %s", wk, last);
-		free(last);
-		return 0;
-	}
-	free(last);
 	if (given == NULL && (rc = cl_report_build(&model, st, cfg, year, week, err)) != 0)
 		return rc;
 	if ((rc = cl_report_mail(&m, given ? given : model, cfg, err)) != 0)
 		goto done;
-	rc = cl_mail_send(&m, 1, cfg, trace, err);
-	/* record what happened even when sending failed: accepted = sent */
-	lrc = cl_mail_log(st, &m, 1, rc == 0 ? err : NULL);
+	/* once per week per recipient: the ones deferred last time get it now */
+	m->once = !force;
+	if (!force && (rc = cl_report_pending(&pending, st, cfg, wk, err)) == 0 && pending == 0) {
+		if ((rc = cl_mail_log_last(&last, st, "report", wk, NULL, err)) == 0 && note &&
+		    note_size)
+			snprintf(note, note_size, "report for %s already sent at %s", wk,
+			         last ? last : "(refused for every recipient)");
+		free(last);
+		goto done;
+	}
+	if (rc != 0)
+		goto done;
+	rc = cl_mail_deliver(st, &m, 1, cfg, trace, err);
 	for (i = 0; i < m->nrcpt; i++)
 		ok += m->rcpt[i].state == CL_MAIL_SENT;
 	*sent = ok > 0;
@@ -1069,28 +1069,44 @@ cl_report_send_week(int *sent, struct cl_store *st, const struct cl_config *cfg,
 	if (note && used >= note_size)
 		used = note_size - 1;
 	for (i = 0; i < m->nrcpt; i++) {
-		if (m->rcpt[i].state == CL_MAIL_SENT)
+		const struct cl_mail_rcpt *r = &m->rcpt[i];
+
+		if (r->state == CL_MAIL_SENT)
 			continue;
 		if (note && used + 1 < note_size)
-			used += (size_t)snprintf(note + used, note_size - used, "%s%s: %s (%d)",
-			                         used ? "; " : "", m->rcpt[i].email,
-			                         cl_mail_state_name(m->rcpt[i].state), m->rcpt[i].code);
+			used += r->code ? (size_t)snprintf(note + used, note_size - used,
+			                                   "%s%s: %s (%d)", used ? "; " : "",
+			                                   r->email, cl_mail_state_name(r->state),
+			                                   r->code) :
+			       (size_t)snprintf(note + used, note_size - used, "%s%s: %s "
+			                        "(server not reached)", used ? "; " : "", r->email,
+			                        cl_mail_state_name(r->state));
 		if (note && used >= note_size)
 			used = note_size - 1;
-	}
-	if (rc == 0)
-		rc = lrc;
-	if (rc == 0 && *sent) {
-		/* failed drills are shown until one report with them went out */
-		json_t *it, *fd = json_object_get(given ? given : model, "failed_drills");
-		size_t k;
-		json_array_foreach(fd, k, it)
-			if ((rc = cl_drill_mark_reported(st, json_integer_value(json_object_get(it, "id")),
-			                                 err)) != 0)
-				break;
 	}
 done:
 	cl_mail_free(m);
 	json_decref(model);
+	return rc;
+}
+
+int
+cl_report_pending(size_t *out, struct cl_store *st, const struct cl_config *cfg,
+                  const char *week, struct cl_error *err)
+{
+	const char *to = cl_config_get(cfg, "report", "to");
+	struct cl_mailbox *rcpt = NULL;
+	size_t n = 0;
+	int rc;
+
+	*out = 0;
+	if (to == NULL || *to == '\0')
+		return 0;
+	if ((rc = cl_mailbox_parse_list(&rcpt, &n, to, err)) != 0) {
+		cl_error_prefix(err, "[report] to");
+		return CL_ECONFIG;
+	}
+	rc = cl_mail_log_pending(out, st, "report", week, rcpt, n, err);
+	cl_mailboxes_free(rcpt, n);
 	return rc;
 }

@@ -46,12 +46,20 @@ const char *cl_report_week(const void *model);
 int cl_report_mail(struct cl_mail **out, const void *model, const struct cl_config *cfg,
                    struct cl_error *err);
 
-/* Mails the report of ISO week (year, week) to [report] to, unless the mail
- * log says it went out already (force: send anyway). model is the built
- * report of that week, or NULL to build it. *sent is 1 when a message was
- * accepted by at least one recipient, 0 when nothing was sent. note (may be
- * NULL) says what happened: already sent, or "sent to N of M recipients
- * (Message-ID <…>)" and the refused ones. The mail log has the details. */
+/* Mails the report of ISO week (year, week) to the recipients of [report]
+ * to that the mail log has no final answer for that week: once per week
+ * per recipient, so one deferred (4xx, server down) gets it on the next
+ * run and the others not again (force: everyone, again). model is the
+ * built report of that week, or NULL to build it. *sent is 1 when a
+ * message was accepted by at least one recipient, 0 when nothing was sent.
+ * note (may be NULL) says what happened: already sent, or "sent to N of M
+ * recipients (Message-ID <…>)" and the refused ones. The mail log has the
+ * details. Marking the failed drills it showed is the caller's business
+ * (cl_drill_mark_shown). */
+/* How many recipients of [report] to still wait for week's report
+ * (no final answer in the mail log). CL_ECONFIG for a bad [report] to. */
+int cl_report_pending(size_t *out, struct cl_store *st, const struct cl_config *cfg,
+                      const char *week, struct cl_error *err);
 int cl_report_send_week(int *sent, struct cl_store *st, const struct cl_config *cfg,
                         int year, int week, const void *model, int force, FILE *trace,
                         char *note, size_t note_size, struct cl_error *err);

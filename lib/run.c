@@ -40,7 +40,7 @@ cl_run_lock(int *out, const char *dbpath, struct cl_error *err)
 		n = pread(fd, info, sizeof info - 1, 0);
 		info[n > 0 ? n : 0] = '\0';
 		info[strcspn(info, "\n")] = '\0';
-		rc = cl_error_set(err, CL_ETEMPFAIL, "another closeloop run holds '%s' (%s); "
+		rc = cl_error_set(err, CL_ETEMPFAIL, "another closeloop command holds '%s' (%s); "
 		                  "nothing done", path, *info ? info : "holder unknown");
 		close(fd);
 		goto done;
@@ -123,7 +123,8 @@ cl_run_report_due(int *year, int *week, time_t *next, struct cl_store *st,
                   const struct cl_config *cfg, time_t now, struct cl_error *err)
 {
 	const char *tz = cl_config_timezone(cfg);
-	char *created = NULL, *last = NULL, wk[16];
+	char *created = NULL, wk[16];
+	size_t pending = 0;
 	time_t due, created_t = 0, week_end;
 	long hour;
 	int rc, wd, y, w, today;
@@ -154,12 +155,11 @@ cl_run_report_due(int *year, int *week, time_t *next, struct cl_store *st,
 	if (week_end <= created_t)
 		return 0;
 	snprintf(wk, sizeof wk, "%04d-W%02d", y, w);
-	if ((rc = cl_mail_log_last(&last, st, "report", wk, NULL, err)) != 0)
+	/* due while a recipient of that week's report has no answer yet */
+	if ((rc = cl_report_pending(&pending, st, cfg, wk, err)) != 0)
 		return rc;
-	if (last != NULL) {
-		free(last);
+	if (pending == 0)
 		return 0;
-	}
 	*year = y;
 	*week = w;
 	return 1;
@@ -337,8 +337,9 @@ step_report(struct cl_run_step *s, struct cl_store *st, const struct cl_config *
             const struct cl_run_opts *o, struct cl_error *err)
 {
 	char note[512];
+	void *model = NULL;
 	time_t next;
-	int rc, y, w, sent;
+	int rc, mrc, y, w, sent;
 
 	if (!cl_run_mail_configured(cfg) || cl_config_get(cfg, "report", "to") == NULL) {
 		snprintf(s->detail, sizeof s->detail, "no [mail] transport or [report] to");
@@ -359,7 +360,14 @@ step_report(struct cl_run_step *s, struct cl_store *st, const struct cl_config *
 			fprintf(o->out, "report: would send %04d-W%02d\n", y, w);
 		return 0;
 	}
-	rc = cl_report_send_week(&sent, st, cfg, y, w, NULL, 0, o->trace, note, sizeof note, err);
+	if ((rc = cl_report_build(&model, st, cfg, y, w, err)) != 0)
+		return rc;
+	rc = cl_report_send_week(&sent, st, cfg, y, w, model, 0, o->trace, note, sizeof note, err);
+	/* failed drills are shown until one report with them went out */
+	if (sent && (mrc = cl_drill_mark_shown(st, json_object_get(model, "failed_drills"),
+	                                      rc == 0 ? err : NULL)) != 0 && rc == 0)
+		rc = mrc;
+	json_decref(model);
 	snprintf(s->detail, sizeof s->detail, "report %04d-W%02d %s", y, w,
 	         note[0] ? note : sent ? "sent" : "not sent");
 	return rc;

@@ -217,8 +217,8 @@ store_migrate(struct cl_store *st, struct cl_error *err)
 }
 
 /* mkdir -p of the directory that will hold path. */
-static int
-make_parent_dirs(const char *path, struct cl_error *err)
+int
+cl_store_make_dirs(const char *path, struct cl_error *err)
 {
 	char *dir = cl_strdup(path), *p;
 
@@ -260,7 +260,7 @@ cl_store_open(struct cl_store **out, const char *path, int flags, struct cl_erro
 	if (!(flags & CL_STORE_CREATE) && access(path, F_OK) != 0)
 		return cl_error_set(err, CL_ENOINPUT,
 		                    "no database at '%s': run 'closeloop init' first", path);
-	if ((flags & CL_STORE_CREATE) && (rc = make_parent_dirs(path, err)) != 0)
+	if ((flags & CL_STORE_CREATE) && (rc = cl_store_make_dirs(path, err)) != 0)
 		return rc;
 	if ((st = cl_calloc(1, sizeof *st)) == NULL || (st->path = cl_strdup(path)) == NULL) {
 		free(st);

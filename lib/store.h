@@ -22,6 +22,8 @@ enum {
 	CL_STORE_READONLY = 2,	/* open read-only, no migration */
 };
 
+/* Creates the directories that will hold the file at path (mkdir -p). */
+int cl_store_make_dirs(const char *path, struct cl_error *err);
 int cl_store_open(struct cl_store **out, const char *path, int flags,
                   struct cl_error *err);
 void cl_store_close(struct cl_store *st);

@@ -142,6 +142,22 @@ START_TEST(link_next)
 }
 END_TEST
 
+START_TEST(same_origin)
+{
+	ck_assert_int_eq(cl_http_same_origin("https://h.example/api", "https://H.EXAMPLE:443/x?p=2"), 1);
+	ck_assert_int_eq(cl_http_same_origin("http://127.0.0.1:8080", "http://127.0.0.1:8080/a"), 1);
+	ck_assert_int_eq(cl_http_same_origin("https://h.example", "http://h.example/x"), 0);
+	ck_assert_int_eq(cl_http_same_origin("https://h.example", "https://h.example:8443/x"), 0);
+	ck_assert_int_eq(cl_http_same_origin("http://127.0.0.1:1", "http://127.0.0.1:2/"), 0);
+	ck_assert_int_eq(cl_http_same_origin("https://h.example", "https://h.example.evil/x"), 0);
+	/* userinfo is not the host */
+	ck_assert_int_eq(cl_http_same_origin("https://h.example", "https://h.example@evil/x"), 0);
+	ck_assert_int_eq(cl_http_same_origin("http://[::1]:80/", "http://[::1]/a"), 1);
+	ck_assert_int_eq(cl_http_same_origin("https://h.example", "ftp://h.example/"), 0);
+	ck_assert_int_eq(cl_http_same_origin("https://h.example", "https://h.example:x/"), 0);
+}
+END_TEST
+
 START_TEST(rate_wait)
 {
 	ck_assert_int_eq(cl_http_rate_wait("7", NULL, 1000), 7);
@@ -361,6 +377,7 @@ http_suite(void)
 
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, link_next);
+	tcase_add_test(tc, same_origin);
 	tcase_add_test(tc, rate_wait);
 	tcase_add_test(tc, escape);
 	tcase_add_test(tc, retry_5xx_then_ok_with_etag_and_link);

@@ -11,6 +11,9 @@
 #  - no mail is marked sent that the SMTP server did not accept (every
 #    'sent' row of the mail log matches a received message by Message-ID
 #    and recipient).
+# Beside each killed run, one of `sync`, `nag --send` and `report --send`
+# runs too (killed at the same moment): they share the run lock, so the
+# invariants hold for them as well.
 # A last run without a kill then completes: every open item linked once.
 # KILL_SEED fixes the random kill points (printed) to replay a failure.
 . "$(dirname "$0")/helpers/sync-lib.sh"
@@ -159,12 +162,24 @@ while [ $kills -lt "$KILLS" ] && [ $i -le $MAXITER ]; do
     else
         "$CL" run > "$T/run.out" 2> "$T/run.err" &
         pid=$!
+        case $((i % 3)) in
+        0) other="sync" ;;
+        1) other="nag --send" ;;
+        *) other="report --send" ;;
+        esac
+        # shellcheck disable=SC2086
+        "$CL" $other > "$T/other.out" 2> "$T/other.err" &
+        opid=$!
         ms=$(rand "$dur")
         sleep "$(printf '%d.%03d' $((ms / 1000)) $((ms % 1000)))"
-        kill -9 "$pid" 2>/dev/null
+        kill -9 "$pid" "$opid" 2>/dev/null
         wait "$pid" 2>/dev/null
         rc=$?
+        wait "$opid" 2>/dev/null
+        orc=$?
         [ "$rc" -eq 137 ] && kills=$((kills + 1))
+        case "$orc" in 0|1|75|137) ;; *) cat "$T/other.err" >&2
+            fail "iteration $i: '$other' beside run exited $orc" ;; esac
     fi
     [ "$rc" -eq 137 ] || [ "$rc" -eq 0 ] || [ "$rc" -eq 1 ] || [ "$rc" -eq 75 ] || {
         cat "$T/run.err" >&2; fail "iteration $i: run exited $rc"; }

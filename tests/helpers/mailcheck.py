@@ -14,6 +14,9 @@ line CRLF-terminated and at most 998 octets.
   --calendar-method M    the text/calendar part has method=M and METHOD:M
   --tls / --auth USER    envelope (smtpd.py) says STARTTLS / AUTH as USER
   --rcpt ADDR            the envelope recipients are exactly ADDR; repeatable
+  --rrule-once           no component of the calendar has RRULE twice
+  --maildir              DIR is an MTA's Maildir (exim): read new/* and cur/*,
+                         whose line ends the MTA made local (LF)
   --dump                 print subject, recipients and text of each message
 Exit 0 when every check holds, 1 with a message otherwise.
 """
@@ -53,14 +56,22 @@ def main():
     ap.add_argument("--auth")
     ap.add_argument("--rcpt", action="append", default=[])
     ap.add_argument("--dump", action="store_true")
+    ap.add_argument("--rrule-once", action="store_true")
+    ap.add_argument("--maildir", action="store_true")
     a = ap.parse_args()
 
-    files = sorted(glob.glob(os.path.join(a.dir, "*.eml")))
+    if a.maildir:
+        files = sorted(glob.glob(os.path.join(a.dir, "new", "*")) +
+                       glob.glob(os.path.join(a.dir, "cur", "*")))
+    else:
+        files = sorted(glob.glob(os.path.join(a.dir, "*.eml")))
     if a.count is not None and len(files) != a.count:
         fail("%d messages, expected %d" % (len(files), a.count))
     subjects, names = [], []
     for path in files:
         raw = open(path, "rb").read()
+        if a.maildir:
+            raw = raw.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
         for i, line in enumerate(raw.split(b"\r\n")[:-1]):
             if b"\n" in line or b"\r" in line:
                 fail("%s: line %d has a bare CR or LF" % (path, i + 1))
@@ -115,6 +126,18 @@ def main():
             ics = [p for p in msg.walk() if p.get_filename() == "invite.ics"]
             if len(ics) != 1 or not ics[0].is_attachment():
                 fail("%s: no invite.ics attachment" % path)
+        if a.rrule_once:
+            for cal in [p for p in msg.walk() if p.get_content_type() == "text/calendar"]:
+                stack = []
+                for line in cal.get_content().replace("\r\n ", "").splitlines():
+                    if line.startswith("BEGIN:"):
+                        stack.append([line[6:], 0])
+                    elif line.startswith("END:"):
+                        stack.pop()
+                    elif line.startswith("RRULE") and stack:
+                        stack[-1][1] += 1
+                        if stack[-1][1] > 1:
+                            fail("%s: %s has RRULE twice" % (path, stack[-1][0]))
         env_path = path[:-4] + ".json"
         env = json.load(open(env_path)) if os.path.exists(env_path) else None
         if (a.tls or a.auth or a.rcpt) and env is None:

@@ -15,6 +15,10 @@ Modes and faults:
                          followed by an unauthenticated MAIL: the trap)
   --no-auth-offer        do not advertise AUTH in the EHLO reply
   --reject ADDR          550 for that recipient (repeatable)
+  --refuse-domain D      550 for every recipient in domain D
+  --defer-domain D       451 for every recipient in domain D while
+                         --dir/defer exists (remove it to let them through)
+  --auth-mechs M         offer only mechanism M (PLAIN or LOGIN)
   --fault mail421|data451|data554
   --silent               accept TCP, never greet (greeting timeout)
   --backlog              listen but never accept, queue full (connect timeout)
@@ -104,6 +108,9 @@ def main():
     ap.add_argument("--auth-optional", action="store_true")
     ap.add_argument("--no-auth-offer", action="store_true")
     ap.add_argument("--reject", action="append", default=[])
+    ap.add_argument("--refuse-domain", action="append", default=[])
+    ap.add_argument("--defer-domain", action="append", default=[])
+    ap.add_argument("--auth-mechs", choices=["PLAIN", "LOGIN"])
     ap.add_argument("--fault", choices=["mail421", "data451", "data554"])
     ap.add_argument("--silent", action="store_true")
     ap.add_argument("--backlog", action="store_true")
@@ -121,6 +128,10 @@ def main():
 
     counter = {"n": 0}
     reject = {a.lower() for a in args.reject}
+    refuse_domains = {d.lower() for d in args.refuse_domain}
+    defer_domains = {d.lower() for d in args.defer_domain}
+    if defer_domains:
+        open(os.path.join(args.dir, "defer"), "w").close()
 
     class Handler:
         async def handle_EHLO(self, server, session, envelope, hostname, responses):
@@ -141,6 +152,11 @@ def main():
             log("rcpt", address)
             if address.lower() in reject:
                 return "550 5.1.1 <%s>: no such user" % address
+            domain = address.rsplit("@", 1)[-1].lower()
+            if domain in refuse_domains:
+                return "550 5.7.1 <%s>: refused by policy" % address
+            if domain in defer_domains and os.path.exists(os.path.join(args.dir, "defer")):
+                return "451 4.7.1 <%s>: greylisted, try later" % address
             envelope.rcpt_tos.append(address)
             return "250 OK"
 
@@ -193,6 +209,9 @@ def main():
         kwargs["authenticator"] = authenticator
         kwargs["auth_required"] = not args.auth_optional
         kwargs["auth_require_tls"] = bool(args.tls_cert)
+        if args.auth_mechs:
+            kwargs["auth_exclude_mechanism"] = [m for m in ("PLAIN", "LOGIN")
+                                                if m != args.auth_mechs]
 
     class Ctl(Controller):
         def factory(self):

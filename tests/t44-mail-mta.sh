@@ -1,0 +1,238 @@
+#!/bin/sh
+# Mail faults against a real MTA (exim4-daemon-heavy, tests/helpers/exim.sh)
+# and against aiosmtpd (tests/helpers/smtpd.py), the same cases for both:
+# STARTTLS with a test CA for a certificate naming only localhost and one
+# naming only 127.0.0.1, an untrusted certificate and one for another host
+# (69 with OpenSSL's verdict, also with AUTH configured), no STARTTLS (69),
+# AUTH PLAIN only and AUTH LOGIN only (0), a wrong password (77, nothing
+# delivered), a 550 domain (69, the others get it), a 451 domain (75; the
+# next run delivers only the deferred recipient), the server stopped (75),
+# several messages in one session, EHLO with a fully qualified name or
+# [mail] helo. What was delivered is read from the server's own records
+# (exim's main log and Maildir; smtpd.py's envelope files), not from
+# closeloop's output. exim missing is a failure, never a skip.
+. "$(dirname "$0")/lib.sh"
+. "$TOP/tests/mail-lib.sh"
+. "$TOP/tests/helpers/exim.sh"
+trap 'exim_stop; smtpd_stop; rm -rf "$T"' EXIT
+export CLOSELOOP_NOW=2024-03-20T09:00:00Z
+sh "$TOP/tests/helpers/mkcert.sh" "$T/certs" || fail "mkcert"
+printf 'pa55word\n' > "$T/pw"; chmod 600 "$T/pw"
+KIND=""
+N=0
+
+# srv_start [--tls CERT|--no-tls] [--auth plain|login|both|none]: a fresh
+# server of kind $KIND in $SD, policy as in exim.sh; sets PORT
+srv_start() {
+    N=$((N + 1)); SD="$T/$KIND$N"
+    if [ "$KIND" = exim ]; then
+        exim_start "$SD" "$@"
+        MD="$SD/Maildir"
+        return
+    fi
+    s_tls=localhost; s_auth=both
+    while [ $# -gt 0 ]; do
+        case $1 in --tls) s_tls=$2; shift ;; --no-tls) s_tls="" ;; --auth) s_auth=$2; shift ;; esac
+        shift
+    done
+    set -- --refuse-domain refused.example --defer-domain later.example
+    [ -n "$s_tls" ] && set -- "$@" --tls-cert "$T/certs/$s_tls.pem" --tls-key "$T/certs/$s_tls.key"
+    case $s_auth in
+    none) ;;
+    both) set -- "$@" --auth "cltest:$(cat "$T/pw")" ;;
+    plain) set -- "$@" --auth "cltest:$(cat "$T/pw")" --auth-mechs PLAIN ;;
+    login) set -- "$@" --auth "cltest:$(cat "$T/pw")" --auth-mechs LOGIN ;;
+    esac
+    smtpd_start "$SD" "$@"
+    MD="$SD"
+}
+srv_stop() { if [ "$KIND" = exim ]; then exim_stop; else smtpd_stop; fi; }
+# delivered ADDR: how many messages the server delivered to ADDR
+delivered() {
+    if [ "$KIND" = exim ]; then
+        exim_wait_idle "$SD"
+        awk -v a="$1" '$4 == "=>" || $4 == "->" { for (i = 5; i <= 6; i++) if ($i == a || $i == "<" a ">") { n++; break } } END { print n + 0 }' "$SD/log/mainlog"
+    else
+        cat "$SD"/*.json 2>/dev/null | $PY -c '
+import json, sys
+a = sys.argv[1]; n = 0
+for line in sys.stdin.read().replace("}{", "}\n{").splitlines():
+    if line.strip():
+        n += a in json.loads(line)["rcpt_tos"]
+print(n)' "$1"
+    fi
+}
+# messages: how many messages the server accepted (any recipient)
+messages() {
+    if [ "$KIND" = exim ]; then exim_received "$SD"; else ls "$SD"/*.eml 2>/dev/null | wc -l; fi
+}
+# sessions: SMTP sessions (exim: ended with QUIT; aiosmtpd: first EHLO)
+sessions() {
+    if [ "$KIND" = exim ]; then grep -c "closed by QUIT" "$SD/log/mainlog"
+    else grep -c "^ehlo .* plain$" "$SD/events.log"; fi
+}
+# ehlo_names: the EHLO names the server saw, one a line
+ehlo_names() {
+    if [ "$KIND" = exim ]; then sed -n 's/.* H=(\([^)]*\)) .*/\1/p' "$SD/log/mainlog" | sort -u
+    else sed -n 's/^ehlo \([^ ]*\) .*/\1/p' "$SD/events.log" | sort -u; fi
+}
+check_mail() {
+    if [ "$KIND" = exim ]; then mailcheck "$MD" --maildir "$@"; else mailcheck "$MD" "$@"; fi
+}
+# conf HOST TLS [USER [TO]]
+conf() {
+    cat > "$T/conf" <<CONF
+[closeloop]
+timezone = Europe/Berlin
+[people]
+ana = Ana Lima <ana@ok.example>
+bob = Bob Stone <bob@ok.example>
+carl = Carl Berg <carl@ok.example>
+dora = Dora Kim <dora@ok.example>
+[mail]
+host = $1
+port = $PORT
+tls = $2
+ca_file = $T/certs/ca.pem
+from = closeloop <closeloop@ok.example>
+timeout_s = 5
+connect_timeout_s = 2
+CONF
+    [ -n "${3:-}" ] && printf 'user = %s\npassword_file = %s\n' "$3" "$T/pw" >> "$T/conf"
+    printf '[report]\nto = %s\n' "${4:-ana@ok.example, lee@later.example}" >> "$T/conf"
+}
+NDB=0
+fresh_db() {
+    NDB=$((NDB + 1)); DB="$T/db$NDB"
+    C="$CL -c $T/conf -d $DB"
+    expect_rc 0 $C init
+    expect_rc 0 $C import "$TOP/tests/fixtures/mail"
+}
+
+for KIND in exim aiosmtpd; do
+    echo "== $KIND"
+    # STARTTLS, certificate for localhost only, AUTH: delivered, parses,
+    # EHLO with a fully qualified name or an address literal
+    srv_start --tls localhost
+    conf localhost starttls cltest ana@ok.example
+    fresh_db
+    expect_rc 0 $C report --send
+    [ "$(delivered ana@ok.example)" -eq 1 ] || fail "$KIND: report not delivered"
+    check_mail --count 1 --subject "Post-mortem action items, week 2024-W12: 6 open, 3 overdue"
+    ehlo_names > "$T/ehlo"
+    grep -qv '^[[:alnum:]-]*$' "$T/ehlo" || { cat "$T/ehlo"; fail "$KIND: EHLO with a bare host name"; }
+    # [mail] helo sets it
+    printf '[mail]\n' > /dev/null
+    sed -i 's/^\[mail\]$/[mail]\nhelo = client.closeloop.test/' "$T/conf"
+    expect_rc 0 $C report --send --force
+    ehlo_names | grep -qx "client.closeloop.test" || fail "$KIND: [mail] helo not used"
+    sed -i 's/^helo = .*/helo = vm/' "$T/conf"
+    expect_rc 78 $C report --send --force
+    expect_in "$T/err" "[mail] helo"
+    # the certificate names localhost only: 127.0.0.1 does not match it
+    conf 127.0.0.1 starttls cltest ana@ok.example
+    expect_rc 69 $C report --send --force
+    expect_in "$T/err" "certificate is for localhost, not 127.0.0.1"
+    srv_stop
+
+    # a certificate naming only 127.0.0.1: host = 127.0.0.1 verifies (IP SAN)
+    srv_start --tls ip
+    conf 127.0.0.1 starttls cltest ana@ok.example
+    fresh_db
+    expect_rc 0 $C report --send
+    [ "$(delivered ana@ok.example)" -eq 1 ] || fail "$KIND: not delivered to an IP-named server"
+    conf localhost starttls cltest ana@ok.example
+    expect_rc 69 $C report --send --force
+    expect_in "$T/err" "certificate is for 127.0.0.1, not localhost"
+    srv_stop
+
+    # a certificate for another host, and one from a CA nobody trusts: 69
+    # with OpenSSL's verdict, not "no usable AUTH" although user is set
+    srv_start --tls wronghost
+    conf localhost starttls cltest ana@ok.example
+    fresh_db
+    expect_rc 69 $C report --send
+    expect_in "$T/err" "certificate is for mail.example.org, not localhost"
+    expect_not_in "$T/err" "AUTH"
+    srv_stop
+    srv_start --tls untrusted
+    conf localhost starttls cltest ana@ok.example
+    expect_rc 69 $C report --send
+    expect_in "$T/err" "certificate not trusted"
+    expect_not_in "$T/err" "AUTH"
+    [ "$(messages)" -eq 0 ] || fail "$KIND: delivered over an untrusted TLS session"
+    srv_stop
+
+    # no STARTTLS offered, user set: 69, nothing in clear
+    srv_start --no-tls --auth none
+    conf localhost starttls cltest ana@ok.example
+    expect_rc 69 $C report --send
+    expect_in "$T/err" "does not offer STARTTLS"
+    [ "$(messages)" -eq 0 ] || fail "$KIND: sent in clear"
+    srv_stop
+
+    # AUTH PLAIN only, AUTH LOGIN only: both work
+    for mech in plain login; do
+        srv_start --tls localhost --auth $mech
+        conf localhost starttls cltest ana@ok.example
+        fresh_db
+        expect_rc 0 $C report --send
+        [ "$(delivered ana@ok.example)" -eq 1 ] || fail "$KIND: AUTH $mech only: not delivered"
+        srv_stop
+    done
+
+    # wrong password: 77, nothing delivered
+    srv_start --tls localhost
+    conf localhost starttls cltest ana@ok.example
+    fresh_db
+    printf 'wrong\n' > "$T/pw.bad"; chmod 600 "$T/pw.bad"
+    sed -i "s|^password_file = .*|password_file = $T/pw.bad|" "$T/conf"
+    expect_rc 77 $C report --send
+    expect_in "$T/err" "authentication as 'cltest' failed"
+    [ "$(messages)" -eq 0 ] || fail "$KIND: delivered after a failed AUTH"
+    srv_stop
+
+    # 550 for one domain: the others get it, exit 69, not retried
+    srv_start --tls localhost
+    conf localhost starttls cltest "ana@ok.example, rex@refused.example"
+    fresh_db
+    expect_rc 69 $C report --send
+    expect_in "$T/err" "rex@refused.example"
+    [ "$(delivered ana@ok.example)" -eq 1 ] || fail "$KIND: 550 for one stopped the other"
+    expect_rc 0 $C report --send
+    [ "$(messages)" -eq 1 ] || fail "$KIND: resent after a 550"
+
+    # 451 for one domain: 75; the next run delivers exactly the deferred one
+    conf localhost starttls cltest "ana@ok.example, lee@later.example"
+    fresh_db
+    expect_rc 75 $C report --send
+    expect_in "$T/err" "lee@later.example"
+    [ "$(delivered ana@ok.example)" -eq 2 ] || fail "$KIND: 451 for one stopped the other"
+    [ "$(delivered lee@later.example)" -eq 0 ] || fail "$KIND: deferred recipient delivered"
+    expect_rc 75 $C -v report --send
+    expect_in "$T/err" "lee@later.example"
+    rm -f "$SD/defer"
+    expect_rc 0 $C -v report --send
+    [ "$(delivered lee@later.example)" -eq 1 ] || fail "$KIND: deferred recipient never got the report"
+    [ "$(delivered ana@ok.example)" -eq 2 ] || fail "$KIND: accepted recipient got the report twice"
+    expect_rc 0 $C report --send
+    [ "$(delivered lee@later.example)" -eq 1 ] || fail "$KIND: sent twice once accepted"
+
+    # several messages in one session: reminders to four owners
+    sessions_before=$(sessions)
+    expect_rc 0 $C nag --send
+    [ "$(delivered bob@ok.example)" -eq 1 ] && [ "$(delivered carl@ok.example)" -eq 1 ] ||
+        fail "$KIND: reminders not delivered"
+    if [ "$(($(sessions) - sessions_before))" -ne 1 ]; then
+        tail -n 20 "$SD/events.log" "$SD/log/mainlog" 2>/dev/null
+        fail "$KIND: reminders in more than one session ($sessions_before, then $(sessions))"
+    fi
+    check_mail --subject "Reminder: 1 overdue post-mortem action item"
+
+    # the server stopped: 75, -vv says what happened without "(0)"
+    srv_stop
+    expect_rc 75 $C -v -v report --send --force
+    expect_in "$T/err" "unable to connect"
+    expect_not_in "$T/err" "(0)"
+done
+echo "t44 ok"
