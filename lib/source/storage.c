@@ -312,6 +312,8 @@ inline_node(struct conv *c, struct line *l, const xmlNode *n)
 		}
 		l->space = in.space;
 		cl_buf_release(&in.b);
+	} else if (is(n, "ac:task-list") && l->task != NULL) {
+		return;	/* a task's sub-tasks are rows of their own (add_tasks) */
 	} else if (is(n, "ac:parameter") || is(n, "ac:image") || is(n, "ac:placeholder") ||
 	           is(n, "ac:emoticon") || is(n, "ac:task-id") || is(n, "ac:task-status")) {
 		return;
