@@ -294,6 +294,50 @@ START_TEST(test_config)
 }
 END_TEST
 
+/* Every allocation of a conversion failing in turn: CL_ENOMEM or the
+ * clean result, never a partial text passed off as the page. */
+START_TEST(test_torture)
+{
+	struct cl_config *cfg = people();
+	char *text = NULL, *clean = NULL;
+	size_t len = 0, clen = 0, nl = 0;
+	struct cl_error err = { 0 };
+	char **sec = NULL;
+	long n;
+	int done = 0;
+
+	ck_assert_int_eq(cl_read_file(&text, &len, FIXDIR "/cloud-tasks.xml", 1 << 20, &err), 0);
+	ck_assert_int_eq(cl_storage_to_markdown(&clean, &clen, &sec, &nl, text, len, "T", cfg,
+	                                        &err), 0);
+	cl_source_sections_free(sec, nl);
+	for (n = 1; !done && n < 100000; n++) {
+		char *md = NULL;
+		long before = cl_alloc_failures();
+		int rc;
+		cl_error_clear(&err);
+		sec = NULL;
+		nl = 0;
+		cl_alloc_fail_after(n);
+		rc = cl_storage_to_markdown(&md, NULL, &sec, &nl, text, len, "T", cfg, &err);
+		cl_alloc_fail_after(0);
+		if (rc == 0) {
+			ck_assert_str_eq(md, clean);
+			done = cl_alloc_failures() == before;	/* the Nth was never reached */
+		} else {
+			ck_assert_msg(rc == CL_ENOMEM, "n=%ld: %d %s", n, rc, err.msg);
+			ck_assert_ptr_null(md);
+			ck_assert_ptr_null(sec);
+		}
+		cl_source_sections_free(sec, nl);
+		free(md);
+	}
+	ck_assert(done);
+	free(text);
+	free(clean);
+	cl_config_free(cfg);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -306,6 +350,7 @@ main(void)
 	tcase_add_test(tc, test_not_xml);
 	tcase_add_test(tc, test_md_sections);
 	tcase_add_test(tc, test_config);
+	tcase_add_test(tc, test_torture);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
 }

@@ -345,8 +345,15 @@ inline_text(struct conv *c, const xmlNode *n, int cell, struct task *t)
 	char *s;
 
 	inline_children(c, &l, n);
-	if ((s = cl_buf_steal(&l.b)) == NULL)
-		return l.b.oom ? (c->oom = 1, NULL) : cl_strdup("");
+	if (l.b.oom) {
+		c->oom = 1;
+		cl_buf_release(&l.b);
+		return NULL;
+	}
+	if ((s = cl_buf_steal(&l.b)) == NULL && (s = cl_strdup("")) == NULL)
+		c->oom = 1;
+	if (s == NULL)
+		return NULL;
 	while (*s && s[strlen(s) - 1] == '\n')
 		s[strlen(s) - 1] = '\0';
 	return s;
@@ -635,9 +642,9 @@ put_list(struct conv *c, const xmlNode *n, int ordered, int indent)
 		for (k = li->children; k; k = k->next)
 			if (!(is(k, "ul") || is(k, "ol") || is(k, "ac:task-list")))
 				inline_node(c, &l, k);
-		t = cl_buf_steal(&l.b);
 		if (l.b.oom)
 			c->oom = 1;
+		t = cl_buf_steal(&l.b);
 		width = ordered ? snprintf(prefix, sizeof prefix, "%*s%d. ", indent, "", num++) :
 		                  snprintf(prefix, sizeof prefix, "%*s- ", indent, "");
 		cl_buf_puts(&c->out, prefix);
@@ -765,6 +772,8 @@ block_children(struct conv *c, const xmlNode *n)
 			inline_node(c, &l, k);
 			continue;
 		}
+		if (l.b.oom)
+			c->oom = 1;
 		if (l.b.len) {
 			char *t = cl_buf_steal(&l.b);
 			flush_tasks(c);
@@ -776,6 +785,8 @@ block_children(struct conv *c, const xmlNode *n)
 		l.space = 0;
 		block_node(c, k);
 	}
+	if (l.b.oom)
+		c->oom = 1;
 	if (l.b.len) {
 		char *t = cl_buf_steal(&l.b);
 		flush_tasks(c);
@@ -784,8 +795,6 @@ block_children(struct conv *c, const xmlNode *n)
 		cl_buf_puts(&c->out, "\n\n");
 		free(t);
 	}
-	if (l.b.oom)
-		c->oom = 1;
 	cl_buf_release(&l.b);
 }
 
@@ -836,6 +845,7 @@ cl_storage_to_markdown(char **out, size_t *out_len, char ***sections, size_t *nl
 	static const char close[] = "</cl-body>";
 	struct conv c;
 	struct cl_buf doc = CL_BUF_INIT;
+	long failures = cl_alloc_failures();
 	xmlParserCtxtPtr ctxt = NULL;
 	xmlDocPtr x = NULL;
 	size_t i;
@@ -888,7 +898,9 @@ cl_storage_to_markdown(char **out, size_t *out_len, char ***sections, size_t *nl
 	block_children(&c, xmlDocGetRootElement(x));
 	c.in_list = 0;
 	flush_tasks(&c);
-	if (c.oom || c.out.oom) {
+	/* a copy that failed anywhere (a cell, a name) fails the page: never a
+	 * page with a hole passed off as the page */
+	if (c.oom || c.out.oom || c.tasks.oom || cl_alloc_failures() != failures) {
 		rc = cl_error_set(err, CL_ENOMEM, "out of memory");
 		goto done;
 	}
