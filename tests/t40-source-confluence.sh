@@ -5,31 +5,8 @@
 # costs its listing and no bodies), a page edited while it is listed, 429
 # with Retry-After, 401 → 77, unknown space → 66; then sync of the page's
 # items to the fake GitHub, twice, without a duplicate.
-. "$(dirname "$0")/helpers/sync-lib.sh"
-export CL_CONF_TOKEN="conf-api-token-0123"
-# expect_rc WANT CMD...: runs CMD, output in $T/out and $T/err
-expect_rc() {
-    want=$1; shift
-    "$@" > "$T/out" 2> "$T/err"
-    got=$?
-    [ "$got" -eq "$want" ] || { cat "$T/out" "$T/err" >&2; fail "'$*' exited $got, want $want"; }
-}
-expect_in() { grep -qF -- "$2" "$1" || { cat "$1" >&2; fail "'$2' not in $1"; }; }
-expect_not_in() { ! grep -qF -- "$2" "$1" || { cat "$1" >&2; fail "'$2' unexpectedly in $1"; }; }
-
-start_conf() {
-    rm -f "$T/conf.port"
-    $PY "$ROOT/tests/helpers/fake_confluence.py" --port-file "$T/conf.port" \
-        --token "$CL_CONF_TOKEN" --user sre-bot@example.com --max-seconds 900 "$@" \
-        2>"$T/conf.log" &
-    PIDS="$PIDS $!"
-    CONF="http://127.0.0.1:$(wait_port "$T/conf.port")"
-}
-# cadmin PATH [JSON]: the fake Confluence's admin endpoints
-cadmin() { FAKE=$CONF admin "$@"; }
-cstat() { cadmin /_admin/stats | jq_py "$1"; }
+. "$(dirname "$0")/helpers/source-lib.sh"
 bodies() { cstat 'd["by_route"].get("GET /api/v2/pages/{n}", 0)'; }
-page_json() { $PY -c 'import json,sys; print(json.dumps({"id": sys.argv[1], "space": "SRE", "title": sys.argv[2], "labels": sys.argv[3].split(",") if sys.argv[3] else [], "body": open(sys.argv[4]).read()}))' "$@"; }
 
 start_fake
 start_conf --flavor cloud
@@ -60,9 +37,9 @@ XML
 cat > "$T/p3.xml" <<'XML'
 <h1>Team offsite notes</h1><ac:task-list><ac:task><ac:task-status>incomplete</ac:task-status><ac:task-body>Book the room</ac:task-body></ac:task></ac:task-list>
 XML
-cadmin /_admin/page "$(page_json 2001 'Checkout outage 2024-05-01' postmortem "$T/p1.xml")" >/dev/null
-cadmin /_admin/page "$(page_json 2002 'Edge TLS expiry' postmortem,sev2 "$T/p2.xml")" >/dev/null
-cadmin /_admin/page "$(page_json 2003 'Offsite' '' "$T/p3.xml")" >/dev/null
+cadmin /_admin/page "$(page_json SRE 2001 'Checkout outage 2024-05-01' postmortem "$T/p1.xml")" >/dev/null
+cadmin /_admin/page "$(page_json SRE 2002 'Edge TLS expiry' postmortem,sev2 "$T/p2.xml")" >/dev/null
+cadmin /_admin/page "$(page_json SRE 2003 'Offsite' '' "$T/p3.xml")" >/dev/null
 
 "$CL" init >/dev/null 2>&1 || fail "init"
 
@@ -104,7 +81,7 @@ ok "unchanged space costs the listing only"
 
 # --- one page edited: that body only ------------------------------------
 sed 's/2024-04-30/2024-05-15/' "$T/p2.xml" > "$T/p2b.xml"
-cadmin /_admin/page "$(page_json 2002 'Edge TLS expiry' postmortem,sev2 "$T/p2b.xml")" >/dev/null
+cadmin /_admin/page "$(page_json SRE 2002 'Edge TLS expiry' postmortem,sev2 "$T/p2b.xml")" >/dev/null
 cadmin /_admin/reset-counts >/dev/null
 expect_rc 0 "$CL" import
 [ "$(bodies)" = 1 ] || fail "edited page: $(bodies) bodies, want 1"
@@ -118,7 +95,7 @@ cat > "$T/p4.xml" <<'XML'
 <tr><td>Alert on queue depth</td><td>@alice</td><td>2024-07-01</td></tr></tbody></table>
 XML
 sed 's/queue depth/queue depth and age/' "$T/p4.xml" > "$T/p4b.xml"
-cadmin /_admin/page "$(page_json 1999 'Queue backlog' postmortem "$T/p4.xml")" >/dev/null
+cadmin /_admin/page "$(page_json SRE 1999 'Queue backlog' postmortem "$T/p4.xml")" >/dev/null
 cadmin /_admin/edit-while-listing "$($PY -c 'import json,sys; print(json.dumps({"page": 1999, "body": open(sys.argv[1]).read(), "on_request": 2}))' "$T/p4b.xml")" >/dev/null
 cadmin /_admin/reset-counts >/dev/null
 expect_rc 0 "$CL" import

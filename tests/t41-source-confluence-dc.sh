@@ -4,31 +4,8 @@
 # token, the space checked, CQL search with start/limit paging, the body
 # with expand=body.storage,version,history, user keys and user names,
 # incremental import by version, 401 → 77, unknown space → 66, bad CQL.
-. "$(dirname "$0")/helpers/sync-lib.sh"
-export CL_CONF_TOKEN="conf-api-token-0123"
-# expect_rc WANT CMD...: runs CMD, output in $T/out and $T/err
-expect_rc() {
-    want=$1; shift
-    "$@" > "$T/out" 2> "$T/err"
-    got=$?
-    [ "$got" -eq "$want" ] || { cat "$T/out" "$T/err" >&2; fail "'$*' exited $got, want $want"; }
-}
-expect_in() { grep -qF -- "$2" "$1" || { cat "$1" >&2; fail "'$2' not in $1"; }; }
-expect_not_in() { ! grep -qF -- "$2" "$1" || { cat "$1" >&2; fail "'$2' unexpectedly in $1"; }; }
-
-start_conf() {
-    rm -f "$T/conf.port"
-    $PY "$ROOT/tests/helpers/fake_confluence.py" --port-file "$T/conf.port" \
-        --token "$CL_CONF_TOKEN" --user sre-bot@example.com --max-seconds 900 "$@" \
-        2>"$T/conf.log" &
-    PIDS="$PIDS $!"
-    CONF="http://127.0.0.1:$(wait_port "$T/conf.port")"
-}
-# cadmin PATH [JSON]: the fake Confluence's admin endpoints
-cadmin() { FAKE=$CONF admin "$@"; }
-cstat() { cadmin /_admin/stats | jq_py "$1"; }
+. "$(dirname "$0")/helpers/source-lib.sh"
 bodies() { cstat 'd["by_route"].get("GET /rest/api/content/{n}", 0)'; }
-page_json() { $PY -c 'import json,sys; print(json.dumps({"id": sys.argv[1], "space": "SRE", "title": sys.argv[2], "labels": sys.argv[3].split(",") if sys.argv[3] else [], "body": open(sys.argv[4]).read()}))' "$@"; }
 
 start_fake
 start_conf --flavor dc --context /confluence --max-limit 2
@@ -47,7 +24,6 @@ alice.confluence = 8a7f808a8f2b5c6d018f2b5c7e1a0001
 bob.confluence = bob.roe
 CFG
 cadmin /_admin/space '{"key":"OPS","name":"Operations"}' >/dev/null
-page_json() { $PY -c 'import json,sys; print(json.dumps({"id": sys.argv[1], "space": "OPS", "title": sys.argv[2], "labels": sys.argv[3].split(",") if sys.argv[3] else [], "body": open(sys.argv[4]).read()}))' "$@"; }
 i=0
 for t in "Disk full on db-3" "Expired DNS zone" "Pager storm" "Lost backups" "Cache stampede"; do
     i=$((i + 1))
@@ -59,9 +35,9 @@ for t in "Disk full on db-3" "Expired DNS zone" "Pager storm" "Lost backups" "Ca
 <ac:task><ac:task-status>incomplete</ac:task-status><ac:task-body>Review $t &amp; alerts <ac:link><ri:user ri:username="bob.roe"/></ac:link> <time datetime="2024-0$i-20"/> <ac:structured-macro ac:name="jira"><ac:parameter ac:name="key">OPS-$i</ac:parameter></ac:structured-macro></ac:task-body></ac:task>
 </ac:task-list>
 XML
-    cadmin /_admin/page "$(page_json 300$i "$t" postmortem "$T/p$i.xml")" >/dev/null
+    cadmin /_admin/page "$(page_json OPS 300$i "$t" postmortem "$T/p$i.xml")" >/dev/null
 done
-cadmin /_admin/page "$(page_json 3009 "Not a post-mortem" "" "$T/p1.xml")" >/dev/null
+cadmin /_admin/page "$(page_json OPS 3009 "Not a post-mortem" "" "$T/p1.xml")" >/dev/null
 
 "$CL" init >/dev/null 2>&1 || fail "init"
 cadmin /_admin/reset-counts >/dev/null
@@ -87,7 +63,7 @@ expect_rc 0 "$CL" -v import
 ok "unchanged space: space check and listing only"
 
 sed 's/for good/for good this time/' "$T/p3.xml" > "$T/p3b.xml"
-cadmin /_admin/page "$(page_json 3003 "Pager storm" postmortem "$T/p3b.xml")" >/dev/null
+cadmin /_admin/page "$(page_json OPS 3003 "Pager storm" postmortem "$T/p3b.xml")" >/dev/null
 cadmin /_admin/reset-counts >/dev/null
 expect_rc 0 "$CL" import
 [ "$(bodies)" = 1 ] || fail "edited page: $(bodies) bodies"

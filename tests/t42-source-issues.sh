@@ -6,15 +6,8 @@
 # creates for action items are not; re-imports ask only for what changed
 # (since / updated_after); the items sync to the tracker like any others,
 # an item naming an existing issue is linked, nothing is duplicated.
-. "$(dirname "$0")/helpers/sync-lib.sh"
+. "$(dirname "$0")/helpers/source-lib.sh"
 
-expect_rc() {
-    want=$1; shift
-    "$@" > "$T/out" 2> "$T/err"
-    got=$?
-    [ "$got" -eq "$want" ] || { cat "$T/out" "$T/err" >&2; fail "'$*' exited $got, want $want"; }
-}
-expect_in() { grep -qF -- "$2" "$1" || { cat "$1" >&2; fail "'$2' not in $1"; }; }
 # new_issue TITLE BODY-FILE LABELS-JSON: files an issue on the fake GitHub
 new_issue() {
     api POST /repos/acme/ops/issues "$($PY -c 'import json,sys; print(json.dumps({"title": sys.argv[1], "body": open(sys.argv[2]).read(), "labels": json.loads(sys.argv[3])}))' "$1" "$2" "$3")" |

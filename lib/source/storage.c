@@ -760,6 +760,25 @@ block_node(struct conv *c, const xmlNode *n)
 	}
 }
 
+/* Writes the inline text gathered in l as a paragraph, and empties l. */
+static void
+flush_para(struct conv *c, struct line *l)
+{
+	char *t;
+
+	if (l->b.oom)
+		c->oom = 1;
+	if (l->b.len == 0)
+		return;
+	t = cl_buf_steal(&l->b);
+	flush_tasks(c);
+	if (t)
+		put_paragraph(c, t, "");
+	cl_buf_puts(&c->out, "\n\n");
+	free(t);
+	l->space = 0;
+}
+
 /* Renders children: runs of inline nodes become paragraphs. */
 static void
 block_children(struct conv *c, const xmlNode *n)
@@ -772,29 +791,11 @@ block_children(struct conv *c, const xmlNode *n)
 			inline_node(c, &l, k);
 			continue;
 		}
-		if (l.b.oom)
-			c->oom = 1;
-		if (l.b.len) {
-			char *t = cl_buf_steal(&l.b);
-			flush_tasks(c);
-			if (t)
-				put_paragraph(c, t, "");
-			cl_buf_puts(&c->out, "\n\n");
-			free(t);
-		}
+		flush_para(c, &l);
 		l.space = 0;
 		block_node(c, k);
 	}
-	if (l.b.oom)
-		c->oom = 1;
-	if (l.b.len) {
-		char *t = cl_buf_steal(&l.b);
-		flush_tasks(c);
-		if (t)
-			put_paragraph(c, t, "");
-		cl_buf_puts(&c->out, "\n\n");
-		free(t);
-	}
+	flush_para(c, &l);
 	cl_buf_release(&l.b);
 }
 
