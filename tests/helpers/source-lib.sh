@@ -4,15 +4,7 @@
 . "$(dirname "$0")/helpers/sync-lib.sh"
 export CL_CONF_TOKEN="conf-api-token-0123"
 
-# expect_rc WANT CMD...: runs CMD, output in $T/out and $T/err
-expect_rc() {
-    want=$1; shift
-    "$@" > "$T/out" 2> "$T/err"
-    got=$?
-    [ "$got" -eq "$want" ] || { cat "$T/out" "$T/err" >&2; fail "'$*' exited $got, want $want"; }
-}
-expect_in() { grep -qF -- "$2" "$1" || { cat "$1" >&2; fail "'$2' not in $1"; }; }
-expect_not_in() { ! grep -qF -- "$2" "$1" || { cat "$1" >&2; fail "'$2' unexpectedly in $1"; }; }
+. "$ROOT/tests/helpers/assert.sh"
 
 # start_conf ARGS: starts the fake Confluence (--flavor cloud|dc …); sets CONF
 start_conf() {
