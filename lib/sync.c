@@ -17,6 +17,7 @@ struct srow {
 	int has_sync, gone;
 	char *ticket, *origin, *intent_at;
 	char *s_title, *s_body, *s_state, *s_assignee, *s_due;
+	char *p_assignee, *p_due;	/* last pushed ('' none; NULL not known) */
 };
 
 struct sync {
@@ -61,6 +62,8 @@ srow_clear(struct srow *r)
 	free(r->s_state);
 	free(r->s_assignee);
 	free(r->s_due);
+	free(r->p_assignee);
+	free(r->p_due);
 	memset(r, 0, sizeof *r);
 }
 
@@ -94,6 +97,7 @@ char *
 cl_sync_body(const struct cl_item *it, int due_in_body)
 {
 	struct cl_buf b = CL_BUF_INIT;
+	char *m;
 
 	cl_buf_printf(&b, "%s\n\n", it->action);
 	cl_buf_printf(&b, "Post-mortem: %s", it->pm_title ? it->pm_title : it->pm_slug);
@@ -109,8 +113,13 @@ cl_sync_body(const struct cl_item *it, int due_in_body)
 	cl_buf_printf(&b, "Owner: %s\n", it->owner ? it->owner : "-");
 	if (due_in_body)
 		cl_buf_printf(&b, "Due: %s\n", it->due ? it->due : "-");
-	cl_buf_printf(&b, "\nTracked by closeloop, do not remove this line: closeloop:%s\n",
-	              it->key);
+	/* a line of its own that no action text produces (cl_tracker_marker_find) */
+	if ((m = cl_tracker_marker_line(it->key)) == NULL) {
+		cl_buf_release(&b);
+		return NULL;
+	}
+	cl_buf_printf(&b, "\n%s\n", m);
+	free(m);
 	return cl_buf_steal(&b);
 }
 
@@ -137,6 +146,28 @@ static void
 body_hash(const char *body, char out[65])
 {
 	cl_sha256_hex(body, strlen(body), out);
+}
+
+/* True when the body closeloop last wrote (sha) is body with the marker
+ * line of versions before the HTML comment: nothing to push, that line is
+ * still a marker (cl_tracker_marker_find). Spares a rewrite of every issue
+ * after an upgrade. */
+static int
+legacy_body_same(const char *body, const char *key, const char *sha)
+{
+	const char *m = strstr(body, "\n<!-- closeloop:");
+	char *old, h[65];
+	int same;
+
+	if (sha == NULL || m == NULL)
+		return 0;
+	if ((old = cl_asprintf("%.*s\nTracked by closeloop, do not remove this line: "
+	                       "closeloop:%s\n", (int)(m - body), body, key)) == NULL)
+		return 0;
+	body_hash(old, h);
+	same = strcmp(h, sha) == 0;
+	free(old);
+	return same;
 }
 
 /* The tracker handle an owner maps to, in the form tickets carry. */
@@ -244,6 +275,34 @@ sync_store_synced(struct sync *s, long long item, const char *title, const char 
 	cl_bind_text(q, 6, now);
 	sqlite3_bind_int64(q, 7, item);
 	return step_done(s, q, "storing sync state");
+}
+
+/* Records the document's assignee and due date as pushed (NULL: none);
+ * due_too = 0 leaves pushed_due alone. */
+static int
+sync_store_pushed(struct sync *s, long long item, const char *assignee, const char *due,
+                  int due_too)
+{
+	sqlite3_stmt *q;
+	int rc;
+
+	if ((rc = cl_store_prepare(s->st, &q, "UPDATE sync_items SET pushed_assignee = ?, "
+	                           "pushed_due = CASE WHEN ? THEN ? ELSE pushed_due END "
+	                           "WHERE item_id = ?", s->err)) != 0)
+		return rc;
+	sqlite3_bind_text(q, 1, assignee ? assignee : "", -1, SQLITE_STATIC);
+	sqlite3_bind_int(q, 2, due_too);
+	sqlite3_bind_text(q, 3, due ? due : "", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 4, item);
+	return step_done(s, q, "storing what was pushed");
+}
+
+/* True when the document's value v differs from the one last pushed
+ * (pushed NULL: not known, so it counts as changed). */
+static int
+changed_since_push(const char *v, const char *pushed)
+{
+	return pushed == NULL || strcmp(v ? v : "", pushed) != 0;
 }
 
 /* Links an item to a ticket: sync row, items.ticket/url, a history row. */
@@ -395,20 +454,22 @@ done:
 	return rc;
 }
 
-/* Adopts tk for the item its marker names when that item has no ticket.
- * *adopted = 1 when it did. Runs inside the caller's transaction. */
+/* Adopts tk for the item its marker names, only when that item has a
+ * create intent and no ticket, and tk was filed by closeloop's account:
+ * anyone can write a marker into an issue. *adopted = 1 when it did. Runs
+ * inside the caller's transaction. */
 static int
 sync_adopt(struct sync *s, const struct cl_ticket *tk, int *adopted)
 {
 	sqlite3_stmt *q;
 	long long item = 0;
-	char *linked = NULL, *tracker = NULL, *status = NULL;
-	int rc = 0, found = 0, changed;
+	char *linked = NULL, *tracker = NULL, *status = NULL, *intent = NULL;
+	int rc = 0, found = 0, changed, ours = 0;
 
 	*adopted = 0;
-	if ((rc = cl_store_prepare(s->st, &q, "SELECT i.id, si.ticket, si.tracker, i.status "
-	                           "FROM items i LEFT JOIN sync_items si ON si.item_id = i.id "
-	                           "WHERE i.key = ?", s->err)) != 0)
+	if ((rc = cl_store_prepare(s->st, &q, "SELECT i.id, si.ticket, si.tracker, i.status, "
+	                           "si.intent_at FROM items i LEFT JOIN sync_items si ON "
+	                           "si.item_id = i.id WHERE i.key = ?", s->err)) != 0)
 		return rc;
 	sqlite3_bind_text(q, 1, tk->marker, -1, SQLITE_STATIC);
 	if (sqlite3_step(q) == SQLITE_ROW) {
@@ -417,15 +478,29 @@ sync_adopt(struct sync *s, const struct cl_ticket *tk, int *adopted)
 		linked = cl_column_dup(q, 1);
 		tracker = cl_column_dup(q, 2);
 		status = cl_column_dup(q, 3);
+		intent = cl_column_dup(q, 4);
 	}
 	sqlite3_finalize(q);
 	if (!found)
 		goto done;
 	if (linked && streq(tracker, s->t->ident)) {
-		if (strcmp(linked, tk->id) != 0)
+		/* a copy someone else filed is theirs, not a duplicate of ours */
+		if (strcmp(linked, tk->id) != 0 && (rc = cl_tracker_ours(s->t, &ours, tk,
+		                                                         s->err)) == 0 && ours)
 			fprintf(s->plan, "warning: %s: issue #%s also carries the marker of this item, "
 			        "which is linked to #%s; close the duplicate by hand\n", tk->marker,
 			        tk->id, linked);
+		goto done;
+	}
+	/* only a create closeloop started and did not see the answer of */
+	if (intent == NULL || !streq(tracker, s->t->ident))
+		goto done;
+	if ((rc = cl_tracker_ours(s->t, &ours, tk, s->err)) != 0)
+		goto done;
+	if (!ours) {
+		fprintf(s->plan, "warning: %s: issue #%s carries the marker of this item but was "
+		        "not filed by closeloop's account (%s): not adopted\n", tk->marker, tk->id,
+		        tk->creator ? tk->creator : "creator unknown");
 		goto done;
 	}
 	fprintf(s->plan, "%s %s → #%s (found by its marker)\n",
@@ -443,6 +518,7 @@ done:
 	free(linked);
 	free(tracker);
 	free(status);
+	free(intent);
 	return rc;
 }
 
@@ -556,8 +632,8 @@ sync_load(struct sync *s, struct srow **out, size_t *n)
 		"SELECT i.id, i.key, i.action, i.owner, i.due, i.status, i.doc_ticket, "
 		"p.title, p.incident_date, p.severity, p.source, "
 		"si.item_id IS NOT NULL, si.gone, si.ticket, si.origin, si.intent_at, "
-		"si.synced_title, si.synced_body, si.synced_state, si.synced_assignee, si.synced_due "
-		"FROM items i JOIN postmortems p ON p.id = i.postmortem_id "
+		"si.synced_title, si.synced_body, si.synced_state, si.synced_assignee, si.synced_due, "
+		"si.pushed_assignee, si.pushed_due FROM items i JOIN postmortems p ON p.id = i.postmortem_id "
 		"LEFT JOIN sync_items si ON si.item_id = i.id AND si.tracker = ? "
 		"ORDER BY i.id";
 	struct srow *v = NULL;
@@ -605,6 +681,8 @@ sync_load(struct sync *s, struct srow **out, size_t *n)
 		r->s_state = cl_column_dup(q, 18);
 		r->s_assignee = cl_column_dup(q, 19);
 		r->s_due = cl_column_dup(q, 20);
+		r->p_assignee = cl_column_dup(q, 21);
+		r->p_due = cl_column_dup(q, 22);
 		if (r->key == NULL || r->action == NULL || r->status == NULL) {
 			rc = cl_error_set(s->err, CL_ENOMEM, "out of memory");
 			break;
@@ -720,6 +798,8 @@ sync_create(struct sync *s, struct srow *r)
 		                       spec.due);
 	}
 	if (rc == 0)
+		rc = sync_store_pushed(s, r->id, assignee, spec.due, 1);
+	if (rc == 0)
 		rc = cl_store_commit(s->st, s->err);
 	else
 		cl_store_rollback(s->st);
@@ -811,12 +891,15 @@ sync_push_linked(struct sync *s, struct srow *r)
 	body_hash(body, sha);
 	if (ours && !streq(r->action, r->s_title))
 		mask |= CL_SPEC_TITLE;
-	if (ours && !streq(sha, r->s_body))
+	if (ours && !streq(sha, r->s_body) && !legacy_body_same(body, r->key, r->s_body))
 		mask |= CL_SPEC_BODY;
+	/* a field goes out when the tracker does not hold it and the document
+	 * changed it since it was last pushed: a tracker that drops it (GitLab
+	 * and an assignee who is not a member) is not asked again and again */
 	if (r->owner && (assignee = sync_assignee_for(s, r->owner)) != NULL &&
-	    !streq(assignee, r->s_assignee))
+	    !streq(assignee, r->s_assignee) && changed_since_push(assignee, r->p_assignee))
 		mask |= CL_SPEC_ASSIGNEE;
-	if (native_due && !streq(r->due, r->s_due))
+	if (native_due && !streq(r->due, r->s_due) && changed_since_push(r->due, r->p_due))
 		mask |= CL_SPEC_DUE;
 	spec.title = r->action;
 	spec.body = body;
@@ -858,8 +941,21 @@ sync_push_linked(struct sync *s, struct srow *r)
 				goto done;
 		}
 	}
+	/* what the document says now is what was pushed, or what the tracker
+	 * already holds: remember it (no request) */
+	if (!s->o->dry_run && (changed_since_push(assignee, r->p_assignee) ||
+	                       (native_due && changed_since_push(r->due, r->p_due))) &&
+	    (rc = sync_store_pushed(s, r->id, assignee, r->due, native_due)) != 0)
+		goto done;
 	want_state = strcmp(r->status, "open") == 0 ? "open" : "closed";
-	if (!streq(want_state, r->s_state)) {
+	/* a ticket closeloop did not create keeps the state its tracker gives
+	 * it, unless [tracker] manage_linked says otherwise */
+	if (!streq(want_state, r->s_state) && !ours && !s->t->manage_linked) {
+		if (s->o->verbose > 0)
+			fprintf(s->plan, "%s: #%s was not created by closeloop: left %s "
+			        "([tracker] manage_linked = no)\n", r->key, r->ticket,
+			        r->s_state ? r->s_state : "as it is");
+	} else if (!streq(want_state, r->s_state)) {
 		int closing = strcmp(want_state, "closed") == 0;
 		int withdrawn = strcmp(r->status, "withdrawn") == 0;
 		char *comment = NULL, day[11];

@@ -2,6 +2,7 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include <jansson.h>
@@ -59,6 +60,53 @@ tracker_labels(struct cl_tracker *t, struct cl_error *err)
 	return 0;
 }
 
+/* A yes/no key of [tracker] (default no). */
+static int
+tracker_bool(const struct cl_config *cfg, const char *key, int *out, struct cl_error *err)
+{
+	const char *v = cl_config_get(cfg, "tracker", key);
+
+	*out = 0;
+	if (v == NULL || strcasecmp(v, "no") == 0 || strcasecmp(v, "false") == 0 ||
+	    strcmp(v, "0") == 0)
+		return 0;
+	if (strcasecmp(v, "yes") == 0 || strcasecmp(v, "true") == 0 || strcmp(v, "1") == 0) {
+		*out = 1;
+		return 0;
+	}
+	return cl_error_set(err, CL_ECONFIG, "%s:%d: [tracker] %s = '%s' is not yes or no",
+	                    cl_config_path(cfg) ? cl_config_path(cfg) : "config",
+	                    cl_config_line(cfg, "tracker", key), key, v);
+}
+
+/* True for a loopback host in url (127.0.0.0/8, ::1, localhost). */
+static int
+tracker_loopback(const char *url)
+{
+	const char *h = strstr(url, "://") + 3;
+	size_t n = strcspn(h, ":/?#");
+
+	if (*h == '[')
+		return strncmp(h, "[::1]", 5) == 0;
+	return (n == 9 && strncasecmp(h, "localhost", 9) == 0) || strncmp(h, "127.", 4) == 0;
+}
+
+/* Refuses a cleartext http:// URL to another host unless allow_http = yes. */
+static int
+tracker_check_http(const struct cl_config *cfg, const char *url, struct cl_error *err)
+{
+	int allow = 0, rc;
+
+	if ((rc = tracker_bool(cfg, "allow_http", &allow, err)) != 0)
+		return rc;
+	if (allow || !cl_str_starts_with(url, "http://") || tracker_loopback(url))
+		return 0;
+	return cl_error_set(err, CL_ECONFIG, "%s:%d: [tracker] url '%s' is cleartext http to "
+	                    "another host: the token would travel unencrypted; use https, or "
+	                    "set allow_http = yes", cl_config_path(cfg) ? cl_config_path(cfg) :
+	                    "config", cl_config_line(cfg, "tracker", "url"), url);
+}
+
 int
 cl_tracker_open(struct cl_tracker **out, const struct cl_config *cfg, int verbose,
                 struct cl_error *err)
@@ -99,6 +147,8 @@ cl_tracker_open(struct cl_tracker **out, const struct cl_config *cfg, int verbos
 		rc = cl_error_set(err, CL_ECONFIG, "[tracker] url '%s' is not an http(s) URL", url);
 		goto fail;
 	}
+	if ((rc = tracker_check_http(cfg, url, err)) != 0)
+		goto fail;
 	if ((t->url = cl_strdup(url)) == NULL)
 		goto oom;
 	while (*t->url && t->url[strlen(t->url) - 1] == '/')
@@ -125,6 +175,12 @@ cl_tracker_open(struct cl_tracker **out, const struct cl_config *cfg, int verbos
 	if ((rc = cl_config_get_int(cfg, "tracker", "retries", 4, 0, 20, &v, err)) != 0)
 		goto fail;
 	o.retries = (int)v;
+	if ((rc = cl_config_get_int(cfg, "tracker", "max_sync_s", 600, 1, 86400, &v, err)) != 0)
+		goto fail;
+	o.deadline_s = v;
+	o.deadline_key = "[tracker] max_sync_s";
+	if ((rc = tracker_bool(cfg, "manage_linked", &t->manage_linked, err)) != 0)
+		goto fail;
 	if ((rc = cl_config_secret(&t->token, cfg, "tracker", "token", err)) != 0)
 		goto fail;
 	if (t->token == NULL) {
@@ -135,6 +191,7 @@ cl_tracker_open(struct cl_tracker **out, const struct cl_config *cfg, int verbos
 		goto fail;
 	if ((t->ident = cl_asprintf("%s %s %s", kind, t->url, t->project)) == NULL)
 		goto oom;
+	o.origin = t->url;	/* the token goes nowhere else, pages included */
 	if ((rc = cl_http_new(&t->http, &o, err)) != 0)
 		goto fail;
 	if ((rc = ops->init(t, err)) != 0)
@@ -164,6 +221,7 @@ cl_tracker_free(struct cl_tracker *t)
 	free(t->url);
 	free(t->project);
 	free(t->ident);
+	free(t->self);
 	cl_secret_free(t->token);
 	free(t);
 }
@@ -202,6 +260,7 @@ cl_ticket_release(struct cl_ticket *tk)
 	free(tk->updated_at);
 	free(tk->closed_at);
 	free(tk->marker);
+	free(tk->creator);
 	memset(tk, 0, sizeof *tk);
 }
 
@@ -245,22 +304,104 @@ cl_tracker_cursor_release(struct cl_tracker_cursor *c)
 }
 
 char *
+cl_tracker_marker_line(const char *key)
+{
+	return cl_asprintf("<!-- closeloop:%s -->", key);
+}
+
+/* The key of one line when it is a marker line, or NULL. */
+static char *
+tracker_marker_of_line(const char *p, size_t n)
+{
+	static const char legacy[] = "Tracked by closeloop, do not remove this line: closeloop:";
+	const char *k, *e;
+
+	while (n > 0 && (*p == ' ' || *p == '\t'))
+		p++, n--;
+	while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t' || p[n - 1] == '\r'))
+		n--;
+	if (n > 18 && strncmp(p, "<!-- closeloop:", 15) == 0 && strncmp(p + n - 4, " -->", 4) == 0) {
+		k = p + 15;
+		e = p + n - 4;
+	} else if (n > sizeof legacy - 1 && strncmp(p, legacy, sizeof legacy - 1) == 0) {
+		k = p + sizeof legacy - 1;
+		e = p + n;
+	} else {
+		return NULL;
+	}
+	if (e == k)
+		return NULL;
+	for (p = k; p < e; p++)
+		if (!isalnum((unsigned char)*p) && *p != '-' && *p != '_' && *p != '.')
+			return NULL;
+	return cl_strndup(k, (size_t)(e - k));
+}
+
+char *
 cl_tracker_marker_find(const char *text)
 {
-	const char *p = text;
+	const char *p = text, *nl;
+	char *key = NULL, *k;
 
-	while (p && (p = strstr(p, "closeloop:")) != NULL) {
-		const char *k = p + 10, *e = k;
-		while (isalnum((unsigned char)*e) || *e == '-' || *e == '_' || *e == '.')
-			e++;
-		/* a sentence's full stop is not part of the key */
-		while (e > k && e[-1] == '.')
-			e--;
-		if (e > k && (p == text || !isalnum((unsigned char)p[-1])))
-			return cl_strndup(k, (size_t)(e - k));
-		p = k;
+	/* the last one: closeloop writes its line after the action text */
+	for (; p && *p; p = nl ? nl + 1 : NULL) {
+		size_t n;
+		nl = strchr(p, '\n');
+		n = nl ? (size_t)(nl - p) : strlen(p);
+		if (memmem(p, n, "closeloop:", 10) == NULL)
+			continue;
+		if ((k = tracker_marker_of_line(p, n)) != NULL) {
+			free(key);
+			key = k;
+		}
 	}
-	return NULL;
+	return key;
+}
+
+int
+cl_tracker_get_value(struct cl_tracker *t, char **out, const char *url,
+                     const char *const *keys, const char *what, struct cl_error *err)
+{
+	struct cl_http_response *r = NULL;
+	json_t *ans = NULL, *v;
+	int rc;
+
+	*out = NULL;
+	if ((rc = cl_http_json(t->http, &r, (void **)&ans, "GET", url, NULL, NULL, err)) != 0)
+		return rc;
+	if (r->status != 200) {
+		rc = cl_tracker_http_fail(t, r->status, r->body, what, err);
+	} else {
+		for (v = ans; v && *keys; keys++)
+			v = json_object_get(v, *keys);
+		if (json_is_string(v))
+			*out = cl_strdup(json_string_value(v));
+		else if (json_is_integer(v))
+			*out = cl_asprintf("%lld", (long long)json_integer_value(v));
+		else
+			rc = cl_error_set(err, CL_EDATA, "%s: the tracker's answer has no such field",
+			                  what);
+		if (rc == 0 && *out == NULL)
+			rc = cl_error_set(err, CL_ENOMEM, "out of memory");
+	}
+	json_decref(ans);
+	cl_http_response_free(r);
+	return rc;
+}
+
+int
+cl_tracker_ours(struct cl_tracker *t, int *ours, const struct cl_ticket *tk,
+                struct cl_error *err)
+{
+	int rc;
+
+	*ours = 0;
+	if (tk->creator == NULL || t->ops->whoami == NULL)
+		return 0;
+	if (t->self == NULL && (rc = t->ops->whoami(t, &t->self, err)) != 0)
+		return rc;
+	*ours = strcasecmp(tk->creator, t->self) == 0;
+	return 0;
 }
 
 int
@@ -294,6 +435,45 @@ cl_tracker_cursor_next(struct cl_tracker_cursor *next, const struct cl_tracker_c
 	else
 		free(etag);
 	return 0;
+}
+
+int
+cl_tracker_pager_next(struct cl_tracker_pager *p, const char *url, const char *what,
+                      struct cl_error *err)
+{
+	unsigned long long h = 1469598103934665603ULL;
+	const unsigned char *c;
+	size_t i;
+
+	for (c = (const unsigned char *)url; *c; c++)
+		h = (h ^ *c) * 1099511628211ULL;
+	for (i = 0; i < p->n; i++)
+		if (p->seen[i] == h)
+			return cl_error_set(err, CL_EDATA, "%s: page %zu is page %zu again (the "
+			                    "tracker's next page points back): stopped", what,
+			                    p->n + 1, i + 1);
+	if (p->n >= CL_TRACKER_MAX_PAGES)
+		return cl_error_set(err, CL_EDATA, "%s: more than %d pages: stopped", what,
+		                    CL_TRACKER_MAX_PAGES);
+	if (p->n == p->cap) {
+		size_t cap = p->cap ? p->cap * 2 : 16;
+		unsigned long long *nv = cl_realloc(p->seen, cap * sizeof *nv);
+		if (nv == NULL)
+			return cl_error_set(err, CL_ENOMEM, "out of memory");
+		p->seen = nv;
+		p->cap = cap;
+	}
+	p->seen[p->n++] = h;
+	return 0;
+}
+
+void
+cl_tracker_pager_release(struct cl_tracker_pager *p)
+{
+	if (p == NULL)
+		return;
+	free(p->seen);
+	memset(p, 0, sizeof *p);
 }
 
 /* The tracker's own message out of an error body, for the user. */

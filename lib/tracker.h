@@ -12,7 +12,9 @@
  *   assignee the tracker handle (login, or numeric id where the tracker has
  *           no handles), NULL when unassigned
  *   due     YYYY-MM-DD, only when the backend has CL_TRACKER_CAP_DUE_DATE
- *   marker  the item key found in the body ("closeloop:<key>"), or NULL.
+ *   marker  the item key of the marker line closeloop writes in the body
+ *           (cl_tracker_marker_find), or NULL
+ *   creator the account that filed the ticket, in the form whoami gives.
  * What a backend returns through out belongs to the caller
  * (cl_ticket_free / cl_ticket_list_release).
  *
@@ -59,7 +61,8 @@ struct cl_ticket {
 	char *due;
 	char *updated_at;	/* RFC 3339 as the tracker wrote it */
 	char *closed_at;	/* RFC 3339 or NULL */
-	char *marker;		/* item key from "closeloop:<key>" in the body */
+	char *marker;		/* item key of closeloop's marker line in the body */
+	char *creator;		/* the account that filed it, in whoami's form, or NULL */
 };
 
 struct cl_ticket_list {
@@ -144,6 +147,9 @@ struct cl_tracker_ops {
 	 * means handles are used as they are. CL_ENOTFOUND for no such user. */
 	int (*canon_user)(struct cl_tracker *t, char **out, const char *handle,
 	                  struct cl_error *err);
+	/* The account the token acts as, in the form tickets carry in creator
+	 * (login, account id, numeric id); *out caller frees. */
+	int (*whoami)(struct cl_tracker *t, char **out, struct cl_error *err);
 };
 
 /* Common state; backends keep their own in priv. */
@@ -158,6 +164,8 @@ struct cl_tracker {
 	char **labels;
 	size_t nlabels;
 	long min_interval_ms;
+	int manage_linked;	/* [tracker] manage_linked: write state of linked tickets */
+	char *self;		/* whoami, asked once when needed */
 	void *priv;
 };
 
@@ -183,8 +191,23 @@ void cl_ticket_release(struct cl_ticket *tk);
 int cl_ticket_list_push(struct cl_ticket_list *l, struct cl_ticket *tk);
 void cl_ticket_list_release(struct cl_ticket_list *l);
 void cl_tracker_cursor_release(struct cl_tracker_cursor *c);
-/* The item key in "closeloop:<key>" inside text, or NULL (caller frees). */
+/* The marker line closeloop writes into a body for item key (caller frees). */
+char *cl_tracker_marker_line(const char *key);
+/* The item key of the last marker line in text, or NULL (caller frees). A
+ * marker line is a whole line (blanks around it aside) that is exactly
+ * "<!-- closeloop:KEY -->", or the form older versions wrote, "Tracked by
+ * closeloop, do not remove this line: closeloop:KEY"; "closeloop:KEY"
+ * anywhere else (an action text, a comment) is not a marker. */
 char *cl_tracker_marker_find(const char *text);
+/* *ours = 1 when tk was filed by the account closeloop uses (creator equal
+ * to whoami, asked once per run); 0 when not, or when the tracker does not
+ * say. */
+int cl_tracker_ours(struct cl_tracker *t, int *ours, const struct cl_ticket *tk,
+                    struct cl_error *err);
+/* GET url and the string or integer at keys (a NULL-terminated path into
+ * the JSON object answered) as text in *out; what names the request. */
+int cl_tracker_get_value(struct cl_tracker *t, char **out, const char *url,
+                         const char *const *keys, const char *what, struct cl_error *err);
 
 /* Helpers for backends. */
 /* The cursor after a pull that asked with in and saw tickets up to maxu
@@ -197,6 +220,20 @@ int cl_tracker_cursor_next(struct cl_tracker_cursor *next,
                            const struct cl_tracker_cursor *in, const char *maxu,
                            const char *date, char *etag);
 struct cl_http_response;
+
+/* Paging, one policy for every list of every backend: a page whose URL
+ * (with its query: page number, offset or token) was fetched before in the
+ * same walk stops it at once (a tracker that loops), and so does a walk
+ * past CL_TRACKER_MAX_PAGES pages; both are CL_EDATA naming what. */
+#define CL_TRACKER_MAX_PAGES 10000
+struct cl_tracker_pager {
+	unsigned long long *seen;	/* hashes of the URLs fetched */
+	size_t n, cap;
+};
+/* Called before fetching url; 0 when it may be fetched. */
+int cl_tracker_pager_next(struct cl_tracker_pager *p, const char *url, const char *what,
+                          struct cl_error *err);
+void cl_tracker_pager_release(struct cl_tracker_pager *p);
 
 /* One request about one issue, as the REST backends make them: METHOD url
  * with an optional JSON body (json_t *). A 200 answer (and 201 with

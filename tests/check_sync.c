@@ -42,6 +42,7 @@ mock_fill(struct cl_ticket *out, int i)
 	snprintf(buf, sizeof buf, "2024-01-01T00:00:%02dZ", mock[i].updated % 60);
 	out->updated_at = strdup(buf);
 	out->marker = cl_tracker_marker_find(mock[i].body);
+	out->creator = strdup("mock-bot");	/* every mock issue is closeloop's */
 }
 
 static int
@@ -167,6 +168,16 @@ mock_parse_ref(struct cl_tracker *t, char **out, const char *ref)
 	return 0;
 }
 
+/* The account the mock's issues are filed by. */
+static int
+mock_whoami(struct cl_tracker *t, char **out, struct cl_error *err)
+{
+	(void)t;
+	(void)err;
+	*out = strdup("mock-bot");
+	return 0;
+}
+
 static const struct cl_tracker_ops mock_ops = {
 	.kind = "mock",
 	.caps = CL_TRACKER_CAP_DUE_DATE | CL_TRACKER_CAP_ASSIGNEE,
@@ -177,6 +188,7 @@ static const struct cl_tracker_ops mock_ops = {
 	.changes = mock_changes,
 	.find_markers = mock_find_markers,
 	.parse_ref = mock_parse_ref,
+	.whoami = mock_whoami,
 };
 
 static char *dir;
@@ -218,6 +230,8 @@ static void
 teardown(void)
 {
 	fclose(plan);
+	free(tr.self);
+	tr.self = NULL;
 	cl_config_free(cfg);
 	cl_store_close(st);
 	tu_rmtree(dir);
@@ -292,6 +306,42 @@ START_TEST(lost_answer_adopted)
 	ck_assert_int_eq(mock_n, 2);	/* pm.1 adopted, pm.2 created: no duplicate */
 	ck_q("SELECT ticket FROM items WHERE key = 'pm.1'", "1");
 	ck_q("SELECT ticket FROM items WHERE key = 'pm.2'", "2");
+}
+END_TEST
+
+/* An issue whose body closeloop wrote with the marker line of older
+ * versions is not rewritten for the new line alone, and its old line is
+ * still a marker. */
+START_TEST(legacy_marker_not_rewritten)
+{
+	struct cl_sync_stats s;
+	char *m, old[4096], sha[65];
+
+	ck_assert_int_eq(run_sync(&s), 0);
+	ck_assert_int_eq(s.created, 2);
+	/* #1 as an older version wrote it */
+	m = strstr(mock[0].body, "\n<!-- closeloop:");
+	ck_assert_ptr_nonnull(m);
+	snprintf(old, sizeof old, "%.*s\nTracked by closeloop, do not remove this line: "
+	         "closeloop:pm.1\n", (int)(m - mock[0].body), mock[0].body);
+	m = cl_tracker_marker_find(old);
+	ck_assert_str_eq(m, "pm.1");
+	free(m);
+	cl_sha256_hex(old, strlen(old), sha);
+	snprintf(mock[0].body, sizeof mock[0].body, "%s", old);
+	{
+		sqlite3_stmt *q;
+		ck_assert_int_eq(sqlite3_prepare_v2(cl_store_db(st), "UPDATE sync_items SET "
+		                 "synced_body = ? WHERE item_id = (SELECT id FROM items WHERE key = "
+		                 "'pm.1')", -1, &q, NULL), SQLITE_OK);
+		sqlite3_bind_text(q, 1, sha, -1, SQLITE_STATIC);
+		ck_assert_int_eq(sqlite3_step(q), SQLITE_DONE);
+		sqlite3_finalize(q);
+	}
+	mock_updates = 0;
+	ck_assert_int_eq(run_sync(&s), 0);
+	ck_assert_int_eq(mock_updates, 0);
+	ck_assert_int_eq(s.updated, 0);
 }
 END_TEST
 
@@ -396,6 +446,7 @@ sync_suite(void)
 	tcase_add_test(tc, push_link_record);
 	tcase_add_test(tc, lost_answer_adopted);
 	tcase_add_test(tc, pull_three_way);
+	tcase_add_test(tc, legacy_marker_not_rewritten);
 	tcase_add_test(tc, refusal_marks_item_and_goes_on);
 	tcase_add_test(tc, dry_run_writes_nothing);
 	suite_add_tcase(s, tc);

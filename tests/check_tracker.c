@@ -6,15 +6,38 @@ START_TEST(marker_find)
 {
 	char *k;
 
-	k = cl_tracker_marker_find("text\n\nTracked: closeloop:db-2024.3\n");
+	k = cl_tracker_marker_find("text\n\n<!-- closeloop:db-2024.3 -->\n");
 	ck_assert_str_eq(k, "db-2024.3");
 	free(k);
-	k = cl_tracker_marker_find("closeloop:a_b.1.\r\n");	/* CRLF, full stop */
+	k = cl_tracker_marker_find("x\r\n  <!-- closeloop:a_b.1 -->\r\n");	/* CRLF, indent */
 	ck_assert_str_eq(k, "a_b.1");
 	free(k);
+	/* the form older versions wrote, as a whole line */
+	k = cl_tracker_marker_find("x\n\nTracked by closeloop, do not remove this line: "
+	                           "closeloop:pm.2\n");
+	ck_assert_str_eq(k, "pm.2");
+	free(k);
+	/* an action text naming another item is not a marker: closeloop's own
+	 * line, written after it, is */
+	k = cl_tracker_marker_find("Check closeloop:conf.2 first\n\n<!-- closeloop:conf.1 -->\n");
+	ck_assert_str_eq(k, "conf.1");
+	free(k);
+	k = cl_tracker_marker_find("<!-- closeloop:conf.2 -->\n\nPost-mortem: x\n"
+	                           "<!-- closeloop:conf.1 -->\n");
+	ck_assert_str_eq(k, "conf.1");
+	free(k);
+	/* a marker anywhere but on a line of its own */
+	ck_assert_ptr_null(cl_tracker_marker_find("hi closeloop:target.1"));
+	ck_assert_ptr_null(cl_tracker_marker_find("see <!-- closeloop:target.1 --> here"));
+	ck_assert_ptr_null(cl_tracker_marker_find("x: Tracked by closeloop, do not remove this "
+	                                          "line: closeloop:t.1"));
+	ck_assert_ptr_null(cl_tracker_marker_find("<!-- closeloop:a b -->"));
+	ck_assert_ptr_null(cl_tracker_marker_find("<!-- closeloop: -->"));
 	ck_assert_ptr_null(cl_tracker_marker_find("no marker closeloop: here"));
-	ck_assert_ptr_null(cl_tracker_marker_find("xcloseloop:abc"));
 	ck_assert_ptr_null(cl_tracker_marker_find(""));
+	k = cl_tracker_marker_line("pm.7");
+	ck_assert_str_eq(k, "<!-- closeloop:pm.7 -->");
+	free(k);
 }
 END_TEST
 
@@ -210,10 +233,12 @@ START_TEST(issue_call_answers)
 
 	/* an issue */
 	ck_assert_int_eq(canned_get("github", 200, "{\"number\":42,\"state\":\"open\","
-	                            "\"title\":\"x\",\"body\":\"closeloop:pm.1\"}", &gone, &tk,
+	                            "\"title\":\"x\",\"body\":\"<!-- closeloop:pm.1 -->\",\"user\":"
+	                            "{\"login\":\"bot\"}}", &gone, &tk,
 	                            &err), 0);
 	ck_assert_str_eq(tk.id, "42");
 	ck_assert_str_eq(tk.marker, "pm.1");
+	ck_assert_str_eq(tk.creator, "bot");
 	ck_assert_int_eq(gone, 0);
 	cl_ticket_release(&tk);
 	/* GitHub: transferred is gone; GitLab: 301 is not */
@@ -249,6 +274,166 @@ START_TEST(issue_call_answers)
 END_TEST
 END_TEST
 
+/* A tracker that pages badly: every list answer carries one issue and a
+ * next page chosen by mode; the URLs asked for are counted. */
+struct pager_srv {
+	const char *mode;	/* "elsewhere", "cleartext", "self", "jira-token", "endless" */
+	char head[512], body[512], last[512];
+	int requests, foreign;
+	const char *origin;
+};
+
+static int
+pager_answer(void *arg, const char *method, const char *url, const char *body,
+             long *status, const char **head, size_t *head_len, const char **resp,
+             size_t *resp_len)
+{
+	struct pager_srv *p = arg;
+	const char *issue = strstr(url, "/rest/api/") ? "{\"issues\":[{\"key\":\"OPS-1\","
+	                    "\"fields\":{\"summary\":\"x\",\"status\":{\"statusCategory\":"
+	                    "{\"key\":\"new\"}},\"updated\":\"2024-01-01T00:00:00.000+0000\"}}],"
+	                    "\"nextPageToken\":\"T\",\"isLast\":false}" :
+	                    strstr(url, "/api/v4/") ? "[{\"iid\":1,\"state\":\"opened\"}]" :
+	                    "[{\"number\":1,\"state\":\"open\"}]";
+
+	(void)method;
+	(void)body;
+	p->requests++;
+	if (strncmp(url, p->origin, strlen(p->origin)) != 0)
+		p->foreign++;
+	snprintf(p->last, sizeof p->last, "%s", url);
+	*status = 200;
+	if (strcmp(p->mode, "elsewhere") == 0)
+		snprintf(p->head, sizeof p->head, "Link: <http://127.0.0.1:10/x?page=2>; rel=\"next\"\n");
+	else if (strcmp(p->mode, "cleartext") == 0)
+		snprintf(p->head, sizeof p->head, "Link: <http://127.0.0.1:9/x?page=2>; rel=\"next\"\n");
+	else if (strcmp(p->mode, "self") == 0)
+		snprintf(p->head, sizeof p->head, "Link: <%s>; rel=\"next\"\n", url);
+	else if (strcmp(p->mode, "endless") == 0)
+		snprintf(p->head, sizeof p->head, "Link: <%s/x?page=%d>; rel=\"next\"\n", p->origin,
+		         p->requests + 1);
+	else
+		p->head[0] = '\0';
+	snprintf(p->body, sizeof p->body, "%s", strstr(url, "/labels") ? "[]" : issue);
+	*head = p->head;
+	*head_len = strlen(p->head);
+	*resp = p->body;
+	*resp_len = strlen(p->body);
+	return 0;
+}
+
+/* Pulls changes from kind at url through a pager_srv in mode. */
+static int
+pager_pull(const char *kind, const char *url, const char *project, const char *mode,
+           struct pager_srv *p, struct cl_error *err)
+{
+	struct cl_config *cfg = cl_config_new();
+	struct cl_tracker *t = NULL;
+	struct cl_ticket_list l = { NULL, 0, 0 };
+	struct cl_tracker_cursor in = { NULL, NULL }, next = { NULL, NULL };
+	int rc, nm = 0;
+
+	memset(p, 0, sizeof *p);
+	p->mode = mode;
+	p->origin = url;
+	cl_config_set(cfg, "tracker", "kind", kind);
+	cl_config_set(cfg, "tracker", "url", url);
+	cl_config_set(cfg, "tracker", "project", project);
+	cl_config_set(cfg, "tracker", "token", "t");
+	cl_config_set(cfg, "tracker", "user", "bot@example.com");
+	cl_config_set(cfg, "tracker", "timezone", "UTC");
+	cl_config_set(cfg, "tracker", "retries", "0");
+	cl_config_set(cfg, "tracker", "max_wait_s", "0");
+	ck_assert_int_eq(cl_tracker_open(&t, cfg, 0, err), 0);
+	cl_http_set_responder(pager_answer, p);
+	rc = t->ops->changes(t, &l, &in, &next, &nm, err);
+	cl_http_set_responder(NULL, NULL);
+	cl_ticket_list_release(&l);
+	cl_tracker_cursor_release(&next);
+	cl_tracker_free(t);
+	cl_config_free(cfg);
+	return rc;
+}
+
+START_TEST(paging_policy)
+{
+	static const char *const kinds[][3] = {
+		{ "github", "https://127.0.0.1:9", "acme/ops" },
+		{ "gitlab", "https://127.0.0.1:9/api/v4", "acme/ops" },
+		{ "gitea", "https://127.0.0.1:9/api/v1", "acme/ops" },
+	};
+	struct cl_error err = { 0 };
+	struct pager_srv p;
+	size_t i;
+
+	for (i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
+		/* another port: the token never goes there, the walk stops */
+		ck_assert_int_eq(pager_pull(kinds[i][0], kinds[i][1], kinds[i][2], "elsewhere", &p,
+		                            &err), CL_EDATA);
+		ck_assert_msg(strstr(err.msg, "outside the tracker's origin") != NULL, "%s: %s",
+		              kinds[i][0], err.msg);
+		ck_assert_int_eq(p.foreign, 0);
+		cl_error_clear(&err);
+		/* https to http on the same host and port is another origin */
+		ck_assert_int_eq(pager_pull(kinds[i][0], kinds[i][1], kinds[i][2], "cleartext", &p,
+		                            &err), CL_EDATA);
+		ck_assert_int_eq(p.foreign, 0);
+		cl_error_clear(&err);
+		/* a page that names itself as next: stopped at once */
+		ck_assert_int_eq(pager_pull(kinds[i][0], kinds[i][1], kinds[i][2], "self", &p,
+		                            &err), CL_EDATA);
+		ck_assert_msg(strstr(err.msg, "points back") != NULL, "%s: %s", kinds[i][0], err.msg);
+		ck_assert_int_le(p.requests, 2);	/* Gitea's labels, then one page */
+		cl_error_clear(&err);
+	}
+	/* Jira Cloud: a nextPageToken that never changes */
+	ck_assert_int_eq(pager_pull("jira", "https://127.0.0.1:9", "OPS", "jira-token", &p, &err),
+	                 CL_EDATA);
+	ck_assert_msg(strstr(err.msg, "points back") != NULL, "%s", err.msg);
+	ck_assert_int_le(p.requests, 3);	/* first page, token T, then T again refused */
+	cl_error_clear(&err);
+	/* endless distinct pages: the one cap */
+	ck_assert_int_eq(pager_pull("github", "https://127.0.0.1:9", "acme/ops", "endless", &p,
+	                            &err), CL_EDATA);
+	ck_assert_msg(strstr(err.msg, "more than 10000 pages") != NULL, "%s", err.msg);
+	ck_assert_int_eq(p.requests, CL_TRACKER_MAX_PAGES);
+	cl_error_clear(&err);
+}
+END_TEST
+
+/* An http:// URL to another host needs allow_http = yes; a secret with a
+ * line break is refused. */
+START_TEST(cleartext_and_secrets)
+{
+	struct cl_config *cfg = cl_config_new();
+	struct cl_tracker *t = NULL;
+	struct cl_error err = { 0 };
+
+	cl_config_set(cfg, "tracker", "kind", "github");
+	cl_config_set(cfg, "tracker", "url", "http://tracker.example.com");
+	cl_config_set(cfg, "tracker", "project", "acme/ops");
+	cl_config_set(cfg, "tracker", "token", "t");
+	ck_assert_int_eq(cl_tracker_open(&t, cfg, 0, &err), CL_ECONFIG);
+	ck_assert_ptr_nonnull(strstr(err.msg, "allow_http"));
+	cl_error_clear(&err);
+	cl_config_set(cfg, "tracker", "allow_http", "yes");
+	ck_assert_int_eq(cl_tracker_open(&t, cfg, 0, &err), 0);
+	cl_tracker_free(t);
+	t = NULL;
+	cl_config_set(cfg, "tracker", "url", "http://localhost:8080");
+	cl_config_set(cfg, "tracker", "allow_http", "no");
+	ck_assert_int_eq(cl_tracker_open(&t, cfg, 0, &err), 0);	/* loopback */
+	cl_tracker_free(t);
+	t = NULL;
+	cl_config_set(cfg, "tracker", "token", "x\nX-Injected: yes");
+	ck_assert_int_eq(cl_tracker_open(&t, cfg, 0, &err), CL_ECONFIG);
+	ck_assert_ptr_nonnull(strstr(err.msg, "control character"));
+	ck_assert_ptr_null(strstr(err.msg, "Injected"));
+	cl_error_clear(&err);
+	cl_config_free(cfg);
+}
+END_TEST
+
 static Suite *
 tracker_suite(void)
 {
@@ -261,6 +446,9 @@ tracker_suite(void)
 	tcase_add_test(tc, cursor_next);
 	tcase_add_test(tc, http_fail_codes);
 	tcase_add_test(tc, issue_call_answers);
+	tcase_add_test(tc, paging_policy);
+	tcase_add_test(tc, cleartext_and_secrets);
+	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -130,12 +130,13 @@ stat "[i for i in d['list'] if i['number']==$n6][0]['body']" | grep -q "withdraw
 ok "withdrawn item closed as not planned"
 
 # --- a deleted ticket is reported, not forgotten ---------------------------
-admin "/_admin/issue/1" '{"deleted":true}' >/dev/null
-sed -i 's/| Document failover runbook | bob | 2024-04-15 | #1 |/| Document failover runbook | bob | 2024-04-15 | #1 **DONE** |/' "$T/pm/db.md"
-"$CL" import "$T/pm" >/dev/null 2>&1
+# (closeloop's own issue: a ticket a document names, like #1, is never
+# closed by closeloop, so its deletion goes unseen until someone looks)
+admin "/_admin/issue/$n1" '{"deleted":true}' >/dev/null
+"$CL" done db.1 >/dev/null 2>&1 || fail "done db.1"
 "$CL" sync > "$T/out" 2>&1 || fail "sync with a deleted ticket failed: $(cat "$T/out")"
-grep -q "db.2: .*#1.*deleted" "$T/out" || fail "deleted ticket not reported: $(cat "$T/out")"
-sqlite3 "$T/closeloop.db" "select gone from sync_items s join items i on i.id=s.item_id where i.key='db.2'" \
+grep -q "db.1: .*#$n1.*deleted" "$T/out" || fail "deleted ticket not reported: $(cat "$T/out")"
+sqlite3 "$T/closeloop.db" "select gone from sync_items s join items i on i.id=s.item_id where i.key='db.1'" \
     | grep -qx 410 || fail "gone status not kept"
 ok "deleted ticket reported"
 

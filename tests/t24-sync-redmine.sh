@@ -32,8 +32,9 @@ sed -i 's/| Delete the stale replication slot | alice | 2024-06-04 |/| Delete th
 issues() { rm_api GET "/issues.json?project_id=ops&status_id=*&limit=100"; }
 issue_of() { issues | jq_py "[i for i in d['issues'] if 'closeloop:$1' in (i.get('description') or '')]"; }
 
-# --- a create whose answer was lost: the issue exists, the intent is recorded
-rm_api POST /issues.json "{\"issue\":{\"project_id\":\"ops\",\"subject\":\"Move WAL to its own volume\",\"description\":\"Move WAL to its own volume\\r\\n\\r\\ncloseloop:pg.4\\r\\n\"}}" >/dev/null
+# --- a create whose answer was lost: the issue exists (filed with closeloop's
+# key, the marker line as closeloop writes it), the intent is recorded
+rm_api POST /issues.json "{\"issue\":{\"project_id\":\"ops\",\"subject\":\"Move WAL to its own volume\",\"description\":\"Move WAL to its own volume\\r\\n\\r\\n<!-- closeloop:pg.4 -->\\r\\n\"}}" >/dev/null
 sqlite3 "$T/closeloop.db" "insert into sync_items (item_id, tracker, intent_at) select id, 'redmine $RM_URL ops', '2024-01-01T00:00:00Z' from items where key = 'pg.4'" \
     || fail "cannot seed the intent"
 

@@ -175,6 +175,8 @@ gt_ticket(struct gt *g, struct cl_ticket *tk, json_t *j, struct cl_error *err)
 	tk->closed_at = utc_dup(j, "closed_at");
 	if (tk->body)
 		tk->marker = cl_tracker_marker_find(tk->body);
+	if (json_is_object(as = json_object_get(j, "user")))
+		tk->creator = jdup(as, "login");
 	if (tk->id == NULL) {
 		cl_ticket_release(tk);
 		return cl_error_set(err, CL_ENOMEM, "out of memory");
@@ -195,8 +197,9 @@ static int
 gt_load_labels(struct cl_tracker *t, struct cl_error *err)
 {
 	struct gt *g = t->priv;
+	struct cl_tracker_pager pg = { NULL, 0, 0 };
 	char *url;
-	int rc = 0, page = 0;
+	int rc = 0;
 
 	if (g->labels_loaded)
 		return 0;
@@ -207,18 +210,19 @@ gt_load_labels(struct cl_tracker *t, struct cl_error *err)
 		json_t *ans = NULL;
 		size_t i;
 
-		rc = cl_http_json(t->http, &r, (void **)&ans, "GET", url, NULL, NULL, err);
+		if ((rc = cl_tracker_pager_next(&pg, url, "listing labels", err)) == 0)
+			rc = cl_http_json(t->http, &r, (void **)&ans, "GET", url, NULL, NULL, err);
 		free(url);
 		url = NULL;
 		if (rc != 0)
-			return rc;
+			break;
 		if (r->status != 200 || !json_is_array(ans)) {
 			rc = r->status == 404 ? gt_repo_missing(t, err) : r->status == 200
 			     ? cl_error_set(err, CL_EDATA, "listing labels: Gitea answered no array")
 			     : cl_tracker_http_fail(t, r->status, r->body, "listing labels", err);
 			json_decref(ans);
 			cl_http_response_free(r);
-			return rc;
+			break;
 		}
 		for (i = 0; i < json_array_size(ans); i++) {
 			json_t *l = json_array_get(ans, i);
@@ -233,15 +237,17 @@ gt_load_labels(struct cl_tracker *t, struct cl_error *err)
 			}
 			nl[g->nlabels++].id = (long long)json_integer_value(json_object_get(l, "id"));
 		}
-		if (rc == 0 && r->next_url && ++page < 1000 && (url = cl_strdup(r->next_url)) == NULL)
+		if (rc == 0 && r->next_url && (url = cl_strdup(r->next_url)) == NULL)
 			rc = cl_error_set(err, CL_ENOMEM, "out of memory");
 		json_decref(ans);
 		cl_http_response_free(r);
 		if (rc != 0)
-			return rc;
+			break;
 	}
-	g->labels_loaded = 1;
-	return 0;
+	cl_tracker_pager_release(&pg);
+	if (rc == 0)
+		g->labels_loaded = 1;
+	return rc;
 }
 
 /* The id of a label by name, created when the repository lacks it. */
@@ -554,8 +560,9 @@ gt_list(struct cl_tracker *t, struct cl_ticket_list *out, const char *since,
         char **max_updated, int markers_only, struct cl_error *err)
 {
 	struct gt *g = t->priv;
+	struct cl_tracker_pager pg = { NULL, 0, 0 };
 	char *url = NULL, *esc = NULL;
-	int rc = 0, page = 0;
+	int rc = 0;
 
 	if (since && (esc = cl_http_escape(since)) == NULL)
 		return cl_error_set(err, CL_ENOMEM, "out of memory");
@@ -569,18 +576,19 @@ gt_list(struct cl_tracker *t, struct cl_ticket_list *out, const char *since,
 		json_t *ans = NULL;
 		size_t i;
 
-		rc = cl_http_json(t->http, &r, (void **)&ans, "GET", url, NULL, NULL, err);
+		if ((rc = cl_tracker_pager_next(&pg, url, "listing issues", err)) == 0)
+			rc = cl_http_json(t->http, &r, (void **)&ans, "GET", url, NULL, NULL, err);
 		free(url);
 		url = NULL;
 		if (rc != 0)
-			return rc;
+			break;
 		if (r->status != 200 || !json_is_array(ans)) {
 			rc = r->status == 404 ? gt_repo_missing(t, err) : r->status == 200
 			     ? cl_error_set(err, CL_EDATA, "listing issues: Gitea answered no array")
 			     : cl_tracker_http_fail(t, r->status, r->body, "listing issues", err);
 			json_decref(ans);
 			cl_http_response_free(r);
-			return rc;
+			break;
 		}
 		for (i = 0; rc == 0 && i < json_array_size(ans); i++) {
 			json_t *it = json_array_get(ans, i), *pr = json_object_get(it, "pull_request");
@@ -609,15 +617,11 @@ gt_list(struct cl_tracker *t, struct cl_ticket_list *out, const char *since,
 			rc = cl_error_set(err, CL_ENOMEM, "out of memory");
 		json_decref(ans);
 		cl_http_response_free(r);
-		if (rc == 0 && url && ++page > 100000) {
-			rc = cl_error_set(err, CL_EDATA, "listing issues: too many pages");
-			free(url);
-			url = NULL;
-		}
 		if (rc != 0)
 			break;
 	}
 	free(url);
+	cl_tracker_pager_release(&pg);
 	return rc;
 }
 
@@ -690,6 +694,21 @@ gt_parse_ref(struct cl_tracker *t, char **out, const char *ref)
 	return *out ? 0 : CL_ENOMEM;
 }
 
+/* The login the token acts as (GET /api/v1/user). */
+static int
+gt_whoami(struct cl_tracker *t, char **out, struct cl_error *err)
+{
+	static const char *const keys[] = { "login", NULL };
+	char *url = cl_asprintf("%s/api/v1/user", t->url);
+	int rc;
+
+	if (url == NULL)
+		return cl_error_set(err, CL_ENOMEM, "out of memory");
+	rc = cl_tracker_get_value(t, out, url, keys, "asking Gitea who the token is", err);
+	free(url);
+	return rc;
+}
+
 const struct cl_tracker_ops cl_tracker_gitea = {
 	.kind = "gitea",
 	.caps = CL_TRACKER_CAP_DUE_DATE | CL_TRACKER_CAP_LABELS | CL_TRACKER_CAP_ASSIGNEE |
@@ -703,6 +722,7 @@ const struct cl_tracker_ops cl_tracker_gitea = {
 	.changes = gt_changes,
 	.find_markers = gt_find_markers,
 	.parse_ref = gt_parse_ref,
+	.whoami = gt_whoami,
 };
 
 /* Forgejo speaks the same API. */
@@ -719,4 +739,5 @@ const struct cl_tracker_ops cl_tracker_forgejo = {
 	.changes = gt_changes,
 	.find_markers = gt_find_markers,
 	.parse_ref = gt_parse_ref,
+	.whoami = gt_whoami,
 };

@@ -102,6 +102,8 @@ gh_ticket(struct cl_ticket *tk, json_t *j, struct cl_error *err)
 	tk->closed_at = jdup(j, "closed_at");
 	if (tk->body)
 		tk->marker = cl_tracker_marker_find(tk->body);
+	if (json_is_object(as = json_object_get(j, "user")))
+		tk->creator = jdup(as, "login");
 	if (tk->id == NULL) {
 		cl_ticket_release(tk);
 		return cl_error_set(err, CL_ENOMEM, "out of memory");
@@ -272,6 +274,7 @@ gh_list(struct cl_tracker *t, struct cl_ticket_list *out, const char *since,
         int *not_modified, int markers_only, struct cl_error *err)
 {
 	struct gh *g = t->priv;
+	struct cl_tracker_pager pg = { NULL, 0, 0 };
 	char *url = NULL, *esc = NULL;
 	int rc = 0, page = 0;
 
@@ -287,17 +290,19 @@ gh_list(struct cl_tracker *t, struct cl_ticket_list *out, const char *since,
 		json_t *ans = NULL;
 		size_t i;
 
+		if ((rc = cl_tracker_pager_next(&pg, url, "listing issues", err)) != 0)
+			break;
 		rc = cl_http_json(t->http, &r, (void **)&ans, "GET", url,
 		                  NULL, page == 0 ? etag_in : NULL, err);
 		free(url);
 		url = NULL;
 		if (rc != 0)
-			return rc;
+			break;
 		if (page == 0 && r->status == 304) {
 			if (not_modified)
 				*not_modified = 1;
 			cl_http_response_free(r);
-			return 0;
+			break;
 		}
 		if (r->status != 200) {
 			if (r->status == 404 || r->status == 410)
@@ -306,20 +311,14 @@ gh_list(struct cl_tracker *t, struct cl_ticket_list *out, const char *since,
 				                  r->status);
 			else
 				rc = cl_tracker_http_fail(t, r->status, r->body, "listing issues", err);
-			json_decref(ans);
-			cl_http_response_free(r);
-			return rc;
+		} else if (!json_is_array(ans)) {
+			rc = cl_error_set(err, CL_EDATA, "listing issues: GitHub answered no array");
 		}
-		if (!json_is_array(ans)) {
-			json_decref(ans);
-			cl_http_response_free(r);
-			return cl_error_set(err, CL_EDATA, "listing issues: GitHub answered no array");
-		}
-		if (page == 0 && etag_out && r->etag) {
+		if (rc == 0 && page == 0 && etag_out && r->etag) {
 			free(*etag_out);
 			*etag_out = cl_strdup(r->etag);
 		}
-		if (page == 0 && date_out && r->date) {
+		if (rc == 0 && page == 0 && date_out && r->date) {
 			free(*date_out);
 			*date_out = cl_strdup(r->date);
 		}
@@ -351,12 +350,9 @@ gh_list(struct cl_tracker *t, struct cl_ticket_list *out, const char *since,
 		page++;
 		if (rc != 0)
 			break;
-		if (page > 100000) {
-			rc = cl_error_set(err, CL_EDATA, "listing issues: too many pages");
-			break;
-		}
 	}
 	free(url);
+	cl_tracker_pager_release(&pg);
 	return rc;
 }
 
@@ -439,6 +435,21 @@ gh_parse_ref(struct cl_tracker *t, char **out, const char *ref)
 	return *out ? 0 : CL_ENOMEM;
 }
 
+/* The login the token acts as (GET /user). */
+static int
+gh_whoami(struct cl_tracker *t, char **out, struct cl_error *err)
+{
+	static const char *const keys[] = { "login", NULL };
+	char *url = cl_asprintf("%s/user", t->url);
+	int rc;
+
+	if (url == NULL)
+		return cl_error_set(err, CL_ENOMEM, "out of memory");
+	rc = cl_tracker_get_value(t, out, url, keys, "asking GitHub who the token is", err);
+	free(url);
+	return rc;
+}
+
 const struct cl_tracker_ops cl_tracker_github = {
 	.kind = "github",
 	.caps = CL_TRACKER_CAP_LABELS | CL_TRACKER_CAP_ASSIGNEE | CL_TRACKER_CAP_CLOSE_REASON,
@@ -451,4 +462,5 @@ const struct cl_tracker_ops cl_tracker_github = {
 	.changes = gh_changes,
 	.find_markers = gh_find_markers,
 	.parse_ref = gh_parse_ref,
+	.whoami = gh_whoami,
 };

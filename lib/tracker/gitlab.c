@@ -175,6 +175,8 @@ gl_ticket(struct cl_ticket *tk, json_t *j, struct cl_error *err)
 	tk->closed_at = jdup(j, "closed_at");
 	if (tk->body)
 		tk->marker = cl_tracker_marker_find(tk->body);
+	if (json_is_object(as = json_object_get(j, "author")))
+		tk->creator = jdup(as, "username");
 	if (tk->id == NULL) {
 		cl_ticket_release(tk);
 		return cl_error_set(err, CL_ENOMEM, "out of memory");
@@ -438,6 +440,7 @@ gl_list(struct cl_tracker *t, struct cl_ticket_list *out, const char *since,
         int markers_only, struct cl_error *err)
 {
 	struct gl *g = t->priv;
+	struct cl_tracker_pager pg = { NULL, 0, 0 };
 	char *base, *url, *esc = NULL;
 	int rc = 0, page = 0;
 
@@ -458,8 +461,9 @@ gl_list(struct cl_tracker *t, struct cl_ticket_list *out, const char *since,
 		json_t *ans = NULL;
 		size_t i;
 
-		rc = cl_http_json(t->http, &r, (void **)&ans, "GET", url, NULL,
-		                  page == 0 ? etag_in : NULL, err);
+		if ((rc = cl_tracker_pager_next(&pg, url, "listing issues", err)) == 0)
+			rc = cl_http_json(t->http, &r, (void **)&ans, "GET", url, NULL,
+			                  page == 0 ? etag_in : NULL, err);
 		free(url);
 		url = NULL;
 		if (rc != 0)
@@ -513,13 +517,9 @@ gl_list(struct cl_tracker *t, struct cl_ticket_list *out, const char *since,
 			rc = cl_error_set(err, CL_ENOMEM, "out of memory");
 		json_decref(ans);
 		cl_http_response_free(r);
-		if (rc == 0 && url && page > 100000) {
-			rc = cl_error_set(err, CL_EDATA, "listing issues: too many pages");
-			free(url);
-			url = NULL;
-		}
 	}
 	free(base);
+	cl_tracker_pager_release(&pg);
 	return rc;
 }
 
@@ -612,6 +612,22 @@ gl_parse_ref(struct cl_tracker *t, char **out, const char *ref)
 	return *out ? 0 : CL_ENOMEM;
 }
 
+/* The username the token acts as (GET /user). */
+static int
+gl_whoami(struct cl_tracker *t, char **out, struct cl_error *err)
+{
+	static const char *const keys[] = { "username", NULL };
+	struct gl *g = t->priv;
+	char *url = cl_asprintf("%s/user", g->api);
+	int rc;
+
+	if (url == NULL)
+		return cl_error_set(err, CL_ENOMEM, "out of memory");
+	rc = cl_tracker_get_value(t, out, url, keys, "asking GitLab who the token is", err);
+	free(url);
+	return rc;
+}
+
 const struct cl_tracker_ops cl_tracker_gitlab = {
 	.kind = "gitlab",
 	.caps = CL_TRACKER_CAP_DUE_DATE | CL_TRACKER_CAP_LABELS | CL_TRACKER_CAP_ASSIGNEE |
@@ -625,4 +641,5 @@ const struct cl_tracker_ops cl_tracker_gitlab = {
 	.changes = gl_changes,
 	.find_markers = gl_find_markers,
 	.parse_ref = gl_parse_ref,
+	.whoami = gl_whoami,
 };

@@ -32,7 +32,8 @@
 #include "../util.h"
 
 #define JR_OVERLAP_S (5 * 60)	/* re-scan window before the cursor */
-#define JR_FIELDS "summary,description,status,assignee,duedate,updated,resolutiondate,labels"
+#define JR_FIELDS "summary,description,status,assignee,duedate,updated,resolutiondate,labels," \
+	"creator"
 
 struct jr {
 	int dc;			/* Data Center (v2) */
@@ -40,6 +41,7 @@ struct jr {
 	char *issue_type;
 	json_t *extra;		/* extra_fields or NULL */
 	char *tz;		/* the account's zone, once known */
+	char *self;		/* the account (Cloud accountId, DC name), from /myself */
 	int tz_loaded;
 	long search_wait_ms;
 };
@@ -165,6 +167,7 @@ jr_release(struct cl_tracker *t)
 	free(j->api);
 	free(j->issue_type);
 	free(j->tz);
+	free(j->self);
 	json_decref(j->extra);
 	free(j);
 	t->priv = NULL;
@@ -352,6 +355,8 @@ jr_ticket(struct cl_tracker *t, struct cl_ticket *tk, json_t *issue, struct cl_e
 		tk->closed_at = jr_time(f, "resolutiondate");
 	if (tk->body)
 		tk->marker = cl_tracker_marker_find(tk->body);
+	if (json_is_object(as = json_object_get(f, "creator")))
+		tk->creator = jdup(as, j->dc ? "name" : "accountId");
 	if (tk->id == NULL || tk->url == NULL) {
 		cl_ticket_release(tk);
 		return cl_error_set(err, CL_ENOMEM, "out of memory");
@@ -775,8 +780,12 @@ jr_zone(struct cl_tracker *t, struct cl_error *err)
 	if (r->status == 401 || r->status == 403) {
 		rc = jr_fail(t, r, "checking the Jira account", 0, err);
 	} else {
-		if (r->status == 200)
+		if (r->status == 200) {
 			tz = json_string_value(json_object_get(ans, "timeZone"));
+			if (json_is_string(json_object_get(ans, j->dc ? "name" : "accountId")) &&
+			    (j->self = jdup(ans, j->dc ? "name" : "accountId")) == NULL)
+				rc = cl_error_set(err, CL_ENOMEM, "out of memory");
+		}
 		if (tz == NULL || !cl_tz_valid(tz))
 			tz = cl_config_get(t->cfg, "tracker", "timezone");
 		if (tz == NULL || !*tz)
@@ -800,9 +809,10 @@ jr_search(struct cl_tracker *t, struct cl_ticket_list *out, time_t from, char **
           int markers_only, struct cl_error *err)
 {
 	struct jr *j = t->priv;
+	struct cl_tracker_pager pg = { NULL, 0, 0 };
 	char *jql = NULL, *ejql = NULL, *token = NULL;
 	long start = 0;
-	int rc, page = 0, more;
+	int rc, more;
 
 	if ((rc = jr_zone(t, err)) != 0)
 		return rc;
@@ -844,7 +854,8 @@ jr_search(struct cl_tracker *t, struct cl_ticket_list *out, time_t from, char **
 			rc = cl_error_set(err, CL_ENOMEM, "out of memory");
 			break;
 		}
-		rc = jr_call(t, &r, &ans, "GET", url, NULL, err);
+		if ((rc = cl_tracker_pager_next(&pg, url, "searching issues", err)) == 0)
+			rc = jr_call(t, &r, &ans, "GET", url, NULL, err);
 		free(url);
 		if (rc != 0)
 			break;
@@ -900,13 +911,10 @@ jr_search(struct cl_tracker *t, struct cl_ticket_list *out, time_t from, char **
 		cl_http_response_free(r);
 		if (rc != 0 || !more)
 			break;
-		if (++page > 100000) {
-			rc = cl_error_set(err, CL_EDATA, "searching issues: too many pages");
-			break;
-		}
 	}
 	free(token);
 	free(ejql);
+	cl_tracker_pager_release(&pg);
 	return rc;
 }
 
@@ -1010,6 +1018,21 @@ jr_parse_ref(struct cl_tracker *t, char **out, const char *ref)
 	return 0;
 }
 
+/* The account the token acts as, as /myself said (asked once a run). */
+static int
+jr_whoami(struct cl_tracker *t, char **out, struct cl_error *err)
+{
+	struct jr *j = t->priv;
+	int rc;
+
+	*out = NULL;
+	if ((rc = jr_zone(t, err)) != 0)
+		return rc;
+	if (j->self == NULL)
+		return cl_error_set(err, CL_EDATA, "Jira's /myself did not name the account");
+	return (*out = cl_strdup(j->self)) ? 0 : cl_error_set(err, CL_ENOMEM, "out of memory");
+}
+
 const struct cl_tracker_ops cl_tracker_jira = {
 	.kind = "jira",
 	.caps = CL_TRACKER_CAP_DUE_DATE | CL_TRACKER_CAP_LABELS | CL_TRACKER_CAP_ASSIGNEE |
@@ -1023,4 +1046,5 @@ const struct cl_tracker_ops cl_tracker_jira = {
 	.changes = jr_changes,
 	.find_markers = jr_find_markers,
 	.parse_ref = jr_parse_ref,
+	.whoami = jr_whoami,
 };

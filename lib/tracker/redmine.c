@@ -200,6 +200,10 @@ rm_ticket(struct cl_tracker *t, struct cl_ticket *tk, json_t *j, struct cl_error
 		tk->closed_at = jdup(j, "closed_on");
 	if (tk->body)
 		tk->marker = cl_tracker_marker_find(tk->body);
+	as = json_object_get(j, "author");
+	if (json_is_object(as) && json_is_integer(json_object_get(as, "id")))
+		tk->creator = cl_asprintf("%lld",
+		                          (long long)json_integer_value(json_object_get(as, "id")));
 	if (tk->id == NULL || tk->url == NULL) {
 		cl_ticket_release(tk);
 		return cl_error_set(err, CL_ENOMEM, "out of memory");
@@ -462,6 +466,7 @@ rm_list(struct cl_tracker *t, struct cl_ticket_list *out, const char *since,
         int *not_modified, int markers_only, struct cl_error *err)
 {
 	struct rm *m = t->priv;
+	struct cl_tracker_pager pg = { NULL, 0, 0 };
 	char *filter = NULL;
 	long offset = 0, total = -1;
 	int rc = 0, page = 0;
@@ -491,8 +496,9 @@ rm_list(struct cl_tracker *t, struct cl_ticket_list *out, const char *since,
 			rc = cl_error_set(err, CL_ENOMEM, "out of memory");
 			break;
 		}
-		rc = cl_http_json(t->http, &r, (void **)&ans, "GET", url, NULL,
-		                  page == 0 ? etag_in : NULL, err);
+		if ((rc = cl_tracker_pager_next(&pg, url, "listing issues", err)) == 0)
+			rc = cl_http_json(t->http, &r, (void **)&ans, "GET", url, NULL,
+			                  page == 0 ? etag_in : NULL, err);
 		free(url);
 		if (rc != 0)
 			break;
@@ -552,10 +558,11 @@ rm_list(struct cl_tracker *t, struct cl_ticket_list *out, const char *since,
 		json_decref(ans);
 		cl_http_response_free(r);
 		page++;
-		if (rc != 0 || i == 0 || offset >= total || page > 100000)
+		if (rc != 0 || i == 0 || offset >= total)
 			break;
 	}
 	free(filter);
+	cl_tracker_pager_release(&pg);
 	return rc;
 }
 
@@ -624,6 +631,21 @@ rm_parse_ref(struct cl_tracker *t, char **out, const char *ref)
 	return *out ? 0 : CL_ENOMEM;
 }
 
+/* The numeric id of the user the API key belongs to (/users/current.json). */
+static int
+rm_whoami(struct cl_tracker *t, char **out, struct cl_error *err)
+{
+	static const char *const keys[] = { "user", "id", NULL };
+	char *url = cl_asprintf("%s/users/current.json", t->url);
+	int rc;
+
+	if (url == NULL)
+		return cl_error_set(err, CL_ENOMEM, "out of memory");
+	rc = cl_tracker_get_value(t, out, url, keys, "asking Redmine who the key is", err);
+	free(url);
+	return rc;
+}
+
 const struct cl_tracker_ops cl_tracker_redmine = {
 	.kind = "redmine",
 	.caps = CL_TRACKER_CAP_DUE_DATE | CL_TRACKER_CAP_ASSIGNEE | CL_TRACKER_CAP_COMMENT,
@@ -637,4 +659,5 @@ const struct cl_tracker_ops cl_tracker_redmine = {
 	.find_markers = rm_find_markers,
 	.parse_ref = rm_parse_ref,
 	.canon_user = rm_canon_user,
+	.whoami = rm_whoami,
 };

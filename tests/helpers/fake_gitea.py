@@ -90,7 +90,7 @@ class Gitea(fakebase.Backend):
             "id": 7000 + it["number"], "url": "%s/issues/%d" % (api, it["number"]),
             "html_url": "https://gitea.example.invalid/%s/%s/issues/%d" % (self.owner, self.repo,
                                                                           it["number"]),
-            "number": it["number"], "user": self.user("closeloop-bot"),
+            "number": it["number"], "user": self.user(it.get("author", "closeloop-bot")),
             "original_author": "", "original_author_id": 0,
             "title": it["title"], "body": it["body"], "ref": "",
             "labels": labs, "milestone": None,
@@ -135,6 +135,8 @@ class Gitea(fakebase.Backend):
 
     # --- API ------------------------------------------------------------
     def api(self, h, method, path, q, body):
+        if path == "/api/v1/user" and method == "GET":
+            return 200, self.user("closeloop-bot"), {}
         m = re.match(r"^/api/v1/repos/([^/]+)/([^/]+)/(issues|labels)(?:/(\d+))?(/comments)?/?$",
                      path)
         if not m or m.group(1).lower() != self.owner.lower() or \
@@ -230,7 +232,7 @@ class Gitea(fakebase.Backend):
                 return 422, {"message": "[DueDate]: invalid date-time"}, {}
         now = fakebase.tick()
         it = {"number": self.next_n, "title": b["title"], "body": b.get("body", ""),
-              "labels": [x for x in labels if x in known], "assignees": list(b.get("assignees") or []),
+              "labels": [x for x in labels if x in known], "assignees": self.keep(list(b.get("assignees") or [])),
               "state": "open", "created": now, "updated": now, "closed": None, "due": due,
               "comments": [], "deleted": False}
         self.issues_[it["number"]] = it
@@ -253,7 +255,7 @@ class Gitea(fakebase.Backend):
         if "body" in b:
             it["body"] = b["body"]
         if "assignees" in b:
-            it["assignees"] = list(b["assignees"])
+            it["assignees"] = self.keep(list(b["assignees"]))
         if b.get("unset_due_date"):
             it["due"] = None
         elif b.get("due_date") is not None:
@@ -320,7 +322,7 @@ class Gitea(fakebase.Backend):
         it = {"number": self.next_n, "title": b.get("title", "Filed by hand"),
               "body": b.get("body", ""), "labels": [], "assignees": [], "state": "open",
               "created": now, "updated": now, "closed": None, "due": None, "comments": [],
-              "deleted": False}
+              "deleted": False, "author": b.get("author", "a-person")}
         self.issues_[it["number"]] = it
         self.next_n += 1
         return it

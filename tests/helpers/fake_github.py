@@ -7,6 +7,7 @@ Implements, after GitHub's documentation:
                                            per_page (max 100), page, labels;
                                            Link header (next/last/first/prev);
                                            pull requests are listed too
+  GET   /user                              the token's account (closeloop-bot)
   GET   /repos/{o}/{r}/issues/{n}          one issue; 404 / 410 deleted /
                                            301 transferred
   PATCH /repos/{o}/{r}/issues/{n}          title, body, state, state_reason,
@@ -29,6 +30,8 @@ Admin endpoints (not counted, no auth), for the tests:
                                  "title", "body", "assignee", "deleted": true,
                                  "transferred": true}
   POST /_admin/pull             adds a pull request (listed like an issue)
+  POST /_admin/file             {"title", "body", "user"}: an issue filed by
+                                 user (default "mallory"), not by the token
   POST /_admin/reset-counts
 Run: fake_github.py --port-file FILE [--token T] [--repo o/r]
      [--public-url URL]   base for Link/url fields (e.g. a proxy in front)
@@ -71,6 +74,7 @@ class State:
         self.by_route = {}
         self.faults = []
         self.reject = None
+        self.dropped = set()
         self.remaining = 5000
         self.reset_at = int(time.time()) + 3600
 
@@ -106,7 +110,8 @@ class State:
             "events_url": "%s/issues/%d/events" % (api, n),
             "html_url": "https://github.example.invalid/%s/%s/issues/%d" % (self.owner, self.repo, n),
             "number": n, "state": it["state"], "state_reason": it["state_reason"],
-            "title": it["title"], "body": it["body"], "user": self.user("closeloop-bot", base),
+            "title": it["title"], "body": it["body"],
+            "user": self.user(it.get("author", "closeloop-bot"), base),
             "labels": labels, "assignee": assignees[0] if assignees else None,
             "assignees": assignees, "milestone": None, "locked": False,
             "active_lock_reason": None, "comments": 0,
@@ -271,6 +276,13 @@ class Handler(BaseHTTPRequestHandler):
         if body == "INVALID":
             return 400, {"message": "Problems parsing JSON"}, {}
         st.remaining -= 1
+        if url.path == "/user" and method == "GET":
+            return 200, dict(st.user("closeloop-bot", self.base()), name="closeloop",
+                             company=None, blog="", location=None, email=None,
+                             hireable=None, bio=None, twitter_username=None,
+                             public_repos=0, public_gists=0, followers=0, following=0,
+                             created_at="2020-01-01T00:00:00Z",
+                             updated_at="2020-01-01T00:00:00Z"), {}
         m = re.match(r"^/repos/([^/]+)/([^/]+)/issues(?:/(\d+))?/?$", url.path)
         if not m or m.group(1).lower() != st.owner.lower() or m.group(2).lower() != st.repo.lower():
             return 404, {"message": "Not Found"}, {}
@@ -319,6 +331,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.validation("title")
         labels = b.get("labels") or []
         assignees = b.get("assignees") or ([b["assignee"]] if b.get("assignee") else [])
+        # GitHub silently drops assignees without push access
+        assignees = [a for a in assignees if a not in st.dropped] if isinstance(assignees, list) else assignees
         if not all(isinstance(x, str) for x in labels) or not all(isinstance(x, str) for x in assignees):
             return self.validation("labels")
         it = st.new_issue(title, b.get("body"), labels, assignees)
@@ -336,7 +350,7 @@ class Handler(BaseHTTPRequestHandler):
         if "labels" in b:
             it["labels"] = [x if isinstance(x, str) else x.get("name") for x in b["labels"]]
         if "assignees" in b:
-            it["assignees"] = list(b["assignees"])
+            it["assignees"] = [a for a in b["assignees"] if a not in self.server.st.dropped]
         if "state" in b:
             if b["state"] not in ("open", "closed"):
                 return self.validation("state")
@@ -427,6 +441,9 @@ class Handler(BaseHTTPRequestHandler):
         if p == "/_admin/reject":
             st.reject = (body or {}).get("title_contains")
             return self.send(200, {}, etag=False)
+        if p == "/_admin/drop-assignee":
+            st.dropped = set((body or {}).get("handles", []))
+            return self.send(200, {}, etag=False)
         if p == "/_admin/reset-counts":
             st.requests = 0
             st.by_method = {}
@@ -436,6 +453,11 @@ class Handler(BaseHTTPRequestHandler):
             it = st.new_issue((body or {}).get("title", "A pull request"), "closeloop:not-an-item",
                               [], [], pull=True)
             return self.send(200, {"number": it["number"]}, etag=False)
+        if p == "/_admin/file":
+            b = body or {}
+            it = st.new_issue(b.get("title", "Filed by hand"), b.get("body"), [], [])
+            it["author"] = b.get("user", "mallory")
+            return self.send(200, st.render(it, self.base()), etag=False)
         m = re.match(r"^/_admin/issue/(\d+)$", p)
         if m and method == "POST":
             it = st.issues.get(int(m.group(1)))

@@ -96,7 +96,8 @@ class GitLab(fakebase.Backend):
             "closed_by": self.user("closer") if it["closed_at"] else None,
             "labels": list(it["labels"]), "milestone": None,
             "assignees": assignees, "assignee": assignees[0] if assignees else None,
-            "author": self.user("closeloop-bot"), "type": "ISSUE", "issue_type": "issue",
+            "author": self.user(it.get("author", "closeloop-bot")), "type": "ISSUE",
+            "issue_type": "issue",
             "user_notes_count": len(it["notes"]), "due_date": it["due_date"],
             "confidential": False, "discussion_locked": None, "web_url": web,
             "moved_to_id": None, "references": {"short": "#%d" % it["iid"]},
@@ -123,6 +124,8 @@ class GitLab(fakebase.Backend):
 
     # --- API ------------------------------------------------------------
     def api(self, h, method, path, q, body):
+        if path == "/api/v4/user" and method == "GET":
+            return 200, self.user("closeloop-bot"), {}
         if path == "/api/v4/users" and method == "GET":
             name = (q.get("username") or [""])[-1]
             return 200, [self.user(name)] if name in self.users else [], {}
@@ -189,7 +192,7 @@ class GitLab(fakebase.Backend):
         if ids is None:
             return None
         names = {v: k for k, v in self.users.items()}
-        return [names[i] for i in ids if i in names]
+        return self.keep([names[i] for i in ids if i in names])
 
     def create(self, h, b):
         if not isinstance(b, dict):
@@ -305,7 +308,7 @@ class GitLab(fakebase.Backend):
         it = {"iid": self.next_iid, "title": b.get("title", "Filed by hand"),
               "description": b.get("body"), "labels": [], "assignees": [], "due_date": None,
               "state": "opened", "created_at": now, "updated_at": now, "closed_at": None,
-              "notes": [], "deleted": False}
+              "notes": [], "deleted": False, "author": b.get("author", "a-person")}
         self.issues_[it["iid"]] = it
         self.next_iid += 1
         return it

@@ -167,6 +167,10 @@ class Jira(fakebase.Backend):
         return d.strftime("%Y-%m-%dT%H:%M:%S.") + "%03d" % (d.microsecond // 1000) + \
             d.strftime("%z")
 
+    def me(self):
+        """The handle of the token's account (what /myself answers)."""
+        return "me-" + self.user if not self.dc else self.user
+
     def person_obj(self, handle):
         if handle is None:
             return None
@@ -191,6 +195,7 @@ class Jira(fakebase.Backend):
             "updated": self.ts(it["updated"]), "created": self.ts(it["created"]),
             "resolutiondate": self.ts(it["resolved"]) if it["resolved"] else None,
             "issuetype": {"name": it["type"]}, "project": {"key": self.key},
+            "creator": self.person_obj(it.get("author") or self.me()),
         }
         for k, v in it["custom"].items():
             f[k] = v
@@ -237,7 +242,7 @@ class Jira(fakebase.Backend):
         p = m.group(2).rstrip("/")
         if p == "/myself" and method == "GET":
             self.myself += 1
-            o = self.person_obj("me-" + self.user if not self.dc else self.user)
+            o = self.person_obj(self.me())
             o["emailAddress"] = self.user if not self.dc else self.user + "@example.invalid"
             return 200, o, {}
         if p == "/search" and not self.dc:
@@ -360,8 +365,8 @@ class Jira(fakebase.Backend):
         key = "%s-%d" % (self.key, self.next_n)
         it = {"n": self.next_n, "key": key, "summary": f["summary"],
               "description": f.get("description"), "labels": list(f.get("labels") or []),
-              "duedate": f.get("duedate"), "assignee": (f.get("assignee") or {}).get(
-                  "name" if self.dc else "accountId"),
+              "duedate": f.get("duedate"), "assignee": (self.keep([(f.get("assignee") or {}).get(
+                  "name" if self.dc else "accountId")]) or [None])[0],
               "status": "To Do", "type": f["issuetype"]["name"], "created": now, "updated": now,
               "resolved": None, "comments": [], "deleted": False, "hidden": self.hide,
               "custom": {k: f[k] for k in self.required if k in f}}
@@ -389,7 +394,8 @@ class Jira(fakebase.Backend):
         if "duedate" in f:
             it["duedate"] = f["duedate"]
         if "assignee" in f:
-            it["assignee"] = (f["assignee"] or {}).get("name" if self.dc else "accountId")
+            it["assignee"] = (self.keep([(f["assignee"] or {}).get(
+                "name" if self.dc else "accountId")]) or [None])[0]
         self.touch(it)
         return 204, None, {}
 
@@ -457,7 +463,7 @@ class Jira(fakebase.Backend):
               "description": (desc if self.dc else adf(desc)) if desc else None, "labels": [],
               "duedate": None, "assignee": None, "status": "To Do", "type": "Task",
               "created": now, "updated": now, "resolved": None, "comments": [],
-              "deleted": False, "hidden": 0, "custom": {}}
+              "deleted": False, "hidden": 0, "custom": {}, "author": b.get("author", "a-person")}
         self.issues_[key] = it
         self.next_n += 1
         return it

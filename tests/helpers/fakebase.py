@@ -25,10 +25,15 @@ Admin endpoints (not counted, no auth):
                            "stall": s (do the work, answer s seconds later)}],
                            "clear": true (drops the queued ones first)}
   POST /_admin/reject     {"title_contains": "..."}: creates with it fail
-  POST /_admin/seed       {"title", "body"}: an issue filed by a person
+  POST /_admin/seed       {"title", "body", "author"}: an issue filed by a
+                           person (author, default "a-person"), not by the
+                           token's account (closeloop-bot)
   POST /_admin/issue/ID   act as a person on one issue (see person())
   POST /_admin/act        {"ids": [...], "set": {...}}: person() on many
   POST /_admin/reset-counts
+  POST /_admin/drop-assignee {"handles": [...]}: these people are silently
+                           not assigned (GitLab and a user who is not a
+                           project member; GitHub and no push access)
 """
 import json
 import os
@@ -78,6 +83,11 @@ class Backend:
         self.args = args
         self.token = args.token
         self.reject = None
+        self.dropped = set()
+
+    def keep(self, handles):
+        """The assignees the tracker keeps (drop-assignee silently drops)."""
+        return [x for x in handles if x not in self.dropped]
 
     def auth(self, h):
         return None
@@ -233,6 +243,9 @@ class Handler(BaseHTTPRequestHandler):
             return self.send(200, be.norm(be.seed(body)))
         if path == "/_admin/reject":
             be.reject = body.get("title_contains")
+            return self.send(200, {})
+        if path == "/_admin/drop-assignee":
+            be.dropped = set(body.get("handles", []))
             return self.send(200, {})
         if path == "/_admin/reset-counts":
             st.requests = 0

@@ -3,7 +3,9 @@
 # document's reference, pull of status/assignee/due (tracker wins), document
 # wins for the action text, withdrawn → closed with a comment, adoption after
 # a SIGKILL during a stalled create (exactly one issue per item), bounded
-# request counts for incremental pulls, faults (429 with and without
+# request counts for incremental pulls, a stranger's issue carrying an
+# item's marker never adopted, an unchanged re-sync ≤ 3 requests and no
+# writes while the tracker drops an assignee, faults (429 with and without
 # headers, 5xx, 401 → 77, unknown project → 78), the token never shown.
 #
 # Sourced by tests/t3x-*.sh after tracker-lib.sh, with:
@@ -154,6 +156,24 @@ item_json "$k6" | jq_py 'd["ticket"]' | grep -qx "$(issue_with "$k6" 'd["id"]')"
 issue_with "$k6" 'd["id"]' | grep -q NOT && fail "duplicate after a further sync"
 ok "SIGKILL during a stalled create: one issue, adopted"
 
+# --- a stranger's issue carrying an item's marker line is never adopted ------
+cat >> "$T/pm/db.md" <<'MD'
+| Rotate the replication credentials | alice | 2024-06-11 | |
+MD
+"$CL" import "$T/pm" >/dev/null 2>&1
+k10=$(key_of "Rotate the replication credentials")
+ident=$(sqlite3 "$T/closeloop.db" "SELECT tracker FROM sync_items WHERE ticket IS NOT NULL LIMIT 1")
+# a create intent whose answer was lost (as after a kill), and someone's
+# issue with the exact marker line: the tracker says who filed it
+sqlite3 "$T/closeloop.db" "INSERT INTO sync_items (item_id, tracker, intent_at) SELECT id, '$ident', strftime('%Y-%m-%dT%H:%M:%SZ','now') FROM items WHERE key = '$k10'"
+stranger=$(admin /_admin/seed "{\"title\":\"Rotate the replication credentials\",\"body\":\"<!-- closeloop:$k10 -->\"}" | jq_py 'd["id"]')
+"$CL" sync > "$T/out" 2>&1 || fail "sync with a stranger's marker: $(cat "$T/out")"
+grep -q "^adopted" "$T/out" && fail "a stranger's issue was adopted: $(cat "$T/out")"
+grep -q "1 created" "$T/out" || fail "own issue not created: $(cat "$T/out")"
+t10=$(item_json "$k10" | jq_py 'd["ticket"]')
+[ -n "$t10" ] && [ "$t10" != None ] && [ "$t10" != "$stranger" ] || fail "$k10 linked to $t10 (stranger: $stranger)"
+ok "a stranger's issue with an item's marker line: not adopted, own issue created"
+
 # --- incremental pulls: bounded request counts ------------------------------
 {
     printf '# Bulk incident - 2024-03-05\n\n## Action items\n\n| Action | Owner | Due |\n|---|---|---|\n'
@@ -188,6 +208,34 @@ echo "3 changed: $req requests ($(stat 'd["by_route"]'))"
 [ "$("$CL" list --all --json | jq_py 'len([i for i in d["items"] if i["action"].startswith("Bulk task") and i["due"]=="2024-08-01"])')" = 3 ] \
     || fail "3 due dates not pulled"
 ok "incremental pulls: bounded request counts"
+
+# --- a tracker that drops an assignee: the sync settles ---------------------
+# (GitLab drops a user who is not a project member, GitHub one without push
+# access: silently; the document did not change, so nothing is sent again)
+admin /_admin/drop-assignee "{\"handles\":[\"$BOB_T\"]}" >/dev/null
+cat >> "$T/pm/db.md" <<'MD'
+| Graph replica lag per shard | bob | 2024-06-12 | |
+| Alert on WAL archive gaps | bob | 2024-06-13 | |
+MD
+"$CL" import "$T/pm" >/dev/null 2>&1
+"$CL" sync > "$T/out" 2>&1 || fail "sync with dropped assignees: $(cat "$T/out")"
+grep -q "2 created" "$T/out" || fail "dropped assignees: $(cat "$T/out")"
+"$CL" sync > "$T/out" 2>&1 || fail "resync with dropped assignees: $(cat "$T/out")"
+admin /_admin/reset-counts >/dev/null
+"$CL" sync > "$T/out" 2>&1 || fail "resync with dropped assignees: $(cat "$T/out")"
+req=$(stat 'd["requests"]')
+writes=$(stat 'sum(v for k, v in d["by_method"].items() if k != "GET")')
+echo "unchanged re-sync, tracker dropped 2 assignees: $req requests ($(stat 'd["by_route"]'))"
+[ "$req" -le 3 ] || fail "unchanged re-sync cost $req requests (> 3): $(stat 'd["by_route"]')"
+[ "$writes" = 0 ] || fail "unchanged re-sync wrote $writes times: $(stat 'd["by_route"]')"
+# the document changes the owner: that is pushed once
+sed -i 's/| Graph replica lag per shard | bob |/| Graph replica lag per shard | alice |/' "$T/pm/db.md"
+"$CL" import "$T/pm" >/dev/null 2>&1
+"$CL" sync > "$T/out" 2>&1 || fail "owner change sync: $(cat "$T/out")"
+[ "$(issue_with "$(key_of "Graph replica lag per shard")" 'd["assignee"]')" = "$ALICE_T" ] ||
+    fail "owner change not pushed: $(cat "$T/out")"
+admin /_admin/drop-assignee '{"handles":[]}' >/dev/null
+ok "a dropped assignee is not re-sent: unchanged re-sync $req requests, no writes"
 
 # --- faults ------------------------------------------------------------------
 fault() { admin /_admin/faults "{\"clear\":true,\"faults\":[$1]}" >/dev/null; }
