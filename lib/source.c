@@ -320,6 +320,17 @@ cl_source_base64(const char *s)
 }
 
 int
+cl_source_same_server(const char *url, const char *base)
+{
+	size_t n = strlen(base);
+
+	if (url == NULL || strncmp(url, base, n) != 0)
+		return 0;
+	/* "https://h:1" is not a prefix of "https://h:12/", nor of "https://h.evil" */
+	return url[n] == '\0' || url[n] == '/' || url[n] == '?';
+}
+
+int
 cl_source_md_sections(struct cl_source_doc *doc)
 {
 	const char *s = doc->body, *eol;

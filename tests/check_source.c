@@ -289,6 +289,13 @@ START_TEST(test_config)
 	ck_assert(cl_source_time_ms("2024-05-01T10:00:00.123Z") == 1714557600123LL);
 	ck_assert(cl_source_time_ms("2024-05-01T10:00:00Z") == 1714557600000LL);
 	ck_assert(cl_source_time_ms("soon") == -1);
+	/* next links: credentials stay on the configured server */
+	ck_assert(cl_source_same_server("https://h.example:8443/wiki/api/v2/x", "https://h.example:8443"));
+	ck_assert(cl_source_same_server("https://api.github.com?page=2", "https://api.github.com"));
+	ck_assert(!cl_source_same_server("https://h.example:84430/x", "https://h.example:8443"));
+	ck_assert(!cl_source_same_server("https://api.github.com.evil.example/x", "https://api.github.com"));
+	ck_assert(!cl_source_same_server("http://gl.example/api2", "http://gl.example/api"));
+	ck_assert(!cl_source_same_server(NULL, "http://gl.example"));
 	tu_rmtree(dir);
 	free(dir);
 }

@@ -120,7 +120,7 @@ next_url(const struct cl_source *src, const char *rel)
 	if (rel == NULL || *rel == '\0')
 		return NULL;
 	if (cl_str_starts_with(rel, "http://") || cl_str_starts_with(rel, "https://"))
-		return cl_str_starts_with(rel, c->origin) ? cl_strdup(rel) : NULL;
+		return cl_source_same_server(rel, c->origin) ? cl_strdup(rel) : NULL;
 	if (rel[0] != '/')
 		return NULL;
 	return cl_asprintf("%s%s", c->origin, rel);	/* "/wiki/api/v2/…" */

@@ -162,7 +162,7 @@ issues_list(struct cl_source *src, struct cl_error *err)
 		free(url);
 		url = NULL;
 		/* the next page only on the same server: the token goes with it */
-		if (rc == 0 && r->next_url && cl_str_starts_with(r->next_url, src->url) &&
+		if (rc == 0 && r->next_url && cl_source_same_server(r->next_url, src->url) &&
 		    (url = cl_strdup(r->next_url)) == NULL)
 			rc = cl_error_set(err, CL_ENOMEM, "out of memory");
 		json_decref(j);

@@ -57,6 +57,9 @@ long long cl_source_time_ms(const char *iso);
 int cl_source_day(const char *iso);
 /* Base64 of s (caller frees with cl_secret_free). */
 char *cl_source_base64(const char *s);
+/* True when url is on the server base names (scheme, host and port, and
+ * base's path as a whole segment): where the credentials may go. */
+int cl_source_same_server(const char *url, const char *base);
 /* The section of each line of a Markdown body, from its ATX headings. */
 int cl_source_md_sections(struct cl_source_doc *doc);
 
