@@ -79,9 +79,17 @@ expect_rc 0 "$CL" -v import
 expect_in "$T/err" "2 unchanged"
 ok "unchanged space costs the listing only"
 
+# --- lint reads the pages too, and says the same -------------------------
+expect_rc 1 "$CL" lint sre-wiki
+expect_in "$T/out" "Checkout outage 2024-05-01 ($CONF/wiki/spaces/SRE/pages/2001) › Action items: owner-unknown:"
+ok "lint sre-wiki"
+
 # --- one page edited: that body only ------------------------------------
 sed 's/2024-04-30/2024-05-15/' "$T/p2.xml" > "$T/p2b.xml"
 cadmin /_admin/page "$(page_json SRE 2002 'Edge TLS expiry' postmortem,sev2 "$T/p2b.xml")" >/dev/null
+# a dry run reads it and writes nothing: the next import still sees the edit
+expect_rc 0 "$CL" import --dry-run
+"$CL" list --all --json | grep -q '"due": *"2024-05-15"' && fail "dry run wrote the edit"
 cadmin /_admin/reset-counts >/dev/null
 expect_rc 0 "$CL" import
 [ "$(bodies)" = 1 ] || fail "edited page: $(bodies) bodies, want 1"
