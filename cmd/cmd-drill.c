@@ -45,11 +45,16 @@ static void
 print_drill_line(const struct cl_drill *d)
 {
 	char start[17];
+	size_t i, k = 0;
 
 	cl_drill_local_start(d, start);
-	printf("%-4lld %-10s %s %-16s %4d min  seq %-2d %-20s %s%s\n", d->id, d->state, start,
+	printf("%-4lld %-10s %s %-16s %4d min  seq %-2d %-20s %s%s", d->id, d->state, start,
 	       d->timezone, d->duration, d->sequence, cmd_tty(d->pm_slug), cmd_tty(d->title),
 	       d->rrule ? " (recurring)" : "");
+	for (i = 0; i < d->nattendees; i++)
+		if (d->attendees[i].refused)
+			printf("%s%s", k++ ? ", " : "  refused: ", d->attendees[i].email);
+	putchar('\n');
 }
 
 static int
@@ -106,11 +111,16 @@ mailer_init(struct cl_ctx *ctx, struct cl_drill_mailer *m)
 	m->trace = ctx->verbosity >= 2 ? stderr : NULL;
 }
 
-static void
-mailer_report(struct cl_ctx *ctx, const struct cl_drill_mailer *m)
+/* After a send that returned rc: an invite some attendee did not accept
+ * (the drill is kept, the others got it) makes the command exit 69 (5xx)
+ * or 75 (deferred), with who in the message. */
+static int
+mailer_report(struct cl_ctx *ctx, const struct cl_drill_mailer *m, int rc)
 {
-	if (m->warning[0])
-		fprintf(stderr, "closeloop: warning: %s\n", m->warning);
+	if (rc != 0 || m->refused == 0)
+		return rc;
+	return cl_error_set(&ctx->err, m->refused_code ? m->refused_code : CL_EUNAVAIL, "%s",
+	                    m->warning);
 }
 
 /* Prints a calendar that was not sent. */
@@ -186,13 +196,14 @@ drill_schedule(struct cl_ctx *ctx, int argc, char **argv)
 	mailer_init(ctx, &mailer);
 	sender = cl_drill_mail_sender(&mailer);
 	rc = cl_drill_schedule(d, NULL, ctx->store, ctx->cfg, &sender, &ctx->err);
-	mailer_report(ctx, &mailer);
 	if (rc != 0)
 		goto done;
 	cl_drill_local_start(d, start);
-	cmd_info(ctx, "scheduled drill %lld for %s at %s %s; invite sent to %zu attendee(s)\n",
-	         d->id, d->pm_slug, start, d->timezone, d->nattendees);
+	cmd_info(ctx, "scheduled drill %lld for %s at %s %s; invite accepted for %zu of %zu "
+	         "attendee(s)\n", d->id, d->pm_slug, start, d->timezone, mailer.accepted,
+	         d->nattendees);
 	printf("%lld\n", d->id);
+	rc = mailer_report(ctx, &mailer, rc);
 done:
 	free(cal);
 	free(who);
@@ -249,8 +260,6 @@ drill_update(struct cl_ctx *ctx, int argc, char **argv, int cancel)
 	else
 		rc = cl_drill_reschedule(&d, &cal, ctx->store, ctx->cfg, id, at, duration, tz,
 		                         send ? &sender : NULL, &ctx->err);
-	if (send)
-		mailer_report(ctx, &mailer);
 	if (rc != 0)
 		goto done;
 	if (!send) {
@@ -260,11 +269,13 @@ drill_update(struct cl_ctx *ctx, int argc, char **argv, int cancel)
 	}
 	cl_drill_local_start(d, start);
 	if (cancel)
-		cmd_info(ctx, "cancelled drill %lld; cancellation sent to %zu attendee(s)\n",
-		         id, d->nattendees);
+		cmd_info(ctx, "cancelled drill %lld; cancellation accepted for %zu of %zu "
+		         "attendee(s)\n", id, mailer.accepted, d->nattendees);
 	else
-		cmd_info(ctx, "moved drill %lld to %s %s (sequence %d); update sent to %zu "
-		         "attendee(s)\n", id, start, d->timezone, d->sequence, d->nattendees);
+		cmd_info(ctx, "moved drill %lld to %s %s (sequence %d); update accepted for %zu "
+		         "of %zu attendee(s)\n", id, start, d->timezone, d->sequence,
+		         mailer.accepted, d->nattendees);
+	rc = mailer_report(ctx, &mailer, rc);
 done:
 	free(cal);
 	cl_drill_free(d);
@@ -361,7 +372,7 @@ drill_propose(struct cl_ctx *ctx, int argc, char **argv)
 		}
 	}
 	if (send)
-		mailer_report(ctx, &mailer);
+		rc = mailer_report(ctx, &mailer, rc);
 	if (n == 0)
 		cmd_info(ctx, "no drill is due\n");
 	else if (!send)

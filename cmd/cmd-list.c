@@ -49,7 +49,6 @@ cmd_list_exec(struct cl_ctx *ctx, int argc, char **argv)
 	size_t n = 0, i;
 	int c, rc, json = 0, exit_status = 0, idw = 2;
 
-	f.today = cl_today(cl_config_timezone(ctx->cfg));
 	while ((c = cmd_getopt(ctx, argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o': f.status = CL_ITEMS_OPEN; break;
@@ -64,14 +63,32 @@ cmd_list_exec(struct cl_ctx *ctx, int argc, char **argv)
 	}
 	if (optind < argc)
 		return cmd_usage_error(ctx, "unexpected argument '%s'", argv[optind]);
+	f.today = cl_today(cl_config_timezone(ctx->cfg));
 	if (f.owner != NULL) {
 		/* a name or address from [people] means that person's handle */
 		const struct cl_person *p = cl_config_person(ctx->cfg, f.owner);
 		if (p != NULL)
 			f.owner_handle = p->handle;
 	}
+	if (f.postmortem != NULL) {
+		/* an unknown post-mortem is missing input (66), with a near miss named */
+		long long id;
+		if ((rc = cl_postmortem_find(&id, ctx->store, f.postmortem, &ctx->err)) != 0)
+			return rc;
+	}
 	if ((rc = cl_items_list(&items, &n, ctx->store, &f, &ctx->err)) != 0)
 		return rc;
+	if (n == 0 && f.postmortem != NULL) {
+		/* nothing listed: is there such a post-mortem at all? */
+		struct cl_item_filter any = { .status = CL_ITEMS_ALL, .postmortem = f.postmortem };
+		struct cl_item *v = NULL;
+		size_t nv = 0;
+		if ((rc = cl_items_list(&v, &nv, ctx->store, &any, &ctx->err)) != 0)
+			return rc;
+		cl_items_free(v, nv);
+		if (nv == 0)
+			return cmd_not_found(ctx, f.postmortem, 1);
+	}
 	if (json) {
 		json_t *root = json_object(), *arr = json_array();
 		for (i = 0; i < n; i++) {

@@ -128,6 +128,29 @@ status_counts(struct cl_ctx *ctx, json_t *o)
 	return 0;
 }
 
+/* Post-mortems missing from the directory they came from. */
+static int
+status_missing(struct cl_ctx *ctx, json_t *o)
+{
+	struct cl_pm_missing *m = NULL;
+	json_t *arr = json_array();
+	size_t n = 0, i;
+	int rc;
+
+	if ((rc = cl_import_missing(&m, &n, ctx->store, &ctx->err)) != 0) {
+		json_decref(arr);
+		return rc;
+	}
+	for (i = 0; i < n; i++)
+		json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:o}", "id", m[i].slug,
+		                      "source", m[i].source, "missing_since", m[i].missing_since,
+		                      "retired_at", m[i].retired_at ? json_string(m[i].retired_at)
+		                      : json_null()));
+	cl_pm_missing_free(m, n);
+	json_object_set_new(o, "missing", arr);
+	return 0;
+}
+
 static void
 print_text(json_t *o)
 {
@@ -158,6 +181,13 @@ print_text(json_t *o)
 		printf("           %s  #%lld %s\n", json_string_value(json_object_get(r, "start")),
 		       json_integer_value(json_object_get(r, "id")),
 		       cmd_tty(json_string_value(json_object_get(r, "title"))));
+	json_array_foreach(json_object_get(o, "missing"), i, r)
+		printf("missing:   %s (%s) since %.10s%s\n",
+		       cmd_tty(json_string_value(json_object_get(r, "id"))),
+		       cmd_tty(json_string_value(json_object_get(r, "source"))),
+		       json_string_value(json_object_get(r, "missing_since")),
+		       json_is_string(json_object_get(r, "retired_at")) ?
+		       ", open items withdrawn" : "");
 	printf("runs:%s\n", json_array_size(runs) ? "" : "      none yet");
 	json_array_foreach(runs, i, r) {
 		json_t *s;
@@ -214,7 +244,7 @@ cmd_status_exec(struct cl_ctx *ctx, int argc, char **argv)
 	free(failed);
 	json_object_set_new(o, "sync", sync);
 	if ((rc = status_counts(ctx, o)) != 0 || (rc = status_next(ctx, o)) != 0 ||
-	    (rc = status_runs(ctx, o)) != 0) {
+	    (rc = status_runs(ctx, o)) != 0 || (rc = status_missing(ctx, o)) != 0) {
 		json_decref(o);
 		return rc;
 	}
@@ -229,6 +259,6 @@ const struct cmd_entry cmd_status_entry = {
 	"status", "[--json]",
 	"last runs, what is due next, item counts, last successful sync",
 	"  --json   one JSON document {items, sync, next: {report, reminders,\n"
-	"           drills}, runs} (see closeloop(1))\n",
+	"           drills}, runs, missing} (see closeloop(1))\n",
 	CMD_NEEDS_DB, cmd_status_exec
 };

@@ -25,6 +25,8 @@ struct cl_ctx {
 	struct cl_config *cfg;
 	struct cl_store *store;
 	const char *db_path;	/* -d */
+	const char *config_path;	/* -c */
+	int color;		/* --color: 1 always, 0 never, -1 auto */
 	int verbosity;		/* -1 quiet, 0 normal, 1+ verbose */
 	struct cl_error err;
 	const struct cmd_entry *cmd;
@@ -54,6 +56,9 @@ int cmd_getopt(struct cl_ctx *ctx, int argc, char **argv, const char *shortopts,
 int cmd_usage_error(struct cl_ctx *ctx, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void cmd_print_help(const struct cmd_entry *cmd, FILE *f);
+/* A "no item 'X'" (pm: "no post-mortem 'X'") error with "did you mean"
+ * from the database; returns the code (CL_ENOTFOUND). */
+int cmd_not_found(struct cl_ctx *ctx, const char *what, int pm);
 /* Prints to stderr unless -q. */
 void cmd_info(struct cl_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Prints to stderr with -v. */

@@ -3,9 +3,13 @@
  * Lookup order when no file is named: $CLOSELOOP_CONFIG,
  * $XDG_CONFIG_HOME/closeloop/config (~/.config/…), /etc/closeloop/config; no
  * file at all is fine (embedded defaults). A file named with -c must exist.
- * Unknown sections and keys are errors naming file and line (CL_ECONFIG), so
- * typos do not silently fall back to defaults. Strings returned by getters
- * belong to the config and live until cl_config_free(). */
+ * The whole file is checked on load: every value of a known form (the
+ * key_checks table in config.c) is an error "FILE:LINE: [section] key: why"
+ * (CL_ECONFIG); unknown sections and keys are warnings with the nearest
+ * known name (cl_config_warning), so typos never pass silently. The file is
+ * read by closeloop (continuation lines joined, lines up to 4096 bytes) and
+ * parsed by inih. Strings returned by getters belong to the config and live
+ * until cl_config_free(). */
 #ifndef CL_CONFIG_H
 #define CL_CONFIG_H
 
@@ -25,6 +29,10 @@ struct cl_person {
 /* Loads path (explicit = named by the user) or the first file found in the
  * lookup order; *out is always a usable config on success. */
 int cl_config_load(struct cl_config **out, const char *path, struct cl_error *err);
+/* What the load found doubtful but not wrong (an unknown key or section),
+ * as "FILE:LINE: [section] key: message (did you mean ...)". */
+size_t cl_config_warning_count(const struct cl_config *cfg);
+const char *cl_config_warning(const struct cl_config *cfg, size_t i);
 /* An empty config: all defaults. */
 struct cl_config *cl_config_new(void);
 void cl_config_free(struct cl_config *cfg);

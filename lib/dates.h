@@ -26,6 +26,10 @@ int cl_date_parse_iso(const char *s, int *out);
  * number; CL_NO_DATE: the current year of today). Returns 0 and the day, or
  * CL_EDATA when s is not a date. */
 int cl_date_parse(const char *s, int ref, int *out);
+/* cl_date_parse, or a period ("Q3 2024", "2024-Q3", "H2", "June 2024",
+ * "end of June", "end of month", "EOQ", ...) as its last day with *approx
+ * set. 0 or CL_EDATA. */
+int cl_date_parse_due(const char *s, int ref, int *out, int *approx);
 
 time_t cl_now(void);
 /* Validates CLOSELOOP_NOW; 0 or CL_EUSAGE with a message. */

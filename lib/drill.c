@@ -107,57 +107,46 @@ attendee_add(struct cl_drill *d, const char *handle, const char *name, const cha
 }
 
 /* Splits "Name <addr>" or "addr" into name (may be NULL) and address, both
- * newly allocated; CL_EUSAGE when there is no valid address. */
+ * newly allocated, with the one address parser (cl_mailbox_parse_list);
+ * CL_EUSAGE when it is not exactly one valid address. */
 static int
 split_address(const char *s, char **name, char **email)
 {
-	const char *lt = strrchr(s, '<'), *gt = strrchr(s, '>');
-	char *n = NULL, *e = NULL;
+	struct cl_mailbox *mb = NULL;
+	size_t n = 0;
+	int rc;
 
 	*name = *email = NULL;
-	if (lt && gt && gt > lt && gt[1] == '\0') {
-		e = cl_strndup(lt + 1, (size_t)(gt - lt - 1));
-		n = cl_strndup(s, (size_t)(lt - s));
-		if (n)
-			cl_str_trim(n);
-		if (n && (*n == '"'))
-			memmove(n, n + 1, strlen(n));
-		if (n && *n && n[strlen(n) - 1] == '"')
-			n[strlen(n) - 1] = '\0';
-		if (n && *n == '\0') {
-			free(n);
-			n = NULL;
-		}
-	} else {
-		e = cl_strdup(s);
+	if ((rc = cl_mailbox_parse_list(&mb, &n, s, NULL)) != 0 || n != 1) {
+		cl_mailboxes_free(mb, n);
+		return rc == CL_ENOMEM ? CL_ENOMEM : CL_EUSAGE;
 	}
-	if (e)
-		cl_str_trim(e);
-	if (e == NULL || !cl_invite_address_ok(e)) {
-		free(n);
-		free(e);
-		return e == NULL ? CL_ENOMEM : CL_EUSAGE;
-	}
-	*name = n;
-	*email = e;
+	*name = mb[0].name;
+	*email = mb[0].email;
+	mb[0].name = mb[0].email = NULL;
+	cl_mailboxes_free(mb, n);
 	return 0;
 }
 
-/* Adds who: a [people] entry (by handle, @handle, name or address) or a bare
- * address. Unknown → CL_ENOTFOUND; known without an address → CL_EDATA. */
+/* Adds who: a [people] entry (by handle, @handle, name or address) or, when
+ * allow_address (given on the command line, not read from a document), a
+ * bare address. Unknown → CL_ENOTFOUND; known without an address →
+ * CL_EDATA. Text from a document never invites an address by itself. */
 static int
-attendee_resolve(struct cl_drill *d, const struct cl_config *cfg, const char *who)
+attendee_resolve(struct cl_drill *d, const struct cl_config *cfg, const char *who,
+                 int allow_address)
 {
 	const struct cl_person *p = cl_config_person(cfg, who);
 	char *name = NULL, *email = NULL;
 	int rc;
 
 	if (p != NULL) {
-		if (p->email == NULL || !cl_invite_address_ok(p->email))
+		if (p->email == NULL || cl_mail_check_address(p->email, NULL) != 0)
 			return CL_EDATA;
 		return attendee_add(d, p->handle, p->name, p->email);
 	}
-	if (strchr(who, '@') == NULL || (rc = split_address(who, &name, &email)) == CL_EUSAGE)
+	if (!allow_address || strchr(who, '@') == NULL ||
+	    (rc = split_address(who, &name, &email)) == CL_EUSAGE)
 		return CL_ENOTFOUND;
 	if (rc == 0)
 		rc = attendee_add(d, NULL, name, email);
@@ -249,6 +238,34 @@ local_iso(time_t t, const char *tz, char out[26])
 	         (unsigned)(labs(off) / 60) % 100u, (unsigned)(labs(off) % 60));
 }
 
+/* Marks the attendees whose latest answer to one of d's invites (mail log,
+ * kind invite, key the UID) was a permanent refusal. */
+static int
+load_refusals(struct cl_drill *d, struct cl_store *st, struct cl_error *err)
+{
+	sqlite3_stmt *s = NULL;
+	size_t i;
+	int rc, src;
+
+	if (d->uid == NULL || d->nattendees == 0)
+		return 0;
+	if ((rc = cl_store_prepare(st, &s, "SELECT recipient FROM mail_log m WHERE kind = "
+	                           "'invite' AND key = ?1 AND status = 'rejected' AND id = "
+	                           "(SELECT max(id) FROM mail_log WHERE kind = 'invite' AND "
+	                           "key = ?1 AND recipient = m.recipient AND status IN "
+	                           "('sent', 'rejected'))", err)) != 0)
+		return rc;
+	cl_bind_text(s, 1, d->uid);
+	while ((src = sqlite3_step(s)) == SQLITE_ROW)
+		for (i = 0; i < d->nattendees; i++)
+			if (cl_str_ieq(d->attendees[i].email, (const char *)sqlite3_column_text(s, 0)))
+				d->attendees[i].refused = 1;
+	if (src != SQLITE_DONE)
+		rc = cl_store_fail(st, src, err, "mail log");
+	sqlite3_finalize(s);
+	return rc;
+}
+
 /* Reads the attendees of drill d->id. */
 static int
 load_attendees(struct cl_drill *d, struct cl_store *st, struct cl_error *err)
@@ -272,7 +289,7 @@ load_attendees(struct cl_drill *d, struct cl_store *st, struct cl_error *err)
 		rc = cl_store_fail(st, src, err, "reading drill attendees");
 done:
 	sqlite3_finalize(s);
-	return rc;
+	return rc == 0 ? load_refusals(d, st, err) : rc;
 }
 
 /* Fills d from a row of DRILL_COLS. */
@@ -446,20 +463,6 @@ cl_drill_mark_reported(struct cl_store *st, long long id, struct cl_error *err)
 	return rc;
 }
 
-int
-cl_drill_mark_shown(struct cl_store *st, const void *drills, struct cl_error *err)
-{
-	const json_t *it;
-	size_t i;
-	int rc;
-
-	json_array_foreach((json_t *)drills, i, it)
-		if ((rc = cl_drill_mark_reported(st, json_integer_value(json_object_get(it, "id")),
-		                                 err)) != 0)
-			return rc;
-	return 0;
-}
-
 /* ---- preparing a drill ------------------------------------------------- */
 
 struct pm_row {
@@ -540,7 +543,7 @@ add_people_list(struct cl_drill *d, const struct cl_config *cfg, const char *lis
 		cl_str_trim(tok);
 		if (*tok == '\0')
 			continue;
-		rc = attendee_resolve(d, cfg, tok);
+		rc = attendee_resolve(d, cfg, tok, 0);
 		if (rc == CL_ENOMEM)
 			break;
 		rc = 0;	/* people without an address are left out of a default list */
@@ -564,7 +567,7 @@ default_attendees(struct cl_drill *d, struct cl_store *st, const struct cl_confi
 		return rc;
 	sqlite3_bind_int64(s, 1, pm->id);
 	while ((src = sqlite3_step(s)) == SQLITE_ROW) {
-		rc = attendee_resolve(d, cfg, (const char *)sqlite3_column_text(s, 0));
+		rc = attendee_resolve(d, cfg, (const char *)sqlite3_column_text(s, 0), 0);
 		if (rc == CL_ENOMEM)
 			break;
 		rc = 0;
@@ -689,7 +692,7 @@ drill_new(struct cl_drill **out, struct cl_store *st, const struct cl_config *cf
 	if ((rc = organizer_of(&d->organizer, cfg, err)) != 0)
 		goto done;
 	for (i = 0; i < nwho; i++) {
-		rc = attendee_resolve(d, cfg, who[i]);
+		rc = attendee_resolve(d, cfg, who[i], 1);
 		if (rc == CL_ENOTFOUND)
 			rc = cl_error_set(err, CL_EUSAGE, "unknown attendee '%s': not in [people] "
 			                  "and not an e-mail address", who[i]);
@@ -924,8 +927,6 @@ send_and_commit(struct cl_store *st, const struct cl_drill_sender *send,
 		cl_store_rollback(st);
 		cl_error_prefix(err, "drill %lld: the mail went out but was not recorded", d->id);
 	}
-	if (send->after)
-		send->after(send->arg);
 	return rc;
 }
 
@@ -1474,13 +1475,14 @@ json_str_or_null(const char *s)
 void *
 cl_drill_to_json(const struct cl_drill *d)
 {
-	json_t *o = json_object(), *att = json_array();
+	json_t *o = json_object(), *att = json_array(), *refused = json_array();
 	char start[26], end[26];
 	size_t i;
 
-	if (o == NULL || att == NULL) {
+	if (o == NULL || att == NULL || refused == NULL) {
 		json_decref(o);
 		json_decref(att);
+		json_decref(refused);
 		return NULL;
 	}
 	local_iso(d->start, d->timezone, start);
@@ -1491,6 +1493,8 @@ cl_drill_to_json(const struct cl_drill *d)
 		json_object_set_new(a, "name", json_str_or_null(d->attendees[i].name));
 		json_object_set_new(a, "email", json_string(d->attendees[i].email));
 		json_array_append_new(att, a);
+		if (d->attendees[i].refused)
+			json_array_append_new(refused, json_string(d->attendees[i].email));
 	}
 	json_object_set_new(o, "id", json_integer(d->id));
 	json_object_set_new(o, "postmortem", json_str_or_null(d->pm_slug));
@@ -1510,6 +1514,7 @@ cl_drill_to_json(const struct cl_drill *d)
 	json_object_set_new(o, "notes", json_str_or_null(d->notes));
 	json_object_set_new(o, "done_at", json_str_or_null(d->done_at));
 	json_object_set_new(o, "attendees", att);
+	json_object_set_new(o, "refused", refused);
 	return o;
 }
 
@@ -1602,10 +1607,16 @@ cl_drill_send_mail(void *arg, const struct cl_drill *d, const char *method,
 	spec.key = d->uid;
 	if ((rc = cl_mail_build_cfg(&m, &spec, mailer->cfg, err)) != 0)
 		goto done;
-	rc = cl_mail_send(&m, 1, mailer->cfg, mailer->trace, err);
-	cl_mail_free(mailer->pending);
-	mailer->pending = m;	/* logged by the after hook, outside the transaction */
+	/* logged in the drill's transaction: the drill and the mail log
+	 * rows of its invite are written together, or neither */
+	rc = cl_mail_deliver(mailer->st, &m, 1, mailer->cfg, mailer->trace, err);
+	mailer->accepted = 0;
+	for (i = 0; i < m->nrcpt; i++)
+		mailer->accepted += m->rcpt[i].state == CL_MAIL_SENT;
 	if (m->state == CL_MAIL_PARTIAL) {
+		/* the others got it: keep the drill, and say who did not */
+		mailer->refused++;
+		mailer->refused_code = rc;
 		snprintf(mailer->warning, sizeof mailer->warning, "drill %lld: %.400s",
 		         d->id, err && err->code ? err->msg : "not every attendee accepted the mail");
 		cl_error_clear(err);
@@ -1624,22 +1635,9 @@ done:
 	return rc;
 }
 
-void
-cl_drill_mail_after(void *arg)
-{
-	struct cl_drill_mailer *mailer = arg;
-	struct cl_error err = { 0 };
-
-	if (mailer->pending && mailer->st &&
-	    cl_mail_log(mailer->st, &mailer->pending, 1, &err) != 0 && mailer->trace)
-		fprintf(mailer->trace, "closeloop: mail log: %s\n", err.msg);
-	cl_mail_free(mailer->pending);
-	mailer->pending = NULL;
-}
-
 struct cl_drill_sender
 cl_drill_mail_sender(struct cl_drill_mailer *mailer)
 {
-	struct cl_drill_sender s = { cl_drill_send_mail, cl_drill_mail_after, mailer };
+	struct cl_drill_sender s = { cl_drill_send_mail, mailer };
 	return s;
 }

@@ -17,7 +17,7 @@ static const char *const not_people[] = {
 	"devops", "sre", "eng", "engineering", "n/a", "na", "none", "nobody", "someone",
 	"somebody", "unassigned", "unknown", "?", "??", "x", "oncall", "on-call", "on call",
 	"the on-call", "whoever", "us", "we", "infra", "platform", "backend", "frontend",
-	"dev", "devs", "qa", NULL
+	"dev", "devs", "qa", "me", "myself", "you", "them", "they", "i", NULL
 };
 
 
@@ -47,8 +47,8 @@ cl_lint_not_a_person(const char *owner, const struct cl_config *cfg)
 	size_t i;
 
 	cl_str_key(low, sizeof low, owner);
-	/* "team-db", "db team", "@sre-team" are teams too */
-	if (strstr(low, "team") != NULL)
+	/* "team-db", "db team", "@sre-team", "@org/team" are teams too */
+	if (strstr(low, "team") != NULL || strchr(low, '/') != NULL)
 		return 1;
 	for (i = 0; not_people[i]; i++)
 		if (strcmp(low, not_people[i]) == 0)
@@ -116,6 +116,9 @@ cl_lint_item(struct cl_problems *out, const struct cl_pm_item *it,
 		         "owner '%s' is not a person: name one person who will do it", it->owner_raw);
 	else if (cl_config_people_count(cfg) > 0 && cl_config_person(cfg, it->owner) == NULL)
 		rc = add(out, it->line, "owner-unknown", "owner '%s' is not in [people]", it->owner);
+	if (rc == 0 && it->owner != NULL && it->owners_several)
+		rc = add(out, it->line, "owner-several",
+		         "'%s' names several owners (%s): one owner per item", act, it->owner_raw);
 	if (rc != 0)
 		return rc;
 	if (it->due_raw == NULL || *it->due_raw == '\0' || strcmp(it->due_raw, "-") == 0 ||
@@ -124,6 +127,12 @@ cl_lint_item(struct cl_problems *out, const struct cl_pm_item *it,
 	else if (it->due == CL_NO_DATE)
 		rc = add(out, it->line, "due-not-a-date",
 		         "due date '%s' is not a date: write one like 2024-01-29", it->due_raw);
+	else if (it->due_approx) {
+		char day[11];
+		cl_date_format(it->due, day);
+		rc = add(out, it->line, "due-approximate",
+		         "due date '%s' is approximate (read as %s): write the day", it->due_raw, day);
+	}
 	return rc;
 }
 

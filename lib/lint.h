@@ -1,8 +1,8 @@
 /* lint.h — the rules teams agree on, as stable problem codes.
  *
  * Codes (documented in closeloop(1)): owner-missing, owner-not-a-person,
- * owner-unknown, due-missing, due-not-a-date, no-action-items,
- * postmortem-late. */
+ * owner-unknown, owner-several, due-missing, due-not-a-date,
+ * due-approximate, no-action-items, postmortem-late. */
 #ifndef CL_LINT_H
 #define CL_LINT_H
 

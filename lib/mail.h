@@ -57,6 +57,10 @@ struct cl_mail_spec {
 	const char *html;		/* optional second alternative */
 	const char *calendar;		/* optional iCalendar object (CRLF) … */
 	const char *method;		/* … and its METHOD (REQUEST, CANCEL …) */
+	const char *attach;		/* optional file attached (not inline) … */
+	size_t attach_len;
+	const char *attach_name;	/* … its file name (ASCII) … */
+	const char *attach_type;	/* … and MIME type, e.g. "text/csv" */
 	const char *kind;		/* mail log: report, nag, escalation, invite … */
 	const char *key;		/* mail log: ISO week, owner, drill uid … */
 	int once;			/* each recipient once per kind + key */

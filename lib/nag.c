@@ -246,8 +246,10 @@ cl_nag_plan(struct cl_nag **out, size_t *n, struct cl_store *st,
 			if (late > c.escalate)
 				g->escalated++;
 		}
-		if (g->email && (rc = cl_mail_log_last(&g->last_sent, st, "nag", g->owner,
-		                                       g->email, err)) != 0)
+		/* a permanent refusal counts too: retried once per cadence, not on
+		 * every run (the weekly report lists the refused owners) */
+		if (g->email && (rc = cl_mail_log_answered(&g->last_sent, st, "nag", g->owner,
+		                                           g->email, err)) != 0)
 			goto done;
 		if (g->last_sent) {
 			time_t t;
@@ -359,20 +361,13 @@ nag_mail(struct cl_mail **out, const struct cl_config *cfg, const char *kind,
 	return rc;
 }
 
-/* cl_mail_send_each's callback: the mail log gets each outcome at once. */
-static void
-nag_log_one(void *arg, struct cl_mail *m)
-{
-	cl_mail_log(arg, &m, 1, NULL);
-}
-
 int
 cl_nag_send(struct cl_nag *v, size_t n, struct cl_store *st, const struct cl_config *cfg,
             FILE *trace, size_t *sent, struct cl_error *err)
 {
 	struct cl_mail **mails = NULL;
 	size_t nm = 0, i;
-	int rc = 0, lrc;
+	int rc = 0;
 
 	*sent = 0;
 	if ((mails = cl_calloc(2 * n + 1, sizeof *mails)) == NULL)
@@ -400,14 +395,80 @@ cl_nag_send(struct cl_nag *v, size_t n, struct cl_store *st, const struct cl_con
 		goto done;
 	/* each accepted reminder is logged as the server takes it: a run killed
 	 * in the middle of the batch does not send those again */
-	rc = cl_mail_send_each(mails, nm, cfg, trace, nag_log_one, st, err);
-	lrc = cl_mail_log(st, mails, nm, rc == 0 ? err : NULL);
-	if (rc == 0)
-		rc = lrc;
+	rc = cl_mail_deliver(st, mails, nm, cfg, trace, err);
 	for (i = 0; i < nm; i++)
 		if (mails[i]->state == CL_MAIL_SENT || mails[i]->state == CL_MAIL_PARTIAL)
 			(*sent)++;
 done:
 	cl_mails_free(mails, nm);
 	return rc;
+}
+
+void
+cl_nag_refusals_free(struct cl_nag_refusal *v, size_t n)
+{
+	size_t i;
+
+	if (v == NULL)
+		return;
+	for (i = 0; i < n; i++) {
+		free(v[i].owner);
+		free(v[i].email);
+		free(v[i].detail);
+		free(v[i].at);
+	}
+	free(v);
+}
+
+int
+cl_nag_refused(struct cl_nag_refusal **out, size_t *n, struct cl_store *st,
+               struct cl_error *err)
+{
+	struct cl_nag_refusal *v = NULL, *nv;
+	sqlite3_stmt *s;
+	size_t cap = 0;
+	int rc, src;
+
+	*out = NULL;
+	*n = 0;
+	/* the latest answer per owner and address, when it was a refusal */
+	if ((rc = cl_store_prepare(st, &s, "SELECT key, recipient, code, detail, at FROM "
+	                           "mail_log m WHERE kind = 'nag' AND status = 'rejected' AND "
+	                           "id = (SELECT max(id) FROM mail_log WHERE kind = 'nag' AND "
+	                           "key = m.key AND recipient = m.recipient AND status IN "
+	                           "('sent', 'rejected')) ORDER BY key, recipient", err)) != 0)
+		return rc;
+	while ((src = sqlite3_step(s)) == SQLITE_ROW) {
+		struct cl_nag_refusal *r;
+
+		if (*n == cap) {
+			cap = cap ? 2 * cap : 8;
+			if ((nv = cl_realloc(v, cap * sizeof *v)) == NULL)
+				goto oom;
+			v = nv;
+		}
+		r = &v[*n];
+		memset(r, 0, sizeof *r);
+		(*n)++;
+		r->code = sqlite3_column_int(s, 2);
+		if ((r->owner = cl_column_dup(s, 0)) == NULL ||
+		    (r->email = cl_column_dup(s, 1)) == NULL ||
+		    (sqlite3_column_type(s, 3) != SQLITE_NULL &&
+		     (r->detail = cl_column_dup(s, 3)) == NULL) ||
+		    (r->at = cl_column_dup(s, 4)) == NULL)
+			goto oom;
+	}
+	sqlite3_finalize(s);
+	if (src != SQLITE_DONE) {
+		cl_nag_refusals_free(v, *n);
+		*n = 0;
+		return cl_store_fail(st, src, err, "mail log");
+	}
+	*out = v;
+	return 0;
+oom:
+	sqlite3_finalize(s);
+	cl_nag_refusals_free(v, *n);
+	*n = 0;
+	return cl_error_set(err, CL_ENOMEM, "out of memory");
 }

@@ -29,8 +29,8 @@ struct cl_nag {
 	size_t overdue, due_soon, escalated;
 	char *subject, *text;		/* the owner's message */
 	char *lead_subject, *lead_text;	/* the lead's, when escalated and a lead is known */
-	char *last_sent;	/* last reminder (UTC RFC 3339), or NULL */
-	int skipped;		/* reminded less than every_days ago */
+	char *last_sent;	/* last reminder accepted or refused (UTC), or NULL */
+	int skipped;		/* reminded (or refused) less than every_days ago */
 };
 
 /* Works out the reminders due now. */
@@ -42,5 +42,21 @@ void cl_nags_free(struct cl_nag *v, size_t n);
 int cl_nag_send(struct cl_nag *v, size_t n, struct cl_store *st,
                 const struct cl_config *cfg, FILE *trace, size_t *sent,
                 struct cl_error *err);
+
+/* An owner whose last reminder was refused for good (5xx): retried once
+ * per [nag] every_days, and listed for the weekly report until [people]
+ * is fixed and a reminder is accepted. */
+struct cl_nag_refusal {
+	char *owner;		/* handle (the mail log key) */
+	char *email;		/* the refused address */
+	int code;		/* SMTP reply code */
+	char *detail;		/* server text, may be NULL */
+	char *at;		/* when (UTC RFC 3339) */
+};
+/* The owners whose latest reminder was refused, by owner. Free with
+ * cl_nag_refusals_free(). */
+int cl_nag_refused(struct cl_nag_refusal **out, size_t *n, struct cl_store *st,
+                   struct cl_error *err);
+void cl_nag_refusals_free(struct cl_nag_refusal *v, size_t n);
 
 #endif

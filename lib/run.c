@@ -364,10 +364,9 @@ step_report(struct cl_run_step *s, struct cl_store *st, const struct cl_config *
 		return rc;
 	rc = cl_report_send_week(&sent, st, cfg, y, w, model, 0, o->trace, note, sizeof note, err);
 	/* failed drills are shown until one report with them went out */
-	if (sent && (mrc = cl_drill_mark_shown(st, json_object_get(model, "failed_drills"),
-	                                      rc == 0 ? err : NULL)) != 0 && rc == 0)
+	if (sent && (mrc = cl_report_mark_shown(st, model, rc == 0 ? err : NULL)) != 0 && rc == 0)
 		rc = mrc;
-	json_decref(model);
+	cl_report_free(model);
 	snprintf(s->detail, sizeof s->detail, "report %04d-W%02d %s", y, w,
 	         note[0] ? note : sent ? "sent" : "not sent");
 	return rc;

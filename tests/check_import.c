@@ -305,8 +305,13 @@ START_TEST(test_newer_database_refused)
 
 	ck_assert_int_eq(cl_store_exec(st, "PRAGMA user_version = 999", &err), 0);
 	snprintf(path, sizeof path, "%s/test.db", dir);
-	ck_assert_int_eq(cl_store_open(&st2, path, 0, &err), CL_ECANTCREAT);
+	/* a data problem (65), not "cannot write" (73): issue 16 */
+	ck_assert_int_eq(cl_store_open(&st2, path, 0, &err), CL_EDATA);
+	ck_assert_int_eq(cl_exitcode(err.code), 65);
 	ck_assert_msg(strstr(err.msg, "newer") != NULL, "%s", err.msg);
+	ck_assert_ptr_null(st2);
+	cl_error_clear(&err);
+	ck_assert_int_eq(cl_store_open(&st2, path, CL_STORE_READONLY, &err), CL_EDATA);
 	ck_assert_ptr_null(st2);
 }
 END_TEST
