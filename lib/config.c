@@ -52,12 +52,14 @@ static const char *const known_keys[] = {
 	         "work_start_hour work_end_hour",
 	"lint", "late_hours not_owners",
 	"import", "headings include exclude follow_symlinks missing_days",
+	/* [source "NAME"] (lib/source.c): every kind's keys, so typos are caught */
+	"source", "kind url flavor space label cql project user token token_file token_env "
+	          "ca_file connect_timeout_s timeout_s retries max_wait_s limit",
 	NULL
 };
 
-/* Sections whose keys are names (any key): [people], [teams], [slo], and
- * [source "name"] whose keys its kind decides. */
-static const char *const free_sections[] = { "people", "teams", "slo", "source", NULL };
+/* Sections whose keys are names (any key): [people], [teams], [slo]. */
+static const char *const free_sections[] = { "people", "teams", "slo", NULL };
 
 /* Keys that elsewhere turn TLS verification off: closeloop has none, and
  * refuses them rather than warn, so that nobody believes one worked. */
@@ -143,6 +145,7 @@ person_clear(struct cl_person *p)
 	free(p->email);
 	free(p->tracker);
 	free(p->lead);
+	free(p->confluence);
 }
 
 void
@@ -638,7 +641,8 @@ people_build(struct cl_config *cfg, struct cl_error *err)
 		 * attribute after the last dot splits the key */
 		dot = strrchr(handle, '.');
 		if (dot != NULL && (strcmp(dot + 1, "tracker") == 0 || strcmp(dot + 1, "lead") == 0 ||
-		                    strcmp(dot + 1, "email") == 0 || strcmp(dot + 1, "name") == 0))
+		                    strcmp(dot + 1, "email") == 0 || strcmp(dot + 1, "name") == 0 ||
+		                    strcmp(dot + 1, "confluence") == 0))
 			*dot++ = '\0';
 		else
 			dot = NULL;
@@ -664,6 +668,8 @@ people_build(struct cl_config *cfg, struct cl_error *err)
 			slot = &p->email;
 		else if (strcmp(dot, "name") == 0)
 			slot = &p->name;
+		else if (strcmp(dot, "confluence") == 0)
+			slot = &p->confluence;
 		else
 			return cl_error_set(err, CL_ERROR, "[people] attribute '%s'", dot);
 		free(*slot);
@@ -1235,6 +1241,35 @@ cl_config_get_int(const struct cl_config *cfg, const char *section, const char *
 		        cfg->path ? cfg->path : "config", cl_config_line(cfg, section, key),
 		        section, key, v, min, max);
 	*out = n;
+	return 0;
+}
+
+int
+cl_config_sections(const char ***out, size_t *n, const struct cl_config *cfg,
+                   const char *prefix)
+{
+	const char **v = NULL;
+	size_t i, j, cnt = 0;
+
+	*out = NULL;
+	*n = 0;
+	for (i = 0; cfg && i < cfg->n; i++) {
+		if (!cl_str_starts_with(cfg->v[i].section, prefix))
+			continue;
+		for (j = 0; j < cnt && strcmp(v[j], cfg->v[i].section) != 0; j++)
+			;
+		if (j < cnt)
+			continue;
+		const char **nv = cl_realloc(v, (cnt + 1) * sizeof *nv);
+		if (nv == NULL) {
+			free(v);
+			return CL_ENOMEM;
+		}
+		v = nv;
+		v[cnt++] = cfg->v[i].section;
+	}
+	*out = v;
+	*n = cnt;
 	return 0;
 }
 
