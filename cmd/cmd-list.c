@@ -8,26 +8,27 @@
 
 #include "cmd.h"
 
-/* Prints at most width display columns of s (UTF-8 aware), padded. */
+/* Prints at most width display columns of s (UTF-8 aware; width < 0:
+ * all of it), padded; a cut is marked with an ellipsis. */
 static void
 print_cell(const char *s, int width, int pad)
 {
 	const unsigned char *p = (const unsigned char *)(s ? cmd_tty(s) : "-");
 	int cols = 0;
 
-	while (*p && cols < width) {
+	while (*p && (width < 0 || cols < width)) {
 		const unsigned char *start = p++;
 		while ((*p & 0xc0) == 0x80)
 			p++;
-		if (cols == width - 1 && *p) {
-			fputs("~", stdout);	/* truncated */
+		if (width >= 0 && cols == width - 1 && *p) {
+			fputs("\u2026", stdout);	/* truncated */
 			cols++;
 			break;
 		}
 		fwrite(start, 1, (size_t)(p - start), stdout);
 		cols++;
 	}
-	if (pad)
+	if (pad && width > cols)
 		printf("%*s", width - cols, "");
 }
 
@@ -125,6 +126,24 @@ list_stream(struct cl_ctx *ctx, const struct cl_item_filter *f, int csv, size_t 
 	return rc;
 }
 
+/* A due cell: the date, or what was written (not a date) marked "?". */
+static void
+print_due(const struct cl_item *it)
+{
+	char buf[64];
+
+	if (it->due) {
+		print_cell(it->due, 10, 1);
+		return;
+	}
+	if (it->due_raw == NULL || *it->due_raw == '\0') {
+		print_cell("-", 10, 1);
+		return;
+	}
+	snprintf(buf, sizeof buf, "?%s", it->due_raw);
+	print_cell(buf, 10, 1);
+}
+
 static int
 cmd_list_exec(struct cl_ctx *ctx, int argc, char **argv)
 {
@@ -203,24 +222,43 @@ cmd_list_exec(struct cl_ctx *ctx, int argc, char **argv)
 			printf("no %sitems\n", f.overdue ? "overdue " : f.status == CL_ITEMS_ALL ? ""
 			       : "open ");
 	} else {
+		int width = cmd_width(), actw = -1, wrap = 0;
 		for (i = 0; i < n; i++)
 			if ((int)strlen(items[i].key) > idw)
 				idw = (int)strlen(items[i].key);
-		printf("%-*s  %-10s  %-14s  %-10s  %s\n", idw, "ID", "DUE", "OWNER", "STATUS", "ACTION");
+		/* on a terminal the table fits: the action is cut to the width,
+		 * or goes on a line of its own when the ids leave it no room (ids
+		 * are never cut: they are what one types next) */
+		if (width > 0) {
+			actw = width - (idw + 2 + 10 + 2 + 14 + 2 + 10 + 2);
+			if (actw < 24) {
+				wrap = 1;
+				actw = width - 4;
+			}
+			if (idw + 40 > width)	/* the id alone on its line, too */
+				wrap = 2;
+		}
+		printf("%s%-*s%s%-10s  %-14s  %-10s%s%s%s\n", cmd_paint(ctx, CMD_PAINT_BOLD),
+		       wrap == 2 ? 0 : idw, "ID", wrap == 2 ? "\n    " : "  ", "DUE", "OWNER", "STATUS",
+		       wrap ? "\n    " : "  ", "ACTION", cmd_paint(ctx, CMD_PAINT_OFF));
 		for (i = 0; i < n; i++) {
 			const struct cl_item *it = &items[i];
-			int late = cl_item_days_overdue(it, f.today);
+			int late = cl_item_days_overdue(it, f.today), paint;
 			char status[24];
-			printf("%-*s  ", idw, cmd_tty(it->key));
-			print_cell(it->due ? it->due : it->due_raw, 10, 1);
+			print_cell(it->key, wrap == 2 ? -1 : idw, wrap != 2);
+			fputs(wrap == 2 ? "\n    " : "  ", stdout);
+			print_due(it);
 			fputs("  ", stdout);
 			print_cell(it->owner ? it->owner : it->owner_raw, 14, 1);
 			if (late > 0)
 				snprintf(status, sizeof status, "%dd late", late);
 			else
 				snprintf(status, sizeof status, "%s", it->status);
-			printf("  %-10s  ", status);
-			print_cell(it->action, 70, 0);
+			paint = late > 0 ? CMD_PAINT_BAD : strcmp(it->status, "done") == 0 ? CMD_PAINT_GOOD
+			        : strcmp(it->status, "withdrawn") == 0 ? CMD_PAINT_DIM : -1;
+			printf("  %s%-10s%s%s", cmd_paint(ctx, paint), status,
+			       paint >= 0 ? cmd_paint(ctx, CMD_PAINT_OFF) : "", wrap ? "\n    " : "  ");
+			print_cell(it->action, actw, 0);
 			if (it->ticket)
 				printf(" [%s]", cmd_tty(it->ticket));
 			{

@@ -134,7 +134,7 @@ status_missing(struct cl_ctx *ctx, json_t *o)
 }
 
 static void
-print_text(json_t *o)
+print_text(struct cl_ctx *ctx, json_t *o)
 {
 	json_t *runs = json_object_get(o, "runs"), *next = json_object_get(o, "next"), *r;
 	json_t *rep = json_object_get(next, "report"), *nag = json_object_get(next, "reminders");
@@ -146,21 +146,27 @@ print_text(json_t *o)
 	       json_integer_value(json_object_get(json_object_get(o, "items"), "overdue")));
 	if (json_is_string(json_object_get(sync, "last_ok")))
 		printf("sync:      last success %s (%lld minutes ago)%s\n",
-		       json_string_value(json_object_get(sync, "last_ok")),
+		       cmd_local_time(ctx, json_string_value(json_object_get(sync, "last_ok"))),
 		       json_integer_value(json_object_get(sync, "minutes_ago")),
 		       json_is_string(json_object_get(sync, "failed_at")) ? ", last attempt failed" : "");
 	else
 		printf("sync:      never succeeded\n");
-	if (json_is_string(json_object_get(rep, "week")))
+	if (!cl_run_mail_configured(ctx->cfg) || cl_config_get(ctx->cfg, "report", "to") == NULL)
+		printf("report:    not mailed: no [mail] transport or [report] to "
+		       "('closeloop report' prints it)\n");
+	else if (json_is_string(json_object_get(rep, "week")))
 		printf("report:    %s is due now\n", json_string_value(json_object_get(rep, "week")));
 	else if (json_is_string(json_object_get(rep, "at")))
-		printf("report:    next at %s\n", json_string_value(json_object_get(rep, "at")));
+		printf("report:    next at %s\n",
+		       cmd_local_time(ctx, json_string_value(json_object_get(rep, "at"))));
 	printf("reminders: %lld due now", json_integer_value(json_object_get(nag, "due_now")));
 	if (json_is_string(json_object_get(nag, "next_at")))
-		printf(", next at %s", json_string_value(json_object_get(nag, "next_at")));
+		printf(", next at %s",
+		       cmd_local_time(ctx, json_string_value(json_object_get(nag, "next_at"))));
 	printf("\ndrills:    %zu scheduled ahead\n", json_array_size(json_object_get(next, "drills")));
 	json_array_foreach(json_object_get(next, "drills"), i, r)
-		printf("           %s  #%lld %s\n", json_string_value(json_object_get(r, "start")),
+		printf("           %s  #%lld %s\n",
+		       cmd_local_time(ctx, json_string_value(json_object_get(r, "start"))),
 		       json_integer_value(json_object_get(r, "id")),
 		       cmd_tty(json_string_value(json_object_get(r, "title"))));
 	json_array_foreach(json_object_get(o, "missing"), i, r)
@@ -177,7 +183,8 @@ print_text(json_t *o)
 		if (json_is_integer(json_object_get(r, "exit_code")))
 			snprintf(code, sizeof code, "%lld",
 			         json_integer_value(json_object_get(r, "exit_code")));
-		printf("  %s  %-10s exit %s\n", json_string_value(json_object_get(r, "started_at")),
+		printf("  %s  %-10s exit %s\n",
+		       cmd_local_time(ctx, json_string_value(json_object_get(r, "started_at"))),
 		       json_string_value(json_object_get(r, "outcome")), code);
 		json_array_foreach(json_object_get(r, "steps"), j, s)
 			if (json_is_true(json_object_get(s, "ran")) ||
@@ -232,7 +239,7 @@ cmd_status_exec(struct cl_ctx *ctx, int argc, char **argv)
 	}
 	if (json)
 		return cmd_print_json(ctx, o);
-	print_text(o);
+	print_text(ctx, o);
 	json_decref(o);
 	return 0;
 }

@@ -24,6 +24,7 @@
 #include "writer.h"
 #include "nag.h"
 #include "import.h"
+#include "source.h"
 #include "http.h"
 #include "tracker.h"
 #include "sync.h"

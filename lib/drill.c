@@ -627,7 +627,7 @@ describe(struct cl_store *st, const struct pm_row *pm)
 {
 	struct cl_buf b = CL_BUF_INIT;
 	sqlite3_stmt *s = NULL;
-	const char *name = pm->title && *pm->title ? pm->title : pm->slug;
+	const char *name = pm->title && *pm->title ? cl_str_title_bare(pm->title) : pm->slug;
 
 	if (strcmp(pm->kind, "runbook") == 0) {
 		cl_buf_printf(&b, "Periodic DR drill of the runbook \"%s\" (%s).\n", name, pm->slug);
@@ -673,7 +673,7 @@ drill_new(struct cl_drill **out, struct cl_store *st, const struct cl_config *cf
           const struct pm_row *pm, const char *const *who, size_t nwho, struct cl_error *err)
 {
 	struct cl_drill *d;
-	const char *name = pm->title && *pm->title ? pm->title : pm->slug;
+	const char *name = pm->title && *pm->title ? cl_str_title_bare(pm->title) : pm->slug;
 	int rc = 0;
 	size_t i;
 

@@ -164,7 +164,7 @@ nag_section(struct cl_writer *w, const char *key, const char *title, struct cl_i
 		vals[0] = late > 0 ? days : "";
 		vals[1] = v[i]->key;
 		vals[2] = v[i]->action;
-		vals[3] = v[i]->pm_title ? v[i]->pm_title : v[i]->pm_slug;
+		vals[3] = v[i]->pm_title ? cl_str_title_bare(v[i]->pm_title) : v[i]->pm_slug;
 		vals[4] = v[i]->due;
 		vals[5] = v[i]->url ? v[i]->url : v[i]->ticket;
 		cl_writer_row(w, vals);
