@@ -2,7 +2,7 @@
 #   make            build ./closeloop (one line per file; V=1 full command lines)
 #   make check      install missing packages (test peers too), build, run every test
 #   make demo       install missing build/runtime packages, build, run the main job
-#   make bench      import benchmark on a synthetic corpus
+#   make bench      import and report benchmarks on synthetic corpora
 #   make asan       the test suite under AddressSanitizer + UBSan
 #   make valgrind   the Check suites under valgrind memcheck
 #   make install    PREFIX=/usr/local DESTDIR=
@@ -103,7 +103,8 @@ deps-build:
 
 deps:
 	@$(PKG_CONFIG) --exists $(PKGS) $(TESTPKGS) 2>/dev/null && \
-	  command -v clang >/dev/null && command -v valgrind >/dev/null && \
+	  command -v clang >/dev/null && command -v valgrind >/dev/null && command -v zsh >/dev/null && \
+	  command -v fish >/dev/null && \
 	  [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import aiosmtpd, icalendar' 2>/dev/null && \
 	  [ -x /usr/share/redmine/bin/rails ] && [ -x "$${HOME:-/tmp}/.cache/closeloop/prism/node_modules/.bin/prism" ] || \
 	  sh contrib/install-deps.sh --test
@@ -123,7 +124,7 @@ demo:
 bench:
 	@$(MAKE) --no-print-directory deps
 	@$(MAKE) --no-print-directory closeloop
-	sh bench/run.sh
+	sh bench/run.sh; rc=$$?; sh bench/report.sh || rc=1; exit $$rc
 
 asan:
 	@$(MAKE) --no-print-directory deps

@@ -124,6 +124,9 @@ print_drill_line(const struct cl_drill *d)
 	for (i = 0; i < d->nattendees; i++)
 		if (d->attendees[i].refused)
 			printf("%s%s", k++ ? ", " : "  refused: ", d->attendees[i].email);
+	for (i = 0, k = 0; i < d->nattendees; i++)
+		if (d->attendees[i].deferred)
+			printf("%s%s", k++ ? ", " : "  deferred: ", d->attendees[i].email);
 	putchar('\n');
 }
 

@@ -55,11 +55,9 @@ static int
 status_next(struct cl_ctx *ctx, json_t *o)
 {
 	json_t *next = json_object(), *drills = json_array();
-	struct cl_nag *nags = NULL;
 	struct cl_drill *dv = NULL;
-	size_t nn = 0, nd = 0, i, due_now = 0;
+	size_t nd = 0, i, due_now = 0;
 	time_t now = cl_now(), rnext = 0, nag_next = 0;
-	long every = 7;
 	int rc, y, w;
 
 	rc = cl_run_report_due(&y, &w, &rnext, ctx->store, ctx->cfg, now, &ctx->err);
@@ -72,24 +70,8 @@ status_next(struct cl_ctx *ctx, json_t *o)
 	} else {
 		json_object_set_new(next, "report", json_pack("{s:o}", "at", time_json(rnext)));
 	}
-	if ((rc = cl_config_get_int(ctx->cfg, "nag", "every_days", 7, 1, 365, &every,
-	                            &ctx->err)) != 0 ||
-	    (rc = cl_nag_plan(&nags, &nn, ctx->store, ctx->cfg, &ctx->err)) != 0)
+	if ((rc = cl_nag_due(&due_now, &nag_next, ctx->store, ctx->cfg, &ctx->err)) != 0)
 		goto done;
-	for (i = 0; i < nn; i++) {
-		time_t last, when;
-		if (nags[i].email == NULL)
-			continue;
-		if (!nags[i].skipped) {
-			due_now++;
-			continue;
-		}
-		if (nags[i].last_sent && cl_time_parse(nags[i].last_sent, &last) == 0) {
-			when = last + (time_t)every * 86400;
-			if (nag_next == 0 || when < nag_next)
-				nag_next = when;
-		}
-	}
 	json_object_set_new(next, "reminders", json_pack("{s:i, s:o}", "due_now", (int)due_now,
 	                    "next_at", time_json(nag_next)));
 	if ((rc = cl_drill_list(&dv, &nd, ctx->store, NULL, &ctx->err)) != 0)
@@ -103,29 +85,29 @@ status_next(struct cl_ctx *ctx, json_t *o)
 done:
 	json_object_set_new(next, "drills", drills);
 	json_object_set_new(o, "next", next);
-	cl_nags_free(nags, nn);
 	cl_drills_free(dv, nd);
 	return rc;
 }
 
+/* Open and overdue items, counted by SQLite. */
 static int
 status_counts(struct cl_ctx *ctx, json_t *o)
 {
-	struct cl_item_filter f = { 0 };
-	struct cl_item *v = NULL;
-	size_t n = 0, i;
-	int rc, overdue = 0;
+	sqlite3_stmt *s = NULL;
+	char today[11];
+	int rc;
 
-	f.status = CL_ITEMS_OPEN;
-	f.today = cl_today(cl_config_timezone(ctx->cfg));
-	if ((rc = cl_items_list(&v, &n, ctx->store, &f, &ctx->err)) != 0)
+	cl_date_format(cl_today(cl_config_timezone(ctx->cfg)), today);
+	if ((rc = cl_store_prepare(ctx->store, &s, "SELECT count(*), coalesce(sum(due < ?1), 0) "
+	                           "FROM items WHERE status = 'open'", &ctx->err)) != 0)
 		return rc;
-	for (i = 0; i < n; i++)
-		overdue += cl_item_days_overdue(&v[i], f.today) > 0;
-	json_object_set_new(o, "items", json_pack("{s:i, s:i}", "open", (int)n, "overdue",
-	                    overdue));
-	cl_items_free(v, n);
-	return 0;
+	sqlite3_bind_text(s, 1, today, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		json_object_set_new(o, "items", json_pack("{s:I, s:I}", "open",
+		                    (json_int_t)sqlite3_column_int64(s, 0), "overdue",
+		                    (json_int_t)sqlite3_column_int64(s, 1)));
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW ? 0 : cl_store_fail(ctx->store, rc, &ctx->err, "status");
 }
 
 /* Post-mortems missing from the directory they came from. */

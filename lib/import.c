@@ -650,7 +650,7 @@ find_withdrawn(struct run *r, long long pm, const char *norm, struct keyset *tak
 	*at = -1;
 	if (sql[0] == '\0')
 		snprintf(sql, sizeof sql, "%sWHERE postmortem_id = ? AND norm_hash = ? AND "
-		         "status = 'withdrawn' ORDER BY position, seq", item_cols);
+		         "+status = 'withdrawn' ORDER BY position, seq", item_cols);
 	if ((rc = prep(r, &r->q_withdrawn, sql)) != 0)
 		return rc;
 	sqlite3_bind_int64(r->q_withdrawn, 1, pm);
@@ -1191,7 +1191,7 @@ job_prepare(struct run *r, const struct found *f, struct job *j)
 			s = r->q_pm;
 		} else if (rc != SQLITE_DONE) {
 			return cl_store_fail(r->st, rc, r->err, "reading post-mortem");
-		} else if (!is_url(f->canon)) {
+		} else {
 			if ((rc = prep(r, &r->q_legacy, by_legacy)) != 0)
 				return rc;
 			sqlite3_bind_text(r->q_legacy, 1, f->source, -1, SQLITE_STATIC);
@@ -1340,6 +1340,7 @@ job_work(const struct run *r, struct job *j)
 	for (i = 0; i < j->doc->nitems; i++) {
 		size_t before = j->probs.n;
 		if (cl_lint_item(&j->probs, &j->doc->items[i], r->cfg) != 0 ||
+		    cl_lint_item_slo(&j->probs, &j->doc->items[i], j->doc, r->cfg) != 0 ||
 		    (j->norms[i] = cl_parse_normalise(j->doc->items[i].action)) == NULL ||
 		    (j->codes[i] = cl_lint_codes(&j->probs, before)) == NULL)
 			goto oom;
@@ -1940,7 +1941,7 @@ walk_config(struct run *r)
 	    split_patterns(&r->exclude, &r->nexclude,
 	                   cl_config_get_default(r->cfg, "import", "exclude", "")) != 0)
 		return cl_error_set(r->err, CL_ENOMEM, "out of memory");
-	if ((rc = cl_config_get_int(r->cfg, "import", "missing_days", 14, 1, 3650,
+	if ((rc = cl_config_get_int(r->cfg, "import", "missing_days", 14, 0, 3650,
 	                            &r->missing_days, r->err)) != 0)
 		return rc;
 	return 0;

@@ -210,6 +210,12 @@ step_import(struct cl_run_step *s, struct cl_store *st, const struct cl_config *
 	         "%d new, %d updated, %d withdrawn items; %d lint problems",
 	         stats.files_seen, stats.files_parsed, stats.files_unchanged, stats.files_failed,
 	         stats.items_new, stats.items_updated, stats.items_withdrawn, lc.problems);
+	if (stats.pm_missing > 0) {
+		size_t len = strlen(s->detail);
+		snprintf(s->detail + len, sizeof s->detail - len, "; %d post-mortem%s missing from "
+		         "their source (closeloop status), %d retired", stats.pm_missing,
+		         stats.pm_missing == 1 ? "" : "s", stats.pm_retired);
+	}
 	return rc;
 }
 
@@ -264,8 +270,8 @@ step_drills(struct cl_run_step *s, struct cl_store *st, const struct cl_config *
 	struct cl_drill_mailer mailer;
 	struct cl_drill_sender sender;
 	struct cl_drill *v = NULL;
-	size_t n = 0, i, stored = 0;
-	int rc;
+	size_t n = 0, i, stored = 0, resent = 0;
+	int rc, rrc;
 
 	if (!cl_run_mail_configured(cfg)) {
 		snprintf(s->detail, sizeof s->detail, "no [mail] transport: drills not proposed");
@@ -278,6 +284,10 @@ step_drills(struct cl_run_step *s, struct cl_store *st, const struct cl_config *
 	mailer.trace = o->trace;
 	sender = cl_drill_mail_sender(&mailer);
 	rc = cl_drill_propose(&v, &n, st, cfg, o->dry_run ? NULL : &sender, err);
+	/* invites the server deferred for some attendee go to them now */
+	if (!o->dry_run && (rrc = cl_drill_resend_deferred(&resent, st, cfg, &sender,
+	                                                   rc == 0 ? err : NULL)) != 0 && rc == 0)
+		rc = rrc;
 	for (i = 0; i < n; i++) {
 		if (v[i].id != 0)
 			stored++;
@@ -285,9 +295,14 @@ step_drills(struct cl_run_step *s, struct cl_store *st, const struct cl_config *
 			fprintf(o->out, "drill: would propose '%s' (%s)\n", v[i].title,
 			        v[i].reason ? v[i].reason : "due");
 	}
-	snprintf(s->detail, sizeof s->detail, "%zu re-run%s due, %zu scheduled and invited%s%s",
-	         n, n == 1 ? "" : "s", stored, mailer.warning[0] ? "; " : "", mailer.warning);
+	snprintf(s->detail, sizeof s->detail, "%zu re-run%s due, %zu scheduled and invited, "
+	         "%zu deferred invite%s sent again%s%s", n, n == 1 ? "" : "s", stored, resent,
+	         resent == 1 ? "" : "s", mailer.warning[0] ? "; " : "", mailer.warning);
 	cl_drills_free(v, n);
+	/* an invite some attendee refused: the drill stands, the run says so */
+	if (rc == 0 && mailer.refused)
+		rc = cl_error_set(err, mailer.refused_code ? mailer.refused_code : CL_EUNAVAIL,
+		                  "%s", mailer.warning);
 	return rc;
 }
 
