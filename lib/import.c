@@ -755,11 +755,30 @@ note_change(struct run *r, long long id, const char *field, const char *old,
 	return cl_history_add(r->st, id, "import", field, old, nv, r->err);
 }
 
-/* The highest item number a post-mortem gave (withdrawn items included). */
+/* Makes one item withdrawn, with its history row (old status → withdrawn). */
 static int
-max_seq(struct run *r, long long pm, int *out)
+withdraw_item(struct cl_store *st, long long id, const char *old, const char *origin,
+              const char *now, struct cl_error *err)
 {
-	static const char sql[] = "SELECT coalesce(max(seq), 0) FROM items WHERE postmortem_id = ?";
+	static const char sql[] = "UPDATE items SET status = 'withdrawn', updated_at = ? "
+		"WHERE id = ?";
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((rc = cl_store_cached(st, &s, sql, err)) != 0)
+		return rc;
+	sqlite3_bind_text(s, 1, now, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, id);
+	if ((rc = sqlite3_step(s)) != SQLITE_DONE)
+		return cl_store_fail(st, rc, err, "withdrawing item");
+	return cl_history_add(st, id, origin, "status", old, "withdrawn", err);
+}
+
+/* One number about post-mortem pm: sql takes its id as the only parameter
+ * and returns one row (max_seq_sql, count_live_sql). */
+static int
+pm_int(struct run *r, const char *sql, long long pm, int *out)
+{
 	sqlite3_stmt *s;
 	int rc;
 
@@ -772,6 +791,13 @@ max_seq(struct run *r, long long pm, int *out)
 	sqlite3_reset(s);
 	return 0;
 }
+
+/* The highest item number a post-mortem gave (withdrawn items included). */
+static const char max_seq_sql[] = "SELECT coalesce(max(seq), 0) FROM items WHERE "
+	"postmortem_id = ?";
+/* Its open and done items. */
+static const char count_live_sql[] = "SELECT count(*) FROM items WHERE postmortem_id = ? AND "
+	"status IN ('open', 'done')";
 
 /* Inserts or updates the items of one document. */
 static int
@@ -790,7 +816,7 @@ store_items(struct run *r, long long pm, int is_new, const char *slug,
 	}
 	if ((rc = match_items(r, pm, doc, norms, &old, &nold, &oldcap, match)) != 0)
 		goto done;
-	if (!is_new && (rc = max_seq(r, pm, &maxseq)) != 0)
+	if (!is_new && (rc = pm_int(r, max_seq_sql, pm, &maxseq)) != 0)
 		goto done;
 	for (i = 0; i < doc->nitems && rc == 0; i++) {
 		const struct cl_pm_item *it = &doc->items[i];
@@ -896,19 +922,9 @@ store_items(struct run *r, long long pm, int is_new, const char *slug,
 	}
 	/* rows that disappeared: withdrawn, never deleted */
 	for (j = 0; j < nold && rc == 0; j++) {
-		sqlite3_stmt *s = NULL;
 		if (old[j].matched || strcmp(old[j].status, "withdrawn") == 0)
 			continue;
-		if ((rc = cl_store_prepare(r->st, &s, "UPDATE items SET status = 'withdrawn', "
-		                           "updated_at = ? WHERE id = ?", r->err)) != 0)
-			break;
-		sqlite3_bind_text(s, 1, r->now, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(s, 2, old[j].id);
-		rc = step_done(r, s, "withdrawing item");
-		sqlite3_finalize(s);
-		if (rc == 0)
-			rc = cl_history_add(r->st, old[j].id, "import", "status", old[j].status,
-			                    "withdrawn", r->err);
+		rc = withdraw_item(r->st, old[j].id, old[j].status, "import", r->now, r->err);
 		r->stats->items_withdrawn++;
 	}
 done:
@@ -1119,25 +1135,6 @@ job_release(struct job *j)
 	memset(j, 0, sizeof *j);
 }
 
-/* Number of open and done items of a post-mortem. */
-static int
-count_live(struct run *r, long long pm, int *out)
-{
-	static const char sql[] = "SELECT count(*) FROM items WHERE postmortem_id = ? AND "
-		"status IN ('open', 'done')";
-	sqlite3_stmt *s;
-	int rc;
-
-	if ((rc = cl_store_cached(r->st, &s, sql, r->err)) != 0)
-		return rc;
-	sqlite3_bind_int64(s, 1, pm);
-	if ((rc = sqlite3_step(s)) != SQLITE_ROW)
-		return cl_store_fail(r->st, rc, r->err, "reading items");
-	*out = sqlite3_column_int(s, 0);
-	sqlite3_reset(s);
-	return 0;
-}
-
 /* A file modified this recently may be half written: its size and
  * modification time do not prove it unchanged (nor a big loss real). */
 #define SETTLE_NS 2000000000LL
@@ -1240,7 +1237,7 @@ job_prepare(struct run *r, const struct found *f, struct job *j)
 			return cl_error_set(r->err, CL_ENOMEM, "out of memory");
 		}
 		sqlite3_reset(s);
-		if (!r->lint_only && (rc = count_live(r, j->pm, &j->old_live)) != 0)
+		if (!r->lint_only && (rc = pm_int(r, count_live_sql, j->pm, &j->old_live)) != 0)
 			return rc;
 	}
 	if (j->pm == 0 && !r->lint_only)
@@ -1493,31 +1490,54 @@ post_mortem_slug(struct run *r, long long pm, char **out)
 	return *out ? 0 : cl_error_set(r->err, CL_ENOMEM, "out of memory");
 }
 
+/* The ids of post-mortem pm's items that sql (the post-mortem's id its
+ * only parameter) selects; caller frees *out. */
+static int
+item_ids(long long **out, size_t *n, struct cl_store *st, const char *sql, long long pm,
+         struct cl_error *err)
+{
+	sqlite3_stmt *s = NULL;
+	long long *ids = NULL;
+	size_t cnt = 0;
+	int rc, step;
+
+	*out = NULL;
+	*n = 0;
+	if ((rc = cl_store_prepare(st, &s, sql, err)) != 0)
+		return rc;
+	sqlite3_bind_int64(s, 1, pm);
+	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+		long long *nv = cl_realloc(ids, (cnt + 1) * sizeof *nv);
+		if (nv == NULL) {
+			rc = cl_error_set(err, CL_ENOMEM, "out of memory");
+			break;
+		}
+		ids = nv;
+		ids[cnt++] = sqlite3_column_int64(s, 0);
+	}
+	if (rc == 0 && step != SQLITE_DONE)
+		rc = cl_store_fail(st, step, err, "reading items");
+	sqlite3_finalize(s);
+	if (rc != 0) {
+		free(ids);
+		return rc;
+	}
+	*out = ids;
+	*n = cnt;
+	return 0;
+}
+
 /* Records a move in the history of each of the post-mortem's items. */
 static int
 note_move(struct run *r, long long pm, const char *from, const char *to)
 {
-	static const char sql[] = "SELECT id FROM items WHERE postmortem_id = ? ORDER BY seq";
-	sqlite3_stmt *s = NULL;
-	long long *ids = NULL;
-	size_t n = 0, i;
-	int rc, step;
+	long long *ids;
+	size_t n, i;
+	int rc;
 
-	if ((rc = cl_store_prepare(r->st, &s, sql, r->err)) != 0)
+	if ((rc = item_ids(&ids, &n, r->st, "SELECT id FROM items WHERE postmortem_id = ? "
+	                   "ORDER BY seq", pm, r->err)) != 0)
 		return rc;
-	sqlite3_bind_int64(s, 1, pm);
-	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-		long long *nv = cl_realloc(ids, (n + 1) * sizeof *nv);
-		if (nv == NULL) {
-			rc = cl_error_set(r->err, CL_ENOMEM, "out of memory");
-			break;
-		}
-		ids = nv;
-		ids[n++] = sqlite3_column_int64(s, 0);
-	}
-	if (rc == 0 && step != SQLITE_DONE)
-		rc = cl_store_fail(r->st, step, r->err, "reading items");
-	sqlite3_finalize(s);
 	for (i = 0; i < n && rc == 0; i++)
 		rc = cl_history_add(r->st, ids[i], "import", "source", from, to, r->err);
 	free(ids);
@@ -1748,42 +1768,16 @@ static int
 withdraw_open(struct cl_store *st, long long pm, const char *origin, const char *now, int *n,
               struct cl_error *err)
 {
-	sqlite3_stmt *s = NULL;
-	long long *ids = NULL;
-	size_t cnt = 0, i;
-	int rc, step;
+	long long *ids;
+	size_t cnt, i;
+	int rc;
 
 	*n = 0;
-	if ((rc = cl_store_prepare(st, &s, "SELECT id FROM items WHERE postmortem_id = ? AND "
-	                           "status = 'open' ORDER BY seq", err)) != 0)
+	if ((rc = item_ids(&ids, &cnt, st, "SELECT id FROM items WHERE postmortem_id = ? AND "
+	                   "status = 'open' ORDER BY seq", pm, err)) != 0)
 		return rc;
-	sqlite3_bind_int64(s, 1, pm);
-	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-		long long *nv = cl_realloc(ids, (cnt + 1) * sizeof *nv);
-		if (nv == NULL) {
-			rc = cl_error_set(err, CL_ENOMEM, "out of memory");
-			break;
-		}
-		ids = nv;
-		ids[cnt++] = sqlite3_column_int64(s, 0);
-	}
-	if (rc == 0 && step != SQLITE_DONE)
-		rc = cl_store_fail(st, step, err, "reading items");
-	sqlite3_finalize(s);
-	s = NULL;
-	if (rc == 0 && cnt > 0)
-		rc = cl_store_prepare(st, &s, "UPDATE items SET status = 'withdrawn', updated_at = ? "
-		                      "WHERE id = ?", err);
-	for (i = 0; i < cnt && rc == 0; i++) {
-		sqlite3_reset(s);
-		sqlite3_bind_text(s, 1, now, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(s, 2, ids[i]);
-		if ((step = sqlite3_step(s)) != SQLITE_DONE)
-			rc = cl_store_fail(st, step, err, "withdrawing item");
-		else
-			rc = cl_history_add(st, ids[i], origin, "status", "open", "withdrawn", err);
-	}
-	sqlite3_finalize(s);
+	for (i = 0; i < cnt && rc == 0; i++)
+		rc = withdraw_item(st, ids[i], "open", origin, now, err);
 	free(ids);
 	if (rc == 0)
 		*n = (int)cnt;
