@@ -56,12 +56,14 @@ static const char *const known_keys[] = {
 	         "work_start_hour work_end_hour",
 	"lint", "late_hours not_owners",
 	"import", "headings include exclude follow_symlinks missing_days",
+	/* [source "NAME"] (lib/source.c): every kind's keys, so typos are caught */
+	"source", "kind url flavor space label cql project user token token_file token_env "
+	          "ca_file connect_timeout_s timeout_s retries max_wait_s limit",
 	NULL
 };
 
-/* Sections whose keys are names (any key): [people], [teams], [slo], and
- * [source "name"] whose keys its kind decides. */
-static const char *const free_sections[] = { "people", "teams", "slo", "source", NULL };
+/* Sections whose keys are names (any key): [people], [teams], [slo]. */
+static const char *const free_sections[] = { "people", "teams", "slo", NULL };
 
 /* Keys that elsewhere turn TLS verification off: closeloop has none, and
  * refuses them rather than warn, so that nobody believes one worked. */
@@ -147,6 +149,7 @@ person_clear(struct cl_person *p)
 	free(p->email);
 	free(p->tracker);
 	free(p->lead);
+	free(p->confluence);
 }
 
 void
@@ -684,7 +687,8 @@ people_build(struct cl_config *cfg, struct cl_error *err)
 		 * attribute after the last dot splits the key */
 		dot = strrchr(handle, '.');
 		if (dot != NULL && (strcmp(dot + 1, "tracker") == 0 || strcmp(dot + 1, "lead") == 0 ||
-		                    strcmp(dot + 1, "email") == 0 || strcmp(dot + 1, "name") == 0))
+		                    strcmp(dot + 1, "email") == 0 || strcmp(dot + 1, "name") == 0 ||
+		                    strcmp(dot + 1, "confluence") == 0))
 			*dot++ = '\0';
 		else
 			dot = NULL;
@@ -710,6 +714,8 @@ people_build(struct cl_config *cfg, struct cl_error *err)
 			slot = &p->email;
 		else if (strcmp(dot, "name") == 0)
 			slot = &p->name;
+		else if (strcmp(dot, "confluence") == 0)
+			slot = &p->confluence;
 		else
 			return cl_error_set(err, CL_ERROR, "[people] attribute '%s'", dot);
 		free(*slot);
@@ -1122,6 +1128,39 @@ config_validate(struct cl_config *cfg, struct cl_error *err)
 	return 0;
 }
 
+/* The whole file (at most 1 MiB) in memory; a pipe or /dev/null too. */
+static int
+config_read_all(char **out, const char *path, struct cl_error *err)
+{
+	struct cl_buf b = CL_BUF_INIT;
+	char chunk[4096];
+	size_t n;
+	FILE *f;
+
+	*out = NULL;
+	if ((f = fopen(path, "r")) == NULL)
+		return cl_error_set(err, CL_ECONFIG, "unable to open config '%s': %s", path,
+		                    strerror(errno));
+	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0 && b.len <= 1024 * 1024)
+		cl_buf_add(&b, chunk, n);
+	explicit_bzero(chunk, sizeof chunk);
+	if (ferror(f) || b.len > 1024 * 1024) {
+		int e = errno, big = b.len > 1024 * 1024;
+		fclose(f);
+		if (b.data)
+			explicit_bzero(b.data, b.len);
+		cl_buf_release(&b);
+		return cl_error_set(err, CL_ECONFIG, "config '%s': %s", path,
+		                    big ? "larger than 1 MiB" : strerror(e));
+	}
+	fclose(f);
+	if (b.oom || (*out = cl_buf_steal(&b)) == NULL) {
+		cl_buf_release(&b);
+		return cl_error_set(err, CL_ENOMEM, "out of memory");
+	}
+	return 0;
+}
+
 int
 cl_config_load(struct cl_config **out, const char *path, struct cl_error *err)
 {
@@ -1170,12 +1209,8 @@ cl_config_load(struct cl_config **out, const char *path, struct cl_error *err)
 	}
 	rd->st = &st;
 	st.path = path;
-	if ((rc = cl_read_file(&rd->text, NULL, path, 1024 * 1024, err)) != 0) {
-		cl_error_prefix(err, "config");
-		if (rc != CL_ENOMEM)
-			rc = CL_ECONFIG;
+	if ((rc = config_read_all(&rd->text, path, err)) != 0)
 		goto done;
-	}
 	rd->pos = rd->text;
 	line = ini_parse_stream(config_read_line, rd, ini_handler_noline, rd);
 	if (line != 0 || st.code) {
@@ -1252,6 +1287,35 @@ cl_config_get_int(const struct cl_config *cfg, const char *section, const char *
 		        cfg->path ? cfg->path : "config", cl_config_line(cfg, section, key),
 		        section, key, v, min, max);
 	*out = n;
+	return 0;
+}
+
+int
+cl_config_sections(const char ***out, size_t *n, const struct cl_config *cfg,
+                   const char *prefix)
+{
+	const char **v = NULL;
+	size_t i, j, cnt = 0;
+
+	*out = NULL;
+	*n = 0;
+	for (i = 0; cfg && i < cfg->n; i++) {
+		if (!cl_str_starts_with(cfg->v[i].section, prefix))
+			continue;
+		for (j = 0; j < cnt && strcmp(v[j], cfg->v[i].section) != 0; j++)
+			;
+		if (j < cnt)
+			continue;
+		const char **nv = cl_realloc(v, (cnt + 1) * sizeof *nv);
+		if (nv == NULL) {
+			free(v);
+			return CL_ENOMEM;
+		}
+		v = nv;
+		v[cnt++] = cfg->v[i].section;
+	}
+	*out = v;
+	*n = cnt;
 	return 0;
 }
 
@@ -1384,6 +1448,7 @@ cl_config_lint_fingerprint(const struct cl_config *cfg, char out[65])
 	for (i = 0; cfg && i < cfg->n; i++) {
 		const struct entry *e = &cfg->v[i];
 		if (strcmp(e->section, "people") == 0 || strcmp(e->section, "lint") == 0 ||
+		    strcmp(e->section, "slo") == 0 ||
 		    (strcmp(e->section, "import") == 0 && strcmp(e->key, "headings") == 0) ||
 		    (strcmp(e->section, "closeloop") == 0 && strcmp(e->key, "timezone") == 0))
 			cl_buf_printf(&b, "%s.%s=%s\n", e->section, e->key, e->value);
