@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <unistd.h>
 
@@ -19,11 +20,14 @@ extern const struct cmd_entry cmd_show_entry;
 extern const struct cmd_entry cmd_sync_entry;
 extern const struct cmd_entry cmd_done_entry;
 extern const struct cmd_entry cmd_reopen_entry;
+extern const struct cmd_entry cmd_forget_entry;
 extern const struct cmd_entry cmd_report_entry;
 extern const struct cmd_entry cmd_nag_entry;
 extern const struct cmd_entry cmd_drill_entry;
 extern const struct cmd_entry cmd_run_entry;
 extern const struct cmd_entry cmd_status_entry;
+extern const struct cmd_entry cmd_config_entry;
+extern const struct cmd_entry cmd_complete_entry;
 extern const struct cmd_entry cmd_help_entry;
 
 /* The command table, in the order `closeloop --help` lists them. */
@@ -35,12 +39,15 @@ static const struct cmd_entry *const cmd_table[] = {
 	&cmd_show_entry,
 	&cmd_done_entry,
 	&cmd_reopen_entry,
+	&cmd_forget_entry,
 	&cmd_sync_entry,
 	&cmd_report_entry,
 	&cmd_nag_entry,
 	&cmd_drill_entry,
 	&cmd_run_entry,
 	&cmd_status_entry,
+	&cmd_config_entry,
+	&cmd_complete_entry,
 	&cmd_help_entry,
 	NULL
 };
@@ -52,7 +59,7 @@ static const char *global_help =
 	"Markdown post-mortems, lints them, syncs them with the issue tracker,\n"
 	"reports and nags, and schedules the DR drill that verifies the fix.\n"
 	"\n"
-	"global options:\n"
+	"global options (before or after the command):\n"
 	"  -c, --config FILE    configuration file (default: $CLOSELOOP_CONFIG,\n"
 	"                       $XDG_CONFIG_HOME/closeloop/config (~/.config/...),\n"
 	"                       /etc/closeloop/config)\n"
@@ -60,6 +67,7 @@ static const char *global_help =
 	"                       $XDG_DATA_HOME/closeloop/closeloop.db)\n"
 	"  -q, --quiet          only errors\n"
 	"  -v, --verbose        say more (repeat for HTTP/SMTP traces, secrets redacted)\n"
+	"      --color=WHEN     auto (a terminal without NO_COLOR), always, never\n"
 	"  -h, --help           this help; 'closeloop help COMMAND' for a command\n"
 	"  -V, --version        print the version\n"
 	"\n"
@@ -94,7 +102,15 @@ print_exit_help(FILE *f)
 	fputc('\n', f);
 }
 
-/* Prints the global help with the command list. */
+/* The command table, for the completions (cmd-complete.c). */
+const struct cmd_entry *const *cmd_entries(void);
+const struct cmd_entry *const *
+cmd_entries(void)
+{
+	return cmd_table;
+}
+
+/* Prints the global help with the command list (not the hidden __ ones). */
 static void
 print_global_help(FILE *f)
 {
@@ -102,7 +118,8 @@ print_global_help(FILE *f)
 
 	fputs(global_help, f);
 	for (i = 0; cmd_table[i]; i++)
-		fprintf(f, "  %-10s %s\n", cmd_table[i]->name, cmd_table[i]->summary);
+		if (cmd_table[i]->name[0] != '_')
+			fprintf(f, "  %-10s %s\n", cmd_table[i]->name, cmd_table[i]->summary);
 	print_exit_help(f);
 	fputs(env_help, f);
 }
@@ -128,7 +145,7 @@ cmd_find(const char *name, struct cl_error *err)
 	for (i = 0; cmd_table[i]; i++) {
 		if (strcmp(cmd_table[i]->name, name) == 0)
 			return cmd_table[i];
-		if (strncmp(cmd_table[i]->name, name, len) == 0) {
+		if (cmd_table[i]->name[0] != '_' && strncmp(cmd_table[i]->name, name, len) == 0) {
 			found = cmd_table[i];
 			matches++;
 			if (*list)
@@ -138,10 +155,19 @@ cmd_find(const char *name, struct cl_error *err)
 	}
 	if (matches == 1)
 		return found;
-	if (matches > 1)
+	if (matches > 1) {
 		cl_error_set(err, CL_EUSAGE, "ambiguous command: %s, could be: %s", name, list);
-	else
-		cl_error_set(err, CL_EUSAGE, "unknown command: %s (see 'closeloop --help')", name);
+	} else {
+		const char *names[64], *near;
+		for (i = 0; cmd_table[i] && i < 64; i++)
+			names[i] = cmd_table[i]->name[0] == '_' ? NULL : cmd_table[i]->name;
+		if ((near = cl_str_nearest(name, names, i)) != NULL)
+			cl_error_set(err, CL_EUSAGE, "unknown command: %s (did you mean '%s'?)", name,
+			             near);
+		else
+			cl_error_set(err, CL_EUSAGE, "unknown command: %s (see 'closeloop --help')",
+			             name);
+	}
 	return NULL;
 }
 
@@ -158,34 +184,244 @@ cmd_usage_error(struct cl_ctx *ctx, const char *fmt, ...)
 	                    ctx->cmd->name, ctx->cmd->usage);
 }
 
+static int ctx_prepare(struct cl_ctx *ctx);
 static int ctx_open_store(struct cl_ctx *ctx);
+
+/* The global options, accepted after the command too (getopt values above
+ * any option character). */
+enum { GOPT_CONFIG = 0x1001, GOPT_DATABASE, GOPT_QUIET, GOPT_VERBOSE, GOPT_COLOR };
+static const struct option global_opts[] = {
+	{ "config", required_argument, NULL, GOPT_CONFIG },
+	{ "database", required_argument, NULL, GOPT_DATABASE },
+	{ "quiet", no_argument, NULL, GOPT_QUIET },
+	{ "verbose", no_argument, NULL, GOPT_VERBOSE },
+	{ "color", required_argument, NULL, GOPT_COLOR },
+	{ NULL, 0, NULL, 0 }
+};
+
+/* Applies one global option; 0, or a usage error. */
+static int
+global_option(struct cl_ctx *ctx, int c, const char *arg)
+{
+	switch (c) {
+	case 'c': case GOPT_CONFIG: ctx->config_path = arg; break;
+	case 'd': case GOPT_DATABASE: ctx->db_path = arg; break;
+	case 'q': case GOPT_QUIET: ctx->verbosity = -1; break;
+	case 'v': case GOPT_VERBOSE:
+		ctx->verbosity = ctx->verbosity < 0 ? 1 : ctx->verbosity + 1;
+		break;
+	case GOPT_COLOR:
+		if (strcmp(arg, "auto") == 0)
+			ctx->color = -1;
+		else if (strcmp(arg, "always") == 0)
+			ctx->color = 1;
+		else if (strcmp(arg, "never") == 0)
+			ctx->color = 0;
+		else
+			return CL_EUSAGE;
+		break;
+	}
+	return 0;
+}
+
+/* The long option an argument names ("--own" → "owner"), or NULL. */
+static const struct option *
+long_option_named(const struct option *opts, const char *arg)
+{
+	const struct option *found = NULL;
+	size_t len;
+
+	if (arg == NULL || strncmp(arg, "--", 2) != 0)
+		return NULL;
+	arg += 2;
+	len = strcspn(arg, "=");
+	for (; opts && opts->name; opts++) {
+		if (strlen(opts->name) == len && strncmp(opts->name, arg, len) == 0)
+			return opts;
+		if (strncmp(opts->name, arg, len) == 0)
+			found = found ? found : opts;
+	}
+	return found;
+}
+
+/* The usage error for an option getopt refused, naming it as typed. */
+static int
+option_error(struct cl_ctx *ctx, int c, const char *arg, const struct option *opts)
+{
+	const struct option *o = long_option_named(opts, arg);
+	const char *names[128], *near;
+	char word[64];
+	size_t n = 0;
+
+	if (c == ':' && o != NULL)
+		return cmd_usage_error(ctx, "option '--%s' needs an argument", o->name);
+	if (c == ':')
+		return cmd_usage_error(ctx, "option '-%c' needs an argument", optopt);
+	if (optopt && arg && strncmp(arg, "--", 2) != 0)
+		return cmd_usage_error(ctx, "unknown option '-%c'", optopt);
+	if (o != NULL && o->has_arg == no_argument && strchr(arg, '='))
+		return cmd_usage_error(ctx, "option '--%s' takes no argument", o->name);
+	if (o != NULL)	/* getopt found it ambiguous */
+		return cmd_usage_error(ctx, "option '%s' is ambiguous", arg);
+	for (; opts && opts->name && n < 128; opts++)
+		names[n++] = opts->name;
+	snprintf(word, sizeof word, "%.*s", (int)strcspn(arg + 2, "="), arg + 2);
+	if ((near = cl_str_nearest(word, names, n)) != NULL)
+		return cmd_usage_error(ctx, "unknown option '%s' (did you mean '--%s'?)", arg, near);
+	return cmd_usage_error(ctx, "unknown option '%s'", arg);
+}
+
+/* True when opts defines the long option name. */
+static int
+has_long(const struct option *opts, const char *name)
+{
+	for (; opts && opts->name; opts++)
+		if (strcmp(opts->name, name) == 0)
+			return 1;
+	return 0;
+}
 
 int
 cmd_getopt(struct cl_ctx *ctx, int argc, char **argv, const char *shortopts,
            const struct option *longopts, int *index)
 {
-	int c;
+	static const char *const gshort[] = { "c:", "d:", "q", "v" };
+	struct option merged[64];
+	char shorts[64];
+	size_t n = 0, i;
+	int c, idx;
 
+	/* the command's options, then the global ones it does not define */
+	for (i = 0; longopts && longopts[i].name && n < 56; i++)
+		merged[n++] = longopts[i];
+	for (i = 0; global_opts[i].name; i++)
+		if (!has_long(longopts, global_opts[i].name))
+			merged[n++] = global_opts[i];
+	memset(&merged[n], 0, sizeof merged[n]);
+	snprintf(shorts, sizeof shorts, ":%s", shortopts);
+	for (i = 0; i < 4; i++)
+		if (strchr(shortopts, gshort[i][0]) == NULL)
+			strncat(shorts, gshort[i], sizeof shorts - strlen(shorts) - 1);
 	opterr = 0;
-	c = getopt_long(argc, argv, shortopts, longopts, index);
+	for (;;) {
+		idx = -1;
+		c = getopt_long(argc, argv, shorts, merged, &idx);
+		if (c == '?' || c == ':') {
+			/* getopt has just passed the argument it refused */
+			ctx->opt_rc = option_error(ctx, c, argv[optind - 1], merged);
+			return -2;
+		}
+		/* a global option (long, or a short one the command lacks) */
+		if (c >= GOPT_CONFIG || (c > 0 && idx < 0 && strchr("cdqv", c) &&
+		                         strchr(shortopts, c) == NULL)) {
+			if (global_option(ctx, c, optarg) != 0) {
+				ctx->opt_rc = cmd_usage_error(ctx, "--color '%s': use auto, always "
+				                              "or never", optarg);
+				return -2;
+			}
+			continue;
+		}
+		break;
+	}
+	if (index)
+		*index = idx;
 	if (c > 0 && c < (int)sizeof ctx->seen)
 		ctx->seen[c] = 1;
-	/* options parsed without a usage error: now open what the command needs */
-	if (c == -1 && (ctx->opt_rc = ctx_open_store(ctx)) != 0)
+	/* options parsed without a usage error: now read the config and open
+	 * what the command needs */
+	if (c == -1 && ((ctx->opt_rc = ctx_prepare(ctx)) != 0 ||
+	                (ctx->opt_rc = ctx_open_store(ctx)) != 0))
 		return -2;
-	if (c == '?') {
-		if (optopt)
-			ctx->opt_rc = cmd_usage_error(ctx, "unknown or incomplete option '-%c'", optopt);
-		else
-			ctx->opt_rc = cmd_usage_error(ctx, "unknown or incomplete option '%s'",
-			                              argv[optind - 1]);
-		return -2;
-	}
-	if (c == ':') {
-		ctx->opt_rc = cmd_usage_error(ctx, "option '%s' needs a value", argv[optind - 1]);
-		return -2;
-	}
 	return c;
+}
+
+/* Rewrites a "no such item / post-mortem" error with the nearest id the
+ * database knows: pm set looks among post-mortem ids, else item ids.
+ * Returns the error's code. */
+int
+cmd_not_found(struct cl_ctx *ctx, const char *what, int pm)
+{
+	struct cl_item_filter f = { .status = CL_ITEMS_ALL };
+	struct cl_item *items = NULL;
+	const char **cands = NULL, *near = NULL;
+	size_t n = 0, i;
+	int code = ctx->err.code ? ctx->err.code : CL_ENOTFOUND;
+	struct cl_error ignored = { 0 };
+
+	if (ctx->store && cl_items_list(&items, &n, ctx->store, &f, &ignored) == 0 && n > 0 &&
+	    (cands = calloc(n, sizeof *cands)) != NULL) {
+		for (i = 0; i < n; i++)
+			cands[i] = pm ? items[i].pm_slug : items[i].key;
+		near = cl_str_nearest(what, cands, n);
+	}
+	cl_error_clear(&ctx->err);
+	if (near)
+		cl_error_set(&ctx->err, code, "no %s '%s' (did you mean '%s'?)",
+		             pm ? "post-mortem" : "item", what, near);
+	else
+		cl_error_set(&ctx->err, code, "no %s '%s' (see 'closeloop list --all' for ids)",
+		             pm ? "post-mortem" : "item", what);
+	free(cands);
+	cl_items_free(items, n);
+	return code;
+}
+
+int
+cmd_color(const struct cl_ctx *ctx)
+{
+	const char *nc = getenv("NO_COLOR"), *term = getenv("TERM");
+
+	if (ctx->color >= 0)
+		return ctx->color;
+	if (nc != NULL && *nc)	/* https://no-color.org: set and not empty */
+		return 0;
+	return isatty(STDOUT_FILENO) && !(term && strcmp(term, "dumb") == 0);
+}
+
+const char *
+cmd_paint(const struct cl_ctx *ctx, int what)
+{
+	static const char *const codes[] = {
+		[CMD_PAINT_OFF] = "\033[0m", [CMD_PAINT_BOLD] = "\033[1m",
+		[CMD_PAINT_BAD] = "\033[31m", [CMD_PAINT_GOOD] = "\033[32m",
+		[CMD_PAINT_WARN] = "\033[33m", [CMD_PAINT_DIM] = "\033[2m",
+	};
+
+	return cmd_color(ctx) && what >= 0 && what <= CMD_PAINT_DIM ? codes[what] : "";
+}
+
+int
+cmd_width(void)
+{
+	const char *cols = getenv("COLUMNS");
+	struct winsize ws;
+	long n;
+
+	if (cols != NULL && (n = strtol(cols, NULL, 10)) >= 20 && n <= 10000)
+		return (int)n;
+	if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 20)
+		return ws.ws_col;
+	return 0;
+}
+
+const char *
+cmd_local_time(const struct cl_ctx *ctx, const char *utc)
+{
+	static char ring[8][64];
+	static size_t next;
+	const char *tz = cl_config_timezone(ctx->cfg);
+	char *out = ring[next];
+	struct tm tm;
+	time_t t;
+
+	if (utc == NULL)
+		return "-";
+	if (cl_time_parse(utc, &t) != 0 || cl_localtime(t, tz, &tm) != 0)
+		return utc;
+	next = (next + 1) % 8;
+	snprintf(out, sizeof ring[0], "%04d-%02d-%02d %02d:%02d %s", tm.tm_year + 1900,
+	         tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tz ? tz : "UTC");
+	return out;
 }
 
 /* The last escaped strings cmd_tty() handed out, freed when reused. */
@@ -333,12 +569,17 @@ config_clock(struct cl_ctx *ctx)
 	return 0;
 }
 
-/* Loads the config; the database is opened once options are parsed. */
+/* Loads the config (once), when the options are parsed: -c may come after
+ * the command. The database is opened next. */
 static int
-ctx_prepare(struct cl_ctx *ctx, const char *config_path)
+ctx_prepare(struct cl_ctx *ctx)
 {
+	const char *config_path = ctx->config_path;
+	size_t i;
 	int rc;
 
+	if (ctx->cfg != NULL)
+		return 0;
 	if ((rc = cl_clock_check(&ctx->err)) != 0)
 		return rc;
 	if (ctx->cmd->flags & CMD_NO_CONFIG)
@@ -347,6 +588,8 @@ ctx_prepare(struct cl_ctx *ctx, const char *config_path)
 		return rc;
 	if (ctx->cfg == NULL)
 		return cl_error_set(&ctx->err, CL_ENOMEM, "out of memory");
+	for (i = 0; i < cl_config_warning_count(ctx->cfg); i++)
+		cmd_info(ctx, "closeloop: warning: %s\n", cmd_tty(cl_config_warning(ctx->cfg, i)));
 	/* the config may hold a secret, and the token and password are read
 	 * from here on: no core dump, no ptrace by the same user from now */
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
@@ -406,31 +649,43 @@ main(int argc, char **argv)
 		{ "database", required_argument, NULL, 'd' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "color", required_argument, NULL, GOPT_COLOR },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
+	static const char *usage =
+		"usage: closeloop [-c CONFIG] [-d DATABASE] [-q | -v] COMMAND [ARGS]\n";
 	struct cl_ctx ctx;
-	const char *config_path = NULL;
+	const struct option *o;
 	int c, rc;
 
 	memset(&ctx, 0, sizeof ctx);
 	ctx.lock_fd = -1;
+	ctx.color = -1;
 	opterr = 0;
-	/* "+": stop at the command name; its options are its own */
-	while ((c = getopt_long(argc, argv, "+c:d:qvhV", opts, NULL)) != -1) {
+	/* "+": stop at the command name; the global options may follow it too */
+	while ((c = getopt_long(argc, argv, "+:c:d:qvhV", opts, NULL)) != -1) {
 		switch (c) {
-		case 'c': config_path = optarg; break;
-		case 'd': ctx.db_path = optarg; break;
-		case 'q': ctx.verbosity = -1; break;
-		case 'v': ctx.verbosity = ctx.verbosity < 0 ? 1 : ctx.verbosity + 1; break;
 		case 'h': print_global_help(stdout); return 0;
 		case 'V': printf("closeloop %s\n", CL_VERSION); return 0;
-		default:
-			fprintf(stderr, "closeloop: unknown or incomplete option '%s'\n"
-			        "usage: closeloop [-c CONFIG] [-d DATABASE] [-q | -v] COMMAND [ARGS]\n",
-			        argv[optind - 1]);
+		case ':':
+			if ((o = long_option_named(opts, argv[optind - 1])) != NULL)
+				fprintf(stderr, "closeloop: option '--%s' needs an argument\n%s", o->name,
+				        usage);
+			else
+				fprintf(stderr, "closeloop: option '-%c' needs an argument\n%s", optopt,
+				        usage);
 			return cl_exitcode(CL_EUSAGE);
+		case '?':
+			fprintf(stderr, "closeloop: unknown option '%s'\n%s", argv[optind - 1], usage);
+			return cl_exitcode(CL_EUSAGE);
+		default:
+			if (global_option(&ctx, c, optarg) != 0) {
+				fprintf(stderr, "closeloop: --color '%s': use auto, always or never\n",
+				        optarg);
+				return cl_exitcode(CL_EUSAGE);
+			}
 		}
 	}
 	if (optind >= argc) {
@@ -450,17 +705,14 @@ main(int argc, char **argv)
 			return 0;
 		}
 	}
-	rc = ctx_prepare(&ctx, config_path);
-	if (rc == 0) {
-		optind = 0;	/* reset getopt for the command's own options */
-		rc = ctx.cmd->exec(&ctx, argc, argv);
-		/* a command stops on cmd_getopt()'s -2; the dispatcher knows why */
-		if (ctx.opt_rc != 0)
-			rc = ctx.opt_rc;
-		/* commands that never parsed options still get their database */
-		if (rc == 0 && ctx.store == NULL)
-			rc = ctx_open_store(&ctx);
-	}
+	optind = 0;	/* reset getopt for the command's own options */
+	rc = ctx.cmd->exec(&ctx, argc, argv);
+	/* a command stops on cmd_getopt()'s -2; the dispatcher knows why */
+	if (ctx.opt_rc != 0)
+		rc = ctx.opt_rc;
+	/* commands that never parsed options still get their config and database */
+	if (rc == 0 && (rc = ctx_prepare(&ctx)) == 0 && ctx.store == NULL)
+		rc = ctx_open_store(&ctx);
 	/* the return value decides; the message only explains it */
 	if (rc != 0 && ctx.err.msg[0])
 		fprintf(stderr, "closeloop: %s\n", ctx.err.msg);

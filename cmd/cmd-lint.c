@@ -1,6 +1,8 @@
-/* cmd-lint.c — check post-mortems against the action-item rules. */
+/* cmd-lint.c — check post-mortems against the action-item rules; with
+ * --items, show what was understood of each document. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "cmd.h"
@@ -8,24 +10,88 @@
 void cmd_print_problem(void *arg, const char *path, const struct cl_problem *p,
                        const char *msg);
 
+/* --items: file-level errors still go to stderr; problems are shown with
+ * their item instead. */
+static void
+lint_items_problem(void *arg, const char *path, const struct cl_problem *p, const char *msg)
+{
+	if (p == NULL)
+		cmd_print_problem(arg, path, p, msg);
+}
+
+/* --items: one block per document: its items, then its action-like
+ * sections in which nothing was found. */
+static void
+lint_items_doc(void *arg, const char *path, const struct cl_pm_doc *doc)
+{
+	struct cl_ctx *ctx = arg;
+	size_t i;
+
+	printf("%s: %zu item%s%s%s%s\n", path, doc->nitems, doc->nitems == 1 ? "" : "s",
+	       doc->title ? " in \"" : "", doc->title ? doc->title : "", doc->title ? "\"" : "");
+	for (i = 0; i < doc->nitems; i++) {
+		const struct cl_pm_item *it = &doc->items[i];
+		struct cl_problems probs = { 0 };
+		char due[11];
+		char *codes = NULL;
+
+		printf("%s:%d: %s\n", path, it->line, it->action ? it->action : "");
+		printf("    owner: %s%s%s%s", it->owner ? it->owner : "-",
+		       it->owner_email ? " <" : "", it->owner_email ? it->owner_email : "",
+		       it->owner_email ? ">" : "");
+		if (it->due != CL_NO_DATE) {
+			cl_date_format(it->due, due);
+			printf("  due: %s%s", due, it->due_approx ? " (approximate)" : "");
+		} else if (it->due_raw) {
+			printf("  due: '%s' (not a date)", it->due_raw);
+		} else {
+			printf("  due: -");
+		}
+		printf("  status: %s  ticket: %s\n",
+		       it->status ? it->status : it->done ? "done" : "open",
+		       it->ticket ? it->ticket : "-");
+		if (cl_lint_item(&probs, it, ctx->cfg) == 0 && probs.n &&
+		    (codes = cl_lint_codes(&probs, 0)) != NULL)
+			printf("    problems: %s\n", codes);
+		free(codes);
+		cl_problems_release(&probs);
+	}
+	for (i = 0; i < doc->nsections; i++)
+		if (doc->sections[i].nitems == 0)
+			printf("%s:%d: nothing read as an item under \"%s\"\n", path,
+			       doc->sections[i].line, doc->sections[i].title ? doc->sections[i].title : "");
+	if (doc->nitems == 0 && doc->nsections == 0)
+		printf("%s: no action heading, item table or marker found\n", path);
+}
+
 static int
 cmd_lint_exec(struct cl_ctx *ctx, int argc, char **argv)
 {
+	static const struct option opts[] = {
+		{ "items", no_argument, NULL, 'i' },
+		{ NULL, 0, NULL, 0 }
+	};
 	struct cl_import_opts io = { 0 };
 	struct cl_import_stats stats;
 	struct cl_store *st = NULL;
 	char *dbpath;
-	int c, rc;
+	int c, rc, items = 0;
 
-	while ((c = cmd_getopt(ctx, argc, argv, "", NULL, NULL)) != -1)
-		return CL_EUSAGE;
+	while ((c = cmd_getopt(ctx, argc, argv, "", opts, NULL)) != -1) {
+		if (c == 'i')
+			items = 1;
+		else
+			return CL_EUSAGE;
+	}
 	/* the database, when there is one, knows when each post-mortem was first seen */
 	dbpath = cl_config_database_path(ctx->cfg);
 	if (dbpath && access(dbpath, R_OK) == 0)
 		cl_store_open(&st, dbpath, CL_STORE_READONLY, NULL);
 	free(dbpath);
-	io.report = cmd_print_problem;
+	io.report = items ? lint_items_problem : cmd_print_problem;
 	io.report_arg = ctx;
+	if (items)
+		io.doc = lint_items_doc;
 	rc = cl_lint_sources(st, ctx->cfg, argv + optind, argc - optind, &io, &stats, &ctx->err);
 	cl_store_close(st);
 	if (rc == CL_EPROBLEMS)
@@ -34,16 +100,24 @@ cmd_lint_exec(struct cl_ctx *ctx, int argc, char **argv)
 }
 
 const struct cmd_entry cmd_lint_entry = {
-	"lint", "[SOURCE...]",
+	"lint", "[--items] [SOURCE...]",
 	"check post-mortems against the rules; exit 1 when a problem is found",
+	"  --items  show what was read: each item with its line, owner, due date,\n"
+	"           status, ticket and problems, and each action-like section\n"
+	"           in which nothing was read as an item\n"
 	"  SOURCE   files, directories or URLs; default: [closeloop] sources\n"
 	"\n"
 	"Problems are printed as PATH:LINE: CODE: MESSAGE. Codes:\n"
 	"  owner-missing        the item names no owner\n"
-	"  owner-not-a-person   \"team\", \"TBD\", \"everyone\", \"ops\", ... is not an owner\n"
+	"  owner-not-a-person   \"team\", \"TBD\", \"everyone\", \"ops\", \"me\", \"@org/team\",\n"
+	"                       ... is not an owner\n"
 	"  owner-unknown        the owner is not in [people] (when [people] is set)\n"
+	"  owner-several        several owners named: one owner per item\n"
 	"  due-missing          the item has no due date\n"
-	"  due-not-a-date       \"soon\", \"ASAP\", \"next sprint\", ... is not a date\n"
+	"  due-not-a-date       \"soon\", \"ASAP\", \"next sprint\", 2024-02-30, ... is not a date\n"
+	"  due-approximate      \"Q3 2024\", \"end of June\", ...: read as the period's last day\n"
+	"  due-far              a date without a year read as more than 9 months after\n"
+	"                       the incident (\"Jan 5\" in a post-mortem of 2024-01-15)\n"
 	"  no-action-items      the post-mortem lists no action items\n"
 	"  postmortem-late      written (or first seen) more than [lint] late_hours\n"
 	"                       (48) after the incident\n",

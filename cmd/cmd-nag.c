@@ -40,6 +40,24 @@ nag_print(struct cl_ctx *ctx, const struct cl_nag *v, size_t n)
 		cmd_verbose(ctx, "no reminders due\n");
 }
 
+/* Says whose last reminder was refused for good (retried once per cadence). */
+static int
+nag_print_refused(struct cl_ctx *ctx)
+{
+	struct cl_nag_refusal *r = NULL;
+	size_t n = 0, i;
+	int rc;
+
+	if ((rc = cl_nag_refused(&r, &n, ctx->store, &ctx->err)) != 0)
+		return rc;
+	for (i = 0; i < n; i++)
+		printf("# %s: reminder to <%s> refused at %s (%d %s); fix [people] (tried again "
+		       "once per [nag] every_days)\n\n", r[i].owner, r[i].email, r[i].at, r[i].code,
+		       r[i].detail ? r[i].detail : "");
+	cl_nag_refusals_free(r, n);
+	return 0;
+}
+
 static int
 cmd_nag_exec(struct cl_ctx *ctx, int argc, char **argv)
 {
@@ -63,6 +81,7 @@ cmd_nag_exec(struct cl_ctx *ctx, int argc, char **argv)
 		return rc;
 	if (!send) {
 		nag_print(ctx, v, n);
+		rc = nag_print_refused(ctx);
 	} else {
 		rc = cl_nag_send(v, n, ctx->store, ctx->cfg, ctx->verbosity >= 2 ? stderr : NULL,
 		                 &sent, &ctx->err);

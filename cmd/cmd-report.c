@@ -4,13 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <jansson.h>
-
 #include "cmd.h"
 
 /* Mails the report unless this week's went out already (mail log). */
 static int
-report_send(struct cl_ctx *ctx, json_t *model, int force)
+report_send(struct cl_ctx *ctx, void *model, int force)
 {
 	const char *week = cl_report_week(model);
 	char note[1024];
@@ -21,8 +19,8 @@ report_send(struct cl_ctx *ctx, json_t *model, int force)
 	rc = cl_report_send_week(&sent, ctx->store, ctx->cfg, year, wk, model, force,
 	                         ctx->verbosity >= 2 ? stderr : NULL, note, sizeof note, &ctx->err);
 	/* failed drills are shown until one report with them went out */
-	if (sent && (mrc = cl_drill_mark_shown(ctx->store, json_object_get(model, "failed_drills"),
-	                                      rc == 0 ? &ctx->err : NULL)) != 0 && rc == 0)
+	if (sent && (mrc = cl_report_mark_shown(ctx->store, model,
+	                                        rc == 0 ? &ctx->err : NULL)) != 0 && rc == 0)
 		rc = mrc;
 	if (rc == 0 && !sent && note[0])
 		cmd_verbose(ctx, "%s; nothing to do (--force sends it again)\n", note);
@@ -45,7 +43,6 @@ cmd_report_exec(struct cl_ctx *ctx, int argc, char **argv)
 	};
 	int c, rc, year = 0, week = 0, format = CL_REPORT_TEXT, send = 0, force = 0;
 	void *model = NULL;
-	char *out = NULL;
 
 	while ((c = cmd_getopt(ctx, argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
@@ -56,7 +53,8 @@ cmd_report_exec(struct cl_ctx *ctx, int argc, char **argv)
 			break;
 		case 'f':
 			if (cl_report_format_parse(optarg, &format) != 0)
-				return cmd_usage_error(ctx, "--format '%s': use text, markdown, html or json",
+				return cmd_usage_error(ctx, "--format '%s': use text, markdown, html, json "
+				                       "or csv",
 				                       optarg);
 			break;
 		case 's': send = 1; break;
@@ -72,31 +70,34 @@ cmd_report_exec(struct cl_ctx *ctx, int argc, char **argv)
 		return rc;
 	if (send) {
 		rc = report_send(ctx, model, force);
-	} else if ((rc = cl_report_render(&out, model, format, &ctx->err)) == 0) {
-		fputs(out, stdout);
+	} else {
+		rc = cl_report_write(stdout, model, format, &ctx->err);
 	}
-	free(out);
-	json_decref(model);
+	cl_report_free(model);
 	return rc;
 }
 
 const struct cmd_entry cmd_report_entry = {
-	"report", "[--week YYYY-Www] [--format text|markdown|html|json] [--send [--force]]",
+	"report", "[--week YYYY-Www] [--format text|markdown|html|json|csv] [--send [--force]]",
 	"the weekly report for the engineering meeting",
 	"  --week YYYY-Www  the ISO week to report on (default: this week in\n"
 	"                   [closeloop] timezone)\n"
-	"  --format F       text (default), markdown (for meeting notes), html, or\n"
-	"                   json (a documented contract, see closeloop(1))\n"
+	"  --format F       text (default), markdown (for meeting notes), html,\n"
+	"                   json (complete; a documented contract, see closeloop(1))\n"
+	"                   or csv (the complete list of open items)\n"
 	"  --send           mail it (text + HTML) to [report] to instead of printing;\n"
 	"                   once per ISO week: a second --send that week sends\n"
 	"                   nothing and exits 0 (-v says so)\n"
 	"  --force          with --send: send again although sent this week\n"
 	"\n"
-	"Sections: headline counts; overdue items by owner, most overdue first;\n"
-	"due in the next 7 days; items with lint problems; post-mortems whose items\n"
-	"are all closed, waiting for their drill re-run; drill re-runs that failed\n"
-	"(until a sent report showed them); post-mortems written late; owner load;\n"
-	"owners without an address; open vs closed over 8 weeks. A warning heads\n"
+	"Sections: headline counts and numbers; overdue items by owner, most\n"
+	"overdue first ([report] per_owner rows per owner, owners owners, then\n"
+	"\"... and N more\"); due in the next 7 days; items with lint problems;\n"
+	"post-mortems whose items are all closed, waiting for their drill re-run;\n"
+	"drill re-runs that failed (until a sent report showed them); post-mortems\n"
+	"written late; top owners by overdue; owner load; owners without an\n"
+	"address; open vs closed over 12 weeks from the items' own dates\n"
+	"([report] rows per section). A warning heads\n"
 	"it when the last sync with the tracker failed.\n"
 	"Mail settings: [mail] in closeloop.conf(5). Exit 75 when the mail server\n"
 	"is unreachable or deferred it (nothing recorded as sent), 77 when SMTP AUTH\n"

@@ -30,7 +30,7 @@ cmd_show_exec(struct cl_ctx *ctx, int argc, char **argv)
 	if (optind != argc - 1)
 		return cmd_usage_error(ctx, "name one item");
 	if ((rc = cl_item_get(&it, ctx->store, argv[optind], &ctx->err)) != 0)
-		return rc;
+		return rc == CL_ENOTFOUND ? cmd_not_found(ctx, argv[optind], 0) : rc;
 	if ((rc = cl_item_history(&h, &nh, ctx->store, it->rowid, &ctx->err)) != 0)
 		goto done;
 	serr = cl_sync_item_error(ctx->store, it->rowid);

@@ -3,9 +3,13 @@
  * Lookup order when no file is named: $CLOSELOOP_CONFIG,
  * $XDG_CONFIG_HOME/closeloop/config (~/.config/…), /etc/closeloop/config; no
  * file at all is fine (embedded defaults). A file named with -c must exist.
- * Unknown sections and keys are errors naming file and line (CL_ECONFIG), so
- * typos do not silently fall back to defaults. Strings returned by getters
- * belong to the config and live until cl_config_free(). */
+ * The whole file is checked on load: every value of a known form (the
+ * key_checks table in config.c) is an error "FILE:LINE: [section] key: why"
+ * (CL_ECONFIG); unknown sections and keys are warnings with the nearest
+ * known name (cl_config_warning), so typos never pass silently. The file is
+ * read by closeloop (continuation lines joined, lines up to 4096 bytes) and
+ * parsed by inih. Strings returned by getters belong to the config and live
+ * until cl_config_free(). */
 #ifndef CL_CONFIG_H
 #define CL_CONFIG_H
 
@@ -19,11 +23,16 @@ struct cl_person {
 	char *email;	/* address, may be NULL */
 	char *tracker;	/* handle in the tracker, may be NULL */
 	char *lead;	/* handle of the escalation target, may be NULL */
+	char *confluence;	/* Confluence account id / user key, may be NULL */
 };
 
 /* Loads path (explicit = named by the user) or the first file found in the
  * lookup order; *out is always a usable config on success. */
 int cl_config_load(struct cl_config **out, const char *path, struct cl_error *err);
+/* What the load found doubtful but not wrong (an unknown key or section),
+ * as "FILE:LINE: [section] key: message (did you mean ...)". */
+size_t cl_config_warning_count(const struct cl_config *cfg);
+const char *cl_config_warning(const struct cl_config *cfg, size_t i);
 /* An empty config: all defaults. */
 struct cl_config *cl_config_new(void);
 void cl_config_free(struct cl_config *cfg);
@@ -43,6 +52,11 @@ int cl_config_line(const struct cl_config *cfg, const char *section, const char 
 /* Sets or replaces a value (command-line overrides, tests). 0 or CL_ENOMEM. */
 int cl_config_set(struct cl_config *cfg, const char *section, const char *key,
                   const char *value);
+
+/* The sections whose name starts with prefix ("source \""), each once, in
+ * file order; *out (caller frees the array) points at the config's strings. */
+int cl_config_sections(const char ***out, size_t *n, const struct cl_config *cfg,
+                       const char *prefix);
 
 /* Reads a secret named by KEY (inline, only in a 0600 file), KEY_file (a
  * 0600 file, first line) or KEY_env (an environment variable). *out is NULL

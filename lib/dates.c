@@ -56,7 +56,22 @@ cl_date_format(int days, char out[11])
 	int y, m, d;
 
 	cl_civil_from_days(days, &y, &m, &d);
-	snprintf(out, 11, "%04d-%02d-%02d", y, m, d);
+	if (y < 0 || y > 9999) {
+		snprintf(out, 11, "%04d-%02d-%02d", y, m, d);
+		return;
+	}
+	/* no printf: this runs for every date written */
+	out[0] = (char)('0' + y / 1000);
+	out[1] = (char)('0' + y / 100 % 10);
+	out[2] = (char)('0' + y / 10 % 10);
+	out[3] = (char)('0' + y % 10);
+	out[4] = '-';
+	out[5] = (char)('0' + m / 10);
+	out[6] = (char)('0' + m % 10);
+	out[7] = '-';
+	out[8] = (char)('0' + d / 10);
+	out[9] = (char)('0' + d % 10);
+	out[10] = '\0';
 }
 
 static int
@@ -75,13 +90,54 @@ valid_ymd(int y, int m, int d)
 	       d <= days_in_month(y, m);
 }
 
+/* n decimal digits at s, or -1. */
+static int
+digits(const char *s, int n)
+{
+	int v = 0, i;
+
+	for (i = 0; i < n; i++) {
+		if (!isdigit((unsigned char)s[i]))
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	return v;
+}
+
+/* One or two digits at s: the value and *len, or -1. */
+static int
+digits12(const char *s, int *len)
+{
+	if (!isdigit((unsigned char)s[0]))
+		return -1;
+	if (isdigit((unsigned char)s[1])) {
+		*len = 2;
+		return (s[0] - '0') * 10 + (s[1] - '0');
+	}
+	*len = 1;
+	return s[0] - '0';
+}
+
+/* "YYYY?M?D" (month and day of one or two digits) with one separator from
+ * seps; the length read, or -1. */
+static int
+ymd_at(const char *s, const char *seps, int *y, int *m, int *d)
+{
+	int a, b;
+
+	if ((*y = digits(s, 4)) < 0 || s[4] == '\0' || strchr(seps, s[4]) == NULL ||
+	    (*m = digits12(s + 5, &a)) < 0 || s[5 + a] != s[4] ||
+	    (*d = digits12(s + 6 + a, &b)) < 0 || isdigit((unsigned char)s[6 + a + b]))
+		return -1;
+	return 6 + a + b;
+}
+
 int
 cl_date_parse_iso(const char *s, int *out)
 {
-	int y, m, d, n = 0;
+	int y, m, d;
 
-	if (s == NULL || sscanf(s, "%4d-%2d-%2d%n", &y, &m, &d, &n) != 3 || n != 10 ||
-	    s[10] != '\0' || !valid_ymd(y, m, d))
+	if (s == NULL || ymd_at(s, "-", &y, &m, &d) != 10 || s[10] != '\0' || !valid_ymd(y, m, d))
 		return CL_EDATA;
 	*out = cl_days_from_civil(y, m, d);
 	return 0;
@@ -184,20 +240,37 @@ cl_date_parse(const char *s, int ref, int *out)
 {
 	struct tok t[4];
 	int y, m, d, n, c;
-	char sep;
 
 	if (s == NULL)
 		return CL_EDATA;
 	while (isspace((unsigned char)*s))
 		s++;
 	/* ISO and ISO-like: 2024-01-29, 2024/01/29, 2024.01.29 */
-	if (sscanf(s, "%4d%c%2d%c%2d%n", &y, &sep, &m, &sep, &d, &n) == 5 &&
-	    (sep == '-' || sep == '/' || sep == '.') && isdigit((unsigned char)s[0]) &&
-	    n >= 8) {
+	if ((n = ymd_at(s, "-/.", &y, &m, &d)) > 0) {
 		const char *rest = s + n;
+		int hh, mm, k = 0;
+		/* a time of day after the date is taken as that day: "2024-03-15 17:00",
+		 * "2024-03-15T17:00:00Z", "2024-03-15 17:00 CET" */
+		if ((*rest == ' ' || *rest == 'T') &&
+		    sscanf(rest + 1, "%2d:%2d%n", &hh, &mm, &k) == 2 && k >= 4 && hh >= 0 &&
+		    hh < 24 && mm >= 0 && mm < 60) {
+			rest += 1 + k;
+			if (rest[0] == ':' && isdigit((unsigned char)rest[1]) &&
+			    isdigit((unsigned char)rest[2]))
+				rest += 3;
+			if (*rest == 'Z')
+				rest++;
+			else if (*rest == ' ' && (isupper((unsigned char)rest[1]) || rest[1] == '+' ||
+			                          rest[1] == '-')) {
+				rest++;
+				while (isalnum((unsigned char)*rest) || *rest == '+' || *rest == '-' ||
+				       *rest == ':')
+					rest++;
+			}
+		}
 		while (isspace((unsigned char)*rest))
 			rest++;
-		if (*rest == '\0' && s[4] == sep && valid_ymd(y, m, d)) {
+		if (*rest == '\0' && valid_ymd(y, m, d)) {
 			*out = cl_days_from_civil(y, m, d);
 			return 0;
 		}
@@ -225,6 +298,108 @@ cl_date_parse(const char *s, int ref, int *out)
 		if (!t[2].isnum || t[2].len != 4 || !valid_ymd(c, m, d))
 			return CL_EDATA;
 		*out = cl_days_from_civil(c, m, d);
+		return 0;
+	}
+	return CL_EDATA;
+}
+
+/* Last day of month m of year y. */
+static int
+month_end(int y, int m)
+{
+	return cl_days_from_civil(y, m, days_in_month(y, m));
+}
+
+/* The period forms: "Q3 2024", "2024-Q3", "Q3", "H2 2024", "June 2024",
+ * "end of June", "end of month", "end of quarter", "end of year", "EOM",
+ * "EOQ", "EOY", "end of 2024" → the last day of the period. Year-less
+ * forms resolve to the first such period ending on or after ref. */
+static int
+parse_period(const char *s, int ref, int *out)
+{
+	char w[64], *q, *words[4], *save = NULL;
+	int nw = 0, y = 0, rm, rd, m = 0, quarter = 0, half = 0, i, day;
+
+	if (ref == CL_NO_DATE)
+		ref = cl_today(NULL);
+	cl_civil_from_days(ref, &y, &rm, &rd);
+	cl_str_key(w, sizeof w, s);
+	for (q = w; *q; q++)
+		if (*q == ',' || *q == '-' || *q == '/' || *q == '.')
+			*q = ' ';
+	for (q = strtok_r(w, " \t", &save); q; q = strtok_r(NULL, " \t", &save)) {
+		if (strcmp(q, "end") == 0 || strcmp(q, "of") == 0 || strcmp(q, "the") == 0 ||
+		    strcmp(q, "by") == 0 || strcmp(q, "late") == 0)
+			continue;
+		if (nw == 4)
+			return CL_EDATA;
+		words[nw++] = q;
+	}
+	if (nw == 0 || nw > 2)
+		return CL_EDATA;
+	{
+		int year = 0;
+		for (i = 0; i < nw; i++) {
+			const char *x = words[i];
+			size_t len = strlen(x);
+			if (len == 4 && digits(x, 4) >= 1900) {
+				if (year)
+					return CL_EDATA;
+				year = digits(x, 4);
+			} else if (len == 2 && (x[0] == 'q' || x[0] == 'h') && x[1] >= '1' &&
+			           x[1] <= (x[0] == 'q' ? '4' : '2')) {
+				if (quarter || half || m)
+					return CL_EDATA;
+				if (x[0] == 'q')
+					quarter = x[1] - '0';
+				else
+					half = x[1] - '0';
+			} else if (strcmp(x, "month") == 0 || strcmp(x, "eom") == 0) {
+				m = rm;
+			} else if (strcmp(x, "quarter") == 0 || strcmp(x, "eoq") == 0) {
+				quarter = (rm - 1) / 3 + 1;
+			} else if (strcmp(x, "year") == 0 || strcmp(x, "eoy") == 0) {
+				m = 12;
+			} else if ((day = month_number(x, len)) != 0) {
+				if (m || quarter || half)
+					return CL_EDATA;
+				m = day;
+			} else {
+				return CL_EDATA;
+			}
+		}
+		if (quarter)
+			m = quarter * 3;
+		else if (half)
+			m = half * 6;
+		if (m == 0) {
+			/* "end of 2024" */
+			if (!year || nw != 1 || strcasestr(s, "end") == NULL)
+				return CL_EDATA;
+			m = 12;
+		}
+		if (year) {
+			*out = month_end(year, m);
+			return 0;
+		}
+		day = month_end(y, m);
+		if (day < ref)
+			day = month_end(y + 1, m);
+		*out = day;
+		return 0;
+	}
+}
+
+int
+cl_date_parse_due(const char *s, int ref, int *out, int *approx)
+{
+	*approx = 0;
+	if (s == NULL)
+		return CL_EDATA;
+	if (cl_date_parse(s, ref, out) == 0)
+		return 0;
+	if (parse_period(s, ref, out) == 0) {
+		*approx = 1;
 		return 0;
 	}
 	return CL_EDATA;
@@ -314,6 +489,36 @@ cl_mktime(const struct tm *local, const char *tz, time_t *out)
 	tt.second = local->tm_sec;
 	tt.is_date = 0;
 	*out = icaltime_as_timet_with_zone(tt, z);
+	return 0;
+}
+
+int
+cl_mktime_kind(const struct tm *local, const char *tz, time_t *out)
+{
+	static const int shifts[] = { 3600, 1800, 7200 };
+	struct tm back;
+	size_t i;
+	int rc;
+
+	if ((rc = cl_mktime(local, tz, out)) != 0)
+		return rc;
+	if (cl_localtime(*out, tz, &back) != 0)
+		return CL_ECONFIG;
+	if (back.tm_year != local->tm_year || back.tm_mon != local->tm_mon ||
+	    back.tm_mday != local->tm_mday || back.tm_hour != local->tm_hour ||
+	    back.tm_min != local->tm_min)
+		return CL_LOCAL_GAP;
+	/* the same wall clock an offset change earlier or later: it happens twice */
+	for (i = 0; i < sizeof shifts / sizeof *shifts; i++) {
+		time_t other[2] = { *out - shifts[i], *out + shifts[i] };
+		size_t k;
+		for (k = 0; k < 2; k++) {
+			if (cl_localtime(other[k], tz, &back) == 0 && back.tm_hour == local->tm_hour &&
+			    back.tm_min == local->tm_min && back.tm_mday == local->tm_mday &&
+			    back.tm_mon == local->tm_mon && back.tm_year == local->tm_year)
+				return CL_LOCAL_TWICE;
+		}
+	}
 	return 0;
 }
 

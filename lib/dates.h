@@ -26,6 +26,10 @@ int cl_date_parse_iso(const char *s, int *out);
  * number; CL_NO_DATE: the current year of today). Returns 0 and the day, or
  * CL_EDATA when s is not a date. */
 int cl_date_parse(const char *s, int ref, int *out);
+/* cl_date_parse, or a period ("Q3 2024", "2024-Q3", "H2", "June 2024",
+ * "end of June", "end of month", "EOQ", ...) as its last day with *approx
+ * set. 0 or CL_EDATA. */
+int cl_date_parse_due(const char *s, int ref, int *out, int *approx);
 
 time_t cl_now(void);
 /* Validates CLOSELOOP_NOW; 0 or CL_EUSAGE with a message. */
@@ -39,6 +43,12 @@ int cl_localtime(time_t t, const char *tz, struct tm *out);
 int cl_mktime(const struct tm *local, const char *tz, time_t *out);
 /* True when tz names a zone we can use. */
 int cl_tz_valid(const char *tz);
+/* cl_mktime(), and whether that wall clock exists in tz: 0 once,
+ * CL_LOCAL_GAP never (the clocks jump over it; *out is where cl_mktime
+ * moved it), CL_LOCAL_TWICE twice (the clocks go back; *out is the instant
+ * cl_mktime picked); CL_ECONFIG for an unknown zone. */
+enum { CL_LOCAL_GAP = 1, CL_LOCAL_TWICE = 2 };
+int cl_mktime_kind(const struct tm *local, const char *tz, time_t *out);
 /* RFC 3339 UTC "2024-03-20T09:00:00Z" into out[21]. */
 void cl_time_format_utc(time_t t, char out[21]);
 /* Parses RFC 3339 / ISO 8601 with Z or ±hh:mm; also "YYYY-MM-DD HH:MM:SS"

@@ -32,6 +32,8 @@ struct cl_drill_attendee {
 	char *handle;		/* [people] handle, NULL for a bare address */
 	char *name;		/* display name, may be NULL */
 	char *email;
+	int refused;		/* the latest invite to it was refused (5xx) */
+	int deferred;		/* ... deferred (4xx, server down), not answered since */
 };
 
 struct cl_drill {
@@ -63,7 +65,6 @@ typedef int (*cl_drill_send_fn)(void *arg, const struct cl_drill *d, const char 
 
 struct cl_drill_sender {
 	cl_drill_send_fn send;
-	void (*after)(void *arg);	/* after the transaction ended; may be NULL */
 	void *arg;
 };
 
@@ -123,9 +124,6 @@ int cl_drill_done(struct cl_store *st, long long id, int pass, int rto, const ch
 int cl_drill_failures(struct cl_drill **out, size_t *n, struct cl_store *st,
                       int unreported_only, struct cl_error *err);
 int cl_drill_mark_reported(struct cl_store *st, long long id, struct cl_error *err);
-/* Marks each drill of a JSON array of objects with an "id" (the weekly
- * report's failed_drills) as reported: called once that report went out. */
-int cl_drill_mark_shown(struct cl_store *st, const void *drills, struct cl_error *err);
 
 /* The re-runs that are due: post-mortems whose items are all closed (no
  * drill scheduled or recorded since the last one closed), and runbooks last
@@ -144,24 +142,32 @@ int cl_drill_propose(struct cl_drill **out, size_t *n, struct cl_store *st,
 
 /* The mail sender: each calendar goes to the drill's attendees as an
  * invitation (text + HTML + text/calendar; method=…, and invite.ics) through
- * the [mail] transport, and is written to the mail log (kind "invite", key
- * the drill's UID). A message accepted for some recipients only counts as
- * sent (the others are in the mail log) and is noted in warning. */
+ * cl_mail_deliver, which writes the mail log (kind "invite", key the
+ * drill's UID) in the drill's transaction. A message accepted for some
+ * attendees only keeps the drill (the others are in the mail log and in
+ * `drill list`), and is counted in refused: the command then exits with
+ * refused_code (69 for a 5xx, 75 for a deferral). */
 struct cl_drill_mailer {
 	const struct cl_config *cfg;
 	struct cl_store *st;
 	FILE *trace;			/* SMTP dialogue, may be NULL */
 	char warning[512];		/* set after a partial delivery */
 	int sent;			/* messages accepted */
-	struct cl_mail *pending;	/* tried, not logged yet */
+	int refused;			/* messages some attendee did not accept */
+	int refused_code;		/* the CL_E* code of the last such one */
+	size_t accepted;		/* recipients that accepted the last message */
 };
 int cl_drill_send_mail(void *mailer, const struct cl_drill *d, const char *method,
                        const char *calendar, struct cl_error *err);
-/* Writes the pending message to the mail log (outside the drill's
- * transaction) and frees it; the after hook of the mail sender. */
-void cl_drill_mail_after(void *mailer);
-/* A sender for mailer: { cl_drill_send_mail, cl_drill_mail_after, mailer }. */
+/* A sender for mailer: { cl_drill_send_mail, mailer }. */
 struct cl_drill_sender cl_drill_mail_sender(struct cl_drill_mailer *mailer);
+
+/* Sends each scheduled (or cancelled) drill's current invitation (or
+ * cancellation) again to the attendees that are still waiting for it (the
+ * server deferred them); *out counts the messages sent. The first error is
+ * returned after trying the others. `run` calls it in its drills step. */
+int cl_drill_resend_deferred(size_t *out, struct cl_store *st, const struct cl_config *cfg,
+                             const struct cl_drill_sender *send, struct cl_error *err);
 
 /* The documented JSON object of a drill (jansson json_t *, caller decrefs). */
 void *cl_drill_to_json(const struct cl_drill *d);

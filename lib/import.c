@@ -3,17 +3,22 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fnmatch.h>
+#include <limits.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "dates.h"
 #include "http.h"
 #include "import.h"
 #include "items.h"
 #include "parse.h"
+#include "source.h"
 #include "util.h"
 
 #define DEFAULT_MAX_SIZE (16u * 1024 * 1024)
@@ -21,14 +26,30 @@
 
 /* One file found under a source. */
 struct found {
-	char *path;		/* to open */
-	char *source;		/* identity: relative path or URL */
+	char *path;		/* as the user sees it: the source given, joined with names */
+	char *open;		/* what to open (a checked link's target), NULL: path */
+	char *source;		/* display name: path relative to the root, a file's name, URL */
+	char *canon;		/* identity: the file's real path, or the URL */
+	int nofollow;		/* found as a file, not a link: refuse a link swapped in */
+	struct cl_source_doc *doc;	/* a configured source's document, or NULL */
 };
 
 struct found_list {
 	struct found *v;
 	size_t n, cap;
 };
+
+/* A set of pairs of numbers (device and inode, or a row id): open
+ * addressing, grows at half full. */
+struct keyset {
+	struct key {
+		uint64_t a, b;
+		int used;
+	} *v;
+	size_t n, cap;
+};
+
+enum { FOLLOW_WITHIN, FOLLOW_NO, FOLLOW_YES };
 
 /* State of one import or lint run. */
 struct run {
@@ -42,13 +63,33 @@ struct run {
 	int lint_only;
 	int force;
 	char now[21];
+	time_t now_t;
 	int today;
 	int in_tx, files_in_tx;
 	int sources_missing;	/* sources named that do not exist: exit 66 */
+	int sources_later;	/* URLs that could not be fetched now: exit 75 */
 	int opts_dry_run;
 	long alloc_failures;	/* cl_alloc_failures() when the run started */
-	sqlite3_stmt *q_pm, *q_items, *ins_pm, *upd_pm_seen, *upd_pm, *ins_item,
-	             *upd_item, *slug_taken;
+	/* the walk */
+	int follow;		/* [import] follow_symlinks */
+	char **include, **exclude;
+	size_t ninclude, nexclude;
+	struct keyset dirs, files;	/* device and inode of what was walked */
+	struct keyset claimed;		/* post-mortems taken by a file this run */
+	char **roots;		/* real paths of the directories walked */
+	int *root_failed;	/* a directory below could not be read */
+	size_t nroots;
+	char **seen;		/* canonical names found, sorted */
+	size_t nseen;
+	long missing_days;
+	/* configured [source "NAME"] sections listed by this run */
+	struct cl_source **srcs;
+	size_t nsrcs;
+	int source_rc;		/* the worst error of a source that could not be listed */
+	char **src_names;	/* cl_source_names() of the config */
+	size_t nsrc_names;
+	sqlite3_stmt *q_pm, *q_legacy, *q_items, *q_withdrawn, *ins_pm, *upd_pm_seen, *upd_pm,
+	             *ins_item, *upd_item, *slug_taken;
 };
 
 static void
@@ -59,21 +100,72 @@ report(struct run *r, const char *path, const struct cl_problem *p, const char *
 }
 
 static void
+keyset_release(struct keyset *ks)
+{
+	free(ks->v);
+	memset(ks, 0, sizeof *ks);
+}
+
+static size_t
+key_slot(uint64_t a, uint64_t b, size_t cap)
+{
+	uint64_t h = a * 0x9E3779B97F4A7C15ull ^ (b + 0x632BE59BD9B4E019ull) * 0xC2B2AE3D27D4EB4Full;
+	return (size_t)(h ^ (h >> 29)) & (cap - 1);
+}
+
+/* Adds (a, b): 1 when it was new, 0 when it was there, CL_ENOMEM. */
+static int
+keyset_add(struct keyset *ks, uint64_t a, uint64_t b)
+{
+	size_t i;
+
+	if ((ks->n + 1) * 2 > ks->cap) {
+		size_t cap = ks->cap ? ks->cap * 2 : 64, k;
+		struct key *v = cl_calloc(cap, sizeof *v);
+		if (v == NULL)
+			return CL_ENOMEM;
+		for (k = 0; k < ks->cap; k++) {
+			if (!ks->v[k].used)
+				continue;
+			for (i = key_slot(ks->v[k].a, ks->v[k].b, cap); v[i].used; i = (i + 1) & (cap - 1))
+				;
+			v[i] = ks->v[k];
+		}
+		free(ks->v);
+		ks->v = v;
+		ks->cap = cap;
+	}
+	for (i = key_slot(a, b, ks->cap); ks->v[i].used; i = (i + 1) & (ks->cap - 1))
+		if (ks->v[i].a == a && ks->v[i].b == b)
+			return 0;
+	ks->v[i].a = a;
+	ks->v[i].b = b;
+	ks->v[i].used = 1;
+	ks->n++;
+	return 1;
+}
+
+static void
 found_release(struct found_list *l)
 {
 	size_t i;
 
 	for (i = 0; i < l->n; i++) {
 		free(l->v[i].path);
+		free(l->v[i].open);
 		free(l->v[i].source);
+		free(l->v[i].canon);
 	}
 	free(l->v);
 	memset(l, 0, sizeof *l);
 }
 
 static int
-found_add(struct found_list *l, const char *path, const char *source)
+found_add(struct found_list *l, const char *path, const char *open, const char *source,
+          const char *canon, int nofollow)
 {
+	struct found *f;
+
 	if (l->n == l->cap) {
 		size_t cap = l->cap ? l->cap * 2 : 64;
 		struct found *v = cl_realloc(l->v, cap * sizeof *v);
@@ -82,23 +174,80 @@ found_add(struct found_list *l, const char *path, const char *source)
 		l->v = v;
 		l->cap = cap;
 	}
-	l->v[l->n].path = cl_strdup(path);
-	l->v[l->n].source = cl_strdup(source);
-	if (l->v[l->n].path == NULL || l->v[l->n].source == NULL) {
-		free(l->v[l->n].path);
-		free(l->v[l->n].source);
+	f = &l->v[l->n];
+	memset(f, 0, sizeof *f);
+	f->path = cl_strdup(path);
+	f->open = open ? cl_strdup(open) : NULL;
+	f->source = cl_strdup(source);
+	f->canon = cl_strdup(canon);
+	f->nofollow = nofollow;
+	if (f->path == NULL || (open && f->open == NULL) || f->source == NULL || f->canon == NULL) {
+		free(f->path);
+		free(f->open);
+		free(f->source);
+		free(f->canon);
 		return CL_ENOMEM;
 	}
 	l->n++;
 	return 0;
 }
 
+/* Splits a comma-separated list of patterns into *out (caller frees each
+ * and the array). */
 static int
-is_markdown(const char *name)
+split_patterns(char ***out, size_t *n, const char *list)
 {
-	size_t n = strlen(name);
-	return (n > 3 && strcasecmp(name + n - 3, ".md") == 0) ||
-	       (n > 9 && strcasecmp(name + n - 9, ".markdown") == 0);
+	char *copy = cl_strdup(list), *save = NULL, *tok;
+	char **v = NULL;
+	size_t cnt = 0;
+	int rc = 0;
+
+	*out = NULL;
+	*n = 0;
+	if (copy == NULL)
+		return CL_ENOMEM;
+	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		char **nv;
+		tok = cl_str_trim(tok);
+		if (*tok == '\0')
+			continue;
+		if ((nv = cl_realloc(v, (cnt + 1) * sizeof *nv)) == NULL ||
+		    (v = nv, (v[cnt] = cl_strdup(tok)) == NULL)) {
+			rc = CL_ENOMEM;
+			break;
+		}
+		cnt++;
+	}
+	free(copy);
+	*out = v;
+	*n = cnt;
+	return rc;
+}
+
+static void
+patterns_free(char **v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+/* True when a pattern matches: one with a '/' against the path relative to
+ * the root, one without against the name alone; case does not matter. */
+static int
+pattern_match(char *const *pats, size_t n, const char *name, const char *rel)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (strchr(pats[i], '/') != NULL ?
+		    fnmatch(pats[i], rel, FNM_PATHNAME | FNM_CASEFOLD) == 0 :
+		    fnmatch(pats[i], name, FNM_CASEFOLD) == 0)
+			return 1;
+	}
+	return 0;
 }
 
 static int
@@ -107,25 +256,47 @@ cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Collects *.md below dir (sorted, hidden entries skipped). rel is the path
- * relative to the source root ("" at the top). */
+/* True when path is root or below it (both real paths). */
 static int
-walk_dir(struct found_list *l, const char *dir, const char *rel, int depth,
-         struct run *r)
+path_within(const char *path, const char *root)
 {
+	size_t n = strlen(root);
+
+	if (n == 1 && root[0] == '/')
+		return path[0] == '/';
+	return strncmp(path, root, n) == 0 && (path[n] == '/' || path[n] == '\0');
+}
+
+#define MAX_DEPTH 64
+
+/* One directory walk: the root's real path and where it is in r->roots. */
+struct walk {
+	const char *root;
+	size_t idx;
+};
+
+/* Collects the files below dir (sorted, hidden entries skipped) that the
+ * include/exclude patterns select. dir is the path as given, real its real
+ * path, rel the path relative to the root ("" at the top). Every directory
+ * and every file is taken once, by device and inode: a symbolic link loop
+ * or a second path to a file adds nothing. */
+static int
+walk_dir(struct run *r, const struct walk *w, struct found_list *l, const char *dir,
+         const char *real, const char *rel, int depth)
+{
+	struct cl_import_stats *st = r->stats;
 	DIR *d;
 	struct dirent *de;
 	char **names = NULL;
 	size_t n = 0, cap = 0, i;
 	int rc = 0;
 
-	if (depth > 32)
-		return 0;
 	if ((d = opendir(dir)) == NULL) {
 		char msg[600];
 		snprintf(msg, sizeof msg, "unable to read directory: %s", strerror(errno));
 		report(r, dir, NULL, msg);
 		r->stats->files_failed++;
+		r->root_failed[w->idx] = 1;
 		return 0;
 	}
 	while ((de = readdir(d)) != NULL) {
@@ -151,18 +322,59 @@ walk_dir(struct found_list *l, const char *dir, const char *rel, int depth,
 	for (i = 0; i < n && rc == 0; i++) {
 		char *path = cl_asprintf("%s/%s", dir, names[i]);
 		char *srel = *rel ? cl_asprintf("%s/%s", rel, names[i]) : cl_strdup(names[i]);
-		struct stat sb;
+		char *target = strcmp(real, "/") == 0 ? cl_asprintf("/%s", names[i]) :
+		               cl_asprintf("%s/%s", real, names[i]);
+		char *linked = NULL;
+		struct stat lb, sb;
 
-		if (path == NULL || srel == NULL)
+		if (path == NULL || srel == NULL || target == NULL) {
 			rc = CL_ENOMEM;
-		else if (stat(path, &sb) != 0)
-			;	/* vanished or dangling link: nothing to import */
-		else if (S_ISDIR(sb.st_mode))
-			rc = walk_dir(l, path, srel, depth + 1, r);
-		else if (S_ISREG(sb.st_mode) && is_markdown(names[i]))
-			rc = found_add(l, path, srel);
+			goto next;
+		}
+		if (lstat(path, &lb) != 0)
+			goto next;	/* vanished meanwhile */
+		sb = lb;
+		if (S_ISLNK(lb.st_mode)) {
+			if (r->follow == FOLLOW_NO) {
+				st->left_out_link++;
+				goto next;
+			}
+			if ((linked = realpath(path, NULL)) == NULL || stat(linked, &sb) != 0) {
+				st->left_out_link++;	/* dangling */
+				goto next;
+			}
+			if (r->follow == FOLLOW_WITHIN && !path_within(linked, w->root)) {
+				st->left_out_outside++;
+				goto next;
+			}
+			free(target);
+			target = linked;
+			linked = NULL;
+		}
+		if (pattern_match(r->exclude, r->nexclude, names[i], srel)) {
+			st->left_out_excluded++;
+		} else if (S_ISDIR(sb.st_mode)) {
+			if (depth >= MAX_DEPTH)
+				st->left_out_loop++;
+			else if ((rc = keyset_add(&r->dirs, (uint64_t)sb.st_dev, (uint64_t)sb.st_ino)) == 0)
+				st->left_out_loop++;
+			else if (rc == 1)
+				rc = walk_dir(r, w, l, path, target, srel, depth + 1);
+		} else if (!S_ISREG(sb.st_mode)) {
+			st->left_out_special++;
+		} else if (!pattern_match(r->include, r->ninclude, names[i], srel)) {
+			st->left_out_name++;
+		} else if ((rc = keyset_add(&r->files, (uint64_t)sb.st_dev, (uint64_t)sb.st_ino)) == 0) {
+			st->left_out_dup++;
+		} else if (rc == 1) {
+			/* a link is opened through its checked target */
+			rc = found_add(l, path, S_ISLNK(lb.st_mode) ? target : NULL, srel, target, 1);
+		}
+next:
+		free(linked);
 		free(path);
 		free(srel);
+		free(target);
 	}
 done:
 	for (i = 0; i < n; i++)
@@ -178,7 +390,83 @@ is_url(const char *s)
 	return strncasecmp(s, "http://", 7) == 0 || strncasecmp(s, "https://", 8) == 0;
 }
 
-/* Expands the sources into files. Missing sources are reported. */
+/* Walks one directory source: its real path becomes one of the run's roots. */
+static int
+walk_root(struct found_list *l, const char *src, const struct stat *sb, struct run *r)
+{
+	char *trimmed, *real, **nr;
+	int *nf, rc;
+	struct walk w;
+
+	if ((real = realpath(src, NULL)) == NULL) {
+		char msg[300];
+		snprintf(msg, sizeof msg, "unable to open: %s", strerror(errno));
+		report(r, src, NULL, msg);
+		r->stats->files_failed++;
+		return 0;
+	}
+	if ((nr = cl_realloc(r->roots, (r->nroots + 1) * sizeof *nr)) == NULL) {
+		free(real);
+		return CL_ENOMEM;
+	}
+	r->roots = nr;
+	if ((nf = cl_realloc(r->root_failed, (r->nroots + 1) * sizeof *nf)) == NULL) {
+		free(real);
+		return CL_ENOMEM;
+	}
+	r->root_failed = nf;
+	w.idx = r->nroots++;
+	w.root = r->roots[w.idx] = real;
+	r->root_failed[w.idx] = 0;
+	if ((rc = keyset_add(&r->dirs, (uint64_t)sb->st_dev, (uint64_t)sb->st_ino)) <= 0)
+		return rc;	/* walked already (named twice, or below another source) */
+	if ((trimmed = cl_strdup(src)) == NULL)
+		return CL_ENOMEM;
+	while (strlen(trimmed) > 1 && trimmed[strlen(trimmed) - 1] == '/')
+		trimmed[strlen(trimmed) - 1] = '\0';
+	rc = walk_dir(r, &w, l, trimmed, real, "", 0);
+	free(trimmed);
+	return rc;
+}
+
+/* Lists a configured [source "NAME"] (lib/source.c) into documents. A
+ * source that cannot be listed is reported; the others go on. */
+static int
+collect_source(struct found_list *l, const char *name, struct run *r)
+{
+	struct cl_source *src = NULL, **nv;
+	struct cl_error e = { 0 };
+	size_t i;
+	int rc;
+
+	if ((rc = cl_source_open(&src, r->cfg, name, r->st, r->opts ? r->opts->verbose : 0,
+	                         &e)) != 0) {
+		char where[200];
+		if (rc == CL_ENOMEM)
+			return rc;
+		snprintf(where, sizeof where, "source '%s'", name);
+		report(r, where, NULL, e.msg);
+		r->stats->files_failed++;
+		r->source_rc = cl_error_worse(r->source_rc, rc);
+		return 0;
+	}
+	if ((nv = cl_realloc(r->srcs, (r->nsrcs + 1) * sizeof *nv)) == NULL) {
+		cl_source_free(src);
+		return CL_ENOMEM;
+	}
+	r->srcs = nv;
+	r->srcs[r->nsrcs++] = src;
+	for (i = 0; i < cl_source_count(src); i++) {
+		struct cl_source_doc *d = cl_source_doc_at(src, i);
+		if ((rc = found_add(l, d->id, NULL, d->id, d->id, 0)) != 0)
+			return rc;
+		l->v[l->n - 1].doc = d;
+	}
+	return 0;
+}
+
+/* Expands the sources into files. Missing sources are reported. A file
+ * named on its own is read whatever its name. */
 static int
 collect(struct found_list *l, char *const *sources, int nsources, struct run *r)
 {
@@ -187,10 +475,14 @@ collect(struct found_list *l, char *const *sources, int nsources, struct run *r)
 	for (i = 0; i < nsources; i++) {
 		const char *src = sources[i];
 		struct stat sb;
-		char *trimmed;
 
+		if (cl_source_configured(r->cfg, src)) {
+			if ((rc = collect_source(l, src, r)) != 0)
+				return rc;
+			continue;
+		}
 		if (is_url(src)) {
-			if ((rc = found_add(l, src, src)) != 0)
+			if ((rc = found_add(l, src, NULL, src, src, 0)) != 0)
 				return rc;
 			continue;
 		}
@@ -208,17 +500,17 @@ collect(struct found_list *l, char *const *sources, int nsources, struct run *r)
 			continue;
 		}
 		if (S_ISDIR(sb.st_mode)) {
-			if ((trimmed = cl_strdup(src)) == NULL)
-				return CL_ENOMEM;
-			while (strlen(trimmed) > 1 && trimmed[strlen(trimmed) - 1] == '/')
-				trimmed[strlen(trimmed) - 1] = '\0';
-			rc = walk_dir(l, trimmed, "", 0, r);
-			free(trimmed);
-			if (rc != 0)
+			if ((rc = walk_root(l, src, &sb, r)) != 0)
 				return rc;
 		} else {
 			const char *base = strrchr(src, '/');
-			if ((rc = found_add(l, src, base ? base + 1 : src)) != 0)
+			char *real = realpath(src, NULL);
+			if ((rc = keyset_add(&r->files, (uint64_t)sb.st_dev, (uint64_t)sb.st_ino)) == 1)
+				rc = found_add(l, src, NULL, base ? base + 1 : src, real ? real : src, 0);
+			else if (rc == 0)
+				r->stats->left_out_dup++;
+			free(real);
+			if (rc < 0)
 				return rc;
 		}
 	}
@@ -237,7 +529,11 @@ make_slug(const char *source)
 		s += 8;
 	else if (strncasecmp(s, "http://", 7) == 0)
 		s += 7;
-	end = s + strlen(s);
+	/* a URL's id is its path: host and port say where it is served from
+	 * today, not what it is (the source keeps the whole URL) */
+	if (s != source && strchr(s, '/') != NULL && strchr(s, '/')[1] != '\0')
+		s = strchr(s, '/') + 1;
+	end = s + strcspn(s, "?#");
 	n = (size_t)(end - s);
 	if (n > 3 && strcasecmp(end - 3, ".md") == 0)
 		end -= 3;
@@ -272,6 +568,8 @@ static void
 run_finalize(struct run *r)
 {
 	sqlite3_finalize(r->q_pm);
+	sqlite3_finalize(r->q_legacy);
+	sqlite3_finalize(r->q_withdrawn);
 	sqlite3_finalize(r->q_items);
 	sqlite3_finalize(r->ins_pm);
 	sqlite3_finalize(r->upd_pm_seen);
@@ -318,61 +616,178 @@ old_items_free(struct old_item *v, size_t n)
 	free(v);
 }
 
+static const char item_cols[] = "SELECT id, seq, position, norm, action, owner, owner_raw, due, "
+	"due_raw, doc_status, status, doc_ticket, priority, problems, line FROM items ";
+
+/* Appends the row s points at to *v; 0 or CL_ENOMEM (reported in err). */
 static int
-load_old_items(struct run *r, long long pm, struct old_item **out, size_t *n)
+old_item_add(struct run *r, sqlite3_stmt *s, struct old_item **v, size_t *cnt, size_t *cap)
 {
-	struct old_item *v = NULL;
-	size_t cnt = 0, cap = 0;
-	int rc, oom = 0;
+	struct old_item *o;
+	int oom = 0;
+
+	if (*cnt == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 16;
+		struct old_item *nv = cl_realloc(*v, ncap * sizeof *nv);
+		if (nv == NULL)
+			return cl_error_set(r->err, CL_ENOMEM, "out of memory");
+		*v = nv;
+		*cap = ncap;
+	}
+	o = &(*v)[(*cnt)++];
+	memset(o, 0, sizeof *o);
+	o->id = sqlite3_column_int64(s, 0);
+	o->seq = sqlite3_column_int(s, 1);
+	o->position = sqlite3_column_int(s, 2);
+	o->norm = cl_column_dup_oom(s, 3, &oom);
+	o->action = cl_column_dup_oom(s, 4, &oom);
+	o->owner = cl_column_dup_oom(s, 5, &oom);
+	o->owner_raw = cl_column_dup_oom(s, 6, &oom);
+	o->due = cl_column_dup_oom(s, 7, &oom);
+	o->due_raw = cl_column_dup_oom(s, 8, &oom);
+	o->doc_status = cl_column_dup_oom(s, 9, &oom);
+	o->status = cl_column_dup_oom(s, 10, &oom);
+	o->doc_ticket = cl_column_dup_oom(s, 11, &oom);
+	o->priority = cl_column_dup_oom(s, 12, &oom);
+	o->problems = cl_column_dup_oom(s, 13, &oom);
+	o->line = sqlite3_column_int(s, 14);
+	if (oom || o->norm == NULL || o->status == NULL)
+		return cl_error_set(r->err, CL_ENOMEM, "out of memory");
+	return 0;
+}
+
+/* Loads the live (open and done) items of a post-mortem; withdrawn ones are
+ * looked up by text only when a row needs them (find_withdrawn), so they
+ * cost nothing on later imports however many pile up. */
+static int
+load_old_items(struct run *r, long long pm, struct old_item **out, size_t *n, size_t *cap)
+{
+	static char sql[sizeof item_cols + 96];
+	int rc;
 
 	*out = NULL;
-	*n = 0;
-	if ((rc = prep(r, &r->q_items, "SELECT id, seq, position, norm, action, owner, "
-	               "owner_raw, due, due_raw, doc_status, status, doc_ticket, priority, "
-	               "problems, line FROM items WHERE postmortem_id = ? ORDER BY position, seq")) != 0)
+	*n = *cap = 0;
+	if (sql[0] == '\0')
+		snprintf(sql, sizeof sql, "%sWHERE postmortem_id = ? AND status IN ('open', 'done') "
+		         "ORDER BY position, seq", item_cols);
+	if ((rc = prep(r, &r->q_items, sql)) != 0)
 		return rc;
 	sqlite3_bind_int64(r->q_items, 1, pm);
-	while ((rc = sqlite3_step(r->q_items)) == SQLITE_ROW) {
-		sqlite3_stmt *s = r->q_items;
-		if (cnt == cap) {
-			size_t ncap = cap ? cap * 2 : 16;
-			struct old_item *nv = cl_realloc(v, ncap * sizeof *nv);
-			if (nv == NULL) {
-				old_items_free(v, cnt);
-				return cl_error_set(r->err, CL_ENOMEM, "out of memory");
+	while ((rc = sqlite3_step(r->q_items)) == SQLITE_ROW)
+		if ((rc = old_item_add(r, r->q_items, out, n, cap)) != 0)
+			goto fail;
+	if (rc == SQLITE_DONE)
+		return 0;
+	rc = cl_store_fail(r->st, rc, r->err, "reading items");
+fail:
+	sqlite3_reset(r->q_items);
+	old_items_free(*out, *n);
+	*out = NULL;
+	*n = 0;
+	return rc;
+}
+
+/* A withdrawn item of pm with this text that no row took yet: appended to
+ * old (matched) and its index returned in *at, or *at = -1. */
+static int
+find_withdrawn(struct run *r, long long pm, const char *norm, struct keyset *taken,
+               struct old_item **old, size_t *nold, size_t *cap, int *at)
+{
+	static char sql[sizeof item_cols + 96];
+	int rc;
+
+	*at = -1;
+	if (sql[0] == '\0')
+		snprintf(sql, sizeof sql, "%sWHERE postmortem_id = ? AND norm_hash = ? AND "
+		         "+status = 'withdrawn' ORDER BY position, seq", item_cols);
+	if ((rc = prep(r, &r->q_withdrawn, sql)) != 0)
+		return rc;
+	sqlite3_bind_int64(r->q_withdrawn, 1, pm);
+	sqlite3_bind_int64(r->q_withdrawn, 2, cl_text_hash(norm));
+	while ((rc = sqlite3_step(r->q_withdrawn)) == SQLITE_ROW) {
+		const char *t = (const char *)sqlite3_column_text(r->q_withdrawn, 3);
+		long long id = sqlite3_column_int64(r->q_withdrawn, 0);
+		if (t == NULL || strcmp(t, norm) != 0)
+			continue;
+		if ((rc = keyset_add(taken, (uint64_t)id, 0)) == 0)
+			continue;
+		if (rc < 0 || (rc = old_item_add(r, r->q_withdrawn, old, nold, cap)) != 0)
+			break;
+		(*old)[*nold - 1].matched = 1;
+		*at = (int)(*nold - 1);
+		rc = SQLITE_DONE;
+		break;
+	}
+	sqlite3_reset(r->q_withdrawn);
+	if (rc == CL_ENOMEM)
+		return cl_error_set(r->err, CL_ENOMEM, "out of memory");
+	if (rc < 0)
+		return rc;
+	return rc == SQLITE_DONE ? 0 : cl_store_fail(r->st, rc, r->err, "reading items");
+}
+
+/* Matches the document's rows to the live items: same text (a hash table,
+ * first in document order), then a withdrawn item with the same text coming
+ * back, then an edited row in the same position. match[i] is the index in
+ * old or -1. Linear in rows + items. */
+static int
+match_items(struct run *r, long long pm, const struct cl_pm_doc *doc, char **norms,
+            struct old_item **old, size_t *nold, size_t *cap, int *match)
+{
+	size_t nlive = *nold, tcap = 16, i, k;
+	size_t *slots = NULL;
+	int *bypos = NULL, maxpos = -1, rc = 0;
+	struct keyset taken = { 0 };
+
+	while (tcap < nlive * 2)
+		tcap *= 2;
+	if ((slots = cl_calloc(tcap, sizeof *slots)) == NULL)
+		goto oom;
+	for (i = 0; i < nlive; i++) {
+		for (k = (size_t)cl_text_hash((*old)[i].norm) & (tcap - 1); slots[k];
+		     k = (k + 1) & (tcap - 1))
+			;
+		slots[k] = i + 1;
+		if ((*old)[i].position > maxpos)
+			maxpos = (*old)[i].position;
+	}
+	for (i = 0; i < doc->nitems; i++) {
+		match[i] = -1;
+		for (k = (size_t)cl_text_hash(norms[i]) & (tcap - 1); slots[k]; k = (k + 1) & (tcap - 1)) {
+			struct old_item *o = &(*old)[slots[k] - 1];
+			if (!o->matched && strcmp(o->norm, norms[i]) == 0) {
+				o->matched = 1;
+				match[i] = (int)(slots[k] - 1);
+				break;
 			}
-			v = nv;
-			cap = ncap;
 		}
-		memset(&v[cnt], 0, sizeof v[cnt]);
-		v[cnt].id = sqlite3_column_int64(s, 0);
-		v[cnt].seq = sqlite3_column_int(s, 1);
-		v[cnt].position = sqlite3_column_int(s, 2);
-		v[cnt].norm = cl_column_dup_oom(s, 3, &oom);
-		v[cnt].action = cl_column_dup_oom(s, 4, &oom);
-		v[cnt].owner = cl_column_dup_oom(s, 5, &oom);
-		v[cnt].owner_raw = cl_column_dup_oom(s, 6, &oom);
-		v[cnt].due = cl_column_dup_oom(s, 7, &oom);
-		v[cnt].due_raw = cl_column_dup_oom(s, 8, &oom);
-		v[cnt].doc_status = cl_column_dup_oom(s, 9, &oom);
-		v[cnt].status = cl_column_dup_oom(s, 10, &oom);
-		v[cnt].doc_ticket = cl_column_dup_oom(s, 11, &oom);
-		v[cnt].priority = cl_column_dup_oom(s, 12, &oom);
-		v[cnt].problems = cl_column_dup_oom(s, 13, &oom);
-		v[cnt].line = sqlite3_column_int(s, 14);
-		cnt++;
-		if (oom || v[cnt - 1].norm == NULL || v[cnt - 1].status == NULL) {
-			old_items_free(v, cnt);
-			return cl_error_set(r->err, CL_ENOMEM, "out of memory");
+		if (match[i] < 0 &&
+		    (rc = find_withdrawn(r, pm, norms[i], &taken, old, nold, cap, &match[i])) != 0)
+			goto done;
+	}
+	/* an edited row in the same position is the same item */
+	if (maxpos >= 0 && (bypos = cl_malloc(((size_t)maxpos + 1) * sizeof *bypos)) == NULL)
+		goto oom;
+	for (k = 0; maxpos >= 0 && k <= (size_t)maxpos; k++)
+		bypos[k] = -1;
+	for (i = nlive; i-- > 0;)
+		if ((*old)[i].position >= 0)
+			bypos[(*old)[i].position] = (int)i;
+	for (i = 0; i < doc->nitems && (int)i <= maxpos; i++) {
+		int j = bypos[i];
+		if (match[i] < 0 && j >= 0 && !(*old)[j].matched) {
+			(*old)[j].matched = 1;
+			match[i] = j;
 		}
 	}
-	if (rc != SQLITE_DONE) {
-		old_items_free(v, cnt);
-		return cl_store_fail(r->st, rc, r->err, "reading items");
-	}
-	*out = v;
-	*n = cnt;
-	return 0;
+	goto done;
+oom:
+	rc = cl_error_set(r->err, CL_ENOMEM, "out of memory");
+done:
+	keyset_release(&taken);
+	free(slots);
+	free(bypos);
+	return rc;
 }
 
 static int
@@ -394,53 +809,43 @@ note_change(struct run *r, long long id, const char *field, const char *old,
 	return cl_history_add(r->st, id, "import", field, old, nv, r->err);
 }
 
+/* The highest item number a post-mortem gave (withdrawn items included). */
+static int
+max_seq(struct run *r, long long pm, int *out)
+{
+	static const char sql[] = "SELECT coalesce(max(seq), 0) FROM items WHERE postmortem_id = ?";
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((rc = cl_store_cached(r->st, &s, sql, r->err)) != 0)
+		return rc;
+	sqlite3_bind_int64(s, 1, pm);
+	if ((rc = sqlite3_step(s)) != SQLITE_ROW)
+		return cl_store_fail(r->st, rc, r->err, "reading items");
+	*out = sqlite3_column_int(s, 0);
+	sqlite3_reset(s);
+	return 0;
+}
+
 /* Inserts or updates the items of one document. */
 static int
 store_items(struct run *r, long long pm, int is_new, const char *slug,
             const struct cl_pm_doc *doc, char **norms, char **codes)
 {
 	struct old_item *old = NULL;
-	size_t nold = 0, i, j;
+	size_t nold = 0, oldcap = 0, i, j;
 	int *match = NULL, rc, maxseq = 0;
 
-	if (!is_new && (rc = load_old_items(r, pm, &old, &nold)) != 0)
+	if (!is_new && (rc = load_old_items(r, pm, &old, &nold, &oldcap)) != 0)
 		return rc;
 	if (doc->nitems && (match = cl_calloc(doc->nitems, sizeof *match)) == NULL) {
 		rc = cl_error_set(r->err, CL_ENOMEM, "out of memory");
 		goto done;
 	}
-	for (j = 0; j < nold; j++)
-		if (old[j].seq > maxseq)
-			maxseq = old[j].seq;
-	/* 1: same text (live items first, then withdrawn ones coming back) */
-	for (i = 0; i < doc->nitems; i++) {
-		match[i] = -1;
-		for (j = 0; j < nold; j++)
-			if (!old[j].matched && strcmp(old[j].status, "withdrawn") != 0 &&
-			    strcmp(old[j].norm, norms[i]) == 0)
-				break;
-		if (j == nold)
-			for (j = 0; j < nold; j++)
-				if (!old[j].matched && strcmp(old[j].norm, norms[i]) == 0)
-					break;
-		if (j < nold) {
-			old[j].matched = 1;
-			match[i] = (int)j;
-		}
-	}
-	/* 2: an edited row in the same position is the same item */
-	for (i = 0; i < doc->nitems; i++) {
-		if (match[i] >= 0)
-			continue;
-		for (j = 0; j < nold; j++)
-			if (!old[j].matched && old[j].position == (int)i &&
-			    strcmp(old[j].status, "withdrawn") != 0)
-				break;
-		if (j < nold) {
-			old[j].matched = 1;
-			match[i] = (int)j;
-		}
-	}
+	if ((rc = match_items(r, pm, doc, norms, &old, &nold, &oldcap, match)) != 0)
+		goto done;
+	if (!is_new && (rc = max_seq(r, pm, &maxseq)) != 0)
+		goto done;
 	for (i = 0; i < doc->nitems && rc == 0; i++) {
 		const struct cl_pm_item *it = &doc->items[i];
 		const char *doc_status = it->done ? "done" : "open";
@@ -459,8 +864,8 @@ store_items(struct run *r, long long pm, int is_new, const char *slug,
 			if ((rc = prep(r, &r->ins_item, "INSERT INTO items (key, postmortem_id, seq, "
 			               "position, line, norm, action, owner, owner_raw, due, due_raw, "
 			               "priority, doc_status, status, doc_ticket, problems, created_at, "
-			               "updated_at, closed_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
-			               "?9, ?10, ?11, ?12, ?13, ?13, ?14, ?15, ?16, ?16, ?17)")) != 0) {
+			               "updated_at, closed_at, norm_hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
+			               "?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13, ?14, ?15, ?16, ?16, ?17, ?18)")) != 0) {
 				free(key);
 				break;
 			}
@@ -481,6 +886,7 @@ store_items(struct run *r, long long pm, int is_new, const char *slug,
 			cl_bind_text(r->ins_item, 15, codes[i]);
 			cl_bind_text(r->ins_item, 16, r->now);
 			cl_bind_text(r->ins_item, 17, it->done ? r->now : NULL);
+			sqlite3_bind_int64(r->ins_item, 18, cl_text_hash(norms[i]));
 			free(key);
 			if ((rc = step_done(r, r->ins_item, "inserting item")) != 0)
 				break;
@@ -514,7 +920,7 @@ store_items(struct run *r, long long pm, int is_new, const char *slug,
 			if ((rc = prep(r, &r->upd_item, "UPDATE items SET position = ?2, line = ?3, "
 			               "norm = ?4, action = ?5, owner = ?6, owner_raw = ?7, due = ?8, "
 			               "due_raw = ?9, priority = ?10, doc_status = ?11, status = ?12, "
-			               "doc_ticket = ?13, problems = ?14, "
+			               "doc_ticket = ?13, problems = ?14, norm_hash = ?17, "
 			               "updated_at = CASE WHEN ?16 THEN ?15 ELSE updated_at END, "
 			               "closed_at = CASE WHEN ?12 = 'done' THEN coalesce(closed_at, ?15) "
 			               "ELSE NULL END WHERE id = ?1")) != 0)
@@ -535,6 +941,7 @@ store_items(struct run *r, long long pm, int is_new, const char *slug,
 			cl_bind_text(r->upd_item, 14, codes[i]);
 			cl_bind_text(r->upd_item, 15, r->now);
 			sqlite3_bind_int(r->upd_item, 16, changed);
+			sqlite3_bind_int64(r->upd_item, 17, cl_text_hash(norms[i]));
 			if ((rc = step_done(r, r->upd_item, "updating item")) != 0)
 				break;
 			if (changed)
@@ -621,28 +1028,74 @@ bind_date(sqlite3_stmt *s, int i, int day)
 	cl_bind_text(s, i, buf);
 }
 
-/* Writes the post-mortem row (insert or update); returns its id and slug.
- * Both statements use the same parameter numbers. */
+/* Nanoseconds since the epoch of a file time. */
+static sqlite3_int64
+ns(const struct timespec *t)
+{
+	return (sqlite3_int64)t->tv_sec * 1000000000 + t->tv_nsec;
+}
+
+/* A display name no other post-mortem uses: the path relative to the root,
+ * or more of the real path when another file has that name already (two
+ * roots each with a pm.md: "pm.md" and "team-b/pm.md"). self: the row it
+ * is for (0: a new one). */
 static int
-store_postmortem(struct run *r, long long existing, const struct found *f,
+unique_source(struct run *r, const struct found *f, long long self, char **out)
+{
+	static const char sql[] = "SELECT 1 FROM postmortems WHERE source = ? AND id <> ?";
+	const char *cand = f->source, *p;
+	sqlite3_stmt *s;
+	size_t want = strlen(f->source);
+	int rc, step;
+
+	*out = NULL;
+	for (;;) {
+		if ((rc = cl_store_cached(r->st, &s, sql, r->err)) != 0)
+			return rc;
+		sqlite3_bind_text(s, 1, cand, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 2, self);
+		step = sqlite3_step(s);
+		sqlite3_reset(s);
+		if (step != SQLITE_DONE && step != SQLITE_ROW)
+			return cl_store_fail(r->st, step, r->err, "choosing a post-mortem name");
+		if (step == SQLITE_DONE || cand == f->canon)
+			break;
+		/* one more directory of the real path */
+		for (p = f->canon + strlen(f->canon); p > f->canon; p--)
+			if (p[-1] == '/' && strlen(p) > want)
+				break;
+		cand = p > f->canon + 1 ? p : f->canon;
+		want = strlen(cand);
+	}
+	return (*out = cl_strdup(cand)) ? 0 : cl_error_set(r->err, CL_ENOMEM, "out of memory");
+}
+
+/* Writes the post-mortem row (insert or update); returns its id and slug.
+ * Both statements use the same parameter numbers. source: a new display
+ * name (NULL: keep it; required for an insert). */
+static int
+store_postmortem(struct run *r, long long existing, const struct found *f, const char *source,
                  const struct cl_pm_doc *doc, const struct stat *sb, const char *hash,
                  const char *codes, long long *id, char **slug)
 {
 	static const char ins[] = "INSERT INTO postmortems (slug, source, first_seen, path, kind, "
 		"title, incident_date, written_date, severity, authors, last_seen, file_size, "
 		"file_mtime, content_hash, problems, rb_owner, rb_last_tested, rb_rto_target, "
-		"rb_actual_rto) VALUES (?18, ?19, ?9, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
-		"?12, ?13, ?14, ?15, ?16, ?17)";
+		"rb_actual_rto, canon, file_ctime) VALUES (?18, ?19, ?9, ?2, ?3, ?4, ?5, ?6, ?7, "
+		"?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?20, ?21)";
 	static const char upd[] = "UPDATE postmortems SET path = ?2, kind = ?3, "
 		"title = ?4, incident_date = ?5, written_date = ?6, severity = ?7, "
 		"authors = ?8, last_seen = ?9, file_size = ?10, file_mtime = ?11, "
 		"content_hash = ?12, problems = ?13, rb_owner = ?14, rb_last_tested = ?15, "
-		"rb_rto_target = ?16, rb_actual_rto = ?17 WHERE id = ?1 AND ?18 IS NULL "
-		"AND ?19 IS NULL";
+		"rb_rto_target = ?16, rb_actual_rto = ?17, source = coalesce(?19, source), "
+		"canon = ?20, file_ctime = ?21, missing_since = NULL, retired_at = NULL "
+		"WHERE id = ?1 AND ?18 IS NULL";
 	sqlite3_stmt *s;
 	int rc;
 
-	if (existing == 0 && (rc = unique_slug(r, f->source, slug)) != 0)
+	/* a page or an issue: its title says more than its URL */
+	if (existing == 0 && (rc = unique_slug(r, f->doc && *f->doc->title ? f->doc->title :
+	                                       source, slug)) != 0)
 		return rc;
 	if ((rc = prep(r, existing ? &r->upd_pm : &r->ins_pm, existing ? upd : ins)) != 0)
 		return rc;
@@ -658,7 +1111,8 @@ store_postmortem(struct run *r, long long existing, const struct found *f,
 	sqlite3_bind_text(s, 9, r->now, -1, SQLITE_STATIC);
 	if (sb) {
 		sqlite3_bind_int64(s, 10, (sqlite3_int64)sb->st_size);
-		sqlite3_bind_int64(s, 11, (sqlite3_int64)sb->st_mtime);
+		sqlite3_bind_int64(s, 11, ns(&sb->st_mtim));
+		sqlite3_bind_int64(s, 21, ns(&sb->st_ctim));
 	}
 	cl_bind_text(s, 12, hash);
 	cl_bind_text(s, 13, codes);
@@ -667,10 +1121,11 @@ store_postmortem(struct run *r, long long existing, const struct found *f,
 	cl_bind_text(s, 16, doc->rb_rto_target);
 	if (doc->rb_actual_rto >= 0)
 		sqlite3_bind_int(s, 17, doc->rb_actual_rto);
-	if (existing == 0) {
+	if (existing == 0)
 		sqlite3_bind_text(s, 18, *slug, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 19, f->source, -1, SQLITE_STATIC);
-	}
+	if (source)
+		sqlite3_bind_text(s, 19, source, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 20, f->canon, -1, SQLITE_STATIC);
 	if ((rc = step_done(r, s, existing ? "updating post-mortem" : "inserting post-mortem")) != 0)
 		return rc;
 	*id = existing ? existing : sqlite3_last_insert_rowid(cl_store_db(r->st));
@@ -687,13 +1142,16 @@ struct job {
 	char *slug;
 	char old_hash[65];
 	int first_seen, ref, check_hash;
-	struct stat sb;
-	int have_sb;
+	int adopt;		/* found by its old-style name: record its real path */
+	int old_live;		/* open and done items stored for it */
 	/* worked */
 	int rc;			/* 0, or a file-level error in err */
 	int touched;		/* same content as stored: nothing to parse */
+	int unsettled;		/* changing while read: skipped this time */
 	struct cl_error err;
 	char hash[65];
+	struct stat sb;		/* the file as it was opened */
+	int have_sb;
 	struct cl_pm_doc *doc;
 	struct cl_problems probs;
 	char *doc_codes, **norms, **codes;
@@ -717,88 +1175,243 @@ job_release(struct job *j)
 	memset(j, 0, sizeof *j);
 }
 
-/* Main thread: looks the document up. Returns 1 when it is unchanged (by
- * size and mtime) and needs no work, 0 when the job must run, or an error. */
+/* Number of open and done items of a post-mortem. */
+static int
+count_live(struct run *r, long long pm, int *out)
+{
+	static const char sql[] = "SELECT count(*) FROM items WHERE postmortem_id = ? AND "
+		"status IN ('open', 'done')";
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((rc = cl_store_cached(r->st, &s, sql, r->err)) != 0)
+		return rc;
+	sqlite3_bind_int64(s, 1, pm);
+	if ((rc = sqlite3_step(s)) != SQLITE_ROW)
+		return cl_store_fail(r->st, rc, r->err, "reading items");
+	*out = sqlite3_column_int(s, 0);
+	sqlite3_reset(s);
+	return 0;
+}
+
+/* A file modified this recently may be half written: its size and
+ * modification time do not prove it unchanged (nor a big loss real). */
+#define SETTLE_NS 2000000000LL
+
+/* True when the file was modified in the last SETTLE_NS by the wall clock
+ * (not cl_now(), which tests move). */
+static int
+recent(const struct stat *sb)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	return ns(&now) - ns(&sb->st_mtim) <= SETTLE_NS;
+}
+
+static const char pm_cols[] = "SELECT id, file_size, file_mtime, content_hash, first_seen, "
+	"slug, file_ctime, forgotten_at, retired_at FROM postmortems ";
+
+/* Main thread: looks the document up, by its real path, else (a database
+ * from before real paths were kept) by its old-style name. Returns 1 when it
+ * is unchanged (size, mtime and ctime to the nanosecond, not modified in the
+ * last seconds) or forgotten and needs no work, 0 when the job must run, or
+ * an error. */
 static int
 job_prepare(struct run *r, const struct found *f, struct job *j)
 {
-	int rc;
+	static char by_canon[sizeof pm_cols + 32], by_legacy[sizeof pm_cols + 48];
+	sqlite3_stmt *s = NULL;
+	struct stat sb;
+	int rc, have_sb, retired = 0;
 
 	memset(j, 0, sizeof *j);
 	j->f = f;
 	j->first_seen = CL_NO_DATE;
 	r->stats->files_seen++;
-	if (!is_url(f->path) && stat(f->path, &j->sb) == 0)
-		j->have_sb = 1;
+	have_sb = !is_url(f->path) && stat(f->open ? f->open : f->path, &sb) == 0;
+	if (by_canon[0] == '\0') {
+		snprintf(by_canon, sizeof by_canon, "%sWHERE canon = ?", pm_cols);
+		snprintf(by_legacy, sizeof by_legacy, "%sWHERE source = ? AND canon IS NULL", pm_cols);
+	}
 	if (r->st != NULL) {
-		if ((rc = prep(r, &r->q_pm, "SELECT id, file_size, file_mtime, content_hash, "
-		               "first_seen, slug FROM postmortems WHERE source = ?")) != 0)
+		if ((rc = prep(r, &r->q_pm, by_canon)) != 0)
 			return rc;
-		sqlite3_bind_text(r->q_pm, 1, f->source, -1, SQLITE_STATIC);
+		sqlite3_bind_text(r->q_pm, 1, f->canon, -1, SQLITE_STATIC);
 		if ((rc = sqlite3_step(r->q_pm)) == SQLITE_ROW) {
-			sqlite3_stmt *s = r->q_pm;
-			time_t t;
-			j->pm = sqlite3_column_int64(s, 0);
-			if (!r->lint_only && !r->force && j->have_sb &&
-			    sqlite3_column_int64(s, 1) == (sqlite3_int64)j->sb.st_size &&
-			    sqlite3_column_int64(s, 2) == (sqlite3_int64)j->sb.st_mtime) {
-				sqlite3_reset(s);
-				r->stats->files_unchanged++;
-				return 1;
-			}
-			snprintf(j->old_hash, sizeof j->old_hash, "%s", sqlite3_column_text(s, 3) ?
-			         (const char *)sqlite3_column_text(s, 3) : "");
-			if (sqlite3_column_text(s, 4) &&
-			    cl_time_parse((const char *)sqlite3_column_text(s, 4), &t) == 0) {
-				struct tm tm;
-				cl_localtime(t, r->tz, &tm);
-				j->first_seen = cl_days_from_civil(tm.tm_year + 1900, tm.tm_mon + 1,
-				                                   tm.tm_mday);
-			}
-			if ((j->slug = cl_column_dup(s, 5)) == NULL) {
-				sqlite3_reset(s);
-				return cl_error_set(r->err, CL_ENOMEM, "out of memory");
-			}
+			s = r->q_pm;
 		} else if (rc != SQLITE_DONE) {
 			return cl_store_fail(r->st, rc, r->err, "reading post-mortem");
+		} else {
+			if ((rc = prep(r, &r->q_legacy, by_legacy)) != 0)
+				return rc;
+			sqlite3_bind_text(r->q_legacy, 1, f->source, -1, SQLITE_STATIC);
+			if ((rc = sqlite3_step(r->q_legacy)) == SQLITE_ROW)
+				s = r->q_legacy;
+			else if (rc != SQLITE_DONE)
+				return cl_store_fail(r->st, rc, r->err, "reading post-mortem");
+			/* two files with the old name (two roots): the first takes it */
+			if (s && (rc = keyset_add(&r->claimed, (uint64_t)sqlite3_column_int64(s, 0), 0)) <= 0) {
+				sqlite3_reset(s);
+				if (rc < 0)
+					return cl_error_set(r->err, CL_ENOMEM, "out of memory");
+				s = NULL;
+			}
+			j->adopt = s != NULL;
 		}
-		sqlite3_reset(r->q_pm);
+	}
+	if (s != NULL) {
+		time_t t;
+		j->pm = sqlite3_column_int64(s, 0);
+		if (keyset_add(&r->claimed, (uint64_t)j->pm, 0) < 0) {
+			sqlite3_reset(s);
+			return cl_error_set(r->err, CL_ENOMEM, "out of memory");
+		}
+		if (sqlite3_column_type(s, 7) != SQLITE_NULL) {
+			sqlite3_reset(s);
+			r->stats->left_out_forgotten++;
+			return 1;
+		}
+		/* a retired one coming back is parsed whatever its times say */
+		retired = sqlite3_column_type(s, 8) != SQLITE_NULL;
+		/* a source's document: unchanged when its version is the stored
+		 * one (file_mtime holds it), without reading it */
+		if (!r->lint_only && !r->force && !retired && f->doc != NULL &&
+		    sqlite3_column_type(s, 2) != SQLITE_NULL &&
+		    sqlite3_column_int64(s, 2) == (sqlite3_int64)f->doc->version) {
+			sqlite3_reset(s);
+			r->stats->files_unchanged++;
+			return 1;
+		}
+		if (!r->lint_only && !r->force && !j->adopt && !retired && have_sb &&
+		    sqlite3_column_int64(s, 1) == (sqlite3_int64)sb.st_size &&
+		    sqlite3_column_int64(s, 2) == ns(&sb.st_mtim) &&
+		    sqlite3_column_int64(s, 6) == ns(&sb.st_ctim) && !recent(&sb)) {
+			sqlite3_reset(s);
+			r->stats->files_unchanged++;
+			return 1;
+		}
+		snprintf(j->old_hash, sizeof j->old_hash, "%s", sqlite3_column_text(s, 3) ?
+		         (const char *)sqlite3_column_text(s, 3) : "");
+		if (sqlite3_column_text(s, 4) &&
+		    cl_time_parse((const char *)sqlite3_column_text(s, 4), &t) == 0) {
+			struct tm tm;
+			cl_localtime(t, r->tz, &tm);
+			j->first_seen = cl_days_from_civil(tm.tm_year + 1900, tm.tm_mon + 1,
+			                                   tm.tm_mday);
+		}
+		if ((j->slug = cl_column_dup(s, 5)) == NULL) {
+			sqlite3_reset(s);
+			return cl_error_set(r->err, CL_ENOMEM, "out of memory");
+		}
+		sqlite3_reset(s);
+		if (!r->lint_only && (rc = count_live(r, j->pm, &j->old_live)) != 0)
+			return rc;
 	}
 	if (j->pm == 0 && !r->lint_only)
 		j->first_seen = r->today;
+	if (f->doc != NULL && j->pm == 0 && f->doc->created != CL_NO_DATE)
+		j->first_seen = f->doc->created;	/* written when the page was */
 	j->ref = j->first_seen != CL_NO_DATE ? j->first_seen : r->today;
-	j->check_hash = j->pm != 0 && !r->lint_only && !r->force;
+	j->check_hash = j->pm != 0 && !r->lint_only && !r->force && !retired;
 	return 0;
 }
 
-/* Reads a source into memory: a file, or an http(s) URL. */
+/* Reads a source into memory: a file (regular files only, never blocking
+ * on a FIFO), or an http(s) URL. */
 static int
-read_source(const struct run *r, const struct found *f, char **buf, size_t *len,
-            struct cl_error *err)
+read_source(const struct run *r, const struct found *f, struct job *j, char **buf,
+            size_t *len, int *changed)
 {
+	struct cl_read_info info;
+	int rc;
+
+	*changed = 0;
+	if (f->doc != NULL) {
+		/* a configured source's document: its body fetched now, as Markdown;
+		 * its version kept as file_mtime (and size) for the next run */
+		if ((rc = cl_source_fetch(f->doc, &j->err)) != 0)
+			return rc;
+		if (f->doc->body_len > r->max_size)
+			return cl_error_set(&j->err, CL_EDATA, "larger than %zu bytes", r->max_size);
+		if ((*buf = cl_strndup(f->doc->body, f->doc->body_len)) == NULL)
+			return cl_error_set(&j->err, CL_ENOMEM, "out of memory");
+		*len = f->doc->body_len;
+		memset(&j->sb, 0, sizeof j->sb);
+		j->sb.st_size = (off_t)*len;
+		j->sb.st_mtim.tv_nsec = (long)f->doc->version;	/* ns() gives it back */
+		j->sb.st_ctim.tv_nsec = (long)f->doc->version;
+		j->have_sb = 1;
+		return 0;
+	}
 	if (is_url(f->path))
-		return cl_http_get(buf, len, f->path, r->max_size, NULL, err);
-	return cl_read_file(buf, len, f->path, r->max_size, err);
+		return cl_http_get(buf, len, f->path, r->max_size, NULL, &j->err);
+	rc = cl_read_regular(buf, len, &info, f->open ? f->open : f->path,
+	                     f->nofollow ? CL_READ_NOFOLLOW : 0, r->max_size, &j->err);
+	if (rc == 0) {
+		j->sb = info.sb;
+		j->have_sb = 1;
+		*changed = info.changed;
+	}
+	return rc;
+}
+
+/* A read that may have caught the file half written: it changed while it
+ * was read, or it lost more than half of its items. */
+static int
+suspicious(const struct job *j, int changed, size_t nitems)
+{
+	return changed || (j->old_live >= 4 && nitems * 2 < (size_t)j->old_live);
 }
 
 /* Parser thread (or main thread without one): read, hash, parse, lint. Uses
- * no database and writes only to the job. */
+ * no database and writes only to the job. A suspicious read is repeated
+ * once after a pause; when the second read is suspicious too and the file is
+ * not settled (it changed between the reads or was modified in the last
+ * seconds), the document is skipped this time rather than have its items
+ * withdrawn. */
 static void
 job_work(const struct run *r, struct job *j)
 {
-	char *buf = NULL;
+	char *buf = NULL, first[65] = "";
 	size_t len = 0, i;
 	long failures = cl_alloc_failures();
+	int attempt, changed = 0;
 
-	if ((j->rc = read_source(r, j->f, &buf, &len, &j->err)) != 0)
-		goto done;
-	cl_sha256_hex(buf, len, j->hash);
-	if (j->check_hash && strcmp(j->hash, j->old_hash) == 0) {
-		j->touched = 1;
-		goto done;
+	for (attempt = 0; attempt < 2; attempt++) {
+		if (attempt > 0) {
+			struct timespec pause = { 0, 200 * 1000 * 1000 };
+			snprintf(first, sizeof first, "%s", j->hash);
+			free(buf);
+			buf = NULL;
+			cl_pm_doc_free(j->doc);
+			j->doc = NULL;
+			nanosleep(&pause, NULL);
+		}
+		if ((j->rc = read_source(r, j->f, j, &buf, &len, &changed)) != 0)
+			goto done;
+		cl_sha256_hex(buf, len, j->hash);
+		if (!changed && j->check_hash && strcmp(j->hash, j->old_hash) == 0) {
+			j->touched = 1;
+			goto done;
+		}
+		if (r->lint_only)
+			changed = 0;
+		if (!changed && (j->rc = cl_parse_document_opts(&j->doc, buf, len, j->ref,
+		                 &(struct cl_parse_opts){ cl_config_get(r->cfg, "import", "headings") },
+		                 &j->err)) != 0)
+			goto done;
+		if (j->doc && j->f->doc != NULL && j->doc->incident_date == CL_NO_DATE)
+			j->doc->incident_date = j->f->doc->created;	/* the body does not say */
+		if (!suspicious(j, changed, j->doc ? j->doc->nitems : 0))
+			break;
+		if (attempt == 1 && !changed && strcmp(first, j->hash) == 0 && !recent(&j->sb))
+			break;	/* read twice the same, and settled: a real edit */
+		if (attempt == 1) {
+			j->unsettled = 1;
+			goto done;
+		}
 	}
-	if ((j->rc = cl_parse_document(&j->doc, buf, len, j->ref, &j->err)) != 0)
-		goto done;
 	if (cl_lint_document(&j->probs, j->doc, j->first_seen, r->cfg) != 0 ||
 	    (j->doc_codes = cl_lint_codes(&j->probs, 0)) == NULL)
 		goto oom;
@@ -808,6 +1421,7 @@ job_work(const struct run *r, struct job *j)
 	for (i = 0; i < j->doc->nitems; i++) {
 		size_t before = j->probs.n;
 		if (cl_lint_item(&j->probs, &j->doc->items[i], r->cfg) != 0 ||
+		    cl_lint_item_slo(&j->probs, &j->doc->items[i], j->doc, r->cfg) != 0 ||
 		    (j->norms[i] = cl_parse_normalise(j->doc->items[i].action)) == NULL ||
 		    (j->codes[i] = cl_lint_codes(&j->probs, before)) == NULL)
 			goto oom;
@@ -825,6 +1439,178 @@ done:
 	}
 }
 
+/* True when name is one of the canonical names this run found. */
+static int
+seen(const struct run *r, const char *canon)
+{
+	return r->seen && bsearch(&canon, r->seen, r->nseen, sizeof *r->seen, cmp_str) != NULL;
+}
+
+/* True when most of post-mortem pm's live items have a row in the new
+ * document (norms), compared by text hash: a moved document that was
+ * edited a little. */
+static int
+items_overlap(struct run *r, long long pm, char **norms, size_t n, int *out)
+{
+	static const char sql[] = "SELECT norm_hash FROM items WHERE postmortem_id = ? AND "
+		"status IN ('open', 'done')";
+	struct keyset ks = { 0 };
+	sqlite3_stmt *s;
+	size_t i;
+	int rc = 0, step, total = 0, common = 0;
+
+	*out = 0;
+	for (i = 0; i < n && rc >= 0; i++)
+		rc = keyset_add(&ks, (uint64_t)cl_text_hash(norms[i]), 0);
+	if (rc < 0) {
+		keyset_release(&ks);
+		return cl_error_set(r->err, CL_ENOMEM, "out of memory");
+	}
+	if ((rc = cl_store_cached(r->st, &s, sql, r->err)) != 0) {
+		keyset_release(&ks);
+		return rc;
+	}
+	sqlite3_bind_int64(s, 1, pm);
+	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+		uint64_t h = (uint64_t)sqlite3_column_int64(s, 0);
+		total++;
+		for (i = key_slot(h, 0, ks.cap); ks.cap && ks.v[i].used; i = (i + 1) & (ks.cap - 1))
+			if (ks.v[i].a == h && ks.v[i].b == 0) {
+				common++;
+				break;
+			}
+	}
+	sqlite3_reset(s);
+	keyset_release(&ks);
+	if (step != SQLITE_DONE)
+		return cl_store_fail(r->st, step, r->err, "reading items");
+	*out = total == 0 ? n == 0 : common * 2 > total;
+	return 0;
+}
+
+/* Looks for the post-mortem a new document was before it moved: one whose
+ * file is gone (missing from its directory, or no longer there) and that
+ * has the same content, or the same title and incident date and most of
+ * the same items. *out = 0 when there is none. */
+static int
+find_moved(struct run *r, struct job *j, long long *out, char **old_canon)
+{
+	static const char by_hash[] = "SELECT id, canon, missing_since FROM postmortems WHERE "
+		"content_hash = ?1 AND canon IS NOT NULL AND canon <> ?2 AND forgotten_at IS NULL "
+		"ORDER BY id";
+	static const char by_title[] = "SELECT id, canon, missing_since FROM postmortems WHERE "
+		"title = ?1 AND incident_date IS ?3 AND canon IS NOT NULL AND canon <> ?2 AND "
+		"forgotten_at IS NULL ORDER BY id";
+	const char *sqls[2] = { by_hash, by_title };
+	int pass, rc, step;
+
+	*out = 0;
+	*old_canon = NULL;
+	if (is_url(j->f->canon))
+		return 0;
+	for (pass = 0; pass < 2 && *out == 0; pass++) {
+		sqlite3_stmt *s;
+		long long cand[8];
+		char *canon[8];
+		int nc = 0, k, alike;
+
+		if (pass == 1 && j->doc->title == NULL)
+			break;
+		if ((rc = cl_store_cached(r->st, &s, sqls[pass], r->err)) != 0)
+			return rc;
+		sqlite3_bind_text(s, 1, pass == 0 ? j->hash : j->doc->title, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 2, j->f->canon, -1, SQLITE_STATIC);
+		if (pass == 1)
+			bind_date(s, 3, j->doc->incident_date);
+		step = SQLITE_DONE;
+		while (nc < 8 && (step = sqlite3_step(s)) == SQLITE_ROW) {
+			const char *c = (const char *)sqlite3_column_text(s, 1);
+			long long id = sqlite3_column_int64(s, 0);
+			struct stat sb;
+			/* gone: missing, or not found by this run and not on disk */
+			if (c == NULL || (sqlite3_column_type(s, 2) == SQLITE_NULL &&
+			                  (seen(r, c) || stat(c, &sb) == 0)))
+				continue;
+			if ((canon[nc] = cl_strdup(c)) == NULL) {
+				sqlite3_reset(s);
+				while (nc-- > 0)
+					free(canon[nc]);
+				return cl_error_set(r->err, CL_ENOMEM, "out of memory");
+			}
+			cand[nc++] = id;
+		}
+		sqlite3_reset(s);
+		rc = step == SQLITE_DONE || step == SQLITE_ROW ? 0 :
+		     cl_store_fail(r->st, step, r->err, "reading post-mortems");
+		for (k = 0; k < nc; k++) {
+			if (*out == 0 && rc == 0 && keyset_add(&r->claimed, (uint64_t)cand[k], 0) == 1) {
+				alike = pass == 0;
+				if (!alike)
+					rc = items_overlap(r, cand[k], j->norms, j->doc->nitems, &alike);
+				if (alike) {
+					*out = cand[k];
+					*old_canon = canon[k];
+					canon[k] = NULL;
+				}
+			}
+			free(canon[k]);
+		}
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* The public id of post-mortem pm (caller frees). */
+static int
+post_mortem_slug(struct run *r, long long pm, char **out)
+{
+	static const char sql[] = "SELECT slug FROM postmortems WHERE id = ?";
+	sqlite3_stmt *s;
+	int rc;
+
+	*out = NULL;
+	if ((rc = cl_store_cached(r->st, &s, sql, r->err)) != 0)
+		return rc;
+	sqlite3_bind_int64(s, 1, pm);
+	if ((rc = sqlite3_step(s)) != SQLITE_ROW)
+		return cl_store_fail(r->st, rc, r->err, "reading post-mortem");
+	*out = cl_column_dup(s, 0);
+	sqlite3_reset(s);
+	return *out ? 0 : cl_error_set(r->err, CL_ENOMEM, "out of memory");
+}
+
+/* Records a move in the history of each of the post-mortem's items. */
+static int
+note_move(struct run *r, long long pm, const char *from, const char *to)
+{
+	static const char sql[] = "SELECT id FROM items WHERE postmortem_id = ? ORDER BY seq";
+	sqlite3_stmt *s = NULL;
+	long long *ids = NULL;
+	size_t n = 0, i;
+	int rc, step;
+
+	if ((rc = cl_store_prepare(r->st, &s, sql, r->err)) != 0)
+		return rc;
+	sqlite3_bind_int64(s, 1, pm);
+	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+		long long *nv = cl_realloc(ids, (n + 1) * sizeof *nv);
+		if (nv == NULL) {
+			rc = cl_error_set(r->err, CL_ENOMEM, "out of memory");
+			break;
+		}
+		ids = nv;
+		ids[n++] = sqlite3_column_int64(s, 0);
+	}
+	if (rc == 0 && step != SQLITE_DONE)
+		rc = cl_store_fail(r->st, step, r->err, "reading items");
+	sqlite3_finalize(s);
+	for (i = 0; i < n && rc == 0; i++)
+		rc = cl_history_add(r->st, ids[i], "import", "source", from, to, r->err);
+	free(ids);
+	return rc;
+}
+
 /* Main thread: reports and writes one worked document. File-level problems
  * are reported and counted, not returned: only database and memory errors
  * stop the run. */
@@ -833,42 +1619,86 @@ job_finish(struct run *r, struct job *j)
 {
 	const struct found *f = j->f;
 	long long id = 0;
+	char *source = NULL, *moved_from = NULL;
 	size_t i;
 	int rc;
 
 	if (j->rc == CL_ENOMEM)
 		return cl_error_set(r->err, CL_ENOMEM, "out of memory importing '%s'", f->path);
 	if (j->rc != 0) {
-		report(r, f->path, NULL, j->err.msg);
+		char *where = f->doc ? cl_source_where(f->doc, 0) : NULL;
+		report(r, where ? where : f->path, NULL, j->err.msg);
+		free(where);
 		r->stats->files_failed++;
+		/* a URL that answers 404 is missing (66); one that cannot be
+		 * reached now is for a later run (75) */
+		if (is_url(f->path) && j->rc == CL_ENOINPUT)
+			r->sources_missing++;
+		else if (is_url(f->path) && j->rc == CL_ETEMPFAIL)
+			r->sources_later++;
+		return 0;
+	}
+	if (j->unsettled) {
+		report(r, f->path, NULL, "changed while it was read (or lost most of its items "
+		       "moments ago): skipped this time, its items stay as they were");
+		r->stats->files_unsettled++;
 		return 0;
 	}
 	if (j->touched) {
-		/* touched, not changed: remember the new mtime, skip the parse */
-		sqlite3_stmt *s = NULL;
+		/* touched, not changed: remember the new times, skip the parse */
+		static const char sql[] = "UPDATE postmortems SET file_size = ?1, file_mtime = ?2, "
+			"file_ctime = ?3, canon = ?4, path = ?5 WHERE id = ?6";
+		sqlite3_stmt *s;
 		r->stats->files_unchanged++;
 		if (!j->have_sb || r->opts_dry_run)
 			return 0;
-		if ((rc = cl_store_prepare(r->st, &s, "UPDATE postmortems SET file_size = ?, "
-		                           "file_mtime = ? WHERE id = ?", r->err)) != 0)
+		if ((rc = cl_store_cached(r->st, &s, sql, r->err)) != 0)
 			return rc;
 		sqlite3_bind_int64(s, 1, (sqlite3_int64)j->sb.st_size);
-		sqlite3_bind_int64(s, 2, (sqlite3_int64)j->sb.st_mtime);
-		sqlite3_bind_int64(s, 3, j->pm);
-		rc = step_done(r, s, "updating post-mortem");
-		sqlite3_finalize(s);
-		return rc;
+		sqlite3_bind_int64(s, 2, ns(&j->sb.st_mtim));
+		sqlite3_bind_int64(s, 3, ns(&j->sb.st_ctim));
+		sqlite3_bind_text(s, 4, f->canon, -1, SQLITE_STATIC);
+		cl_bind_text(s, 5, f->path);
+		sqlite3_bind_int64(s, 6, j->pm);
+		return step_done(r, s, "updating post-mortem");
 	}
 	r->stats->files_parsed++;
-	for (i = 0; i < j->probs.n; i++)
-		report(r, f->path, &j->probs.v[i], NULL);
+	for (i = 0; i < j->probs.n; i++) {
+		/* a page has no lines: "TITLE (URL) › SECTION: code: message" */
+		struct cl_problem p = j->probs.v[i];
+		char *where = f->doc ? cl_source_where(f->doc, p.line) : NULL;
+		if (f->doc != NULL)
+			p.line = 0;
+		report(r, where ? where : f->path, &p, NULL);
+		free(where);
+	}
 	r->stats->problems += (int)j->probs.n;
-	if (r->lint_only)
+	if (r->lint_only) {
+		if (r->opts && r->opts->doc)
+			r->opts->doc(r->opts->report_arg, f->path, j->doc);
 		return 0;
-	if ((rc = store_postmortem(r, j->pm, f, j->doc, j->have_sb ? &j->sb : NULL, j->hash,
-	                           j->doc_codes, &id, &j->slug)) != 0)
-		return rc;
-	return store_items(r, id, j->pm == 0, j->slug, j->doc, j->norms, j->codes);
+	}
+	if (j->pm == 0) {
+		if ((rc = find_moved(r, j, &j->pm, &moved_from)) != 0)
+			return rc;
+		if (j->pm != 0 && (rc = post_mortem_slug(r, j->pm, &j->slug)) != 0)
+			goto done;
+	}
+	if ((j->pm == 0 || moved_from) && (rc = unique_source(r, f, j->pm, &source)) != 0)
+		goto done;
+	if ((rc = store_postmortem(r, j->pm, f, source, j->doc, j->have_sb ? &j->sb : NULL,
+	                           j->hash, j->doc_codes, &id, &j->slug)) != 0)
+		goto done;
+	if (moved_from) {
+		r->stats->pm_moved++;
+		if ((rc = note_move(r, id, moved_from, f->canon)) != 0)
+			goto done;
+	}
+	rc = store_items(r, id, j->pm == 0, j->slug, j->doc, j->norms, j->codes);
+done:
+	free(source);
+	free(moved_from);
+	return rc;
 }
 
 /* Before a commit: an allocation that failed on this thread since the run
@@ -1014,6 +1844,217 @@ run_files(struct run *r, const struct found_list *files)
 	return rc;
 }
 
+/* Withdraws the open items of post-mortem pm (history: origin, "status"
+ * open → withdrawn); *n gets how many. */
+static int
+withdraw_open(struct cl_store *st, long long pm, const char *origin, const char *now, int *n,
+              struct cl_error *err)
+{
+	sqlite3_stmt *s = NULL;
+	long long *ids = NULL;
+	size_t cnt = 0, i;
+	int rc, step;
+
+	*n = 0;
+	if ((rc = cl_store_prepare(st, &s, "SELECT id FROM items WHERE postmortem_id = ? AND "
+	                           "status = 'open' ORDER BY seq", err)) != 0)
+		return rc;
+	sqlite3_bind_int64(s, 1, pm);
+	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+		long long *nv = cl_realloc(ids, (cnt + 1) * sizeof *nv);
+		if (nv == NULL) {
+			rc = cl_error_set(err, CL_ENOMEM, "out of memory");
+			break;
+		}
+		ids = nv;
+		ids[cnt++] = sqlite3_column_int64(s, 0);
+	}
+	if (rc == 0 && step != SQLITE_DONE)
+		rc = cl_store_fail(st, step, err, "reading items");
+	sqlite3_finalize(s);
+	s = NULL;
+	if (rc == 0 && cnt > 0)
+		rc = cl_store_prepare(st, &s, "UPDATE items SET status = 'withdrawn', updated_at = ? "
+		                      "WHERE id = ?", err);
+	for (i = 0; i < cnt && rc == 0; i++) {
+		sqlite3_reset(s);
+		sqlite3_bind_text(s, 1, now, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 2, ids[i]);
+		if ((step = sqlite3_step(s)) != SQLITE_DONE)
+			rc = cl_store_fail(st, step, err, "withdrawing item");
+		else
+			rc = cl_history_add(st, ids[i], origin, "status", "open", "withdrawn", err);
+	}
+	sqlite3_finalize(s);
+	free(ids);
+	if (rc == 0)
+		*n = (int)cnt;
+	return rc;
+}
+
+/* After the files: a post-mortem below a walked directory that the walk did
+ * not find is missing (missing_since, from the first run it is not there);
+ * once it has been missing for [import] missing_days, never on the first run,
+ * its open items are withdrawn (the next sync closes their tickets as not
+ * planned). One that is back is no longer missing. A root whose walk could
+ * not read a directory is left alone. */
+static int
+mark_missing(struct run *r)
+{
+	static const char q[] = "SELECT id, canon, missing_since, retired_at FROM postmortems "
+		"WHERE canon >= ?1 AND canon < ?2 AND forgotten_at IS NULL";
+	struct row {
+		long long id;
+		int state;	/* 0 back, 1 newly missing, 2 still missing, 3 to retire */
+	} *rows = NULL;
+	size_t nrows = 0, k, i;
+	int rc = 0, step;
+
+	for (k = 0; k < r->nroots && rc == 0; k++) {
+		char *lo, *hi;
+		sqlite3_stmt *s;
+		if (r->root_failed[k])
+			continue;
+		lo = cl_asprintf("%s/", strcmp(r->roots[k], "/") == 0 ? "" : r->roots[k]);
+		hi = cl_asprintf("%s0", strcmp(r->roots[k], "/") == 0 ? "" : r->roots[k]);
+		if (lo == NULL || hi == NULL) {
+			free(lo);
+			free(hi);
+			rc = cl_error_set(r->err, CL_ENOMEM, "out of memory");
+			break;
+		}
+		if ((rc = cl_store_cached(r->st, &s, q, r->err)) == 0) {
+			sqlite3_bind_text(s, 1, lo, -1, SQLITE_STATIC);
+			sqlite3_bind_text(s, 2, hi, -1, SQLITE_STATIC);
+			while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+				const char *canon = (const char *)sqlite3_column_text(s, 1);
+				const char *since = (const char *)sqlite3_column_text(s, 2);
+				int state;
+				time_t t;
+				if (canon && seen(r, canon))
+					state = since ? 0 : -1;
+				else if (since == NULL)
+					state = 1;
+				else if (sqlite3_column_type(s, 3) == SQLITE_NULL &&
+				         strcmp(since, r->now) < 0 && cl_time_parse(since, &t) == 0 &&
+				         r->now_t - t >= r->missing_days * 86400)
+					state = 3;
+				else
+					state = 2;
+				if (state < 0)
+					continue;
+				struct row *nv = cl_realloc(rows, (nrows + 1) * sizeof *nv);
+				if (nv == NULL) {
+					rc = cl_error_set(r->err, CL_ENOMEM, "out of memory");
+					break;
+				}
+				rows = nv;
+				rows[nrows].id = sqlite3_column_int64(s, 0);
+				rows[nrows++].state = state;
+			}
+			if (rc == 0 && step != SQLITE_DONE)
+				rc = cl_store_fail(r->st, step, r->err, "reading post-mortems");
+			sqlite3_reset(s);
+		}
+		free(lo);
+		free(hi);
+	}
+	for (i = 0; i < nrows && rc == 0; i++) {
+		static const char back[] = "UPDATE postmortems SET missing_since = NULL, "
+			"retired_at = NULL WHERE id = ?1";
+		static const char gone[] = "UPDATE postmortems SET missing_since = "
+			"coalesce(missing_since, ?2) WHERE id = ?1";
+		static const char retire[] = "UPDATE postmortems SET retired_at = ?2 WHERE id = ?1";
+		const char *sql = rows[i].state == 0 ? back : rows[i].state == 3 ? retire : gone;
+		sqlite3_stmt *s;
+		int n;
+		if (rows[i].state > 0)
+			r->stats->pm_missing++;
+		if (rows[i].state == 2)
+			continue;
+		if ((rc = cl_store_cached(r->st, &s, sql, r->err)) != 0)
+			break;
+		sqlite3_bind_int64(s, 1, rows[i].id);
+		if (rows[i].state != 0)
+			sqlite3_bind_text(s, 2, r->now, -1, SQLITE_STATIC);
+		if ((rc = step_done(r, s, "marking a missing post-mortem")) != 0)
+			break;
+		if (rows[i].state == 3) {
+			if ((rc = withdraw_open(r->st, rows[i].id, "import", r->now, &n, r->err)) != 0)
+				break;
+			r->stats->items_withdrawn += n;
+			r->stats->pm_retired++;
+		}
+	}
+	free(rows);
+	return rc;
+}
+
+/* Builds the sorted list of canonical names found (pointers into files). */
+static int
+build_seen(struct run *r, const struct found_list *files)
+{
+	size_t i;
+
+	if (files->n == 0)
+		return 0;
+	if ((r->seen = cl_malloc(files->n * sizeof *r->seen)) == NULL)
+		return cl_error_set(r->err, CL_ENOMEM, "out of memory");
+	for (i = 0; i < files->n; i++)
+		r->seen[i] = files->v[i].canon;
+	r->nseen = files->n;
+	qsort(r->seen, r->nseen, sizeof *r->seen, cmp_str);
+	return 0;
+}
+
+/* [import] keys: follow_symlinks, include, exclude, missing_days. */
+static int
+walk_config(struct run *r)
+{
+	const char *v = cl_config_get_default(r->cfg, "import", "follow_symlinks", "within-root");
+	int rc;
+
+	if (strcmp(v, "within-root") == 0)
+		r->follow = FOLLOW_WITHIN;
+	else if (strcmp(v, "no") == 0)
+		r->follow = FOLLOW_NO;
+	else if (strcmp(v, "yes") == 0)
+		r->follow = FOLLOW_YES;
+	else
+		return cl_error_set(r->err, CL_ECONFIG, "%s:%d: [import] follow_symlinks '%s': "
+		                    "within-root, no or yes", cl_config_path(r->cfg) ?
+		                    cl_config_path(r->cfg) : "config",
+		                    cl_config_line(r->cfg, "import", "follow_symlinks"), v);
+	if (split_patterns(&r->include, &r->ninclude,
+	                   cl_config_get_default(r->cfg, "import", "include",
+	                                         "*.md, *.markdown, *.mdown, *.mdx, *.md.*")) != 0 ||
+	    split_patterns(&r->exclude, &r->nexclude,
+	                   cl_config_get_default(r->cfg, "import", "exclude", "")) != 0)
+		return cl_error_set(r->err, CL_ENOMEM, "out of memory");
+	if ((rc = cl_config_get_int(r->cfg, "import", "missing_days", 14, 0, 3650,
+	                            &r->missing_days, r->err)) != 0)
+		return rc;
+	return 0;
+}
+
+/* Frees what the walk kept. */
+static void
+walk_release(struct run *r)
+{
+	size_t i;
+
+	patterns_free(r->include, r->ninclude);
+	patterns_free(r->exclude, r->nexclude);
+	keyset_release(&r->dirs);
+	keyset_release(&r->files);
+	keyset_release(&r->claimed);
+	for (i = 0; i < r->nroots; i++)
+		free(r->roots[i]);
+	free(r->roots);
+	free(r->root_failed);
+	free(r->seen);
+}
+
 static int
 run_sources(struct run *r, char *const *sources, int nsources)
 {
@@ -1025,6 +2066,7 @@ run_sources(struct run *r, char *const *sources, int nsources)
 
 	r->alloc_failures = cl_alloc_failures();
 	r->tz = cl_config_timezone(r->cfg);
+	r->now_t = now;
 	cl_time_format_utc(now, r->now);
 	r->today = cl_today(r->tz);
 	if (r->opts && r->opts->max_size)
@@ -1044,27 +2086,58 @@ run_sources(struct run *r, char *const *sources, int nsources)
 	}
 	if (nsources == 0) {
 		const char *v = cl_config_get(r->cfg, "closeloop", "sources");
-		if (v == NULL || *v == '\0')
+		char **names = NULL;
+		size_t nnames = 0, k;
+		int m;
+		if (cl_source_names(&names, &nnames, r->cfg, r->err) != 0)
+			return CL_ENOMEM;
+		if ((v == NULL || *v == '\0') && nnames == 0) {
+			cl_source_names_free(names, nnames);
 			return cl_error_set(r->err, CL_EUSAGE, "no sources given and none configured "
-			                    "([closeloop] sources)");
-		if ((list = cl_strdup(v)) == NULL)
+			                    "([closeloop] sources or [source \"NAME\"] sections)");
+		}
+		if ((list = cl_strdup(v ? v : "")) == NULL) {
+			cl_source_names_free(names, nnames);
 			return cl_error_set(r->err, CL_ENOMEM, "out of memory");
+		}
 		for (tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-			char **nv = cl_realloc(cfg_sources, (size_t)(ncfg + 1) * sizeof *nv);
+			char **nv = cl_realloc(cfg_sources, (size_t)(ncfg + 1 + nnames) * sizeof *nv);
 			if (nv == NULL) {
+				cl_source_names_free(names, nnames);
 				rc = cl_error_set(r->err, CL_ENOMEM, "out of memory");
 				goto done;
 			}
 			cfg_sources = nv;
 			cfg_sources[ncfg++] = cl_str_trim(tok);
 		}
+		/* every [source "NAME"] section not named in sources is imported too */
+		for (k = 0; k < nnames; k++) {
+			char **nv;
+			for (m = 0; m < ncfg && !cl_str_ieq(cfg_sources[m], names[k]); m++)
+				;
+			if (m < ncfg)
+				continue;
+			if ((nv = cl_realloc(cfg_sources, (size_t)(ncfg + 1) * sizeof *nv)) == NULL) {
+				cl_source_names_free(names, nnames);
+				rc = cl_error_set(r->err, CL_ENOMEM, "out of memory");
+				goto done;
+			}
+			cfg_sources = nv;
+			cfg_sources[ncfg++] = names[k];
+		}
 		sources = cfg_sources;
 		nsources = ncfg;
+		r->src_names = names;
+		r->nsrc_names = nnames;
 	}
+	if ((rc = walk_config(r)) != 0)
+		goto done;
 	if ((rc = collect(&files, sources, nsources, r)) != 0) {
 		rc = cl_error_set(r->err, CL_ENOMEM, "out of memory");
 		goto done;
 	}
+	if ((rc = build_seen(r, &files)) != 0)
+		goto done;
 	if (r->st && !r->lint_only) {
 		/* lint results depend on [people]/[lint]: re-check all when they change */
 		char *old = cl_store_meta_get(r->st, "lint_fingerprint");
@@ -1083,9 +2156,13 @@ run_sources(struct run *r, char *const *sources, int nsources)
 		if (!r->in_tx && (rc = cl_store_begin(r->st, r->err)) == 0)
 			r->in_tx = 1;
 		if (rc == 0)
+			rc = mark_missing(r);
+		if (rc == 0)
 			rc = cl_store_meta_set(r->st, "lint_fingerprint", fp, r->err);
 		if (rc == 0)
 			rc = cl_store_meta_set(r->st, "last_import", r->now, r->err);
+		for (size_t k = 0; rc == 0 && k < r->nsrcs; k++)
+			rc = cl_source_save(r->srcs[k], r->st, r->err);
 	}
 	if (r->in_tx) {
 		if (rc == 0)
@@ -1096,7 +2173,13 @@ run_sources(struct run *r, char *const *sources, int nsources)
 			cl_store_rollback(r->st);
 		r->in_tx = 0;
 	}
-	if (rc == 0 && r->sources_missing > 0)
+	if (rc == 0 && r->sources_later > 0)
+		rc = cl_error_set(r->err, CL_ETEMPFAIL, "%d source%s could not be fetched now; "
+		                  "the next run tries again", r->sources_later,
+		                  r->sources_later == 1 ? "" : "s");
+	if (rc == 0 && r->source_rc != 0)
+		rc = cl_error_set(r->err, r->source_rc, "a configured source could not be read");
+	else if (rc == 0 && r->sources_missing > 0)
 		rc = cl_error_set(r->err, CL_ENOINPUT, "%d source%s not found", r->sources_missing,
 		                  r->sources_missing == 1 ? "" : "s");
 	else if (rc == 0 && r->stats->files_failed > 0)
@@ -1104,7 +2187,12 @@ run_sources(struct run *r, char *const *sources, int nsources)
 		                  r->stats->files_failed, r->stats->files_failed == 1 ? "" : "s");
 done:
 	run_finalize(r);
+	walk_release(r);
 	found_release(&files);
+	for (size_t k = 0; k < r->nsrcs; k++)
+		cl_source_free(r->srcs[k]);
+	free(r->srcs);
+	cl_source_names_free(r->src_names, r->nsrc_names);
 	free(cfg_sources);
 	free(list);
 	return rc;
@@ -1146,5 +2234,185 @@ cl_lint_sources(struct cl_store *st, const struct cl_config *cfg,
 	rc = run_sources(&r, sources, nsources);
 	if (rc == 0 && stats->problems > 0)
 		rc = CL_EPROBLEMS;
+	return rc;
+}
+
+void
+cl_pm_missing_free(struct cl_pm_missing *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; v && i < n; i++) {
+		free(v[i].slug);
+		free(v[i].source);
+		free(v[i].missing_since);
+		free(v[i].retired_at);
+	}
+	free(v);
+}
+
+int
+cl_import_missing(struct cl_pm_missing **out, size_t *n, struct cl_store *st,
+                  struct cl_error *err)
+{
+	sqlite3_stmt *s = NULL;
+	struct cl_pm_missing *v = NULL;
+	size_t cnt = 0;
+	int rc, step, oom = 0;
+
+	*out = NULL;
+	*n = 0;
+	if ((rc = cl_store_prepare(st, &s, "SELECT slug, source, missing_since, retired_at FROM "
+	                           "postmortems WHERE missing_since IS NOT NULL AND forgotten_at "
+	                           "IS NULL ORDER BY missing_since, slug", err)) != 0)
+		return rc;
+	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+		struct cl_pm_missing *nv = cl_realloc(v, (cnt + 1) * sizeof *nv);
+		if (nv == NULL) {
+			oom = 1;
+			break;
+		}
+		v = nv;
+		v[cnt].slug = cl_column_dup_oom(s, 0, &oom);
+		v[cnt].source = cl_column_dup_oom(s, 1, &oom);
+		v[cnt].missing_since = cl_column_dup_oom(s, 2, &oom);
+		v[cnt].retired_at = cl_column_dup_oom(s, 3, &oom);
+		cnt++;
+		if (oom)
+			break;
+	}
+	sqlite3_finalize(s);
+	if (oom)
+		rc = cl_error_set(err, CL_ENOMEM, "out of memory");
+	else if (step != SQLITE_DONE)
+		rc = cl_store_fail(st, step, err, "reading post-mortems");
+	if (rc != 0) {
+		cl_pm_missing_free(v, cnt);
+		return rc;
+	}
+	*out = v;
+	*n = cnt;
+	return 0;
+}
+
+/* Edit distance between a and b (case-insensitive), capped at cap + 1. */
+static size_t
+distance(const char *a, const char *b, size_t cap)
+{
+	size_t la = strlen(a), lb = strlen(b), i, j, *row, best, d;
+
+	if (la > 256 || lb > 256 || (la > lb ? la - lb : lb - la) > cap)
+		return cap + 1;
+	if ((row = cl_malloc((lb + 1) * sizeof *row)) == NULL)
+		return cap + 1;
+	for (j = 0; j <= lb; j++)
+		row[j] = j;
+	for (i = 1; i <= la; i++) {
+		size_t diag = row[0];
+		row[0] = i;
+		best = row[0];
+		for (j = 1; j <= lb; j++) {
+			size_t up = row[j];
+			d = diag + (tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]));
+			if (up + 1 < d)
+				d = up + 1;
+			if (row[j - 1] + 1 < d)
+				d = row[j - 1] + 1;
+			row[j] = d;
+			diag = up;
+			if (d < best)
+				best = d;
+		}
+		if (best > cap) {
+			free(row);
+			return cap + 1;
+		}
+	}
+	d = row[lb];
+	free(row);
+	return d;
+}
+
+int
+cl_postmortem_find(long long *out, struct cl_store *st, const char *name,
+                   struct cl_error *err)
+{
+	sqlite3_stmt *s = NULL;
+	char *best = NULL;
+	size_t bestd, cap = strlen(name) / 3 + 1;
+	int rc, step;
+
+	*out = 0;
+	if ((rc = cl_store_prepare(st, &s, "SELECT id FROM postmortems WHERE slug = ?1 OR "
+	                           "source = ?1 OR canon = ?1 ORDER BY slug <> ?1 LIMIT 1", err)) != 0)
+		return rc;
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	if ((step = sqlite3_step(s)) == SQLITE_ROW)
+		*out = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	if (step == SQLITE_ROW)
+		return 0;
+	if (step != SQLITE_DONE)
+		return cl_store_fail(st, step, err, "reading post-mortems");
+	/* a near miss: the closest id or name within a third of its length */
+	if (cap > 3)
+		cap = 3;
+	bestd = cap + 1;
+	if ((rc = cl_store_prepare(st, &s, "SELECT slug, source FROM postmortems ORDER BY slug",
+	                           err)) != 0)
+		return rc;
+	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+		int c;
+		for (c = 0; c < 2; c++) {
+			const char *t = (const char *)sqlite3_column_text(s, c);
+			size_t d = t ? distance(name, t, cap) : cap + 1;
+			if (d < bestd) {
+				free(best);
+				best = cl_strdup((const char *)sqlite3_column_text(s, 0));
+				bestd = d;
+			}
+		}
+	}
+	sqlite3_finalize(s);
+	if (step != SQLITE_DONE)
+		rc = cl_store_fail(st, step, err, "reading post-mortems");
+	else if (best)
+		rc = cl_error_set(err, CL_ENOINPUT, "no post-mortem '%s' (did you mean '%s'?)", name,
+		                  best);
+	else
+		rc = cl_error_set(err, CL_ENOINPUT, "no post-mortem '%s'", name);
+	free(best);
+	return rc;
+}
+
+int
+cl_import_forget(int *withdrawn, struct cl_store *st, const char *name, struct cl_error *err)
+{
+	sqlite3_stmt *s = NULL;
+	long long id;
+	char now[21];
+	int rc, step;
+
+	*withdrawn = 0;
+	if ((rc = cl_postmortem_find(&id, st, name, err)) != 0)
+		return rc;
+	cl_time_format_utc(cl_now(), now);
+	if ((rc = cl_store_begin(st, err)) != 0)
+		return rc;
+	if ((rc = cl_store_prepare(st, &s, "UPDATE postmortems SET forgotten_at = "
+	                           "coalesce(forgotten_at, ?1), retired_at = coalesce(retired_at, ?1) "
+	                           "WHERE id = ?2", err)) == 0) {
+		sqlite3_bind_text(s, 1, now, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 2, id);
+		if ((step = sqlite3_step(s)) != SQLITE_DONE)
+			rc = cl_store_fail(st, step, err, "forgetting post-mortem");
+		sqlite3_finalize(s);
+	}
+	if (rc == 0)
+		rc = withdraw_open(st, id, "local", now, withdrawn, err);
+	if (rc == 0)
+		rc = cl_store_commit(st, err);
+	else
+		cl_store_rollback(st);
 	return rc;
 }

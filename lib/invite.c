@@ -8,24 +8,8 @@
 
 #include "dates.h"
 #include "invite.h"
+#include "mail.h"
 #include "util.h"
-
-int
-cl_invite_address_ok(const char *s)
-{
-	const unsigned char *p;
-	const char *at;
-
-	if (s == NULL || *s == '\0' || strlen(s) > 254)
-		return 0;
-	if ((at = strchr(s, '@')) == NULL || at == s || at[1] == '\0' ||
-	    strchr(at + 1, '@') != NULL)
-		return 0;
-	for (p = (const unsigned char *)s; *p; p++)
-		if (*p <= ' ' || *p >= 0x7f || strchr("\"<>()[]\\,;:", *p))
-			return 0;
-	return 1;
-}
 
 /* A copy of a display name fit for a CN parameter: no controls, no quotes
  * (iCalendar 2.0 parameter values cannot hold a DQUOTE). */
@@ -60,7 +44,7 @@ invite_add_person(icalcomponent *ev, const struct cl_invite_person *person,
 	char *uri = NULL, *cn = NULL;
 	int rc = CL_ENOMEM;
 
-	if (!cl_invite_address_ok(person->email))
+	if (cl_mail_check_address(person->email, NULL) != 0)
 		return cl_error_set(err, CL_EUSAGE, "'%s' is not an e-mail address",
 		                    person->email ? person->email : "");
 	if ((uri = cl_asprintf("mailto:%s", person->email)) == NULL)

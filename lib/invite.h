@@ -50,8 +50,5 @@ int cl_invite_check(const char *text, struct cl_error *err);
 /* The RECUR value for a --every argument: "quarter", "month", "week",
  * "N weeks", "N months" (N 1..52). CL_EUSAGE when not understood. */
 int cl_invite_rrule(char **out, const char *every, struct cl_error *err);
-/* True when s is an address we put in a calendar or an envelope: ASCII,
- * one '@', no white space, controls, quotes or angle brackets. */
-int cl_invite_address_ok(const char *s);
 
 #endif

@@ -20,7 +20,7 @@ cl_mail_send_file(struct cl_mail **v, size_t n, const struct cl_config *cfg,
 	const char *dir = cl_config_get(cfg, "mail", "outbox");
 	char stamp[21], *path = NULL, *tmp = NULL;
 	size_t i, j;
-	int rc = 0, fd, k;
+	int rc = 0, fd, k, ok;
 
 	if (dir == NULL || *dir == '\0')
 		return cl_error_set(err, CL_ECONFIG, "[mail] transport = file needs [mail] outbox");
@@ -32,34 +32,51 @@ cl_mail_send_file(struct cl_mail **v, size_t n, const struct cl_config *cfg,
 		struct cl_mail *m = v[i];
 		ssize_t w;
 
-		for (k = 0; k < 1000; k++) {
+		/* never through a name that exists: a symlink planted in a shared
+		 * outbox (under either name) must not make us write its target */
+		fd = -1;
+		for (k = 0; k < 1000 && fd < 0; k++) {
+			struct stat lst;
+
 			free(path);
+			free(tmp);
+			tmp = NULL;
 			path = cl_asprintf("%s/%.4s%.2s%.2sT%.2s%.2s%.2sZ-%s-%zu%s%.0d.eml", dir,
 			                   stamp, stamp + 5, stamp + 8, stamp + 11, stamp + 14,
 			                   stamp + 17, m->kind, i + 1, k ? "-" : "", k);
-			if (path == NULL || access(path, F_OK) != 0)
+			if (path == NULL || (tmp = cl_asprintf("%s.tmp", path)) == NULL)
 				break;
+			if (lstat(path, &lst) == 0)
+				continue;
+			fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+			if (fd < 0 && errno != EEXIST && errno != ELOOP) {
+				rc = cl_error_set(err, CL_ECANTCREAT, "unable to create '%s': %s", tmp,
+				                  strerror(errno));
+				break;
+			}
 		}
-		free(tmp);
-		tmp = path ? cl_asprintf("%s.tmp", path) : NULL;
-		if (tmp == NULL) {
+		if (rc != 0)
+			break;
+		if (path == NULL || tmp == NULL) {
 			rc = cl_error_set(err, CL_ENOMEM, "out of memory");
 			break;
 		}
-		fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 		if (fd < 0) {
-			rc = cl_error_set(err, CL_ECANTCREAT, "unable to create '%s': %s", tmp,
-			                  strerror(errno));
+			rc = cl_error_set(err, CL_ECANTCREAT, "unable to create a file in '%s': "
+			                  "every name is taken", dir);
 			break;
 		}
 		w = write(fd, m->data, m->len);
-		if (w != (ssize_t)m->len || fsync(fd) != 0 || close(fd) != 0 ||
-		    rename(tmp, path) != 0) {
+		ok = w == (ssize_t)m->len && fsync(fd) == 0;
+		ok = close(fd) == 0 && ok;
+		/* link, not rename: never replaces what appeared under path since */
+		if (!ok || link(tmp, path) != 0) {
 			rc = cl_error_set(err, CL_ECANTCREAT, "unable to write '%s': %s", path,
 			                  strerror(errno));
 			unlink(tmp);
 			break;
 		}
+		unlink(tmp);
 		m->state = CL_MAIL_SENT;
 		m->code = 250;
 		for (j = 0; j < m->nrcpt; j++) {

@@ -147,9 +147,60 @@ mail_check_spec(const struct cl_mail_spec *spec, struct cl_error *err)
 	return 0;
 }
 
-/* The mime tree: alternative(text, html?, calendar?) [+ invite.ics]. */
+/* An attachment part (base64) named name. */
+static GMimePart *
+mail_attachment(const char *type, const char *data, size_t len, const char *name)
+{
+	char major[32];
+	const char *slash = strchr(type, '/');
+	size_t n = slash ? (size_t)(slash - type) : 0;
+	GMimeContentDisposition *disp;
+	GMimePart *part;
+
+	snprintf(major, sizeof major, "%.*s", (int)(n < sizeof major ? n : sizeof major - 1), type);
+	part = mail_leaf(slash ? major : "application", slash ? slash + 1 : "octet-stream", data,
+	                 len, GMIME_CONTENT_ENCODING_BASE64);
+	g_mime_object_set_content_type_parameter(GMIME_OBJECT(part), "name", name);
+	disp = g_mime_content_disposition_new();
+	g_mime_content_disposition_set_disposition(disp, GMIME_DISPOSITION_ATTACHMENT);
+	g_mime_content_disposition_set_parameter(disp, "filename", name);
+	g_mime_object_set_content_disposition(GMIME_OBJECT(part), disp);
+	g_object_unref(disp);
+	return part;
+}
+
+/* The body, and spec's attachment after it (multipart/mixed). */
+static GMimeObject *mail_body_parts(const struct cl_mail_spec *spec, struct cl_error *err);
+
 static GMimeObject *
 mail_body(const struct cl_mail_spec *spec, struct cl_error *err)
+{
+	GMimeObject *body = mail_body_parts(spec, err);
+	GMimeMultipart *mixed;
+	GMimePart *att;
+
+	if (body == NULL || spec->attach == NULL)
+		return body;
+	att = mail_attachment(spec->attach_type ? spec->attach_type : "application/octet-stream",
+	                      spec->attach, spec->attach_len,
+	                      spec->attach_name ? spec->attach_name : "attachment");
+	if (GMIME_IS_MULTIPART(body) && strcmp(g_mime_content_type_get_media_subtype(
+	        g_mime_object_get_content_type(body)), "mixed") == 0) {
+		g_mime_multipart_add(GMIME_MULTIPART(body), GMIME_OBJECT(att));
+		g_object_unref(att);
+		return body;
+	}
+	mixed = g_mime_multipart_new_with_subtype("mixed");
+	g_mime_multipart_add(mixed, body);
+	g_mime_multipart_add(mixed, GMIME_OBJECT(att));
+	g_object_unref(body);
+	g_object_unref(att);
+	return GMIME_OBJECT(mixed);
+}
+
+/* The mime tree: alternative(text, html?, calendar?) [+ invite.ics]. */
+static GMimeObject *
+mail_body_parts(const struct cl_mail_spec *spec, struct cl_error *err)
 {
 	GMimeMultipart *alt, *mixed;
 	GMimePart *text, *html = NULL, *cal, *ics;
@@ -206,6 +257,44 @@ mail_add_mailbox(GMimeMessage *msg, GMimeAddressType type, const struct cl_mailb
 	internet_address_set_charset(ia, "UTF-8");
 	internet_address_list_add(g_mime_message_get_addresses(msg, type), ia);
 	g_object_unref(ia);
+}
+
+/* Sets the Subject to text encoded by us, whole, as RFC 2047 base64 words
+ * ("=?UTF-8?B?…?="), folded: text from documents that looks like an
+ * encoded word ("=?utf-8?b?…?=") stays literal text for every reader,
+ * instead of being passed through and decoded into other headers. */
+static int
+mail_set_subject_encoded(GMimeMessage *msg, const char *text)
+{
+	GMimeHeader *h;
+	struct cl_buf b = CL_BUF_INIT;
+	size_t len = strlen(text), at = 0;
+	char *raw;
+
+	g_mime_object_set_header(GMIME_OBJECT(msg), "Subject", "", NULL);
+	h = g_mime_header_list_get_header(g_mime_object_get_header_list(GMIME_OBJECT(msg)),
+	                                  "Subject");
+	if (h == NULL)
+		return CL_ERROR;
+	do {
+		/* 45 octets make 60 base64 characters: each word fits in a line */
+		size_t n = len - at > 45 ? 45 : len - at;
+		gchar *b64;
+
+		while (n > 0 && at + n < len && ((unsigned char)text[at + n] & 0xc0) == 0x80)
+			n--;	/* never split a UTF-8 sequence */
+		b64 = g_base64_encode((const guchar *)text + at, n);
+		cl_buf_printf(&b, " =?UTF-8?B?%s?=\n", b64);
+		g_free(b64);
+		at += n;
+	} while (at < len);
+	if (b.oom || (raw = cl_buf_steal(&b)) == NULL) {
+		cl_buf_release(&b);
+		return CL_ENOMEM;
+	}
+	g_mime_header_set_raw_value(h, raw);
+	free(raw);
+	return 0;
 }
 
 /* Serialises msg with CRLF line ends into m->data. */
@@ -289,7 +378,14 @@ cl_mail_build(struct cl_mail **out, const struct cl_mail_spec *spec, struct cl_e
 		mail_add_mailbox(msg, GMIME_ADDRESS_TYPE_TO, &spec->to[i]);
 	for (i = 0; i < spec->ncc; i++)
 		mail_add_mailbox(msg, GMIME_ADDRESS_TYPE_CC, &spec->cc[i]);
-	g_mime_message_set_subject(msg, spec->subject ? spec->subject : "", "UTF-8");
+	if (spec->subject && strstr(spec->subject, "=?") != NULL) {
+		if ((rc = mail_set_subject_encoded(msg, spec->subject)) != 0) {
+			rc = cl_error_set(err, rc, "unable to encode the subject");
+			goto done;
+		}
+	} else {
+		g_mime_message_set_subject(msg, spec->subject ? spec->subject : "", "UTF-8");
+	}
 	date = g_date_time_new_from_unix_utc((gint64)cl_now());
 	g_mime_message_set_date(msg, date);
 	domain = strrchr(spec->from->email, '@') + 1;

@@ -1,4 +1,5 @@
-/* parse.c — post-mortem Markdown → metadata and action items (md4c). */
+/* parse.c — post-mortem Markdown → a block model (md4c) → metadata and
+ * action items (the item rules, which read only the block model). */
 #include <ctype.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -13,146 +14,482 @@
 #include "util.h"
 
 #define MD4C_PAD 64	/* zero bytes after the copy md4c parses */
+#define MAX_OPEN 64	/* open blocks followed; deeper ones are not recorded */
+#define PROSE_MAX 900	/* a longer paragraph is narrative, not an item */
+#define LABEL_MAX 80	/* a bold paragraph up to this long can be a label */
+#define META_MAX 200	/* a "— owner, due" tail up to this long */
 
-/* What a table column means. */
-enum col { COL_NONE, COL_ACTION, COL_OWNER, COL_DUE, COL_STATUS, COL_TICKET, COL_PRIORITY };
+/* ---- arena ------------------------------------------------------------------ */
 
-struct cell {
-	struct cl_buf text;
-	char *url;		/* first link target in the cell */
+struct arena_chunk {
+	struct arena_chunk *next;
+	size_t used, cap;
+	char data[];
 };
 
-struct row {
-	struct cell *cells;
-	size_t n, cap;
-	int line;
-	int strong_done, strong_todo;
+struct cl_arena {
+	struct arena_chunk *head;
 };
 
-struct parser {
-	const char *input;
-	size_t len;
-	size_t *line_starts;	/* offsets where lines begin */
-	size_t nlines;
-	struct cl_pm_doc *doc;
-	struct cl_error *err;
-	int failed;
-
-	/* heading and section state */
-	int in_heading, heading_level;
-	struct cl_buf heading;
-	int section_level;	/* level of the action heading we are under; 0: none */
-	int expect_date;	/* a "Date" heading was just seen */
-
-	/* paragraphs (metadata) */
-	int in_para;
-	struct cl_buf para;
-	int para_line;
-
-	/* tables */
-	int in_table, in_cell, table_is_action;
-	struct row header;
-	struct row *rows;
-	size_t nrows, caprows;
-	struct row cur;
-	size_t cells_total;
-
-	/* task-list items; nesting of lists inside a captured item */
-	int li_depth;		/* LI nesting depth */
-	int task_depth;		/* depth of the LI being captured, 0: none */
-	int task_nested;	/* lists opened inside the captured LI */
-	struct cl_buf task;
-	int task_line, task_done, task_strong_done;
-
-	int strong;		/* inside **strong** */
-	struct cl_buf strong_text;
-	int in_code_block;
-};
-
-static const char *const action_headings[] = {
-	"action item", "action-item", "actions", "follow-up", "follow up", "followup",
-	"remediation", "corrective action", "next step", "preventive action",
-	"preventative action", "todo", "to-do", "to do", "action plan", NULL
-};
-
-/* True when a heading names an action-items section. */
-static int
-heading_is_action(const char *text)
+/* Memory that lives as long as the arena (8-byte aligned). */
+static void *
+arena_alloc(struct cl_arena *a, size_t n)
 {
-	char low[256];
+	struct arena_chunk *c = a->head;
+	void *r;
+
+	n = (n + 7) & ~(size_t)7;
+	if (c == NULL || c->cap - c->used < n) {
+		size_t cap = n > 16384 ? n : 16384;
+		if ((c = cl_malloc(sizeof *c + cap)) == NULL)
+			return NULL;
+		c->next = a->head;
+		c->used = 0;
+		c->cap = cap;
+		a->head = c;
+	}
+	r = c->data + c->used;
+	c->used += n;
+	return r;
+}
+
+/* A NUL-terminated copy of s[0..n) in the arena. */
+static char *
+arena_strndup(struct cl_arena *a, const char *s, size_t n)
+{
+	char *r = arena_alloc(a, n + 1);
+
+	if (r == NULL)
+		return NULL;
+	memcpy(r, s, n);
+	r[n] = '\0';
+	return r;
+}
+
+static void
+arena_free(struct cl_arena *a)
+{
+	struct arena_chunk *c, *next;
+
+	if (a == NULL)
+		return;
+	for (c = a->head; c; c = next) {
+		next = c->next;
+		free(c);
+	}
+	free(a);
+}
+
+/* ---- the block model ---------------------------------------------------------- */
+
+/* Makes sure the model has its arena. */
+static int
+blocks_arena(struct cl_blocks *b)
+{
+	if (b->arena == NULL && (b->arena = cl_calloc(1, sizeof *b->arena)) == NULL)
+		return CL_ENOMEM;
+	return 0;
+}
+
+/* Sets a block's text and links (copied into the arena). */
+static int
+blocks_set_text(struct cl_blocks *b, int idx, const char *text, size_t len,
+                const struct cl_block_link *links, size_t nlinks)
+{
+	struct cl_block *bl = &b->v[idx];
 	size_t i;
 
-	cl_str_key(low, sizeof low, text);
-	if (strcmp(low, "action") == 0)
-		return 1;
-	for (i = 0; action_headings[i]; i++)
-		if (strstr(low, action_headings[i]) != NULL)
+	if (blocks_arena(b) != 0 || (bl->text = arena_strndup(b->arena, text ? text : "",
+	                                                       text ? len : 0)) == NULL)
+		return CL_ENOMEM;
+	bl->len = text ? len : 0;
+	bl->links = NULL;
+	bl->nlinks = 0;
+	if (nlinks) {
+		if ((bl->links = arena_alloc(b->arena, nlinks * sizeof *links)) == NULL)
+			return CL_ENOMEM;
+		for (i = 0; i < nlinks; i++) {
+			bl->links[i] = links[i];
+			if (bl->links[i].end > len)
+				bl->links[i].end = len;
+			if (bl->links[i].start > bl->links[i].end)
+				bl->links[i].start = bl->links[i].end;
+		}
+		bl->nlinks = nlinks;
+	}
+	return 0;
+}
+
+int
+cl_blocks_add(struct cl_blocks *b, enum cl_block_kind kind, int line, int level,
+              int parent, int flags, const char *text, size_t len,
+              const struct cl_block_link *links, size_t nlinks)
+{
+	struct cl_block *bl;
+	int rc;
+
+	if (b->n == b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 64;
+		struct cl_block *v = cl_realloc(b->v, cap * sizeof *v);
+		if (v == NULL)
+			return CL_ENOMEM;
+		b->v = v;
+		b->cap = cap;
+	}
+	bl = &b->v[b->n];
+	memset(bl, 0, sizeof *bl);
+	bl->kind = kind;
+	bl->line = line;
+	bl->level = level;
+	bl->parent = parent;
+	bl->flags = flags;
+	bl->text = "";
+	b->n++;
+	if ((text || nlinks) &&
+	    (rc = blocks_set_text(b, (int)b->n - 1, text, len, links, nlinks)) != 0)
+		return rc;
+	return (int)b->n - 1;
+}
+
+void
+cl_blocks_release(struct cl_blocks *b)
+{
+	if (b == NULL)
+		return;
+	free(b->v);
+	arena_free(b->arena);
+	memset(b, 0, sizeof *b);
+}
+
+/* ---- small text helpers ---------------------------------------------------------- */
+
+static int
+is_letter(unsigned char c)
+{
+	return c >= 0x80 || isalnum(c);
+}
+
+/* s[0..n) starts with word w (ASCII case-insensitive), at a word end. */
+static size_t
+starts_word(const char *s, size_t n, const char *w)
+{
+	size_t k = strlen(w);
+
+	if (n < k || strncasecmp(s, w, k) != 0)
+		return 0;
+	if (k < n && is_letter((unsigned char)w[k - 1]) && is_letter((unsigned char)s[k]))
+		return 0;
+	return k;
+}
+
+/* Length without trailing white space. */
+static size_t
+rtrim_len(const char *s, size_t n)
+{
+	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\n' ||
+	                 s[n - 1] == '\r'))
+		n--;
+	return n;
+}
+
+static size_t
+ltrim_off(const char *s, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r'))
+		i++;
+	return i;
+}
+
+/* Lower-cased copy of s[0..n) into out (size bytes), punctuation and
+ * emphasis as spaces, white space collapsed: for matching vocabulary. */
+static char *
+vocab_key(char *out, size_t size, const char *s, size_t n)
+{
+	size_t i, o = 0;
+	int space = 1;
+
+	for (i = 0; i < n && o + 1 < size; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (isalnum(c) || c >= 0x80 || c == '\'' || c == '/') {
+			out[o++] = (char)tolower(c);
+			space = 0;
+		} else if (!space) {
+			out[o++] = ' ';
+			space = 1;
+		}
+	}
+	while (o > 0 && out[o - 1] == ' ')
+		o--;
+	out[o] = '\0';
+	return out;
+}
+
+/* Phrase p occurs in key k as whole words. */
+static int
+has_phrase(const char *k, const char *p)
+{
+	size_t n = strlen(p);
+	const char *q;
+
+	for (q = k; (q = strstr(q, p)) != NULL; q++)
+		if ((q == k || q[-1] == ' ') && (q[n] == '\0' || q[n] == ' ' ||
+		                                 (q[n] == 's' && (q[n + 1] == '\0' || q[n + 1] == ' '))))
 			return 1;
 	return 0;
 }
 
-/* 1-based line of a pointer into the input, 0 when it points elsewhere. */
-static int
-line_of(const struct parser *p, const char *ptr)
-{
-	size_t off, lo = 0, hi;
+/* ---- statuses, owners, dates in words ----------------------------------------- */
 
-	if (ptr < p->input || ptr >= p->input + p->len)
-		return 0;
-	off = (size_t)(ptr - p->input);
-	hi = p->nlines;
-	while (hi - lo > 1) {
-		size_t mid = (lo + hi) / 2;
-		if (p->line_starts[mid] <= off)
-			lo = mid;
-		else
-			hi = mid;
+enum { ST_NONE = -1, ST_OPEN = 0, ST_DONE = 1, ST_PROGRESS = 2, ST_PLANNED = 3 };
+
+static const char *
+status_name(int st)
+{
+	switch (st) {
+	case ST_DONE: return "done";
+	case ST_OPEN: return "open";
+	case ST_PROGRESS: return "in-progress";
+	case ST_PLANNED: return "planned";
+	default: return NULL;
 	}
-	return (int)lo + 1;
 }
 
+/* A status word or phrase ("done", "(WIP)", "in progress", "✅"): ST_*. */
 static int
-index_lines(struct parser *p)
+status_word(const char *s, size_t n)
 {
-	const char *q = p->input, *end = p->input + p->len;
-	size_t n = 1, k = 0;
+	static const struct { const char *w; int st; } words[] = {
+		{ "done", ST_DONE }, { "closed", ST_DONE }, { "complete", ST_DONE },
+		{ "completed", ST_DONE }, { "fixed", ST_DONE }, { "resolved", ST_DONE },
+		{ "finished", ST_DONE }, { "shipped", ST_DONE }, { "merged", ST_DONE },
+		{ "deployed", ST_DONE }, { "implemented", ST_DONE }, { "x", ST_DONE },
+		{ "\xe2\x9c\x85", ST_DONE }, { "\xe2\x9c\x94", ST_DONE },
+		{ "\xe2\x9c\x94\xef\xb8\x8f", ST_DONE }, { "\xe2\x98\x91", ST_DONE },
+		{ "\xe2\x98\x91\xef\xb8\x8f", ST_DONE }, { "\xe2\x9c\x93", ST_DONE },
+		{ "in progress", ST_PROGRESS }, { "in-progress", ST_PROGRESS },
+		{ "wip", ST_PROGRESS }, { "ongoing", ST_PROGRESS }, { "in review", ST_PROGRESS },
+		{ "started", ST_PROGRESS }, { "underway", ST_PROGRESS },
+		{ "planned", ST_PLANNED }, { "scheduled", ST_PLANNED },
+		{ "open", ST_OPEN }, { "todo", ST_OPEN }, { "to do", ST_OPEN },
+		{ "to-do", ST_OPEN }, { "pending", ST_OPEN }, { "not started", ST_OPEN },
+		{ "outstanding", ST_OPEN }, { "remaining", ST_OPEN }, { "not done", ST_OPEN },
+		{ NULL, 0 }
+	};
+	char low[32];
+	size_t i;
 
-	while ((q = memchr(q, '\n', (size_t)(end - q))) != NULL) {
-		n++;
-		q++;
-	}
-	if ((p->line_starts = cl_malloc(n * sizeof *p->line_starts)) == NULL)
-		return CL_ENOMEM;
-	p->line_starts[k++] = 0;
-	for (q = p->input; k < n && (q = memchr(q, '\n', (size_t)(end - q))) != NULL; q++)
-		p->line_starts[k++] = (size_t)(q - p->input) + 1;
-	p->nlines = k;
+	n = rtrim_len(s, n);
+	i = ltrim_off(s, n);
+	s += i;
+	n -= i;
+	while (n > 0 && (s[n - 1] == ':' || s[n - 1] == '.' || s[n - 1] == '!'))
+		n--;
+	if (n == 0 || n >= sizeof low)
+		return ST_NONE;
+	for (i = 0; i < n; i++)
+		low[i] = (char)tolower((unsigned char)s[i]);
+	low[n] = '\0';
+	for (i = 0; words[i].w; i++)
+		if (words[i].w[0] == low[0])
+		if (strcmp(low, words[i].w) == 0)
+			return words[i].st;
+	return ST_NONE;
+}
+
+/* "done", "closed", "✅", "done (2024-01-28)", … (a Status cell). */
+static int
+status_is_done(const char *s)
+{
+	char low[64];
+	size_t n;
+
+	cl_str_key(low, sizeof low, s);
+	n = strlen(low);
+	if (status_word(low, n) == ST_DONE || strcmp(low, "yes") == 0 || strcmp(low, "y") == 0 ||
+	    strcmp(low, "[x]") == 0)
+		return 1;
+	if (cl_str_starts_with(low, "done ") || cl_str_starts_with(low, "closed ") ||
+	    cl_str_starts_with(low, "fixed ") || cl_str_starts_with(low, "completed ") ||
+	    cl_str_starts_with(low, "\xe2\x9c\x85"))
+		return 1;
 	return 0;
 }
 
-static void
-row_release(struct row *r)
+/* Words people put where a date belongs ("soon" is not a date, but it is
+ * meant as one: it goes to due_raw for lint to flag). */
+static int
+sounds_like_when(const char *s, size_t n)
 {
+	static const char *const when[] = { "soon", "asap", "later", "eventually", "someday",
+		"next sprint", "next week", "next month", "next quarter", "this week",
+		"this sprint", "this month", "this quarter", "eow", "eod", "tbd", "next release",
+		NULL };
+	char low[32];
 	size_t i;
 
-	for (i = 0; i < r->n; i++) {
-		cl_buf_release(&r->cells[i].text);
-		free(r->cells[i].url);
+	n = rtrim_len(s, n);
+	if (n == 0 || n >= sizeof low)
+		return 0;
+	for (i = 0; i < n; i++)
+		low[i] = (char)tolower((unsigned char)s[i]);
+	low[n] = '\0';
+	for (i = 0; when[i]; i++)
+		if (when[i][0] == low[0])
+		if (strcmp(low, when[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* s[0..n) is a date (or a period, or a date-shaped impossible one like
+ * 2024-02-30: that is meant as a date and lint says it is not one). */
+static int
+date_like(const char *s, size_t n)
+{
+	char buf[48];
+	int day, approx;
+
+	n = rtrim_len(s, n);
+	while (n > 0 && (s[n - 1] == '.' || s[n - 1] == ','))
+		n--;
+	if (n == 0 || n >= sizeof buf)
+		return 0;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	if (cl_date_parse_due(buf, cl_days_from_civil(2024, 1, 1), &day, &approx) == 0)
+		return 1;
+	/* "Feb 30", "30 Feb": a month and a day that does not exist */
+	{
+		char *sp = strchr(buf, ' '), *word, *num;
+		if (sp != NULL && strchr(sp + 1, ' ') == NULL) {
+			*sp = '\0';
+			word = isdigit((unsigned char)buf[0]) ? sp + 1 : buf;
+			num = word == buf ? sp + 1 : buf;
+			if (strlen(word) >= 3 && strlen(num) <= 2 && isdigit((unsigned char)num[0]) &&
+			    (num[1] == '\0' || isdigit((unsigned char)num[1])) &&
+			    cl_date_parse_due(word, cl_days_from_civil(2024, 1, 1), &day, &approx) == 0)
+				return 1;
+			*sp = ' ';
+		}
 	}
-	free(r->cells);
-	memset(r, 0, sizeof *r);
+	/* 2024-02-30, 2024/13/01 */
+	if (n >= 8 && n <= 10 && isdigit((unsigned char)buf[0]) && isdigit((unsigned char)buf[3]) &&
+	    (buf[4] == '-' || buf[4] == '/')) {
+		size_t i;
+		for (i = 5; i < n; i++)
+			if (!isdigit((unsigned char)buf[i]) && buf[i] != buf[4])
+				return 0;
+		return 1;
+	}
+	return 0;
 }
 
 static int
-fail(struct parser *p, int code, const char *msg)
+handle_char(int c)
 {
-	if (!p->failed)
-		cl_error_set(p->err, code, "%s", msg);
-	p->failed = 1;
-	return -1;
+	return c >= 0x80 || isalnum(c) || c == '_' || c == '-' || c == '.';
 }
 
-/* ---- item construction -------------------------------------------------- */
+/* Not a person's name when standing alone in parentheses. */
+static int
+caveat_word(const char *low)
+{
+	static const char *const words[] = { "optional", "stretch", "if possible", "maybe",
+		"nice to have", "tentative", "again", "later", "recommended", "required",
+		"internal", "external", "staging", "prod", "production", "frontend", "backend",
+		"mobile", "web", "api", "docs", "tbd", "tba", "n/a", "na", "none", "all",
+		"blocked", "deferred", "cancelled", "canceled", "high", "low", "medium",
+		"critical", "urgent", "major", "minor", "short term", "long term", "short-term",
+		"long-term", "immediate", "follow-up", "followup", "see below", "see above",
+		"if needed", "as needed", "per region", "only", "linux", "windows", "macos",
+		"new", "old", "temporary", "permanent", "manual", "automated", "ongoing", NULL };
+	size_t i, n = strlen(low);
+
+	for (i = 0; words[i]; i++)
+		if (words[i][0] == low[0])
+		if (strcmp(low, words[i]) == 0)
+			return 1;
+	if (strstr(low, " only") || strstr(low, "possible") || strstr(low, "e.g") ||
+	    strstr(low, "i.e") || strstr(low, "etc") || strstr(low, "see "))
+		return 1;
+	/* "monitoring", "planned", "hourly", "migration", "deployment" */
+	if (n > 4 && (strcmp(low + n - 3, "ing") == 0 || strcmp(low + n - 2, "ed") == 0 ||
+	              strcmp(low + n - 2, "ly") == 0 || strcmp(low + n - 3, "ion") == 0 ||
+	              strcmp(low + n - 4, "ment") == 0))
+		return 1;
+	return 0;
+}
+
+/* s[0..n) reads as a person (or several): "@alice", "Alice Doe",
+ * "Alice Doe <alice@example.com>", "priya", "@a and @b", "A/B". */
+static int
+person_like(const char *s, size_t n)
+{
+	char low[64];
+	const char *q;
+	size_t i, words = 0, upper = 0, letters = 0;
+	int word_start = 1, first_upper = 0;
+
+	n = rtrim_len(s, n);
+	i = ltrim_off(s, n);
+	s += i;
+	n -= i;
+	if (n == 0 || n >= sizeof low)
+		return 0;
+	if (s[0] == '@' && n > 1 && handle_char((unsigned char)s[1]))
+		return 1;
+	if (memchr(s, '<', n) && memchr(s, '@', n) && s[n - 1] == '>')
+		return 1;
+	/* "Priya (SRE)", "Alice Doe (@adoe)": the name before the parenthesis */
+	if (s[n - 1] == ')' && (q = memchr(s, '(', n)) != NULL && q > s) {
+		if (q[1] == '@')
+			return 1;
+		return person_like(s, (size_t)(q - s));
+	}
+	for (i = 0; i < n; i++)
+		low[i] = (char)tolower((unsigned char)s[i]);
+	low[n] = '\0';
+	if (caveat_word(low) || status_word(s, n) != ST_NONE || sounds_like_when(s, n))
+		return 0;
+	if (memchr(s, '@', n)) {	/* an address */
+		for (i = 0; i < n; i++)
+			if (s[i] == ' ')
+				return 0;
+		return 1;
+	}
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c == ' ' || c == '/' || c == '&' || c == ',') {
+			word_start = 1;
+			continue;
+		}
+		if (isdigit(c) || !(isalpha(c) || c >= 0x80 || c == '.' || c == '\'' || c == '-' ||
+		                    c == '_'))
+			return 0;
+		if (word_start) {
+			words++;
+			if (words == 1)
+				first_upper = isupper(c) || c >= 0x80;
+		}
+		word_start = 0;
+		letters++;
+		upper += isupper(c) != 0;
+	}
+	if (words == 0 || words > 4)
+		return 0;
+	/* "DNS", "SRE": an acronym, not a name */
+	if (letters >= 2 && upper == letters)
+		return 0;
+	/* one lower-case word is a user name ("jnakamura"); more are a phrase */
+	if (!first_upper && (words > 1 || has_phrase(low, "and")))
+		return 0;
+	if (cl_date_parse_due(low, cl_days_from_civil(2024, 1, 1), &(int){ 0 }, &(int){ 0 }) == 0)
+		return 0;
+	return 1;
+}
+
+/* ---- owners ------------------------------------------------------------------------ */
 
 char *
 cl_parse_normalise(const char *action)
@@ -179,17 +516,11 @@ cl_parse_normalise(const char *action)
 	return cl_buf_steal(&b);
 }
 
-static int
-handle_char(int c)
-{
-	return c >= 0x80 || isalnum(c) || c == '_' || c == '-' || c == '.';
-}
-
 char *
 cl_parse_owner(const char *raw)
 {
 	const char *at, *end, *s;
-	char *copy, *r;
+	char *copy, *r, *lt;
 	size_t n;
 
 	if (raw == NULL)
@@ -197,18 +528,28 @@ cl_parse_owner(const char *raw)
 	if ((copy = cl_strdup(raw)) == NULL)
 		return NULL;
 	cl_str_trim(copy);
+	/* "Alice Doe <alice@example.com>" is Alice Doe */
+	if ((lt = strchr(copy, '<')) != NULL && lt > copy && strchr(lt, '@') && strchr(lt, '>')) {
+		*lt = '\0';
+		cl_str_trim(copy);
+	}
+	if (cl_str_ieq(copy, "n/a") || cl_str_ieq(copy, "n.a."))
+		return copy;
 	if (*copy == '\0' || strcmp(copy, "-") == 0 || strcmp(copy, "\xe2\x80\x94") == 0 ||
 	    strcmp(copy, "\xe2\x80\x93") == 0 || strcmp(copy, "?") == 0) {
 		free(copy);
 		return NULL;
 	}
 	/* "@alice", "Alice Doe (@alice)", "@alice, @bob" → the first handle, but
-	 * not the "@" of an e-mail address */
+	 * not the "@" of an e-mail address; "@org/team" stays whole */
 	for (s = copy; (at = strchr(s, '@')) != NULL; s = at + 1) {
 		if (at > copy && handle_char((unsigned char)at[-1]))
 			continue;
 		for (end = at + 1; *end && handle_char((unsigned char)*end); end++)
 			;
+		if (*end == '/' && handle_char((unsigned char)end[1]))
+			for (end++; *end && handle_char((unsigned char)*end); end++)
+				;
 		while (end > at + 1 && end[-1] == '.')
 			end--;
 		if (end > at + 1) {
@@ -217,9 +558,12 @@ cl_parse_owner(const char *raw)
 			return r;
 		}
 	}
-	/* "Alice Doe, Bob" → "Alice Doe"; keep e-mail addresses whole */
-	n = strcspn(copy, ",;/&");
+	/* "Alice Doe, Bob" → "Alice Doe"; keep e-mail addresses whole; "Priya
+	 * (SRE)" → "Priya" */
+	n = strcspn(copy, ",;/&+(");
 	copy[n] = '\0';
+	if ((r = strstr(copy, " and ")) != NULL)
+		*r = '\0';
 	cl_str_trim(copy);
 	if (*copy == '\0') {
 		free(copy);
@@ -228,52 +572,849 @@ cl_parse_owner(const char *raw)
 	return copy;
 }
 
-/* Adds an item to the document; takes ownership of nothing. */
-static struct cl_pm_item *
-doc_add_item(struct parser *p, int line)
+int
+cl_parse_owner_several(const char *raw)
 {
-	struct cl_pm_doc *d = p->doc;
-	struct cl_pm_item *v;
+	const char *s, *at;
+	int handles = 0, depth = 0, sep = 0;
 
-	if (d->nitems >= CL_PARSE_MAX_ITEMS) {
-		char msg[128];
-		snprintf(msg, sizeof msg, "line %d: more than %d action items in one document",
-		         line, CL_PARSE_MAX_ITEMS);
-		fail(p, CL_EDATA, msg);
-		return NULL;
+	if (raw == NULL || cl_str_ieq(raw, "n/a"))
+		return 0;
+	for (s = raw; (at = strchr(s, '@')) != NULL; s = at + 1)
+		if (!(at > raw && handle_char((unsigned char)at[-1])) &&
+		    handle_char((unsigned char)at[1]))
+			handles++;
+	if (handles >= 2)
+		return 1;
+	for (s = raw; *s; s++) {
+		if (*s == '(' || *s == '<')
+			depth++;
+		else if ((*s == ')' || *s == '>') && depth > 0)
+			depth--;
+		else if (depth == 0 && (*s == ',' || *s == ';' || *s == '&' || *s == '+'))
+			sep = 1;
+		else if (depth == 0 && *s == '/') {
+			/* "@org/team" is one (team) handle */
+			const char *h = s;
+			while (h > raw && handle_char((unsigned char)h[-1]))
+				h--;
+			if (!(h > raw && h[-1] == '@'))
+				sep = 1;
+		} else if (depth == 0 && strncasecmp(s, " and ", 5) == 0)
+			sep = 1;
 	}
-	if ((v = cl_realloc(d->items, (d->nitems + 1) * sizeof *v)) == NULL) {
-		fail(p, CL_ENOMEM, "out of memory");
-		return NULL;
-	}
-	d->items = v;
-	memset(&v[d->nitems], 0, sizeof *v);
-	v[d->nitems].line = line;
-	v[d->nitems].due = CL_NO_DATE;
-	return &v[d->nitems++];
+	return sep;
 }
 
-/* "done", "closed", "✅", … */
-static int
-status_is_done(const char *s)
+/* ---- extraction: what an item's text says ------------------------------------------- */
+
+/* The fields found in one text (an item, a heading, a label). */
+struct extract {
+	struct cl_buf action;
+	char *owner_raw, *due_raw, *ticket, *priority;
+	int status;		/* ST_* */
+};
+
+static void
+extract_release(struct extract *x)
 {
-	static const char *const done[] = { "done", "closed", "complete", "completed", "fixed",
-		"resolved", "finished", "yes", "y", "x", "[x]", "shipped", "merged",
-		"\xe2\x9c\x85", "\xe2\x9c\x94", "\xe2\x9c\x94\xef\xb8\x8f", "\xe2\x98\x91",
-		"\xe2\x9c\x93", NULL };
-	char low[64];
+	cl_buf_release(&x->action);
+	free(x->owner_raw);
+	free(x->due_raw);
+	free(x->ticket);
+	free(x->priority);
+	memset(x, 0, sizeof *x);
+	x->status = ST_NONE;
+}
+
+/* Sets *slot to a trimmed copy of s[0..n) unless already set. */
+static void
+take(char **slot, const char *s, size_t n)
+{
 	size_t i;
 
-	cl_str_key(low, sizeof low, s);
-	for (i = 0; done[i]; i++)
-		if (strcmp(low, done[i]) == 0)
-			return 1;
-	/* "done (2024-01-28)", "✅ done" */
-	if (cl_str_starts_with(low, "done ") || cl_str_starts_with(low, "closed ") ||
-	    cl_str_starts_with(low, "fixed ") || cl_str_starts_with(low, "\xe2\x9c\x85"))
+	if (*slot != NULL)
+		return;
+	n = rtrim_len(s, n);
+	i = ltrim_off(s, n);
+	while (n > i && (s[n - 1] == ',' || s[n - 1] == ';' || s[n - 1] == '.'))
+		n--;
+	if (n > i)
+		*slot = cl_strndup(s + i, n - i);
+}
+
+/* "OPS-123": a Jira key. */
+static int
+jira_key(const char *s, size_t n)
+{
+	size_t i = 0;
+
+	if (n < 3 || !isupper((unsigned char)s[0]))
+		return 0;
+	while (i < n && (isupper((unsigned char)s[i]) || isdigit((unsigned char)s[i])))
+		i++;
+	if (i < 2 || i >= n || s[i] != '-' || i + 1 >= n)
+		return 0;
+	for (i++; i < n; i++)
+		if (!isdigit((unsigned char)s[i]))
+			return 0;
+	return 1;
+}
+
+/* A link that names a ticket: an issue, pull/merge request or Jira page. */
+static int
+href_is_ticket(const char *h)
+{
+	static const char *const parts[] = { "/issues/", "/pull/", "/pulls/", "/merge_requests/",
+		"/browse/", "/tickets/", "/ticket/", "show_bug.cgi", "/issue/", "/bugs/",
+		"/-/work_items/", NULL };
+	const char *q0;
+	size_t i;
+
+	/* Phabricator tasks (".../T123456"), bugzil.la short links */
+	if ((q0 = strstr(h, "phabricator")) != NULL && (q0 = strstr(q0, "/T")) != NULL &&
+	    isdigit((unsigned char)q0[2]))
 		return 1;
+	if (strstr(h, "bugzil.la/") != NULL)
+		return 1;
+	for (i = 0; parts[i]; i++) {
+		const char *q = strstr(h, parts[i]);
+		if (q != NULL && (isdigit((unsigned char)q[strlen(parts[i])]) ||
+		                  isupper((unsigned char)q[strlen(parts[i])]) ||
+		                  strcmp(parts[i], "show_bug.cgi") == 0))
+			return 1;
+	}
 	return 0;
 }
+
+/* "#123", "OPS-123", "GH-12", a URL. */
+static int
+ticket_text(const char *s, size_t n)
+{
+	size_t i;
+
+	n = rtrim_len(s, n);
+	i = ltrim_off(s, n);
+	s += i;
+	n -= i;
+	if (n >= 2 && s[0] == '#') {
+		for (i = 1; i < n; i++)
+			if (!isdigit((unsigned char)s[i]))
+				return 0;
+		return 1;
+	}
+	if (n > 8 && (strncmp(s, "https://", 8) == 0 || strncmp(s, "http://", 7) == 0)) {
+		char url[512];
+		if (n >= sizeof url)
+			return 0;
+		memcpy(url, s, n);
+		url[n] = '\0';
+		return href_is_ticket(url);
+	}
+	return jira_key(s, n);
+}
+
+/* A link's text that only names the ticket (taken out of the action). */
+static int
+link_text_is_ticket(const char *s, size_t n, const char *href)
+{
+	char k[48];
+
+	if (ticket_text(s, n) || (n == strlen(href) && memcmp(s, href, n) == 0))
+		return 1;
+	if (n >= sizeof k)
+		return 0;
+	vocab_key(k, sizeof k, s, n);
+	return strcmp(k, "issue") == 0 || strcmp(k, "github issue") == 0 ||
+	       strcmp(k, "gitlab issue") == 0 || strcmp(k, "ticket") == 0 ||
+	       strcmp(k, "pr") == 0 || strcmp(k, "pull request") == 0 ||
+	       strcmp(k, "merge request") == 0 || strcmp(k, "mr") == 0 ||
+	       strcmp(k, "tracking issue") == 0 || strcmp(k, "jira") == 0 ||
+	       strcmp(k, "bug") == 0 || strcmp(k, "link") == 0 || strcmp(k, "here") == 0 ||
+	       strcmp(k, "tracking") == 0 || strcmp(k, "tracked here") == 0 ||
+	       cl_str_starts_with(k, "issue ") || cl_str_starts_with(k, "pr ") ||
+	       cl_str_starts_with(k, "ticket ") || cl_str_starts_with(k, "bug ");
+}
+
+/* What one piece of meta text is. */
+enum meta { M_NONE, M_OWNER, M_DUE, M_STATUS, M_TICKET, M_PRIORITY };
+
+/* Classifies one comma-separated part of a meta tail; val and vlen give
+ * the value, st the status for M_STATUS. */
+static enum meta
+meta_part(const char *s, size_t n, const char **val, size_t *vlen, int *st)
+{
+	static const struct { const char *key; enum meta m; } keys[] = {
+		{ "owner:", M_OWNER }, { "owners:", M_OWNER }, { "owner", M_OWNER },
+		{ "assignee:", M_OWNER }, { "assigned to", M_OWNER }, { "assigned:", M_OWNER },
+		{ "who:", M_OWNER }, { "dri:", M_OWNER },
+		{ "due date:", M_DUE }, { "due by", M_DUE }, { "due:", M_DUE }, { "due", M_DUE },
+		{ "by", M_DUE }, { "until", M_DUE }, { "before", M_DUE }, { "eta:", M_DUE },
+		{ "eta", M_DUE }, { "deadline:", M_DUE }, { "target:", M_DUE },
+		{ "target date:", M_DUE }, { "when:", M_DUE },
+		{ "status:", M_STATUS }, { "state:", M_STATUS },
+		{ "ticket:", M_TICKET }, { "issue:", M_TICKET }, { "tracking:", M_TICKET },
+		{ "jira:", M_TICKET }, { "bug:", M_TICKET }, { "see", M_TICKET },
+		{ "priority:", M_PRIORITY }, { "prio:", M_PRIORITY },
+		{ NULL, M_NONE }
+	};
+	size_t i, k;
+
+	n = rtrim_len(s, n);
+	i = ltrim_off(s, n);
+	s += i;
+	n -= i;
+	if (n == 0)
+		return M_NONE;
+	for (i = 0; keys[i].key; i++) {
+		if (keys[i].key[0] != (s[0] | 0x20))
+			continue;
+		if ((k = starts_word(s, n, keys[i].key)) == 0)
+			continue;
+		*val = s + k;
+		*vlen = n - k;
+		k = ltrim_off(*val, *vlen);
+		*val += k;
+		*vlen -= k;
+		if (*vlen == 0)
+			return M_NONE;
+		switch (keys[i].m) {
+		case M_DUE:
+			/* "by"/"until"/"before" only with a date after them */
+			if (keys[i].key[0] == 'b' || keys[i].key[0] == 'u')
+				return date_like(*val, *vlen) ? M_DUE : M_NONE;
+			return M_DUE;
+		case M_OWNER:
+			return keys[i].key[strlen(keys[i].key) - 1] == ':' || person_like(*val, *vlen)
+			       ? M_OWNER : M_NONE;
+		case M_STATUS:
+			*st = status_word(*val, *vlen);
+			if (*st == ST_NONE)
+				*st = status_is_done(*val) ? ST_DONE : ST_OPEN;
+			return M_STATUS;
+		case M_TICKET:
+			return keys[i].key[0] != 's' || ticket_text(*val, *vlen) ? M_TICKET : M_NONE;
+		default:
+			return keys[i].m;
+		}
+	}
+	*val = s;
+	*vlen = n;
+	if ((*st = status_word(s, n)) != ST_NONE)
+		return M_STATUS;
+	if (n >= 5 && (starts_word(s, n, "done") || starts_word(s, n, "completed") ||
+	               starts_word(s, n, "closed") || starts_word(s, n, "fixed")) &&
+	    date_like(s + strcspn(s, " ") + 1, n - strcspn(s, " ") - 1 < n ?
+	              n - strcspn(s, " ") - 1 : 0)) {
+		*st = ST_DONE;
+		return M_STATUS;
+	}
+	if (date_like(s, n) || sounds_like_when(s, n))
+		return M_DUE;
+	if (ticket_text(s, n))
+		return M_TICKET;
+	if (n == 2 && (s[0] == 'P' || s[0] == 'p') && s[1] >= '0' && s[1] <= '4')
+		return M_PRIORITY;
+	if (person_like(s, n))
+		return M_OWNER;
+	return M_NONE;
+}
+
+/* Applies one classified part to x. */
+static void
+meta_apply(struct extract *x, enum meta m, const char *v, size_t n, int st)
+{
+	switch (m) {
+	case M_OWNER: take(&x->owner_raw, v, n); break;
+	case M_DUE: take(&x->due_raw, v, n); break;
+	case M_STATUS: if (x->status == ST_NONE) x->status = st; break;
+	case M_TICKET: take(&x->ticket, v, n); break;
+	case M_PRIORITY: take(&x->priority, v, n); break;
+	case M_NONE: break;
+	}
+}
+
+/* Separators before an owner/due tail: " — ", " – ", " -- ", " - ", "—". */
+static size_t
+sep_at(const char *s, size_t i, size_t n)
+{
+	if (i + 5 <= n && s[i] == ' ' && (unsigned char)s[i + 1] == 0xe2 &&
+	    (unsigned char)s[i + 2] == 0x80 && ((unsigned char)s[i + 3] == 0x94 ||
+	    (unsigned char)s[i + 3] == 0x93) && s[i + 4] == ' ')
+		return 5;
+	if (i + 4 <= n && s[i] == ' ' && s[i + 1] == '-' && s[i + 2] == '-' && s[i + 3] == ' ')
+		return 4;
+	if (i + 3 <= n && s[i] == ' ' && s[i + 1] == '-' && s[i + 2] == ' ')
+		return 3;
+	if (i + 3 <= n && (unsigned char)s[i] == 0xe2 && (unsigned char)s[i + 1] == 0x80 &&
+	    (unsigned char)s[i + 2] == 0x94)
+		return 3;
+	return 0;
+}
+
+/* s[0..n) is all meta ("@sam, due Apr 15", "DONE", "Alice Doe, 2024-06-01"):
+ * applies it and returns 1; else changes nothing and returns 0. */
+static int
+meta_group(struct extract *x, const char *s, size_t n)
+{
+	struct { enum meta m; const char *v; size_t n; int st; } parts[8];
+	size_t i, start = 0, np = 0;
+	int depth = 0;
+
+	if (n == 0 || n > META_MAX)
+		return 0;
+	for (i = 0; i <= n; i++) {
+		size_t sk = 0;
+		if (i < n && (s[i] == '<' || s[i] == '('))
+			depth++;
+		else if (i < n && (s[i] == '>' || s[i] == ')') && depth > 0)
+			depth--;
+		if (i < n && depth == 0) {
+			sk = sep_at(s, i, n);
+			if (!sk && s[i] == '.' && i + 1 < n && s[i + 1] == ' ')
+				sk = 1;
+		}
+		if (i == n || sk || (depth == 0 && (s[i] == ',' || s[i] == ';'))) {
+			if (np == 8)
+				return 0;
+			if (rtrim_len(s + start, i - start) > ltrim_off(s + start, i - start)) {
+				parts[np].m = meta_part(s + start, i - start, &parts[np].v, &parts[np].n,
+				                        &parts[np].st);
+				if (parts[np].m == M_NONE)
+					return 0;
+				np++;
+			}
+			if (sk)
+				i += sk - 1;
+			start = i + 1;
+		}
+	}
+	/* "Alice, Bob" is several owners, one part */
+	if (np >= 2 && parts[0].m == M_OWNER && parts[1].m == M_OWNER) {
+		const char *end = parts[np - 1].v + parts[np - 1].n;
+		size_t k;
+		for (k = 1; k < np && parts[k].m == M_OWNER; k++)
+			end = parts[k].v + parts[k].n;
+		parts[0].n = (size_t)(end - parts[0].v);
+		memmove(&parts[1], &parts[k], (np - k) * sizeof parts[0]);
+		np -= k - 1;
+	}
+	for (i = 0; i < np; i++)
+		meta_apply(x, parts[i].m, parts[i].v, parts[i].n, parts[i].st);
+	return 1;
+}
+
+/* Removes w[a..b) from the working text. */
+static void
+cut(struct cl_buf *w, size_t a, size_t b)
+{
+	if (b > w->len)
+		b = w->len;
+	if (a >= b)
+		return;
+	memmove(w->data + a, w->data + b, w->len - b + 1);
+	w->len -= b - a;
+}
+
+/* Tidies the action: empty brackets and doubled spaces out, no trailing
+ * separator. */
+static void
+tidy(struct cl_buf *w)
+{
+	size_t i, o = 0;
+	char *d = w->data;
+	int space = 1;
+
+	if (d == NULL)
+		return;
+	for (i = 0; i < w->len; i++) {
+		char c = d[i];
+		if (c == '\t' || c == '\n' || c == '\r')
+			c = ' ';
+		if (c == ' ') {
+			if (!space)
+				d[o++] = ' ';
+			space = 1;
+			continue;
+		}
+		/* "()", "( )", "[]" left by a taken-out link */
+		if ((c == '(' || c == '[') && o < w->len) {
+			size_t j = i + 1;
+			while (j < w->len && (d[j] == ' ' || d[j] == ',' || d[j] == ';'))
+				j++;
+			if (j < w->len && d[j] == (c == '(' ? ')' : ']')) {
+				i = j;
+				continue;
+			}
+		}
+		space = 0;
+		d[o++] = c;
+	}
+	w->len = o;
+	for (;;) {
+		while (w->len > 0 && d[w->len - 1] == ' ')
+			w->len--;
+		if (w->len > 0 && (d[w->len - 1] == ',' || d[w->len - 1] == ';' ||
+		                   d[w->len - 1] == ':' || d[w->len - 1] == '-')) {
+			w->len--;
+			continue;
+		}
+		/* one full stop, not "..." nor "e.g." */
+		if (w->len > 2 && d[w->len - 1] == '.' && d[w->len - 2] != '.' &&
+		    !(w->len > 3 && d[w->len - 3] == '.')) {
+			w->len--;
+			continue;
+		}
+		if (w->len >= 3 && ((unsigned char)d[w->len - 3] == 0xe2 &&
+		                    (unsigned char)d[w->len - 2] == 0x80 &&
+		                    ((unsigned char)d[w->len - 1] == 0x94 ||
+		                     (unsigned char)d[w->len - 1] == 0x93))) {
+			w->len -= 3;
+			continue;
+		}
+		break;
+	}
+	/* a space before punctuation left by a cut: "alert ." */
+	d[w->len] = '\0';
+	o = 0;
+	for (i = 0; i < w->len; i++) {
+		if (d[i] == ' ' && i + 1 < w->len && (d[i + 1] == '.' || d[i + 1] == ',' ||
+		                                      d[i + 1] == ')' || d[i + 1] == ';'))
+			continue;
+		d[o++] = d[i];
+	}
+	w->len = o;
+	d[o] = '\0';
+}
+
+/* Takes trailing "(…)" groups that are meta out of the working text. */
+static void
+take_parens(struct extract *x, struct cl_buf *w)
+{
+	int rounds;
+
+	for (rounds = 0; rounds < 6; rounds++) {
+		size_t n = rtrim_len(w->data, w->len), i;
+		int depth = 0;
+
+		char open, close;
+		if (n < 3 || (w->data[n - 1] != ')' && w->data[n - 1] != ']'))
+			return;
+		close = w->data[n - 1];
+		open = close == ')' ? '(' : '[';
+		for (i = n; i-- > 0;) {
+			if (w->data[i] == close)
+				depth++;
+			else if (w->data[i] == open && --depth == 0)
+				break;
+			if (n - i > META_MAX + 2)
+				return;
+		}
+		if (depth != 0 || i == (size_t)-1)
+			return;
+		if (!meta_group(x, w->data + i + 1, n - i - 2))
+			return;
+		cut(w, i, n);
+		w->len = rtrim_len(w->data, w->len);
+		w->data[w->len] = '\0';
+	}
+}
+
+/* Takes a " — @owner, due DATE" tail out: tried from the first separator
+ * whose tail is short enough (one pass over the text, one check). */
+static void
+take_dash_tail(struct extract *x, struct cl_buf *w)
+{
+	size_t i, k, n = w->len, best = (size_t)-1, bestk = 0;
+
+	for (i = n > META_MAX + 5 ? n - META_MAX - 5 : 0; i < n; i++)
+		if ((k = sep_at(w->data, i, n)) != 0) {
+			best = i;
+			bestk = k;
+			break;
+		}
+	while (best != (size_t)-1) {
+		if (meta_group(x, w->data + best + bestk, n - best - bestk)) {
+			cut(w, best, n);
+			return;
+		}
+		/* the next separator */
+		for (i = best + 1, best = (size_t)-1; i < n; i++)
+			if ((k = sep_at(w->data, i, n)) != 0) {
+				best = i;
+				bestk = k;
+				break;
+			}
+	}
+}
+
+/* Finds "key" at a word start (ASCII case-insensitive) from w[from..); the
+ * offset or (size_t)-1. Linear: one pass. */
+static size_t
+find_word(const char *s, size_t n, size_t from, const char *key)
+{
+	size_t k = strlen(key), i;
+
+	for (i = from; i + k <= n; i++) {
+		if (i > 0 && is_letter((unsigned char)s[i - 1]))
+			continue;
+		if (tolower((unsigned char)s[i]) == key[0] && starts_word(s + i, n - i, key))
+			return i;
+	}
+	return (size_t)-1;
+}
+
+/* The end of a value that runs to the next ',', ';', ')', '.' + space or the
+ * end, at most max bytes. */
+static size_t
+value_end(const char *s, size_t n, size_t from, size_t max, int commas)
+{
+	size_t i;
+
+	for (i = from; i < n && i - from < max; i++) {
+		if ((s[i] == ',' && !commas) || s[i] == ';' || s[i] == ')' || s[i] == '|' ||
+		    (s[i] == '.' && (i + 1 == n || s[i + 1] == ' ')))
+			break;
+		if (i > from && s[i] == ' ' && (starts_word(s + i + 1, n - i - 1, "due") ||
+		                                starts_word(s + i + 1, n - i - 1, "by") ||
+		                                starts_word(s + i + 1, n - i - 1, "owner") ||
+		                                sep_at(s, i, n)))
+			break;
+	}
+	return i;
+}
+
+/* Which two-letter word starts occur in s (a bit per pair of lower-case
+ * ASCII letters): one pass, so a phrase that cannot occur is not searched. */
+static void
+word_starts(const char *s, size_t n, uint64_t bits[11])
+{
+	size_t i;
+
+	memset(bits, 0, 11 * sizeof bits[0]);
+	for (i = 0; i + 1 < n; i++) {
+		unsigned a = (unsigned char)s[i] | 0x20, b = (unsigned char)s[i + 1] | 0x20;
+		if (a - 'a' < 26 && b - 'a' < 26 && (i == 0 || !is_letter((unsigned char)s[i - 1]))) {
+			unsigned k = (a - 'a') * 26 + (b - 'a');
+			bits[k / 64] |= (uint64_t)1 << (k % 64);
+		}
+	}
+}
+
+static int
+word_start_seen(const uint64_t bits[11], const char *key)
+{
+	unsigned k = (unsigned)(key[0] - 'a') * 26 + (unsigned)(key[1] - 'a');
+
+	return (bits[k / 64] >> (k % 64)) & 1;
+}
+
+/* A cell's text could say an owner, status, due date or ticket (most
+ * action cells are plain words: they need no reading). */
+static int
+meta_hint(const char *s, size_t n, size_t nlinks)
+{
+	static const char *const words[] = { "by", "du", "un", "be", "no", "ow", "as", "et",
+		"de", "st", "ti", "tr", "ji", "pr", "ta", "do", "wi", "in", "op", "pl", "on", NULL };
+	uint64_t bits[11];
+	size_t i;
+
+	if (nlinks || memchr(s, '(', n) || memchr(s, '@', n) || memchr(s, ':', n) ||
+	    memchr(s, '[', n) || memchr(s, '#', n) || memchr(s, '~', n) || memchr(s, 0xe2, n) ||
+	    memmem(s, n, " - ", 3))
+		return 1;
+	word_starts(s, n, bits);
+	for (i = 0; words[i]; i++)
+		if (word_start_seen(bits, words[i]))
+			return 1;
+	for (i = 0; i + 1 < n; i++)	/* "OPS-12" */
+		if (s[i] == '-' && isdigit((unsigned char)s[i + 1]))
+			return 1;
+	return 0;
+}
+
+/* "Owner: X", "assigned to X", "Due: X", "by DATE", "Status: X",
+ * "Ticket: X" anywhere in the text: taken out. */
+static void
+take_phrases(struct extract *x, struct cl_buf *w)
+{
+	static const struct { const char *key; enum meta m; int need_date; } keys[] = {
+		{ "owner:", M_OWNER, 0 }, { "owners:", M_OWNER, 0 }, { "assignee:", M_OWNER, 0 },
+		{ "assigned to", M_OWNER, 0 }, { "owned by", M_OWNER, 0 },
+		{ "due date:", M_DUE, 0 }, { "due:", M_DUE, 0 }, { "eta:", M_DUE, 0 },
+		{ "deadline:", M_DUE, 0 }, { "target date:", M_DUE, 0 },
+		{ "due by", M_DUE, 1 }, { "due", M_DUE, 1 }, { "by", M_DUE, 1 },
+		{ "until", M_DUE, 1 }, { "before", M_DUE, 1 }, { "no later than", M_DUE, 1 },
+		{ "status:", M_STATUS, 0 }, { "ticket:", M_TICKET, 0 }, { "tracking:", M_TICKET, 0 },
+		{ "jira:", M_TICKET, 0 }, { "priority:", M_PRIORITY, 0 },
+		{ NULL, M_NONE, 0 }
+	};
+	uint64_t bits[11];
+	size_t i;
+
+	word_starts(w->data, w->len, bits);
+	for (i = 0; keys[i].key; i++) {
+		size_t at = 0, k = strlen(keys[i].key);
+		if (!word_start_seen(bits, keys[i].key))
+			continue;
+		while ((at = find_word(w->data, w->len, at, keys[i].key)) != (size_t)-1) {
+			size_t v = at + k, end, vend;
+			int st = ST_NONE;
+			while (v < w->len && w->data[v] == ' ')
+				v++;
+			end = value_end(w->data, w->len, v, 80, keys[i].m == M_OWNER);
+			vend = end;
+			if (keys[i].need_date) {
+				/* the longest run of up to 4 words that is a date */
+				size_t e = v, best = 0;
+				int words = 0;
+				while (e < end && words < 4) {
+					while (e < end && w->data[e] != ' ')
+						e++;
+					words++;
+					if (date_like(w->data + v, e - v))
+						best = e;
+					while (e < end && w->data[e] == ' ')
+						e++;
+				}
+				if (best == 0 && keys[i].key[0] == 'd' && k == 3 &&
+				    sounds_like_when(w->data + v, end - v))
+					best = end;
+				if (best == 0) {
+					at = v > at ? v : at + 1;
+					continue;
+				}
+				vend = best;
+			}
+			if (vend <= v) {
+				at = v > at ? v : at + 1;
+				continue;
+			}
+			if (keys[i].m == M_STATUS) {
+				st = status_word(w->data + v, vend - v);
+				if (st == ST_NONE)
+					st = ST_OPEN;
+			}
+			if (keys[i].m == M_OWNER && keys[i].key[k - 1] != ':' &&
+			    !person_like(w->data + v, vend - v)) {
+				at = vend;
+				continue;
+			}
+			meta_apply(x, keys[i].m, w->data + v, vend - v, st);
+			/* the phrase and a "(" or "," before it */
+			while (at > 0 && w->data[at - 1] == ' ')
+				at--;
+			if (at > 0 && w->data[at - 1] == '(' && vend < w->len && w->data[vend] == ')') {
+				at--;
+				vend++;
+			} else if (at > 0 && w->data[at - 1] == ',') {
+				at--;
+			}
+			cut(w, at, vend);
+			break;
+		}
+	}
+}
+
+/* A trailing "@handle" (or "(@handle)") is the owner. */
+static void
+take_trailing_handle(struct extract *x, struct cl_buf *w)
+{
+	size_t n = rtrim_len(w->data, w->len), i = n;
+
+	if (x->owner_raw != NULL)
+		return;
+	while (i > 0 && (handle_char((unsigned char)w->data[i - 1]) || w->data[i - 1] == '/'))
+		i--;
+	if (i == 0 || w->data[i - 1] != '@' || i == n)
+		return;
+	if (i >= 2 && w->data[i - 2] != ' ' && w->data[i - 2] != '(')
+		return;
+	take(&x->owner_raw, w->data + i - 1, n - i + 1);
+	cut(w, i - 1, n);
+}
+
+/* A leading "@handle:" (or "[@handle]") names the owner. */
+static void
+take_leading_handle(struct extract *x, struct cl_buf *w)
+{
+	size_t i = ltrim_off(w->data, w->len), a, e;
+	int bracket = 0;
+
+	if (x->owner_raw != NULL || i >= w->len)
+		return;
+	if (w->data[i] == '[') {
+		bracket = 1;
+		i++;
+	}
+	if (i >= w->len || w->data[i] != '@')
+		return;
+	a = i;
+	for (e = i + 1; e < w->len && (handle_char((unsigned char)w->data[e]) || w->data[e] == '/'); e++)
+		;
+	if (e == a + 1)
+		return;
+	if (bracket ? (e < w->len && w->data[e] == ']') : (e < w->len && w->data[e] == ':')) {
+		take(&x->owner_raw, w->data + a, e - a);
+		cut(w, 0, e + 1);
+	}
+}
+
+/* Marker prefixes that make a paragraph or a list item an item anywhere. */
+static size_t
+marker_len(const char *s, size_t n)
+{
+	static const char *const markers[] = { "action item:", "action items:", "action point:",
+		"action:", "ai:", "todo:", "to do:", "to-do:", "follow-up:", "follow up:", NULL };
+	size_t i, k;
+
+	if (n < 3 || !strchr("aAtTfF", s[0]))
+		return 0;
+	for (i = 0; markers[i]; i++)
+		if ((k = starts_word(s, n, markers[i])) != 0 && rtrim_len(s, n) > k)
+			return k;
+	return 0;
+}
+
+/* Status words at the start: "Done:", "DONE -", "[DONE]", "✅". */
+static void
+take_status_prefix(struct extract *x, struct cl_buf *w)
+{
+	static const char *const pre[] = { "\xe2\x9c\x85", "\xe2\x98\x91\xef\xb8\x8f", "\xe2\x98\x91",
+		"\xe2\x9c\x94\xef\xb8\x8f", "\xe2\x9c\x94", "\xe2\x9c\x93", "[done]", "[x]",
+		"done:", "done -", "done \xe2\x80\x94", "fixed:", "completed:", "[wip]",
+		"wip:", "in progress:", "[in progress]", "[open]", "[todo]", "open:", "planned:",
+		NULL };
+	size_t i, k, off = ltrim_off(w->data, w->len);
+
+	if (off >= w->len || !strchr("\xe2[dDfFcCwWiIoOpP", w->data[off]))
+		return;
+	for (i = 0; pre[i]; i++) {
+		k = strlen(pre[i]);
+		if (w->len - off >= k && strncasecmp(w->data + off, pre[i], k) == 0) {
+			int st = (unsigned char)pre[i][0] >= 0x80 || strstr(pre[i], "done") ||
+			         strstr(pre[i], "x]") || strstr(pre[i], "fixed") ||
+			         strstr(pre[i], "completed") ? ST_DONE :
+			         strstr(pre[i], "wip") || strstr(pre[i], "progress") ? ST_PROGRESS :
+			         strstr(pre[i], "planned") ? ST_PLANNED : ST_OPEN;
+			if (x->status == ST_NONE)
+				x->status = st;
+			cut(w, off, off + k);
+			return;
+		}
+	}
+}
+
+/* Done marks anywhere in the text ("✅" after the action). */
+static void
+take_done_marks(struct extract *x, struct cl_buf *w)
+{
+	static const char *const marks[] = { "\xe2\x9c\x85", "\xe2\x98\x91\xef\xb8\x8f",
+		"\xe2\x98\x91", "\xe2\x9c\x94\xef\xb8\x8f", "\xe2\x9c\x94", NULL };
+	size_t i;
+
+	if (memchr(w->data, 0xe2, w->len) == NULL)
+		return;
+	for (i = 0; marks[i]; i++) {
+		char *q = memmem(w->data, w->len, marks[i], strlen(marks[i]));
+		if (q != NULL) {
+			if (x->status == ST_NONE)
+				x->status = ST_DONE;
+			cut(w, (size_t)(q - w->data), (size_t)(q - w->data) + strlen(marks[i]));
+		}
+	}
+}
+
+/* Reads an item's text: tickets (links), status, owner, due; what remains
+ * is the action. flags are the block's. */
+static int
+extract_text(struct extract *x, const char *text, size_t len,
+             const struct cl_block_link *links, size_t nlinks, int flags, int strip_marker)
+{
+	size_t pos = 0, i, k;
+
+	memset(x, 0, sizeof *x);
+	x->status = ST_NONE;
+	/* links: a ticket link is the ticket; a link whose text only names it
+	 * ("#412", "GitHub issue") is taken out of the action */
+	for (i = 0; i < nlinks; i++) {
+		const struct cl_block_link *l = &links[i];
+		if (l->start < pos || l->href == NULL)
+			continue;
+		if (href_is_ticket(l->href) ||
+		    (*l->href && strncmp(l->href, "mailto:", 7) != 0 &&
+		     (jira_key(text + l->start, l->end - l->start) ||
+		      (l->end - l->start >= 2 && text[l->start] == '#' &&
+		       ticket_text(text + l->start, l->end - l->start))))) {
+			if (x->ticket == NULL)
+				x->ticket = cl_strdup(l->href);
+			if (link_text_is_ticket(text + l->start, l->end - l->start, l->href)) {
+				cl_buf_add(&x->action, text + pos, l->start - pos);
+				pos = l->end;
+			}
+		}
+	}
+	cl_buf_add(&x->action, text + pos, len - pos);
+	if (x->action.data == NULL)
+		cl_buf_putc(&x->action, ' ');
+	if (x->action.oom)
+		return CL_ENOMEM;
+	if (strip_marker && (k = marker_len(x->action.data + ltrim_off(x->action.data,
+	                                                             x->action.len),
+	                                    x->action.len)) != 0)
+		cut(&x->action, 0, ltrim_off(x->action.data, x->action.len) + k);
+	if (flags & CL_BLOCK_ALL_STRUCK)
+		x->status = ST_DONE;
+	else if (flags & CL_BLOCK_STRONG_DONE)
+		x->status = ST_DONE;
+	else if (flags & CL_BLOCK_STRONG_TODO)
+		x->status = ST_OPEN;
+	take_status_prefix(x, &x->action);
+	take_leading_handle(x, &x->action);
+	take_done_marks(x, &x->action);
+	tidy(&x->action);
+	k = x->action.len;
+	take_parens(x, &x->action);
+	take_dash_tail(x, &x->action);
+	if (x->action.len != k) {
+		tidy(&x->action);
+		take_parens(x, &x->action);
+	}
+	k = x->action.len;
+	take_phrases(x, &x->action);
+	if (x->action.len != k) {
+		tidy(&x->action);
+		take_parens(x, &x->action);
+	}
+	k = x->action.len;
+	take_trailing_handle(x, &x->action);
+	if (x->action.len != k)
+		tidy(&x->action);
+	/* a bare Jira key or "#123" still in the text names the ticket */
+	if (x->ticket == NULL) {
+		const char *s = x->action.data;
+		size_t n = x->action.len, j;
+		for (j = 0; j < n; j++) {
+			size_t e;
+			if (j > 0 && (is_letter((unsigned char)s[j - 1]) || s[j - 1] == '-'))
+				continue;
+			if (!(isupper((unsigned char)s[j]) || (s[j] == '#' && j + 1 < n &&
+			                                       isdigit((unsigned char)s[j + 1]))))
+				continue;
+			for (e = j + 1; e < n && (isalnum((unsigned char)s[e]) || s[e] == '-'); e++)
+				;
+			if ((s[j] == '#' || jira_key(s + j, e - j)) && ticket_text(s + j, e - j) &&
+			    (e == n || !is_letter((unsigned char)s[e]))) {
+				x->ticket = cl_strndup(s + j, e - j);
+				break;
+			}
+			j = e;
+		}
+	}
+	return x->action.oom ? CL_ENOMEM : 0;
+}
+
+/* ---- metadata ------------------------------------------------------------------------ */
 
 static int
 set_str(char **slot, const char *v)
@@ -290,315 +1431,736 @@ set_str(char **slot, const char *v)
 	return 0;
 }
 
-/* ---- tables ---------------------------------------------------------------- */
-
-static enum col
-column_meaning(const char *name)
-{
-	static const struct { const char *name; enum col col; } map[] = {
-		{ "action", COL_ACTION }, { "actions", COL_ACTION }, { "task", COL_ACTION },
-		{ "tasks", COL_ACTION }, { "item", COL_ACTION }, { "action item", COL_ACTION },
-		{ "action items", COL_ACTION }, { "description", COL_ACTION },
-		{ "what", COL_ACTION }, { "todo", COL_ACTION }, { "follow-up", COL_ACTION },
-		{ "remediation", COL_ACTION },
-		{ "owner", COL_OWNER }, { "owners", COL_OWNER }, { "assignee", COL_OWNER },
-		{ "assignees", COL_OWNER }, { "assigned to", COL_OWNER }, { "who", COL_OWNER },
-		{ "responsible", COL_OWNER }, { "dri", COL_OWNER },
-		{ "due", COL_DUE }, { "due date", COL_DUE }, { "deadline", COL_DUE },
-		{ "by", COL_DUE }, { "eta", COL_DUE }, { "target", COL_DUE },
-		{ "target date", COL_DUE }, { "due by", COL_DUE }, { "when", COL_DUE },
-		{ "status", COL_STATUS }, { "state", COL_STATUS }, { "done", COL_STATUS },
-		{ "done?", COL_STATUS },
-		{ "ticket", COL_TICKET }, { "tickets", COL_TICKET }, { "bug", COL_TICKET },
-		{ "issue", COL_TICKET }, { "link", COL_TICKET }, { "jira", COL_TICKET },
-		{ "tracking", COL_TICKET }, { "tracker", COL_TICKET },
-		{ "priority", COL_PRIORITY }, { "prio", COL_PRIORITY }, { "type", COL_PRIORITY },
-		{ "kind", COL_PRIORITY },
-		{ NULL, COL_NONE }
-	};
-	char low[64];
-	size_t i;
-
-	cl_str_key(low, sizeof low, name);
-	while (*low && strchr(":*", low[strlen(low) - 1]))
-		low[strlen(low) - 1] = '\0';
-	cl_str_trim(low);
-	for (i = 0; map[i].name; i++)
-		if (strcmp(low, map[i].name) == 0)
-			return map[i].col;
-	return COL_NONE;
-}
-
-/* Turns the rows of an action table into items. */
-static void
-table_finish(struct parser *p)
-{
-	enum col cols[64];
-	size_t i, j, ncols = p->header.n < 64 ? p->header.n : 64;
-	int have_action = 0;
-
-	for (i = 0; i < ncols; i++) {
-		cols[i] = column_meaning(cl_buf_str(&p->header.cells[i].text));
-		for (j = 0; j < i; j++)	/* first column of a meaning wins */
-			if (cols[j] == cols[i] && cols[i] != COL_NONE)
-				cols[i] = COL_NONE;
-		have_action |= cols[i] == COL_ACTION;
-	}
-	if (!have_action) {
-		for (i = 0; i < ncols; i++)
-			if (cols[i] == COL_NONE) {
-				cols[i] = COL_ACTION;
-				have_action = 1;
-				break;
-			}
-	}
-	for (i = 0; i < p->nrows && !p->failed; i++) {
-		struct row *r = &p->rows[i];
-		struct cl_pm_item *it;
-		const char *action = NULL;
-
-		for (j = 0; j < r->n && j < ncols; j++)
-			if (cols[j] == COL_ACTION)
-				action = cl_buf_str(&r->cells[j].text);
-		if (action == NULL || *action == '\0')
-			continue;
-		if ((it = doc_add_item(p, r->line)) == NULL)
-			return;
-		for (j = 0; j < r->n && j < ncols; j++) {
-			const char *t = cl_buf_str(&r->cells[j].text);
-			int rc = 0;
-			switch (cols[j]) {
-			case COL_ACTION: rc = set_str(&it->action, t); break;
-			case COL_OWNER: rc = set_str(&it->owner_raw, t); break;
-			case COL_DUE: rc = set_str(&it->due_raw, t); break;
-			case COL_STATUS: it->done = status_is_done(t); break;
-			case COL_TICKET:
-				if (!r->cells[j].url && (cl_str_ieq(t, "n/a") || cl_str_ieq(t, "none") ||
-				    strcmp(t, "-") == 0))
-					break;
-				rc = set_str(&it->ticket, r->cells[j].url ? r->cells[j].url : t);
-				break;
-			case COL_PRIORITY: rc = set_str(&it->priority, t); break;
-			case COL_NONE: break;
-			}
-			if (rc != 0) {
-				fail(p, CL_ENOMEM, "out of memory");
-				return;
-			}
-		}
-		if (r->strong_done)
-			it->done = 1;
-		else if (r->strong_todo)
-			it->done = 0;
-		if (it->action == NULL && set_str(&it->action, action) != 0)
-			fail(p, CL_ENOMEM, "out of memory");
-	}
-}
-
-static void
-table_reset(struct parser *p)
-{
-	size_t i;
-
-	for (i = 0; i < p->nrows; i++)
-		row_release(&p->rows[i]);
-	free(p->rows);
-	p->rows = NULL;
-	p->nrows = p->caprows = 0;
-	row_release(&p->header);
-	row_release(&p->cur);
-}
-
-/* ---- task-list entries ----------------------------------------------------- */
-
-/* Words people put where a date belongs ("soon" is not a date, but it is
- * meant as one: it goes to due_raw for lint to flag). */
-static int
-sounds_like_when(const char *s)
-{
-	static const char *const when[] = { "soon", "asap", "later", "eventually", "someday",
-		"next sprint", "next week", "next month", "next quarter", "this week",
-		"this sprint", "eow", "eod", "eom", "q1", "q2", "q3", "q4", "h1", "h2", NULL };
-	size_t i;
-
-	for (i = 0; when[i]; i++)
-		if (cl_str_ieq(s, when[i]))
-			return 1;
-	return 0;
-}
-
-/* Splits "text — @owner, due DATE" (and close variants) into the item. */
-static void
-task_finish(struct parser *p)
-{
-	char *text, *meta = NULL, *part, *save = NULL, *sep;
-	struct cl_pm_item *it;
-	static const char *const seps[] = { " \xe2\x80\x94 ", " \xe2\x80\x93 ", " -- ", " - ",
-		"\xe2\x80\x94", NULL };
-	size_t i;
-
-	if ((text = cl_strdup(cl_buf_str(&p->task))) == NULL) {
-		fail(p, CL_ENOMEM, "out of memory");
-		return;
-	}
-	cl_str_trim(text);
-	if (*text == '\0') {
-		free(text);
-		return;
-	}
-	if ((it = doc_add_item(p, p->task_line)) == NULL) {
-		free(text);
-		return;
-	}
-	it->done = p->task_done || p->task_strong_done;
-	for (i = 0; seps[i] && meta == NULL; i++) {
-		if ((sep = strstr(text, seps[i])) != NULL) {
-			*sep = '\0';
-			meta = sep + strlen(seps[i]);
-		}
-	}
-	if (meta == NULL && text[strlen(text) - 1] == ')' && (sep = strrchr(text, '(')) != NULL &&
-	    sep > text) {
-		text[strlen(text) - 1] = '\0';
-		*sep = '\0';
-		meta = sep + 1;
-	}
-	if (meta == NULL) {
-		/* "Do the thing @alice by Jan 29": pull the owner and due out */
-		char *at = strstr(text, " @"), *by;
-		if (at != NULL) {
-			meta = at + 1;
-			*at = '\0';
-		}
-		by = meta ? NULL : strstr(text, " due ");
-		if (by == NULL && meta == NULL)
-			by = strstr(text, " by ");
-		if (by != NULL) {
-			*by = '\0';
-			meta = by + 1;
-		}
-	}
-	if (meta != NULL) {
-		char *m = meta, *q2;
-		/* "owner: X - due: Y" → "owner: X, due: Y" */
-		while ((q2 = strstr(m, " - ")) != NULL)
-			q2[1] = ',';
-		while ((q2 = strstr(m, " \xe2\x80\x94 ")) != NULL)
-			memcpy(q2, " ,   ", 5);
-		/* "@alice due Jan 29" without a comma */
-		for (part = strtok_r(m, ",;", &save); part; part = strtok_r(NULL, ",;", &save)) {
-			char *q;
-			cl_str_trim(part);
-			if (*part == '\0')
-				continue;
-			if (part[0] == '@' && (q = strpbrk(part, " \t")) != NULL) {
-				*q++ = '\0';
-				set_str(&it->owner_raw, part);
-				part = cl_str_trim(q);
-			}
-			{
-				static const char *const due_words[] = { "due date", "due", "by",
-					"deadline", "eta", "target", "until", NULL };
-				static const char *const owner_words[] = { "owner", "assignee",
-					"assigned to", "who", NULL };
-				int matched = 0;
-				size_t k;
-				for (k = 0; due_words[k] && !matched; k++) {
-					size_t n = strlen(due_words[k]);
-					if (strncasecmp(part, due_words[k], n) == 0 &&
-					    (part[n] == ' ' || part[n] == ':')) {
-						q = part + n + (part[n] == ':');
-						if (*q == ':')
-							q++;
-						set_str(&it->due_raw, q);
-						matched = 1;
-					}
-				}
-				for (k = 0; owner_words[k] && !matched; k++) {
-					size_t n = strlen(owner_words[k]);
-					if (strncasecmp(part, owner_words[k], n) == 0 &&
-					    (part[n] == ' ' || part[n] == ':')) {
-						q = part + n + (part[n] == ':');
-						set_str(&it->owner_raw, q);
-						matched = 1;
-					}
-				}
-				if (matched || *part == '\0')
-					continue;
-				/* "@alice", "Alice Doe" → owner; "Jan 29", "soon" → due */
-				if (part[0] == '@') {
-					if (it->owner_raw == NULL)
-						set_str(&it->owner_raw, part);
-				} else if (it->due_raw == NULL && (cl_date_parse(part, 0, &(int){0}) == 0 ||
-				                                   sounds_like_when(part))) {
-					set_str(&it->due_raw, part);
-				} else if (status_is_done(part)) {
-					it->done = 1;
-				} else if (it->owner_raw == NULL) {
-					set_str(&it->owner_raw, part);
-				} else if (it->due_raw == NULL) {
-					set_str(&it->due_raw, part);
-				}
-			}
-		}
-	}
-	if (set_str(&it->action, text) != 0)
-		fail(p, CL_ENOMEM, "out of memory");
-	if (it->action == NULL && set_str(&it->action, cl_buf_str(&p->task)) != 0)
-		fail(p, CL_ENOMEM, "out of memory");
-	free(text);
-}
-
-/* ---- metadata -------------------------------------------------------------- */
-
 /* Finds a date in free text: an ISO date anywhere, else the whole text. */
 static int
 find_date(const char *s, int ref, int *out)
 {
-	const char *q;
 	char buf[64];
-	size_t n;
+	size_t n = strlen(s), i;
 
-	for (q = s; *q; q++) {
-		if (isdigit((unsigned char)q[0]) && strlen(q) >= 10 && q[4] == '-' && q[7] == '-' &&
-		    (q == s || !isdigit((unsigned char)q[-1]))) {
-			snprintf(buf, sizeof buf, "%.10s", q);
+	for (i = 0; i + 10 <= n; i++) {
+		const char *q = s + i;
+		if (isdigit((unsigned char)q[0]) && q[4] == '-' && q[7] == '-' &&
+		    (i == 0 || !isdigit((unsigned char)q[-1]))) {
+			memcpy(buf, q, 10);
+			buf[10] = '\0';
 			if (cl_date_parse_iso(buf, out) == 0)
 				return 0;
 		}
 	}
-	snprintf(buf, sizeof buf, "%s", s);
-	n = strcspn(buf, "(");
-	buf[n] = '\0';
+	if (n >= sizeof buf)
+		return CL_EDATA;
+	memcpy(buf, s, n + 1);
+	buf[strcspn(buf, "(")] = '\0';
 	cl_str_trim(buf);
 	return cl_date_parse(buf, ref, out);
 }
 
-/* One "Key: value" line of a paragraph outside lists and tables. */
-static void
-meta_line(struct parser *p, char *line)
+/* ---- the rules ----------------------------------------------------------------------- */
+
+enum hclass { H_PLAIN, H_ACTION, H_EXCLUDED };
+
+/* One level of the heading stack. */
+struct hstate {
+	int level;		/* 1..6 headings, 7 label paragraphs */
+	int block;
+	int action;		/* in an action section */
+	int section;		/* doc->sections index, -1 */
+	int status;		/* ST_* handed down */
+	char *due, *ticket;	/* handed down (owned) */
+};
+
+/* What a heading or a group label hands to the items under it. */
+struct ctx {
+	int status;
+	const char *due, *ticket;
+};
+
+struct rules {
+	const struct cl_blocks *b;
+	struct cl_pm_doc *doc;
+	struct cl_error *err;
+	const struct cl_parse_opts *opts;
+	int failed;
+	int *first_child, *next_sibling;
+	unsigned char *has_list, *is_label, *hclass;
+	struct hstate hs[8];
+	int nh;
+	int any_action;		/* the document has an action heading */
+	int expect_date;
+	int title_from_meta;
+	long last_prose;	/* index of the last item read from a paragraph, -1 */
+	int last_prose_heading;
+};
+
+static int
+rfail(struct rules *r, int code, const char *msg)
 {
-	struct cl_pm_doc *d = p->doc;
+	if (!r->failed)
+		cl_error_set(r->err, code, "%s", msg);
+	r->failed = 1;
+	return -1;
+}
+
+/* Classifies a heading's text. */
+static enum hclass
+heading_class(const struct rules *r, const char *text, size_t len)
+{
+	uint64_t bits[11];
+	static const char *const action[] = { "action item", "action point", "action plan",
+		"actions", "follow up", "followup", "follow ups", "remediation",
+		"remediations", "remedial", "corrective", "preventive", "preventative",
+		"prevention", "next step", "improvement", "what we will do", "what we re doing",
+		"what we are doing", "what we ll do", "what we re changing", "what we are changing",
+		"what we will change", "todo", "to do", "to dos", "todos", "work items",
+		"open items", "tasks", "action register", "future work", "repair item", "actionable",
+		"recommendation", "prevent", "going forward", "next action", "follow on",
+		"what s next", "what's next", "what we re going to do", "what we are going to do",
+		NULL };
+	static const char *const excluded[] = { "went well", "went wrong", "lessons learned",
+		"lesson learned", "lessons", "timeline", "impact", "root cause", "summary",
+		"background", "detection", "what happened", "contributing factor", "trigger",
+		"where we got lucky", "glossary", "appendix", "supporting information",
+		"resolution", "symptoms", "description", "overview", NULL };
+	char k[256], *s;
+	size_t i;
+
+	vocab_key(k, sizeof k, text, len < 240 ? len : 240);
+	/* "5. Action Items", "IV. Follow-ups", "a) Actions" */
+	s = k;
+	while (*s && (isdigit((unsigned char)*s) || *s == ' '))
+		s++;
+	if (s == k && (strncmp(s, "i ", 2) == 0 || strncmp(s, "ii ", 3) == 0 ||
+	               strncmp(s, "iii ", 4) == 0 || strncmp(s, "iv ", 3) == 0 ||
+	               strncmp(s, "v ", 2) == 0 || strncmp(s, "vi ", 3) == 0 ||
+	               strncmp(s, "vii ", 4) == 0 || strncmp(s, "viii ", 5) == 0 ||
+	               strncmp(s, "ix ", 3) == 0 || strncmp(s, "x ", 2) == 0))
+		s += strcspn(s, " ") + 1;
+	if (strcmp(s, "action") == 0)
+		return H_ACTION;
+	word_starts(s, strlen(s), bits);
+	for (i = 0; action[i]; i++)
+		if (word_start_seen(bits, action[i]))
+		if (has_phrase(s, action[i]))
+			goto action_words;
+	if (has_phrase(s, "mitigation") && (has_phrase(s, "future") || has_phrase(s, "planned") ||
+	                                    has_phrase(s, "long term") || has_phrase(s, "prevent")))
+		return H_ACTION;
+	if (r->opts && r->opts->headings) {
+		const char *h = r->opts->headings;
+		while (*h) {
+			size_t n = strcspn(h, ",");
+			char want[128];
+			vocab_key(want, sizeof want, h, n < 120 ? n : 120);
+			if (*want && has_phrase(s, want))
+				return H_ACTION;
+			h += n;
+			if (*h == ',')
+				h++;
+		}
+	}
+	for (i = 0; excluded[i]; i++)
+		if (word_start_seen(bits, excluded[i]))
+		if (has_phrase(s, excluded[i]))
+			return H_EXCLUDED;
+	return H_PLAIN;
+action_words:
+	/* "What went wrong with our actions" stays excluded; "Lessons learned and
+	 * action items" is an action section */
+	if (has_phrase(s, "went well") || has_phrase(s, "went wrong"))
+		return H_EXCLUDED;
+	/* "Actions taken" during the incident are not follow-ups */
+	if (has_phrase(s, "actions taken") || has_phrase(s, "action taken") ||
+	    has_phrase(s, "immediate response"))
+		return H_EXCLUDED;
+	return H_ACTION;
+}
+
+/* A paragraph that acts as a heading: "**Action items**", "Follow-ups:",
+ * "**Short term:**", "Done:". */
+static int
+para_is_label(const struct rules *r, const struct cl_block *bl)
+{
+	size_t n = rtrim_len(bl->text, bl->len);
+	int colon = n > 0 && bl->text[n - 1] == ':';
+	enum hclass c;
+
+	if (n == 0 || n > LABEL_MAX || marker_len(bl->text, n))
+		return 0;
+	if (!(bl->flags & CL_BLOCK_ALL_STRONG) && !colon)
+		return 0;
+	if ((bl->flags & CL_BLOCK_ALL_STRONG) && colon)
+		return 1;
+	c = heading_class(r, bl->text, n);
+	if (c != H_PLAIN)
+		return c == H_ACTION || (bl->flags & CL_BLOCK_ALL_STRONG) || colon;
+	return colon && status_word(bl->text, n) != ST_NONE;
+}
+
+/* Adds an item; returns its index or -1. */
+static long
+item_new(struct rules *r, int line)
+{
+	struct cl_pm_doc *d = r->doc;
+	struct cl_pm_item *v;
+
+	if (r->failed)
+		return -1;
+	if (d->nitems >= CL_PARSE_MAX_ITEMS) {
+		char msg[128];
+		snprintf(msg, sizeof msg, "line %d: more than %d action items in one document",
+		         line, CL_PARSE_MAX_ITEMS);
+		rfail(r, CL_EDATA, msg);
+		return -1;
+	}
+	if ((d->nitems & (d->nitems + 1)) == 0 || d->items == NULL) {
+		/* capacity doubles at 1, 2, 4, 8, ... */
+		size_t cap = (d->nitems + 1) * 2;
+		if ((v = cl_realloc(d->items, cap * sizeof *v)) == NULL) {
+			rfail(r, CL_ENOMEM, "out of memory");
+			return -1;
+		}
+		d->items = v;
+	}
+	v = &d->items[d->nitems];
+	memset(v, 0, sizeof *v);
+	v->line = line;
+	v->due = CL_NO_DATE;
+	/* counts for the sections it stands in */
+	{
+		int i;
+		for (i = 0; i < r->nh; i++)
+			if (r->hs[i].section >= 0)
+				d->sections[r->hs[i].section].nitems++;
+	}
+	return (long)d->nitems++;
+}
+
+/* Fills an item from extracted fields and what its heading hands down. */
+static void
+item_fill(struct rules *r, long idx, struct extract *x, int explicit_status,
+          const struct ctx *c)
+{
+	struct cl_pm_item *it = &r->doc->items[idx];
+	int st = explicit_status != ST_NONE ? explicit_status : x->status;
+
+	if (st == ST_NONE && c)
+		st = c->status;
+	it->done = st == ST_DONE;
+	if (x->status != ST_NONE || explicit_status != ST_NONE)
+		set_str(&it->status, status_name(st));
+	else if (c && c->status != ST_NONE)
+		set_str(&it->status, status_name(c->status));
+	set_str(&it->action, cl_buf_str(&x->action));
+	it->owner_raw = x->owner_raw;
+	it->due_raw = x->due_raw;
+	it->ticket = x->ticket;
+	it->priority = x->priority;
+	x->owner_raw = x->due_raw = x->ticket = x->priority = NULL;
+	if (c) {
+		if (it->due_raw == NULL && c->due)
+			set_str(&it->due_raw, c->due);
+		if (it->ticket == NULL && c->ticket)
+			set_str(&it->ticket, c->ticket);
+	}
+}
+
+/* An item from a block's text; returns its index or -1 (no item: empty). */
+static long
+item_from_block(struct rules *r, int bi, const struct ctx *c)
+{
+	const struct cl_block *bl = &r->b->v[bi];
+	struct extract x;
+	int explicit = ST_NONE;
+	long idx;
+
+	if (extract_text(&x, bl->text, bl->len, bl->links, bl->nlinks, bl->flags, 1) != 0) {
+		extract_release(&x);
+		rfail(r, CL_ENOMEM, "out of memory");
+		return -1;
+	}
+	if (x.action.len == 0 && x.ticket != NULL && bl->nlinks) {
+		/* "- [ ] #123": the ticket is the item */
+		const struct cl_block_link *l = &bl->links[0];
+		cl_buf_add(&x.action, bl->text + l->start, l->end - l->start);
+	}
+	if (x.action.len == 0 || (x.action.len <= 4 && (cl_str_ieq(x.action.data, "none") ||
+	                                                cl_str_ieq(x.action.data, "n/a") ||
+	                                                cl_str_ieq(x.action.data, "tbd")))) {
+		extract_release(&x);
+		return -1;
+	}
+	if (bl->flags & CL_BLOCK_TASK)
+		explicit = (bl->flags & CL_BLOCK_CHECKED) ? ST_DONE :
+		           x.status != ST_NONE ? x.status : ST_OPEN;
+	if ((idx = item_new(r, bl->line)) >= 0)
+		item_fill(r, idx, &x, explicit, c);
+	extract_release(&x);
+	return idx;
+}
+
+/* A detail line of an item ("Owner: @x", "Due: Dec 13") fills what the
+ * item does not say yet. */
+static void
+detail_apply(struct rules *r, long idx, const struct cl_block *bl)
+{
+	struct cl_pm_item *it;
+	struct extract x;
+	const char *v;
+	size_t vn, n = rtrim_len(bl->text, bl->len);
+	int st = ST_NONE;
+	enum meta m;
+
+	if (idx < 0 || n == 0 || n > META_MAX)
+		return;
+	m = meta_part(bl->text, n, &v, &vn, &st);
+	/* only "Key: value" details: "5% of traffic" is not an owner */
+	if (m == M_NONE || memchr(bl->text, ':', n) == NULL)
+		return;
+	memset(&x, 0, sizeof x);
+	x.status = ST_NONE;
+	meta_apply(&x, m, v, vn, st);
+	it = &r->doc->items[idx];
+	if (it->owner_raw == NULL) {
+		it->owner_raw = x.owner_raw;
+		x.owner_raw = NULL;
+	}
+	if (it->due_raw == NULL) {
+		it->due_raw = x.due_raw;
+		x.due_raw = NULL;
+	}
+	if (it->ticket == NULL) {
+		it->ticket = x.ticket;
+		x.ticket = NULL;
+	}
+	if (it->priority == NULL) {
+		it->priority = x.priority;
+		x.priority = NULL;
+	}
+	if (x.status != ST_NONE && it->status == NULL) {
+		it->done = x.status == ST_DONE;
+		set_str(&it->status, status_name(x.status));
+	}
+	extract_release(&x);
+}
+
+static void list_items(struct rules *r, int list, const struct ctx *c);
+
+/* The children of an ordinary item: details, except task-list entries,
+ * which are items of their own. */
+static void
+item_children(struct rules *r, int li, long idx, const struct ctx *c)
+{
+	int l, d;
+
+	for (l = r->first_child[li]; l >= 0; l = r->next_sibling[l]) {
+		if (r->b->v[l].kind == CL_BLOCK_PARA)
+			detail_apply(r, idx, &r->b->v[l]);
+		if (r->b->v[l].kind != CL_BLOCK_LIST)
+			continue;
+		for (d = r->first_child[l]; d >= 0 && !r->failed; d = r->next_sibling[d]) {
+			const struct cl_block *db = &r->b->v[d];
+			if (db->kind != CL_BLOCK_ITEM)
+				continue;
+			if (db->flags & CL_BLOCK_TASK) {
+				long sub = item_from_block(r, d, c);
+				item_children(r, d, sub, c);
+			} else {
+				detail_apply(r, idx, db);
+				item_children(r, d, idx, c);
+			}
+		}
+	}
+}
+
+/* The state a heading or label text hands down. */
+static void
+label_state(struct rules *r, const struct cl_block *bl, struct ctx *out, char **due,
+            char **ticket)
+{
+	struct extract x;
+
+	*due = *ticket = NULL;
+	if (extract_text(&x, bl->text, bl->len, bl->links, bl->nlinks,
+	                 bl->flags & ~CL_BLOCK_ALL_STRUCK, 0) != 0) {
+		extract_release(&x);
+		rfail(r, CL_ENOMEM, "out of memory");
+		return;
+	}
+	if (x.status == ST_NONE) {
+		size_t n = rtrim_len(bl->text, bl->len);
+		x.status = status_word(bl->text, n);
+	}
+	if (x.status != ST_NONE)
+		out->status = x.status;
+	if (x.due_raw) {
+		*due = x.due_raw;
+		x.due_raw = NULL;
+		out->due = *due;
+	}
+	if (x.ticket) {
+		*ticket = x.ticket;
+		x.ticket = NULL;
+		out->ticket = *ticket;
+	}
+	extract_release(&x);
+}
+
+/* The items of a list under an action heading. */
+static void
+list_items(struct rules *r, int list, const struct ctx *c)
+{
+	int li, l;
+
+	for (li = r->first_child[list]; li >= 0 && !r->failed; li = r->next_sibling[li]) {
+		const struct cl_block *bl = &r->b->v[li];
+		size_t n = rtrim_len(bl->text, bl->len);
+		int has_children = 0, label;
+
+		if (bl->kind != CL_BLOCK_ITEM)
+			continue;
+		for (l = r->first_child[li]; l >= 0; l = r->next_sibling[l])
+			has_children |= r->b->v[l].kind == CL_BLOCK_LIST;
+		label = n == 0 || (n > 0 && bl->text[n - 1] == ':' && !marker_len(bl->text, n)) ||
+		        (bl->flags & CL_BLOCK_ALL_STRONG);
+		if (label && has_children) {
+			struct ctx c2 = *c;
+			char *due = NULL, *ticket = NULL;
+			if (n)
+				label_state(r, bl, &c2, &due, &ticket);
+			for (l = r->first_child[li]; l >= 0; l = r->next_sibling[l])
+				if (r->b->v[l].kind == CL_BLOCK_LIST)
+					list_items(r, l, &c2);
+			free(due);
+			free(ticket);
+			continue;
+		}
+		if (n == 0 || (bl->text[n - 1] == ':' && !marker_len(bl->text, n)))
+			continue;	/* a lead-in with nothing under it */
+		item_children(r, li, item_from_block(r, li, c), c);
+	}
+}
+
+/* Outside action sections: list items with a marker are items (and, in a
+ * document with no action heading at all, task-list entries). */
+static void
+list_outside(struct rules *r, int list, int tasks)
+{
+	static const struct ctx none = { ST_NONE, NULL, NULL };
+	int li, l;
+
+	for (li = r->first_child[list]; li >= 0 && !r->failed; li = r->next_sibling[li]) {
+		const struct cl_block *bl = &r->b->v[li];
+		if (bl->kind != CL_BLOCK_ITEM)
+			continue;
+		if (marker_len(bl->text, bl->len) || (tasks && (bl->flags & CL_BLOCK_TASK))) {
+			item_children(r, li, item_from_block(r, li, &none), &none);
+			continue;
+		}
+		for (l = r->first_child[li]; l >= 0; l = r->next_sibling[l])
+			if (r->b->v[l].kind == CL_BLOCK_LIST)
+				list_outside(r, l, tasks);
+	}
+}
+
+/* What a table column means. */
+enum col { COL_NONE, COL_ACTION, COL_OWNER, COL_DUE, COL_STATUS, COL_TICKET, COL_PRIORITY };
+
+static enum col
+column_meaning(const char *name, size_t len, int *strong_action)
+{
+	static const struct { const char *name; enum col col; int strong; } map[] = {
+		{ "action", COL_ACTION, 1 }, { "actions", COL_ACTION, 1 }, { "task", COL_ACTION, 1 },
+		{ "tasks", COL_ACTION, 1 }, { "item", COL_ACTION, 1 }, { "action item", COL_ACTION, 1 },
+		{ "action items", COL_ACTION, 1 }, { "action point", COL_ACTION, 1 },
+		{ "action points", COL_ACTION, 1 }, { "description", COL_ACTION, 0 },
+		{ "what", COL_ACTION, 0 }, { "todo", COL_ACTION, 1 }, { "follow-up", COL_ACTION, 1 },
+		{ "follow up", COL_ACTION, 1 }, { "follow-ups", COL_ACTION, 1 },
+		{ "remediation", COL_ACTION, 1 }, { "fix", COL_ACTION, 1 },
+		{ "corrective action", COL_ACTION, 1 }, { "next step", COL_ACTION, 1 },
+		{ "next steps", COL_ACTION, 1 }, { "follow-up item", COL_ACTION, 1 },
+		{ "follow-up action", COL_ACTION, 1 }, { "remediation item", COL_ACTION, 1 },
+		{ "remediation items", COL_ACTION, 1 }, { "recommendation", COL_ACTION, 1 },
+		{ "recommendations", COL_ACTION, 1 }, { "action description", COL_ACTION, 1 },
+		{ "improvement", COL_ACTION, 1 }, { "corrective actions", COL_ACTION, 1 },
+		{ "owner(s)", COL_OWNER, 0 }, { "assignee(s)", COL_OWNER, 0 }, { "lead", COL_OWNER, 0 },
+		{ "tracking issue", COL_TICKET, 0 }, { "issue link", COL_TICKET, 0 },
+		{ "github issue", COL_TICKET, 0 }, { "jira ticket", COL_TICKET, 0 },
+		{ "issues", COL_TICKET, 0 }, { "references", COL_TICKET, 0 },
+		{ "progress", COL_STATUS, 0 }, { "complete?", COL_STATUS, 0 },
+		{ "completed", COL_STATUS, 0 }, { "target completion", COL_DUE, 0 },
+		{ "due by date", COL_DUE, 0 }, { "completion date", COL_DUE, 0 },
+		{ "owner", COL_OWNER, 0 }, { "owners", COL_OWNER, 0 }, { "assignee", COL_OWNER, 0 },
+		{ "assignees", COL_OWNER, 0 }, { "assigned to", COL_OWNER, 0 }, { "who", COL_OWNER, 0 },
+		{ "responsible", COL_OWNER, 0 }, { "dri", COL_OWNER, 0 },
+		{ "due", COL_DUE, 0 }, { "due date", COL_DUE, 0 }, { "deadline", COL_DUE, 0 },
+		{ "by", COL_DUE, 0 }, { "eta", COL_DUE, 0 }, { "target", COL_DUE, 0 },
+		{ "target date", COL_DUE, 0 }, { "due by", COL_DUE, 0 }, { "when", COL_DUE, 0 },
+		{ "status", COL_STATUS, 0 }, { "state", COL_STATUS, 0 }, { "done", COL_STATUS, 0 },
+		{ "done?", COL_STATUS, 0 },
+		{ "ticket", COL_TICKET, 0 }, { "tickets", COL_TICKET, 0 }, { "bug", COL_TICKET, 0 },
+		{ "issue", COL_TICKET, 0 }, { "link", COL_TICKET, 0 }, { "jira", COL_TICKET, 0 },
+		{ "tracking", COL_TICKET, 0 }, { "tracker", COL_TICKET, 0 }, { "pr", COL_TICKET, 0 },
+		{ "priority", COL_PRIORITY, 0 }, { "prio", COL_PRIORITY, 0 }, { "type", COL_PRIORITY, 0 },
+		{ "kind", COL_PRIORITY, 0 },
+		{ NULL, COL_NONE, 0 }
+	};
+	char low[64];
+	size_t i, n;
+
+	if (len >= sizeof low)
+		len = sizeof low - 1;
+	memcpy(low, name, len);
+	low[len] = '\0';
+	cl_str_key(low, sizeof low, low);
+	n = strlen(low);
+	while (n > 0 && strchr(":*", low[n - 1]))
+		low[--n] = '\0';
+	cl_str_trim(low);
+	*strong_action = 0;
+	for (i = 0; map[i].name; i++)
+		if (map[i].name[0] == low[0])
+		if (strcmp(low, map[i].name) == 0) {
+			*strong_action = map[i].strong;
+			return map[i].col;
+		}
+	return COL_NONE;
+}
+
+/* The cells of a row, in order (up to max). */
+static size_t
+row_cells(const struct rules *r, int row, int *out, size_t max)
+{
+	size_t n = 0;
+	int c;
+
+	for (c = r->first_child[row]; c >= 0 && n < max; c = r->next_sibling[c])
+		if (r->b->v[c].kind == CL_BLOCK_CELL)
+			out[n++] = c;
+	return n;
+}
+
+/* A timeline: the first column is a time ("Time", "Date", "14:02"). */
+static int
+table_is_timeline(const struct rules *r, int header, int first_row)
+{
+	int cells[1];
+	char k[32];
+
+	if (row_cells(r, header, cells, 1) == 1) {
+		const struct cl_block *h = &r->b->v[cells[0]];
+		vocab_key(k, sizeof k, h->text, h->len < 30 ? h->len : 30);
+		if (cl_str_starts_with(k, "time") || cl_str_starts_with(k, "date") ||
+		    strcmp(k, "when") == 0 || strcmp(k, "hour") == 0 || cl_str_starts_with(k, "utc"))
+			return 1;
+	}
+	if (first_row >= 0 && row_cells(r, first_row, cells, 1) == 1) {
+		const struct cl_block *c = &r->b->v[cells[0]];
+		if (c->len >= 4 && isdigit((unsigned char)c->text[0]) &&
+		    memchr(c->text, ':', c->len < 8 ? c->len : 8))
+			return 1;
+	}
+	return 0;
+}
+
+/* Turns a table's rows into items. anywhere: the table stands outside an
+ * action section (it needs an action column and an owner/due/status/ticket
+ * column, and is not a timeline). */
+static void
+table_items(struct rules *r, int table, const struct ctx *c, int anywhere)
+{
+	enum col cols[64];
+	int cells[64], header = -1, row, first_row = -1;
+	size_t i, j, ncols;
+	int have_action = 0, strong_action = 0, have_meta = 0, col_of[8];
+
+	for (row = r->first_child[table]; row >= 0; row = r->next_sibling[row])
+		if (r->b->v[row].kind == CL_BLOCK_ROW) {
+			if (header < 0)
+				header = row;
+			else if (first_row < 0)
+				first_row = row;
+		}
+	if (header < 0)
+		return;
+	ncols = row_cells(r, header, cells, 64);
+	for (i = 0; i < 8; i++)
+		col_of[i] = -1;
+	for (i = 0; i < ncols; i++) {
+		const struct cl_block *h = &r->b->v[cells[i]];
+		int strong;
+		cols[i] = column_meaning(h->text, h->len, &strong);
+		for (j = 0; j < i; j++)	/* first column of a meaning wins */
+			if (cols[j] == cols[i] && cols[i] != COL_NONE)
+				cols[i] = COL_NONE;
+		if (cols[i] == COL_ACTION)
+			strong_action |= strong;
+		have_action |= cols[i] == COL_ACTION;
+		have_meta |= cols[i] == COL_OWNER || cols[i] == COL_DUE || cols[i] == COL_STATUS ||
+		             cols[i] == COL_TICKET;
+		if (cols[i] != COL_NONE)
+			col_of[cols[i]] = (int)i;
+	}
+	if (anywhere && (!strong_action || !have_meta || table_is_timeline(r, header, first_row)))
+		return;
+	if (!have_action) {
+		for (i = 0; i < ncols; i++)
+			if (cols[i] == COL_NONE) {
+				cols[i] = COL_ACTION;
+				col_of[COL_ACTION] = (int)i;
+				have_action = 1;
+				break;
+			}
+	}
+	/* "| Item | Description | Owner |" with item numbers: the description
+	 * is the action */
+	if (have_action && first_row >= 0) {
+		int fc[64];
+		size_t nf = row_cells(r, first_row, fc, 64), a = (size_t)col_of[COL_ACTION], k2;
+		if (a < nf) {
+			const struct cl_block *cb = &r->b->v[fc[a]];
+			int numeric = cb->len > 0;
+			for (k2 = 0; k2 < cb->len; k2++)
+				if (!isdigit((unsigned char)cb->text[k2]) && !strchr("#.-) ", cb->text[k2]))
+					numeric = 0;
+			for (k2 = a + 1; numeric && k2 < ncols; k2++)
+				if (cols[k2] == COL_NONE) {
+					cols[a] = COL_NONE;
+					cols[k2] = COL_ACTION;
+					col_of[COL_ACTION] = (int)k2;
+					break;
+				}
+		}
+	}
+	for (row = first_row; row >= 0 && !r->failed; row = r->next_sibling[row]) {
+		int rc[64], flags = 0;
+		size_t nc;
+		const struct cl_block *ab;
+		struct extract x;
+		long idx;
+		int explicit = ST_NONE;
+
+		if (r->b->v[row].kind != CL_BLOCK_ROW)
+			continue;
+		nc = row_cells(r, row, rc, 64);
+		if (col_of[COL_ACTION] < 0 || (size_t)col_of[COL_ACTION] >= nc)
+			continue;
+		ab = &r->b->v[rc[col_of[COL_ACTION]]];
+		if (rtrim_len(ab->text, ab->len) == 0)
+			continue;
+		for (j = 0; j < nc; j++)
+			flags |= r->b->v[rc[j]].flags & (CL_BLOCK_STRONG_DONE | CL_BLOCK_STRONG_TODO);
+		if (flags & CL_BLOCK_STRONG_DONE)
+			explicit = ST_DONE;
+		else if (flags & CL_BLOCK_STRONG_TODO)
+			explicit = ST_OPEN;
+		/* the action cell itself may say the owner, status or ticket the table
+		 * has no column for */
+		memset(&x, 0, sizeof x);
+		x.status = ST_NONE;
+		if ((col_of[COL_OWNER] < 0 || col_of[COL_STATUS] < 0 || col_of[COL_TICKET] < 0 ||
+		     col_of[COL_DUE] < 0) && meta_hint(ab->text, ab->len, ab->nlinks)) {
+			struct extract y;
+			if (extract_text(&y, ab->text, ab->len, ab->links, ab->nlinks, ab->flags, 0) != 0) {
+				extract_release(&y);
+				rfail(r, CL_ENOMEM, "out of memory");
+				return;
+			}
+			if ((col_of[COL_OWNER] < 0 && y.owner_raw) || (col_of[COL_DUE] < 0 && y.due_raw) ||
+			    (col_of[COL_STATUS] < 0 && y.status != ST_NONE) ||
+			    (col_of[COL_TICKET] < 0 && y.ticket)) {
+				x.action = y.action;
+				memset(&y.action, 0, sizeof y.action);
+				if (col_of[COL_OWNER] < 0) { x.owner_raw = y.owner_raw; y.owner_raw = NULL; }
+				if (col_of[COL_DUE] < 0) { x.due_raw = y.due_raw; y.due_raw = NULL; }
+				if (col_of[COL_STATUS] < 0) x.status = y.status;
+				if (col_of[COL_TICKET] < 0) { x.ticket = y.ticket; y.ticket = NULL; }
+			}
+			extract_release(&y);
+		}
+		if (x.action.len == 0)
+			cl_buf_add(&x.action, ab->text, ab->len);
+		for (j = 0; j < nc && j < ncols; j++) {
+			const struct cl_block *cb = &r->b->v[rc[j]];
+			const char *t = cb->text;
+			switch (cols[j]) {
+			case COL_OWNER: take(&x.owner_raw, t, cb->len); break;
+			case COL_DUE: take(&x.due_raw, t, cb->len); break;
+			case COL_STATUS:
+				if (rtrim_len(t, cb->len) == 0)
+					break;
+				x.status = status_is_done(t) ? ST_DONE : status_word(t, cb->len);
+				if (x.status == ST_NONE)
+					x.status = ST_OPEN;
+				break;
+			case COL_TICKET:
+				if (!cb->nlinks && (cl_str_ieq(t, "n/a") || cl_str_ieq(t, "none") ||
+				                    strcmp(t, "-") == 0 || *t == '\0'))
+					break;
+				free(x.ticket);
+				x.ticket = NULL;
+				if (cb->nlinks && cb->links[0].href && *cb->links[0].href)
+					x.ticket = cl_strdup(cb->links[0].href);
+				else
+					take(&x.ticket, t, cb->len);
+				break;
+			case COL_PRIORITY: take(&x.priority, t, cb->len); break;
+			default: break;
+			}
+		}
+		if (x.action.oom) {
+			extract_release(&x);
+			rfail(r, CL_ENOMEM, "out of memory");
+			return;
+		}
+		if ((idx = item_new(r, r->b->v[row].line)) >= 0) {
+			item_fill(r, idx, &x, explicit, c);
+			/* a Status column that says nothing is not a status */
+			if (col_of[COL_STATUS] >= 0 && x.status == ST_NONE && explicit == ST_NONE &&
+			    c->status == ST_NONE) {
+				free(r->doc->items[idx].status);
+				r->doc->items[idx].status = NULL;
+			}
+		}
+		extract_release(&x);
+	}
+}
+
+/* One "Key: value" line outside lists and tables (or of front matter). */
+static void
+meta_line(struct rules *r, char *line, int lineno, int front)
+{
+	struct cl_pm_doc *d = r->doc;
 	char *colon = strchr(line, ':'), key[64];
 	char *value;
 	int day;
 
-	if (p->expect_date) {
-		p->expect_date = 0;
+	if (r->expect_date) {
+		r->expect_date = 0;
 		if (d->incident_date == CL_NO_DATE && find_date(line, CL_NO_DATE, &day) == 0)
 			d->incident_date = day;
 	}
 	if (colon == NULL || colon - line >= (long)sizeof key)
 		return;
-	snprintf(key, sizeof key, "%.*s", (int)(colon - line), line);
+	memcpy(key, line, (size_t)(colon - line));
+	key[colon - line] = '\0';
 	cl_str_trim(key);
 	cl_str_lower(key);
 	value = colon + 1;
 	cl_str_trim(value);
+	if (front) {
+		/* YAML quoting */
+		size_t n = strlen(value);
+		if (n >= 2 && (value[0] == '"' || value[0] == '\'') && value[n - 1] == value[0]) {
+			value[n - 1] = '\0';
+			value++;
+		}
+	}
 	if (*value == '\0')
 		return;
 	if (strcmp(key, "date") == 0 || strcmp(key, "incident date") == 0 ||
-	    strcmp(key, "date of incident") == 0 || strcmp(key, "incident") == 0) {
+	    strcmp(key, "date of incident") == 0 || strcmp(key, "incident") == 0 ||
+	    strcmp(key, "incident_date") == 0 || strcmp(key, "incident-date") == 0) {
 		if (d->incident_date == CL_NO_DATE && find_date(value, CL_NO_DATE, &day) == 0)
 			d->incident_date = day;
 	} else if (strcmp(key, "written") == 0 || strcmp(key, "written on") == 0 ||
@@ -609,23 +2171,41 @@ meta_line(struct parser *p, char *line)
 			d->written_date = day;
 	} else if (strcmp(key, "severity") == 0 || strcmp(key, "sev") == 0) {
 		char sev[64];
-		snprintf(sev, sizeof sev, "%s", value);
-		sev[strcspn(sev, " \t(")] = '\0';
+		size_t n = strcspn(value, " \t(");
+		if (n >= sizeof sev)
+			n = sizeof sev - 1;
+		memcpy(sev, value, n);
+		sev[n] = '\0';
 		set_str(&d->severity, sev);
 	} else if (strcmp(key, "authors") == 0 || strcmp(key, "author") == 0 ||
 	           strcmp(key, "written by") == 0) {
 		struct cl_buf b = CL_BUF_INIT;
 		char *save = NULL, *part;
+		if (*value == '[') {
+			value++;
+			value[strcspn(value, "]")] = '\0';
+		}
 		for (part = strtok_r(value, ",;&", &save); part; part = strtok_r(NULL, ",;&", &save)) {
-			char *o = cl_parse_owner(part);
-			if (o != NULL) {
+			char *o;
+			size_t n;
+			cl_str_trim(part);
+			n = strlen(part);
+			if (front && n >= 2 && (part[0] == '"' || part[0] == '\'') &&
+			    part[n - 1] == part[0]) {
+				part[n - 1] = '\0';
+				part++;
+			}
+			if ((o = cl_parse_owner(part)) != NULL) {
 				if (b.len)
 					cl_buf_puts(&b, ", ");
 				cl_buf_puts(&b, o);
 				free(o);
 			}
 		}
-		set_str(&d->authors, cl_buf_str(&b));
+		if (front && d->authors && b.len)
+			free(d->authors), d->authors = NULL;
+		if (d->authors == NULL || front)
+			set_str(&d->authors, cl_buf_str(&b));
 		cl_buf_release(&b);
 	} else if (strcmp(key, "owner") == 0) {
 		set_str(&d->rb_owner, value);
@@ -643,210 +2223,690 @@ meta_line(struct parser *p, char *line)
 		}
 	} else if (strcmp(key, "rto target") == 0 || strcmp(key, "rto") == 0) {
 		set_str(&d->rb_rto_target, value);
+	} else if (front && strcmp(key, "title") == 0) {
+		set_str(&d->title, value);
+		d->title_line = lineno;
+		r->title_from_meta = 1;
+	} else if (front && strcmp(key, "status") == 0) {
+		set_str(&d->status, value);
+	} else if (front && strcmp(key, "team") == 0) {
+		set_str(&d->team, value);
 	}
 }
 
+/* Metadata lines of a paragraph: only lines with a colon near their start
+ * (a key) are copied and read, and the first line after a "Date" heading. */
 static void
-para_finish(struct parser *p)
+para_meta(struct rules *r, const struct cl_block *bl, int front)
 {
-	char *text = cl_buf_steal(&p->para), *line, *save = NULL;
+	const char *s = bl->text, *end = bl->text + bl->len;
+	char small[256], *line;
 
-	if (text == NULL)
-		return;
-	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
-		meta_line(p, line);
-	free(text);
+	while (s < end && !r->failed) {
+		const char *nl = memchr(s, '\n', (size_t)(end - s));
+		size_t n = (size_t)((nl ? nl : end) - s);
+		if (n > 0 && (r->expect_date || memchr(s, ':', n < 64 ? n : 64))) {
+			line = n < sizeof small ? small : cl_malloc(n + 1);
+			if (line == NULL) {
+				rfail(r, CL_ENOMEM, "out of memory");
+				return;
+			}
+			memcpy(line, s, n);
+			line[n] = '\0';
+			meta_line(r, line, bl->line, front);
+			if (line != small)
+				free(line);
+		}
+		s += n + 1;
+	}
 }
 
+/* The document's title and incident date from its first heading. */
 static void
-heading_finish(struct parser *p)
+heading_title(struct rules *r, const struct cl_block *bl)
 {
-	char *text = cl_buf_steal(&p->heading);
-	struct cl_pm_doc *d = p->doc;
+	struct cl_pm_doc *d = r->doc;
+	char *text;
 	const char *q;
 	int day;
 
-	if (text == NULL)
-		return;
-	cl_str_trim(text);
-	if (p->section_level && p->heading_level <= p->section_level)
-		p->section_level = 0;
-	if (!p->section_level && heading_is_action(text)) {
-		p->section_level = p->heading_level;
-		if (!d->has_action_section) {
-			d->has_action_section = 1;
-			d->action_section_line = p->para_line;
-		}
-	}
-	if (d->title == NULL) {
-		set_str(&d->title, text);
-		d->title_line = p->para_line;
-		/* "… — 2024-01-22" or "… - Jan 22, 2024" */
-		if ((q = strstr(text, "\xe2\x80\x94")) || (q = strstr(text, " - ")) ||
-		    (q = strstr(text, "\xe2\x80\x93"))) {
-			const char *last = q;
-			while ((q = strstr(last + 1, "\xe2\x80\x94")) != NULL)
-				last = q;
-			if (find_date(last + (*last == ' ' ? 3 : 3), CL_NO_DATE, &day) == 0)
-				d->incident_date = day;
-		}
-		if (d->incident_date == CL_NO_DATE && find_date(text, CL_NO_DATE, &day) == 0)
-			d->incident_date = day;
-		if (strcasestr(text, "runbook") != NULL)
-			d->is_runbook = 1;
-	} else {
+	if (d->title != NULL) {
 		char low[32];
-		cl_str_key(low, sizeof low, text);
-		p->expect_date = strcmp(low, "date") == 0 || strcmp(low, "incident date") == 0;
+		cl_str_key(low, sizeof low, bl->text);
+		r->expect_date = strcmp(low, "date") == 0 || strcmp(low, "incident date") == 0;
+		return;
 	}
+	if ((text = cl_strndup(bl->text, bl->len)) == NULL) {
+		rfail(r, CL_ENOMEM, "out of memory");
+		return;
+	}
+	cl_str_trim(text);
+	set_str(&d->title, text);
+	d->title_line = bl->line;
+	/* "… — 2024-01-22" or "… - Jan 22, 2024" */
+	if ((q = strstr(text, "\xe2\x80\x94")) || (q = strstr(text, " - ")) ||
+	    (q = strstr(text, "\xe2\x80\x93"))) {
+		const char *last = q;
+		while ((q = strstr(last + 1, "\xe2\x80\x94")) != NULL)
+			last = q;
+		if (find_date(last + 3, CL_NO_DATE, &day) == 0)
+			d->incident_date = day;
+	}
+	if (d->incident_date == CL_NO_DATE && find_date(text, CL_NO_DATE, &day) == 0)
+		d->incident_date = day;
+	if (strcasestr(text, "runbook") != NULL)
+		d->is_runbook = 1;
 	free(text);
 }
 
-/* ---- md4c callbacks -------------------------------------------------------- */
+/* Enters a heading (or a label paragraph) at level. */
+static void
+heading_enter(struct rules *r, int bi, int level)
+{
+	const struct cl_block *bl = &r->b->v[bi];
+	struct hstate *h, *parent;
+	enum hclass cls;
+	struct ctx c = { ST_NONE, NULL, NULL };
+	char *due = NULL, *ticket = NULL;
+
+	while (r->nh > 0 && r->hs[r->nh - 1].level >= level) {
+		r->nh--;
+		free(r->hs[r->nh].due);
+		free(r->hs[r->nh].ticket);
+	}
+	parent = r->nh > 0 ? &r->hs[r->nh - 1] : NULL;
+	cls = (enum hclass)r->hclass[bi];
+	if (r->nh == 8)
+		return;
+	h = &r->hs[r->nh];
+	memset(h, 0, sizeof *h);
+	h->level = level;
+	h->block = bi;
+	h->section = -1;
+	h->status = ST_NONE;
+	h->action = cls == H_ACTION || (cls == H_PLAIN && parent && parent->action);
+	if (h->action) {
+		struct cl_pm_doc *d = r->doc;
+		if (parent && parent->action) {
+			c.status = parent->status;
+			c.due = parent->due;
+			c.ticket = parent->ticket;
+		}
+		label_state(r, bl, &c, &due, &ticket);
+		h->status = c.status;
+		h->due = due ? due : c.due ? cl_strdup(c.due) : NULL;
+		h->ticket = ticket ? ticket : c.ticket ? cl_strdup(c.ticket) : NULL;
+		if (!d->has_action_section) {
+			d->has_action_section = 1;
+			d->action_section_line = bl->line;
+		}
+		if ((d->nsections & (d->nsections + 1)) == 0 || d->sections == NULL) {
+			struct cl_pm_section *v = cl_realloc(d->sections,
+			                                     (d->nsections + 1) * 2 * sizeof *v);
+			if (v == NULL) {
+				rfail(r, CL_ENOMEM, "out of memory");
+				return;
+			}
+			d->sections = v;
+		}
+		d->sections[d->nsections].line = bl->line;
+		d->sections[d->nsections].nitems = 0;
+		d->sections[d->nsections].title = cl_strndup(bl->text, rtrim_len(bl->text, bl->len));
+		h->section = (int)d->nsections++;
+	}
+	r->nh++;
+	r->last_prose = -1;
+}
+
+/* Placeholders that say there is nothing: "None.", "N/A", "TBD". */
+static int
+placeholder(const char *s, size_t n)
+{
+	char k[64];
+
+	vocab_key(k, sizeof k, s, n < 60 ? n : 60);
+	if (n > 0 && (s[0] == '<' || s[0] == '!' || s[0] == '|'))
+		return 1;	/* raw HTML, an image, a broken table */
+	return *k == '\0' || strcmp(k, "none") == 0 || strcmp(k, "n/a") == 0 ||
+	       strcmp(k, "na") == 0 || strcmp(k, "tbd") == 0 || strcmp(k, "nothing") == 0 ||
+	       strcmp(k, "none yet") == 0 || strcmp(k, "to be determined") == 0 ||
+	       cl_str_starts_with(k, "no action") || cl_str_starts_with(k, "no follow") ||
+	       cl_str_starts_with(k, "no further") || cl_str_starts_with(k, "no additional") ||
+	       cl_str_starts_with(k, "no other") || cl_str_starts_with(k, "no changes") ||
+	       cl_str_starts_with(k, "there are no") || cl_str_starts_with(k, "nothing ") ||
+	       cl_str_starts_with(k, "none ") || cl_str_starts_with(k, "see ") ||
+	       cl_str_starts_with(k, "to be ") ||
+	       /* the end of a public report: not something to do */
+	       cl_str_starts_with(k, "we apologi") || cl_str_starts_with(k, "we are sorry") ||
+	       cl_str_starts_with(k, "we're sorry") || cl_str_starts_with(k, "we re sorry") ||
+	       cl_str_starts_with(k, "we sincerely") || cl_str_starts_with(k, "thank") ||
+	       cl_str_starts_with(k, "if you have") || cl_str_starts_with(k, "please contact") ||
+	       cl_str_starts_with(k, "please reach") || cl_str_starts_with(k, "for more information") ||
+	       cl_str_starts_with(k, "for questions") || cl_str_starts_with(k, "last updated") ||
+	       cl_str_starts_with(k, "update ") || cl_str_starts_with(k, "note ") ||
+	       cl_str_starts_with(k, "the following") || cl_str_starts_with(k, "below ");
+}
+
+/* A paragraph: metadata, a marker item, a label, or prose under an action
+ * heading when the section has no list or table. */
+static void
+para_rule(struct rules *r, int bi)
+{
+	static const struct ctx none = { ST_NONE, NULL, NULL };
+	const struct cl_block *bl = &r->b->v[bi];
+	struct hstate *h = r->nh > 0 ? &r->hs[r->nh - 1] : NULL;
+	size_t n = rtrim_len(bl->text, bl->len);
+	struct ctx c = { ST_NONE, NULL, NULL };
+	const char *v;
+	size_t vn;
+	int st;
+
+	para_meta(r, bl, 0);
+	if (n == 0)
+		return;
+	if (r->is_label[bi]) {
+		heading_enter(r, bi, 7);
+		return;
+	}
+	if (h && h->action) {
+		c.status = h->status;
+		c.due = h->due;
+		c.ticket = h->ticket;
+	}
+	if (marker_len(bl->text, n)) {
+		item_from_block(r, bi, h && h->action ? &c : &none);
+		return;
+	}
+	if (!h || !h->action || r->has_list[h->block])
+		return;
+	if (bl->text[n - 1] == ':' || n > PROSE_MAX || placeholder(bl->text, n))
+		return;
+	/* "Owner: @x" on its own under a prose item belongs to it */
+	if (r->last_prose >= 0 && n <= META_MAX && memchr(bl->text, ':', n) &&
+	    meta_part(bl->text, n, &v, &vn, &st) != M_NONE) {
+		detail_apply(r, r->last_prose, bl);
+		return;
+	}
+	r->last_prose = item_from_block(r, bi, &c);
+}
+
+/* Child and sibling links, label paragraphs, which headings have a list. */
+static int
+rules_index(struct rules *r)
+{
+	const struct cl_blocks *b = r->b;
+	int *last = NULL, stack[8], levels[8], ns = 0, seen_heading = 0;
+	size_t i;
+
+	if ((r->first_child = cl_malloc((b->n + 1) * sizeof(int))) == NULL ||
+	    (r->next_sibling = cl_malloc((b->n + 1) * sizeof(int))) == NULL ||
+	    (last = cl_malloc((b->n + 1) * sizeof(int))) == NULL ||
+	    (r->has_list = cl_calloc(b->n + 1, 1)) == NULL ||
+	    (r->is_label = cl_calloc(b->n + 1, 1)) == NULL ||
+	    (r->hclass = cl_calloc(b->n + 1, 1)) == NULL) {
+		free(last);
+		return CL_ENOMEM;
+	}
+	for (i = 0; i < b->n; i++)
+		r->first_child[i] = r->next_sibling[i] = last[i] = -1;
+	for (i = 0; i < b->n; i++) {
+		const struct cl_block *bl = &b->v[i];
+		int p = bl->parent, lvl = 0, k;
+		if (p >= 0 && (size_t)p < i) {
+			if (last[p] < 0)
+				r->first_child[p] = (int)i;
+			else
+				r->next_sibling[last[p]] = (int)i;
+			last[p] = (int)i;
+			continue;
+		}
+		if (bl->kind == CL_BLOCK_HEADING)
+			lvl = bl->level > 0 ? bl->level : 1;
+		else if (bl->kind == CL_BLOCK_PARA && para_is_label(r, bl))
+			lvl = 7, r->is_label[i] = 1;
+		if (lvl) {
+			r->hclass[i] = (unsigned char)heading_class(r, bl->text, bl->len);
+			/* the title ("# Follow-up on the outage of March 3") is not an
+			 * action heading unless it is only the words of one */
+			if (bl->kind == CL_BLOCK_HEADING && !seen_heading && r->hclass[i] == H_ACTION) {
+				size_t w = 0, kk;
+				for (kk = 0; kk < bl->len; kk++)
+					w += bl->text[kk] == ' ';
+				if (w > 2)
+					r->hclass[i] = H_PLAIN;
+			}
+			if (bl->kind == CL_BLOCK_HEADING)
+				seen_heading = 1;
+		}
+		if (lvl) {
+			while (ns > 0 && levels[ns - 1] >= lvl)
+				ns--;
+			if (ns < 8) {
+				levels[ns] = lvl;
+				stack[ns++] = (int)i;
+			}
+			if (bl->kind == CL_BLOCK_HEADING && r->hclass[i] == H_ACTION)
+				r->any_action = 1;
+			continue;
+		}
+		if (bl->kind == CL_BLOCK_LIST || bl->kind == CL_BLOCK_TABLE)
+			for (k = 0; k < ns; k++)
+				r->has_list[stack[k]] = 1;
+	}
+	free(last);
+	return 0;
+}
+
+/* Resolves owners and due dates once the document's date is known. */
+static void
+doc_resolve(struct cl_pm_doc *d, int ref)
+{
+	size_t i;
+
+	if (d->incident_date != CL_NO_DATE)
+		ref = d->incident_date;
+	for (i = 0; i < d->nitems; i++) {
+		struct cl_pm_item *it = &d->items[i];
+		char buf[128], *b;
+		int day, approx;
+		size_t n;
+
+		if (it->owner_raw) {
+			const char *lt, *gt;
+			it->owner = cl_parse_owner(it->owner_raw);
+			it->owners_several = cl_parse_owner_several(it->owner_raw);
+			if ((lt = strchr(it->owner_raw, '<')) && (gt = strchr(lt, '>')) &&
+			    memchr(lt, '@', (size_t)(gt - lt)))
+				it->owner_email = cl_strndup(lt + 1, (size_t)(gt - lt - 1));
+			else if (strchr(it->owner_raw, '@') && it->owner && strchr(it->owner, '@'))
+				it->owner_email = cl_strdup(it->owner);
+		}
+		if (it->due_raw == NULL)
+			continue;
+		n = strlen(it->due_raw);
+		if (n >= sizeof buf)
+			continue;
+		memcpy(buf, it->due_raw, n + 1);
+		b = buf;
+		/* "by Mar 1", "due 2024-06-30" in a cell */
+		if (strncasecmp(b, "by ", 3) == 0 || strncasecmp(b, "due ", 4) == 0 ||
+		    strncasecmp(b, "before ", 7) == 0 || strncasecmp(b, "until ", 6) == 0)
+			b += strcspn(b, " ") + 1;
+		if (cl_date_parse_due(b, ref, &day, &approx) == 0) {
+			it->due = day;
+			it->due_approx = approx;
+			continue;
+		}
+		/* "Jan 29 (moved from Jan 22)" */
+		b[strcspn(b, "(")] = '\0';
+		cl_str_trim(b);
+		if (*b && cl_date_parse_due(b, ref, &day, &approx) == 0) {
+			it->due = day;
+			it->due_approx = approx;
+		}
+	}
+}
+
+int
+cl_parse_blocks(struct cl_pm_doc **out, const struct cl_blocks *b, int ref,
+                const struct cl_parse_opts *opts, struct cl_error *err)
+{
+	static const struct ctx none = { ST_NONE, NULL, NULL };
+	struct rules r;
+	size_t i;
+	int rc = 0;
+
+	*out = NULL;
+	memset(&r, 0, sizeof r);
+	r.b = b;
+	r.err = err;
+	r.opts = opts;
+	r.last_prose = -1;
+	if ((r.doc = cl_calloc(1, sizeof *r.doc)) == NULL)
+		return cl_error_set(err, CL_ENOMEM, "out of memory");
+	r.doc->incident_date = r.doc->written_date = r.doc->rb_last_tested = CL_NO_DATE;
+	r.doc->rb_actual_rto = -1;
+	if (rules_index(&r) != 0) {
+		rc = cl_error_set(err, CL_ENOMEM, "out of memory");
+		goto done;
+	}
+	for (i = 0; i < b->n && !r.failed; i++) {
+		const struct cl_block *bl = &b->v[i];
+		struct hstate *h = r.nh > 0 ? &r.hs[r.nh - 1] : NULL;
+		struct ctx c = { ST_NONE, NULL, NULL };
+
+		if (bl->parent >= 0)
+			continue;
+		if (h && h->action) {
+			c.status = h->status;
+			c.due = h->due;
+			c.ticket = h->ticket;
+		}
+		switch (bl->kind) {
+		case CL_BLOCK_HEADING:
+			heading_title(&r, bl);
+			heading_enter(&r, (int)i, bl->level > 0 ? bl->level : 1);
+			break;
+		case CL_BLOCK_META:
+			para_meta(&r, bl, 1);
+			break;
+		case CL_BLOCK_PARA:
+			para_rule(&r, (int)i);
+			break;
+		case CL_BLOCK_LIST:
+			r.last_prose = -1;
+			if (h && h->action)
+				list_items(&r, (int)i, &c);
+			else
+				list_outside(&r, (int)i, 0);
+			break;
+		case CL_BLOCK_TABLE:
+			r.last_prose = -1;
+			table_items(&r, (int)i, h && h->action ? &c : &none, !(h && h->action));
+			break;
+		default:
+			break;
+		}
+	}
+	if (r.failed) {
+		rc = err && err->code ? err->code : CL_EDATA;
+		goto done;
+	}
+	doc_resolve(r.doc, ref);
+done:
+	while (r.nh > 0) {
+		r.nh--;
+		free(r.hs[r.nh].due);
+		free(r.hs[r.nh].ticket);
+	}
+	free(r.first_child);
+	free(r.next_sibling);
+	free(r.has_list);
+	free(r.is_label);
+	free(r.hclass);
+	if (rc != 0) {
+		cl_pm_doc_free(r.doc);
+		return rc;
+	}
+	*out = r.doc;
+	return 0;
+}
+
+/* ---- the Markdown front end (md4c → blocks) ---------------------------------------- */
+
+/* A block being read. */
+struct open_block {
+	int idx;
+	enum cl_block_kind kind;
+	struct cl_buf *text;
+	struct cl_block_link *links;
+	size_t nlinks, caplinks;
+	int letters, plain, unstruck;	/* letters seen; outside bold; not struck */
+	int flags;
+};
+
+struct reader {
+	const char *input;
+	size_t len;
+	size_t *line_starts;
+	size_t nlines;
+	struct cl_blocks *blocks;
+	struct cl_error *err;
+	int failed;
+	struct open_block open[MAX_OPEN];
+	struct cl_buf bufs[MAX_OPEN];
+	int nopen, skipped;
+	int list_depth, in_code, strong, del;
+	int strong_holder;
+	size_t strong_start;
+	int link_holder, link_mail;
+	size_t link_start;
+	char *link_href;
+	size_t cells, line_hint;
+	int last_line;
+};
+
+static int
+fail(struct reader *p, int code, const char *msg)
+{
+	if (!p->failed)
+		cl_error_set(p->err, code, "%s", msg);
+	p->failed = 1;
+	return -1;
+}
+
+/* 1-based line of a pointer into the input, 0 when it points elsewhere. */
+static int
+line_of(struct reader *p, const char *ptr)
+{
+	size_t off, lo = 0, hi;
+
+	if (ptr < p->input || ptr >= p->input + p->len)
+		return 0;
+	off = (size_t)(ptr - p->input);
+	{
+		/* text comes in order: look on the line of the last answer first */
+		size_t c = p->line_hint;
+		if (c < p->nlines && p->line_starts[c] <= off &&
+		    (c + 1 == p->nlines || off < p->line_starts[c + 1]))
+			return (int)c + 1;
+		if (c + 1 < p->nlines && p->line_starts[c + 1] <= off &&
+		    (c + 2 == p->nlines || off < p->line_starts[c + 2])) {
+			p->line_hint = c + 1;
+			return (int)c + 2;
+		}
+	}
+	hi = p->nlines;
+	while (hi - lo > 1) {
+		size_t mid = (lo + hi) / 2;
+		if (p->line_starts[mid] <= off)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	p->line_hint = lo;
+	return (int)lo + 1;
+}
+
+static int
+index_lines(struct reader *p)
+{
+	const char *q = p->input, *end = p->input + p->len;
+	size_t n = 1, k = 0;
+
+	while ((q = memchr(q, '\n', (size_t)(end - q))) != NULL) {
+		n++;
+		q++;
+	}
+	if ((p->line_starts = cl_malloc(n * sizeof *p->line_starts)) == NULL)
+		return CL_ENOMEM;
+	p->line_starts[k++] = 0;
+	for (q = p->input; k < n && (q = memchr(q, '\n', (size_t)(end - q))) != NULL; q++)
+		p->line_starts[k++] = (size_t)(q - p->input) + 1;
+	p->nlines = k;
+	return 0;
+}
+
+/* The open block that takes text, or NULL. */
+static struct open_block *
+holder(struct reader *p)
+{
+	struct open_block *o;
+
+	if (p->skipped || p->nopen == 0)
+		return NULL;
+	o = &p->open[p->nopen - 1];
+	return o->kind == CL_BLOCK_HEADING || o->kind == CL_BLOCK_PARA ||
+	       o->kind == CL_BLOCK_ITEM || o->kind == CL_BLOCK_CELL ? o : NULL;
+}
+
+/* Opens a block; returns 0 or -1. */
+static int
+push(struct reader *p, enum cl_block_kind kind, int level, int flags, int line)
+{
+	struct open_block *o;
+	int parent = -1, k, idx;
+
+	for (k = p->nopen - 1; k >= 0; k--)
+		if (p->open[k].kind == CL_BLOCK_LIST || p->open[k].kind == CL_BLOCK_ITEM ||
+		    p->open[k].kind == CL_BLOCK_TABLE || p->open[k].kind == CL_BLOCK_ROW) {
+			parent = p->open[k].idx;
+			break;
+		}
+	if ((idx = cl_blocks_add(p->blocks, kind, line, level, parent, flags, NULL, 0, NULL,
+	                         0)) < 0)
+		return fail(p, CL_ENOMEM, "out of memory");
+	o = &p->open[p->nopen];
+	o->idx = idx;
+	o->kind = kind;
+	o->text = &p->bufs[p->nopen];
+	o->text->len = 0;
+	if (o->text->data)
+		o->text->data[0] = '\0';
+	o->nlinks = 0;
+	o->letters = o->plain = o->unstruck = 0;
+	o->flags = flags;
+	p->nopen++;
+	return 0;
+}
+
+/* Closes the innermost block: its text and flags go to the model. */
+static int
+pop(struct reader *p)
+{
+	struct open_block *o = &p->open[--p->nopen];
+	struct cl_block *bl = &p->blocks->v[o->idx];
+	const char *t = o->text->data ? o->text->data : "";
+	size_t n = o->text->len, a, i;
+
+	if (o->text->oom)
+		return fail(p, CL_ENOMEM, "out of memory");
+	if (o->kind == CL_BLOCK_LIST || o->kind == CL_BLOCK_TABLE || o->kind == CL_BLOCK_ROW) {
+		if (bl->line == 0)
+			bl->line = p->last_line;
+		return 0;
+	}
+	/* trimmed, link ranges moved along */
+	a = ltrim_off(t, n);
+	n = rtrim_len(t, n);
+	if (n < a)
+		n = a;
+	for (i = 0; i < o->nlinks; i++) {
+		o->links[i].start = o->links[i].start > a ? o->links[i].start - a : 0;
+		o->links[i].end = o->links[i].end > a ? o->links[i].end - a : 0;
+	}
+	if (blocks_set_text(p->blocks, o->idx, t + a, n - a, o->links, o->nlinks) != 0)
+		return fail(p, CL_ENOMEM, "out of memory");
+	bl = &p->blocks->v[o->idx];
+	bl->flags = o->flags;
+	if (o->letters && !o->plain)
+		bl->flags |= CL_BLOCK_ALL_STRONG;
+	if (o->letters && !o->unstruck)
+		bl->flags |= CL_BLOCK_ALL_STRUCK;
+	if (bl->line == 0)
+		bl->line = p->last_line;
+	return 0;
+}
+
+static int
+trackable(MD_BLOCKTYPE type)
+{
+	return type == MD_BLOCK_H || type == MD_BLOCK_P || type == MD_BLOCK_UL ||
+	       type == MD_BLOCK_OL || type == MD_BLOCK_LI || type == MD_BLOCK_TABLE ||
+	       type == MD_BLOCK_TR || type == MD_BLOCK_TH || type == MD_BLOCK_TD;
+}
 
 static int
 on_enter_block(MD_BLOCKTYPE type, void *detail, void *user)
 {
-	struct parser *p = user;
+	struct reader *p = user;
+	struct open_block *h;
 
+	if (type == MD_BLOCK_CODE) {
+		p->in_code = 1;
+		return 0;
+	}
+	if (!trackable(type))
+		return 0;
+	if (p->skipped || p->nopen == MAX_OPEN) {
+		p->skipped++;
+		return 0;
+	}
 	switch (type) {
 	case MD_BLOCK_H:
-		p->in_heading = 1;
-		p->heading_level = (int)((MD_BLOCK_H_DETAIL *)detail)->level;
-		p->para_line = 0;
-		cl_buf_release(&p->heading);
-		break;
+		return push(p, CL_BLOCK_HEADING, (int)((MD_BLOCK_H_DETAIL *)detail)->level, 0, 0);
 	case MD_BLOCK_P:
-		if (!p->in_table && p->li_depth == 0) {
-			p->in_para = 1;
-			cl_buf_release(&p->para);
-		} else if (p->task_depth && p->task.len) {
-			cl_buf_putc(&p->task, ' ');
+		if ((h = holder(p)) != NULL && h->kind == CL_BLOCK_ITEM && h->text->len == 0)
+			return 0;	/* a list item's first paragraph is its text */
+		if (h != NULL && h->kind != CL_BLOCK_ITEM) {
+			cl_buf_putc(h->text, ' ');
+			return 0;
 		}
-		break;
-	case MD_BLOCK_CODE:
-		p->in_code_block = 1;
-		break;
+		return push(p, CL_BLOCK_PARA, 0, 0, 0);
 	case MD_BLOCK_UL:
 	case MD_BLOCK_OL:
-		if (p->task_depth)
-			p->task_nested++;
-		break;
+		p->list_depth++;
+		return push(p, CL_BLOCK_LIST, p->list_depth,
+		            type == MD_BLOCK_OL ? CL_BLOCK_ORDERED : 0, 0);
 	case MD_BLOCK_LI: {
 		MD_BLOCK_LI_DETAIL *li = detail;
-		p->li_depth++;
-		if (p->task_depth == 0 && li->is_task && p->section_level) {
-			p->task_depth = p->li_depth;
-			p->task_nested = 0;
-			cl_buf_release(&p->task);
-			p->task_line = line_of(p, p->input + li->task_mark_offset);
-			p->task_done = li->task_mark == 'x' || li->task_mark == 'X';
-			p->task_strong_done = 0;
+		int flags = 0, line = 0;
+		if (p->nopen > 0 && (p->open[p->nopen - 1].flags & CL_BLOCK_ORDERED))
+			flags |= CL_BLOCK_ORDERED;
+		if (li->is_task) {
+			flags |= CL_BLOCK_TASK;
+			if (li->task_mark == 'x' || li->task_mark == 'X')
+				flags |= CL_BLOCK_CHECKED;
+			line = line_of(p, p->input + li->task_mark_offset);
 		}
-		break;
+		return push(p, CL_BLOCK_ITEM, p->list_depth, flags, line);
 	}
 	case MD_BLOCK_TABLE:
-		p->in_table = 1;
-		p->table_is_action = p->section_level > 0;
-		table_reset(p);
-		break;
+		return push(p, CL_BLOCK_TABLE, 0, 0, 0);
 	case MD_BLOCK_TR:
-		row_release(&p->cur);
-		break;
+		return push(p, CL_BLOCK_ROW, 0, 0, 0);
 	case MD_BLOCK_TH:
-	case MD_BLOCK_TD: {
-		struct cell *c;
-		if (++p->cells_total > CL_PARSE_MAX_CELLS)
+	case MD_BLOCK_TD:
+		if (++p->cells > CL_PARSE_MAX_CELLS)
 			return fail(p, CL_EDATA, "too many table cells in one document");
-		if (p->cur.n == p->cur.cap) {
-			size_t cap = p->cur.cap ? p->cur.cap * 2 : 8;
-			c = cl_realloc(p->cur.cells, cap * sizeof *c);
-			if (c == NULL)
-				return fail(p, CL_ENOMEM, "out of memory");
-			p->cur.cells = c;
-			p->cur.cap = cap;
-		}
-		c = &p->cur.cells[p->cur.n++];
-		memset(c, 0, sizeof *c);
-		p->in_cell = 1;
-		break;
-	}
+		return push(p, CL_BLOCK_CELL, 0, 0, 0);
 	default:
-		break;
+		return 0;
 	}
-	return 0;
 }
 
 static int
 on_leave_block(MD_BLOCKTYPE type, void *detail, void *user)
 {
-	struct parser *p = user;
+	struct reader *p = user;
 
-	switch (type) {
-	case MD_BLOCK_H:
-		p->in_heading = 0;
-		heading_finish(p);
-		break;
-	case MD_BLOCK_P:
-		if (p->in_para) {
-			p->in_para = 0;
-			para_finish(p);
-		}
-		break;
-	case MD_BLOCK_CODE:
-		p->in_code_block = 0;
-		break;
-	case MD_BLOCK_UL:
-	case MD_BLOCK_OL:
-		if (p->task_depth && p->task_nested)
-			p->task_nested--;
-		break;
-	case MD_BLOCK_LI:
-		if (p->task_depth == p->li_depth) {
-			task_finish(p);
-			p->task_depth = 0;
-		}
-		p->li_depth--;
-		break;
-	case MD_BLOCK_TH:
-	case MD_BLOCK_TD:
-		p->in_cell = 0;
-		if (p->cur.n)
-			cl_str_trim(p->cur.cells[p->cur.n - 1].text.data ?
-			            p->cur.cells[p->cur.n - 1].text.data : (char[1]){ 0 });
-		if (p->cur.n && p->cur.cells[p->cur.n - 1].text.data)
-			p->cur.cells[p->cur.n - 1].text.len =
-				strlen(p->cur.cells[p->cur.n - 1].text.data);
-		break;
-	case MD_BLOCK_TR:
-		if (!p->table_is_action) {
-			row_release(&p->cur);
-			break;
-		}
-		if (p->header.cells == NULL) {
-			p->header = p->cur;
-			memset(&p->cur, 0, sizeof p->cur);
-			break;
-		}
-		if (p->nrows == p->caprows) {
-			size_t cap = p->caprows ? p->caprows * 2 : 16;
-			struct row *r = cl_realloc(p->rows, cap * sizeof *r);
-			if (r == NULL)
-				return fail(p, CL_ENOMEM, "out of memory");
-			p->rows = r;
-			p->caprows = cap;
-		}
-		p->rows[p->nrows++] = p->cur;
-		memset(&p->cur, 0, sizeof p->cur);
-		break;
-	case MD_BLOCK_TABLE:
-		if (p->table_is_action)
-			table_finish(p);
-		table_reset(p);
-		p->in_table = 0;
-		break;
-	default:
-		break;
+	if (type == MD_BLOCK_CODE) {
+		p->in_code = 0;
+		return 0;
+	}
+	if (!trackable(type))
+		return p->failed ? -1 : 0;
+	if (p->skipped) {
+		p->skipped--;
+		return 0;
+	}
+	if (type == MD_BLOCK_UL || type == MD_BLOCK_OL)
+		p->list_depth--;
+	if (type == MD_BLOCK_P && (p->nopen == 0 || p->open[p->nopen - 1].kind != CL_BLOCK_PARA))
+		return 0;	/* merged into its list item */
+	if (p->nopen > 0 && pop(p) != 0)
+		return -1;
+	/* the row's line is its first cell's */
+	if (type == MD_BLOCK_TR && p->blocks->n > 0) {
+		struct cl_block *row = NULL;
+		size_t i = p->blocks->n;
+		while (i-- > 0)
+			if (p->blocks->v[i].kind == CL_BLOCK_ROW) {
+				row = &p->blocks->v[i];
+				break;
+			}
+		if (row && i + 1 < p->blocks->n && p->blocks->v[i + 1].line)
+			row->line = p->blocks->v[i + 1].line;
 	}
 	return p->failed ? -1 : 0;
 }
@@ -854,54 +2914,88 @@ on_leave_block(MD_BLOCKTYPE type, void *detail, void *user)
 static int
 on_enter_span(MD_SPANTYPE type, void *detail, void *user)
 {
-	struct parser *p = user;
+	struct reader *p = user;
+	struct open_block *h = holder(p);
 
 	if (type == MD_SPAN_STRONG) {
-		if (p->strong++ == 0)
-			cl_buf_release(&p->strong_text);
-	} else if (type == MD_SPAN_A && p->in_cell && p->cur.n) {
+		if (p->strong++ == 0) {
+			p->strong_holder = h ? (int)(h - p->open) : -1;
+			p->strong_start = h ? h->text->len : 0;
+		}
+	} else if (type == MD_SPAN_DEL) {
+		p->del++;
+	} else if (type == MD_SPAN_A && h) {
 		MD_SPAN_A_DETAIL *a = detail;
-		struct cell *c = &p->cur.cells[p->cur.n - 1];
-		if (c->url == NULL && a->href.size > 0)
-			c->url = cl_strndup(a->href.text, a->href.size);
+		free(p->link_href);
+		p->link_href = cl_strndup(a->href.text, a->href.size);
+		p->link_holder = (int)(h - p->open);
+		p->link_start = h->text->len;
+		p->link_mail = a->href.size > 7 && memcmp(a->href.text, "mailto:", 7) == 0;
 	}
 	return 0;
 }
 
-/* "**DONE**" / "**TODO**" anywhere in a row or a task entry. */
+/* "**DONE**" / "**TODO**" in a row or an item: status, not text. */
 static void
-strong_finish(struct parser *p)
+strong_finish(struct reader *p)
 {
+	struct open_block *h = holder(p);
 	char word[16];
-	int done, todo;
+	size_t n;
+	int st;
 
-	snprintf(word, sizeof word, "%s", cl_buf_str(&p->strong_text));
-	cl_str_trim(word);
-	done = cl_str_ieq(word, "done") || cl_str_ieq(word, "fixed") || cl_str_ieq(word, "closed");
-	todo = cl_str_ieq(word, "todo");
-	if (p->in_table) {
-		p->cur.strong_done |= done;
-		p->cur.strong_todo |= todo;
-		/* the marker is status, not part of the cell's text */
-		if ((done || todo) && p->in_cell && p->cur.n) {
-			struct cl_buf *b = &p->cur.cells[p->cur.n - 1].text;
-			if (b->len >= p->strong_text.len) {
-				b->len -= p->strong_text.len;
-				b->data[b->len] = '\0';
-			}
-		}
-	} else if (p->task_depth) {
-		p->task_strong_done |= done;
+	if (h == NULL || (int)(h - p->open) != p->strong_holder || h->text->len < p->strong_start)
+		return;
+	n = h->text->len - p->strong_start;
+	if (n == 0 || n >= sizeof word)
+		return;
+	memcpy(word, h->text->data + p->strong_start, n);
+	word[n] = '\0';
+	st = status_word(word, n);
+	if (st == ST_DONE && !cl_str_ieq(word, "x")) {
+		h->flags |= CL_BLOCK_STRONG_DONE;
+	} else if (st == ST_OPEN && (strncasecmp(cl_str_trim(word), "todo", 4) == 0)) {
+		h->flags |= CL_BLOCK_STRONG_TODO;
+	} else {
+		return;
 	}
+	h->text->len = p->strong_start;
+	h->text->data[h->text->len] = '\0';
 }
 
 static int
 on_leave_span(MD_SPANTYPE type, void *detail, void *user)
 {
-	struct parser *p = user;
+	struct reader *p = user;
+	struct open_block *h = holder(p);
 
 	if (type == MD_SPAN_STRONG && p->strong > 0 && --p->strong == 0)
 		strong_finish(p);
+	else if (type == MD_SPAN_DEL && p->del > 0)
+		p->del--;
+	else if (type == MD_SPAN_A && h && p->link_href && (int)(h - p->open) == p->link_holder) {
+		if (h->nlinks == h->caplinks) {
+			size_t cap = h->caplinks ? h->caplinks * 2 : 4;
+			struct cl_block_link *v = cl_realloc(h->links, cap * sizeof *v);
+			if (v == NULL)
+				return fail(p, CL_ENOMEM, "out of memory");
+			h->links = v;
+			h->caplinks = cap;
+		}
+		/* the href lives in the blocks' arena */
+		if (blocks_arena(p->blocks) != 0 ||
+		    (h->links[h->nlinks].href = arena_strndup(p->blocks->arena, p->link_href,
+		                                              strlen(p->link_href))) == NULL)
+			return fail(p, CL_ENOMEM, "out of memory");
+		if (p->link_mail == 2)
+			cl_buf_putc(h->text, '>');
+		p->link_mail = 0;
+		h->links[h->nlinks].start = p->link_start;
+		h->links[h->nlinks].end = h->text->len;
+		h->nlinks++;
+		free(p->link_href);
+		p->link_href = NULL;
+	}
 	return 0;
 }
 
@@ -919,29 +3013,35 @@ entity_text(const MD_CHAR *t, MD_SIZE n, char buf[8])
 	for (i = 0; ents[i].e; i++)
 		if (n == strlen(ents[i].e) && memcmp(t, ents[i].e, n) == 0)
 			return ents[i].v;
-	if (n > 3 && t[1] == '#') {
-		unsigned long cp = (t[2] == 'x' || t[2] == 'X') ? strtoul(t + 3, NULL, 16)
-		                                                  : strtoul(t + 2, NULL, 10);
+	if (n > 3 && n < 12 && t[1] == '#') {
+		char num[12];
+		unsigned long cp;
+		memcpy(num, t, n);
+		num[n] = '\0';
+		cp = (num[2] == 'x' || num[2] == 'X') ? strtoul(num + 3, NULL, 16)
+		                                      : strtoul(num + 2, NULL, 10);
 		if (cp > 0 && cp < 0x80) {
 			buf[0] = (char)cp;
 			buf[1] = '\0';
 			return buf;
 		}
 	}
-	snprintf(buf, 8, "%.*s", (int)(n < 7 ? n : 7), t);
+	n = n < 7 ? n : 7;
+	memcpy(buf, t, n);
+	buf[n] = '\0';
 	return buf;
 }
 
 static int
 on_text(MD_TEXTTYPE type, const MD_CHAR *text, MD_SIZE size, void *user)
 {
-	struct parser *p = user;
-	struct cl_buf *b = NULL;
+	struct reader *p = user;
+	struct open_block *h;
 	char ent[8];
 	const char *s = text;
-	size_t n = size;
+	size_t n = size, k;
 
-	if (p->in_code_block)
+	if (p->in_code || (h = holder(p)) == NULL)
 		return 0;
 	/* never read past the document, whatever the Markdown library reports
 	 * (fuzzing found md4c 0.4.8 handing out a range that ran past it) */
@@ -950,53 +3050,259 @@ on_text(MD_TEXTTYPE type, const MD_CHAR *text, MD_SIZE size, void *user)
 		n = (size_t)(p->input + p->len - text);
 		size = (MD_SIZE)n;
 	}
+	if (text >= p->input && text < p->input + p->len)
+		p->last_line = line_of(p, text);
+	if (p->blocks->v[h->idx].line == 0)
+		p->blocks->v[h->idx].line = p->last_line;
+	/* "<alice@example.com>" is an autolink: the brackets say it is an address */
+	if (p->link_mail == 1) {
+		p->link_mail = 0;
+		if (text > p->input && text < p->input + p->len && text[-1] == '<' &&
+		    !(h->text->len > 0 && h->text->data[h->text->len - 1] == '<')) {
+			cl_buf_putc(h->text, '<');
+			p->link_mail = 2;
+		}
+	}
 	if (type == MD_TEXT_ENTITY) {
 		s = entity_text(text, size, ent);
 		n = strlen(s);
 	} else if (type == MD_TEXT_BR || type == MD_TEXT_SOFTBR) {
-		s = (p->in_para && !p->in_table) ? "\n" : " ";
+		s = h->kind == CL_BLOCK_PARA ? "\n" : " ";
 		n = 1;
 	} else if (type == MD_TEXT_NULLCHAR) {
 		return 0;
 	}
-	if (p->in_cell && p->cur.n) {
-		b = &p->cur.cells[p->cur.n - 1].text;
-		/* GFM: "\|" in a code span inside a table is a pipe */
-		if (type == MD_TEXT_CODE) {
-			size_t k;
-			for (k = 0; k < n; k++) {
-				if (s[k] == '\\' && k + 1 < n && s[k + 1] == '|')
-					continue;
-				cl_buf_putc(b, s[k]);
+	/* bold and struck-through letters (a label, a done item) */
+	if (!(h->letters && h->plain && h->unstruck)) {
+		for (k = 0; k < n; k++)
+			if (is_letter((unsigned char)s[k])) {
+				h->letters = 1;
+				if (!p->strong)
+					h->plain = 1;
+				if (!p->del)
+					h->unstruck = 1;
+				break;
 			}
-			if (p->cur.line == 0)
-				p->cur.line = line_of(p, text);
-			if (p->strong)
-				cl_buf_add(&p->strong_text, s, n);
-			return b->oom ? fail(p, CL_ENOMEM, "out of memory") : 0;
-		}
-		if (p->cur.line == 0)
-			p->cur.line = line_of(p, text);
-	} else if (p->task_depth && p->task_nested == 0) {
-		b = &p->task;
-	} else if (p->in_heading) {
-		b = &p->heading;
-		if (p->para_line == 0)
-			p->para_line = line_of(p, text);
-	} else if (p->in_para) {
-		b = &p->para;
 	}
-	if (p->strong)
-		cl_buf_add(&p->strong_text, s, n);
-	if (b != NULL) {
-		cl_buf_add(b, s, n);
-		if (b->oom)
-			return fail(p, CL_ENOMEM, "out of memory");
+	if (type == MD_TEXT_CODE && h->kind == CL_BLOCK_CELL && memchr(s, '\\', n)) {
+		/* GFM: "\|" in a code span inside a table is a pipe */
+		for (k = 0; k < n; k++) {
+			if (s[k] == '\\' && k + 1 < n && s[k + 1] == '|')
+				continue;
+			cl_buf_putc(h->text, s[k]);
+		}
+	} else {
+		cl_buf_add(h->text, s, n);
+	}
+	return h->text->oom ? fail(p, CL_ENOMEM, "out of memory") : 0;
+}
+
+/* ---- input preparation: front matter, short table delimiters -------------------- */
+
+/* True when line is a GFM delimiter row with a cell md4c 0.4.8 refuses
+ * (it wants three characters: "---", ":--"; GitHub takes "-", ":-"). */
+static int
+short_delimiter_row(const char *s, size_t n)
+{
+	size_t i, cell = 0;
+	int pipe = 0, dash = 0, is_short = 0;
+
+	for (i = 0; i < n; i++) {
+		char c = s[i];
+		if (c == '|') {
+			pipe = 1;
+			if (cell > 0 && cell < 3)
+				is_short = 1;
+			cell = 0;
+		} else if (c == '-' || c == ':') {
+			dash |= c == '-';
+			cell++;
+		} else if (c == ' ' || c == '\t' || c == '\r') {
+			continue;
+		} else {
+			return 0;
+		}
+	}
+	if (cell > 0 && cell < 3)
+		is_short = 1;
+	return pipe && dash && is_short;
+}
+
+/* Writes the row again with every cell at least three characters wide. */
+static void
+widen_delimiter_row(struct cl_buf *b, const char *s, size_t n)
+{
+	size_t i = 0;
+	int lead = 0;
+
+	while (i < n && (s[i] == ' ' || s[i] == '\t'))
+		i++;
+	if (i < n && s[i] == '|') {
+		lead = 1;
+		i++;
+	}
+	if (lead)
+		cl_buf_putc(b, '|');
+	while (i < n) {
+		size_t start = i;
+		int left = 0, right = 0, dashes = 0;
+		while (i < n && s[i] != '|') {
+			if (s[i] == ':') {
+				if (dashes == 0)
+					left = 1;
+				else
+					right = 1;
+			} else if (s[i] == '-') {
+				dashes++;
+			}
+			i++;
+		}
+		if (dashes == 0 && i == n && start < n) {
+			/* trailing white space after the last pipe */
+			break;
+		}
+		if (dashes || left || right) {
+			cl_buf_puts(b, left ? ":-" : "--");
+			cl_buf_puts(b, right ? "-:" : "--");
+		}
+		if (i < n) {
+			cl_buf_putc(b, '|');
+			i++;
+		}
+	}
+	if (n > 0 && s[n - 1] == '\r')
+		cl_buf_putc(b, '\r');
+}
+
+/* The end of YAML front matter ("---" … "---" or "...") at the start, or 0. */
+static size_t
+front_matter_end(const char *s, size_t n)
+{
+	size_t i, lines = 0;
+
+	if (n < 4 || memcmp(s, "---", 3) != 0 || (s[3] != '\n' && s[3] != '\r'))
+		return 0;
+	i = s[3] == '\r' ? 5 : 4;
+	while (i < n && lines < 500) {
+		const char *nl = memchr(s + i, '\n', n - i);
+		size_t e = nl ? (size_t)(nl - s) : n, len = e - i;
+		if (len > 0 && s[i + len - 1] == '\r')
+			len--;
+		if ((len == 3 && (memcmp(s + i, "---", 3) == 0 || memcmp(s + i, "...", 3) == 0)))
+			return nl ? e + 1 : e;
+		i = e + 1;
+		lines++;
 	}
 	return 0;
 }
 
-/* ---- entry points ---------------------------------------------------------- */
+/* Front matter lines → META blocks ("key: value"; YAML lists joined). */
+static int
+front_matter_blocks(struct cl_blocks *b, const char *s, size_t end)
+{
+	struct cl_buf line = CL_BUF_INIT;
+	size_t i = s[3] == '\r' ? 5 : 4;
+	int lineno = 2, key_line = 0, rc = 0;
+
+	while (i < end) {
+		const char *nl = memchr(s + i, '\n', end - i);
+		size_t e = nl ? (size_t)(nl - s) : end, len = e - i;
+		const char *t = s + i;
+		if (len > 0 && t[len - 1] == '\r')
+			len--;
+		if (len >= 3 && (memcmp(t, "---", 3) == 0 || memcmp(t, "...", 3) == 0) && len == 3)
+			break;
+		if (len > 0 && (t[0] == ' ' || t[0] == '\t' || t[0] == '-') && line.len) {
+			/* "  - alice" under "authors:" */
+			size_t k = ltrim_off(t, len);
+			if (k < len && t[k] == '-') {
+				k++;
+				k += ltrim_off(t + k, len - k);
+				if (line.data[line.len - 1] != ':')
+					cl_buf_puts(&line, ",");
+				cl_buf_putc(&line, ' ');
+				cl_buf_add(&line, t + k, len - k);
+			}
+		} else if (len > 0 && t[0] != '#') {
+			if (line.len && (rc = cl_blocks_add(b, CL_BLOCK_META, key_line, 0, -1, 0,
+			                                    line.data, line.len, NULL, 0)) < 0)
+				break;
+			line.len = 0;
+			cl_buf_add(&line, t, len);
+			key_line = lineno;
+		}
+		i = e + 1;
+		lineno++;
+	}
+	if (rc >= 0 && line.len)
+		rc = cl_blocks_add(b, CL_BLOCK_META, key_line, 0, -1, 0, line.data, line.len, NULL, 0);
+	if (line.oom)
+		rc = CL_ENOMEM;
+	cl_buf_release(&line);
+	return rc < 0 ? rc : 0;
+}
+
+/* The copy md4c reads: front matter blanked (lines kept), short table
+ * delimiter rows widened, zero padding after it. */
+static int
+prepare_input(char **out, size_t *outlen, const char *text, size_t len, struct cl_blocks *b)
+{
+	size_t fm = front_matter_end(text, len), i, need = 0;
+	struct cl_buf w = CL_BUF_INIT;
+	const char *q;
+	int rc;
+
+	*out = NULL;
+	if (fm && (rc = front_matter_blocks(b, text, fm)) != 0)
+		return rc;
+	/* is there a delimiter row to widen? (a first character check per line) */
+	for (i = fm; i < len; i = q ? (size_t)(q - text) + 1 : len) {
+		size_t k = i;
+		while (k < len && (text[k] == ' ' || text[k] == '\t'))
+			k++;
+		q = memchr(text + i, '\n', len - i);
+		if (k < len && (text[k] == '|' || text[k] == ':' || text[k] == '-') &&
+		    short_delimiter_row(text + i, (q ? (size_t)(q - text) : len) - i)) {
+			need = 1;
+			break;
+		}
+	}
+	if (!need) {
+		if ((*out = cl_malloc(len + MD4C_PAD)) == NULL)
+			return CL_ENOMEM;
+		memcpy(*out, text, len);
+		for (i = 0; i < fm; i++)
+			if ((*out)[i] != '\n')
+				(*out)[i] = ' ';
+		memset(*out + len, 0, MD4C_PAD);
+		*outlen = len;
+		return 0;
+	}
+	for (i = 0; i < fm; i++)
+		cl_buf_putc(&w, text[i] == '\n' ? '\n' : ' ');
+	for (i = fm; i < len; i = q ? (size_t)(q - text) + 1 : len) {
+		size_t e;
+		q = memchr(text + i, '\n', len - i);
+		e = q ? (size_t)(q - text) : len;
+		if (short_delimiter_row(text + i, e - i))
+			widen_delimiter_row(&w, text + i, e - i);
+		else
+			cl_buf_add(&w, text + i, e - i);
+		if (q)
+			cl_buf_putc(&w, '\n');
+	}
+	for (i = 0; i < MD4C_PAD; i++)
+		cl_buf_putc(&w, '\0');
+	if (w.oom) {
+		cl_buf_release(&w);
+		return CL_ENOMEM;
+	}
+	*outlen = w.len - MD4C_PAD;
+	*out = w.data;
+	return 0;
+}
+
+/* ---- entry points ------------------------------------------------------------------ */
 
 int
 cl_utf8_check(const char *s, size_t len)
@@ -1065,56 +3371,34 @@ cl_pm_doc_free(struct cl_pm_doc *d)
 		free(it->due_raw);
 		free(it->ticket);
 		free(it->priority);
+		free(it->owner_email);
+		free(it->status);
 	}
+	for (i = 0; i < d->nsections; i++)
+		free(d->sections[i].title);
+	free(d->sections);
 	free(d->items);
 	free(d->title);
 	free(d->severity);
 	free(d->authors);
 	free(d->rb_owner);
 	free(d->rb_rto_target);
+	free(d->status);
+	free(d->team);
 	free(d);
 }
 
-/* Resolves owners and due dates once the document's date is known. */
-static int
-doc_resolve(struct cl_pm_doc *d, int ref)
-{
-	size_t i;
-
-	if (d->incident_date != CL_NO_DATE)
-		ref = d->incident_date;
-	for (i = 0; i < d->nitems; i++) {
-		struct cl_pm_item *it = &d->items[i];
-		char buf[128];
-		int day;
-
-		if (it->owner_raw)
-			it->owner = cl_parse_owner(it->owner_raw);
-		if (it->due_raw == NULL)
-			continue;
-		if (cl_date_parse(it->due_raw, ref, &day) == 0) {
-			it->due = day;
-			continue;
-		}
-		/* "Jan 29 (moved from Jan 22)" */
-		snprintf(buf, sizeof buf, "%s", it->due_raw);
-		buf[strcspn(buf, "(")] = '\0';
-		cl_str_trim(buf);
-		if (*buf && cl_date_parse(buf, ref, &day) == 0)
-			it->due = day;
-	}
-	return 0;
-}
-
 int
-cl_parse_document(struct cl_pm_doc **out, const char *text, size_t len, int ref,
-                  struct cl_error *err)
+cl_parse_document_opts(struct cl_pm_doc **out, const char *text, size_t len, int ref,
+                       const struct cl_parse_opts *opts, struct cl_error *err)
 {
 	MD_PARSER parser;
-	struct parser p;
+	struct reader p;
+	struct cl_blocks blocks;
 	char *padded = NULL;
+	size_t plen = 0;
 	long failures = cl_alloc_failures();
-	int bad, rc = 0;
+	int bad, rc = 0, k;
 
 	*out = NULL;
 	if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0) {
@@ -1123,26 +3407,23 @@ cl_parse_document(struct cl_pm_doc **out, const char *text, size_t len, int ref,
 	}
 	if ((bad = cl_utf8_check(text, len)) != 0)
 		return cl_error_set(err, CL_EDATA, "line %d: not valid UTF-8", bad);
+	memset(&p, 0, sizeof p);
+	memset(&blocks, 0, sizeof blocks);
 	/* md4c 0.4.8 reads a little past the size it is given on some inputs
 	 * (valgrind shows it on tests/fuzz/regress/parse/md4c-range-past-end):
-	 * hand it a copy followed by zero bytes that belong to us */
-	if ((padded = cl_calloc(1, len + MD4C_PAD)) == NULL)
-		return cl_error_set(err, CL_ENOMEM, "out of memory");
-	memcpy(padded, text, len);
-	text = padded;
-	memset(&p, 0, sizeof p);
-	p.input = text;
-	p.len = len;
-	p.err = err;
-	if ((p.doc = cl_calloc(1, sizeof *p.doc)) == NULL || index_lines(&p) != 0) {
-		free(p.doc);
-		free(p.line_starts);
-		free(padded);
-		return cl_error_set(err, CL_ENOMEM, "out of memory");
+	 * it reads a copy followed by zero bytes that belong to us */
+	if ((rc = prepare_input(&padded, &plen, text, len, &blocks)) != 0) {
+		rc = cl_error_set(err, CL_ENOMEM, "out of memory");
+		goto done;
 	}
-	p.doc->incident_date = p.doc->written_date = p.doc->rb_last_tested = CL_NO_DATE;
-	p.doc->rb_actual_rto = -1;
-
+	p.input = padded;
+	p.len = plen;
+	p.err = err;
+	p.blocks = &blocks;
+	if (index_lines(&p) != 0) {
+		rc = cl_error_set(err, CL_ENOMEM, "out of memory");
+		goto done;
+	}
 	memset(&parser, 0, sizeof parser);
 	parser.abi_version = 0;
 	parser.flags = MD_DIALECT_GITHUB | MD_FLAG_NOHTML;
@@ -1151,13 +3432,13 @@ cl_parse_document(struct cl_pm_doc **out, const char *text, size_t len, int ref,
 	parser.enter_span = on_enter_span;
 	parser.leave_span = on_leave_span;
 	parser.text = on_text;
-	if (md_parse(text, (MD_SIZE)len, &parser, &p) != 0 || p.failed) {
+	if (md_parse(padded, (MD_SIZE)plen, &parser, &p) != 0 || p.failed) {
 		if (!p.failed)
 			cl_error_set(err, CL_EDATA, "unable to parse Markdown");
 		rc = err && err->code ? err->code : CL_EDATA;
 		goto done;
 	}
-	doc_resolve(p.doc, ref);
+	rc = cl_parse_blocks(out, &blocks, ref, opts, err);
 done:
 	/* some fields are filled where a failed copy cannot be reported on the
 	 * spot: never hand out a document with its title or an owner missing,
@@ -1166,18 +3447,23 @@ done:
 		if (rc != 0)
 			cl_error_clear(err);
 		rc = cl_error_set(err, CL_ENOMEM, "out of memory");
+		cl_pm_doc_free(*out);
+		*out = NULL;
 	}
-	table_reset(&p);
-	cl_buf_release(&p.heading);
-	cl_buf_release(&p.para);
-	cl_buf_release(&p.task);
-	cl_buf_release(&p.strong_text);
+	for (k = 0; k < MAX_OPEN; k++) {
+		cl_buf_release(&p.bufs[k]);
+		free(p.open[k].links);
+	}
+	free(p.link_href);
 	free(p.line_starts);
 	free(padded);
-	if (rc != 0) {
-		cl_pm_doc_free(p.doc);
-		return rc;
-	}
-	*out = p.doc;
-	return 0;
+	cl_blocks_release(&blocks);
+	return rc;
+}
+
+int
+cl_parse_document(struct cl_pm_doc **out, const char *text, size_t len, int ref,
+                  struct cl_error *err)
+{
+	return cl_parse_document_opts(out, text, len, ref, NULL, err);
 }

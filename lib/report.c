@@ -1,229 +1,365 @@
-/* report.c — the weekly report: a JSON model from the items store, rendered
- * as text, Markdown or HTML, and its mail. */
+/* report.c — the weekly report: aggregates built once from the store, and
+ * a table of sections (title, columns, query) written through one writer
+ * in every format. Rows are streamed from SQLite: the readable formats show
+ * the most important rows of a section and say how many more there are,
+ * JSON and CSV are complete; none of them holds the whole list in memory. */
 #include <stdlib.h>
 #include <string.h>
 
-#include <jansson.h>
-
 #include "dates.h"
-#include "items.h"
 #include "drill.h"
+#include "import.h"
+#include "nag.h"
 #include "report.h"
 #include "util.h"
+#include "writer.h"
 
-#define TREND_WEEKS 8
+#define TREND_WEEKS 12
+#define ALL_ROWS 1000000000LL
+
+struct cl_report {
+	struct cl_store *st;
+	const struct cl_config *cfg;
+	int year, week, monday, sunday, ref;
+	char label[16], tz[64];
+	char mon[11], sun[11], refs[11], soon7[11], soon_nag[11], win_start[11];
+	char bound[TREND_WEEKS + 1][21];	/* UTC of each trend Monday 00:00 local, + end */
+	char ref_end[21];			/* UTC of the end of the as-of day */
+	long per_owner, owners, rows, soon_days;
+	char *sync_failed_at;
+	long long open, overdue, overdue_owners, closed_week, new_week, due_soon, problems;
+	long long age[4];			/* overdue 0-7, 8-30, 31-90, > 90 days */
+	long long closed_win, closed_dl, closed_in_dl;	/* trend window closings */
+	long long closed_slo, closed_in_slo;		/* … with an [slo] deadline */
+	double median_close;			/* days, < 0 unknown */
+	long long trend_open[TREND_WEEKS], trend_closed[TREND_WEEKS];
+	char trend_label[TREND_WEEKS][16];
+	struct cl_drill *drills;
+	size_t ndrills;
+	struct cl_pm_missing *missing;	/* post-mortems gone from their source */
+	size_t nmissing;
+	struct cl_nag_refusal *refused;	/* owners whose last reminder was refused */
+	size_t nrefused;
+};
 
 int
 cl_report_format_parse(const char *s, int *out)
 {
-	static const char *const names[] = { "text", "markdown", "html", "json" };
-	int i;
-
-	for (i = 0; i < 4; i++)
-		if (s && strcmp(s, names[i]) == 0) {
-			*out = i;
-			return 0;
-		}
-	return CL_EUSAGE;
+	return cl_writer_format_parse(s, out);
 }
 
-/* The local day (in tz) of a UTC RFC 3339 time, or CL_NO_DATE. */
+/* The UTC instant (RFC 3339) of 00:00 local time on day d. */
 static int
-report_local_day(const char *utc, const char *tz)
+report_midnight(char out[21], int d, const char *tz)
 {
-	struct tm tm;
+	struct tm tm = { 0 };
 	time_t t;
+	int y, m, dd;
 
-	if (utc == NULL || cl_time_parse(utc, &t) != 0 || cl_localtime(t, tz, &tm) != 0)
-		return CL_NO_DATE;
-	return cl_days_from_civil(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+	cl_civil_from_days(d, &y, &m, &dd);
+	tm.tm_year = y - 1900;
+	tm.tm_mon = m - 1;
+	tm.tm_mday = dd;
+	if (cl_mktime(&tm, tz, &t) != 0)
+		return CL_ECONFIG;
+	cl_time_format_utc(t, out);
+	return 0;
 }
 
+/*
+ * The items as the report sees them, with their own dates: an item opened
+ * on its incident's date (or when closeloop first saw it, if earlier) and
+ * closed when its closing was recorded — or, for an item already done when
+ * first imported, on its post-mortem's date (the first import of a year of
+ * post-mortems draws a true year and does not count old work as closed
+ * this week). isop: open at the end of the as-of day. Built once per model
+ * into a temporary table (one scan of the store); every section reads it.
+ */
+static const char report_items_sql[] =
+	"CREATE TEMP TABLE cl_report_items AS SELECT rid, key, coalesce(own_due, slo_due) AS due, "
+	"slo_due, own_due IS NULL AND slo_due IS NOT NULL AS derived, sev, problems, okey, opened, "
+	"closing, opened < :ref_end AND (closing IS NULL OR closing >= :ref_end) AS isop "
+	"FROM (SELECT i.id AS rid, i.key, i.due AS own_due, p.severity AS sev, "
+	"date(p.incident_date, '+' || (%s) || ' days') AS slo_due, "
+	"i.problems, coalesce(nullif(i.owner, ''), nullif(i.owner_raw, ''), '(no owner)') AS okey, "
+	"min(coalesce(p.incident_date || 'T12:00:00Z', i.created_at), i.created_at) AS opened, "
+	"CASE WHEN i.status = 'open' THEN NULL WHEN i.closed_at IS NULL THEN i.updated_at "
+	"WHEN i.closed_at = i.created_at THEN min(coalesce(p.written_date, p.incident_date, "
+	"substr(i.closed_at, 1, 10)) || 'T12:00:00Z', i.closed_at) ELSE i.closed_at END AS closing "
+	"FROM items i JOIN postmortems p ON p.id = i.postmortem_id WHERE i.status != 'withdrawn')";
+
+/* "SLO P1" for a due date derived from [slo], else "". */
+#define SHOW_DERIVED "CASE WHEN derived THEN 'SLO ' || sev ELSE '' END"
+
+#define BASE_SQL \
+	"WITH it AS (SELECT * FROM temp.cl_report_items), " \
+	"op AS (SELECT * FROM temp.cl_report_items WHERE isop) "
+/* What a row shows besides the table's columns, looked up by rid. */
+#define SHOW_JOIN " "
+#define SHOW_ACTION "(SELECT action FROM items WHERE id = rid)"
+#define SHOW_PM "(SELECT p.slug FROM items x JOIN postmortems p ON p.id = x.postmortem_id " \
+	"WHERE x.id = rid)"
+#define SHOW_LINK "(SELECT CASE WHEN url LIKE 'http%' THEN url " \
+	"ELSE coalesce(ticket, doc_ticket, url) END FROM items WHERE id = rid)"
+
+/* Prepares sql and binds the report's named parameters it uses; with
+ * CLOSELOOP_REPORT_SQL set, appends the statement with its values to that
+ * file (the benchmark times the sqlite3 shell on exactly these queries). */
 static int
-report_due_day(const struct cl_item *it)
+report_stmt_for(sqlite3_stmt **out, const struct cl_report *r, const char *sql,
+                long long limit, const char *owner, struct cl_error *err)
 {
-	int d;
-	return it->due && cl_date_parse_iso(it->due, &d) == 0 ? d : CL_NO_DATE;
+	const char *trace = getenv("CLOSELOOP_REPORT_SQL");
+	sqlite3_stmt *s;
+	char name[16];
+	int rc, i;
+
+	if ((rc = cl_store_prepare(r->st, out, sql, err)) != 0)
+		return rc;
+	s = *out;
+#define BIND_T(n, v) \
+	if ((i = sqlite3_bind_parameter_index(s, n)) > 0) sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC)
+#define BIND_I(n, v) \
+	if ((i = sqlite3_bind_parameter_index(s, n)) > 0) sqlite3_bind_int64(s, i, v)
+	BIND_T(":ref", r->refs);
+	BIND_T(":ref_end", r->ref_end);
+	BIND_T(":mon", r->mon);
+	BIND_T(":sun", r->sun);
+	BIND_T(":soon7", r->soon7);
+	BIND_T(":soon_nag", r->soon_nag);
+	BIND_T(":win_start", r->win_start);
+	BIND_T(":week_start", r->bound[TREND_WEEKS - 1]);
+	BIND_T(":week_end", r->bound[TREND_WEEKS]);
+	for (rc = 0; rc <= TREND_WEEKS; rc++) {
+		snprintf(name, sizeof name, ":b%d", rc);
+		BIND_T(name, r->bound[rc]);
+	}
+	BIND_I(":per_owner", limit == ALL_ROWS ? ALL_ROWS : r->per_owner);
+	BIND_I(":owners", limit == ALL_ROWS ? ALL_ROWS : r->owners);
+	BIND_I(":limit", limit);
+	BIND_T(":owner", owner);
+#undef BIND_T
+#undef BIND_I
+	if (trace != NULL && *trace != '\0') {
+		FILE *fp = fopen(trace, "a");
+		char *x = sqlite3_expanded_sql(s);
+		if (fp != NULL && x != NULL)
+			fprintf(fp, "%s;\n", x);
+		sqlite3_free(x);
+		if (fp != NULL)
+			fclose(fp);
+	}
+	return 0;
 }
 
-/* Who an item belongs to, as grouped in the report. */
-static const char *
-report_owner_key(const struct cl_item *it)
+/* The same for statements without an owner. */
+static int
+report_stmt(sqlite3_stmt **out, const struct cl_report *r, const char *sql,
+            long long limit, struct cl_error *err)
 {
-	if (it->owner && *it->owner)
-		return it->owner;
-	if (it->owner_raw && *it->owner_raw)
-		return it->owner_raw;
-	return "(no owner)";
+	return report_stmt_for(out, r, sql, limit, NULL, err);
 }
 
-static json_t *
-jdate(int day)
-{
-	char buf[11];
-
-	if (day == CL_NO_DATE)
-		return json_null();
-	cl_date_format(day, buf);
-	return json_string(buf);
-}
-
+/* The trend bucket of a UTC instant column: 0 before the window, 1..12 the
+ * window's weeks, 13 after, 14 never. */
 static void
-week_label(int year, int week, char out[16])
+bucket_sql(struct cl_buf *b, const char *col)
 {
-	snprintf(out, 16, "%04d-W%02d", year, week);
+	int k;
+
+	cl_buf_printf(b, "CASE WHEN %s IS NULL THEN 14 ", col);
+	for (k = 0; k <= TREND_WEEKS; k++)
+		cl_buf_printf(b, "WHEN %s < :b%d THEN %d ", col, k, k);
+	cl_buf_printf(b, "ELSE %d END", TREND_WEEKS + 1);
 }
 
-/* An item as the report shows it: the list contract plus report fields. */
-static json_t *
-report_item(const struct cl_item *it, const struct cl_config *cfg, int ref)
-{
-	json_t *o = cl_item_to_json(it);
-	const struct cl_person *p = cl_config_person(cfg, report_owner_key(it));
-	int late = cl_item_days_overdue(it, ref);
-
-	if (o == NULL)
-		return NULL;
-	json_object_set_new(o, "days_overdue", json_integer(late > 0 ? late : 0));
-	json_object_set_new(o, "owner_name", p && p->name ? json_string(p->name) : json_null());
-	return o;
-}
-
-/* Sorts items by days overdue, most first (stable on key). */
+/* Open at each week's end and closed during it, from the items' dates. */
 static int
-cmp_overdue(const void *a, const void *b)
+report_trend(struct cl_report *r, struct cl_error *err)
 {
-	const struct cl_item *x = *(const struct cl_item *const *)a;
-	const struct cl_item *y = *(const struct cl_item *const *)b;
-	int dx = report_due_day(x), dy = report_due_day(y);
-
-	if (dx != dy)
-		return dx < dy ? -1 : 1;
-	return strcmp(x->key, y->key);
-}
-
-/* Post-mortems whose items are all done and whose drill has not verified
- * the fix yet; and post-mortems written late (lint code postmortem-late). */
-static int
-report_postmortems(json_t *model, struct cl_store *st, const char *tz, int ref,
-                   struct cl_error *err)
-{
-	json_t *wait = json_array(), *late = json_array();
+	struct cl_buf q = CL_BUF_INIT;
+	long long cum[TREND_WEEKS + 3][TREND_WEEKS + 3];
 	sqlite3_stmt *s = NULL;
-	int rc;
+	int rc, w, k, y, wk;
 
-	json_object_set_new(model, "awaiting_drill", wait);
-	json_object_set_new(model, "late_postmortems", late);
-	if ((rc = cl_store_prepare(st, &s,
-	        "SELECT p.slug, p.title, p.incident_date, count(*), max(i.closed_at) "
-	        "FROM postmortems p JOIN items i ON i.postmortem_id = p.id "
-	        "WHERE p.kind = 'postmortem' AND p.verified_at IS NULL "
-	        "AND i.status != 'withdrawn' GROUP BY p.id "
-	        "HAVING sum(i.status = 'open') = 0 ORDER BY max(i.closed_at), p.slug", err)) != 0)
+	memset(cum, 0, sizeof cum);
+	cl_buf_puts(&q, BASE_SQL "SELECT ");
+	bucket_sql(&q, "opened");
+	cl_buf_puts(&q, " AS ob, ");
+	bucket_sql(&q, "closing");
+	cl_buf_puts(&q, " AS cb, count(*) FROM it GROUP BY ob, cb");
+	if (q.oom) {
+		cl_buf_release(&q);
+		return cl_error_set(err, CL_ENOMEM, "out of memory");
+	}
+	rc = report_stmt(&s, r, cl_buf_str(&q), 0, err);
+	cl_buf_release(&q);
+	if (rc != 0)
 		return rc;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		json_t *o = json_object();
-		json_object_set_new(o, "id", json_string((const char *)sqlite3_column_text(s, 0)));
-		json_object_set_new(o, "title", sqlite3_column_type(s, 1) == SQLITE_NULL ? json_null()
-		                    : json_string((const char *)sqlite3_column_text(s, 1)));
-		json_object_set_new(o, "incident_date", sqlite3_column_type(s, 2) == SQLITE_NULL
-		                    ? json_null() : json_string((const char *)sqlite3_column_text(s, 2)));
-		json_object_set_new(o, "items", json_integer(sqlite3_column_int(s, 3)));
-		json_object_set_new(o, "closed", jdate(report_local_day(
-		        (const char *)sqlite3_column_text(s, 4), tz)));
-		json_array_append_new(wait, o);
+		int ob = sqlite3_column_int(s, 0), cb = sqlite3_column_int(s, 1);
+		if (ob >= 0 && ob <= TREND_WEEKS + 2 && cb >= 0 && cb <= TREND_WEEKS + 2)
+			cum[ob][cb] += sqlite3_column_int64(s, 2);
 	}
 	sqlite3_finalize(s);
 	if (rc != SQLITE_DONE)
-		return cl_store_fail(st, rc, err, "report");
-	if ((rc = cl_store_prepare(st, &s,
-	        "SELECT slug, title, incident_date, written_date, first_seen FROM postmortems "
-	        "WHERE kind = 'postmortem' AND (' ' || problems || ' ') LIKE '% postmortem-late %' "
-	        "ORDER BY incident_date DESC, slug", err)) != 0)
+		return cl_store_fail(r->st, rc, err, "report");
+	for (w = 1; w <= TREND_WEEKS; w++) {
+		long long open = 0, done = 0;
+		int ob, cb;
+		for (ob = 0; ob <= w; ob++)
+			for (cb = w + 1; cb <= TREND_WEEKS + 2; cb++)
+				open += cum[ob][cb];
+		for (ob = 0; ob <= TREND_WEEKS + 2; ob++)
+			done += cum[ob][w];
+		k = w - 1;
+		r->trend_open[k] = open;
+		r->trend_closed[k] = done;
+		cl_iso_week(r->monday - 7 * (TREND_WEEKS - 1 - k), &y, &wk);
+		snprintf(r->trend_label[k], sizeof r->trend_label[k], "%04d-W%02d", y, wk);
+	}
+	return 0;
+}
+
+/* Headline counts and the manager's numbers, one scan each. */
+static int
+report_counts(struct cl_report *r, struct cl_error *err)
+{
+	static const char counts_sql[] = BASE_SQL
+		"SELECT count(*), coalesce(sum(due < :ref), 0), "
+		"count(DISTINCT CASE WHEN due < :ref THEN okey END), "
+		"coalesce(sum(due >= :ref AND due <= :soon7), 0), coalesce(sum(problems != ''), 0), "
+		"coalesce(sum(due < :ref AND julianday(:ref) - julianday(due) <= 7), 0), "
+		"coalesce(sum(julianday(:ref) - julianday(due) BETWEEN 8 AND 30), 0), "
+		"coalesce(sum(julianday(:ref) - julianday(due) BETWEEN 31 AND 90), 0), "
+		"coalesce(sum(julianday(:ref) - julianday(due) > 90), 0), "
+		"(SELECT count(*) FROM it WHERE closing >= :week_start AND closing < :week_end), "
+		"(SELECT count(*) FROM postmortems WHERE kind = 'postmortem' AND "
+		"coalesce(written_date, incident_date, substr(first_seen, 1, 10)) BETWEEN :mon AND :sun) "
+		"FROM op";
+	static const char closed_sql[] = BASE_SQL
+		"SELECT count(*), count(due), coalesce(sum(substr(closing, 1, 10) <= due), 0), "
+		"count(slo_due), coalesce(sum(substr(closing, 1, 10) <= slo_due), 0) "
+		"FROM it WHERE closing >= :b0 AND closing < :ref_end";
+	static const char median_sql[] = BASE_SQL
+		"SELECT julianday(closing) - julianday(opened) AS d FROM it "
+		"WHERE closing >= :b0 AND closing < :ref_end ORDER BY d LIMIT 2 OFFSET :limit";
+	sqlite3_stmt *s = NULL;
+	int rc, k;
+
+	if ((rc = report_stmt(&s, r, counts_sql, 0, err)) != 0)
 		return rc;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		int seen = report_local_day((const char *)sqlite3_column_text(s, 4), tz);
-		json_t *o;
-		/* only recent news: first seen within the trend window */
-		if (seen != CL_NO_DATE && seen < ref - 7 * TREND_WEEKS)
-			continue;
-		o = json_object();
-		json_object_set_new(o, "id", json_string((const char *)sqlite3_column_text(s, 0)));
-		json_object_set_new(o, "title", sqlite3_column_type(s, 1) == SQLITE_NULL ? json_null()
-		                    : json_string((const char *)sqlite3_column_text(s, 1)));
-		json_object_set_new(o, "incident_date", sqlite3_column_type(s, 2) == SQLITE_NULL
-		                    ? json_null() : json_string((const char *)sqlite3_column_text(s, 2)));
-		json_object_set_new(o, "written_date", sqlite3_column_type(s, 3) == SQLITE_NULL
-		                    ? json_null() : json_string((const char *)sqlite3_column_text(s, 3)));
-		json_object_set_new(o, "first_seen", jdate(seen));
-		json_array_append_new(late, o);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		r->open = sqlite3_column_int64(s, 0);
+		r->overdue = sqlite3_column_int64(s, 1);
+		r->overdue_owners = sqlite3_column_int64(s, 2);
+		r->due_soon = sqlite3_column_int64(s, 3);
+		r->problems = sqlite3_column_int64(s, 4);
+		for (k = 0; k < 4; k++)
+			r->age[k] = sqlite3_column_int64(s, 5 + k);
+		r->closed_week = sqlite3_column_int64(s, 9);
+		r->new_week = sqlite3_column_int64(s, 10);
+		rc = SQLITE_DONE;
 	}
 	sqlite3_finalize(s);
-	return rc == SQLITE_DONE ? 0 : cl_store_fail(st, rc, err, "report");
-}
-
-/* Open vs closed for the TREND_WEEKS weeks ending with monday's week. */
-static json_t *
-report_trend(const struct cl_item *v, size_t n, const char *tz, int monday)
-{
-	json_t *arr = json_array();
-	int w, y, wk;
-	size_t i;
-
-	for (w = TREND_WEEKS - 1; w >= 0; w--) {
-		int from = monday - 7 * w, to = from + 6, open = 0, closed = 0;
-		char label[16];
-		json_t *o = json_object();
-
-		for (i = 0; i < n; i++) {
-			int created, closed_day;
-			if (strcmp(v[i].status, "withdrawn") == 0)
-				continue;
-			created = report_local_day(v[i].created_at, tz);
-			closed_day = report_local_day(v[i].closed_at, tz);
-			if (strcmp(v[i].status, "done") == 0 && closed_day == CL_NO_DATE)
-				closed_day = created;
-			if (strcmp(v[i].status, "open") == 0)
-				closed_day = CL_NO_DATE;
-			if (created != CL_NO_DATE && created <= to &&
-			    (closed_day == CL_NO_DATE || closed_day > to))
-				open++;
-			if (closed_day != CL_NO_DATE && closed_day >= from && closed_day <= to)
-				closed++;
-		}
-		cl_iso_week(from, &y, &wk);
-		week_label(y, wk, label);
-		json_object_set_new(o, "week", json_string(label));
-		json_object_set_new(o, "open", json_integer(open));
-		json_object_set_new(o, "closed", json_integer(closed));
-		json_array_append_new(arr, o);
+	if (rc != SQLITE_DONE)
+		return cl_store_fail(r->st, rc, err, "report");
+	if ((rc = report_stmt(&s, r, closed_sql, 0, err)) != 0)
+		return rc;
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		r->closed_win = sqlite3_column_int64(s, 0);
+		r->closed_dl = sqlite3_column_int64(s, 1);
+		r->closed_in_dl = sqlite3_column_int64(s, 2);
+		r->closed_slo = sqlite3_column_int64(s, 3);
+		r->closed_in_slo = sqlite3_column_int64(s, 4);
+		rc = SQLITE_DONE;
 	}
-	return arr;
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return cl_store_fail(r->st, rc, err, "report");
+	r->median_close = -1;
+	if (r->closed_win == 0)
+		return 0;
+	/* the median: the middle row, or the mean of the two middle rows */
+	if ((rc = report_stmt(&s, r, median_sql, (r->closed_win - 1) / 2, err)) != 0)
+		return rc;
+	{
+		double v[2];
+		int n = 0;
+		while (n < 2 && (rc = sqlite3_step(s)) == SQLITE_ROW)
+			v[n++] = sqlite3_column_double(s, 0);
+		if (n > 0)
+			r->median_close = r->closed_win % 2 == 0 && n == 2 ? (v[0] + v[1]) / 2 : v[0];
+		if (rc == SQLITE_ROW)
+			rc = SQLITE_DONE;
+	}
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : cl_store_fail(r->st, rc, err, "report");
 }
 
-/* Drill re-runs that failed and no sent report has shown yet. */
+/* The report's view of the items, once (see report_items_sql). */
 static int
-report_failed_drills(json_t *m, struct cl_store *st, struct cl_error *err)
+report_items(struct cl_report *r, struct cl_error *err)
 {
-	struct cl_drill *v = NULL;
-	json_t *arr = json_array();
-	size_t n = 0, i;
+	sqlite3_stmt *s = NULL;
 	int rc;
 
-	if ((rc = cl_drill_failures(&v, &n, st, 1, err)) != 0) {
-		json_decref(arr);
+	/* on disk: its size grows with the store, the memory must not */
+	struct cl_buf slo = CL_BUF_INIT, q = CL_BUF_INIT;
+
+	/* the [slo] days of each severity the store knows, as one CASE */
+	if ((rc = cl_store_prepare(r->st, &s, "SELECT DISTINCT severity FROM postmortems "
+	                           "WHERE severity IS NOT NULL", err)) != 0)
+		return rc;
+	cl_buf_puts(&slo, "CASE p.severity");
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *sev = (const char *)sqlite3_column_text(s, 0);
+		long days;
+		if (cl_slo_days(r->cfg, sev, &days)) {
+			char *lit = sqlite3_mprintf("%Q", sev);
+			cl_buf_printf(&slo, " WHEN %s THEN %ld", lit ? lit : "NULL", days);
+			slo.oom |= lit == NULL;
+			sqlite3_free(lit);
+		}
+	}
+	sqlite3_finalize(s);
+	cl_buf_puts(&slo, " END");
+	if (rc != SQLITE_DONE) {
+		cl_buf_release(&slo);
+		return cl_store_fail(r->st, rc, err, "report");
+	}
+	cl_buf_printf(&q, report_items_sql, strcmp(cl_buf_str(&slo), "CASE p.severity END") == 0 ?
+	              "NULL" : cl_buf_str(&slo));
+	cl_buf_release(&slo);
+	if (q.oom) {
+		cl_buf_release(&q);
+		return cl_error_set(err, CL_ENOMEM, "out of memory");
+	}
+	if ((rc = cl_store_exec(r->st, "PRAGMA temp_store = FILE; "
+	                        "DROP TABLE IF EXISTS temp.cl_report_items", err)) != 0 ||
+	    (rc = report_stmt(&s, r, cl_buf_str(&q), 0, err)) != 0) {
+		cl_buf_release(&q);
 		return rc;
 	}
-	for (i = 0; i < n; i++) {
-		char start[21];
-		cl_time_format_utc(v[i].start, start);
-		json_array_append_new(arr, json_pack("{s:I, s:s, s:s?, s:s, s:s?, s:s?}", "id",
-		        (json_int_t)v[i].id, "title", v[i].title, "postmortem", v[i].pm_slug,
-		        "start", start, "done_at", v[i].done_at, "notes", v[i].notes));
-	}
-	cl_drills_free(v, n);
-	json_object_set_new(m, "failed_drills", arr);
-	return 0;
+	cl_buf_release(&q);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return cl_store_fail(r->st, rc, err, "report");
+	if ((rc = report_stmt(&s, r, "CREATE INDEX temp.cl_report_items_owner ON "
+	                      "cl_report_items (isop, okey, due, key)", 0, err)) != 0)
+		return rc;
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : cl_store_fail(r->st, rc, err, "report");
+}
+
+/* Reads a [report] limit (at least 1). */
+static int
+report_limit(long *out, const struct cl_config *cfg, const char *key, long def,
+             struct cl_error *err)
+{
+	return cl_config_get_int(cfg, "report", key, def, 1, 100000, out, err);
 }
 
 int
@@ -231,768 +367,710 @@ cl_report_build(void **out, struct cl_store *st, const struct cl_config *cfg,
                 int year, int week, struct cl_error *err)
 {
 	const char *tz = cl_config_timezone(cfg);
-	struct cl_item_filter f = { 0 };
-	struct cl_item *v = NULL, **late = NULL;
-	size_t n = 0, nlate = 0, i, j;
-	json_t *m = NULL, *counts, *overdue, *soon, *probs, *load, *noaddr;
-	int today = cl_today(tz), monday, sunday, ref, rc;
-	long soon_days;
-	int open = 0, closed_week = 0, new_week = 0;
-	char label[16];
+	struct cl_report *r;
+	int today = cl_today(tz), rc, k;
 
 	*out = NULL;
-	if ((rc = cl_config_get_int(cfg, "nag", "due_soon_days", 3, 0, 365, &soon_days, err)) != 0)
-		return rc;
+	if ((r = cl_calloc(1, sizeof *r)) == NULL)
+		return cl_error_set(err, CL_ENOMEM, "out of memory");
+	r->st = st;
+	r->cfg = cfg;
+	snprintf(r->tz, sizeof r->tz, "%s", tz ? tz : "");
+	if ((rc = cl_config_get_int(cfg, "nag", "due_soon_days", 3, 0, 365, &r->soon_days,
+	                            err)) != 0 ||
+	    (rc = report_limit(&r->per_owner, cfg, "per_owner", 5, err)) != 0 ||
+	    (rc = report_limit(&r->owners, cfg, "owners", 10, err)) != 0 ||
+	    (rc = report_limit(&r->rows, cfg, "rows", 10, err)) != 0)
+		goto done;
 	if (week == 0)
 		cl_iso_week(today, &year, &week);
-	monday = cl_iso_week_monday(year, week);
-	sunday = monday + 6;
-	ref = today >= monday && today <= sunday ? today : sunday;
-	f.status = CL_ITEMS_ALL;
-	if ((rc = cl_items_list(&v, &n, st, &f, err)) != 0)
-		return rc;
-	if ((late = cl_calloc(n ? n : 1, sizeof *late)) == NULL || (m = json_object()) == NULL) {
-		rc = cl_error_set(err, CL_ENOMEM, "out of memory");
+	r->year = year;
+	r->week = week;
+	r->monday = cl_iso_week_monday(year, week);
+	r->sunday = r->monday + 6;
+	r->ref = today >= r->monday && today <= r->sunday ? today : r->sunday;
+	snprintf(r->label, sizeof r->label, "%04d-W%02d", year, week);
+	cl_date_format(r->monday, r->mon);
+	cl_date_format(r->sunday, r->sun);
+	cl_date_format(r->ref, r->refs);
+	cl_date_format(r->ref + 7, r->soon7);
+	cl_date_format(r->ref + (int)r->soon_days, r->soon_nag);
+	cl_date_format(r->monday - 7 * (TREND_WEEKS - 1), r->win_start);
+	for (k = 0; k <= TREND_WEEKS; k++)
+		if ((rc = report_midnight(r->bound[k], r->monday - 7 * (TREND_WEEKS - 1 - k), tz)) != 0)
+			goto tzfail;
+	if ((rc = report_midnight(r->ref_end, r->ref + 1, tz)) != 0)
+		goto tzfail;
+	r->sync_failed_at = cl_store_meta_get(st, "sync_failed_at");
+	if ((rc = report_items(r, err)) != 0 || (rc = report_counts(r, err)) != 0 || (rc = report_trend(r, err)) != 0 ||
+	    (rc = cl_drill_failures(&r->drills, &r->ndrills, st, 1, err)) != 0 ||
+	    (rc = cl_import_missing(&r->missing, &r->nmissing, st, err)) != 0 ||
+	    (rc = cl_nag_refused(&r->refused, &r->nrefused, st, err)) != 0)
 		goto done;
-	}
-	week_label(year, week, label);
-	json_object_set_new(m, "week", json_string(label));
-	json_object_set_new(m, "from", jdate(monday));
-	json_object_set_new(m, "to", jdate(sunday));
-	json_object_set_new(m, "as_of", jdate(ref));
-	json_object_set_new(m, "timezone", json_string(tz ? tz : "local"));
-	{
-		/* the tracker could not be reached on the last try: say so */
-		char *stale = cl_store_meta_get(st, "sync_failed_at");
-		json_object_set_new(m, "sync_failed_at", stale ? json_string(stale) : json_null());
-		free(stale);
-	}
-	counts = json_object();
-	json_object_set_new(m, "counts", counts);
-	soon = json_array();
-	probs = json_array();
-	noaddr = json_array();
-	for (i = 0; i < n; i++) {
-		const struct cl_item *it = &v[i];
-		int due = report_due_day(it), isopen = strcmp(it->status, "open") == 0;
-		int created = report_local_day(it->created_at, tz);
-		int closed = report_local_day(it->closed_at, tz);
-		const struct cl_person *p;
-
-		if (strcmp(it->status, "withdrawn") == 0)
-			continue;
-		if (created >= monday && created <= sunday)
-			new_week++;
-		if (strcmp(it->status, "done") == 0 && closed >= monday && closed <= sunday)
-			closed_week++;
-		if (!isopen)
-			continue;
-		open++;
-		if (due != CL_NO_DATE && due < ref)
-			late[nlate++] = &v[i];
-		else if (due != CL_NO_DATE && due <= ref + 7)
-			json_array_append_new(soon, report_item(it, cfg, ref));
-		if (it->problems && *it->problems)
-			json_array_append_new(probs, report_item(it, cfg, ref));
-		p = cl_config_person(cfg, report_owner_key(it));
-		if ((p == NULL || p->email == NULL) && due != CL_NO_DATE && due <= ref + soon_days)
-			json_array_append_new(noaddr, report_item(it, cfg, ref));
-	}
-	json_object_set_new(counts, "open", json_integer(open));
-	json_object_set_new(counts, "overdue", json_integer((json_int_t)nlate));
-	json_object_set_new(counts, "closed_this_week", json_integer(closed_week));
-	json_object_set_new(counts, "new_this_week", json_integer(new_week));
-	json_object_set_new(counts, "due_next_7_days", json_integer((json_int_t)json_array_size(soon)));
-
-	/* overdue, grouped by owner; owners ordered by their most overdue item */
-	qsort(late, nlate, sizeof *late, cmp_overdue);
-	overdue = json_array();
-	json_object_set_new(m, "overdue", overdue);
-	for (i = 0; i < nlate; i++) {
-		const char *key = report_owner_key(late[i]);
-		json_t *g = NULL, *items;
-		for (j = 0; j < json_array_size(overdue); j++) {
-			json_t *x = json_array_get(overdue, j);
-			if (strcmp(json_string_value(json_object_get(x, "owner")), key) == 0)
-				g = x;
-		}
-		if (g == NULL) {
-			const struct cl_person *p = cl_config_person(cfg, key);
-			g = json_object();
-			json_object_set_new(g, "owner", json_string(key));
-			json_object_set_new(g, "name", p && p->name ? json_string(p->name) : json_null());
-			json_object_set_new(g, "items", json_array());
-			json_array_append_new(overdue, g);
-		}
-		items = json_object_get(g, "items");
-		json_array_append_new(items, report_item(late[i], cfg, ref));
-	}
-	json_object_set_new(m, "due_soon", soon);
-	json_object_set_new(m, "problems", probs);
-	if ((rc = report_failed_drills(m, st, err)) != 0)
-		goto done;
-	if ((rc = report_postmortems(m, st, tz, ref, err)) != 0)
-		goto done;
-
-	/* owner load: open and overdue items per owner ("no single hero") */
-	load = json_array();
-	for (i = 0; i < n; i++) {
-		const char *key = report_owner_key(&v[i]);
-		json_t *g = NULL;
-		if (strcmp(v[i].status, "open") != 0)
-			continue;
-		for (j = 0; j < json_array_size(load); j++) {
-			json_t *x = json_array_get(load, j);
-			if (strcmp(json_string_value(json_object_get(x, "owner")), key) == 0)
-				g = x;
-		}
-		if (g == NULL) {
-			g = json_object();
-			json_object_set_new(g, "owner", json_string(key));
-			json_object_set_new(g, "open", json_integer(0));
-			json_object_set_new(g, "overdue", json_integer(0));
-			json_array_append_new(load, g);
-		}
-		json_object_set_new(g, "open", json_integer(json_integer_value(
-		        json_object_get(g, "open")) + 1));
-		if (cl_item_days_overdue(&v[i], ref) > 0)
-			json_object_set_new(g, "overdue", json_integer(json_integer_value(
-			        json_object_get(g, "overdue")) + 1));
-	}
-	/* most loaded first (insertion sort: the list is short) */
-	for (i = 1; i < json_array_size(load); i++) {
-		for (j = i; j > 0; j--) {
-			json_t *a = json_array_get(load, j - 1), *b = json_array_get(load, j);
-			json_int_t na = json_integer_value(json_object_get(a, "open"));
-			json_int_t nb = json_integer_value(json_object_get(b, "open"));
-			if (na > nb || (na == nb && strcmp(json_string_value(json_object_get(a, "owner")),
-			                                   json_string_value(json_object_get(b, "owner"))) <= 0))
-				break;
-			json_incref(a);
-			json_array_set(load, j - 1, b);
-			json_array_set_new(load, j, a);
-		}
-	}
-	json_object_set_new(m, "owner_load", load);
-	json_object_set_new(m, "no_address", noaddr);
-	json_object_set_new(m, "trend", report_trend(v, n, tz, monday));
-done:
-	free(late);
-	cl_items_free(v, n);
-	if (rc != 0) {
-		json_decref(m);
-		return rc;
-	}
-	*out = m;
+	*out = r;
 	return 0;
+tzfail:
+	rc = cl_error_set(err, CL_ECONFIG, "[closeloop] timezone '%s' is not usable", r->tz);
+done:
+	cl_report_free(r);
+	return rc;
+}
+
+void
+cl_report_free(void *model)
+{
+	struct cl_report *r = model;
+
+	if (r == NULL)
+		return;
+	free(r->sync_failed_at);
+	cl_drills_free(r->drills, r->ndrills);
+	cl_pm_missing_free(r->missing, r->nmissing);
+	cl_nag_refusals_free(r->refused, r->nrefused);
+	free(r);
 }
 
 const char *
 cl_report_week(const void *model)
 {
-	return json_string_value(json_object_get((const json_t *)model, "week"));
+	return ((const struct cl_report *)model)->label;
 }
 
-/* ---- rendering ------------------------------------------------------------ */
+long long
+cl_report_count(const void *model, const char *what)
+{
+	const struct cl_report *r = model;
 
+	if (strcmp(what, "open") == 0)
+		return r->open;
+	if (strcmp(what, "overdue") == 0)
+		return r->overdue;
+	if (strcmp(what, "closed_this_week") == 0)
+		return r->closed_week;
+	if (strcmp(what, "new_this_week") == 0)
+		return r->new_week;
+	if (strcmp(what, "due_next_7_days") == 0)
+		return r->due_soon;
+	return -1;
+}
+
+/* ---- the sections ------------------------------------------------------- */
+
+/* Formats a number for a cell. */
 static const char *
-js(const json_t *o, const char *k)
+num(char buf[24], long long v)
 {
-	const char *s = json_string_value(json_object_get(o, k));
-	return s ? s : "";
+	snprintf(buf, 24, "%lld", v);
+	return buf;
 }
 
-static long long
-ji(const json_t *o, const char *k)
-{
-	return (long long)json_integer_value(json_object_get(o, k));
-}
-
-
-/* Markdown table cell: pipes and line breaks would break the table. */
-static void
-md_esc(struct cl_buf *b, const char *s)
-{
-	for (; s && *s; s++) {
-		if (*s == '|')
-			cl_buf_puts(b, "\\|");
-		else if (*s == '\n' || *s == '\r')
-			cl_buf_putc(b, ' ');
-		else if (strchr("*_`[]<>", *s)) {
-			cl_buf_putc(b, '\\');
-			cl_buf_putc(b, *s);
-		} else
-			cl_buf_putc(b, *s);
-	}
-}
-
-/* The tracker reference of an item: its URL, else its ticket. */
+/* The display name of an owner key from [people], or NULL. */
 static const char *
-item_link(const json_t *it)
+owner_name(const struct cl_report *r, const char *okey)
 {
-	const char *u = js(it, "url");
-	return *u ? u : js(it, "ticket");
+	const struct cl_person *p = cl_config_person(r->cfg, okey);
+	return p && p->name ? p->name : NULL;
 }
 
 static const char *
-item_owner_label(const json_t *it)
+col(sqlite3_stmt *s, int i)
 {
-	const char *n = js(it, "owner_name");
-	if (*n)
-		return n;
-	n = js(it, "owner");
-	if (*n)
-		return n;
-	n = js(it, "owner_raw");
-	return *n ? n : "(no owner)";
+	const char *v = (const char *)sqlite3_column_text(s, i);
+	return v ? v : "";
 }
 
-static const char *
-item_pm(const json_t *it)
+/* Steps s to its end, handing each row to fn; the SQLite result. */
+static int
+report_rows(sqlite3_stmt *s, void (*fn)(struct cl_writer *, const struct cl_report *,
+                                        sqlite3_stmt *), struct cl_writer *w,
+            const struct cl_report *r)
 {
-	return js(json_object_get(it, "postmortem"), "id");
+	int rc;
+
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		fn(w, r, s);
+	return rc;
 }
 
-static const char *const section_titles[] = {
-	"Overdue, by owner", "Due in the next 7 days", "Items with problems",
-	"Post-mortems closed, waiting for their drill re-run", "Post-mortems written late",
-	"Owner load (open items)", "Reminders impossible: owner without an address",
-	"Trend: open vs closed, last 8 weeks", "Drill re-runs that failed",
+static const struct cl_col overdue_cols[] = {
+	{ "days_overdue", "Late", CL_COL_INT, "d" },
+	{ "id", "Item", CL_COL_ID, NULL },
+	{ "action", "Action", CL_COL_WIDE, NULL },
+	{ "postmortem", "Post-mortem", CL_COL_ID, NULL },
+	{ "due", "Due", CL_COL_DATE, NULL },
+	{ "due_derived", "Due from", CL_COL_TEXT, NULL },
+	{ "link", "Tracker", CL_COL_LINK, NULL },
 };
 
-/* Space separated problem codes of an item. */
+/* Overdue items grouped by owner: owners by their most overdue item, at
+ * most [report] owners owners and per_owner rows each (the complete formats
+ * lift both limits), each group with its full count. One query for the
+ * owners, then one index range per owner: nothing is sorted. */
+static int
+section_overdue(struct cl_writer *w, const struct cl_report *r, int complete,
+                struct cl_error *err)
+{
+	static const char owners_sql[] =
+		"SELECT okey, count(*) FROM temp.cl_report_items WHERE isop AND due < :ref "
+		"GROUP BY okey ORDER BY min(due), okey LIMIT :limit";
+	static const char rows_sql[] =
+		"SELECT CAST(julianday(:ref) - julianday(due) AS INTEGER), key, " SHOW_ACTION ", "
+		SHOW_PM ", due, " SHOW_DERIVED ", " SHOW_LINK " FROM temp.cl_report_items "
+		"WHERE isop AND okey = :owner AND due < :ref ORDER BY due, key LIMIT :limit";
+	sqlite3_stmt *s = NULL, *q = NULL;
+	char more[200], nb[24];
+	long long shown = 0, owners = 0, owners_more = 0;
+	int rc;
+
+	cl_writer_section(w, "overdue", "Overdue, by owner", overdue_cols, 7, 0);
+	if ((rc = report_stmt(&s, r, owners_sql, complete ? ALL_ROWS : r->owners, err)) != 0)
+		return rc;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *okey = col(s, 0);
+		long long n = sqlite3_column_int64(s, 1), gshown = 0;
+		int qrc;
+		owners++;
+		cl_writer_group(w, "owner", okey, owner_name(r, okey), n);
+		if ((qrc = report_stmt_for(&q, r, rows_sql, complete ? ALL_ROWS : r->per_owner,
+		                           okey, err)) != 0) {
+			sqlite3_finalize(s);
+			return qrc;
+		}
+		while ((qrc = sqlite3_step(q)) == SQLITE_ROW) {
+			const char *vals[7] = { num(nb, sqlite3_column_int64(q, 0)), col(q, 1),
+			                        col(q, 2), col(q, 3), col(q, 4), col(q, 5), col(q, 6) };
+			cl_writer_row(w, vals);
+			gshown++;
+		}
+		sqlite3_finalize(q);
+		if (qrc != SQLITE_DONE) {
+			sqlite3_finalize(s);
+			return cl_store_fail(r->st, qrc, err, "report");
+		}
+		if (n > gshown) {
+			snprintf(more, sizeof more, "… and %lld more", n - gshown);
+			cl_writer_more(w, more);
+			owners_more++;
+		}
+		shown += gshown;
+		cl_writer_group_end(w);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return cl_store_fail(r->st, rc, err, "report");
+	if (r->overdue > shown) {
+		owners_more += r->overdue_owners - owners;
+		snprintf(more, sizeof more, "… and %lld more overdue item%s of %lld owner%s "
+		         "(all of them: report --format csv, or the attached CSV)", r->overdue - shown,
+		         r->overdue - shown == 1 ? "" : "s", owners_more, owners_more == 1 ? "" : "s");
+		cl_writer_more(w, more);
+	}
+	cl_writer_section_end(w);
+	return 0;
+}
+
+static const struct cl_col soon_cols[] = {
+	{ "due", "Due", CL_COL_DATE, NULL },
+	{ "id", "Item", CL_COL_ID, NULL },
+	{ "action", "Action", CL_COL_WIDE, NULL },
+	{ "due_derived", "Due from", CL_COL_TEXT, NULL },
+	{ "owner", "Owner", CL_COL_TEXT, NULL },
+	{ "link", "Tracker", CL_COL_LINK, NULL },
+};
+
 static void
-item_problems(struct cl_buf *b, const json_t *it)
+row_soon(struct cl_writer *w, const struct cl_report *r, sqlite3_stmt *s)
+{
+	const char *vals[6] = { col(s, 0), col(s, 1), col(s, 2), col(s, 3), col(s, 4), col(s, 5) };
+	cl_writer_row(w, vals);
+}
+
+static const struct cl_col problem_cols[] = {
+	{ "id", "Item", CL_COL_ID, NULL },
+	{ "action", "Action", CL_COL_WIDE, NULL },
+	{ "owner", "Owner", CL_COL_TEXT, NULL },
+	{ "problems", "Problems", CL_COL_TEXT, NULL },
+};
+
+static void
+row_problem(struct cl_writer *w, const struct cl_report *r, sqlite3_stmt *s)
+{
+	const char *vals[4] = { col(s, 0), col(s, 1), col(s, 2), col(s, 3) };
+	cl_writer_row(w, vals);
+}
+
+static const struct cl_col drill_wait_cols[] = {
+	{ "id", "Post-mortem", CL_COL_ID, NULL },
+	{ "title", "Title", CL_COL_WIDE, NULL },
+	{ "items", "Items", CL_COL_INT, NULL },
+	{ "closed", "Last closed", CL_COL_DATE, NULL },
+};
+
+static void
+row_plain(struct cl_writer *w, const struct cl_report *r, sqlite3_stmt *s)
+{
+	const char *vals[8];
+	int i, n = sqlite3_column_count(s);
+
+	for (i = 0; i < n && i < 8; i++)
+		vals[i] = col(s, i);
+	cl_writer_row(w, vals);
+}
+
+static const struct cl_col late_cols[] = {
+	{ "id", "Post-mortem", CL_COL_ID, NULL },
+	{ "title", "Title", CL_COL_WIDE, NULL },
+	{ "incident_date", "Incident", CL_COL_DATE, NULL },
+	{ "written_date", "Written", CL_COL_DATE, NULL },
+	{ "first_seen", "First seen", CL_COL_DATE, NULL },
+};
+
+static const struct cl_col load_cols[] = {
+	{ "owner", "Owner", CL_COL_ID, NULL },
+	{ "name", "Name", CL_COL_WIDE, NULL },
+	{ "open", "Open", CL_COL_INT, NULL },
+	{ "overdue", "Overdue", CL_COL_INT, NULL },
+};
+
+static void
+row_load(struct cl_writer *w, const struct cl_report *r, sqlite3_stmt *s)
+{
+	const char *vals[4] = { col(s, 0), owner_name(r, col(s, 0)), col(s, 1), col(s, 2) };
+	cl_writer_row(w, vals);
+}
+
+static const struct cl_col noaddr_cols[] = {
+	{ "owner", "Owner", CL_COL_TEXT, NULL },
+	{ "id", "Item", CL_COL_ID, NULL },
+	{ "action", "Action", CL_COL_WIDE, NULL },
+	{ "due", "Due", CL_COL_DATE, NULL },
+};
+
+static const struct cl_col drill_fail_cols[] = {
+	{ "drill", "Drill", CL_COL_ID, NULL },
+	{ "title", "Title", CL_COL_WIDE, NULL },
+	{ "postmortem", "Post-mortem", CL_COL_ID, NULL },
+	{ "start", "Start", CL_COL_DATE, NULL },
+	{ "notes", "Notes", CL_COL_TEXT, NULL },
+};
+
+static const struct cl_col trend_cols[] = {
+	{ "week", "Week", CL_COL_ID, NULL },
+	{ "open", "Open at week end", CL_COL_BAR, " open" },
+	{ "closed", "Closed in the week", CL_COL_BAR, " closed" },
+};
+
+static const struct cl_col item_cols[] = {
+	{ "id", "Item", CL_COL_ID, NULL },
+	{ "state", "State", CL_COL_ID, NULL },
+	{ "days_overdue", "Days overdue", CL_COL_INT, NULL },
+	{ "due", "Due", CL_COL_DATE, NULL },
+	{ "due_derived", "Due from", CL_COL_TEXT, NULL },
+	{ "owner", "Owner", CL_COL_TEXT, NULL },
+	{ "owner_name", "Owner name", CL_COL_TEXT, NULL },
+	{ "action", "Action", CL_COL_WIDE, NULL },
+	{ "postmortem", "Post-mortem", CL_COL_ID, NULL },
+	{ "link", "Tracker", CL_COL_LINK, NULL },
+	{ "problems", "Problems", CL_COL_TEXT, NULL },
+};
+
+static void
+row_item(struct cl_writer *w, const struct cl_report *r, sqlite3_stmt *s)
+{
+	const char *n = owner_name(r, col(s, 5));
+	const char *vals[11];
+	int i;
+
+	for (i = 0; i < 11; i++)
+		vals[i] = col(s, i);
+	vals[6] = n ? n : "";
+	cl_writer_row(w, vals);
+}
+
+/* A section whose rows come straight from a query (limit: rows shown;
+ * total: how many there are, for "… and N more"). */
+static int
+section_query(struct cl_writer *w, const struct cl_report *r, const char *key,
+              const char *title, const struct cl_col *cols, int ncols, const char *sql,
+              void (*fn)(struct cl_writer *, const struct cl_report *, sqlite3_stmt *),
+              long long limit, long long total, const char *what, struct cl_error *err)
+{
+	sqlite3_stmt *s = NULL;
+	char more[160];
+	int rc;
+
+	cl_writer_section(w, key, title, cols, ncols, 0);
+	if ((rc = report_stmt(&s, r, sql, limit, err)) != 0)
+		return rc;
+	rc = report_rows(s, fn, w, r);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return cl_store_fail(r->st, rc, err, "report");
+	if (total > limit) {
+		snprintf(more, sizeof more, "… and %lld more %s", total - limit, what);
+		cl_writer_more(w, more);
+	}
+	cl_writer_section_end(w);
+	return 0;
+}
+
+/* Owners without an address whose items fall due soon: reminders cannot
+ * reach them. [people] is in the config, so this one filters in C. */
+static int
+section_noaddr(struct cl_writer *w, const struct cl_report *r, long long limit,
+               struct cl_error *err)
+{
+	static const char sql[] = BASE_SQL
+		"SELECT okey, key, " SHOW_ACTION ", due FROM op" SHOW_JOIN "WHERE due <= :soon_nag "
+		"ORDER BY due, key";
+	sqlite3_stmt *s = NULL;
+	long long n = 0;
+	char more[96];
+	int rc;
+
+	cl_writer_section(w, "no_address", "Reminders impossible: owner without an address",
+	                  noaddr_cols, 4, 0);
+	if ((rc = report_stmt(&s, r, sql, limit, err)) != 0)
+		return rc;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const struct cl_person *p = cl_config_person(r->cfg, col(s, 0));
+		const char *vals[4];
+		if (p != NULL && p->email != NULL)
+			continue;
+		if (n++ >= limit)
+			continue;
+		vals[0] = col(s, 0);
+		vals[1] = col(s, 1);
+		vals[2] = col(s, 2);
+		vals[3] = col(s, 3);
+		cl_writer_row(w, vals);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return cl_store_fail(r->st, rc, err, "report");
+	if (n > limit) {
+		snprintf(more, sizeof more, "… and %lld more", n - limit);
+		cl_writer_more(w, more);
+	}
+	cl_writer_section_end(w);
+	return 0;
+}
+
+static void
+section_failed_drills(struct cl_writer *w, const struct cl_report *r)
 {
 	size_t i;
-	json_t *p = json_object_get(it, "problems");
 
-	for (i = 0; i < json_array_size(p); i++) {
-		if (i)
-			cl_buf_putc(b, ' ');
-		cl_buf_puts(b, json_string_value(json_array_get(p, i)));
+	if (r->ndrills == 0)
+		return;
+	cl_writer_section(w, "failed_drills", "Drill re-runs that failed", drill_fail_cols, 5, 0);
+	for (i = 0; i < r->ndrills; i++) {
+		char id[24], start[21];
+		const char *vals[5];
+		snprintf(id, sizeof id, "#%lld", r->drills[i].id);
+		cl_time_format_utc(r->drills[i].start, start);
+		start[10] = '\0';
+		vals[0] = id;
+		vals[1] = r->drills[i].title;
+		vals[2] = r->drills[i].pm_slug;
+		vals[3] = start;
+		vals[4] = r->drills[i].notes;
+		cl_writer_row(w, vals);
+	}
+	cl_writer_section_end(w);
+}
+
+static const struct cl_col missing_cols[] = {
+	{ "id", "Post-mortem", CL_COL_ID, NULL },
+	{ "source", "Source", CL_COL_WIDE, NULL },
+	{ "missing_since", "Missing since", CL_COL_DATE, NULL },
+	{ "retired_at", "Items withdrawn", CL_COL_DATE, NULL },
+};
+
+static const struct cl_col refused_cols[] = {
+	{ "owner", "Owner", CL_COL_ID, NULL },
+	{ "email", "Address", CL_COL_TEXT, NULL },
+	{ "code", "Code", CL_COL_INT, NULL },
+	{ "detail", "Server said", CL_COL_WIDE, NULL },
+	{ "at", "When", CL_COL_DATE, NULL },
+};
+
+/* Post-mortems gone from their source, and reminders the mail server
+ * refused: each only when there is one. */
+static void
+section_missing_refused(struct cl_writer *w, const struct cl_report *r)
+{
+	char day[2][11], code[24];
+	size_t i;
+
+	if (r->nmissing > 0) {
+		cl_writer_section(w, "missing_postmortems", "Post-mortems missing from their source",
+		                  missing_cols, 4, 0);
+		for (i = 0; i < r->nmissing; i++) {
+			const struct cl_pm_missing *m = &r->missing[i];
+			const char *vals[4];
+			snprintf(day[0], sizeof day[0], "%.10s", m->missing_since ? m->missing_since : "");
+			snprintf(day[1], sizeof day[1], "%.10s", m->retired_at ? m->retired_at : "");
+			vals[0] = m->slug;
+			vals[1] = m->source;
+			vals[2] = day[0];
+			vals[3] = day[1];
+			cl_writer_row(w, vals);
+		}
+		cl_writer_section_end(w);
+	}
+	if (r->nrefused > 0) {
+		cl_writer_section(w, "reminders_refused", "Reminders the mail server refused",
+		                  refused_cols, 5, 0);
+		for (i = 0; i < r->nrefused; i++) {
+			const struct cl_nag_refusal *f = &r->refused[i];
+			const char *vals[5];
+			snprintf(code, sizeof code, "%d", f->code);
+			snprintf(day[0], sizeof day[0], "%.10s", f->at ? f->at : "");
+			vals[0] = f->owner;
+			vals[1] = f->email;
+			vals[2] = code;
+			vals[3] = f->detail;
+			vals[4] = day[0];
+			cl_writer_row(w, vals);
+		}
+		cl_writer_section_end(w);
 	}
 }
 
 static void
-render_text(struct cl_buf *b, const json_t *m)
+section_trend(struct cl_writer *w, const struct cl_report *r)
 {
-	const json_t *c = json_object_get(m, "counts"), *a, *g, *it;
-	size_t i, j;
+	long long max = 1;
+	char o[24], c[24];
+	int k;
 
-	cl_buf_printf(b, "closeloop weekly report %s (%s to %s), as of %s\n\n", js(m, "week"),
-	              js(m, "from"), js(m, "to"), js(m, "as_of"));
-	if (json_is_string(json_object_get(m, "sync_failed_at")))
-		cl_buf_printf(b, "WARNING: the last sync with the issue tracker failed at %s; "
-		              "statuses may be stale.\n\n", js(m, "sync_failed_at"));
-	cl_buf_printf(b, "open %lld, overdue %lld, closed this week %lld, new this week %lld, "
-	              "due in 7 days %lld\n", ji(c, "open"), ji(c, "overdue"),
-	              ji(c, "closed_this_week"), ji(c, "new_this_week"), ji(c, "due_next_7_days"));
-	a = json_object_get(m, "overdue");
-	cl_buf_printf(b, "\n%s\n", section_titles[0]);
-	if (json_array_size(a) == 0)
-		cl_buf_puts(b, "  none\n");
-	json_array_foreach(a, i, g) {
-		const json_t *items = json_object_get(g, "items");
-		cl_buf_printf(b, "  %s%s%s%s (%zu)\n", js(g, "owner"), *js(g, "name") ? " (" : "",
-		              js(g, "name"), *js(g, "name") ? ")" : "", json_array_size(items));
-		json_array_foreach(items, j, it) {
-			cl_buf_printf(b, "    %3lldd late  %s  %s  [%s, due %s]%s%s\n",
-			              ji(it, "days_overdue"), js(it, "id"), js(it, "action"), item_pm(it),
-			              js(it, "due"), *item_link(it) ? " " : "", item_link(it));
-		}
+	for (k = 0; k < TREND_WEEKS; k++) {
+		if (r->trend_open[k] > max)
+			max = r->trend_open[k];
+		if (r->trend_closed[k] > max)
+			max = r->trend_closed[k];
 	}
-	a = json_object_get(m, "due_soon");
-	cl_buf_printf(b, "\n%s\n", section_titles[1]);
-	if (json_array_size(a) == 0)
-		cl_buf_puts(b, "  none\n");
-	json_array_foreach(a, i, it)
-		cl_buf_printf(b, "  %s  %s  %s  (%s)%s%s\n", js(it, "due"), js(it, "id"),
-		              js(it, "action"), item_owner_label(it), *item_link(it) ? " " : "",
-		              item_link(it));
-	a = json_object_get(m, "problems");
-	cl_buf_printf(b, "\n%s\n", section_titles[2]);
-	if (json_array_size(a) == 0)
-		cl_buf_puts(b, "  none\n");
-	json_array_foreach(a, i, it) {
-		cl_buf_printf(b, "  %s  %s  (", js(it, "id"), js(it, "action"));
-		item_problems(b, it);
-		cl_buf_puts(b, ")\n");
+	cl_writer_section(w, "trend", "Trend: open at week end and closed in the week, "
+	                  "last 12 weeks", trend_cols, 3, max);
+	for (k = 0; k < TREND_WEEKS; k++) {
+		const char *vals[3] = { r->trend_label[k], num(o, r->trend_open[k]),
+		                        num(c, r->trend_closed[k]) };
+		cl_writer_row(w, vals);
 	}
-	a = json_object_get(m, "awaiting_drill");
-	cl_buf_printf(b, "\n%s\n", section_titles[3]);
-	if (json_array_size(a) == 0)
-		cl_buf_puts(b, "  none\n");
-	json_array_foreach(a, i, it)
-		cl_buf_printf(b, "  %s  %s  (%lld items, last closed %s)\n", js(it, "id"),
-		              js(it, "title"), ji(it, "items"), js(it, "closed"));
-	a = json_object_get(m, "failed_drills");
-	if (json_array_size(a) > 0) {
-		cl_buf_printf(b, "\n%s\n", section_titles[8]);
-		json_array_foreach(a, i, it)
-			cl_buf_printf(b, "  drill #%lld  %s  (%s, %s)%s%s\n", ji(it, "id"),
-			              js(it, "title"), js(it, "postmortem"), js(it, "start"),
-			              *js(it, "notes") ? ": " : "", js(it, "notes"));
-	}
-	a = json_object_get(m, "late_postmortems");
-	cl_buf_printf(b, "\n%s\n", section_titles[4]);
-	if (json_array_size(a) == 0)
-		cl_buf_puts(b, "  none\n");
-	json_array_foreach(a, i, it)
-		cl_buf_printf(b, "  %s  %s  (incident %s, %s %s)\n", js(it, "id"), js(it, "title"),
-		              *js(it, "incident_date") ? js(it, "incident_date") : "?",
-		              *js(it, "written_date") ? "written" : "first seen",
-		              *js(it, "written_date") ? js(it, "written_date") : js(it, "first_seen"));
-	a = json_object_get(m, "owner_load");
-	cl_buf_printf(b, "\n%s\n", section_titles[5]);
-	if (json_array_size(a) == 0)
-		cl_buf_puts(b, "  none\n");
-	json_array_foreach(a, i, it)
-		cl_buf_printf(b, "  %-20s %3lld open, %lld overdue\n", js(it, "owner"), ji(it, "open"),
-		              ji(it, "overdue"));
-	a = json_object_get(m, "no_address");
-	if (json_array_size(a) > 0) {
-		cl_buf_printf(b, "\n%s\n", section_titles[6]);
-		json_array_foreach(a, i, it)
-			cl_buf_printf(b, "  %s  %s  %s  (due %s)\n", item_owner_label(it), js(it, "id"),
-			              js(it, "action"), js(it, "due"));
-	}
-	a = json_object_get(m, "trend");
-	cl_buf_printf(b, "\n%s\n", section_titles[7]);
-	json_array_foreach(a, i, it) {
-		long long o = ji(it, "open"), k = ji(it, "closed"), x;
-		cl_buf_printf(b, "  %s  open %3lld ", js(it, "week"), o);
-		for (x = 0; x < o && x < 40; x++)
-			cl_buf_putc(b, '#');
-		cl_buf_printf(b, "%s\n            closed %3lld ", o > 40 ? "+" : "", k);
-		for (x = 0; x < k && x < 40; x++)
-			cl_buf_putc(b, '=');
-		cl_buf_puts(b, k > 40 ? "+\n" : "\n");
-	}
+	cl_writer_section_end(w);
 }
 
+/* The headline facts and the manager's numbers. */
 static void
-render_markdown(struct cl_buf *b, const json_t *m)
+report_facts(struct cl_writer *w, const struct cl_report *r)
 {
-	const json_t *c = json_object_get(m, "counts"), *a, *g, *it;
-	size_t i, j;
+	char b[8][32];
+	int k;
+	static const char *const age_keys[] = { "overdue_0_7_days", "overdue_8_30_days",
+	                                        "overdue_31_90_days", "overdue_over_90_days" };
+	static const char *const age_labels[] = { "overdue 0-7 days", "overdue 8-30 days",
+	                                          "overdue 31-90 days", "overdue > 90 days" };
 
-	cl_buf_printf(b, "# Weekly report %s\n\n%s to %s, as of %s\n\n", js(m, "week"),
-	              js(m, "from"), js(m, "to"), js(m, "as_of"));
-	if (json_is_string(json_object_get(m, "sync_failed_at")))
-		cl_buf_printf(b, "> **Warning:** the last sync with the issue tracker failed at %s; "
-		              "statuses may be stale.\n\n", js(m, "sync_failed_at"));
-	cl_buf_printf(b, "| Open | Overdue | Closed this week | New this week | Due in 7 days |\n"
-	              "|---:|---:|---:|---:|---:|\n| %lld | %lld | %lld | %lld | %lld |\n",
-	              ji(c, "open"), ji(c, "overdue"), ji(c, "closed_this_week"),
-	              ji(c, "new_this_week"), ji(c, "due_next_7_days"));
-	cl_buf_printf(b, "\n## %s\n\n", section_titles[0]);
-	a = json_object_get(m, "overdue");
-	if (json_array_size(a) == 0)
-		cl_buf_puts(b, "None.\n");
-	json_array_foreach(a, i, g) {
-		cl_buf_puts(b, "### ");
-		md_esc(b, js(g, "owner"));
-		if (*js(g, "name")) {
-			cl_buf_puts(b, " (");
-			md_esc(b, js(g, "name"));
-			cl_buf_puts(b, ")");
-		}
-		cl_buf_puts(b, "\n\n| Days late | Item | Action | Post-mortem | Due | Tracker |\n"
-		            "|---:|---|---|---|---|---|\n");
-		json_array_foreach(json_object_get(g, "items"), j, it) {
-			cl_buf_printf(b, "| %lld | %s | ", ji(it, "days_overdue"), js(it, "id"));
-			md_esc(b, js(it, "action"));
-			cl_buf_printf(b, " | %s | %s | ", item_pm(it), js(it, "due"));
-			md_esc(b, item_link(it));
-			cl_buf_puts(b, " |\n");
-		}
-		cl_buf_putc(b, '\n');
+	cl_writer_facts(w, "counts", NULL);
+	cl_writer_attr(w, "open", "open", num(b[0], r->open), 1);
+	cl_writer_attr(w, "overdue", "overdue", num(b[1], r->overdue), 1);
+	cl_writer_attr(w, "closed_this_week", "closed this week", num(b[2], r->closed_week), 1);
+	cl_writer_attr(w, "new_this_week", "new post-mortems this week", num(b[3], r->new_week), 1);
+	cl_writer_attr(w, "due_next_7_days", "due in 7 days", num(b[4], r->due_soon), 1);
+	cl_writer_facts_end(w);
+
+	cl_writer_facts(w, "numbers", "Last 12 weeks");
+	cl_writer_attr(w, "closed", "closed", num(b[0], r->closed_win), 1);
+	if (r->closed_dl > 0)
+		snprintf(b[1], sizeof b[1], "%lld", r->closed_in_dl * 100 / r->closed_dl);
+	cl_writer_attr(w, "closed_within_deadline_pct", "closed within their due date (%)",
+	               r->closed_dl > 0 ? b[1] : NULL, 1);
+	cl_writer_attr(w, "closed_within_deadline", "closed within their due date",
+	               num(b[2], r->closed_in_dl), 1);
+	if (r->median_close >= 0)
+		snprintf(b[3], sizeof b[3], "%.1f", r->median_close);
+	cl_writer_attr(w, "median_days_to_close", "median days to close",
+	               r->median_close >= 0 ? b[3] : NULL, 1);
+	cl_writer_attr(w, "with_slo", "closed with an [slo] deadline", num(b[4], r->closed_slo), 1);
+	cl_writer_attr(w, "closed_within_slo", "closed within their [slo] deadline",
+	               num(b[5], r->closed_in_slo), 1);
+	cl_writer_facts_end(w);
+
+	cl_writer_facts(w, "overdue_by_age", "Open items by days overdue");
+	for (k = 0; k < 4; k++)
+		cl_writer_attr(w, age_keys[k], age_labels[k], num(b[4 + k], r->age[k]), 1);
+	cl_writer_facts_end(w);
+}
+
+/* The whole report through w; complete lifts every row limit. */
+static int
+report_write(struct cl_writer *w, const struct cl_report *r, int complete, int mail,
+             struct cl_error *err)
+{
+	static const char soon_sql[] = BASE_SQL
+		"SELECT due, key, " SHOW_ACTION ", " SHOW_DERIVED ", okey, " SHOW_LINK " FROM op"
+		SHOW_JOIN
+		"WHERE due >= :ref AND due <= :soon7 "
+		"ORDER BY due, key LIMIT :limit";
+	static const char problem_sql[] = BASE_SQL
+		"SELECT key, " SHOW_ACTION ", okey, problems FROM op" SHOW_JOIN "WHERE problems != '' "
+		"ORDER BY due IS NULL, due, key LIMIT :limit";
+	static const char wait_sql[] =
+		"SELECT p.slug, p.title, count(*), substr(max(i.closed_at), 1, 10), "
+		"count(*) OVER () FROM postmortems p JOIN items i ON i.postmortem_id = p.id "
+		"WHERE p.kind = 'postmortem' AND p.verified_at IS NULL AND i.status != 'withdrawn' "
+		"GROUP BY p.id HAVING sum(i.status = 'open') = 0 "
+		"ORDER BY max(i.closed_at), p.slug LIMIT :limit";
+	static const char late_sql[] =
+		"SELECT slug, title, incident_date, written_date, substr(first_seen, 1, 10) "
+		"FROM postmortems WHERE kind = 'postmortem' "
+		"AND (' ' || problems || ' ') LIKE '% postmortem-late %' AND first_seen >= :b0 "
+		"ORDER BY incident_date DESC, slug LIMIT :limit";
+	static const char load_sql[] = BASE_SQL
+		"SELECT okey, count(*) AS n, coalesce(sum(due < :ref), 0) FROM op GROUP BY okey "
+		"ORDER BY n DESC, okey LIMIT :limit";
+	static const char top_sql[] = BASE_SQL
+		"SELECT okey, count(*), sum(due < :ref) AS n FROM op WHERE due < :ref GROUP BY okey "
+		"ORDER BY n DESC, okey LIMIT :limit";
+	long long lim = complete ? ALL_ROWS : r->rows;
+	char title[64], sub[160], foot[96];
+	int rc;
+
+	snprintf(title, sizeof title, "closeloop weekly report %s", r->label);
+	snprintf(sub, sizeof sub, "%s to %s, as of %s%s%s", r->mon, r->sun, r->refs,
+	         *r->tz ? ", " : "", r->tz);
+	cl_writer_start(w, title, sub);
+	cl_writer_attr(w, "week", NULL, r->label, 0);
+	cl_writer_attr(w, "from", NULL, r->mon, 0);
+	cl_writer_attr(w, "to", NULL, r->sun, 0);
+	cl_writer_attr(w, "as_of", NULL, r->refs, 0);
+	cl_writer_attr(w, "timezone", NULL, *r->tz ? r->tz : "local", 0);
+	cl_writer_attr(w, "sync_failed_at", NULL, r->sync_failed_at, 0);
+	if (r->sync_failed_at) {
+		char warn[160];
+		snprintf(warn, sizeof warn, "the last sync with the issue tracker failed at %s; "
+		         "statuses may be stale.", r->sync_failed_at);
+		cl_writer_warning(w, "warning", warn);
 	}
-	cl_buf_printf(b, "\n## %s\n\n", section_titles[1]);
-	a = json_object_get(m, "due_soon");
-	if (json_array_size(a) == 0)
-		cl_buf_puts(b, "None.\n");
+	report_facts(w, r);
+	if ((rc = section_overdue(w, r, complete, err)) != 0 ||
+	    (rc = section_query(w, r, "due_soon", "Due in the next 7 days", soon_cols, 6,
+	                        soon_sql, row_soon, lim, r->due_soon, "due soon", err)) != 0 ||
+	    (rc = section_query(w, r, "problems", "Items with problems", problem_cols, 4,
+	                        problem_sql, row_problem, lim, r->problems, "with problems",
+	                        err)) != 0 ||
+	    (rc = section_query(w, r, "awaiting_drill", "Post-mortems closed, waiting for their "
+	                        "drill re-run", drill_wait_cols, 4, wait_sql, row_plain, lim, 0,
+	                        "", err)) != 0)
+		return rc;
+	section_failed_drills(w, r);
+	if ((rc = section_query(w, r, "late_postmortems", "Post-mortems written late", late_cols,
+	                        5, late_sql, row_plain, lim, 0, "", err)) != 0 ||
+	    (rc = section_query(w, r, "top_overdue_owners", "Top owners by overdue items",
+	                        load_cols, 4, top_sql, row_load, complete ? ALL_ROWS : 5,
+	                        r->overdue_owners, "owners with overdue items", err)) != 0 ||
+	    (rc = section_query(w, r, "owner_load", "Owner load (open items)", load_cols, 4,
+	                        load_sql, row_load, lim, 0, "", err)) != 0 ||
+	    (rc = section_noaddr(w, r, lim, err)) != 0)
+		return rc;
+	section_missing_refused(w, r);
+	section_trend(w, r);
+	snprintf(foot, sizeof foot, mail ? "Sent by closeloop for %s." : "Written by closeloop "
+	         "for %s.", r->label);
+	cl_writer_end(w, foot);
+	return 0;
+}
+
+/* The complete list of open items as one CSV table, by owner and due date. */
+static int
+report_write_csv(struct cl_writer *w, const struct cl_report *r, struct cl_error *err)
+{
+	static const char sql[] = BASE_SQL
+		"SELECT key, CASE WHEN due < :ref THEN 'overdue' WHEN due <= :soon7 THEN 'due-soon' "
+		"ELSE 'open' END, CASE WHEN due < :ref THEN CAST(julianday(:ref) - julianday(due) "
+		"AS INTEGER) ELSE 0 END, due, " SHOW_DERIVED ", okey, NULL, " SHOW_ACTION ", " SHOW_PM ", " SHOW_LINK
+		", problems FROM op" SHOW_JOIN
+		"ORDER BY isop, okey, due, key";	/* the index's order: no sort */
+	sqlite3_stmt *s = NULL;
+	int rc;
+
+	cl_writer_section(w, "items", "Open items", item_cols, 11, 0);
+	if ((rc = report_stmt(&s, r, sql, ALL_ROWS, err)) != 0)
+		return rc;
+	rc = report_rows(s, row_item, w, r);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return cl_store_fail(r->st, rc, err, "report");
+	cl_writer_section_end(w);
+	return 0;
+}
+
+/* Writes the report in format through a new writer on fp (NULL: buffer). */
+static int
+report_run(struct cl_writer **out, const struct cl_report *r, int format, FILE *fp, int mail,
+           struct cl_error *err)
+{
+	int rc;
+
+	if ((rc = cl_writer_new(out, format, fp, err)) != 0)
+		return rc;
+	if (format == CL_WRITER_CSV)
+		rc = report_write_csv(*out, r, err);
 	else
-		cl_buf_puts(b, "| Due | Item | Action | Owner |\n|---|---|---|---|\n");
-	json_array_foreach(a, i, it) {
-		cl_buf_printf(b, "| %s | %s | ", js(it, "due"), js(it, "id"));
-		md_esc(b, js(it, "action"));
-		cl_buf_puts(b, " | ");
-		md_esc(b, item_owner_label(it));
-		cl_buf_puts(b, " |\n");
-	}
-	cl_buf_printf(b, "\n## %s\n\n", section_titles[2]);
-	a = json_object_get(m, "problems");
-	if (json_array_size(a) == 0)
-		cl_buf_puts(b, "None.\n");
-	json_array_foreach(a, i, it) {
-		cl_buf_printf(b, "- %s: ", js(it, "id"));
-		md_esc(b, js(it, "action"));
-		cl_buf_puts(b, " (");
-		item_problems(b, it);
-		cl_buf_puts(b, ")\n");
-	}
-	cl_buf_printf(b, "\n## %s\n\n", section_titles[3]);
-	a = json_object_get(m, "awaiting_drill");
-	if (json_array_size(a) == 0)
-		cl_buf_puts(b, "None.\n");
-	json_array_foreach(a, i, it) {
-		cl_buf_printf(b, "- %s: ", js(it, "id"));
-		md_esc(b, js(it, "title"));
-		cl_buf_printf(b, " (%lld items, last closed %s)\n", ji(it, "items"), js(it, "closed"));
-	}
-	a = json_object_get(m, "failed_drills");
-	if (json_array_size(a) > 0) {
-		cl_buf_printf(b, "\n## %s\n\n", section_titles[8]);
-		json_array_foreach(a, i, it) {
-			cl_buf_printf(b, "- drill #%lld: ", ji(it, "id"));
-			md_esc(b, js(it, "title"));
-			cl_buf_printf(b, " (%s, %s)", js(it, "postmortem"), js(it, "start"));
-			if (*js(it, "notes")) {
-				cl_buf_puts(b, ": ");
-				md_esc(b, js(it, "notes"));
-			}
-			cl_buf_putc(b, '\n');
-		}
-	}
-	cl_buf_printf(b, "\n## %s\n\n", section_titles[4]);
-	a = json_object_get(m, "late_postmortems");
-	if (json_array_size(a) == 0)
-		cl_buf_puts(b, "None.\n");
-	json_array_foreach(a, i, it) {
-		cl_buf_printf(b, "- %s: ", js(it, "id"));
-		md_esc(b, js(it, "title"));
-		cl_buf_printf(b, " (incident %s)\n", *js(it, "incident_date") ? js(it, "incident_date") : "?");
-	}
-	cl_buf_printf(b, "\n## %s\n\n| Owner | Open | Overdue |\n|---|---:|---:|\n", section_titles[5]);
-	json_array_foreach(json_object_get(m, "owner_load"), i, it) {
-		cl_buf_puts(b, "| ");
-		md_esc(b, js(it, "owner"));
-		cl_buf_printf(b, " | %lld | %lld |\n", ji(it, "open"), ji(it, "overdue"));
-	}
-	a = json_object_get(m, "no_address");
-	if (json_array_size(a) > 0) {
-		cl_buf_printf(b, "\n## %s\n\n", section_titles[6]);
-		json_array_foreach(a, i, it) {
-			cl_buf_puts(b, "- ");
-			md_esc(b, item_owner_label(it));
-			cl_buf_printf(b, ": %s ", js(it, "id"));
-			md_esc(b, js(it, "action"));
-			cl_buf_printf(b, " (due %s)\n", js(it, "due"));
-		}
-	}
-	cl_buf_printf(b, "\n## %s\n\n| Week | Open | Closed |\n|---|---:|---:|\n", section_titles[7]);
-	json_array_foreach(json_object_get(m, "trend"), i, it)
-		cl_buf_printf(b, "| %s | %lld | %lld |\n", js(it, "week"), ji(it, "open"),
-		              ji(it, "closed"));
+		rc = report_write(*out, r, format == CL_WRITER_JSON, mail, err);
+	if (rc == 0)
+		rc = cl_writer_finish(*out, err);
+	return rc;
 }
 
-#define H_TABLE "<table cellpadding=\"4\" cellspacing=\"0\" border=\"0\" " \
-	"style=\"border-collapse:collapse;font-size:14px;margin:4px 0 12px 0\">"
-#define H_TH "<th align=\"left\" style=\"border-bottom:2px solid #999;padding:4px 8px\">"
-#define H_TD "<td style=\"border-bottom:1px solid #ddd;padding:4px 8px;vertical-align:top\">"
-#define H_TDR "<td align=\"right\" style=\"border-bottom:1px solid #ddd;padding:4px 8px\">"
-#define H_H2 "<h2 style=\"font-size:17px;margin:18px 0 6px 0;color:#333\">"
-
-static void
-html_section(struct cl_buf *b, int i)
+int
+cl_report_write(FILE *fp, const void *model, int format, struct cl_error *err)
 {
-	cl_buf_puts(b, H_H2);
-	cl_buf_html(b, section_titles[i]);
-	cl_buf_puts(b, "</h2>\n");
-}
+	struct cl_writer *w = NULL;
+	int rc = report_run(&w, model, format, fp, 0, err);
 
-static void
-html_none(struct cl_buf *b)
-{
-	cl_buf_puts(b, "<p style=\"color:#666;margin:4px 0\">None.</p>\n");
-}
-
-/* The tracker reference as a link when it is a web address. */
-static void
-html_link(struct cl_buf *b, const json_t *it)
-{
-	const char *u = js(it, "url"), *t = js(it, "ticket");
-
-	if (!cl_str_starts_with(u, "https://") && !cl_str_starts_with(u, "http://"))
-		u = t;	/* a ticket named in the document by its address */
-	if (cl_str_starts_with(u, "https://") || cl_str_starts_with(u, "http://")) {
-		cl_buf_puts(b, "<a href=\"");
-		cl_buf_html(b, u);
-		cl_buf_puts(b, "\">");
-		cl_buf_html(b, *t ? t : u);
-		cl_buf_puts(b, "</a>");
-	} else {
-		cl_buf_html(b, *t ? t : u);
-	}
-}
-
-static void
-render_html(struct cl_buf *b, const json_t *m)
-{
-	const json_t *c = json_object_get(m, "counts"), *a, *g, *it;
-	static const char *const labels[] = { "Open", "Overdue", "Closed this week",
-	                                      "New this week", "Due in 7 days" };
-	static const char *const keys[] = { "open", "overdue", "closed_this_week",
-	                                    "new_this_week", "due_next_7_days" };
-	long long maxv = 1;
-	size_t i, j;
-
-	cl_buf_puts(b, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\" />"
-	            "<meta name=\"viewport\" content=\"width=device-width\" /><title>");
-	cl_buf_printf(b, "Weekly report %s", js(m, "week"));
-	cl_buf_puts(b, "</title></head>\n<body style=\"font-family:Helvetica,Arial,sans-serif;"
-	            "color:#222;margin:0;padding:16px\">\n");
-	cl_buf_printf(b, "<h1 style=\"font-size:22px;margin:0 0 4px 0\">Weekly report %s</h1>\n"
-	              "<p style=\"color:#666;margin:0 0 12px 0\">%s to %s, as of %s</p>\n",
-	              js(m, "week"), js(m, "from"), js(m, "to"), js(m, "as_of"));
-	if (json_is_string(json_object_get(m, "sync_failed_at"))) {
-		cl_buf_puts(b, "<p style=\"background:#fff3cd;padding:6px 10px;margin:0 0 12px 0\">"
-		            "The last sync with the issue tracker failed at ");
-		cl_buf_html(b, js(m, "sync_failed_at"));
-		cl_buf_puts(b, "; statuses may be stale.</p>\n");
-	}
-	cl_buf_puts(b, H_TABLE "<tr>");
-	for (i = 0; i < 5; i++)
-		cl_buf_printf(b, "<td align=\"center\" style=\"padding:6px 14px;border:1px solid #ddd;"
-		              "background:%s\"><div style=\"font-size:22px;font-weight:bold\">%lld"
-		              "</div><div style=\"font-size:12px;color:#555\">%s</div></td>",
-		              i == 1 && ji(c, keys[i]) > 0 ? "#fde2e1" : "#f6f6f6", ji(c, keys[i]),
-		              labels[i]);
-	cl_buf_puts(b, "</tr></table>\n");
-
-	html_section(b, 0);
-	a = json_object_get(m, "overdue");
-	if (json_array_size(a) == 0)
-		html_none(b);
-	json_array_foreach(a, i, g) {
-		cl_buf_puts(b, "<h3 style=\"font-size:15px;margin:10px 0 2px 0\">");
-		cl_buf_html(b, js(g, "owner"));
-		if (*js(g, "name")) {
-			cl_buf_puts(b, " <span style=\"font-weight:normal;color:#555\">(");
-			cl_buf_html(b, js(g, "name"));
-			cl_buf_puts(b, ")</span>");
-		}
-		cl_buf_puts(b, "</h3>\n" H_TABLE "<tr>" H_TH "Days late</th>" H_TH "Item</th>" H_TH
-		            "Action</th>" H_TH "Post-mortem</th>" H_TH "Due</th>" H_TH "Tracker</th></tr>\n");
-		json_array_foreach(json_object_get(g, "items"), j, it) {
-			cl_buf_printf(b, "<tr><td align=\"right\" style=\"border-bottom:1px solid #ddd;"
-			              "padding:4px 8px;color:#b00;font-weight:bold\">%lld</td>" H_TD,
-			              ji(it, "days_overdue"));
-			cl_buf_html(b, js(it, "id"));
-			cl_buf_puts(b, "</td>" H_TD);
-			cl_buf_html(b, js(it, "action"));
-			cl_buf_puts(b, "</td>" H_TD);
-			cl_buf_html(b, item_pm(it));
-			cl_buf_puts(b, "</td>" H_TD);
-			cl_buf_html(b, js(it, "due"));
-			cl_buf_puts(b, "</td>" H_TD);
-			html_link(b, it);
-			cl_buf_puts(b, "</td></tr>\n");
-		}
-		cl_buf_puts(b, "</table>\n");
-	}
-
-	html_section(b, 1);
-	a = json_object_get(m, "due_soon");
-	if (json_array_size(a) == 0) {
-		html_none(b);
-	} else {
-		cl_buf_puts(b, H_TABLE "<tr>" H_TH "Due</th>" H_TH "Item</th>" H_TH "Action</th>"
-		            H_TH "Owner</th>" H_TH "Tracker</th></tr>\n");
-		json_array_foreach(a, i, it) {
-			cl_buf_puts(b, "<tr>" H_TD);
-			cl_buf_html(b, js(it, "due"));
-			cl_buf_puts(b, "</td>" H_TD);
-			cl_buf_html(b, js(it, "id"));
-			cl_buf_puts(b, "</td>" H_TD);
-			cl_buf_html(b, js(it, "action"));
-			cl_buf_puts(b, "</td>" H_TD);
-			cl_buf_html(b, item_owner_label(it));
-			cl_buf_puts(b, "</td>" H_TD);
-			html_link(b, it);
-			cl_buf_puts(b, "</td></tr>\n");
-		}
-		cl_buf_puts(b, "</table>\n");
-	}
-
-	html_section(b, 2);
-	a = json_object_get(m, "problems");
-	if (json_array_size(a) == 0) {
-		html_none(b);
-	} else {
-		cl_buf_puts(b, H_TABLE "<tr>" H_TH "Item</th>" H_TH "Action</th>" H_TH "Owner</th>"
-		            H_TH "Problems</th></tr>\n");
-		json_array_foreach(a, i, it) {
-			struct cl_buf p = CL_BUF_INIT;
-			item_problems(&p, it);
-			cl_buf_puts(b, "<tr>" H_TD);
-			cl_buf_html(b, js(it, "id"));
-			cl_buf_puts(b, "</td>" H_TD);
-			cl_buf_html(b, js(it, "action"));
-			cl_buf_puts(b, "</td>" H_TD);
-			cl_buf_html(b, item_owner_label(it));
-			cl_buf_puts(b, "</td>" H_TD);
-			cl_buf_html(b, cl_buf_str(&p));
-			cl_buf_puts(b, "</td></tr>\n");
-			cl_buf_release(&p);
-		}
-		cl_buf_puts(b, "</table>\n");
-	}
-
-	html_section(b, 3);
-	a = json_object_get(m, "awaiting_drill");
-	if (json_array_size(a) == 0)
-		html_none(b);
-	else
-		cl_buf_puts(b, "<ul style=\"margin:4px 0\">\n");
-	json_array_foreach(a, i, it) {
-		cl_buf_puts(b, "<li>");
-		cl_buf_html(b, js(it, "id"));
-		cl_buf_puts(b, ": ");
-		cl_buf_html(b, js(it, "title"));
-		cl_buf_printf(b, " (%lld items, last closed %s)</li>\n", ji(it, "items"),
-		              js(it, "closed"));
-	}
-	if (json_array_size(a) > 0)
-		cl_buf_puts(b, "</ul>\n");
-
-	a = json_object_get(m, "failed_drills");
-	if (json_array_size(a) > 0) {
-		html_section(b, 8);
-		cl_buf_puts(b, "<ul style=\"margin:4px 0\">\n");
-		json_array_foreach(a, i, it) {
-			cl_buf_printf(b, "<li style=\"color:#b00020\">drill #%lld: ", ji(it, "id"));
-			cl_buf_html(b, js(it, "title"));
-			cl_buf_puts(b, " (");
-			cl_buf_html(b, js(it, "postmortem"));
-			cl_buf_printf(b, ", %s)", js(it, "start"));
-			if (*js(it, "notes")) {
-				cl_buf_puts(b, ": ");
-				cl_buf_html(b, js(it, "notes"));
-			}
-			cl_buf_puts(b, "</li>\n");
-		}
-		cl_buf_puts(b, "</ul>\n");
-	}
-	html_section(b, 4);
-	a = json_object_get(m, "late_postmortems");
-	if (json_array_size(a) == 0)
-		html_none(b);
-	else
-		cl_buf_puts(b, "<ul style=\"margin:4px 0\">\n");
-	json_array_foreach(a, i, it) {
-		cl_buf_puts(b, "<li>");
-		cl_buf_html(b, js(it, "id"));
-		cl_buf_puts(b, ": ");
-		cl_buf_html(b, js(it, "title"));
-		cl_buf_puts(b, " (incident ");
-		cl_buf_html(b, *js(it, "incident_date") ? js(it, "incident_date") : "?");
-		cl_buf_puts(b, ")</li>\n");
-	}
-	if (json_array_size(a) > 0)
-		cl_buf_puts(b, "</ul>\n");
-
-	html_section(b, 5);
-	cl_buf_puts(b, H_TABLE "<tr>" H_TH "Owner</th>" H_TH "Open</th>" H_TH "Overdue</th></tr>\n");
-	json_array_foreach(json_object_get(m, "owner_load"), i, it) {
-		cl_buf_puts(b, "<tr>" H_TD);
-		cl_buf_html(b, js(it, "owner"));
-		cl_buf_printf(b, "</td>" H_TDR "%lld</td>" H_TDR "%lld</td></tr>\n", ji(it, "open"),
-		              ji(it, "overdue"));
-	}
-	cl_buf_puts(b, "</table>\n");
-
-	a = json_object_get(m, "no_address");
-	if (json_array_size(a) > 0) {
-		html_section(b, 6);
-		cl_buf_puts(b, "<ul style=\"margin:4px 0\">\n");
-		json_array_foreach(a, i, it) {
-			cl_buf_puts(b, "<li>");
-			cl_buf_html(b, item_owner_label(it));
-			cl_buf_puts(b, ": ");
-			cl_buf_html(b, js(it, "id"));
-			cl_buf_puts(b, " ");
-			cl_buf_html(b, js(it, "action"));
-			cl_buf_printf(b, " (due %s)</li>\n", js(it, "due"));
-		}
-		cl_buf_puts(b, "</ul>\n");
-	}
-
-	/* the trend as a bar chart of table cells: widths in pixels */
-	html_section(b, 7);
-	a = json_object_get(m, "trend");
-	json_array_foreach(a, i, it) {
-		if (ji(it, "open") > maxv)
-			maxv = ji(it, "open");
-		if (ji(it, "closed") > maxv)
-			maxv = ji(it, "closed");
-	}
-	cl_buf_puts(b, H_TABLE "<tr>" H_TH "Week</th>" H_TH "Open (red) / closed (green)</th></tr>\n");
-	json_array_foreach(a, i, it) {
-		long long o = ji(it, "open"), k = ji(it, "closed");
-		int wo = (int)(o * 300 / maxv), wk = (int)(k * 300 / maxv);
-		cl_buf_printf(b, "<tr>" H_TD "%s</td>" H_TD, js(it, "week"));
-		cl_buf_printf(b, "<table cellpadding=\"0\" cellspacing=\"0\" border=\"0\"><tr>"
-		              "<td width=\"%d\" height=\"10\" style=\"background:#d9534f;width:%dpx;"
-		              "height:10px;font-size:1px;line-height:1px\">&#160;</td>"
-		              "<td style=\"font-size:12px;padding-left:6px\">%lld open</td></tr></table>",
-		              wo ? wo : 1, wo ? wo : 1, o);
-		cl_buf_printf(b, "<table cellpadding=\"0\" cellspacing=\"0\" border=\"0\"><tr>"
-		              "<td width=\"%d\" height=\"10\" style=\"background:#5cb85c;width:%dpx;"
-		              "height:10px;font-size:1px;line-height:1px\">&#160;</td>"
-		              "<td style=\"font-size:12px;padding-left:6px\">%lld closed</td></tr></table>",
-		              wk ? wk : 1, wk ? wk : 1, k);
-		cl_buf_puts(b, "</td></tr>\n");
-	}
-	cl_buf_puts(b, "</table>\n<p style=\"color:#888;font-size:12px\">Sent by closeloop.</p>\n"
-	            "</body></html>\n");
+	cl_writer_free(w);
+	return rc;
 }
 
 int
 cl_report_render(char **out, const void *model, int format, struct cl_error *err)
 {
-	struct cl_buf b = CL_BUF_INIT;
-	const json_t *m = model;
+	struct cl_writer *w = NULL;
+	int rc;
 
 	*out = NULL;
-	switch (format) {
-	case CL_REPORT_JSON: {
-		char *s = json_dumps(m, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-		if (s == NULL)
-			return cl_error_set(err, CL_ENOMEM, "out of memory");
-		cl_buf_puts(&b, s);
-		cl_buf_putc(&b, '\n');
-		free(s);
-		break;
-	}
-	case CL_REPORT_MARKDOWN:
-		render_markdown(&b, m);
-		break;
-	case CL_REPORT_HTML:
-		render_html(&b, m);
-		break;
-	default:
-		render_text(&b, m);
-		break;
-	}
-	if (b.oom || (*out = cl_buf_steal(&b)) == NULL) {
-		cl_buf_release(&b);
-		return cl_error_set(err, CL_ENOMEM, "out of memory");
-	}
-	return 0;
+	if ((rc = report_run(&w, model, format, NULL, 0, err)) == 0 &&
+	    (*out = cl_writer_take(w)) == NULL)
+		rc = cl_error_set(err, CL_ENOMEM, "out of memory");
+	cl_writer_free(w);
+	return rc;
+}
+
+/* The report in format for the mail (footer says sent), into *out. */
+static int
+report_mail_part(char **out, const struct cl_report *r, int format, struct cl_error *err)
+{
+	struct cl_writer *w = NULL;
+	int rc;
+
+	*out = NULL;
+	if ((rc = report_run(&w, r, format, NULL, 1, err)) == 0 && (*out = cl_writer_take(w)) == NULL)
+		rc = cl_error_set(err, CL_ENOMEM, "out of memory");
+	cl_writer_free(w);
+	return rc;
 }
 
 int
 cl_report_mail(struct cl_mail **out, const void *model, const struct cl_config *cfg,
                struct cl_error *err)
 {
-	const json_t *m = model, *c = json_object_get(m, "counts");
+	const struct cl_report *r = model;
 	const char *to = cl_config_get(cfg, "report", "to");
 	struct cl_mail_spec spec = { 0 };
 	struct cl_mailbox *rcpt = NULL;
-	char *text = NULL, *html = NULL, *subject = NULL;
+	char *text = NULL, *html = NULL, *csv = NULL, *subject = NULL, name[48];
 	size_t n = 0;
 	int rc;
 
@@ -1003,11 +1081,18 @@ cl_report_mail(struct cl_mail **out, const void *model, const struct cl_config *
 		cl_error_prefix(err, "[report] to");
 		return CL_ECONFIG;
 	}
-	if ((rc = cl_report_render(&text, model, CL_REPORT_TEXT, err)) != 0 ||
-	    (rc = cl_report_render(&html, model, CL_REPORT_HTML, err)) != 0)
+	if ((rc = report_mail_part(&text, r, CL_WRITER_TEXT, err)) != 0 ||
+	    (rc = report_mail_part(&html, r, CL_WRITER_HTML, err)) != 0 ||
+	    (rc = report_mail_part(&csv, r, CL_WRITER_CSV, err)) != 0)
 		goto done;
+	/* the complete list travels with the short report, for spreadsheets */
+	snprintf(name, sizeof name, "closeloop-%s.csv", r->label);
+	spec.attach = csv;
+	spec.attach_len = strlen(csv);
+	spec.attach_name = name;
+	spec.attach_type = "text/csv";
 	subject = cl_asprintf("Post-mortem action items, week %s: %lld open, %lld overdue",
-	                      js(m, "week"), ji(c, "open"), ji(c, "overdue"));
+	                      r->label, r->open, r->overdue);
 	if (subject == NULL) {
 		rc = cl_error_set(err, CL_ENOMEM, "out of memory");
 		goto done;
@@ -1018,12 +1103,13 @@ cl_report_mail(struct cl_mail **out, const void *model, const struct cl_config *
 	spec.text = text;
 	spec.html = html;
 	spec.kind = "report";
-	spec.key = js(m, "week");
+	spec.key = r->label;
 	rc = cl_mail_build_cfg(out, &spec, cfg, err);
 done:
 	cl_mailboxes_free(rcpt, n);
 	free(text);
 	free(html);
+	free(csv);
 	free(subject);
 	return rc;
 }
@@ -1034,6 +1120,7 @@ cl_report_send_week(int *sent, struct cl_store *st, const struct cl_config *cfg,
                     size_t note_size, struct cl_error *err)
 {
 	void *model = NULL;
+	const struct cl_report *rep;
 	struct cl_mail *m = NULL;
 	char *last = NULL, wk[16];
 	size_t i, ok = 0, used = 0, pending = 0;
@@ -1045,7 +1132,8 @@ cl_report_send_week(int *sent, struct cl_store *st, const struct cl_config *cfg,
 	snprintf(wk, sizeof wk, "%04d-W%02d", year, week);
 	if (given == NULL && (rc = cl_report_build(&model, st, cfg, year, week, err)) != 0)
 		return rc;
-	if ((rc = cl_report_mail(&m, given ? given : model, cfg, err)) != 0)
+	rep = given ? given : model;
+	if ((rc = cl_report_mail(&m, rep, cfg, err)) != 0)
 		goto done;
 	/* once per week per recipient: the ones deferred last time get it now */
 	m->once = !force;
@@ -1086,8 +1174,21 @@ cl_report_send_week(int *sent, struct cl_store *st, const struct cl_config *cfg,
 	}
 done:
 	cl_mail_free(m);
-	json_decref(model);
+	cl_report_free(model);
 	return rc;
+}
+
+int
+cl_report_mark_shown(struct cl_store *st, const void *model, struct cl_error *err)
+{
+	const struct cl_report *r = model;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < r->ndrills; i++)
+		if ((rc = cl_drill_mark_reported(st, r->drills[i].id, err)) != 0)
+			return rc;
+	return 0;
 }
 
 int

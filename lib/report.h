@@ -1,18 +1,19 @@
 /* report.h — the weekly report for the engineering meeting, and the
  * per-owner reminders (nag).
  *
- * The report is built once as a JSON model (the documented `report --format
- * json` contract, see docs/mail.md) and rendered from it as text, Markdown
- * or HTML (inline CSS, tables, a bar chart of table cells, no scripts), so
- * every format says the same thing.
+ * The report is built once (its aggregates) and written from one table of
+ * sections and their columns through the writer (writer.h) as text,
+ * Markdown, HTML, JSON (the documented contract, see closeloop(1)) or CSV,
+ * so every format says the same thing. Readable formats show the most
+ * important rows of each section ([report] per_owner, owners, rows) and say
+ * how many more there are; JSON and CSV are complete and streamed.
  *
  * Config: [report] to (recipients of --send; weekday and hour are for the
  * `run` scheduler), [people] for names and addresses (owners without one
  * are listed), [closeloop] timezone for "today" and week boundaries,
  * [nag] due_soon_days (3) for the "no address" list.
  *
- * json_t values returned through out belong to the caller (json_decref);
- * strings returned through out are freed with free(). */
+ * Strings returned through out are freed with free(). */
 #ifndef CL_REPORT_H
 #define CL_REPORT_H
 
@@ -22,26 +23,39 @@
 #include "error.h"
 #include "mail.h"
 #include "store.h"
+#include "writer.h"
 
+/* Formats are the writer's (writer.h): CL_WRITER_TEXT, _MARKDOWN, _HTML,
+ * _JSON (complete) and _CSV (the complete list of open items). */
 enum cl_report_format {
-	CL_REPORT_TEXT,
-	CL_REPORT_MARKDOWN,
-	CL_REPORT_HTML,
-	CL_REPORT_JSON,
+	CL_REPORT_TEXT = CL_WRITER_TEXT,
+	CL_REPORT_MARKDOWN = CL_WRITER_MARKDOWN,
+	CL_REPORT_HTML = CL_WRITER_HTML,
+	CL_REPORT_JSON = CL_WRITER_JSON,
+	CL_REPORT_CSV = CL_WRITER_CSV,
 };
 
-/* Parses "text", "markdown", "html", "json"; CL_EUSAGE otherwise. */
+/* Parses "text", "markdown", "html", "json", "csv"; CL_EUSAGE otherwise. */
 int cl_report_format_parse(const char *s, int *out);
 
-/* Builds the model of ISO week (year, week); week 0 = the current week.
- * Overdue/due-soon are judged on today when today falls in the week, else
- * on the week's last day. */
+/* Builds the report of ISO week (year, week); week 0 = the current week:
+ * its parameters and aggregates (counts, numbers, 12-week trend). The rows
+ * of its sections are read from st when it is written, so st and cfg must
+ * outlive the model. Free with cl_report_free(). Items are judged as they
+ * were at the end of the as-of day: today when today falls in the week,
+ * else the week's last day. */
 int cl_report_build(void **out, struct cl_store *st, const struct cl_config *cfg,
                     int year, int week, struct cl_error *err);
-/* Renders a model (json_t *) in a format; *out is NUL-terminated. */
+void cl_report_free(void *model);
+/* Writes the report in a format to fp, streamed (JSON and CSV complete). */
+int cl_report_write(FILE *fp, const void *model, int format, struct cl_error *err);
+/* The same into a NUL-terminated string (caller frees). */
 int cl_report_render(char **out, const void *model, int format, struct cl_error *err);
 /* The model's ISO week as "2024-W12" (points into the model). */
 const char *cl_report_week(const void *model);
+/* A headline count ("open", "overdue", "closed_this_week", "new_this_week",
+ * "due_next_7_days"); -1 for an unknown name. */
+long long cl_report_count(const void *model, const char *what);
 /* Builds the report mail to [report] to (kind "report", key the week). */
 int cl_report_mail(struct cl_mail **out, const void *model, const struct cl_config *cfg,
                    struct cl_error *err);
@@ -55,11 +69,13 @@ int cl_report_mail(struct cl_mail **out, const void *model, const struct cl_conf
  * note (may be NULL) says what happened: already sent, or "sent to N of M
  * recipients (Message-ID <…>)" and the refused ones. The mail log has the
  * details. Marking the failed drills it showed is the caller's business
- * (cl_drill_mark_shown). */
+ * (cl_report_mark_shown). */
 /* How many recipients of [report] to still wait for week's report
  * (no final answer in the mail log). CL_ECONFIG for a bad [report] to. */
 int cl_report_pending(size_t *out, struct cl_store *st, const struct cl_config *cfg,
                       const char *week, struct cl_error *err);
+/* Marks the failed drills the model showed as reported (after a send). */
+int cl_report_mark_shown(struct cl_store *st, const void *model, struct cl_error *err);
 int cl_report_send_week(int *sent, struct cl_store *st, const struct cl_config *cfg,
                         int year, int week, const void *model, int force, FILE *trace,
                         char *note, size_t note_size, struct cl_error *err);

@@ -177,6 +177,18 @@ cl_store_version(struct cl_store *st)
 	return v;
 }
 
+/* cl_text_hash(text) in SQL, for migrations that index stored text. */
+static void
+sql_text_hash(sqlite3_context *c, int argc, sqlite3_value **argv)
+{
+	const unsigned char *t = sqlite3_value_text(argv[0]);
+
+	if (t == NULL)
+		sqlite3_result_null(c);
+	else
+		sqlite3_result_int64(c, cl_text_hash((const char *)t));
+}
+
 /* Applies the migrations the file lacks, each in one transaction. */
 static int
 store_migrate(struct cl_store *st, struct cl_error *err)
@@ -187,7 +199,7 @@ store_migrate(struct cl_store *st, struct cl_error *err)
 	if (v < 0)
 		return cl_store_fail(st, sqlite3_errcode(st->db), err, "reading schema version");
 	if (v > cl_migration_count)
-		return cl_error_set(err, CL_ECANTCREAT,
+		return cl_error_set(err, CL_EDATA,
 		        "database '%s' has schema version %d, newer than this closeloop "
 		        "understands (%d): upgrade closeloop", st->path, v, cl_migration_count);
 	for (; v < cl_migration_count; v++) {
@@ -275,6 +287,12 @@ cl_store_open(struct cl_store **out, const char *path, int flags, struct cl_erro
 	}
 	sqlite3_extended_result_codes(st->db, 0);
 	sqlite3_busy_timeout(st->db, 10000);
+	if ((rc = sqlite3_create_function(st->db, "cl_text_hash", 1, SQLITE_UTF8 |
+	                                  SQLITE_DETERMINISTIC, NULL, sql_text_hash, NULL,
+	                                  NULL)) != SQLITE_OK) {
+		rc = cl_store_fail(st, rc, err, "opening");
+		goto fail;
+	}
 	if (!(flags & CL_STORE_READONLY) &&
 	    (rc = sqlite3_exec(st->db, "PRAGMA journal_mode = WAL", NULL, NULL, NULL)) != SQLITE_OK) {
 		/* the first write: where a read-only file or directory shows */
@@ -287,7 +305,7 @@ cl_store_open(struct cl_store **out, const char *path, int flags, struct cl_erro
 	if (flags & CL_STORE_READONLY) {
 		int v = cl_store_version(st);
 		if (v > cl_migration_count) {
-			rc = cl_error_set(err, CL_ECANTCREAT,
+			rc = cl_error_set(err, CL_EDATA,
 			        "database '%s' has schema version %d, newer than this closeloop "
 			        "understands (%d): upgrade closeloop", path, v, cl_migration_count);
 			goto fail;

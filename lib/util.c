@@ -307,6 +307,91 @@ cl_str_starts_with(const char *s, const char *prefix)
 	return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
+const char *
+cl_str_title_bare(const char *title)
+{
+	static const char *const prefixes[] = { "post-mortem", "postmortem", "post mortem", NULL };
+	const char *p;
+	size_t i, n;
+
+	if (title == NULL)
+		return NULL;
+	for (i = 0; prefixes[i]; i++) {
+		n = strlen(prefixes[i]);
+		if (strncasecmp(title, prefixes[i], n) != 0)
+			continue;
+		p = title + n;
+		while (*p == ' ')
+			p++;
+		if (*p != ':')
+			continue;
+		p++;
+		while (*p == ' ')
+			p++;
+		return *p ? p : title;
+	}
+	return title;
+}
+
+/* Edit distance of a and b (case ignored; a swap of two neighbours counts
+ * one), 99 for long words. */
+static size_t
+str_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), i, j, d[64][64], v;
+
+	if (la >= 63 || lb >= 63)
+		return 99;
+	for (i = 0; i <= la; i++)
+		d[i][0] = i;
+	for (j = 0; j <= lb; j++)
+		d[0][j] = j;
+	for (i = 1; i <= la; i++) {
+		for (j = 1; j <= lb; j++) {
+			int ca = tolower((unsigned char)a[i - 1]), cb = tolower((unsigned char)b[j - 1]);
+			v = d[i - 1][j - 1] + (ca != cb);
+			if (d[i - 1][j] + 1 < v)
+				v = d[i - 1][j] + 1;
+			if (d[i][j - 1] + 1 < v)
+				v = d[i][j - 1] + 1;
+			if (i > 1 && j > 1 && ca == tolower((unsigned char)b[j - 2]) &&
+			    tolower((unsigned char)a[i - 2]) == cb && d[i - 2][j - 2] + 1 < v)
+				v = d[i - 2][j - 2] + 1;
+			d[i][j] = v;
+		}
+	}
+	return d[la][lb];
+}
+
+const char *
+cl_str_nearest(const char *word, const char *const *cands, size_t n)
+{
+	const char *best = NULL;
+	size_t i, d, bestd = 99, wl = word ? strlen(word) : 0, max = (wl + 2) / 4 ? (wl + 2) / 4 : 1;
+
+	if (wl == 0)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		if (cands[i] == NULL || *cands[i] == '\0')
+			continue;
+		d = str_distance(word, cands[i]);
+		if (d < bestd) {
+			bestd = d;
+			best = cands[i];
+		}
+	}
+	if (best != NULL && bestd <= max)
+		return best;
+	/* "2024-02-12-payments-pool.2" for "payments-pool.2", or the reverse */
+	for (i = 0; i < n; i++) {
+		size_t cl = cands[i] ? strlen(cands[i]) : 0;
+		if (cl >= 3 && ((cl < wl && strcmp(word + wl - cl, cands[i]) == 0) ||
+		                (wl >= 3 && wl < cl && strstr(cands[i], word) != NULL)))
+			return cands[i];
+	}
+	return NULL;
+}
+
 int
 cl_str_ieq(const char *a, const char *b)
 {
@@ -325,26 +410,68 @@ cl_sha256_hex(const void *data, size_t len, char out[65])
 	out[64] = '\0';
 }
 
+/* 64-bit FNV-1a of a string: the key items are looked up by. */
+int64_t
+cl_text_hash(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
+	return (int64_t)h;
+}
+
 /* Reads path into a NUL-terminated buffer; refuses files over max bytes. */
 int
 cl_read_file(char **out, size_t *out_len, const char *path, size_t max,
              struct cl_error *err)
 {
-	struct stat st;
+	return cl_read_regular(out, out_len, NULL, path, 0, max, err);
+}
+
+/* Same file state: size, modification and change times to the nanosecond. */
+static int
+same_state(const struct stat *a, const struct stat *b)
+{
+	return a->st_size == b->st_size && a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
+	       a->st_mtim.tv_nsec == b->st_mtim.tv_nsec && a->st_ctim.tv_sec == b->st_ctim.tv_sec &&
+	       a->st_ctim.tv_nsec == b->st_ctim.tv_nsec && a->st_ino == b->st_ino;
+}
+
+/* Reads a regular file (never a FIFO or device) into a NUL-terminated buffer. */
+int
+cl_read_regular(char **out, size_t *out_len, struct cl_read_info *info, const char *path,
+                int flags, size_t max, struct cl_error *err)
+{
+	struct stat st, after;
 	char *buf = NULL;
 	size_t len = 0, cap;
 	ssize_t n;
-	int fd, rc = 0;
+	int fd, rc = 0, fl;
 
 	*out = NULL;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+	/* O_NONBLOCK: opening a FIFO must not wait for a writer; the descriptor
+	 * is checked to be a regular file before anything is read from it */
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY |
+	               ((flags & CL_READ_NOFOLLOW) ? O_NOFOLLOW : 0))) < 0)
 		return cl_error_set(err, CL_ENOINPUT, "unable to open '%s': %s",
-		                    path, strerror(errno));
-	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+		                    path, errno == ELOOP && (flags & CL_READ_NOFOLLOW) ?
+		                    "it became a symbolic link" : strerror(errno));
+	if (fstat(fd, &st) != 0) {
+		rc = cl_error_set(err, CL_ENOINPUT, "unable to read '%s': %s", path, strerror(errno));
+		goto done;
+	}
+	if (S_ISDIR(st.st_mode)) {
 		rc = cl_error_set(err, CL_ENOINPUT, "'%s' is a directory", path);
 		goto done;
 	}
-	if (fstat(fd, &st) == 0 && (size_t)st.st_size > max) {
+	if (!S_ISREG(st.st_mode)) {
+		rc = cl_error_set(err, CL_ENOINPUT, "'%s' is not a regular file", path);
+		goto done;
+	}
+	if ((fl = fcntl(fd, F_GETFL)) >= 0)
+		(void)fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+	if ((size_t)st.st_size > max) {
 		rc = cl_error_set(err, CL_EDATA, "'%s' is too large (%lld bytes, limit %zu)",
 		                  path, (long long)st.st_size, max);
 		goto done;
@@ -386,6 +513,11 @@ cl_read_file(char **out, size_t *out_len, const char *path, size_t max,
 		goto done;
 	}
 	buf[len] = '\0';
+	if (info != NULL) {
+		info->sb = st;
+		info->changed = fstat(fd, &after) != 0 || !same_state(&st, &after) ||
+		                (size_t)st.st_size != len;
+	}
 	*out = buf;
 	if (out_len)
 		*out_len = len;

@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 
 void *cl_malloc(size_t n);
 void *cl_calloc(size_t n, size_t size);
@@ -59,12 +60,34 @@ void cl_str_lower(char *s);
 char *cl_str_key(char *out, size_t size, const char *s);
 int cl_str_starts_with(const char *s, const char *prefix);
 int cl_str_ieq(const char *a, const char *b);
+/* A post-mortem title without its leading "Post-mortem:" (any case, with or
+ * without the hyphen), for where it is quoted after "post-mortem" or "DR
+ * drill re-run:". Points into title. */
+const char *cl_str_title_bare(const char *title);
+/* For "did you mean": the candidate closest to word (edit distance, case
+ * ignored, at most about a quarter of its length, at least 1), or one that word
+ * contains or that contains word; NULL when none is close. */
+const char *cl_str_nearest(const char *word, const char *const *cands, size_t n);
+/* 64-bit FNV-1a hash of a string (not for security: look-ups). */
+int64_t cl_text_hash(const char *s);
 /* Hex SHA-256 of data into out[65]. */
 void cl_sha256_hex(const void *data, size_t len, char out[65]);
 /* Reads a whole file up to max bytes; CL_EDATA when larger. */
 struct cl_error;
 int cl_read_file(char **out, size_t *out_len, const char *path, size_t max,
                  struct cl_error *err);
+/* The same for regular files only: opened without blocking (a FIFO never
+ * hangs), checked on the open descriptor; CL_READ_NOFOLLOW refuses a
+ * symbolic link as the last component. info (may be NULL) gets the state
+ * before the read and whether the file changed while it was read. */
+
+struct cl_read_info {
+	struct stat sb;
+	int changed;
+};
+enum { CL_READ_NOFOLLOW = 1 };
+int cl_read_regular(char **out, size_t *out_len, struct cl_read_info *info, const char *path,
+                    int flags, size_t max, struct cl_error *err);
 /* Overwrites a secret with zero bytes (explicit_bzero: not optimised
  * away), in place; cl_secret_free wipes and frees. */
 void cl_secret_wipe(char *s);

@@ -42,7 +42,7 @@ fake_send(void *arg, const struct cl_drill *d, const char *method, const char *c
 	return 0;
 }
 
-static const struct cl_drill_sender sender = { fake_send, NULL, &fake };
+static const struct cl_drill_sender sender = { fake_send, &fake };
 
 static void
 exec_sql(const char *sql)

@@ -105,6 +105,76 @@ START_TEST(pathological_markdown)
 END_TEST
 
 /* A file over [closeloop] max_file_size is refused by size, unread. */
+/* Inputs that made a parse step quadratic (issue 16, high 2): a long task
+ * line of " - a", of " — a", "Date: " and a million digits, and the other
+ * shapes each text rule searches (" by ", "owner:", "(", "#1", "@"). */
+static const struct shape {
+	const char *name, *head, *unit, *tail;
+} shapes[] = {
+	{ "task-dash", "# T\n\n## Action items\n\n- [ ] x", " - a", "\n" },
+	{ "task-emdash", "# T\n\n## Action items\n\n- [ ] x", " \xe2\x80\x94 a", "\n" },
+	{ "date-digits", "# T\n\nDate: ", "1234567890", "\n" },
+	{ "date-section", "# T\n\n## Date\n\n", "1234567890", "\n" },
+	{ "bullet-by", "# T\n\n## Action items\n\n- fix", " by a", "\n" },
+	{ "bullet-owner", "# T\n\n## Action items\n\n- fix", " owner: a,", "\n" },
+	{ "bullet-parens", "# T\n\n## Action items\n\n- fix", " (a", ")\n" },
+	{ "bullet-close", "# T\n\n## Action items\n\n- fix", " a)", "\n" },
+	{ "bullet-ticket", "# T\n\n## Action items\n\n- fix", " #1 X-1", "\n" },
+	{ "bullet-handle", "# T\n\n## Action items\n\n- fix ", "-@a", "\n" },
+	{ "prose-marker", "# T\n\nAction item: x", " due soon by Q3", "\n" },
+	{ "heading", "# T\n\n## Action items", " (by 2024-01-01)", "\n\n- a\n" },
+	{ "cell", "# T\n\n| Action | Owner |\n|-|-|\n| a", " \xe2\x80\x94 @b", " | c |\n" },
+	{ "delimiter", "# T\n\n| a |\n", "|-", "|\n" },
+	{ "front-matter", "---\ntitle: x\nauthors:\n", "  - a\n", "---\n# T\n" },
+	{ "dashes", "# T\n\n## Action items\n\n- a", "-", "\n" },
+};
+
+/* CPU seconds to parse head + n units + tail (the best of three). */
+static double
+parse_time(const struct shape *sh, size_t n)
+{
+	struct cl_buf b = CL_BUF_INIT;
+	double best = 1e9;
+	size_t i;
+	int k;
+
+	cl_buf_puts(&b, sh->head);
+	for (i = 0; i < n; i++)
+		cl_buf_puts(&b, sh->unit);
+	cl_buf_puts(&b, sh->tail);
+	ck_assert(!b.oom);
+	for (k = 0; k < 3; k++) {
+		struct cl_error err = { 0 };
+		clock_t t0 = clock();
+		double t;
+		parse(b.data, b.len, &err);
+		t = (double)(clock() - t0) / CLOCKS_PER_SEC;
+		if (t < best)
+			best = t;
+	}
+	cl_buf_release(&b);
+	return best;
+}
+
+START_TEST(linear_time)
+{
+	/* 64 KiB and 512 KiB of each shape: linear work takes about 8 times
+	 * as long, quadratic work 64 times; the bound leaves room for noise
+	 * (a ratio, not a wall-clock limit: the same on a slow machine) */
+	size_t i;
+
+	for (i = 0; i < sizeof shapes / sizeof shapes[0]; i++) {
+		size_t unit = strlen(shapes[i].unit), n = (64 * 1024) / unit;
+		double small = parse_time(&shapes[i], n), big = parse_time(&shapes[i], 8 * n);
+		double ratio = big / (small > 2e-3 ? small : 2e-3);
+		fprintf(stderr, "linear: %-13s %7zu bytes %.4fs, %7zu bytes %.4fs, ratio %.1f\n",
+		        shapes[i].name, n * unit, small, 8 * n * unit, big, ratio);
+		ck_assert_msg(ratio < 24.0, "%s: 8x the input took %.1fx the time", shapes[i].name,
+		              ratio);
+	}
+}
+END_TEST
+
 START_TEST(document_size)
 {
 	struct cl_error err = { 0 };
@@ -142,6 +212,7 @@ main(void)
 	tcase_add_test(tc, cells_just_under_the_limit);
 	tcase_add_test(tc, pathological_markdown);
 	tcase_add_test(tc, document_size);
+	tcase_add_test(tc, linear_time);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
 }

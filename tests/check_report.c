@@ -69,12 +69,33 @@ item(int pmid, int seq, const char *owner, const char *due, const char *status,
 	exec(sql);
 }
 
+/* The model of a week, as its complete JSON (the documented contract). */
 static json_t *
 build(int year, int week)
 {
 	struct cl_error err = { 0 };
+	json_error_t jerr;
 	void *m = NULL;
+	char *s = NULL;
+	json_t *j;
+
 	ck_assert_msg(cl_report_build(&m, st, cfg, year, week, &err) == 0, "%s", err.msg);
+	ck_assert_msg(cl_report_render(&s, m, CL_REPORT_JSON, &err) == 0, "%s", err.msg);
+	j = json_loads(s, 0, &jerr);
+	ck_assert_msg(j != NULL, "json: %s", jerr.text);
+	free(s);
+	cl_report_free(m);
+	return j;
+}
+
+/* A model (opaque) of the current week. */
+static void *
+model(void)
+{
+	struct cl_error err = { 0 };
+	void *m = NULL;
+
+	ck_assert_msg(cl_report_build(&m, st, cfg, 0, 0, &err) == 0, "%s", err.msg);
 	return m;
 }
 
@@ -100,6 +121,10 @@ START_TEST(model_counts_and_groups)
 	json_t *m, *c, *od;
 
 	fixture();
+	/* "new this week" counts post-mortems written this week, not items */
+	exec("INSERT INTO postmortems (id, slug, source, title, incident_date, written_date, "
+	     "first_seen, last_seen) VALUES (3, 'new', 'new.md', 'New', '2024-03-11', "
+	     "'2024-03-19', '2024-03-19T00:00:00Z', '2024-03-19T00:00:00Z')");
 	m = build(0, 0);
 	ck_assert_str_eq(json_string_value(json_object_get(m, "week")), "2024-W12");
 	ck_assert_str_eq(json_string_value(json_object_get(m, "from")), "2024-03-18");
@@ -107,7 +132,7 @@ START_TEST(model_counts_and_groups)
 	ck_assert_int_eq(json_integer_value(json_object_get(c, "open")), 5);
 	ck_assert_int_eq(json_integer_value(json_object_get(c, "overdue")), 3);
 	ck_assert_int_eq(json_integer_value(json_object_get(c, "closed_this_week")), 1);
-	ck_assert_int_eq(json_integer_value(json_object_get(c, "new_this_week")), 2);
+	ck_assert_int_eq(json_integer_value(json_object_get(c, "new_this_week")), 1);
 	ck_assert_int_eq(json_integer_value(json_object_get(c, "due_next_7_days")), 1);
 	od = json_object_get(m, "overdue");
 	ck_assert_int_eq(json_array_size(od), 2);
@@ -135,21 +160,22 @@ START_TEST(model_trend)
 	fixture();
 	m = build(0, 0);
 	t = json_object_get(m, "trend");
-	ck_assert_int_eq(json_array_size(t), 8);
-	/* expected (open at week end, closed in week) for W05..W12 */
+	ck_assert_int_eq(json_array_size(t), 12);
+	/* from the items' own dates: all opened on the incident (2024-01-10,
+	 * W02); pm2.1 closed 02-28 (W09), pm1.6 closed 03-19 (W12) */
 	{
-		static const char *weeks[] = { "2024-W05", "2024-W06", "2024-W07", "2024-W08",
-		                               "2024-W09", "2024-W10", "2024-W11", "2024-W12" };
-		static const int open[] = { 4, 4, 4, 4, 3, 4, 4, 5 };
-		static const int closed[] = { 0, 0, 0, 0, 1, 0, 0, 1 };
-		for (i = 0; i < 8; i++) {
+		static const int open[] = { 0, 7, 7, 7, 7, 7, 7, 7, 6, 6, 6, 5 };
+		static const int closed[] = { 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 1 };
+		for (i = 0; i < 12; i++) {
 			json_t *w = json_array_get(t, (size_t)i);
-			ck_assert_str_eq(json_string_value(json_object_get(w, "week")), weeks[i]);
+			char wk[16];
+			snprintf(wk, sizeof wk, "2024-W%02d", i + 1);
+			ck_assert_str_eq(json_string_value(json_object_get(w, "week")), wk);
 			ck_assert_msg(json_integer_value(json_object_get(w, "open")) == open[i],
-			              "%s open %lld", weeks[i],
+			              "%s open %lld", wk,
 			              (long long)json_integer_value(json_object_get(w, "open")));
 			ck_assert_msg(json_integer_value(json_object_get(w, "closed")) == closed[i],
-			              "%s closed", weeks[i]);
+			              "%s closed", wk);
 		}
 	}
 	json_decref(m);
@@ -163,8 +189,11 @@ START_TEST(model_past_week)
 	fixture();
 	m = build(2024, 10);	/* 2024-03-04 .. 2024-03-10: judged on the 10th */
 	ck_assert_str_eq(json_string_value(json_object_get(m, "as_of")), "2024-03-10");
+	/* pm1.6 was still open then (closed 03-19) and overdue since 03-01 */
 	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(m, "counts"),
-	                                                    "overdue")), 1);
+	                                                    "overdue")), 2);
+	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(m, "counts"),
+	                                                    "open")), 6);
 	json_decref(m);
 }
 END_TEST
@@ -172,12 +201,12 @@ END_TEST
 START_TEST(render_formats)
 {
 	struct cl_error err = { 0 };
-	json_t *m;
+	void *m;
 	char *s = NULL;
 	int f;
 
 	fixture();
-	m = build(0, 0);
+	m = model();
 	ck_assert_int_eq(cl_report_render(&s, m, CL_REPORT_HTML, &err), 0);
 	ck_assert_ptr_nonnull(strstr(s, "Action 1 of pm 1 &lt;b&gt;"));
 	ck_assert_ptr_null(strstr(s, "<b>"));
@@ -192,7 +221,10 @@ START_TEST(render_formats)
 	ck_assert_int_eq(cl_report_format_parse("json", &f), 0);
 	ck_assert_int_eq(f, CL_REPORT_JSON);
 	ck_assert_int_eq(cl_report_format_parse("pdf", &f), CL_EUSAGE);
-	json_decref(m);
+	ck_assert_int_eq(cl_report_render(&s, m, CL_REPORT_CSV, &err), 0);
+	ck_assert_ptr_nonnull(strstr(s, "\"pm1.1\",\"overdue\",30,\"2024-02-19\",\"ana\""));
+	free(s);
+	cl_report_free(m);
 }
 END_TEST
 
@@ -200,10 +232,10 @@ START_TEST(report_mail_parts)
 {
 	struct cl_error err = { 0 };
 	struct cl_mail *mail = NULL;
-	json_t *m;
+	void *m;
 
 	fixture();
-	m = build(0, 0);
+	m = model();
 	ck_assert_msg(cl_report_mail(&mail, m, cfg, &err) == 0, "%s", err.msg);
 	ck_assert_str_eq(mail->kind, "report");
 	ck_assert_str_eq(mail->key, "2024-W12");
@@ -212,7 +244,72 @@ START_TEST(report_mail_parts)
 	cl_mail_free(mail);
 	cl_config_set(cfg, "report", "to", "");
 	ck_assert_int_eq(cl_report_mail(&mail, m, cfg, &err), CL_ECONFIG);
-	json_decref(m);
+	cl_report_free(m);
+}
+END_TEST
+
+/* The writer: the same calls in every format; control characters never
+ * pass raw, CSV quotes and disarms formulas, JSON escapes. */
+START_TEST(writer_formats)
+{
+	static const struct cl_col cols[] = {
+		{ "id", "Item", CL_COL_ID, NULL },
+		{ "n", "N", CL_COL_INT, NULL },
+		{ "action", "Action", CL_COL_WIDE, NULL },
+		{ "link", "Tracker", CL_COL_LINK, NULL },
+	};
+	const char *row[] = { "x.1", "7", "=cmd|\x01\"a\",b\n<i>", "https://t.example/1?a=1&b=2" };
+	struct cl_error err = { 0 };
+	int f;
+
+	for (f = CL_WRITER_TEXT; f <= CL_WRITER_CSV; f++) {
+		struct cl_writer *w = NULL;
+		char *s;
+		ck_assert_int_eq(cl_writer_new(&w, f, NULL, &err), 0);
+		cl_writer_start(w, "T", NULL);
+		cl_writer_section(w, "rows", "Rows", cols, 4, 0);
+		cl_writer_row(w, row);
+		cl_writer_more(w, "… and 3 more");
+		cl_writer_section_end(w);
+		cl_writer_end(w, NULL);
+		ck_assert_int_eq(cl_writer_finish(w, &err), 0);
+		s = cl_writer_take(w);
+		ck_assert_ptr_nonnull(s);
+		ck_assert_ptr_null(strchr(s, '\x01'));
+		ck_assert_ptr_nonnull(strstr(s, "x.1"));
+		switch (f) {
+		case CL_WRITER_TEXT:
+			ck_assert_ptr_nonnull(strstr(s, "  … and 3 more\n"));
+			break;
+		case CL_WRITER_MARKDOWN:
+			ck_assert_ptr_nonnull(strstr(s, "| x.1 | 7 | =cmd\\|"));
+			ck_assert_ptr_nonnull(strstr(s, "\\<i\\>"));
+			break;
+		case CL_WRITER_HTML:
+			ck_assert_ptr_nonnull(strstr(s, "&lt;i&gt;"));
+			ck_assert_ptr_nonnull(strstr(s, "<a href=\"https://t.example/1?a=1&amp;b=2\" "));
+			ck_assert_ptr_nonnull(strstr(s, "\xef\xbf\xbd"));
+			break;
+		case CL_WRITER_JSON: {
+			json_error_t jerr;
+			json_t *j = json_loads(s, 0, &jerr);
+			ck_assert_msg(j != NULL, "%s: %s", jerr.text, s);
+			ck_assert_str_eq(json_string_value(json_object_get(json_array_get(
+			                 json_object_get(j, "rows"), 0), "action")), "=cmd|\x01\"a\",b\n<i>");
+			ck_assert_int_eq(json_integer_value(json_object_get(json_array_get(
+			                 json_object_get(j, "rows"), 0), "n")), 7);
+			ck_assert_ptr_null(strstr(s, "more"));	/* complete: no "… and N more" */
+			json_decref(j);
+			break;
+		}
+		case CL_WRITER_CSV:
+			ck_assert_str_eq(s, "id,n,action,link\r\n\"x.1\",7,\"'=cmd|\xef\xbf\xbd\"\"a\"\",b <i>\","
+			                 "\"https://t.example/1?a=1&b=2\"\r\n");
+			break;
+		}
+		free(s);
+		cl_writer_free(w);
+	}
 }
 END_TEST
 
@@ -285,6 +382,7 @@ report_suite(void)
 	tcase_add_test(t, model_past_week);
 	tcase_add_test(t, render_formats);
 	tcase_add_test(t, report_mail_parts);
+	tcase_add_test(t, writer_formats);
 	tcase_add_test(t, nag_plan_cadence_escalation);
 	suite_add_tcase(s, t);
 	return s;

@@ -36,8 +36,8 @@ expect_rc 0 "$CL" init
 expect_rc 78 "$CL" -c "$T/missing.conf" list
 expect_in "$T/err" "missing.conf"
 printf '[closeloop]\ntimezone = UTC\n[tracker]\nkindd = github\n' > "$T/bad.conf"
-expect_rc 78 "$CL" -c "$T/bad.conf" -d "$DB" list
-expect_in "$T/err" "bad.conf:4: unknown key 'kindd' in [tracker]"
+expect_rc 0 "$CL" -c "$T/bad.conf" -d "$DB" list
+expect_in "$T/err" "warning: $T/bad.conf:4: [tracker] kindd: unknown key, ignored (did you mean 'kind'?)"
 printf '[closeloop]\nthis is not ini\n' > "$T/bad2.conf"
 expect_rc 78 "$CL" -c "$T/bad2.conf" -d "$DB" list
 expect_in "$T/err" "bad2.conf:2"
@@ -79,7 +79,7 @@ $PY - "$T/out" <<'PYEOF' || fail "list --json contract"
 import json, sys
 doc = json.load(open(sys.argv[1]))
 items = doc["items"]
-assert len(items) == 12, len(items)
+assert len(items) == 13, len(items)  # certs.md: its nested task is an item (issue 11)
 keys = {"id", "action", "owner", "owner_raw", "due", "due_raw", "status", "ticket",
         "problems", "postmortem"}
 for it in items:

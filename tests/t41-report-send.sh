@@ -40,9 +40,21 @@ mailcheck "$T/srv" --count 1 --tls --auth closeloop \
     --rcpt joerg@example.com --rcpt eng-meeting@example.com \
     --subject "Post-mortem action items, week 2024-W12: 6 open, 3 overdue" \
     --to-name "Müller, Jörg" \
-    --structure "multipart/alternative(text/plain,text/html)" \
-    --text "19d late  cache-stampede.1  Add request coalescing to the product cache" \
+    --structure "multipart/mixed(multipart/alternative(text/plain,text/html),text/csv)" \
+    --text " 19d  cache-stampede.1  Add request coalescing to the product cache" \
+    --text "Sent by closeloop for 2024-W12." \
     --html "<h1 style=" --html "&lt;script&gt;"
+# the complete list as a CSV attachment, the same as report --format csv
+$PY - "$T/srv/001.eml" <<'PY' || fail "csv attachment"
+import csv, email, email.policy, io, sys
+m = email.message_from_bytes(open(sys.argv[1], "rb").read(), policy=email.policy.default)
+att = [p for p in m.iter_attachments()]
+assert [a.get_filename() for a in att] == ["closeloop-2024-W12.csv"], att
+rows = list(csv.DictReader(io.StringIO(att[0].get_content())))
+assert len(rows) == 6 and rows[0]["id"], rows
+assert {r["id"] for r in rows if r["state"] == "overdue"} == \
+    {"cache-stampede.1", "cache-stampede.3", "cache-stampede.4"}, rows
+PY
 $PY - "$T/srv/001.eml" <<'PY' || fail "From header"
 import email, email.policy, sys
 m = email.message_from_bytes(open(sys.argv[1], "rb").read(), policy=email.policy.default)
@@ -83,7 +95,7 @@ expect_rc 0 "$CL" -c "$T/conf3" -d "$T/c3.db" init
 expect_rc 0 "$CL" -c "$T/conf3" -d "$T/c3.db" import "$TOP/tests/fixtures/mail"
 expect_rc 0 "$CL" -c "$T/conf3" -d "$T/c3.db" report --send
 mailcheck "$T/outbox" --count 1 --subject "Post-mortem action items, week 2024-W12: 6 open, 3 overdue" \
-    --structure "multipart/alternative(text/plain,text/html)"
+    --structure "multipart/mixed(multipart/alternative(text/plain,text/html),text/csv)"
 expect_rc 0 "$CL" -c "$T/conf3" -d "$T/c3.db" report --send
 [ "$(ls "$T/outbox"/*.eml | wc -l)" -eq 1 ] || fail "file transport resent"
 echo "t41 ok"

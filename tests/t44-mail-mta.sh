@@ -76,6 +76,11 @@ ehlo_names() {
     if [ "$KIND" = exim ]; then sed -n 's/.* H=(\([^)]*\)) .*/\1/p' "$SD/log/mainlog" | sort -u
     else sed -n 's/^ehlo \([^ ]*\) .*/\1/p' "$SD/events.log" | sort -u; fi
 }
+# rcpt_tries ADDR: how often the server was asked to take ADDR (RCPT)
+rcpt_tries() {
+    if [ "$KIND" = exim ]; then grep -c "RCPT <$1>" "$SD/log/mainlog"
+    else grep -c "^rcpt $1\$" "$SD/events.log"; fi
+}
 check_mail() {
     if [ "$KIND" = exim ]; then mailcheck "$MD" --maildir "$@"; else mailcheck "$MD" "$@"; fi
 }
@@ -228,6 +233,90 @@ for KIND in exim aiosmtpd; do
         fail "$KIND: reminders in more than one session ($sessions_before, then $(sessions))"
     fi
     check_mail --subject "Reminder: 1 overdue post-mortem action item"
+
+    # an escalation deferred (451) while the owner's reminder went out: the
+    # next run sends the lead exactly that escalation, not the owner again
+    touch "$SD/defer"
+    sed -i 's/^\[people\]$/[people]\nana.lead = lou\nlou = Lou Lead <lou@later.example>/' "$T/conf"
+    fresh_db
+    a1=$(delivered ana@ok.example)
+    expect_rc 75 $C nag --send
+    expect_in "$T/err" "lou@later.example"
+    [ "$(delivered ana@ok.example)" -eq $((a1 + 1)) ] || fail "$KIND: owner not reminded"
+    [ "$(delivered lou@later.example)" -eq 0 ] || fail "$KIND: deferred escalation delivered"
+    rm -f "$SD/defer"
+    expect_rc 0 $C nag --send
+    [ "$(delivered lou@later.example)" -eq 1 ] || fail "$KIND: deferred escalation never reached the lead"
+    [ "$(delivered ana@ok.example)" -eq $((a1 + 1)) ] || fail "$KIND: owner reminded again"
+    expect_rc 0 $C nag --send
+    [ "$(delivered lou@later.example)" -eq 1 ] || fail "$KIND: escalation sent twice"
+
+    # a recurring drill invite, one attendee refused (550): the other gets
+    # it with every VTIMEZONE RRULE once, exit 69, drill list shows who
+    mkdir -p "$T/pm$N"
+    cat > "$T/pm$N/dr.md" <<'DOC'
+# Post-mortem: queue backlog after the broker upgrade
+
+**Date:** 2024-03-06
+**Authors:** @lena
+
+## Action items
+
+| Action | Owner | Due |
+|--------|-------|-----|
+| Alert on consumer lag | @rex | 2024-03-12 |
+DOC
+    printf '[drill]\norganizer = SRE <sre@ok.example>\n' >> "$T/conf"
+    sed -i 's/^\[people\]$/[people]\nlena = Lena Nov <lena@ok.example>\nrex = Rex Roe <rex@refused.example>/' "$T/conf"
+    expect_rc 0 $C import "$T/pm$N"
+    expect_rc 69 $C drill schedule dr --at "2024-04-03 15:00" --every quarter --send
+    expect_in "$T/err" "rex@refused.example"
+    [ "$(delivered lena@ok.example)" -eq 1 ] || fail "$KIND: invite not delivered to the accepted attendee"
+    if [ "$KIND" = exim ]; then
+        d=$(grep -l "Subject: Invitation: DR drill" "$MD"/new/* | head -n 1)
+        mkdir -p "$T/inv$N/new"; cp "$d" "$T/inv$N/new/"
+        mailcheck "$T/inv$N" --maildir --rrule-once --calendar-method REQUEST
+    else
+        mkdir -p "$T/inv$N"; cp "$(grep -l "^Subject: Invitation: DR drill" "$MD"/*.eml | head -n 1)" "$T/inv$N/"
+        mailcheck "$T/inv$N" --rrule-once --calendar-method REQUEST
+    fi
+    expect_rc 0 $C drill list
+    expect_in "$T/out" "refused: rex@refused.example"
+    expect_rc 0 $C drill list --json
+    $PY -c 'import json,sys; d=json.load(open(sys.argv[1]))["drills"][0]; assert d["refused"] == ["rex@refused.example"], d' "$T/out" ||
+        fail "$KIND: drill list --json lacks the refused attendee"
+
+    # a reminder refused for good (550) is tried once per cadence, not on
+    # every run, and nag says whose it is
+    expect_rc 69 $C nag --send
+    expect_in "$T/err" "rex@refused.example"
+    r1=$(rcpt_tries rex@refused.example)
+    expect_rc 0 $C nag --send
+    r2=$(rcpt_tries rex@refused.example)
+    [ "$r1" = "$r2" ] || fail "$KIND: refused owner retried on the next run ($r1, $r2)"
+    expect_rc 0 $C nag
+    expect_in "$T/out" "# rex: reminder to <rex@refused.example> refused"
+    CLOSELOOP_NOW=2024-03-28T09:00:00Z expect_rc 69 $C nag --send
+    r3=$(rcpt_tries rex@refused.example)
+    [ "$r3" -gt "$r2" ] || fail "$KIND: refused owner not retried after [nag] every_days"
+
+    # an invite deferred (451) for one attendee: the drill stands (75), drill
+    # list says who waits, and the next run sends exactly them the invite
+    touch "$SD/defer"
+    sed -i 's/^\[people\]$/[people]\nliz = Liz Lee <liz@later.example>/' "$T/conf"
+    l1=$(delivered lena@ok.example)
+    expect_rc 75 $C drill schedule dr --at "2024-04-10 15:00" --attendee lena --attendee liz --send
+    [ "$(delivered lena@ok.example)" -eq $((l1 + 1)) ] || fail "$KIND: invite not delivered to lena"
+    expect_rc 0 $C drill list
+    expect_in "$T/out" "deferred: liz@later.example"
+    rm -f "$SD/defer"
+    expect_rc 0 $C run
+    [ "$(delivered liz@later.example)" -eq 1 ] || fail "$KIND: deferred invite never sent again"
+    [ "$(delivered lena@ok.example)" -eq $((l1 + 1)) ] || fail "$KIND: invite sent to lena twice"
+    expect_rc 0 $C drill list
+    expect_not_in "$T/out" "deferred:"
+    expect_rc 0 $C run
+    [ "$(delivered liz@later.example)" -eq 1 ] || fail "$KIND: invite resent after it was accepted"
 
     # the server stopped: 75, -vv says what happened without "(0)"
     srv_stop

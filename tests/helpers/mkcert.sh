@@ -2,7 +2,8 @@
 # Makes a throw-away test CA and server certificates in DIR:
 #   ca.pem               the CA (trust this one: [mail] ca_file)
 #   localhost.pem/.key   for DNS:localhost only, signed by the CA
-#   ip.pem/.key          for IP:127.0.0.1 only (no DNS name), signed by the CA
+#   ip.pem/.key          for IP:127.0.0.1 only (no DNS name; a CN that is no
+#                        host name, so that a CN fallback cannot match), by the CA
 #   wronghost.pem/.key   for DNS:mail.example.org, signed by the CA
 #   untrusted.pem/.key   for DNS:localhost and IP:127.0.0.1, signed by a
 #                        second CA nobody trusts (other-ca.pem)
@@ -29,6 +30,6 @@ mkleaf() {
         -out "$1.pem" -days 2 -extfile "$1.ext" 2>/dev/null
 }
 mkleaf localhost ca localhost DNS:localhost
-mkleaf ip ca 127.0.0.1 IP:127.0.0.1
+mkleaf ip ca "IP-only test server" IP:127.0.0.1
 mkleaf wronghost ca mail.example.org DNS:mail.example.org
 mkleaf untrusted other-ca localhost DNS:localhost,IP:127.0.0.1

@@ -1,0 +1,131 @@
+#!/bin/sh
+# The directory walk (issue 16 high 1, medium 6, medium 7, lows; issue 11
+# §11): symbolic link loops and second paths import nothing twice, links out
+# of the root are not followed by default ([import] follow_symlinks), a FIFO
+# never hangs import, which file names are walked ([import] include /
+# exclude, a file named by path is read whatever its name, -v says what was
+# left out), a same-size change within one second is seen, a document read
+# while being rewritten is not withdrawn, a newer database is exit 65.
+. "$(dirname "$0")/lib.sh"
+DB="$T/db"
+n() { sqlite3 "$DB" "$1"; }
+pm() {
+    printf '# Post-Mortem: %s — 2024-03-04\n\n## Action items\n\n| Action | Owner | Due |\n|---|---|---|\n' "$1"
+    shift
+    for a in "$@"; do printf '| %s | @ann | 2024-04-01 |\n' "$a"; done
+}
+cd "$T"
+
+# --- link loops, a second path to a file, hard links ---------------------
+mkdir -p src/sub outside
+pm "Cache" "Add request coalescing" "Jitter the TTLs" > src/cache.md
+pm "Queue" "Bound the queue" > src/sub/queue.md
+pm "Secret" "Read by nobody" > outside/secret.md
+ln -s . src/loop                 # src/loop -> .   (33 copies before the fix)
+ln -s .. src/sub/up              # src/sub/up -> src
+ln -s ../cache.md src/sub/again.md   # the same file by a second path
+ln src/sub/queue.md src/sub/hard.md  # and by a hard link
+expect_rc 0 timeout 20 "$CL" -v -d "$DB" import src
+[ "$(n 'select count(*) from postmortems')" = 2 ] || { n 'select source from postmortems' >&2; fail "want 2 post-mortems"; }
+[ "$(n 'select count(*) from items')" = 3 ] || fail "want 3 items, got $(n 'select count(*) from items')"
+expect_in "$T/err" "left out 2: directories reached again (link loops)"
+expect_in "$T/err" "left out 2: files reached again by another path"
+# the file by its own path, after the directory: still one post-mortem
+expect_rc 0 "$CL" -d "$DB" import src/sub/again.md
+[ "$(n 'select count(*) from postmortems')" = 2 ] || fail "a second path made a second post-mortem"
+echo "ok: loops and second paths"
+
+# a database from before real paths were kept (canon NULL): rows are found
+# by their old name and adopted, nothing new
+n 'UPDATE postmortems SET canon = NULL' >/dev/null
+expect_rc 0 "$CL" -d "$DB" import src
+[ "$(n 'select count(*) from postmortems')" = 2 ] || fail "legacy rows not adopted"
+[ "$(n 'select count(*) from postmortems where canon is null')" = 0 ] || fail "canon not recorded"
+echo "ok: rows from before real paths"
+
+# --- links out of the root (follow_symlinks) -----------------------------
+ln -s "$T/outside/secret.md" src/secret.md
+ln -s "$T/outside" src/elsewhere
+expect_rc 0 "$CL" -v -d "$DB" import src
+expect_in "$T/err" "left out 2: symbolic links leading out of their source"
+[ "$(n "select count(*) from postmortems where title like '%Secret%'")" = 0 ] || fail "followed a link out of the root"
+printf '[import]\nfollow_symlinks = no\n' > "$T/no.conf"
+rm -f "$DB"*
+expect_rc 0 "$CL" -c "$T/no.conf" -v -d "$DB" import src
+[ "$(n 'select count(*) from postmortems')" = 2 ] || fail "follow_symlinks = no"
+expect_in "$T/err" "symbolic links not followed"
+printf '[import]\nfollow_symlinks = yes\n' > "$T/yes.conf"
+expect_rc 0 timeout 20 "$CL" -c "$T/yes.conf" -d "$DB" import src
+[ "$(n "select count(*) from postmortems where title like '%Secret%'")" = 1 ] || fail "follow_symlinks = yes"
+[ "$(n 'select count(*) from items')" = 4 ] || fail "yes: want 4 items once each"
+printf '[import]\nfollow_symlinks = maybe\n' > "$T/bad.conf"
+expect_rc 78 "$CL" -c "$T/bad.conf" -d "$DB" import src
+expect_in "$T/err" "follow_symlinks"
+rm -f src/secret.md src/elsewhere
+echo "ok: links out of the root"
+
+# --- a FIFO in the walk, and named directly: never a hang ----------------
+mkfifo src/pipe.md
+expect_rc 0 timeout 20 "$CL" -v -d "$DB" import src
+expect_in "$T/err" "left out 1: not regular files"
+expect_rc 65 timeout 20 "$CL" -d "$DB" import src/pipe.md
+expect_in "$T/err" "not a regular file"
+rm -f src/pipe.md
+echo "ok: FIFO"
+
+# --- file names ----------------------------------------------------------
+rm -f "$DB"*
+mkdir names
+pm "A" "Alpha one" > names/a.mdown
+pm "B" "Bravo one" > names/b.mdx
+pm "C" "Charlie one" > names/c.md.erb
+pm "D" "Delta one" > names/d.MARKDOWN
+pm "E" "Echo one" > names/e.txt
+mkdir names/drafts
+pm "F" "Foxtrot one" > names/drafts/f.md
+expect_rc 0 "$CL" -v -d "$DB" import names
+[ "$(n 'select count(*) from postmortems')" = 5 ] || fail "default names: $(n 'select source from postmortems')"
+expect_in "$T/err" "left out 1: not selected by name"
+printf '[import]\ninclude = *.md, *.txt\nexclude = drafts, c.*\n' > "$T/names.conf"
+rm -f "$DB"*
+expect_rc 0 "$CL" -c "$T/names.conf" -v -d "$DB" import names
+[ "$(n 'select group_concat(source) from (select source from postmortems order by source)')" = "e.txt" ] ||
+    fail "include/exclude: $(n 'select source from postmortems')"
+expect_in "$T/err" "excluded ([import] exclude)"
+# a file named by path is read whatever its name
+expect_rc 0 "$CL" -d "$DB" import names/e.txt names/a.mdown
+[ "$(n "select count(*) from postmortems where source in ('e.txt', 'a.mdown')")" = 2 ] || fail "named file"
+echo "ok: file names"
+
+# --- same size, same second: still seen ----------------------------------
+rm -f "$DB"*
+mkdir same
+pm "Same" "Rotate key AAAA" > same/s.md
+touch -d @1700000000.25 same/s.md
+expect_rc 0 "$CL" -d "$DB" import same
+pm "Same" "Rotate key BBBB" > same/s.md
+touch -d @1700000000.75 same/s.md
+expect_rc 0 "$CL" -d "$DB" import same
+[ "$(n "select action from items where status = 'open'")" = "Rotate key BBBB" ] || fail "same-second change missed"
+echo "ok: same second"
+
+# --- read while being rewritten: not withdrawn ---------------------------
+rm -f "$DB"*
+mkdir rw
+pm "Rewrite" "One" "Two" "Three" "Four" "Five" "Six" > rw/r.md
+touch -d '-1 hour' rw/r.md
+expect_rc 0 "$CL" -d "$DB" import rw
+pm "Rewrite" "One" > rw/r.md        # most items gone, moments ago
+expect_rc 0 "$CL" -d "$DB" import rw
+expect_in "$T/err" "skipped this time"
+[ "$(n "select count(*) from items where status = 'withdrawn'")" = 0 ] || fail "withdrawn while unsettled"
+touch -d '-1 minute' rw/r.md        # settled: a real edit
+expect_rc 0 "$CL" -d "$DB" import rw
+[ "$(n "select count(*) from items where status = 'withdrawn'")" = 5 ] || fail "settled edit not applied"
+echo "ok: unsettled document"
+
+# --- a database from a newer closeloop: 65 (data), not 73 ----------------
+n 'PRAGMA user_version = 999' >/dev/null
+expect_rc 65 "$CL" -d "$DB" list
+expect_in "$T/err" "newer than this closeloop"
+echo "t15-import-walk: ok"
