@@ -109,6 +109,10 @@ struct cl_tracker;
 struct cl_tracker_ops {
 	const char *kind;	/* [tracker] kind */
 	int caps;		/* CL_TRACKER_CAP_* */
+	/* Titles the tracker keeps: the first line, at most title_max bytes
+	 * (0: as sent). Sync compares what the tracker can hold, so a long
+	 * action text is not sent again on every run. */
+	size_t title_max;
 	/* Reads backend keys, adds auth headers; no network. */
 	int (*init)(struct cl_tracker *t, struct cl_error *err);
 	void (*release)(struct cl_tracker *t);

@@ -968,6 +968,7 @@ jr_whoami(struct cl_tracker *t, char **out, struct cl_error *err)
 }
 
 const struct cl_tracker_ops cl_tracker_jira = {
+	.title_max = 255,	/* summary: one line, 255 characters (jr_fields) */
 	.kind = "jira",
 	.caps = CL_TRACKER_CAP_DUE_DATE | CL_TRACKER_CAP_LABELS | CL_TRACKER_CAP_ASSIGNEE |
 	        CL_TRACKER_CAP_COMMENT | CL_TRACKER_CAP_CLOSE_REASON,
