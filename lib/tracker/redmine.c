@@ -360,8 +360,7 @@ rm_put(struct cl_tracker *t, const char *id, json_t *body, long *gone_status,
 	if (r->status == 404 || r->status == 410) {
 		if (gone_status)
 			*gone_status = r->status;
-		rc = cl_error_set(err, CL_ENOTFOUND, "%s: Redmine issue #%s was not found (deleted "
-		                  "or no access; HTTP %ld)", what, id, r->status);
+		rc = cl_tracker_gone(t, r->status, id, what, err);
 	} else if (r->status != 204 && r->status != 200) {
 		rc = cl_tracker_http_fail(t, r->status, r->body, what, err);
 	}
@@ -442,8 +441,7 @@ rm_get(struct cl_tracker *t, struct cl_ticket *out, const char *id, long *gone_s
 	} else if (r->status == 404 || r->status == 410) {
 		if (gone_status)
 			*gone_status = r->status;
-		rc = cl_error_set(err, CL_ENOTFOUND, "Redmine issue #%s was not found (deleted or "
-		                  "no access; HTTP %ld)", id, r->status);
+		rc = cl_tracker_gone(t, r->status, id, "fetching an issue", err);
 	} else {
 		rc = cl_tracker_http_fail(t, r->status, r->body, "fetching an issue", err);
 	}
