@@ -11,6 +11,7 @@
 #include "invite.h"
 #include "mail.h"
 #include "util.h"
+#include "writer.h"
 
 #define DRILL_COLS \
 	"d.id, d.uid, d.postmortem_id, p.slug, p.kind, p.title, p.source, d.title, " \
@@ -239,7 +240,8 @@ local_iso(time_t t, const char *tz, char out[26])
 }
 
 /* Marks the attendees whose latest answer to one of d's invites (mail log,
- * kind invite, key the UID) was a permanent refusal. */
+ * kind invite, key the UID) was a permanent refusal, or a deferral (4xx,
+ * server down) that nothing has answered since. */
 static int
 load_refusals(struct cl_drill *d, struct cl_store *st, struct cl_error *err)
 {
@@ -249,17 +251,22 @@ load_refusals(struct cl_drill *d, struct cl_store *st, struct cl_error *err)
 
 	if (d->uid == NULL || d->nattendees == 0)
 		return 0;
-	if ((rc = cl_store_prepare(st, &s, "SELECT recipient FROM mail_log m WHERE kind = "
-	                           "'invite' AND key = ?1 AND status = 'rejected' AND id = "
-	                           "(SELECT max(id) FROM mail_log WHERE kind = 'invite' AND "
-	                           "key = ?1 AND recipient = m.recipient AND status IN "
-	                           "('sent', 'rejected'))", err)) != 0)
+	if ((rc = cl_store_prepare(st, &s, "SELECT recipient, status FROM mail_log m WHERE "
+	                           "kind = 'invite' AND key = ?1 AND status IN ('rejected', "
+	                           "'deferred') AND id = (SELECT max(id) FROM mail_log WHERE "
+	                           "kind = 'invite' AND key = ?1 AND recipient = m.recipient)",
+	                           err)) != 0)
 		return rc;
 	cl_bind_text(s, 1, d->uid);
-	while ((src = sqlite3_step(s)) == SQLITE_ROW)
+	while ((src = sqlite3_step(s)) == SQLITE_ROW) {
+		int refused = strcmp((const char *)sqlite3_column_text(s, 1), "rejected") == 0;
+
 		for (i = 0; i < d->nattendees; i++)
-			if (cl_str_ieq(d->attendees[i].email, (const char *)sqlite3_column_text(s, 0)))
-				d->attendees[i].refused = 1;
+			if (cl_str_ieq(d->attendees[i].email, (const char *)sqlite3_column_text(s, 0))) {
+				d->attendees[i].refused = refused;
+				d->attendees[i].deferred = !refused;
+			}
+	}
 	if (src != SQLITE_DONE)
 		rc = cl_store_fail(st, src, err, "mail log");
 	sqlite3_finalize(s);
@@ -620,7 +627,7 @@ describe(struct cl_store *st, const struct pm_row *pm)
 {
 	struct cl_buf b = CL_BUF_INIT;
 	sqlite3_stmt *s = NULL;
-	const char *name = pm->title && *pm->title ? pm->title : pm->slug;
+	const char *name = pm->title && *pm->title ? cl_str_title_bare(pm->title) : pm->slug;
 
 	if (strcmp(pm->kind, "runbook") == 0) {
 		cl_buf_printf(&b, "Periodic DR drill of the runbook \"%s\" (%s).\n", name, pm->slug);
@@ -666,7 +673,7 @@ drill_new(struct cl_drill **out, struct cl_store *st, const struct cl_config *cf
           const struct pm_row *pm, const char *const *who, size_t nwho, struct cl_error *err)
 {
 	struct cl_drill *d;
-	const char *name = pm->title && *pm->title ? pm->title : pm->slug;
+	const char *name = pm->title && *pm->title ? cl_str_title_bare(pm->title) : pm->slug;
 	int rc = 0;
 	size_t i;
 
@@ -1476,13 +1483,15 @@ void *
 cl_drill_to_json(const struct cl_drill *d)
 {
 	json_t *o = json_object(), *att = json_array(), *refused = json_array();
+	json_t *deferred = json_array();
 	char start[26], end[26];
 	size_t i;
 
-	if (o == NULL || att == NULL || refused == NULL) {
+	if (o == NULL || att == NULL || refused == NULL || deferred == NULL) {
 		json_decref(o);
 		json_decref(att);
 		json_decref(refused);
+		json_decref(deferred);
 		return NULL;
 	}
 	local_iso(d->start, d->timezone, start);
@@ -1495,6 +1504,8 @@ cl_drill_to_json(const struct cl_drill *d)
 		json_array_append_new(att, a);
 		if (d->attendees[i].refused)
 			json_array_append_new(refused, json_string(d->attendees[i].email));
+		if (d->attendees[i].deferred)
+			json_array_append_new(deferred, json_string(d->attendees[i].email));
 	}
 	json_object_set_new(o, "id", json_integer(d->id));
 	json_object_set_new(o, "postmortem", json_str_or_null(d->pm_slug));
@@ -1515,6 +1526,7 @@ cl_drill_to_json(const struct cl_drill *d)
 	json_object_set_new(o, "done_at", json_str_or_null(d->done_at));
 	json_object_set_new(o, "attendees", att);
 	json_object_set_new(o, "refused", refused);
+	json_object_set_new(o, "deferred", deferred);
 	return o;
 }
 
@@ -1537,6 +1549,64 @@ when_text(const struct cl_drill *d, char *out, size_t size)
 	         s, s + 11, e + 11, d->timezone);
 }
 
+static const struct cl_col invite_cols[] = {
+	{ "field", "", CL_COL_ID, NULL },
+	{ "value", "", CL_COL_WIDE, NULL },
+};
+
+/* The invitation (or cancellation) through the one writer. */
+static void
+drill_invite_write(struct cl_writer *w, const struct cl_drill *d, const char *when, int cancel)
+{
+	char title[512], buf[256], cmd[128];
+	struct cl_buf who = CL_BUF_INIT;
+	const char *row[2];
+	size_t i;
+
+	snprintf(title, sizeof title, "%s%s", cancel ? "Cancelled: " : "", d->title);
+	cl_writer_start(w, title, NULL);
+	cl_writer_section(w, "details", "When and who", invite_cols, 2, 0);
+	snprintf(buf, sizeof buf, "%s, %d minutes", when, d->duration);
+	row[0] = "When";
+	row[1] = buf;
+	cl_writer_row(w, row);
+	if (d->rrule) {
+		row[0] = "Repeats";
+		row[1] = d->rrule;
+		cl_writer_row(w, row);
+	}
+	row[0] = "Organizer";
+	row[1] = d->organizer;
+	cl_writer_row(w, row);
+	for (i = 0; i < d->nattendees; i++)
+		cl_buf_printf(&who, "%s%s", i ? ", " : "", d->attendees[i].email);
+	row[0] = "Attendees";
+	row[1] = cl_buf_str(&who);
+	cl_writer_row(w, row);
+	cl_writer_section_end(w);
+	cl_buf_release(&who);
+	if (d->description && *d->description)
+		cl_writer_para(w, "description", d->description);
+	snprintf(cmd, sizeof cmd, "Record the outcome afterwards:\n"
+	         "closeloop drill done %lld --result pass|fail --rto MINUTES", d->id);
+	cl_writer_para(w, NULL, cmd);
+	cl_writer_end(w, "-- closeloop");
+}
+
+struct invite_args {
+	const struct cl_drill *d;
+	const char *when;
+	int cancel;
+};
+
+/* cl_writer_mail_parts's callback for an invitation. */
+static void
+drill_invite_fn(struct cl_writer *w, const void *arg)
+{
+	const struct invite_args *a = arg;
+	drill_invite_write(w, a->d, a->when, a->cancel);
+}
+
 int
 cl_drill_send_mail(void *arg, const struct cl_drill *d, const char *method,
                    const char *calendar, struct cl_error *err)
@@ -1545,8 +1615,7 @@ cl_drill_send_mail(void *arg, const struct cl_drill *d, const char *method,
 	struct cl_mail_spec spec;
 	struct cl_mailbox *to = NULL;
 	struct cl_mail *m = NULL;
-	struct cl_buf text = CL_BUF_INIT, html = CL_BUF_INIT;
-	char when[128], *subject = NULL, *rrule_text = NULL;
+	char when[128], *subject = NULL, *text = NULL, *html = NULL;
 	const char *what;
 	size_t i;
 	int rc, cancel = strcmp(method, "CANCEL") == 0;
@@ -1560,38 +1629,11 @@ cl_drill_send_mail(void *arg, const struct cl_drill *d, const char *method,
 	when_text(d, when, sizeof when);
 	what = cancel ? "Cancelled" : d->sequence > 0 ? "Updated invitation" : "Invitation";
 	subject = cl_asprintf("%s: %s @ %s", what, d->title, when);
-	if (d->rrule)
-		rrule_text = cl_asprintf("Repeats: %s\n", d->rrule);
-
-	cl_buf_printf(&text, "%s%s\n\nWhen: %s, %d minutes\n%sOrganizer: %s\nAttendees:",
-	              cancel ? "CANCELLED: " : "", d->title, when, d->duration,
-	              rrule_text ? rrule_text : "", d->organizer);
-	for (i = 0; i < d->nattendees; i++)
-		cl_buf_printf(&text, "%s %s", i ? "," : "", d->attendees[i].email);
-	cl_buf_printf(&text, "\n\n%s\nRecord the outcome afterwards:\n"
-	              "  closeloop drill done %lld --result pass|fail --rto MINUTES\n",
-	              d->description ? d->description : "", d->id);
-
-	cl_buf_puts(&html, "<!DOCTYPE html>\n<html><body>\n<h2>");
-	if (cancel)
-		cl_buf_puts(&html, "Cancelled: ");
-	cl_buf_html(&html, d->title);
-	cl_buf_puts(&html, "</h2>\n<p><b>When:</b> ");
-	cl_buf_html(&html, when);
-	cl_buf_printf(&html, ", %d minutes", d->duration);
-	if (d->rrule) {
-		cl_buf_puts(&html, "<br>\n<b>Repeats:</b> ");
-		cl_buf_html(&html, d->rrule);
+	{
+		struct invite_args ia = { d, when, cancel };
+		rc = cl_writer_mail_parts(&text, &html, drill_invite_fn, &ia);
 	}
-	cl_buf_puts(&html, "<br>\n<b>Organizer:</b> ");
-	cl_buf_html(&html, d->organizer);
-	cl_buf_puts(&html, "</p>\n<pre>");
-	cl_buf_html(&html, d->description);
-	cl_buf_printf(&html, "</pre>\n<p>Record the outcome afterwards: <code>closeloop drill "
-	              "done %lld --result pass|fail --rto MINUTES</code></p>\n</body></html>\n",
-	              d->id);
-
-	if (subject == NULL || (d->rrule && rrule_text == NULL) || text.oom || html.oom) {
+	if (subject == NULL || rc != 0) {
 		rc = cl_error_set(err, CL_ENOMEM, "out of memory");
 		goto done;
 	}
@@ -1599,8 +1641,8 @@ cl_drill_send_mail(void *arg, const struct cl_drill *d, const char *method,
 	spec.to = to;
 	spec.nto = d->nattendees;
 	spec.subject = subject;
-	spec.text = cl_buf_str(&text);
-	spec.html = cl_buf_str(&html);
+	spec.text = text;
+	spec.html = html;
 	spec.calendar = calendar;
 	spec.method = method;
 	spec.kind = "invite";
@@ -1627,10 +1669,9 @@ cl_drill_send_mail(void *arg, const struct cl_drill *d, const char *method,
 	m = NULL;
 done:
 	cl_mail_free(m);
-	cl_buf_release(&text);
-	cl_buf_release(&html);
+	free(text);
+	free(html);
 	free(subject);
-	free(rrule_text);
 	free(to);
 	return rc;
 }
@@ -1640,4 +1681,59 @@ cl_drill_mail_sender(struct cl_drill_mailer *mailer)
 {
 	struct cl_drill_sender s = { cl_drill_send_mail, mailer };
 	return s;
+}
+
+int
+cl_drill_resend_deferred(size_t *out, struct cl_store *st, const struct cl_config *cfg,
+                         const struct cl_drill_sender *send, struct cl_error *err)
+{
+	struct cl_drill *v = NULL, sub;
+	struct cl_drill_attendee *who = NULL;
+	size_t n = 0, i, j, k;
+	char *cal = NULL;
+	int rc, first = 0;
+
+	*out = 0;
+	if ((rc = drill_query(&v, &n, st, "WHERE d.state IN ('scheduled', 'cancelled') "
+	                      "ORDER BY d.start_utc, d.id", NULL, 0, err)) != 0)
+		return rc;
+	for (i = 0; i < n; i++) {
+		struct cl_error e = { 0 };
+
+		for (j = k = 0; j < v[i].nattendees; j++)
+			k += v[i].attendees[j].deferred;
+		if (k == 0)
+			continue;
+		free(who);
+		if ((who = cl_calloc(k, sizeof *who)) == NULL) {
+			rc = cl_error_set(err, CL_ENOMEM, "out of memory");
+			break;
+		}
+		for (j = k = 0; j < v[i].nattendees; j++)
+			if (v[i].attendees[j].deferred)
+				who[k++] = v[i].attendees[j];
+		/* the calendar names every attendee; it goes to the waiting ones */
+		free(cal);
+		cal = NULL;
+		if ((rc = cl_drill_calendar(&cal, &v[i], cfg, strcmp(v[i].state, "cancelled") == 0,
+		                            &e)) == 0) {
+			sub = v[i];
+			sub.attendees = who;
+			sub.nattendees = k;
+			rc = send->send(send->arg, &sub, strcmp(v[i].state, "cancelled") == 0 ?
+			                "CANCEL" : "REQUEST", cal, &e);
+		}
+		if (rc == 0)
+			(*out)++;
+		else if (!first) {
+			/* the first error is returned after trying the others */
+			first = rc;
+			cl_error_set(err, rc, "drill %lld: %s", v[i].id, e.msg);
+		}
+		rc = 0;
+	}
+	free(who);
+	free(cal);
+	cl_drills_free(v, n);
+	return rc != 0 ? rc : first;
 }

@@ -33,6 +33,7 @@ struct cl_drill_attendee {
 	char *name;		/* display name, may be NULL */
 	char *email;
 	int refused;		/* the latest invite to it was refused (5xx) */
+	int deferred;		/* ... deferred (4xx, server down), not answered since */
 };
 
 struct cl_drill {
@@ -160,6 +161,13 @@ int cl_drill_send_mail(void *mailer, const struct cl_drill *d, const char *metho
                        const char *calendar, struct cl_error *err);
 /* A sender for mailer: { cl_drill_send_mail, mailer }. */
 struct cl_drill_sender cl_drill_mail_sender(struct cl_drill_mailer *mailer);
+
+/* Sends each scheduled (or cancelled) drill's current invitation (or
+ * cancellation) again to the attendees that are still waiting for it (the
+ * server deferred them); *out counts the messages sent. The first error is
+ * returned after trying the others. `run` calls it in its drills step. */
+int cl_drill_resend_deferred(size_t *out, struct cl_store *st, const struct cl_config *cfg,
+                             const struct cl_drill_sender *send, struct cl_error *err);
 
 /* The documented JSON object of a drill (jansson json_t *, caller decrefs). */
 void *cl_drill_to_json(const struct cl_drill *d);

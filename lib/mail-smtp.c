@@ -98,8 +98,18 @@ smtp_find_socket(int guess)
 	return -1;
 }
 
+/* 1 when host is an IPv4 or IPv6 address literal. */
+static int
+smtp_is_ip(const char *host)
+{
+	unsigned char buf[sizeof(struct in6_addr)];
+
+	return inet_pton(AF_INET, host, buf) == 1 || inet_pton(AF_INET6, host, buf) == 1;
+}
+
 /* libESMTP event callback: connection, TLS outcome. Never overrides a
- * refusal (the int *ok arguments are left alone). */
+ * refusal (the int *ok arguments are left alone), but for its DNS-only
+ * name check on an IP literal that OpenSSL has verified. */
 static void
 smtp_on_event(smtp_session_t s, int event, void *arg, ...)
 {
@@ -118,9 +128,25 @@ smtp_on_event(smtp_session_t s, int event, void *arg, ...)
 	case SMTP_EV_EXTNA_STARTTLS:
 		run->tls_missing = 1;
 		break;
+	case SMTP_EV_WRONG_PEER_CERTIFICATE: {
+		/* libESMTP's own name check knows DNS names only; for an IP
+		 * literal OpenSSL has already matched the IP SANs during the
+		 * handshake (SSL_VERIFY_PEER, set1_ip_asc), so only here is its
+		 * verdict overruled */
+		va_list ap;
+		int *ok;
+
+		va_start(ap, arg);
+		ok = va_arg(ap, int *);
+		va_end(ap);
+		if (smtp_is_ip(run->host))
+			*ok = 1;
+		else
+			run->tls_bad_cert = 1;
+		break;
+	}
 	case SMTP_EV_INVALID_PEER_CERTIFICATE:
 	case SMTP_EV_NO_PEER_CERTIFICATE:
-	case SMTP_EV_WRONG_PEER_CERTIFICATE:
 	case SMTP_EV_UNUSABLE_CA_LIST:
 		run->tls_bad_cert = 1;
 		break;
@@ -234,15 +260,6 @@ smtp_on_auth(auth_client_request_t req, char **result, int fields, void *arg)
 			return 0;
 	}
 	return 1;
-}
-
-/* 1 when host is an IPv4 or IPv6 address literal. */
-static int
-smtp_is_ip(const char *host)
-{
-	unsigned char buf[sizeof(struct in6_addr)];
-
-	return inet_pton(AF_INET, host, buf) == 1 || inet_pton(AF_INET6, host, buf) == 1;
 }
 
 /* The names a certificate is for (DNS and IP subjectAltNames, else its

@@ -15,6 +15,7 @@
 #include "mail.h"
 #include "nag.h"
 #include "report.h"
+#include "source.h"
 #include "run.h"
 #include "sync.h"
 #include "tracker.h"
@@ -180,8 +181,10 @@ run_import_report(void *arg, const char *path, const struct cl_problem *p, const
 
 	if (p != NULL) {
 		lc->problems++;
-		if (lc->out)
+		if (lc->out && p->line > 0)
 			fprintf(lc->out, "%s:%d: %s: %s\n", path, p->line, p->code, p->message);
+		else if (lc->out)	/* a page of a [source]: no lines */
+			fprintf(lc->out, "%s: %s: %s\n", path, p->code, p->message);
 	} else {
 		lc->failed++;
 		fprintf(stderr, "closeloop: %s: %s\n", path, msg);
@@ -197,7 +200,8 @@ step_import(struct cl_run_step *s, struct cl_store *st, const struct cl_config *
 	struct lint_count lc = { o->out, 0, 0 };
 	int rc;
 
-	if (cl_config_get_default(cfg, "closeloop", "sources", NULL) == NULL) {
+	if (cl_config_get_default(cfg, "closeloop", "sources", NULL) == NULL &&
+	    !cl_source_any(cfg)) {
 		snprintf(s->detail, sizeof s->detail, "no [closeloop] sources configured");
 		return 0;
 	}
@@ -210,6 +214,12 @@ step_import(struct cl_run_step *s, struct cl_store *st, const struct cl_config *
 	         "%d new, %d updated, %d withdrawn items; %d lint problems",
 	         stats.files_seen, stats.files_parsed, stats.files_unchanged, stats.files_failed,
 	         stats.items_new, stats.items_updated, stats.items_withdrawn, lc.problems);
+	if (stats.pm_missing > 0) {
+		size_t len = strlen(s->detail);
+		snprintf(s->detail + len, sizeof s->detail - len, "; %d post-mortem%s missing from "
+		         "their source (closeloop status), %d retired", stats.pm_missing,
+		         stats.pm_missing == 1 ? "" : "s", stats.pm_retired);
+	}
 	return rc;
 }
 
@@ -250,9 +260,10 @@ step_sync(struct cl_run_step *s, struct cl_store *st, const struct cl_config *cf
 		fclose(devnull);
 	cl_tracker_free(t);
 	snprintf(s->detail, sizeof s->detail, "%d created, %d adopted, %d linked, %d updated, "
-	         "%d closed, %d reopened, %d pulled, %d item errors; %ld requests",
+	         "%d closed, %d reopened, %d pulled, %d with problems; %ld request%s",
 	         stats.created, stats.adopted, stats.linked, stats.updated, stats.closed,
-	         stats.reopened, stats.pulled, stats.item_errors, stats.requests);
+	         stats.reopened, stats.pulled, stats.item_errors, stats.requests,
+	         stats.requests == 1 ? "" : "s");
 	return rc;
 }
 
@@ -263,8 +274,8 @@ step_drills(struct cl_run_step *s, struct cl_store *st, const struct cl_config *
 	struct cl_drill_mailer mailer;
 	struct cl_drill_sender sender;
 	struct cl_drill *v = NULL;
-	size_t n = 0, i, stored = 0;
-	int rc;
+	size_t n = 0, i, stored = 0, resent = 0;
+	int rc, rrc;
 
 	if (!cl_run_mail_configured(cfg)) {
 		snprintf(s->detail, sizeof s->detail, "no [mail] transport: drills not proposed");
@@ -277,6 +288,10 @@ step_drills(struct cl_run_step *s, struct cl_store *st, const struct cl_config *
 	mailer.trace = o->trace;
 	sender = cl_drill_mail_sender(&mailer);
 	rc = cl_drill_propose(&v, &n, st, cfg, o->dry_run ? NULL : &sender, err);
+	/* invites the server deferred for some attendee go to them now */
+	if (!o->dry_run && (rrc = cl_drill_resend_deferred(&resent, st, cfg, &sender,
+	                                                   rc == 0 ? err : NULL)) != 0 && rc == 0)
+		rc = rrc;
 	for (i = 0; i < n; i++) {
 		if (v[i].id != 0)
 			stored++;
@@ -284,9 +299,14 @@ step_drills(struct cl_run_step *s, struct cl_store *st, const struct cl_config *
 			fprintf(o->out, "drill: would propose '%s' (%s)\n", v[i].title,
 			        v[i].reason ? v[i].reason : "due");
 	}
-	snprintf(s->detail, sizeof s->detail, "%zu re-run%s due, %zu scheduled and invited%s%s",
-	         n, n == 1 ? "" : "s", stored, mailer.warning[0] ? "; " : "", mailer.warning);
+	snprintf(s->detail, sizeof s->detail, "%zu re-run%s due, %zu scheduled and invited, "
+	         "%zu deferred invite%s sent again%s%s", n, n == 1 ? "" : "s", stored, resent,
+	         resent == 1 ? "" : "s", mailer.warning[0] ? "; " : "", mailer.warning);
 	cl_drills_free(v, n);
+	/* an invite some attendee refused: the drill stands, the run says so */
+	if (rc == 0 && mailer.refused)
+		rc = cl_error_set(err, mailer.refused_code ? mailer.refused_code : CL_EUNAVAIL,
+		                  "%s", mailer.warning);
 	return rc;
 }
 

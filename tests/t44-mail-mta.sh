@@ -234,6 +234,23 @@ for KIND in exim aiosmtpd; do
     fi
     check_mail --subject "Reminder: 1 overdue post-mortem action item"
 
+    # an escalation deferred (451) while the owner's reminder went out: the
+    # next run sends the lead exactly that escalation, not the owner again
+    touch "$SD/defer"
+    sed -i 's/^\[people\]$/[people]\nana.lead = lou\nlou = Lou Lead <lou@later.example>/' "$T/conf"
+    fresh_db
+    a1=$(delivered ana@ok.example)
+    expect_rc 75 $C nag --send
+    expect_in "$T/err" "lou@later.example"
+    [ "$(delivered ana@ok.example)" -eq $((a1 + 1)) ] || fail "$KIND: owner not reminded"
+    [ "$(delivered lou@later.example)" -eq 0 ] || fail "$KIND: deferred escalation delivered"
+    rm -f "$SD/defer"
+    expect_rc 0 $C nag --send
+    [ "$(delivered lou@later.example)" -eq 1 ] || fail "$KIND: deferred escalation never reached the lead"
+    [ "$(delivered ana@ok.example)" -eq $((a1 + 1)) ] || fail "$KIND: owner reminded again"
+    expect_rc 0 $C nag --send
+    [ "$(delivered lou@later.example)" -eq 1 ] || fail "$KIND: escalation sent twice"
+
     # a recurring drill invite, one attendee refused (550): the other gets
     # it with every VTIMEZONE RRULE once, exit 69, drill list shows who
     mkdir -p "$T/pm$N"
@@ -282,6 +299,24 @@ DOC
     CLOSELOOP_NOW=2024-03-28T09:00:00Z expect_rc 69 $C nag --send
     r3=$(rcpt_tries rex@refused.example)
     [ "$r3" -gt "$r2" ] || fail "$KIND: refused owner not retried after [nag] every_days"
+
+    # an invite deferred (451) for one attendee: the drill stands (75), drill
+    # list says who waits, and the next run sends exactly them the invite
+    touch "$SD/defer"
+    sed -i 's/^\[people\]$/[people]\nliz = Liz Lee <liz@later.example>/' "$T/conf"
+    l1=$(delivered lena@ok.example)
+    expect_rc 75 $C drill schedule dr --at "2024-04-10 15:00" --attendee lena --attendee liz --send
+    [ "$(delivered lena@ok.example)" -eq $((l1 + 1)) ] || fail "$KIND: invite not delivered to lena"
+    expect_rc 0 $C drill list
+    expect_in "$T/out" "deferred: liz@later.example"
+    rm -f "$SD/defer"
+    expect_rc 0 $C run
+    [ "$(delivered liz@later.example)" -eq 1 ] || fail "$KIND: deferred invite never sent again"
+    [ "$(delivered lena@ok.example)" -eq $((l1 + 1)) ] || fail "$KIND: invite sent to lena twice"
+    expect_rc 0 $C drill list
+    expect_not_in "$T/out" "deferred:"
+    expect_rc 0 $C run
+    [ "$(delivered liz@later.example)" -eq 1 ] || fail "$KIND: invite resent after it was accepted"
 
     # the server stopped: 75, -vv says what happened without "(0)"
     srv_stop
