@@ -1,8 +1,8 @@
 # closeloop — plain Makefile, every dependency through pkg-config.
-#   make            build ./closeloop
-#   make check      install missing packages, build, run every test
-#   make demo       install missing packages, build, run the main job on defaults
-#   make bench      import benchmark on a synthetic corpus
+#   make            build ./closeloop (one line per file; V=1 full command lines)
+#   make check      install missing packages (test peers too), build, run every test
+#   make demo       install missing build/runtime packages, build, run the main job
+#   make bench      import and report benchmarks on synthetic corpora
 #   make asan       the test suite under AddressSanitizer + UBSan
 #   make valgrind   the Check suites under valgrind memcheck
 #   make install    PREFIX=/usr/local DESTDIR=
@@ -15,7 +15,7 @@ VERSION := 0.1.0
 
 CC      ?= cc
 PKG_CONFIG ?= pkg-config
-PKGS    = sqlite3 libcurl libical libesmtp-1.0 jansson md4c inih gmime-3.0
+PKGS    = sqlite3 libcurl libical libesmtp-1.0 jansson md4c inih gmime-3.0 libxml-2.0
 TESTPKGS = check
 
 CFLAGS  ?= -O2 -g
@@ -30,60 +30,83 @@ PKG_LIBS   = $(shell $(PKG_CONFIG) --libs $(PKGS)) -lcrypto -lssl
 CHECK_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(TESTPKGS))
 CHECK_LIBS   = $(shell $(PKG_CONFIG) --libs $(TESTPKGS))
 
+# quiet: one line per file; V=1 prints the full command lines
+ifeq ($(V),1)
+Q :=
+say := @true
+else
+Q := @
+say := @printf '  %-6s %s\n'
+endif
+
 ALL_CFLAGS = $(WARN) -D_GNU_SOURCE -DCL_VERSION=\"$(VERSION)\" -Ilib -Ibuild \
              $(PKG_CFLAGS) $(CFLAGS) $(EXTRA_CFLAGS)
 
-LIB_SRC  = $(sort $(wildcard lib/*.c lib/tracker/*.c))
+LIB_SRC  = $(sort $(wildcard lib/*.c lib/tracker/*.c lib/source/*.c))
 LIB_OBJ  = $(patsubst %.c,build/%.o,$(LIB_SRC)) build/migrations.o
 CMD_SRC  = $(sort $(wildcard cmd/*.c))
 CMD_OBJ  = $(patsubst %.c,build/%.o,$(CMD_SRC)) build/starter_config.o
 SQL      = $(sort $(wildcard sql/*.sql))
 TEST_SRC = $(sort $(wildcard tests/check_*.c))
 TEST_BIN = $(patsubst tests/%.c,build/tests/%,$(TEST_SRC))
-HDRS     = $(wildcard lib/*.h lib/tracker/*.h cmd/*.h)
+HDRS     = $(wildcard lib/*.h lib/tracker/*.h lib/source/*.h cmd/*.h)
 
-.PHONY: all deps check check-run demo bench asan valgrind install uninstall clean fuzz
+.PHONY: all deps deps-build check check-run demo bench asan valgrind install uninstall clean fuzz
 
 all: closeloop
 
 closeloop: $(CMD_OBJ) build/libcloseloop.a
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(CMD_OBJ) build/libcloseloop.a $(PKG_LIBS) $(EXTRA_LDFLAGS)
+	$(say) LINK $@
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(CMD_OBJ) build/libcloseloop.a $(PKG_LIBS) $(EXTRA_LDFLAGS)
 
 build/libcloseloop.a: $(LIB_OBJ)
 	@rm -f $@
-	ar rcs $@ $^
+	$(say) AR $@
+	$(Q)ar rcs $@ $^
 
 build/%.o: %.c $(HDRS) | build/migrations.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	$(say) CC $<
+	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 build/migrations.c: $(SQL) tools/embed-sql.sh
 	@mkdir -p build
-	sh tools/embed-sql.sh $(SQL) > $@.tmp && mv $@.tmp $@
+	$(say) GEN $@
+	$(Q)sh tools/embed-sql.sh $(SQL) > $@.tmp && mv $@.tmp $@
 
 build/migrations.o: build/migrations.c
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	$(say) CC $<
+	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 # `closeloop init --config` writes the example config, compiled in
 build/starter_config.c: contrib/closeloop.conf.example tools/embed-text.sh
 	@mkdir -p build
-	sh tools/embed-text.sh cl_starter_config contrib/closeloop.conf.example > $@.tmp && mv $@.tmp $@
+	$(say) GEN $@
+	$(Q)sh tools/embed-text.sh cl_starter_config contrib/closeloop.conf.example > $@.tmp && mv $@.tmp $@
 
 build/starter_config.o: build/starter_config.c
-	$(CC) $(ALL_CFLAGS) -Wno-missing-variable-declarations -c -o $@ $<
+	$(say) CC $<
+	$(Q)$(CC) $(ALL_CFLAGS) -Wno-missing-variable-declarations -c -o $@ $<
 
 build/tests/%: tests/%.c tests/testutil.h build/libcloseloop.a
 	@mkdir -p build/tests
-	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Itests -o $@ $< build/libcloseloop.a \
+	$(say) CC $<
+	$(Q)$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Itests -o $@ $< build/libcloseloop.a \
 	    $(CHECK_LIBS) $(PKG_LIBS) $(EXTRA_LDFLAGS)
 
-# Installs the Debian/Ubuntu packages when pkg-config cannot find one.
+# Installs the Debian/Ubuntu packages when pkg-config cannot find one:
+# deps-build what building and running needs (make demo), deps the test
+# peers too (make check).
+deps-build:
+	@$(PKG_CONFIG) --exists $(PKGS) 2>/dev/null && command -v $(CC) >/dev/null || \
+	  sh contrib/install-deps.sh
+
 deps:
 	@$(PKG_CONFIG) --exists $(PKGS) $(TESTPKGS) 2>/dev/null && \
 	  command -v clang >/dev/null && command -v valgrind >/dev/null && \
 	  [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import aiosmtpd, icalendar' 2>/dev/null && \
 	  [ -x /usr/share/redmine/bin/rails ] && [ -x "$${HOME:-/tmp}/.cache/closeloop/prism/node_modules/.bin/prism" ] || \
-	  sh contrib/install-deps.sh
+	  sh contrib/install-deps.sh --test
 
 check:
 	@$(MAKE) --no-print-directory deps
@@ -93,14 +116,14 @@ check-run: closeloop $(TEST_BIN)
 	sh tests/run.sh
 
 demo:
-	@$(MAKE) --no-print-directory deps
+	@$(MAKE) --no-print-directory deps-build
 	@$(MAKE) --no-print-directory closeloop
 	sh contrib/demo.sh
 
 bench:
 	@$(MAKE) --no-print-directory deps
 	@$(MAKE) --no-print-directory closeloop
-	sh bench/run.sh
+	sh bench/run.sh; rc=$$?; sh bench/report.sh || rc=1; exit $$rc
 
 asan:
 	@$(MAKE) --no-print-directory deps

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <unistd.h>
 
@@ -25,6 +26,8 @@ extern const struct cmd_entry cmd_nag_entry;
 extern const struct cmd_entry cmd_drill_entry;
 extern const struct cmd_entry cmd_run_entry;
 extern const struct cmd_entry cmd_status_entry;
+extern const struct cmd_entry cmd_config_entry;
+extern const struct cmd_entry cmd_complete_entry;
 extern const struct cmd_entry cmd_help_entry;
 
 /* The command table, in the order `closeloop --help` lists them. */
@@ -43,6 +46,8 @@ static const struct cmd_entry *const cmd_table[] = {
 	&cmd_drill_entry,
 	&cmd_run_entry,
 	&cmd_status_entry,
+	&cmd_config_entry,
+	&cmd_complete_entry,
 	&cmd_help_entry,
 	NULL
 };
@@ -54,7 +59,7 @@ static const char *global_help =
 	"Markdown post-mortems, lints them, syncs them with the issue tracker,\n"
 	"reports and nags, and schedules the DR drill that verifies the fix.\n"
 	"\n"
-	"global options:\n"
+	"global options (before or after the command):\n"
 	"  -c, --config FILE    configuration file (default: $CLOSELOOP_CONFIG,\n"
 	"                       $XDG_CONFIG_HOME/closeloop/config (~/.config/...),\n"
 	"                       /etc/closeloop/config)\n"
@@ -62,6 +67,7 @@ static const char *global_help =
 	"                       $XDG_DATA_HOME/closeloop/closeloop.db)\n"
 	"  -q, --quiet          only errors\n"
 	"  -v, --verbose        say more (repeat for HTTP/SMTP traces, secrets redacted)\n"
+	"      --color=WHEN     auto (a terminal without NO_COLOR), always, never\n"
 	"  -h, --help           this help; 'closeloop help COMMAND' for a command\n"
 	"  -V, --version        print the version\n"
 	"\n"
@@ -96,7 +102,15 @@ print_exit_help(FILE *f)
 	fputc('\n', f);
 }
 
-/* Prints the global help with the command list. */
+/* The command table, for the completions (cmd-complete.c). */
+const struct cmd_entry *const *cmd_entries(void);
+const struct cmd_entry *const *
+cmd_entries(void)
+{
+	return cmd_table;
+}
+
+/* Prints the global help with the command list (not the hidden __ ones). */
 static void
 print_global_help(FILE *f)
 {
@@ -104,7 +118,8 @@ print_global_help(FILE *f)
 
 	fputs(global_help, f);
 	for (i = 0; cmd_table[i]; i++)
-		fprintf(f, "  %-10s %s\n", cmd_table[i]->name, cmd_table[i]->summary);
+		if (cmd_table[i]->name[0] != '_')
+			fprintf(f, "  %-10s %s\n", cmd_table[i]->name, cmd_table[i]->summary);
 	print_exit_help(f);
 	fputs(env_help, f);
 }
@@ -130,7 +145,7 @@ cmd_find(const char *name, struct cl_error *err)
 	for (i = 0; cmd_table[i]; i++) {
 		if (strcmp(cmd_table[i]->name, name) == 0)
 			return cmd_table[i];
-		if (strncmp(cmd_table[i]->name, name, len) == 0) {
+		if (cmd_table[i]->name[0] != '_' && strncmp(cmd_table[i]->name, name, len) == 0) {
 			found = cmd_table[i];
 			matches++;
 			if (*list)
@@ -145,7 +160,7 @@ cmd_find(const char *name, struct cl_error *err)
 	} else {
 		const char *names[64], *near;
 		for (i = 0; cmd_table[i] && i < 64; i++)
-			names[i] = cmd_table[i]->name;
+			names[i] = cmd_table[i]->name[0] == '_' ? NULL : cmd_table[i]->name;
 		if ((near = cl_str_nearest(name, names, i)) != NULL)
 			cl_error_set(err, CL_EUSAGE, "unknown command: %s (did you mean '%s'?)", name,
 			             near);
@@ -349,6 +364,64 @@ cmd_not_found(struct cl_ctx *ctx, const char *what, int pm)
 	free(cands);
 	cl_items_free(items, n);
 	return code;
+}
+
+int
+cmd_color(const struct cl_ctx *ctx)
+{
+	const char *nc = getenv("NO_COLOR"), *term = getenv("TERM");
+
+	if (ctx->color >= 0)
+		return ctx->color;
+	if (nc != NULL && *nc)	/* https://no-color.org: set and not empty */
+		return 0;
+	return isatty(STDOUT_FILENO) && !(term && strcmp(term, "dumb") == 0);
+}
+
+const char *
+cmd_paint(const struct cl_ctx *ctx, int what)
+{
+	static const char *const codes[] = {
+		[CMD_PAINT_OFF] = "\033[0m", [CMD_PAINT_BOLD] = "\033[1m",
+		[CMD_PAINT_BAD] = "\033[31m", [CMD_PAINT_GOOD] = "\033[32m",
+		[CMD_PAINT_WARN] = "\033[33m", [CMD_PAINT_DIM] = "\033[2m",
+	};
+
+	return cmd_color(ctx) && what >= 0 && what <= CMD_PAINT_DIM ? codes[what] : "";
+}
+
+int
+cmd_width(void)
+{
+	const char *cols = getenv("COLUMNS");
+	struct winsize ws;
+	long n;
+
+	if (cols != NULL && (n = strtol(cols, NULL, 10)) >= 20 && n <= 10000)
+		return (int)n;
+	if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 20)
+		return ws.ws_col;
+	return 0;
+}
+
+const char *
+cmd_local_time(const struct cl_ctx *ctx, const char *utc)
+{
+	static char ring[8][64];
+	static size_t next;
+	const char *tz = cl_config_timezone(ctx->cfg);
+	char *out = ring[next];
+	struct tm tm;
+	time_t t;
+
+	if (utc == NULL)
+		return "-";
+	if (cl_time_parse(utc, &t) != 0 || cl_localtime(t, tz, &tm) != 0)
+		return utc;
+	next = (next + 1) % 8;
+	snprintf(out, sizeof ring[0], "%04d-%02d-%02d %02d:%02d %s", tm.tm_year + 1900,
+	         tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tz ? tz : "UTC");
+	return out;
 }
 
 /* The last escaped strings cmd_tty() handed out, freed when reused. */

@@ -40,6 +40,76 @@ minutes_arg(struct cl_ctx *ctx, const char *opt, const char *s, int max, int *ou
 	return 0;
 }
 
+/* The zone a drill's --at is read in, as the drill module picks it. */
+static const char *
+drill_zone(struct cl_ctx *ctx, const char *tz)
+{
+	if (tz == NULL || *tz == '\0')
+		tz = cl_config_get(ctx->cfg, "drill", "timezone");
+	if (tz == NULL || *tz == '\0')
+		tz = cl_config_timezone(ctx->cfg);
+	return tz && *tz ? tz : "UTC";
+}
+
+/* Refuses a wall-clock time that does not exist in the drill's zone (the
+ * clocks jump over it) and says which one is meant when it happens twice. */
+static int
+check_wall_clock(struct cl_ctx *ctx, const char *at, const char *tz)
+{
+	struct tm tm = { 0 }, real;
+	char utc[21];
+	time_t t;
+	int y, mo, d, h, mi, kind;
+
+	if (at == NULL || sscanf(at, "%4d-%2d-%2d%*1[ T]%2d:%2d", &y, &mo, &d, &h, &mi) != 5)
+		return 0;	/* the drill module says what is wrong with it */
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tz = drill_zone(ctx, tz);
+	if ((kind = cl_mktime_kind(&tm, tz, &t)) == CL_LOCAL_GAP)
+		return cmd_usage_error(ctx, "--at '%s' does not exist in %s: the clocks jump over "
+		                       "it that night (daylight saving time); choose another time",
+		                       at, tz);
+	if (kind == CL_LOCAL_TWICE) {
+		/* which of the two: the same wall clock an hour before means the later */
+		int later = cl_localtime(t - 3600, tz, &real) == 0 && real.tm_hour == h &&
+		            real.tm_min == mi;
+		cl_time_format_utc(t, utc);
+		cmd_info(ctx, "closeloop: note: %s happens twice in %s (the clocks go back that "
+		         "night); the drill is at the %s, %s\n", at, tz,
+		         later ? "second (after the change)" : "first (before the change)", utc);
+	}
+	return 0;
+}
+
+/* Warns about a drill that is probably a mistake: a start in the past, or
+ * a re-run of a post-mortem whose fixes are not all done. */
+static void
+warn_schedule(struct cl_ctx *ctx, const struct cl_drill *d)
+{
+	struct cl_item_filter f = { .status = CL_ITEMS_OPEN };
+	struct cl_item *items = NULL;
+	size_t n = 0;
+	char utc[21];
+
+	if (d->start < cl_now()) {
+		cl_time_format_utc(d->start, utc);
+		cmd_info(ctx, "closeloop: warning: the drill starts in the past (%s)\n",
+		         cmd_local_time(ctx, utc));
+	}
+	if (d->pm_kind && strcmp(d->pm_kind, "postmortem") != 0)
+		return;
+	f.postmortem = d->pm_slug;
+	if (cl_items_list(&items, &n, ctx->store, &f, NULL) == 0 && n > 0)
+		cmd_info(ctx, "closeloop: warning: %s still has %zu open item%s: the re-run "
+		         "verifies fixes that are not done yet\n", cmd_tty(d->pm_slug), n,
+		         n == 1 ? "" : "s");
+	cl_items_free(items, n);
+}
+
 /* One text line of a drill for list. */
 static void
 print_drill_line(const struct cl_drill *d)
@@ -187,10 +257,18 @@ drill_schedule(struct cl_ctx *ctx, int argc, char **argv)
 		rc = cmd_usage_error(ctx, "--at \"YYYY-MM-DD HH:MM\" is required");
 		goto done;
 	}
+	if ((rc = check_wall_clock(ctx, req.at, req.tz)) != 0)
+		goto done;
+	if (send && cl_config_get(ctx->cfg, "mail", "from") == NULL) {
+		rc = cl_error_set(&ctx->err, CL_ECONFIG, "--send needs [mail] from (and a mail "
+		                  "transport) to send the invite; nothing was scheduled");
+		goto done;
+	}
 	req.postmortem = argv[optind];
 	req.attendees = who;
 	if ((rc = cl_drill_prepare(&d, ctx->store, ctx->cfg, &req, &ctx->err)) != 0)
 		goto done;
+	warn_schedule(ctx, d);
 	if (!send) {
 		if ((rc = cl_drill_schedule(d, &cal, ctx->store, ctx->cfg, NULL, &ctx->err)) == 0)
 			print_calendar(ctx, cal, "the invite above would be sent");
@@ -255,6 +333,8 @@ drill_update(struct cl_ctx *ctx, int argc, char **argv, int cancel)
 		return rc;
 	if (!cancel && at == NULL)
 		return cmd_usage_error(ctx, "--at \"YYYY-MM-DD HH:MM\" is required");
+	if (!cancel && tz != NULL && (rc = check_wall_clock(ctx, at, tz)) != 0)
+		return rc;
 	mailer_init(ctx, &mailer);
 	sender = cl_drill_mail_sender(&mailer);
 	if (cancel)
@@ -319,6 +399,19 @@ drill_done(struct cl_ctx *ctx, int argc, char **argv)
 	if (result == NULL || (strcmp(result, "pass") != 0 && strcmp(result, "fail") != 0))
 		return cmd_usage_error(ctx, "--result pass|fail is required");
 	pass = strcmp(result, "pass") == 0;
+	{
+		struct cl_drill *v = NULL;
+		size_t n = 0, i;
+		char utc[21];
+		if (cl_drill_list(&v, &n, ctx->store, NULL, NULL) == 0)
+			for (i = 0; i < n; i++)
+				if (v[i].id == id && v[i].start > cl_now()) {
+					cl_time_format_utc(v[i].start, utc);
+					cmd_info(ctx, "closeloop: warning: drill %lld has not started yet "
+					         "(it starts %s)\n", id, cmd_local_time(ctx, utc));
+				}
+		cl_drills_free(v, n);
+	}
 	if ((rc = cl_drill_done(ctx->store, id, pass, rto, notes, &ctx->err)) != 0)
 		return rc;
 	cmd_info(ctx, pass ? "drill %lld passed: its post-mortem is verified\n"

@@ -29,5 +29,5 @@ const struct cmd_entry cmd_forget_entry = {
 	"The open items become withdrawn (history: origin local); the next sync\n"
 	"closes their tickets as not planned. Nothing is deleted: list --all and\n"
 	"show still show them. The document is left out of later imports.\n",
-	CMD_NEEDS_DB, cmd_forget_exec
+	CMD_NEEDS_DB | CMD_WRITES, cmd_forget_exec
 };

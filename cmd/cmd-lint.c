@@ -116,6 +116,8 @@ const struct cmd_entry cmd_lint_entry = {
 	"  due-missing          the item has no due date\n"
 	"  due-not-a-date       \"soon\", \"ASAP\", \"next sprint\", 2024-02-30, ... is not a date\n"
 	"  due-approximate      \"Q3 2024\", \"end of June\", ...: read as the period's last day\n"
+	"  due-far              a date without a year read as more than 9 months after\n"
+	"                       the incident (\"Jan 5\" in a post-mortem of 2024-01-15)\n"
 	"  no-action-items      the post-mortem lists no action items\n"
 	"  postmortem-late      written (or first seen) more than [lint] late_hours\n"
 	"                       (48) after the incident\n",

@@ -8,27 +8,140 @@
 
 #include "cmd.h"
 
-/* Prints at most width display columns of s (UTF-8 aware), padded. */
+/* Prints at most width display columns of s (UTF-8 aware; width < 0:
+ * all of it), padded; a cut is marked with an ellipsis. */
 static void
 print_cell(const char *s, int width, int pad)
 {
 	const unsigned char *p = (const unsigned char *)(s ? cmd_tty(s) : "-");
 	int cols = 0;
 
-	while (*p && cols < width) {
+	while (*p && (width < 0 || cols < width)) {
 		const unsigned char *start = p++;
 		while ((*p & 0xc0) == 0x80)
 			p++;
-		if (cols == width - 1 && *p) {
-			fputs("~", stdout);	/* truncated */
+		if (width >= 0 && cols == width - 1 && *p) {
+			fputs("\u2026", stdout);	/* truncated */
 			cols++;
 			break;
 		}
 		fwrite(start, 1, (size_t)(p - start), stdout);
 		cols++;
 	}
-	if (pad)
+	if (pad && width > cols)
 		printf("%*s", width - cols, "");
+}
+
+struct list_stream {
+	struct cl_ctx *ctx;
+	struct cl_writer *w;	/* CSV */
+	size_t n;
+	int today;
+};
+
+/* One item of `list --json`, written as it comes (the list stays out of
+ * memory: 100,000 items in a few MiB). */
+static int
+list_json_item(const struct cl_item *it, void *arg)
+{
+	struct list_stream *ls = arg;
+	json_t *o = cl_item_to_json(it);
+	char *serr = cl_sync_item_error(ls->ctx->store, it->rowid);
+	int rc;
+
+	json_object_set_new(o, "sync_error", serr ? json_string(serr) : json_null());
+	free(serr);
+	fputs(ls->n++ ? ",\n" : "\n", stdout);
+	rc = json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	json_decref(o);
+	return rc == 0 ? 0 : cl_error_set(&ls->ctx->err, CL_ECANTCREAT, "unable to write output");
+}
+
+static const struct cl_col list_cols[] = {
+	{ "id", "Item", CL_COL_ID, NULL },
+	{ "status", "Status", CL_COL_ID, NULL },
+	{ "days_overdue", "Days overdue", CL_COL_INT, NULL },
+	{ "due", "Due", CL_COL_DATE, NULL },
+	{ "due_raw", "Due as written", CL_COL_TEXT, NULL },
+	{ "owner", "Owner", CL_COL_TEXT, NULL },
+	{ "owner_raw", "Owner as written", CL_COL_TEXT, NULL },
+	{ "action", "Action", CL_COL_WIDE, NULL },
+	{ "postmortem", "Post-mortem", CL_COL_ID, NULL },
+	{ "ticket", "Ticket", CL_COL_TEXT, NULL },
+	{ "url", "Tracker", CL_COL_LINK, NULL },
+	{ "problems", "Problems", CL_COL_TEXT, NULL },
+};
+
+/* One item of `list --format csv`. */
+static int
+list_csv_item(const struct cl_item *it, void *arg)
+{
+	struct list_stream *ls = arg;
+	int late = cl_item_days_overdue(it, ls->today);
+	char days[24];
+	const char *vals[12];
+
+	snprintf(days, sizeof days, "%d", late > 0 ? late : 0);
+	vals[0] = it->key;
+	vals[1] = it->status;
+	vals[2] = days;
+	vals[3] = it->due;
+	vals[4] = it->due_raw;
+	vals[5] = it->owner;
+	vals[6] = it->owner_raw;
+	vals[7] = it->action;
+	vals[8] = it->pm_slug;
+	vals[9] = it->ticket;
+	vals[10] = it->url;
+	vals[11] = it->problems;
+	cl_writer_row(ls->w, vals);
+	ls->n++;
+	return 0;
+}
+
+/* list --json / --format csv: streamed. */
+static int
+list_stream(struct cl_ctx *ctx, const struct cl_item_filter *f, int csv, size_t *n)
+{
+	struct list_stream ls = { ctx, NULL, 0, f->today };
+	int rc;
+
+	if (csv) {
+		if ((rc = cl_writer_new(&ls.w, CL_WRITER_CSV, stdout, &ctx->err)) != 0)
+			return rc;
+		cl_writer_section(ls.w, "items", "Items", list_cols, 12, 0);
+		rc = cl_items_each(ctx->store, f, list_csv_item, &ls, &ctx->err);
+		cl_writer_section_end(ls.w);
+		if (rc == 0)
+			rc = cl_writer_finish(ls.w, &ctx->err);
+		cl_writer_free(ls.w);
+	} else {
+		fputs("{\n\"items\": [", stdout);
+		rc = cl_items_each(ctx->store, f, list_json_item, &ls, &ctx->err);
+		fputs(ls.n ? "\n]\n}\n" : "]\n}\n", stdout);
+		if (rc == 0 && fflush(stdout) != 0)
+			rc = cl_error_set(&ctx->err, CL_ECANTCREAT, "unable to write output");
+	}
+	*n = ls.n;
+	return rc;
+}
+
+/* A due cell: the date, or what was written (not a date) marked "?". */
+static void
+print_due(const struct cl_item *it)
+{
+	char buf[64];
+
+	if (it->due) {
+		print_cell(it->due, 10, 1);
+		return;
+	}
+	if (it->due_raw == NULL || *it->due_raw == '\0') {
+		print_cell("-", 10, 1);
+		return;
+	}
+	snprintf(buf, sizeof buf, "?%s", it->due_raw);
+	print_cell(buf, 10, 1);
 }
 
 static int
@@ -41,13 +154,14 @@ cmd_list_exec(struct cl_ctx *ctx, int argc, char **argv)
 		{ "owner", required_argument, NULL, 'w' },
 		{ "postmortem", required_argument, NULL, 'p' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "format", required_argument, NULL, 'f' },
 		{ "exit-status", no_argument, NULL, 'e' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct cl_item_filter f = { 0 };
 	struct cl_item *items = NULL;
 	size_t n = 0, i;
-	int c, rc, json = 0, exit_status = 0, idw = 2;
+	int c, rc, json = 0, csv = 0, exit_status = 0, idw = 2;
 
 	while ((c = cmd_getopt(ctx, argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
@@ -57,6 +171,14 @@ cmd_list_exec(struct cl_ctx *ctx, int argc, char **argv)
 		case 'w': f.owner = optarg; break;
 		case 'p': f.postmortem = optarg; break;
 		case 'j': json = 1; break;
+		case 'f':
+			if (strcmp(optarg, "json") == 0)
+				json = 1;
+			else if (strcmp(optarg, "csv") == 0)
+				csv = 1;
+			else if (strcmp(optarg, "text") != 0)
+				return cmd_usage_error(ctx, "--format '%s': use text, json or csv", optarg);
+			break;
 		case 'e': exit_status = 1; break;
 		default: return CL_EUSAGE;
 		}
@@ -76,6 +198,12 @@ cmd_list_exec(struct cl_ctx *ctx, int argc, char **argv)
 		if ((rc = cl_postmortem_find(&id, ctx->store, f.postmortem, &ctx->err)) != 0)
 			return rc;
 	}
+	if (json || csv) {
+		rc = list_stream(ctx, &f, csv, &n);
+		if (rc == 0 && exit_status && n > 0)
+			rc = CL_EPROBLEMS;
+		return rc;
+	}
 	if ((rc = cl_items_list(&items, &n, ctx->store, &f, &ctx->err)) != 0)
 		return rc;
 	if (n == 0 && f.postmortem != NULL) {
@@ -89,40 +217,48 @@ cmd_list_exec(struct cl_ctx *ctx, int argc, char **argv)
 		if (nv == 0)
 			return cmd_not_found(ctx, f.postmortem, 1);
 	}
-	if (json) {
-		json_t *root = json_object(), *arr = json_array();
-		for (i = 0; i < n; i++) {
-			json_t *o = cl_item_to_json(&items[i]);
-			char *serr = cl_sync_item_error(ctx->store, items[i].rowid);
-			json_object_set_new(o, "sync_error", serr ? json_string(serr) : json_null());
-			free(serr);
-			json_array_append_new(arr, o);
-		}
-		json_object_set_new(root, "items", arr);
-		rc = cmd_print_json(ctx, root);
-	} else if (n == 0) {
+	if (n == 0) {
 		if (ctx->verbosity >= 0)
 			printf("no %sitems\n", f.overdue ? "overdue " : f.status == CL_ITEMS_ALL ? ""
 			       : "open ");
 	} else {
+		int width = cmd_width(), actw = -1, wrap = 0;
 		for (i = 0; i < n; i++)
 			if ((int)strlen(items[i].key) > idw)
 				idw = (int)strlen(items[i].key);
-		printf("%-*s  %-10s  %-14s  %-10s  %s\n", idw, "ID", "DUE", "OWNER", "STATUS", "ACTION");
+		/* on a terminal the table fits: the action is cut to the width,
+		 * or goes on a line of its own when the ids leave it no room (ids
+		 * are never cut: they are what one types next) */
+		if (width > 0) {
+			actw = width - (idw + 2 + 10 + 2 + 14 + 2 + 10 + 2);
+			if (actw < 24) {
+				wrap = 1;
+				actw = width - 4;
+			}
+			if (idw + 40 > width)	/* the id alone on its line, too */
+				wrap = 2;
+		}
+		printf("%s%-*s%s%-10s  %-14s  %-10s%s%s%s\n", cmd_paint(ctx, CMD_PAINT_BOLD),
+		       wrap == 2 ? 0 : idw, "ID", wrap == 2 ? "\n    " : "  ", "DUE", "OWNER", "STATUS",
+		       wrap ? "\n    " : "  ", "ACTION", cmd_paint(ctx, CMD_PAINT_OFF));
 		for (i = 0; i < n; i++) {
 			const struct cl_item *it = &items[i];
-			int late = cl_item_days_overdue(it, f.today);
+			int late = cl_item_days_overdue(it, f.today), paint;
 			char status[24];
-			printf("%-*s  ", idw, cmd_tty(it->key));
-			print_cell(it->due ? it->due : it->due_raw, 10, 1);
+			print_cell(it->key, wrap == 2 ? -1 : idw, wrap != 2);
+			fputs(wrap == 2 ? "\n    " : "  ", stdout);
+			print_due(it);
 			fputs("  ", stdout);
 			print_cell(it->owner ? it->owner : it->owner_raw, 14, 1);
 			if (late > 0)
 				snprintf(status, sizeof status, "%dd late", late);
 			else
 				snprintf(status, sizeof status, "%s", it->status);
-			printf("  %-10s  ", status);
-			print_cell(it->action, 70, 0);
+			paint = late > 0 ? CMD_PAINT_BAD : strcmp(it->status, "done") == 0 ? CMD_PAINT_GOOD
+			        : strcmp(it->status, "withdrawn") == 0 ? CMD_PAINT_DIM : -1;
+			printf("  %s%-10s%s%s", cmd_paint(ctx, paint), status,
+			       paint >= 0 ? cmd_paint(ctx, CMD_PAINT_OFF) : "", wrap ? "\n    " : "  ");
+			print_cell(it->action, actw, 0);
 			if (it->ticket)
 				printf(" [%s]", cmd_tty(it->ticket));
 			{
@@ -141,7 +277,8 @@ cmd_list_exec(struct cl_ctx *ctx, int argc, char **argv)
 }
 
 const struct cmd_entry cmd_list_entry = {
-	"list", "[--open|--overdue|--all] [--owner WHO] [--postmortem ID] [--json] [--exit-status]",
+	"list", "[--open|--overdue|--all] [--owner WHO] [--postmortem ID] [--json|--format F] "
+	"[--exit-status]",
 	"list action items",
 	"  --open             open items (the default)\n"
 	"  --overdue          open items whose due date has passed\n"
@@ -150,6 +287,8 @@ const struct cmd_entry cmd_list_entry = {
 	"                     written, or a [people] name or address\n"
 	"  --postmortem ID    only items of this post-mortem (id or source)\n"
 	"  --json             one JSON document {\"items\": [...]} (see closeloop(1))\n"
+	"  --format F         text (default), json (= --json) or csv (a header line,\n"
+	"                     then one row per item, for spreadsheets)\n"
 	"  --exit-status      exit 1 when the list is not empty (for monitoring)\n"
 	"\n"
 	"\"Today\" is the date in [closeloop] timezone (CLOSELOOP_NOW overrides).\n",

@@ -55,11 +55,9 @@ static int
 status_next(struct cl_ctx *ctx, json_t *o)
 {
 	json_t *next = json_object(), *drills = json_array();
-	struct cl_nag *nags = NULL;
 	struct cl_drill *dv = NULL;
-	size_t nn = 0, nd = 0, i, due_now = 0;
+	size_t nd = 0, i, due_now = 0;
 	time_t now = cl_now(), rnext = 0, nag_next = 0;
-	long every = 7;
 	int rc, y, w;
 
 	rc = cl_run_report_due(&y, &w, &rnext, ctx->store, ctx->cfg, now, &ctx->err);
@@ -72,24 +70,8 @@ status_next(struct cl_ctx *ctx, json_t *o)
 	} else {
 		json_object_set_new(next, "report", json_pack("{s:o}", "at", time_json(rnext)));
 	}
-	if ((rc = cl_config_get_int(ctx->cfg, "nag", "every_days", 7, 1, 365, &every,
-	                            &ctx->err)) != 0 ||
-	    (rc = cl_nag_plan(&nags, &nn, ctx->store, ctx->cfg, &ctx->err)) != 0)
+	if ((rc = cl_nag_due(&due_now, &nag_next, ctx->store, ctx->cfg, &ctx->err)) != 0)
 		goto done;
-	for (i = 0; i < nn; i++) {
-		time_t last, when;
-		if (nags[i].email == NULL)
-			continue;
-		if (!nags[i].skipped) {
-			due_now++;
-			continue;
-		}
-		if (nags[i].last_sent && cl_time_parse(nags[i].last_sent, &last) == 0) {
-			when = last + (time_t)every * 86400;
-			if (nag_next == 0 || when < nag_next)
-				nag_next = when;
-		}
-	}
 	json_object_set_new(next, "reminders", json_pack("{s:i, s:o}", "due_now", (int)due_now,
 	                    "next_at", time_json(nag_next)));
 	if ((rc = cl_drill_list(&dv, &nd, ctx->store, NULL, &ctx->err)) != 0)
@@ -103,29 +85,29 @@ status_next(struct cl_ctx *ctx, json_t *o)
 done:
 	json_object_set_new(next, "drills", drills);
 	json_object_set_new(o, "next", next);
-	cl_nags_free(nags, nn);
 	cl_drills_free(dv, nd);
 	return rc;
 }
 
+/* Open and overdue items, counted by SQLite. */
 static int
 status_counts(struct cl_ctx *ctx, json_t *o)
 {
-	struct cl_item_filter f = { 0 };
-	struct cl_item *v = NULL;
-	size_t n = 0, i;
-	int rc, overdue = 0;
+	sqlite3_stmt *s = NULL;
+	char today[11];
+	int rc;
 
-	f.status = CL_ITEMS_OPEN;
-	f.today = cl_today(cl_config_timezone(ctx->cfg));
-	if ((rc = cl_items_list(&v, &n, ctx->store, &f, &ctx->err)) != 0)
+	cl_date_format(cl_today(cl_config_timezone(ctx->cfg)), today);
+	if ((rc = cl_store_prepare(ctx->store, &s, "SELECT count(*), coalesce(sum(due < ?1), 0) "
+	                           "FROM items WHERE status = 'open'", &ctx->err)) != 0)
 		return rc;
-	for (i = 0; i < n; i++)
-		overdue += cl_item_days_overdue(&v[i], f.today) > 0;
-	json_object_set_new(o, "items", json_pack("{s:i, s:i}", "open", (int)n, "overdue",
-	                    overdue));
-	cl_items_free(v, n);
-	return 0;
+	sqlite3_bind_text(s, 1, today, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		json_object_set_new(o, "items", json_pack("{s:I, s:I}", "open",
+		                    (json_int_t)sqlite3_column_int64(s, 0), "overdue",
+		                    (json_int_t)sqlite3_column_int64(s, 1)));
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW ? 0 : cl_store_fail(ctx->store, rc, &ctx->err, "status");
 }
 
 /* Post-mortems missing from the directory they came from. */
@@ -152,7 +134,7 @@ status_missing(struct cl_ctx *ctx, json_t *o)
 }
 
 static void
-print_text(json_t *o)
+print_text(struct cl_ctx *ctx, json_t *o)
 {
 	json_t *runs = json_object_get(o, "runs"), *next = json_object_get(o, "next"), *r;
 	json_t *rep = json_object_get(next, "report"), *nag = json_object_get(next, "reminders");
@@ -164,21 +146,27 @@ print_text(json_t *o)
 	       json_integer_value(json_object_get(json_object_get(o, "items"), "overdue")));
 	if (json_is_string(json_object_get(sync, "last_ok")))
 		printf("sync:      last success %s (%lld minutes ago)%s\n",
-		       json_string_value(json_object_get(sync, "last_ok")),
+		       cmd_local_time(ctx, json_string_value(json_object_get(sync, "last_ok"))),
 		       json_integer_value(json_object_get(sync, "minutes_ago")),
 		       json_is_string(json_object_get(sync, "failed_at")) ? ", last attempt failed" : "");
 	else
 		printf("sync:      never succeeded\n");
-	if (json_is_string(json_object_get(rep, "week")))
+	if (!cl_run_mail_configured(ctx->cfg) || cl_config_get(ctx->cfg, "report", "to") == NULL)
+		printf("report:    not mailed: no [mail] transport or [report] to "
+		       "('closeloop report' prints it)\n");
+	else if (json_is_string(json_object_get(rep, "week")))
 		printf("report:    %s is due now\n", json_string_value(json_object_get(rep, "week")));
 	else if (json_is_string(json_object_get(rep, "at")))
-		printf("report:    next at %s\n", json_string_value(json_object_get(rep, "at")));
+		printf("report:    next at %s\n",
+		       cmd_local_time(ctx, json_string_value(json_object_get(rep, "at"))));
 	printf("reminders: %lld due now", json_integer_value(json_object_get(nag, "due_now")));
 	if (json_is_string(json_object_get(nag, "next_at")))
-		printf(", next at %s", json_string_value(json_object_get(nag, "next_at")));
+		printf(", next at %s",
+		       cmd_local_time(ctx, json_string_value(json_object_get(nag, "next_at"))));
 	printf("\ndrills:    %zu scheduled ahead\n", json_array_size(json_object_get(next, "drills")));
 	json_array_foreach(json_object_get(next, "drills"), i, r)
-		printf("           %s  #%lld %s\n", json_string_value(json_object_get(r, "start")),
+		printf("           %s  #%lld %s\n",
+		       cmd_local_time(ctx, json_string_value(json_object_get(r, "start"))),
 		       json_integer_value(json_object_get(r, "id")),
 		       cmd_tty(json_string_value(json_object_get(r, "title"))));
 	json_array_foreach(json_object_get(o, "missing"), i, r)
@@ -195,7 +183,8 @@ print_text(json_t *o)
 		if (json_is_integer(json_object_get(r, "exit_code")))
 			snprintf(code, sizeof code, "%lld",
 			         json_integer_value(json_object_get(r, "exit_code")));
-		printf("  %s  %-10s exit %s\n", json_string_value(json_object_get(r, "started_at")),
+		printf("  %s  %-10s exit %s\n",
+		       cmd_local_time(ctx, json_string_value(json_object_get(r, "started_at"))),
 		       json_string_value(json_object_get(r, "outcome")), code);
 		json_array_foreach(json_object_get(r, "steps"), j, s)
 			if (json_is_true(json_object_get(s, "ran")) ||
@@ -250,7 +239,7 @@ cmd_status_exec(struct cl_ctx *ctx, int argc, char **argv)
 	}
 	if (json)
 		return cmd_print_json(ctx, o);
-	print_text(o);
+	print_text(ctx, o);
 	json_decref(o);
 	return 0;
 }

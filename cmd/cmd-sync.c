@@ -1,6 +1,7 @@
 /* cmd-sync.c — two-way sync with the configured issue tracker. */
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -16,7 +17,9 @@ cmd_sync_exec(struct cl_ctx *ctx, int argc, char **argv)
 	struct cl_sync_opts so;
 	struct cl_sync_stats stats;
 	struct cl_tracker *t = NULL;
-	FILE *devnull = NULL;
+	FILE *devnull = NULL, *plan = NULL;
+	char *planbuf = NULL;
+	size_t plansize = 0;
 	int c, rc;
 
 	memset(&so, 0, sizeof so);
@@ -38,18 +41,33 @@ cmd_sync_exec(struct cl_ctx *ctx, int argc, char **argv)
 		return rc;
 	so.verbose = ctx->verbosity;
 	so.progress = ctx->verbosity >= 0 && isatty(STDERR_FILENO);
-	if (so.dry_run)
+	/* the plan is printed once the sync has read the tracker: a tracker
+	 * that is down must not look like one with nothing to do */
+	if (so.dry_run && (plan = open_memstream(&planbuf, &plansize)) != NULL)
+		so.plan = plan;
+	else if (so.dry_run)
 		so.plan = stdout;
 	else if (ctx->verbosity < 0 && (devnull = fopen("/dev/null", "w")) != NULL)
 		so.plan = devnull;
 	else
 		so.plan = stderr;
 	rc = cl_sync_run(ctx->store, ctx->cfg, t, &so, &stats, &ctx->err);
+	if (plan != NULL) {
+		fclose(plan);
+		if (rc == 0 && planbuf)
+			fwrite(planbuf, 1, plansize, stdout);
+		free(planbuf);
+		if (rc != 0) {
+			cl_tracker_free(t);
+			return rc;	/* no plan and no summary: the error says why */
+		}
+	}
 	cmd_info(ctx, "sync%s: %d created, %d adopted, %d linked, %d updated, %d closed, "
-	         "%d reopened, %d pulled%s, %d with problems (%ld requests)\n",
+	         "%d reopened, %d pulled%s, %d with problems (%ld request%s)\n",
 	         so.dry_run ? " (dry run, nothing written)" : "", stats.created, stats.adopted,
 	         stats.linked, stats.updated, stats.closed, stats.reopened, stats.pulled,
-	         stats.not_modified ? " (not modified)" : "", stats.item_errors, stats.requests);
+	         stats.not_modified ? " (not modified)" : "", stats.item_errors, stats.requests,
+	         stats.requests == 1 ? "" : "s");
 	if (devnull)
 		fclose(devnull);
 	cl_tracker_free(t);

@@ -67,6 +67,18 @@ void cmd_verbose(struct cl_ctx *ctx, const char *fmt, ...) __attribute__((format
  * every text from a document, a tracker or a file name goes through it. */
 const char *cmd_tty(const char *s);
 const char *cmd_tty_lines(const char *s);	/* the same, newlines kept */
+/* Colours: on for a terminal unless NO_COLOR is set (or TERM=dumb);
+ * --color=always|never decides instead. cmd_paint() gives the escape
+ * sequence for what, or "" without colours. */
+enum { CMD_PAINT_OFF, CMD_PAINT_BOLD, CMD_PAINT_BAD, CMD_PAINT_GOOD, CMD_PAINT_WARN,
+       CMD_PAINT_DIM };
+int cmd_color(const struct cl_ctx *ctx);
+const char *cmd_paint(const struct cl_ctx *ctx, int what);
+/* Columns of the terminal ($COLUMNS first), 0 when not a terminal. */
+int cmd_width(void);
+/* A UTC time (RFC 3339) as a person reads it: in [closeloop] timezone,
+ * with the zone ("2024-03-25 10:00 Europe/Berlin"). Valid for 8 calls. */
+const char *cmd_local_time(const struct cl_ctx *ctx, const char *utc);
 /* Prints one JSON value (jansson) to stdout, indented, and frees it. */
 int cmd_print_json(struct cl_ctx *ctx, void *json);
 

@@ -37,6 +37,8 @@ min_interval_ms = 0"
     fi
 fi
 
+# write_config TRACKER_LINES: the demo's config
+write_config() {
 cat > "$DEMO/config" <<CFG
 # written by contrib/demo.sh
 [closeloop]
@@ -56,7 +58,7 @@ marco = Marco Rossi <marco@example.com>
 ruth = Ruth Adeyemi <ruth@example.com>
 
 [tracker]
-$tracker
+$1
 
 [mail]
 transport = file
@@ -79,6 +81,8 @@ after_close_days = 7
 timezone = Europe/Berlin
 CFG
 chmod 600 "$DEMO/config"
+}
+write_config "$tracker"
 export CLOSELOOP_CONFIG="$DEMO/config"
 
 echo "== closeloop init"
@@ -109,8 +113,12 @@ for f in "$DEMO"/outbox/*.eml; do
     case $(grep -c 'text/calendar' "$f") in 0) kind=mail ;; *) kind=invite ;; esac
     printf '  %-6s %s\n         to %s\n' "$kind" "$subj" "$to"
 done
+# the local tracker stops with the demo: leave a config that works without it
+write_config "kind = none   ; the demo's local tracker is gone: set yours (closeloop.conf(5))"
 echo
 echo "The mails and calendar invites are in $DEMO/outbox (one .eml each);"
-echo "the database is $DEMO/closeloop.db and the config $DEMO/config."
+echo "the database is $DEMO/closeloop.db and the config $DEMO/config"
+echo "(now without the demo's tracker, which has stopped: [tracker] kind = none)."
 echo "Try: CLOSELOOP_CONFIG=$DEMO/config ./closeloop show postmortems-2024-02-12-payments-pool.2"
+echo "     CLOSELOOP_CONFIG=$DEMO/config ./closeloop config check"
 exit $rc

@@ -22,6 +22,7 @@
 #include "report.h"
 #include "nag.h"
 #include "import.h"
+#include "source.h"
 #include "http.h"
 #include "tracker.h"
 #include "sync.h"

@@ -248,6 +248,26 @@ cl_date_parse(const char *s, int ref, int *out)
 	/* ISO and ISO-like: 2024-01-29, 2024/01/29, 2024.01.29 */
 	if ((n = ymd_at(s, "-/.", &y, &m, &d)) > 0) {
 		const char *rest = s + n;
+		int hh, mm, k = 0;
+		/* a time of day after the date is taken as that day: "2024-03-15 17:00",
+		 * "2024-03-15T17:00:00Z", "2024-03-15 17:00 CET" */
+		if ((*rest == ' ' || *rest == 'T') &&
+		    sscanf(rest + 1, "%2d:%2d%n", &hh, &mm, &k) == 2 && k >= 4 && hh >= 0 &&
+		    hh < 24 && mm >= 0 && mm < 60) {
+			rest += 1 + k;
+			if (rest[0] == ':' && isdigit((unsigned char)rest[1]) &&
+			    isdigit((unsigned char)rest[2]))
+				rest += 3;
+			if (*rest == 'Z')
+				rest++;
+			else if (*rest == ' ' && (isupper((unsigned char)rest[1]) || rest[1] == '+' ||
+			                          rest[1] == '-')) {
+				rest++;
+				while (isalnum((unsigned char)*rest) || *rest == '+' || *rest == '-' ||
+				       *rest == ':')
+					rest++;
+			}
+		}
 		while (isspace((unsigned char)*rest))
 			rest++;
 		if (*rest == '\0' && valid_ymd(y, m, d)) {
@@ -469,6 +489,36 @@ cl_mktime(const struct tm *local, const char *tz, time_t *out)
 	tt.second = local->tm_sec;
 	tt.is_date = 0;
 	*out = icaltime_as_timet_with_zone(tt, z);
+	return 0;
+}
+
+int
+cl_mktime_kind(const struct tm *local, const char *tz, time_t *out)
+{
+	static const int shifts[] = { 3600, 1800, 7200 };
+	struct tm back;
+	size_t i;
+	int rc;
+
+	if ((rc = cl_mktime(local, tz, out)) != 0)
+		return rc;
+	if (cl_localtime(*out, tz, &back) != 0)
+		return CL_ECONFIG;
+	if (back.tm_year != local->tm_year || back.tm_mon != local->tm_mon ||
+	    back.tm_mday != local->tm_mday || back.tm_hour != local->tm_hour ||
+	    back.tm_min != local->tm_min)
+		return CL_LOCAL_GAP;
+	/* the same wall clock an offset change earlier or later: it happens twice */
+	for (i = 0; i < sizeof shifts / sizeof *shifts; i++) {
+		time_t other[2] = { *out - shifts[i], *out + shifts[i] };
+		size_t k;
+		for (k = 0; k < 2; k++) {
+			if (cl_localtime(other[k], tz, &back) == 0 && back.tm_hour == local->tm_hour &&
+			    back.tm_min == local->tm_min && back.tm_mday == local->tm_mday &&
+			    back.tm_mon == local->tm_mon && back.tm_year == local->tm_year)
+				return CL_LOCAL_TWICE;
+		}
+	}
 	return 0;
 }
 

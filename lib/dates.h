@@ -43,6 +43,12 @@ int cl_localtime(time_t t, const char *tz, struct tm *out);
 int cl_mktime(const struct tm *local, const char *tz, time_t *out);
 /* True when tz names a zone we can use. */
 int cl_tz_valid(const char *tz);
+/* cl_mktime(), and whether that wall clock exists in tz: 0 once,
+ * CL_LOCAL_GAP never (the clocks jump over it; *out is where cl_mktime
+ * moved it), CL_LOCAL_TWICE twice (the clocks go back; *out is the instant
+ * cl_mktime picked); CL_ECONFIG for an unknown zone. */
+enum { CL_LOCAL_GAP = 1, CL_LOCAL_TWICE = 2 };
+int cl_mktime_kind(const struct tm *local, const char *tz, time_t *out);
 /* RFC 3339 UTC "2024-03-20T09:00:00Z" into out[21]. */
 void cl_time_format_utc(time_t t, char out[21]);
 /* Parses RFC 3339 / ISO 8601 with Z or ±hh:mm; also "YYYY-MM-DD HH:MM:SS"

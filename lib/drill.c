@@ -11,6 +11,7 @@
 #include "invite.h"
 #include "mail.h"
 #include "util.h"
+#include "writer.h"
 
 #define DRILL_COLS \
 	"d.id, d.uid, d.postmortem_id, p.slug, p.kind, p.title, p.source, d.title, " \
@@ -626,7 +627,7 @@ describe(struct cl_store *st, const struct pm_row *pm)
 {
 	struct cl_buf b = CL_BUF_INIT;
 	sqlite3_stmt *s = NULL;
-	const char *name = pm->title && *pm->title ? pm->title : pm->slug;
+	const char *name = pm->title && *pm->title ? cl_str_title_bare(pm->title) : pm->slug;
 
 	if (strcmp(pm->kind, "runbook") == 0) {
 		cl_buf_printf(&b, "Periodic DR drill of the runbook \"%s\" (%s).\n", name, pm->slug);
@@ -672,7 +673,7 @@ drill_new(struct cl_drill **out, struct cl_store *st, const struct cl_config *cf
           const struct pm_row *pm, const char *const *who, size_t nwho, struct cl_error *err)
 {
 	struct cl_drill *d;
-	const char *name = pm->title && *pm->title ? pm->title : pm->slug;
+	const char *name = pm->title && *pm->title ? cl_str_title_bare(pm->title) : pm->slug;
 	int rc = 0;
 	size_t i;
 
@@ -1548,6 +1549,64 @@ when_text(const struct cl_drill *d, char *out, size_t size)
 	         s, s + 11, e + 11, d->timezone);
 }
 
+static const struct cl_col invite_cols[] = {
+	{ "field", "", CL_COL_ID, NULL },
+	{ "value", "", CL_COL_WIDE, NULL },
+};
+
+/* The invitation (or cancellation) through the one writer. */
+static void
+drill_invite_write(struct cl_writer *w, const struct cl_drill *d, const char *when, int cancel)
+{
+	char title[512], buf[256], cmd[128];
+	struct cl_buf who = CL_BUF_INIT;
+	const char *row[2];
+	size_t i;
+
+	snprintf(title, sizeof title, "%s%s", cancel ? "Cancelled: " : "", d->title);
+	cl_writer_start(w, title, NULL);
+	cl_writer_section(w, "details", "When and who", invite_cols, 2, 0);
+	snprintf(buf, sizeof buf, "%s, %d minutes", when, d->duration);
+	row[0] = "When";
+	row[1] = buf;
+	cl_writer_row(w, row);
+	if (d->rrule) {
+		row[0] = "Repeats";
+		row[1] = d->rrule;
+		cl_writer_row(w, row);
+	}
+	row[0] = "Organizer";
+	row[1] = d->organizer;
+	cl_writer_row(w, row);
+	for (i = 0; i < d->nattendees; i++)
+		cl_buf_printf(&who, "%s%s", i ? ", " : "", d->attendees[i].email);
+	row[0] = "Attendees";
+	row[1] = cl_buf_str(&who);
+	cl_writer_row(w, row);
+	cl_writer_section_end(w);
+	cl_buf_release(&who);
+	if (d->description && *d->description)
+		cl_writer_para(w, "description", d->description);
+	snprintf(cmd, sizeof cmd, "Record the outcome afterwards:\n"
+	         "closeloop drill done %lld --result pass|fail --rto MINUTES", d->id);
+	cl_writer_para(w, NULL, cmd);
+	cl_writer_end(w, "-- closeloop");
+}
+
+struct invite_args {
+	const struct cl_drill *d;
+	const char *when;
+	int cancel;
+};
+
+/* cl_writer_mail_parts's callback for an invitation. */
+static void
+drill_invite_fn(struct cl_writer *w, const void *arg)
+{
+	const struct invite_args *a = arg;
+	drill_invite_write(w, a->d, a->when, a->cancel);
+}
+
 int
 cl_drill_send_mail(void *arg, const struct cl_drill *d, const char *method,
                    const char *calendar, struct cl_error *err)
@@ -1556,8 +1615,7 @@ cl_drill_send_mail(void *arg, const struct cl_drill *d, const char *method,
 	struct cl_mail_spec spec;
 	struct cl_mailbox *to = NULL;
 	struct cl_mail *m = NULL;
-	struct cl_buf text = CL_BUF_INIT, html = CL_BUF_INIT;
-	char when[128], *subject = NULL, *rrule_text = NULL;
+	char when[128], *subject = NULL, *text = NULL, *html = NULL;
 	const char *what;
 	size_t i;
 	int rc, cancel = strcmp(method, "CANCEL") == 0;
@@ -1571,38 +1629,11 @@ cl_drill_send_mail(void *arg, const struct cl_drill *d, const char *method,
 	when_text(d, when, sizeof when);
 	what = cancel ? "Cancelled" : d->sequence > 0 ? "Updated invitation" : "Invitation";
 	subject = cl_asprintf("%s: %s @ %s", what, d->title, when);
-	if (d->rrule)
-		rrule_text = cl_asprintf("Repeats: %s\n", d->rrule);
-
-	cl_buf_printf(&text, "%s%s\n\nWhen: %s, %d minutes\n%sOrganizer: %s\nAttendees:",
-	              cancel ? "CANCELLED: " : "", d->title, when, d->duration,
-	              rrule_text ? rrule_text : "", d->organizer);
-	for (i = 0; i < d->nattendees; i++)
-		cl_buf_printf(&text, "%s %s", i ? "," : "", d->attendees[i].email);
-	cl_buf_printf(&text, "\n\n%s\nRecord the outcome afterwards:\n"
-	              "  closeloop drill done %lld --result pass|fail --rto MINUTES\n",
-	              d->description ? d->description : "", d->id);
-
-	cl_buf_puts(&html, "<!DOCTYPE html>\n<html><body>\n<h2>");
-	if (cancel)
-		cl_buf_puts(&html, "Cancelled: ");
-	cl_buf_html(&html, d->title);
-	cl_buf_puts(&html, "</h2>\n<p><b>When:</b> ");
-	cl_buf_html(&html, when);
-	cl_buf_printf(&html, ", %d minutes", d->duration);
-	if (d->rrule) {
-		cl_buf_puts(&html, "<br>\n<b>Repeats:</b> ");
-		cl_buf_html(&html, d->rrule);
+	{
+		struct invite_args ia = { d, when, cancel };
+		rc = cl_writer_mail_parts(&text, &html, drill_invite_fn, &ia);
 	}
-	cl_buf_puts(&html, "<br>\n<b>Organizer:</b> ");
-	cl_buf_html(&html, d->organizer);
-	cl_buf_puts(&html, "</p>\n<pre>");
-	cl_buf_html(&html, d->description);
-	cl_buf_printf(&html, "</pre>\n<p>Record the outcome afterwards: <code>closeloop drill "
-	              "done %lld --result pass|fail --rto MINUTES</code></p>\n</body></html>\n",
-	              d->id);
-
-	if (subject == NULL || (d->rrule && rrule_text == NULL) || text.oom || html.oom) {
+	if (subject == NULL || rc != 0) {
 		rc = cl_error_set(err, CL_ENOMEM, "out of memory");
 		goto done;
 	}
@@ -1610,8 +1641,8 @@ cl_drill_send_mail(void *arg, const struct cl_drill *d, const char *method,
 	spec.to = to;
 	spec.nto = d->nattendees;
 	spec.subject = subject;
-	spec.text = cl_buf_str(&text);
-	spec.html = cl_buf_str(&html);
+	spec.text = text;
+	spec.html = html;
 	spec.calendar = calendar;
 	spec.method = method;
 	spec.kind = "invite";
@@ -1637,10 +1668,9 @@ cl_drill_send_mail(void *arg, const struct cl_drill *d, const char *method,
 		mailer->sent++;
 done:
 	cl_mail_free(m);
-	cl_buf_release(&text);
-	cl_buf_release(&html);
+	free(text);
+	free(html);
 	free(subject);
-	free(rrule_text);
 	free(to);
 	return rc;
 }

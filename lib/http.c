@@ -25,6 +25,7 @@ struct cl_http {
 	CURL *curl;
 	struct cl_http_opts o;
 	char *ca_file, *user_agent, *origin, *deadline_key;
+	char *basic_user, *basic_password;	/* secrets: Basic authentication */
 	struct timespec started;	/* for the overall deadline */
 	char *hdr[HTTP_MAX_HEADERS];
 	int hdr_secret[HTTP_MAX_HEADERS];
@@ -197,6 +198,8 @@ cl_http_free(struct cl_http *h)
 	free(h->user_agent);
 	free(h->origin);
 	free(h->deadline_key);
+	cl_secret_free(h->basic_user);
+	cl_secret_free(h->basic_password);
 	free(h);
 }
 
@@ -208,6 +211,19 @@ cl_http_add_header(struct cl_http *h, const char *header, int secret, struct cl_
 	if ((h->hdr[h->nhdr] = cl_strdup(header)) == NULL)
 		return cl_error_set(err, CL_ENOMEM, "out of memory");
 	h->hdr_secret[h->nhdr++] = secret;
+	return 0;
+}
+
+int
+cl_http_set_basic_auth(struct cl_http *h, const char *user, const char *password,
+                       struct cl_error *err)
+{
+	cl_secret_free(h->basic_user);
+	cl_secret_free(h->basic_password);
+	h->basic_user = cl_strdup(user);
+	h->basic_password = cl_strdup(password);
+	if (h->basic_user == NULL || h->basic_password == NULL)
+		return cl_error_set(err, CL_ENOMEM, "out of memory");
 	return 0;
 }
 
@@ -718,6 +734,11 @@ cl_http_request(struct cl_http *h, struct cl_http_response **out, const char *me
 		curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, http_on_header);
 		curl_easy_setopt(c, CURLOPT_HEADERDATA, h);
 		curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+		if (h->basic_user) {
+			curl_easy_setopt(c, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+			curl_easy_setopt(c, CURLOPT_USERNAME, h->basic_user);
+			curl_easy_setopt(c, CURLOPT_PASSWORD, h->basic_password);
+		}
 		if (strcmp(method, "GET") == 0) {
 			curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
 		} else {

@@ -71,6 +71,11 @@ void cl_http_free(struct cl_http *h);
  * the value in traces (Authorization, API keys). */
 int cl_http_add_header(struct cl_http *h, const char *header, int secret,
                        struct cl_error *err);
+/* HTTP Basic authentication on every request, done by libcurl
+ * (CURLOPT_USERNAME/PASSWORD, CURLAUTH_BASIC); the copies are wiped on
+ * free and the header is redacted in traces. */
+int cl_http_set_basic_auth(struct cl_http *h, const char *user, const char *password,
+                           struct cl_error *err);
 /* Sends one request; body (may be NULL) is sent as application/json when
  * it is not NULL. if_none_match: an ETag to send, or NULL. */
 int cl_http_request(struct cl_http *h, struct cl_http_response **out, const char *method,

@@ -18,6 +18,7 @@
 #include "import.h"
 #include "items.h"
 #include "parse.h"
+#include "source.h"
 #include "util.h"
 
 #define DEFAULT_MAX_SIZE (16u * 1024 * 1024)
@@ -30,6 +31,7 @@ struct found {
 	char *source;		/* display name: path relative to the root, a file's name, URL */
 	char *canon;		/* identity: the file's real path, or the URL */
 	int nofollow;		/* found as a file, not a link: refuse a link swapped in */
+	struct cl_source_doc *doc;	/* a configured source's document, or NULL */
 };
 
 struct found_list {
@@ -65,6 +67,7 @@ struct run {
 	int today;
 	int in_tx, files_in_tx;
 	int sources_missing;	/* sources named that do not exist: exit 66 */
+	int sources_later;	/* URLs that could not be fetched now: exit 75 */
 	int opts_dry_run;
 	long alloc_failures;	/* cl_alloc_failures() when the run started */
 	/* the walk */
@@ -79,6 +82,12 @@ struct run {
 	char **seen;		/* canonical names found, sorted */
 	size_t nseen;
 	long missing_days;
+	/* configured [source "NAME"] sections listed by this run */
+	struct cl_source **srcs;
+	size_t nsrcs;
+	int source_rc;		/* the worst error of a source that could not be listed */
+	char **src_names;	/* cl_source_names() of the config */
+	size_t nsrc_names;
 	sqlite3_stmt *q_pm, *q_legacy, *q_items, *q_withdrawn, *ins_pm, *upd_pm_seen, *upd_pm,
 	             *ins_item, *upd_item, *slug_taken;
 };
@@ -420,6 +429,42 @@ walk_root(struct found_list *l, const char *src, const struct stat *sb, struct r
 	return rc;
 }
 
+/* Lists a configured [source "NAME"] (lib/source.c) into documents. A
+ * source that cannot be listed is reported; the others go on. */
+static int
+collect_source(struct found_list *l, const char *name, struct run *r)
+{
+	struct cl_source *src = NULL, **nv;
+	struct cl_error e = { 0 };
+	size_t i;
+	int rc;
+
+	if ((rc = cl_source_open(&src, r->cfg, name, r->st, r->opts ? r->opts->verbose : 0,
+	                         &e)) != 0) {
+		char where[200];
+		if (rc == CL_ENOMEM)
+			return rc;
+		snprintf(where, sizeof where, "source '%s'", name);
+		report(r, where, NULL, e.msg);
+		r->stats->files_failed++;
+		r->source_rc = cl_error_worse(r->source_rc, rc);
+		return 0;
+	}
+	if ((nv = cl_realloc(r->srcs, (r->nsrcs + 1) * sizeof *nv)) == NULL) {
+		cl_source_free(src);
+		return CL_ENOMEM;
+	}
+	r->srcs = nv;
+	r->srcs[r->nsrcs++] = src;
+	for (i = 0; i < cl_source_count(src); i++) {
+		struct cl_source_doc *d = cl_source_doc_at(src, i);
+		if ((rc = found_add(l, d->id, NULL, d->id, d->id, 0)) != 0)
+			return rc;
+		l->v[l->n - 1].doc = d;
+	}
+	return 0;
+}
+
 /* Expands the sources into files. Missing sources are reported. A file
  * named on its own is read whatever its name. */
 static int
@@ -431,6 +476,11 @@ collect(struct found_list *l, char *const *sources, int nsources, struct run *r)
 		const char *src = sources[i];
 		struct stat sb;
 
+		if (cl_source_configured(r->cfg, src)) {
+			if ((rc = collect_source(l, src, r)) != 0)
+				return rc;
+			continue;
+		}
 		if (is_url(src)) {
 			if ((rc = found_add(l, src, NULL, src, src, 0)) != 0)
 				return rc;
@@ -479,7 +529,11 @@ make_slug(const char *source)
 		s += 8;
 	else if (strncasecmp(s, "http://", 7) == 0)
 		s += 7;
-	end = s + strlen(s);
+	/* a URL's id is its path: host and port say where it is served from
+	 * today, not what it is (the source keeps the whole URL) */
+	if (s != source && strchr(s, '/') != NULL && strchr(s, '/')[1] != '\0')
+		s = strchr(s, '/') + 1;
+	end = s + strcspn(s, "?#");
 	n = (size_t)(end - s);
 	if (n > 3 && strcasecmp(end - 3, ".md") == 0)
 		end -= 3;
@@ -645,7 +699,7 @@ find_withdrawn(struct run *r, long long pm, const char *norm, struct keyset *tak
 	*at = -1;
 	if (sql[0] == '\0')
 		snprintf(sql, sizeof sql, "%sWHERE postmortem_id = ? AND norm_hash = ? AND "
-		         "status = 'withdrawn' ORDER BY position, seq", item_cols);
+		         "+status = 'withdrawn' ORDER BY position, seq", item_cols);
 	if ((rc = prep(r, &r->q_withdrawn, sql)) != 0)
 		return rc;
 	sqlite3_bind_int64(r->q_withdrawn, 1, pm);
@@ -1039,7 +1093,9 @@ store_postmortem(struct run *r, long long existing, const struct found *f, const
 	sqlite3_stmt *s;
 	int rc;
 
-	if (existing == 0 && (rc = unique_slug(r, source, slug)) != 0)
+	/* a page or an issue: its title says more than its URL */
+	if (existing == 0 && (rc = unique_slug(r, f->doc && *f->doc->title ? f->doc->title :
+	                                       source, slug)) != 0)
 		return rc;
 	if ((rc = prep(r, existing ? &r->upd_pm : &r->ins_pm, existing ? upd : ins)) != 0)
 		return rc;
@@ -1186,7 +1242,7 @@ job_prepare(struct run *r, const struct found *f, struct job *j)
 			s = r->q_pm;
 		} else if (rc != SQLITE_DONE) {
 			return cl_store_fail(r->st, rc, r->err, "reading post-mortem");
-		} else if (!is_url(f->canon)) {
+		} else {
 			if ((rc = prep(r, &r->q_legacy, by_legacy)) != 0)
 				return rc;
 			sqlite3_bind_text(r->q_legacy, 1, f->source, -1, SQLITE_STATIC);
@@ -1218,6 +1274,15 @@ job_prepare(struct run *r, const struct found *f, struct job *j)
 		}
 		/* a retired one coming back is parsed whatever its times say */
 		retired = sqlite3_column_type(s, 8) != SQLITE_NULL;
+		/* a source's document: unchanged when its version is the stored
+		 * one (file_mtime holds it), without reading it */
+		if (!r->lint_only && !r->force && !retired && f->doc != NULL &&
+		    sqlite3_column_type(s, 2) != SQLITE_NULL &&
+		    sqlite3_column_int64(s, 2) == (sqlite3_int64)f->doc->version) {
+			sqlite3_reset(s);
+			r->stats->files_unchanged++;
+			return 1;
+		}
 		if (!r->lint_only && !r->force && !j->adopt && !retired && have_sb &&
 		    sqlite3_column_int64(s, 1) == (sqlite3_int64)sb.st_size &&
 		    sqlite3_column_int64(s, 2) == ns(&sb.st_mtim) &&
@@ -1245,6 +1310,8 @@ job_prepare(struct run *r, const struct found *f, struct job *j)
 	}
 	if (j->pm == 0 && !r->lint_only)
 		j->first_seen = r->today;
+	if (f->doc != NULL && j->pm == 0 && f->doc->created != CL_NO_DATE)
+		j->first_seen = f->doc->created;	/* written when the page was */
 	j->ref = j->first_seen != CL_NO_DATE ? j->first_seen : r->today;
 	j->check_hash = j->pm != 0 && !r->lint_only && !r->force && !retired;
 	return 0;
@@ -1260,6 +1327,23 @@ read_source(const struct run *r, const struct found *f, struct job *j, char **bu
 	int rc;
 
 	*changed = 0;
+	if (f->doc != NULL) {
+		/* a configured source's document: its body fetched now, as Markdown;
+		 * its version kept as file_mtime (and size) for the next run */
+		if ((rc = cl_source_fetch(f->doc, &j->err)) != 0)
+			return rc;
+		if (f->doc->body_len > r->max_size)
+			return cl_error_set(&j->err, CL_EDATA, "larger than %zu bytes", r->max_size);
+		if ((*buf = cl_strndup(f->doc->body, f->doc->body_len)) == NULL)
+			return cl_error_set(&j->err, CL_ENOMEM, "out of memory");
+		*len = f->doc->body_len;
+		memset(&j->sb, 0, sizeof j->sb);
+		j->sb.st_size = (off_t)*len;
+		j->sb.st_mtim.tv_nsec = (long)f->doc->version;	/* ns() gives it back */
+		j->sb.st_ctim.tv_nsec = (long)f->doc->version;
+		j->have_sb = 1;
+		return 0;
+	}
 	if (is_url(f->path))
 		return cl_http_get(buf, len, f->path, r->max_size, NULL, &j->err);
 	rc = cl_read_regular(buf, len, &info, f->open ? f->open : f->path,
@@ -1317,6 +1401,8 @@ job_work(const struct run *r, struct job *j)
 		                 &(struct cl_parse_opts){ cl_config_get(r->cfg, "import", "headings") },
 		                 &j->err)) != 0)
 			goto done;
+		if (j->doc && j->f->doc != NULL && j->doc->incident_date == CL_NO_DATE)
+			j->doc->incident_date = j->f->doc->created;	/* the body does not say */
 		if (!suspicious(j, changed, j->doc ? j->doc->nitems : 0))
 			break;
 		if (attempt == 1 && !changed && strcmp(first, j->hash) == 0 && !recent(&j->sb))
@@ -1335,6 +1421,7 @@ job_work(const struct run *r, struct job *j)
 	for (i = 0; i < j->doc->nitems; i++) {
 		size_t before = j->probs.n;
 		if (cl_lint_item(&j->probs, &j->doc->items[i], r->cfg) != 0 ||
+		    cl_lint_item_slo(&j->probs, &j->doc->items[i], j->doc, r->cfg) != 0 ||
 		    (j->norms[i] = cl_parse_normalise(j->doc->items[i].action)) == NULL ||
 		    (j->codes[i] = cl_lint_codes(&j->probs, before)) == NULL)
 			goto oom;
@@ -1539,8 +1626,16 @@ job_finish(struct run *r, struct job *j)
 	if (j->rc == CL_ENOMEM)
 		return cl_error_set(r->err, CL_ENOMEM, "out of memory importing '%s'", f->path);
 	if (j->rc != 0) {
-		report(r, f->path, NULL, j->err.msg);
+		char *where = f->doc ? cl_source_where(f->doc, 0) : NULL;
+		report(r, where ? where : f->path, NULL, j->err.msg);
+		free(where);
 		r->stats->files_failed++;
+		/* a URL that answers 404 is missing (66); one that cannot be
+		 * reached now is for a later run (75) */
+		if (is_url(f->path) && j->rc == CL_ENOINPUT)
+			r->sources_missing++;
+		else if (is_url(f->path) && j->rc == CL_ETEMPFAIL)
+			r->sources_later++;
 		return 0;
 	}
 	if (j->unsettled) {
@@ -1568,8 +1663,15 @@ job_finish(struct run *r, struct job *j)
 		return step_done(r, s, "updating post-mortem");
 	}
 	r->stats->files_parsed++;
-	for (i = 0; i < j->probs.n; i++)
-		report(r, f->path, &j->probs.v[i], NULL);
+	for (i = 0; i < j->probs.n; i++) {
+		/* a page has no lines: "TITLE (URL) › SECTION: code: message" */
+		struct cl_problem p = j->probs.v[i];
+		char *where = f->doc ? cl_source_where(f->doc, p.line) : NULL;
+		if (f->doc != NULL)
+			p.line = 0;
+		report(r, where ? where : f->path, &p, NULL);
+		free(where);
+	}
 	r->stats->problems += (int)j->probs.n;
 	if (r->lint_only) {
 		if (r->opts && r->opts->doc)
@@ -1929,7 +2031,7 @@ walk_config(struct run *r)
 	    split_patterns(&r->exclude, &r->nexclude,
 	                   cl_config_get_default(r->cfg, "import", "exclude", "")) != 0)
 		return cl_error_set(r->err, CL_ENOMEM, "out of memory");
-	if ((rc = cl_config_get_int(r->cfg, "import", "missing_days", 14, 1, 3650,
+	if ((rc = cl_config_get_int(r->cfg, "import", "missing_days", 14, 0, 3650,
 	                            &r->missing_days, r->err)) != 0)
 		return rc;
 	return 0;
@@ -1984,22 +2086,49 @@ run_sources(struct run *r, char *const *sources, int nsources)
 	}
 	if (nsources == 0) {
 		const char *v = cl_config_get(r->cfg, "closeloop", "sources");
-		if (v == NULL || *v == '\0')
+		char **names = NULL;
+		size_t nnames = 0, k;
+		int m;
+		if (cl_source_names(&names, &nnames, r->cfg, r->err) != 0)
+			return CL_ENOMEM;
+		if ((v == NULL || *v == '\0') && nnames == 0) {
+			cl_source_names_free(names, nnames);
 			return cl_error_set(r->err, CL_EUSAGE, "no sources given and none configured "
-			                    "([closeloop] sources)");
-		if ((list = cl_strdup(v)) == NULL)
+			                    "([closeloop] sources or [source \"NAME\"] sections)");
+		}
+		if ((list = cl_strdup(v ? v : "")) == NULL) {
+			cl_source_names_free(names, nnames);
 			return cl_error_set(r->err, CL_ENOMEM, "out of memory");
+		}
 		for (tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-			char **nv = cl_realloc(cfg_sources, (size_t)(ncfg + 1) * sizeof *nv);
+			char **nv = cl_realloc(cfg_sources, (size_t)(ncfg + 1 + nnames) * sizeof *nv);
 			if (nv == NULL) {
+				cl_source_names_free(names, nnames);
 				rc = cl_error_set(r->err, CL_ENOMEM, "out of memory");
 				goto done;
 			}
 			cfg_sources = nv;
 			cfg_sources[ncfg++] = cl_str_trim(tok);
 		}
+		/* every [source "NAME"] section not named in sources is imported too */
+		for (k = 0; k < nnames; k++) {
+			char **nv;
+			for (m = 0; m < ncfg && !cl_str_ieq(cfg_sources[m], names[k]); m++)
+				;
+			if (m < ncfg)
+				continue;
+			if ((nv = cl_realloc(cfg_sources, (size_t)(ncfg + 1) * sizeof *nv)) == NULL) {
+				cl_source_names_free(names, nnames);
+				rc = cl_error_set(r->err, CL_ENOMEM, "out of memory");
+				goto done;
+			}
+			cfg_sources = nv;
+			cfg_sources[ncfg++] = names[k];
+		}
 		sources = cfg_sources;
 		nsources = ncfg;
+		r->src_names = names;
+		r->nsrc_names = nnames;
 	}
 	if ((rc = walk_config(r)) != 0)
 		goto done;
@@ -2032,6 +2161,8 @@ run_sources(struct run *r, char *const *sources, int nsources)
 			rc = cl_store_meta_set(r->st, "lint_fingerprint", fp, r->err);
 		if (rc == 0)
 			rc = cl_store_meta_set(r->st, "last_import", r->now, r->err);
+		for (size_t k = 0; rc == 0 && k < r->nsrcs; k++)
+			rc = cl_source_save(r->srcs[k], r->st, r->err);
 	}
 	if (r->in_tx) {
 		if (rc == 0)
@@ -2042,7 +2173,13 @@ run_sources(struct run *r, char *const *sources, int nsources)
 			cl_store_rollback(r->st);
 		r->in_tx = 0;
 	}
-	if (rc == 0 && r->sources_missing > 0)
+	if (rc == 0 && r->sources_later > 0)
+		rc = cl_error_set(r->err, CL_ETEMPFAIL, "%d source%s could not be fetched now; "
+		                  "the next run tries again", r->sources_later,
+		                  r->sources_later == 1 ? "" : "s");
+	if (rc == 0 && r->source_rc != 0)
+		rc = cl_error_set(r->err, r->source_rc, "a configured source could not be read");
+	else if (rc == 0 && r->sources_missing > 0)
 		rc = cl_error_set(r->err, CL_ENOINPUT, "%d source%s not found", r->sources_missing,
 		                  r->sources_missing == 1 ? "" : "s");
 	else if (rc == 0 && r->stats->files_failed > 0)
@@ -2052,6 +2189,10 @@ done:
 	run_finalize(r);
 	walk_release(r);
 	found_release(&files);
+	for (size_t k = 0; k < r->nsrcs; k++)
+		cl_source_free(r->srcs[k]);
+	free(r->srcs);
+	cl_source_names_free(r->src_names, r->nsrc_names);
 	free(cfg_sources);
 	free(list);
 	return rc;

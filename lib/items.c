@@ -98,19 +98,16 @@ cl_items_free(struct cl_item *items, size_t n)
 	free(items);
 }
 
-int
-cl_items_list(struct cl_item **out, size_t *n, struct cl_store *st,
-              const struct cl_item_filter *f, struct cl_error *err)
+/* Prepares the listing query of filter f (today: its buffer for the date). */
+static int
+items_query(sqlite3_stmt **out, struct cl_store *st, const struct cl_item_filter *f,
+            char today[11], struct cl_error *err)
 {
 	struct cl_buf sql = CL_BUF_INIT;
-	struct cl_item *v = NULL;
-	size_t cnt = 0, cap = 0;
 	sqlite3_stmt *s = NULL;
-	int mask = f && f->status ? f->status : CL_ITEMS_OPEN, rc = 0, step, idx = 1;
-	char today[11];
+	int mask = f && f->status ? f->status : CL_ITEMS_OPEN, rc;
 
 	*out = NULL;
-	*n = 0;
 	cl_buf_puts(&sql, "SELECT " ITEM_COLUMNS " FROM items i JOIN postmortems p "
 	            "ON p.id = i.postmortem_id WHERE i.status IN (");
 	cl_buf_puts(&sql, (mask & CL_ITEMS_OPEN) ? "'open'" : "''");
@@ -129,11 +126,13 @@ cl_items_list(struct cl_item **out, size_t *n, struct cl_store *st,
 	cl_buf_puts(&sql, " ORDER BY i.due IS NULL, i.due, p.slug, i.position");
 	if (sql.oom)
 		return cl_error_set(err, CL_ENOMEM, "out of memory");
-	if ((rc = cl_store_prepare(st, &s, sql.data, err)) != 0)
-		goto done;
+	rc = cl_store_prepare(st, &s, sql.data, err);
+	cl_buf_release(&sql);
+	if (rc != 0)
+		return rc;
 	if (f && f->overdue) {
 		cl_date_format(f->today, today);
-		sqlite3_bind_text(s, idx, today, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 1, today, -1, SQLITE_STATIC);
 	}
 	if (f && f->owner)
 		sqlite3_bind_text(s, 2, f->owner[0] == '@' ? f->owner + 1 : f->owner, -1,
@@ -142,6 +141,24 @@ cl_items_list(struct cl_item **out, size_t *n, struct cl_store *st,
 		sqlite3_bind_text(s, 3, f->postmortem, -1, SQLITE_STATIC);
 	if (f && f->owner && f->owner_handle)
 		sqlite3_bind_text(s, 4, f->owner_handle, -1, SQLITE_STATIC);
+	*out = s;
+	return 0;
+}
+
+int
+cl_items_list(struct cl_item **out, size_t *n, struct cl_store *st,
+              const struct cl_item_filter *f, struct cl_error *err)
+{
+	struct cl_item *v = NULL;
+	size_t cnt = 0, cap = 0;
+	sqlite3_stmt *s = NULL;
+	int rc = 0, step;
+	char today[11];
+
+	*out = NULL;
+	*n = 0;
+	if ((rc = items_query(&s, st, f, today, err)) != 0)
+		goto done;
 	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
 		if (cnt == cap) {
 			size_t ncap = cap ? cap * 2 : 64;
@@ -162,7 +179,6 @@ cl_items_list(struct cl_item **out, size_t *n, struct cl_store *st,
 		rc = cl_store_fail(st, step, err, "listing items");
 done:
 	sqlite3_finalize(s);
-	cl_buf_release(&sql);
 	if (rc != 0) {
 		cl_items_free(v, cnt);
 		return rc;
@@ -170,6 +186,32 @@ done:
 	*out = v;
 	*n = cnt;
 	return 0;
+}
+
+int
+cl_items_each(struct cl_store *st, const struct cl_item_filter *f,
+              int (*fn)(const struct cl_item *it, void *arg), void *arg, struct cl_error *err)
+{
+	struct cl_item it;
+	sqlite3_stmt *s = NULL;
+	int rc, step;
+	char today[11];
+
+	/* a long list's sort spills to a file, not to memory */
+	if ((rc = cl_store_exec(st, "PRAGMA temp_store = FILE", err)) != 0 ||
+	    (rc = items_query(&s, st, f, today, err)) != 0)
+		return rc;
+	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+		rc = item_from_row(&it, s) != 0 ? cl_error_set(err, CL_ENOMEM, "out of memory")
+		                                 : fn(&it, arg);
+		item_clear(&it);
+		if (rc != 0)
+			break;
+	}
+	if (rc == 0 && step != SQLITE_DONE)
+		rc = cl_store_fail(st, step, err, "listing items");
+	sqlite3_finalize(s);
+	return rc;
 }
 
 int

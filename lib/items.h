@@ -48,6 +48,11 @@ struct cl_history {
 int cl_items_list(struct cl_item **out, size_t *n, struct cl_store *st,
                   const struct cl_item_filter *f, struct cl_error *err);
 void cl_items_free(struct cl_item *items, size_t n);
+/* The same items one at a time, none kept: fn sees each (valid during the
+ * call only); a non-zero return from fn stops the walk and is returned. */
+int cl_items_each(struct cl_store *st, const struct cl_item_filter *f,
+                  int (*fn)(const struct cl_item *it, void *arg), void *arg,
+                  struct cl_error *err);
 /* By public id (key); CL_ENOTFOUND when there is none. */
 int cl_item_get(struct cl_item **out, struct cl_store *st, const char *key,
                 struct cl_error *err);

@@ -23,6 +23,13 @@ struct cl_problems {
 /* Checks one item; appends problems. */
 int cl_lint_item(struct cl_problems *out, const struct cl_pm_item *item,
                  const struct cl_config *cfg);
+/* The deadline of a severity from [slo] (key as written, or in lower or
+ * upper case): 1 and *days, or 0 when there is none. */
+int cl_slo_days(const struct cl_config *cfg, const char *severity, long *days);
+/* due-beyond-slo: the item's due date is later than its post-mortem's
+ * severity allows ([slo], counted from the incident date). */
+int cl_lint_item_slo(struct cl_problems *out, const struct cl_pm_item *item,
+                     const struct cl_pm_doc *doc, const struct cl_config *cfg);
 /* Checks the document as a whole. first_seen is the day closeloop first saw
  * it (CL_NO_DATE: unknown, only the written date is used). */
 int cl_lint_document(struct cl_problems *out, const struct cl_pm_doc *doc,

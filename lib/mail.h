@@ -42,6 +42,10 @@ struct cl_mailbox {
 int cl_mailbox_parse_list(struct cl_mailbox **out, size_t *n, const char *s,
                           struct cl_error *err);
 void cl_mailboxes_free(struct cl_mailbox *v, size_t n);
+/* `config check`: connects to the [mail] SMTP server, EHLO, STARTTLS
+ * (verified), AUTH when configured, QUIT; never MAIL. what gets a line
+ * saying what answered. Codes as for sending (lib/mail-probe.c). */
+int cl_mail_probe(const struct cl_config *cfg, char *what, size_t size, struct cl_error *err);
 /* 0 when email is a plain ASCII addr-spec fit for an SMTP envelope. */
 int cl_mail_check_address(const char *email, struct cl_error *err);
 

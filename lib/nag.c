@@ -5,6 +5,7 @@
 #include "dates.h"
 #include "items.h"
 #include "nag.h"
+#include "writer.h"
 #include "util.h"
 
 struct nag_conf {
@@ -46,8 +47,10 @@ cl_nags_free(struct cl_nag *v, size_t n)
 		free(v[i].lead_name);
 		free(v[i].subject);
 		free(v[i].text);
+		free(v[i].html);
 		free(v[i].lead_subject);
 		free(v[i].lead_text);
+		free(v[i].lead_html);
 		free(v[i].last_sent);
 	}
 	free(v);
@@ -134,80 +137,223 @@ nag_lead_pending(int *out, struct cl_store *st, const struct cl_nag *g, struct c
 	return rc;
 }
 
-/* One line per item in a reminder. */
-static void
-nag_item_line(struct cl_buf *b, const struct cl_item *it, int today)
-{
-	int late = cl_item_days_overdue(it, today);
+static const struct cl_col nag_cols[] = {
+	{ "days_overdue", "Late", CL_COL_INT, "d" },
+	{ "id", "Item", CL_COL_ID, NULL },
+	{ "action", "Action", CL_COL_WIDE, NULL },
+	{ "postmortem", "Post-mortem", CL_COL_TEXT, NULL },
+	{ "due", "Due", CL_COL_DATE, NULL },
+	{ "link", "Tracker", CL_COL_LINK, NULL },
+};
 
-	if (late > 0)
-		cl_buf_printf(b, "  - %s (%d day%s overdue, due %s)\n", it->action, late,
-		              late == 1 ? "" : "s", it->due);
-	else
-		cl_buf_printf(b, "  - %s (due %s)\n", it->action, it->due);
-	cl_buf_printf(b, "    %s, post-mortem %s%s%s%s\n", it->key,
-	              it->pm_title ? it->pm_title : it->pm_slug,
-	              it->url || it->ticket ? ", " : "", it->url ? it->url : "",
-	              !it->url && it->ticket ? it->ticket : "");
+/* A section of a reminder: the items of v that pick(late) selects. */
+static void
+nag_section(struct cl_writer *w, const char *key, const char *title, struct cl_item **v,
+            size_t n, int today, int min_late, int max_late)
+{
+	size_t i;
+
+	cl_writer_section(w, key, title, nag_cols, 6, 0);
+	for (i = 0; i < n; i++) {
+		int late = cl_item_days_overdue(v[i], today);
+		char days[24];
+		const char *vals[6];
+		if (late < min_late || late > max_late)
+			continue;
+		snprintf(days, sizeof days, "%d", late);
+		vals[0] = late > 0 ? days : "";
+		vals[1] = v[i]->key;
+		vals[2] = v[i]->action;
+		vals[3] = v[i]->pm_title ? cl_str_title_bare(v[i]->pm_title) : v[i]->pm_slug;
+		vals[4] = v[i]->due;
+		vals[5] = v[i]->url ? v[i]->url : v[i]->ticket;
+		cl_writer_row(w, vals);
+	}
+	cl_writer_section_end(w);
+}
+
+/* The owner's reminder through w. */
+static void
+nag_write(struct cl_writer *w, const struct cl_nag *g, struct cl_item **v, size_t n,
+          const struct nag_conf *c)
+{
+	const char *who = g->name ? g->name : g->owner;
+	char line[512];
+
+	cl_writer_start(w, g->subject, NULL);
+	snprintf(line, sizeof line, "Hello %s,", who);
+	cl_writer_para(w, NULL, line);
+	if (c->stale) {
+		snprintf(line, sizeof line, "the last sync with the issue tracker failed at %s: "
+		         "what the tracker says now may differ from this list.", c->stale);
+		cl_writer_warning(w, "warning", line);
+	}
+	if (g->overdue) {
+		snprintf(line, sizeof line, "%zu of your post-mortem action items %s overdue",
+		         g->overdue, g->overdue == 1 ? "is" : "are");
+		nag_section(w, "overdue", line, v, n, c->today, 1, 1 << 30);
+	}
+	if (g->due_soon) {
+		snprintf(line, sizeof line, "Due within %ld day%s", c->soon, c->soon == 1 ? "" : "s");
+		nag_section(w, "due_soon", line, v, n, c->today, -(1 << 30), 0);
+	}
+	if (g->escalated && g->lead) {
+		snprintf(line, sizeof line, "Items overdue for more than %ld days are also reported "
+		         "to %s.", c->escalate, g->lead_name ? g->lead_name : g->lead);
+		cl_writer_para(w, NULL, line);
+	}
+	snprintf(line, sizeof line, "Close an item in its tracker, or mark it done in the "
+	         "post-mortem.\nYou get this reminder at most every %ld day%s while items are due.",
+	         c->every, c->every == 1 ? "" : "s");
+	cl_writer_para(w, NULL, line);
+	cl_writer_end(w, "-- closeloop");
+}
+
+/* The lead's escalation through w. */
+static void
+nag_write_lead(struct cl_writer *w, const struct cl_nag *g, struct cl_item **v, size_t n,
+               const struct nag_conf *c)
+{
+	const char *who = g->name ? g->name : g->owner;
+	char line[512];
+
+	cl_writer_start(w, g->lead_subject, NULL);
+	snprintf(line, sizeof line, "Hello %s,", g->lead_name ? g->lead_name : g->lead);
+	cl_writer_para(w, NULL, line);
+	snprintf(line, sizeof line, "%s has %zu post-mortem action item%s overdue by more than "
+	         "%ld days", who, g->escalated, g->escalated == 1 ? "" : "s", c->escalate);
+	nag_section(w, "overdue", line, v, n, c->today, (int)c->escalate + 1, 1 << 30);
+	snprintf(line, sizeof line, "%s was reminded at the same time. You get this because you "
+	         "are listed as their lead.", who);
+	cl_writer_para(w, NULL, line);
+	cl_writer_end(w, "-- closeloop");
+}
+
+struct nag_args {
+	void (*fn)(struct cl_writer *, const struct cl_nag *, struct cl_item **, size_t,
+	           const struct nag_conf *);
+	const struct cl_nag *g;
+	struct cl_item **v;
+	size_t n;
+	const struct nag_conf *c;
+};
+
+/* cl_writer_mail_parts's callback for a reminder or an escalation. */
+static void
+nag_fn(struct cl_writer *w, const void *arg)
+{
+	const struct nag_args *a = arg;
+	a->fn(w, a->g, a->v, a->n, a->c);
+}
+
+/* Renders a message in text and HTML through the one writer. */
+static int
+nag_render(char **text, char **html,
+           void (*fn)(struct cl_writer *, const struct cl_nag *, struct cl_item **, size_t,
+                      const struct nag_conf *),
+           const struct cl_nag *g, struct cl_item **v, size_t n, const struct nag_conf *c)
+{
+	struct nag_args a = { fn, g, v, n, c };
+	return cl_writer_mail_parts(text, html, nag_fn, &a);
 }
 
 /* Writes the owner's and (when escalated) the lead's message. */
 static int
 nag_compose(struct cl_nag *g, struct cl_item **v, size_t n, const struct nag_conf *c)
 {
-	struct cl_buf b = CL_BUF_INIT, l = CL_BUF_INIT;
 	const char *who = g->name ? g->name : g->owner;
-	size_t i;
 
-	cl_buf_printf(&b, "Hello %s,\n\n", who);
-	if (c->stale)
-		cl_buf_printf(&b, "(The last sync with the issue tracker failed at %s: what the "
-		              "tracker says now may differ from this list.)\n\n", c->stale);
-	if (g->overdue) {
-		cl_buf_printf(&b, "%zu of your post-mortem action items %s overdue:\n\n",
-		              g->overdue, g->overdue == 1 ? "is" : "are");
-		for (i = 0; i < n; i++)
-			if (cl_item_days_overdue(v[i], c->today) > 0)
-				nag_item_line(&b, v[i], c->today);
-		cl_buf_putc(&b, '\n');
-	}
-	if (g->due_soon) {
-		cl_buf_printf(&b, "Due within %ld day%s:\n\n", c->soon, c->soon == 1 ? "" : "s");
-		for (i = 0; i < n; i++)
-			if (cl_item_days_overdue(v[i], c->today) <= 0)
-				nag_item_line(&b, v[i], c->today);
-		cl_buf_putc(&b, '\n');
-	}
-	if (g->escalated && g->lead)
-		cl_buf_printf(&b, "Items overdue for more than %ld days are also reported to %s.\n\n",
-		              c->escalate, g->lead_name ? g->lead_name : g->lead);
-	cl_buf_printf(&b, "Close an item in its tracker, or mark it done in the post-mortem.\n"
-	              "You get this reminder at most every %ld day%s while items are due.\n"
-	              "-- \ncloseloop\n", c->every, c->every == 1 ? "" : "s");
-	g->text = cl_buf_steal(&b);
 	if (g->overdue)
 		g->subject = cl_asprintf("Reminder: %zu overdue post-mortem action item%s",
 		                         g->overdue, g->overdue == 1 ? "" : "s");
 	else
 		g->subject = cl_asprintf("Reminder: %zu post-mortem action item%s due soon",
 		                         g->due_soon, g->due_soon == 1 ? "" : "s");
-	if (g->text == NULL || g->subject == NULL)
+	if (g->subject == NULL || nag_render(&g->text, &g->html, nag_write, g, v, n, c) != 0)
 		return CL_ENOMEM;
 	if (!(g->escalated && g->lead))
 		return 0;
-	cl_buf_printf(&l, "Hello %s,\n\n%s has %zu post-mortem action item%s overdue by more "
-	              "than %ld days:\n\n", g->lead_name ? g->lead_name : g->lead, who,
-	              g->escalated, g->escalated == 1 ? "" : "s", c->escalate);
-	for (i = 0; i < n; i++)
-		if (cl_item_days_overdue(v[i], c->today) > c->escalate)
-			nag_item_line(&l, v[i], c->today);
-	cl_buf_printf(&l, "\n%s was reminded at the same time. You get this because you are "
-	              "listed as their lead.\n-- \ncloseloop\n", who);
-	g->lead_text = cl_buf_steal(&l);
 	g->lead_subject = cl_asprintf("Escalation: %zu action item%s of %s overdue more than "
 	                              "%ld days", g->escalated, g->escalated == 1 ? "" : "s",
 	                              who, c->escalate);
-	return g->lead_text && g->lead_subject ? 0 : CL_ENOMEM;
+	if (g->lead_subject == NULL ||
+	    nag_render(&g->lead_text, &g->lead_html, nag_write_lead, g, v, n, c) != 0)
+		return CL_ENOMEM;
+	return 0;
+}
+
+/* True when a reminder sent at last (UTC, may be NULL) is less than
+ * every_days old: the owner is skipped this time. */
+static int
+nag_recent(const struct nag_conf *c, const char *last)
+{
+	time_t t;
+	struct tm tm;
+
+	return last != NULL && cl_time_parse(last, &t) == 0 && cl_localtime(t, c->tz, &tm) == 0 &&
+	       c->today - cl_days_from_civil(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday) <
+	       c->every;
+}
+
+int
+cl_nag_due(size_t *due_now, time_t *next_at, struct cl_store *st, const struct cl_config *cfg,
+           struct cl_error *err)
+{
+	sqlite3_stmt *s = NULL;
+	struct nag_conf c;
+	char soon[11], **seen = NULL;
+	size_t nseen = 0;
+	int rc;
+
+	*due_now = 0;
+	*next_at = 0;
+	if ((rc = nag_conf_load(&c, cfg, err)) != 0)
+		return rc;
+	cl_date_format(c.today + (int)c.soon, soon);
+	/* the owners cl_nag_plan would group (case-insensitively), without
+	 * loading their items */
+	if ((rc = cl_store_prepare(st, &s, "SELECT DISTINCT coalesce(nullif(owner, ''), "
+	                           "nullif(owner_raw, '')) AS o FROM items WHERE status = 'open' "
+	                           "AND due <= ?1 AND o IS NOT NULL", err)) != 0)
+		return rc;
+	sqlite3_bind_text(s, 1, soon, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *owner = (const char *)sqlite3_column_text(s, 0);
+		const struct cl_person *p = cl_config_person(cfg, owner);
+		char *last = NULL, **grown;
+		size_t i;
+		time_t t;
+		for (i = 0; i < nseen && !cl_str_ieq(seen[i], owner); i++)
+			;
+		if (i < nseen || p == NULL || p->email == NULL)
+			continue;
+		if ((grown = cl_realloc(seen, (nseen + 1) * sizeof *seen)) == NULL ||
+		    (grown[nseen] = cl_strdup(owner)) == NULL) {
+			if (grown)
+				seen = grown;
+			rc = SQLITE_NOMEM;
+			break;
+		}
+		seen = grown;
+		nseen++;
+		if ((rc = cl_mail_log_answered(&last, st, "nag", p->handle, p->email, err)) != 0)
+			break;
+		if (!nag_recent(&c, last))
+			(*due_now)++;
+		else if (cl_time_parse(last, &t) == 0 &&
+		         (*next_at == 0 || t + (time_t)c.every * 86400 < *next_at))
+			*next_at = t + (time_t)c.every * 86400;
+		free(last);
+	}
+	while (nseen > 0)
+		free(seen[--nseen]);
+	free(seen);
+	if (rc < 0) {
+		sqlite3_finalize(s);
+		return rc;
+	}
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : cl_store_fail(st, rc, err, "reminders");
 }
 
 int
@@ -281,14 +427,7 @@ cl_nag_plan(struct cl_nag **out, size_t *n, struct cl_store *st,
 		if (g->email && (rc = cl_mail_log_answered(&g->last_sent, st, "nag", g->owner,
 		                                           g->email, err)) != 0)
 			goto done;
-		if (g->last_sent) {
-			time_t t;
-			struct tm tm;
-			if (cl_time_parse(g->last_sent, &t) == 0 && cl_localtime(t, c.tz, &tm) == 0 &&
-			    c.today - cl_days_from_civil(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday)
-			    < c.every)
-				g->skipped = 1;
-		}
+		g->skipped = nag_recent(&c, g->last_sent);
 		if (nag_compose(g, mine, nm, &c) != 0) {
 			rc = cl_error_set(err, CL_ENOMEM, "out of memory");
 			goto done;
@@ -311,77 +450,16 @@ done:
 }
 
 
-/* The HTML alternative of a reminder: paragraphs, item lists, escaped. */
-static char *
-nag_html(const char *text)
-{
-	struct cl_buf b = CL_BUF_INIT;
-	const char *p = text;
-	int in_list = 0, in_item = 0, in_par = 0;
-
-	cl_buf_puts(&b, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\" /></head>"
-	            "<body style=\"font-family:Helvetica,Arial,sans-serif;color:#222\">\n");
-	while (*p) {
-		size_t len = strcspn(p, "\n");
-		const char *q;
-
-		if (len == 0) {
-			if (in_item)
-				cl_buf_puts(&b, "</li>");
-			if (in_list)
-				cl_buf_puts(&b, "</ul>\n");
-			if (in_par)
-				cl_buf_puts(&b, "</p>\n");
-			in_item = in_list = in_par = 0;
-		} else if (len >= 4 && strncmp(p, "  - ", 4) == 0) {
-			if (in_par)
-				cl_buf_puts(&b, "</p>\n");
-			in_par = 0;
-			if (in_item)
-				cl_buf_puts(&b, "</li>\n");
-			if (!in_list)
-				cl_buf_puts(&b, "<ul>\n");
-			in_list = in_item = 1;
-			cl_buf_puts(&b, "<li><b>");
-			cl_buf_html_n(&b, p + 4, len - 4);
-			cl_buf_puts(&b, "</b>");
-		} else if (in_item) {
-			cl_buf_puts(&b, "<br />");
-			for (q = p; q < p + len && *q == ' '; q++)
-				;
-			cl_buf_html_n(&b, q, (size_t)(p + len - q));
-		} else {
-			cl_buf_puts(&b, in_par ? "<br />" : "<p>");
-			in_par = 1;
-			cl_buf_html_n(&b, p, len);
-		}
-		p += len;
-		if (*p == '\n')
-			p++;
-	}
-	if (in_item)
-		cl_buf_puts(&b, "</li>");
-	if (in_list)
-		cl_buf_puts(&b, "</ul>\n");
-	if (in_par)
-		cl_buf_puts(&b, "</p>\n");
-	cl_buf_puts(&b, "</body></html>\n");
-	return b.oom ? (cl_buf_release(&b), NULL) : cl_buf_steal(&b);
-}
-
 /* Builds one message to a single person. */
 static int
 nag_mail(struct cl_mail **out, const struct cl_config *cfg, const char *kind,
          const char *key, const char *name, const char *email, const char *subject,
-         const char *text, struct cl_error *err)
+         const char *text, const char *html, struct cl_error *err)
 {
 	struct cl_mailbox to = { (char *)name, (char *)email };
 	struct cl_mail_spec spec = { 0 };
-	char *html = nag_html(text);
 	int rc;
 
-	if (html == NULL)
-		return cl_error_set(err, CL_ENOMEM, "out of memory");
 	spec.to = &to;
 	spec.nto = 1;
 	spec.subject = subject;
@@ -390,7 +468,6 @@ nag_mail(struct cl_mail **out, const struct cl_config *cfg, const char *kind,
 	spec.kind = kind;
 	spec.key = key;
 	rc = cl_mail_build_cfg(out, &spec, cfg, err);
-	free(html);
 	return rc;
 }
 
@@ -411,7 +488,7 @@ cl_nag_send(struct cl_nag *v, size_t n, struct cl_store *st, const struct cl_con
 			continue;
 		if (!g->skipped) {
 			if ((rc = nag_mail(&mails[nm], cfg, "nag", g->owner, g->name, g->email,
-			                   g->subject, g->text, err)) != 0) {
+			                   g->subject, g->text, g->html, err)) != 0) {
 				cl_error_prefix(err, "reminder to %s", g->owner);
 				goto done;
 			}
@@ -421,7 +498,7 @@ cl_nag_send(struct cl_nag *v, size_t n, struct cl_store *st, const struct cl_con
 		if (g->lead_text == NULL)
 			continue;
 		if ((rc = nag_mail(&mails[nm], cfg, "escalation", g->owner, g->lead_name, g->lead,
-		                   g->lead_subject, g->lead_text, err)) != 0) {
+		                   g->lead_subject, g->lead_text, g->lead_html, err)) != 0) {
 			cl_error_prefix(err, "escalation for %s", g->owner);
 			goto done;
 		}

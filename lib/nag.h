@@ -27,8 +27,9 @@ struct cl_nag {
 	char *lead;		/* escalation address, NULL when none */
 	char *lead_name;
 	size_t overdue, due_soon, escalated;
-	char *subject, *text;		/* the owner's message */
-	char *lead_subject, *lead_text;	/* the lead's, when escalated and a lead is known */
+	char *subject, *text, *html;	/* the owner's message (one writer, two formats) */
+	char *lead_subject, *lead_text, *lead_html;	/* the lead's, when escalated and a
+						 * lead is known */
 	char *last_sent;	/* last reminder accepted or refused (UTC), or NULL */
 	int skipped;		/* reminded (or refused) less than every_days ago */
 	int lead_pending;	/* skipped, but the escalation sent with the last
@@ -39,6 +40,11 @@ struct cl_nag {
 int cl_nag_plan(struct cl_nag **out, size_t *n, struct cl_store *st,
                 const struct cl_config *cfg, struct cl_error *err);
 void cl_nags_free(struct cl_nag *v, size_t n);
+/* What cl_nag_plan would decide, counted without composing anything: the
+ * owners with an address due a reminder now, and when the next skipped one
+ * is due again (0: none). For status. */
+int cl_nag_due(size_t *due_now, time_t *next_at, struct cl_store *st,
+               const struct cl_config *cfg, struct cl_error *err);
 /* Sends the due reminders (not skipped, with an address) in one session
  * and records them in the mail log; *sent counts accepted messages. */
 int cl_nag_send(struct cl_nag *v, size_t n, struct cl_store *st,

@@ -15,7 +15,7 @@
 
 #define MD4C_PAD 64	/* zero bytes after the copy md4c parses */
 #define MAX_OPEN 64	/* open blocks followed; deeper ones are not recorded */
-#define PROSE_MAX 600	/* a longer paragraph is narrative, not an item */
+#define PROSE_MAX 900	/* a longer paragraph is narrative, not an item */
 #define LABEL_MAX 80	/* a bold paragraph up to this long can be a label */
 #define META_MAX 200	/* a "— owner, due" tail up to this long */
 
@@ -40,7 +40,7 @@ arena_alloc(struct cl_arena *a, size_t n)
 
 	n = (n + 7) & ~(size_t)7;
 	if (c == NULL || c->cap - c->used < n) {
-		size_t cap = n > 65536 ? n : 65536;
+		size_t cap = n > 16384 ? n : 16384;
 		if ((c = cl_malloc(sizeof *c + cap)) == NULL)
 			return NULL;
 		c->next = a->head;
@@ -292,6 +292,7 @@ status_word(const char *s, size_t n)
 		low[i] = (char)tolower((unsigned char)s[i]);
 	low[n] = '\0';
 	for (i = 0; words[i].w; i++)
+		if (words[i].w[0] == low[0])
 		if (strcmp(low, words[i].w) == 0)
 			return words[i].st;
 	return ST_NONE;
@@ -335,6 +336,7 @@ sounds_like_when(const char *s, size_t n)
 		low[i] = (char)tolower((unsigned char)s[i]);
 	low[n] = '\0';
 	for (i = 0; when[i]; i++)
+		if (when[i][0] == low[0])
 		if (strcmp(low, when[i]) == 0)
 			return 1;
 	return 0;
@@ -405,6 +407,7 @@ caveat_word(const char *low)
 	size_t i, n = strlen(low);
 
 	for (i = 0; words[i]; i++)
+		if (words[i][0] == low[0])
 		if (strcmp(low, words[i]) == 0)
 			return 1;
 	if (strstr(low, " only") || strstr(low, "possible") || strstr(low, "e.g") ||
@@ -424,6 +427,7 @@ static int
 person_like(const char *s, size_t n)
 {
 	char low[64];
+	const char *q;
 	size_t i, words = 0, upper = 0, letters = 0;
 	int word_start = 1, first_upper = 0;
 
@@ -437,6 +441,12 @@ person_like(const char *s, size_t n)
 		return 1;
 	if (memchr(s, '<', n) && memchr(s, '@', n) && s[n - 1] == '>')
 		return 1;
+	/* "Priya (SRE)", "Alice Doe (@adoe)": the name before the parenthesis */
+	if (s[n - 1] == ')' && (q = memchr(s, '(', n)) != NULL && q > s) {
+		if (q[1] == '@')
+			return 1;
+		return person_like(s, (size_t)(q - s));
+	}
 	for (i = 0; i < n; i++)
 		low[i] = (char)tolower((unsigned char)s[i]);
 	low[n] = '\0';
@@ -548,8 +558,9 @@ cl_parse_owner(const char *raw)
 			return r;
 		}
 	}
-	/* "Alice Doe, Bob" → "Alice Doe"; keep e-mail addresses whole */
-	n = strcspn(copy, ",;/&+");
+	/* "Alice Doe, Bob" → "Alice Doe"; keep e-mail addresses whole; "Priya
+	 * (SRE)" → "Priya" */
+	n = strcspn(copy, ",;/&+(");
 	copy[n] = '\0';
 	if ((r = strstr(copy, " and ")) != NULL)
 		*r = '\0';
@@ -657,8 +668,15 @@ href_is_ticket(const char *h)
 	static const char *const parts[] = { "/issues/", "/pull/", "/pulls/", "/merge_requests/",
 		"/browse/", "/tickets/", "/ticket/", "show_bug.cgi", "/issue/", "/bugs/",
 		"/-/work_items/", NULL };
+	const char *q0;
 	size_t i;
 
+	/* Phabricator tasks (".../T123456"), bugzil.la short links */
+	if ((q0 = strstr(h, "phabricator")) != NULL && (q0 = strstr(q0, "/T")) != NULL &&
+	    isdigit((unsigned char)q0[2]))
+		return 1;
+	if (strstr(h, "bugzil.la/") != NULL)
+		return 1;
 	for (i = 0; parts[i]; i++) {
 		const char *q = strstr(h, parts[i]);
 		if (q != NULL && (isdigit((unsigned char)q[strlen(parts[i])]) ||
@@ -749,6 +767,8 @@ meta_part(const char *s, size_t n, const char **val, size_t *vlen, int *st)
 	if (n == 0)
 		return M_NONE;
 	for (i = 0; keys[i].key; i++) {
+		if (keys[i].key[0] != (s[0] | 0x20))
+			continue;
 		if ((k = starts_word(s, n, keys[i].key)) == 0)
 			continue;
 		*val = s + k;
@@ -1064,6 +1084,55 @@ value_end(const char *s, size_t n, size_t from, size_t max, int commas)
 	return i;
 }
 
+/* Which two-letter word starts occur in s (a bit per pair of lower-case
+ * ASCII letters): one pass, so a phrase that cannot occur is not searched. */
+static void
+word_starts(const char *s, size_t n, uint64_t bits[11])
+{
+	size_t i;
+
+	memset(bits, 0, 11 * sizeof bits[0]);
+	for (i = 0; i + 1 < n; i++) {
+		unsigned a = (unsigned char)s[i] | 0x20, b = (unsigned char)s[i + 1] | 0x20;
+		if (a - 'a' < 26 && b - 'a' < 26 && (i == 0 || !is_letter((unsigned char)s[i - 1]))) {
+			unsigned k = (a - 'a') * 26 + (b - 'a');
+			bits[k / 64] |= (uint64_t)1 << (k % 64);
+		}
+	}
+}
+
+static int
+word_start_seen(const uint64_t bits[11], const char *key)
+{
+	unsigned k = (unsigned)(key[0] - 'a') * 26 + (unsigned)(key[1] - 'a');
+
+	return (bits[k / 64] >> (k % 64)) & 1;
+}
+
+/* A cell's text could say an owner, status, due date or ticket (most
+ * action cells are plain words: they need no reading). */
+static int
+meta_hint(const char *s, size_t n, size_t nlinks)
+{
+	static const char *const words[] = { "by", "du", "un", "be", "no", "ow", "as", "et",
+		"de", "st", "ti", "tr", "ji", "pr", "ta", "do", "wi", "in", "op", "pl", "on", NULL };
+	uint64_t bits[11];
+	size_t i;
+
+	if (nlinks || memchr(s, '(', n) || memchr(s, '@', n) || memchr(s, ':', n) ||
+	    memchr(s, '[', n) || memchr(s, '#', n) || memchr(s, '~', n) || memchr(s, 0xe2, n) ||
+	    memmem(s, n, " - ", 3))
+		return 1;
+	word_starts(s, n, bits);
+	for (i = 0; words[i]; i++)
+		if (word_start_seen(bits, words[i]))
+			return 1;
+	for (i = 0; i + 1 < n; i++)	/* "OPS-12" */
+		if (s[i] == '-' && isdigit((unsigned char)s[i + 1]))
+			return 1;
+	return 0;
+}
+
 /* "Owner: X", "assigned to X", "Due: X", "by DATE", "Status: X",
  * "Ticket: X" anywhere in the text: taken out. */
 static void
@@ -1080,10 +1149,14 @@ take_phrases(struct extract *x, struct cl_buf *w)
 		{ "jira:", M_TICKET, 0 }, { "priority:", M_PRIORITY, 0 },
 		{ NULL, M_NONE, 0 }
 	};
+	uint64_t bits[11];
 	size_t i;
 
+	word_starts(w->data, w->len, bits);
 	for (i = 0; keys[i].key; i++) {
 		size_t at = 0, k = strlen(keys[i].key);
+		if (!word_start_seen(bits, keys[i].key))
+			continue;
 		while ((at = find_word(w->data, w->len, at, keys[i].key)) != (size_t)-1) {
 			size_t v = at + k, end, vend;
 			int st = ST_NONE;
@@ -1161,6 +1234,32 @@ take_trailing_handle(struct extract *x, struct cl_buf *w)
 	cut(w, i - 1, n);
 }
 
+/* A leading "@handle:" (or "[@handle]") names the owner. */
+static void
+take_leading_handle(struct extract *x, struct cl_buf *w)
+{
+	size_t i = ltrim_off(w->data, w->len), a, e;
+	int bracket = 0;
+
+	if (x->owner_raw != NULL || i >= w->len)
+		return;
+	if (w->data[i] == '[') {
+		bracket = 1;
+		i++;
+	}
+	if (i >= w->len || w->data[i] != '@')
+		return;
+	a = i;
+	for (e = i + 1; e < w->len && (handle_char((unsigned char)w->data[e]) || w->data[e] == '/'); e++)
+		;
+	if (e == a + 1)
+		return;
+	if (bracket ? (e < w->len && w->data[e] == ']') : (e < w->len && w->data[e] == ':')) {
+		take(&x->owner_raw, w->data + a, e - a);
+		cut(w, 0, e + 1);
+	}
+}
+
 /* Marker prefixes that make a paragraph or a list item an item anywhere. */
 static size_t
 marker_len(const char *s, size_t n)
@@ -1169,6 +1268,8 @@ marker_len(const char *s, size_t n)
 		"action:", "ai:", "todo:", "to do:", "to-do:", "follow-up:", "follow up:", NULL };
 	size_t i, k;
 
+	if (n < 3 || !strchr("aAtTfF", s[0]))
+		return 0;
 	for (i = 0; markers[i]; i++)
 		if ((k = starts_word(s, n, markers[i])) != 0 && rtrim_len(s, n) > k)
 			return k;
@@ -1186,6 +1287,8 @@ take_status_prefix(struct extract *x, struct cl_buf *w)
 		NULL };
 	size_t i, k, off = ltrim_off(w->data, w->len);
 
+	if (off >= w->len || !strchr("\xe2[dDfFcCwWiIoOpP", w->data[off]))
+		return;
 	for (i = 0; pre[i]; i++) {
 		k = strlen(pre[i]);
 		if (w->len - off >= k && strncasecmp(w->data + off, pre[i], k) == 0) {
@@ -1267,17 +1370,26 @@ extract_text(struct extract *x, const char *text, size_t len,
 	else if (flags & CL_BLOCK_STRONG_TODO)
 		x->status = ST_OPEN;
 	take_status_prefix(x, &x->action);
+	take_leading_handle(x, &x->action);
 	take_done_marks(x, &x->action);
 	tidy(&x->action);
+	k = x->action.len;
 	take_parens(x, &x->action);
 	take_dash_tail(x, &x->action);
-	tidy(&x->action);
-	take_parens(x, &x->action);
+	if (x->action.len != k) {
+		tidy(&x->action);
+		take_parens(x, &x->action);
+	}
+	k = x->action.len;
 	take_phrases(x, &x->action);
-	tidy(&x->action);
-	take_parens(x, &x->action);
+	if (x->action.len != k) {
+		tidy(&x->action);
+		take_parens(x, &x->action);
+	}
+	k = x->action.len;
 	take_trailing_handle(x, &x->action);
-	tidy(&x->action);
+	if (x->action.len != k)
+		tidy(&x->action);
 	/* a bare Jira key or "#123" still in the text names the ticket */
 	if (x->ticket == NULL) {
 		const char *s = x->action.data;
@@ -1371,7 +1483,7 @@ struct rules {
 	const struct cl_parse_opts *opts;
 	int failed;
 	int *first_child, *next_sibling;
-	unsigned char *has_list, *is_label;
+	unsigned char *has_list, *is_label, *hclass;
 	struct hstate hs[8];
 	int nh;
 	int any_action;		/* the document has an action heading */
@@ -1394,13 +1506,17 @@ rfail(struct rules *r, int code, const char *msg)
 static enum hclass
 heading_class(const struct rules *r, const char *text, size_t len)
 {
+	uint64_t bits[11];
 	static const char *const action[] = { "action item", "action point", "action plan",
 		"actions", "follow up", "followup", "follow ups", "remediation",
 		"remediations", "remedial", "corrective", "preventive", "preventative",
 		"prevention", "next step", "improvement", "what we will do", "what we re doing",
 		"what we are doing", "what we ll do", "what we re changing", "what we are changing",
 		"what we will change", "todo", "to do", "to dos", "todos", "work items",
-		"open items", "tasks", "action register", NULL };
+		"open items", "tasks", "action register", "future work", "repair item", "actionable",
+		"recommendation", "prevent", "going forward", "next action", "follow on",
+		"what s next", "what's next", "what we re going to do", "what we are going to do",
+		NULL };
 	static const char *const excluded[] = { "went well", "went wrong", "lessons learned",
 		"lesson learned", "lessons", "timeline", "impact", "root cause", "summary",
 		"background", "detection", "what happened", "contributing factor", "trigger",
@@ -1422,7 +1538,9 @@ heading_class(const struct rules *r, const char *text, size_t len)
 		s += strcspn(s, " ") + 1;
 	if (strcmp(s, "action") == 0)
 		return H_ACTION;
+	word_starts(s, strlen(s), bits);
 	for (i = 0; action[i]; i++)
+		if (word_start_seen(bits, action[i]))
 		if (has_phrase(s, action[i]))
 			goto action_words;
 	if (has_phrase(s, "mitigation") && (has_phrase(s, "future") || has_phrase(s, "planned") ||
@@ -1442,6 +1560,7 @@ heading_class(const struct rules *r, const char *text, size_t len)
 		}
 	}
 	for (i = 0; excluded[i]; i++)
+		if (word_start_seen(bits, excluded[i]))
 		if (has_phrase(s, excluded[i]))
 			return H_EXCLUDED;
 	return H_PLAIN;
@@ -1560,7 +1679,14 @@ item_from_block(struct rules *r, int bi, const struct ctx *c)
 		rfail(r, CL_ENOMEM, "out of memory");
 		return -1;
 	}
-	if (x.action.len == 0) {
+	if (x.action.len == 0 && x.ticket != NULL && bl->nlinks) {
+		/* "- [ ] #123": the ticket is the item */
+		const struct cl_block_link *l = &bl->links[0];
+		cl_buf_add(&x.action, bl->text + l->start, l->end - l->start);
+	}
+	if (x.action.len == 0 || (x.action.len <= 4 && (cl_str_ieq(x.action.data, "none") ||
+	                                                cl_str_ieq(x.action.data, "n/a") ||
+	                                                cl_str_ieq(x.action.data, "tbd")))) {
 		extract_release(&x);
 		return -1;
 	}
@@ -1752,6 +1878,18 @@ column_meaning(const char *name, size_t len, int *strong_action)
 		{ "follow up", COL_ACTION, 1 }, { "follow-ups", COL_ACTION, 1 },
 		{ "remediation", COL_ACTION, 1 }, { "fix", COL_ACTION, 1 },
 		{ "corrective action", COL_ACTION, 1 }, { "next step", COL_ACTION, 1 },
+		{ "next steps", COL_ACTION, 1 }, { "follow-up item", COL_ACTION, 1 },
+		{ "follow-up action", COL_ACTION, 1 }, { "remediation item", COL_ACTION, 1 },
+		{ "remediation items", COL_ACTION, 1 }, { "recommendation", COL_ACTION, 1 },
+		{ "recommendations", COL_ACTION, 1 }, { "action description", COL_ACTION, 1 },
+		{ "improvement", COL_ACTION, 1 }, { "corrective actions", COL_ACTION, 1 },
+		{ "owner(s)", COL_OWNER, 0 }, { "assignee(s)", COL_OWNER, 0 }, { "lead", COL_OWNER, 0 },
+		{ "tracking issue", COL_TICKET, 0 }, { "issue link", COL_TICKET, 0 },
+		{ "github issue", COL_TICKET, 0 }, { "jira ticket", COL_TICKET, 0 },
+		{ "issues", COL_TICKET, 0 }, { "references", COL_TICKET, 0 },
+		{ "progress", COL_STATUS, 0 }, { "complete?", COL_STATUS, 0 },
+		{ "completed", COL_STATUS, 0 }, { "target completion", COL_DUE, 0 },
+		{ "due by date", COL_DUE, 0 }, { "completion date", COL_DUE, 0 },
 		{ "owner", COL_OWNER, 0 }, { "owners", COL_OWNER, 0 }, { "assignee", COL_OWNER, 0 },
 		{ "assignees", COL_OWNER, 0 }, { "assigned to", COL_OWNER, 0 }, { "who", COL_OWNER, 0 },
 		{ "responsible", COL_OWNER, 0 }, { "dri", COL_OWNER, 0 },
@@ -1781,6 +1919,7 @@ column_meaning(const char *name, size_t len, int *strong_action)
 	cl_str_trim(low);
 	*strong_action = 0;
 	for (i = 0; map[i].name; i++)
+		if (map[i].name[0] == low[0])
 		if (strcmp(low, map[i].name) == 0) {
 			*strong_action = map[i].strong;
 			return map[i].col;
@@ -1873,6 +2012,26 @@ table_items(struct rules *r, int table, const struct ctx *c, int anywhere)
 				break;
 			}
 	}
+	/* "| Item | Description | Owner |" with item numbers: the description
+	 * is the action */
+	if (have_action && first_row >= 0) {
+		int fc[64];
+		size_t nf = row_cells(r, first_row, fc, 64), a = (size_t)col_of[COL_ACTION], k2;
+		if (a < nf) {
+			const struct cl_block *cb = &r->b->v[fc[a]];
+			int numeric = cb->len > 0;
+			for (k2 = 0; k2 < cb->len; k2++)
+				if (!isdigit((unsigned char)cb->text[k2]) && !strchr("#.-) ", cb->text[k2]))
+					numeric = 0;
+			for (k2 = a + 1; numeric && k2 < ncols; k2++)
+				if (cols[k2] == COL_NONE) {
+					cols[a] = COL_NONE;
+					cols[k2] = COL_ACTION;
+					col_of[COL_ACTION] = (int)k2;
+					break;
+				}
+		}
+	}
 	for (row = first_row; row >= 0 && !r->failed; row = r->next_sibling[row]) {
 		int rc[64], flags = 0;
 		size_t nc;
@@ -1899,8 +2058,8 @@ table_items(struct rules *r, int table, const struct ctx *c, int anywhere)
 		 * has no column for */
 		memset(&x, 0, sizeof x);
 		x.status = ST_NONE;
-		if (col_of[COL_OWNER] < 0 || col_of[COL_STATUS] < 0 || col_of[COL_TICKET] < 0 ||
-		    col_of[COL_DUE] < 0) {
+		if ((col_of[COL_OWNER] < 0 || col_of[COL_STATUS] < 0 || col_of[COL_TICKET] < 0 ||
+		     col_of[COL_DUE] < 0) && meta_hint(ab->text, ab->len, ab->nlinks)) {
 			struct extract y;
 			if (extract_text(&y, ab->text, ab->len, ab->links, ab->nlinks, ab->flags, 0) != 0) {
 				extract_release(&y);
@@ -2075,21 +2234,31 @@ meta_line(struct rules *r, char *line, int lineno, int front)
 	}
 }
 
-/* Metadata lines of a paragraph. */
+/* Metadata lines of a paragraph: only lines with a colon near their start
+ * (a key) are copied and read, and the first line after a "Date" heading. */
 static void
 para_meta(struct rules *r, const struct cl_block *bl, int front)
 {
-	char *text, *line, *save = NULL;
+	const char *s = bl->text, *end = bl->text + bl->len;
+	char small[256], *line;
 
-	if (bl->len > 4096 && !r->expect_date)
-		return;	/* long prose holds no "Key: value" lines worth reading */
-	if ((text = cl_strndup(bl->text, bl->len)) == NULL) {
-		rfail(r, CL_ENOMEM, "out of memory");
-		return;
+	while (s < end && !r->failed) {
+		const char *nl = memchr(s, '\n', (size_t)(end - s));
+		size_t n = (size_t)((nl ? nl : end) - s);
+		if (n > 0 && (r->expect_date || memchr(s, ':', n < 64 ? n : 64))) {
+			line = n < sizeof small ? small : cl_malloc(n + 1);
+			if (line == NULL) {
+				rfail(r, CL_ENOMEM, "out of memory");
+				return;
+			}
+			memcpy(line, s, n);
+			line[n] = '\0';
+			meta_line(r, line, bl->line, front);
+			if (line != small)
+				free(line);
+		}
+		s += n + 1;
 	}
-	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
-		meta_line(r, line, bl->line, front);
-	free(text);
 }
 
 /* The document's title and incident date from its first heading. */
@@ -2146,7 +2315,7 @@ heading_enter(struct rules *r, int bi, int level)
 		free(r->hs[r->nh].ticket);
 	}
 	parent = r->nh > 0 ? &r->hs[r->nh - 1] : NULL;
-	cls = heading_class(r, bl->text, bl->len);
+	cls = (enum hclass)r->hclass[bi];
 	if (r->nh == 8)
 		return;
 	h = &r->hs[r->nh];
@@ -2196,6 +2365,8 @@ placeholder(const char *s, size_t n)
 	char k[64];
 
 	vocab_key(k, sizeof k, s, n < 60 ? n : 60);
+	if (n > 0 && (s[0] == '<' || s[0] == '!' || s[0] == '|'))
+		return 1;	/* raw HTML, an image, a broken table */
 	return *k == '\0' || strcmp(k, "none") == 0 || strcmp(k, "n/a") == 0 ||
 	       strcmp(k, "na") == 0 || strcmp(k, "tbd") == 0 || strcmp(k, "nothing") == 0 ||
 	       strcmp(k, "none yet") == 0 || strcmp(k, "to be determined") == 0 ||
@@ -2204,7 +2375,16 @@ placeholder(const char *s, size_t n)
 	       cl_str_starts_with(k, "no other") || cl_str_starts_with(k, "no changes") ||
 	       cl_str_starts_with(k, "there are no") || cl_str_starts_with(k, "nothing ") ||
 	       cl_str_starts_with(k, "none ") || cl_str_starts_with(k, "see ") ||
-	       cl_str_starts_with(k, "to be ");
+	       cl_str_starts_with(k, "to be ") ||
+	       /* the end of a public report: not something to do */
+	       cl_str_starts_with(k, "we apologi") || cl_str_starts_with(k, "we are sorry") ||
+	       cl_str_starts_with(k, "we're sorry") || cl_str_starts_with(k, "we re sorry") ||
+	       cl_str_starts_with(k, "we sincerely") || cl_str_starts_with(k, "thank") ||
+	       cl_str_starts_with(k, "if you have") || cl_str_starts_with(k, "please contact") ||
+	       cl_str_starts_with(k, "please reach") || cl_str_starts_with(k, "for more information") ||
+	       cl_str_starts_with(k, "for questions") || cl_str_starts_with(k, "last updated") ||
+	       cl_str_starts_with(k, "update ") || cl_str_starts_with(k, "note ") ||
+	       cl_str_starts_with(k, "the following") || cl_str_starts_with(k, "below ");
 }
 
 /* A paragraph: metadata, a marker item, a label, or prose under an action
@@ -2255,14 +2435,15 @@ static int
 rules_index(struct rules *r)
 {
 	const struct cl_blocks *b = r->b;
-	int *last = NULL, stack[8], levels[8], ns = 0;
+	int *last = NULL, stack[8], levels[8], ns = 0, seen_heading = 0;
 	size_t i;
 
 	if ((r->first_child = cl_malloc((b->n + 1) * sizeof(int))) == NULL ||
 	    (r->next_sibling = cl_malloc((b->n + 1) * sizeof(int))) == NULL ||
 	    (last = cl_malloc((b->n + 1) * sizeof(int))) == NULL ||
 	    (r->has_list = cl_calloc(b->n + 1, 1)) == NULL ||
-	    (r->is_label = cl_calloc(b->n + 1, 1)) == NULL) {
+	    (r->is_label = cl_calloc(b->n + 1, 1)) == NULL ||
+	    (r->hclass = cl_calloc(b->n + 1, 1)) == NULL) {
 		free(last);
 		return CL_ENOMEM;
 	}
@@ -2284,13 +2465,27 @@ rules_index(struct rules *r)
 		else if (bl->kind == CL_BLOCK_PARA && para_is_label(r, bl))
 			lvl = 7, r->is_label[i] = 1;
 		if (lvl) {
+			r->hclass[i] = (unsigned char)heading_class(r, bl->text, bl->len);
+			/* the title ("# Follow-up on the outage of March 3") is not an
+			 * action heading unless it is only the words of one */
+			if (bl->kind == CL_BLOCK_HEADING && !seen_heading && r->hclass[i] == H_ACTION) {
+				size_t w = 0, kk;
+				for (kk = 0; kk < bl->len; kk++)
+					w += bl->text[kk] == ' ';
+				if (w > 2)
+					r->hclass[i] = H_PLAIN;
+			}
+			if (bl->kind == CL_BLOCK_HEADING)
+				seen_heading = 1;
+		}
+		if (lvl) {
 			while (ns > 0 && levels[ns - 1] >= lvl)
 				ns--;
 			if (ns < 8) {
 				levels[ns] = lvl;
 				stack[ns++] = (int)i;
 			}
-			if (bl->kind == CL_BLOCK_HEADING && heading_class(r, bl->text, bl->len) == H_ACTION)
+			if (bl->kind == CL_BLOCK_HEADING && r->hclass[i] == H_ACTION)
 				r->any_action = 1;
 			continue;
 		}
@@ -2428,6 +2623,7 @@ done:
 	free(r.next_sibling);
 	free(r.has_list);
 	free(r.is_label);
+	free(r.hclass);
 	if (rc != 0) {
 		cl_pm_doc_free(r.doc);
 		return rc;
@@ -2466,7 +2662,7 @@ struct reader {
 	int link_holder, link_mail;
 	size_t link_start;
 	char *link_href;
-	size_t cells;
+	size_t cells, line_hint;
 	int last_line;
 };
 
@@ -2481,13 +2677,25 @@ fail(struct reader *p, int code, const char *msg)
 
 /* 1-based line of a pointer into the input, 0 when it points elsewhere. */
 static int
-line_of(const struct reader *p, const char *ptr)
+line_of(struct reader *p, const char *ptr)
 {
 	size_t off, lo = 0, hi;
 
 	if (ptr < p->input || ptr >= p->input + p->len)
 		return 0;
 	off = (size_t)(ptr - p->input);
+	{
+		/* text comes in order: look on the line of the last answer first */
+		size_t c = p->line_hint;
+		if (c < p->nlines && p->line_starts[c] <= off &&
+		    (c + 1 == p->nlines || off < p->line_starts[c + 1]))
+			return (int)c + 1;
+		if (c + 1 < p->nlines && p->line_starts[c + 1] <= off &&
+		    (c + 2 == p->nlines || off < p->line_starts[c + 2])) {
+			p->line_hint = c + 1;
+			return (int)c + 2;
+		}
+	}
 	hi = p->nlines;
 	while (hi - lo > 1) {
 		size_t mid = (lo + hi) / 2;
@@ -2496,6 +2704,7 @@ line_of(const struct reader *p, const char *ptr)
 		else
 			hi = mid;
 	}
+	p->line_hint = lo;
 	return (int)lo + 1;
 }
 

@@ -8,6 +8,8 @@
 
 #include "dates.h"
 #include "drill.h"
+#include "import.h"
+#include "nag.h"
 #include "report.h"
 #include "util.h"
 #include "writer.h"
@@ -28,11 +30,16 @@ struct cl_report {
 	long long open, overdue, overdue_owners, closed_week, new_week, due_soon, problems;
 	long long age[4];			/* overdue 0-7, 8-30, 31-90, > 90 days */
 	long long closed_win, closed_dl, closed_in_dl;	/* trend window closings */
+	long long closed_slo, closed_in_slo;		/* … with an [slo] deadline */
 	double median_close;			/* days, < 0 unknown */
 	long long trend_open[TREND_WEEKS], trend_closed[TREND_WEEKS];
 	char trend_label[TREND_WEEKS][16];
 	struct cl_drill *drills;
 	size_t ndrills;
+	struct cl_pm_missing *missing;	/* post-mortems gone from their source */
+	size_t nmissing;
+	struct cl_nag_refusal *refused;	/* owners whose last reminder was refused */
+	size_t nrefused;
 };
 
 int
@@ -69,14 +76,20 @@ report_midnight(char out[21], int d, const char *tz)
  * into a temporary table (one scan of the store); every section reads it.
  */
 static const char report_items_sql[] =
-	"CREATE TEMP TABLE cl_report_items AS SELECT *, opened < :ref_end AND "
-	"(closing IS NULL OR closing >= :ref_end) AS isop FROM (SELECT i.id AS rid, i.key, i.due, "
+	"CREATE TEMP TABLE cl_report_items AS SELECT rid, key, coalesce(own_due, slo_due) AS due, "
+	"slo_due, own_due IS NULL AND slo_due IS NOT NULL AS derived, sev, problems, okey, opened, "
+	"closing, opened < :ref_end AND (closing IS NULL OR closing >= :ref_end) AS isop "
+	"FROM (SELECT i.id AS rid, i.key, i.due AS own_due, p.severity AS sev, "
+	"date(p.incident_date, '+' || (%s) || ' days') AS slo_due, "
 	"i.problems, coalesce(nullif(i.owner, ''), nullif(i.owner_raw, ''), '(no owner)') AS okey, "
 	"min(coalesce(p.incident_date || 'T12:00:00Z', i.created_at), i.created_at) AS opened, "
 	"CASE WHEN i.status = 'open' THEN NULL WHEN i.closed_at IS NULL THEN i.updated_at "
 	"WHEN i.closed_at = i.created_at THEN min(coalesce(p.written_date, p.incident_date, "
 	"substr(i.closed_at, 1, 10)) || 'T12:00:00Z', i.closed_at) ELSE i.closed_at END AS closing "
 	"FROM items i JOIN postmortems p ON p.id = i.postmortem_id WHERE i.status != 'withdrawn')";
+
+/* "SLO P1" for a due date derived from [slo], else "". */
+#define SHOW_DERIVED "CASE WHEN derived THEN 'SLO ' || sev ELSE '' END"
 
 #define BASE_SQL \
 	"WITH it AS (SELECT * FROM temp.cl_report_items), " \
@@ -225,7 +238,8 @@ report_counts(struct cl_report *r, struct cl_error *err)
 		"coalesce(written_date, incident_date, substr(first_seen, 1, 10)) BETWEEN :mon AND :sun) "
 		"FROM op";
 	static const char closed_sql[] = BASE_SQL
-		"SELECT count(*), count(due), coalesce(sum(substr(closing, 1, 10) <= due), 0) "
+		"SELECT count(*), count(due), coalesce(sum(substr(closing, 1, 10) <= due), 0), "
+		"count(slo_due), coalesce(sum(substr(closing, 1, 10) <= slo_due), 0) "
 		"FROM it WHERE closing >= :b0 AND closing < :ref_end";
 	static const char median_sql[] = BASE_SQL
 		"SELECT julianday(closing) - julianday(opened) AS d FROM it "
@@ -256,6 +270,8 @@ report_counts(struct cl_report *r, struct cl_error *err)
 		r->closed_win = sqlite3_column_int64(s, 0);
 		r->closed_dl = sqlite3_column_int64(s, 1);
 		r->closed_in_dl = sqlite3_column_int64(s, 2);
+		r->closed_slo = sqlite3_column_int64(s, 3);
+		r->closed_in_slo = sqlite3_column_int64(s, 4);
 		rc = SQLITE_DONE;
 	}
 	sqlite3_finalize(s);
@@ -289,10 +305,43 @@ report_items(struct cl_report *r, struct cl_error *err)
 	int rc;
 
 	/* on disk: its size grows with the store, the memory must not */
+	struct cl_buf slo = CL_BUF_INIT, q = CL_BUF_INIT;
+
+	/* the [slo] days of each severity the store knows, as one CASE */
+	if ((rc = cl_store_prepare(r->st, &s, "SELECT DISTINCT severity FROM postmortems "
+	                           "WHERE severity IS NOT NULL", err)) != 0)
+		return rc;
+	cl_buf_puts(&slo, "CASE p.severity");
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *sev = (const char *)sqlite3_column_text(s, 0);
+		long days;
+		if (cl_slo_days(r->cfg, sev, &days)) {
+			char *lit = sqlite3_mprintf("%Q", sev);
+			cl_buf_printf(&slo, " WHEN %s THEN %ld", lit ? lit : "NULL", days);
+			slo.oom |= lit == NULL;
+			sqlite3_free(lit);
+		}
+	}
+	sqlite3_finalize(s);
+	cl_buf_puts(&slo, " END");
+	if (rc != SQLITE_DONE) {
+		cl_buf_release(&slo);
+		return cl_store_fail(r->st, rc, err, "report");
+	}
+	cl_buf_printf(&q, report_items_sql, strcmp(cl_buf_str(&slo), "CASE p.severity END") == 0 ?
+	              "NULL" : cl_buf_str(&slo));
+	cl_buf_release(&slo);
+	if (q.oom) {
+		cl_buf_release(&q);
+		return cl_error_set(err, CL_ENOMEM, "out of memory");
+	}
 	if ((rc = cl_store_exec(r->st, "PRAGMA temp_store = FILE; "
 	                        "DROP TABLE IF EXISTS temp.cl_report_items", err)) != 0 ||
-	    (rc = report_stmt(&s, r, report_items_sql, 0, err)) != 0)
+	    (rc = report_stmt(&s, r, cl_buf_str(&q), 0, err)) != 0) {
+		cl_buf_release(&q);
 		return rc;
+	}
+	cl_buf_release(&q);
 	rc = sqlite3_step(s);
 	sqlite3_finalize(s);
 	if (rc != SQLITE_DONE)
@@ -354,7 +403,9 @@ cl_report_build(void **out, struct cl_store *st, const struct cl_config *cfg,
 		goto tzfail;
 	r->sync_failed_at = cl_store_meta_get(st, "sync_failed_at");
 	if ((rc = report_items(r, err)) != 0 || (rc = report_counts(r, err)) != 0 || (rc = report_trend(r, err)) != 0 ||
-	    (rc = cl_drill_failures(&r->drills, &r->ndrills, st, 1, err)) != 0)
+	    (rc = cl_drill_failures(&r->drills, &r->ndrills, st, 1, err)) != 0 ||
+	    (rc = cl_import_missing(&r->missing, &r->nmissing, st, err)) != 0 ||
+	    (rc = cl_nag_refused(&r->refused, &r->nrefused, st, err)) != 0)
 		goto done;
 	*out = r;
 	return 0;
@@ -374,6 +425,8 @@ cl_report_free(void *model)
 		return;
 	free(r->sync_failed_at);
 	cl_drills_free(r->drills, r->ndrills);
+	cl_pm_missing_free(r->missing, r->nmissing);
+	cl_nag_refusals_free(r->refused, r->nrefused);
 	free(r);
 }
 
@@ -445,6 +498,7 @@ static const struct cl_col overdue_cols[] = {
 	{ "action", "Action", CL_COL_WIDE, NULL },
 	{ "postmortem", "Post-mortem", CL_COL_ID, NULL },
 	{ "due", "Due", CL_COL_DATE, NULL },
+	{ "due_derived", "Due from", CL_COL_TEXT, NULL },
 	{ "link", "Tracker", CL_COL_LINK, NULL },
 };
 
@@ -461,14 +515,14 @@ section_overdue(struct cl_writer *w, const struct cl_report *r, int complete,
 		"GROUP BY okey ORDER BY min(due), okey LIMIT :limit";
 	static const char rows_sql[] =
 		"SELECT CAST(julianday(:ref) - julianday(due) AS INTEGER), key, " SHOW_ACTION ", "
-		SHOW_PM ", due, " SHOW_LINK " FROM temp.cl_report_items "
+		SHOW_PM ", due, " SHOW_DERIVED ", " SHOW_LINK " FROM temp.cl_report_items "
 		"WHERE isop AND okey = :owner AND due < :ref ORDER BY due, key LIMIT :limit";
 	sqlite3_stmt *s = NULL, *q = NULL;
 	char more[200], nb[24];
 	long long shown = 0, owners = 0, owners_more = 0;
 	int rc;
 
-	cl_writer_section(w, "overdue", "Overdue, by owner", overdue_cols, 6, 0);
+	cl_writer_section(w, "overdue", "Overdue, by owner", overdue_cols, 7, 0);
 	if ((rc = report_stmt(&s, r, owners_sql, complete ? ALL_ROWS : r->owners, err)) != 0)
 		return rc;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
@@ -483,8 +537,8 @@ section_overdue(struct cl_writer *w, const struct cl_report *r, int complete,
 			return qrc;
 		}
 		while ((qrc = sqlite3_step(q)) == SQLITE_ROW) {
-			const char *vals[6] = { num(nb, sqlite3_column_int64(q, 0)), col(q, 1),
-			                        col(q, 2), col(q, 3), col(q, 4), col(q, 5) };
+			const char *vals[7] = { num(nb, sqlite3_column_int64(q, 0)), col(q, 1),
+			                        col(q, 2), col(q, 3), col(q, 4), col(q, 5), col(q, 6) };
 			cl_writer_row(w, vals);
 			gshown++;
 		}
@@ -519,6 +573,7 @@ static const struct cl_col soon_cols[] = {
 	{ "due", "Due", CL_COL_DATE, NULL },
 	{ "id", "Item", CL_COL_ID, NULL },
 	{ "action", "Action", CL_COL_WIDE, NULL },
+	{ "due_derived", "Due from", CL_COL_TEXT, NULL },
 	{ "owner", "Owner", CL_COL_TEXT, NULL },
 	{ "link", "Tracker", CL_COL_LINK, NULL },
 };
@@ -526,7 +581,7 @@ static const struct cl_col soon_cols[] = {
 static void
 row_soon(struct cl_writer *w, const struct cl_report *r, sqlite3_stmt *s)
 {
-	const char *vals[5] = { col(s, 0), col(s, 1), col(s, 2), col(s, 3), col(s, 4) };
+	const char *vals[6] = { col(s, 0), col(s, 1), col(s, 2), col(s, 3), col(s, 4), col(s, 5) };
 	cl_writer_row(w, vals);
 }
 
@@ -610,6 +665,7 @@ static const struct cl_col item_cols[] = {
 	{ "state", "State", CL_COL_ID, NULL },
 	{ "days_overdue", "Days overdue", CL_COL_INT, NULL },
 	{ "due", "Due", CL_COL_DATE, NULL },
+	{ "due_derived", "Due from", CL_COL_TEXT, NULL },
 	{ "owner", "Owner", CL_COL_TEXT, NULL },
 	{ "owner_name", "Owner name", CL_COL_TEXT, NULL },
 	{ "action", "Action", CL_COL_WIDE, NULL },
@@ -621,13 +677,13 @@ static const struct cl_col item_cols[] = {
 static void
 row_item(struct cl_writer *w, const struct cl_report *r, sqlite3_stmt *s)
 {
-	const char *n = owner_name(r, col(s, 4));
-	const char *vals[10];
+	const char *n = owner_name(r, col(s, 5));
+	const char *vals[11];
 	int i;
 
-	for (i = 0; i < 10; i++)
+	for (i = 0; i < 11; i++)
 		vals[i] = col(s, i);
-	vals[5] = n ? n : "";
+	vals[6] = n ? n : "";
 	cl_writer_row(w, vals);
 }
 
@@ -724,6 +780,64 @@ section_failed_drills(struct cl_writer *w, const struct cl_report *r)
 	cl_writer_section_end(w);
 }
 
+static const struct cl_col missing_cols[] = {
+	{ "id", "Post-mortem", CL_COL_ID, NULL },
+	{ "source", "Source", CL_COL_WIDE, NULL },
+	{ "missing_since", "Missing since", CL_COL_DATE, NULL },
+	{ "retired_at", "Items withdrawn", CL_COL_DATE, NULL },
+};
+
+static const struct cl_col refused_cols[] = {
+	{ "owner", "Owner", CL_COL_ID, NULL },
+	{ "email", "Address", CL_COL_TEXT, NULL },
+	{ "code", "Code", CL_COL_INT, NULL },
+	{ "detail", "Server said", CL_COL_WIDE, NULL },
+	{ "at", "When", CL_COL_DATE, NULL },
+};
+
+/* Post-mortems gone from their source, and reminders the mail server
+ * refused: each only when there is one. */
+static void
+section_missing_refused(struct cl_writer *w, const struct cl_report *r)
+{
+	char day[2][11], code[24];
+	size_t i;
+
+	if (r->nmissing > 0) {
+		cl_writer_section(w, "missing_postmortems", "Post-mortems missing from their source",
+		                  missing_cols, 4, 0);
+		for (i = 0; i < r->nmissing; i++) {
+			const struct cl_pm_missing *m = &r->missing[i];
+			const char *vals[4];
+			snprintf(day[0], sizeof day[0], "%.10s", m->missing_since ? m->missing_since : "");
+			snprintf(day[1], sizeof day[1], "%.10s", m->retired_at ? m->retired_at : "");
+			vals[0] = m->slug;
+			vals[1] = m->source;
+			vals[2] = day[0];
+			vals[3] = day[1];
+			cl_writer_row(w, vals);
+		}
+		cl_writer_section_end(w);
+	}
+	if (r->nrefused > 0) {
+		cl_writer_section(w, "reminders_refused", "Reminders the mail server refused",
+		                  refused_cols, 5, 0);
+		for (i = 0; i < r->nrefused; i++) {
+			const struct cl_nag_refusal *f = &r->refused[i];
+			const char *vals[5];
+			snprintf(code, sizeof code, "%d", f->code);
+			snprintf(day[0], sizeof day[0], "%.10s", f->at ? f->at : "");
+			vals[0] = f->owner;
+			vals[1] = f->email;
+			vals[2] = code;
+			vals[3] = f->detail;
+			vals[4] = day[0];
+			cl_writer_row(w, vals);
+		}
+		cl_writer_section_end(w);
+	}
+}
+
 static void
 section_trend(struct cl_writer *w, const struct cl_report *r)
 {
@@ -778,6 +892,9 @@ report_facts(struct cl_writer *w, const struct cl_report *r)
 		snprintf(b[3], sizeof b[3], "%.1f", r->median_close);
 	cl_writer_attr(w, "median_days_to_close", "median days to close",
 	               r->median_close >= 0 ? b[3] : NULL, 1);
+	cl_writer_attr(w, "with_slo", "closed with an [slo] deadline", num(b[4], r->closed_slo), 1);
+	cl_writer_attr(w, "closed_within_slo", "closed within their [slo] deadline",
+	               num(b[5], r->closed_in_slo), 1);
 	cl_writer_facts_end(w);
 
 	cl_writer_facts(w, "overdue_by_age", "Open items by days overdue");
@@ -792,7 +909,8 @@ report_write(struct cl_writer *w, const struct cl_report *r, int complete, int m
              struct cl_error *err)
 {
 	static const char soon_sql[] = BASE_SQL
-		"SELECT due, key, " SHOW_ACTION ", okey, " SHOW_LINK " FROM op" SHOW_JOIN
+		"SELECT due, key, " SHOW_ACTION ", " SHOW_DERIVED ", okey, " SHOW_LINK " FROM op"
+		SHOW_JOIN
 		"WHERE due >= :ref AND due <= :soon7 "
 		"ORDER BY due, key LIMIT :limit";
 	static const char problem_sql[] = BASE_SQL
@@ -837,7 +955,7 @@ report_write(struct cl_writer *w, const struct cl_report *r, int complete, int m
 	}
 	report_facts(w, r);
 	if ((rc = section_overdue(w, r, complete, err)) != 0 ||
-	    (rc = section_query(w, r, "due_soon", "Due in the next 7 days", soon_cols, 5,
+	    (rc = section_query(w, r, "due_soon", "Due in the next 7 days", soon_cols, 6,
 	                        soon_sql, row_soon, lim, r->due_soon, "due soon", err)) != 0 ||
 	    (rc = section_query(w, r, "problems", "Items with problems", problem_cols, 4,
 	                        problem_sql, row_problem, lim, r->problems, "with problems",
@@ -856,6 +974,7 @@ report_write(struct cl_writer *w, const struct cl_report *r, int complete, int m
 	                        load_sql, row_load, lim, 0, "", err)) != 0 ||
 	    (rc = section_noaddr(w, r, lim, err)) != 0)
 		return rc;
+	section_missing_refused(w, r);
 	section_trend(w, r);
 	snprintf(foot, sizeof foot, mail ? "Sent by closeloop for %s." : "Written by closeloop "
 	         "for %s.", r->label);
@@ -870,13 +989,13 @@ report_write_csv(struct cl_writer *w, const struct cl_report *r, struct cl_error
 	static const char sql[] = BASE_SQL
 		"SELECT key, CASE WHEN due < :ref THEN 'overdue' WHEN due <= :soon7 THEN 'due-soon' "
 		"ELSE 'open' END, CASE WHEN due < :ref THEN CAST(julianday(:ref) - julianday(due) "
-		"AS INTEGER) ELSE 0 END, due, okey, NULL, " SHOW_ACTION ", " SHOW_PM ", " SHOW_LINK
+		"AS INTEGER) ELSE 0 END, due, " SHOW_DERIVED ", okey, NULL, " SHOW_ACTION ", " SHOW_PM ", " SHOW_LINK
 		", problems FROM op" SHOW_JOIN
 		"ORDER BY isop, okey, due, key";	/* the index's order: no sort */
 	sqlite3_stmt *s = NULL;
 	int rc;
 
-	cl_writer_section(w, "items", "Open items", item_cols, 10, 0);
+	cl_writer_section(w, "items", "Open items", item_cols, 11, 0);
 	if ((rc = report_stmt(&s, r, sql, ALL_ROWS, err)) != 0)
 		return rc;
 	rc = report_rows(s, row_item, w, r);

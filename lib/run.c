@@ -15,6 +15,7 @@
 #include "mail.h"
 #include "nag.h"
 #include "report.h"
+#include "source.h"
 #include "run.h"
 #include "sync.h"
 #include "tracker.h"
@@ -180,8 +181,10 @@ run_import_report(void *arg, const char *path, const struct cl_problem *p, const
 
 	if (p != NULL) {
 		lc->problems++;
-		if (lc->out)
+		if (lc->out && p->line > 0)
 			fprintf(lc->out, "%s:%d: %s: %s\n", path, p->line, p->code, p->message);
+		else if (lc->out)	/* a page of a [source]: no lines */
+			fprintf(lc->out, "%s: %s: %s\n", path, p->code, p->message);
 	} else {
 		lc->failed++;
 		fprintf(stderr, "closeloop: %s: %s\n", path, msg);
@@ -197,7 +200,8 @@ step_import(struct cl_run_step *s, struct cl_store *st, const struct cl_config *
 	struct lint_count lc = { o->out, 0, 0 };
 	int rc;
 
-	if (cl_config_get_default(cfg, "closeloop", "sources", NULL) == NULL) {
+	if (cl_config_get_default(cfg, "closeloop", "sources", NULL) == NULL &&
+	    !cl_source_any(cfg)) {
 		snprintf(s->detail, sizeof s->detail, "no [closeloop] sources configured");
 		return 0;
 	}
@@ -210,6 +214,12 @@ step_import(struct cl_run_step *s, struct cl_store *st, const struct cl_config *
 	         "%d new, %d updated, %d withdrawn items; %d lint problems",
 	         stats.files_seen, stats.files_parsed, stats.files_unchanged, stats.files_failed,
 	         stats.items_new, stats.items_updated, stats.items_withdrawn, lc.problems);
+	if (stats.pm_missing > 0) {
+		size_t len = strlen(s->detail);
+		snprintf(s->detail + len, sizeof s->detail - len, "; %d post-mortem%s missing from "
+		         "their source (closeloop status), %d retired", stats.pm_missing,
+		         stats.pm_missing == 1 ? "" : "s", stats.pm_retired);
+	}
 	return rc;
 }
 
@@ -250,9 +260,10 @@ step_sync(struct cl_run_step *s, struct cl_store *st, const struct cl_config *cf
 		fclose(devnull);
 	cl_tracker_free(t);
 	snprintf(s->detail, sizeof s->detail, "%d created, %d adopted, %d linked, %d updated, "
-	         "%d closed, %d reopened, %d pulled, %d item errors; %ld requests",
+	         "%d closed, %d reopened, %d pulled, %d with problems; %ld request%s",
 	         stats.created, stats.adopted, stats.linked, stats.updated, stats.closed,
-	         stats.reopened, stats.pulled, stats.item_errors, stats.requests);
+	         stats.reopened, stats.pulled, stats.item_errors, stats.requests,
+	         stats.requests == 1 ? "" : "s");
 	return rc;
 }
 

@@ -476,6 +476,174 @@ cl_tracker_pager_release(struct cl_tracker_pager *p)
 	memset(p, 0, sizeof *p);
 }
 
+void
+cl_tracker_widen(char out[21], const char *since, long skew_s)
+{
+	time_t ts;
+
+	out[0] = '\0';
+	if (since != NULL && cl_time_parse(since, &ts) == 0)
+		cl_time_format_utc(ts - skew_s, out);
+}
+
+void
+cl_tracker_walk_release(struct cl_tracker_walk *w)
+{
+	if (w == NULL)
+		return;
+	free(w->etag);
+	free(w->date);
+	free(w->max_updated);
+	w->etag = w->date = w->max_updated = NULL;
+}
+
+/* Keeps the first page's validator and date, once. */
+static int
+walk_first_page(struct cl_tracker_walk *w, const struct cl_http_response *r)
+{
+	if (r->etag && (w->etag = cl_strdup(r->etag)) == NULL)
+		return CL_ENOMEM;
+	if (r->date && (w->date = cl_strdup(r->date)) == NULL)
+		return CL_ENOMEM;
+	return 0;
+}
+
+/* Reads one page's items into out. */
+static int
+walk_items(struct cl_tracker *t, struct cl_ticket_list *out, const struct cl_tracker_list *d,
+           struct cl_tracker_walk *w, json_t *arr, struct cl_error *err)
+{
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; rc == 0 && i < json_array_size(arr); i++) {
+		struct cl_ticket tk;
+		if (d->ticket == NULL) {
+			rc = d->item(t, json_array_get(arr, i), err);
+			continue;
+		}
+		memset(&tk, 0, sizeof tk);
+		if ((rc = d->ticket(t, &tk, json_array_get(arr, i), err)) == 1) {
+			rc = 0;	/* not an issue */
+			continue;
+		}
+		if (rc != 0)
+			break;
+		if (tk.updated_at && (w->max_updated == NULL ||
+		                      strcmp(tk.updated_at, w->max_updated) > 0)) {
+			free(w->max_updated);
+			if ((w->max_updated = cl_strdup(tk.updated_at)) == NULL)
+				rc = cl_error_set(err, CL_ENOMEM, "out of memory");
+		}
+		if (rc == 0 && w->markers_only && tk.marker == NULL) {
+			cl_ticket_release(&tk);
+			continue;
+		}
+		if (rc == 0 && cl_ticket_list_push(out, &tk) != 0)
+			rc = cl_error_set(err, CL_ENOMEM, "out of memory");
+		cl_ticket_release(&tk);
+	}
+	return rc;
+}
+
+/* The next page's URL after an answer, or NULL at the end (*rc on error). */
+static char *
+walk_next(const struct cl_tracker_list *d, const struct cl_tracker_walk *w,
+          const struct cl_http_response *r, json_t *ans, json_t *arr, long *seen, int page,
+          int *rc)
+{
+	size_t n = json_array_size(arr);
+	char *url = NULL, *esc;
+	json_t *v;
+
+	*seen += (long)n;
+	*rc = 0;
+	if (d->empty_ends && n == 0)
+		return NULL;
+	switch (d->paging) {
+	case CL_PAGING_LINK:
+	case CL_PAGING_LINK_OR_FULL:
+		if (r->next_url)
+			url = cl_strdup(r->next_url);
+		else if (d->paging == CL_PAGING_LINK_OR_FULL && (long)n >= d->per_page)
+			url = cl_asprintf("%s&%s=%d", w->url, d->page_param, page + 2);
+		else
+			return NULL;
+		break;
+	case CL_PAGING_OFFSET:
+		v = json_object_get(ans, d->total);
+		if (n == 0 || !json_is_integer(v) || *seen >= (long)json_integer_value(v))
+			return NULL;
+		url = cl_asprintf("%s&%s=%ld", w->url, d->page_param, *seen);
+		break;
+	case CL_PAGING_TOKEN:
+		v = json_object_get(ans, d->token);
+		if (n == 0 || json_is_true(json_object_get(ans, d->last)) || !json_is_string(v))
+			return NULL;
+		if ((esc = cl_http_escape(json_string_value(v))) == NULL)
+			break;
+		url = cl_asprintf("%s&%s=%s", w->url, d->page_param, esc);
+		free(esc);
+		break;
+	default:
+		return NULL;
+	}
+	if (url == NULL)
+		*rc = CL_ENOMEM;
+	return url;
+}
+
+int
+cl_tracker_walk(struct cl_tracker *t, struct cl_ticket_list *out,
+                const struct cl_tracker_list *d, struct cl_tracker_walk *w,
+                struct cl_error *err)
+{
+	struct cl_tracker_pager pg = { NULL, 0, 0 };
+	char *url;
+	long seen = 0;
+	int rc = 0, page = 0;
+
+	w->not_modified = 0;
+	if ((url = cl_strdup(w->url)) == NULL)
+		return cl_error_set(err, CL_ENOMEM, "out of memory");
+	while (url != NULL && rc == 0) {
+		struct cl_http_response *r = NULL;
+		json_t *ans = NULL, *arr = NULL;
+
+		if ((rc = cl_tracker_pager_next(&pg, url, d->what, err)) == 0)
+			rc = cl_http_json(t->http, &r, (void **)&ans, "GET", url, NULL,
+			                  page == 0 ? w->etag_in : NULL, err);
+		free(url);
+		url = NULL;
+		if (rc != 0)
+			break;
+		if (page == 0 && r->status == 304) {
+			w->not_modified = 1;
+		} else if (r->status != 200) {
+			rc = d->fail ? d->fail(t, r, d->what, err) :
+			     cl_tracker_http_fail(t, r->status, r->body, d->what, err);
+		} else if (!json_is_array(arr = d->items ? json_object_get(ans, d->items) : ans)) {
+			rc = cl_error_set(err, CL_EDATA, "%s: %s answered no %s array", d->what,
+			                  t->url, d->items ? d->items : "JSON");
+		} else if (page == 0 && walk_first_page(w, r) != 0) {
+			rc = cl_error_set(err, CL_ENOMEM, "out of memory");
+		} else if (json_array_size(arr) > 0 && d->before_items &&
+		           (rc = d->before_items(t, err)) != 0) {
+			;
+		} else if ((rc = walk_items(t, out, d, w, arr, err)) == 0) {
+			url = walk_next(d, w, r, ans, arr, &seen, page, &rc);
+			if (rc != 0)
+				rc = cl_error_set(err, CL_ENOMEM, "out of memory");
+		}
+		json_decref(ans);
+		cl_http_response_free(r);
+		page++;
+	}
+	free(url);
+	cl_tracker_pager_release(&pg);
+	return rc;
+}
+
 /* The tracker's own message out of an error body, for the user. */
 static void
 tracker_error_text(const char *body, char *out, size_t n)

@@ -235,6 +235,57 @@ int cl_tracker_pager_next(struct cl_tracker_pager *p, const char *url, const cha
                           struct cl_error *err);
 void cl_tracker_pager_release(struct cl_tracker_pager *p);
 
+/* The engine's list walk, which every backend's pull, marker search and
+ * label listing go through: fetch a page (the first with an ETag), 304,
+ * the answer's Date and validator, the page's items read by the dialect,
+ * the newest updated-at, the marker filter, the next page, the paging
+ * policy above. A backend describes only its dialect: */
+enum {
+	CL_PAGING_LINK,		/* Link rel="next" (GitHub, Gitea) */
+	CL_PAGING_LINK_OR_FULL,	/* Link, else a full page asks for page N+1 (GitLab) */
+	CL_PAGING_OFFSET,	/* page_param = items seen so far, until total (Redmine, Jira DC) */
+	CL_PAGING_TOKEN,	/* page_param = the answer's token until last (Jira Cloud) */
+};
+struct cl_tracker_list {
+	const char *what;		/* "listing issues": named in errors */
+	int paging;			/* CL_PAGING_* */
+	const char *page_param;		/* "page", "offset", "startAt", "nextPageToken" */
+	int per_page;			/* LINK_OR_FULL: a full page */
+	const char *items;		/* key of the items' array; NULL: the answer is one */
+	const char *total;		/* OFFSET: key of the total count */
+	const char *token, *last;	/* TOKEN: keys of the next token and of "last page" */
+	int empty_ends;			/* an empty page ends the walk whatever Link says */
+	/* One item as a ticket; 1 skips it (a pull request), else 0 or CL_E*.
+	 * NULL: items are not tickets (see item). */
+	int (*ticket)(struct cl_tracker *t, struct cl_ticket *out, void *item,
+	              struct cl_error *err);
+	/* Items that are not tickets (labels): each goes here. */
+	int (*item)(struct cl_tracker *t, void *item, struct cl_error *err);
+	/* A non-200 answer; NULL: cl_tracker_http_fail. 200 with no items
+	 * array is CL_EDATA. */
+	int (*fail)(struct cl_tracker *t, const struct cl_http_response *r, const char *what,
+	            struct cl_error *err);
+	/* Before the items of a non-empty page (Redmine: the statuses). */
+	int (*before_items)(struct cl_tracker *t, struct cl_error *err);
+};
+/* One walk: the first page's URL and validator in, what it saw out. */
+struct cl_tracker_walk {
+	const char *url;		/* first page */
+	const char *etag_in;		/* If-None-Match for the first page, or NULL */
+	int markers_only;		/* keep only tickets with a marker */
+	int not_modified;		/* out: the first page was 304 */
+	char *etag, *date;		/* out: the first page's validator and Date */
+	char *max_updated;		/* out: the newest updated-at seen */
+};
+/* Walks every page into out (tickets pushed in answer order). */
+int cl_tracker_walk(struct cl_tracker *t, struct cl_ticket_list *out,
+                    const struct cl_tracker_list *d, struct cl_tracker_walk *w,
+                    struct cl_error *err);
+void cl_tracker_walk_release(struct cl_tracker_walk *w);
+/* Our clock against the tracker's: since moved back by skew_s seconds into
+ * out (""/NULL since: out is "", everything). */
+void cl_tracker_widen(char out[21], const char *since, long skew_s);
+
 /* One request about one issue, as the REST backends make them: METHOD url
  * with an optional JSON body (json_t *). A 200 answer (and 201 with
  * accept_201) is handed to parse when out is non-NULL; 404 and 410 (and

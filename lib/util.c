@@ -307,6 +307,32 @@ cl_str_starts_with(const char *s, const char *prefix)
 	return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
+const char *
+cl_str_title_bare(const char *title)
+{
+	static const char *const prefixes[] = { "post-mortem", "postmortem", "post mortem", NULL };
+	const char *p;
+	size_t i, n;
+
+	if (title == NULL)
+		return NULL;
+	for (i = 0; prefixes[i]; i++) {
+		n = strlen(prefixes[i]);
+		if (strncasecmp(title, prefixes[i], n) != 0)
+			continue;
+		p = title + n;
+		while (*p == ' ')
+			p++;
+		if (*p != ':')
+			continue;
+		p++;
+		while (*p == ' ')
+			p++;
+		return *p ? p : title;
+	}
+	return title;
+}
+
 /* Edit distance of a and b (case ignored; a swap of two neighbours counts
  * one), 99 for long words. */
 static size_t

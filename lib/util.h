@@ -60,6 +60,10 @@ void cl_str_lower(char *s);
 char *cl_str_key(char *out, size_t size, const char *s);
 int cl_str_starts_with(const char *s, const char *prefix);
 int cl_str_ieq(const char *a, const char *b);
+/* A post-mortem title without its leading "Post-mortem:" (any case, with or
+ * without the hyphen), for where it is quoted after "post-mortem" or "DR
+ * drill re-run:". Points into title. */
+const char *cl_str_title_bare(const char *title);
 /* For "did you mean": the candidate closest to word (edit distance, case
  * ignored, at most about a quarter of its length, at least 1), or one that word
  * contains or that contains word; NULL when none is close. */

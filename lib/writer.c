@@ -28,14 +28,13 @@ struct cl_writer {
 /* Styles, inline because mail clients drop <style>. */
 #define S_BODY "font-family:Helvetica,Arial,sans-serif;font-size:14px;line-height:1.4;" \
 	"color:#222;margin:0;padding:12px;max-width:960px"
-#define S_TABLE "table-layout:fixed;width:100%;border-collapse:collapse;margin:4px 0 14px 0;" \
-	"font-size:13px"
+#define S_TABLE "width:100%;border-collapse:collapse;margin:4px 0 14px 0;font-size:13px"
 #define S_TH "text-align:left;border-bottom:2px solid #999;padding:4px 6px;" \
 	"vertical-align:bottom;overflow:hidden"
 #define S_TD "border-bottom:1px solid #ddd;padding:4px 6px;vertical-align:top;" \
 	"overflow-wrap:anywhere;word-break:break-word"
 #define S_NOWRAP "border-bottom:1px solid #ddd;padding:4px 6px;vertical-align:top;" \
-	"white-space:nowrap;overflow:hidden;text-overflow:ellipsis"
+	"white-space:nowrap"
 #define S_H2 "font-size:16px;margin:18px 0 4px 0;color:#333"
 
 int
@@ -108,6 +107,15 @@ cl_writer_escape(struct cl_buf *b, int format, const char *str)
 
 	for (; *s; s++) {
 		unsigned char c = *s;
+		size_t run = 0;
+		/* copy a run of bytes no format touches in one go */
+		while (s[run] >= 0x20 && s[run] != 0x7f && strchr("&<>\"'|*_`[]\\", s[run]) == NULL)
+			run++;
+		if (run > 0) {
+			cl_buf_add(b, (const char *)s, run);
+			s += run - 1;
+			continue;
+		}
 		if (format == CL_WRITER_JSON) {
 			if (c == '"' || c == '\\') {
 				cl_buf_putc(b, '\\');
@@ -281,19 +289,45 @@ cl_writer_warning(struct cl_writer *w, const char *key, const char *text)
 	w_flush(w, 0);
 }
 
+/* Text whose line breaks are kept: each line escaped, joined by br. */
+static void
+w_lines(struct cl_writer *w, const char *text, const char *br)
+{
+	const char *p = text ? text : "";
+
+	for (;;) {
+		size_t n = strcspn(p, "\n");
+		char *line = cl_strndup(p, n);
+		if (line == NULL) {
+			w->b.oom = 1;
+			return;
+		}
+		w_esc(w, line);
+		free(line);
+		if (p[n] == '\0')
+			break;
+		w_puts(w, br);
+		p += n + 1;
+	}
+}
+
 void
 cl_writer_para(struct cl_writer *w, const char *key, const char *text)
 {
 	switch (w->format) {
 	case CL_WRITER_TEXT:
+		w_puts(w, "\n");
+		w_lines(w, text, "\n");
+		w_puts(w, "\n");
+		break;
 	case CL_WRITER_MARKDOWN:
 		w_puts(w, "\n");
-		w_esc(w, text);
+		w_lines(w, text, "  \n");
 		w_puts(w, "\n");
 		break;
 	case CL_WRITER_HTML:
-		w_puts(w, "<p style=\"margin:6px 0\">");
-		w_esc(w, text);
+		w_puts(w, "<p style=\"margin:8px 0\">");
+		w_lines(w, text, "<br />");
 		w_puts(w, "</p>\n");
 		break;
 	case CL_WRITER_JSON:
@@ -402,49 +436,71 @@ cl_writer_facts_end(struct cl_writer *w)
 	w->in_facts = 0;
 }
 
-/* The share of the width (percent) a column of a kind gets in HTML. */
+/* The column index of the section's CL_COL_WIDE column, or -1. */
 static int
-col_width(int kind)
+wide_col(const struct cl_writer *w)
 {
-	switch (kind) {
-	case CL_COL_INT: return 9;
-	case CL_COL_DATE: return 14;
-	case CL_COL_ID: return 18;
-	case CL_COL_LINK: return 14;
-	case CL_COL_BAR: return 40;
-	case CL_COL_TEXT: return 14;
-	default: return 0;	/* CL_COL_WIDE: the rest */
-	}
+	int i;
+
+	for (i = 0; i < w->ncols; i++)
+		if (w->cols[i].kind == CL_COL_WIDE)
+			return i;
+	return -1;
+}
+
+/* In HTML, the columns after the wide one that are not numbers go under
+ * its text, as a line of "Title: value": a narrow screen keeps the ids,
+ * dates and the Action side by side without sideways scrolling. */
+static int
+html_folded(const struct cl_writer *w, int i)
+{
+	int wide = wide_col(w);
+
+	return wide >= 0 && i > wide && w->cols[i].kind != CL_COL_INT &&
+	       w->cols[i].kind != CL_COL_BAR;
+}
+
+/* Columns HTML shows as columns. */
+static int
+html_ncols(const struct cl_writer *w)
+{
+	int i, n = 0;
+
+	for (i = 0; i < w->ncols; i++)
+		n += !html_folded(w, i);
+	return n;
 }
 
 static void
 html_table_open(struct cl_writer *w)
 {
-	int i, sum = 0, wide = 0, left;
+	int i;
 
 	if (w->table_open)
 		return;
 	w->table_open = 1;
-	for (i = 0; i < w->ncols; i++) {
-		sum += col_width(w->cols[i].kind);
-		wide += w->cols[i].kind == CL_COL_WIDE;
-	}
-	left = 100 - sum;
+	/* one table per section; the columns that must not wrap take the width
+	 * of their content (width:1%), the wide column (Action) the rest */
 	w_puts(w, "<table cellspacing=\"0\" cellpadding=\"0\" border=\"0\" style=\"" S_TABLE
 	       "\"><colgroup>");
 	for (i = 0; i < w->ncols; i++) {
-		int pct = col_width(w->cols[i].kind);
-		if (w->cols[i].kind == CL_COL_WIDE)
-			pct = left > 20 * wide ? left / wide : 20;
-		else if (sum > 100 || (wide == 0 && sum < 100))
-			pct = pct * (wide ? 100 - 20 * wide : 100) / (sum ? sum : 1);
-		cl_buf_printf(&w->b, "<col style=\"width:%d%%\" />", pct);
+		if (html_folded(w, i))
+			continue;
+		if (w->cols[i].kind == CL_COL_WIDE || w->cols[i].kind == CL_COL_BAR ||
+		    (w->cols[i].kind == CL_COL_TEXT && wide_col(w) < 0))
+			w_puts(w, "<col />");
+		else
+			w_puts(w, "<col style=\"width:1%\" />");
 	}
 	w_puts(w, "</colgroup>\n<tr>");
 	for (i = 0; i < w->ncols; i++) {
+		if (html_folded(w, i))
+			continue;
 		w_puts(w, "<th style=\"" S_TH);
 		if (w->cols[i].kind == CL_COL_INT)
 			w_puts(w, ";text-align:right");
+		if (w->cols[i].kind != CL_COL_WIDE && w->cols[i].kind != CL_COL_TEXT)
+			w_puts(w, ";white-space:nowrap");
 		w_puts(w, "\">");
 		w_esc(w, w->cols[i].title);
 		w_puts(w, "</th>");
@@ -548,7 +604,7 @@ cl_writer_group(struct cl_writer *w, const char *key, const char *label, const c
 	case CL_WRITER_HTML:
 		html_table_open(w);
 		cl_buf_printf(&w->b, "<tr><td colspan=\"%d\" style=\"padding:10px 6px 2px 6px;"
-		              "border-bottom:1px solid #999;font-weight:bold\">", w->ncols);
+		              "border-bottom:1px solid #999;font-weight:bold\">", html_ncols(w));
 		w_esc(w, label);
 		if (name && *name) {
 			w_puts(w, " <span style=\"font-weight:normal;color:#555\">(");
@@ -582,6 +638,24 @@ cl_writer_group_end(struct cl_writer *w)
 	w->in_group = 0;
 }
 
+/* True when a spreadsheet would run the cell as a formula (OWASP CSV
+ * injection); "@handle" alone is a person, not a formula. */
+static int
+csv_formula(const char *v)
+{
+	const char *p;
+
+	if (*v == '\0' || strchr("=+-@\t\r", *v) == NULL)
+		return 0;
+	if (*v != '@')
+		return 1;
+	for (p = v + 1; *p; p++)
+		if (!(*p >= 'a' && *p <= 'z') && !(*p >= 'A' && *p <= 'Z') &&
+		    !(*p >= '0' && *p <= '9') && strchr("._-", *p) == NULL)
+			return 1;
+	return p == v + 1;
+}
+
 /* A cell that is a web address, as a link. */
 static int
 is_url(const char *v)
@@ -598,12 +672,12 @@ text_row(struct cl_writer *w, const char *const *vals)
 	for (i = 0; i < w->ncols; i++) {
 		const char *v = vals[i] ? vals[i] : "";
 		const struct cl_col *c = &w->cols[i];
-		if (*v == '\0' && c->kind != CL_COL_INT)
+		if (*v == '\0')
 			continue;
 		if (n++)
 			w_puts(w, "  ");
 		if (c->kind == CL_COL_INT || c->kind == CL_COL_BAR) {
-			cl_buf_printf(&w->b, "%3s", *v ? v : "0");
+			cl_buf_printf(&w->b, "%3s", v);
 		} else {
 			w_esc(w, v);
 		}
@@ -621,15 +695,71 @@ text_row(struct cl_writer *w, const char *const *vals)
 	w_puts(w, "\n");
 }
 
+/* Ids up to this long never wrap; a longer one (a post-mortem named after
+ * a long file) may, after its - . _ / only, rather than widen the page. */
+#define ID_NOWRAP 24
+
+/* An id as HTML: break opportunities after its separators when long. */
 static void
-html_cell(struct cl_writer *w, const struct cl_col *c, const char *v)
+html_id(struct cl_writer *w, const char *v)
 {
+	const char *p = v;
+
+	if (strlen(v) <= ID_NOWRAP) {
+		w_esc(w, v);
+		return;
+	}
+	while (*p) {
+		size_t n = strcspn(p, "-._/");
+		char *part = cl_strndup(p, n + (p[n] != '\0'));
+		if (part == NULL) {
+			w->b.oom = 1;
+			return;
+		}
+		w_esc(w, part);
+		free(part);
+		p += n + (p[n] != '\0');
+		if (*p)
+			w_puts(w, "<wbr />");
+	}
+}
+
+/* A value as HTML: a web address as a link. */
+static void
+html_value(struct cl_writer *w, const struct cl_col *c, const char *v)
+{
+	if (c->kind == CL_COL_ID) {
+		html_id(w, v);
+		return;
+	}
+	if (c->kind == CL_COL_LINK && is_url(v)) {
+		w_puts(w, "<a href=\"");
+		w_esc(w, v);
+		w_puts(w, "\" style=\"overflow-wrap:anywhere;word-break:break-all\">");
+		w_esc(w, v);
+		w_puts(w, "</a>");
+	} else {
+		w_esc(w, v);
+	}
+}
+
+static void
+html_cell(struct cl_writer *w, int col, const char *const *vals)
+{
+	const struct cl_col *c = &w->cols[col];
+	const char *v = vals[col] ? vals[col] : "";
+	int i, n = 0;
+
 	switch (c->kind) {
 	case CL_COL_INT:
 		w_puts(w, "<td style=\"" S_NOWRAP ";text-align:right\">");
 		w_esc(w, v);
 		break;
 	case CL_COL_ID:
+		w_puts(w, strlen(v) <= ID_NOWRAP ? "<td style=\"" S_NOWRAP "\">" :
+		       "<td style=\"" S_TD "\">");
+		html_id(w, v);
+		break;
 	case CL_COL_DATE:
 		w_puts(w, "<td style=\"" S_NOWRAP "\">");
 		w_esc(w, v);
@@ -637,25 +767,38 @@ html_cell(struct cl_writer *w, const struct cl_col *c, const char *v)
 	case CL_COL_BAR: {
 		long long x = strtoll(v, NULL, 10);
 		int pct = (int)(x * 70 / w->bar_max);
-		cl_buf_printf(&w->b, "<td style=\"" S_NOWRAP "\"><span style=\"display:inline-block;"
+		/* the number is written next to the bar: no colour needed to read it */
+		cl_buf_printf(&w->b, "<td style=\"" S_TD "\"><span style=\"display:inline-block;"
 		              "width:%d%%;min-width:1px;height:10px;background:#777;"
-		              "vertical-align:middle\"></span> ", pct);
+		              "vertical-align:middle\"></span> <span style=\"white-space:nowrap\">",
+		              pct);
 		w_esc(w, *v ? v : "0");
 		if (c->unit)
 			w_esc(w, c->unit);
+		w_puts(w, "</span>");
 		break;
 	}
 	default:
 		w_puts(w, "<td style=\"" S_TD "\">");
-		if (c->kind == CL_COL_LINK && is_url(v)) {
-			w_puts(w, "<a href=\"");
-			w_esc(w, v);
-			w_puts(w, "\">");
-			w_esc(w, v);
-			w_puts(w, "</a>");
-		} else {
-			w_esc(w, v);
+		html_value(w, c, v);
+		if (c->kind != CL_COL_WIDE)
+			break;
+		/* the folded columns, under the text */
+		for (i = col + 1; i < w->ncols; i++) {
+			const char *x = vals[i] ? vals[i] : "";
+			if (!html_folded(w, i) || *x == '\0')
+				continue;
+			w_puts(w, n++ ? " &#183; " : "<div style=\"color:#555;font-size:12px;"
+			       "margin-top:2px\">");
+			w_puts(w, w->cols[i].kind == CL_COL_LINK || strlen(x) > ID_NOWRAP ? "<span>" :
+			       "<span style=\"white-space:nowrap\">");
+			w_esc(w, w->cols[i].title);
+			w_puts(w, ": ");
+			html_value(w, &w->cols[i], x);
+			w_puts(w, "</span>");
 		}
+		if (n)
+			w_puts(w, "</div>");
 	}
 	w_puts(w, "</td>");
 }
@@ -685,7 +828,8 @@ cl_writer_row(struct cl_writer *w, const char *const *vals)
 		html_table_open(w);
 		w_puts(w, "<tr>");
 		for (i = 0; i < w->ncols; i++)
-			html_cell(w, &w->cols[i], vals[i] ? vals[i] : "");
+			if (!html_folded(w, i))
+				html_cell(w, i, vals);
 		w_puts(w, "</tr>\n");
 		break;
 	case CL_WRITER_JSON:
@@ -710,7 +854,7 @@ cl_writer_row(struct cl_writer *w, const char *const *vals)
 			}
 			/* a cell a spreadsheet would run as a formula starts with ' */
 			w_puts(w, "\"");
-			if (*v && strchr("=+-@", *v) != NULL)
+			if (csv_formula(v))
 				w_puts(w, "'");
 			w_esc(w, v);
 			w_puts(w, "\"");
@@ -738,7 +882,7 @@ cl_writer_more(struct cl_writer *w, const char *text)
 	case CL_WRITER_HTML:
 		html_table_open(w);
 		cl_buf_printf(&w->b, "<tr><td colspan=\"%d\" style=\"padding:4px 6px;color:#444;"
-		              "font-style:italic\">", w->ncols);
+		              "font-style:italic\">", html_ncols(w));
 		w_esc(w, text);
 		w_puts(w, "</td></tr>\n");
 		break;
@@ -815,4 +959,30 @@ char *
 cl_writer_take(struct cl_writer *w)
 {
 	return w->b.oom ? NULL : cl_buf_steal(&w->b);
+}
+
+int
+cl_writer_mail_parts(char **text, char **html, void (*fn)(struct cl_writer *, const void *),
+                     const void *arg)
+{
+	static const int formats[2] = { CL_WRITER_TEXT, CL_WRITER_HTML };
+	char **outs[2] = { text, html };
+	int k;
+
+	*text = *html = NULL;
+	for (k = 0; k < 2; k++) {
+		struct cl_writer *w = NULL;
+		if (cl_writer_new(&w, formats[k], NULL, NULL) != 0)
+			break;
+		fn(w, arg);
+		*outs[k] = cl_writer_finish(w, NULL) == 0 ? cl_writer_take(w) : NULL;
+		cl_writer_free(w);
+		if (*outs[k] == NULL)
+			break;
+	}
+	if (k == 2)
+		return 0;
+	free(*text);
+	*text = NULL;
+	return CL_ENOMEM;
 }

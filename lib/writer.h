@@ -87,6 +87,11 @@ int cl_writer_finish(struct cl_writer *w, struct cl_error *err);
 /* The buffered document (fp NULL), NUL-terminated; caller frees. */
 char *cl_writer_take(struct cl_writer *w);
 
+/* A mail's two alternatives: fn(w, arg) written once as text and once
+ * as HTML into *text and *html (caller frees); 0 or CL_ENOMEM. */
+int cl_writer_mail_parts(char **text, char **html,
+                         void (*fn)(struct cl_writer *, const void *), const void *arg);
+
 /* Appends s to b for format (escaped, control characters replaced): the
  * primitive the writer uses, for callers that build one value. */
 struct cl_buf;

@@ -59,6 +59,36 @@ START_TEST(test_not_dates)
 }
 END_TEST
 
+START_TEST(test_periods)
+{
+	static const struct { const char *in; int y, m, d, approx; } cases[] = {
+		{ "Q3 2024", 2024, 9, 30, 1 }, { "2024-Q3", 2024, 9, 30, 1 },
+		{ "q1 2025", 2025, 3, 31, 1 }, { "H2 2024", 2024, 12, 31, 1 },
+		{ "June 2024", 2024, 6, 30, 1 }, { "end of June", 2024, 6, 30, 1 },
+		{ "end of Feb 2024", 2024, 2, 29, 1 }, { "end of month", 2024, 3, 31, 1 },
+		{ "end of the quarter", 2024, 3, 31, 1 }, { "EOY", 2024, 12, 31, 1 },
+		{ "end of 2025", 2025, 12, 31, 1 }, { "Q1", 2024, 3, 31, 1 },
+		{ "Q4", 2024, 12, 31, 1 }, { "end of January", 2025, 1, 31, 1 },
+		{ "2024-03-09", 2024, 3, 9, 0 }, { "2024-3-9", 2024, 3, 9, 0 },
+		{ "Mar 20", 2024, 3, 20, 0 },
+	};
+	int ref = cl_days_from_civil(2024, 3, 10), day, approx;
+	size_t i;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		ck_assert_msg(cl_date_parse_due(cases[i].in, ref, &day, &approx) == 0, "%s",
+		              cases[i].in);
+		ck_assert_msg(day == cl_days_from_civil(cases[i].y, cases[i].m, cases[i].d) &&
+		              approx == cases[i].approx, "%s", cases[i].in);
+	}
+	ck_assert_int_ne(cl_date_parse_due("2024-02-30", ref, &day, &approx), 0);
+	ck_assert_int_ne(cl_date_parse_due("Q5 2024", ref, &day, &approx), 0);
+	ck_assert_int_ne(cl_date_parse_due("message expiration", ref, &day, &approx), 0);
+	ck_assert_int_ne(cl_date_parse_due("next sprint", ref, &day, &approx), 0);
+	ck_assert_int_ne(cl_date_parse_due("2024", ref, &day, &approx), 0);
+}
+END_TEST
+
 START_TEST(test_iso_week)
 {
 	int y, w;
@@ -114,6 +144,7 @@ main(void)
 	tcase_add_test(tc, test_civil_roundtrip);
 	tcase_add_test(tc, test_human_dates);
 	tcase_add_test(tc, test_not_dates);
+	tcase_add_test(tc, test_periods);
 	tcase_add_test(tc, test_iso_week);
 	tcase_add_test(tc, test_clock_and_zones);
 	suite_add_tcase(s, tc);

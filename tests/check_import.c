@@ -316,6 +316,48 @@ START_TEST(test_newer_database_refused)
 }
 END_TEST
 
+/* [people] by hash: handles before names/addresses/tracker handles, case
+ * does not matter, the first person wins a shared name, 8,000 people. */
+START_TEST(test_people_lookup)
+{
+	struct cl_buf b = CL_BUF_INIT;
+	struct cl_config *c = NULL;
+	struct cl_error err = { 0 };
+	char path[1024], who[64];
+	const struct cl_person *p;
+	int i;
+
+	cl_buf_puts(&b, "[people]\n");
+	for (i = 0; i < 8000; i++)
+		cl_buf_printf(&b, "user%d = User %d <user%d@example.com>\nuser%d.tracker = gh-%d\n",
+		              i, i, i, i, i);
+	cl_buf_puts(&b, "shared = Same Name <one@example.com>\nshared2 = Same Name "
+	            "<two@example.com>\nbob = user7\n");
+	tu_write(dir, "people.conf", cl_buf_str(&b));
+	cl_buf_release(&b);
+	snprintf(path, sizeof path, "%s/people.conf", dir);
+	ck_assert_msg(cl_config_load(&c, path, &err) == 0, "%s", err.msg);
+	ck_assert_uint_eq(cl_config_people_count(c), 8003);
+	for (i = 0; i < 8000; i += 7) {
+		snprintf(who, sizeof who, "@USER%d", i);
+		ck_assert_ptr_nonnull(p = cl_config_person(c, who));
+		snprintf(who, sizeof who, "user%d", i);
+		ck_assert_str_eq(p->handle, who);
+		snprintf(who, sizeof who, "User%d@Example.com", i);
+		ck_assert_ptr_eq(cl_config_person(c, who), p);
+		snprintf(who, sizeof who, "gh-%d", i);
+		ck_assert_ptr_eq(cl_config_person(c, who), p);
+	}
+	ck_assert_str_eq(cl_config_person(c, "same name")->handle, "shared");
+	/* "user7" is a handle and bob's display name: the handle wins */
+	ck_assert_str_eq(cl_config_person(c, "user7")->handle, "user7");
+	ck_assert_str_eq(cl_config_person(c, "bob")->handle, "bob");
+	ck_assert_ptr_null(cl_config_person(c, "user8000"));
+	ck_assert_ptr_null(cl_config_person(c, "nobody@example.com"));
+	cl_config_free(c);
+}
+END_TEST
+
 START_TEST(test_migrations_versioned)
 {
 	ck_assert_int_eq(cl_store_version(st), cl_migration_count);
@@ -341,6 +383,7 @@ main(void)
 	tcase_add_test(tc, test_no_action_items);
 	tcase_add_test(tc, test_newer_database_refused);
 	tcase_add_test(tc, test_migrations_versioned);
+	tcase_add_test(tc, test_people_lookup);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
 }

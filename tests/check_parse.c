@@ -111,6 +111,8 @@ START_TEST(test_owner)
 		{ "@alice, @bob", "alice" }, { "alice@example.com", "alice@example.com" },
 		{ "-", NULL }, { "", NULL }, { "Carla Diaz / Dev Team", "Carla Diaz" },
 		{ "@jörg", "jörg" }, { "@li.wei.", "li.wei" },
+		{ "Alice Doe <alice@example.com>", "Alice Doe" }, { "@org/team", "org/team" },
+		{ "@hamid and @chloe", "hamid" }, { "Ana and Bruno", "Ana" }, { "n/a", "n/a" },
 	};
 	size_t i;
 
@@ -122,6 +124,109 @@ START_TEST(test_owner)
 			ck_assert_msg(o && strcmp(o, cases[i].out) == 0, "'%s' → '%s', want '%s'",
 			              cases[i].in, o ? o : "(null)", cases[i].out);
 		free(o);
+	}
+}
+END_TEST
+
+START_TEST(test_owner_several)
+{
+	static const struct { const char *in; int several; } cases[] = {
+		{ "@a and @b", 1 }, { "A/B", 1 }, { "A & B", 1 }, { "A, B", 1 },
+		{ "Alice Doe (@adoe)", 0 }, { "@org/team", 0 }, { "Alice Doe <a@example.com>", 0 },
+		{ "n/a", 0 }, { "@alice", 0 }, { "Priya", 0 },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++)
+		ck_assert_msg(cl_parse_owner_several(cases[i].in) == cases[i].several, "%s",
+		              cases[i].in);
+}
+END_TEST
+
+/* The rules read the block model only: blocks made by hand, as another
+ * front end (a Confluence reader) would make them, give the same items. */
+START_TEST(test_block_model)
+{
+	struct cl_blocks b = { 0 };
+	struct cl_pm_doc *doc = NULL;
+	struct cl_error err = { 0 };
+	static const char item1[] = "Rotate the keys (#412) (Priya)";
+	struct cl_block_link link = { 16, 20, "https://github.com/acme/ops/issues/412" };
+	int list, row, table;
+
+	ck_assert_int_ge(cl_blocks_add(&b, CL_BLOCK_HEADING, 1, 1, -1, 0, "Outage", 6, NULL, 0), 0);
+	ck_assert_int_ge(cl_blocks_add(&b, CL_BLOCK_HEADING, 3, 2, -1, 0, "Follow-ups", 10, NULL,
+	                               0), 0);
+	ck_assert_int_ge(list = cl_blocks_add(&b, CL_BLOCK_LIST, 5, 1, -1, 0, NULL, 0, NULL, 0), 0);
+	ck_assert_int_ge(cl_blocks_add(&b, CL_BLOCK_ITEM, 5, 1, list, 0, item1, strlen(item1),
+	                               &link, 1), 0);
+	ck_assert_int_ge(cl_blocks_add(&b, CL_BLOCK_ITEM, 6, 1, list, CL_BLOCK_TASK | CL_BLOCK_CHECKED,
+	                               "Add an alert", 12, NULL, 0), 0);
+	ck_assert_int_ge(cl_blocks_add(&b, CL_BLOCK_HEADING, 8, 2, -1, 0, "Timeline", 8, NULL, 0), 0);
+	ck_assert_int_ge(table = cl_blocks_add(&b, CL_BLOCK_TABLE, 10, 0, -1, 0, NULL, 0, NULL, 0), 0);
+	ck_assert_int_ge(row = cl_blocks_add(&b, CL_BLOCK_ROW, 10, 0, table, 0, NULL, 0, NULL, 0), 0);
+	ck_assert_int_ge(cl_blocks_add(&b, CL_BLOCK_CELL, 10, 0, row, 0, "Action", 6, NULL, 0), 0);
+	ck_assert_int_ge(cl_blocks_add(&b, CL_BLOCK_CELL, 10, 0, row, 0, "Owner", 5, NULL, 0), 0);
+	ck_assert_int_ge(row = cl_blocks_add(&b, CL_BLOCK_ROW, 12, 0, table, 0, NULL, 0, NULL, 0), 0);
+	ck_assert_int_ge(cl_blocks_add(&b, CL_BLOCK_CELL, 12, 0, row, 0, "Page the DBA", 12, NULL, 0), 0);
+	ck_assert_int_ge(cl_blocks_add(&b, CL_BLOCK_CELL, 12, 0, row, 0, "@kim", 4, NULL, 0), 0);
+	ck_assert_int_eq(cl_parse_blocks(&doc, &b, cl_days_from_civil(2024, 1, 1), NULL, &err), 0);
+	ck_assert_str_eq(doc->title, "Outage");
+	ck_assert_int_eq(doc->nitems, 3);
+	ck_assert_str_eq(doc->items[0].action, "Rotate the keys");
+	ck_assert_str_eq(doc->items[0].owner, "Priya");
+	ck_assert_str_eq(doc->items[0].ticket, "https://github.com/acme/ops/issues/412");
+	ck_assert_int_eq(doc->items[0].line, 5);
+	ck_assert(doc->items[1].done);
+	/* an item table outside an action section */
+	ck_assert_str_eq(doc->items[2].action, "Page the DBA");
+	ck_assert_str_eq(doc->items[2].owner, "kim");
+	ck_assert_int_eq(doc->items[2].line, 12);
+	ck_assert_int_eq(doc->nsections, 1);
+	ck_assert_int_eq(doc->sections[0].nitems, 2);
+	cl_pm_doc_free(doc);
+	cl_blocks_release(&b);
+}
+END_TEST
+
+/* Every allocation of the parser failing in turn: CL_ENOMEM and no
+ * document, never a crash or a partial document (valgrind: no leak). */
+START_TEST(test_alloc_failures)
+{
+	static const char *const files[] = { "tests/fixtures/layouts/mix-sre-table-bullets-markers.md",
+		"tests/fixtures/layouts/hugo-front-matter.md", "tests/fixtures/layouts/gfm-delimiter-short.md" };
+	size_t f;
+
+	for (f = 0; f < sizeof files / sizeof files[0]; f++) {
+		char *text = NULL;
+		size_t len = 0;
+		struct cl_error err = { 0 };
+		long n, want = -1, failed = 0;
+		struct cl_pm_doc *doc = NULL;
+
+		ck_assert_int_eq(cl_read_file(&text, &len, files[f], 1 << 20, &err), 0);
+		ck_assert_int_eq(cl_parse_document(&doc, text, len, CL_NO_DATE, &err), 0);
+		want = (long)doc->nitems;
+		cl_pm_doc_free(doc);
+		for (n = 1; n < 100000; n++) {
+			int rc;
+			doc = NULL;
+			memset(&err, 0, sizeof err);
+			cl_alloc_fail_after(n);
+			rc = cl_parse_document(&doc, text, len, CL_NO_DATE, &err);
+			cl_alloc_fail_after(0);
+			if (rc == 0) {
+				ck_assert_int_eq((long)doc->nitems, want);
+				cl_pm_doc_free(doc);
+				break;
+			}
+			failed++;
+			ck_assert_msg(rc == CL_ENOMEM, "%s: allocation %ld: %d %s", files[f], n, rc, err.msg);
+			ck_assert_ptr_null(doc);
+		}
+		ck_assert_int_lt(n, 100000);
+		ck_assert_int_gt(failed, 20);	/* the countdown did reach the parser */
+		free(text);
 	}
 }
 END_TEST
@@ -180,6 +285,9 @@ main(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_fixtures);
 	tcase_add_test(tc, test_owner);
+	tcase_add_test(tc, test_owner_several);
+	tcase_add_test(tc, test_block_model);
+	tcase_add_test(tc, test_alloc_failures);
 	tcase_add_test(tc, test_normalise);
 	tcase_add_test(tc, test_invalid_utf8);
 	tcase_add_test(tc, test_item_limit);

@@ -21,13 +21,20 @@ items = json.load(open(sys.argv[1]))["items"]
 assert len(items) == 3, items
 assert items[0]["postmortem"]["source"] == sys.argv[2], items[0]["postmortem"]
 assert all(c.isalnum() or c in "-_." for c in items[0]["id"]), items[0]["id"]
+# the id is the document's path, without the host and port it is served from
+assert items[0]["id"].startswith("pool."), items[0]["id"]
+assert "127" not in items[0]["id"], items[0]["id"]
 PYEOF
 # unchanged content: nothing parsed again
 expect_rc 0 "$CL" -d "$DB" -v import "$url"
 expect_in "$T/err" "0 parsed, 1 unchanged"
-# a missing document is reported, the others still import
-expect_rc 65 "$CL" -d "$DB" import "http://127.0.0.1:$port/missing.md" "$TOP/tests/fixtures/parse/crlf.md"
+# a missing document (404) is reported as missing (66), the others still import
+expect_rc 66 "$CL" -d "$DB" import "http://127.0.0.1:$port/missing.md" "$TOP/tests/fixtures/parse/crlf.md"
 expect_in "$T/err" "missing.md"
+expect_in "$T/err" "HTTP 404"
+# a server that refuses the connection: try again later (75)
+expect_rc 75 "$CL" -d "$DB" import "http://127.0.0.1:9/pm.md" "$TOP/tests/fixtures/parse/crlf.md"
+expect_in "$T/err" "the next run tries again"
 expect_rc 64 "$CL" -d "$DB" list --bogus
 expect_rc 65 "$CL" -d "$DB" import "ftp://127.0.0.1/x.md"
 expect_in "$T/err" "only http and https"

@@ -11,6 +11,29 @@ awk '/^```sh$/ { blk = ""; inb = 1; next }
 sh -e "$T/tour.sh" > "$T/tour.out" 2>&1 || { cat "$T/tour.out"; fail "README tour failed"; }
 expect_in "$T/tour.out" "Make order consumers idempotent"
 expect_in "$T/tour.out" "BEGIN:VCALENDAR"
+
+# the second hour runs after the tour, in the same shell, against the fake
+# GitHub instead of api.github.com (the only change)
+awk '/^```sh$/ { blk = ""; inb = 1; next }
+     /^```$/ && inb { if (blk ~ /^# the second hour/) { printf "%s", blk; exit } inb = 0; next }
+     inb { blk = blk $0 "\n" }' README.md > "$T/second.sh"
+[ -s "$T/second.sh" ] || fail "no second hour in README.md"
+TOKEN=ghp_docs-test-token
+$PY "$TOP/tests/helpers/fake_github.py" --port-file "$T/fake.port" --token "$TOKEN" \
+    --repo acme/ops --max-seconds 120 2> "$T/fake.log" &
+FAKE_PID=$!
+trap 'kill $FAKE_PID 2>/dev/null; rm -rf "$T"' EXIT
+i=0; while [ ! -s "$T/fake.port" ]; do i=$((i+1)); [ $i -lt 200 ] || fail "fake GitHub"; sleep 0.05; done
+FAKE="http://127.0.0.1:$(cat "$T/fake.port")"
+sed -e "s|https://api.github.com|$FAKE|" -e "s|GH_TOKEN=ghp_your_token|GH_TOKEN=$TOKEN|" \
+    "$T/second.sh" > "$T/second.run"
+cat "$T/tour.sh" "$T/second.run" > "$T/both.sh"
+sh -e "$T/both.sh" > "$T/second.out" 2>&1 || { cat "$T/second.out"; fail "README second hour failed"; }
+expect_in "$T/second.out" "ok    tracker   github acme/ops: authenticated"
+expect_in "$T/second.out" "would create"
+expect_in "$T/second.out" "created"
+expect_in "$T/second.out" "runs:"
+kill $FAKE_PID 2>/dev/null
 ok() { :; }
 
 # every key of the example config is a key closeloop knows

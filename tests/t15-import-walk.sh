@@ -35,6 +35,14 @@ expect_rc 0 "$CL" -d "$DB" import src/sub/again.md
 [ "$(n 'select count(*) from postmortems')" = 2 ] || fail "a second path made a second post-mortem"
 echo "ok: loops and second paths"
 
+# a database from before real paths were kept (canon NULL): rows are found
+# by their old name and adopted, nothing new
+n 'UPDATE postmortems SET canon = NULL' >/dev/null
+expect_rc 0 "$CL" -d "$DB" import src
+[ "$(n 'select count(*) from postmortems')" = 2 ] || fail "legacy rows not adopted"
+[ "$(n 'select count(*) from postmortems where canon is null')" = 0 ] || fail "canon not recorded"
+echo "ok: rows from before real paths"
+
 # --- links out of the root (follow_symlinks) -----------------------------
 ln -s "$T/outside/secret.md" src/secret.md
 ln -s "$T/outside" src/elsewhere

@@ -80,7 +80,7 @@ expect_rc 0 $C drill schedule dns --at "2024-04-03 15:00" --send
 [ "$(count_eml main)" -eq 1 ] || fail "expected 1 message"
 $MC "$T/main" --count 1 --structure "$LAYOUT" --calendar-method REQUEST \
     --rcpt lena@example.com --rcpt kofi@example.org --text "2024-04-03 15:00" \
-    --subject "Invitation: DR drill re-run: Post-mortem: resolver timeouts during the DNS provider switch @ Wed 2024-04-03 15:00-16:00 (Europe/Berlin)" ||
+    --subject "Invitation: DR drill re-run: resolver timeouts during the DNS provider switch @ Wed 2024-04-03 15:00-16:00 (Europe/Berlin)" ||
     fail "invite mail"
 uid=$($IC "$T/main/"*.eml --method REQUEST --sequence 0 --tzid Europe/Berlin \
       --start-utc 2024-04-03T13:00:00Z --attendees 2 --alarm 15 --print-uid) || fail "invite"
@@ -95,7 +95,7 @@ for f in "$T/main/"*.eml; do
     found=1
 done
 [ $found -eq 1 ] || fail "no update with SEQUENCE 1"
-$MC "$T/main" --subject "Updated invitation: DR drill re-run: Post-mortem: resolver timeouts during the DNS provider switch @ Thu 2024-04-04 11:00-12:00 (Europe/Berlin)" ||
+$MC "$T/main" --subject "Updated invitation: DR drill re-run: resolver timeouts during the DNS provider switch @ Thu 2024-04-04 11:00-12:00 (Europe/Berlin)" ||
     fail "update subject"
 
 # a failed update leaves the stored sequence alone; the next one still goes up

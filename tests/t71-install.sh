@@ -8,7 +8,8 @@ make -s install DESTDIR="$D" PREFIX=/usr > "$T/install.log" 2>&1 || { cat "$T/in
 for f in usr/bin/closeloop usr/share/man/man1/closeloop.1 usr/share/man/man5/closeloop.conf.5 \
          usr/share/closeloop/closeloop.conf.example usr/share/closeloop/crontab.example \
          usr/share/closeloop/systemd/closeloop.service usr/share/closeloop/systemd/closeloop.timer \
-         usr/share/closeloop/completion/closeloop.bash \
+         usr/share/closeloop/completion/closeloop.bash usr/share/closeloop/completion/_closeloop \
+         usr/share/closeloop/completion/closeloop.fish \
          usr/share/closeloop/examples/postmortems/2024-02-12-payments-pool.md \
          usr/share/closeloop/examples/runbooks/database-primary-down.md; do
     [ -f "$D/$f" ] || fail "not installed: $f"

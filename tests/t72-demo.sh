@@ -23,4 +23,28 @@ assert not m.defects, m.defects
 assert m["Auto-Submitted"] == "auto-generated"
 PYEOF
 done
+# none of the examples is late: each has its Written: line
+grep -q "postmortem-late" "$T/demo.out" && fail "the demo flags its own examples postmortem-late"
+# the config the demo leaves works afterwards, without the demo's tracker
+unset CLOSELOOP_NOW
+CLOSELOOP_CONFIG="$T/demo/config" "$CL" -v run > "$T/after.out" 2>&1; rc=$?
+[ $rc = 0 ] || { cat "$T/after.out"; fail "run with the demo's config afterwards exited $rc"; }
+CLOSELOOP_CONFIG="$T/demo/config" "$CL" config check > "$T/after.out" 2>&1 ||
+    { cat "$T/after.out"; fail "config check of the demo's config failed"; }
+# install-deps: --test only adds the test peers; make demo installs no test peer
+grep -q '^test_pkgs=' contrib/install-deps.sh || fail "no test peers list"
+$PY - contrib/install-deps.sh <<'PYEOF' || fail "install-deps: a test peer in the runtime list"
+import re, sys
+s = open(sys.argv[1]).read()
+run = re.search(r'^pkgs="([^"]*)"', s, re.M).group(1).split()
+test = re.search(r'^test_pkgs="([^"]*)"', s, re.M).group(1).split()
+peers = {"check", "redmine", "thin", "clang", "valgrind", "python3-aiosmtpd", "exim4-daemon-heavy"}
+assert not peers & set(run), peers & set(run)
+assert peers <= set(test), peers - set(test)
+PYEOF
+sed -n '/^demo:/,/^$/p' Makefile | grep -q 'deps-build' || fail "make demo installs the test peers"
+sed -n '/^deps-build:/,/^$/p' Makefile | grep -q 'install-deps.sh$' || fail "deps-build passes --test"
+# quiet: a make that builds prints one short line per file, no command line
+make -n -B V=0 build/lib/util.o 2>/dev/null | grep -q "printf '  %-6s %s" || fail "the build is not quiet"
+make -n -B V=1 build/lib/util.o 2>/dev/null | grep -q -- "-Wall" || fail "V=1 does not print the command"
 echo "t72-demo: ok"

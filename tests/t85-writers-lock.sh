@@ -136,7 +136,7 @@ n=0; while [ ! -f "$T/locked" ]; do n=$((n+1)); [ $n -lt 100 ] || fail "lock hol
 hist=$(q "select count(*) from history")
 key=$(q "select p.slug || '.' || i.seq from items i join postmortems p on p.id = i.postmortem_id where i.status = 'open' limit 1")
 for cmd in "sync" "nag --send" "report --send" "import" "done $key" "reopen $key" \
-           "drill done 1 --result pass" "run"; do
+           "drill done 1 --result pass" "forget inc-99" "run"; do
     # shellcheck disable=SC2086
     "$CL" $cmd > "$T/w.out" 2>&1; rc=$?
     [ "$rc" = 75 ] || { cat "$T/w.out"; fail "'$cmd' under the lock exited $rc, want 75"; }

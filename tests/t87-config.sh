@@ -99,7 +99,7 @@ expect_in "$T/err" "warning: $T/w.conf:8: [reprot]: unknown section, ignored (di
 expect_rc 0 "$CL" -q -c "$T/w.conf" list
 [ -s "$T/err" ] && fail "-q printed warnings"
 # the keys and sections other modules read are accepted already
-{ base; printf '[import]\nfollow_symlinks = within-root\nmissing_days = 30\n[tracker]\nmax_sync_s = 600\nallow_http = no\nmanage_linked = no\n[mail]\nhelo = closeloop.example.com\n[report]\nper_owner = yes\n[slo]\nsev1 = 14\n[teams]\nsre = alice, bob\n[report "ops"]\nto = ops@example.com\n[source "wiki"]\nkind = confluence\n'; } > "$T/x.conf"
+{ base; printf '[import]\nfollow_symlinks = within-root\nmissing_days = 30\n[tracker]\nmax_sync_s = 600\nallow_http = no\nmanage_linked = no\n[mail]\nhelo = closeloop.example.com\n[report]\nper_owner = 5\n[slo]\nsev1 = 14\n[teams]\nsre = alice, bob\n[report "ops"]\nto = ops@example.com\n[source "wiki"]\nkind = confluence\n'; } > "$T/x.conf"
 expect_rc 0 "$CL" -c "$T/x.conf" list
 expect_not_in "$T/err" "warning"
 echo "ok: unknown keys and sections warn with did you mean; the new sections are known"

@@ -95,4 +95,25 @@ expect_in "$T/out" "shipped in release 42"
 expect_rc 0 "$CL" reopen -q "$ID"
 [ -s "$T/err" ] && fail "reopen -q printed: $(cat "$T/err")"
 echo "ok: done/reopen say what changed, --note kept in history"
+# sync --dry-run against a tracker that is down: no plan, only the error
+cp "$T/config" "$T/down.conf"
+printf '[tracker]\nkind = github\nurl = http://127.0.0.1:9\nproject = acme/ops\ntoken_env = T88_TOKEN\nretries = 0\nconnect_timeout_s = 2\n' >> "$T/down.conf"
+T88_TOKEN=x "$CL" -c "$T/down.conf" sync --dry-run > "$T/out" 2> "$T/err"; rc=$?
+[ $rc = 75 ] || { cat "$T/out" "$T/err"; fail "sync --dry-run, tracker down: exit $rc, want 75"; }
+[ -s "$T/out" ] && { cat "$T/out"; fail "sync --dry-run printed a plan for a tracker that is down"; }
+expect_not_in "$T/err" "0 created"
+echo "ok: sync --dry-run against a tracker that is down prints no plan"
+# a due date with a time of day is that day; a year-less date far after
+# the incident is linted due-far
+mkdir -p "$T/far"
+printf '# Outage - 2024-01-15\n\nWritten: 2024-01-16\n\n## Action items\n\n| Action | Owner | Due |\n|---|---|---|\n| Fix the thing | alice | Jan 5 |\n| Fix the other | alice | 2024-03-15 17:00 |\n| Fix a third | alice | Feb 20 |\n' > "$T/far/outage.md"
+expect_rc 1 "$CL" lint "$T/far"
+expect_in "$T/out" "outage.md:9: due-far: due date 'Jan 5' has no year and is read as 2025-01-05"
+expect_not_in "$T/out" "due-not-a-date"
+expect_not_in "$T/out" ":11: due-far"
+expect_rc 0 "$CL" import "$T/far"
+expect_rc 0 "$CL" list --all --json
+$PY -c 'import json,sys; d={i["action"]: i["due"] for i in json.load(open(sys.argv[1]))["items"]}; assert d["Fix the other"] == "2024-03-15", d' "$T/out" ||
+    fail "2024-03-15 17:00 not read as 2024-03-15"
+echo "ok: a due date with a time is that day; due-far"
 echo "t88: ok"

@@ -1,42 +1,97 @@
 # bash completion for closeloop — source it, or install it as
 # /usr/share/bash-completion/completions/closeloop
-_closeloop()
+# Item ids, post-mortem ids, [people] names and time zones come from
+# `closeloop __complete`, which reads the database and the config named on
+# the command line (-c, -d) or the default ones, and never writes.
+
+# _closeloop_words WHAT: the words closeloop offers for WHAT
+_closeloop_words()
 {
-    local cur prev words cword cmd i
-    _init_completion 2>/dev/null || {
-        cur=${COMP_WORDS[COMP_CWORD]}; prev=${COMP_WORDS[COMP_CWORD-1]}
-        words=("${COMP_WORDS[@]}"); cword=$COMP_CWORD
-    }
-    local commands="init import lint list show done reopen sync report nag drill run status help"
+    local bin=${words[0]} i args=()
     for ((i = 1; i < cword; i++)); do
         case ${words[i]} in
-            -c|--config|-d|--database) ((i++)) ;;
+            -c|--config|-d|--database) args+=("${words[i]}" "${words[i+1]}"); ((i++)) ;;
+            --config=*|--database=*) args+=("${words[i]}") ;;
+        esac
+    done
+    # a "./closeloop" or "~/bin/closeloop" typed as such
+    bin=${bin/#\~/$HOME}
+    "$bin" -q "${args[@]}" __complete "$1" 2>/dev/null
+}
+
+_closeloop()
+{
+    local cur prev words cword cmd sub i
+    if declare -F _init_completion >/dev/null 2>&1; then
+        _init_completion -n = || return
+    else
+        cur=${COMP_WORDS[COMP_CWORD]}; prev=${COMP_WORDS[COMP_CWORD-1]}
+        words=("${COMP_WORDS[@]}"); cword=$COMP_CWORD
+    fi
+    local global="-c --config -d --database -q --quiet -v --verbose --color -h --help -V --version"
+    for ((i = 1; i < cword; i++)); do
+        case ${words[i]} in
+            -c|--config|-d|--database|--color) ((i++)) ;;
             -*) ;;
-            *) cmd=${words[i]}; break ;;
+            *) if [[ -z $cmd ]]; then cmd=${words[i]}; elif [[ -z $sub ]]; then sub=${words[i]}; fi ;;
         esac
     done
     case $prev in
-        -c|--config|-d|--database) COMPREPLY=($(compgen -f -- "$cur")); return ;;
-        --format) COMPREPLY=($(compgen -W "text markdown html json" -- "$cur")); return ;;
+        -c|--config|-d|--database|--config=*|--database=*)
+            compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --color) COMPREPLY=($(compgen -W "auto always never" -- "$cur")); return ;;
+        --format) COMPREPLY=($(compgen -W "text markdown html json csv" -- "$cur")); return ;;
         --result) COMPREPLY=($(compgen -W "pass fail" -- "$cur")); return ;;
-        --every) COMPREPLY=($(compgen -W "quarter month" -- "$cur")); return ;;
+        --every)
+            local IFS=$'\n'
+            COMPREPLY=($(compgen -W $'week\nmonth\nquarter\n2 weeks\n3 months\n2 quarters' -- "$cur"))
+            COMPREPLY=("${COMPREPLY[@]// /\\ }"); return ;;
+        --tz) COMPREPLY=($(compgen -W "$(_closeloop_words zones)" -- "$cur")); return ;;
+        --owner|--attendee) COMPREPLY=($(compgen -W "$(_closeloop_words people)" -- "$cur")); return ;;
+        --postmortem|-p) COMPREPLY=($(compgen -W "$(_closeloop_words postmortems)" -- "$cur")); return ;;
+        --week|--at|--duration|--rto|--notes|--note) return ;;
     esac
     if [[ -z $cmd ]]; then
-        COMPREPLY=($(compgen -W "$commands -c --config -d --database -q --quiet -v --verbose -h --help -V --version" -- "$cur"))
+        COMPREPLY=($(compgen -W "$(_closeloop_words commands) $global" -- "$cur"))
+        return
+    fi
+    if [[ $cur == -* ]]; then
+        local opts=""
+        case $cmd in
+            import) opts="--dry-run --force" ;;
+            list) opts="--open --overdue --all --owner --postmortem --json --exit-status" ;;
+            show|status) opts="--json" ;;
+            done|reopen) opts="--note" ;;
+            sync|run) opts="--dry-run" ;;
+            report) opts="--week --format --send --force" ;;
+            nag) opts="--send" ;;
+            init) opts="--config" ;;
+            drill)
+                case $sub in
+                    list) opts="--json --postmortem" ;;
+                    schedule) opts="--at --duration --tz --attendee --every --send" ;;
+                    reschedule) opts="--at --duration --tz --send" ;;
+                    cancel|propose) opts="--send" ;;
+                    done) opts="--result --rto --notes" ;;
+                esac ;;
+        esac
+        COMPREPLY=($(compgen -W "$opts $global" -- "$cur"))
         return
     fi
     case $cmd in
-        import) COMPREPLY=($(compgen -W "--dry-run --force" -- "$cur") $(compgen -f -- "$cur")) ;;
-        lint) COMPREPLY=($(compgen -f -- "$cur")) ;;
-        list) COMPREPLY=($(compgen -W "--open --overdue --all --owner --postmortem --json --exit-status" -- "$cur")) ;;
-        show) COMPREPLY=($(compgen -W "--json" -- "$cur")) ;;
-        sync|run) COMPREPLY=($(compgen -W "--dry-run" -- "$cur")) ;;
-        report) COMPREPLY=($(compgen -W "--week --format --send --force" -- "$cur")) ;;
-        nag) COMPREPLY=($(compgen -W "--send" -- "$cur")) ;;
-        status) COMPREPLY=($(compgen -W "--json" -- "$cur")) ;;
-        init) COMPREPLY=($(compgen -W "--config" -- "$cur")) ;;
-        drill) COMPREPLY=($(compgen -W "list schedule reschedule cancel done propose --at --duration --tz --attendee --every --send --result --rto --notes --json" -- "$cur")) ;;
-        help) COMPREPLY=($(compgen -W "$commands" -- "$cur")) ;;
+        import|lint) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")) ;;
+        show) COMPREPLY=($(compgen -W "$(_closeloop_words all-items)" -- "$cur")) ;;
+        done) COMPREPLY=($(compgen -W "$(_closeloop_words items)" -- "$cur")) ;;
+        reopen) COMPREPLY=($(compgen -W "$(_closeloop_words all-items)" -- "$cur")) ;;
+        forget) COMPREPLY=($(compgen -W "$(_closeloop_words postmortems)" -- "$cur")) ;;
+        config) COMPREPLY=($(compgen -W "check" -- "$cur")) ;;
+        help) COMPREPLY=($(compgen -W "$(_closeloop_words commands)" -- "$cur")) ;;
+        drill)
+            if [[ -z $sub ]]; then
+                COMPREPLY=($(compgen -W "list schedule reschedule cancel done propose" -- "$cur"))
+            elif [[ $sub == schedule ]]; then
+                COMPREPLY=($(compgen -W "$(_closeloop_words postmortems)" -- "$cur"))
+            fi ;;
     esac
 }
-complete -F _closeloop closeloop
+complete -F _closeloop closeloop ./closeloop

@@ -192,59 +192,60 @@ gt_repo_missing(struct cl_tracker *t, struct cl_error *err)
 	                    "cannot see it)", t->project, t->url);
 }
 
+/* A failed list: an unknown repository is a configuration error. */
+static int
+gt_list_fail(struct cl_tracker *t, const struct cl_http_response *r, const char *what,
+             struct cl_error *err)
+{
+	if (r->status == 404)
+		return gt_repo_missing(t, err);
+	return cl_tracker_http_fail(t, r->status, r->body, what, err);
+}
+
+/* One listed label into the cache (entries without a name and id skipped). */
+static int
+gt_label_item(struct cl_tracker *t, void *item, struct cl_error *err)
+{
+	struct gt *g = t->priv;
+	struct gt_label *nl;
+	json_t *l = item;
+
+	if (!json_is_string(json_object_get(l, "name")) ||
+	    !json_is_integer(json_object_get(l, "id")))
+		return 0;
+	if ((nl = cl_realloc(g->labels, (g->nlabels + 1) * sizeof *nl)) == NULL)
+		return cl_error_set(err, CL_ENOMEM, "out of memory");
+	g->labels = nl;
+	if ((nl[g->nlabels].name = jdup(l, "name")) == NULL)
+		return cl_error_set(err, CL_ENOMEM, "out of memory");
+	nl[g->nlabels++].id = (long long)json_integer_value(json_object_get(l, "id"));
+	return 0;
+}
+
+static const struct cl_tracker_list gt_labels = {
+	.what = "listing labels",
+	.paging = CL_PAGING_LINK,
+	.item = gt_label_item,
+	.fail = gt_list_fail,
+};
+
 /* Loads the repository's labels (all pages) once per run. */
 static int
 gt_load_labels(struct cl_tracker *t, struct cl_error *err)
 {
 	struct gt *g = t->priv;
-	struct cl_tracker_pager pg = { NULL, 0, 0 };
+	struct cl_tracker_walk w = { 0 };
 	char *url;
-	int rc = 0;
+	int rc;
 
 	if (g->labels_loaded)
 		return 0;
 	if ((url = cl_asprintf("%s/labels?limit=50", g->repo_url)) == NULL)
 		return cl_error_set(err, CL_ENOMEM, "out of memory");
-	while (url) {
-		struct cl_http_response *r = NULL;
-		json_t *ans = NULL;
-		size_t i;
-
-		if ((rc = cl_tracker_pager_next(&pg, url, "listing labels", err)) == 0)
-			rc = cl_http_json(t->http, &r, (void **)&ans, "GET", url, NULL, NULL, err);
-		free(url);
-		url = NULL;
-		if (rc != 0)
-			break;
-		if (r->status != 200 || !json_is_array(ans)) {
-			rc = r->status == 404 ? gt_repo_missing(t, err) : r->status == 200
-			     ? cl_error_set(err, CL_EDATA, "listing labels: Gitea answered no array")
-			     : cl_tracker_http_fail(t, r->status, r->body, "listing labels", err);
-			json_decref(ans);
-			cl_http_response_free(r);
-			break;
-		}
-		for (i = 0; i < json_array_size(ans); i++) {
-			json_t *l = json_array_get(ans, i);
-			struct gt_label *nl;
-			if (!json_is_string(json_object_get(l, "name")) ||
-			    !json_is_integer(json_object_get(l, "id")))
-				continue;
-			if ((nl = cl_realloc(g->labels, (g->nlabels + 1) * sizeof *nl)) == NULL ||
-			    (g->labels = nl, (nl[g->nlabels].name = jdup(l, "name")) == NULL)) {
-				rc = cl_error_set(err, CL_ENOMEM, "out of memory");
-				break;
-			}
-			nl[g->nlabels++].id = (long long)json_integer_value(json_object_get(l, "id"));
-		}
-		if (rc == 0 && r->next_url && (url = cl_strdup(r->next_url)) == NULL)
-			rc = cl_error_set(err, CL_ENOMEM, "out of memory");
-		json_decref(ans);
-		cl_http_response_free(r);
-		if (rc != 0)
-			break;
-	}
-	cl_tracker_pager_release(&pg);
+	w.url = url;
+	rc = cl_tracker_walk(t, NULL, &gt_labels, &w, err);
+	cl_tracker_walk_release(&w);
+	free(url);
 	if (rc == 0)
 		g->labels_loaded = 1;
 	return rc;
@@ -553,75 +554,43 @@ gt_get(struct cl_tracker *t, struct cl_ticket *out, const char *id, long *gone_s
 	return gt_call(t, out, "GET", id, NULL, gone_status, "fetching an issue", err);
 }
 
-/* Lists issues (no pull requests) updated at or after since, all pages by
- * Link. Gitea keeps whole seconds: the cursor's second is listed again. */
+/* A listed issue; pull requests are skipped. */
+static int
+gt_list_ticket(struct cl_tracker *t, struct cl_ticket *out, void *item, struct cl_error *err)
+{
+	json_t *pr = json_object_get(item, "pull_request");
+
+	if (pr && !json_is_null(pr))
+		return 1;
+	return gt_ticket(t->priv, out, item, err);
+}
+
+static const struct cl_tracker_list gt_issues = {
+	.what = "listing issues",
+	.paging = CL_PAGING_LINK,
+	.empty_ends = 1,
+	.ticket = gt_list_ticket,
+	.fail = gt_list_fail,
+};
+
+/* Walks the issues (no pull requests) updated at or after since (NULL:
+ * all). Gitea keeps whole seconds: the cursor's second is listed again. */
 static int
 gt_list(struct cl_tracker *t, struct cl_ticket_list *out, const char *since,
-        char **max_updated, int markers_only, struct cl_error *err)
+        struct cl_tracker_walk *w, struct cl_error *err)
 {
 	struct gt *g = t->priv;
-	struct cl_tracker_pager pg = { NULL, 0, 0 };
-	char *url = NULL, *esc = NULL;
-	int rc = 0;
+	char *url, *esc = since && *since ? cl_http_escape(since) : NULL;
+	int rc;
 
-	if (since && (esc = cl_http_escape(since)) == NULL)
-		return cl_error_set(err, CL_ENOMEM, "out of memory");
 	url = cl_asprintf("%s/issues?state=all&type=issues&limit=50%s%s", g->repo_url,
 	                  esc ? "&since=" : "", esc ? esc : "");
 	free(esc);
 	if (url == NULL)
 		return cl_error_set(err, CL_ENOMEM, "out of memory");
-	while (url != NULL) {
-		struct cl_http_response *r = NULL;
-		json_t *ans = NULL;
-		size_t i;
-
-		if ((rc = cl_tracker_pager_next(&pg, url, "listing issues", err)) == 0)
-			rc = cl_http_json(t->http, &r, (void **)&ans, "GET", url, NULL, NULL, err);
-		free(url);
-		url = NULL;
-		if (rc != 0)
-			break;
-		if (r->status != 200 || !json_is_array(ans)) {
-			rc = r->status == 404 ? gt_repo_missing(t, err) : r->status == 200
-			     ? cl_error_set(err, CL_EDATA, "listing issues: Gitea answered no array")
-			     : cl_tracker_http_fail(t, r->status, r->body, "listing issues", err);
-			json_decref(ans);
-			cl_http_response_free(r);
-			break;
-		}
-		for (i = 0; rc == 0 && i < json_array_size(ans); i++) {
-			json_t *it = json_array_get(ans, i), *pr = json_object_get(it, "pull_request");
-			struct cl_ticket tk;
-			if (pr && !json_is_null(pr))
-				continue;
-			if ((rc = gt_ticket(g, &tk, it, err)) != 0)
-				break;
-			if (max_updated && tk.updated_at &&
-			    (*max_updated == NULL || strcmp(tk.updated_at, *max_updated) > 0)) {
-				free(*max_updated);
-				*max_updated = cl_strdup(tk.updated_at);
-			}
-			if (markers_only && tk.marker == NULL) {
-				cl_ticket_release(&tk);
-				continue;
-			}
-			if (cl_ticket_list_push(out, &tk) != 0) {
-				cl_ticket_release(&tk);
-				rc = cl_error_set(err, CL_ENOMEM, "out of memory");
-			}
-		}
-		/* an empty page ends the walk whatever Link says */
-		if (rc == 0 && r->next_url && json_array_size(ans) > 0 &&
-		    (url = cl_strdup(r->next_url)) == NULL)
-			rc = cl_error_set(err, CL_ENOMEM, "out of memory");
-		json_decref(ans);
-		cl_http_response_free(r);
-		if (rc != 0)
-			break;
-	}
+	w->url = url;
+	rc = cl_tracker_walk(t, out, &gt_issues, w, err);
 	free(url);
-	cl_tracker_pager_release(&pg);
 	return rc;
 }
 
@@ -630,30 +599,32 @@ gt_changes(struct cl_tracker *t, struct cl_ticket_list *out,
            const struct cl_tracker_cursor *in, struct cl_tracker_cursor *next,
            int *not_modified, struct cl_error *err)
 {
-	char *maxu = NULL;
+	struct cl_tracker_walk w = { 0 };
 	int rc;
 
 	memset(next, 0, sizeof *next);
 	*not_modified = 0;	/* Gitea sends no validators for lists */
-	if ((rc = gt_list(t, out, in->since, &maxu, 0, err)) != 0) {
-		free(maxu);
-		return rc;
+	if ((rc = gt_list(t, out, in->since, &w, err)) == 0) {
+		next->since = w.max_updated ? w.max_updated : in->since ? cl_strdup(in->since) : NULL;
+		w.max_updated = NULL;
 	}
-	next->since = maxu ? maxu : in->since ? cl_strdup(in->since) : NULL;
-	return 0;
+	cl_tracker_walk_release(&w);
+	return rc;
 }
 
 static int
 gt_find_markers(struct cl_tracker *t, struct cl_ticket_list *out, const char *since,
                 struct cl_error *err)
 {
+	struct cl_tracker_walk w = { 0 };
 	char from[21];
-	time_t ts;
+	int rc;
 
-	if (since == NULL || cl_time_parse(since, &ts) != 0)
-		return gt_list(t, out, NULL, NULL, 1, err);
-	cl_time_format_utc(ts - 3600, from);
-	return gt_list(t, out, from, NULL, 1, err);
+	cl_tracker_widen(from, since, 3600);	/* our clock against Gitea's */
+	w.markers_only = 1;
+	rc = gt_list(t, out, from, &w, err);
+	cl_tracker_walk_release(&w);
+	return rc;
 }
 
 /* "#42", "42", "owner/repo#42", "<url>/owner/repo/issues/42". */

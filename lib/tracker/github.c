@@ -266,93 +266,51 @@ gh_get(struct cl_tracker *t, struct cl_ticket *out, const char *id, long *gone_s
 	return gh_call(t, out, "GET", id, NULL, gone_status, "fetching an issue", err);
 }
 
-/* Lists issues updated at or after since, all pages; pull requests skipped.
- * etag_in applies to the first page; etag_out gets its validator. */
+/* A listed issue; pull requests (listed with the issues) are skipped. */
+static int
+gh_list_ticket(struct cl_tracker *t, struct cl_ticket *out, void *item, struct cl_error *err)
+{
+	(void)t;
+	if (json_object_get(item, "pull_request"))
+		return 1;
+	return gh_ticket(out, item, err);
+}
+
+/* A failed list: an unknown repository is a configuration error. */
+static int
+gh_list_fail(struct cl_tracker *t, const struct cl_http_response *r, const char *what,
+             struct cl_error *err)
+{
+	if (r->status == 404 || r->status == 410)
+		return cl_error_set(err, CL_ECONFIG, "repository '%s' not found at %s (or the token "
+		                    "cannot see it; HTTP %ld)", t->project, t->url, r->status);
+	return cl_tracker_http_fail(t, r->status, r->body, what, err);
+}
+
+static const struct cl_tracker_list gh_issues = {
+	.what = "listing issues",
+	.paging = CL_PAGING_LINK,
+	.ticket = gh_list_ticket,
+	.fail = gh_list_fail,
+};
+
+/* Walks the issues updated at or after since (NULL: all), newest first. */
 static int
 gh_list(struct cl_tracker *t, struct cl_ticket_list *out, const char *since,
-        const char *etag_in, char **etag_out, char **max_updated, char **date_out,
-        int *not_modified, int markers_only, struct cl_error *err)
+        struct cl_tracker_walk *w, struct cl_error *err)
 {
 	struct gh *g = t->priv;
-	struct cl_tracker_pager pg = { NULL, 0, 0 };
-	char *url = NULL, *esc = NULL;
-	int rc = 0, page = 0;
+	char *url, *esc = since && *since ? cl_http_escape(since) : NULL;
+	int rc;
 
-	if (not_modified)
-		*not_modified = 0;
-	if (since && (esc = cl_http_escape(since)) == NULL)
-		return cl_error_set(err, CL_ENOMEM, "out of memory");
 	url = cl_asprintf("%s/issues?state=all&sort=updated&direction=desc&per_page=100%s%s",
 	                  g->repo_url, esc ? "&since=" : "", esc ? esc : "");
 	free(esc);
-	while (url != NULL) {
-		struct cl_http_response *r = NULL;
-		json_t *ans = NULL;
-		size_t i;
-
-		if ((rc = cl_tracker_pager_next(&pg, url, "listing issues", err)) != 0)
-			break;
-		rc = cl_http_json(t->http, &r, (void **)&ans, "GET", url,
-		                  NULL, page == 0 ? etag_in : NULL, err);
-		free(url);
-		url = NULL;
-		if (rc != 0)
-			break;
-		if (page == 0 && r->status == 304) {
-			if (not_modified)
-				*not_modified = 1;
-			cl_http_response_free(r);
-			break;
-		}
-		if (r->status != 200) {
-			if (r->status == 404 || r->status == 410)
-				rc = cl_error_set(err, CL_ECONFIG, "repository '%s' not found at %s (or "
-				                  "the token cannot see it; HTTP %ld)", t->project, t->url,
-				                  r->status);
-			else
-				rc = cl_tracker_http_fail(t, r->status, r->body, "listing issues", err);
-		} else if (!json_is_array(ans)) {
-			rc = cl_error_set(err, CL_EDATA, "listing issues: GitHub answered no array");
-		}
-		if (rc == 0 && page == 0 && etag_out && r->etag) {
-			free(*etag_out);
-			*etag_out = cl_strdup(r->etag);
-		}
-		if (rc == 0 && page == 0 && date_out && r->date) {
-			free(*date_out);
-			*date_out = cl_strdup(r->date);
-		}
-		for (i = 0; rc == 0 && i < json_array_size(ans); i++) {
-			json_t *it = json_array_get(ans, i);
-			struct cl_ticket tk;
-			if (json_object_get(it, "pull_request"))
-				continue;
-			if ((rc = gh_ticket(&tk, it, err)) != 0)
-				break;
-			if (max_updated && tk.updated_at &&
-			    (*max_updated == NULL || strcmp(tk.updated_at, *max_updated) > 0)) {
-				free(*max_updated);
-				*max_updated = cl_strdup(tk.updated_at);
-			}
-			if (markers_only && tk.marker == NULL) {
-				cl_ticket_release(&tk);
-				continue;
-			}
-			if (cl_ticket_list_push(out, &tk) != 0) {
-				cl_ticket_release(&tk);
-				rc = cl_error_set(err, CL_ENOMEM, "out of memory");
-			}
-		}
-		if (rc == 0 && r->next_url && (url = cl_strdup(r->next_url)) == NULL)
-			rc = cl_error_set(err, CL_ENOMEM, "out of memory");
-		json_decref(ans);
-		cl_http_response_free(r);
-		page++;
-		if (rc != 0)
-			break;
-	}
+	if (url == NULL)
+		return cl_error_set(err, CL_ENOMEM, "out of memory");
+	w->url = url;
+	rc = cl_tracker_walk(t, out, &gh_issues, w, err);
 	free(url);
-	cl_tracker_pager_release(&pg);
 	return rc;
 }
 
@@ -361,25 +319,28 @@ gh_changes(struct cl_tracker *t, struct cl_ticket_list *out,
            const struct cl_tracker_cursor *in, struct cl_tracker_cursor *next,
            int *not_modified, struct cl_error *err)
 {
-	char *etag = NULL, *maxu = NULL, *date = NULL;
+	struct cl_tracker_walk w = { 0 };
 	int rc;
 
 	memset(next, 0, sizeof *next);
-	rc = gh_list(t, out, in->since, in->etag, &etag, &maxu, &date, not_modified, 0, err);
-	if (rc == 0 && *not_modified) {
+	w.etag_in = in->etag;
+	rc = gh_list(t, out, in->since, &w, err);
+	*not_modified = w.not_modified;
+	if (rc == 0 && w.not_modified) {
 		/* nothing new: the same question again, unless its second is
 		 * over and the cursor can move past it */
-		free(etag);
-		etag = in->etag ? cl_strdup(in->etag) : NULL;
-		free(maxu);
-		maxu = in->since ? cl_strdup(in->since) : NULL;
+		free(w.etag);
+		w.etag = in->etag ? cl_strdup(in->etag) : NULL;
+		free(w.max_updated);
+		w.max_updated = in->since ? cl_strdup(in->since) : NULL;
 	}
-	if (rc == 0 && cl_tracker_cursor_next(next, in, maxu, date, etag) != 0)
-		rc = cl_error_set(err, CL_ENOMEM, "out of memory");
-	else if (rc != 0)
-		free(etag);
-	free(maxu);
-	free(date);
+	if (rc == 0) {
+		char *etag = w.etag;	/* the cursor takes it over */
+		w.etag = NULL;
+		if (cl_tracker_cursor_next(next, in, w.max_updated, w.date, etag) != 0)
+			rc = cl_error_set(err, CL_ENOMEM, "out of memory");
+	}
+	cl_tracker_walk_release(&w);
 	return rc;
 }
 
@@ -387,14 +348,15 @@ static int
 gh_find_markers(struct cl_tracker *t, struct cl_ticket_list *out, const char *since,
                 struct cl_error *err)
 {
+	struct cl_tracker_walk w = { 0 };
 	char from[21];
-	time_t ts;
+	int rc;
 
-	/* our clock against GitHub's: widen by an hour */
-	if (since == NULL || cl_time_parse(since, &ts) != 0)
-		return gh_list(t, out, NULL, NULL, NULL, NULL, NULL, NULL, 1, err);
-	cl_time_format_utc(ts - 3600, from);
-	return gh_list(t, out, from, NULL, NULL, NULL, NULL, NULL, 1, err);
+	cl_tracker_widen(from, since, 3600);	/* our clock against GitHub's */
+	w.markers_only = 1;
+	rc = gh_list(t, out, from, &w, err);
+	cl_tracker_walk_release(&w);
+	return rc;
 }
 
 /* "#42", "42", "owner/repo#42", ".../owner/repo/issues/42". */

@@ -431,95 +431,54 @@ gl_get(struct cl_tracker *t, struct cl_ticket *out, const char *id, long *gone_s
 	return gl_call(t, out, "GET", id, NULL, gone_status, "fetching an issue", err);
 }
 
-/* Lists issues updated at or after since, oldest first, all pages (Link
- * rel="next"; without it, a full page asks for the next page number, as
- * x-next-page would). etag_in applies to the first page. */
+/* A listed issue. */
+static int
+gl_list_ticket(struct cl_tracker *t, struct cl_ticket *out, void *item, struct cl_error *err)
+{
+	(void)t;
+	return gl_ticket(out, item, err);
+}
+
+/* A failed list: an unknown project is a configuration error. */
+static int
+gl_list_fail(struct cl_tracker *t, const struct cl_http_response *r, const char *what,
+             struct cl_error *err)
+{
+	if (r->status == 404)
+		return cl_error_set(err, CL_ECONFIG, "GitLab project '%s' not found at %s (or the "
+		                    "token cannot see it)", t->project, t->url);
+	return gl_fail(t, r, what, err);
+}
+
+/* Link rel="next"; without it, a full page asks for the next page number,
+ * as x-next-page would. */
+static const struct cl_tracker_list gl_issues = {
+	.what = "listing issues",
+	.paging = CL_PAGING_LINK_OR_FULL,
+	.page_param = "page",
+	.per_page = 100,
+	.ticket = gl_list_ticket,
+	.fail = gl_list_fail,
+};
+
+/* Walks the issues updated at or after since (NULL: all), oldest first. */
 static int
 gl_list(struct cl_tracker *t, struct cl_ticket_list *out, const char *since,
-        const char *etag_in, char **etag_out, char **max_updated, int *not_modified,
-        int markers_only, struct cl_error *err)
+        struct cl_tracker_walk *w, struct cl_error *err)
 {
 	struct gl *g = t->priv;
-	struct cl_tracker_pager pg = { NULL, 0, 0 };
-	char *base, *url, *esc = NULL;
-	int rc = 0, page = 0;
-
-	if (not_modified)
-		*not_modified = 0;
 	/* cl_http_escape encodes '+' (time zone offsets) as %2B */
-	if (since && (esc = cl_http_escape(since)) == NULL)
-		return cl_error_set(err, CL_ENOMEM, "out of memory");
-	base = cl_asprintf("%s/issues?scope=all&order_by=updated_at&sort=asc&per_page=100%s%s",
-	                   g->proj_url, esc ? "&updated_after=" : "", esc ? esc : "");
-	free(esc);
-	if (base == NULL || (url = cl_strdup(base)) == NULL) {
-		free(base);
-		return cl_error_set(err, CL_ENOMEM, "out of memory");
-	}
-	while (url != NULL) {
-		struct cl_http_response *r = NULL;
-		json_t *ans = NULL;
-		size_t i;
+	char *url, *esc = since && *since ? cl_http_escape(since) : NULL;
+	int rc;
 
-		if ((rc = cl_tracker_pager_next(&pg, url, "listing issues", err)) == 0)
-			rc = cl_http_json(t->http, &r, (void **)&ans, "GET", url, NULL,
-			                  page == 0 ? etag_in : NULL, err);
-		free(url);
-		url = NULL;
-		if (rc != 0)
-			break;
-		if (page == 0 && r->status == 304) {
-			if (not_modified)
-				*not_modified = 1;
-			cl_http_response_free(r);
-			break;
-		}
-		if (r->status != 200 || !json_is_array(ans)) {
-			if (r->status == 404)
-				rc = cl_error_set(err, CL_ECONFIG, "GitLab project '%s' not found at %s (or "
-				                  "the token cannot see it)", t->project, t->url);
-			else if (r->status == 200)
-				rc = cl_error_set(err, CL_EDATA, "listing issues: GitLab answered no array");
-			else
-				rc = gl_fail(t, r, "listing issues", err);
-			json_decref(ans);
-			cl_http_response_free(r);
-			break;
-		}
-		if (page == 0 && etag_out && r->etag) {
-			free(*etag_out);
-			*etag_out = cl_strdup(r->etag);
-		}
-		for (i = 0; rc == 0 && i < json_array_size(ans); i++) {
-			struct cl_ticket tk;
-			if ((rc = gl_ticket(&tk, json_array_get(ans, i), err)) != 0)
-				break;
-			if (max_updated && tk.updated_at &&
-			    (*max_updated == NULL || strcmp(tk.updated_at, *max_updated) > 0)) {
-				free(*max_updated);
-				*max_updated = cl_strdup(tk.updated_at);
-			}
-			if (markers_only && tk.marker == NULL) {
-				cl_ticket_release(&tk);
-				continue;
-			}
-			if (cl_ticket_list_push(out, &tk) != 0) {
-				cl_ticket_release(&tk);
-				rc = cl_error_set(err, CL_ENOMEM, "out of memory");
-			}
-		}
-		page++;
-		if (rc == 0 && r->next_url)
-			url = cl_strdup(r->next_url);
-		else if (rc == 0 && json_array_size(ans) >= 100)
-			url = cl_asprintf("%s&page=%d", base, page + 1);
-		if (rc == 0 && (r->next_url || json_array_size(ans) >= 100) && url == NULL)
-			rc = cl_error_set(err, CL_ENOMEM, "out of memory");
-		json_decref(ans);
-		cl_http_response_free(r);
-	}
-	free(base);
-	cl_tracker_pager_release(&pg);
+	url = cl_asprintf("%s/issues?scope=all&order_by=updated_at&sort=asc&per_page=100%s%s",
+	                  g->proj_url, esc ? "&updated_after=" : "", esc ? esc : "");
+	free(esc);
+	if (url == NULL)
+		return cl_error_set(err, CL_ENOMEM, "out of memory");
+	w->url = url;
+	rc = cl_tracker_walk(t, out, &gl_issues, w, err);
+	free(url);
 	return rc;
 }
 
@@ -528,43 +487,43 @@ gl_changes(struct cl_tracker *t, struct cl_ticket_list *out,
            const struct cl_tracker_cursor *in, struct cl_tracker_cursor *next,
            int *not_modified, struct cl_error *err)
 {
-	char *etag = NULL, *maxu = NULL;
+	struct cl_tracker_walk w = { 0 };
 	int rc;
 
 	memset(next, 0, sizeof *next);
-	rc = gl_list(t, out, in->since, in->etag, &etag, &maxu, not_modified, 0, err);
-	if (rc != 0) {
-		free(etag);
-		free(maxu);
-		return rc;
-	}
-	if (*not_modified) {
+	w.etag_in = in->etag;
+	rc = gl_list(t, out, in->since, &w, err);
+	*not_modified = w.not_modified;
+	if (rc == 0 && w.not_modified) {
 		next->since = in->since ? cl_strdup(in->since) : NULL;
 		next->etag = in->etag ? cl_strdup(in->etag) : NULL;
-		return 0;
+	} else if (rc == 0 && (w.max_updated == NULL ||
+	                       (in->since && strcmp(w.max_updated, in->since) == 0))) {
+		/* the validator belongs to the URL with the old since */
+		next->since = in->since ? cl_strdup(in->since) : NULL;
+		next->etag = w.etag;
+		w.etag = NULL;
+	} else if (rc == 0) {
+		next->since = w.max_updated;
+		w.max_updated = NULL;
 	}
-	/* the validator belongs to the URL with the old since */
-	if (maxu == NULL || (in->since && strcmp(maxu, in->since) == 0)) {
-		next->since = maxu ? maxu : in->since ? cl_strdup(in->since) : NULL;
-		next->etag = etag;
-	} else {
-		next->since = maxu;
-		free(etag);
-	}
-	return 0;
+	cl_tracker_walk_release(&w);
+	return rc;
 }
 
 static int
 gl_find_markers(struct cl_tracker *t, struct cl_ticket_list *out, const char *since,
                 struct cl_error *err)
 {
+	struct cl_tracker_walk w = { 0 };
 	char from[21];
-	time_t ts;
+	int rc;
 
-	if (since == NULL || cl_time_parse(since, &ts) != 0)
-		return gl_list(t, out, NULL, NULL, NULL, NULL, NULL, 1, err);
-	cl_time_format_utc(ts - 3600, from);
-	return gl_list(t, out, from, NULL, NULL, NULL, NULL, 1, err);
+	cl_tracker_widen(from, since, 3600);	/* our clock against GitLab's */
+	w.markers_only = 1;
+	rc = gl_list(t, out, from, &w, err);
+	cl_tracker_walk_release(&w);
+	return rc;
 }
 
 /* "#42", "42", "group/name#42", "<url>/group/name/-/issues/42". */

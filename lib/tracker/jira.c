@@ -46,36 +46,6 @@ struct jr {
 	long search_wait_ms;
 };
 
-static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-/* Base64 of s (caller frees with cl_secret_free: it holds a secret). */
-static char *
-base64(const char *s)
-{
-	size_t n = strlen(s), i, o = 0;
-	char *out = cl_malloc(4 * ((n + 2) / 3) + 1);
-
-	if (out == NULL)
-		return NULL;
-	for (i = 0; i + 2 < n; i += 3) {
-		unsigned v = (unsigned char)s[i] << 16 | (unsigned char)s[i + 1] << 8 |
-		             (unsigned char)s[i + 2];
-		out[o++] = b64[v >> 18 & 63];
-		out[o++] = b64[v >> 12 & 63];
-		out[o++] = b64[v >> 6 & 63];
-		out[o++] = b64[v & 63];
-	}
-	if (i < n) {
-		unsigned v = (unsigned char)s[i] << 16 | (i + 1 < n ? (unsigned char)s[i + 1] << 8 : 0);
-		out[o++] = b64[v >> 18 & 63];
-		out[o++] = b64[v >> 12 & 63];
-		out[o++] = i + 1 < n ? b64[v >> 6 & 63] : '=';
-		out[o++] = '=';
-	}
-	out[o] = '\0';
-	return out;
-}
-
 static int
 jr_init(struct cl_tracker *t, struct cl_error *err)
 {
@@ -133,24 +103,18 @@ jr_init(struct cl_tracker *t, struct cl_error *err)
 		return rc;
 	j->search_wait_ms = v;
 	if (j->dc) {
-		hdr = cl_asprintf("Authorization: Bearer %s", t->token);
+		if ((hdr = cl_asprintf("Authorization: Bearer %s", t->token)) == NULL)
+			return cl_error_set(err, CL_ENOMEM, "out of memory");
+		rc = cl_http_add_header(t->http, hdr, 1, err);
+		cl_secret_free(hdr);
 	} else {
+		/* Basic e-mail:API token, encoded by libcurl */
 		const char *user = cl_config_get(t->cfg, "tracker", "user");
-		char *up, *enc;
 		if (user == NULL || *user == '\0')
 			return cl_error_set(err, CL_ECONFIG, "[tracker] user (the Atlassian account "
 			                    "e-mail) is required for Jira Cloud");
-		if ((up = cl_asprintf("%s:%s", user, t->token)) == NULL)
-			return cl_error_set(err, CL_ENOMEM, "out of memory");
-		enc = base64(up);
-		cl_secret_free(up);
-		hdr = enc ? cl_asprintf("Authorization: Basic %s", enc) : NULL;
-		cl_secret_free(enc);
+		rc = cl_http_set_basic_auth(t->http, user, t->token, err);
 	}
-	if (hdr == NULL)
-		return cl_error_set(err, CL_ENOMEM, "out of memory");
-	rc = cl_http_add_header(t->http, hdr, 1, err);
-	cl_secret_free(hdr);
 	if (rc == 0)
 		rc = cl_http_add_header(t->http, "Accept: application/json", 0, err);
 	cl_http_set_rate_wait(t->http, 2);
@@ -802,17 +766,60 @@ jr_zone(struct cl_tracker *t, struct cl_error *err)
 	return rc;
 }
 
+/* A found issue. */
+static int
+jr_list_ticket(struct cl_tracker *t, struct cl_ticket *out, void *item, struct cl_error *err)
+{
+	return jr_ticket(t, out, item, err);
+}
+
+/* A refused search: our JQL names only the project (400), a 404 is the url
+ * or the flavor. */
+static int
+jr_search_fail(struct cl_tracker *t, const struct cl_http_response *r, const char *what,
+               struct cl_error *err)
+{
+	if (r->status == 400)
+		return jr_fail(t, r, "searching the project's issues (check [tracker] project)",
+		               CL_ECONFIG, err);
+	if (r->status == 404 || r->status == 410)
+		return jr_fail(t, r, "searching issues (check [tracker] url and flavor)",
+		               CL_ECONFIG, err);
+	return jr_fail(t, r, what, 0, err);
+}
+
+/* Cloud: /search/jql with nextPageToken until isLast. */
+static const struct cl_tracker_list jr_search_cloud = {
+	.what = "searching issues",
+	.paging = CL_PAGING_TOKEN,
+	.page_param = "nextPageToken",
+	.items = "issues",
+	.token = "nextPageToken",
+	.last = "isLast",
+	.ticket = jr_list_ticket,
+	.fail = jr_search_fail,
+};
+
+/* Data Center: /search with startAt until total. */
+static const struct cl_tracker_list jr_search_dc = {
+	.what = "searching issues",
+	.paging = CL_PAGING_OFFSET,
+	.page_param = "startAt",
+	.items = "issues",
+	.total = "total",
+	.ticket = jr_list_ticket,
+	.fail = jr_search_fail,
+};
+
 /* Searches the project's issues updated at or after from (0: all), oldest
  * first, all pages. */
 static int
-jr_search(struct cl_tracker *t, struct cl_ticket_list *out, time_t from, char **max_updated,
-          int markers_only, struct cl_error *err)
+jr_search(struct cl_tracker *t, struct cl_ticket_list *out, time_t from,
+          struct cl_tracker_walk *w, struct cl_error *err)
 {
 	struct jr *j = t->priv;
-	struct cl_tracker_pager pg = { NULL, 0, 0 };
-	char *jql = NULL, *ejql = NULL, *token = NULL;
-	long start = 0;
-	int rc, more;
+	char *jql = NULL, *ejql = NULL, *url;
+	int rc;
 
 	if ((rc = jr_zone(t, err)) != 0)
 		return rc;
@@ -828,93 +835,16 @@ jr_search(struct cl_tracker *t, struct cl_ticket_list *out, time_t from, char **
 	} else {
 		jql = cl_asprintf("project = \"%s\" ORDER BY updated ASC", t->project);
 	}
-	if (jql == NULL || (ejql = cl_http_escape(jql)) == NULL) {
-		free(jql);
-		return cl_error_set(err, CL_ENOMEM, "out of memory");
-	}
+	ejql = jql ? cl_http_escape(jql) : NULL;
 	free(jql);
-	for (;;) {
-		struct cl_http_response *r = NULL;
-		json_t *ans = NULL, *arr, *nt;
-		char *url, *etok = NULL;
-		size_t i;
-
-		if (token && (etok = cl_http_escape(token)) == NULL) {
-			rc = cl_error_set(err, CL_ENOMEM, "out of memory");
-			break;
-		}
-		if (j->dc)
-			url = cl_asprintf("%s/search?jql=%s&fields=" JR_FIELDS "&maxResults=100"
-			                  "&startAt=%ld", j->api, ejql, start);
-		else
-			url = cl_asprintf("%s/search/jql?jql=%s&fields=" JR_FIELDS "&maxResults=100%s%s",
-			                  j->api, ejql, etok ? "&nextPageToken=" : "", etok ? etok : "");
-		free(etok);
-		if (url == NULL) {
-			rc = cl_error_set(err, CL_ENOMEM, "out of memory");
-			break;
-		}
-		if ((rc = cl_tracker_pager_next(&pg, url, "searching issues", err)) == 0)
-			rc = jr_call(t, &r, &ans, "GET", url, NULL, err);
-		free(url);
-		if (rc != 0)
-			break;
-		if (r->status != 200 || !json_is_array(arr = json_object_get(ans, "issues"))) {
-			if (r->status == 400)	/* our JQL names only the project */
-				rc = jr_fail(t, r, "searching the project's issues (check [tracker] "
-				             "project)", CL_ECONFIG, err);
-			else if (r->status == 200)
-				rc = cl_error_set(err, CL_EDATA, "searching issues: Jira answered no "
-				                  "issues array");
-			else if (r->status == 404 || r->status == 410)
-				rc = jr_fail(t, r, "searching issues (check [tracker] url and flavor)",
-				             CL_ECONFIG, err);
-			else
-				rc = jr_fail(t, r, "searching issues", 0, err);
-			json_decref(ans);
-			cl_http_response_free(r);
-			break;
-		}
-		for (i = 0; rc == 0 && i < json_array_size(arr); i++) {
-			struct cl_ticket tk;
-			if ((rc = jr_ticket(t, &tk, json_array_get(arr, i), err)) != 0)
-				break;
-			if (max_updated && tk.updated_at &&
-			    (*max_updated == NULL || strcmp(tk.updated_at, *max_updated) > 0)) {
-				free(*max_updated);
-				*max_updated = cl_strdup(tk.updated_at);
-			}
-			if (markers_only && tk.marker == NULL) {
-				cl_ticket_release(&tk);
-				continue;
-			}
-			if (cl_ticket_list_push(out, &tk) != 0) {
-				cl_ticket_release(&tk);
-				rc = cl_error_set(err, CL_ENOMEM, "out of memory");
-			}
-		}
-		free(token);
-		token = NULL;
-		more = 0;
-		if (rc == 0 && j->dc) {
-			long total = (long)json_integer_value(json_object_get(ans, "total"));
-			start += (long)json_array_size(arr);
-			more = json_array_size(arr) > 0 && start < total;
-		} else if (rc == 0 && !json_is_true(json_object_get(ans, "isLast")) &&
-		           json_is_string(nt = json_object_get(ans, "nextPageToken")) &&
-		           json_array_size(arr) > 0) {
-			if ((token = cl_strdup(json_string_value(nt))) == NULL)
-				rc = cl_error_set(err, CL_ENOMEM, "out of memory");
-			more = token != NULL;
-		}
-		json_decref(ans);
-		cl_http_response_free(r);
-		if (rc != 0 || !more)
-			break;
-	}
-	free(token);
+	url = ejql ? cl_asprintf("%s/%s?jql=%s&fields=" JR_FIELDS "&maxResults=100", j->api,
+	                         j->dc ? "search" : "search/jql", ejql) : NULL;
 	free(ejql);
-	cl_tracker_pager_release(&pg);
+	if (url == NULL)
+		return cl_error_set(err, CL_ENOMEM, "out of memory");
+	w->url = url;
+	rc = cl_tracker_walk(t, out, j->dc ? &jr_search_dc : &jr_search_cloud, w, err);
+	free(url);
 	return rc;
 }
 
@@ -923,6 +853,7 @@ jr_changes(struct cl_tracker *t, struct cl_ticket_list *out,
            const struct cl_tracker_cursor *in, struct cl_tracker_cursor *next,
            int *not_modified, struct cl_error *err)
 {
+	struct cl_tracker_walk w = { 0 };
 	char *maxu = NULL;
 	time_t from = 0;
 	int rc;
@@ -934,7 +865,11 @@ jr_changes(struct cl_tracker *t, struct cl_ticket_list *out,
 		from -= JR_OVERLAP_S;
 	else
 		from = 0;
-	if ((rc = jr_search(t, out, from, &maxu, 0, err)) != 0) {
+	rc = jr_search(t, out, from, &w, err);
+	maxu = w.max_updated;
+	w.max_updated = NULL;
+	cl_tracker_walk_release(&w);
+	if (rc != 0) {
 		free(maxu);
 		return rc;
 	}
@@ -954,6 +889,7 @@ jr_find_markers(struct cl_tracker *t, struct cl_ticket_list *out, const char *si
 {
 	struct jr *j = t->priv;
 	struct cl_ticket_list again = { NULL, 0, 0 };
+	struct cl_tracker_walk w = { 0 };
 	struct timespec ts;
 	time_t from = 0;
 	size_t i, k;
@@ -963,13 +899,18 @@ jr_find_markers(struct cl_tracker *t, struct cl_ticket_list *out, const char *si
 		from -= 3600;	/* our clock against Jira's */
 	else
 		from = 0;
-	if ((rc = jr_search(t, out, from, NULL, 1, err)) != 0)
+	w.markers_only = 1;
+	rc = jr_search(t, out, from, &w, err);
+	cl_tracker_walk_release(&w);
+	if (rc != 0)
 		return rc;
 	ts.tv_sec = j->search_wait_ms / 1000;
 	ts.tv_nsec = (j->search_wait_ms % 1000) * 1000000L;
 	if (j->search_wait_ms > 0)
 		nanosleep(&ts, NULL);
-	if ((rc = jr_search(t, &again, from, NULL, 1, err)) != 0)
+	rc = jr_search(t, &again, from, &w, err);
+	cl_tracker_walk_release(&w);
+	if (rc != 0)
 		goto done;
 	for (i = 0; i < again.n; i++) {
 		int seen = 0;

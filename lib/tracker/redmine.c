@@ -459,110 +459,58 @@ rm_get(struct cl_tracker *t, struct cl_ticket *out, const char *id, long *gone_s
 	return rc;
 }
 
-/* Lists the project's issues updated at or after since, offset pages. */
+/* A listed issue. */
+static int
+rm_list_ticket(struct cl_tracker *t, struct cl_ticket *out, void *item, struct cl_error *err)
+{
+	return rm_ticket(t, out, item, err);
+}
+
+/* A failed list: an unknown project is a configuration error. */
+static int
+rm_list_fail(struct cl_tracker *t, const struct cl_http_response *r, const char *what,
+             struct cl_error *err)
+{
+	if (r->status == 404)
+		return cl_error_set(err, CL_ECONFIG, "Redmine project '%s' not found at %s",
+		                    t->project, t->url);
+	return cl_tracker_http_fail(t, r->status, r->body, what, err);
+}
+
+/* Offset pages until total_count; the statuses tell closed from open. */
+static const struct cl_tracker_list rm_issues = {
+	.what = "listing issues",
+	.paging = CL_PAGING_OFFSET,
+	.page_param = "offset",
+	.items = "issues",
+	.total = "total_count",
+	.ticket = rm_list_ticket,
+	.fail = rm_list_fail,
+	.before_items = rm_statuses,
+};
+
+/* Walks the project's issues updated at or after since (NULL: all). */
 static int
 rm_list(struct cl_tracker *t, struct cl_ticket_list *out, const char *since,
-        const char *etag_in, char **etag_out, char **max_updated, char **date_out,
-        int *not_modified, int markers_only, struct cl_error *err)
+        struct cl_tracker_walk *w, struct cl_error *err)
 {
 	struct rm *m = t->priv;
-	struct cl_tracker_pager pg = { NULL, 0, 0 };
-	char *filter = NULL;
-	long offset = 0, total = -1;
-	int rc = 0, page = 0;
+	char *v = since && *since ? cl_asprintf(">=%s", since) : NULL;
+	char *esc = v ? cl_http_escape(v) : NULL, *url;
+	int rc;
 
-	if (not_modified)
-		*not_modified = 0;
-	if (since) {
-		char *v = cl_asprintf(">=%s", since);
-		char *esc = v ? cl_http_escape(v) : NULL;
-		free(v);
-		if (esc == NULL || (filter = cl_asprintf("&updated_on=%s", esc)) == NULL) {
-			free(esc);
-			return cl_error_set(err, CL_ENOMEM, "out of memory");
-		}
-		free(esc);
-	}
-	for (;;) {
-		struct cl_http_response *r = NULL;
-		json_t *ans = NULL, *arr;
-		char *url;
-		size_t i;
-
-		url = cl_asprintf("%s/issues.json?project_id=%s&status_id=*&sort=updated_on:desc,id:desc"
-		                  "&offset=%ld&limit=100%s", t->url, m->project_esc, offset,
-		                  filter ? filter : "");
-		if (url == NULL) {
-			rc = cl_error_set(err, CL_ENOMEM, "out of memory");
-			break;
-		}
-		if ((rc = cl_tracker_pager_next(&pg, url, "listing issues", err)) == 0)
-			rc = cl_http_json(t->http, &r, (void **)&ans, "GET", url, NULL,
-			                  page == 0 ? etag_in : NULL, err);
-		free(url);
-		if (rc != 0)
-			break;
-		if (page == 0 && r->status == 304) {
-			if (not_modified)
-				*not_modified = 1;
-			cl_http_response_free(r);
-			break;
-		}
-		if (r->status != 200 || !json_is_array(arr = json_object_get(ans, "issues"))) {
-			if (r->status == 404)
-				rc = cl_error_set(err, CL_ECONFIG, "Redmine project '%s' not found at %s",
-				                  t->project, t->url);
-			else if (r->status == 200)
-				rc = cl_error_set(err, CL_EDATA, "listing issues: Redmine answered no "
-				                  "issues array");
-			else
-				rc = cl_tracker_http_fail(t, r->status, r->body, "listing issues", err);
-			json_decref(ans);
-			cl_http_response_free(r);
-			break;
-		}
-		/* statuses are needed to tell closed from open */
-		if (json_array_size(arr) > 0 && (rc = rm_statuses(t, err)) != 0) {
-			json_decref(ans);
-			cl_http_response_free(r);
-			break;
-		}
-		if (page == 0 && etag_out && r->etag) {
-			free(*etag_out);
-			*etag_out = cl_strdup(r->etag);
-		}
-		if (page == 0 && date_out && r->date) {
-			free(*date_out);
-			*date_out = cl_strdup(r->date);
-		}
-		total = (long)json_integer_value(json_object_get(ans, "total_count"));
-		for (i = 0; rc == 0 && i < json_array_size(arr); i++) {
-			struct cl_ticket tk;
-			if ((rc = rm_ticket(t, &tk, json_array_get(arr, i), err)) != 0)
-				break;
-			if (max_updated && tk.updated_at &&
-			    (*max_updated == NULL || strcmp(tk.updated_at, *max_updated) > 0)) {
-				free(*max_updated);
-				*max_updated = cl_strdup(tk.updated_at);
-			}
-			if (markers_only && tk.marker == NULL) {
-				cl_ticket_release(&tk);
-				continue;
-			}
-			if (cl_ticket_list_push(out, &tk) != 0) {
-				cl_ticket_release(&tk);
-				rc = cl_error_set(err, CL_ENOMEM, "out of memory");
-			}
-		}
-		offset += (long)json_array_size(arr);
-		json_decref(ans);
-		cl_http_response_free(r);
-		page++;
-		if (rc != 0 || i == 0 || offset >= total)
-			break;
-	}
-	free(filter);
-	cl_tracker_pager_release(&pg);
+	free(v);
+	if (since && *since && esc == NULL)
+		return cl_error_set(err, CL_ENOMEM, "out of memory");
+	url = cl_asprintf("%s/issues.json?project_id=%s&status_id=*&sort=updated_on:desc,id:desc"
+	                  "&limit=100%s%s", t->url, m->project_esc, esc ? "&updated_on=" : "",
+	                  esc ? esc : "");
+	free(esc);
+	if (url == NULL)
+		return cl_error_set(err, CL_ENOMEM, "out of memory");
+	w->url = url;
+	rc = cl_tracker_walk(t, out, &rm_issues, w, err);
+	free(url);
 	return rc;
 }
 
@@ -571,25 +519,28 @@ rm_changes(struct cl_tracker *t, struct cl_ticket_list *out,
            const struct cl_tracker_cursor *in, struct cl_tracker_cursor *next,
            int *not_modified, struct cl_error *err)
 {
-	char *etag = NULL, *maxu = NULL, *date = NULL;
+	struct cl_tracker_walk w = { 0 };
 	int rc;
 
 	memset(next, 0, sizeof *next);
-	rc = rm_list(t, out, in->since, in->etag, &etag, &maxu, &date, not_modified, 0, err);
-	if (rc == 0 && *not_modified) {
+	w.etag_in = in->etag;
+	rc = rm_list(t, out, in->since, &w, err);
+	*not_modified = w.not_modified;
+	if (rc == 0 && w.not_modified) {
 		/* nothing new: the same question again, unless its second is
 		 * over and the cursor can move past it */
-		free(etag);
-		etag = in->etag ? cl_strdup(in->etag) : NULL;
-		free(maxu);
-		maxu = in->since ? cl_strdup(in->since) : NULL;
+		free(w.etag);
+		w.etag = in->etag ? cl_strdup(in->etag) : NULL;
+		free(w.max_updated);
+		w.max_updated = in->since ? cl_strdup(in->since) : NULL;
 	}
-	if (rc == 0 && cl_tracker_cursor_next(next, in, maxu, date, etag) != 0)
-		rc = cl_error_set(err, CL_ENOMEM, "out of memory");
-	else if (rc != 0)
-		free(etag);
-	free(maxu);
-	free(date);
+	if (rc == 0) {
+		char *etag = w.etag;	/* the cursor takes it over */
+		w.etag = NULL;
+		if (cl_tracker_cursor_next(next, in, w.max_updated, w.date, etag) != 0)
+			rc = cl_error_set(err, CL_ENOMEM, "out of memory");
+	}
+	cl_tracker_walk_release(&w);
 	return rc;
 }
 
@@ -597,13 +548,15 @@ static int
 rm_find_markers(struct cl_tracker *t, struct cl_ticket_list *out, const char *since,
                 struct cl_error *err)
 {
+	struct cl_tracker_walk w = { 0 };
 	char from[21];
-	time_t ts;
+	int rc;
 
-	if (since == NULL || cl_time_parse(since, &ts) != 0)
-		return rm_list(t, out, NULL, NULL, NULL, NULL, NULL, NULL, 1, err);
-	cl_time_format_utc(ts - 3600, from);
-	return rm_list(t, out, from, NULL, NULL, NULL, NULL, NULL, 1, err);
+	cl_tracker_widen(from, since, 3600);	/* our clock against Redmine's */
+	w.markers_only = 1;
+	rc = rm_list(t, out, from, &w, err);
+	cl_tracker_walk_release(&w);
+	return rc;
 }
 
 /* "#42", "42", "<url>/issues/42". */
