@@ -20,6 +20,8 @@
 #include "items.h"
 #include "mail.h"
 #include "report.h"
+#include "recur.h"
+#include "writer.h"
 #include "nag.h"
 #include "import.h"
 #include "source.h"
