@@ -162,7 +162,7 @@ cl_run_report_due(int *year, int *week, time_t *next, struct cl_store *st,
 		return 0;
 	*year = y;
 	*week = w;
-	return 1;
+	return 0;
 }
 
 /* ---- steps ----------------------------------------------------------------- */
@@ -361,9 +361,9 @@ step_report(struct cl_run_step *s, struct cl_store *st, const struct cl_config *
 		snprintf(s->detail, sizeof s->detail, "no [mail] transport or [report] to");
 		return 0;
 	}
-	if ((rc = cl_run_report_due(&y, &w, &next, st, cfg, cl_now(), err)) < 0)
+	if ((rc = cl_run_report_due(&y, &w, &next, st, cfg, cl_now(), err)) != 0)
 		return rc;
-	if (rc == 0) {
+	if (y == 0) {
 		char nx[21];
 		cl_time_format_utc(next, nx);
 		snprintf(s->detail, sizeof s->detail, "not due (next %s)", nx);
