@@ -32,8 +32,13 @@ cl_run_lock(int *out, const char *dbpath, struct cl_error *err)
 	if (path == NULL)
 		return cl_error_set(err, CL_ENOMEM, "out of memory");
 	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0) {
-		rc = cl_error_set(err, CL_ECANTCREAT, "unable to open lock '%s': %s", path,
-		                  strerror(errno));
+		int e = errno;
+		if (e == EACCES || e == EROFS || e == EPERM)
+			rc = cl_error_set(err, CL_ECANTCREAT, "database '%s' cannot be written: "
+			                  "unable to open its lock '%s': %s", dbpath, path, strerror(e));
+		else
+			rc = cl_error_set(err, CL_ECANTCREAT, "unable to open lock '%s': %s", path,
+			                  strerror(e));
 		goto done;
 	}
 	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
