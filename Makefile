@@ -15,7 +15,7 @@ VERSION := 0.1.0
 
 CC      ?= cc
 PKG_CONFIG ?= pkg-config
-PKGS    = sqlite3 libcurl libical libesmtp-1.0 jansson md4c inih gmime-3.0
+PKGS    = sqlite3 libcurl libical libesmtp-1.0 jansson md4c inih gmime-3.0 libxml-2.0
 TESTPKGS = check
 
 CFLAGS  ?= -O2 -g
@@ -42,14 +42,14 @@ endif
 ALL_CFLAGS = $(WARN) -D_GNU_SOURCE -DCL_VERSION=\"$(VERSION)\" -Ilib -Ibuild \
              $(PKG_CFLAGS) $(CFLAGS) $(EXTRA_CFLAGS)
 
-LIB_SRC  = $(sort $(wildcard lib/*.c lib/tracker/*.c))
+LIB_SRC  = $(sort $(wildcard lib/*.c lib/tracker/*.c lib/source/*.c))
 LIB_OBJ  = $(patsubst %.c,build/%.o,$(LIB_SRC)) build/migrations.o
 CMD_SRC  = $(sort $(wildcard cmd/*.c))
 CMD_OBJ  = $(patsubst %.c,build/%.o,$(CMD_SRC)) build/starter_config.o
 SQL      = $(sort $(wildcard sql/*.sql))
 TEST_SRC = $(sort $(wildcard tests/check_*.c))
 TEST_BIN = $(patsubst tests/%.c,build/tests/%,$(TEST_SRC))
-HDRS     = $(wildcard lib/*.h lib/tracker/*.h cmd/*.h)
+HDRS     = $(wildcard lib/*.h lib/tracker/*.h lib/source/*.h cmd/*.h)
 
 .PHONY: all deps deps-build check check-run demo bench asan valgrind install uninstall clean fuzz
 

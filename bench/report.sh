@@ -36,12 +36,13 @@ median() {
     : > "$work/all"
     i=0
     while [ $i -lt "$runs" ]; do
-        /usr/bin/time -f "%e %M" -o "$work/t" sh -c "$1" > /dev/null 2>&1 || true
+        /usr/bin/time -f "%e %M %U %S" -o "$work/t" sh -c "$1" > /dev/null 2>&1 || true
         cat "$work/t" >> "$work/all"
         i=$((i + 1))
     done
-    sort -n "$work/all" | sed -n "$(( (runs + 1) / 2 ))p" | { read -r e m; echo "$m" > "$work/rss"; echo "$e"; }
-    sort -k2 -n "$work/all" | tail -1 | { read -r e m; echo "$m" > "$work/maxrss"; }
+    sort -n "$work/all" | sed -n "$(( (runs + 1) / 2 ))p" | {
+        read -r e m u sy; echo "$m" > "$work/rss"; echo "$u + $sy" | bc > "$work/cpu"; echo "$e"; }
+    sort -k2 -n "$work/all" | tail -1 | { read -r e m u sy; echo "$m" > "$work/maxrss"; }
 }
 echo "database:    $db, $items items (CLOSELOOP_NOW=$CLOSELOOP_NOW), median of $runs runs"
 ok=0
@@ -50,17 +51,17 @@ for f in text markdown html json csv; do
     CLOSELOOP_REPORT_SQL="$work/q.sql" ./closeloop -q -d "$db" report --format $f > "$work/out.$f"
     size=$(wc -c < "$work/out.$f")
     t_sql=$(median "sqlite3 '$db' < '$work/q.sql'")
-    rss_sql=$(cat "$work/rss")
+    rss_sql=$(cat "$work/rss"); cpu_sql=$(cat "$work/cpu")
     t_rep=$(median "./closeloop -q -d '$db' report --format $f")
-    rss_rep=$(cat "$work/maxrss")
+    rss_rep=$(cat "$work/maxrss"); cpu_rep=$(cat "$work/cpu")
     ratio=$(echo "scale=2; $t_rep / $t_sql" | bc)
-    printf '%-9s sqlite3 %ss (%s KiB)  report %ss (%s x; target <= 2), peak RSS %s KiB, %s bytes\n' \
-        "$f:" "$t_sql" "$rss_sql" "$t_rep" "$ratio" "$rss_rep" "$size"
+    printf '%-9s sqlite3 %ss (cpu %ss, %s KiB)  report %ss (cpu %ss; %s x; target <= 2), peak RSS %s KiB, %s bytes\n' \
+        "$f:" "$t_sql" "$cpu_sql" "$rss_sql" "$t_rep" "$cpu_rep" "$ratio" "$rss_rep" "$size"
     [ "$(echo "$t_rep <= 2 * $t_sql" | bc)" = 1 ] || { echo "MISSED: report --format $f time"; ok=1; }
     [ "$rss_rep" -le 65536 ] || { echo "MISSED: report --format $f memory"; ok=1; }
 done
 t_status=$(median "./closeloop -q -d '$db' status")
-echo "status:      ${t_status}s (target <= 0.1), peak RSS $(cat "$work/maxrss") KiB"
+echo "status:      ${t_status}s (cpu $(cat "$work/cpu")s; target <= 0.1), peak RSS $(cat "$work/maxrss") KiB"
 [ "$(echo "$t_status <= 0.1" | bc)" = 1 ] || { echo "MISSED: status time"; ok=1; }
 t_list=$(median "./closeloop -q -d '$db' list --overdue --json")
 rss_list=$(cat "$work/maxrss")

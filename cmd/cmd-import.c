@@ -16,9 +16,11 @@ cmd_print_problem(void *arg, const char *path, const struct cl_problem *p,
 	struct cl_ctx *ctx = arg;
 
 	if (p != NULL) {
-		if (ctx->verbosity >= 0)
+		if (ctx->verbosity >= 0 && p->line > 0)
 			printf("%s:%d: %s: %s\n", cmd_tty(path), p->line, cmd_tty(p->code),
 			       cmd_tty(p->message));
+		else if (ctx->verbosity >= 0)	/* a page of a [source]: no lines */
+			printf("%s: %s: %s\n", cmd_tty(path), cmd_tty(p->code), cmd_tty(p->message));
 	} else {
 		fprintf(stderr, "closeloop: %s: %s\n", cmd_tty(path), cmd_tty(msg));
 	}
@@ -81,6 +83,7 @@ cmd_import_exec(struct cl_ctx *ctx, int argc, char **argv)
 	}
 	io.report = cmd_print_problem;
 	io.report_arg = ctx;
+	io.verbose = ctx->verbosity;
 	rc = cl_import_sources(ctx->store, ctx->cfg, argv + optind, argc - optind, &io, &stats,
 	                       &ctx->err);
 	if (rc == 0 || rc == CL_EDATA)

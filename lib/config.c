@@ -32,6 +32,10 @@ struct cl_config {
 	 * address and tracker handle, in people order */
 	size_t *by_handle, *by_other;
 	size_t handle_cap, other_cap;
+	/* entries by section and key (the same table form): a lookup of a
+	 * [lint] key per item scanned every [people] entry before */
+	size_t *by_key;
+	size_t key_cap;
 	int holds_inline_secret;
 	char **warnings;	/* "FILE:LINE: [section] key: ..." */
 	size_t nwarnings;
@@ -52,12 +56,14 @@ static const char *const known_keys[] = {
 	         "work_start_hour work_end_hour",
 	"lint", "late_hours not_owners",
 	"import", "headings include exclude follow_symlinks missing_days",
+	/* [source "NAME"] (lib/source.c): every kind's keys, so typos are caught */
+	"source", "kind url flavor space label cql project user token token_file token_env "
+	          "ca_file connect_timeout_s timeout_s retries max_wait_s limit",
 	NULL
 };
 
-/* Sections whose keys are names (any key): [people], [teams], [slo], and
- * [source "name"] whose keys its kind decides. */
-static const char *const free_sections[] = { "people", "teams", "slo", "source", NULL };
+/* Sections whose keys are names (any key): [people], [teams], [slo]. */
+static const char *const free_sections[] = { "people", "teams", "slo", NULL };
 
 /* Keys that elsewhere turn TLS verification off: closeloop has none, and
  * refuses them rather than warn, so that nobody believes one worked. */
@@ -143,6 +149,7 @@ person_clear(struct cl_person *p)
 	free(p->email);
 	free(p->tracker);
 	free(p->lead);
+	free(p->confluence);
 }
 
 void
@@ -167,6 +174,7 @@ cl_config_free(struct cl_config *cfg)
 	free(cfg->people);
 	free(cfg->by_handle);
 	free(cfg->by_other);
+	free(cfg->by_key);
 	free(cfg->v);
 	free(cfg->path);
 	free(cfg);
@@ -178,16 +186,57 @@ cl_config_path(const struct cl_config *cfg)
 	return cfg ? cfg->path : NULL;
 }
 
+/* FNV-1a over section, a NUL and key: the slot an entry starts probing at. */
+static size_t
+entry_slot(const char *section, const char *key, size_t cap)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (; *section; section++)
+		h = (h ^ (unsigned char)*section) * 0x100000001b3ull;
+	h *= 0x100000001b3ull;
+	for (; *key; key++)
+		h = (h ^ (unsigned char)*key) * 0x100000001b3ull;
+	return (size_t)(h ^ (h >> 31)) & (cap - 1);
+}
+
+/* Files entry i in the key table, growing it at half full. */
+static int
+entry_index(struct cl_config *cfg, size_t i)
+{
+	size_t k;
+
+	if ((i + 1) * 2 > cfg->key_cap) {
+		size_t cap = cfg->key_cap ? cfg->key_cap * 2 : 64, j;
+		size_t *t = cl_calloc(cap, sizeof *t);
+		if (t == NULL)
+			return CL_ENOMEM;
+		free(cfg->by_key);
+		cfg->by_key = t;
+		cfg->key_cap = cap;
+		for (j = 0; j < i; j++)
+			entry_index(cfg, j);
+	}
+	for (k = entry_slot(cfg->v[i].section, cfg->v[i].key, cfg->key_cap); cfg->by_key[k];
+	     k = (k + 1) & (cfg->key_cap - 1))
+		;
+	cfg->by_key[k] = i + 1;
+	return 0;
+}
+
 static struct entry *
 find_entry(const struct cl_config *cfg, const char *section, const char *key)
 {
-	size_t i;
+	size_t k;
 
-	if (cfg == NULL)
+	if (cfg == NULL || cfg->key_cap == 0)
 		return NULL;
-	for (i = cfg->n; i-- > 0;)
-		if (strcmp(cfg->v[i].section, section) == 0 && strcmp(cfg->v[i].key, key) == 0)
-			return &cfg->v[i];
+	for (k = entry_slot(section, key, cfg->key_cap); cfg->by_key[k];
+	     k = (k + 1) & (cfg->key_cap - 1)) {
+		struct entry *e = &cfg->v[cfg->by_key[k] - 1];
+		if (strcmp(e->section, section) == 0 && strcmp(e->key, key) == 0)
+			return e;
+	}
 	return NULL;
 }
 
@@ -222,7 +271,7 @@ config_put(struct cl_config *cfg, const char *section, const char *key,
 	e->key = cl_strdup(key);
 	e->value = v;
 	e->line = line;
-	if (e->section == NULL || e->key == NULL) {
+	if (e->section == NULL || e->key == NULL || entry_index(cfg, cfg->n) != 0) {
 		free(e->section);
 		free(e->key);
 		free(v);
@@ -638,7 +687,8 @@ people_build(struct cl_config *cfg, struct cl_error *err)
 		 * attribute after the last dot splits the key */
 		dot = strrchr(handle, '.');
 		if (dot != NULL && (strcmp(dot + 1, "tracker") == 0 || strcmp(dot + 1, "lead") == 0 ||
-		                    strcmp(dot + 1, "email") == 0 || strcmp(dot + 1, "name") == 0))
+		                    strcmp(dot + 1, "email") == 0 || strcmp(dot + 1, "name") == 0 ||
+		                    strcmp(dot + 1, "confluence") == 0))
 			*dot++ = '\0';
 		else
 			dot = NULL;
@@ -664,6 +714,8 @@ people_build(struct cl_config *cfg, struct cl_error *err)
 			slot = &p->email;
 		else if (strcmp(dot, "name") == 0)
 			slot = &p->name;
+		else if (strcmp(dot, "confluence") == 0)
+			slot = &p->confluence;
 		else
 			return cl_error_set(err, CL_ERROR, "[people] attribute '%s'", dot);
 		free(*slot);
@@ -1235,6 +1287,35 @@ cl_config_get_int(const struct cl_config *cfg, const char *section, const char *
 		        cfg->path ? cfg->path : "config", cl_config_line(cfg, section, key),
 		        section, key, v, min, max);
 	*out = n;
+	return 0;
+}
+
+int
+cl_config_sections(const char ***out, size_t *n, const struct cl_config *cfg,
+                   const char *prefix)
+{
+	const char **v = NULL;
+	size_t i, j, cnt = 0;
+
+	*out = NULL;
+	*n = 0;
+	for (i = 0; cfg && i < cfg->n; i++) {
+		if (!cl_str_starts_with(cfg->v[i].section, prefix))
+			continue;
+		for (j = 0; j < cnt && strcmp(v[j], cfg->v[i].section) != 0; j++)
+			;
+		if (j < cnt)
+			continue;
+		const char **nv = cl_realloc(v, (cnt + 1) * sizeof *nv);
+		if (nv == NULL) {
+			free(v);
+			return CL_ENOMEM;
+		}
+		v = nv;
+		v[cnt++] = cfg->v[i].section;
+	}
+	*out = v;
+	*n = cnt;
 	return 0;
 }
 

@@ -23,6 +23,7 @@ struct cl_person {
 	char *email;	/* address, may be NULL */
 	char *tracker;	/* handle in the tracker, may be NULL */
 	char *lead;	/* handle of the escalation target, may be NULL */
+	char *confluence;	/* Confluence account id / user key, may be NULL */
 };
 
 /* Loads path (explicit = named by the user) or the first file found in the
@@ -51,6 +52,11 @@ int cl_config_line(const struct cl_config *cfg, const char *section, const char 
 /* Sets or replaces a value (command-line overrides, tests). 0 or CL_ENOMEM. */
 int cl_config_set(struct cl_config *cfg, const char *section, const char *key,
                   const char *value);
+
+/* The sections whose name starts with prefix ("source \""), each once, in
+ * file order; *out (caller frees the array) points at the config's strings. */
+int cl_config_sections(const char ***out, size_t *n, const struct cl_config *cfg,
+                       const char *prefix);
 
 /* Reads a secret named by KEY (inline, only in a 0600 file), KEY_file (a
  * 0600 file, first line) or KEY_env (an environment variable). *out is NULL

@@ -18,6 +18,7 @@
 #include "import.h"
 #include "items.h"
 #include "parse.h"
+#include "source.h"
 #include "util.h"
 
 #define DEFAULT_MAX_SIZE (16u * 1024 * 1024)
@@ -30,6 +31,7 @@ struct found {
 	char *source;		/* display name: path relative to the root, a file's name, URL */
 	char *canon;		/* identity: the file's real path, or the URL */
 	int nofollow;		/* found as a file, not a link: refuse a link swapped in */
+	struct cl_source_doc *doc;	/* a configured source's document, or NULL */
 };
 
 struct found_list {
@@ -79,7 +81,20 @@ struct run {
 	size_t nroots;
 	char **seen;		/* canonical names found, sorted */
 	size_t nseen;
+	struct gone {		/* post-mortems whose file is gone: a new document may be one */
+		long long id;
+		char *canon, *hash, *title, *date;
+		int taken;
+	} *gone;
+	size_t ngone;
+	int gone_loaded;
 	long missing_days;
+	/* configured [source "NAME"] sections listed by this run */
+	struct cl_source **srcs;
+	size_t nsrcs;
+	int source_rc;		/* the worst error of a source that could not be listed */
+	char **src_names;	/* cl_source_names() of the config */
+	size_t nsrc_names;
 	sqlite3_stmt *q_pm, *q_legacy, *q_items, *q_withdrawn, *ins_pm, *upd_pm_seen, *upd_pm,
 	             *ins_item, *upd_item, *slug_taken;
 };
@@ -421,6 +436,42 @@ walk_root(struct found_list *l, const char *src, const struct stat *sb, struct r
 	return rc;
 }
 
+/* Lists a configured [source "NAME"] (lib/source.c) into documents. A
+ * source that cannot be listed is reported; the others go on. */
+static int
+collect_source(struct found_list *l, const char *name, struct run *r)
+{
+	struct cl_source *src = NULL, **nv;
+	struct cl_error e = { 0 };
+	size_t i;
+	int rc;
+
+	if ((rc = cl_source_open(&src, r->cfg, name, r->st, r->opts ? r->opts->verbose : 0,
+	                         &e)) != 0) {
+		char where[200];
+		if (rc == CL_ENOMEM)
+			return rc;
+		snprintf(where, sizeof where, "source '%s'", name);
+		report(r, where, NULL, e.msg);
+		r->stats->files_failed++;
+		r->source_rc = cl_error_worse(r->source_rc, rc);
+		return 0;
+	}
+	if ((nv = cl_realloc(r->srcs, (r->nsrcs + 1) * sizeof *nv)) == NULL) {
+		cl_source_free(src);
+		return CL_ENOMEM;
+	}
+	r->srcs = nv;
+	r->srcs[r->nsrcs++] = src;
+	for (i = 0; i < cl_source_count(src); i++) {
+		struct cl_source_doc *d = cl_source_doc_at(src, i);
+		if ((rc = found_add(l, d->id, NULL, d->id, d->id, 0)) != 0)
+			return rc;
+		l->v[l->n - 1].doc = d;
+	}
+	return 0;
+}
+
 /* Expands the sources into files. Missing sources are reported. A file
  * named on its own is read whatever its name. */
 static int
@@ -432,6 +483,11 @@ collect(struct found_list *l, char *const *sources, int nsources, struct run *r)
 		const char *src = sources[i];
 		struct stat sb;
 
+		if (cl_source_configured(r->cfg, src)) {
+			if ((rc = collect_source(l, src, r)) != 0)
+				return rc;
+			continue;
+		}
 		if (is_url(src)) {
 			if ((rc = found_add(l, src, NULL, src, src, 0)) != 0)
 				return rc;
@@ -613,7 +669,7 @@ old_item_add(struct run *r, sqlite3_stmt *s, struct old_item **v, size_t *cnt, s
 static int
 load_old_items(struct run *r, long long pm, struct old_item **out, size_t *n, size_t *cap)
 {
-	static char sql[sizeof item_cols + 96];
+	static char sql[sizeof item_cols + 160];
 	int rc;
 
 	*out = NULL;
@@ -644,13 +700,13 @@ static int
 find_withdrawn(struct run *r, long long pm, const char *norm, struct keyset *taken,
                struct old_item **old, size_t *nold, size_t *cap, int *at)
 {
-	static char sql[sizeof item_cols + 96];
+	static char sql[sizeof item_cols + 160];
 	int rc;
 
 	*at = -1;
 	if (sql[0] == '\0')
-		snprintf(sql, sizeof sql, "%sWHERE postmortem_id = ? AND norm_hash = ? AND "
-		         "+status = 'withdrawn' ORDER BY position, seq", item_cols);
+		snprintf(sql, sizeof sql, "%sWHERE postmortem_id = ? AND status = 'withdrawn' "
+		         "AND norm_hash = ? ORDER BY position, seq", item_cols);
 	if ((rc = prep(r, &r->q_withdrawn, sql)) != 0)
 		return rc;
 	sqlite3_bind_int64(r->q_withdrawn, 1, pm);
@@ -760,11 +816,30 @@ note_change(struct run *r, long long id, const char *field, const char *old,
 	return cl_history_add(r->st, id, "import", field, old, nv, r->err);
 }
 
-/* The highest item number a post-mortem gave (withdrawn items included). */
+/* Makes one item withdrawn, with its history row (old status → withdrawn). */
 static int
-max_seq(struct run *r, long long pm, int *out)
+withdraw_item(struct cl_store *st, long long id, const char *old, const char *origin,
+              const char *now, struct cl_error *err)
 {
-	static const char sql[] = "SELECT coalesce(max(seq), 0) FROM items WHERE postmortem_id = ?";
+	static const char sql[] = "UPDATE items SET status = 'withdrawn', updated_at = ? "
+		"WHERE id = ?";
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((rc = cl_store_cached(st, &s, sql, err)) != 0)
+		return rc;
+	sqlite3_bind_text(s, 1, now, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, id);
+	if ((rc = sqlite3_step(s)) != SQLITE_DONE)
+		return cl_store_fail(st, rc, err, "withdrawing item");
+	return cl_history_add(st, id, origin, "status", old, "withdrawn", err);
+}
+
+/* One number about post-mortem pm: sql takes its id as the only parameter
+ * and returns one row (max_seq_sql, count_live_sql). */
+static int
+pm_int(struct run *r, const char *sql, long long pm, int *out)
+{
 	sqlite3_stmt *s;
 	int rc;
 
@@ -777,6 +852,13 @@ max_seq(struct run *r, long long pm, int *out)
 	sqlite3_reset(s);
 	return 0;
 }
+
+/* The highest item number a post-mortem gave (withdrawn items included). */
+static const char max_seq_sql[] = "SELECT coalesce(max(seq), 0) FROM items WHERE "
+	"postmortem_id = ?";
+/* Its open and done items. */
+static const char count_live_sql[] = "SELECT count(*) FROM items WHERE postmortem_id = ? AND "
+	"status IN ('open', 'done')";
 
 /* Inserts or updates the items of one document. */
 static int
@@ -793,9 +875,12 @@ store_items(struct run *r, long long pm, int is_new, const char *slug,
 		rc = cl_error_set(r->err, CL_ENOMEM, "out of memory");
 		goto done;
 	}
-	if ((rc = match_items(r, pm, doc, norms, &old, &nold, &oldcap, match)) != 0)
+	if (is_new)
+		for (i = 0; i < doc->nitems; i++)
+			match[i] = -1;
+	else if ((rc = match_items(r, pm, doc, norms, &old, &nold, &oldcap, match)) != 0)
 		goto done;
-	if (!is_new && (rc = max_seq(r, pm, &maxseq)) != 0)
+	if (!is_new && (rc = pm_int(r, max_seq_sql, pm, &maxseq)) != 0)
 		goto done;
 	for (i = 0; i < doc->nitems && rc == 0; i++) {
 		const struct cl_pm_item *it = &doc->items[i];
@@ -901,19 +986,9 @@ store_items(struct run *r, long long pm, int is_new, const char *slug,
 	}
 	/* rows that disappeared: withdrawn, never deleted */
 	for (j = 0; j < nold && rc == 0; j++) {
-		sqlite3_stmt *s = NULL;
 		if (old[j].matched || strcmp(old[j].status, "withdrawn") == 0)
 			continue;
-		if ((rc = cl_store_prepare(r->st, &s, "UPDATE items SET status = 'withdrawn', "
-		                           "updated_at = ? WHERE id = ?", r->err)) != 0)
-			break;
-		sqlite3_bind_text(s, 1, r->now, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(s, 2, old[j].id);
-		rc = step_done(r, s, "withdrawing item");
-		sqlite3_finalize(s);
-		if (rc == 0)
-			rc = cl_history_add(r->st, old[j].id, "import", "status", old[j].status,
-			                    "withdrawn", r->err);
+		rc = withdraw_item(r->st, old[j].id, old[j].status, "import", r->now, r->err);
 		r->stats->items_withdrawn++;
 	}
 done:
@@ -1044,7 +1119,9 @@ store_postmortem(struct run *r, long long existing, const struct found *f, const
 	sqlite3_stmt *s;
 	int rc;
 
-	if (existing == 0 && (rc = unique_slug(r, source, slug)) != 0)
+	/* a page or an issue: its title says more than its URL */
+	if (existing == 0 && (rc = unique_slug(r, f->doc && *f->doc->title ? f->doc->title :
+	                                       source, slug)) != 0)
 		return rc;
 	if ((rc = prep(r, existing ? &r->upd_pm : &r->ins_pm, existing ? upd : ins)) != 0)
 		return rc;
@@ -1122,25 +1199,6 @@ job_release(struct job *j)
 	cl_pm_doc_free(j->doc);
 	free(j->slug);
 	memset(j, 0, sizeof *j);
-}
-
-/* Number of open and done items of a post-mortem. */
-static int
-count_live(struct run *r, long long pm, int *out)
-{
-	static const char sql[] = "SELECT count(*) FROM items WHERE postmortem_id = ? AND "
-		"status IN ('open', 'done')";
-	sqlite3_stmt *s;
-	int rc;
-
-	if ((rc = cl_store_cached(r->st, &s, sql, r->err)) != 0)
-		return rc;
-	sqlite3_bind_int64(s, 1, pm);
-	if ((rc = sqlite3_step(s)) != SQLITE_ROW)
-		return cl_store_fail(r->st, rc, r->err, "reading items");
-	*out = sqlite3_column_int(s, 0);
-	sqlite3_reset(s);
-	return 0;
 }
 
 /* A file modified this recently may be half written: its size and
@@ -1223,6 +1281,15 @@ job_prepare(struct run *r, const struct found *f, struct job *j)
 		}
 		/* a retired one coming back is parsed whatever its times say */
 		retired = sqlite3_column_type(s, 8) != SQLITE_NULL;
+		/* a source's document: unchanged when its version is the stored
+		 * one (file_mtime holds it), without reading it */
+		if (!r->lint_only && !r->force && !retired && f->doc != NULL &&
+		    sqlite3_column_type(s, 2) != SQLITE_NULL &&
+		    sqlite3_column_int64(s, 2) == (sqlite3_int64)f->doc->version) {
+			sqlite3_reset(s);
+			r->stats->files_unchanged++;
+			return 1;
+		}
 		if (!r->lint_only && !r->force && !j->adopt && !retired && have_sb &&
 		    sqlite3_column_int64(s, 1) == (sqlite3_int64)sb.st_size &&
 		    sqlite3_column_int64(s, 2) == ns(&sb.st_mtim) &&
@@ -1245,11 +1312,13 @@ job_prepare(struct run *r, const struct found *f, struct job *j)
 			return cl_error_set(r->err, CL_ENOMEM, "out of memory");
 		}
 		sqlite3_reset(s);
-		if (!r->lint_only && (rc = count_live(r, j->pm, &j->old_live)) != 0)
+		if (!r->lint_only && (rc = pm_int(r, count_live_sql, j->pm, &j->old_live)) != 0)
 			return rc;
 	}
 	if (j->pm == 0 && !r->lint_only)
 		j->first_seen = r->today;
+	if (f->doc != NULL && j->pm == 0 && f->doc->created != CL_NO_DATE)
+		j->first_seen = f->doc->created;	/* written when the page was */
 	j->ref = j->first_seen != CL_NO_DATE ? j->first_seen : r->today;
 	j->check_hash = j->pm != 0 && !r->lint_only && !r->force && !retired;
 	return 0;
@@ -1265,6 +1334,23 @@ read_source(const struct run *r, const struct found *f, struct job *j, char **bu
 	int rc;
 
 	*changed = 0;
+	if (f->doc != NULL) {
+		/* a configured source's document: its body fetched now, as Markdown;
+		 * its version kept as file_mtime (and size) for the next run */
+		if ((rc = cl_source_fetch(f->doc, &j->err)) != 0)
+			return rc;
+		if (f->doc->body_len > r->max_size)
+			return cl_error_set(&j->err, CL_EDATA, "larger than %zu bytes", r->max_size);
+		if ((*buf = cl_strndup(f->doc->body, f->doc->body_len)) == NULL)
+			return cl_error_set(&j->err, CL_ENOMEM, "out of memory");
+		*len = f->doc->body_len;
+		memset(&j->sb, 0, sizeof j->sb);
+		j->sb.st_size = (off_t)*len;
+		j->sb.st_mtim.tv_nsec = (long)f->doc->version;	/* ns() gives it back */
+		j->sb.st_ctim.tv_nsec = (long)f->doc->version;
+		j->have_sb = 1;
+		return 0;
+	}
 	if (is_url(f->path))
 		return cl_http_get(buf, len, f->path, r->max_size, NULL, &j->err);
 	rc = cl_read_regular(buf, len, &info, f->open ? f->open : f->path,
@@ -1322,6 +1408,8 @@ job_work(const struct run *r, struct job *j)
 		                 &(struct cl_parse_opts){ cl_config_get(r->cfg, "import", "headings") },
 		                 &j->err)) != 0)
 			goto done;
+		if (j->doc && j->f->doc != NULL && j->doc->incident_date == CL_NO_DATE)
+			j->doc->incident_date = j->f->doc->created;	/* the body does not say */
 		if (!suspicious(j, changed, j->doc ? j->doc->nitems : 0))
 			break;
 		if (attempt == 1 && !changed && strcmp(first, j->hash) == 0 && !recent(&j->sb))
@@ -1407,6 +1495,48 @@ items_overlap(struct run *r, long long pm, char **norms, size_t n, int *out)
 	return 0;
 }
 
+/* Loads, once a run needs them, the post-mortems whose file is gone: this
+ * run did not find it, and it is missing from its directory or no longer
+ * on disk. Few, so the move look-up is a scan of them and needs no index. */
+static int
+load_gone(struct run *r)
+{
+	static const char sql[] = "SELECT id, canon, content_hash, title, incident_date, "
+		"missing_since FROM postmortems WHERE canon IS NOT NULL AND forgotten_at IS NULL";
+	sqlite3_stmt *s;
+	int rc, step, oom = 0;
+
+	r->gone_loaded = 1;
+	if ((rc = cl_store_cached(r->st, &s, sql, r->err)) != 0)
+		return rc;
+	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *canon = (const char *)sqlite3_column_text(s, 1);
+		struct stat sb;
+		struct gone *g, *nv;
+		if (canon == NULL || canon[0] != '/' || seen(r, canon) ||
+		    (sqlite3_column_type(s, 5) == SQLITE_NULL && stat(canon, &sb) == 0))
+			continue;
+		if ((nv = cl_realloc(r->gone, (r->ngone + 1) * sizeof *nv)) == NULL) {
+			oom = 1;
+			break;
+		}
+		r->gone = nv;
+		g = &r->gone[r->ngone++];
+		memset(g, 0, sizeof *g);
+		g->id = sqlite3_column_int64(s, 0);
+		g->canon = cl_column_dup_oom(s, 1, &oom);
+		g->hash = cl_column_dup_oom(s, 2, &oom);
+		g->title = cl_column_dup_oom(s, 3, &oom);
+		g->date = cl_column_dup_oom(s, 4, &oom);
+		if (oom)
+			break;
+	}
+	sqlite3_reset(s);
+	if (oom)
+		return cl_error_set(r->err, CL_ENOMEM, "out of memory");
+	return step == SQLITE_DONE ? 0 : cl_store_fail(r->st, step, r->err, "reading post-mortems");
+}
+
 /* Looks for the post-mortem a new document was before it moved: one whose
  * file is gone (missing from its directory, or no longer there) and that
  * has the same content, or the same title and incident date and most of
@@ -1414,68 +1544,41 @@ items_overlap(struct run *r, long long pm, char **norms, size_t n, int *out)
 static int
 find_moved(struct run *r, struct job *j, long long *out, char **old_canon)
 {
-	static const char by_hash[] = "SELECT id, canon, missing_since FROM postmortems WHERE "
-		"content_hash = ?1 AND canon IS NOT NULL AND canon <> ?2 AND forgotten_at IS NULL "
-		"ORDER BY id";
-	static const char by_title[] = "SELECT id, canon, missing_since FROM postmortems WHERE "
-		"title = ?1 AND incident_date IS ?3 AND canon IS NOT NULL AND canon <> ?2 AND "
-		"forgotten_at IS NULL ORDER BY id";
-	const char *sqls[2] = { by_hash, by_title };
-	int pass, rc, step;
+	char date[11] = "";
+	size_t k;
+	int pass, rc, alike;
 
 	*out = 0;
 	*old_canon = NULL;
 	if (is_url(j->f->canon))
 		return 0;
-	for (pass = 0; pass < 2 && *out == 0; pass++) {
-		sqlite3_stmt *s;
-		long long cand[8];
-		char *canon[8];
-		int nc = 0, k, alike;
-
-		if (pass == 1 && j->doc->title == NULL)
-			break;
-		if ((rc = cl_store_cached(r->st, &s, sqls[pass], r->err)) != 0)
-			return rc;
-		sqlite3_bind_text(s, 1, pass == 0 ? j->hash : j->doc->title, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 2, j->f->canon, -1, SQLITE_STATIC);
-		if (pass == 1)
-			bind_date(s, 3, j->doc->incident_date);
-		step = SQLITE_DONE;
-		while (nc < 8 && (step = sqlite3_step(s)) == SQLITE_ROW) {
-			const char *c = (const char *)sqlite3_column_text(s, 1);
-			long long id = sqlite3_column_int64(s, 0);
-			struct stat sb;
-			/* gone: missing, or not found by this run and not on disk */
-			if (c == NULL || (sqlite3_column_type(s, 2) == SQLITE_NULL &&
-			                  (seen(r, c) || stat(c, &sb) == 0)))
+	if (!r->gone_loaded && (rc = load_gone(r)) != 0)
+		return rc;
+	if (j->doc->incident_date != CL_NO_DATE)
+		cl_date_format(j->doc->incident_date, date);
+	for (pass = 0; pass < 2; pass++) {
+		for (k = 0; k < r->ngone; k++) {
+			struct gone *g = &r->gone[k];
+			if (g->taken)
 				continue;
-			if ((canon[nc] = cl_strdup(c)) == NULL) {
-				sqlite3_reset(s);
-				while (nc-- > 0)
-					free(canon[nc]);
+			if (pass == 0) {
+				alike = g->hash && strcmp(g->hash, j->hash) == 0;
+			} else {
+				if (!j->doc->title || !g->title || strcmp(g->title, j->doc->title) != 0 ||
+				    strcmp(g->date ? g->date : "", date) != 0)
+					continue;
+				if ((rc = items_overlap(r, g->id, j->norms, j->doc->nitems, &alike)) != 0)
+					return rc;
+			}
+			if (!alike)
+				continue;
+			if ((*old_canon = cl_strdup(g->canon)) == NULL)
 				return cl_error_set(r->err, CL_ENOMEM, "out of memory");
-			}
-			cand[nc++] = id;
+			g->taken = 1;
+			*out = g->id;
+			return keyset_add(&r->claimed, (uint64_t)g->id, 0) < 0 ?
+			       cl_error_set(r->err, CL_ENOMEM, "out of memory") : 0;
 		}
-		sqlite3_reset(s);
-		rc = step == SQLITE_DONE || step == SQLITE_ROW ? 0 :
-		     cl_store_fail(r->st, step, r->err, "reading post-mortems");
-		for (k = 0; k < nc; k++) {
-			if (*out == 0 && rc == 0 && keyset_add(&r->claimed, (uint64_t)cand[k], 0) == 1) {
-				alike = pass == 0;
-				if (!alike)
-					rc = items_overlap(r, cand[k], j->norms, j->doc->nitems, &alike);
-				if (alike) {
-					*out = cand[k];
-					*old_canon = canon[k];
-					canon[k] = NULL;
-				}
-			}
-			free(canon[k]);
-		}
-		if (rc != 0)
-			return rc;
 	}
 	return 0;
 }
@@ -1499,31 +1602,54 @@ post_mortem_slug(struct run *r, long long pm, char **out)
 	return *out ? 0 : cl_error_set(r->err, CL_ENOMEM, "out of memory");
 }
 
+/* The ids of post-mortem pm's items that sql (the post-mortem's id its
+ * only parameter) selects; caller frees *out. */
+static int
+item_ids(long long **out, size_t *n, struct cl_store *st, const char *sql, long long pm,
+         struct cl_error *err)
+{
+	sqlite3_stmt *s = NULL;
+	long long *ids = NULL;
+	size_t cnt = 0;
+	int rc, step;
+
+	*out = NULL;
+	*n = 0;
+	if ((rc = cl_store_prepare(st, &s, sql, err)) != 0)
+		return rc;
+	sqlite3_bind_int64(s, 1, pm);
+	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+		long long *nv = cl_realloc(ids, (cnt + 1) * sizeof *nv);
+		if (nv == NULL) {
+			rc = cl_error_set(err, CL_ENOMEM, "out of memory");
+			break;
+		}
+		ids = nv;
+		ids[cnt++] = sqlite3_column_int64(s, 0);
+	}
+	if (rc == 0 && step != SQLITE_DONE)
+		rc = cl_store_fail(st, step, err, "reading items");
+	sqlite3_finalize(s);
+	if (rc != 0) {
+		free(ids);
+		return rc;
+	}
+	*out = ids;
+	*n = cnt;
+	return 0;
+}
+
 /* Records a move in the history of each of the post-mortem's items. */
 static int
 note_move(struct run *r, long long pm, const char *from, const char *to)
 {
-	static const char sql[] = "SELECT id FROM items WHERE postmortem_id = ? ORDER BY seq";
-	sqlite3_stmt *s = NULL;
-	long long *ids = NULL;
-	size_t n = 0, i;
-	int rc, step;
+	long long *ids;
+	size_t n, i;
+	int rc;
 
-	if ((rc = cl_store_prepare(r->st, &s, sql, r->err)) != 0)
+	if ((rc = item_ids(&ids, &n, r->st, "SELECT id FROM items WHERE postmortem_id = ? "
+	                   "ORDER BY seq", pm, r->err)) != 0)
 		return rc;
-	sqlite3_bind_int64(s, 1, pm);
-	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-		long long *nv = cl_realloc(ids, (n + 1) * sizeof *nv);
-		if (nv == NULL) {
-			rc = cl_error_set(r->err, CL_ENOMEM, "out of memory");
-			break;
-		}
-		ids = nv;
-		ids[n++] = sqlite3_column_int64(s, 0);
-	}
-	if (rc == 0 && step != SQLITE_DONE)
-		rc = cl_store_fail(r->st, step, r->err, "reading items");
-	sqlite3_finalize(s);
 	for (i = 0; i < n && rc == 0; i++)
 		rc = cl_history_add(r->st, ids[i], "import", "source", from, to, r->err);
 	free(ids);
@@ -1545,7 +1671,9 @@ job_finish(struct run *r, struct job *j)
 	if (j->rc == CL_ENOMEM)
 		return cl_error_set(r->err, CL_ENOMEM, "out of memory importing '%s'", f->path);
 	if (j->rc != 0) {
-		report(r, f->path, NULL, j->err.msg);
+		char *where = f->doc ? cl_source_where(f->doc, 0) : NULL;
+		report(r, where ? where : f->path, NULL, j->err.msg);
+		free(where);
 		r->stats->files_failed++;
 		/* a URL that answers 404 is missing (66); one that cannot be
 		 * reached now is for a later run (75) */
@@ -1580,8 +1708,15 @@ job_finish(struct run *r, struct job *j)
 		return step_done(r, s, "updating post-mortem");
 	}
 	r->stats->files_parsed++;
-	for (i = 0; i < j->probs.n; i++)
-		report(r, f->path, &j->probs.v[i], NULL);
+	for (i = 0; i < j->probs.n; i++) {
+		/* a page has no lines: "TITLE (URL) › SECTION: code: message" */
+		struct cl_problem p = j->probs.v[i];
+		char *where = f->doc ? cl_source_where(f->doc, p.line) : NULL;
+		if (f->doc != NULL)
+			p.line = 0;
+		report(r, where ? where : f->path, &p, NULL);
+		free(where);
+	}
 	r->stats->problems += (int)j->probs.n;
 	if (r->lint_only) {
 		if (r->opts && r->opts->doc)
@@ -1760,42 +1895,16 @@ static int
 withdraw_open(struct cl_store *st, long long pm, const char *origin, const char *now, int *n,
               struct cl_error *err)
 {
-	sqlite3_stmt *s = NULL;
-	long long *ids = NULL;
-	size_t cnt = 0, i;
-	int rc, step;
+	long long *ids;
+	size_t cnt, i;
+	int rc;
 
 	*n = 0;
-	if ((rc = cl_store_prepare(st, &s, "SELECT id FROM items WHERE postmortem_id = ? AND "
-	                           "status = 'open' ORDER BY seq", err)) != 0)
+	if ((rc = item_ids(&ids, &cnt, st, "SELECT id FROM items WHERE postmortem_id = ? AND "
+	                   "status = 'open' ORDER BY seq", pm, err)) != 0)
 		return rc;
-	sqlite3_bind_int64(s, 1, pm);
-	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-		long long *nv = cl_realloc(ids, (cnt + 1) * sizeof *nv);
-		if (nv == NULL) {
-			rc = cl_error_set(err, CL_ENOMEM, "out of memory");
-			break;
-		}
-		ids = nv;
-		ids[cnt++] = sqlite3_column_int64(s, 0);
-	}
-	if (rc == 0 && step != SQLITE_DONE)
-		rc = cl_store_fail(st, step, err, "reading items");
-	sqlite3_finalize(s);
-	s = NULL;
-	if (rc == 0 && cnt > 0)
-		rc = cl_store_prepare(st, &s, "UPDATE items SET status = 'withdrawn', updated_at = ? "
-		                      "WHERE id = ?", err);
-	for (i = 0; i < cnt && rc == 0; i++) {
-		sqlite3_reset(s);
-		sqlite3_bind_text(s, 1, now, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(s, 2, ids[i]);
-		if ((step = sqlite3_step(s)) != SQLITE_DONE)
-			rc = cl_store_fail(st, step, err, "withdrawing item");
-		else
-			rc = cl_history_add(st, ids[i], origin, "status", "open", "withdrawn", err);
-	}
-	sqlite3_finalize(s);
+	for (i = 0; i < cnt && rc == 0; i++)
+		rc = withdraw_item(st, ids[i], "open", origin, now, err);
 	free(ids);
 	if (rc == 0)
 		*n = (int)cnt;
@@ -1963,6 +2072,13 @@ walk_release(struct run *r)
 	free(r->roots);
 	free(r->root_failed);
 	free(r->seen);
+	for (i = 0; i < r->ngone; i++) {
+		free(r->gone[i].canon);
+		free(r->gone[i].hash);
+		free(r->gone[i].title);
+		free(r->gone[i].date);
+	}
+	free(r->gone);
 }
 
 static int
@@ -1996,22 +2112,49 @@ run_sources(struct run *r, char *const *sources, int nsources)
 	}
 	if (nsources == 0) {
 		const char *v = cl_config_get(r->cfg, "closeloop", "sources");
-		if (v == NULL || *v == '\0')
+		char **names = NULL;
+		size_t nnames = 0, k;
+		int m;
+		if (cl_source_names(&names, &nnames, r->cfg, r->err) != 0)
+			return CL_ENOMEM;
+		if ((v == NULL || *v == '\0') && nnames == 0) {
+			cl_source_names_free(names, nnames);
 			return cl_error_set(r->err, CL_EUSAGE, "no sources given and none configured "
-			                    "([closeloop] sources)");
-		if ((list = cl_strdup(v)) == NULL)
+			                    "([closeloop] sources or [source \"NAME\"] sections)");
+		}
+		if ((list = cl_strdup(v ? v : "")) == NULL) {
+			cl_source_names_free(names, nnames);
 			return cl_error_set(r->err, CL_ENOMEM, "out of memory");
+		}
 		for (tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-			char **nv = cl_realloc(cfg_sources, (size_t)(ncfg + 1) * sizeof *nv);
+			char **nv = cl_realloc(cfg_sources, (size_t)(ncfg + 1 + nnames) * sizeof *nv);
 			if (nv == NULL) {
+				cl_source_names_free(names, nnames);
 				rc = cl_error_set(r->err, CL_ENOMEM, "out of memory");
 				goto done;
 			}
 			cfg_sources = nv;
 			cfg_sources[ncfg++] = cl_str_trim(tok);
 		}
+		/* every [source "NAME"] section not named in sources is imported too */
+		for (k = 0; k < nnames; k++) {
+			char **nv;
+			for (m = 0; m < ncfg && !cl_str_ieq(cfg_sources[m], names[k]); m++)
+				;
+			if (m < ncfg)
+				continue;
+			if ((nv = cl_realloc(cfg_sources, (size_t)(ncfg + 1) * sizeof *nv)) == NULL) {
+				cl_source_names_free(names, nnames);
+				rc = cl_error_set(r->err, CL_ENOMEM, "out of memory");
+				goto done;
+			}
+			cfg_sources = nv;
+			cfg_sources[ncfg++] = names[k];
+		}
 		sources = cfg_sources;
 		nsources = ncfg;
+		r->src_names = names;
+		r->nsrc_names = nnames;
 	}
 	if ((rc = walk_config(r)) != 0)
 		goto done;
@@ -2044,6 +2187,8 @@ run_sources(struct run *r, char *const *sources, int nsources)
 			rc = cl_store_meta_set(r->st, "lint_fingerprint", fp, r->err);
 		if (rc == 0)
 			rc = cl_store_meta_set(r->st, "last_import", r->now, r->err);
+		for (size_t k = 0; rc == 0 && k < r->nsrcs; k++)
+			rc = cl_source_save(r->srcs[k], r->st, r->err);
 	}
 	if (r->in_tx) {
 		if (rc == 0)
@@ -2058,6 +2203,8 @@ run_sources(struct run *r, char *const *sources, int nsources)
 		rc = cl_error_set(r->err, CL_ETEMPFAIL, "%d source%s could not be fetched now; "
 		                  "the next run tries again", r->sources_later,
 		                  r->sources_later == 1 ? "" : "s");
+	if (rc == 0 && r->source_rc != 0)
+		rc = cl_error_set(r->err, r->source_rc, "a configured source could not be read");
 	else if (rc == 0 && r->sources_missing > 0)
 		rc = cl_error_set(r->err, CL_ENOINPUT, "%d source%s not found", r->sources_missing,
 		                  r->sources_missing == 1 ? "" : "s");
@@ -2068,6 +2215,10 @@ done:
 	run_finalize(r);
 	walk_release(r);
 	found_release(&files);
+	for (size_t k = 0; k < r->nsrcs; k++)
+		cl_source_free(r->srcs[k]);
+	free(r->srcs);
+	cl_source_names_free(r->src_names, r->nsrc_names);
 	free(cfg_sources);
 	free(list);
 	return rc;

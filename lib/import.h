@@ -47,6 +47,7 @@ struct cl_import_opts {
 	int dry_run;			/* parse and compare, write nothing */
 	int force;			/* re-parse unchanged files */
 	size_t max_size;		/* 0: [closeloop] max_file_size or 16 MiB */
+	int verbose;			/* >= 2: trace the HTTP of [source] sections */
 	cl_import_report_fn report;
 	void *report_arg;
 	cl_import_doc_fn doc;		/* lint only; NULL: none (report_arg is its arg) */

@@ -10,6 +10,7 @@
 #include "drill.h"
 #include "import.h"
 #include "nag.h"
+#include "recur.h"
 #include "report.h"
 #include "util.h"
 #include "writer.h"
@@ -40,6 +41,8 @@ struct cl_report {
 	size_t nmissing;
 	struct cl_nag_refusal *refused;	/* owners whose last reminder was refused */
 	size_t nrefused;
+	struct cl_recur *recurs;	/* the same fix proposed again */
+	size_t nrecurs;
 };
 
 int
@@ -109,7 +112,6 @@ static int
 report_stmt_for(sqlite3_stmt **out, const struct cl_report *r, const char *sql,
                 long long limit, const char *owner, struct cl_error *err)
 {
-	const char *trace = getenv("CLOSELOOP_REPORT_SQL");
 	sqlite3_stmt *s;
 	char name[16];
 	int rc, i;
@@ -140,16 +142,23 @@ report_stmt_for(sqlite3_stmt **out, const struct cl_report *r, const char *sql,
 	BIND_T(":owner", owner);
 #undef BIND_T
 #undef BIND_I
-	if (trace != NULL && *trace != '\0') {
-		FILE *fp = fopen(trace, "a");
-		char *x = sqlite3_expanded_sql(s);
-		if (fp != NULL && x != NULL)
-			fprintf(fp, "%s;\n", x);
-		sqlite3_free(x);
-		if (fp != NULL)
-			fclose(fp);
-	}
+	cl_report_trace(s);
 	return 0;
+}
+
+void
+cl_report_trace(sqlite3_stmt *s)
+{
+	const char *trace = getenv("CLOSELOOP_REPORT_SQL");
+	FILE *fp;
+	char *x;
+
+	if (trace == NULL || *trace == '\0' || (fp = fopen(trace, "a")) == NULL)
+		return;
+	if ((x = sqlite3_expanded_sql(s)) != NULL)
+		fprintf(fp, "%s;\n", x);
+	sqlite3_free(x);
+	fclose(fp);
 }
 
 /* The same for statements without an owner. */
@@ -405,7 +414,8 @@ cl_report_build(void **out, struct cl_store *st, const struct cl_config *cfg,
 	if ((rc = report_items(r, err)) != 0 || (rc = report_counts(r, err)) != 0 || (rc = report_trend(r, err)) != 0 ||
 	    (rc = cl_drill_failures(&r->drills, &r->ndrills, st, 1, err)) != 0 ||
 	    (rc = cl_import_missing(&r->missing, &r->nmissing, st, err)) != 0 ||
-	    (rc = cl_nag_refused(&r->refused, &r->nrefused, st, err)) != 0)
+	    (rc = cl_nag_refused(&r->refused, &r->nrefused, st, err)) != 0 ||
+	    (rc = cl_recur_find(&r->recurs, &r->nrecurs, st, err)) != 0)
 		goto done;
 	*out = r;
 	return 0;
@@ -427,6 +437,7 @@ cl_report_free(void *model)
 	cl_drills_free(r->drills, r->ndrills);
 	cl_pm_missing_free(r->missing, r->nmissing);
 	cl_nag_refusals_free(r->refused, r->nrefused);
+	cl_recurs_free(r->recurs, r->nrecurs);
 	free(r);
 }
 
@@ -780,6 +791,34 @@ section_failed_drills(struct cl_writer *w, const struct cl_report *r)
 	cl_writer_section_end(w);
 }
 
+static const struct cl_col recur_cols[] = {
+	{ "action", "Action", CL_COL_WIDE, NULL },
+	{ "postmortems", "Post-mortems", CL_COL_INT, NULL },
+	{ "open", "Still open", CL_COL_INT, NULL },
+	{ "items", "Items", CL_COL_TEXT, NULL },
+};
+
+/* Fixes proposed in more than one post-mortem (recur.h has the rule). */
+static void
+section_recurring(struct cl_writer *w, const struct cl_report *r, long long limit)
+{
+	char a[24], b[24], more[96];
+	size_t i;
+
+	cl_writer_section(w, "recurring", "Recurring actions: the same fix proposed again",
+	                  recur_cols, 4, 0);
+	for (i = 0; i < r->nrecurs && (long long)i < limit; i++) {
+		const char *vals[4] = { r->recurs[i].action, num(a, (long long)r->recurs[i].npm),
+		                        num(b, (long long)r->recurs[i].open), r->recurs[i].items };
+		cl_writer_row(w, vals);
+	}
+	if ((long long)r->nrecurs > limit) {
+		snprintf(more, sizeof more, "… and %lld more", (long long)r->nrecurs - limit);
+		cl_writer_more(w, more);
+	}
+	cl_writer_section_end(w);
+}
+
 static const struct cl_col missing_cols[] = {
 	{ "id", "Post-mortem", CL_COL_ID, NULL },
 	{ "source", "Source", CL_COL_WIDE, NULL },
@@ -960,6 +999,7 @@ report_write(struct cl_writer *w, const struct cl_report *r, int complete, int m
 	    (rc = section_query(w, r, "problems", "Items with problems", problem_cols, 4,
 	                        problem_sql, row_problem, lim, r->problems, "with problems",
 	                        err)) != 0 ||
+	    (section_recurring(w, r, lim), 0) ||
 	    (rc = section_query(w, r, "awaiting_drill", "Post-mortems closed, waiting for their "
 	                        "drill re-run", drill_wait_cols, 4, wait_sql, row_plain, lim, 0,
 	                        "", err)) != 0)
@@ -1167,7 +1207,7 @@ cl_report_send_week(int *sent, struct cl_store *st, const struct cl_config *cfg,
 			                                   r->email, cl_mail_state_name(r->state),
 			                                   r->code) :
 			       (size_t)snprintf(note + used, note_size - used, "%s%s: %s "
-			                        "(server not reached)", used ? "; " : "", r->email,
+			                        "(nothing sent)", used ? "; " : "", r->email,
 			                        cl_mail_state_name(r->state));
 		if (note && used >= note_size)
 			used = note_size - 1;

@@ -74,6 +74,9 @@ int cl_report_mail(struct cl_mail **out, const void *model, const struct cl_conf
  * (no final answer in the mail log). CL_ECONFIG for a bad [report] to. */
 int cl_report_pending(size_t *out, struct cl_store *st, const struct cl_config *cfg,
                       const char *week, struct cl_error *err);
+/* With CLOSELOOP_REPORT_SQL set, appends s with its values to that file:
+ * the report's queries, for the benchmark's sqlite3 baseline. */
+void cl_report_trace(sqlite3_stmt *s);
 /* Marks the failed drills the model showed as reported (after a send). */
 int cl_report_mark_shown(struct cl_store *st, const void *model, struct cl_error *err);
 int cl_report_send_week(int *sent, struct cl_store *st, const struct cl_config *cfg,

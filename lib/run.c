@@ -15,6 +15,7 @@
 #include "mail.h"
 #include "nag.h"
 #include "report.h"
+#include "source.h"
 #include "run.h"
 #include "sync.h"
 #include "tracker.h"
@@ -31,8 +32,13 @@ cl_run_lock(int *out, const char *dbpath, struct cl_error *err)
 	if (path == NULL)
 		return cl_error_set(err, CL_ENOMEM, "out of memory");
 	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0) {
-		rc = cl_error_set(err, CL_ECANTCREAT, "database '%s' cannot be written: unable to "
-		                  "open its lock '%s': %s", dbpath, path, strerror(errno));
+		int e = errno;
+		if (e == EACCES || e == EROFS || e == EPERM)
+			rc = cl_error_set(err, CL_ECANTCREAT, "database '%s' cannot be written: "
+			                  "unable to open its lock '%s': %s", dbpath, path, strerror(e));
+		else
+			rc = cl_error_set(err, CL_ECANTCREAT, "unable to open lock '%s': %s", path,
+			                  strerror(e));
 		goto done;
 	}
 	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
@@ -180,8 +186,10 @@ run_import_report(void *arg, const char *path, const struct cl_problem *p, const
 
 	if (p != NULL) {
 		lc->problems++;
-		if (lc->out)
+		if (lc->out && p->line > 0)
 			fprintf(lc->out, "%s:%d: %s: %s\n", path, p->line, p->code, p->message);
+		else if (lc->out)	/* a page of a [source]: no lines */
+			fprintf(lc->out, "%s: %s: %s\n", path, p->code, p->message);
 	} else {
 		lc->failed++;
 		fprintf(stderr, "closeloop: %s: %s\n", path, msg);
@@ -197,7 +205,8 @@ step_import(struct cl_run_step *s, struct cl_store *st, const struct cl_config *
 	struct lint_count lc = { o->out, 0, 0 };
 	int rc;
 
-	if (cl_config_get_default(cfg, "closeloop", "sources", NULL) == NULL) {
+	if (cl_config_get_default(cfg, "closeloop", "sources", NULL) == NULL &&
+	    !cl_source_any(cfg)) {
 		snprintf(s->detail, sizeof s->detail, "no [closeloop] sources configured");
 		return 0;
 	}

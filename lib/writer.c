@@ -100,6 +100,19 @@ utf8_len(unsigned char c)
 	return c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
 }
 
+/* True for a byte no format escapes or replaces. */
+static int
+plain_byte(unsigned char c)
+{
+	switch (c) {
+	case '&': case '<': case '>': case '"': case '\'': case '|': case '*': case '_':
+	case '`': case '[': case ']': case '\\': case 0x7f:
+		return 0;
+	default:
+		return c >= 0x20;
+	}
+}
+
 void
 cl_writer_escape(struct cl_buf *b, int format, const char *str)
 {
@@ -109,7 +122,7 @@ cl_writer_escape(struct cl_buf *b, int format, const char *str)
 		unsigned char c = *s;
 		size_t run = 0;
 		/* copy a run of bytes no format touches in one go */
-		while (s[run] >= 0x20 && s[run] != 0x7f && strchr("&<>\"'|*_`[]\\", s[run]) == NULL)
+		while (plain_byte(s[run]))
 			run++;
 		if (run > 0) {
 			cl_buf_add(b, (const char *)s, run);

@@ -222,7 +222,7 @@ START_TEST(render_formats)
 	ck_assert_int_eq(f, CL_REPORT_JSON);
 	ck_assert_int_eq(cl_report_format_parse("pdf", &f), CL_EUSAGE);
 	ck_assert_int_eq(cl_report_render(&s, m, CL_REPORT_CSV, &err), 0);
-	ck_assert_ptr_nonnull(strstr(s, "\"pm1.1\",\"overdue\",30,\"2024-02-19\",\"ana\""));
+	ck_assert_ptr_nonnull(strstr(s, "\"pm1.1\",\"overdue\",30,\"2024-02-19\",\"\",\"ana\""));
 	free(s);
 	cl_report_free(m);
 }
@@ -245,6 +245,66 @@ START_TEST(report_mail_parts)
 	cl_config_set(cfg, "report", "to", "");
 	ck_assert_int_eq(cl_report_mail(&mail, m, cfg, &err), CL_ECONFIG);
 	cl_report_free(m);
+}
+END_TEST
+
+/* An item with this action text in post-mortem pmid. */
+static void
+act(int pmid, int seq, const char *status, const char *action)
+{
+	char sql[1024];
+	snprintf(sql, sizeof sql, "INSERT INTO items (postmortem_id, key, seq, position, norm, "
+	         "action, owner, status, doc_status, created_at, updated_at, closed_at) VALUES "
+	         "(%d, 'r%d.%d', %d, %d, 'n', '%s', 'ana', '%s', '%s', '2024-03-01T10:00:00Z', "
+	         "'2024-03-01T10:00:00Z', %s)", pmid, pmid, seq, seq, seq, action, status, status,
+	         strcmp(status, "done") == 0 ? "'2024-03-05T10:00:00Z'" : "NULL");
+	exec(sql);
+}
+
+/* Recurring actions: the same fix in three post-mortems is one recurring
+ * action; near-misses (another thing about replica lag, an alert about
+ * something else, the same words in one post-mortem) are not. */
+START_TEST(recurring_rule)
+{
+	struct cl_error err = { 0 };
+	struct cl_recur *v = NULL;
+	size_t n = 0;
+	int i;
+
+	for (i = 1; i <= 14; i++) {
+		char slug[16];
+		snprintf(slug, sizeof slug, "r%d", i);
+		pm(i, slug, "");
+	}
+	/* words in more than 5 post-mortems are common: never a reason to match */
+	for (i = 7; i <= 13; i++)
+		act(i, 1, "open", "Review the dashboard and runbook");
+	/* shares the two rarest words (alert, lag) but half its words differ */
+	act(14, 1, "open", "Alert on replica lag, review the dashboard and runbook");
+	act(1, 1, "done", "Add an alert for replica lag");
+	act(1, 2, "open", "Alert on replica lag (second copy in the same post-mortem)");
+	act(2, 1, "open", "Alert on replica lag");
+	act(3, 1, "open", "Add alerts for the replica lag");
+	act(4, 1, "open", "Add a dashboard for replica lag");		/* near miss */
+	act(5, 1, "open", "Alert on disk usage");			/* near miss */
+	act(6, 1, "open", "Document the replica failover");		/* near miss */
+	act(6, 2, "open", "Rotate the signing keys");
+	act(6, 3, "open", "Rotate signing keys yearly");		/* same pm only */
+	ck_assert_msg(cl_recur_find(&v, &n, st, &err) == 0, "%s", err.msg);
+	ck_assert_int_eq((int)n, 1);
+	ck_assert_int_eq((int)v[0].npm, 3);
+	ck_assert_int_eq((int)v[0].open, 2);
+	ck_assert_str_eq(v[0].action, "Add an alert for replica lag");
+	ck_assert_str_eq(v[0].items, "r1.1 (done), r2.1 (open), r3.1 (open)");
+	cl_recurs_free(v, n);
+	/* and the report lists it */
+	{
+		json_t *m = build(0, 0), *rec = json_object_get(m, "recurring");
+		ck_assert_int_eq(json_array_size(rec), 1);
+		ck_assert_int_eq(json_integer_value(json_object_get(json_array_get(rec, 0),
+		                                                    "postmortems")), 3);
+		json_decref(m);
+	}
 }
 END_TEST
 
@@ -383,6 +443,7 @@ report_suite(void)
 	tcase_add_test(t, render_formats);
 	tcase_add_test(t, report_mail_parts);
 	tcase_add_test(t, writer_formats);
+	tcase_add_test(t, recurring_rule);
 	tcase_add_test(t, nag_plan_cadence_escalation);
 	suite_add_tcase(s, t);
 	return s;

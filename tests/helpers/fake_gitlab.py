@@ -6,7 +6,7 @@ Written after GitLab's Issues, Notes, Users and REST pagination docs:
                                             labels (comma-separated string),
                                             assignee_ids [int], assignee_id,
                                             due_date (YYYY-MM-DD) -> 201
-  GET  /api/v4/projects/:id/issues          state, scope, updated_after,
+  GET  /api/v4/projects/:id/issues          state, scope, labels, updated_after,
                                             order_by, sort, per_page (max
                                             100), page; x-page, x-per-page,
                                             x-next-page, x-total headers and
@@ -272,6 +272,10 @@ class GitLab(fakebase.Backend):
         items = [it for it in self.issues() if not it["deleted"]]
         if state != "all":
             items = [it for it in items if it["state"] == state]
+        if "labels" in q:
+            # issues carrying every label named (comma separated)
+            want = [l.strip() for l in one("labels").split(",") if l.strip()]
+            items = [it for it in items if all(l in it["labels"] for l in want)]
         if after is not None:
             items = [it for it in items if round(it["updated_at"], 3) >= round(after, 3)]
         key = {"updated_at": lambda it: (it["updated_at"], it["iid"])}.get(
