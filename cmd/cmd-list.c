@@ -32,6 +32,24 @@ print_cell(const char *s, int width, int pad)
 		printf("%*s", width - cols, "");
 }
 
+/* A due cell: the date, or what was written (not a date) marked "?". */
+static void
+print_due(const struct cl_item *it)
+{
+	char buf[64];
+
+	if (it->due) {
+		print_cell(it->due, 10, 1);
+		return;
+	}
+	if (it->due_raw == NULL || *it->due_raw == '\0') {
+		print_cell("-", 10, 1);
+		return;
+	}
+	snprintf(buf, sizeof buf, "?%s", it->due_raw);
+	print_cell(buf, 10, 1);
+}
+
 struct list_stream {
 	struct cl_ctx *ctx;
 	struct cl_writer *w;	/* CSV */
@@ -126,24 +144,6 @@ list_stream(struct cl_ctx *ctx, const struct cl_item_filter *f, int csv, size_t 
 	return rc;
 }
 
-/* A due cell: the date, or what was written (not a date) marked "?". */
-static void
-print_due(const struct cl_item *it)
-{
-	char buf[64];
-
-	if (it->due) {
-		print_cell(it->due, 10, 1);
-		return;
-	}
-	if (it->due_raw == NULL || *it->due_raw == '\0') {
-		print_cell("-", 10, 1);
-		return;
-	}
-	snprintf(buf, sizeof buf, "?%s", it->due_raw);
-	print_cell(buf, 10, 1);
-}
-
 static int
 cmd_list_exec(struct cl_ctx *ctx, int argc, char **argv)
 {
@@ -206,17 +206,6 @@ cmd_list_exec(struct cl_ctx *ctx, int argc, char **argv)
 	}
 	if ((rc = cl_items_list(&items, &n, ctx->store, &f, &ctx->err)) != 0)
 		return rc;
-	if (n == 0 && f.postmortem != NULL) {
-		/* nothing listed: is there such a post-mortem at all? */
-		struct cl_item_filter any = { .status = CL_ITEMS_ALL, .postmortem = f.postmortem };
-		struct cl_item *v = NULL;
-		size_t nv = 0;
-		if ((rc = cl_items_list(&v, &nv, ctx->store, &any, &ctx->err)) != 0)
-			return rc;
-		cl_items_free(v, nv);
-		if (nv == 0)
-			return cmd_not_found(ctx, f.postmortem, 1);
-	}
 	if (n == 0) {
 		if (ctx->verbosity >= 0)
 			printf("no %sitems\n", f.overdue ? "overdue " : f.status == CL_ITEMS_ALL ? ""

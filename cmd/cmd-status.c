@@ -61,9 +61,9 @@ status_next(struct cl_ctx *ctx, json_t *o)
 	int rc, y, w;
 
 	rc = cl_run_report_due(&y, &w, &rnext, ctx->store, ctx->cfg, now, &ctx->err);
-	if (rc < 0)
+	if (rc != 0)
 		goto done;
-	if (rc == 1) {
+	if (y != 0) {
 		char wk[16];
 		snprintf(wk, sizeof wk, "%04d-W%02d", y, w);
 		json_object_set_new(next, "report", json_pack("{s:s, s:s}", "week", wk, "at", "now"));

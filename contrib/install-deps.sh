@@ -5,8 +5,10 @@
 #   without --test: what building and running closeloop needs (the libraries,
 #     the compiler, pkg-config, CA certificates, time zones; python3 for the
 #     demo's local tracker) — what `make demo` installs;
-#   --test: also the test peers (Check, sqlite3, aiosmtpd, icalendar, exim,
-#     Redmine, clang, valgrind, Chromium, npm and Prism) — what `make check` installs.
+#   --test: also the test peers (Check, sqlite3, aiosmtpd, icalendar, yaml,
+#     exim, Redmine, clang, valgrind, zsh, fish, chromium — t47-html-browser
+#     renders the report, a reminder and an invite — npm and Prism) — what
+#     `make check` installs.
 set -eu
 pkgs="build-essential pkg-config libsqlite3-dev libcurl4-openssl-dev libical-dev
       libesmtp-dev libjansson-dev libmd4c-dev libinih-dev libgmime-3.0-dev

@@ -32,6 +32,10 @@ struct cl_config {
 	 * address and tracker handle, in people order */
 	size_t *by_handle, *by_other;
 	size_t handle_cap, other_cap;
+	/* entries by section and key (the same table form): a lookup of a
+	 * [lint] key per item scanned every [people] entry before */
+	size_t *by_key;
+	size_t key_cap;
 	int holds_inline_secret;
 	char **warnings;	/* "FILE:LINE: [section] key: ..." */
 	size_t nwarnings;
@@ -170,6 +174,7 @@ cl_config_free(struct cl_config *cfg)
 	free(cfg->people);
 	free(cfg->by_handle);
 	free(cfg->by_other);
+	free(cfg->by_key);
 	free(cfg->v);
 	free(cfg->path);
 	free(cfg);
@@ -181,16 +186,57 @@ cl_config_path(const struct cl_config *cfg)
 	return cfg ? cfg->path : NULL;
 }
 
+/* FNV-1a over section, a NUL and key: the slot an entry starts probing at. */
+static size_t
+entry_slot(const char *section, const char *key, size_t cap)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (; *section; section++)
+		h = (h ^ (unsigned char)*section) * 0x100000001b3ull;
+	h *= 0x100000001b3ull;
+	for (; *key; key++)
+		h = (h ^ (unsigned char)*key) * 0x100000001b3ull;
+	return (size_t)(h ^ (h >> 31)) & (cap - 1);
+}
+
+/* Files entry i in the key table, growing it at half full. */
+static int
+entry_index(struct cl_config *cfg, size_t i)
+{
+	size_t k;
+
+	if ((i + 1) * 2 > cfg->key_cap) {
+		size_t cap = cfg->key_cap ? cfg->key_cap * 2 : 64, j;
+		size_t *t = cl_calloc(cap, sizeof *t);
+		if (t == NULL)
+			return CL_ENOMEM;
+		free(cfg->by_key);
+		cfg->by_key = t;
+		cfg->key_cap = cap;
+		for (j = 0; j < i; j++)
+			entry_index(cfg, j);
+	}
+	for (k = entry_slot(cfg->v[i].section, cfg->v[i].key, cfg->key_cap); cfg->by_key[k];
+	     k = (k + 1) & (cfg->key_cap - 1))
+		;
+	cfg->by_key[k] = i + 1;
+	return 0;
+}
+
 static struct entry *
 find_entry(const struct cl_config *cfg, const char *section, const char *key)
 {
-	size_t i;
+	size_t k;
 
-	if (cfg == NULL)
+	if (cfg == NULL || cfg->key_cap == 0)
 		return NULL;
-	for (i = cfg->n; i-- > 0;)
-		if (strcmp(cfg->v[i].section, section) == 0 && strcmp(cfg->v[i].key, key) == 0)
-			return &cfg->v[i];
+	for (k = entry_slot(section, key, cfg->key_cap); cfg->by_key[k];
+	     k = (k + 1) & (cfg->key_cap - 1)) {
+		struct entry *e = &cfg->v[cfg->by_key[k] - 1];
+		if (strcmp(e->section, section) == 0 && strcmp(e->key, key) == 0)
+			return e;
+	}
 	return NULL;
 }
 
@@ -225,7 +271,7 @@ config_put(struct cl_config *cfg, const char *section, const char *key,
 	e->key = cl_strdup(key);
 	e->value = v;
 	e->line = line;
-	if (e->section == NULL || e->key == NULL) {
+	if (e->section == NULL || e->key == NULL || entry_index(cfg, cfg->n) != 0) {
 		free(e->section);
 		free(e->key);
 		free(v);

@@ -1666,7 +1666,6 @@ cl_drill_send_mail(void *arg, const struct cl_drill *d, const char *method,
 	}
 	if (rc == 0)
 		mailer->sent++;
-	m = NULL;
 done:
 	cl_mail_free(m);
 	free(text);

@@ -81,6 +81,13 @@ struct run {
 	size_t nroots;
 	char **seen;		/* canonical names found, sorted */
 	size_t nseen;
+	struct gone {		/* post-mortems whose file is gone: a new document may be one */
+		long long id;
+		char *canon, *hash, *title, *date;
+		int taken;
+	} *gone;
+	size_t ngone;
+	int gone_loaded;
 	long missing_days;
 	/* configured [source "NAME"] sections listed by this run */
 	struct cl_source **srcs;
@@ -662,7 +669,7 @@ old_item_add(struct run *r, sqlite3_stmt *s, struct old_item **v, size_t *cnt, s
 static int
 load_old_items(struct run *r, long long pm, struct old_item **out, size_t *n, size_t *cap)
 {
-	static char sql[sizeof item_cols + 96];
+	static char sql[sizeof item_cols + 160];
 	int rc;
 
 	*out = NULL;
@@ -693,13 +700,13 @@ static int
 find_withdrawn(struct run *r, long long pm, const char *norm, struct keyset *taken,
                struct old_item **old, size_t *nold, size_t *cap, int *at)
 {
-	static char sql[sizeof item_cols + 96];
+	static char sql[sizeof item_cols + 160];
 	int rc;
 
 	*at = -1;
 	if (sql[0] == '\0')
-		snprintf(sql, sizeof sql, "%sWHERE postmortem_id = ? AND norm_hash = ? AND "
-		         "+status = 'withdrawn' ORDER BY position, seq", item_cols);
+		snprintf(sql, sizeof sql, "%sWHERE postmortem_id = ? AND status = 'withdrawn' "
+		         "AND norm_hash = ? ORDER BY position, seq", item_cols);
 	if ((rc = prep(r, &r->q_withdrawn, sql)) != 0)
 		return rc;
 	sqlite3_bind_int64(r->q_withdrawn, 1, pm);
@@ -809,11 +816,30 @@ note_change(struct run *r, long long id, const char *field, const char *old,
 	return cl_history_add(r->st, id, "import", field, old, nv, r->err);
 }
 
-/* The highest item number a post-mortem gave (withdrawn items included). */
+/* Makes one item withdrawn, with its history row (old status → withdrawn). */
 static int
-max_seq(struct run *r, long long pm, int *out)
+withdraw_item(struct cl_store *st, long long id, const char *old, const char *origin,
+              const char *now, struct cl_error *err)
 {
-	static const char sql[] = "SELECT coalesce(max(seq), 0) FROM items WHERE postmortem_id = ?";
+	static const char sql[] = "UPDATE items SET status = 'withdrawn', updated_at = ? "
+		"WHERE id = ?";
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((rc = cl_store_cached(st, &s, sql, err)) != 0)
+		return rc;
+	sqlite3_bind_text(s, 1, now, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, id);
+	if ((rc = sqlite3_step(s)) != SQLITE_DONE)
+		return cl_store_fail(st, rc, err, "withdrawing item");
+	return cl_history_add(st, id, origin, "status", old, "withdrawn", err);
+}
+
+/* One number about post-mortem pm: sql takes its id as the only parameter
+ * and returns one row (max_seq_sql, count_live_sql). */
+static int
+pm_int(struct run *r, const char *sql, long long pm, int *out)
+{
 	sqlite3_stmt *s;
 	int rc;
 
@@ -826,6 +852,13 @@ max_seq(struct run *r, long long pm, int *out)
 	sqlite3_reset(s);
 	return 0;
 }
+
+/* The highest item number a post-mortem gave (withdrawn items included). */
+static const char max_seq_sql[] = "SELECT coalesce(max(seq), 0) FROM items WHERE "
+	"postmortem_id = ?";
+/* Its open and done items. */
+static const char count_live_sql[] = "SELECT count(*) FROM items WHERE postmortem_id = ? AND "
+	"status IN ('open', 'done')";
 
 /* Inserts or updates the items of one document. */
 static int
@@ -842,9 +875,12 @@ store_items(struct run *r, long long pm, int is_new, const char *slug,
 		rc = cl_error_set(r->err, CL_ENOMEM, "out of memory");
 		goto done;
 	}
-	if ((rc = match_items(r, pm, doc, norms, &old, &nold, &oldcap, match)) != 0)
+	if (is_new)
+		for (i = 0; i < doc->nitems; i++)
+			match[i] = -1;
+	else if ((rc = match_items(r, pm, doc, norms, &old, &nold, &oldcap, match)) != 0)
 		goto done;
-	if (!is_new && (rc = max_seq(r, pm, &maxseq)) != 0)
+	if (!is_new && (rc = pm_int(r, max_seq_sql, pm, &maxseq)) != 0)
 		goto done;
 	for (i = 0; i < doc->nitems && rc == 0; i++) {
 		const struct cl_pm_item *it = &doc->items[i];
@@ -950,19 +986,9 @@ store_items(struct run *r, long long pm, int is_new, const char *slug,
 	}
 	/* rows that disappeared: withdrawn, never deleted */
 	for (j = 0; j < nold && rc == 0; j++) {
-		sqlite3_stmt *s = NULL;
 		if (old[j].matched || strcmp(old[j].status, "withdrawn") == 0)
 			continue;
-		if ((rc = cl_store_prepare(r->st, &s, "UPDATE items SET status = 'withdrawn', "
-		                           "updated_at = ? WHERE id = ?", r->err)) != 0)
-			break;
-		sqlite3_bind_text(s, 1, r->now, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(s, 2, old[j].id);
-		rc = step_done(r, s, "withdrawing item");
-		sqlite3_finalize(s);
-		if (rc == 0)
-			rc = cl_history_add(r->st, old[j].id, "import", "status", old[j].status,
-			                    "withdrawn", r->err);
+		rc = withdraw_item(r->st, old[j].id, old[j].status, "import", r->now, r->err);
 		r->stats->items_withdrawn++;
 	}
 done:
@@ -1175,25 +1201,6 @@ job_release(struct job *j)
 	memset(j, 0, sizeof *j);
 }
 
-/* Number of open and done items of a post-mortem. */
-static int
-count_live(struct run *r, long long pm, int *out)
-{
-	static const char sql[] = "SELECT count(*) FROM items WHERE postmortem_id = ? AND "
-		"status IN ('open', 'done')";
-	sqlite3_stmt *s;
-	int rc;
-
-	if ((rc = cl_store_cached(r->st, &s, sql, r->err)) != 0)
-		return rc;
-	sqlite3_bind_int64(s, 1, pm);
-	if ((rc = sqlite3_step(s)) != SQLITE_ROW)
-		return cl_store_fail(r->st, rc, r->err, "reading items");
-	*out = sqlite3_column_int(s, 0);
-	sqlite3_reset(s);
-	return 0;
-}
-
 /* A file modified this recently may be half written: its size and
  * modification time do not prove it unchanged (nor a big loss real). */
 #define SETTLE_NS 2000000000LL
@@ -1305,7 +1312,7 @@ job_prepare(struct run *r, const struct found *f, struct job *j)
 			return cl_error_set(r->err, CL_ENOMEM, "out of memory");
 		}
 		sqlite3_reset(s);
-		if (!r->lint_only && (rc = count_live(r, j->pm, &j->old_live)) != 0)
+		if (!r->lint_only && (rc = pm_int(r, count_live_sql, j->pm, &j->old_live)) != 0)
 			return rc;
 	}
 	if (j->pm == 0 && !r->lint_only)
@@ -1488,6 +1495,48 @@ items_overlap(struct run *r, long long pm, char **norms, size_t n, int *out)
 	return 0;
 }
 
+/* Loads, once a run needs them, the post-mortems whose file is gone: this
+ * run did not find it, and it is missing from its directory or no longer
+ * on disk. Few, so the move look-up is a scan of them and needs no index. */
+static int
+load_gone(struct run *r)
+{
+	static const char sql[] = "SELECT id, canon, content_hash, title, incident_date, "
+		"missing_since FROM postmortems WHERE canon IS NOT NULL AND forgotten_at IS NULL";
+	sqlite3_stmt *s;
+	int rc, step, oom = 0;
+
+	r->gone_loaded = 1;
+	if ((rc = cl_store_cached(r->st, &s, sql, r->err)) != 0)
+		return rc;
+	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *canon = (const char *)sqlite3_column_text(s, 1);
+		struct stat sb;
+		struct gone *g, *nv;
+		if (canon == NULL || canon[0] != '/' || seen(r, canon) ||
+		    (sqlite3_column_type(s, 5) == SQLITE_NULL && stat(canon, &sb) == 0))
+			continue;
+		if ((nv = cl_realloc(r->gone, (r->ngone + 1) * sizeof *nv)) == NULL) {
+			oom = 1;
+			break;
+		}
+		r->gone = nv;
+		g = &r->gone[r->ngone++];
+		memset(g, 0, sizeof *g);
+		g->id = sqlite3_column_int64(s, 0);
+		g->canon = cl_column_dup_oom(s, 1, &oom);
+		g->hash = cl_column_dup_oom(s, 2, &oom);
+		g->title = cl_column_dup_oom(s, 3, &oom);
+		g->date = cl_column_dup_oom(s, 4, &oom);
+		if (oom)
+			break;
+	}
+	sqlite3_reset(s);
+	if (oom)
+		return cl_error_set(r->err, CL_ENOMEM, "out of memory");
+	return step == SQLITE_DONE ? 0 : cl_store_fail(r->st, step, r->err, "reading post-mortems");
+}
+
 /* Looks for the post-mortem a new document was before it moved: one whose
  * file is gone (missing from its directory, or no longer there) and that
  * has the same content, or the same title and incident date and most of
@@ -1495,68 +1544,41 @@ items_overlap(struct run *r, long long pm, char **norms, size_t n, int *out)
 static int
 find_moved(struct run *r, struct job *j, long long *out, char **old_canon)
 {
-	static const char by_hash[] = "SELECT id, canon, missing_since FROM postmortems WHERE "
-		"content_hash = ?1 AND canon IS NOT NULL AND canon <> ?2 AND forgotten_at IS NULL "
-		"ORDER BY id";
-	static const char by_title[] = "SELECT id, canon, missing_since FROM postmortems WHERE "
-		"title = ?1 AND incident_date IS ?3 AND canon IS NOT NULL AND canon <> ?2 AND "
-		"forgotten_at IS NULL ORDER BY id";
-	const char *sqls[2] = { by_hash, by_title };
-	int pass, rc, step;
+	char date[11] = "";
+	size_t k;
+	int pass, rc, alike;
 
 	*out = 0;
 	*old_canon = NULL;
 	if (is_url(j->f->canon))
 		return 0;
-	for (pass = 0; pass < 2 && *out == 0; pass++) {
-		sqlite3_stmt *s;
-		long long cand[8];
-		char *canon[8];
-		int nc = 0, k, alike;
-
-		if (pass == 1 && j->doc->title == NULL)
-			break;
-		if ((rc = cl_store_cached(r->st, &s, sqls[pass], r->err)) != 0)
-			return rc;
-		sqlite3_bind_text(s, 1, pass == 0 ? j->hash : j->doc->title, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 2, j->f->canon, -1, SQLITE_STATIC);
-		if (pass == 1)
-			bind_date(s, 3, j->doc->incident_date);
-		step = SQLITE_DONE;
-		while (nc < 8 && (step = sqlite3_step(s)) == SQLITE_ROW) {
-			const char *c = (const char *)sqlite3_column_text(s, 1);
-			long long id = sqlite3_column_int64(s, 0);
-			struct stat sb;
-			/* gone: missing, or not found by this run and not on disk */
-			if (c == NULL || (sqlite3_column_type(s, 2) == SQLITE_NULL &&
-			                  (seen(r, c) || stat(c, &sb) == 0)))
+	if (!r->gone_loaded && (rc = load_gone(r)) != 0)
+		return rc;
+	if (j->doc->incident_date != CL_NO_DATE)
+		cl_date_format(j->doc->incident_date, date);
+	for (pass = 0; pass < 2; pass++) {
+		for (k = 0; k < r->ngone; k++) {
+			struct gone *g = &r->gone[k];
+			if (g->taken)
 				continue;
-			if ((canon[nc] = cl_strdup(c)) == NULL) {
-				sqlite3_reset(s);
-				while (nc-- > 0)
-					free(canon[nc]);
+			if (pass == 0) {
+				alike = g->hash && strcmp(g->hash, j->hash) == 0;
+			} else {
+				if (!j->doc->title || !g->title || strcmp(g->title, j->doc->title) != 0 ||
+				    strcmp(g->date ? g->date : "", date) != 0)
+					continue;
+				if ((rc = items_overlap(r, g->id, j->norms, j->doc->nitems, &alike)) != 0)
+					return rc;
+			}
+			if (!alike)
+				continue;
+			if ((*old_canon = cl_strdup(g->canon)) == NULL)
 				return cl_error_set(r->err, CL_ENOMEM, "out of memory");
-			}
-			cand[nc++] = id;
+			g->taken = 1;
+			*out = g->id;
+			return keyset_add(&r->claimed, (uint64_t)g->id, 0) < 0 ?
+			       cl_error_set(r->err, CL_ENOMEM, "out of memory") : 0;
 		}
-		sqlite3_reset(s);
-		rc = step == SQLITE_DONE || step == SQLITE_ROW ? 0 :
-		     cl_store_fail(r->st, step, r->err, "reading post-mortems");
-		for (k = 0; k < nc; k++) {
-			if (*out == 0 && rc == 0 && keyset_add(&r->claimed, (uint64_t)cand[k], 0) == 1) {
-				alike = pass == 0;
-				if (!alike)
-					rc = items_overlap(r, cand[k], j->norms, j->doc->nitems, &alike);
-				if (alike) {
-					*out = cand[k];
-					*old_canon = canon[k];
-					canon[k] = NULL;
-				}
-			}
-			free(canon[k]);
-		}
-		if (rc != 0)
-			return rc;
 	}
 	return 0;
 }
@@ -1580,31 +1602,54 @@ post_mortem_slug(struct run *r, long long pm, char **out)
 	return *out ? 0 : cl_error_set(r->err, CL_ENOMEM, "out of memory");
 }
 
+/* The ids of post-mortem pm's items that sql (the post-mortem's id its
+ * only parameter) selects; caller frees *out. */
+static int
+item_ids(long long **out, size_t *n, struct cl_store *st, const char *sql, long long pm,
+         struct cl_error *err)
+{
+	sqlite3_stmt *s = NULL;
+	long long *ids = NULL;
+	size_t cnt = 0;
+	int rc, step;
+
+	*out = NULL;
+	*n = 0;
+	if ((rc = cl_store_prepare(st, &s, sql, err)) != 0)
+		return rc;
+	sqlite3_bind_int64(s, 1, pm);
+	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+		long long *nv = cl_realloc(ids, (cnt + 1) * sizeof *nv);
+		if (nv == NULL) {
+			rc = cl_error_set(err, CL_ENOMEM, "out of memory");
+			break;
+		}
+		ids = nv;
+		ids[cnt++] = sqlite3_column_int64(s, 0);
+	}
+	if (rc == 0 && step != SQLITE_DONE)
+		rc = cl_store_fail(st, step, err, "reading items");
+	sqlite3_finalize(s);
+	if (rc != 0) {
+		free(ids);
+		return rc;
+	}
+	*out = ids;
+	*n = cnt;
+	return 0;
+}
+
 /* Records a move in the history of each of the post-mortem's items. */
 static int
 note_move(struct run *r, long long pm, const char *from, const char *to)
 {
-	static const char sql[] = "SELECT id FROM items WHERE postmortem_id = ? ORDER BY seq";
-	sqlite3_stmt *s = NULL;
-	long long *ids = NULL;
-	size_t n = 0, i;
-	int rc, step;
+	long long *ids;
+	size_t n, i;
+	int rc;
 
-	if ((rc = cl_store_prepare(r->st, &s, sql, r->err)) != 0)
+	if ((rc = item_ids(&ids, &n, r->st, "SELECT id FROM items WHERE postmortem_id = ? "
+	                   "ORDER BY seq", pm, r->err)) != 0)
 		return rc;
-	sqlite3_bind_int64(s, 1, pm);
-	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-		long long *nv = cl_realloc(ids, (n + 1) * sizeof *nv);
-		if (nv == NULL) {
-			rc = cl_error_set(r->err, CL_ENOMEM, "out of memory");
-			break;
-		}
-		ids = nv;
-		ids[n++] = sqlite3_column_int64(s, 0);
-	}
-	if (rc == 0 && step != SQLITE_DONE)
-		rc = cl_store_fail(r->st, step, r->err, "reading items");
-	sqlite3_finalize(s);
 	for (i = 0; i < n && rc == 0; i++)
 		rc = cl_history_add(r->st, ids[i], "import", "source", from, to, r->err);
 	free(ids);
@@ -1850,42 +1895,16 @@ static int
 withdraw_open(struct cl_store *st, long long pm, const char *origin, const char *now, int *n,
               struct cl_error *err)
 {
-	sqlite3_stmt *s = NULL;
-	long long *ids = NULL;
-	size_t cnt = 0, i;
-	int rc, step;
+	long long *ids;
+	size_t cnt, i;
+	int rc;
 
 	*n = 0;
-	if ((rc = cl_store_prepare(st, &s, "SELECT id FROM items WHERE postmortem_id = ? AND "
-	                           "status = 'open' ORDER BY seq", err)) != 0)
+	if ((rc = item_ids(&ids, &cnt, st, "SELECT id FROM items WHERE postmortem_id = ? AND "
+	                   "status = 'open' ORDER BY seq", pm, err)) != 0)
 		return rc;
-	sqlite3_bind_int64(s, 1, pm);
-	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-		long long *nv = cl_realloc(ids, (cnt + 1) * sizeof *nv);
-		if (nv == NULL) {
-			rc = cl_error_set(err, CL_ENOMEM, "out of memory");
-			break;
-		}
-		ids = nv;
-		ids[cnt++] = sqlite3_column_int64(s, 0);
-	}
-	if (rc == 0 && step != SQLITE_DONE)
-		rc = cl_store_fail(st, step, err, "reading items");
-	sqlite3_finalize(s);
-	s = NULL;
-	if (rc == 0 && cnt > 0)
-		rc = cl_store_prepare(st, &s, "UPDATE items SET status = 'withdrawn', updated_at = ? "
-		                      "WHERE id = ?", err);
-	for (i = 0; i < cnt && rc == 0; i++) {
-		sqlite3_reset(s);
-		sqlite3_bind_text(s, 1, now, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(s, 2, ids[i]);
-		if ((step = sqlite3_step(s)) != SQLITE_DONE)
-			rc = cl_store_fail(st, step, err, "withdrawing item");
-		else
-			rc = cl_history_add(st, ids[i], origin, "status", "open", "withdrawn", err);
-	}
-	sqlite3_finalize(s);
+	for (i = 0; i < cnt && rc == 0; i++)
+		rc = withdraw_item(st, ids[i], "open", origin, now, err);
 	free(ids);
 	if (rc == 0)
 		*n = (int)cnt;
@@ -2053,6 +2072,13 @@ walk_release(struct run *r)
 	free(r->roots);
 	free(r->root_failed);
 	free(r->seen);
+	for (i = 0; i < r->ngone; i++) {
+		free(r->gone[i].canon);
+		free(r->gone[i].hash);
+		free(r->gone[i].title);
+		free(r->gone[i].date);
+	}
+	free(r->gone);
 }
 
 static int

@@ -1468,6 +1468,7 @@ struct hstate {
 	int section;		/* doc->sections index, -1 */
 	int status;		/* ST_* handed down */
 	char *due, *ticket;	/* handed down (owned) */
+	long item;		/* a numbered sub-heading that is an item: its index, else -1 */
 };
 
 /* What a heading or a group label hands to the items under it. */
@@ -1665,6 +1666,22 @@ item_fill(struct rules *r, long idx, struct extract *x, int explicit_status,
 	}
 }
 
+/* "1. Improve alerting", "2) Rehearse the failover": the length of the
+ * number in front of a sub-heading that names one action, else 0. */
+static size_t
+heading_number(const char *s, size_t n)
+{
+	size_t i = 0, k, words = 0;
+
+	while (i < n && isdigit((unsigned char)s[i]))
+		i++;
+	if (i == 0 || i > 3 || i + 2 >= n || (s[i] != '.' && s[i] != ')') || s[i + 1] != ' ')
+		return 0;
+	for (k = i + 2; k < n && words == 0; k++)
+		words += s[k] == ' ';
+	return words >= 1 ? i + 2 : 0;
+}
+
 /* An item from a block's text; returns its index or -1 (no item: empty). */
 static long
 item_from_block(struct rules *r, int bi, const struct ctx *c)
@@ -1679,6 +1696,8 @@ item_from_block(struct rules *r, int bi, const struct ctx *c)
 		rfail(r, CL_ENOMEM, "out of memory");
 		return -1;
 	}
+	if (bl->kind == CL_BLOCK_HEADING && x.action.len)
+		cut(&x.action, 0, heading_number(x.action.data, x.action.len));
 	if (x.action.len == 0 && x.ticket != NULL && bl->nlinks) {
 		/* "- [ ] #123": the ticket is the item */
 		const struct cl_block_link *l = &bl->links[0];
@@ -2324,7 +2343,21 @@ heading_enter(struct rules *r, int bi, int level)
 	h->block = bi;
 	h->section = -1;
 	h->status = ST_NONE;
+	h->item = -1;
 	h->action = cls == H_ACTION || (cls == H_PLAIN && parent && parent->action);
+	if (h->action && cls == H_PLAIN && bl->kind == CL_BLOCK_HEADING &&
+	    heading_number(bl->text, bl->len)) {
+		/* "### 1. Improve alerting" under an action heading is an item; what
+		 * stands under it is its detail */
+		struct ctx pc = { parent->status, parent->due, parent->ticket };
+		h->item = item_from_block(r, bi, &pc);
+		h->status = parent->status;
+		h->due = parent->due ? cl_strdup(parent->due) : NULL;
+		h->ticket = parent->ticket ? cl_strdup(parent->ticket) : NULL;
+		r->nh++;
+		r->last_prose = -1;
+		return;
+	}
 	if (h->action) {
 		struct cl_pm_doc *d = r->doc;
 		if (parent && parent->action) {
@@ -2415,6 +2448,10 @@ para_rule(struct rules *r, int bi)
 	}
 	if (marker_len(bl->text, n)) {
 		item_from_block(r, bi, h && h->action ? &c : &none);
+		return;
+	}
+	if (h && h->item >= 0) {
+		detail_apply(r, h->item, bl);
 		return;
 	}
 	if (!h || !h->action || r->has_list[h->block])
@@ -2595,7 +2632,20 @@ cl_parse_blocks(struct cl_pm_doc **out, const struct cl_blocks *b, int ref,
 			break;
 		case CL_BLOCK_LIST:
 			r.last_prose = -1;
-			if (h && h->action)
+			if (h && h->item >= 0) {
+				int d;
+				for (d = r.first_child[i]; d >= 0 && !r.failed; d = r.next_sibling[d]) {
+					if (b->v[d].kind != CL_BLOCK_ITEM)
+						continue;
+					if (b->v[d].flags & CL_BLOCK_TASK) {
+						long sub = item_from_block(&r, d, &c);
+						item_children(&r, d, sub, &c);
+					} else {
+						detail_apply(&r, h->item, &b->v[d]);
+						item_children(&r, d, h->item, &c);
+					}
+				}
+			} else if (h && h->action)
 				list_items(&r, (int)i, &c);
 			else
 				list_outside(&r, (int)i, 0);

@@ -1207,7 +1207,7 @@ cl_report_send_week(int *sent, struct cl_store *st, const struct cl_config *cfg,
 			                                   r->email, cl_mail_state_name(r->state),
 			                                   r->code) :
 			       (size_t)snprintf(note + used, note_size - used, "%s%s: %s "
-			                        "(server not reached)", used ? "; " : "", r->email,
+			                        "(nothing sent)", used ? "; " : "", r->email,
 			                        cl_mail_state_name(r->state));
 		if (note && used >= note_size)
 			used = note_size - 1;

@@ -32,8 +32,13 @@ cl_run_lock(int *out, const char *dbpath, struct cl_error *err)
 	if (path == NULL)
 		return cl_error_set(err, CL_ENOMEM, "out of memory");
 	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0) {
-		rc = cl_error_set(err, CL_ECANTCREAT, "unable to open lock '%s': %s", path,
-		                  strerror(errno));
+		int e = errno;
+		if (e == EACCES || e == EROFS || e == EPERM)
+			rc = cl_error_set(err, CL_ECANTCREAT, "database '%s' cannot be written: "
+			                  "unable to open its lock '%s': %s", dbpath, path, strerror(e));
+		else
+			rc = cl_error_set(err, CL_ECANTCREAT, "unable to open lock '%s': %s", path,
+			                  strerror(e));
 		goto done;
 	}
 	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
@@ -162,7 +167,7 @@ cl_run_report_due(int *year, int *week, time_t *next, struct cl_store *st,
 		return 0;
 	*year = y;
 	*week = w;
-	return 1;
+	return 0;
 }
 
 /* ---- steps ----------------------------------------------------------------- */
@@ -361,9 +366,9 @@ step_report(struct cl_run_step *s, struct cl_store *st, const struct cl_config *
 		snprintf(s->detail, sizeof s->detail, "no [mail] transport or [report] to");
 		return 0;
 	}
-	if ((rc = cl_run_report_due(&y, &w, &next, st, cfg, cl_now(), err)) < 0)
+	if ((rc = cl_run_report_due(&y, &w, &next, st, cfg, cl_now(), err)) != 0)
 		return rc;
-	if (rc == 0) {
+	if (y == 0) {
 		char nx[21];
 		cl_time_format_utc(next, nx);
 		snprintf(s->detail, sizeof s->detail, "not due (next %s)", nx);

@@ -44,10 +44,11 @@ void cl_run_unlock(int fd);
 int cl_run(struct cl_run_result *out, struct cl_store *st, const struct cl_config *cfg,
            const struct cl_run_opts *opts, struct cl_error *err);
 
-/* The weekly report that is due at now: 1 and its ISO week when one is due
- * and not sent (this week's once [report] weekday/hour has passed, else a
- * missed previous week, never a week that ended before the database was
- * created), 0 when none is. next gets the next due point either way. */
+/* The weekly report that is due at now: *year and *week give its ISO week when one
+ * is due and not sent (this week's once [report] weekday/hour has passed,
+ * else a missed previous week, never a week that ended before the database
+ * was created), 0/0 when none is. next gets the next due point either way.
+ * Returns 0 or an error code (the return value never means "due"). */
 int cl_run_report_due(int *year, int *week, time_t *next, struct cl_store *st,
                       const struct cl_config *cfg, time_t now, struct cl_error *err);
 /* True when [mail] names a transport (smtp host or file outbox). */

@@ -13,6 +13,7 @@
 struct srow {
 	long long id;
 	char *key, *action, *owner, *due, *status, *doc_ticket;
+	char *title;		/* the action as the tracker keeps it as a title */
 	char *pm_title, *pm_date, *pm_sev, *pm_source;
 	int has_sync, gone;
 	char *ticket, *origin, *intent_at;
@@ -46,6 +47,7 @@ srow_clear(struct srow *r)
 {
 	free(r->key);
 	free(r->action);
+	free(r->title);
 	free(r->owner);
 	free(r->due);
 	free(r->status);
@@ -624,6 +626,23 @@ done:
 	return rc;
 }
 
+/* The action as the tracker keeps it as a title (ops->title_max): its
+ * first line, cut at a character boundary. */
+static char *
+sync_title(struct sync *s, const char *action)
+{
+	size_t n = strcspn(action, "\r\n"), max = s->t->ops->title_max;
+
+	if (max == 0)
+		return cl_strdup(action);
+	if (n > max) {
+		n = max;
+		while (n > 0 && ((unsigned char)action[n] & 0xC0) == 0x80)
+			n--;
+	}
+	return cl_strndup(action, n);
+}
+
 /* Loads every item with its sync row for this tracker. */
 static int
 sync_load(struct sync *s, struct srow **out, size_t *n)
@@ -683,7 +702,9 @@ sync_load(struct sync *s, struct srow **out, size_t *n)
 		r->s_due = cl_column_dup(q, 20);
 		r->p_assignee = cl_column_dup(q, 21);
 		r->p_due = cl_column_dup(q, 22);
-		if (r->key == NULL || r->action == NULL || r->status == NULL) {
+		if (r->action)
+			r->title = sync_title(s, r->action);
+		if (r->key == NULL || r->action == NULL || r->status == NULL || r->title == NULL) {
 			rc = cl_error_set(s->err, CL_ENOMEM, "out of memory");
 			break;
 		}
@@ -761,7 +782,7 @@ sync_create(struct sync *s, struct srow *r)
 	if ((rc = step_done(s, q, "recording the intent to create")) != 0)
 		goto done;
 	memset(&spec, 0, sizeof spec);
-	spec.title = r->action;
+	spec.title = r->title;
 	spec.body = body;
 	spec.assignee = assignee = r->owner ? sync_assignee_for(s, r->owner) : NULL;
 	spec.due = (s->t->ops->caps & CL_TRACKER_CAP_DUE_DATE) ? r->due : NULL;
@@ -793,7 +814,7 @@ sync_create(struct sync *s, struct srow *r)
 	if (rc == 0) {
 		/* the base is what we asked for: a dropped assignee (no push
 		 * access) is not a tracker-side change */
-		rc = sync_store_synced(s, r->id, r->action, sha, state_name(tk.state),
+		rc = sync_store_synced(s, r->id, r->title, sha, state_name(tk.state),
 		                       tk.assignee ? tk.assignee : assignee, tk.due ? tk.due :
 		                       spec.due);
 	}
@@ -889,7 +910,7 @@ sync_push_linked(struct sync *s, struct srow *r)
 	if ((body = srow_body(s, r)) == NULL)
 		return cl_error_set(s->err, CL_ENOMEM, "out of memory");
 	body_hash(body, sha);
-	if (ours && !streq(r->action, r->s_title))
+	if (ours && !streq(r->title, r->s_title))
 		mask |= CL_SPEC_TITLE;
 	if (ours && !streq(sha, r->s_body) && !legacy_body_same(body, r->key, r->s_body))
 		mask |= CL_SPEC_BODY;
@@ -901,7 +922,7 @@ sync_push_linked(struct sync *s, struct srow *r)
 		mask |= CL_SPEC_ASSIGNEE;
 	if (native_due && !streq(r->due, r->s_due) && changed_since_push(r->due, r->p_due))
 		mask |= CL_SPEC_DUE;
-	spec.title = r->action;
+	spec.title = r->title;
 	spec.body = body;
 	spec.assignee = assignee;
 	spec.due = r->due;
@@ -924,7 +945,7 @@ sync_push_linked(struct sync *s, struct srow *r)
 			s->stats->updated++;
 			if (mask & CL_SPEC_TITLE) {
 				free(r->s_title);
-				if ((r->s_title = cl_strdup(r->action)) == NULL)
+				if ((r->s_title = cl_strdup(r->title)) == NULL)
 					goto oom;
 			}
 			if (mask & CL_SPEC_ASSIGNEE) {

@@ -1,5 +1,6 @@
 /* tracker.c — backend selection, [tracker] keys, tickets and helpers. */
 #include <ctype.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -476,6 +477,58 @@ cl_tracker_pager_release(struct cl_tracker_pager *p)
 	memset(p, 0, sizeof *p);
 }
 
+char *
+cl_tracker_jstr(void *obj, const char *key)
+{
+	json_t *v = json_object_get(obj, key);
+
+	return json_is_string(v) ? cl_strdup(json_string_value(v)) : NULL;
+}
+
+int
+cl_tracker_find_walk(struct cl_tracker *t, struct cl_ticket_list *out, const char *since,
+                     long skew_s, cl_tracker_list_fn list, struct cl_error *err)
+{
+	struct cl_tracker_walk w = { 0 };
+	char from[21];
+	int rc;
+
+	cl_tracker_widen(from, since, skew_s);
+	w.markers_only = 1;
+	rc = list(t, out, from, &w, err);
+	cl_tracker_walk_release(&w);
+	return rc;
+}
+
+int
+cl_tracker_pull_walk(struct cl_tracker *t, struct cl_ticket_list *out,
+                     const struct cl_tracker_cursor *in, struct cl_tracker_cursor *next,
+                     int *not_modified, cl_tracker_list_fn list, struct cl_error *err)
+{
+	struct cl_tracker_walk w = { 0 };
+	char *etag;
+	int rc;
+
+	memset(next, 0, sizeof *next);
+	w.etag_in = in->etag;
+	rc = list(t, out, in->since, &w, err);
+	*not_modified = w.not_modified;
+	if (rc == 0 && w.not_modified) {
+		free(w.etag);
+		w.etag = in->etag ? cl_strdup(in->etag) : NULL;
+		free(w.max_updated);
+		w.max_updated = in->since ? cl_strdup(in->since) : NULL;
+	}
+	if (rc == 0) {
+		etag = w.etag;	/* the cursor takes it over */
+		w.etag = NULL;
+		if (cl_tracker_cursor_next(next, in, w.max_updated, w.date, etag) != 0)
+			rc = cl_error_set(err, CL_ENOMEM, "out of memory");
+	}
+	cl_tracker_walk_release(&w);
+	return rc;
+}
+
 void
 cl_tracker_widen(char out[21], const char *since, long skew_s)
 {
@@ -698,6 +751,10 @@ cl_tracker_issue_call(struct cl_tracker *t, struct cl_ticket *out,
 	if (r->status == 200 || (c->accept_201 && r->status == 201)) {
 		if (out && (rc = c->parse(c->ctx, out, ans, err)) == CL_ENOTFOUND && gone_status)
 			*gone_status = 404;
+	} else if (c->missing && (r->status == 404 || r->status == 410)) {
+		rc = cl_error_set(err, CL_ECONFIG, "%s: %s '%s' not found at %s (or the token "
+		                  "cannot see it, or its issues are off; HTTP %ld)", c->what,
+		                  c->missing, t->project, t->url, r->status);
 	} else if (r->status == 404 || r->status == 410 ||
 	           (c->moved_is_gone && r->status == 301)) {
 		if (gone_status)
@@ -710,6 +767,54 @@ cl_tracker_issue_call(struct cl_tracker *t, struct cl_ticket *out,
 	}
 	json_decref(ans);
 	cl_http_response_free(r);
+	return rc;
+}
+
+int
+cl_tracker_comment(struct cl_tracker *t, const char *url, const char *id, const char *text,
+                   int (*fail)(struct cl_tracker *, const struct cl_http_response *,
+                               const char *, struct cl_error *),
+                   long *gone_status, struct cl_error *err)
+{
+	struct cl_issue_call c = { 0 };
+	json_t *body = json_pack("{s:s}", "body", text);
+	int rc;
+
+	if (body == NULL)
+		return cl_error_set(err, CL_ENOMEM, "out of memory");
+	c.method = "POST";
+	c.url = url;
+	c.id = id;
+	c.what = "commenting on an issue";
+	c.body = body;
+	c.accept_201 = 1;
+	c.fail = fail;
+	rc = cl_tracker_issue_call(t, NULL, &c, gone_status, err);
+	json_decref(body);
+	return rc;
+}
+
+int
+cl_tracker_get_valuef(struct cl_tracker *t, char **out, const char *const *keys,
+                      const char *what, struct cl_error *err, const char *fmt, ...)
+{
+	va_list ap;
+	char *url = NULL;
+	int rc, n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	*out = NULL;
+	if (n >= 0 && (url = cl_malloc((size_t)n + 1)) != NULL) {
+		va_start(ap, fmt);
+		vsnprintf(url, (size_t)n + 1, fmt, ap);
+		va_end(ap);
+	}
+	if (url == NULL)
+		return cl_error_set(err, CL_ENOMEM, "out of memory");
+	rc = cl_tracker_get_value(t, out, url, keys, what, err);
+	free(url);
 	return rc;
 }
 

@@ -109,6 +109,10 @@ struct cl_tracker;
 struct cl_tracker_ops {
 	const char *kind;	/* [tracker] kind */
 	int caps;		/* CL_TRACKER_CAP_* */
+	/* Titles the tracker keeps: the first line, at most title_max bytes
+	 * (0: as sent). Sync compares what the tracker can hold, so a long
+	 * action text is not sent again on every run. */
+	size_t title_max;
 	/* Reads backend keys, adds auth headers; no network. */
 	int (*init)(struct cl_tracker *t, struct cl_error *err);
 	void (*release)(struct cl_tracker *t);
@@ -277,6 +281,24 @@ struct cl_tracker_walk {
 	char *etag, *date;		/* out: the first page's validator and Date */
 	char *max_updated;		/* out: the newest updated-at seen */
 };
+/* The list a backend walks: its URL for issues changed at or after since
+ * (""/NULL: all) into w->url, then cl_tracker_walk. */
+typedef int (*cl_tracker_list_fn)(struct cl_tracker *t, struct cl_ticket_list *out,
+                                  const char *since, struct cl_tracker_walk *w,
+                                  struct cl_error *err);
+/* The marker search of most backends: list from since widened by skew_s
+ * (our clock against the tracker's), keeping tickets with a marker. */
+int cl_tracker_find_walk(struct cl_tracker *t, struct cl_ticket_list *out, const char *since,
+                         long skew_s, cl_tracker_list_fn list, struct cl_error *err);
+/* The incremental pull of a tracker with validators and a Date header
+ * (GitHub, Redmine): list from in->since with in->etag, then the cursor by
+ * cl_tracker_cursor_next (a 304 asks the same question again unless its
+ * second is over). */
+int cl_tracker_pull_walk(struct cl_tracker *t, struct cl_ticket_list *out,
+                         const struct cl_tracker_cursor *in, struct cl_tracker_cursor *next,
+                         int *not_modified, cl_tracker_list_fn list, struct cl_error *err);
+/* The string at key of a JSON object (json_t *) as a copy, or NULL. */
+char *cl_tracker_jstr(void *obj, const char *key);
 /* Walks every page into out (tickets pushed in answer order). */
 int cl_tracker_walk(struct cl_tracker *t, struct cl_ticket_list *out,
                     const struct cl_tracker_list *d, struct cl_tracker_walk *w,
@@ -296,6 +318,9 @@ struct cl_issue_call {
 	const char *method, *url, *id, *what;
 	void *body;
 	int accept_201, moved_is_gone;
+	/* Not about one issue (a create): a 404 or 410 means the project is
+	 * missing, CL_ECONFIG naming it as this ("repository", "project"). */
+	const char *missing;
 	int (*parse)(void *ctx, struct cl_ticket *out, void *json, struct cl_error *err);
 	void *ctx;
 	int (*fail)(struct cl_tracker *t, const struct cl_http_response *r, const char *what,
@@ -304,6 +329,17 @@ struct cl_issue_call {
 int cl_tracker_issue_call(struct cl_tracker *t, struct cl_ticket *out,
                           const struct cl_issue_call *c, long *gone_status,
                           struct cl_error *err);
+
+/* Posts a comment {"body": text} to url (201), the one "gone" path
+ * included; fail as in struct cl_issue_call (NULL: cl_tracker_http_fail). */
+int cl_tracker_comment(struct cl_tracker *t, const char *url, const char *id, const char *text,
+                       int (*fail)(struct cl_tracker *, const struct cl_http_response *,
+                                   const char *, struct cl_error *),
+                       long *gone_status, struct cl_error *err);
+/* GET of a value at keys (see cl_tracker_get_value) from the URL fmt makes. */
+int cl_tracker_get_valuef(struct cl_tracker *t, char **out, const char *const *keys,
+                          const char *what, struct cl_error *err, const char *fmt, ...)
+	__attribute__((format(printf, 6, 7)));
 
 /* CL_ENOTFOUND for a ticket that is gone: 301 (transferred), 410 (deleted),
  * 404 (deleted, moved or no access), naming what was being done. */

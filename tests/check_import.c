@@ -316,6 +316,65 @@ START_TEST(test_newer_database_refused)
 }
 END_TEST
 
+/* A document of n rows "<1 KB prefix> tag i". */
+static char *
+big_doc(const char *tag, int n)
+{
+	struct cl_buf b = CL_BUF_INIT;
+	char prefix[1025];
+	int i;
+
+	memset(prefix, 'x', 1024);
+	prefix[1024] = '\0';
+	cl_buf_puts(&b, "# Post-Mortem: Big — 2024-03-04\n\n## Action items\n\n"
+	            "| Action | Owner | Due |\n|---|---|---|\n");
+	for (i = 0; i < n; i++)
+		cl_buf_printf(&b, "| Check %s %s %d | @ann | 2024-04-01 |\n", prefix, tag, i);
+	return cl_buf_steal(&b);
+}
+
+/* Withdrawn items do not weigh on later imports (issue 16 medium 3): the
+ * work of a re-import (counted in allocations, which do not depend on the
+ * machine's speed) stays the same while withdrawn rows pile up; before,
+ * every import loaded every withdrawn row and compared it with every row. */
+START_TEST(test_withdrawn_rows_cost_nothing)
+{
+	struct cl_import_stats s;
+	long first = 0, last = 0, before;
+	char tag[16], *doc;
+	int cycle;
+
+	/* "shrink to 1 item, then 300 new ones", seven times */
+	for (cycle = 0; cycle < 7; cycle++) {
+		snprintf(tag, sizeof tag, "s%d", cycle);
+		doc = big_doc(tag, 1);
+		write_doc(doc, cycle * 10);
+		free(doc);
+		do_import(&s);
+		snprintf(tag, sizeof tag, "c%d", cycle);
+		doc = big_doc(tag, 300);
+		write_doc(doc, cycle * 10 + 5);
+		free(doc);
+		before = cl_alloc_count();
+		do_import(&s);
+		ck_assert_int_eq(s.items_new, 299);
+		if (cycle == 1)
+			first = cl_alloc_count() - before;
+		last = cl_alloc_count() - before;
+	}
+	ck_assert_int_eq(count("SELECT count(*) FROM items WHERE status = 'withdrawn'"), 6 * 299);
+	ck_assert_msg(last < first + first / 5, "cycle 1: %ld allocations, cycle 6: %ld", first,
+	              last);
+	/* a withdrawn row that comes back is the same item */
+	doc = big_doc("c2", 300);
+	write_doc(doc, 100);
+	free(doc);
+	do_import(&s);
+	ck_assert_int_eq(s.items_new, 0);
+	ck_assert_int_eq(count("SELECT count(*) FROM items WHERE status = 'open'"), 300);
+}
+END_TEST
+
 /* [people] by hash: handles before names/addresses/tracker handles, case
  * does not matter, the first person wins a shared name, 8,000 people. */
 START_TEST(test_people_lookup)
@@ -384,6 +443,7 @@ main(void)
 	tcase_add_test(tc, test_newer_database_refused);
 	tcase_add_test(tc, test_migrations_versioned);
 	tcase_add_test(tc, test_people_lookup);
+	tcase_add_test(tc, test_withdrawn_rows_cost_nothing);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
 }

@@ -14,7 +14,8 @@ struct mock_ticket {
 static struct mock_ticket mock[MOCK_MAX];
 static int mock_n, mock_clock, mock_creates, mock_updates, mock_states;
 static int mock_fail_create_on;		/* 1-based create number that gets 422 */
-static int mock_lose_create;		/* create succeeds, then "the answer is lost" */
+static int mock_lose_create;
+static int mock_title_max;		/* the tracker keeps this much of a title (0: all) */		/* create succeeds, then "the answer is lost" */
 
 static void
 mock_reset(void)
@@ -57,7 +58,8 @@ mock_create(struct cl_tracker *t, struct cl_ticket *out, const struct cl_ticket_
 	if (mock_fail_create_on == mock_creates)
 		return cl_error_set(err, CL_EDATA, "creating an issue: refused (HTTP 422)");
 	mock[i].used = 1;
-	snprintf(mock[i].title, sizeof mock[i].title, "%s", s->title);
+	snprintf(mock[i].title, sizeof mock[i].title, "%.*s",
+	         mock_title_max ? mock_title_max : (int)sizeof mock[i].title, s->title);
 	snprintf(mock[i].body, sizeof mock[i].body, "%s", s->body);
 	snprintf(mock[i].assignee, sizeof mock[i].assignee, "%s", s->assignee ? s->assignee : "");
 	snprintf(mock[i].due, sizeof mock[i].due, "%s", s->due ? s->due : "");
@@ -79,7 +81,8 @@ mock_update(struct cl_tracker *t, struct cl_ticket *out, const char *id,
 	(void)err;
 	mock_updates++;
 	if (mask & CL_SPEC_TITLE)
-		snprintf(mock[i].title, sizeof mock[i].title, "%s", s->title);
+		snprintf(mock[i].title, sizeof mock[i].title, "%.*s",
+		         mock_title_max ? mock_title_max : (int)sizeof mock[i].title, s->title);
 	if (mask & CL_SPEC_BODY)
 		snprintf(mock[i].body, sizeof mock[i].body, "%s", s->body);
 	if (mask & CL_SPEC_DUE)
@@ -181,6 +184,21 @@ mock_whoami(struct cl_tracker *t, char **out, struct cl_error *err)
 static const struct cl_tracker_ops mock_ops = {
 	.kind = "mock",
 	.caps = CL_TRACKER_CAP_DUE_DATE | CL_TRACKER_CAP_ASSIGNEE,
+	.create = mock_create,
+	.update = mock_update,
+	.get = mock_get,
+	.set_state = mock_set_state,
+	.changes = mock_changes,
+	.find_markers = mock_find_markers,
+	.parse_ref = mock_parse_ref,
+	.whoami = mock_whoami,
+};
+
+/* The same tracker, saying that it keeps 10 bytes of a title. */
+static const struct cl_tracker_ops mock_ops_short = {
+	.kind = "mock",
+	.caps = CL_TRACKER_CAP_DUE_DATE | CL_TRACKER_CAP_ASSIGNEE,
+	.title_max = 10,
 	.create = mock_create,
 	.update = mock_update,
 	.get = mock_get,
@@ -345,6 +363,27 @@ START_TEST(legacy_marker_not_rewritten)
 }
 END_TEST
 
+/* A tracker that keeps only part of a long title (Jira: 255 characters):
+ * the title is not sent again on every run. */
+START_TEST(short_titles_settle)
+{
+	struct cl_sync_stats s;
+
+	mock_title_max = 10;
+	tr.ops = &mock_ops_short;
+	ck_assert_int_eq(run_sync(&s), 0);
+	ck_assert_int_eq(s.created, 2);
+	ck_assert_int_eq((int)strlen(mock[0].title), 10);
+	mock_updates = 0;
+	ck_assert_int_eq(run_sync(&s), 0);
+	ck_assert_int_eq(run_sync(&s), 0);
+	ck_assert_int_eq(mock_updates, 0);
+	ck_assert_int_eq(s.updated, 0);
+	mock_title_max = 0;
+	tr.ops = &mock_ops;
+}
+END_TEST
+
 START_TEST(pull_three_way)
 {
 	struct cl_sync_stats s;
@@ -447,6 +486,7 @@ sync_suite(void)
 	tcase_add_test(tc, lost_answer_adopted);
 	tcase_add_test(tc, pull_three_way);
 	tcase_add_test(tc, legacy_marker_not_rewritten);
+	tcase_add_test(tc, short_titles_settle);
 	tcase_add_test(tc, refusal_marks_item_and_goes_on);
 	tcase_add_test(tc, dry_run_writes_nothing);
 	suite_add_tcase(s, tc);

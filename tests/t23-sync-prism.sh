@@ -61,7 +61,7 @@ MD
 total=0
 run() {
     "$CL" sync > "$T/out" 2>&1 || { cat "$T/prism.log" | tail -20; fail "sync through Prism: $(cat "$T/out")"; }
-    n=$(sed -n 's/.*(\([0-9]*\) requests).*/\1/p' "$T/out")
+    n=$(sed -n 's/.*(\([0-9]*\) requests\{0,1\}).*/\1/p' "$T/out")
     total=$((total + n))
 }
 run                                    # creates (POST), list (GET)

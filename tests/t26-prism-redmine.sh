@@ -64,7 +64,7 @@ MD
 total=0
 run() {
     "$CL" sync > "$T/out" 2>&1 || { grep -i "violation" "$T/prism.log" | head; fail "sync through Prism: $(cat "$T/out")"; }
-    n=$(sed -n 's/^sync: .*(\([0-9]*\) requests).*/\1/p' "$T/out")
+    n=$(sed -n 's/^sync: .*(\([0-9]*\) requests\{0,1\}).*/\1/p' "$T/out")
     total=$((total + n))
 }
 run                                                  # create, users, statuses

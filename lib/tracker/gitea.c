@@ -117,13 +117,6 @@ gt_release(struct cl_tracker *t)
 	t->priv = NULL;
 }
 
-static char *
-jdup(json_t *o, const char *key)
-{
-	json_t *v = json_object_get(o, key);
-	return json_is_string(v) ? cl_strdup(json_string_value(v)) : NULL;
-}
-
 /* An RFC 3339 time as UTC "…Z" (the cursor compares them as text). */
 static char *
 utc_dup(json_t *o, const char *key)
@@ -161,14 +154,14 @@ gt_ticket(struct gt *g, struct cl_ticket *tk, json_t *j, struct cl_error *err)
 	if (!json_is_integer(num) || state == NULL)
 		return cl_error_set(err, CL_EDATA, "Gitea answered an issue without number/state");
 	tk->id = cl_asprintf("%lld", (long long)json_integer_value(num));
-	tk->url = jdup(j, "html_url");
-	tk->title = jdup(j, "title");
-	tk->body = jdup(j, "body");
+	tk->url = cl_tracker_jstr(j, "html_url");
+	tk->title = cl_tracker_jstr(j, "title");
+	tk->body = cl_tracker_jstr(j, "body");
 	tk->state = strcmp(state, "closed") == 0 ? CL_TICKET_CLOSED : CL_TICKET_OPEN;
 	if ((as = json_array_get(json_object_get(j, "assignees"), 0)) != NULL)
-		tk->assignee = jdup(as, "login");
+		tk->assignee = cl_tracker_jstr(as, "login");
 	else if (json_is_object(as = json_object_get(j, "assignee")))
-		tk->assignee = jdup(as, "login");
+		tk->assignee = cl_tracker_jstr(as, "login");
 	tk->due = gt_due(json_string_value(json_object_get(j, "due_date")));
 	gt_learn_tz(g, json_string_value(json_object_get(j, "updated_at")));
 	tk->updated_at = utc_dup(j, "updated_at");
@@ -176,7 +169,7 @@ gt_ticket(struct gt *g, struct cl_ticket *tk, json_t *j, struct cl_error *err)
 	if (tk->body)
 		tk->marker = cl_tracker_marker_find(tk->body);
 	if (json_is_object(as = json_object_get(j, "user")))
-		tk->creator = jdup(as, "login");
+		tk->creator = cl_tracker_jstr(as, "login");
 	if (tk->id == NULL) {
 		cl_ticket_release(tk);
 		return cl_error_set(err, CL_ENOMEM, "out of memory");
@@ -216,7 +209,7 @@ gt_label_item(struct cl_tracker *t, void *item, struct cl_error *err)
 	if ((nl = cl_realloc(g->labels, (g->nlabels + 1) * sizeof *nl)) == NULL)
 		return cl_error_set(err, CL_ENOMEM, "out of memory");
 	g->labels = nl;
-	if ((nl[g->nlabels].name = jdup(l, "name")) == NULL)
+	if ((nl[g->nlabels].name = cl_tracker_jstr(l, "name")) == NULL)
 		return cl_error_set(err, CL_ENOMEM, "out of memory");
 	nl[g->nlabels++].id = (long long)json_integer_value(json_object_get(l, "id"));
 	return 0;
@@ -497,30 +490,13 @@ gt_comment(struct cl_tracker *t, const char *id, const char *text, long *gone_st
            struct cl_error *err)
 {
 	struct gt *g = t->priv;
-	struct cl_http_response *r = NULL;
-	json_t *body, *ans = NULL;
-	char *url;
+	char *url = cl_asprintf("%s/issues/%s/comments", g->repo_url, id);
 	int rc;
 
-	if ((url = cl_asprintf("%s/issues/%s/comments", g->repo_url, id)) == NULL ||
-	    (body = json_pack("{s:s}", "body", text)) == NULL) {
-		free(url);
+	if (url == NULL)
 		return cl_error_set(err, CL_ENOMEM, "out of memory");
-	}
-	rc = cl_http_json(t->http, &r, (void **)&ans, "POST", url, body, NULL, err);
-	json_decref(body);
+	rc = cl_tracker_comment(t, url, id, text, NULL, gone_status, err);
 	free(url);
-	if (rc != 0)
-		return rc;
-	if (r->status == 404 || r->status == 410) {
-		if (gone_status)
-			*gone_status = r->status;
-		rc = cl_tracker_gone(t, r->status, id, "commenting on an issue", err);
-	} else if (r->status != 201 && r->status != 200) {
-		rc = cl_tracker_http_fail(t, r->status, r->body, "commenting on an issue", err);
-	}
-	json_decref(ans);
-	cl_http_response_free(r);
 	return rc;
 }
 
@@ -616,15 +592,7 @@ static int
 gt_find_markers(struct cl_tracker *t, struct cl_ticket_list *out, const char *since,
                 struct cl_error *err)
 {
-	struct cl_tracker_walk w = { 0 };
-	char from[21];
-	int rc;
-
-	cl_tracker_widen(from, since, 3600);	/* our clock against Gitea's */
-	w.markers_only = 1;
-	rc = gt_list(t, out, from, &w, err);
-	cl_tracker_walk_release(&w);
-	return rc;
+	return cl_tracker_find_walk(t, out, since, 3600, gt_list, err);
 }
 
 /* "#42", "42", "owner/repo#42", "<url>/owner/repo/issues/42". */
@@ -670,14 +638,9 @@ static int
 gt_whoami(struct cl_tracker *t, char **out, struct cl_error *err)
 {
 	static const char *const keys[] = { "login", NULL };
-	char *url = cl_asprintf("%s/api/v1/user", t->url);
-	int rc;
 
-	if (url == NULL)
-		return cl_error_set(err, CL_ENOMEM, "out of memory");
-	rc = cl_tracker_get_value(t, out, url, keys, "asking Gitea who the token is", err);
-	free(url);
-	return rc;
+	return cl_tracker_get_valuef(t, out, keys, "asking Gitea who the token is", err,
+	                             "%s/api/v1/user", t->url);
 }
 
 const struct cl_tracker_ops cl_tracker_gitea = {

@@ -71,13 +71,6 @@ gh_release(struct cl_tracker *t)
 	t->priv = NULL;
 }
 
-static char *
-jdup(json_t *o, const char *key)
-{
-	json_t *v = json_object_get(o, key);
-	return json_is_string(v) ? cl_strdup(json_string_value(v)) : NULL;
-}
-
 /* Fills a ticket from GitHub's issue object. */
 static int
 gh_ticket(struct cl_ticket *tk, json_t *j, struct cl_error *err)
@@ -89,21 +82,21 @@ gh_ticket(struct cl_ticket *tk, json_t *j, struct cl_error *err)
 	if (!json_is_integer(num) || state == NULL)
 		return cl_error_set(err, CL_EDATA, "GitHub answered an issue without number/state");
 	tk->id = cl_asprintf("%lld", (long long)json_integer_value(num));
-	tk->url = jdup(j, "html_url");
-	tk->title = jdup(j, "title");
-	tk->body = jdup(j, "body");
+	tk->url = cl_tracker_jstr(j, "html_url");
+	tk->title = cl_tracker_jstr(j, "title");
+	tk->body = cl_tracker_jstr(j, "body");
 	tk->state = strcmp(state, "closed") == 0 ? CL_TICKET_CLOSED : CL_TICKET_OPEN;
 	as = json_object_get(j, "assignee");
 	if (json_is_object(as))
-		tk->assignee = jdup(as, "login");
+		tk->assignee = cl_tracker_jstr(as, "login");
 	else if ((as = json_array_get(json_object_get(j, "assignees"), 0)) != NULL)
-		tk->assignee = jdup(as, "login");
-	tk->updated_at = jdup(j, "updated_at");
-	tk->closed_at = jdup(j, "closed_at");
+		tk->assignee = cl_tracker_jstr(as, "login");
+	tk->updated_at = cl_tracker_jstr(j, "updated_at");
+	tk->closed_at = cl_tracker_jstr(j, "closed_at");
 	if (tk->body)
 		tk->marker = cl_tracker_marker_find(tk->body);
 	if (json_is_object(as = json_object_get(j, "user")))
-		tk->creator = jdup(as, "login");
+		tk->creator = cl_tracker_jstr(as, "login");
 	if (tk->id == NULL) {
 		cl_ticket_release(tk);
 		return cl_error_set(err, CL_ENOMEM, "out of memory");
@@ -141,12 +134,19 @@ gh_spec_json(struct cl_tracker *t, const struct cl_ticket_spec *s, unsigned mask
 }
 
 static int
+gh_parse(void *ctx, struct cl_ticket *out, void *json, struct cl_error *err)
+{
+	(void)ctx;
+	return gh_ticket(out, json, err);
+}
+
+static int
 gh_create(struct cl_tracker *t, struct cl_ticket *out, const struct cl_ticket_spec *spec,
           struct cl_error *err)
 {
 	struct gh *g = t->priv;
-	struct cl_http_response *r = NULL;
-	json_t *body, *ans = NULL;
+	struct cl_issue_call c = { 0 };
+	json_t *body;
 	char *url;
 	int rc;
 
@@ -157,30 +157,17 @@ gh_create(struct cl_tracker *t, struct cl_ticket *out, const struct cl_ticket_sp
 		free(url);
 		return cl_error_set(err, CL_ENOMEM, "out of memory");
 	}
-	rc = cl_http_json(t->http, &r, (void **)&ans, "POST", url, body, NULL, err);
+	c.method = "POST";
+	c.url = url;
+	c.what = "creating an issue";
+	c.body = body;
+	c.accept_201 = 1;
+	c.missing = "repository";
+	c.parse = gh_parse;
+	rc = cl_tracker_issue_call(t, out, &c, NULL, err);
 	json_decref(body);
 	free(url);
-	if (rc != 0)
-		return rc;
-	if (r->status == 201 || r->status == 200)
-		rc = gh_ticket(out, ans, err);
-	else if (r->status == 404)
-		rc = cl_error_set(err, CL_ECONFIG, "repository '%s' not found at %s (or the token "
-		                  "cannot see it)", t->project, t->url);
-	else if (r->status == 410)
-		rc = cl_error_set(err, CL_ECONFIG, "issues are disabled in '%s'", t->project);
-	else
-		rc = cl_tracker_http_fail(t, r->status, r->body, "creating an issue", err);
-	json_decref(ans);
-	cl_http_response_free(r);
 	return rc;
-}
-
-static int
-gh_parse(void *ctx, struct cl_ticket *out, void *json, struct cl_error *err)
-{
-	(void)ctx;
-	return gh_ticket(out, json, err);
 }
 
 /* One request on issue id (301: transferred, counts as gone); out may be NULL. */
@@ -319,44 +306,14 @@ gh_changes(struct cl_tracker *t, struct cl_ticket_list *out,
            const struct cl_tracker_cursor *in, struct cl_tracker_cursor *next,
            int *not_modified, struct cl_error *err)
 {
-	struct cl_tracker_walk w = { 0 };
-	int rc;
-
-	memset(next, 0, sizeof *next);
-	w.etag_in = in->etag;
-	rc = gh_list(t, out, in->since, &w, err);
-	*not_modified = w.not_modified;
-	if (rc == 0 && w.not_modified) {
-		/* nothing new: the same question again, unless its second is
-		 * over and the cursor can move past it */
-		free(w.etag);
-		w.etag = in->etag ? cl_strdup(in->etag) : NULL;
-		free(w.max_updated);
-		w.max_updated = in->since ? cl_strdup(in->since) : NULL;
-	}
-	if (rc == 0) {
-		char *etag = w.etag;	/* the cursor takes it over */
-		w.etag = NULL;
-		if (cl_tracker_cursor_next(next, in, w.max_updated, w.date, etag) != 0)
-			rc = cl_error_set(err, CL_ENOMEM, "out of memory");
-	}
-	cl_tracker_walk_release(&w);
-	return rc;
+	return cl_tracker_pull_walk(t, out, in, next, not_modified, gh_list, err);
 }
 
 static int
 gh_find_markers(struct cl_tracker *t, struct cl_ticket_list *out, const char *since,
                 struct cl_error *err)
 {
-	struct cl_tracker_walk w = { 0 };
-	char from[21];
-	int rc;
-
-	cl_tracker_widen(from, since, 3600);	/* our clock against GitHub's */
-	w.markers_only = 1;
-	rc = gh_list(t, out, from, &w, err);
-	cl_tracker_walk_release(&w);
-	return rc;
+	return cl_tracker_find_walk(t, out, since, 3600, gh_list, err);
 }
 
 /* "#42", "42", "owner/repo#42", ".../owner/repo/issues/42". */
@@ -402,14 +359,9 @@ static int
 gh_whoami(struct cl_tracker *t, char **out, struct cl_error *err)
 {
 	static const char *const keys[] = { "login", NULL };
-	char *url = cl_asprintf("%s/user", t->url);
-	int rc;
 
-	if (url == NULL)
-		return cl_error_set(err, CL_ENOMEM, "out of memory");
-	rc = cl_tracker_get_value(t, out, url, keys, "asking GitHub who the token is", err);
-	free(url);
-	return rc;
+	return cl_tracker_get_valuef(t, out, keys, "asking GitHub who the token is", err,
+	                             "%s/user", t->url);
 }
 
 const struct cl_tracker_ops cl_tracker_github = {

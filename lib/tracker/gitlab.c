@@ -98,13 +98,6 @@ gl_release(struct cl_tracker *t)
 	t->priv = NULL;
 }
 
-static char *
-jdup(json_t *o, const char *key)
-{
-	json_t *v = json_object_get(o, key);
-	return json_is_string(v) ? cl_strdup(json_string_value(v)) : NULL;
-}
-
 /* GitLab's 400 carries {"message": {"field": ["problem"]}} or {"error": "…"}:
  * turns it into the {"message": "…"} form cl_tracker_http_fail reads. */
 static int
@@ -162,21 +155,21 @@ gl_ticket(struct cl_ticket *tk, json_t *j, struct cl_error *err)
 	if (!json_is_integer(iid) || state == NULL)
 		return cl_error_set(err, CL_EDATA, "GitLab answered an issue without iid/state");
 	tk->id = cl_asprintf("%lld", (long long)json_integer_value(iid));
-	tk->url = jdup(j, "web_url");
-	tk->title = jdup(j, "title");
-	tk->body = jdup(j, "description");
+	tk->url = cl_tracker_jstr(j, "web_url");
+	tk->title = cl_tracker_jstr(j, "title");
+	tk->body = cl_tracker_jstr(j, "description");
 	tk->state = strcmp(state, "closed") == 0 ? CL_TICKET_CLOSED : CL_TICKET_OPEN;
 	if ((as = json_array_get(json_object_get(j, "assignees"), 0)) != NULL)
-		tk->assignee = jdup(as, "username");
+		tk->assignee = cl_tracker_jstr(as, "username");
 	else if (json_is_object(as = json_object_get(j, "assignee")))
-		tk->assignee = jdup(as, "username");
-	tk->due = jdup(j, "due_date");
-	tk->updated_at = jdup(j, "updated_at");
-	tk->closed_at = jdup(j, "closed_at");
+		tk->assignee = cl_tracker_jstr(as, "username");
+	tk->due = cl_tracker_jstr(j, "due_date");
+	tk->updated_at = cl_tracker_jstr(j, "updated_at");
+	tk->closed_at = cl_tracker_jstr(j, "closed_at");
 	if (tk->body)
 		tk->marker = cl_tracker_marker_find(tk->body);
 	if (json_is_object(as = json_object_get(j, "author")))
-		tk->creator = jdup(as, "username");
+		tk->creator = cl_tracker_jstr(as, "username");
 	if (tk->id == NULL) {
 		cl_ticket_release(tk);
 		return cl_error_set(err, CL_ENOMEM, "out of memory");
@@ -279,12 +272,19 @@ gl_spec_json(struct cl_tracker *t, json_t **out, const struct cl_ticket_spec *s,
 }
 
 static int
+gl_parse(void *ctx, struct cl_ticket *out, void *json, struct cl_error *err)
+{
+	(void)ctx;
+	return gl_ticket(out, json, err);
+}
+
+static int
 gl_create(struct cl_tracker *t, struct cl_ticket *out, const struct cl_ticket_spec *spec,
           struct cl_error *err)
 {
 	struct gl *g = t->priv;
-	struct cl_http_response *r = NULL;
-	json_t *body = NULL, *ans = NULL;
+	struct cl_issue_call c = { 0 };
+	json_t *body = NULL;
 	char *url;
 	int rc;
 
@@ -297,28 +297,18 @@ gl_create(struct cl_tracker *t, struct cl_ticket *out, const struct cl_ticket_sp
 		json_decref(body);
 		return cl_error_set(err, CL_ENOMEM, "out of memory");
 	}
-	rc = cl_http_json(t->http, &r, (void **)&ans, "POST", url, body, NULL, err);
+	c.method = "POST";
+	c.url = url;
+	c.what = "creating an issue";
+	c.body = body;
+	c.accept_201 = 1;
+	c.missing = "GitLab project";
+	c.parse = gl_parse;
+	c.fail = gl_fail;
+	rc = cl_tracker_issue_call(t, out, &c, NULL, err);
 	json_decref(body);
 	free(url);
-	if (rc != 0)
-		return rc;
-	if (r->status == 201 || r->status == 200)
-		rc = gl_ticket(out, ans, err);
-	else if (r->status == 404)
-		rc = cl_error_set(err, CL_ECONFIG, "GitLab project '%s' not found at %s (or the "
-		                  "token cannot see it)", t->project, t->url);
-	else
-		rc = gl_fail(t, r, "creating an issue", err);
-	json_decref(ans);
-	cl_http_response_free(r);
 	return rc;
-}
-
-static int
-gl_parse(void *ctx, struct cl_ticket *out, void *json, struct cl_error *err)
-{
-	(void)ctx;
-	return gl_ticket(out, json, err);
 }
 
 /* One request on issue iid id; out may be NULL. */
@@ -374,30 +364,13 @@ gl_note(struct cl_tracker *t, const char *id, const char *text, long *gone_statu
         struct cl_error *err)
 {
 	struct gl *g = t->priv;
-	struct cl_http_response *r = NULL;
-	json_t *body, *ans = NULL;
-	char *url;
+	char *url = cl_asprintf("%s/issues/%s/notes", g->proj_url, id);
 	int rc;
 
-	if ((url = cl_asprintf("%s/issues/%s/notes", g->proj_url, id)) == NULL ||
-	    (body = json_pack("{s:s}", "body", text)) == NULL) {
-		free(url);
+	if (url == NULL)
 		return cl_error_set(err, CL_ENOMEM, "out of memory");
-	}
-	rc = cl_http_json(t->http, &r, (void **)&ans, "POST", url, body, NULL, err);
-	json_decref(body);
+	rc = cl_tracker_comment(t, url, id, text, gl_fail, gone_status, err);
 	free(url);
-	if (rc != 0)
-		return rc;
-	if (r->status == 404 || r->status == 410) {
-		if (gone_status)
-			*gone_status = r->status;
-		rc = cl_tracker_gone(t, r->status, id, "commenting on an issue", err);
-	} else if (r->status != 201 && r->status != 200) {
-		rc = gl_fail(t, r, "commenting on an issue", err);
-	}
-	json_decref(ans);
-	cl_http_response_free(r);
 	return rc;
 }
 
@@ -515,15 +488,7 @@ static int
 gl_find_markers(struct cl_tracker *t, struct cl_ticket_list *out, const char *since,
                 struct cl_error *err)
 {
-	struct cl_tracker_walk w = { 0 };
-	char from[21];
-	int rc;
-
-	cl_tracker_widen(from, since, 3600);	/* our clock against GitLab's */
-	w.markers_only = 1;
-	rc = gl_list(t, out, from, &w, err);
-	cl_tracker_walk_release(&w);
-	return rc;
+	return cl_tracker_find_walk(t, out, since, 3600, gl_list, err);
 }
 
 /* "#42", "42", "group/name#42", "<url>/group/name/-/issues/42". */
@@ -577,14 +542,9 @@ gl_whoami(struct cl_tracker *t, char **out, struct cl_error *err)
 {
 	static const char *const keys[] = { "username", NULL };
 	struct gl *g = t->priv;
-	char *url = cl_asprintf("%s/user", g->api);
-	int rc;
 
-	if (url == NULL)
-		return cl_error_set(err, CL_ENOMEM, "out of memory");
-	rc = cl_tracker_get_value(t, out, url, keys, "asking GitLab who the token is", err);
-	free(url);
-	return rc;
+	return cl_tracker_get_valuef(t, out, keys, "asking GitLab who the token is", err,
+	                             "%s/user", g->api);
 }
 
 const struct cl_tracker_ops cl_tracker_gitlab = {

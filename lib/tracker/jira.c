@@ -266,13 +266,6 @@ wiki_unescape(const char *s)
 
 /* --- answers -------------------------------------------------------------- */
 
-static char *
-jdup(json_t *o, const char *key)
-{
-	json_t *v = json_object_get(o, key);
-	return json_is_string(v) ? cl_strdup(json_string_value(v)) : NULL;
-}
-
 /* Jira's "2024-03-20T10:00:00.000+0100" as RFC 3339 UTC. */
 static char *
 jr_time(json_t *o, const char *key)
@@ -301,7 +294,7 @@ jr_ticket(struct cl_tracker *t, struct cl_ticket *tk, json_t *issue, struct cl_e
 		return cl_error_set(err, CL_EDATA, "Jira answered an issue without key/fields");
 	tk->id = cl_strdup(key);
 	tk->url = cl_asprintf("%s/browse/%s", t->url, key);
-	tk->title = jdup(f, "summary");
+	tk->title = cl_tracker_jstr(f, "summary");
 	d = json_object_get(f, "description");
 	if (json_is_object(d)) {
 		struct cl_buf b = CL_BUF_INIT;
@@ -312,15 +305,15 @@ jr_ticket(struct cl_tracker *t, struct cl_ticket *tk, json_t *issue, struct cl_e
 	}
 	tk->state = cat && strcmp(cat, "done") == 0 ? CL_TICKET_CLOSED : CL_TICKET_OPEN;
 	if (json_is_object(as = json_object_get(f, "assignee")))
-		tk->assignee = jdup(as, j->dc ? "name" : "accountId");
-	tk->due = jdup(f, "duedate");
+		tk->assignee = cl_tracker_jstr(as, j->dc ? "name" : "accountId");
+	tk->due = cl_tracker_jstr(f, "duedate");
 	tk->updated_at = jr_time(f, "updated");
 	if (tk->state == CL_TICKET_CLOSED)
 		tk->closed_at = jr_time(f, "resolutiondate");
 	if (tk->body)
 		tk->marker = cl_tracker_marker_find(tk->body);
 	if (json_is_object(as = json_object_get(f, "creator")))
-		tk->creator = jdup(as, j->dc ? "name" : "accountId");
+		tk->creator = cl_tracker_jstr(as, j->dc ? "name" : "accountId");
 	if (tk->id == NULL || tk->url == NULL) {
 		cl_ticket_release(tk);
 		return cl_error_set(err, CL_ENOMEM, "out of memory");
@@ -747,7 +740,7 @@ jr_zone(struct cl_tracker *t, struct cl_error *err)
 		if (r->status == 200) {
 			tz = json_string_value(json_object_get(ans, "timeZone"));
 			if (json_is_string(json_object_get(ans, j->dc ? "name" : "accountId")) &&
-			    (j->self = jdup(ans, j->dc ? "name" : "accountId")) == NULL)
+			    (j->self = cl_tracker_jstr(ans, j->dc ? "name" : "accountId")) == NULL)
 				rc = cl_error_set(err, CL_ENOMEM, "out of memory");
 		}
 		if (tz == NULL || !cl_tz_valid(tz))
@@ -975,6 +968,7 @@ jr_whoami(struct cl_tracker *t, char **out, struct cl_error *err)
 }
 
 const struct cl_tracker_ops cl_tracker_jira = {
+	.title_max = 255,	/* summary: one line, 255 characters (jr_fields) */
 	.kind = "jira",
 	.caps = CL_TRACKER_CAP_DUE_DATE | CL_TRACKER_CAP_LABELS | CL_TRACKER_CAP_ASSIGNEE |
 	        CL_TRACKER_CAP_COMMENT | CL_TRACKER_CAP_CLOSE_REASON,

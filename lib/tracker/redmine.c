@@ -166,13 +166,6 @@ rm_status_closed(struct rm *m, long id)
 	return id == m->closed_status_id;
 }
 
-static char *
-jdup(json_t *o, const char *key)
-{
-	json_t *v = json_object_get(o, key);
-	return json_is_string(v) ? cl_strdup(json_string_value(v)) : NULL;
-}
-
 /* Fills a ticket from Redmine's issue object (statuses must be loaded). */
 static int
 rm_ticket(struct cl_tracker *t, struct cl_ticket *tk, json_t *j, struct cl_error *err)
@@ -185,8 +178,8 @@ rm_ticket(struct cl_tracker *t, struct cl_ticket *tk, json_t *j, struct cl_error
 		return cl_error_set(err, CL_EDATA, "Redmine answered an issue without id");
 	tk->id = cl_asprintf("%lld", (long long)json_integer_value(id));
 	tk->url = cl_asprintf("%s/issues/%lld", t->url, (long long)json_integer_value(id));
-	tk->title = jdup(j, "subject");
-	tk->body = jdup(j, "description");
+	tk->title = cl_tracker_jstr(j, "subject");
+	tk->body = cl_tracker_jstr(j, "description");
 	if (json_is_true(json_object_get(st, "is_closed")) ||
 	    rm_status_closed(m, (long)json_integer_value(json_object_get(st, "id"))))
 		tk->state = CL_TICKET_CLOSED;
@@ -194,10 +187,10 @@ rm_ticket(struct cl_tracker *t, struct cl_ticket *tk, json_t *j, struct cl_error
 	if (json_is_object(as) && json_is_integer(json_object_get(as, "id")))
 		tk->assignee = cl_asprintf("%lld",
 		                           (long long)json_integer_value(json_object_get(as, "id")));
-	tk->due = jdup(j, "due_date");
-	tk->updated_at = jdup(j, "updated_on");
+	tk->due = cl_tracker_jstr(j, "due_date");
+	tk->updated_at = cl_tracker_jstr(j, "updated_on");
 	if (tk->state == CL_TICKET_CLOSED)
-		tk->closed_at = jdup(j, "closed_on");
+		tk->closed_at = cl_tracker_jstr(j, "closed_on");
 	if (tk->body)
 		tk->marker = cl_tracker_marker_find(tk->body);
 	as = json_object_get(j, "author");
@@ -367,8 +360,7 @@ rm_put(struct cl_tracker *t, const char *id, json_t *body, long *gone_status,
 	if (r->status == 404 || r->status == 410) {
 		if (gone_status)
 			*gone_status = r->status;
-		rc = cl_error_set(err, CL_ENOTFOUND, "%s: Redmine issue #%s was not found (deleted "
-		                  "or no access; HTTP %ld)", what, id, r->status);
+		rc = cl_tracker_gone(t, r->status, id, what, err);
 	} else if (r->status != 204 && r->status != 200) {
 		rc = cl_tracker_http_fail(t, r->status, r->body, what, err);
 	}
@@ -449,8 +441,7 @@ rm_get(struct cl_tracker *t, struct cl_ticket *out, const char *id, long *gone_s
 	} else if (r->status == 404 || r->status == 410) {
 		if (gone_status)
 			*gone_status = r->status;
-		rc = cl_error_set(err, CL_ENOTFOUND, "Redmine issue #%s was not found (deleted or "
-		                  "no access; HTTP %ld)", id, r->status);
+		rc = cl_tracker_gone(t, r->status, id, "fetching an issue", err);
 	} else {
 		rc = cl_tracker_http_fail(t, r->status, r->body, "fetching an issue", err);
 	}
@@ -519,44 +510,14 @@ rm_changes(struct cl_tracker *t, struct cl_ticket_list *out,
            const struct cl_tracker_cursor *in, struct cl_tracker_cursor *next,
            int *not_modified, struct cl_error *err)
 {
-	struct cl_tracker_walk w = { 0 };
-	int rc;
-
-	memset(next, 0, sizeof *next);
-	w.etag_in = in->etag;
-	rc = rm_list(t, out, in->since, &w, err);
-	*not_modified = w.not_modified;
-	if (rc == 0 && w.not_modified) {
-		/* nothing new: the same question again, unless its second is
-		 * over and the cursor can move past it */
-		free(w.etag);
-		w.etag = in->etag ? cl_strdup(in->etag) : NULL;
-		free(w.max_updated);
-		w.max_updated = in->since ? cl_strdup(in->since) : NULL;
-	}
-	if (rc == 0) {
-		char *etag = w.etag;	/* the cursor takes it over */
-		w.etag = NULL;
-		if (cl_tracker_cursor_next(next, in, w.max_updated, w.date, etag) != 0)
-			rc = cl_error_set(err, CL_ENOMEM, "out of memory");
-	}
-	cl_tracker_walk_release(&w);
-	return rc;
+	return cl_tracker_pull_walk(t, out, in, next, not_modified, rm_list, err);
 }
 
 static int
 rm_find_markers(struct cl_tracker *t, struct cl_ticket_list *out, const char *since,
                 struct cl_error *err)
 {
-	struct cl_tracker_walk w = { 0 };
-	char from[21];
-	int rc;
-
-	cl_tracker_widen(from, since, 3600);	/* our clock against Redmine's */
-	w.markers_only = 1;
-	rc = rm_list(t, out, from, &w, err);
-	cl_tracker_walk_release(&w);
-	return rc;
+	return cl_tracker_find_walk(t, out, since, 3600, rm_list, err);
 }
 
 /* "#42", "42", "<url>/issues/42". */
@@ -589,14 +550,9 @@ static int
 rm_whoami(struct cl_tracker *t, char **out, struct cl_error *err)
 {
 	static const char *const keys[] = { "user", "id", NULL };
-	char *url = cl_asprintf("%s/users/current.json", t->url);
-	int rc;
 
-	if (url == NULL)
-		return cl_error_set(err, CL_ENOMEM, "out of memory");
-	rc = cl_tracker_get_value(t, out, url, keys, "asking Redmine who the key is", err);
-	free(url);
-	return rc;
+	return cl_tracker_get_valuef(t, out, keys, "asking Redmine who the key is", err,
+	                             "%s/users/current.json", t->url);
 }
 
 const struct cl_tracker_ops cl_tracker_redmine = {

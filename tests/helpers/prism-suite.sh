@@ -43,7 +43,7 @@ MD
 total=0
 run() {
     "$CL" -vv sync > "$T/out" 2>"$T/trace" || { grep -A3 "^< HTTP/1.1 5\|prism/errors" "$T/trace" | head -20; grep "validation" "$T/trace" | head; fail "sync through Prism: $(cat "$T/out") $(tail -n 3 "$T/trace")"; }
-    n=$(cat "$T/out" "$T/trace" | sed -n 's/^sync: .*(\([0-9]*\) requests).*/\1/p' | tail -n 1)
+    n=$(cat "$T/out" "$T/trace" | sed -n 's/^sync: .*(\([0-9]*\) requests\{0,1\}).*/\1/p' | tail -n 1)
     total=$((total + n))
 }
 admin /_admin/reset-counts >/dev/null

@@ -1,4 +1,4 @@
-# source-lib.sh — shared by the [source] tests (tests/t4x-source-*.sh);
+# source-lib.sh — shared by the [source] tests (tests/t5x-source-*.sh);
 # sourced. The fake GitHub plumbing of sync-lib.sh, the assertions of
 # lib.sh, and the fake Confluence (tests/helpers/fake_confluence.py).
 . "$(dirname "$0")/helpers/sync-lib.sh"

@@ -113,4 +113,4 @@ key_of() {
 }
 
 # requests_of: the request count sync printed in $T/out
-requests_of() { sed -n 's/.*(\([0-9]*\) requests).*/\1/p' "$T/out" | tail -n 1; }
+requests_of() { sed -n 's/.*(\([0-9]*\) requests\{0,1\}).*/\1/p' "$T/out" | tail -n 1; }

@@ -78,4 +78,4 @@ sed 's/^space = OPS/space = GONE/' "$T/config" > "$T/config.gone"; chmod 600 "$T
 expect_rc 66 "$CL" -c "$T/config.gone" import
 expect_in "$T/err" "space 'GONE' not found"
 ok "401 → 77, unknown space → 66"
-echo "t41: all passed"
+echo "t51: all passed"

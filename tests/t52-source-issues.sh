@@ -125,4 +125,4 @@ expect_rc 0 "$CL" sync
 expect_rc 0 "$CL" sync
 stat 'd["markers"]' | jq_py 'max(d.values())' | grep -qx 1 || fail "duplicate marker"
 ok "gitlab issues as post-mortems"
-echo "t42: all passed"
+echo "t52: all passed"

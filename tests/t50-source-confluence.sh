@@ -144,4 +144,4 @@ expect_rc 0 "$CL" sync
 [ "$(stat 'd["issues"]')" = "$created" ] || fail "second sync made $(stat 'd["issues"]') issues, had $created"
 stat 'd["markers"]' | jq_py 'max(d.values())' | grep -qx 1 || fail "duplicate marker: $(stat 'd["markers"]')"
 ok "sync: no duplicate"
-echo "t40: all passed"
+echo "t50: all passed"
