@@ -968,10 +968,10 @@ report_write(struct cl_writer *w, const struct cl_report *r, int complete, int m
 		"ORDER BY incident_date DESC, slug LIMIT :limit";
 	static const char load_sql[] = BASE_SQL
 		"SELECT okey, count(*) AS n, coalesce(sum(due < :ref), 0) FROM op GROUP BY okey "
-		"ORDER BY n DESC, okey LIMIT :limit";
+		"ORDER BY n DESC, okey COLLATE NOCASE, okey LIMIT :limit";
 	static const char top_sql[] = BASE_SQL
 		"SELECT okey, count(*), sum(due < :ref) AS n FROM op WHERE due < :ref GROUP BY okey "
-		"ORDER BY n DESC, okey LIMIT :limit";
+		"ORDER BY n DESC, okey COLLATE NOCASE, okey LIMIT :limit";
 	long long lim = complete ? ALL_ROWS : r->rows;
 	char title[64], sub[160], foot[96];
 	int rc;

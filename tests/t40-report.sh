@@ -311,4 +311,28 @@ assert (m["numbers"]["with_slo"], m["numbers"]["closed_within_slo"]) == (1, 1), 
 PY
 expect_rc 0 $CS report --format csv
 expect_in "$T/out" '"p1.2","overdue",4,"2024-03-16","SLO P1","ana"'
+# owner load: ties in name order without regard to case (TBD after amara)
+mkdir -p "$T/case"
+cat > "$T/case/pm.md" <<'DOC'
+# Post-mortem: case order - 2024-03-01
+
+**Date:** 2024-03-01
+
+## Action items
+
+| Action | Owner | Due |
+|---|---|---|
+| Rotate the signing key | TBD | 2024-04-30 |
+| Page the secondary | amara | 2024-04-30 |
+| Drain the old pool | Zed | 2024-04-30 |
+DOC
+CC="$CL -c $T/conf -d $T/case.db"
+expect_rc 0 $CC init
+$CC import "$T/case" > /dev/null 2>&1
+expect_rc 0 $CC report --format json
+$PY - "$T/out" <<'PY' || fail "owner load order"
+import json, sys
+m = json.load(open(sys.argv[1]))
+assert [o["owner"] for o in m["owner_load"]] == ["amara", "TBD", "Zed"], m["owner_load"]
+PY
 echo "t40 ok"
