@@ -1282,8 +1282,12 @@ job_prepare(struct run *r, const struct found *f, struct job *j)
 		/* a retired one coming back is parsed whatever its times say */
 		retired = sqlite3_column_type(s, 8) != SQLITE_NULL;
 		/* a source's document: unchanged when its version is the stored
-		 * one (file_mtime holds it), without reading it */
+		 * one (file_mtime holds it), without reading it; a body the
+		 * listing brought (tracker issues, whose update time has whole
+		 * seconds: two edits in one second share it) is judged by its
+		 * hash instead, which costs no request */
 		if (!r->lint_only && !r->force && !retired && f->doc != NULL &&
+		    f->doc->body == NULL &&
 		    sqlite3_column_type(s, 2) != SQLITE_NULL &&
 		    sqlite3_column_int64(s, 2) == (sqlite3_int64)f->doc->version) {
 			sqlite3_reset(s);
