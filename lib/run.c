@@ -215,7 +215,7 @@ step_import(struct cl_run_step *s, struct cl_store *st, const struct cl_config *
 	io.report = run_import_report;
 	io.report_arg = &lc;
 	rc = cl_import_sources(st, cfg, NULL, 0, &io, &stats, err);
-	snprintf(s->detail, sizeof s->detail, "%d files (%d parsed, %d unchanged, %d skipped): "
+	snprintf(s->detail, sizeof s->detail, "%d files (%d parsed, %d unchanged, %d failed): "
 	         "%d new, %d updated, %d withdrawn items; %d lint problems",
 	         stats.files_seen, stats.files_parsed, stats.files_unchanged, stats.files_failed,
 	         stats.items_new, stats.items_updated, stats.items_withdrawn, lc.problems);

@@ -70,6 +70,8 @@ ok "first run: import, sync, drill, nag, report ($first messages)"
 "$CL" -v run > "$T/run2.out" 2>&1 || { cat "$T/run2.out"; fail "second run"; }
 [ "$(count)" = "$first" ] || fail "second run sent mail again ($(count) != $first)"
 grep -q "^report  skipped: not due" "$T/run2.out" || { cat "$T/run2.out"; fail "-v summary"; }
+# the import line words its counts as `import -v` does (failed, not skipped)
+grep -q "unchanged, 0 failed)" "$T/run2.out" || { cat "$T/run2.out"; fail "-v import wording"; }
 ok "second run the same day sends nothing; -v prints a summary"
 
 # dry run changes nothing anywhere
