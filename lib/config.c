@@ -295,6 +295,8 @@ cl_config_set(struct cl_config *cfg, const char *section, const char *key,
 }
 
 /* Keeps a warning about the file (unknown key or section). */
+static int config_warn(struct cl_config *cfg, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 static int
 config_warn(struct cl_config *cfg, const char *fmt, ...)
 {
