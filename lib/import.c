@@ -2325,44 +2325,6 @@ cl_import_missing(struct cl_pm_missing **out, size_t *n, struct cl_store *st,
 	return 0;
 }
 
-/* Edit distance between a and b (case-insensitive), capped at cap + 1. */
-static size_t
-distance(const char *a, const char *b, size_t cap)
-{
-	size_t la = strlen(a), lb = strlen(b), i, j, *row, best, d;
-
-	if (la > 256 || lb > 256 || (la > lb ? la - lb : lb - la) > cap)
-		return cap + 1;
-	if ((row = cl_malloc((lb + 1) * sizeof *row)) == NULL)
-		return cap + 1;
-	for (j = 0; j <= lb; j++)
-		row[j] = j;
-	for (i = 1; i <= la; i++) {
-		size_t diag = row[0];
-		row[0] = i;
-		best = row[0];
-		for (j = 1; j <= lb; j++) {
-			size_t up = row[j];
-			d = diag + (tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]));
-			if (up + 1 < d)
-				d = up + 1;
-			if (row[j - 1] + 1 < d)
-				d = row[j - 1] + 1;
-			row[j] = d;
-			diag = up;
-			if (d < best)
-				best = d;
-		}
-		if (best > cap) {
-			free(row);
-			return cap + 1;
-		}
-	}
-	d = row[lb];
-	free(row);
-	return d;
-}
-
 int
 cl_postmortem_find(long long *out, struct cl_store *st, const char *name,
                    struct cl_error *err)
@@ -2395,7 +2357,7 @@ cl_postmortem_find(long long *out, struct cl_store *st, const char *name,
 		int c;
 		for (c = 0; c < 2; c++) {
 			const char *t = (const char *)sqlite3_column_text(s, c);
-			size_t d = t ? distance(name, t, cap) : cap + 1;
+			size_t d = t ? cl_str_distance(name, t, cap) : cap + 1;
 			if (d < bestd) {
 				free(best);
 				best = cl_strdup((const char *)sqlite3_column_text(s, 0));

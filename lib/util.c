@@ -333,34 +333,49 @@ cl_str_title_bare(const char *title)
 	return title;
 }
 
-/* Edit distance of a and b (case ignored; a swap of two neighbours counts
- * one), 99 for long words. */
-static size_t
-str_distance(const char *a, const char *b)
+size_t
+cl_str_distance(const char *a, const char *b, size_t cap)
 {
-	size_t la = strlen(a), lb = strlen(b), i, j, d[64][64], v;
+	size_t la = strlen(a), lb = strlen(b), i, j, v, best, *r0, *r1, *r2, *t, *rows;
 
-	if (la >= 63 || lb >= 63)
-		return 99;
-	for (i = 0; i <= la; i++)
-		d[i][0] = i;
+	if (la > 256 || lb > 256 || (la > lb ? la - lb : lb - la) > cap)
+		return cap + 1;
+	if ((rows = cl_malloc(3 * (lb + 1) * sizeof *rows)) == NULL)
+		return cap + 1;
+	r2 = rows;		/* row i - 2 */
+	r1 = rows + lb + 1;	/* row i - 1 */
+	r0 = rows + 2 * (lb + 1);	/* row i */
 	for (j = 0; j <= lb; j++)
-		d[0][j] = j;
+		r1[j] = j;
 	for (i = 1; i <= la; i++) {
+		int ca = tolower((unsigned char)a[i - 1]);
+		r0[0] = best = i;
 		for (j = 1; j <= lb; j++) {
-			int ca = tolower((unsigned char)a[i - 1]), cb = tolower((unsigned char)b[j - 1]);
-			v = d[i - 1][j - 1] + (ca != cb);
-			if (d[i - 1][j] + 1 < v)
-				v = d[i - 1][j] + 1;
-			if (d[i][j - 1] + 1 < v)
-				v = d[i][j - 1] + 1;
+			int cb = tolower((unsigned char)b[j - 1]);
+			v = r1[j - 1] + (ca != cb);
+			if (r1[j] + 1 < v)
+				v = r1[j] + 1;
+			if (r0[j - 1] + 1 < v)
+				v = r0[j - 1] + 1;
 			if (i > 1 && j > 1 && ca == tolower((unsigned char)b[j - 2]) &&
-			    tolower((unsigned char)a[i - 2]) == cb && d[i - 2][j - 2] + 1 < v)
-				v = d[i - 2][j - 2] + 1;
-			d[i][j] = v;
+			    tolower((unsigned char)a[i - 2]) == cb && r2[j - 2] + 1 < v)
+				v = r2[j - 2] + 1;
+			r0[j] = v;
+			if (v < best)
+				best = v;
 		}
+		if (best > cap) {
+			free(rows);
+			return cap + 1;
+		}
+		t = r2;
+		r2 = r1;
+		r1 = r0;
+		r0 = t;
 	}
-	return d[la][lb];
+	v = r1[lb];
+	free(rows);
+	return v > cap ? cap + 1 : v;
 }
 
 const char *
@@ -374,7 +389,7 @@ cl_str_nearest(const char *word, const char *const *cands, size_t n)
 	for (i = 0; i < n; i++) {
 		if (cands[i] == NULL || *cands[i] == '\0')
 			continue;
-		d = str_distance(word, cands[i]);
+		d = cl_str_distance(word, cands[i], 98);
 		if (d < bestd) {
 			bestd = d;
 			best = cands[i];

@@ -68,6 +68,9 @@ const char *cl_str_title_bare(const char *title);
  * ignored, at most about a quarter of its length, at least 1), or one that word
  * contains or that contains word; NULL when none is close. */
 const char *cl_str_nearest(const char *word, const char *const *cands, size_t n);
+/* Edit distance of a and b, case ignored, a swap of two neighbours counting
+ * one; cap + 1 when more than cap (or either is over 256 bytes). */
+size_t cl_str_distance(const char *a, const char *b, size_t cap);
 /* 64-bit FNV-1a hash of a string (not for security: look-ups). */
 int64_t cl_text_hash(const char *s);
 /* Hex SHA-256 of data into out[65]. */
