@@ -16,6 +16,7 @@
 #include "dates.h"
 #include "http.h"
 #include "import.h"
+#include "item-store.h"
 #include "items.h"
 #include "parse.h"
 #include "source.h"
@@ -96,7 +97,7 @@ struct run {
 	char **src_names;	/* cl_source_names() of the config */
 	size_t nsrc_names;
 	sqlite3_stmt *q_pm, *q_legacy, *q_items, *q_withdrawn, *ins_pm, *upd_pm_seen, *upd_pm,
-	             *ins_item, *upd_item, *slug_taken;
+	             *ins_item, *slug_taken;
 };
 
 static void
@@ -582,7 +583,6 @@ run_finalize(struct run *r)
 	sqlite3_finalize(r->upd_pm_seen);
 	sqlite3_finalize(r->upd_pm);
 	sqlite3_finalize(r->ins_item);
-	sqlite3_finalize(r->upd_item);
 	sqlite3_finalize(r->slug_taken);
 }
 
@@ -805,34 +805,16 @@ str_eq(const char *a, const char *b)
 	return strcmp(a, b) == 0;
 }
 
-/* Records field old → new in history when they differ; returns 1 if so. */
-static int
-note_change(struct run *r, long long id, const char *field, const char *old,
-            const char *nv, int *changed)
-{
-	if (str_eq(old, nv))
-		return 0;
-	*changed = 1;
-	return cl_history_add(r->st, id, "import", field, old, nv, r->err);
-}
-
 /* Makes one item withdrawn, with its history row (old status → withdrawn). */
 static int
 withdraw_item(struct cl_store *st, long long id, const char *old, const char *origin,
               const char *now, struct cl_error *err)
 {
-	static const char sql[] = "UPDATE items SET status = 'withdrawn', updated_at = ? "
-		"WHERE id = ?";
-	sqlite3_stmt *s;
-	int rc;
+	struct cl_item_change c;
 
-	if ((rc = cl_store_cached(st, &s, sql, err)) != 0)
-		return rc;
-	sqlite3_bind_text(s, 1, now, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, id);
-	if ((rc = sqlite3_step(s)) != SQLITE_DONE)
-		return cl_store_fail(st, rc, err, "withdrawing item");
-	return cl_history_add(st, id, origin, "status", old, "withdrawn", err);
+	cl_item_change_init(&c, id, origin, now);
+	cl_item_change_set(&c, CL_ICOL_STATUS, old, "withdrawn");
+	return cl_item_change_write(st, &c, err);
 }
 
 /* One number about post-mortem pm: sql takes its id as the only parameter
@@ -931,8 +913,9 @@ store_items(struct run *r, long long pm, int is_new, const char *slug,
 			r->stats->items_new++;
 		} else {
 			struct old_item *o = &old[match[i]];
+			struct cl_item_change c;
 			const char *status = o->status;
-			int changed = 0, moved;
+			int changed, moved;
 
 			/* the document's status counts when the document changed it, or
 			 * when a withdrawn row comes back */
@@ -940,45 +923,27 @@ store_items(struct run *r, long long pm, int is_new, const char *slug,
 				status = doc_status;
 			moved = o->position != (int)i || o->line != it->line ||
 			        !str_eq(o->problems, codes[i]) || !str_eq(o->norm, norms[i]);
-			rc = note_change(r, o->id, "action", o->action, it->action, &changed);
-			if (rc == 0)
-				rc = note_change(r, o->id, "owner", o->owner_raw, it->owner_raw, &changed);
-			if (rc == 0)
-				rc = note_change(r, o->id, "due", o->due_raw, it->due_raw, &changed);
-			if (rc == 0)
-				rc = note_change(r, o->id, "status", o->status, status, &changed);
-			if (rc == 0)
-				rc = note_change(r, o->id, "ticket", o->doc_ticket, it->ticket, &changed);
-			if (rc == 0 && !str_eq(o->priority, it->priority))
-				changed = 1;
-			if (rc != 0 || (!changed && !moved))
+			cl_item_change_init(&c, o->id, "import", r->now);
+			cl_item_change_set(&c, CL_ICOL_ACTION, o->action, it->action);
+			cl_item_change_set(&c, CL_ICOL_OWNER_RAW, o->owner_raw, it->owner_raw);
+			cl_item_change_put(&c, CL_ICOL_OWNER, it->owner);
+			cl_item_change_set(&c, CL_ICOL_DUE_RAW, o->due_raw, it->due_raw);
+			cl_item_change_put(&c, CL_ICOL_DUE, duep);
+			cl_item_change_set(&c, CL_ICOL_STATUS, o->status, status);
+			cl_item_change_set(&c, CL_ICOL_DOC_TICKET, o->doc_ticket, it->ticket);
+			cl_item_change_put(&c, CL_ICOL_DOC_STATUS, doc_status);
+			cl_item_change_put(&c, CL_ICOL_PRIORITY, it->priority);
+			cl_item_change_put(&c, CL_ICOL_PROBLEMS, codes[i]);
+			cl_item_change_put(&c, CL_ICOL_NORM, norms[i]);
+			cl_item_change_num(&c, CL_ICOL_NORM_HASH, cl_text_hash(norms[i]));
+			cl_item_change_num(&c, CL_ICOL_POSITION, (long long)i);
+			cl_item_change_num(&c, CL_ICOL_LINE, it->line);
+			/* a new priority is a change, though not one history records */
+			c.touch = !str_eq(o->priority, it->priority);
+			changed = c.touch || cl_item_change_pending(&c);
+			if (!changed && !moved)
 				continue;
-			if ((rc = prep(r, &r->upd_item, "UPDATE items SET position = ?2, line = ?3, "
-			               "norm = ?4, action = ?5, owner = ?6, owner_raw = ?7, due = ?8, "
-			               "due_raw = ?9, priority = ?10, doc_status = ?11, status = ?12, "
-			               "doc_ticket = ?13, problems = ?14, norm_hash = ?17, "
-			               "updated_at = CASE WHEN ?16 THEN ?15 ELSE updated_at END, "
-			               "closed_at = CASE WHEN ?12 = 'done' THEN coalesce(closed_at, ?15) "
-			               "ELSE NULL END WHERE id = ?1")) != 0)
-				break;
-			sqlite3_bind_int64(r->upd_item, 1, o->id);
-			sqlite3_bind_int(r->upd_item, 2, (int)i);
-			sqlite3_bind_int(r->upd_item, 3, it->line);
-			cl_bind_text(r->upd_item, 4, norms[i]);
-			cl_bind_text(r->upd_item, 5, it->action);
-			cl_bind_text(r->upd_item, 6, it->owner);
-			cl_bind_text(r->upd_item, 7, it->owner_raw);
-			cl_bind_text(r->upd_item, 8, duep);
-			cl_bind_text(r->upd_item, 9, it->due_raw);
-			cl_bind_text(r->upd_item, 10, it->priority);
-			cl_bind_text(r->upd_item, 11, doc_status);
-			cl_bind_text(r->upd_item, 12, status);
-			cl_bind_text(r->upd_item, 13, it->ticket);
-			cl_bind_text(r->upd_item, 14, codes[i]);
-			cl_bind_text(r->upd_item, 15, r->now);
-			sqlite3_bind_int(r->upd_item, 16, changed);
-			sqlite3_bind_int64(r->upd_item, 17, cl_text_hash(norms[i]));
-			if ((rc = step_done(r, r->upd_item, "updating item")) != 0)
+			if ((rc = cl_item_change_write(r->st, &c, r->err)) != 0)
 				break;
 			if (changed)
 				r->stats->items_updated++;
@@ -1654,8 +1619,12 @@ note_move(struct run *r, long long pm, const char *from, const char *to)
 	if ((rc = item_ids(&ids, &n, r->st, "SELECT id FROM items WHERE postmortem_id = ? "
 	                   "ORDER BY seq", pm, r->err)) != 0)
 		return rc;
-	for (i = 0; i < n && rc == 0; i++)
-		rc = cl_history_add(r->st, ids[i], "import", "source", from, to, r->err);
+	for (i = 0; i < n && rc == 0; i++) {
+		struct cl_item_change c;
+		cl_item_change_init(&c, ids[i], "import", r->now);
+		cl_item_change_set(&c, CL_ICOL_SOURCE, from, to);
+		rc = cl_item_change_write(r->st, &c, r->err);
+	}
 	free(ids);
 	return rc;
 }

@@ -5,6 +5,7 @@
 #include <jansson.h>
 
 #include "dates.h"
+#include "item-store.h"
 #include "items.h"
 #include "util.h"
 
@@ -248,66 +249,38 @@ cl_item_get(struct cl_item **out, struct cl_store *st, const char *key,
 }
 
 int
-cl_history_add(struct cl_store *st, long long item, const char *origin,
-               const char *field, const char *old, const char *new_value,
-               struct cl_error *err)
-{
-	static const char sql[] = "INSERT INTO history (item_id, at, origin, field, old, new) "
-	                          "VALUES (?, ?, ?, ?, ?, ?)";
-	sqlite3_stmt *s;
-	char now[21];
-	int rc;
-
-	/* cached: history rows are written in bulk on import */
-	if ((rc = cl_store_cached(st, &s, sql, err)) != 0)
-		return rc;
-	cl_time_format_utc(cl_now(), now);
-	sqlite3_bind_int64(s, 1, item);
-	sqlite3_bind_text(s, 2, now, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, origin, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 4, field, -1, SQLITE_STATIC);
-	cl_bind_text(s, 5, old);
-	cl_bind_text(s, 6, new_value);
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	return rc == SQLITE_DONE ? 0 : cl_store_fail(st, rc, err, "history");
-}
-
-int
 cl_item_set_status(struct cl_store *st, const char *key, const char *status,
                    const char *origin, struct cl_error *err)
 {
+	struct cl_item_change c;
 	struct cl_item *it = NULL;
-	sqlite3_stmt *s = NULL;
-	char now[21];
 	int rc;
 
 	if ((rc = cl_store_begin(st, err)) != 0)
 		return rc;
 	if ((rc = cl_item_get(&it, st, key, err)) != 0)
 		goto done;
-	if (strcmp(it->status, status) == 0)
-		goto done;
-	cl_time_format_utc(cl_now(), now);
-	if ((rc = cl_store_prepare(st, &s, "UPDATE items SET status = ?, updated_at = ?, "
-	                           "closed_at = ? WHERE id = ?", err)) != 0)
-		goto done;
-	sqlite3_bind_text(s, 1, status, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, now, -1, SQLITE_STATIC);
-	cl_bind_text(s, 3, strcmp(status, "done") == 0 ? now : NULL);
-	sqlite3_bind_int64(s, 4, it->rowid);
-	if ((rc = sqlite3_step(s)) != SQLITE_DONE) {
-		rc = cl_store_fail(st, rc, err, "updating item");
-		goto done;
-	}
-	rc = cl_history_add(st, it->rowid, origin, "status", it->status, status, err);
+	cl_item_change_init(&c, it->rowid, origin, NULL);
+	cl_item_change_set(&c, CL_ICOL_STATUS, it->status, status);
+	if (cl_item_change_pending(&c))
+		rc = cl_item_change_write(st, &c, err);
 done:
-	sqlite3_finalize(s);
 	cl_item_free(it);
 	if (rc == 0)
 		return cl_store_commit(st, err);
 	cl_store_rollback(st);
 	return rc;
+}
+
+int
+cl_item_note(struct cl_store *st, long long item, const char *origin, const char *note,
+             struct cl_error *err)
+{
+	struct cl_item_change c;
+
+	cl_item_change_init(&c, item, origin, NULL);
+	cl_item_change_set(&c, CL_ICOL_NOTE, NULL, note);
+	return cl_item_change_write(st, &c, err);
 }
 
 int

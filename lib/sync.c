@@ -6,6 +6,7 @@
 
 #include "dates.h"
 #include "items.h"
+#include "item-store.h"
 #include "sync.h"
 #include "util.h"
 
@@ -312,9 +313,10 @@ static int
 sync_link(struct sync *s, long long item, const char *origin, const struct cl_ticket *tk,
           const char *body_sha)
 {
+	struct cl_item_change c;
 	sqlite3_stmt *q;
-	char now[21], *label;
-	int rc;
+	char now[21], *old_ticket = NULL;
+	int rc, oom = 0;
 
 	now_utc(now);
 	if ((rc = cl_store_prepare(s->st, &q, "INSERT INTO sync_items (item_id, tracker) "
@@ -336,19 +338,23 @@ sync_link(struct sync *s, long long item, const char *origin, const struct cl_ti
 	if ((rc = sync_store_synced(s, item, tk->title, body_sha, state_name(tk->state),
 	                            tk->assignee, tk->due)) != 0)
 		return rc;
-	if ((rc = cl_store_prepare(s->st, &q, "UPDATE items SET ticket = ?, url = ?, "
-	                           "updated_at = ? WHERE id = ?", s->err)) != 0)
+	if ((rc = cl_store_prepare(s->st, &q, "SELECT ticket FROM items WHERE id = ?",
+	                           s->err)) != 0)
 		return rc;
-	sqlite3_bind_text(q, 1, tk->id, -1, SQLITE_STATIC);
-	cl_bind_text(q, 2, tk->url);
-	cl_bind_text(q, 3, now);
-	sqlite3_bind_int64(q, 4, item);
-	if ((rc = step_done(s, q, "linking")) != 0)
-		return rc;
-	if ((label = cl_asprintf("%s%s%s", tk->id, tk->url ? " " : "", tk->url ? tk->url : "")) == NULL)
+	sqlite3_bind_int64(q, 1, item);
+	if ((rc = sqlite3_step(q)) == SQLITE_ROW)
+		old_ticket = cl_column_dup_oom(q, 0, &oom);
+	sqlite3_finalize(q);
+	if (oom)
 		return cl_error_set(s->err, CL_ENOMEM, "out of memory");
-	rc = cl_history_add(s->st, item, "sync", "ticket", NULL, label, s->err);
-	free(label);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return cl_store_fail(s->st, rc, s->err, "linking");
+	cl_item_change_init(&c, item, "sync", now);
+	cl_item_change_set(&c, CL_ICOL_TICKET, old_ticket, tk->id);
+	cl_item_change_put(&c, CL_ICOL_URL, tk->url);
+	c.touch = 1;
+	rc = cl_item_change_write(s->st, &c, s->err);
+	free(old_ticket);
 	return rc;
 }
 
@@ -359,8 +365,9 @@ sync_apply(struct sync *s, long long item, const char *key, const struct cl_tick
            const char *base_state, const char *base_assignee, const char *base_due,
            int *changed)
 {
+	struct cl_item_change c;
 	sqlite3_stmt *q;
-	char *status = NULL, *owner = NULL, *due = NULL, now[21];
+	char *status = NULL, *owner = NULL, *due = NULL, *who = NULL, now[21], closed[21];
 	int rc = 0;
 
 	*changed = 0;
@@ -377,10 +384,10 @@ sync_apply(struct sync *s, long long item, const char *key, const struct cl_tick
 	if (status == NULL)
 		goto done;
 	now_utc(now);
+	cl_item_change_init(&c, item, "tracker", now);
 	if (!streq(state_name(tk->state), base_state) && strcmp(status, "withdrawn") != 0) {
 		const char *want = tk->state == CL_TICKET_CLOSED ? "done" : "open";
 		if (strcmp(status, want) != 0) {
-			char closed[21];
 			time_t ct;
 			*changed = 1;
 			fprintf(s->plan, "%s %s: #%s %s in the tracker → %s\n",
@@ -390,25 +397,12 @@ sync_apply(struct sync *s, long long item, const char *key, const struct cl_tick
 				cl_time_format_utc(ct, closed);
 			else
 				memcpy(closed, now, sizeof closed);
-			if (!s->o->dry_run) {
-				if ((rc = cl_store_prepare(s->st, &q, "UPDATE items SET status = ?, "
-				                           "closed_at = ?, updated_at = ? WHERE id = ?",
-				                           s->err)) != 0)
-					goto done;
-				sqlite3_bind_text(q, 1, want, -1, SQLITE_STATIC);
-				cl_bind_text(q, 2, tk->state == CL_TICKET_CLOSED ? closed : NULL);
-				sqlite3_bind_text(q, 3, now, -1, SQLITE_STATIC);
-				sqlite3_bind_int64(q, 4, item);
-				if ((rc = step_done(s, q, "pulling status")) != 0 ||
-				    (rc = cl_history_add(s->st, item, "tracker", "status", status, want,
-				                         s->err)) != 0)
-					goto done;
-			}
+			cl_item_change_set(&c, CL_ICOL_STATUS, status, want);
+			c.closed_at = tk->state == CL_TICKET_CLOSED ? closed : NULL;
 		}
 	}
 	if (tk->assignee && !streq(tk->assignee, base_assignee)) {
-		char *who = sync_owner_for(s, tk->assignee);
-		if (who == NULL) {
+		if ((who = sync_owner_for(s, tk->assignee)) == NULL) {
 			rc = cl_error_set(s->err, CL_ENOMEM, "out of memory");
 			goto done;
 		}
@@ -416,40 +410,20 @@ sync_apply(struct sync *s, long long item, const char *key, const struct cl_tick
 			*changed = 1;
 			fprintf(s->plan, "%s %s: assignee %s → owner %s\n",
 			        s->o->dry_run ? "would pull" : "pulled", key, tk->assignee, who);
-			if (!s->o->dry_run) {
-				if ((rc = cl_store_prepare(s->st, &q, "UPDATE items SET owner = ?, "
-				                           "updated_at = ? WHERE id = ?", s->err)) == 0) {
-					sqlite3_bind_text(q, 1, who, -1, SQLITE_STATIC);
-					sqlite3_bind_text(q, 2, now, -1, SQLITE_STATIC);
-					sqlite3_bind_int64(q, 3, item);
-					rc = step_done(s, q, "pulling owner");
-				}
-				if (rc == 0)
-					rc = cl_history_add(s->st, item, "tracker", "owner", owner, who, s->err);
-			}
+			cl_item_change_set(&c, CL_ICOL_OWNER, owner, who);
 		}
-		free(who);
-		if (rc != 0)
-			goto done;
 	}
 	if ((s->t->ops->caps & CL_TRACKER_CAP_DUE_DATE) && !streq(tk->due, base_due) &&
 	    !streq(tk->due, due)) {
 		*changed = 1;
 		fprintf(s->plan, "%s %s: due %s → %s\n", s->o->dry_run ? "would pull" : "pulled",
 		        key, due ? due : "-", tk->due ? tk->due : "-");
-		if (!s->o->dry_run) {
-			if ((rc = cl_store_prepare(s->st, &q, "UPDATE items SET due = ?, updated_at = ? "
-			                           "WHERE id = ?", s->err)) != 0)
-				goto done;
-			cl_bind_text(q, 1, tk->due);
-			sqlite3_bind_text(q, 2, now, -1, SQLITE_STATIC);
-			sqlite3_bind_int64(q, 3, item);
-			if ((rc = step_done(s, q, "pulling due date")) != 0 ||
-			    (rc = cl_history_add(s->st, item, "tracker", "due", due, tk->due, s->err)) != 0)
-				goto done;
-		}
+		cl_item_change_set(&c, CL_ICOL_DUE, due, tk->due);
 	}
+	if (!s->o->dry_run)
+		rc = cl_item_change_write(s->st, &c, s->err);
 done:
+	free(who);
 	free(status);
 	free(owner);
 	free(due);
