@@ -602,63 +602,51 @@ struct old_item {
 	int line;
 };
 
+#define OI(type, field, expr) CL_COLUMN(type, struct old_item, field, expr)
+/* What an old item is loaded from (FROM items). */
+static const struct cl_column old_cols[] = {
+	OI(CL_ROW_INT64, id, "id"),
+	OI(CL_ROW_INT, seq, "seq"),
+	OI(CL_ROW_INT, position, "position"),
+	CL_COLUMN_NOTNULL(struct old_item, norm, "norm"),
+	OI(CL_ROW_TEXT, action, "action"),
+	OI(CL_ROW_TEXT, owner, "owner"),
+	OI(CL_ROW_TEXT, owner_raw, "owner_raw"),
+	OI(CL_ROW_TEXT, due, "due"),
+	OI(CL_ROW_TEXT, due_raw, "due_raw"),
+	OI(CL_ROW_TEXT, doc_status, "doc_status"),
+	CL_COLUMN_NOTNULL(struct old_item, status, "status"),
+	OI(CL_ROW_TEXT, doc_ticket, "doc_ticket"),
+	OI(CL_ROW_TEXT, priority, "priority"),
+	OI(CL_ROW_TEXT, problems, "problems"),
+	OI(CL_ROW_INT, line, "line"),
+};
+#define NOLD_COLS (sizeof old_cols / sizeof old_cols[0])
+/* the columns find_withdrawn reads before loading a row */
+#define OLD_COL_ID 0
+#define OLD_COL_NORM 3
+
 static void
 old_items_free(struct old_item *v, size_t n)
 {
 	size_t i;
 
-	for (i = 0; i < n; i++) {
-		free(v[i].norm);
-		free(v[i].action);
-		free(v[i].owner);
-		free(v[i].owner_raw);
-		free(v[i].due);
-		free(v[i].due_raw);
-		free(v[i].doc_status);
-		free(v[i].status);
-		free(v[i].doc_ticket);
-		free(v[i].priority);
-		free(v[i].problems);
-	}
+	for (i = 0; i < n; i++)
+		cl_store_row_clear(&v[i], old_cols, NOLD_COLS);
 	free(v);
 }
-
-static const char item_cols[] = "SELECT id, seq, position, norm, action, owner, owner_raw, due, "
-	"due_raw, doc_status, status, doc_ticket, priority, problems, line FROM items ";
 
 /* Appends the row s points at to *v; 0 or CL_ENOMEM (reported in err). */
 static int
 old_item_add(struct run *r, sqlite3_stmt *s, struct old_item **v, size_t *cnt, size_t *cap)
 {
 	struct old_item *o;
-	int oom = 0;
 
-	if (*cnt == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 16;
-		struct old_item *nv = cl_realloc(*v, ncap * sizeof *nv);
-		if (nv == NULL)
-			return cl_error_set(r->err, CL_ENOMEM, "out of memory");
-		*v = nv;
-		*cap = ncap;
-	}
+	if (cl_grow(v, cap, *cnt, sizeof **v, 16) != 0)
+		return cl_error_set(r->err, CL_ENOMEM, "out of memory");
 	o = &(*v)[(*cnt)++];
 	memset(o, 0, sizeof *o);
-	o->id = sqlite3_column_int64(s, 0);
-	o->seq = sqlite3_column_int(s, 1);
-	o->position = sqlite3_column_int(s, 2);
-	o->norm = cl_column_dup_oom(s, 3, &oom);
-	o->action = cl_column_dup_oom(s, 4, &oom);
-	o->owner = cl_column_dup_oom(s, 5, &oom);
-	o->owner_raw = cl_column_dup_oom(s, 6, &oom);
-	o->due = cl_column_dup_oom(s, 7, &oom);
-	o->due_raw = cl_column_dup_oom(s, 8, &oom);
-	o->doc_status = cl_column_dup_oom(s, 9, &oom);
-	o->status = cl_column_dup_oom(s, 10, &oom);
-	o->doc_ticket = cl_column_dup_oom(s, 11, &oom);
-	o->priority = cl_column_dup_oom(s, 12, &oom);
-	o->problems = cl_column_dup_oom(s, 13, &oom);
-	o->line = sqlite3_column_int(s, 14);
-	if (oom || o->norm == NULL || o->status == NULL)
+	if (cl_store_row_load(o, s, old_cols, NOLD_COLS) != 0)
 		return cl_error_set(r->err, CL_ENOMEM, "out of memory");
 	return 0;
 }
@@ -669,15 +657,14 @@ old_item_add(struct run *r, sqlite3_stmt *s, struct old_item **v, size_t *cnt, s
 static int
 load_old_items(struct run *r, long long pm, struct old_item **out, size_t *n, size_t *cap)
 {
-	static char sql[sizeof item_cols + 160];
+	static char sql[512];
 	int rc;
 
 	*out = NULL;
 	*n = *cap = 0;
-	if (sql[0] == '\0')
-		snprintf(sql, sizeof sql, "%sWHERE postmortem_id = ? AND status IN ('open', 'done') "
-		         "ORDER BY position, seq", item_cols);
-	if ((rc = prep(r, &r->q_items, sql)) != 0)
+	if ((rc = prep(r, &r->q_items, cl_store_select(sql, sizeof sql, old_cols, NOLD_COLS,
+	               "FROM items WHERE postmortem_id = ? AND status IN ('open', 'done') "
+	               "ORDER BY position, seq"))) != 0)
 		return rc;
 	sqlite3_bind_int64(r->q_items, 1, pm);
 	while ((rc = sqlite3_step(r->q_items)) == SQLITE_ROW)
@@ -700,20 +687,19 @@ static int
 find_withdrawn(struct run *r, long long pm, const char *norm, struct keyset *taken,
                struct old_item **old, size_t *nold, size_t *cap, int *at)
 {
-	static char sql[sizeof item_cols + 160];
+	static char sql[512];
 	int rc;
 
 	*at = -1;
-	if (sql[0] == '\0')
-		snprintf(sql, sizeof sql, "%sWHERE postmortem_id = ? AND status = 'withdrawn' "
-		         "AND norm_hash = ? ORDER BY position, seq", item_cols);
-	if ((rc = prep(r, &r->q_withdrawn, sql)) != 0)
+	if ((rc = prep(r, &r->q_withdrawn, cl_store_select(sql, sizeof sql, old_cols, NOLD_COLS,
+	               "FROM items WHERE postmortem_id = ? AND status = 'withdrawn' "
+	               "AND norm_hash = ? ORDER BY position, seq"))) != 0)
 		return rc;
 	sqlite3_bind_int64(r->q_withdrawn, 1, pm);
 	sqlite3_bind_int64(r->q_withdrawn, 2, cl_text_hash(norm));
 	while ((rc = sqlite3_step(r->q_withdrawn)) == SQLITE_ROW) {
-		const char *t = (const char *)sqlite3_column_text(r->q_withdrawn, 3);
-		long long id = sqlite3_column_int64(r->q_withdrawn, 0);
+		const char *t = (const char *)sqlite3_column_text(r->q_withdrawn, OLD_COL_NORM);
+		long long id = sqlite3_column_int64(r->q_withdrawn, OLD_COL_ID);
 		if (t == NULL || strcmp(t, norm) != 0)
 			continue;
 		if ((rc = keyset_add(taken, (uint64_t)id, 0)) == 0)

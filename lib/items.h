@@ -23,6 +23,7 @@ struct cl_item {
 	int line;
 	long long pm_rowid;
 	char *pm_slug, *pm_title, *pm_source, *pm_date, *pm_path, *pm_severity;
+	char *sync_error;		/* the tracker's last refusal, or NULL */
 };
 
 enum {

@@ -414,3 +414,73 @@ cl_column_dup_oom(sqlite3_stmt *s, int i, int *oom)
 		*oom = 1;
 	return v;
 }
+
+const char *
+cl_store_select(char *buf, size_t size, const struct cl_column *cols, size_t n,
+                const char *rest)
+{
+	size_t len, i;
+	int w;
+
+	if (buf[0] != '\0')
+		return buf;
+	len = (size_t)snprintf(buf, size, "SELECT ");
+	for (i = 0; i < n && len < size; i++)
+		len += (size_t)snprintf(buf + len, size - len, "%s%s", i ? ", " : "", cols[i].expr);
+	w = len < size ? snprintf(buf + len, size - len, " %s", rest) : -1;
+	if (w < 0 || (size_t)w >= size - len) {
+		buf[0] = '\0';
+		return NULL;
+	}
+	return buf;
+}
+
+int
+cl_store_row_load(void *row, sqlite3_stmt *s, const struct cl_column *cols, size_t n)
+{
+	char *base = row;
+	size_t i;
+	int oom = 0;
+
+	for (i = 0; i < n; i++) {
+		void *f = base + cols[i].offset;
+		switch (cols[i].type) {
+		case CL_ROW_TEXT:
+			*(char **)f = cl_column_dup_oom(s, (int)i, &oom);
+			if (cols[i].notnull && *(char **)f == NULL)
+				oom = 1;
+			break;
+		case CL_ROW_INT:
+			*(int *)f = sqlite3_column_int(s, (int)i);
+			break;
+		case CL_ROW_INT64:
+			*(long long *)f = sqlite3_column_int64(s, (int)i);
+			break;
+		case CL_ROW_INT_OR_NEG:
+			*(int *)f = sqlite3_column_type(s, (int)i) == SQLITE_NULL ? -1
+			            : sqlite3_column_int(s, (int)i);
+			break;
+		case CL_ROW_TIME: {
+			const char *t = (const char *)sqlite3_column_text(s, (int)i);
+			if (t == NULL || cl_time_parse(t, (time_t *)f) != 0)
+				*(time_t *)f = 0;
+			break;
+		}
+		}
+	}
+	return oom ? CL_ENOMEM : 0;
+}
+
+void
+cl_store_row_clear(void *row, const struct cl_column *cols, size_t n)
+{
+	char *base = row;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (cols[i].type == CL_ROW_TEXT) {
+			free(*(char **)(base + cols[i].offset));
+			*(char **)(base + cols[i].offset) = NULL;
+		}
+	}
+}

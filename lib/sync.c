@@ -43,30 +43,41 @@ streq(const char *a, const char *b)
 	return strcmp(a, b) == 0;
 }
 
+#define SR(type, field, expr) CL_COLUMN(type, struct srow, field, expr)
+#define SR_T(field, expr) CL_COLUMN(CL_ROW_TEXT, struct srow, field, expr)
+/* What an item and its sync row are loaded from (sync_load). */
+static const struct cl_column srow_cols[] = {
+	SR(CL_ROW_INT64, id, "i.id"),
+	CL_COLUMN_NOTNULL(struct srow, key, "i.key"),
+	CL_COLUMN_NOTNULL(struct srow, action, "i.action"),
+	SR_T(owner, "i.owner"),
+	SR_T(due, "i.due"),
+	CL_COLUMN_NOTNULL(struct srow, status, "i.status"),
+	SR_T(doc_ticket, "i.doc_ticket"),
+	SR_T(pm_title, "p.title"),
+	SR_T(pm_date, "p.incident_date"),
+	SR_T(pm_sev, "p.severity"),
+	SR_T(pm_source, "p.source"),
+	SR(CL_ROW_INT, has_sync, "si.item_id IS NOT NULL"),
+	SR(CL_ROW_INT, gone, "si.gone"),
+	SR_T(ticket, "si.ticket"),
+	SR_T(origin, "si.origin"),
+	SR_T(intent_at, "si.intent_at"),
+	SR_T(s_title, "si.synced_title"),
+	SR_T(s_body, "si.synced_body"),
+	SR_T(s_state, "si.synced_state"),
+	SR_T(s_assignee, "si.synced_assignee"),
+	SR_T(s_due, "si.synced_due"),
+	SR_T(p_assignee, "si.pushed_assignee"),
+	SR_T(p_due, "si.pushed_due"),
+	SR_T(title, "NULL"),	/* made from the action (sync_title) */
+};
+#define NSROW_COLS (sizeof srow_cols / sizeof srow_cols[0])
+
 static void
 srow_clear(struct srow *r)
 {
-	free(r->key);
-	free(r->action);
-	free(r->title);
-	free(r->owner);
-	free(r->due);
-	free(r->status);
-	free(r->doc_ticket);
-	free(r->pm_title);
-	free(r->pm_date);
-	free(r->pm_sev);
-	free(r->pm_source);
-	free(r->ticket);
-	free(r->origin);
-	free(r->intent_at);
-	free(r->s_title);
-	free(r->s_body);
-	free(r->s_state);
-	free(r->s_assignee);
-	free(r->s_due);
-	free(r->p_assignee);
-	free(r->p_due);
+	cl_store_row_clear(r, srow_cols, NSROW_COLS);
 	memset(r, 0, sizeof *r);
 }
 
@@ -621,14 +632,7 @@ sync_title(struct sync *s, const char *action)
 static int
 sync_load(struct sync *s, struct srow **out, size_t *n)
 {
-	static const char sql[] =
-		"SELECT i.id, i.key, i.action, i.owner, i.due, i.status, i.doc_ticket, "
-		"p.title, p.incident_date, p.severity, p.source, "
-		"si.item_id IS NOT NULL, si.gone, si.ticket, si.origin, si.intent_at, "
-		"si.synced_title, si.synced_body, si.synced_state, si.synced_assignee, si.synced_due, "
-		"si.pushed_assignee, si.pushed_due FROM items i JOIN postmortems p ON p.id = i.postmortem_id "
-		"LEFT JOIN sync_items si ON si.item_id = i.id AND si.tracker = ? "
-		"ORDER BY i.id";
+	static char sql[1024];
 	struct srow *v = NULL;
 	size_t cnt = 0, cap = 0;
 	sqlite3_stmt *q;
@@ -636,49 +640,25 @@ sync_load(struct sync *s, struct srow **out, size_t *n)
 
 	*out = NULL;
 	*n = 0;
-	if ((rc = cl_store_prepare(s->st, &q, sql, s->err)) != 0)
+	if ((rc = cl_store_prepare(s->st, &q, cl_store_select(sql, sizeof sql, srow_cols, NSROW_COLS,
+	                           "FROM items i JOIN postmortems p ON p.id = i.postmortem_id "
+	                           "LEFT JOIN sync_items si ON si.item_id = i.id AND si.tracker = ? "
+	                           "ORDER BY i.id"), s->err)) != 0)
 		return rc;
 	sqlite3_bind_text(q, 1, s->t->ident, -1, SQLITE_STATIC);
 	while ((step = sqlite3_step(q)) == SQLITE_ROW) {
 		struct srow *r;
-		if (cnt == cap) {
-			size_t ncap = cap ? cap * 2 : 256;
-			struct srow *nv = cl_realloc(v, ncap * sizeof *nv);
-			if (nv == NULL) {
-				rc = cl_error_set(s->err, CL_ENOMEM, "out of memory");
-				break;
-			}
-			v = nv;
-			cap = ncap;
+		if (cl_grow(&v, &cap, cnt, sizeof *v, 256) != 0) {
+			rc = cl_error_set(s->err, CL_ENOMEM, "out of memory");
+			break;
 		}
 		r = &v[cnt++];
 		memset(r, 0, sizeof *r);
-		r->id = sqlite3_column_int64(q, 0);
-		r->key = cl_column_dup(q, 1);
-		r->action = cl_column_dup(q, 2);
-		r->owner = cl_column_dup(q, 3);
-		r->due = cl_column_dup(q, 4);
-		r->status = cl_column_dup(q, 5);
-		r->doc_ticket = cl_column_dup(q, 6);
-		r->pm_title = cl_column_dup(q, 7);
-		r->pm_date = cl_column_dup(q, 8);
-		r->pm_sev = cl_column_dup(q, 9);
-		r->pm_source = cl_column_dup(q, 10);
-		r->has_sync = sqlite3_column_int(q, 11);
-		r->gone = sqlite3_column_int(q, 12);
-		r->ticket = cl_column_dup(q, 13);
-		r->origin = cl_column_dup(q, 14);
-		r->intent_at = cl_column_dup(q, 15);
-		r->s_title = cl_column_dup(q, 16);
-		r->s_body = cl_column_dup(q, 17);
-		r->s_state = cl_column_dup(q, 18);
-		r->s_assignee = cl_column_dup(q, 19);
-		r->s_due = cl_column_dup(q, 20);
-		r->p_assignee = cl_column_dup(q, 21);
-		r->p_due = cl_column_dup(q, 22);
-		if (r->action)
-			r->title = sync_title(s, r->action);
-		if (r->key == NULL || r->action == NULL || r->status == NULL || r->title == NULL) {
+		if (cl_store_row_load(r, q, srow_cols, NSROW_COLS) != 0) {
+			rc = cl_error_set(s->err, CL_ENOMEM, "out of memory");
+			break;
+		}
+		if ((r->title = sync_title(s, r->action)) == NULL) {
 			rc = cl_error_set(s->err, CL_ENOMEM, "out of memory");
 			break;
 		}
@@ -1159,18 +1139,3 @@ cl_sync_note_outcome(struct cl_store *st, int rc)
 	}
 }
 
-char *
-cl_sync_item_error(struct cl_store *st, long long item_rowid)
-{
-	sqlite3_stmt *q;
-	char *v = NULL;
-
-	if (sqlite3_prepare_v2(cl_store_db(st), "SELECT error FROM sync_items WHERE item_id = ?",
-	                       -1, &q, NULL) != SQLITE_OK)
-		return NULL;
-	sqlite3_bind_int64(q, 1, item_rowid);
-	if (sqlite3_step(q) == SQLITE_ROW)
-		v = cl_column_dup(q, 0);
-	sqlite3_finalize(q);
-	return v;
-}

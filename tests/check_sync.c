@@ -445,9 +445,11 @@ START_TEST(refusal_marks_item_and_goes_on)
 	ck_q("SELECT intent_at FROM sync_items s JOIN items i ON i.id = s.item_id "
 	     "WHERE i.key = 'pm.1'", "(null)");
 	{
-		char *e = cl_sync_item_error(st, 1);
-		ck_assert_ptr_nonnull(e);
-		free(e);
+		struct cl_item *it = NULL;
+		struct cl_error e2 = { 0 };
+		ck_assert_int_eq(cl_item_get(&it, st, "pm.1", &e2), 0);
+		ck_assert_ptr_nonnull(it->sync_error);
+		cl_item_free(it);
 	}
 	/* unchanged: not retried; changed: retried */
 	creates = mock_creates;
@@ -585,6 +587,46 @@ START_TEST(one_writer_history)
 }
 END_TEST
 
+/* Counts the statements SQLite runs. */
+static int
+count_stmt(unsigned type, void *arg, void *p, void *x)
+{
+	(void)type;
+	(void)p;
+	(void)x;
+	(*(int *)arg)++;
+	return 0;
+}
+
+/* `list` reads each item's sync error with the items (a join), not with
+ * one more query per item. */
+START_TEST(list_joins_sync_errors)
+{
+	struct cl_sync_stats s;
+	struct cl_item_filter f = { .status = CL_ITEMS_ALL };
+	struct cl_error err = { 0 };
+	struct cl_item *v = NULL;
+	size_t n = 0, i;
+	int stmts = 0, errors = 0;
+
+	ck_assert_int_eq(run_sync(&s), 0);	/* pm.4: #77 not found */
+	sqlite3_trace_v2(cl_store_db(st), SQLITE_TRACE_STMT, count_stmt, &stmts);
+	ck_assert_int_eq(cl_items_list(&v, &n, st, &f, &err), 0);
+	sqlite3_trace_v2(cl_store_db(st), 0, NULL, NULL);
+	ck_assert_int_eq((int)n, 4);
+	ck_assert_int_eq(stmts, 1);
+	for (i = 0; i < n; i++) {
+		if (v[i].sync_error) {
+			errors++;
+			ck_assert_str_eq(v[i].key, "pm.4");
+			ck_assert_ptr_nonnull(strstr(v[i].sync_error, "#77"));
+		}
+	}
+	ck_assert_int_eq(errors, 1);
+	cl_items_free(v, n);
+}
+END_TEST
+
 static Suite *
 sync_suite(void)
 {
@@ -600,6 +642,7 @@ sync_suite(void)
 	tcase_add_test(tc, refusal_marks_item_and_goes_on);
 	tcase_add_test(tc, dry_run_writes_nothing);
 	tcase_add_test(tc, one_writer_history);
+	tcase_add_test(tc, list_joins_sync_errors);
 	suite_add_tcase(s, tc);
 	return s;
 }
