@@ -421,6 +421,69 @@ caveat_word(const char *low)
 	return 0;
 }
 
+/* low (lower-cased) names a team or a function rather than a person ("sre
+ * team", "infra", "networking", "sig-release"): an owner all the same, which
+ * lint flags as owner-not-a-person. */
+static int
+team_like(const char *low)
+{
+	static const char *const words[] = { "sre", "ops", "devops", "secops", "infra",
+		"infrastructure", "platform", "networking", "network", "security", "database",
+		"dba", "dbas", "storage", "support", "qa", "eng", "engineering", "oncall", "on-call",
+		"the on-call", "release", "releng", "comms", "legal", "compliance", NULL };
+	size_t i;
+
+	for (i = 0; words[i]; i++)
+		if (words[i][0] == low[0] && strcmp(low, words[i]) == 0)
+			return 1;
+	if (strncmp(low, "sig-", 4) == 0 || strncmp(low, "sig ", 4) == 0 ||
+	    strncmp(low, "wg-", 3) == 0 || strncmp(low, "team-", 5) == 0)
+		return 1;
+	return has_phrase(low, "team") || has_phrase(low, "squad") || has_phrase(low, "crew") ||
+	       has_phrase(low, "guild");
+}
+
+/* low (lower-cased, one word) names a technology or a product, which a
+ * parenthesis after an action often does ("(Kubernetes)", "(Redis)"). */
+static int
+tech_word(const char *low)
+{
+	static const char *const words[] = { "kubernetes", "k8s", "gke", "eks", "aks",
+		"openshift", "docker", "helm", "terraform", "ansible", "puppet", "chef", "salt",
+		"nomad", "consul", "vault", "etcd", "coredns", "dns", "bgp", "tls", "ssl", "cdn",
+		"postgres", "postgresql", "mysql", "mariadb", "sqlite", "redis", "memcached",
+		"kafka", "rabbitmq", "zookeeper", "cassandra", "mongodb", "elasticsearch",
+		"opensearch", "clickhouse", "nginx", "haproxy", "envoy", "istio", "linkerd",
+		"prometheus", "grafana", "alertmanager", "loki", "datadog", "pagerduty", "sentry",
+		"jenkins", "github", "gitlab", "bitbucket", "jira", "confluence", "slack", "aws",
+		"gcp", "azure", "cloudflare", "fastly", "akamai", "s3", "ec2", "lambda", "ceph",
+		"zfs", "systemd", "java", "python", "go", "golang", "rust", "node", "nodejs", "ruby",
+		"rails", "django", "php", "javascript", "typescript", "react", "ios", "android",
+		"ethereum", "solana", "geth", "bitcoin", "grpc", "graphql", "http", "oauth", "saml",
+		"ldap", "cron", "runbook", "dashboard", "alerting", "monitoring", "ci", "cd", NULL };
+	size_t i;
+
+	for (i = 0; words[i]; i++)
+		if (words[i][0] == low[0] && strcmp(low, words[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* A lower-case word inside a name ("Jan van der Berg", "Maria da Silva"). */
+static int
+name_particle(const char *w, size_t n)
+{
+	static const char *const words[] = { "van", "von", "der", "den", "de", "da", "das", "do",
+		"dos", "di", "du", "del", "della", "la", "le", "bin", "binti", "al", "el", "ter", "y",
+		NULL };
+	size_t i;
+
+	for (i = 0; words[i]; i++)
+		if (strlen(words[i]) == n && strncmp(w, words[i], n) == 0)
+			return 1;
+	return 0;
+}
+
 /* s[0..n) reads as a person (or several): "@alice", "Alice Doe",
  * "Alice Doe <alice@example.com>", "priya", "@a and @b", "A/B". */
 static int
@@ -450,7 +513,10 @@ person_like(const char *s, size_t n)
 	for (i = 0; i < n; i++)
 		low[i] = (char)tolower((unsigned char)s[i]);
 	low[n] = '\0';
-	if (caveat_word(low) || status_word(s, n) != ST_NONE || sounds_like_when(s, n))
+	if (team_like(low))
+		return 1;
+	if (caveat_word(low) || status_word(s, n) != ST_NONE || sounds_like_when(s, n) ||
+	    tech_word(low))
 		return 0;
 	if (memchr(s, '@', n)) {	/* an address */
 		for (i = 0; i < n; i++)
@@ -468,9 +534,21 @@ person_like(const char *s, size_t n)
 		                    c == '_'))
 			return 0;
 		if (word_start) {
+			size_t wl = strcspn(low + i, " /&,");
 			words++;
 			if (words == 1)
 				first_upper = isupper(c) || c >= 0x80;
+			/* "Helm chart", "PostgreSQL clients first": a name's words are
+			 * capitalised but for particles */
+			else if (first_upper && !(isupper(c) || c >= 0x80) && !name_particle(low + i, wl))
+				return 0;
+		} else if (isupper(c) && letters > 0 && islower((unsigned char)s[i - 1]) &&
+		           !((i >= 2 && strncmp(low + i - 2, "mc", 2) == 0 &&
+		              (i == 2 || s[i - 3] == ' ')) ||
+		             (i >= 3 && strncmp(low + i - 3, "mac", 3) == 0 &&
+		              (i == 3 || s[i - 4] == ' ')))) {
+			/* "PostgreSQL", "GitHub": a product; "McKay", "MacLeod" are names */
+			return 0;
 		}
 		word_start = 0;
 		letters++;
@@ -591,8 +669,14 @@ cl_parse_owner_several(const char *raw)
 			depth++;
 		else if ((*s == ')' || *s == '>') && depth > 0)
 			depth--;
-		else if (depth == 0 && (*s == ',' || *s == ';' || *s == '&' || *s == '+'))
-			sep = 1;
+		else if (depth == 0 && (*s == ',' || *s == ';' || *s == '&' || *s == '+')) {
+			/* "jroe, SRE": a person and their team, one owner */
+			char low[64];
+			size_t k = strspn(s + 1, " "), e = strcspn(s + 1 + k, ",;&+/()");
+			if (!(e > 0 && e < sizeof low &&
+			      team_like(vocab_key(low, sizeof low, s + 1 + k, e))))
+				sep = 1;
+		}
 		else if (depth == 0 && *s == '/') {
 			/* "@org/team" is one (team) handle */
 			const char *h = s;
@@ -637,8 +721,13 @@ take(char **slot, const char *s, size_t n)
 		return;
 	n = rtrim_len(s, n);
 	i = ltrim_off(s, n);
-	while (n > i && (s[n - 1] == ',' || s[n - 1] == ';' || s[n - 1] == '.'))
+	while (n > i && (s[n - 1] == ',' || s[n - 1] == ';' || s[n - 1] == '.')) {
+		/* "Jane R.": an initial keeps its dot */
+		if (s[n - 1] == '.' && n - i >= 3 && isupper((unsigned char)s[n - 2]) &&
+		    s[n - 3] == ' ')
+			break;
 		n--;
+	}
 	if (n > i)
 		*slot = cl_strndup(s + i, n - i);
 }
