@@ -1048,9 +1048,10 @@ tidy(struct cl_buf *w)
 			w->len--;
 			continue;
 		}
-		/* one full stop, not "..." nor "e.g." */
+		/* one full stop, not "..." nor "e.g." nor the initial of "— Jane R." */
 		if (w->len > 2 && d[w->len - 1] == '.' && d[w->len - 2] != '.' &&
-		    !(w->len > 3 && d[w->len - 3] == '.')) {
+		    !(w->len > 3 && d[w->len - 3] == '.') &&
+		    !(w->len > 3 && isupper((unsigned char)d[w->len - 2]) && d[w->len - 3] == ' ')) {
 			w->len--;
 			continue;
 		}
@@ -1062,6 +1063,17 @@ tidy(struct cl_buf *w)
 			continue;
 		}
 		break;
+	}
+	/* a separator left first by a cut: "- Move…", "— Move…", ": Move…" */
+	for (i = 0; i < w->len && (d[i] == '-' || d[i] == ':' ||
+	                           ((unsigned char)d[i] == 0xe2 && i + 2 < w->len &&
+	                            (unsigned char)d[i + 1] == 0x80 &&
+	                            ((unsigned char)d[i + 2] == 0x94 ||
+	                             (unsigned char)d[i + 2] == 0x93)));)
+		i += d[i] == '-' || d[i] == ':' ? 1 : 3;
+	if (i > 0 && i < w->len && d[i] == ' ') {
+		memmove(d, d + i + 1, w->len - i - 1);
+		w->len -= i + 1;
 	}
 	/* a space before punctuation left by a cut: "alert ." */
 	d[w->len] = '\0';
@@ -1319,6 +1331,17 @@ take_trailing_handle(struct extract *x, struct cl_buf *w)
 		return;
 	if (i >= 2 && w->data[i - 2] != ' ' && w->data[i - 2] != '(')
 		return;
+	/* "cc @x", "/cc @x", "thanks @x": told, not owning */
+	if (i >= 4) {
+		size_t b = i - 2;
+		while (b > 0 && w->data[b - 1] != ' ' && w->data[b - 1] != '(')
+			b--;
+		if (starts_word(w->data + b, i - 2 - b, "cc") == i - 2 - b ||
+		    starts_word(w->data + b, i - 2 - b, "cc:") == i - 2 - b ||
+		    starts_word(w->data + b, i - 2 - b, "/cc") == i - 2 - b ||
+		    starts_word(w->data + b, i - 2 - b, "thanks") == i - 2 - b)
+			return;
+	}
 	take(&x->owner_raw, w->data + i - 1, n - i + 1);
 	cut(w, i - 1, n);
 }
@@ -1346,6 +1369,16 @@ take_leading_handle(struct extract *x, struct cl_buf *w)
 	if (bracket ? (e < w->len && w->data[e] == ']') : (e < w->len && w->data[e] == ':')) {
 		take(&x->owner_raw, w->data + a, e - a);
 		cut(w, 0, e + 1);
+	} else if (!bracket && e + 1 < w->len && w->data[e] == ' ' &&
+	           islower((unsigned char)w->data[e + 1])) {
+		/* "@ana to document…", "@ana will add…", "**@ana** ship…" */
+		size_t k = e + 1;
+		if (starts_word(w->data + k, w->len - k, "to"))
+			k += 3;
+		else if (starts_word(w->data + k, w->len - k, "will"))
+			k += 5;
+		take(&x->owner_raw, w->data + a, e - a);
+		cut(w, 0, k);
 	}
 }
 
@@ -1369,25 +1402,30 @@ marker_len(const char *s, size_t n)
 static void
 take_status_prefix(struct extract *x, struct cl_buf *w)
 {
-	static const char *const pre[] = { "\xe2\x9c\x85", "\xe2\x98\x91\xef\xb8\x8f", "\xe2\x98\x91",
-		"\xe2\x9c\x94\xef\xb8\x8f", "\xe2\x9c\x94", "\xe2\x9c\x93", "[done]", "[x]",
-		"done:", "done -", "done \xe2\x80\x94", "fixed:", "completed:", "[wip]",
-		"wip:", "in progress:", "[in progress]", "[open]", "[todo]", "open:", "planned:",
-		NULL };
+	static const struct { const char *s; int st; } pre[] = {
+		{ "\xe2\x9c\x85", ST_DONE }, { "\xe2\x98\x91\xef\xb8\x8f", ST_DONE },
+		{ "\xe2\x98\x91", ST_DONE }, { "\xe2\x9c\x94\xef\xb8\x8f", ST_DONE },
+		{ "\xe2\x9c\x94", ST_DONE }, { "\xe2\x9c\x93", ST_DONE }, { "[done]", ST_DONE },
+		{ "[x]", ST_DONE }, { "done:", ST_DONE }, { "done -", ST_DONE },
+		{ "done \xe2\x80\x94", ST_DONE }, { "fixed:", ST_DONE }, { "completed:", ST_DONE },
+		{ ":white_check_mark:", ST_DONE }, { ":heavy_check_mark:", ST_DONE },
+		{ ":ballot_box_with_check:", ST_DONE }, { "[wip]", ST_PROGRESS },
+		{ "wip:", ST_PROGRESS }, { "in progress:", ST_PROGRESS },
+		{ "[in progress]", ST_PROGRESS }, { "\xf0\x9f\x9a\xa7", ST_PROGRESS },
+		{ ":construction:", ST_PROGRESS }, { "\xe2\x8f\xb3", ST_PROGRESS },
+		{ ":hourglass_flowing_sand:", ST_PROGRESS }, { "[open]", ST_OPEN },
+		{ "[todo]", ST_OPEN }, { "open:", ST_OPEN }, { "planned:", ST_PLANNED },
+		{ NULL, ST_NONE }
+	};
 	size_t i, k, off = ltrim_off(w->data, w->len);
 
-	if (off >= w->len || !strchr("\xe2[dDfFcCwWiIoOpP", w->data[off]))
+	if (off >= w->len || !strchr("\xe2\xf0:[dDfFcCwWiIoOpP", w->data[off]))
 		return;
-	for (i = 0; pre[i]; i++) {
-		k = strlen(pre[i]);
-		if (w->len - off >= k && strncasecmp(w->data + off, pre[i], k) == 0) {
-			int st = (unsigned char)pre[i][0] >= 0x80 || strstr(pre[i], "done") ||
-			         strstr(pre[i], "x]") || strstr(pre[i], "fixed") ||
-			         strstr(pre[i], "completed") ? ST_DONE :
-			         strstr(pre[i], "wip") || strstr(pre[i], "progress") ? ST_PROGRESS :
-			         strstr(pre[i], "planned") ? ST_PLANNED : ST_OPEN;
+	for (i = 0; pre[i].s; i++) {
+		k = strlen(pre[i].s);
+		if (w->len - off >= k && strncasecmp(w->data + off, pre[i].s, k) == 0) {
 			if (x->status == ST_NONE)
-				x->status = st;
+				x->status = pre[i].st;
 			cut(w, off, off + k);
 			return;
 		}
