@@ -1666,6 +1666,9 @@ heading_class(const struct rules *r, const char *text, size_t len)
 		s += strcspn(s, " ") + 1;
 	if (strcmp(s, "action") == 0)
 		return H_ACTION;
+	/* "What you need to do", "What can you do": instructions to readers */
+	if (has_phrase(s, "you") || has_phrase(s, "your"))
+		return H_PLAIN;
 	word_starts(s, strlen(s), bits);
 	for (i = 0; action[i]; i++)
 		if (word_start_seen(bits, action[i]))
@@ -2462,6 +2465,19 @@ heading_enter(struct rules *r, int bi, int level)
 	}
 	parent = r->nh > 0 ? &r->hs[r->nh - 1] : NULL;
 	cls = (enum hclass)r->hclass[bi];
+	/* "**Detection**", "**Response**" under a real action heading are group
+	 * labels of its items; "**Lessons learned**" still ends the section */
+	if (cls == H_EXCLUDED && bl->kind == CL_BLOCK_PARA && parent && parent->action &&
+	    r->b->v[parent->block].kind == CL_BLOCK_HEADING) {
+		char k[128];
+		vocab_key(k, sizeof k, bl->text, bl->len < 120 ? bl->len : 120);
+		if (!has_phrase(k, "lessons") && !has_phrase(k, "lesson") &&
+		    !has_phrase(k, "went well") && !has_phrase(k, "went wrong") &&
+		    !has_phrase(k, "timeline") && !has_phrase(k, "root cause") &&
+		    !has_phrase(k, "appendix") && !has_phrase(k, "glossary") &&
+		    !has_phrase(k, "where we got lucky"))
+			cls = H_PLAIN;
+	}
 	if (r->nh == 8)
 		return;
 	h = &r->hs[r->nh];
