@@ -19,6 +19,7 @@
 #include "items.h"
 #include "parse.h"
 #include "source.h"
+#include "team.h"
 #include "util.h"
 
 #define DEFAULT_MAX_SIZE (16u * 1024 * 1024)
@@ -1140,14 +1141,14 @@ store_postmortem(struct run *r, long long existing, const struct found *f, const
 	static const char ins[] = "INSERT INTO postmortems (slug, source, first_seen, path, kind, "
 		"title, incident_date, written_date, severity, authors, last_seen, file_size, "
 		"file_mtime, content_hash, problems, rb_owner, rb_last_tested, rb_rto_target, "
-		"rb_actual_rto, canon, file_ctime) VALUES (?18, ?19, ?9, ?2, ?3, ?4, ?5, ?6, ?7, "
-		"?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?20, ?21)";
+		"rb_actual_rto, canon, file_ctime, team_doc) VALUES (?18, ?19, ?9, ?2, ?3, ?4, ?5, "
+		"?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?20, ?21, ?22)";
 	static const char upd[] = "UPDATE postmortems SET path = ?2, kind = ?3, "
 		"title = ?4, incident_date = ?5, written_date = ?6, severity = ?7, "
 		"authors = ?8, last_seen = ?9, file_size = ?10, file_mtime = ?11, "
 		"content_hash = ?12, problems = ?13, rb_owner = ?14, rb_last_tested = ?15, "
 		"rb_rto_target = ?16, rb_actual_rto = ?17, source = coalesce(?19, source), "
-		"canon = ?20, file_ctime = ?21, missing_since = NULL, retired_at = NULL "
+		"canon = ?20, file_ctime = ?21, team_doc = ?22, missing_since = NULL, retired_at = NULL "
 		"WHERE id = ?1 AND ?18 IS NULL";
 	sqlite3_stmt *s;
 	int rc;
@@ -1185,6 +1186,7 @@ store_postmortem(struct run *r, long long existing, const struct found *f, const
 	if (source)
 		sqlite3_bind_text(s, 19, source, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 20, f->canon, -1, SQLITE_STATIC);
+	cl_bind_text(s, 22, doc->team);
 	if ((rc = step_done(r, s, existing ? "updating post-mortem" : "inserting post-mortem")) != 0)
 		return rc;
 	*id = existing ? existing : sqlite3_last_insert_rowid(cl_store_db(r->st));
@@ -2220,6 +2222,8 @@ run_sources(struct run *r, char *const *sources, int nsources)
 			r->in_tx = 1;
 		if (rc == 0)
 			rc = mark_missing(r);
+		if (rc == 0)	/* [teams] may have changed: every post-mortem's team */
+			rc = cl_team_assign(NULL, r->st, r->cfg, r->err);
 		if (rc == 0)
 			rc = cl_store_meta_set(r->st, "lint_fingerprint", fp, r->err);
 		if (rc == 0)
