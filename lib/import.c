@@ -1950,23 +1950,100 @@ withdraw_open(struct cl_store *st, long long pm, const char *origin, const char 
 	return rc;
 }
 
+/* A post-mortem mark_missing may change. */
+struct missing_row {
+	long long id;
+	int state;	/* 0 back, 1 newly missing, 2 still missing, 3 to retire */
+};
+
+/* Steps s (id, canon, missing_since, retired_at of the post-mortems one
+ * listing covers) and adds to rows what changes. complete: the listing is
+ * the whole set, so one it lacks is missing; otherwise only those found
+ * again are back. */
+static int
+missing_rows(struct run *r, sqlite3_stmt *s, int complete, struct missing_row **rows,
+             size_t *nrows)
+{
+	int rc = 0, step;
+
+	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *canon = (const char *)sqlite3_column_text(s, 1);
+		const char *since = (const char *)sqlite3_column_text(s, 2);
+		struct missing_row *nv;
+		int state;
+		time_t t;
+		if (canon && seen(r, canon))
+			state = since ? 0 : -1;
+		else if (!complete)
+			state = -1;
+		else if (since == NULL)
+			state = 1;
+		else if (sqlite3_column_type(s, 3) == SQLITE_NULL &&
+		         strcmp(since, r->now) < 0 && cl_time_parse(since, &t) == 0 &&
+		         r->now_t - t >= r->missing_days * 86400)
+			state = 3;
+		else
+			state = 2;
+		if (state < 0)
+			continue;
+		if ((nv = cl_realloc(*rows, (*nrows + 1) * sizeof *nv)) == NULL) {
+			rc = cl_error_set(r->err, CL_ENOMEM, "out of memory");
+			break;
+		}
+		*rows = nv;
+		nv[*nrows].id = sqlite3_column_int64(s, 0);
+		nv[(*nrows)++].state = state;
+	}
+	if (rc == 0 && step != SQLITE_DONE)
+		rc = cl_store_fail(r->st, step, r->err, "reading post-mortems");
+	sqlite3_reset(s);
+	return rc;
+}
+
+/* Records which configured source lists each of its documents (listed_by),
+ * then adds to rows the changes its listing shows. */
+static int
+missing_in_source(struct run *r, struct cl_source *src, struct missing_row **rows,
+                  size_t *nrows)
+{
+	static const char mine[] = "UPDATE postmortems SET listed_by = ?1 WHERE canon = ?2 AND "
+		"listed_by IS NOT ?1";
+	static const char q[] = "SELECT id, canon, missing_since, retired_at FROM postmortems "
+		"WHERE listed_by = ?1 AND forgotten_at IS NULL";
+	sqlite3_stmt *s;
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < cl_source_count(src) && rc == 0; i++) {
+		if ((rc = cl_store_cached(r->st, &s, mine, r->err)) != 0)
+			break;
+		sqlite3_bind_text(s, 1, cl_source_name(src), -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 2, cl_source_doc_at(src, i)->id, -1, SQLITE_STATIC);
+		rc = step_done(r, s, "recording a post-mortem's source");
+	}
+	if (rc == 0 && (rc = cl_store_cached(r->st, &s, q, r->err)) == 0) {
+		sqlite3_bind_text(s, 1, cl_source_name(src), -1, SQLITE_STATIC);
+		rc = missing_rows(r, s, cl_source_complete(src), rows, nrows);
+	}
+	return rc;
+}
+
 /* After the files: a post-mortem below a walked directory that the walk did
- * not find is missing (missing_since, from the first run it is not there);
+ * not find, or listed by a configured source whose complete listing lacks
+ * it, is missing (missing_since, from the first run it is not there);
  * once it has been missing for [import] missing_days, never on the first run,
  * its open items are withdrawn (the next sync closes their tickets as not
  * planned). One that is back is no longer missing. A root whose walk could
- * not read a directory is left alone. */
+ * not read a directory is left alone, and so is everything an incremental
+ * or cut-short listing does not show. */
 static int
 mark_missing(struct run *r)
 {
 	static const char q[] = "SELECT id, canon, missing_since, retired_at FROM postmortems "
 		"WHERE canon >= ?1 AND canon < ?2 AND forgotten_at IS NULL";
-	struct row {
-		long long id;
-		int state;	/* 0 back, 1 newly missing, 2 still missing, 3 to retire */
-	} *rows = NULL;
+	struct missing_row *rows = NULL;
 	size_t nrows = 0, k, i;
-	int rc = 0, step;
+	int rc = 0;
 
 	for (k = 0; k < r->nroots && rc == 0; k++) {
 		char *lo, *hi;
@@ -1984,39 +2061,13 @@ mark_missing(struct run *r)
 		if ((rc = cl_store_cached(r->st, &s, q, r->err)) == 0) {
 			sqlite3_bind_text(s, 1, lo, -1, SQLITE_STATIC);
 			sqlite3_bind_text(s, 2, hi, -1, SQLITE_STATIC);
-			while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-				const char *canon = (const char *)sqlite3_column_text(s, 1);
-				const char *since = (const char *)sqlite3_column_text(s, 2);
-				int state;
-				time_t t;
-				if (canon && seen(r, canon))
-					state = since ? 0 : -1;
-				else if (since == NULL)
-					state = 1;
-				else if (sqlite3_column_type(s, 3) == SQLITE_NULL &&
-				         strcmp(since, r->now) < 0 && cl_time_parse(since, &t) == 0 &&
-				         r->now_t - t >= r->missing_days * 86400)
-					state = 3;
-				else
-					state = 2;
-				if (state < 0)
-					continue;
-				struct row *nv = cl_realloc(rows, (nrows + 1) * sizeof *nv);
-				if (nv == NULL) {
-					rc = cl_error_set(r->err, CL_ENOMEM, "out of memory");
-					break;
-				}
-				rows = nv;
-				rows[nrows].id = sqlite3_column_int64(s, 0);
-				rows[nrows++].state = state;
-			}
-			if (rc == 0 && step != SQLITE_DONE)
-				rc = cl_store_fail(r->st, step, r->err, "reading post-mortems");
-			sqlite3_reset(s);
+			rc = missing_rows(r, s, 1, &rows, &nrows);
 		}
 		free(lo);
 		free(hi);
 	}
+	for (k = 0; k < r->nsrcs && rc == 0; k++)
+		rc = missing_in_source(r, r->srcs[k], &rows, &nrows);
 	for (i = 0; i < nrows && rc == 0; i++) {
 		static const char back[] = "UPDATE postmortems SET missing_since = NULL, "
 			"retired_at = NULL WHERE id = ?1";
