@@ -2419,7 +2419,6 @@ cl_postmortem_find(long long *out, struct cl_store *st, const char *name,
 {
 	sqlite3_stmt *s = NULL;
 	char *best = NULL;
-	size_t bestd, cap = strlen(name) / 3 + 1;
 	int rc, step;
 
 	*out = 0;
@@ -2434,34 +2433,71 @@ cl_postmortem_find(long long *out, struct cl_store *st, const char *name,
 		return 0;
 	if (step != SQLITE_DONE)
 		return cl_store_fail(st, step, err, "reading post-mortems");
-	/* a near miss: the closest id or name within a third of its length */
-	if (cap > 3)
-		cap = 3;
-	bestd = cap + 1;
+	if ((rc = cl_postmortem_nearest(&best, st, name, err)) != 0)
+		return rc;
+	if (best)
+		rc = cl_error_set(err, CL_ENOINPUT, "no post-mortem '%s' (did you mean '%s'?)", name,
+		                  best);
+	else
+		rc = cl_error_set(err, CL_ENOINPUT, "no post-mortem '%s' (see 'closeloop list "
+		                  "--all' for ids)", name);
+	free(best);
+	return rc;
+}
+
+int
+cl_postmortem_nearest(char **out, struct cl_store *st, const char *name, struct cl_error *err)
+{
+	sqlite3_stmt *s = NULL;
+	char **slugs = NULL, **sources = NULL, **grown;
+	const char *near;
+	size_t n = 0, cap = 0, i;
+	int rc, step;
+
+	*out = NULL;
 	if ((rc = cl_store_prepare(st, &s, "SELECT slug, source FROM postmortems ORDER BY slug",
 	                           err)) != 0)
 		return rc;
 	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-		int c;
-		for (c = 0; c < 2; c++) {
-			const char *t = (const char *)sqlite3_column_text(s, c);
-			size_t d = t ? cl_str_distance(name, t, cap) : cap + 1;
-			if (d < bestd) {
-				free(best);
-				best = cl_strdup((const char *)sqlite3_column_text(s, 0));
-				bestd = d;
-			}
+		if (n == cap) {
+			cap = cap ? cap * 2 : 16;
+			if ((grown = cl_realloc(slugs, cap * sizeof *slugs)) == NULL)
+				goto nomem;
+			slugs = grown;
+			if ((grown = cl_realloc(sources, cap * sizeof *sources)) == NULL)
+				goto nomem;
+			sources = grown;
 		}
+		slugs[n] = cl_column_dup(s, 0);
+		sources[n] = cl_column_dup(s, 1);
+		n++;
+		if (slugs[n - 1] == NULL)
+			goto nomem;
 	}
-	sqlite3_finalize(s);
-	if (step != SQLITE_DONE)
+	if (step != SQLITE_DONE) {
 		rc = cl_store_fail(st, step, err, "reading post-mortems");
-	else if (best)
-		rc = cl_error_set(err, CL_ENOINPUT, "no post-mortem '%s' (did you mean '%s'?)", name,
-		                  best);
-	else
-		rc = cl_error_set(err, CL_ENOINPUT, "no post-mortem '%s'", name);
-	free(best);
+		goto done;
+	}
+	/* the closest id, else the closest source (its id is named) */
+	if ((near = cl_str_nearest(name, (const char *const *)slugs, n)) == NULL &&
+	    (near = cl_str_nearest(name, (const char *const *)sources, n)) != NULL) {
+		for (i = 0; i < n && sources[i] != near; i++)
+			;
+		near = slugs[i];
+	}
+	if (near != NULL && (*out = cl_strdup(near)) == NULL)
+		goto nomem;
+	goto done;
+nomem:
+	rc = cl_error_set(err, CL_ENOMEM, "out of memory");
+done:
+	sqlite3_finalize(s);
+	for (i = 0; i < n; i++) {
+		free(slugs[i]);
+		free(sources[i]);
+	}
+	free(slugs);
+	free(sources);
 	return rc;
 }
 
