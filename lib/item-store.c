@@ -158,14 +158,15 @@ cl_item_change_write(struct cl_store *st, const struct cl_item_change *c,
 			if (cols[i].integer)
 				sqlite3_bind_int64(s, P_COL + i, c->v[i].num);
 			else
-				cl_bind_text(s, P_COL + i, c->v[i].text);
+				cl_bind_kept(s, P_COL + i, c->v[i].text);
 		}
 		sqlite3_bind_int(s, P_TOUCH, c->touch || cl_item_change_pending(c));
-		cl_bind_text(s, P_NOW, at);
-		cl_bind_text(s, P_CLOSED, c->closed_at);
+		cl_bind_kept(s, P_NOW, at);
+		cl_bind_kept(s, P_CLOSED, c->closed_at);
 		sqlite3_bind_int64(s, P_ID, c->id);
 		rc = sqlite3_step(s);
 		sqlite3_reset(s);
+		sqlite3_clear_bindings(s);	/* nothing bound in place outlives the step */
 		if (rc != SQLITE_DONE)
 			return cl_store_fail(st, rc, err, "updating item");
 	}
@@ -175,13 +176,14 @@ cl_item_change_write(struct cl_store *st, const struct cl_item_change *c,
 		if ((rc = cl_store_cached(st, &s, history_sql, err)) != 0)
 			return rc;
 		sqlite3_bind_int64(s, 1, c->id);
-		cl_bind_text(s, 2, at);
+		cl_bind_kept(s, 2, at);
 		sqlite3_bind_text(s, 3, c->origin, -1, SQLITE_STATIC);
 		sqlite3_bind_text(s, 4, cols[i].history, -1, SQLITE_STATIC);
-		cl_bind_text(s, 5, c->v[i].old);
-		cl_bind_text(s, 6, c->v[i].text);
+		cl_bind_kept(s, 5, c->v[i].old);
+		cl_bind_kept(s, 6, c->v[i].text);
 		rc = sqlite3_step(s);
 		sqlite3_reset(s);
+		sqlite3_clear_bindings(s);
 		if (rc != SQLITE_DONE)
 			return cl_store_fail(st, rc, err, "history");
 	}

@@ -10,8 +10,6 @@
 #include "store.h"
 #include "util.h"
 
-#define STMT_CACHE 32
-
 /* A bind that fails (SQLite out of memory copying the value) leaves the
  * parameter NULL, and the statement would then write NULL in its place with
  * nobody the wiser: ignored bind results are the norm in C code. So a failed
@@ -23,16 +21,21 @@ static _Thread_local int bind_failed;
 struct cl_store {
 	sqlite3 *db;
 	char *path;
-	struct { const char *sql; sqlite3_stmt *stmt; } cache[STMT_CACHE];
+	/* cl_store_cached: one entry per static SQL text, none evicted (the
+	 * program has a fixed number of them), so a statement handed out stays
+	 * valid however many others are asked for meanwhile */
+	struct { const char *sql; sqlite3_stmt *stmt; } *cache;
+	size_t ncache, capcache;
 };
 
 int
 cl_store_cached(struct cl_store *st, sqlite3_stmt **out, const char *sql,
                 struct cl_error *err)
 {
-	int i, rc;
+	size_t i;
+	int rc;
 
-	for (i = 0; i < STMT_CACHE && st->cache[i].sql; i++) {
+	for (i = 0; i < st->ncache; i++) {
 		if (st->cache[i].sql == sql) {
 			sqlite3_reset(st->cache[i].stmt);
 			sqlite3_clear_bindings(st->cache[i].stmt);
@@ -40,19 +43,14 @@ cl_store_cached(struct cl_store *st, sqlite3_stmt **out, const char *sql,
 			return 0;
 		}
 	}
+	*out = NULL;
+	if (cl_grow(&st->cache, &st->capcache, st->ncache, sizeof *st->cache, 32) != 0)
+		return cl_error_set(err, CL_ENOMEM, "out of memory");
 	rc = sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, out, NULL);
 	if (rc != SQLITE_OK)
 		return cl_store_fail(st, rc, err, "prepare");
-	if (i < STMT_CACHE) {
-		st->cache[i].sql = sql;
-		st->cache[i].stmt = *out;
-	} else {
-		/* full: evict the oldest; callers never hold two of ours at once */
-		sqlite3_finalize(st->cache[0].stmt);
-		memmove(&st->cache[0], &st->cache[1], (STMT_CACHE - 1) * sizeof st->cache[0]);
-		st->cache[STMT_CACHE - 1].sql = sql;
-		st->cache[STMT_CACHE - 1].stmt = *out;
-	}
+	st->cache[st->ncache].sql = sql;
+	st->cache[st->ncache++].stmt = *out;
 	return 0;
 }
 
@@ -323,12 +321,13 @@ fail:
 void
 cl_store_close(struct cl_store *st)
 {
-	int i;
+	size_t i;
 
 	if (st == NULL)
 		return;
-	for (i = 0; i < STMT_CACHE && st->cache[i].sql; i++)
+	for (i = 0; i < st->ncache; i++)
 		sqlite3_finalize(st->cache[i].stmt);
+	free(st->cache);
 	sqlite3_close_v2(st->db);
 	free(st->path);
 	free(st);
@@ -389,6 +388,15 @@ cl_bind_text(sqlite3_stmt *s, int i, const char *v)
 		sqlite3_progress_handler(db, 1, bind_poison, db);
 	}
 	return rc;
+}
+
+void
+cl_bind_kept(sqlite3_stmt *s, int i, const char *v)
+{
+	if (v != NULL)
+		sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(s, i);
 }
 
 char *

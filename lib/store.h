@@ -40,9 +40,10 @@ void cl_store_rollback(struct cl_store *st);
 int cl_store_exec(struct cl_store *st, const char *sql, struct cl_error *err);
 int cl_store_prepare(struct cl_store *st, sqlite3_stmt **out, const char *sql,
                      struct cl_error *err);
-/* A prepared statement kept for the life of the store, looked up by the
- * address of sql (pass a string literal or a static array). It comes back
- * reset with its bindings cleared; do not finalize it. */
+/* The one statement cache: a prepared statement kept for the life of the
+ * store, looked up by the address of sql (pass a string literal or a static
+ * array, never built text). It comes back reset with its bindings cleared;
+ * do not finalize it. Every statement a module runs often goes through it. */
 int cl_store_cached(struct cl_store *st, sqlite3_stmt **out, const char *sql,
                     struct cl_error *err);
 /* Maps a SQLite result code to a CL_E* code with a message (disk full and
@@ -60,6 +61,10 @@ int cl_store_meta_set(struct cl_store *st, const char *key, const char *value,
  * when the copy fails, the next step fails too (CL_ENOMEM through
  * cl_store_fail) instead of writing NULL. */
 int cl_bind_text(sqlite3_stmt *s, int i, const char *v);
+/* Binds text (or NULL) that stays unchanged until the statement is stepped:
+ * SQLite reads it in place instead of copying it (import binds each value
+ * of each row this way). */
+void cl_bind_kept(sqlite3_stmt *s, int i, const char *v);
 /* Copies column i (NULL stays NULL); caller frees. */
 char *cl_column_dup(sqlite3_stmt *s, int i);
 /* The same, setting *oom when the column held a value that could not be
