@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "dates.h"
 #include "http.h"
@@ -1794,56 +1795,98 @@ check_failures(struct run *r)
 	return cl_error_set(r->err, CL_ENOMEM, "out of memory");
 }
 
-/* The parser thread and the queue between it and the main thread. Jobs are
- * worked in order; the main thread finishes them in the same order. */
+/* The parser threads and the queue between them and the main thread. Jobs
+ * are claimed in order, worked side by side, and finished by the main
+ * thread in the same order. */
 #define PIPE_DEPTH 32
+#define PIPE_WORKERS 4
 
 struct pipe {
-	pthread_t thread;
+	pthread_t threads[PIPE_WORKERS];
+	int nthreads;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	const struct run *r;
 	struct job jobs[PIPE_DEPTH];
-	size_t head, worked, tail;	/* head ≤ worked ≤ tail, modulo counters */
+	unsigned char worked[PIPE_DEPTH];	/* worked, not finished yet */
+	size_t head, claimed, tail;	/* head ≤ claimed ≤ tail, modulo counters */
+	size_t nworked;		/* how many are worked and not finished */
+	size_t wake_main;	/* the sleeping main thread wants this many */
 	int stop;
-	int main_waits, worker_waits;	/* signal only a thread that sleeps */
+	int main_waits, worker_waits;	/* signal only threads that sleep */
 };
+
+/* A sleeping thread is woken for a batch of documents, not for each one:
+ * a wake-up per document cost two context switches per document. */
+#define PIPE_BATCH (PIPE_DEPTH / 4)
 
 static void *
 pipe_main(void *arg)
 {
 	struct pipe *p = arg;
-	struct job *j;
+	size_t k;
 
 	pthread_mutex_lock(&p->mu);
 	for (;;) {
-		while (p->worked == p->tail && !p->stop) {
-			p->worker_waits = 1;
+		while (p->claimed == p->tail && !p->stop) {
+			p->worker_waits++;
 			pthread_cond_wait(&p->cv, &p->mu);
-			p->worker_waits = 0;
+			p->worker_waits--;
 		}
-		if (p->worked == p->tail && p->stop)
+		if (p->claimed == p->tail && p->stop)
 			break;
-		j = &p->jobs[p->worked % PIPE_DEPTH];
+		k = p->claimed++ % PIPE_DEPTH;
 		pthread_mutex_unlock(&p->mu);
-		job_work(p->r, j);
+		job_work(p->r, &p->jobs[k]);
 		pthread_mutex_lock(&p->mu);
-		p->worked++;
-		if (p->main_waits)
+		p->worked[k] = 1;
+		p->nworked++;
+		if (p->main_waits && (p->nworked >= p->wake_main || p->claimed == p->tail))
 			pthread_cond_broadcast(&p->cv);
 	}
 	pthread_mutex_unlock(&p->mu);
 	return NULL;
 }
 
-/* Runs every file through prepare → work → finish, with the work on a second
- * thread when there is more than a handful of files. */
+/* How many parser threads a run gets: one per processor (at most
+ * PIPE_WORKERS; CLOSELOOP_THREADS=N sets it), or one when a document comes
+ * from a URL or a configured source: their HTTP clients are not shared
+ * between threads. */
+static int
+pipe_workers(const struct found_list *files)
+{
+	const char *env = getenv("CLOSELOOP_THREADS");
+	long cpus = env && *env ? strtol(env, NULL, 10) : sysconf(_SC_NPROCESSORS_ONLN);
+	size_t i;
+
+	for (i = 0; i < files->n; i++)
+		if (files->v[i].doc != NULL || is_url(files->v[i].path))
+			return 1;
+	return cpus < 1 ? 1 : cpus > PIPE_WORKERS ? PIPE_WORKERS : (int)cpus;
+}
+
+/* Stops the parser threads once they have worked what they claimed. */
+static void
+pipe_stop(struct pipe *p)
+{
+	int k;
+
+	pthread_mutex_lock(&p->mu);
+	p->stop = 1;
+	pthread_cond_broadcast(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+	for (k = 0; k < p->nthreads; k++)
+		pthread_join(p->threads[k], NULL);
+}
+
+/* Runs every file through prepare → work → finish, with the work on parser
+ * threads when there is more than a handful of files. */
 static int
 run_files(struct run *r, const struct found_list *files)
 {
 	struct pipe *p = NULL;
 	size_t next = 0;
-	int rc = 0, threaded = files->n > 4 && getenv("CLOSELOOP_NO_THREADS") == NULL;
+	int rc = 0, threaded = files->n > 4 && getenv("CLOSELOOP_NO_THREADS") == NULL, k, n;
 
 	if (threaded) {
 		if ((p = cl_calloc(1, sizeof *p)) == NULL)
@@ -1851,7 +1894,10 @@ run_files(struct run *r, const struct found_list *files)
 		p->r = r;
 		pthread_mutex_init(&p->mu, NULL);
 		pthread_cond_init(&p->cv, NULL);
-		if (pthread_create(&p->thread, NULL, pipe_main, p) != 0) {
+		for (k = 0, n = pipe_workers(files); k < n; k++)
+			if (pthread_create(&p->threads[k], NULL, pipe_main, p) == 0)
+				p->nthreads++;
+		if (p->nthreads == 0) {
 			pthread_mutex_destroy(&p->mu);
 			pthread_cond_destroy(&p->cv);
 			free(p);
@@ -1885,7 +1931,7 @@ run_files(struct run *r, const struct found_list *files)
 			} else {
 				pthread_mutex_lock(&p->mu);
 				p->tail++;
-				if (p->worker_waits)
+				if (p->worker_waits && (p->tail - p->claimed >= PIPE_BATCH || next == files->n))
 					pthread_cond_broadcast(&p->cv);
 				pthread_mutex_unlock(&p->mu);
 			}
@@ -1893,11 +1939,17 @@ run_files(struct run *r, const struct found_list *files)
 		} else {
 			struct job *j = &p->jobs[p->head % PIPE_DEPTH];
 			pthread_mutex_lock(&p->mu);
-			while (p->worked == p->head) {
+			while (!p->worked[p->head % PIPE_DEPTH]) {
+				if (p->worker_waits && p->claimed != p->tail)
+					pthread_cond_broadcast(&p->cv);
+				p->wake_main = p->tail - p->head < PIPE_BATCH ? p->tail - p->head :
+				               PIPE_BATCH;
 				p->main_waits = 1;
 				pthread_cond_wait(&p->cv, &p->mu);
 				p->main_waits = 0;
 			}
+			p->worked[p->head % PIPE_DEPTH] = 0;
+			p->nworked--;
 			pthread_mutex_unlock(&p->mu);
 			rc = job_finish(r, j);
 			job_release(j);
@@ -1912,11 +1964,7 @@ run_files(struct run *r, const struct found_list *files)
 		}
 	}
 	if (p != NULL) {
-		pthread_mutex_lock(&p->mu);
-		p->stop = 1;
-		pthread_cond_broadcast(&p->cv);
-		pthread_mutex_unlock(&p->mu);
-		pthread_join(p->thread, NULL);
+		pipe_stop(p);
 		for (; p->head != p->tail; p->head++)	/* after an error: drop the rest */
 			job_release(&p->jobs[p->head % PIPE_DEPTH]);
 		pthread_mutex_destroy(&p->mu);
