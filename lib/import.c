@@ -20,6 +20,7 @@
 #include "items.h"
 #include "parse.h"
 #include "source.h"
+#include "team.h"
 #include "util.h"
 
 #define DEFAULT_MAX_SIZE (16u * 1024 * 1024)
@@ -1141,14 +1142,14 @@ store_postmortem(struct run *r, long long existing, const struct found *f, const
 	static const char ins[] = "INSERT INTO postmortems (slug, source, first_seen, path, kind, "
 		"title, incident_date, written_date, severity, authors, last_seen, file_size, "
 		"file_mtime, content_hash, problems, rb_owner, rb_last_tested, rb_rto_target, "
-		"rb_actual_rto, canon, file_ctime) VALUES (?18, ?19, ?9, ?2, ?3, ?4, ?5, ?6, ?7, "
-		"?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?20, ?21)";
+		"rb_actual_rto, canon, file_ctime, team_doc) VALUES (?18, ?19, ?9, ?2, ?3, ?4, ?5, "
+		"?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?20, ?21, ?22)";
 	static const char upd[] = "UPDATE postmortems SET path = ?2, kind = ?3, "
 		"title = ?4, incident_date = ?5, written_date = ?6, severity = ?7, "
 		"authors = ?8, last_seen = ?9, file_size = ?10, file_mtime = ?11, "
 		"content_hash = ?12, problems = ?13, rb_owner = ?14, rb_last_tested = ?15, "
 		"rb_rto_target = ?16, rb_actual_rto = ?17, source = coalesce(?19, source), "
-		"canon = ?20, file_ctime = ?21, missing_since = NULL, retired_at = NULL "
+		"canon = ?20, file_ctime = ?21, team_doc = ?22, missing_since = NULL, retired_at = NULL "
 		"WHERE id = ?1 AND ?18 IS NULL";
 	sqlite3_stmt *s;
 	int rc;
@@ -1186,6 +1187,7 @@ store_postmortem(struct run *r, long long existing, const struct found *f, const
 	if (source)
 		sqlite3_bind_text(s, 19, source, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 20, f->canon, -1, SQLITE_STATIC);
+	cl_bind_text(s, 22, doc->team);
 	if ((rc = step_done(r, s, existing ? "updating post-mortem" : "inserting post-mortem")) != 0)
 		return rc;
 	*id = existing ? existing : sqlite3_last_insert_rowid(cl_store_db(r->st));
@@ -1996,23 +1998,100 @@ withdraw_open(struct cl_store *st, long long pm, const char *origin, const char 
 	return rc;
 }
 
+/* A post-mortem mark_missing may change. */
+struct missing_row {
+	long long id;
+	int state;	/* 0 back, 1 newly missing, 2 still missing, 3 to retire */
+};
+
+/* Steps s (id, canon, missing_since, retired_at of the post-mortems one
+ * listing covers) and adds to rows what changes. complete: the listing is
+ * the whole set, so one it lacks is missing; otherwise only those found
+ * again are back. */
+static int
+missing_rows(struct run *r, sqlite3_stmt *s, int complete, struct missing_row **rows,
+             size_t *nrows)
+{
+	int rc = 0, step;
+
+	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *canon = (const char *)sqlite3_column_text(s, 1);
+		const char *since = (const char *)sqlite3_column_text(s, 2);
+		struct missing_row *nv;
+		int state;
+		time_t t;
+		if (canon && seen(r, canon))
+			state = since ? 0 : -1;
+		else if (!complete)
+			state = -1;
+		else if (since == NULL)
+			state = 1;
+		else if (sqlite3_column_type(s, 3) == SQLITE_NULL &&
+		         strcmp(since, r->now) < 0 && cl_time_parse(since, &t) == 0 &&
+		         r->now_t - t >= r->missing_days * 86400)
+			state = 3;
+		else
+			state = 2;
+		if (state < 0)
+			continue;
+		if ((nv = cl_realloc(*rows, (*nrows + 1) * sizeof *nv)) == NULL) {
+			rc = cl_error_set(r->err, CL_ENOMEM, "out of memory");
+			break;
+		}
+		*rows = nv;
+		nv[*nrows].id = sqlite3_column_int64(s, 0);
+		nv[(*nrows)++].state = state;
+	}
+	if (rc == 0 && step != SQLITE_DONE)
+		rc = cl_store_fail(r->st, step, r->err, "reading post-mortems");
+	sqlite3_reset(s);
+	return rc;
+}
+
+/* Records which configured source lists each of its documents (listed_by),
+ * then adds to rows the changes its listing shows. */
+static int
+missing_in_source(struct run *r, struct cl_source *src, struct missing_row **rows,
+                  size_t *nrows)
+{
+	static const char mine[] = "UPDATE postmortems SET listed_by = ?1 WHERE canon = ?2 AND "
+		"listed_by IS NOT ?1";
+	static const char q[] = "SELECT id, canon, missing_since, retired_at FROM postmortems "
+		"WHERE listed_by = ?1 AND forgotten_at IS NULL";
+	sqlite3_stmt *s;
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < cl_source_count(src) && rc == 0; i++) {
+		if ((rc = cl_store_cached(r->st, &s, mine, r->err)) != 0)
+			break;
+		sqlite3_bind_text(s, 1, cl_source_name(src), -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 2, cl_source_doc_at(src, i)->id, -1, SQLITE_STATIC);
+		rc = step_done(r, s, "recording a post-mortem's source");
+	}
+	if (rc == 0 && (rc = cl_store_cached(r->st, &s, q, r->err)) == 0) {
+		sqlite3_bind_text(s, 1, cl_source_name(src), -1, SQLITE_STATIC);
+		rc = missing_rows(r, s, cl_source_complete(src), rows, nrows);
+	}
+	return rc;
+}
+
 /* After the files: a post-mortem below a walked directory that the walk did
- * not find is missing (missing_since, from the first run it is not there);
+ * not find, or listed by a configured source whose complete listing lacks
+ * it, is missing (missing_since, from the first run it is not there);
  * once it has been missing for [import] missing_days, never on the first run,
  * its open items are withdrawn (the next sync closes their tickets as not
  * planned). One that is back is no longer missing. A root whose walk could
- * not read a directory is left alone. */
+ * not read a directory is left alone, and so is everything an incremental
+ * or cut-short listing does not show. */
 static int
 mark_missing(struct run *r)
 {
 	static const char q[] = "SELECT id, canon, missing_since, retired_at FROM postmortems "
 		"WHERE canon >= ?1 AND canon < ?2 AND forgotten_at IS NULL";
-	struct row {
-		long long id;
-		int state;	/* 0 back, 1 newly missing, 2 still missing, 3 to retire */
-	} *rows = NULL;
+	struct missing_row *rows = NULL;
 	size_t nrows = 0, k, i;
-	int rc = 0, step;
+	int rc = 0;
 
 	for (k = 0; k < r->nroots && rc == 0; k++) {
 		char *lo, *hi;
@@ -2030,39 +2109,13 @@ mark_missing(struct run *r)
 		if ((rc = cl_store_cached(r->st, &s, q, r->err)) == 0) {
 			sqlite3_bind_text(s, 1, lo, -1, SQLITE_STATIC);
 			sqlite3_bind_text(s, 2, hi, -1, SQLITE_STATIC);
-			while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-				const char *canon = (const char *)sqlite3_column_text(s, 1);
-				const char *since = (const char *)sqlite3_column_text(s, 2);
-				int state;
-				time_t t;
-				if (canon && seen(r, canon))
-					state = since ? 0 : -1;
-				else if (since == NULL)
-					state = 1;
-				else if (sqlite3_column_type(s, 3) == SQLITE_NULL &&
-				         strcmp(since, r->now) < 0 && cl_time_parse(since, &t) == 0 &&
-				         r->now_t - t >= r->missing_days * 86400)
-					state = 3;
-				else
-					state = 2;
-				if (state < 0)
-					continue;
-				struct row *nv = cl_realloc(rows, (nrows + 1) * sizeof *nv);
-				if (nv == NULL) {
-					rc = cl_error_set(r->err, CL_ENOMEM, "out of memory");
-					break;
-				}
-				rows = nv;
-				rows[nrows].id = sqlite3_column_int64(s, 0);
-				rows[nrows++].state = state;
-			}
-			if (rc == 0 && step != SQLITE_DONE)
-				rc = cl_store_fail(r->st, step, r->err, "reading post-mortems");
-			sqlite3_reset(s);
+			rc = missing_rows(r, s, 1, &rows, &nrows);
 		}
 		free(lo);
 		free(hi);
 	}
+	for (k = 0; k < r->nsrcs && rc == 0; k++)
+		rc = missing_in_source(r, r->srcs[k], &rows, &nrows);
 	for (i = 0; i < nrows && rc == 0; i++) {
 		static const char back[] = "UPDATE postmortems SET missing_since = NULL, "
 			"retired_at = NULL WHERE id = ?1";
@@ -2268,6 +2321,8 @@ run_sources(struct run *r, char *const *sources, int nsources)
 			r->in_tx = 1;
 		if (rc == 0)
 			rc = mark_missing(r);
+		if (rc == 0)	/* [teams] may have changed: every post-mortem's team */
+			rc = cl_team_assign(NULL, r->st, r->cfg, r->err);
 		if (rc == 0)
 			rc = cl_store_meta_set(r->st, "lint_fingerprint", fp, r->err);
 		if (rc == 0)
@@ -2412,7 +2467,6 @@ cl_postmortem_find(long long *out, struct cl_store *st, const char *name,
 {
 	sqlite3_stmt *s = NULL;
 	char *best = NULL;
-	size_t bestd, cap = strlen(name) / 3 + 1;
 	int rc, step;
 
 	*out = 0;
@@ -2427,34 +2481,71 @@ cl_postmortem_find(long long *out, struct cl_store *st, const char *name,
 		return 0;
 	if (step != SQLITE_DONE)
 		return cl_store_fail(st, step, err, "reading post-mortems");
-	/* a near miss: the closest id or name within a third of its length */
-	if (cap > 3)
-		cap = 3;
-	bestd = cap + 1;
+	if ((rc = cl_postmortem_nearest(&best, st, name, err)) != 0)
+		return rc;
+	if (best)
+		rc = cl_error_set(err, CL_ENOINPUT, "no post-mortem '%s' (did you mean '%s'?)", name,
+		                  best);
+	else
+		rc = cl_error_set(err, CL_ENOINPUT, "no post-mortem '%s' (see 'closeloop list "
+		                  "--all' for ids)", name);
+	free(best);
+	return rc;
+}
+
+int
+cl_postmortem_nearest(char **out, struct cl_store *st, const char *name, struct cl_error *err)
+{
+	sqlite3_stmt *s = NULL;
+	char **slugs = NULL, **sources = NULL, **grown;
+	const char *near;
+	size_t n = 0, cap = 0, i;
+	int rc, step;
+
+	*out = NULL;
 	if ((rc = cl_store_prepare(st, &s, "SELECT slug, source FROM postmortems ORDER BY slug",
 	                           err)) != 0)
 		return rc;
 	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-		int c;
-		for (c = 0; c < 2; c++) {
-			const char *t = (const char *)sqlite3_column_text(s, c);
-			size_t d = t ? cl_str_distance(name, t, cap) : cap + 1;
-			if (d < bestd) {
-				free(best);
-				best = cl_strdup((const char *)sqlite3_column_text(s, 0));
-				bestd = d;
-			}
+		if (n == cap) {
+			cap = cap ? cap * 2 : 16;
+			if ((grown = cl_realloc(slugs, cap * sizeof *slugs)) == NULL)
+				goto nomem;
+			slugs = grown;
+			if ((grown = cl_realloc(sources, cap * sizeof *sources)) == NULL)
+				goto nomem;
+			sources = grown;
 		}
+		slugs[n] = cl_column_dup(s, 0);
+		sources[n] = cl_column_dup(s, 1);
+		n++;
+		if (slugs[n - 1] == NULL)
+			goto nomem;
 	}
-	sqlite3_finalize(s);
-	if (step != SQLITE_DONE)
+	if (step != SQLITE_DONE) {
 		rc = cl_store_fail(st, step, err, "reading post-mortems");
-	else if (best)
-		rc = cl_error_set(err, CL_ENOINPUT, "no post-mortem '%s' (did you mean '%s'?)", name,
-		                  best);
-	else
-		rc = cl_error_set(err, CL_ENOINPUT, "no post-mortem '%s'", name);
-	free(best);
+		goto done;
+	}
+	/* the closest id, else the closest source (its id is named) */
+	if ((near = cl_str_nearest(name, (const char *const *)slugs, n)) == NULL &&
+	    (near = cl_str_nearest(name, (const char *const *)sources, n)) != NULL) {
+		for (i = 0; i < n && sources[i] != near; i++)
+			;
+		near = slugs[i];
+	}
+	if (near != NULL && (*out = cl_strdup(near)) == NULL)
+		goto nomem;
+	goto done;
+nomem:
+	rc = cl_error_set(err, CL_ENOMEM, "out of memory");
+done:
+	sqlite3_finalize(s);
+	for (i = 0; i < n; i++) {
+		free(slugs[i]);
+		free(sources[i]);
+	}
+	free(slugs);
+	free(sources);
 	return rc;
 }
 

@@ -404,7 +404,20 @@ cl_str_nearest(const char *word, const char *const *cands, size_t n)
 		                (wl >= 3 && wl < cl && strstr(cands[i], word) != NULL)))
 			return cands[i];
 	}
-	return NULL;
+	/* a mistyped tail of a longer id: "dns-resolvr" for "…-dns-resolver" */
+	best = NULL;
+	bestd = 99;
+	for (i = 0; wl >= 6 && i < n; i++) {
+		size_t cl = cands[i] ? strlen(cands[i]) : 0, k;
+		for (k = wl - 1; k <= wl + 1 && k < cl; k++) {
+			d = cl_str_distance(word, cands[i] + cl - k, 98);
+			if (d < bestd) {
+				bestd = d;
+				best = cands[i];
+			}
+		}
+	}
+	return best != NULL && bestd <= max ? best : NULL;
 }
 
 int
