@@ -3,6 +3,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <fnmatch.h>
 #include <limits.h>
 #include <pthread.h>
@@ -34,6 +35,8 @@ struct found {
 	char *canon;		/* identity: the file's real path, or the URL */
 	int nofollow;		/* found as a file, not a link: refuse a link swapped in */
 	struct cl_source_doc *doc;	/* a configured source's document, or NULL */
+	struct stat sb;		/* what the walk saw (have_sb): no second stat */
+	int have_sb;
 };
 
 struct found_list {
@@ -171,7 +174,7 @@ found_release(struct found_list *l)
 
 static int
 found_add(struct found_list *l, const char *path, const char *open, const char *source,
-          const char *canon, int nofollow)
+          const char *canon, int nofollow, const struct stat *sb)
 {
 	struct found *f;
 
@@ -190,6 +193,10 @@ found_add(struct found_list *l, const char *path, const char *open, const char *
 	f->source = cl_strdup(source);
 	f->canon = cl_strdup(canon);
 	f->nofollow = nofollow;
+	if (sb != NULL) {
+		f->sb = *sb;
+		f->have_sb = 1;
+	}
 	if (f->path == NULL || (open && f->open == NULL) || f->source == NULL || f->canon == NULL) {
 		free(f->path);
 		free(f->open);
@@ -199,6 +206,21 @@ found_add(struct found_list *l, const char *path, const char *open, const char *
 	}
 	l->n++;
 	return 0;
+}
+
+/* "dir/name" (caller frees), without a printf per directory entry. */
+static char *
+path_join(const char *dir, const char *name)
+{
+	size_t a = strlen(dir), b = strlen(name);
+	char *p = cl_malloc(a + b + 2);
+
+	if (p == NULL)
+		return NULL;
+	memcpy(p, dir, a);
+	p[a] = '/';
+	memcpy(p + a + 1, name, b + 1);
+	return p;
 }
 
 /* Splits a comma-separated list of patterns into *out (caller frees each
@@ -329,10 +351,9 @@ walk_dir(struct run *r, const struct walk *w, struct found_list *l, const char *
 	}
 	qsort(names, n, sizeof *names, cmp_str);
 	for (i = 0; i < n && rc == 0; i++) {
-		char *path = cl_asprintf("%s/%s", dir, names[i]);
-		char *srel = *rel ? cl_asprintf("%s/%s", rel, names[i]) : cl_strdup(names[i]);
-		char *target = strcmp(real, "/") == 0 ? cl_asprintf("/%s", names[i]) :
-		               cl_asprintf("%s/%s", real, names[i]);
+		char *path = path_join(dir, names[i]);
+		char *srel = *rel ? path_join(rel, names[i]) : cl_strdup(names[i]);
+		char *target = path_join(strcmp(real, "/") == 0 ? "" : real, names[i]);
 		char *linked = NULL;
 		struct stat lb, sb;
 
@@ -340,7 +361,8 @@ walk_dir(struct run *r, const struct walk *w, struct found_list *l, const char *
 			rc = CL_ENOMEM;
 			goto next;
 		}
-		if (lstat(path, &lb) != 0)
+		/* the name in the directory opened: no path looked up again */
+		if (fstatat(dirfd(d), names[i], &lb, AT_SYMLINK_NOFOLLOW) != 0)
 			goto next;	/* vanished meanwhile */
 		sb = lb;
 		if (S_ISLNK(lb.st_mode)) {
@@ -377,7 +399,7 @@ walk_dir(struct run *r, const struct walk *w, struct found_list *l, const char *
 			st->left_out_dup++;
 		} else if (rc == 1) {
 			/* a link is opened through its checked target */
-			rc = found_add(l, path, S_ISLNK(lb.st_mode) ? target : NULL, srel, target, 1);
+			rc = found_add(l, path, S_ISLNK(lb.st_mode) ? target : NULL, srel, target, 1, &sb);
 		}
 next:
 		free(linked);
@@ -467,7 +489,7 @@ collect_source(struct found_list *l, const char *name, struct run *r)
 	r->srcs[r->nsrcs++] = src;
 	for (i = 0; i < cl_source_count(src); i++) {
 		struct cl_source_doc *d = cl_source_doc_at(src, i);
-		if ((rc = found_add(l, d->id, NULL, d->id, d->id, 0)) != 0)
+		if ((rc = found_add(l, d->id, NULL, d->id, d->id, 0, NULL)) != 0)
 			return rc;
 		l->v[l->n - 1].doc = d;
 	}
@@ -491,7 +513,7 @@ collect(struct found_list *l, char *const *sources, int nsources, struct run *r)
 			continue;
 		}
 		if (is_url(src)) {
-			if ((rc = found_add(l, src, NULL, src, src, 0)) != 0)
+			if ((rc = found_add(l, src, NULL, src, src, 0, NULL)) != 0)
 				return rc;
 			continue;
 		}
@@ -515,7 +537,7 @@ collect(struct found_list *l, char *const *sources, int nsources, struct run *r)
 			const char *base = strrchr(src, '/');
 			char *real = realpath(src, NULL);
 			if ((rc = keyset_add(&r->files, (uint64_t)sb.st_dev, (uint64_t)sb.st_ino)) == 1)
-				rc = found_add(l, src, NULL, base ? base + 1 : src, real ? real : src, 0);
+				rc = found_add(l, src, NULL, base ? base + 1 : src, real ? real : src, 0, NULL);
 			else if (rc == 0)
 				r->stats->left_out_dup++;
 			free(real);
@@ -1272,7 +1294,13 @@ job_prepare(struct run *r, const struct found *f, struct job *j)
 	j->f = f;
 	j->first_seen = CL_NO_DATE;
 	r->stats->files_seen++;
-	have_sb = !is_url(f->path) && stat(f->open ? f->open : f->path, &sb) == 0;
+	/* a walked file: as the walk saw it (the read checks it again) */
+	if (f->have_sb) {
+		sb = f->sb;
+		have_sb = 1;
+	} else {
+		have_sb = !is_url(f->path) && stat(f->open ? f->open : f->path, &sb) == 0;
+	}
 	if (by_canon[0] == '\0') {
 		snprintf(by_canon, sizeof by_canon, "%sWHERE canon = ?", pm_cols);
 		snprintf(by_legacy, sizeof by_legacy, "%sWHERE source = ? AND canon IS NULL", pm_cols);
