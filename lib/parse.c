@@ -572,26 +572,31 @@ person_like(const char *s, size_t n)
 char *
 cl_parse_normalise(const char *action)
 {
-	struct cl_buf b = CL_BUF_INIT;
+	/* written in place: the result is never longer than the action */
+	char *out = cl_malloc(strlen(action) + 1);
 	const char *s;
+	size_t n = 0;
 	int space = 0;
 
+	if (out == NULL)
+		return NULL;
 	for (s = action; *s; s++) {
 		unsigned char c = (unsigned char)*s;
 		if (c == '*' || c == '_' || c == '`' || c == '~' || c == '[' || c == ']')
 			continue;
 		if (isspace(c)) {
-			space = b.len > 0;
+			space = n > 0;
 			continue;
 		}
 		if (space)
-			cl_buf_putc(&b, ' ');
+			out[n++] = ' ';
 		space = 0;
-		cl_buf_putc(&b, (char)tolower(c));
+		out[n++] = (char)tolower(c);
 	}
-	while (b.len > 0 && (b.data[b.len - 1] == '.' || b.data[b.len - 1] == ' '))
-		b.data[--b.len] = '\0';
-	return cl_buf_steal(&b);
+	while (n > 0 && (out[n - 1] == '.' || out[n - 1] == ' '))
+		n--;
+	out[n] = '\0';
+	return out;
 }
 
 char *
