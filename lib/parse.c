@@ -275,6 +275,8 @@ status_word(const char *s, size_t n)
 		{ "open", ST_OPEN }, { "todo", ST_OPEN }, { "to do", ST_OPEN },
 		{ "to-do", ST_OPEN }, { "pending", ST_OPEN }, { "not started", ST_OPEN },
 		{ "outstanding", ST_OPEN }, { "remaining", ST_OPEN }, { "not done", ST_OPEN },
+		{ "not started yet", ST_OPEN }, { "not yet started", ST_OPEN },
+		{ "not yet done", ST_OPEN }, { "backlog", ST_OPEN }, { "in flight", ST_PROGRESS },
 		{ NULL, 0 }
 	};
 	char low[32];
@@ -2289,6 +2291,14 @@ meta_line(struct rules *r, char *line, int lineno, int front)
 		if (d->incident_date == CL_NO_DATE && find_date(line, CL_NO_DATE, &day) == 0)
 			d->incident_date = day;
 	}
+	/* "_Published 2024-07-25 by the core team_", "Posted on March 3, 2024" */
+	if (!front && d->written_date == CL_NO_DATE &&
+	    (strncasecmp(line, "published ", 10) == 0 || strncasecmp(line, "posted ", 7) == 0) &&
+	    (colon == NULL || colon - line > 12) &&
+	    find_date(line + strcspn(line, " "), CL_NO_DATE, &day) == 0) {
+		d->written_date = day;
+		return;
+	}
 	if (colon == NULL || colon - line >= (long)sizeof key)
 		return;
 	memcpy(key, line, (size_t)(colon - line));
@@ -2394,7 +2404,8 @@ para_meta(struct rules *r, const struct cl_block *bl, int front)
 	while (s < end && !r->failed) {
 		const char *nl = memchr(s, '\n', (size_t)(end - s));
 		size_t n = (size_t)((nl ? nl : end) - s);
-		if (n > 0 && (r->expect_date || memchr(s, ':', n < 64 ? n : 64))) {
+		if (n > 0 && (r->expect_date || memchr(s, ':', n < 64 ? n : 64) ||
+		              (n > 10 && (s[0] == 'P' || s[0] == 'p') && !front))) {
 			line = n < sizeof small ? small : cl_malloc(n + 1);
 			if (line == NULL) {
 				rfail(r, CL_ENOMEM, "out of memory");
