@@ -943,13 +943,33 @@ sep_at(const char *s, size_t i, size_t n)
 	return 0;
 }
 
-/* s[0..n) is all meta ("@sam, due Apr 15", "DONE", "Alice Doe, 2024-06-01"):
- * applies it and returns 1; else changes nothing and returns 0. */
+/* A part of a parenthesis that stays in the action beside meta parts: a
+ * quantity or a caveat ("30 min", "2 days", "optional"). */
 static int
-meta_group(struct extract *x, const char *s, size_t n)
+kept_part(const char *s, size_t n)
+{
+	char low[32];
+	size_t i;
+
+	n = rtrim_len(s, n);
+	i = ltrim_off(s, n);
+	if (i < n && isdigit((unsigned char)s[i]))
+		return 1;
+	if (n - i == 0 || n - i >= sizeof low)
+		return 0;
+	vocab_key(low, sizeof low, s + i, n - i);
+	return caveat_word(low);
+}
+
+/* s[0..n) is all meta ("@sam, due Apr 15", "DONE", "Alice Doe, 2024-06-01"):
+ * applies it and returns 1; else changes nothing and returns 0. With rest,
+ * quantities and caveats may stand beside the meta ("30 min, Marta"): they
+ * are put in rest ("30 min"). */
+static int
+meta_group(struct extract *x, const char *s, size_t n, struct cl_buf *rest)
 {
 	struct { enum meta m; const char *v; size_t n; int st; } parts[8];
-	size_t i, start = 0, np = 0;
+	size_t i, start = 0, np = 0, kept = 0;
 	int depth = 0;
 
 	if (n == 0 || n > META_MAX)
@@ -971,8 +991,13 @@ meta_group(struct extract *x, const char *s, size_t n)
 			if (rtrim_len(s + start, i - start) > ltrim_off(s + start, i - start)) {
 				parts[np].m = meta_part(s + start, i - start, &parts[np].v, &parts[np].n,
 				                        &parts[np].st);
-				if (parts[np].m == M_NONE)
-					return 0;
+				if (parts[np].m == M_NONE) {
+					if (rest == NULL || !kept_part(s + start, i - start))
+						return 0;
+					parts[np].v = s + start;
+					parts[np].n = i - start;
+					kept++;
+				}
 				np++;
 			}
 			if (sk)
@@ -990,8 +1015,18 @@ meta_group(struct extract *x, const char *s, size_t n)
 		memmove(&parts[1], &parts[k], (np - k) * sizeof parts[0]);
 		np -= k - 1;
 	}
-	for (i = 0; i < np; i++)
-		meta_apply(x, parts[i].m, parts[i].v, parts[i].n, parts[i].st);
+	if (rest != NULL && (kept == 0 || kept == np))
+		return 0;
+	for (i = 0; i < np; i++) {
+		if (parts[i].m != M_NONE) {
+			meta_apply(x, parts[i].m, parts[i].v, parts[i].n, parts[i].st);
+			continue;
+		}
+		if (rest->len)
+			cl_buf_add(rest, ", ", 2);
+		cl_buf_add(rest, parts[i].v + ltrim_off(parts[i].v, parts[i].n),
+		           rtrim_len(parts[i].v, parts[i].n) - ltrim_off(parts[i].v, parts[i].n));
+	}
 	return 1;
 }
 
@@ -1115,8 +1150,20 @@ take_parens(struct extract *x, struct cl_buf *w)
 		}
 		if (depth != 0 || i == (size_t)-1)
 			return;
-		if (!meta_group(x, w->data + i + 1, n - i - 2))
+		if (!meta_group(x, w->data + i + 1, n - i - 2, NULL)) {
+			/* "(30 min, Marta)": Marta owns it, "(30 min)" stays */
+			struct cl_buf rest = CL_BUF_INIT;
+			if (close == ')' && meta_group(x, w->data + i + 1, n - i - 2, &rest)) {
+				cut(w, i + 1, n - 1);
+				if (rest.len <= n - i - 2) {	/* never longer than what it replaces */
+					memmove(w->data + i + 1 + rest.len, w->data + i + 1, w->len - i - 1 + 1);
+					memcpy(w->data + i + 1, rest.data, rest.len);
+					w->len += rest.len;
+				}
+			}
+			cl_buf_release(&rest);
 			return;
+		}
 		cut(w, i, n);
 		w->len = rtrim_len(w->data, w->len);
 		w->data[w->len] = '\0';
@@ -1137,7 +1184,7 @@ take_dash_tail(struct extract *x, struct cl_buf *w)
 			break;
 		}
 	while (best != (size_t)-1) {
-		if (meta_group(x, w->data + best + bestk, n - best - bestk)) {
+		if (meta_group(x, w->data + best + bestk, n - best - bestk, NULL)) {
 			cut(w, best, n);
 			return;
 		}
