@@ -1777,6 +1777,56 @@ para_is_label(const struct rules *r, const struct cl_block *bl)
 	return colon && status_word(bl->text, n) != ST_NONE;
 }
 
+/* The person a prose item names as its subject: "Laura Hughes will…" at
+ * the start, or "The service owner, Laura Hughes, will…": two or three
+ * capitalised words. Returns the name's length (0: none), *off its start. */
+static size_t
+prose_subject(const char *s, size_t n, size_t *off)
+{
+	static const char *const not_first[] = { "The", "We", "Our", "This", "These", "Those",
+		"It", "All", "Each", "Every", "Any", "Some", "Customers", "Users", "Engineers",
+		"Teams", "They", "He", "She", NULL };
+	size_t i, at;
+
+	for (at = 0; at < n; at++) {
+		size_t e = at, words = 0, k;
+		int appos = at > 1 && s[at - 1] == ' ' && s[at - 2] == ',';
+		if (at > 0 && !appos)
+			continue;
+		for (k = 0; not_first[k]; k++)
+			if (starts_word(s + at, n - at, not_first[k]) && isupper((unsigned char)s[at]))
+				break;
+		if (not_first[k])
+			continue;
+		while (words < 3 && e < n && (isupper((unsigned char)s[e]) ||
+		                              (unsigned char)s[e] >= 0x80)) {
+			while (e < n && s[e] != ' ' && s[e] != ',')
+				e++;
+			words++;
+			if (e + 1 < n && s[e] == ' ' && (isupper((unsigned char)s[e + 1]) ||
+			                                 (unsigned char)s[e + 1] >= 0x80))
+				e++;
+			else
+				break;
+		}
+		if (words < 2)
+			continue;
+		i = e;
+		if (appos && (i >= n || s[i] != ','))
+			continue;
+		if (appos)
+			i++;
+		if (!starts_word(s + i + ltrim_off(s + i, n - i), n - i - ltrim_off(s + i, n - i),
+		                 "will"))
+			continue;
+		if (person_like(s + at, e - at)) {
+			*off = at;
+			return e - at;
+		}
+	}
+	return 0;
+}
+
 /* Adds an item; returns its index or -1. */
 static long
 item_new(struct rules *r, int line)
@@ -2666,6 +2716,12 @@ para_rule(struct rules *r, int bi)
 		return;
 	}
 	r->last_prose = item_from_block(r, bi, &c);
+	if (r->last_prose >= 0 && r->doc->items[r->last_prose].owner_raw == NULL) {
+		size_t off, len = prose_subject(bl->text, n, &off);
+		if (len && (r->doc->items[r->last_prose].owner_raw =
+		            cl_strndup(bl->text + off, len)) == NULL)
+			rfail(r, CL_ENOMEM, "out of memory");
+	}
 }
 
 /* Child and sibling links, label paragraphs, which headings have a list. */
