@@ -2485,7 +2485,9 @@ meta_line(struct rules *r, char *line, int lineno, int front)
 		r->title_from_meta = 1;
 	} else if (front && strcmp(key, "status") == 0) {
 		set_str(&d->status, value);
-	} else if (front && strcmp(key, "team") == 0) {
+	} else if (strcmp(key, "team") == 0 && *value && (front || (d->team == NULL &&
+	           strlen(value) < 48))) {
+		/* front matter first; else the first short "Team:" line */
 		set_str(&d->team, value);
 	}
 }
