@@ -212,6 +212,14 @@ vocab_key(char *out, size_t size, const char *s, size_t n)
 
 	for (i = 0; i < n && o + 1 < size; i++) {
 		unsigned char c = (unsigned char)s[i];
+		/* "What we’re doing": a typographic apostrophe is an apostrophe */
+		if (c == 0xe2 && i + 2 < n && (unsigned char)s[i + 1] == 0x80 &&
+		    (unsigned char)s[i + 2] == 0x99) {
+			out[o++] = '\'';
+			space = 0;
+			i += 2;
+			continue;
+		}
 		if (isalnum(c) || c >= 0x80 || c == '\'' || c == '/') {
 			out[o++] = (char)tolower(c);
 			space = 0;
@@ -432,7 +440,9 @@ team_like(const char *low)
 	static const char *const words[] = { "sre", "ops", "devops", "secops", "infra",
 		"infrastructure", "platform", "networking", "network", "security", "database",
 		"dba", "dbas", "storage", "support", "qa", "eng", "engineering", "oncall", "on-call",
-		"the on-call", "release", "releng", "comms", "legal", "compliance", NULL };
+		"the on-call", "release", "releng", "comms", "legal", "compliance", "product",
+		"design", "marketing", "finance", "sales", "management", "leadership",
+		"service owner", "the service owner", NULL };
 	size_t i;
 
 	for (i = 0; words[i]; i++)
@@ -846,6 +856,8 @@ meta_part(const char *s, size_t n, const char **val, size_t *vlen, int *st)
 		{ "status:", M_STATUS }, { "state:", M_STATUS },
 		{ "ticket:", M_TICKET }, { "issue:", M_TICKET }, { "tracking:", M_TICKET },
 		{ "jira:", M_TICKET }, { "bug:", M_TICKET }, { "see", M_TICKET },
+		{ "pr:", M_TICKET }, { "mr:", M_TICKET }, { "pull request:", M_TICKET },
+		{ "merge request:", M_TICKET }, { "tracking issue:", M_TICKET },
 		{ "priority:", M_PRIORITY }, { "prio:", M_PRIORITY },
 		{ NULL, M_NONE }
 	};
@@ -943,6 +955,23 @@ sep_at(const char *s, size_t i, size_t n)
 	return 0;
 }
 
+/* s[0..n) is only a field name ("Owner", "ETA:") standing before its value
+ * as its own part: "– Owner – Priya S.". */
+static int
+bare_key(const char *s, size_t n)
+{
+	static const char *const keys[] = { "owner", "owner:", "owners", "assignee", "eta",
+		"eta:", "due", "due:", NULL };
+	size_t i, b;
+
+	n = rtrim_len(s, n);
+	b = ltrim_off(s, n);
+	for (i = 0; keys[i]; i++)
+		if (n - b == strlen(keys[i]) && strncasecmp(s + b, keys[i], n - b) == 0)
+			return 1;
+	return 0;
+}
+
 /* A part of a parenthesis that stays in the action beside meta parts: a
  * quantity or a caveat ("30 min", "2 days", "optional"). */
 static int
@@ -988,7 +1017,8 @@ meta_group(struct extract *x, const char *s, size_t n, struct cl_buf *rest)
 		if (i == n || sk || (depth == 0 && (s[i] == ',' || s[i] == ';'))) {
 			if (np == 8)
 				return 0;
-			if (rtrim_len(s + start, i - start) > ltrim_off(s + start, i - start)) {
+			if (rtrim_len(s + start, i - start) > ltrim_off(s + start, i - start) &&
+			    !(i < n && bare_key(s + start, i - start))) {
 				parts[np].m = meta_part(s + start, i - start, &parts[np].v, &parts[np].n,
 				                        &parts[np].st);
 				if (parts[np].m == M_NONE) {
@@ -1393,6 +1423,10 @@ take_trailing_handle(struct extract *x, struct cl_buf *w)
 	}
 	take(&x->owner_raw, w->data + i - 1, n - i + 1);
 	cut(w, i - 1, n);
+	/* "Done during the incident by @x": "by" goes with its handle */
+	n = rtrim_len(w->data, w->len);
+	if (n >= 3 && strncasecmp(w->data + n - 3, " by", 3) == 0)
+		cut(w, n - 3, w->len);
 }
 
 /* A leading "@handle:" (or "[@handle]") names the owner. */
@@ -1693,7 +1727,8 @@ heading_class(const struct rules *r, const char *text, size_t len)
 		"open items", "tasks", "action register", "future work", "repair item", "actionable",
 		"recommendation", "prevent", "going forward", "next action", "follow on",
 		"what s next", "what's next", "what we re going to do", "what we are going to do",
-		NULL };
+		"what we're doing", "what we're changing", "what we'll do", "what we'll change",
+		"what we're going to do", NULL };
 	static const char *const excluded[] = { "went well", "went wrong", "lessons learned",
 		"lesson learned", "lessons", "timeline", "impact", "root cause", "summary",
 		"background", "detection", "what happened", "contributing factor", "trigger",
@@ -1959,15 +1994,31 @@ detail_apply(struct rules *r, long idx, const struct cl_block *bl)
 	int st = ST_NONE;
 	enum meta m;
 
-	if (idx < 0 || n == 0 || n > META_MAX)
-		return;
-	m = meta_part(bl->text, n, &v, &vn, &st);
-	/* only "Key: value" details: "5% of traffic" is not an owner */
-	if (m == M_NONE || memchr(bl->text, ':', n) == NULL)
+	if (idx < 0 || n == 0)
 		return;
 	memset(&x, 0, sizeof x);
 	x.status = ST_NONE;
-	meta_apply(&x, m, v, vn, st);
+	m = n <= META_MAX ? meta_part(bl->text, n, &v, &vn, &st) : M_NONE;
+	/* only "Key: value" details: "5% of traffic" is not an owner */
+	if (m != M_NONE && memchr(bl->text, ':', n) != NULL) {
+		meta_apply(&x, m, v, vn, st);
+	} else {
+		/* a detail paragraph whose last line or sentence is "Owner: @x, due
+		 * 2024-07-01" ("One tenant filled the buffer. Owner: @x.") */
+		const char *s = bl->text, *end = bl->text + n;
+		while (s < end) {
+			const char *nl = memchr(s, '\n', (size_t)(end - s)), *e = nl ? nl : end, *q;
+			const char *seg = s;
+			for (q = s; q + 1 < e; q++)
+				if (q[0] == '.' && q[1] == ' ')
+					seg = q + 2;
+			if ((size_t)(e - seg) <= META_MAX && memchr(seg, ':', (size_t)(e - seg)) &&
+			    (meta_part(seg, (size_t)(e - seg), &v, &vn, &st) == M_OWNER ||
+			     meta_part(seg, (size_t)(e - seg), &v, &vn, &st) == M_DUE))
+				meta_group(&x, seg, (size_t)(e - seg), NULL);
+			s = e + 1;
+		}
+	}
 	it = &r->doc->items[idx];
 	if (it->owner_raw == NULL) {
 		it->owner_raw = x.owner_raw;
