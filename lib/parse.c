@@ -413,7 +413,11 @@ caveat_word(const char *low)
 		"critical", "urgent", "major", "minor", "short term", "long term", "short-term",
 		"long-term", "immediate", "follow-up", "followup", "see below", "see above",
 		"if needed", "as needed", "per region", "only", "linux", "windows", "macos",
-		"new", "old", "temporary", "permanent", "manual", "automated", "ongoing", NULL };
+		"new", "old", "temporary", "permanent", "manual", "automated", "ongoing",
+		"prevent", "mitigate", "detect", "process", "repair", "investigate", "research",
+		"documentation", "doc", "tooling", "cleanup", "bug", "bugfix", "feature", "easy",
+		"hard", "quick win", "small", "large", "xl", "done later", "nice-to-have", "spike",
+		"epic", "story", "chore", "tech debt", "wontfix", "won't fix", "duplicate", NULL };
 	size_t i, n = strlen(low);
 
 	for (i = 0; words[i]; i++)
@@ -469,10 +473,12 @@ tech_word(const char *low)
 		"prometheus", "grafana", "alertmanager", "loki", "datadog", "pagerduty", "sentry",
 		"jenkins", "github", "gitlab", "bitbucket", "jira", "confluence", "slack", "aws",
 		"gcp", "azure", "cloudflare", "fastly", "akamai", "s3", "ec2", "lambda", "ceph",
-		"zfs", "systemd", "java", "python", "go", "golang", "rust", "node", "nodejs", "ruby",
+		"zfs", "systemd", "java", "python", "go", "golang", "rust", "node", "nodejs",
 		"rails", "django", "php", "javascript", "typescript", "react", "ios", "android",
 		"ethereum", "solana", "geth", "bitcoin", "grpc", "graphql", "http", "oauth", "saml",
-		"ldap", "cron", "runbook", "dashboard", "alerting", "monitoring", "ci", "cd", NULL };
+		"ldap", "cron", "runbook", "dashboard", "alerting", "monitoring", "ci", "cd",
+		"google", "amazon", "microsoft", "cloud", "apple", "oracle", "ibm", "digitalocean",
+		"hetzner", "ovh", "linode", "vercel", "netlify", "heroku", "okta", "auth0", NULL };
 	size_t i;
 
 	for (i = 0; words[i]; i++)
@@ -554,6 +560,14 @@ person_like(const char *s, size_t n)
 			 * capitalised but for particles */
 			else if (first_upper && !(isupper(c) || c >= 0x80) && !name_particle(low + i, wl))
 				return 0;
+			/* "Google Cloud", "Amazon S3": a product */
+			if (wl < 24) {
+				char w[24];
+				memcpy(w, low + i, wl);
+				w[wl] = '\0';
+				if (tech_word(w))
+					return 0;
+			}
 		} else if (isupper(c) && letters > 0 && islower((unsigned char)s[i - 1]) &&
 		           !((i >= 2 && strncmp(low + i - 2, "mc", 2) == 0 &&
 		              (i == 2 || s[i - 3] == ' ')) ||
