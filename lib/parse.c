@@ -285,6 +285,9 @@ status_word(const char *s, size_t n)
 		{ "outstanding", ST_OPEN }, { "remaining", ST_OPEN }, { "not done", ST_OPEN },
 		{ "not started yet", ST_OPEN }, { "not yet started", ST_OPEN },
 		{ "not yet done", ST_OPEN }, { "backlog", ST_OPEN }, { "in flight", ST_PROGRESS },
+		{ "open items", ST_OPEN }, { "open actions", ST_OPEN }, { "remaining items", ST_OPEN },
+		{ "outstanding items", ST_OPEN }, { "completed items", ST_DONE },
+		{ "completed actions", ST_DONE }, { "done items", ST_DONE }, { "closed items", ST_DONE },
 		{ NULL, 0 }
 	};
 	char low[32];
@@ -644,6 +647,13 @@ cl_parse_owner(const char *raw)
 		free(copy);
 		return NULL;
 	}
+	/* "Nils, @mfarah": the first of several, though a later one is a handle */
+	n = strcspn(copy, ",;&");
+	if (copy[n] != '\0' && n > 0 && memchr(copy, '@', n) == NULL && strchr(copy + n, '@') &&
+	    strchr(copy, '<') == NULL) {
+		copy[n] = '\0';
+		cl_str_trim(copy);
+	}
 	/* "@alice", "Alice Doe (@alice)", "@alice, @bob" → the first handle, but
 	 * not the "@" of an e-mail address; "@org/team" stays whole */
 	for (s = copy; (at = strchr(s, '@')) != NULL; s = at + 1) {
@@ -872,6 +882,7 @@ meta_part(const char *s, size_t n, const char **val, size_t *vlen, int *st)
 		{ "jira:", M_TICKET }, { "bug:", M_TICKET }, { "see", M_TICKET },
 		{ "pr:", M_TICKET }, { "mr:", M_TICKET }, { "pull request:", M_TICKET },
 		{ "merge request:", M_TICKET }, { "tracking issue:", M_TICKET },
+		{ "tracked in", M_TICKET }, { "tracked as", M_TICKET }, { "tracked by", M_TICKET },
 		{ "priority:", M_PRIORITY }, { "prio:", M_PRIORITY },
 		{ NULL, M_NONE }
 	};
@@ -1061,6 +1072,12 @@ meta_group(struct extract *x, const char *s, size_t n, struct cl_buf *rest)
 	}
 	if (rest != NULL && (kept == 0 || kept == np))
 		return 0;
+	if (x->owner_raw != NULL) {
+		for (i = 0; i < np && parts[i].m == M_OWNER; i++)
+			;
+		if (i == np)
+			return 0;
+	}
 	for (i = 0; i < np; i++) {
 		if (parts[i].m != M_NONE) {
 			meta_apply(x, parts[i].m, parts[i].v, parts[i].n, parts[i].st);
@@ -1144,6 +1161,17 @@ tidy(struct cl_buf *w)
 			continue;
 		}
 		break;
+	}
+	/* "…, tracked in" whose link was the ticket */
+	for (i = 0; i < 2; i++) {
+		static const char *const tails[] = { " tracked in", " see" };
+		size_t k = strlen(tails[i]);
+		if (w->len > k && strncasecmp(d + w->len - k, tails[i], k) == 0) {
+			w->len -= k;
+			while (w->len > 0 && (d[w->len - 1] == ',' || d[w->len - 1] == ' ' ||
+			                      d[w->len - 1] == ';'))
+				w->len--;
+		}
 	}
 	/* a separator left first by a cut: "- Move…", "— Move…", ": Move…" */
 	for (i = 0; i < w->len && (d[i] == '-' || d[i] == ':' ||
@@ -1861,9 +1889,10 @@ prose_subject(const char *s, size_t n, size_t *off)
 		if (words < 2)
 			continue;
 		i = e;
-		if (appos && (i >= n || s[i] != ','))
+		/* "The owner, Laura Hughes, will…"; "Finally, Amaru Quispe will…" */
+		if (appos && (i >= n || s[i] != ',') && memchr(s, ' ', at - 2) != NULL)
 			continue;
-		if (appos)
+		if (appos && i < n && s[i] == ',')
 			i++;
 		if (!starts_word(s + i + ltrim_off(s + i, n - i), n - i - ltrim_off(s + i, n - i),
 		                 "will"))
