@@ -1507,6 +1507,49 @@ take_leading_handle(struct extract *x, struct cl_buf *w)
 	}
 }
 
+/* A leading "Alice: make…" or "Alice Doe: make…" names the owner; an area
+ * label ("Database: add…", "Monitoring: alert…", "Note: …") does not. */
+static void
+take_leading_name(struct extract *x, struct cl_buf *w)
+{
+	static const char *const labels[] = { "note", "notes", "update", "fix", "context", "goal",
+		"idea", "question", "result", "problem", "issue", "example", "scope", "why", "how",
+		"what", "next", "then", "also", "later", "now", "today", "bonus", "alerts", "docs",
+		"process", "tests", "config", "deploy", "deploys", "release", "build", "code", "ui",
+		"ux", "server", "client", "logs", "metrics", "capacity", "performance", "reliability",
+		"customers", "billing", "data", "response", "recovery", "owner", "due", "status",
+		"priority", "ticket", "background", "summary", "impact", "cause", "people", "tools",
+		"observability", "availability", "resilience", "safety", "quality", "training",
+		"hiring", "policy", "governance", "review", "reviews", "postmortem", "incident",
+		"playbook", "dashboards", "paging", "escalation", "vendor", "vendors", "contract",
+		"app", "apps", "cache", "queue", "queues", "load", "traffic", "rollout", "rollback",
+		"canary", "flags", "auth", "access", "permissions", "keys", "secrets",
+		"certificates", "certs", "email", "mail", "notifications", "search", "payments",
+		"checkout", "short term", "long term", "medium term", "immediate", "done", "goal",
+		"risk", "risks", "tasks", "task", "step", "steps", "phase", "part", NULL };
+	size_t i = ltrim_off(w->data, w->len), c, k;
+	char low[32];
+
+	if (x->owner_raw != NULL || i >= w->len || !(isupper((unsigned char)w->data[i]) ||
+	                                             (unsigned char)w->data[i] >= 0x80))
+		return;
+	for (c = i; c < w->len && c - i < 30 && w->data[c] != ':'; c++)
+		;
+	if (c >= w->len || w->data[c] != ':' || c + 2 >= w->len || w->data[c + 1] != ' ' ||
+	    !islower((unsigned char)w->data[c + 2]) || c - i >= sizeof low)
+		return;
+	vocab_key(low, sizeof low, w->data + i, c - i);
+	for (k = 0; labels[k]; k++)
+		if (strcmp(low, labels[k]) == 0)
+			return;
+	/* one or two words: "Alice", "Alice Doe" */
+	if (team_like(low) || !person_like(w->data + i, c - i) ||
+	    (strchr(low, ' ') != NULL && strchr(strchr(low, ' ') + 1, ' ') != NULL))
+		return;
+	take(&x->owner_raw, w->data + i, c - i);
+	cut(w, 0, c + 2);
+}
+
 /* Marker prefixes that make a paragraph or a list item an item anywhere. */
 static size_t
 marker_len(const char *s, size_t n)
@@ -1623,6 +1666,7 @@ extract_text(struct extract *x, const char *text, size_t len,
 		x->status = ST_OPEN;
 	take_status_prefix(x, &x->action);
 	take_leading_handle(x, &x->action);
+	take_leading_name(x, &x->action);
 	take_done_marks(x, &x->action);
 	tidy(&x->action);
 	k = x->action.len;
