@@ -276,6 +276,9 @@ status_word(const char *s, size_t n)
 		{ "\xe2\x9c\x85", ST_DONE }, { "\xe2\x9c\x94", ST_DONE },
 		{ "\xe2\x9c\x94\xef\xb8\x8f", ST_DONE }, { "\xe2\x98\x91", ST_DONE },
 		{ "\xe2\x98\x91\xef\xb8\x8f", ST_DONE }, { "\xe2\x9c\x93", ST_DONE },
+		{ "\xf0\x9f\x94\x84", ST_PROGRESS }, { "\xe2\x8f\xb3", ST_PROGRESS },
+		{ "\xf0\x9f\x9a\xa7", ST_PROGRESS }, { ":construction:", ST_PROGRESS },
+		{ ":white_check_mark:", ST_DONE }, { ":heavy_check_mark:", ST_DONE },
 		{ "in progress", ST_PROGRESS }, { "in-progress", ST_PROGRESS },
 		{ "wip", ST_PROGRESS }, { "ongoing", ST_PROGRESS }, { "in review", ST_PROGRESS },
 		{ "started", ST_PROGRESS }, { "underway", ST_PROGRESS },
@@ -1949,6 +1952,8 @@ prose_subject(const char *s, size_t n, size_t *off)
 	return 0;
 }
 
+static int placeholder(const char *s, size_t n);
+
 /* Adds an item; returns its index or -1. */
 static long
 item_new(struct rules *r, int line)
@@ -2056,7 +2061,10 @@ item_from_block(struct rules *r, int bi, const struct ctx *c)
 	}
 	if (x.action.len == 0 || (x.action.len <= 4 && (cl_str_ieq(x.action.data, "none") ||
 	                                                cl_str_ieq(x.action.data, "n/a") ||
-	                                                cl_str_ieq(x.action.data, "tbd")))) {
+	                                                cl_str_ieq(x.action.data, "tbd"))) ||
+	    /* "Action item: none for now; …" */
+	    (marker_len(bl->text + ltrim_off(bl->text, bl->len), bl->len) &&
+	     placeholder(x.action.data, x.action.len))) {
 		extract_release(&x);
 		return -1;
 	}
@@ -2176,6 +2184,9 @@ label_state(struct rules *r, const struct cl_block *bl, struct ctx *out, char **
 	if (x.status == ST_NONE) {
 		size_t n = rtrim_len(bl->text, bl->len);
 		x.status = status_word(bl->text, n);
+		/* "Planned (Q1 2025)": the words left once the due date is read */
+		if (x.status == ST_NONE && x.action.len)
+			x.status = status_word(x.action.data, x.action.len);
 	}
 	if (x.status != ST_NONE)
 		out->status = x.status;
