@@ -645,6 +645,11 @@ cl_parse_owner(const char *raw)
 	}
 	if (cl_str_ieq(copy, "n/a") || cl_str_ieq(copy, "n.a."))
 		return copy;
+	/* "ayo@": a user name written the way some companies write them */
+	n = strlen(copy);
+	if (n > 1 && copy[n - 1] == '@' && strchr(copy, '@') == copy + n - 1 &&
+	    strchr(copy, ' ') == NULL)
+		copy[n - 1] = '\0';
 	if (*copy == '\0' || strcmp(copy, "-") == 0 || strcmp(copy, "\xe2\x80\x94") == 0 ||
 	    strcmp(copy, "\xe2\x80\x93") == 0 || strcmp(copy, "?") == 0) {
 		free(copy);
@@ -1429,6 +1434,9 @@ take_phrases(struct extract *x, struct cl_buf *w)
 			/* the phrase and a "(" or "," before it */
 			while (at > 0 && w->data[at - 1] == ' ')
 				at--;
+			/* "…logs. Owner: Femi. Due: …": the value's full stop goes too */
+			if (at > 0 && w->data[at - 1] == '.' && vend < w->len && w->data[vend] == '.')
+				vend++;
 			if (at > 0 && w->data[at - 1] == '(' && vend < w->len && w->data[vend] == ')') {
 				at--;
 				vend++;
@@ -1486,6 +1494,21 @@ take_leading_handle(struct extract *x, struct cl_buf *w)
 	if (w->data[i] == '[') {
 		bracket = 1;
 		i++;
+	}
+	if (bracket && i < w->len && w->data[i] != '@') {
+		/* "[Dana] Write…" (not "[Infra] …", a tag) */
+		char low[32];
+		for (e = i; e < w->len && e - i < 30 && w->data[e] != ']'; e++)
+			;
+		if (e < w->len && w->data[e] == ']' && e > i && e - i < sizeof low &&
+		    e + 1 < w->len && w->data[e + 1] == ' ' &&
+		    (isupper((unsigned char)w->data[i]) || (unsigned char)w->data[i] >= 0x80) &&
+		    !team_like(vocab_key(low, sizeof low, w->data + i, e - i)) &&
+		    person_like(w->data + i, e - i)) {
+			take(&x->owner_raw, w->data + i, e - i);
+			cut(w, 0, e + 2);
+		}
+		return;
 	}
 	if (i >= w->len || w->data[i] != '@')
 		return;
@@ -1905,11 +1928,13 @@ para_is_label(const struct rules *r, const struct cl_block *bl)
  * the start, or "The service owner, Laura Hughes, will…": two or three
  * capitalised words. Returns the name's length (0: none), *off its start. */
 static size_t
-prose_subject(const char *s, size_t n, size_t *off)
+prose_subject(const char *s, size_t n, size_t *off, int one_name)
 {
 	static const char *const not_first[] = { "The", "We", "Our", "This", "These", "Those",
 		"It", "All", "Each", "Every", "Any", "Some", "Customers", "Users", "Engineers",
-		"Teams", "They", "He", "She", NULL };
+		"Teams", "They", "He", "She", "Someone", "Somebody", "Nobody", "Everyone",
+		"Everybody", "Everything", "Nothing", "Traffic", "Nothing", "There", "That", "Then",
+		"Now", "Finally", "Also", "Next", "Later", "Soon", NULL };
 	size_t i, at;
 
 	for (at = 0; at < n; at++) {
@@ -1933,7 +1958,10 @@ prose_subject(const char *s, size_t n, size_t *off)
 			else
 				break;
 		}
-		if (words < 2)
+		/* a bullet may start with one first name: "Jane will add…" (not
+		 * "Alerts will…") */
+		if (words < 2 && !(one_name && at == 0 && words == 1 && e - at >= 2 && e - at <= 12 &&
+		                   !(s[e - 1] == 's' && !strchr("aiou", s[e - 2]))))
 			continue;
 		i = e;
 		/* "The owner, Laura Hughes, will…"; "Finally, Amaru Quispe will…" */
@@ -1943,6 +1971,10 @@ prose_subject(const char *s, size_t n, size_t *off)
 			i++;
 		if (!starts_word(s + i + ltrim_off(s + i, n - i), n - i - ltrim_off(s + i, n - i),
 		                 "will"))
+			continue;
+		/* "Rollout will be paused": a thing, not a person */
+		if (words == 1 && starts_word(s + i + ltrim_off(s + i, n - i) + 4,
+		                              n - i - ltrim_off(s + i, n - i) - 4, " be"))
 			continue;
 		if (person_like(s + at, e - at)) {
 			*off = at;
@@ -2074,6 +2106,13 @@ item_from_block(struct rules *r, int bi, const struct ctx *c)
 	if ((idx = item_new(r, bl->line)) >= 0)
 		item_fill(r, idx, &x, explicit, c);
 	extract_release(&x);
+	/* a person as the subject: "Laura Hughes will…", "Jane will…" */
+	if (idx >= 0 && r->doc->items[idx].owner_raw == NULL && bl->kind != CL_BLOCK_HEADING) {
+		size_t off, len = prose_subject(bl->text, rtrim_len(bl->text, bl->len), &off,
+		                                bl->kind != CL_BLOCK_PARA);
+		if (len && (r->doc->items[idx].owner_raw = cl_strndup(bl->text + off, len)) == NULL)
+			rfail(r, CL_ENOMEM, "out of memory");
+	}
 	return idx;
 }
 
@@ -2124,6 +2163,21 @@ detail_apply(struct rules *r, long idx, const struct cl_block *bl)
 		x.due_raw = NULL;
 	}
 	if (it->ticket == NULL) {
+		size_t l;
+		/* "Ticket: [REPO-210](https://…)": the link's URL */
+		for (l = 0; x.ticket && l < bl->nlinks; l++)
+			if (bl->links[l].href && *bl->links[l].href &&
+			    bl->links[l].end - bl->links[l].start == strlen(x.ticket) &&
+			    memcmp(bl->text + bl->links[l].start, x.ticket, strlen(x.ticket)) == 0) {
+				char *u = cl_strdup(bl->links[l].href);
+				if (u == NULL) {
+					rfail(r, CL_ENOMEM, "out of memory");
+					break;
+				}
+				free(x.ticket);
+				x.ticket = u;
+				break;
+			}
 		it->ticket = x.ticket;
 		x.ticket = NULL;
 	}
@@ -2819,7 +2873,13 @@ placeholder(const char *s, size_t n)
 	       cl_str_starts_with(k, "please reach") || cl_str_starts_with(k, "for more information") ||
 	       cl_str_starts_with(k, "for questions") || cl_str_starts_with(k, "last updated") ||
 	       cl_str_starts_with(k, "update ") || cl_str_starts_with(k, "note ") ||
-	       cl_str_starts_with(k, "the following") || cl_str_starts_with(k, "below ");
+	       cl_str_starts_with(k, "the following") || cl_str_starts_with(k, "below ") ||
+	       /* template guidance: "List follow-ups here with an owner…" */
+	       ((cl_str_starts_with(k, "list ") || cl_str_starts_with(k, "add ") ||
+	         cl_str_starts_with(k, "describe ") || cl_str_starts_with(k, "fill ") ||
+	         cl_str_starts_with(k, "replace ") || cl_str_starts_with(k, "enter ") ||
+	         cl_str_starts_with(k, "insert ") || cl_str_starts_with(k, "write ")) &&
+	        has_phrase(k, "here") && n < 120);
 }
 
 /* A paragraph: metadata, a marker item, a label, or prose under an action
@@ -2867,12 +2927,6 @@ para_rule(struct rules *r, int bi)
 		return;
 	}
 	r->last_prose = item_from_block(r, bi, &c);
-	if (r->last_prose >= 0 && r->doc->items[r->last_prose].owner_raw == NULL) {
-		size_t off, len = prose_subject(bl->text, n, &off);
-		if (len && (r->doc->items[r->last_prose].owner_raw =
-		            cl_strndup(bl->text + off, len)) == NULL)
-			rfail(r, CL_ENOMEM, "out of memory");
-	}
 }
 
 /* Child and sibling links, label paragraphs, which headings have a list. */
