@@ -461,8 +461,21 @@ team_like(const char *low)
 	if (strncmp(low, "sig-", 4) == 0 || strncmp(low, "sig ", 4) == 0 ||
 	    strncmp(low, "wg-", 3) == 0 || strncmp(low, "team-", 5) == 0)
 		return 1;
-	return has_phrase(low, "team") || has_phrase(low, "squad") || has_phrase(low, "crew") ||
-	       has_phrase(low, "guild");
+	/* "SRE team", "the data team", "Partner success team": a short name
+	 * ending in team ("in collaboration with the DB team" is not one) */
+	{
+		const char *last = strrchr(low, ' ');
+		size_t nw = 1;
+		for (i = 0; low[i]; i++)
+			nw += low[i] == ' ';
+		last = last ? last + 1 : low;
+		if (nw > 4 || has_phrase(low, "with") || has_phrase(low, "in") ||
+		    has_phrase(low, "by") || has_phrase(low, "from") || has_phrase(low, "for"))
+			return 0;
+		return strcmp(last, "team") == 0 || strcmp(last, "teams") == 0 ||
+		       strcmp(last, "squad") == 0 || strcmp(last, "crew") == 0 ||
+		       strcmp(last, "guild") == 0;
+	}
 }
 
 /* low (lower-cased, one word) names a technology or a product, which a
@@ -499,7 +512,7 @@ name_particle(const char *w, size_t n)
 {
 	static const char *const words[] = { "van", "von", "der", "den", "de", "da", "das", "do",
 		"dos", "di", "du", "del", "della", "la", "le", "bin", "binti", "al", "el", "ter", "y",
-		NULL };
+		"and", NULL };	/* "Alice and Bob": several names */
 	size_t i;
 
 	for (i = 0; words[i]; i++)
@@ -1955,6 +1968,9 @@ prose_subject(const char *s, size_t n, size_t *off, int one_name)
 			if (e + 1 < n && s[e] == ' ' && (isupper((unsigned char)s[e + 1]) ||
 			                                 (unsigned char)s[e + 1] >= 0x80))
 				e++;
+			else if (e + 6 < n && strncmp(s + e, " and ", 5) == 0 &&
+			         isupper((unsigned char)s[e + 5]))
+				e += 5;	/* "Alice and Bob will…": several (lint says so) */
 			else
 				break;
 		}
