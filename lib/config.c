@@ -58,7 +58,7 @@ static const char *const known_keys[] = {
 	"import", "headings include exclude follow_symlinks missing_days",
 	/* [source "NAME"] (lib/source.c): every kind's keys, so typos are caught */
 	"source", "kind url flavor space label cql project user token token_file token_env "
-	          "ca_file connect_timeout_s timeout_s retries max_wait_s limit",
+	          "ca_file connect_timeout_s timeout_s retries max_wait_s limit full_listing_hours",
 	NULL
 };
 
