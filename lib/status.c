@@ -230,8 +230,6 @@ status_json(const struct cl_status *s)
 	json_t *reports = json_array();
 	size_t i;
 
-	json_object_set_new(o, "items", json_pack("{s:I, s:I}", "open", (json_int_t)s->open,
-	                    "overdue", (json_int_t)s->overdue));
 	json_object_set_new(sync, "last_ok", str_json(s->last_ok));
 	if (s->last_ok) {
 		time_t t;
@@ -240,6 +238,8 @@ status_json(const struct cl_status *s)
 	}
 	json_object_set_new(sync, "failed_at", str_json(s->failed_at));
 	json_object_set_new(o, "sync", sync);
+	json_object_set_new(o, "items", json_pack("{s:I, s:I}", "open", (json_int_t)s->open,
+	                    "overdue", (json_int_t)s->overdue));
 	for (i = 0; i < s->nreports; i++) {
 		const struct status_report *r = &s->reports[i];
 		json_t *x = *r->week ? json_pack("{s:s, s:s}", "week", r->week, "at", "now") :
