@@ -439,18 +439,15 @@ cmd_local_time(const struct cl_ctx *ctx, const char *utc)
 {
 	static char ring[8][64];
 	static size_t next;
-	const char *tz = cl_config_timezone(ctx->cfg);
 	char *out = ring[next];
-	struct tm tm;
 	time_t t;
 
 	if (utc == NULL)
 		return "-";
-	if (cl_time_parse(utc, &t) != 0 || cl_localtime(t, tz, &tm) != 0)
+	if (cl_time_parse(utc, &t) != 0 ||
+	    cl_time_format_local(t, cl_config_timezone(ctx->cfg), out) != 0)
 		return utc;
 	next = (next + 1) % 8;
-	snprintf(out, sizeof ring[0], "%04d-%02d-%02d %02d:%02d %s", tm.tm_year + 1900,
-	         tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tz ? tz : "UTC");
 	return out;
 }
 

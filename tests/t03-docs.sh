@@ -32,7 +32,7 @@ sh -e "$T/both.sh" > "$T/second.out" 2>&1 || { cat "$T/second.out"; fail "README
 expect_in "$T/second.out" "ok    tracker   github acme/ops: authenticated"
 expect_in "$T/second.out" "would create"
 expect_in "$T/second.out" "created"
-expect_in "$T/second.out" "runs:"
+expect_in "$T/second.out" "Last runs"
 kill $FAKE_PID 2>/dev/null
 ok() { :; }
 
