@@ -184,6 +184,27 @@ cmd_usage_error(struct cl_ctx *ctx, const char *fmt, ...)
 	                    ctx->cmd->name, ctx->cmd->usage);
 }
 
+int
+cmd_unknown_sub(struct cl_ctx *ctx, const char *sub, const char *const *names)
+{
+	char list[256] = "";
+	const char *near;
+	size_t n;
+
+	for (n = 0; names[n]; n++) {
+		if (n)
+			strncat(list, ", ", sizeof list - strlen(list) - 1);
+		strncat(list, names[n], sizeof list - strlen(list) - 1);
+	}
+	if (sub == NULL)
+		return cmd_usage_error(ctx, "name a %s command (%s)", ctx->cmd->name, list);
+	if ((near = cl_str_nearest(sub, names, n)) != NULL)
+		return cmd_usage_error(ctx, "unknown %s command '%s' (did you mean '%s'?)",
+		                       ctx->cmd->name, sub, near);
+	return cmd_usage_error(ctx, "unknown %s command '%s' (one of: %s)", ctx->cmd->name, sub,
+	                       list);
+}
+
 static int ctx_prepare(struct cl_ctx *ctx);
 static int ctx_open_store(struct cl_ctx *ctx);
 
@@ -261,8 +282,17 @@ option_error(struct cl_ctx *ctx, int c, const char *arg, const struct option *op
 		return cmd_usage_error(ctx, "unknown option '-%c'", optopt);
 	if (o != NULL && o->has_arg == no_argument && strchr(arg, '='))
 		return cmd_usage_error(ctx, "option '--%s' takes no argument", o->name);
-	if (o != NULL)	/* getopt found it ambiguous */
-		return cmd_usage_error(ctx, "option '%s' is ambiguous", arg);
+	if (o != NULL) {	/* getopt found it ambiguous: name the candidates */
+		char could[256] = "";
+		size_t len = strcspn(arg + 2, "=");
+		for (; opts && opts->name; opts++) {
+			if (strncmp(opts->name, arg + 2, len) != 0)
+				continue;
+			strncat(could, *could ? ", --" : "--", sizeof could - strlen(could) - 1);
+			strncat(could, opts->name, sizeof could - strlen(could) - 1);
+		}
+		return cmd_usage_error(ctx, "option '%s' is ambiguous, could be: %s", arg, could);
+	}
 	for (; opts && opts->name && n < 128; opts++)
 		names[n++] = opts->name;
 	snprintf(word, sizeof word, "%.*s", (int)strcspn(arg + 2, "="), arg + 2);
@@ -658,6 +688,7 @@ main(int argc, char **argv)
 		"usage: closeloop [-c CONFIG] [-d DATABASE] [-q | -v] COMMAND [ARGS]\n";
 	struct cl_ctx ctx;
 	const struct option *o;
+	const char *near;
 	int c, rc;
 
 	memset(&ctx, 0, sizeof ctx);
@@ -678,7 +709,23 @@ main(int argc, char **argv)
 				        usage);
 			return cl_exitcode(CL_EUSAGE);
 		case '?':
-			fprintf(stderr, "closeloop: unknown option '%s'\n%s", argv[optind - 1], usage);
+			near = NULL;
+			if (strncmp(argv[optind - 1], "--", 2) == 0) {
+				const char *names[16];
+				size_t n = 0;
+				char word[64];
+				for (o = opts; o->name && n < 16; o++)
+					names[n++] = o->name;
+				snprintf(word, sizeof word, "%.*s",
+				         (int)strcspn(argv[optind - 1] + 2, "="), argv[optind - 1] + 2);
+				near = cl_str_nearest(word, names, n);
+			}
+			if (near)
+				fprintf(stderr, "closeloop: unknown option '%s' (did you mean '--%s'?)\n%s",
+				        argv[optind - 1], near, usage);
+			else
+				fprintf(stderr, "closeloop: unknown option '%s'\n%s", argv[optind - 1],
+				        usage);
 			return cl_exitcode(CL_EUSAGE);
 		default:
 			if (global_option(&ctx, c, optarg) != 0) {

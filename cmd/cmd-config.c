@@ -193,9 +193,10 @@ cmd_config_exec(struct cl_ctx *ctx, int argc, char **argv)
 	size_t nw;
 	int c, rc = 0;
 
+	static const char *const subs[] = { "check", NULL };
+
 	if (argc < 2 || strcmp(argv[1], "check") != 0)
-		return cmd_usage_error(ctx, argc < 2 ? "name a config command (check)"
-		                       : "unknown config command '%s' (check)", argv[1]);
+		return cmd_unknown_sub(ctx, argc < 2 ? NULL : argv[1], subs);
 	argc--;
 	argv++;
 	while ((c = cmd_getopt(ctx, argc, argv, "", NULL, NULL)) != -1)

@@ -153,6 +153,12 @@ drill_list(struct cl_ctx *ctx, int argc, char **argv)
 	}
 	if (optind < argc)
 		return cmd_usage_error(ctx, "unexpected argument '%s'", argv[optind]);
+	/* an unknown post-mortem is missing input (66), with a near miss named */
+	if (pm != NULL) {
+		long long id;
+		if ((rc = cl_postmortem_find(&id, ctx->store, pm, &ctx->err)) != 0)
+			return rc;
+	}
 	if ((rc = cl_drill_list(&v, &n, ctx->store, pm, &ctx->err)) != 0)
 		return rc;
 	if (json) {
@@ -480,10 +486,12 @@ drill_propose(struct cl_ctx *ctx, int argc, char **argv)
 static int
 cmd_drill_exec(struct cl_ctx *ctx, int argc, char **argv)
 {
+	static const char *const subs[] = { "list", "schedule", "reschedule", "cancel", "done",
+		                             "propose", NULL };
 	const char *sub = argc > 1 ? argv[1] : NULL;
 
 	if (sub == NULL)
-		return cmd_usage_error(ctx, "name a drill command");
+		return cmd_unknown_sub(ctx, NULL, subs);
 	argc--;
 	argv++;
 	if (strcmp(sub, "list") == 0)
@@ -498,7 +506,7 @@ cmd_drill_exec(struct cl_ctx *ctx, int argc, char **argv)
 		return drill_done(ctx, argc, argv);
 	if (strcmp(sub, "propose") == 0)
 		return drill_propose(ctx, argc, argv);
-	return cmd_usage_error(ctx, "unknown drill command '%s'", sub);
+	return cmd_unknown_sub(ctx, sub, subs);
 }
 
 const struct cmd_entry cmd_drill_entry = {

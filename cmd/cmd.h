@@ -56,6 +56,9 @@ int cmd_getopt(struct cl_ctx *ctx, int argc, char **argv, const char *shortopts,
 int cmd_usage_error(struct cl_ctx *ctx, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void cmd_print_help(const struct cmd_entry *cmd, FILE *f);
+/* The usage error for an unknown sub-command of cmd ("drill lst"), naming
+ * the nearest of names (NULL-terminated) or all of them. */
+int cmd_unknown_sub(struct cl_ctx *ctx, const char *sub, const char *const *names);
 /* A "no item 'X'" (pm: "no post-mortem 'X'") error with "did you mean"
  * from the database; returns the code (CL_ENOTFOUND). */
 int cmd_not_found(struct cl_ctx *ctx, const char *what, int pm);

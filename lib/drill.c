@@ -8,6 +8,7 @@
 
 #include "dates.h"
 #include "drill.h"
+#include "import.h"
 #include "invite.h"
 #include "mail.h"
 #include "util.h"
@@ -524,8 +525,17 @@ pm_find(struct pm_row *out, struct cl_store *st, const char *name, long long row
 		if (!out->slug || !out->kind || !out->source)
 			rc = cl_error_set(err, CL_ENOMEM, "out of memory");
 	} else if (src == SQLITE_DONE) {
-		rc = cl_error_set(err, CL_ENOTFOUND, "no post-mortem or runbook '%s' "
-		                  "(import it first; see 'closeloop list')", name ? name : "?");
+		char *near = NULL;
+		if (name == NULL || (rc = cl_postmortem_nearest(&near, st, name, err)) == 0) {
+			if (near)
+				rc = cl_error_set(err, CL_ENOTFOUND, "no post-mortem or runbook '%s' "
+				                  "(did you mean '%s'?)", name, near);
+			else
+				rc = cl_error_set(err, CL_ENOTFOUND, "no post-mortem or runbook '%s' "
+				                  "(import it first; see 'closeloop list')",
+				                  name ? name : "?");
+		}
+		free(near);
 	} else {
 		rc = cl_store_fail(st, src, err, "reading post-mortems");
 	}

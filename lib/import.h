@@ -82,6 +82,10 @@ void cl_pm_missing_free(struct cl_pm_missing *v, size_t n);
  * closest known id ("did you mean") when there is none. */
 int cl_postmortem_find(long long *out, struct cl_store *st, const char *name,
                        struct cl_error *err);
+/* The known post-mortem id closest to name (cl_str_nearest over ids, then
+ * sources), caller-owned, or NULL in *out when none is close. */
+int cl_postmortem_nearest(char **out, struct cl_store *st, const char *name,
+                          struct cl_error *err);
 
 /* Retires a post-mortem on purpose: its open items become withdrawn (their
  * tickets are closed as not planned by the next sync), history records it,

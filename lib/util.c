@@ -404,7 +404,20 @@ cl_str_nearest(const char *word, const char *const *cands, size_t n)
 		                (wl >= 3 && wl < cl && strstr(cands[i], word) != NULL)))
 			return cands[i];
 	}
-	return NULL;
+	/* a mistyped tail of a longer id: "dns-resolvr" for "…-dns-resolver" */
+	best = NULL;
+	bestd = 99;
+	for (i = 0; wl >= 6 && i < n; i++) {
+		size_t cl = cands[i] ? strlen(cands[i]) : 0, k;
+		for (k = wl - 1; k <= wl + 1 && k < cl; k++) {
+			d = cl_str_distance(word, cands[i] + cl - k, 98);
+			if (d < bestd) {
+				bestd = d;
+				best = cands[i];
+			}
+		}
+	}
+	return best != NULL && bestd <= max ? best : NULL;
 }
 
 int
@@ -416,13 +429,17 @@ cl_str_ieq(const char *a, const char *b)
 void
 cl_sha256_hex(const void *data, size_t len, char out[65])
 {
+	static const char hex[] = "0123456789abcdef";
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0, i;
 
 	EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL);
-	for (i = 0; i < mdlen && i < 32; i++)
-		snprintf(out + 2 * i, 3, "%02x", md[i]);
-	out[64] = '\0';
+	/* by hand: 32 snprintf calls a document showed in the import profile */
+	for (i = 0; i < mdlen && i < 32; i++) {
+		out[2 * i] = hex[md[i] >> 4];
+		out[2 * i + 1] = hex[md[i] & 15];
+	}
+	out[2 * i] = '\0';
 }
 
 /* 64-bit FNV-1a of a string: the key items are looked up by. */

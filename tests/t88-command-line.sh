@@ -77,7 +77,28 @@ expect_rc 66 "$CL" done "$typo"
 expect_in "$T/err" "(did you mean '$ID'?)"
 expect_rc 66 "$CL" list --postmortem "${PM}x"
 expect_in "$T/err" "no post-mortem '${PM}x' (did you mean '$PM'?)"
-echo "ok: did you mean (command, option, item id, post-mortem id)"
+# a mistyped tail of the id, everywhere a post-mortem is named
+short=$(echo "${PM#*-*-*-}" | sed 's/backlog/backlgo/')
+expect_rc 66 "$CL" forget "$short"
+expect_in "$T/err" "no post-mortem '$short' (did you mean '$PM'?)"
+expect_rc 66 "$CL" drill schedule "$short" --at "2024-04-02 14:00"
+expect_in "$T/err" "(did you mean '$PM'?)"
+expect_rc 66 "$CL" drill list --postmortem "$short"
+expect_in "$T/err" "(did you mean '$PM'?)"
+expect_rc 66 "$CL" list --postmortem nothing-like-any-id
+expect_in "$T/err" "see 'closeloop list --all' for ids"
+# sub-commands, global options before the command, ambiguous prefixes
+expect_rc 64 "$CL" drill shedule "$PM"
+expect_in "$T/err" "unknown drill command 'shedule' (did you mean 'schedule'?)"
+expect_rc 64 "$CL" config chek
+expect_in "$T/err" "unknown config command 'chek' (did you mean 'check'?)"
+expect_rc 64 "$CL" drill
+expect_in "$T/err" "name a drill command (list, schedule, reschedule, cancel, done, propose)"
+expect_rc 64 "$CL" --colr=never list
+expect_in "$T/err" "unknown option '--colr=never' (did you mean '--color'?)"
+expect_rc 64 "$CL" report --fo text
+expect_in "$T/err" "option '--fo' is ambiguous, could be: --format, --force"
+echo "ok: did you mean (command, sub-command, option, item id, post-mortem id)"
 
 # --- done says what changed; --note is kept -------------------------------------
 expect_rc 0 "$CL" done --note "shipped in release 42" "$ID"
