@@ -16,7 +16,9 @@ line CRLF-terminated and at most 998 octets.
   --rcpt ADDR            the envelope recipients are exactly ADDR; repeatable
   --rrule-once           no component of any copy of the calendar (the inline
                          text/calendar part and the invite.ics attachment)
-                         has RRULE twice, and the copies are the same text
+                         has RRULE twice, no VTIMEZONE observance (kind,
+                         TZNAME, offsets) has its RRULE in two blocks, and
+                         the copies are the same text
   --vtimezone-as FILE    every copy's VTIMEZONE is, line for line, the one in
                          FILE (e.g. what the dry run printed)
   --maildir              DIR is an MTA's Maildir (exim): read new/* and cur/*,
@@ -67,6 +69,30 @@ def vtimezones(cal):
             out.append(line)
         if line == "END:VTIMEZONE":
             inside = False
+    return out
+
+
+def observances(cal):
+    """The STANDARD/DAYLIGHT blocks of every VTIMEZONE: key (TZID, kind,
+    TZNAME, TZOFFSETFROM, TZOFFSETTO) and its RRULE lines."""
+    out, tzid, cur = [], "", None
+    for line in cal.splitlines():
+        if line.startswith("TZID:"):
+            tzid = line[5:]
+        elif line in ("BEGIN:STANDARD", "BEGIN:DAYLIGHT"):
+            cur = {"kind": line[6:], "props": {}, "rrule": []}
+        elif cur is not None and line in ("END:STANDARD", "END:DAYLIGHT"):
+            p = cur["props"]
+            cur["key"] = (tzid, cur["kind"], p.get("TZNAME", ""), p.get("TZOFFSETFROM", ""),
+                          p.get("TZOFFSETTO", ""))
+            out.append(cur)
+            cur = None
+        elif cur is not None:
+            name, _, value = line.partition(":")
+            if name == "RRULE":
+                cur["rrule"].append(value)
+            else:
+                cur["props"][name] = value
     return out
 
 
@@ -173,6 +199,14 @@ def main():
                         if stack[-1][1] > 1:
                             fail("%s: calendar copy %d: %s has RRULE twice" %
                                  (path, n + 1, stack[-1][0]))
+                rules = {}
+                for obs in observances(cal):
+                    if obs["rrule"]:
+                        rules.setdefault(obs["key"], []).append(obs["rrule"])
+                for key, rr in rules.items():
+                    if len(rr) > 1:
+                        fail("%s: calendar copy %d: %s has its RRULE in %d blocks: %s" %
+                             (path, n + 1, " ".join(key), len(rr), rr))
                 if cal != copies[0]:
                     fail("%s: the calendar copies differ" % path)
         if a.vtimezone_as:
