@@ -5,6 +5,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "cmd.h"
 
 void cmd_print_problem(void *arg, const char *path, const struct cl_problem *p,
@@ -64,22 +66,75 @@ lint_items_doc(void *arg, const char *path, const struct cl_pm_doc *doc)
 		printf("%s: no action heading, item table or marker found\n", path);
 }
 
+/* --items --json: one JSON object per document and line, with the fields
+ * --items prints (tests/score-items.py compares it with expected items). */
+static void
+lint_items_json(void *arg, const char *path, const struct cl_pm_doc *doc)
+{
+	struct cl_ctx *ctx = arg;
+	json_t *o = json_object(), *items = json_array(), *empty = json_array();
+	char *s;
+	size_t i, j;
+
+	json_object_set_new(o, "path", json_string(path));
+	json_object_set_new(o, "title", doc->title ? json_string(doc->title) : json_null());
+	for (i = 0; i < doc->nitems; i++) {
+		const struct cl_pm_item *it = &doc->items[i];
+		struct cl_problems probs = { 0 };
+		json_t *x = json_object(), *codes = json_array();
+		char due[11];
+
+		json_object_set_new(x, "line", json_integer(it->line));
+		json_object_set_new(x, "action", json_string(it->action ? it->action : ""));
+		json_object_set_new(x, "owner", it->owner ? json_string(it->owner) : json_null());
+		json_object_set_new(x, "owner_email",
+		                    it->owner_email ? json_string(it->owner_email) : json_null());
+		if (it->due != CL_NO_DATE)
+			cl_date_format(it->due, due);
+		json_object_set_new(x, "due", it->due != CL_NO_DATE ? json_string(due) : json_null());
+		json_object_set_new(x, "due_raw", it->due_raw ? json_string(it->due_raw) : json_null());
+		json_object_set_new(x, "status", json_string(it->status ? it->status
+		                                             : it->done ? "done" : "open"));
+		json_object_set_new(x, "ticket", it->ticket ? json_string(it->ticket) : json_null());
+		if (cl_lint_item(&probs, it, ctx->cfg) == 0)
+			for (j = 0; j < probs.n; j++)
+				json_array_append_new(codes, json_string(probs.v[j].code));
+		cl_problems_release(&probs);
+		json_object_set_new(x, "problems", codes);
+		json_array_append_new(items, x);
+	}
+	for (i = 0; i < doc->nsections; i++)
+		if (doc->sections[i].nitems == 0)
+			json_array_append_new(empty, json_pack("{s:i,s:s}", "line", doc->sections[i].line,
+			                                       "heading", doc->sections[i].title
+			                                                      ? doc->sections[i].title : ""));
+	json_object_set_new(o, "items", items);
+	json_object_set_new(o, "empty_sections", empty);
+	if ((s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER)) != NULL)
+		printf("%s\n", s);
+	free(s);
+	json_decref(o);
+}
+
 static int
 cmd_lint_exec(struct cl_ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "items", no_argument, NULL, 'i' },
+		{ "json", no_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct cl_import_opts io = { 0 };
 	struct cl_import_stats stats;
 	struct cl_store *st = NULL;
 	char *dbpath;
-	int c, rc, items = 0;
+	int c, rc, items = 0, json = 0;
 
 	while ((c = cmd_getopt(ctx, argc, argv, "", opts, NULL)) != -1) {
 		if (c == 'i')
 			items = 1;
+		else if (c == 'j')
+			json = 1;
 		else
 			return CL_EUSAGE;
 	}
@@ -90,8 +145,10 @@ cmd_lint_exec(struct cl_ctx *ctx, int argc, char **argv)
 	free(dbpath);
 	io.report = items ? lint_items_problem : cmd_print_problem;
 	io.report_arg = ctx;
+	if (json && !items)
+		return cmd_usage_error(ctx, "--json goes with --items");
 	if (items)
-		io.doc = lint_items_doc;
+		io.doc = json ? lint_items_json : lint_items_doc;
 	rc = cl_lint_sources(st, ctx->cfg, argv + optind, argc - optind, &io, &stats, &ctx->err);
 	cl_store_close(st);
 	if (rc == CL_EPROBLEMS)
@@ -100,11 +157,12 @@ cmd_lint_exec(struct cl_ctx *ctx, int argc, char **argv)
 }
 
 const struct cmd_entry cmd_lint_entry = {
-	"lint", "[--items] [SOURCE...]",
+	"lint", "[--items [--json]] [SOURCE...]",
 	"check post-mortems against the rules; exit 1 when a problem is found",
 	"  --items  show what was read: each item with its line, owner, due date,\n"
 	"           status, ticket and problems, and each action-like section\n"
 	"           in which nothing was read as an item\n"
+	"  --json   with --items: one JSON object per document and line\n"
 	"  SOURCE   files, directories or URLs; default: [closeloop] sources\n"
 	"\n"
 	"Problems are printed as PATH:LINE: CODE: MESSAGE. Codes:\n"

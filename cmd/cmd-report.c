@@ -8,7 +8,7 @@
 
 /* Mails the report unless this week's went out already (mail log). */
 static int
-report_send(struct cl_ctx *ctx, void *model, int force)
+report_send(struct cl_ctx *ctx, void *model, const char *name, int force)
 {
 	const char *week = cl_report_week(model);
 	char note[1024];
@@ -16,7 +16,7 @@ report_send(struct cl_ctx *ctx, void *model, int force)
 
 	if (cl_iso_week_parse(week, &year, &wk) != 0)
 		return cl_error_set(&ctx->err, CL_ERROR, "report week '%s'", week);
-	rc = cl_report_send_week(&sent, ctx->store, ctx->cfg, year, wk, model, force,
+	rc = cl_report_send_week(&sent, ctx->store, ctx->cfg, name, year, wk, model, force,
 	                         ctx->verbosity >= 2 ? stderr : NULL, note, sizeof note, &ctx->err);
 	/* failed drills are shown until one report with them went out */
 	if (sent && (mrc = cl_report_mark_shown(ctx->store, model,
@@ -39,9 +39,12 @@ cmd_report_exec(struct cl_ctx *ctx, int argc, char **argv)
 		{ "format", required_argument, NULL, 'f' },
 		{ "send", no_argument, NULL, 's' },
 		{ "force", no_argument, NULL, 'F' },
+		{ "team", required_argument, NULL, 't' },
+		{ "name", required_argument, NULL, 'n' },
 		{ NULL, 0, NULL, 0 }
 	};
 	int c, rc, year = 0, week = 0, format = CL_REPORT_TEXT, send = 0, force = 0;
+	const char *team = NULL, *name = NULL;
 	void *model = NULL;
 
 	while ((c = cmd_getopt(ctx, argc, argv, "", opts, NULL)) != -1) {
@@ -59,6 +62,8 @@ cmd_report_exec(struct cl_ctx *ctx, int argc, char **argv)
 			break;
 		case 's': send = 1; break;
 		case 'F': force = 1; break;
+		case 't': team = optarg; break;
+		case 'n': name = optarg; break;
 		default: return CL_EUSAGE;
 		}
 	}
@@ -66,10 +71,14 @@ cmd_report_exec(struct cl_ctx *ctx, int argc, char **argv)
 		return cmd_usage_error(ctx, "unexpected argument '%s'", argv[optind]);
 	if (force && !send)
 		return cmd_usage_error(ctx, "--force only goes with --send");
-	if ((rc = cl_report_build(&model, ctx->store, ctx->cfg, year, week, &ctx->err)) != 0)
+	if (team && send)
+		return cmd_usage_error(ctx, "--team only prints a report; to mail a team's report, "
+		                       "define [report \"NAME\"] team = %s and use --name", team);
+	if ((rc = cl_report_build_for(&model, ctx->store, ctx->cfg, name, team, year, week,
+	                              &ctx->err)) != 0)
 		return rc;
 	if (send) {
-		rc = report_send(ctx, model, force);
+		rc = report_send(ctx, model, name, force);
 	} else {
 		rc = cl_report_write(stdout, model, format, &ctx->err);
 	}
@@ -78,7 +87,8 @@ cmd_report_exec(struct cl_ctx *ctx, int argc, char **argv)
 }
 
 const struct cmd_entry cmd_report_entry = {
-	"report", "[--week YYYY-Www] [--format text|markdown|html|json|csv] [--send [--force]]",
+	"report", "[--week YYYY-Www] [--format text|markdown|html|json|csv] [--name NAME] "
+	"[--team TEAM] [--send [--force]]",
 	"the weekly report for the engineering meeting",
 	"  --week YYYY-Www  the ISO week to report on (default: this week in\n"
 	"                   [closeloop] timezone)\n"
@@ -89,6 +99,11 @@ const struct cmd_entry cmd_report_entry = {
 	"                   once per ISO week: a second --send that week sends\n"
 	"                   nothing and exits 0 (-v says so)\n"
 	"  --force          with --send: send again although sent this week\n"
+	"  --name NAME      the report of [report \"NAME\"]: its team, its recipients\n"
+	"                   (to) and its own mail log (default: the plain [report],\n"
+	"                   every team)\n"
+	"  --team TEAM      print the report of one team (post-mortems whose team is\n"
+	"                   TEAM: front matter team:, a Team: line or [teams] rules)\n"
 	"\n"
 	"Sections: headline counts and numbers; overdue items by owner, most\n"
 	"overdue first ([report] per_owner rows per owner, owners owners, then\n"

@@ -60,7 +60,7 @@ status_next(struct cl_ctx *ctx, json_t *o)
 	time_t now = cl_now(), rnext = 0, nag_next = 0;
 	int rc, y, w;
 
-	rc = cl_run_report_due(&y, &w, &rnext, ctx->store, ctx->cfg, now, &ctx->err);
+	rc = cl_run_report_due(&y, &w, &rnext, ctx->store, ctx->cfg, NULL, now, &ctx->err);
 	if (rc != 0)
 		goto done;
 	if (y != 0) {

@@ -31,5 +31,6 @@
 #include "invite.h"
 #include "drill.h"
 #include "run.h"
+#include "team.h"
 
 #endif

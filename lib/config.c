@@ -50,7 +50,7 @@ static const char *const known_keys[] = {
 	           "manage_linked max_sync_s allow_http",
 	"mail", "transport host port tls user password password_file password_env from "
 	        "outbox ca_file timeout_s connect_timeout_s helo",
-	"report", "to weekday hour per_owner owners rows",
+	"report", "to weekday hour per_owner owners rows team",
 	"nag", "due_soon_days every_days escalate_after_days escalate_to",
 	"drill", "organizer after_close_days duration_minutes timezone max_age_days "
 	         "work_start_hour work_end_hour",
@@ -58,7 +58,7 @@ static const char *const known_keys[] = {
 	"import", "headings include exclude follow_symlinks missing_days",
 	/* [source "NAME"] (lib/source.c): every kind's keys, so typos are caught */
 	"source", "kind url flavor space label cql project user token token_file token_env "
-	          "ca_file connect_timeout_s timeout_s retries max_wait_s limit",
+	          "ca_file connect_timeout_s timeout_s retries max_wait_s limit full_listing_hours",
 	NULL
 };
 
@@ -1317,6 +1317,37 @@ cl_config_sections(const char ***out, size_t *n, const struct cl_config *cfg,
 		v[cnt++] = cfg->v[i].section;
 	}
 	*out = v;
+	*n = cnt;
+	return 0;
+}
+
+int
+cl_config_keys(const char ***out, const char ***values, size_t *n, const struct cl_config *cfg,
+               const char *section)
+{
+	const char **k = NULL, **v = NULL, **nk, **nv;
+	size_t i, cnt = 0;
+
+	*out = NULL;
+	*values = NULL;
+	*n = 0;
+	for (i = 0; cfg && i < cfg->n; i++) {
+		if (strcmp(cfg->v[i].section, section) != 0 || *cfg->v[i].key == '\0')
+			continue;
+		if ((nk = cl_realloc(k, (cnt + 1) * sizeof *nk)) != NULL)
+			k = nk;
+		if ((nv = cl_realloc(v, (cnt + 1) * sizeof *nv)) != NULL)
+			v = nv;
+		if (nk == NULL || nv == NULL) {
+			free(k);
+			free(v);
+			return CL_ENOMEM;
+		}
+		k[cnt] = cfg->v[i].key;
+		v[cnt++] = cfg->v[i].value;
+	}
+	*out = k;
+	*values = v;
 	*n = cnt;
 	return 0;
 }

@@ -58,6 +58,11 @@ int cl_config_set(struct cl_config *cfg, const char *section, const char *key,
 int cl_config_sections(const char ***out, size_t *n, const struct cl_config *cfg,
                        const char *prefix);
 
+/* The keys of section and their values, in file order ([teams] rules);
+ * the arrays (caller frees both) point at the config's strings. */
+int cl_config_keys(const char ***out, const char ***values, size_t *n,
+                   const struct cl_config *cfg, const char *section);
+
 /* Reads a secret named by KEY (inline, only in a 0600 file), KEY_file (a
  * 0600 file, first line) or KEY_env (an environment variable). *out is NULL
  * when none is configured. Free with cl_secret_free(). */

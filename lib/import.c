@@ -19,6 +19,7 @@
 #include "items.h"
 #include "parse.h"
 #include "source.h"
+#include "team.h"
 #include "util.h"
 
 #define DEFAULT_MAX_SIZE (16u * 1024 * 1024)
@@ -586,11 +587,46 @@ run_finalize(struct run *r)
 	sqlite3_finalize(r->slug_taken);
 }
 
+/* Runs a writing statement, then resets it and clears its bindings, so that
+ * no value bound with bind_kept() is referred to once the step is over. */
 static int
 step_done(struct run *r, sqlite3_stmt *s, const char *what)
 {
 	int rc = sqlite3_step(s);
-	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : cl_store_fail(r->st, rc, r->err, what);
+
+	rc = rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : cl_store_fail(r->st, rc, r->err, what);
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	return rc;
+}
+
+/* Binds text (or NULL) that stays unchanged until step_done(): SQLite reads
+ * it in place instead of copying each value of each row (87,000 copies
+ * on the 1,000-document bench corpus). */
+static void
+bind_kept(sqlite3_stmt *s, int i, const char *v)
+{
+	if (v != NULL)
+		sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(s, i);
+}
+
+/* Writes "SLUG.SEQ" into key, which holds the slug and 12 bytes more. */
+static void
+item_key(char *key, size_t slug_len, int seq)
+{
+	char digits[12];
+	size_t n = 0;
+	unsigned v = seq > 0 ? (unsigned)seq : 0;
+
+	do
+		digits[n++] = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	key[slug_len] = '.';
+	for (key += slug_len + 1; n > 0;)
+		*key++ = digits[--n];
+	*key = '\0';
 }
 
 /* An item as stored, for matching against the parsed document. */
@@ -866,12 +902,14 @@ store_items(struct run *r, long long pm, int is_new, const char *slug,
             const struct cl_pm_doc *doc, char **norms, char **codes)
 {
 	struct old_item *old = NULL;
-	size_t nold = 0, oldcap = 0, i, j;
+	size_t nold = 0, oldcap = 0, i, j, slug_len = strlen(slug);
 	int *match = NULL, rc, maxseq = 0;
+	char *key = NULL;
 
 	if (!is_new && (rc = load_old_items(r, pm, &old, &nold, &oldcap)) != 0)
 		return rc;
-	if (doc->nitems && (match = cl_calloc(doc->nitems, sizeof *match)) == NULL) {
+	if (doc->nitems && ((match = cl_calloc(doc->nitems, sizeof *match)) == NULL ||
+	                    (key = cl_malloc(slug_len + 12)) == NULL)) {
 		rc = cl_error_set(r->err, CL_ENOMEM, "out of memory");
 		goto done;
 	}
@@ -885,7 +923,7 @@ store_items(struct run *r, long long pm, int is_new, const char *slug,
 	for (i = 0; i < doc->nitems && rc == 0; i++) {
 		const struct cl_pm_item *it = &doc->items[i];
 		const char *doc_status = it->done ? "done" : "open";
-		char due[11], *key;
+		char due[11];
 		const char *duep = NULL;
 
 		if (it->due != CL_NO_DATE) {
@@ -893,37 +931,32 @@ store_items(struct run *r, long long pm, int is_new, const char *slug,
 			duep = due;
 		}
 		if (match[i] < 0) {
-			if ((key = cl_asprintf("%s.%d", slug, ++maxseq)) == NULL) {
-				rc = cl_error_set(r->err, CL_ENOMEM, "out of memory");
-				break;
-			}
+			memcpy(key, slug, slug_len);
+			item_key(key, slug_len, ++maxseq);
 			if ((rc = prep(r, &r->ins_item, "INSERT INTO items (key, postmortem_id, seq, "
 			               "position, line, norm, action, owner, owner_raw, due, due_raw, "
 			               "priority, doc_status, status, doc_ticket, problems, created_at, "
 			               "updated_at, closed_at, norm_hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
-			               "?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13, ?14, ?15, ?16, ?16, ?17, ?18)")) != 0) {
-				free(key);
+			               "?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13, ?14, ?15, ?16, ?16, ?17, ?18)")) != 0)
 				break;
-			}
-			cl_bind_text(r->ins_item, 1, key);
+			bind_kept(r->ins_item, 1, key);
 			sqlite3_bind_int64(r->ins_item, 2, pm);
 			sqlite3_bind_int(r->ins_item, 3, maxseq);
 			sqlite3_bind_int(r->ins_item, 4, (int)i);
 			sqlite3_bind_int(r->ins_item, 5, it->line);
-			cl_bind_text(r->ins_item, 6, norms[i]);
-			cl_bind_text(r->ins_item, 7, it->action);
-			cl_bind_text(r->ins_item, 8, it->owner);
-			cl_bind_text(r->ins_item, 9, it->owner_raw);
-			cl_bind_text(r->ins_item, 10, duep);
-			cl_bind_text(r->ins_item, 11, it->due_raw);
-			cl_bind_text(r->ins_item, 12, it->priority);
-			cl_bind_text(r->ins_item, 13, doc_status);
-			cl_bind_text(r->ins_item, 14, it->ticket);
-			cl_bind_text(r->ins_item, 15, codes[i]);
-			cl_bind_text(r->ins_item, 16, r->now);
-			cl_bind_text(r->ins_item, 17, it->done ? r->now : NULL);
+			bind_kept(r->ins_item, 6, norms[i]);
+			bind_kept(r->ins_item, 7, it->action);
+			bind_kept(r->ins_item, 8, it->owner);
+			bind_kept(r->ins_item, 9, it->owner_raw);
+			bind_kept(r->ins_item, 10, duep);
+			bind_kept(r->ins_item, 11, it->due_raw);
+			bind_kept(r->ins_item, 12, it->priority);
+			bind_kept(r->ins_item, 13, doc_status);
+			bind_kept(r->ins_item, 14, it->ticket);
+			bind_kept(r->ins_item, 15, codes[i]);
+			bind_kept(r->ins_item, 16, r->now);
+			bind_kept(r->ins_item, 17, it->done ? r->now : NULL);
 			sqlite3_bind_int64(r->ins_item, 18, cl_text_hash(norms[i]));
-			free(key);
 			if ((rc = step_done(r, r->ins_item, "inserting item")) != 0)
 				break;
 			/* creation is items.created_at: no history row (60,000 fewer
@@ -964,18 +997,18 @@ store_items(struct run *r, long long pm, int is_new, const char *slug,
 			sqlite3_bind_int64(r->upd_item, 1, o->id);
 			sqlite3_bind_int(r->upd_item, 2, (int)i);
 			sqlite3_bind_int(r->upd_item, 3, it->line);
-			cl_bind_text(r->upd_item, 4, norms[i]);
-			cl_bind_text(r->upd_item, 5, it->action);
-			cl_bind_text(r->upd_item, 6, it->owner);
-			cl_bind_text(r->upd_item, 7, it->owner_raw);
-			cl_bind_text(r->upd_item, 8, duep);
-			cl_bind_text(r->upd_item, 9, it->due_raw);
-			cl_bind_text(r->upd_item, 10, it->priority);
-			cl_bind_text(r->upd_item, 11, doc_status);
-			cl_bind_text(r->upd_item, 12, status);
-			cl_bind_text(r->upd_item, 13, it->ticket);
-			cl_bind_text(r->upd_item, 14, codes[i]);
-			cl_bind_text(r->upd_item, 15, r->now);
+			bind_kept(r->upd_item, 4, norms[i]);
+			bind_kept(r->upd_item, 5, it->action);
+			bind_kept(r->upd_item, 6, it->owner);
+			bind_kept(r->upd_item, 7, it->owner_raw);
+			bind_kept(r->upd_item, 8, duep);
+			bind_kept(r->upd_item, 9, it->due_raw);
+			bind_kept(r->upd_item, 10, it->priority);
+			bind_kept(r->upd_item, 11, doc_status);
+			bind_kept(r->upd_item, 12, status);
+			bind_kept(r->upd_item, 13, it->ticket);
+			bind_kept(r->upd_item, 14, codes[i]);
+			bind_kept(r->upd_item, 15, r->now);
 			sqlite3_bind_int(r->upd_item, 16, changed);
 			sqlite3_bind_int64(r->upd_item, 17, cl_text_hash(norms[i]));
 			if ((rc = step_done(r, r->upd_item, "updating item")) != 0)
@@ -993,6 +1026,7 @@ store_items(struct run *r, long long pm, int is_new, const char *slug,
 	}
 done:
 	free(match);
+	free(key);
 	old_items_free(old, nold);
 	return rc;
 }
@@ -1107,14 +1141,14 @@ store_postmortem(struct run *r, long long existing, const struct found *f, const
 	static const char ins[] = "INSERT INTO postmortems (slug, source, first_seen, path, kind, "
 		"title, incident_date, written_date, severity, authors, last_seen, file_size, "
 		"file_mtime, content_hash, problems, rb_owner, rb_last_tested, rb_rto_target, "
-		"rb_actual_rto, canon, file_ctime) VALUES (?18, ?19, ?9, ?2, ?3, ?4, ?5, ?6, ?7, "
-		"?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?20, ?21)";
+		"rb_actual_rto, canon, file_ctime, team_doc) VALUES (?18, ?19, ?9, ?2, ?3, ?4, ?5, "
+		"?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?20, ?21, ?22)";
 	static const char upd[] = "UPDATE postmortems SET path = ?2, kind = ?3, "
 		"title = ?4, incident_date = ?5, written_date = ?6, severity = ?7, "
 		"authors = ?8, last_seen = ?9, file_size = ?10, file_mtime = ?11, "
 		"content_hash = ?12, problems = ?13, rb_owner = ?14, rb_last_tested = ?15, "
 		"rb_rto_target = ?16, rb_actual_rto = ?17, source = coalesce(?19, source), "
-		"canon = ?20, file_ctime = ?21, missing_since = NULL, retired_at = NULL "
+		"canon = ?20, file_ctime = ?21, team_doc = ?22, missing_since = NULL, retired_at = NULL "
 		"WHERE id = ?1 AND ?18 IS NULL";
 	sqlite3_stmt *s;
 	int rc;
@@ -1127,24 +1161,24 @@ store_postmortem(struct run *r, long long existing, const struct found *f, const
 		return rc;
 	s = existing ? r->upd_pm : r->ins_pm;
 	sqlite3_bind_int64(s, 1, existing);
-	cl_bind_text(s, 2, f->path);
+	bind_kept(s, 2, f->path);
 	sqlite3_bind_text(s, 3, doc->is_runbook ? "runbook" : "postmortem", -1, SQLITE_STATIC);
-	cl_bind_text(s, 4, doc->title);
+	bind_kept(s, 4, doc->title);
 	bind_date(s, 5, doc->incident_date);
 	bind_date(s, 6, doc->written_date);
-	cl_bind_text(s, 7, doc->severity);
-	cl_bind_text(s, 8, doc->authors);
+	bind_kept(s, 7, doc->severity);
+	bind_kept(s, 8, doc->authors);
 	sqlite3_bind_text(s, 9, r->now, -1, SQLITE_STATIC);
 	if (sb) {
 		sqlite3_bind_int64(s, 10, (sqlite3_int64)sb->st_size);
 		sqlite3_bind_int64(s, 11, ns(&sb->st_mtim));
 		sqlite3_bind_int64(s, 21, ns(&sb->st_ctim));
 	}
-	cl_bind_text(s, 12, hash);
-	cl_bind_text(s, 13, codes);
-	cl_bind_text(s, 14, doc->rb_owner);
+	bind_kept(s, 12, hash);
+	bind_kept(s, 13, codes);
+	bind_kept(s, 14, doc->rb_owner);
 	bind_date(s, 15, doc->rb_last_tested);
-	cl_bind_text(s, 16, doc->rb_rto_target);
+	bind_kept(s, 16, doc->rb_rto_target);
 	if (doc->rb_actual_rto >= 0)
 		sqlite3_bind_int(s, 17, doc->rb_actual_rto);
 	if (existing == 0)
@@ -1152,6 +1186,7 @@ store_postmortem(struct run *r, long long existing, const struct found *f, const
 	if (source)
 		sqlite3_bind_text(s, 19, source, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 20, f->canon, -1, SQLITE_STATIC);
+	cl_bind_text(s, 22, doc->team);
 	if ((rc = step_done(r, s, existing ? "updating post-mortem" : "inserting post-mortem")) != 0)
 		return rc;
 	*id = existing ? existing : sqlite3_last_insert_rowid(cl_store_db(r->st));
@@ -1915,23 +1950,100 @@ withdraw_open(struct cl_store *st, long long pm, const char *origin, const char 
 	return rc;
 }
 
+/* A post-mortem mark_missing may change. */
+struct missing_row {
+	long long id;
+	int state;	/* 0 back, 1 newly missing, 2 still missing, 3 to retire */
+};
+
+/* Steps s (id, canon, missing_since, retired_at of the post-mortems one
+ * listing covers) and adds to rows what changes. complete: the listing is
+ * the whole set, so one it lacks is missing; otherwise only those found
+ * again are back. */
+static int
+missing_rows(struct run *r, sqlite3_stmt *s, int complete, struct missing_row **rows,
+             size_t *nrows)
+{
+	int rc = 0, step;
+
+	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *canon = (const char *)sqlite3_column_text(s, 1);
+		const char *since = (const char *)sqlite3_column_text(s, 2);
+		struct missing_row *nv;
+		int state;
+		time_t t;
+		if (canon && seen(r, canon))
+			state = since ? 0 : -1;
+		else if (!complete)
+			state = -1;
+		else if (since == NULL)
+			state = 1;
+		else if (sqlite3_column_type(s, 3) == SQLITE_NULL &&
+		         strcmp(since, r->now) < 0 && cl_time_parse(since, &t) == 0 &&
+		         r->now_t - t >= r->missing_days * 86400)
+			state = 3;
+		else
+			state = 2;
+		if (state < 0)
+			continue;
+		if ((nv = cl_realloc(*rows, (*nrows + 1) * sizeof *nv)) == NULL) {
+			rc = cl_error_set(r->err, CL_ENOMEM, "out of memory");
+			break;
+		}
+		*rows = nv;
+		nv[*nrows].id = sqlite3_column_int64(s, 0);
+		nv[(*nrows)++].state = state;
+	}
+	if (rc == 0 && step != SQLITE_DONE)
+		rc = cl_store_fail(r->st, step, r->err, "reading post-mortems");
+	sqlite3_reset(s);
+	return rc;
+}
+
+/* Records which configured source lists each of its documents (listed_by),
+ * then adds to rows the changes its listing shows. */
+static int
+missing_in_source(struct run *r, struct cl_source *src, struct missing_row **rows,
+                  size_t *nrows)
+{
+	static const char mine[] = "UPDATE postmortems SET listed_by = ?1 WHERE canon = ?2 AND "
+		"listed_by IS NOT ?1";
+	static const char q[] = "SELECT id, canon, missing_since, retired_at FROM postmortems "
+		"WHERE listed_by = ?1 AND forgotten_at IS NULL";
+	sqlite3_stmt *s;
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < cl_source_count(src) && rc == 0; i++) {
+		if ((rc = cl_store_cached(r->st, &s, mine, r->err)) != 0)
+			break;
+		sqlite3_bind_text(s, 1, cl_source_name(src), -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 2, cl_source_doc_at(src, i)->id, -1, SQLITE_STATIC);
+		rc = step_done(r, s, "recording a post-mortem's source");
+	}
+	if (rc == 0 && (rc = cl_store_cached(r->st, &s, q, r->err)) == 0) {
+		sqlite3_bind_text(s, 1, cl_source_name(src), -1, SQLITE_STATIC);
+		rc = missing_rows(r, s, cl_source_complete(src), rows, nrows);
+	}
+	return rc;
+}
+
 /* After the files: a post-mortem below a walked directory that the walk did
- * not find is missing (missing_since, from the first run it is not there);
+ * not find, or listed by a configured source whose complete listing lacks
+ * it, is missing (missing_since, from the first run it is not there);
  * once it has been missing for [import] missing_days, never on the first run,
  * its open items are withdrawn (the next sync closes their tickets as not
  * planned). One that is back is no longer missing. A root whose walk could
- * not read a directory is left alone. */
+ * not read a directory is left alone, and so is everything an incremental
+ * or cut-short listing does not show. */
 static int
 mark_missing(struct run *r)
 {
 	static const char q[] = "SELECT id, canon, missing_since, retired_at FROM postmortems "
 		"WHERE canon >= ?1 AND canon < ?2 AND forgotten_at IS NULL";
-	struct row {
-		long long id;
-		int state;	/* 0 back, 1 newly missing, 2 still missing, 3 to retire */
-	} *rows = NULL;
+	struct missing_row *rows = NULL;
 	size_t nrows = 0, k, i;
-	int rc = 0, step;
+	int rc = 0;
 
 	for (k = 0; k < r->nroots && rc == 0; k++) {
 		char *lo, *hi;
@@ -1949,39 +2061,13 @@ mark_missing(struct run *r)
 		if ((rc = cl_store_cached(r->st, &s, q, r->err)) == 0) {
 			sqlite3_bind_text(s, 1, lo, -1, SQLITE_STATIC);
 			sqlite3_bind_text(s, 2, hi, -1, SQLITE_STATIC);
-			while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-				const char *canon = (const char *)sqlite3_column_text(s, 1);
-				const char *since = (const char *)sqlite3_column_text(s, 2);
-				int state;
-				time_t t;
-				if (canon && seen(r, canon))
-					state = since ? 0 : -1;
-				else if (since == NULL)
-					state = 1;
-				else if (sqlite3_column_type(s, 3) == SQLITE_NULL &&
-				         strcmp(since, r->now) < 0 && cl_time_parse(since, &t) == 0 &&
-				         r->now_t - t >= r->missing_days * 86400)
-					state = 3;
-				else
-					state = 2;
-				if (state < 0)
-					continue;
-				struct row *nv = cl_realloc(rows, (nrows + 1) * sizeof *nv);
-				if (nv == NULL) {
-					rc = cl_error_set(r->err, CL_ENOMEM, "out of memory");
-					break;
-				}
-				rows = nv;
-				rows[nrows].id = sqlite3_column_int64(s, 0);
-				rows[nrows++].state = state;
-			}
-			if (rc == 0 && step != SQLITE_DONE)
-				rc = cl_store_fail(r->st, step, r->err, "reading post-mortems");
-			sqlite3_reset(s);
+			rc = missing_rows(r, s, 1, &rows, &nrows);
 		}
 		free(lo);
 		free(hi);
 	}
+	for (k = 0; k < r->nsrcs && rc == 0; k++)
+		rc = missing_in_source(r, r->srcs[k], &rows, &nrows);
 	for (i = 0; i < nrows && rc == 0; i++) {
 		static const char back[] = "UPDATE postmortems SET missing_since = NULL, "
 			"retired_at = NULL WHERE id = ?1";
@@ -2187,6 +2273,8 @@ run_sources(struct run *r, char *const *sources, int nsources)
 			r->in_tx = 1;
 		if (rc == 0)
 			rc = mark_missing(r);
+		if (rc == 0)	/* [teams] may have changed: every post-mortem's team */
+			rc = cl_team_assign(NULL, r->st, r->cfg, r->err);
 		if (rc == 0)
 			rc = cl_store_meta_set(r->st, "lint_fingerprint", fp, r->err);
 		if (rc == 0)

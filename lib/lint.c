@@ -17,7 +17,9 @@ static const char *const not_people[] = {
 	"devops", "sre", "eng", "engineering", "n/a", "na", "none", "nobody", "someone",
 	"somebody", "unassigned", "unknown", "?", "??", "x", "oncall", "on-call", "on call",
 	"the on-call", "whoever", "us", "we", "infra", "platform", "backend", "frontend",
-	"dev", "devs", "qa", "me", "myself", "you", "them", "they", "i", NULL
+	"dev", "devs", "qa", "me", "myself", "you", "them", "they", "i", "infrastructure",
+	"networking", "network", "security", "database", "dba", "dbas", "storage", "support",
+	"secops", "releng", "comms", "legal", "compliance", NULL
 };
 
 
@@ -49,6 +51,10 @@ cl_lint_not_a_person(const char *owner, const struct cl_config *cfg)
 	cl_str_key(low, sizeof low, owner);
 	/* "team-db", "db team", "@sre-team", "@org/team" are teams too */
 	if (strstr(low, "team") != NULL || strchr(low, '/') != NULL)
+		return 1;
+	/* "sig-release", "wg-networking": groups of open-source projects */
+	if (strncmp(low, "sig-", 4) == 0 || strncmp(low, "sig ", 4) == 0 ||
+	    strncmp(low, "wg-", 3) == 0 || strstr(low, "squad") != NULL)
 		return 1;
 	for (i = 0; not_people[i]; i++)
 		if (not_people[i][0] == low[0] && strcmp(low, not_people[i]) == 0)

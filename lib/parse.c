@@ -421,6 +421,69 @@ caveat_word(const char *low)
 	return 0;
 }
 
+/* low (lower-cased) names a team or a function rather than a person ("sre
+ * team", "infra", "networking", "sig-release"): an owner all the same, which
+ * lint flags as owner-not-a-person. */
+static int
+team_like(const char *low)
+{
+	static const char *const words[] = { "sre", "ops", "devops", "secops", "infra",
+		"infrastructure", "platform", "networking", "network", "security", "database",
+		"dba", "dbas", "storage", "support", "qa", "eng", "engineering", "oncall", "on-call",
+		"the on-call", "release", "releng", "comms", "legal", "compliance", NULL };
+	size_t i;
+
+	for (i = 0; words[i]; i++)
+		if (words[i][0] == low[0] && strcmp(low, words[i]) == 0)
+			return 1;
+	if (strncmp(low, "sig-", 4) == 0 || strncmp(low, "sig ", 4) == 0 ||
+	    strncmp(low, "wg-", 3) == 0 || strncmp(low, "team-", 5) == 0)
+		return 1;
+	return has_phrase(low, "team") || has_phrase(low, "squad") || has_phrase(low, "crew") ||
+	       has_phrase(low, "guild");
+}
+
+/* low (lower-cased, one word) names a technology or a product, which a
+ * parenthesis after an action often does ("(Kubernetes)", "(Redis)"). */
+static int
+tech_word(const char *low)
+{
+	static const char *const words[] = { "kubernetes", "k8s", "gke", "eks", "aks",
+		"openshift", "docker", "helm", "terraform", "ansible", "puppet", "chef", "salt",
+		"nomad", "consul", "vault", "etcd", "coredns", "dns", "bgp", "tls", "ssl", "cdn",
+		"postgres", "postgresql", "mysql", "mariadb", "sqlite", "redis", "memcached",
+		"kafka", "rabbitmq", "zookeeper", "cassandra", "mongodb", "elasticsearch",
+		"opensearch", "clickhouse", "nginx", "haproxy", "envoy", "istio", "linkerd",
+		"prometheus", "grafana", "alertmanager", "loki", "datadog", "pagerduty", "sentry",
+		"jenkins", "github", "gitlab", "bitbucket", "jira", "confluence", "slack", "aws",
+		"gcp", "azure", "cloudflare", "fastly", "akamai", "s3", "ec2", "lambda", "ceph",
+		"zfs", "systemd", "java", "python", "go", "golang", "rust", "node", "nodejs", "ruby",
+		"rails", "django", "php", "javascript", "typescript", "react", "ios", "android",
+		"ethereum", "solana", "geth", "bitcoin", "grpc", "graphql", "http", "oauth", "saml",
+		"ldap", "cron", "runbook", "dashboard", "alerting", "monitoring", "ci", "cd", NULL };
+	size_t i;
+
+	for (i = 0; words[i]; i++)
+		if (words[i][0] == low[0] && strcmp(low, words[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* A lower-case word inside a name ("Jan van der Berg", "Maria da Silva"). */
+static int
+name_particle(const char *w, size_t n)
+{
+	static const char *const words[] = { "van", "von", "der", "den", "de", "da", "das", "do",
+		"dos", "di", "du", "del", "della", "la", "le", "bin", "binti", "al", "el", "ter", "y",
+		NULL };
+	size_t i;
+
+	for (i = 0; words[i]; i++)
+		if (strlen(words[i]) == n && strncmp(w, words[i], n) == 0)
+			return 1;
+	return 0;
+}
+
 /* s[0..n) reads as a person (or several): "@alice", "Alice Doe",
  * "Alice Doe <alice@example.com>", "priya", "@a and @b", "A/B". */
 static int
@@ -450,7 +513,10 @@ person_like(const char *s, size_t n)
 	for (i = 0; i < n; i++)
 		low[i] = (char)tolower((unsigned char)s[i]);
 	low[n] = '\0';
-	if (caveat_word(low) || status_word(s, n) != ST_NONE || sounds_like_when(s, n))
+	if (team_like(low))
+		return 1;
+	if (caveat_word(low) || status_word(s, n) != ST_NONE || sounds_like_when(s, n) ||
+	    tech_word(low))
 		return 0;
 	if (memchr(s, '@', n)) {	/* an address */
 		for (i = 0; i < n; i++)
@@ -468,9 +534,21 @@ person_like(const char *s, size_t n)
 		                    c == '_'))
 			return 0;
 		if (word_start) {
+			size_t wl = strcspn(low + i, " /&,");
 			words++;
 			if (words == 1)
 				first_upper = isupper(c) || c >= 0x80;
+			/* "Helm chart", "PostgreSQL clients first": a name's words are
+			 * capitalised but for particles */
+			else if (first_upper && !(isupper(c) || c >= 0x80) && !name_particle(low + i, wl))
+				return 0;
+		} else if (isupper(c) && letters > 0 && islower((unsigned char)s[i - 1]) &&
+		           !((i >= 2 && strncmp(low + i - 2, "mc", 2) == 0 &&
+		              (i == 2 || s[i - 3] == ' ')) ||
+		             (i >= 3 && strncmp(low + i - 3, "mac", 3) == 0 &&
+		              (i == 3 || s[i - 4] == ' ')))) {
+			/* "PostgreSQL", "GitHub": a product; "McKay", "MacLeod" are names */
+			return 0;
 		}
 		word_start = 0;
 		letters++;
@@ -591,8 +669,14 @@ cl_parse_owner_several(const char *raw)
 			depth++;
 		else if ((*s == ')' || *s == '>') && depth > 0)
 			depth--;
-		else if (depth == 0 && (*s == ',' || *s == ';' || *s == '&' || *s == '+'))
-			sep = 1;
+		else if (depth == 0 && (*s == ',' || *s == ';' || *s == '&' || *s == '+')) {
+			/* "jroe, SRE": a person and their team, one owner */
+			char low[64];
+			size_t k = strspn(s + 1, " "), e = strcspn(s + 1 + k, ",;&+/()");
+			if (!(e > 0 && e < sizeof low &&
+			      team_like(vocab_key(low, sizeof low, s + 1 + k, e))))
+				sep = 1;
+		}
 		else if (depth == 0 && *s == '/') {
 			/* "@org/team" is one (team) handle */
 			const char *h = s;
@@ -637,8 +721,13 @@ take(char **slot, const char *s, size_t n)
 		return;
 	n = rtrim_len(s, n);
 	i = ltrim_off(s, n);
-	while (n > i && (s[n - 1] == ',' || s[n - 1] == ';' || s[n - 1] == '.'))
+	while (n > i && (s[n - 1] == ',' || s[n - 1] == ';' || s[n - 1] == '.')) {
+		/* "Jane R.": an initial keeps its dot */
+		if (s[n - 1] == '.' && n - i >= 3 && isupper((unsigned char)s[n - 2]) &&
+		    s[n - 3] == ' ')
+			break;
 		n--;
+	}
 	if (n > i)
 		*slot = cl_strndup(s + i, n - i);
 }
@@ -959,9 +1048,10 @@ tidy(struct cl_buf *w)
 			w->len--;
 			continue;
 		}
-		/* one full stop, not "..." nor "e.g." */
+		/* one full stop, not "..." nor "e.g." nor the initial of "— Jane R." */
 		if (w->len > 2 && d[w->len - 1] == '.' && d[w->len - 2] != '.' &&
-		    !(w->len > 3 && d[w->len - 3] == '.')) {
+		    !(w->len > 3 && d[w->len - 3] == '.') &&
+		    !(w->len > 3 && isupper((unsigned char)d[w->len - 2]) && d[w->len - 3] == ' ')) {
 			w->len--;
 			continue;
 		}
@@ -973,6 +1063,17 @@ tidy(struct cl_buf *w)
 			continue;
 		}
 		break;
+	}
+	/* a separator left first by a cut: "- Move…", "— Move…", ": Move…" */
+	for (i = 0; i < w->len && (d[i] == '-' || d[i] == ':' ||
+	                           ((unsigned char)d[i] == 0xe2 && i + 2 < w->len &&
+	                            (unsigned char)d[i + 1] == 0x80 &&
+	                            ((unsigned char)d[i + 2] == 0x94 ||
+	                             (unsigned char)d[i + 2] == 0x93)));)
+		i += d[i] == '-' || d[i] == ':' ? 1 : 3;
+	if (i > 0 && i < w->len && d[i] == ' ') {
+		memmove(d, d + i + 1, w->len - i - 1);
+		w->len -= i + 1;
 	}
 	/* a space before punctuation left by a cut: "alert ." */
 	d[w->len] = '\0';
@@ -1230,6 +1331,17 @@ take_trailing_handle(struct extract *x, struct cl_buf *w)
 		return;
 	if (i >= 2 && w->data[i - 2] != ' ' && w->data[i - 2] != '(')
 		return;
+	/* "cc @x", "/cc @x", "thanks @x": told, not owning */
+	if (i >= 4) {
+		size_t b = i - 2;
+		while (b > 0 && w->data[b - 1] != ' ' && w->data[b - 1] != '(')
+			b--;
+		if (starts_word(w->data + b, i - 2 - b, "cc") == i - 2 - b ||
+		    starts_word(w->data + b, i - 2 - b, "cc:") == i - 2 - b ||
+		    starts_word(w->data + b, i - 2 - b, "/cc") == i - 2 - b ||
+		    starts_word(w->data + b, i - 2 - b, "thanks") == i - 2 - b)
+			return;
+	}
 	take(&x->owner_raw, w->data + i - 1, n - i + 1);
 	cut(w, i - 1, n);
 }
@@ -1257,6 +1369,16 @@ take_leading_handle(struct extract *x, struct cl_buf *w)
 	if (bracket ? (e < w->len && w->data[e] == ']') : (e < w->len && w->data[e] == ':')) {
 		take(&x->owner_raw, w->data + a, e - a);
 		cut(w, 0, e + 1);
+	} else if (!bracket && e + 1 < w->len && w->data[e] == ' ' &&
+	           islower((unsigned char)w->data[e + 1])) {
+		/* "@ana to document…", "@ana will add…", "**@ana** ship…" */
+		size_t k = e + 1;
+		if (starts_word(w->data + k, w->len - k, "to"))
+			k += 3;
+		else if (starts_word(w->data + k, w->len - k, "will"))
+			k += 5;
+		take(&x->owner_raw, w->data + a, e - a);
+		cut(w, 0, k);
 	}
 }
 
@@ -1280,25 +1402,30 @@ marker_len(const char *s, size_t n)
 static void
 take_status_prefix(struct extract *x, struct cl_buf *w)
 {
-	static const char *const pre[] = { "\xe2\x9c\x85", "\xe2\x98\x91\xef\xb8\x8f", "\xe2\x98\x91",
-		"\xe2\x9c\x94\xef\xb8\x8f", "\xe2\x9c\x94", "\xe2\x9c\x93", "[done]", "[x]",
-		"done:", "done -", "done \xe2\x80\x94", "fixed:", "completed:", "[wip]",
-		"wip:", "in progress:", "[in progress]", "[open]", "[todo]", "open:", "planned:",
-		NULL };
+	static const struct { const char *s; int st; } pre[] = {
+		{ "\xe2\x9c\x85", ST_DONE }, { "\xe2\x98\x91\xef\xb8\x8f", ST_DONE },
+		{ "\xe2\x98\x91", ST_DONE }, { "\xe2\x9c\x94\xef\xb8\x8f", ST_DONE },
+		{ "\xe2\x9c\x94", ST_DONE }, { "\xe2\x9c\x93", ST_DONE }, { "[done]", ST_DONE },
+		{ "[x]", ST_DONE }, { "done:", ST_DONE }, { "done -", ST_DONE },
+		{ "done \xe2\x80\x94", ST_DONE }, { "fixed:", ST_DONE }, { "completed:", ST_DONE },
+		{ ":white_check_mark:", ST_DONE }, { ":heavy_check_mark:", ST_DONE },
+		{ ":ballot_box_with_check:", ST_DONE }, { "[wip]", ST_PROGRESS },
+		{ "wip:", ST_PROGRESS }, { "in progress:", ST_PROGRESS },
+		{ "[in progress]", ST_PROGRESS }, { "\xf0\x9f\x9a\xa7", ST_PROGRESS },
+		{ ":construction:", ST_PROGRESS }, { "\xe2\x8f\xb3", ST_PROGRESS },
+		{ ":hourglass_flowing_sand:", ST_PROGRESS }, { "[open]", ST_OPEN },
+		{ "[todo]", ST_OPEN }, { "open:", ST_OPEN }, { "planned:", ST_PLANNED },
+		{ NULL, ST_NONE }
+	};
 	size_t i, k, off = ltrim_off(w->data, w->len);
 
-	if (off >= w->len || !strchr("\xe2[dDfFcCwWiIoOpP", w->data[off]))
+	if (off >= w->len || !strchr("\xe2\xf0:[dDfFcCwWiIoOpP", w->data[off]))
 		return;
-	for (i = 0; pre[i]; i++) {
-		k = strlen(pre[i]);
-		if (w->len - off >= k && strncasecmp(w->data + off, pre[i], k) == 0) {
-			int st = (unsigned char)pre[i][0] >= 0x80 || strstr(pre[i], "done") ||
-			         strstr(pre[i], "x]") || strstr(pre[i], "fixed") ||
-			         strstr(pre[i], "completed") ? ST_DONE :
-			         strstr(pre[i], "wip") || strstr(pre[i], "progress") ? ST_PROGRESS :
-			         strstr(pre[i], "planned") ? ST_PLANNED : ST_OPEN;
+	for (i = 0; pre[i].s; i++) {
+		k = strlen(pre[i].s);
+		if (w->len - off >= k && strncasecmp(w->data + off, pre[i].s, k) == 0) {
 			if (x->status == ST_NONE)
-				x->status = st;
+				x->status = pre[i].st;
 			cut(w, off, off + k);
 			return;
 		}
@@ -1539,6 +1666,9 @@ heading_class(const struct rules *r, const char *text, size_t len)
 		s += strcspn(s, " ") + 1;
 	if (strcmp(s, "action") == 0)
 		return H_ACTION;
+	/* "What you need to do", "What can you do": instructions to readers */
+	if (has_phrase(s, "you") || has_phrase(s, "your"))
+		return H_PLAIN;
 	word_starts(s, strlen(s), bits);
 	for (i = 0; action[i]; i++)
 		if (word_start_seen(bits, action[i]))
@@ -2248,7 +2378,9 @@ meta_line(struct rules *r, char *line, int lineno, int front)
 		r->title_from_meta = 1;
 	} else if (front && strcmp(key, "status") == 0) {
 		set_str(&d->status, value);
-	} else if (front && strcmp(key, "team") == 0) {
+	} else if (strcmp(key, "team") == 0 && *value && (front || (d->team == NULL &&
+	           strlen(value) < 48))) {
+		/* front matter first; else the first short "Team:" line */
 		set_str(&d->team, value);
 	}
 }
@@ -2335,6 +2467,19 @@ heading_enter(struct rules *r, int bi, int level)
 	}
 	parent = r->nh > 0 ? &r->hs[r->nh - 1] : NULL;
 	cls = (enum hclass)r->hclass[bi];
+	/* "**Detection**", "**Response**" under a real action heading are group
+	 * labels of its items; "**Lessons learned**" still ends the section */
+	if (cls == H_EXCLUDED && bl->kind == CL_BLOCK_PARA && parent && parent->action &&
+	    r->b->v[parent->block].kind == CL_BLOCK_HEADING) {
+		char k[128];
+		vocab_key(k, sizeof k, bl->text, bl->len < 120 ? bl->len : 120);
+		if (!has_phrase(k, "lessons") && !has_phrase(k, "lesson") &&
+		    !has_phrase(k, "went well") && !has_phrase(k, "went wrong") &&
+		    !has_phrase(k, "timeline") && !has_phrase(k, "root cause") &&
+		    !has_phrase(k, "appendix") && !has_phrase(k, "glossary") &&
+		    !has_phrase(k, "where we got lucky"))
+			cls = H_PLAIN;
+	}
 	if (r->nh == 8)
 		return;
 	h = &r->hs[r->nh];

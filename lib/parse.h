@@ -72,7 +72,7 @@ struct cl_pm_doc {
 	size_t nitems;
 	/* added with issue 11 */
 	char *status;		/* front matter "status:", NULL if none */
-	char *team;		/* front matter "team:", NULL if none */
+	char *team;		/* front matter "team:", else a "Team:" line; NULL if none */
 	struct cl_pm_section *sections;
 	size_t nsections;
 };

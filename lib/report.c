@@ -3,6 +3,7 @@
  * in every format. Rows are streamed from SQLite: the readable formats show
  * the most important rows of a section and say how many more there are,
  * JSON and CSV are complete; none of them holds the whole list in memory. */
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -43,7 +44,29 @@ struct cl_report {
 	size_t nrefused;
 	struct cl_recur *recurs;	/* the same fix proposed again */
 	size_t nrecurs;
+	/* the audience: [report] or [report "NAME"], and its team */
+	char section[96], name[64], team[128];
+	int by_team;			/* all teams, and there are teams: by team first */
+	struct report_team *teams;	/* per-team numbers, by team name */
+	size_t nteams;
 };
+
+/* One team's numbers (the all-teams report's "teams" section). */
+struct report_team {
+	char *team;			/* "(no team)" for post-mortems of none */
+	long long open, overdue, overdue_owners, closed, closed_dl, closed_in_dl;
+	long long age[4], open_start, open_end;
+	double median;			/* days, < 0 unknown */
+	char top[200];			/* "alice 5, bob 3, carol 1" */
+};
+
+/* A text column, "" for NULL. */
+static const char *
+col(sqlite3_stmt *s, int i)
+{
+	const char *v = (const char *)sqlite3_column_text(s, i);
+	return v ? v : "";
+}
 
 int
 cl_report_format_parse(const char *s, int *out)
@@ -81,15 +104,20 @@ report_midnight(char out[21], int d, const char *tz)
 static const char report_items_sql[] =
 	"CREATE TEMP TABLE cl_report_items AS SELECT rid, key, coalesce(own_due, slo_due) AS due, "
 	"slo_due, own_due IS NULL AND slo_due IS NOT NULL AS derived, sev, problems, okey, opened, "
-	"closing, opened < :ref_end AND (closing IS NULL OR closing >= :ref_end) AS isop "
+	"closing, opened < :ref_end AND (closing IS NULL OR closing >= :ref_end) AS isop, tkey "
 	"FROM (SELECT i.id AS rid, i.key, i.due AS own_due, p.severity AS sev, "
 	"date(p.incident_date, '+' || (%s) || ' days') AS slo_due, "
 	"i.problems, coalesce(nullif(i.owner, ''), nullif(i.owner_raw, ''), '(no owner)') AS okey, "
 	"min(coalesce(p.incident_date || 'T12:00:00Z', i.created_at), i.created_at) AS opened, "
 	"CASE WHEN i.status = 'open' THEN NULL WHEN i.closed_at IS NULL THEN i.updated_at "
 	"WHEN i.closed_at = i.created_at THEN min(coalesce(p.written_date, p.incident_date, "
-	"substr(i.closed_at, 1, 10)) || 'T12:00:00Z', i.closed_at) ELSE i.closed_at END AS closing "
-	"FROM items i JOIN postmortems p ON p.id = i.postmortem_id WHERE i.status != 'withdrawn')";
+	"substr(i.closed_at, 1, 10)) || 'T12:00:00Z', i.closed_at) ELSE i.closed_at END AS closing, "
+	"coalesce(p.team, '(no team)') AS tkey "
+	"FROM items i JOIN postmortems p ON p.id = i.postmortem_id WHERE i.status != 'withdrawn' "
+	"AND (:team IS NULL OR p.team = :team))";
+
+/* A post-mortem (alias p, or the table itself) of the report's team. */
+#define TEAM_PM(p) "(:team IS NULL OR " p "team = :team)"
 
 /* "SLO P1" for a due date derived from [slo], else "". */
 #define SHOW_DERIVED "CASE WHEN derived THEN 'SLO ' || sev ELSE '' END"
@@ -110,7 +138,7 @@ static const char report_items_sql[] =
  * file (the benchmark times the sqlite3 shell on exactly these queries). */
 static int
 report_stmt_for(sqlite3_stmt **out, const struct cl_report *r, const char *sql,
-                long long limit, const char *owner, struct cl_error *err)
+                long long limit, const char *owner, const char *tk, struct cl_error *err)
 {
 	sqlite3_stmt *s;
 	char name[16];
@@ -140,6 +168,8 @@ report_stmt_for(sqlite3_stmt **out, const struct cl_report *r, const char *sql,
 	BIND_I(":owners", limit == ALL_ROWS ? ALL_ROWS : r->owners);
 	BIND_I(":limit", limit);
 	BIND_T(":owner", owner);
+	BIND_T(":tk", tk);
+	BIND_T(":team", *r->team ? r->team : NULL);
 #undef BIND_T
 #undef BIND_I
 	cl_report_trace(s);
@@ -166,7 +196,7 @@ static int
 report_stmt(sqlite3_stmt **out, const struct cl_report *r, const char *sql,
             long long limit, struct cl_error *err)
 {
-	return report_stmt_for(out, r, sql, limit, NULL, err);
+	return report_stmt_for(out, r, sql, limit, NULL, NULL, err);
 }
 
 /* The trend bucket of a UTC instant column: 0 before the window, 1..12 the
@@ -243,7 +273,7 @@ report_counts(struct cl_report *r, struct cl_error *err)
 		"coalesce(sum(julianday(:ref) - julianday(due) BETWEEN 31 AND 90), 0), "
 		"coalesce(sum(julianday(:ref) - julianday(due) > 90), 0), "
 		"(SELECT count(*) FROM it WHERE closing >= :week_start AND closing < :week_end), "
-		"(SELECT count(*) FROM postmortems WHERE kind = 'postmortem' AND "
+		"(SELECT count(*) FROM postmortems WHERE kind = 'postmortem' AND " TEAM_PM("") " AND "
 		"coalesce(written_date, incident_date, substr(first_seen, 1, 10)) BETWEEN :mon AND :sun) "
 		"FROM op";
 	static const char closed_sql[] = BASE_SQL
@@ -363,17 +393,229 @@ report_items(struct cl_report *r, struct cl_error *err)
 	return rc == SQLITE_DONE ? 0 : cl_store_fail(r->st, rc, err, "report");
 }
 
+/* Per-team numbers for the all-teams report: one aggregate scan, then the
+ * closing times in team order for each team's median, then the owners by
+ * overdue count for each team's top three. Teams are few; items are not
+ * held in memory. */
+static int
+report_teams(struct cl_report *r, struct cl_error *err)
+{
+	static const char agg_sql[] = BASE_SQL
+		"SELECT tkey, coalesce(sum(isop), 0), coalesce(sum(isop AND due < :ref), 0), "
+		"count(DISTINCT CASE WHEN isop AND due < :ref THEN okey END), "
+		"coalesce(sum(closing >= :b0 AND closing < :ref_end), 0), "
+		"coalesce(sum(closing >= :b0 AND closing < :ref_end AND due IS NOT NULL), 0), "
+		"coalesce(sum(closing >= :b0 AND closing < :ref_end AND substr(closing, 1, 10) <= due), 0), "
+		"coalesce(sum(isop AND due < :ref AND julianday(:ref) - julianday(due) <= 7), 0), "
+		"coalesce(sum(isop AND julianday(:ref) - julianday(due) BETWEEN 8 AND 30), 0), "
+		"coalesce(sum(isop AND julianday(:ref) - julianday(due) BETWEEN 31 AND 90), 0), "
+		"coalesce(sum(isop AND julianday(:ref) - julianday(due) > 90), 0), "
+		"coalesce(sum(opened < :b1 AND (closing IS NULL OR closing >= :b1)), 0), "
+		"coalesce(sum(opened < :b12 AND (closing IS NULL OR closing >= :b12)), 0) "
+		"FROM it GROUP BY tkey ORDER BY tkey";
+	static const char median_sql[] = BASE_SQL
+		"SELECT tkey, julianday(closing) - julianday(opened) AS d FROM it "
+		"WHERE closing >= :b0 AND closing < :ref_end ORDER BY tkey, d";
+	static const char top_sql[] = BASE_SQL
+		"SELECT tkey, okey, count(*) AS n FROM op WHERE due < :ref GROUP BY tkey, okey "
+		"ORDER BY tkey, n DESC, okey COLLATE NOCASE, okey";
+	sqlite3_stmt *s = NULL;
+	struct report_team *t;
+	size_t j = 0, cap = 0, shown = 0;
+	long long idx = 0;
+	double v0 = 0;
+	int rc, k;
+
+	if ((rc = report_stmt(&s, r, agg_sql, 0, err)) != 0)
+		return rc;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (r->nteams == cap) {
+			size_t ncap = cap ? 2 * cap : 8;
+			if ((t = cl_realloc(r->teams, ncap * sizeof *t)) == NULL) {
+				rc = SQLITE_NOMEM;
+				break;
+			}
+			r->teams = t;
+			cap = ncap;
+		}
+		t = &r->teams[r->nteams];
+		memset(t, 0, sizeof *t);
+		t->median = -1;
+		if ((t->team = cl_column_dup(s, 0)) == NULL) {
+			rc = SQLITE_NOMEM;
+			break;
+		}
+		r->nteams++;
+		t->open = sqlite3_column_int64(s, 1);
+		t->overdue = sqlite3_column_int64(s, 2);
+		t->overdue_owners = sqlite3_column_int64(s, 3);
+		t->closed = sqlite3_column_int64(s, 4);
+		t->closed_dl = sqlite3_column_int64(s, 5);
+		t->closed_in_dl = sqlite3_column_int64(s, 6);
+		for (k = 0; k < 4; k++)
+			t->age[k] = sqlite3_column_int64(s, 7 + k);
+		t->open_start = sqlite3_column_int64(s, 11);
+		t->open_end = sqlite3_column_int64(s, 12);
+	}
+	sqlite3_finalize(s);
+	if (rc == SQLITE_NOMEM)
+		return cl_error_set(err, CL_ENOMEM, "out of memory");
+	if (rc != SQLITE_DONE)
+		return cl_store_fail(r->st, rc, err, "report");
+	/* the medians: the rows come in team order, each team's sorted */
+	if ((rc = report_stmt(&s, r, median_sql, 0, err)) != 0)
+		return rc;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *tk = col(s, 0);
+		double d = sqlite3_column_double(s, 1);
+		if (j < r->nteams && strcmp(r->teams[j].team, tk) != 0) {
+			while (j < r->nteams && strcmp(r->teams[j].team, tk) < 0)
+				j++;
+			idx = 0;
+		}
+		if (j >= r->nteams || strcmp(r->teams[j].team, tk) != 0)
+			continue;
+		t = &r->teams[j];
+		if (idx == (t->closed - 1) / 2)
+			v0 = d;
+		if (idx == t->closed / 2)
+			t->median = t->closed % 2 ? v0 : (v0 + d) / 2;
+		idx++;
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return cl_store_fail(r->st, rc, err, "report");
+	/* each team's top three owners by overdue items */
+	if ((rc = report_stmt(&s, r, top_sql, 0, err)) != 0)
+		return rc;
+	j = 0;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *tk = col(s, 0);
+		size_t len;
+		if (j < r->nteams && strcmp(r->teams[j].team, tk) != 0) {
+			while (j < r->nteams && strcmp(r->teams[j].team, tk) < 0)
+				j++;
+			shown = 0;
+		}
+		if (j >= r->nteams || strcmp(r->teams[j].team, tk) != 0 || shown >= 3)
+			continue;
+		t = &r->teams[j];
+		len = strlen(t->top);
+		snprintf(t->top + len, sizeof t->top - len, "%s%s %lld", len ? ", " : "", col(s, 1),
+		         (long long)sqlite3_column_int64(s, 2));
+		shown++;
+	}
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : cl_store_fail(r->st, rc, err, "report");
+}
+
+/* The all-teams report groups by team when any post-mortem has one. */
+static int
+report_has_teams(struct cl_report *r, struct cl_error *err)
+{
+	sqlite3_stmt *s = NULL;
+	int rc;
+
+	if (*r->team)
+		return 0;
+	if ((rc = cl_store_prepare(r->st, &s, "SELECT EXISTS (SELECT 1 FROM postmortems "
+	                           "WHERE team IS NOT NULL)", err)) != 0)
+		return rc;
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		r->by_team = sqlite3_column_int(s, 0);
+		rc = SQLITE_DONE;
+	}
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : cl_store_fail(r->st, rc, err, "report");
+}
+
 /* Reads a [report] limit (at least 1). */
 static int
-report_limit(long *out, const struct cl_config *cfg, const char *key, long def,
-             struct cl_error *err)
+report_limit(long *out, const struct cl_config *cfg, const char *section, const char *key,
+             long def, struct cl_error *err)
 {
-	return cl_config_get_int(cfg, "report", key, def, 1, 100000, out, err);
+	int rc = cl_config_get_int(cfg, "report", key, def, 1, 100000, out, err);
+
+	if (rc == 0 && strcmp(section, "report") != 0)
+		rc = cl_config_get_int(cfg, section, key, *out, 1, 100000, out, err);
+	return rc;
+}
+
+int
+cl_report_section(char *out, size_t size, const struct cl_config *cfg, const char *name,
+                  struct cl_error *err)
+{
+	const char **v = NULL;
+	size_t n = 0, i;
+	int found = 0;
+
+	if (name == NULL || *name == '\0') {
+		snprintf(out, size, "report");
+		return 0;
+	}
+	snprintf(out, size, "report \"%s\"", name);
+	if (cl_config_sections(&v, &n, cfg, out) != 0)
+		return cl_error_set(err, CL_ENOMEM, "out of memory");
+	for (i = 0; i < n; i++)
+		found |= strcmp(v[i], out) == 0;
+	free(v);
+	if (found)
+		return 0;
+	return cl_error_set(err, CL_EUSAGE, "no report named '%s': the config has no "
+	                    "[report \"%s\"] section", name, name);
+}
+
+int
+cl_report_names(char ***out, size_t *n, const struct cl_config *cfg)
+{
+	const char **v = NULL;
+	char **names = NULL;
+	size_t nv = 0, i, k = 0;
+
+	*out = NULL;
+	*n = 0;
+	if (cl_config_sections(&v, &nv, cfg, "report \"") != 0 ||
+	    (names = cl_calloc(nv + 1, sizeof *names)) == NULL) {
+		free(v);
+		return CL_ENOMEM;
+	}
+	for (i = 0; i < nv; i++) {
+		const char *q = v[i] + strlen("report \"");
+		size_t len = strlen(q);
+		if (len == 0 || q[len - 1] != '"')
+			continue;
+		if ((names[k] = cl_strndup(q, len - 1)) == NULL) {
+			cl_report_names_free(names, k);
+			free(v);
+			return CL_ENOMEM;
+		}
+		k++;
+	}
+	free(v);
+	*out = names;
+	*n = k;
+	return 0;
+}
+
+void
+cl_report_names_free(char **names, size_t n)
+{
+	while (names && n > 0)
+		free(names[--n]);
+	free(names);
 }
 
 int
 cl_report_build(void **out, struct cl_store *st, const struct cl_config *cfg,
                 int year, int week, struct cl_error *err)
+{
+	return cl_report_build_for(out, st, cfg, NULL, NULL, year, week, err);
+}
+
+int
+cl_report_build_for(void **out, struct cl_store *st, const struct cl_config *cfg,
+                    const char *name, const char *team, int year, int week,
+                    struct cl_error *err)
 {
 	const char *tz = cl_config_timezone(cfg);
 	struct cl_report *r;
@@ -385,11 +627,24 @@ cl_report_build(void **out, struct cl_store *st, const struct cl_config *cfg,
 	r->st = st;
 	r->cfg = cfg;
 	snprintf(r->tz, sizeof r->tz, "%s", tz ? tz : "");
+	if ((rc = cl_report_section(r->section, sizeof r->section, cfg, name, err)) != 0)
+		goto done;
+	snprintf(r->name, sizeof r->name, "%s", name ? name : "");
+	if (team == NULL)
+		team = cl_config_get(cfg, r->section, "team");
+	if (team && *team) {
+		char low[sizeof r->team];
+		size_t i;
+		snprintf(low, sizeof low, "%s", team);
+		for (i = 0; low[i]; i++)
+			low[i] = (char)tolower((unsigned char)low[i]);
+		snprintf(r->team, sizeof r->team, "%s", cl_str_trim(low));
+	}
 	if ((rc = cl_config_get_int(cfg, "nag", "due_soon_days", 3, 0, 365, &r->soon_days,
 	                            err)) != 0 ||
-	    (rc = report_limit(&r->per_owner, cfg, "per_owner", 5, err)) != 0 ||
-	    (rc = report_limit(&r->owners, cfg, "owners", 10, err)) != 0 ||
-	    (rc = report_limit(&r->rows, cfg, "rows", 10, err)) != 0)
+	    (rc = report_limit(&r->per_owner, cfg, r->section, "per_owner", 5, err)) != 0 ||
+	    (rc = report_limit(&r->owners, cfg, r->section, "owners", 10, err)) != 0 ||
+	    (rc = report_limit(&r->rows, cfg, r->section, "rows", 10, err)) != 0)
 		goto done;
 	if (week == 0)
 		cl_iso_week(today, &year, &week);
@@ -411,7 +666,9 @@ cl_report_build(void **out, struct cl_store *st, const struct cl_config *cfg,
 	if ((rc = report_midnight(r->ref_end, r->ref + 1, tz)) != 0)
 		goto tzfail;
 	r->sync_failed_at = cl_store_meta_get(st, "sync_failed_at");
-	if ((rc = report_items(r, err)) != 0 || (rc = report_counts(r, err)) != 0 || (rc = report_trend(r, err)) != 0 ||
+	if ((rc = report_items(r, err)) != 0 || (rc = report_counts(r, err)) != 0 ||
+	    (rc = report_trend(r, err)) != 0 || (rc = report_has_teams(r, err)) != 0 ||
+	    (r->by_team && (rc = report_teams(r, err)) != 0) ||
 	    (rc = cl_drill_failures(&r->drills, &r->ndrills, st, 1, err)) != 0 ||
 	    (rc = cl_import_missing(&r->missing, &r->nmissing, st, err)) != 0 ||
 	    (rc = cl_nag_refused(&r->refused, &r->nrefused, st, err)) != 0 ||
@@ -438,6 +695,9 @@ cl_report_free(void *model)
 	cl_pm_missing_free(r->missing, r->nmissing);
 	cl_nag_refusals_free(r->refused, r->nrefused);
 	cl_recurs_free(r->recurs, r->nrecurs);
+	while (r->nteams > 0)
+		free(r->teams[--r->nteams].team);
+	free(r->teams);
 	free(r);
 }
 
@@ -483,12 +743,6 @@ owner_name(const struct cl_report *r, const char *okey)
 	return p && p->name ? p->name : NULL;
 }
 
-static const char *
-col(sqlite3_stmt *s, int i)
-{
-	const char *v = (const char *)sqlite3_column_text(s, i);
-	return v ? v : "";
-}
 
 /* Steps s to its end, handing each row to fn; the SQLite result. */
 static int
@@ -513,71 +767,178 @@ static const struct cl_col overdue_cols[] = {
 	{ "link", "Tracker", CL_COL_LINK, NULL },
 };
 
+static const struct cl_col overdue_team_cols[] = {
+	{ "owner", "Owner", CL_COL_TEXT, NULL },
+	{ "days_overdue", "Late", CL_COL_INT, "d" },
+	{ "id", "Item", CL_COL_ID, NULL },
+	{ "action", "Action", CL_COL_WIDE, NULL },
+	{ "postmortem", "Post-mortem", CL_COL_ID, NULL },
+	{ "due", "Due", CL_COL_DATE, NULL },
+	{ "due_derived", "Due from", CL_COL_TEXT, NULL },
+	{ "link", "Tracker", CL_COL_LINK, NULL },
+};
+
+/* The overdue rows of one owner (tk: of one team, NULL: any), at most
+ * limit; by_team puts the owner in the row. *shown counts them. */
+static int
+overdue_owner_rows(struct cl_writer *w, const struct cl_report *r, const char *okey,
+                   const char *tk, long long limit, int by_team, long long *shown,
+                   struct cl_error *err)
+{
+	static const char rows_sql[] =
+		"SELECT CAST(julianday(:ref) - julianday(due) AS INTEGER), key, " SHOW_ACTION ", "
+		SHOW_PM ", due, " SHOW_DERIVED ", " SHOW_LINK " FROM temp.cl_report_items "
+		"WHERE isop AND okey = :owner AND due < :ref AND (:tk IS NULL OR tkey = :tk) "
+		"ORDER BY due, key LIMIT :limit";
+	sqlite3_stmt *q = NULL;
+	const char *name = owner_name(r, okey);
+	char nb[24], who[200];
+	int rc;
+
+	*shown = 0;
+	if ((rc = report_stmt_for(&q, r, rows_sql, limit, okey, tk, err)) != 0)
+		return rc;
+	snprintf(who, sizeof who, "%s%s%s%s", okey, name ? " (" : "", name ? name : "",
+	         name ? ")" : "");
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		const char *vals[8] = { who, num(nb, sqlite3_column_int64(q, 0)), col(q, 1),
+		                        col(q, 2), col(q, 3), col(q, 4), col(q, 5), col(q, 6) };
+		cl_writer_row(w, by_team ? vals : vals + 1);
+		(*shown)++;
+	}
+	sqlite3_finalize(q);
+	return rc == SQLITE_DONE ? 0 : cl_store_fail(r->st, rc, err, "report");
+}
+
 /* Overdue items grouped by owner: owners by their most overdue item, at
  * most [report] owners owners and per_owner rows each (the complete formats
  * lift both limits), each group with its full count. One query for the
- * owners, then one index range per owner: nothing is sorted. */
+ * owners, then one index range per owner: nothing is sorted. The all-teams
+ * report groups by team first: one group per team, its owners inside. */
 static int
 section_overdue(struct cl_writer *w, const struct cl_report *r, int complete,
                 struct cl_error *err)
 {
 	static const char owners_sql[] =
 		"SELECT okey, count(*) FROM temp.cl_report_items WHERE isop AND due < :ref "
-		"GROUP BY okey ORDER BY min(due), okey LIMIT :limit";
-	static const char rows_sql[] =
-		"SELECT CAST(julianday(:ref) - julianday(due) AS INTEGER), key, " SHOW_ACTION ", "
-		SHOW_PM ", due, " SHOW_DERIVED ", " SHOW_LINK " FROM temp.cl_report_items "
-		"WHERE isop AND okey = :owner AND due < :ref ORDER BY due, key LIMIT :limit";
-	sqlite3_stmt *s = NULL, *q = NULL;
-	char more[200], nb[24];
+		"AND (:tk IS NULL OR tkey = :tk) GROUP BY okey ORDER BY min(due), okey LIMIT :limit";
+	sqlite3_stmt *s = NULL;
+	char more[200];
 	long long shown = 0, owners = 0, owners_more = 0;
+	size_t t, nt = r->by_team ? r->nteams : 1;
 	int rc;
 
-	cl_writer_section(w, "overdue", "Overdue, by owner", overdue_cols, 7, 0);
-	if ((rc = report_stmt(&s, r, owners_sql, complete ? ALL_ROWS : r->owners, err)) != 0)
-		return rc;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		const char *okey = col(s, 0);
-		long long n = sqlite3_column_int64(s, 1), gshown = 0;
-		int qrc;
-		owners++;
-		cl_writer_group(w, "owner", okey, owner_name(r, okey), n);
-		if ((qrc = report_stmt_for(&q, r, rows_sql, complete ? ALL_ROWS : r->per_owner,
-		                           okey, err)) != 0) {
-			sqlite3_finalize(s);
-			return qrc;
+	cl_writer_section(w, "overdue", r->by_team ? "Overdue, by team and owner" :
+	                  "Overdue, by owner", r->by_team ? overdue_team_cols : overdue_cols,
+	                  r->by_team ? 8 : 7, 0);
+	for (t = 0; t < nt; t++) {
+		const struct report_team *tm = r->by_team ? &r->teams[t] : NULL;
+		long long tshown = 0, towners = 0;
+		if (tm && tm->overdue == 0)
+			continue;
+		if (tm)
+			cl_writer_group(w, "team", tm->team, NULL, tm->overdue);
+		if ((rc = report_stmt_for(&s, r, owners_sql, complete ? ALL_ROWS : r->owners, NULL,
+		                          tm ? tm->team : NULL, err)) != 0)
+			return rc;
+		while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+			const char *okey = col(s, 0);
+			long long n = sqlite3_column_int64(s, 1), gshown = 0;
+			int qrc;
+			owners++;
+			towners++;
+			if (!tm)
+				cl_writer_group(w, "owner", okey, owner_name(r, okey), n);
+			if ((qrc = overdue_owner_rows(w, r, okey, tm ? tm->team : NULL,
+			                              complete ? ALL_ROWS : r->per_owner, tm != NULL,
+			                              &gshown, err)) != 0) {
+				sqlite3_finalize(s);
+				return qrc;
+			}
+			if (n > gshown) {
+				snprintf(more, sizeof more, tm ? "… and %lld more of %s" : "… and %lld more",
+				         n - gshown, okey);
+				cl_writer_more(w, more);
+				owners_more++;
+			}
+			tshown += gshown;
+			if (!tm)
+				cl_writer_group_end(w);
 		}
-		while ((qrc = sqlite3_step(q)) == SQLITE_ROW) {
-			const char *vals[7] = { num(nb, sqlite3_column_int64(q, 0)), col(q, 1),
-			                        col(q, 2), col(q, 3), col(q, 4), col(q, 5), col(q, 6) };
-			cl_writer_row(w, vals);
-			gshown++;
+		sqlite3_finalize(s);
+		if (rc != SQLITE_DONE)
+			return cl_store_fail(r->st, rc, err, "report");
+		shown += tshown;
+		if (tm) {
+			if (tm->overdue_owners > towners) {
+				snprintf(more, sizeof more, "… and %lld more overdue item%s of %lld owner%s "
+				         "in %s", tm->overdue - tshown, tm->overdue - tshown == 1 ? "" : "s",
+				         tm->overdue_owners - towners,
+				         tm->overdue_owners - towners == 1 ? "" : "s", tm->team);
+				cl_writer_more(w, more);
+			}
+			cl_writer_group_end(w);
 		}
-		sqlite3_finalize(q);
-		if (qrc != SQLITE_DONE) {
-			sqlite3_finalize(s);
-			return cl_store_fail(r->st, qrc, err, "report");
-		}
-		if (n > gshown) {
-			snprintf(more, sizeof more, "… and %lld more", n - gshown);
-			cl_writer_more(w, more);
-			owners_more++;
-		}
-		shown += gshown;
-		cl_writer_group_end(w);
 	}
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE)
-		return cl_store_fail(r->st, rc, err, "report");
 	if (r->overdue > shown) {
-		owners_more += r->overdue_owners - owners;
-		snprintf(more, sizeof more, "… and %lld more overdue item%s of %lld owner%s "
+		if (!r->by_team)
+			owners_more += r->overdue_owners - owners;
+		snprintf(more, sizeof more, r->by_team ? "… and %lld more overdue item%s "
+		         "(all of them: report --format csv, or the attached CSV)" :
+		         "… and %lld more overdue item%s of %lld owner%s "
 		         "(all of them: report --format csv, or the attached CSV)", r->overdue - shown,
 		         r->overdue - shown == 1 ? "" : "s", owners_more, owners_more == 1 ? "" : "s");
 		cl_writer_more(w, more);
 	}
 	cl_writer_section_end(w);
 	return 0;
+}
+
+static const struct cl_col team_cols[] = {
+	{ "team", "Team", CL_COL_ID, ":" },
+	{ "open", "Open", CL_COL_INT, " open" },
+	{ "overdue", "Overdue", CL_COL_INT, " overdue" },
+	{ "closed", "Closed (12 wk)", CL_COL_INT, " closed in 12 wk" },
+	{ "closed_within_deadline_pct", "In time %", CL_COL_INT, "% of them in time" },
+	{ "median_days_to_close", "Median days to close", CL_COL_INT, " d median to close" },
+	{ "overdue_0_7_days", "0-7 d late", CL_COL_INT, " 0-7 d late" },
+	{ "overdue_8_30_days", "8-30 d late", CL_COL_INT, " 8-30 d late" },
+	{ "overdue_31_90_days", "31-90 d late", CL_COL_INT, " 31-90 d late" },
+	{ "overdue_over_90_days", "> 90 d late", CL_COL_INT, " > 90 d late" },
+	{ "trend", "Open 12 wk ago → now", CL_COL_TEXT, " open (12 wk ago → now)" },
+	{ "top_owners", "Top owners by overdue", CL_COL_WIDE, NULL },
+};
+
+/* One row per team: its numbers (the all-teams report only). */
+static void
+section_teams(struct cl_writer *w, const struct cl_report *r)
+{
+	char b[10][32];
+	size_t t;
+	int k;
+
+	if (!r->by_team)
+		return;
+	cl_writer_section(w, "teams", "By team", team_cols, 12, 0);
+	for (t = 0; t < r->nteams; t++) {
+		const struct report_team *tm = &r->teams[t];
+		const char *vals[12];
+		vals[0] = tm->team;
+		vals[1] = num(b[0], tm->open);
+		vals[2] = num(b[1], tm->overdue);
+		vals[3] = num(b[2], tm->closed);
+		vals[4] = tm->closed_dl > 0 ? num(b[3], tm->closed_in_dl * 100 / tm->closed_dl) : NULL;
+		if (tm->median >= 0)
+			snprintf(b[4], sizeof b[4], "%.1f", tm->median);
+		vals[5] = tm->median >= 0 ? b[4] : NULL;
+		for (k = 0; k < 4; k++)
+			vals[6 + k] = num(b[5 + k], tm->age[k]);
+		snprintf(b[9], sizeof b[9], "%lld → %lld", tm->open_start, tm->open_end);
+		vals[10] = b[9];
+		vals[11] = tm->top;
+		cl_writer_row(w, vals);
+	}
+	cl_writer_section_end(w);
 }
 
 static const struct cl_col soon_cols[] = {
@@ -683,16 +1044,17 @@ static const struct cl_col item_cols[] = {
 	{ "postmortem", "Post-mortem", CL_COL_ID, NULL },
 	{ "link", "Tracker", CL_COL_LINK, NULL },
 	{ "problems", "Problems", CL_COL_TEXT, NULL },
+	{ "team", "Team", CL_COL_ID, NULL },
 };
 
 static void
 row_item(struct cl_writer *w, const struct cl_report *r, sqlite3_stmt *s)
 {
 	const char *n = owner_name(r, col(s, 5));
-	const char *vals[11];
+	const char *vals[12];
 	int i;
 
-	for (i = 0; i < 11; i++)
+	for (i = 0; i < 12; i++)
 		vals[i] = col(s, i);
 	vals[6] = n ? n : "";
 	cl_writer_row(w, vals);
@@ -959,11 +1321,12 @@ report_write(struct cl_writer *w, const struct cl_report *r, int complete, int m
 		"SELECT p.slug, p.title, count(*), substr(max(i.closed_at), 1, 10), "
 		"count(*) OVER () FROM postmortems p JOIN items i ON i.postmortem_id = p.id "
 		"WHERE p.kind = 'postmortem' AND p.verified_at IS NULL AND i.status != 'withdrawn' "
+		"AND " TEAM_PM("p.") " "
 		"GROUP BY p.id HAVING sum(i.status = 'open') = 0 "
 		"ORDER BY max(i.closed_at), p.slug LIMIT :limit";
 	static const char late_sql[] =
 		"SELECT slug, title, incident_date, written_date, substr(first_seen, 1, 10) "
-		"FROM postmortems WHERE kind = 'postmortem' "
+		"FROM postmortems WHERE kind = 'postmortem' AND " TEAM_PM("") " "
 		"AND (' ' || problems || ' ') LIKE '% postmortem-late %' AND first_seen >= :b0 "
 		"ORDER BY incident_date DESC, slug LIMIT :limit";
 	static const char load_sql[] = BASE_SQL
@@ -973,10 +1336,11 @@ report_write(struct cl_writer *w, const struct cl_report *r, int complete, int m
 		"SELECT okey, count(*), sum(due < :ref) AS n FROM op WHERE due < :ref GROUP BY okey "
 		"ORDER BY n DESC, okey COLLATE NOCASE, okey LIMIT :limit";
 	long long lim = complete ? ALL_ROWS : r->rows;
-	char title[64], sub[160], foot[96];
+	char title[256], sub[160], foot[96];
 	int rc;
 
-	snprintf(title, sizeof title, "closeloop weekly report %s", r->label);
+	snprintf(title, sizeof title, "closeloop weekly report %s%s%s", r->label,
+	         *r->team ? ", team " : *r->name ? ", " : "", *r->team ? r->team : r->name);
 	snprintf(sub, sizeof sub, "%s to %s, as of %s%s%s", r->mon, r->sun, r->refs,
 	         *r->tz ? ", " : "", r->tz);
 	cl_writer_start(w, title, sub);
@@ -985,6 +1349,8 @@ report_write(struct cl_writer *w, const struct cl_report *r, int complete, int m
 	cl_writer_attr(w, "to", NULL, r->sun, 0);
 	cl_writer_attr(w, "as_of", NULL, r->refs, 0);
 	cl_writer_attr(w, "timezone", NULL, *r->tz ? r->tz : "local", 0);
+	cl_writer_attr(w, "report", NULL, *r->name ? r->name : NULL, 0);
+	cl_writer_attr(w, "team", NULL, *r->team ? r->team : NULL, 0);
 	cl_writer_attr(w, "sync_failed_at", NULL, r->sync_failed_at, 0);
 	if (r->sync_failed_at) {
 		char warn[160];
@@ -993,6 +1359,7 @@ report_write(struct cl_writer *w, const struct cl_report *r, int complete, int m
 		cl_writer_warning(w, "warning", warn);
 	}
 	report_facts(w, r);
+	section_teams(w, r);
 	if ((rc = section_overdue(w, r, complete, err)) != 0 ||
 	    (rc = section_query(w, r, "due_soon", "Due in the next 7 days", soon_cols, 6,
 	                        soon_sql, row_soon, lim, r->due_soon, "due soon", err)) != 0 ||
@@ -1030,12 +1397,12 @@ report_write_csv(struct cl_writer *w, const struct cl_report *r, struct cl_error
 		"SELECT key, CASE WHEN due < :ref THEN 'overdue' WHEN due <= :soon7 THEN 'due-soon' "
 		"ELSE 'open' END, CASE WHEN due < :ref THEN CAST(julianday(:ref) - julianday(due) "
 		"AS INTEGER) ELSE 0 END, due, " SHOW_DERIVED ", okey, NULL, " SHOW_ACTION ", " SHOW_PM ", " SHOW_LINK
-		", problems FROM op" SHOW_JOIN
+		", problems, tkey FROM op" SHOW_JOIN
 		"ORDER BY isop, okey, due, key";	/* the index's order: no sort */
 	sqlite3_stmt *s = NULL;
 	int rc;
 
-	cl_writer_section(w, "items", "Open items", item_cols, 11, 0);
+	cl_writer_section(w, "items", "Open items", item_cols, 12, 0);
 	if ((rc = report_stmt(&s, r, sql, ALL_ROWS, err)) != 0)
 		return rc;
 	rc = report_rows(s, row_item, w, r);
@@ -1107,18 +1474,19 @@ cl_report_mail(struct cl_mail **out, const void *model, const struct cl_config *
                struct cl_error *err)
 {
 	const struct cl_report *r = model;
-	const char *to = cl_config_get(cfg, "report", "to");
+	const char *to = cl_config_get(cfg, r->section, "to");
 	struct cl_mail_spec spec = { 0 };
 	struct cl_mailbox *rcpt = NULL;
-	char *text = NULL, *html = NULL, *csv = NULL, *subject = NULL, name[48];
+	char *text = NULL, *html = NULL, *csv = NULL, *subject = NULL, name[160], kind[80], sec[100];
 	size_t n = 0;
 	int rc;
 
 	*out = NULL;
+	snprintf(sec, sizeof sec, "%s", r->section);
 	if (to == NULL || *to == '\0')
-		return cl_error_set(err, CL_ECONFIG, "no recipients: set [report] to");
+		return cl_error_set(err, CL_ECONFIG, "no recipients: set [%s] to", sec);
 	if ((rc = cl_mailbox_parse_list(&rcpt, &n, to, err)) != 0) {
-		cl_error_prefix(err, "[report] to");
+		cl_error_prefix(err, "[%s] to", sec);
 		return CL_ECONFIG;
 	}
 	if ((rc = report_mail_part(&text, r, CL_WRITER_TEXT, err)) != 0 ||
@@ -1126,12 +1494,14 @@ cl_report_mail(struct cl_mail **out, const void *model, const struct cl_config *
 	    (rc = report_mail_part(&csv, r, CL_WRITER_CSV, err)) != 0)
 		goto done;
 	/* the complete list travels with the short report, for spreadsheets */
-	snprintf(name, sizeof name, "closeloop-%s.csv", r->label);
+	snprintf(name, sizeof name, "closeloop-%s%s%s.csv", *r->name ? r->name : "",
+	         *r->name ? "-" : "", r->label);
 	spec.attach = csv;
 	spec.attach_len = strlen(csv);
 	spec.attach_name = name;
 	spec.attach_type = "text/csv";
-	subject = cl_asprintf("Post-mortem action items, week %s: %lld open, %lld overdue",
+	subject = cl_asprintf("Post-mortem action items%s%s, week %s: %lld open, %lld overdue",
+	                      *r->team || *r->name ? ", " : "", *r->team ? r->team : r->name,
 	                      r->label, r->open, r->overdue);
 	if (subject == NULL) {
 		rc = cl_error_set(err, CL_ENOMEM, "out of memory");
@@ -1142,7 +1512,8 @@ cl_report_mail(struct cl_mail **out, const void *model, const struct cl_config *
 	spec.subject = subject;
 	spec.text = text;
 	spec.html = html;
-	spec.kind = "report";
+	cl_report_kind(kind, sizeof kind, r->name);
+	spec.kind = kind;
 	spec.key = r->label;
 	rc = cl_mail_build_cfg(out, &spec, cfg, err);
 done:
@@ -1154,31 +1525,40 @@ done:
 	return rc;
 }
 
+void
+cl_report_kind(char *out, size_t size, const char *name)
+{
+	snprintf(out, size, "report%s%s", name && *name ? ":" : "", name ? name : "");
+}
+
 int
-cl_report_send_week(int *sent, struct cl_store *st, const struct cl_config *cfg, int year,
-                    int week, const void *given, int force, FILE *trace, char *note,
-                    size_t note_size, struct cl_error *err)
+cl_report_send_week(int *sent, struct cl_store *st, const struct cl_config *cfg,
+                    const char *name, int year, int week, const void *given, int force,
+                    FILE *trace, char *note, size_t note_size, struct cl_error *err)
 {
 	void *model = NULL;
 	const struct cl_report *rep;
 	struct cl_mail *m = NULL;
-	char *last = NULL, wk[16];
+	char *last = NULL, wk[16], kind[80];
 	size_t i, ok = 0, used = 0, pending = 0;
 	int rc;
 
 	*sent = 0;
+	cl_report_kind(kind, sizeof kind, given ? ((const struct cl_report *)given)->name : name);
 	if (note && note_size)
 		note[0] = '\0';
 	snprintf(wk, sizeof wk, "%04d-W%02d", year, week);
-	if (given == NULL && (rc = cl_report_build(&model, st, cfg, year, week, err)) != 0)
+	if (given == NULL && (rc = cl_report_build_for(&model, st, cfg, name, NULL, year, week,
+	                                                err)) != 0)
 		return rc;
 	rep = given ? given : model;
 	if ((rc = cl_report_mail(&m, rep, cfg, err)) != 0)
 		goto done;
 	/* once per week per recipient: the ones deferred last time get it now */
 	m->once = !force;
-	if (!force && (rc = cl_report_pending(&pending, st, cfg, wk, err)) == 0 && pending == 0) {
-		if ((rc = cl_mail_log_last(&last, st, "report", wk, NULL, err)) == 0 && note &&
+	if (!force && (rc = cl_report_pending(&pending, st, cfg, rep->name, wk, err)) == 0 &&
+	    pending == 0) {
+		if ((rc = cl_mail_log_last(&last, st, kind, wk, NULL, err)) == 0 && note &&
 		    note_size)
 			snprintf(note, note_size, "report for %s already sent at %s", wk,
 			         last ? last : "(refused for every recipient)");
@@ -1233,21 +1613,25 @@ cl_report_mark_shown(struct cl_store *st, const void *model, struct cl_error *er
 
 int
 cl_report_pending(size_t *out, struct cl_store *st, const struct cl_config *cfg,
-                  const char *week, struct cl_error *err)
+                  const char *name, const char *week, struct cl_error *err)
 {
-	const char *to = cl_config_get(cfg, "report", "to");
 	struct cl_mailbox *rcpt = NULL;
+	char sec[96], kind[80];
+	const char *to;
 	size_t n = 0;
 	int rc;
 
 	*out = 0;
-	if (to == NULL || *to == '\0')
+	if ((rc = cl_report_section(sec, sizeof sec, cfg, name, err)) != 0)
+		return rc;
+	if ((to = cl_config_get(cfg, sec, "to")) == NULL || *to == '\0')
 		return 0;
 	if ((rc = cl_mailbox_parse_list(&rcpt, &n, to, err)) != 0) {
-		cl_error_prefix(err, "[report] to");
+		cl_error_prefix(err, "[%s] to", sec);
 		return CL_ECONFIG;
 	}
-	rc = cl_mail_log_pending(out, st, "report", week, rcpt, n, err);
+	cl_report_kind(kind, sizeof kind, name);
+	rc = cl_mail_log_pending(out, st, kind, week, rcpt, n, err);
 	cl_mailboxes_free(rcpt, n);
 	return rc;
 }

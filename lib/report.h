@@ -46,6 +46,24 @@ int cl_report_format_parse(const char *s, int *out);
  * else the week's last day. */
 int cl_report_build(void **out, struct cl_store *st, const struct cl_config *cfg,
                     int year, int week, struct cl_error *err);
+/* The same for an audience: name is a [report "NAME"] section (NULL or ""
+ * the plain [report]; an unknown name is CL_EUSAGE), team the team to
+ * report on (NULL: the section's team key; none: every team). The
+ * all-teams report has a "teams" section with each team's numbers and
+ * groups the overdue items by team first when any post-mortem has a team. */
+int cl_report_build_for(void **out, struct cl_store *st, const struct cl_config *cfg,
+                        const char *name, const char *team, int year, int week,
+                        struct cl_error *err);
+/* The config section of an audience ("report", or report "NAME") into out;
+ * CL_EUSAGE when the config has no such section. */
+int cl_report_section(char *out, size_t size, const struct cl_config *cfg, const char *name,
+                      struct cl_error *err);
+/* The mail log kind of an audience's report: "report", "report:NAME". */
+void cl_report_kind(char *out, size_t size, const char *name);
+/* The names of the [report "NAME"] sections, in file order (the plain
+ * [report] is not among them). Free with cl_report_names_free(). */
+int cl_report_names(char ***out, size_t *n, const struct cl_config *cfg);
+void cl_report_names_free(char **names, size_t n);
 void cl_report_free(void *model);
 /* Writes the report in a format to fp, streamed (JSON and CSV complete). */
 int cl_report_write(FILE *fp, const void *model, int format, struct cl_error *err);
@@ -60,7 +78,8 @@ long long cl_report_count(const void *model, const char *what);
 int cl_report_mail(struct cl_mail **out, const void *model, const struct cl_config *cfg,
                    struct cl_error *err);
 
-/* Mails the report of ISO week (year, week) to the recipients of [report]
+/* Mails the report of ISO week (year, week) of audience name (NULL: the
+ * plain [report]; ignored when model is given) to the recipients of its
  * to that the mail log has no final answer for that week: once per week
  * per recipient, so one deferred (4xx, server down) gets it on the next
  * run and the others not again (force: everyone, again). model is the
@@ -70,17 +89,18 @@ int cl_report_mail(struct cl_mail **out, const void *model, const struct cl_conf
  * recipients (Message-ID <…>)" and the refused ones. The mail log has the
  * details. Marking the failed drills it showed is the caller's business
  * (cl_report_mark_shown). */
-/* How many recipients of [report] to still wait for week's report
- * (no final answer in the mail log). CL_ECONFIG for a bad [report] to. */
+/* How many recipients of the audience's to (name as for
+ * cl_report_build_for) still wait for week's report (no final answer in
+ * the mail log under its kind). CL_ECONFIG for a bad to. */
 int cl_report_pending(size_t *out, struct cl_store *st, const struct cl_config *cfg,
-                      const char *week, struct cl_error *err);
+                      const char *name, const char *week, struct cl_error *err);
 /* With CLOSELOOP_REPORT_SQL set, appends s with its values to that file:
  * the report's queries, for the benchmark's sqlite3 baseline. */
 void cl_report_trace(sqlite3_stmt *s);
 /* Marks the failed drills the model showed as reported (after a send). */
 int cl_report_mark_shown(struct cl_store *st, const void *model, struct cl_error *err);
 int cl_report_send_week(int *sent, struct cl_store *st, const struct cl_config *cfg,
-                        int year, int week, const void *model, int force, FILE *trace,
-                        char *note, size_t note_size, struct cl_error *err);
+                        const char *name, int year, int week, const void *model, int force,
+                        FILE *trace, char *note, size_t note_size, struct cl_error *err);
 
 #endif

@@ -79,13 +79,17 @@ cl_run_mail_configured(const struct cl_config *cfg)
 	       cl_config_get(cfg, "mail", "outbox") != NULL;
 }
 
-/* [report] weekday as 0 (Monday) … 6; names, abbreviations or 1-7. */
+/* [report] weekday (of section, else of [report]) as 0 (Monday) … 6;
+ * names, abbreviations or 1-7. */
 static int
-report_weekday(const struct cl_config *cfg, int *out, struct cl_error *err)
+report_weekday(const struct cl_config *cfg, const char *sec, int *out, struct cl_error *err)
 {
 	static const char *const names[] = { "monday", "tuesday", "wednesday", "thursday",
 		"friday", "saturday", "sunday" };
-	const char *v = cl_config_get(cfg, "report", "weekday");
+	const char *v = cl_config_get(cfg, sec, "weekday");
+
+	if (v == NULL)
+		v = cl_config_get(cfg, sec = "report", "weekday");
 	size_t len;
 	int i;
 
@@ -102,9 +106,9 @@ report_weekday(const struct cl_config *cfg, int *out, struct cl_error *err)
 			*out = i;
 			return 0;
 		}
-	return cl_error_set(err, CL_ECONFIG, "%s:%d: [report] weekday = '%s' is not a day",
+	return cl_error_set(err, CL_ECONFIG, "%s:%d: [%s] weekday = '%s' is not a day",
 	                    cl_config_path(cfg) ? cl_config_path(cfg) : "config",
-	                    cl_config_line(cfg, "report", "weekday"), v);
+	                    cl_config_line(cfg, sec, "weekday"), sec, v);
 }
 
 /* The report's due point in ISO week (y, w): weekday at hour, local time. */
@@ -125,18 +129,21 @@ due_point(time_t *out, int y, int w, int weekday, long hour, const char *tz)
 
 int
 cl_run_report_due(int *year, int *week, time_t *next, struct cl_store *st,
-                  const struct cl_config *cfg, time_t now, struct cl_error *err)
+                  const struct cl_config *cfg, const char *name, time_t now,
+                  struct cl_error *err)
 {
 	const char *tz = cl_config_timezone(cfg);
-	char *created = NULL, wk[16];
+	char *created = NULL, wk[16], sec[96];
 	size_t pending = 0;
 	time_t due, created_t = 0, week_end;
 	long hour;
 	int rc, wd, y, w, today;
 
 	*year = *week = 0;
-	if ((rc = report_weekday(cfg, &wd, err)) != 0 ||
-	    (rc = cl_config_get_int(cfg, "report", "hour", 9, 0, 23, &hour, err)) != 0)
+	if ((rc = cl_report_section(sec, sizeof sec, cfg, name, err)) != 0 ||
+	    (rc = report_weekday(cfg, sec, &wd, err)) != 0 ||
+	    (rc = cl_config_get_int(cfg, "report", "hour", 9, 0, 23, &hour, err)) != 0 ||
+	    (rc = cl_config_get_int(cfg, sec, "hour", hour, 0, 23, &hour, err)) != 0)
 		return rc;
 	today = cl_today(tz);
 	cl_iso_week(today, &y, &w);
@@ -161,7 +168,7 @@ cl_run_report_due(int *year, int *week, time_t *next, struct cl_store *st,
 		return 0;
 	snprintf(wk, sizeof wk, "%04d-W%02d", y, w);
 	/* due while a recipient of that week's report has no answer yet */
-	if ((rc = cl_report_pending(&pending, st, cfg, wk, err)) != 0)
+	if ((rc = cl_report_pending(&pending, st, cfg, name, wk, err)) != 0)
 		return rc;
 	if (pending == 0)
 		return 0;
@@ -353,43 +360,77 @@ step_nag(struct cl_run_step *s, struct cl_store *st, const struct cl_config *cfg
 	return rc;
 }
 
+/* One audience's report, when due: built, sent, and its failed drills
+ * marked shown once sent. Appends what happened to s->detail. */
 static int
-step_report(struct cl_run_step *s, struct cl_store *st, const struct cl_config *cfg,
-            const struct cl_run_opts *o, struct cl_error *err)
+step_report_one(struct cl_run_step *s, struct cl_store *st, const struct cl_config *cfg,
+                const struct cl_run_opts *o, const char *name, struct cl_error *err)
 {
-	char note[512];
+	size_t used = strlen(s->detail);
+	char note[512], who[80];
 	void *model = NULL;
 	time_t next;
 	int rc, mrc, y, w, sent;
 
-	if (!cl_run_mail_configured(cfg) || cl_config_get(cfg, "report", "to") == NULL) {
-		snprintf(s->detail, sizeof s->detail, "no [mail] transport or [report] to");
-		return 0;
-	}
-	if ((rc = cl_run_report_due(&y, &w, &next, st, cfg, cl_now(), err)) != 0)
+	snprintf(who, sizeof who, "%s%s%s", name ? "report \"" : "report", name ? name : "",
+	         name ? "\"" : "");
+	if ((rc = cl_run_report_due(&y, &w, &next, st, cfg, name, cl_now(), err)) != 0)
 		return rc;
 	if (y == 0) {
 		char nx[21];
 		cl_time_format_utc(next, nx);
-		snprintf(s->detail, sizeof s->detail, "not due (next %s)", nx);
+		snprintf(s->detail + used, sizeof s->detail - used, "%s%s not due (next %s)",
+		         used ? "; " : "", who, nx);
 		return 0;
 	}
 	s->ran = 1;
 	if (o->dry_run) {
-		snprintf(s->detail, sizeof s->detail, "report %04d-W%02d due", y, w);
+		snprintf(s->detail + used, sizeof s->detail - used, "%s%s %04d-W%02d due",
+		         used ? "; " : "", who, y, w);
 		if (o->out)
-			fprintf(o->out, "report: would send %04d-W%02d\n", y, w);
+			fprintf(o->out, "%s: would send %04d-W%02d\n", who, y, w);
 		return 0;
 	}
-	if ((rc = cl_report_build(&model, st, cfg, y, w, err)) != 0)
+	if ((rc = cl_report_build_for(&model, st, cfg, name, NULL, y, w, err)) != 0)
 		return rc;
-	rc = cl_report_send_week(&sent, st, cfg, y, w, model, 0, o->trace, note, sizeof note, err);
+	rc = cl_report_send_week(&sent, st, cfg, name, y, w, model, 0, o->trace, note, sizeof note,
+	                         err);
 	/* failed drills are shown until one report with them went out */
 	if (sent && (mrc = cl_report_mark_shown(st, model, rc == 0 ? err : NULL)) != 0 && rc == 0)
 		rc = mrc;
 	cl_report_free(model);
-	snprintf(s->detail, sizeof s->detail, "report %04d-W%02d %s", y, w,
-	         note[0] ? note : sent ? "sent" : "not sent");
+	snprintf(s->detail + used, sizeof s->detail - used, "%s%s %04d-W%02d %s", used ? "; " : "",
+	         who, y, w, note[0] ? note : sent ? "sent" : "not sent");
+	return rc;
+}
+
+/* Every audience's report that is due: the plain [report] (when it has
+ * recipients) and each [report "NAME"], each on its own schedule and mail
+ * log; a failing one does not stop the others (the most serious code). */
+static int
+step_report(struct cl_run_step *s, struct cl_store *st, const struct cl_config *cfg,
+            const struct cl_run_opts *o, struct cl_error *err)
+{
+	char **names = NULL;
+	size_t n = 0, i;
+	int rc = 0, one;
+
+	if (cl_report_names(&names, &n, cfg) != 0)
+		return cl_error_set(err, CL_ENOMEM, "out of memory");
+	if (!cl_run_mail_configured(cfg) || (cl_config_get(cfg, "report", "to") == NULL && n == 0)) {
+		snprintf(s->detail, sizeof s->detail, "no [mail] transport or [report] to");
+		cl_report_names_free(names, n);
+		return 0;
+	}
+	if (cl_config_get(cfg, "report", "to") != NULL)
+		rc = step_report_one(s, st, cfg, o, NULL, err);
+	for (i = 0; i < n; i++) {
+		struct cl_error e2 = { 0 };
+		if ((one = step_report_one(s, st, cfg, o, names[i], rc ? &e2 : err)) != 0 &&
+		    (rc == 0 || cl_exitcode(one) > cl_exitcode(rc)))
+			rc = one;
+	}
+	cl_report_names_free(names, n);
 	return rc;
 }
 

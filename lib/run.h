@@ -44,13 +44,15 @@ void cl_run_unlock(int fd);
 int cl_run(struct cl_run_result *out, struct cl_store *st, const struct cl_config *cfg,
            const struct cl_run_opts *opts, struct cl_error *err);
 
-/* The weekly report that is due at now: *year and *week give its ISO week when one
+/* The weekly report of audience name (NULL: the plain [report]; see
+ * cl_report_build_for) that is due at now: *year and *week give its ISO week when one
  * is due and not sent (this week's once [report] weekday/hour has passed,
  * else a missed previous week, never a week that ended before the database
  * was created), 0/0 when none is. next gets the next due point either way.
  * Returns 0 or an error code (the return value never means "due"). */
 int cl_run_report_due(int *year, int *week, time_t *next, struct cl_store *st,
-                      const struct cl_config *cfg, time_t now, struct cl_error *err);
+                      const struct cl_config *cfg, const char *name, time_t now,
+                      struct cl_error *err);
 /* True when [mail] names a transport (smtp host or file outbox). */
 int cl_run_mail_configured(const struct cl_config *cfg);
 

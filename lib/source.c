@@ -115,6 +115,12 @@ cl_source_doc_at(struct cl_source *src, size_t i)
 	return src && i < src->ndocs ? src->docs[i] : NULL;
 }
 
+int
+cl_source_complete(const struct cl_source *src)
+{
+	return src ? src->complete : 0;
+}
+
 long
 cl_source_requests(const struct cl_source *src)
 {
@@ -449,11 +455,28 @@ cl_source_open(struct cl_source **out, const struct cl_config *cfg, const char *
 	}
 	if ((rc = cl_http_new(&src->http, &o, err)) != 0)
 		goto fail;
+	if ((rc = cl_config_get_int(cfg, src->section, "full_listing_hours", 24, 0, 24 * 366, &v,
+	                            err)) != 0)
+		goto fail;
 	if (st != NULL) {
+		char *full;
+		time_t t;
 		if ((key = cl_asprintf("source:%s:since", src->name)) == NULL)
 			goto oom;
 		src->since = cl_store_meta_get(st, key);
 		free(key);
+		if ((key = cl_asprintf("source:%s:full", src->name)) == NULL)
+			goto oom;
+		full = cl_store_meta_get(st, key);
+		free(key);
+		/* an incremental listing never shows what vanished: every
+		 * full_listing_hours the listing is complete instead */
+		if (src->since && (full == NULL || cl_time_parse(full, &t) != 0 ||
+		                   cl_now() - t >= (time_t)v * 3600)) {
+			free(src->since);
+			src->since = NULL;
+		}
+		free(full);
 	}
 	if ((rc = src->kind->init(src, err)) != 0)
 		goto fail;
@@ -489,7 +512,7 @@ cl_source_where(const struct cl_source_doc *doc, int line)
 int
 cl_source_save(struct cl_source *src, struct cl_store *st, struct cl_error *err)
 {
-	char *key;
+	char *key, now[21];
 	int rc;
 
 	if (src == NULL || st == NULL || src->since_new == NULL)
@@ -497,6 +520,14 @@ cl_source_save(struct cl_source *src, struct cl_store *st, struct cl_error *err)
 	if ((key = cl_asprintf("source:%s:since", src->name)) == NULL)
 		return cl_error_set(err, CL_ENOMEM, "out of memory");
 	rc = cl_store_meta_set(st, key, src->since_new, err);
+	free(key);
+	if (rc != 0 || !src->complete)
+		return rc;
+	/* an incremental source: when its listing was last complete */
+	if ((key = cl_asprintf("source:%s:full", src->name)) == NULL)
+		return cl_error_set(err, CL_ENOMEM, "out of memory");
+	cl_time_format_utc(cl_now(), now);
+	rc = cl_store_meta_set(st, key, now, err);
 	free(key);
 	return rc;
 }

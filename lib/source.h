@@ -49,7 +49,9 @@ int cl_source_names(char ***out, size_t *n, const struct cl_config *cfg,
 void cl_source_names_free(char **names, size_t n);
 /* Lists the documents of source NAME. st (may be NULL) holds the cursor
  * of an incremental listing (tracker issues: updated since the last
- * import). verbose >= 2 traces HTTP. */
+ * import) and the time of the last complete one; a cursor older than
+ * full_listing_hours (default 24) is not used, the listing is complete.
+ * verbose >= 2 traces HTTP. */
 int cl_source_open(struct cl_source **out, const struct cl_config *cfg, const char *name,
                    struct cl_store *st, int verbose, struct cl_error *err);
 size_t cl_source_count(const struct cl_source *src);
@@ -60,8 +62,15 @@ int cl_source_fetch(struct cl_source_doc *doc, struct cl_error *err);
 /* "TITLE (URL) › SECTION" for line (0: no section), for messages; caller
  * frees. */
 char *cl_source_where(const struct cl_source_doc *doc, int line);
-/* Records the listing cursor in st (inside the import's transaction). */
+/* Records the listing cursor in st, and the time of a complete listing
+ * (inside the import's transaction). */
 int cl_source_save(struct cl_source *src, struct cl_store *st, struct cl_error *err);
+/* True when the listing holds every document the source has (a
+ * Confluence listing that ran to its end; a tracker-issue listing without
+ * `since`, which the source makes every full_listing_hours), so a known
+ * document it lacks has vanished; false for an incremental listing or one
+ * cut short. */
+int cl_source_complete(const struct cl_source *src);
 /* HTTP requests this source has made (listings and bodies). */
 long cl_source_requests(const struct cl_source *src);
 void cl_source_free(struct cl_source *src);

@@ -81,4 +81,11 @@ expect_in "$T/out" "db.md: 5 items"
 expect_in "$T/out" "Rotate the replica certificates"
 expect_in "$T/out" "owner: kim"
 expect_rc 64 "$CL" lint --bogus
+# --items --json: one object per document, the fields --items prints
+expect_rc 1 "$CL" lint --items --json "$T/pm/db.md" "$T/pm/empty.md"
+expect_in "$T/out" '"line":12,"action":"Alert when the backup job has not succeeded for 26 hours","owner":"Priya","owner_email":null,"due":null,"due_raw":null,"status":"open","ticket":"https://github.com/acme/ops/issues/412","problems":["due-missing"]}'
+expect_in "$T/out" '"owner":"Alice Doe","owner_email":"alice@example.com","due":null,"due_raw":"2024-02-30","status":"open"'
+expect_in "$T/out" '"items":[],"empty_sections":[{"line":3,"heading":"Follow-ups"}]}'
+[ "$(grep -c '^{"path":' "$T/out")" = 2 ] || fail "--json: not one line per document"
+expect_rc 64 "$CL" lint --json "$T/pm/db.md"
 echo "t04-lint-items: ok"

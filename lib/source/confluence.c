@@ -10,7 +10,11 @@
  *    expand=body.storage,version,history. Bearer personal access token (or
  *    Basic when user is set). cql on Cloud uses the same v1 search.
  * Listings carry no bodies: a page whose version is the stored one costs
- * nothing more (import.c compares the version). */
+ * nothing more (import.c compares the version). Every listing is of the
+ * whole space (or query), so one that ran to its end is complete: a known
+ * page it lacks was deleted, moved out of the space or lost its label. An
+ * unknown label lists nothing and is not complete (more likely a typo than
+ * every page unlabelled). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -154,7 +158,9 @@ add_page(struct cl_source *src, json_t *pg)
 }
 
 /* Follows a listing from first: cursor paging through _links.next, or
- * (start_limit) &start=N on first while the answer says there is more. */
+ * (start_limit) &start=N on first while the answer says there is more.
+ * Complete only when an answer says there is no more (a next link to
+ * another site, or an empty page with a next link, leaves it cut short). */
 static int
 list_pages(struct cl_source *src, const char *first, int start_limit, struct cl_error *err)
 {
@@ -190,6 +196,8 @@ list_pages(struct cl_source *src, const char *first, int start_limit, struct cl_
 		next = json_string_value(json_object_get(json_object_get(j, "_links"), "next"));
 		free(url);
 		url = NULL;
+		if (rc == 0 && next == NULL)
+			src->complete = 1;	/* the listing ran to its end */
 		if (rc == 0 && next != NULL && json_array_size(res) > 0) {
 			start += (long)json_array_size(res);
 			url = start_limit ? cl_asprintf("%s&start=%ld", first, start) :
@@ -200,6 +208,8 @@ list_pages(struct cl_source *src, const char *first, int start_limit, struct cl_
 		json_decref(j);
 		j = NULL;
 	}
+	if (rc != 0)
+		src->complete = 0;
 	free(url);
 	json_decref(j);
 	return rc;

@@ -8,7 +8,10 @@
  *    PRIVATE-TOKEN.
  * The listing holds the bodies; since / updated_after (the newest update
  * seen by the last import) keeps it short. The version is the update time
- * in milliseconds. */
+ * in milliseconds. An incremental listing omits unchanged issues, so only
+ * a listing without since (the first, then one every full_listing_hours)
+ * is complete: an issue it lacks is gone (deleted, transferred, label
+ * removed). A closed issue is still a post-mortem (state=all). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -117,7 +120,7 @@ issue_add(struct cl_source *src, json_t *it, int gh)
 static int
 issues_list(struct cl_source *src, struct cl_error *err)
 {
-	int gh = src->kind == &cl_source_kind_github, rc = 0, pages = 0;
+	int gh = src->kind == &cl_source_kind_github, rc = 0, pages = 0, cut = 0;
 	const char *label = cl_source_get(src, "label") ? cl_source_get(src, "label") : "postmortem";
 	char *proj = NULL, *lab = NULL, *since = NULL, *url = NULL;
 	struct cl_http_response *r = NULL;
@@ -161,15 +164,20 @@ issues_list(struct cl_source *src, struct cl_error *err)
 			}
 		free(url);
 		url = NULL;
-		/* the next page only on the same server: the token goes with it */
-		if (rc == 0 && r->next_url && cl_source_same_server(r->next_url, src->url) &&
-		    (url = cl_strdup(r->next_url)) == NULL)
+		/* the next page only on the same server: the token goes with it;
+		 * a listing cut short there is not complete */
+		if (rc == 0 && r->next_url && !cl_source_same_server(r->next_url, src->url))
+			cut = 1;
+		else if (rc == 0 && r->next_url && (url = cl_strdup(r->next_url)) == NULL)
 			rc = cl_error_set(err, CL_ENOMEM, "out of memory");
 		json_decref(j);
 		j = NULL;
 		cl_http_response_free(r);
 		r = NULL;
 	}
+	/* without since every labelled issue is listed: one that is not has
+	 * vanished (deleted, moved, or its label removed) */
+	src->complete = rc == 0 && !cut && src->since == NULL;
 	goto done;
 oom:
 	rc = cl_error_set(err, CL_ENOMEM, "out of memory");

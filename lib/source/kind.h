@@ -32,6 +32,8 @@ struct cl_source {
 	char *token;			/* secret: wiped on free */
 	char *since;			/* cursor of the last import, or NULL */
 	char *since_new;		/* cursor to save after this one */
+	int complete;			/* the listing holds every document: not
+					 * incremental, not cut short (kinds set it) */
 	long limit;			/* page size of listings */
 	struct cl_source_doc **docs;
 	size_t ndocs, capdocs;

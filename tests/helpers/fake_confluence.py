@@ -26,6 +26,11 @@ Admin (not counted, no auth; see fakebase.py for stats, faults):
   POST /_admin/edit-while-listing {"page": id, "body": …, "on_request": n}:
                        edits the page just before the n-th listing request
                        (counted from this call) is answered
+  POST /_admin/labels  {"page", "labels"}: sets the labels (no new version:
+                       labels are not part of a page's content)
+  POST /_admin/trash   {"page", "restore"?}: moves the page to the trash
+                       (listed nowhere, GET 404) or restores it
+  POST /_admin/move    {"page", "space"}: moves the page to another space
 Run: fake_confluence.py --port-file F --flavor cloud|dc [--user U]
      [--token T] [--context /confluence] [--max-limit N]
 """
@@ -107,6 +112,9 @@ class Confluence(fakebase.Backend):
         self.pages[pid] = p
         return p
 
+    def live(self):
+        return [p for p in self.pages.values() if not p.get("trashed")]
+
     def listing_hook(self):
         self.listings += 1
         for e in list(self.pending):
@@ -123,6 +131,21 @@ class Confluence(fakebase.Backend):
             return 200, self.spaces[body["key"]], {}
         if path == "/_admin/page":
             p = self.put_page(body)
+            return 200, {"id": p["id"], "version": p["version"]}, {}
+        if path in ("/_admin/labels", "/_admin/trash", "/_admin/move"):
+            p = self.pages.get(str(body.get("page")))
+            if p is None:
+                return 404, {"message": "no such page"}, {}
+            if path == "/_admin/labels":
+                p["labels"] = list(body.get("labels", []))
+                for l in p["labels"]:
+                    self.label_id(l)
+            elif path == "/_admin/trash":
+                p["trashed"] = not body.get("restore")
+            else:
+                p["space"] = body["space"]
+                p["version"] += 1
+                p["modified"] = time.time()
             return 200, {"id": p["id"], "version": p["version"]}, {}
         if path == "/_admin/edit-while-listing":
             self.pending.append({"page": str(body["page"]), "body": body.get("body", ""),
@@ -207,7 +230,7 @@ class Confluence(fakebase.Backend):
             sp = [s for s in self.spaces.values() if s["id"] == m.group(1)]
             if not sp:
                 return 404, self.error(404, "Space not found"), {}
-            items = lambda: sorted([p for p in self.pages.values() if p["space"] == sp[0]["key"]],
+            items = lambda: sorted([p for p in self.live() if p["space"] == sp[0]["key"]],
                                    key=lambda p: int(p["id"]))
             return self.page_of(h, path, items, one,
                                 lambda p: self.v2_page(p, one("body-format")))
@@ -218,7 +241,7 @@ class Confluence(fakebase.Backend):
                 return 404, self.error(404, "Label not found"), {}
             sid = one("space-id")
             keys = [s["key"] for s in self.spaces.values() if not sid or s["id"] == sid]
-            items = lambda: sorted([p for p in self.pages.values()
+            items = lambda: sorted([p for p in self.live()
                                     if names[0] in p["labels"] and p["space"] in keys],
                                    key=lambda p: int(p["id"]))
             return self.page_of(h, path, items, one,
@@ -226,7 +249,7 @@ class Confluence(fakebase.Backend):
         m = re.match(r"^/api/v2/pages/(\d+)$", path)
         if m:
             p = self.pages.get(m.group(1))
-            if not p:
+            if not p or p.get("trashed"):
                 return 404, self.error(404, "Page not found"), {}
             return 200, self.v2_page(p, one("body-format")), {}
         if path == "/rest/api/label":
@@ -267,7 +290,7 @@ class Confluence(fakebase.Backend):
             start = int(one("start", "0"))
             expand = (one("expand") or "").split(",")
             self.listing_hook()
-            items = sorted([p for p in self.pages.values() if match(p)], key=lambda p: int(p["id"]))
+            items = sorted([p for p in self.live() if match(p)], key=lambda p: int(p["id"]))
             chunk = [self.dc_page(p, expand) for p in items[start:start + limit]]
             links = {"base": h.base() + self.prefix, "context": self.prefix,
                      "self": h.base() + self.prefix + "/rest/api/content/search"}
@@ -281,7 +304,7 @@ class Confluence(fakebase.Backend):
         m = re.match(r"^/rest/api/content/(\d+)$", path)
         if m:
             p = self.pages.get(m.group(1))
-            if not p:
+            if not p or p.get("trashed"):
                 return 404, self.error(404, "No content found with id : " + m.group(1)), {}
             return 200, self.dc_page(p, (one("expand") or "").split(",")), {}
         return 404, self.error(404, "Not Found"), {}

@@ -23,7 +23,9 @@ Admin endpoints (not counted, no auth), for the tests:
                                  "status": 429|502|403|..., "retry_after": s,
                                  "reset_in": s, "times": n,
                                  "stall": s (answer after s seconds, after
-                                 doing the work)}]}; appends to the queue
+                                 doing the work), "path"/"query": substrings
+                                 the request's path / query must hold}]};
+                                 appends to the queue
   POST /_admin/reject           {"title_contains": "..."}: creates whose title
                                  contains it get 422
   POST /_admin/issue/{n}        act as a person: {"state", "state_reason",
@@ -235,7 +237,8 @@ class Handler(BaseHTTPRequestHandler):
             st.by_route[key] = st.by_route.get(key, 0) + 1
             fault = None
             for f in st.faults:
-                if f.get("method", "*") in ("*", method) and f.get("times", 1) > 0:
+                if f.get("method", "*") in ("*", method) and f.get("times", 1) > 0 and \
+                        f.get("path", "") in url.path and f.get("query", "") in url.query:
                     f["times"] = f.get("times", 1) - 1
                     fault = f
                     break

@@ -20,7 +20,8 @@ Admin endpoints (not counted, no auth):
   GET  /_admin/stats      {"requests", "by_method", "by_route", "issues",
                            "open", "markers": {key: count}, "list": [...]}
   POST /_admin/faults     {"faults": [{"method": "GET"|"POST"|…|"*",
-                           "path": substring (optional), "status": 429|502|…,
+                           "path": substring (optional), "query": substring
+                           of the query string (optional), "status": 429|502|…,
                            "retry_after": s, "headers": {…}, "times": n,
                            "stall": s (do the work, answer s seconds later)}],
                            "clear": true (drops the queued ones first)}
@@ -185,7 +186,7 @@ class Handler(BaseHTTPRequestHandler):
             fault = None
             for f in st.faults:
                 if f.get("method", "*") in ("*", method) and f.get("times", 1) > 0 and \
-                        f.get("path", "") in url.path:
+                        f.get("path", "") in url.path and f.get("query", "") in url.query:
                     f["times"] = f.get("times", 1) - 1
                     fault = f
                     break

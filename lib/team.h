@@ -1,0 +1,27 @@
+/* team.h — which team a post-mortem belongs to.
+ *
+ * In order: what the document says (front matter "team:", else a "Team:"
+ * line; stored by import as postmortems.team_doc), else the first [teams]
+ * rule whose glob matches its source (the path relative to its import
+ * root, a file's name, or its URL) or the path it was read from, else,
+ * with [teams] from_directory = yes, the first directory of its source.
+ * Rules: "[teams] NAME = GLOB, GLOB…" (fnmatch(3) without flags: "*"
+ * crosses "/"); rules are tried in file order. Team names are stored in
+ * lower case; a post-mortem of no team has NULL. */
+#ifndef CL_TEAM_H
+#define CL_TEAM_H
+
+#include "config.h"
+#include "error.h"
+#include "store.h"
+
+/* The team of one post-mortem (doc_team may be NULL; source, path too) into
+ * out (size bytes, "" for none). 0, or CL_ENOMEM. */
+int cl_team_of(char *out, size_t size, const struct cl_config *cfg, const char *doc_team,
+               const char *source, const char *path);
+/* Sets postmortems.team of every post-mortem whose team changed (inside
+ * the caller's transaction, if any); *changed counts them (may be NULL). */
+int cl_team_assign(size_t *changed, struct cl_store *st, const struct cl_config *cfg,
+                   struct cl_error *err);
+
+#endif
