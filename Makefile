@@ -104,7 +104,7 @@ deps-build:
 deps:
 	@$(PKG_CONFIG) --exists $(PKGS) $(TESTPKGS) 2>/dev/null && \
 	  command -v clang >/dev/null && command -v valgrind >/dev/null && command -v zsh >/dev/null && \
-	  command -v fish >/dev/null && \
+	  command -v fish >/dev/null && command -v systemd-analyze >/dev/null && \
 	  [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import aiosmtpd, icalendar' 2>/dev/null && \
 	  [ -x /usr/share/redmine/bin/rails ] && [ -x "$${HOME:-/tmp}/.cache/closeloop/prism/node_modules/.bin/prism" ] || \
 	  sh contrib/install-deps.sh --test
