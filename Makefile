@@ -116,10 +116,12 @@ check:
 check-run: closeloop $(TEST_BIN)
 	sh tests/run.sh
 
+# the demo's build says one line (V=1: every compiler command line)
 demo:
 	@$(MAKE) --no-print-directory deps-build
-	@$(MAKE) --no-print-directory closeloop
-	sh contrib/demo.sh
+	@$(if $(filter 1,$(V)),:,echo "  building ./closeloop (make V=1 prints the compiler lines)")
+	@$(MAKE) --no-print-directory closeloop $(if $(filter 1,$(V)),,say=@true)
+	@sh contrib/demo.sh
 
 bench:
 	@$(MAKE) --no-print-directory deps

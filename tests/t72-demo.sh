@@ -6,6 +6,9 @@ cd "$TOP"
 DEMO_DIR="$T/demo" sh contrib/demo.sh > "$T/demo.out" 2>&1 || { cat "$T/demo.out"; fail "demo exited $?"; }
 expect_in "$T/demo.out" "closeloop weekly report 2024-W12"
 expect_in "$T/demo.out" "sync    "
+# what was sent: each subject whole (a folded, encoded header unfolded)
+grep -q "^  invite Invitation: DR drill re-run: .* — 2024-03-14 @ Wed 2024-03-27 09:00-10:00 (Europe/Berlin)$" "$T/demo.out" ||
+    { cat "$T/demo.out"; fail "the demo cuts the invite's subject"; }
 out="$T/demo/outbox"
 n=$(ls "$out"/*.eml | wc -l)
 [ "$n" -ge 5 ] || fail "only $n messages in the outbox"
@@ -47,4 +50,11 @@ sed -n '/^deps-build:/,/^$/p' Makefile | grep -q 'install-deps.sh$' || fail "dep
 # quiet: a make that builds prints one short line per file, no command line
 make -n -B V=0 build/lib/util.o 2>/dev/null | grep -q "printf '  %-6s %s" || fail "the build is not quiet"
 make -n -B V=1 build/lib/util.o 2>/dev/null | grep -q -- "-Wall" || fail "V=1 does not print the command"
+# make demo: one line for the whole build (no line per file), V=1 everything
+make -n -B demo 2>/dev/null > "$T/demo.n"
+grep -q "building ./closeloop" "$T/demo.n" || fail "make demo does not say it builds"
+grep -q "^true CC lib/util.c" "$T/demo.n" || { cat "$T/demo.n"; fail "make demo prints a line per file"; }
+grep -q "printf '  %-6s %s" "$T/demo.n" && fail "make demo prints a line per file"
+grep -q "^sh contrib/demo.sh" "$T/demo.n" || fail "make demo does not run contrib/demo.sh"
+make -n -B demo V=1 2>/dev/null | grep -q -- "-Wall" || fail "make demo V=1 does not print the compiler lines"
 echo "t72-demo: ok"
