@@ -62,7 +62,7 @@ cmd_show_exec(struct cl_ctx *ctx, int argc, char **argv)
 	if (serr)
 		printf("sync error:  %s\n", cmd_tty(serr));
 	printf("post-mortem: %s — %s\n", cmd_tty(it->pm_slug),
-	       it->pm_title ? cmd_tty(it->pm_title) : "(untitled)");
+	       it->pm_title ? cmd_tty(cl_str_title_bare(it->pm_title)) : "(untitled)");
 	printf("source:      %s:%d\n", cmd_tty(it->pm_source), it->line);
 	printf("history:\n");
 	for (i = 0; i < nh; i++)

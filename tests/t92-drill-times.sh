@@ -43,6 +43,11 @@ expect_not_in "$T/err" "does not exist"
 # the title without its "Post-Mortem:" (not "DR drill re-run: Post-Mortem: ...")
 expect_in "$T/out" "SUMMARY:DR drill re-run: Queue backlog"
 expect_not_in "$T/out" "re-run: Post-Mortem"
+# show quotes it the same way: not "post-mortem: … — Post-Mortem: …"
+ITEM=$("$CL" list --json | $PY -c 'import json,sys; print(json.load(sys.stdin)["items"][0]["id"])')
+expect_rc 0 "$CL" show "$ITEM"
+expect_in "$T/out" "post-mortem: $PM — Queue backlog - 2024-03-11"
+expect_not_in "$T/out" "Post-Mortem:"
 echo "ok: DST gap refused, ambiguous time named"
 
 # --send without [mail] from: said first, nothing scheduled
