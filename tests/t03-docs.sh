@@ -39,6 +39,14 @@ expect_in "$T/second.out" "ok    tracker   github acme/ops: authenticated"
 expect_in "$T/second.out" "would create"
 expect_in "$T/second.out" "created"
 expect_in "$T/second.out" "runs:"
+# the wording a new user reads: one request is "1 request"; "with problems"
+expect_in "$T/second.out" "(1 request, nothing written)"
+expect_in "$T/second.out" "0 with problems (1 request)"
+expect_in "$T/second.out" "sync (dry run, nothing written): 7 to create, 0 to adopt"
+expect_not_in "$T/second.out" "nothing written): 7 created"
+expect_in "$T/second.out" "0 with problems; 1 request"
+expect_not_in "$T/second.out" "1 requests"
+expect_not_in "$T/second.out" "item errors"
 kill $FAKE_PID 2>/dev/null
 ok() { :; }
 

@@ -6,6 +6,12 @@ cd "$TOP"
 DEMO_DIR="$T/demo" sh contrib/demo.sh > "$T/demo.out" 2>&1 || { cat "$T/demo.out"; fail "demo exited $?"; }
 expect_in "$T/demo.out" "closeloop weekly report 2024-W12"
 expect_in "$T/demo.out" "sync    "
+# the report's wording: "amara (Amara Okafor): 1", not "amara (Amara Okafor) (1)";
+# a title quoted without its "Post-Mortem:" in the drill invites
+expect_in "$T/demo.out" "  amara (Amara Okafor): 1"
+expect_not_in "$T/demo.out" ") (1)"
+expect_in "$T/demo.out" "Items with problems"
+expect_not_in "$T/demo.out" "re-run: Post-Mortem:"
 # what was sent: each subject whole (a folded, encoded header unfolded)
 grep -q "^  invite Invitation: DR drill re-run: .* — 2024-03-14 @ Wed 2024-03-27 09:00-10:00 (Europe/Berlin)$" "$T/demo.out" ||
     { cat "$T/demo.out"; fail "the demo cuts the invite's subject"; }
