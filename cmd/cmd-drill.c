@@ -85,6 +85,19 @@ check_wall_clock(struct cl_ctx *ctx, const char *at, const char *tz)
 	return 0;
 }
 
+/* Warns about a drill set to start in the past (scheduled or moved). */
+static void
+warn_past(struct cl_ctx *ctx, const struct cl_drill *d)
+{
+	char utc[21];
+
+	if (d->start < cl_now()) {
+		cl_time_format_utc(d->start, utc);
+		cmd_info(ctx, "closeloop: warning: the drill starts in the past (%s)\n",
+		         cmd_local_time(ctx, utc));
+	}
+}
+
 /* Warns about a drill that is probably a mistake: a start in the past, or
  * a re-run of a post-mortem whose fixes are not all done. */
 static void
@@ -93,13 +106,8 @@ warn_schedule(struct cl_ctx *ctx, const struct cl_drill *d)
 	struct cl_item_filter f = { .status = CL_ITEMS_OPEN };
 	struct cl_item *items = NULL;
 	size_t n = 0;
-	char utc[21];
 
-	if (d->start < cl_now()) {
-		cl_time_format_utc(d->start, utc);
-		cmd_info(ctx, "closeloop: warning: the drill starts in the past (%s)\n",
-		         cmd_local_time(ctx, utc));
-	}
+	warn_past(ctx, d);
 	if (d->pm_kind && strcmp(d->pm_kind, "postmortem") != 0)
 		return;
 	f.postmortem = d->pm_slug;
@@ -339,8 +347,16 @@ drill_update(struct cl_ctx *ctx, int argc, char **argv, int cancel)
 		return rc;
 	if (!cancel && at == NULL)
 		return cmd_usage_error(ctx, "--at \"YYYY-MM-DD HH:MM\" is required");
-	if (!cancel && tz != NULL && (rc = check_wall_clock(ctx, at, tz)) != 0)
-		return rc;
+	if (!cancel) {
+		/* the wall clock is read in --tz, else in the drill's own zone */
+		struct cl_drill *was = NULL;
+		if ((rc = cl_drill_get(&was, ctx->store, id, &ctx->err)) != 0)
+			return rc;
+		rc = check_wall_clock(ctx, at, tz ? tz : was->timezone);
+		cl_drill_free(was);
+		if (rc != 0)
+			return rc;
+	}
 	mailer_init(ctx, &mailer);
 	sender = cl_drill_mail_sender(&mailer);
 	if (cancel)
@@ -351,6 +367,8 @@ drill_update(struct cl_ctx *ctx, int argc, char **argv, int cancel)
 		                         send ? &sender : NULL, &ctx->err);
 	if (rc != 0)
 		goto done;
+	if (!cancel)
+		warn_past(ctx, d);
 	if (!send) {
 		print_calendar(ctx, cal, cancel ? "the cancellation above would be sent"
 		                                : "the update above would be sent");
