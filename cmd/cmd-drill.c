@@ -118,23 +118,54 @@ warn_schedule(struct cl_ctx *ctx, const struct cl_drill *d)
 	cl_items_free(items, n);
 }
 
-/* One text line of a drill for list. */
+/* The refused and deferred attendees of a drill, after a line. */
 static void
-print_drill_line(const struct cl_drill *d)
+print_drill_waiting(const struct cl_drill *d)
 {
-	char start[17];
 	size_t i, k = 0;
 
-	cl_drill_local_start(d, start);
-	printf("%-4lld %-10s %s %-16s %4d min  seq %-2d %-20s %s%s", d->id, d->state, start,
-	       d->timezone, d->duration, d->sequence, cmd_tty(d->pm_slug), cmd_tty(d->title),
-	       d->rrule ? " (recurring)" : "");
 	for (i = 0; i < d->nattendees; i++)
 		if (d->attendees[i].refused)
-			printf("%s%s", k++ ? ", " : "  refused: ", d->attendees[i].email);
+			printf("%s%s", k++ ? ", " : "  refused: ", cmd_tty(d->attendees[i].email));
 	for (i = 0, k = 0; i < d->nattendees; i++)
 		if (d->attendees[i].deferred)
-			printf("%s%s", k++ ? ", " : "  deferred: ", d->attendees[i].email);
+			printf("%s%s", k++ ? ", " : "  deferred: ", cmd_tty(d->attendees[i].email));
+}
+
+/* One drill for list: one line, or on a terminal too narrow for it the
+ * post-mortem and the title (cut to the width) on lines of their own. */
+static void
+print_drill_line(const struct cl_drill *d, int width)
+{
+	char start[17], head[160];
+	int n, room;
+
+
+	cl_drill_local_start(d, start);
+	n = snprintf(head, sizeof head, "%-4lld %-10s %s %-16s %4d min  seq %-2d ", d->id,
+	             d->state, start, d->timezone, d->duration, d->sequence);
+	if (width <= 0 || n + (int)strlen(d->pm_slug) + 1 + (int)strlen(d->title) +
+	                  (d->rrule ? 12 : 0) <= width) {
+		printf("%s%-20s %s%s", head, cmd_tty(d->pm_slug), cmd_tty(d->title),
+		       d->rrule ? " (recurring)" : "");
+		print_drill_waiting(d);
+		putchar('\n');
+		return;
+	}
+	/* narrow: the sequence left out, nothing padded */
+	snprintf(head, sizeof head, "%-4lld %s  %s %s  %d min%s", d->id, d->state, start,
+	         d->timezone, d->duration, d->rrule ? "  recurring" : "");
+	cmd_print_cell(head, width, 0);
+	print_drill_waiting(d);
+	printf("\n     ");
+	room = width - 5 - (int)strlen(d->pm_slug) - 2;
+	if (room >= 20) {
+		printf("%s  ", cmd_tty(d->pm_slug));
+	} else {
+		printf("%s\n     ", cmd_tty(d->pm_slug));	/* an id is never cut */
+		room = width - 5;
+	}
+	cmd_print_cell(d->title, room, 0);
 	putchar('\n');
 }
 
@@ -179,8 +210,9 @@ drill_list(struct cl_ctx *ctx, int argc, char **argv)
 			json_decref(arr);
 		rc = cmd_print_json(ctx, root);
 	} else {
+		int width = cmd_width();
 		for (i = 0; i < n; i++)
-			print_drill_line(&v[i]);
+			print_drill_line(&v[i], width);
 		if (n == 0)
 			cmd_info(ctx, "no drills\n");
 	}
