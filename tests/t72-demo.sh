@@ -51,6 +51,33 @@ peers = {"check", "redmine", "thin", "clang", "valgrind", "python3-aiosmtpd", "e
 assert not peers & set(run), peers & set(run)
 assert peers <= set(test), peers - set(test)
 PYEOF
+# ... and the script does what its flag says: run against stand-ins for
+# dpkg-query (nothing installed), apt-get and npm that record what they
+# were asked to install
+mkdir -p "$T/shim" "$T/prism"
+printf '#!/bin/sh\nexit 1\n' > "$T/shim/dpkg-query"
+printf '#!/bin/sh\necho "apt-get $*" >> "%s/apt.log"\n' "$T" > "$T/shim/apt-get"
+printf '#!/bin/sh\ncat > /dev/null\n' > "$T/shim/debconf-set-selections"
+printf '#!/bin/sh\nexec "$@"\n' > "$T/shim/sudo"
+printf '#!/bin/sh\necho "npm $*" >> "%s/apt.log"\nmkdir -p "$3/node_modules/.bin"; printf "#!/bin/sh\\n" > "$3/node_modules/.bin/prism"; chmod +x "$3/node_modules/.bin/prism"\n' "$T" > "$T/shim/npm"
+chmod +x "$T/shim"/*
+PATH="$T/shim:$PATH" CLOSELOOP_PRISM_DIR="$T/prism" sh contrib/install-deps.sh > "$T/deps.out" 2>&1 ||
+    { cat "$T/deps.out"; fail "install-deps.sh"; }
+grep "install" "$T/apt.log" > "$T/runtime.log" || fail "install-deps installed nothing"
+for p in libsqlite3-dev libcurl4-openssl-dev libmd4c-dev pkg-config; do
+    grep -q " $p\b" "$T/runtime.log" || fail "install-deps: no $p"
+done
+for p in check redmine thin clang valgrind python3-aiosmtpd exim4-daemon-heavy chromium; do
+    grep -q " $p\b" "$T/runtime.log" && fail "install-deps without --test installs $p"
+done
+grep -q "^npm" "$T/apt.log" && fail "install-deps without --test installs Prism"
+rm -f "$T/apt.log"
+PATH="$T/shim:$PATH" CLOSELOOP_PRISM_DIR="$T/prism" sh contrib/install-deps.sh --test > "$T/deps.out" 2>&1 ||
+    { cat "$T/deps.out"; fail "install-deps.sh --test"; }
+for p in libsqlite3-dev check redmine clang valgrind python3-aiosmtpd exim4-daemon-heavy zsh fish; do
+    grep -q " $p\b" "$T/apt.log" || fail "install-deps --test: no $p"
+done
+grep -q "^npm install .*prism-cli" "$T/apt.log" || fail "install-deps --test: no Prism"
 sed -n '/^demo:/,/^$/p' Makefile | grep -q 'deps-build' || fail "make demo installs the test peers"
 sed -n '/^deps-build:/,/^$/p' Makefile | grep -q 'install-deps.sh$' || fail "deps-build passes --test"
 # quiet: a make that builds prints one short line per file, no command line
