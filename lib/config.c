@@ -1095,6 +1095,20 @@ static const struct key_check key_checks[] = {
 	INT("lint", "late_hours", 0, 24 * 365),
 	ONE_OF("import", "follow_symlinks", "within-root no yes"),
 	INT("import", "missing_days", 0, 3650),
+	/* [slo] SEVERITY = DAYS (lib/lint.c): any key */
+	INT("slo", "*", 1, 3650),
+	/* [source "NAME"] (lib/source.c reads them with the same bounds) */
+	ONE_OF("source", "kind", "confluence github gitlab"),
+	ONE_OF("source", "flavor", "cloud datacenter server"),
+	{ "source", "url", check_url, 0, 0, NULL },
+	{ "source", "token_file", check_path, 0, 0, NULL },
+	{ "source", "ca_file", check_path, 0, 0, NULL },
+	INT("source", "max_wait_s", 0, 86400),
+	INT("source", "connect_timeout_s", 1, 600),
+	INT("source", "timeout_s", 1, 3600),
+	INT("source", "retries", 0, 20),
+	INT("source", "limit", 1, 250),
+	INT("source", "full_listing_hours", 0, 24 * 366),
 	{ NULL, NULL, NULL, 0, 0, NULL }
 };
 #undef INT
@@ -1114,7 +1128,7 @@ config_validate(struct cl_config *cfg, struct cl_error *err)
 		for (j = 0; key_checks[j].section; j++) {
 			const struct key_check *k = &key_checks[j];
 			if (strlen(k->section) != slen || strncmp(k->section, e->section, slen) != 0 ||
-			    strcmp(k->key, e->key) != 0)
+			    (strcmp(k->key, "*") != 0 && strcmp(k->key, e->key) != 0))
 				continue;
 			msg[0] = '\0';
 			/* an empty value means the default, as everywhere it is read */
