@@ -553,7 +553,8 @@ person_parse_address(struct cl_person *p, const char *value)
 	size_t n = 0;
 	int rc;
 
-	if (strchr(value, '@') == NULL)
+	/* a name alone, unless it meant to give an address ("Ana <ana.example.com>") */
+	if (strchr(value, '@') == NULL && strchr(value, '<') == NULL)
 		return (p->name = cl_strdup(value)) ? 0 : CL_ENOMEM;
 	if ((rc = cl_mailbox_parse_list(&mb, &n, value, NULL)) != 0 || n != 1) {
 		cl_mailboxes_free(mb, n);

@@ -82,6 +82,8 @@ later "chmod 600" "$CL" -c "$T/c.conf" list
 later "[closeloop] today: 'yesterday' is not a date" "$CL" -c "$T/c.conf" list
 { base; printf '[tracker]\nkind = github\nproject = a/b\ninsecure = yes\n'; } > "$T/c.conf"
 later "TLS verification cannot be turned off" "$CL" -c "$T/c.conf" list
+{ base; printf '[people]\nalice = Alice Doe <alice.example.com>\n'; } > "$T/c.conf"
+later "c.conf:6: [people] alice = 'Alice Doe <alice.example.com>': not one valid e-mail address" "$CL" -c "$T/c.conf" list
 # a [mail] from / [report] to that only report --send reads: 78, not 65
 mkdir -p "$T/out.d"
 { base; printf '[mail]\ntransport = file\noutbox = %s/out.d\nfrom = a@example.com\n[report]\nto = b@example.com\n' "$T"; } > "$T/m.conf"
