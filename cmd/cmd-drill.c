@@ -452,8 +452,10 @@ drill_done(struct cl_ctx *ctx, int argc, char **argv)
 		return cmd_usage_error(ctx, "unexpected argument '%s'", argv[optind + 1]);
 	if ((rc = drill_id_arg(ctx, argv[optind], &id)) != 0)
 		return rc;
-	if (result == NULL || (strcmp(result, "pass") != 0 && strcmp(result, "fail") != 0))
+	if (result == NULL)
 		return cmd_usage_error(ctx, "--result pass|fail is required");
+	if (strcmp(result, "pass") != 0 && strcmp(result, "fail") != 0)
+		return cmd_usage_error(ctx, "--result '%s': use pass or fail", result);
 	pass = strcmp(result, "pass") == 0;
 	{
 		struct cl_drill *v = NULL;

@@ -103,6 +103,8 @@ expect_rc 64 "$CL" drill
 expect_in "$T/err" "name a drill command (list, schedule, reschedule, cancel, done, propose)"
 expect_rc 64 "$CL" --colr=never list
 expect_in "$T/err" "unknown option '--colr=never' (did you mean '--color'?)"
+expect_rc 64 "$CL" drill done 1 --result maybe
+expect_in "$T/err" "--result 'maybe': use pass or fail"
 expect_rc 64 "$CL" report --fo text
 expect_in "$T/err" "option '--fo' is ambiguous, could be: --format, --force"
 echo "ok: did you mean (command, sub-command, option, item id, post-mortem id)"
