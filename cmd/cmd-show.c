@@ -66,7 +66,8 @@ cmd_show_exec(struct cl_ctx *ctx, int argc, char **argv)
 	printf("source:      %s:%d\n", cmd_tty(it->pm_source), it->line);
 	printf("history:\n");
 	for (i = 0; i < nh; i++)
-		printf("  %s  %-7s  %-8s %s → %s\n", h[i].at, h[i].origin, h[i].field,
+		printf("  %s  %-7s  %-8s %s → %s\n", cmd_local_time(ctx, h[i].at), h[i].origin,
+		       h[i].field,
 		       h[i].old ? cmd_tty(h[i].old) : "-", h[i].new ? cmd_tty(h[i].new) : "-");
 done:
 	free(serr);
