@@ -2687,39 +2687,75 @@ cl_postmortem_find(long long *out, struct cl_store *st, const char *name,
 	return rc;
 }
 
+void
+cl_postmortem_ids_free(char **slugs, char **sources, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(slugs ? slugs[i] : NULL);
+		free(sources ? sources[i] : NULL);
+	}
+	free(slugs);
+	free(sources);
+}
+
 int
-cl_postmortem_nearest(char **out, struct cl_store *st, const char *name, struct cl_error *err)
+cl_postmortem_ids(char ***slugs, char ***sources, size_t *n, struct cl_store *st,
+                  struct cl_error *err)
 {
 	sqlite3_stmt *s = NULL;
-	char **slugs = NULL, **sources = NULL, **grown;
-	const char *near;
-	size_t n = 0, cap = 0, i;
+	char **sl = NULL, **so = NULL, **grown;
+	size_t cnt = 0, cap = 0;
 	int rc, step;
 
-	*out = NULL;
+	*slugs = *sources = NULL;
+	*n = 0;
 	if ((rc = cl_store_prepare(st, &s, "SELECT slug, source FROM postmortems ORDER BY slug",
 	                           err)) != 0)
 		return rc;
 	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-		if (n == cap) {
+		if (cnt == cap) {
 			cap = cap ? cap * 2 : 16;
-			if ((grown = cl_realloc(slugs, cap * sizeof *slugs)) == NULL)
+			if ((grown = cl_realloc(sl, cap * sizeof *sl)) == NULL)
 				goto nomem;
-			slugs = grown;
-			if ((grown = cl_realloc(sources, cap * sizeof *sources)) == NULL)
+			sl = grown;
+			if ((grown = cl_realloc(so, cap * sizeof *so)) == NULL)
 				goto nomem;
-			sources = grown;
+			so = grown;
 		}
-		slugs[n] = cl_column_dup(s, 0);
-		sources[n] = cl_column_dup(s, 1);
-		n++;
-		if (slugs[n - 1] == NULL)
+		sl[cnt] = cl_column_dup(s, 0);
+		so[cnt] = cl_column_dup(s, 1);
+		cnt++;
+		if (sl[cnt - 1] == NULL || so[cnt - 1] == NULL)
 			goto nomem;
 	}
+	sqlite3_finalize(s);
 	if (step != SQLITE_DONE) {
-		rc = cl_store_fail(st, step, err, "reading post-mortems");
-		goto done;
+		cl_postmortem_ids_free(sl, so, cnt);
+		return cl_store_fail(st, step, err, "reading post-mortems");
 	}
+	*slugs = sl;
+	*sources = so;
+	*n = cnt;
+	return 0;
+nomem:
+	sqlite3_finalize(s);
+	cl_postmortem_ids_free(sl, so, cnt);
+	return cl_error_set(err, CL_ENOMEM, "out of memory");
+}
+
+int
+cl_postmortem_nearest(char **out, struct cl_store *st, const char *name, struct cl_error *err)
+{
+	char **slugs = NULL, **sources = NULL;
+	const char *near;
+	size_t n = 0, i;
+	int rc;
+
+	*out = NULL;
+	if ((rc = cl_postmortem_ids(&slugs, &sources, &n, st, err)) != 0)
+		return rc;
 	/* the closest id, else the closest source (its id is named) */
 	if ((near = cl_str_nearest(name, (const char *const *)slugs, n)) == NULL &&
 	    (near = cl_str_nearest(name, (const char *const *)sources, n)) != NULL) {
@@ -2728,18 +2764,8 @@ cl_postmortem_nearest(char **out, struct cl_store *st, const char *name, struct 
 		near = slugs[i];
 	}
 	if (near != NULL && (*out = cl_strdup(near)) == NULL)
-		goto nomem;
-	goto done;
-nomem:
-	rc = cl_error_set(err, CL_ENOMEM, "out of memory");
-done:
-	sqlite3_finalize(s);
-	for (i = 0; i < n; i++) {
-		free(slugs[i]);
-		free(sources[i]);
-	}
-	free(slugs);
-	free(sources);
+		rc = cl_error_set(err, CL_ENOMEM, "out of memory");
+	cl_postmortem_ids_free(slugs, sources, n);
 	return rc;
 }
 
