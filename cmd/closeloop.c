@@ -451,6 +451,30 @@ cmd_local_time(const struct cl_ctx *ctx, const char *utc)
 	return out;
 }
 
+/* Prints at most width display columns of s (UTF-8 aware; width < 0:
+ * all of it), padded; a cut is marked with an ellipsis. */
+void
+cmd_print_cell(const char *s, int width, int pad)
+{
+	const unsigned char *p = (const unsigned char *)(s ? cmd_tty(s) : "-");
+	int cols = 0;
+
+	while (*p && (width < 0 || cols < width)) {
+		const unsigned char *start = p++;
+		while ((*p & 0xc0) == 0x80)
+			p++;
+		if (width >= 0 && cols == width - 1 && *p) {
+			fputs("\u2026", stdout);	/* truncated */
+			cols++;
+			break;
+		}
+		fwrite(start, 1, (size_t)(p - start), stdout);
+		cols++;
+	}
+	if (pad && width > cols)
+		printf("%*s", width - cols, "");
+}
+
 /* The last escaped strings cmd_tty() handed out, freed when reused. */
 static char *tty_ring[16];
 static size_t tty_next;

@@ -90,8 +90,130 @@ invite_time_prop(icalproperty_kind kind, time_t t, icaltimezone *zone, const cha
 	return p;
 }
 
-/* The zone's VTIMEZONE, cloned, truncated to [from, until) (until 0: open)
- * and renamed to the plain IANA name. */
+/* True when observances a and b are of one kind with the same name and
+ * offsets. */
+static int
+invite_same_observance(icalcomponent *a, icalcomponent *b)
+{
+	icalproperty *na = icalcomponent_get_first_property(a, ICAL_TZNAME_PROPERTY);
+	icalproperty *nb = icalcomponent_get_first_property(b, ICAL_TZNAME_PROPERTY);
+	icalproperty *fa = icalcomponent_get_first_property(a, ICAL_TZOFFSETFROM_PROPERTY);
+	icalproperty *fb = icalcomponent_get_first_property(b, ICAL_TZOFFSETFROM_PROPERTY);
+	icalproperty *ta = icalcomponent_get_first_property(a, ICAL_TZOFFSETTO_PROPERTY);
+	icalproperty *tb = icalcomponent_get_first_property(b, ICAL_TZOFFSETTO_PROPERTY);
+
+	return icalcomponent_isa(a) == icalcomponent_isa(b) && na && nb && fa && fb && ta && tb &&
+	       strcmp(icalproperty_get_tzname(na), icalproperty_get_tzname(nb)) == 0 &&
+	       icalproperty_get_tzoffsetfrom(fa) == icalproperty_get_tzoffsetfrom(fb) &&
+	       icalproperty_get_tzoffsetto(ta) == icalproperty_get_tzoffsetto(tb);
+}
+
+/* The first occurrence of rule from dtstart after until (local times), or
+ * a null time. */
+static struct icaltimetype
+invite_next_after(struct icalrecurrencetype rule, struct icaltimetype dtstart,
+                  struct icaltimetype until)
+{
+	icalrecur_iterator *it = icalrecur_iterator_new(rule, dtstart);
+	struct icaltimetype t = icaltime_null_time();
+	int guard;
+
+	for (guard = 0; it != NULL && guard < 1000; guard++) {
+		t = icalrecur_iterator_next(it);
+		if (icaltime_is_null_time(t) || icaltime_compare(t, until) > 0)
+			break;
+	}
+	if (guard == 1000)
+		t = icaltime_null_time();
+	icalrecur_iterator_free(it);
+	return t;
+}
+
+/* True when rules a and b are the same but for UNTIL. */
+static int
+invite_same_rule(struct icalrecurrencetype a, struct icalrecurrencetype b)
+{
+	char *sa, *sb;
+	int same;
+
+	a.until = b.until = icaltime_null_time();
+	sa = icalrecurrencetype_as_string_r(&a);
+	sb = icalrecurrencetype_as_string_r(&b);
+	same = sa && sb && strcmp(sa, sb) == 0;
+	if (sa)
+		icalmemory_free_buffer(sa);
+	if (sb)
+		icalmemory_free_buffer(sb);
+	return same;
+}
+
+/* libical 3.0 builds a zone from its TZif file as the explicit transitions
+ * (to 2037) plus the TZ string's rule from the last two on, so an
+ * observance whose rule still holds comes out twice: RRULE …;UNTIL=2037…
+ * and the same RRULE, open, from 2037/2038. Every STANDARD and DAYLIGHT
+ * rule is then written twice, and a reader that cannot take UNTIL with a
+ * local DTSTART (python's icalendar, dateutil) cannot use the zone. Folds
+ * such a pair into the first block with the rule left open, when the
+ * second starts exactly at the first's next occurrence: the transitions
+ * stay the same. */
+static void
+invite_fold_observances(icalcomponent *vtz)
+{
+	icalcomponent *v[64], *c;
+	icalcompiter it;
+	size_t n = 0, i, k;
+
+	for (it = icalcomponent_begin_component(vtz, ICAL_ANY_COMPONENT);
+	     (c = icalcompiter_deref(&it)) != NULL && n < sizeof v / sizeof v[0];
+	     icalcompiter_next(&it))
+		v[n++] = c;
+	for (i = 0; i < n; i++) {
+		icalproperty *ra, *da, *off;
+		struct icalrecurrencetype ru;
+		struct icaltimetype until, next;
+
+		ra = v[i] ? icalcomponent_get_first_property(v[i], ICAL_RRULE_PROPERTY) : NULL;
+		da = ra ? icalcomponent_get_first_property(v[i], ICAL_DTSTART_PROPERTY) : NULL;
+		off = ra ? icalcomponent_get_first_property(v[i], ICAL_TZOFFSETFROM_PROPERTY) : NULL;
+		if (da == NULL || off == NULL ||
+		    icalcomponent_get_first_property(v[i], ICAL_RDATE_PROPERTY) != NULL)
+			continue;
+		ru = icalproperty_get_rrule(ra);
+		if (icaltime_is_null_time(ru.until) || ru.count != 0)
+			continue;
+		/* UNTIL is UTC; DTSTART and the occurrences are local time */
+		until = ru.until;
+		icaltime_adjust(&until, 0, 0, 0, icalproperty_get_tzoffsetfrom(off));
+		(void)icaltime_set_timezone(&until, NULL);
+		ru.until = icaltime_null_time();
+		next = invite_next_after(ru, icalproperty_get_dtstart(da), until);
+		if (icaltime_is_null_time(next))
+			continue;
+		for (k = i + 1; k < n; k++) {
+			icalproperty *rb, *db;
+			struct icalrecurrencetype rbv;
+
+			if (v[k] == NULL || !invite_same_observance(v[i], v[k]) ||
+			    icalcomponent_get_first_property(v[k], ICAL_RDATE_PROPERTY) != NULL ||
+			    (rb = icalcomponent_get_first_property(v[k], ICAL_RRULE_PROPERTY)) == NULL ||
+			    (db = icalcomponent_get_first_property(v[k], ICAL_DTSTART_PROPERTY)) == NULL)
+				continue;
+			rbv = icalproperty_get_rrule(rb);
+			if (!icaltime_is_null_time(rbv.until) || rbv.count != 0 ||
+			    !invite_same_rule(ru, rbv) ||
+			    icaltime_compare(icalproperty_get_dtstart(db), next) != 0)
+				continue;
+			icalproperty_set_rrule(ra, ru);
+			icalcomponent_remove_component(vtz, v[k]);
+			icalcomponent_free(v[k]);
+			v[k] = NULL;
+			break;
+		}
+	}
+}
+
+/* The zone's VTIMEZONE, cloned, truncated to [from, until) (until 0: open),
+ * each observance's rule once, and renamed to the plain IANA name. */
 static icalcomponent *
 invite_vtimezone(icaltimezone *zone, const char *tzid, time_t from, time_t until)
 {
@@ -113,6 +235,7 @@ invite_vtimezone(icaltimezone *zone, const char *tzid, time_t from, time_t until
 	if (until != 0)
 		end = icaltime_from_timet_with_zone(until, 0, utc);
 	icaltimezone_truncate_vtimezone(vtz, start, end, 0);
+	invite_fold_observances(vtz);
 	if ((p = icalcomponent_get_first_property(vtz, ICAL_TZID_PROPERTY)) != NULL)
 		icalproperty_set_tzid(p, tzid);
 	else

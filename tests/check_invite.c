@@ -316,6 +316,59 @@ START_TEST(test_rrule)
 }
 END_TEST
 
+/* A recurring invite's VTIMEZONE has each observance's rule once, open
+ * (libical splits it at 2037: folded back), and the same transitions as
+ * libical's own zone every 3 hours to 2060. */
+START_TEST(test_rrule_vtimezone)
+{
+	static const char *const zones[] = { "Europe/Berlin", "America/New_York",
+	                                     "Australia/Sydney", NULL };
+	struct cl_invite inv;
+	size_t z;
+
+	for (z = 0; zones[z]; z++) {
+		icalcomponent *cal, *vtz, *c, *d;
+		icaltimezone *mine, *lib = icaltimezone_get_builtin_timezone(zones[z]);
+		time_t t;
+		int rules = 0;
+
+		base_invite(&inv);
+		inv.tz = zones[z];
+		inv.rrule = "FREQ=MONTHLY;INTERVAL=3";
+		cal = build_parse(&inv, NULL);
+		vtz = icalcomponent_get_first_component(cal, ICAL_VTIMEZONE_COMPONENT);
+		ck_assert_ptr_nonnull(vtz);
+		for (c = icalcomponent_get_first_component(vtz, ICAL_ANY_COMPONENT); c;
+		     c = icalcomponent_get_next_component(vtz, ICAL_ANY_COMPONENT)) {
+			icalproperty *r = icalcomponent_get_first_property(c, ICAL_RRULE_PROPERTY);
+			if (r == NULL)
+				continue;
+			rules++;
+			ck_assert_msg(icaltime_is_null_time(icalproperty_get_rrule(r).until),
+			              "%s: a rule with UNTIL left: %s", zones[z],
+			              icalproperty_as_ical_string(r));
+			ck_assert_ptr_null(icalcomponent_get_next_property(c, ICAL_RRULE_PROPERTY));
+		}
+		ck_assert_msg(rules == 2, "%s: %d observance rules, want 2 (one STANDARD, one "
+		              "DAYLIGHT)", zones[z], rules);
+		/* the same transitions as libical's zone */
+		mine = icaltimezone_new();
+		d = icalcomponent_new_clone(vtz);
+		ck_assert_int_eq(icaltimezone_set_component(mine, d), 1);
+		for (t = inv.start; t < 2871763200; t += 3 * 3600) {	/* to 2061 */
+			struct icaltimetype u = icaltime_from_timet_with_zone(t, 0,
+			                                                      icaltimezone_get_utc_timezone());
+			int dst;
+			ck_assert_msg(icaltimezone_get_utc_offset_of_utc_time(mine, &u, &dst) ==
+			              icaltimezone_get_utc_offset_of_utc_time(lib, &u, &dst),
+			              "%s: offsets differ at %lld", zones[z], (long long)t);
+		}
+		icaltimezone_free(mine, 1);
+		icalcomponent_free(cal);
+	}
+}
+END_TEST
+
 START_TEST(test_bad_input)
 {
 	struct cl_error err = { 0 };
@@ -398,6 +451,7 @@ invite_suite(void)
 	tcase_add_test(tc, test_escaping);
 	tcase_add_test(tc, test_utc_and_winter);
 	tcase_add_test(tc, test_rrule);
+	tcase_add_test(tc, test_rrule_vtimezone);
 	tcase_add_test(tc, test_bad_input);
 	tcase_add_test(tc, test_alloc_failures);
 	suite_add_tcase(s, tc);

@@ -114,7 +114,16 @@ CLOSELOOP_NOW=$(day 15) "$CL" import > "$T/out" 2>&1 && fail "a failed listing e
 [ "$(missing "Cloud gamma")" = 0 ] || fail "a failed listing marked a page missing"
 [ "$(withdrawn "Cloud beta")" = 0 ] || fail "a failed listing retired a page"
 [ "$(cstat 'd["faulted"]')" = 2 ] || fail "the faults were not served: $(cstat 'd["faulted"]')"
-ok "cloud: a failed listing marks nothing"
+# a listing cut short (its next link points at another site, not followed)
+# marks nothing either
+cadmin /_admin/next-origin "{\"origin\": \"http://localhost:${CONF##*:}\"}" >/dev/null
+cadmin /_admin/reset-counts >/dev/null
+CLOSELOOP_NOW=$(day 15) "$CL" import > "$T/out" 2>&1
+[ "$(missing "Cloud gamma")" = 0 ] || fail "a listing cut short marked a page missing"
+[ "$(missing "Cloud delta")" = 0 ] || fail "a listing cut short marked a page missing"
+[ "$(cstat 'd["by_route"].get("GET /api/v2/labels/{n}/pages", 0)')" = 1 ] || fail "the other site's next link was followed: $(cstat 'd["by_route"]')"
+cadmin /_admin/next-origin '{"origin": ""}' >/dev/null
+ok "cloud: a failed listing, or one cut short, marks nothing"
 
 # back within missing_days: items, ids and tickets kept
 cadmin /_admin/labels '{"page": 2002, "labels": ["postmortem"]}' >/dev/null

@@ -31,6 +31,8 @@ Admin (not counted, no auth; see fakebase.py for stats, faults):
   POST /_admin/trash   {"page", "restore"?}: moves the page to the trash
                        (listed nowhere, GET 404) or restores it
   POST /_admin/move    {"page", "space"}: moves the page to another space
+  POST /_admin/next-origin {"origin"}: cursor next links become absolute on
+                       that origin (another site: a client must not follow)
 Run: fake_confluence.py --port-file F --flavor cloud|dc [--user U]
      [--token T] [--context /confluence] [--max-limit N]
 """
@@ -59,6 +61,7 @@ class Confluence(fakebase.Backend):
         self.next_space = 501
         self.listings = 0
         self.pending = []       # edits waiting for a listing request
+        self.next_origin = ""   # cursor links on another site (admin)
 
     # --- auth -----------------------------------------------------------
     def auth(self, h):
@@ -147,6 +150,9 @@ class Confluence(fakebase.Backend):
                 p["version"] += 1
                 p["modified"] = time.time()
             return 200, {"id": p["id"], "version": p["version"]}, {}
+        if path == "/_admin/next-origin":
+            self.next_origin = body.get("origin") or ""
+            return 200, {}, {}
         if path == "/_admin/edit-while-listing":
             self.pending.append({"page": str(body["page"]), "body": body.get("body", ""),
                                  "at": self.listings + int(body.get("on_request", 2))})
@@ -214,7 +220,7 @@ class Confluence(fakebase.Backend):
                                      ("status", one("status")),
                                      ("body-format", one("body-format"))) if v}
             qq["cursor"] = base64.urlsafe_b64encode(str(start + limit).encode()).decode()
-            nxt = "/wiki%s?%s" % (path, urlencode(qq))
+            nxt = "%s/wiki%s?%s" % (self.next_origin, path, urlencode(qq))
             links["next"] = nxt
             hd["Link"] = '<%s>; rel="next", <%s>; rel="base"' % (nxt, h.base() + "/wiki")
         return 200, {"results": chunk, "_links": links}, hd

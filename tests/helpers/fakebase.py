@@ -130,7 +130,8 @@ class Handler(BaseHTTPRequestHandler):
         be = self.server.be
         if getattr(be.args, "public_url", None):
             return be.args.public_url.rstrip("/")
-        return "http://%s" % (self.headers.get("Host") or "127.0.0.1")
+        scheme = "https" if getattr(self.server.be.args, "tls_cert", None) else "http"
+        return "%s://%s" % (scheme, self.headers.get("Host") or "127.0.0.1")
 
     def body_json(self):
         n = int(self.headers.get("Content-Length") or 0)
@@ -280,6 +281,8 @@ def common_args(ap):
     ap.add_argument("--verbose", action="store_true")
     ap.add_argument("--max-seconds", type=int, default=1800,
                     help="exit after this long, whatever happens")
+    ap.add_argument("--tls-cert", help="serve HTTPS with this certificate (PEM)")
+    ap.add_argument("--tls-key")
 
 
 def serve(backend, args):
@@ -293,6 +296,11 @@ def serve(backend, args):
     srv.faults = []
     srv.faulted = 0
     srv.refusals = []
+    if getattr(args, "tls_cert", None):
+        import ssl
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(args.tls_cert, args.tls_key)
+        srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
     with open(args.port_file + ".tmp", "w") as f:
         f.write(str(srv.server_address[1]))
     os.rename(args.port_file + ".tmp", args.port_file)

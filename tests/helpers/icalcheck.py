@@ -7,8 +7,9 @@ PRODID, METHOD; exactly one VEVENT with UID, DTSTAMP (UTC), DTSTART and DTEND
 in the same zone, SEQUENCE, STATUS, SUMMARY, ORGANIZER (mailto:) and at least
 one ATTENDEE, each with CN/ROLE=REQ-PARTICIPANT/PARTSTAT=NEEDS-ACTION/RSVP=TRUE
 (CN optional); a zoned DTSTART has a VTIMEZONE whose TZID is the same plain
-IANA name; for a one-off event that VTIMEZONE is turned into a tzinfo and
-gives the same UTC offset as the system's zone data.
+IANA name; that VTIMEZONE is turned into a tzinfo and gives the same UTC
+offset as the system's zone data at the start (one-off event), or every 3
+hours from the start to 2038 (recurring event).
   --method M  --sequence N  --status S  --uid U  --tzid Z
   --start-utc 2024-04-02T12:00:00Z  --duration MIN  --attendees N
   --attendee ADDR (repeatable)  --rrule 'FREQ=MONTHLY;INTERVAL=3'  --alarm MIN
@@ -21,6 +22,7 @@ import datetime
 import email
 import email.policy
 import sys
+import zoneinfo
 
 import icalendar
 
@@ -109,12 +111,25 @@ def main():
                  (tzid, [str(z["TZID"]) for z in cal.walk("VTIMEZONE")]))
         if "/" in tzid and tzid.startswith("/"):
             fail("TZID %s is not a plain IANA name" % tzid)
-        if "RRULE" not in ev:
-            # the VTIMEZONE itself, as a tzinfo, agrees with the system zone
+        # the VTIMEZONE itself, as a tzinfo, agrees with the system zone: at
+        # the start of a one-off event; every 3 hours from the start to the
+        # end of 2038 (as far as python-icalendar expands rules) for a
+        # recurring one
+        try:
             own = zones[0].to_tz()
-            naive = start.replace(tzinfo=None)
-            if own.utcoffset(naive) != start.utcoffset():
-                fail("VTIMEZONE offset %s, tzdata %s" % (own.utcoffset(naive), start.utcoffset()))
+        except ValueError as e:
+            fail("python-icalendar cannot use the VTIMEZONE: %s" % e)
+        naive = start.replace(tzinfo=None)
+        if own.utcoffset(naive) != start.utcoffset():
+            fail("VTIMEZONE offset %s, tzdata %s" % (own.utcoffset(naive), start.utcoffset()))
+        if "RRULE" in ev:
+            sysz = zoneinfo.ZoneInfo(tzid)
+            t = start.astimezone(datetime.timezone.utc)
+            while t.year < 2039:
+                if t.astimezone(own).utcoffset() != t.astimezone(sysz).utcoffset():
+                    fail("VTIMEZONE offset %s at %s, tzdata %s" % (
+                        t.astimezone(own).utcoffset(), t, t.astimezone(sysz).utcoffset()))
+                t += datetime.timedelta(hours=3)
     elif start.utcoffset() != datetime.timedelta(0):
         fail("DTSTART without TZID is not UTC")
 

@@ -14,7 +14,13 @@ line CRLF-terminated and at most 998 octets.
   --calendar-method M    the text/calendar part has method=M and METHOD:M
   --tls / --auth USER    envelope (smtpd.py) says STARTTLS / AUTH as USER
   --rcpt ADDR            the envelope recipients are exactly ADDR; repeatable
-  --rrule-once           no component of the calendar has RRULE twice
+  --rrule-once           no component of any copy of the calendar (the inline
+                         text/calendar part and the invite.ics attachment)
+                         has RRULE twice, no VTIMEZONE observance (kind,
+                         TZNAME, offsets) has its RRULE in two blocks, and
+                         the copies are the same text
+  --vtimezone-as FILE    every copy's VTIMEZONE is, line for line, the one in
+                         FILE (e.g. what the dry run printed)
   --maildir              DIR is an MTA's Maildir (exim): read new/* and cur/*,
                          whose line ends the MTA made local (LF)
   --dump                 print subject, recipients and text of each message
@@ -41,6 +47,55 @@ def structure(part):
     return ct
 
 
+def calendar_text_of(text):
+    """Unfolded lines, LF-terminated."""
+    return text.replace("\r\n", "\n").replace("\n ", "").replace("\n\t", "")
+
+
+def calendar_text(part):
+    c = part.get_content()
+    if isinstance(c, bytes):
+        c = c.decode("utf-8")
+    return calendar_text_of(c)
+
+
+def vtimezones(cal):
+    """The lines of every VTIMEZONE of a calendar."""
+    out, inside = [], False
+    for line in cal.splitlines():
+        if line == "BEGIN:VTIMEZONE":
+            inside = True
+        if inside:
+            out.append(line)
+        if line == "END:VTIMEZONE":
+            inside = False
+    return out
+
+
+def observances(cal):
+    """The STANDARD/DAYLIGHT blocks of every VTIMEZONE: key (TZID, kind,
+    TZNAME, TZOFFSETFROM, TZOFFSETTO) and its RRULE lines."""
+    out, tzid, cur = [], "", None
+    for line in cal.splitlines():
+        if line.startswith("TZID:"):
+            tzid = line[5:]
+        elif line in ("BEGIN:STANDARD", "BEGIN:DAYLIGHT"):
+            cur = {"kind": line[6:], "props": {}, "rrule": []}
+        elif cur is not None and line in ("END:STANDARD", "END:DAYLIGHT"):
+            p = cur["props"]
+            cur["key"] = (tzid, cur["kind"], p.get("TZNAME", ""), p.get("TZOFFSETFROM", ""),
+                          p.get("TZOFFSETTO", ""))
+            out.append(cur)
+            cur = None
+        elif cur is not None:
+            name, _, value = line.partition(":")
+            if name == "RRULE":
+                cur["rrule"].append(value)
+            else:
+                cur["props"][name] = value
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("dir")
@@ -57,6 +112,7 @@ def main():
     ap.add_argument("--rcpt", action="append", default=[])
     ap.add_argument("--dump", action="store_true")
     ap.add_argument("--rrule-once", action="store_true")
+    ap.add_argument("--vtimezone-as")
     ap.add_argument("--maildir", action="store_true")
     a = ap.parse_args()
 
@@ -126,18 +182,41 @@ def main():
             ics = [p for p in msg.walk() if p.get_filename() == "invite.ics"]
             if len(ics) != 1 or not ics[0].is_attachment():
                 fail("%s: no invite.ics attachment" % path)
+        copies = [calendar_text(p) for p in msg.walk()
+                  if p.get_content_type() in ("text/calendar", "application/ics")]
         if a.rrule_once:
-            for cal in [p for p in msg.walk() if p.get_content_type() == "text/calendar"]:
+            if not copies:
+                fail("%s: no calendar" % path)
+            for n, cal in enumerate(copies):
                 stack = []
-                for line in cal.get_content().replace("\r\n ", "").splitlines():
+                for line in cal.splitlines():
                     if line.startswith("BEGIN:"):
                         stack.append([line[6:], 0])
                     elif line.startswith("END:"):
                         stack.pop()
-                    elif line.startswith("RRULE") and stack:
+                    elif line.split(":")[0].split(";")[0] == "RRULE" and stack:
                         stack[-1][1] += 1
                         if stack[-1][1] > 1:
-                            fail("%s: %s has RRULE twice" % (path, stack[-1][0]))
+                            fail("%s: calendar copy %d: %s has RRULE twice" %
+                                 (path, n + 1, stack[-1][0]))
+                rules = {}
+                for obs in observances(cal):
+                    if obs["rrule"]:
+                        rules.setdefault(obs["key"], []).append(obs["rrule"])
+                for key, rr in rules.items():
+                    if len(rr) > 1:
+                        fail("%s: calendar copy %d: %s has its RRULE in %d blocks: %s" %
+                             (path, n + 1, " ".join(key), len(rr), rr))
+                if cal != copies[0]:
+                    fail("%s: the calendar copies differ" % path)
+        if a.vtimezone_as:
+            want = vtimezones(calendar_text_of(open(a.vtimezone_as, encoding="utf-8").read()))
+            if not want:
+                fail("%s has no VTIMEZONE" % a.vtimezone_as)
+            for n, cal in enumerate(copies):
+                if vtimezones(cal) != want:
+                    fail("%s: calendar copy %d: VTIMEZONE differs from %s:\n%s" %
+                         (path, n + 1, a.vtimezone_as, "\n".join(vtimezones(cal))))
         env_path = path[:-4] + ".json"
         env = json.load(open(env_path)) if os.path.exists(env_path) else None
         if (a.tls or a.auth or a.rcpt) and env is None:
