@@ -104,7 +104,7 @@ deps-build:
 deps:
 	@$(PKG_CONFIG) --exists $(PKGS) $(TESTPKGS) 2>/dev/null && \
 	  command -v clang >/dev/null && command -v valgrind >/dev/null && command -v zsh >/dev/null && \
-	  command -v fish >/dev/null && \
+	  command -v fish >/dev/null && command -v systemd-analyze >/dev/null && \
 	  [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import aiosmtpd, icalendar' 2>/dev/null && \
 	  [ -x /usr/share/redmine/bin/rails ] && [ -x "$${HOME:-/tmp}/.cache/closeloop/prism/node_modules/.bin/prism" ] || \
 	  sh contrib/install-deps.sh --test
@@ -116,10 +116,12 @@ check:
 check-run: closeloop $(TEST_BIN)
 	sh tests/run.sh
 
+# the demo's build says one line (V=1: every compiler command line)
 demo:
 	@$(MAKE) --no-print-directory deps-build
-	@$(MAKE) --no-print-directory closeloop
-	sh contrib/demo.sh
+	@$(if $(filter 1,$(V)),:,echo "  building ./closeloop (make V=1 prints the compiler lines)")
+	@$(MAKE) --no-print-directory closeloop $(if $(filter 1,$(V)),,say=@true)
+	@sh contrib/demo.sh
 
 bench:
 	@$(MAKE) --no-print-directory deps

@@ -5,7 +5,9 @@
 # the baseline. Targets: report <= 2 x sqlite3 on its queries, peak RSS
 # <= 64 MiB in every format (JSON and CSV complete), status <= 0.1 s,
 # list --overdue --json <= 64 MiB. Median of BENCH_RUNS runs (default 5).
-# BENCH_REPORT_DOCS=N changes the corpus (default 17000 documents, ~6 items each).
+# The formats again with 12 teams (the all-teams report by team first), and
+# one team's report. BENCH_REPORT_DOCS=N changes the corpus (default 17000
+# documents, ~6 items each).
 set -eu
 cd "$(dirname "$0")/.."
 docs=${BENCH_REPORT_DOCS:-17000}
@@ -46,20 +48,37 @@ median() {
 }
 echo "database:    $db, $items items (CLOSELOOP_NOW=$CLOSELOOP_NOW), median of $runs runs"
 ok=0
-for f in text markdown html json csv; do
+# measure DB LABEL ARGS: the report with ARGS against the sqlite3 shell on
+# the queries it ran (written by CLOSELOOP_REPORT_SQL), both medians
+measure() {
+    mdb=$1; label=$2; shift 2
     rm -f "$work/q.sql"
-    CLOSELOOP_REPORT_SQL="$work/q.sql" ./closeloop -q -d "$db" report --format $f > "$work/out.$f"
-    size=$(wc -c < "$work/out.$f")
-    t_sql=$(median "sqlite3 '$db' < '$work/q.sql'")
+    CLOSELOOP_REPORT_SQL="$work/q.sql" ./closeloop -q -d "$mdb" report "$@" > "$work/out"
+    size=$(wc -c < "$work/out")
+    t_sql=$(median "sqlite3 '$mdb' < '$work/q.sql'")
     rss_sql=$(cat "$work/rss"); cpu_sql=$(cat "$work/cpu")
-    t_rep=$(median "./closeloop -q -d '$db' report --format $f")
+    t_rep=$(median "./closeloop -q -d '$mdb' report $*")
     rss_rep=$(cat "$work/maxrss"); cpu_rep=$(cat "$work/cpu")
     ratio=$(echo "scale=2; $t_rep / $t_sql" | bc)
     printf '%-9s sqlite3 %ss (cpu %ss, %s KiB)  report %ss (cpu %ss; %s x; target <= 2), peak RSS %s KiB, %s bytes\n' \
-        "$f:" "$t_sql" "$cpu_sql" "$rss_sql" "$t_rep" "$cpu_rep" "$ratio" "$rss_rep" "$size"
-    [ "$(echo "$t_rep <= 2 * $t_sql" | bc)" = 1 ] || { echo "MISSED: report --format $f time"; ok=1; }
-    [ "$rss_rep" -le 65536 ] || { echo "MISSED: report --format $f memory"; ok=1; }
+        "$label" "$t_sql" "$cpu_sql" "$rss_sql" "$t_rep" "$cpu_rep" "$ratio" "$rss_rep" "$size"
+    [ "$(echo "$t_rep <= 2 * $t_sql" | bc)" = 1 ] || { echo "MISSED: report $* time"; ok=1; }
+    [ "$rss_rep" -le 65536 ] || { echo "MISSED: report $* memory"; ok=1; }
+}
+for f in text markdown html json csv; do
+    measure "$db" "$f:" --format $f
 done
+# the same with 12 teams (set in a copy of the database: the report is
+# measured, not the import): the all-teams report with its per-team table
+# and the overdue items by team first, and one team's report
+tdb="$work/teams.db"
+cp "$db" "$tdb"
+sqlite3 "$tdb" "UPDATE postmortems SET team = 'team-' || (id % 12)"
+echo "with 12 teams ($tdb):"
+for f in text markdown html json csv; do
+    measure "$tdb" "$f:" --format $f
+done
+measure "$tdb" "team-3:" --team team-3 --format text
 t_status=$(median "./closeloop -q -d '$db' status")
 echo "status:      ${t_status}s (cpu $(cat "$work/cpu")s; target <= 0.1), peak RSS $(cat "$work/maxrss") KiB"
 [ "$(echo "$t_status <= 0.1" | bc)" = 1 ] || { echo "MISSED: status time"; ok=1; }

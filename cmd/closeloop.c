@@ -439,19 +439,40 @@ cmd_local_time(const struct cl_ctx *ctx, const char *utc)
 {
 	static char ring[8][64];
 	static size_t next;
-	const char *tz = cl_config_timezone(ctx->cfg);
 	char *out = ring[next];
-	struct tm tm;
 	time_t t;
 
 	if (utc == NULL)
 		return "-";
-	if (cl_time_parse(utc, &t) != 0 || cl_localtime(t, tz, &tm) != 0)
+	if (cl_time_parse(utc, &t) != 0 ||
+	    cl_time_format_local(t, cl_config_timezone(ctx->cfg), out) != 0)
 		return utc;
 	next = (next + 1) % 8;
-	snprintf(out, sizeof ring[0], "%04d-%02d-%02d %02d:%02d %s", tm.tm_year + 1900,
-	         tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tz ? tz : "UTC");
 	return out;
+}
+
+/* Prints at most width display columns of s (UTF-8 aware; width < 0:
+ * all of it), padded; a cut is marked with an ellipsis. */
+void
+cmd_print_cell(const char *s, int width, int pad)
+{
+	const unsigned char *p = (const unsigned char *)(s ? cmd_tty(s) : "-");
+	int cols = 0;
+
+	while (*p && (width < 0 || cols < width)) {
+		const unsigned char *start = p++;
+		while ((*p & 0xc0) == 0x80)
+			p++;
+		if (width >= 0 && cols == width - 1 && *p) {
+			fputs("\u2026", stdout);	/* truncated */
+			cols++;
+			break;
+		}
+		fwrite(start, 1, (size_t)(p - start), stdout);
+		cols++;
+	}
+	if (pad && width > cols)
+		printf("%*s", width - cols, "");
 }
 
 /* The last escaped strings cmd_tty() handed out, freed when reused. */

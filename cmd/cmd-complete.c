@@ -13,34 +13,41 @@
 
 extern const struct cmd_entry *const *cmd_entries(void);
 
-/* Prints item ids (all = every status) or post-mortem ids, once each. */
+/* Prints item ids (all = every status), post-mortem and runbook ids
+ * (postmortems 1) or drill ids (postmortems 2). */
 static void
 print_ids(struct cl_ctx *ctx, int postmortems, int all)
 {
 	struct cl_item_filter f = { .status = all ? CL_ITEMS_ALL : 0 };
 	struct cl_item *items = NULL;
 	struct cl_store *st = NULL;
-	char *path = cl_config_database_path(ctx->cfg);
-	size_t n = 0, i;
+	char *path = cl_config_database_path(ctx->cfg), **slugs = NULL, **sources = NULL;
+	struct cl_drill *drills = NULL;
+	size_t n = 0, np = 0, nd = 0, i;
 
 	if (path && access(path, R_OK) == 0 && cl_store_open(&st, path, CL_STORE_READONLY,
-	                                                     NULL) == 0 &&
-	    cl_items_list(&items, &n, st, &f, NULL) == 0) {
-		for (i = 0; i < n; i++) {
-			const char *id = postmortems ? items[i].pm_slug : items[i].key;
-			if (postmortems && i > 0 && strcmp(id, items[i - 1].pm_slug) == 0)
-				continue;
-			printf("%s\n", cmd_tty(id));
-		}
+	                                                     NULL) == 0) {
+		if (postmortems == 1 && cl_postmortem_ids(&slugs, &sources, &np, st, NULL) == 0)
+			for (i = 0; i < np; i++)
+				printf("%s\n", cmd_tty(slugs[i]));
+		if (postmortems == 2 && cl_drill_list(&drills, &nd, st, NULL, NULL) == 0)
+			for (i = 0; i < nd; i++)
+				printf("%lld\n", drills[i].id);
+		if (!postmortems && cl_items_list(&items, &n, st, &f, NULL) == 0)
+			for (i = 0; i < n; i++)
+				printf("%s\n", cmd_tty(items[i].key));
 	}
+	cl_postmortem_ids_free(slugs, sources, np);
+	cl_drills_free(drills, nd);
 	cl_items_free(items, n);
 	cl_store_close(st);
 	free(path);
 }
 
-/* Time zone names under dir (the system's zoneinfo), Area/City form. */
+/* Time zone names under dir (the system's zoneinfo), Area/City form, but for UTC
+ * and skip (printed first). */
 static void
-print_zones(const char *dir, const char *prefix, int depth)
+print_zones(const char *dir, const char *prefix, int depth, const char *skip)
 {
 	struct dirent *de;
 	struct stat sb;
@@ -60,8 +67,9 @@ print_zones(const char *dir, const char *prefix, int depth)
 		if (S_ISDIR(sb.st_mode)) {
 			char sub[520];
 			snprintf(sub, sizeof sub, "%s/", name);
-			print_zones(path, sub, depth + 1);
-		} else if (cl_tz_valid(name)) {
+			print_zones(path, sub, depth + 1, skip);
+		} else if (strcmp(name, "UTC") != 0 && !(skip && strcmp(name, skip) == 0) &&
+		           cl_tz_valid(name)) {
 			printf("%s\n", name);
 		}
 	}
@@ -97,15 +105,20 @@ cmd_complete_exec(struct cl_ctx *ctx, int argc, char **argv)
 		if (tz)
 			printf("%s\n", tz);
 		printf("UTC\n");
-		print_zones("/usr/share/zoneinfo", "", 0);
+		print_zones("/usr/share/zoneinfo", "", 0, tz);
+	} else if (strcmp(what, "drills") == 0) {
+		print_ids(ctx, 2, 1);
+	} else if (strcmp(what, "every") == 0) {
+		/* each form drill schedule --every takes (cl_invite_rrule), N as an example */
+		fputs("week\nmonth\nquarter\n2 weeks\n3 months\n2 quarters\n", stdout);
 	} else {
 		return cmd_usage_error(ctx, "cannot complete '%s' (commands, items, all-items, "
-		                       "postmortems, people, zones)", what);
+		                       "postmortems, drills, people, zones, every)", what);
 	}
 	return 0;
 }
 
 const struct cmd_entry cmd_complete_entry = {
-	"__complete", "commands|items|all-items|postmortems|people|zones",
+	"__complete", "commands|items|all-items|postmortems|drills|people|zones|every",
 	"words for the shell completions (contrib/completion)", "", 0, cmd_complete_exec
 };

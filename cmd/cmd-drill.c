@@ -85,6 +85,19 @@ check_wall_clock(struct cl_ctx *ctx, const char *at, const char *tz)
 	return 0;
 }
 
+/* Warns about a drill set to start in the past (scheduled or moved). */
+static void
+warn_past(struct cl_ctx *ctx, const struct cl_drill *d)
+{
+	char utc[21];
+
+	if (d->start < cl_now()) {
+		cl_time_format_utc(d->start, utc);
+		cmd_info(ctx, "closeloop: warning: the drill starts in the past (%s)\n",
+		         cmd_local_time(ctx, utc));
+	}
+}
+
 /* Warns about a drill that is probably a mistake: a start in the past, or
  * a re-run of a post-mortem whose fixes are not all done. */
 static void
@@ -93,13 +106,8 @@ warn_schedule(struct cl_ctx *ctx, const struct cl_drill *d)
 	struct cl_item_filter f = { .status = CL_ITEMS_OPEN };
 	struct cl_item *items = NULL;
 	size_t n = 0;
-	char utc[21];
 
-	if (d->start < cl_now()) {
-		cl_time_format_utc(d->start, utc);
-		cmd_info(ctx, "closeloop: warning: the drill starts in the past (%s)\n",
-		         cmd_local_time(ctx, utc));
-	}
+	warn_past(ctx, d);
 	if (d->pm_kind && strcmp(d->pm_kind, "postmortem") != 0)
 		return;
 	f.postmortem = d->pm_slug;
@@ -110,23 +118,54 @@ warn_schedule(struct cl_ctx *ctx, const struct cl_drill *d)
 	cl_items_free(items, n);
 }
 
-/* One text line of a drill for list. */
+/* The refused and deferred attendees of a drill, after a line. */
 static void
-print_drill_line(const struct cl_drill *d)
+print_drill_waiting(const struct cl_drill *d)
 {
-	char start[17];
 	size_t i, k = 0;
 
-	cl_drill_local_start(d, start);
-	printf("%-4lld %-10s %s %-16s %4d min  seq %-2d %-20s %s%s", d->id, d->state, start,
-	       d->timezone, d->duration, d->sequence, cmd_tty(d->pm_slug), cmd_tty(d->title),
-	       d->rrule ? " (recurring)" : "");
 	for (i = 0; i < d->nattendees; i++)
 		if (d->attendees[i].refused)
-			printf("%s%s", k++ ? ", " : "  refused: ", d->attendees[i].email);
+			printf("%s%s", k++ ? ", " : "  refused: ", cmd_tty(d->attendees[i].email));
 	for (i = 0, k = 0; i < d->nattendees; i++)
 		if (d->attendees[i].deferred)
-			printf("%s%s", k++ ? ", " : "  deferred: ", d->attendees[i].email);
+			printf("%s%s", k++ ? ", " : "  deferred: ", cmd_tty(d->attendees[i].email));
+}
+
+/* One drill for list: one line, or on a terminal too narrow for it the
+ * post-mortem and the title (cut to the width) on lines of their own. */
+static void
+print_drill_line(const struct cl_drill *d, int width)
+{
+	char start[17], head[160];
+	int n, room;
+
+
+	cl_drill_local_start(d, start);
+	n = snprintf(head, sizeof head, "%-4lld %-10s %s %-16s %4d min  seq %-2d ", d->id,
+	             d->state, start, d->timezone, d->duration, d->sequence);
+	if (width <= 0 || n + (int)strlen(d->pm_slug) + 1 + (int)strlen(d->title) +
+	                  (d->rrule ? 12 : 0) <= width) {
+		printf("%s%-20s %s%s", head, cmd_tty(d->pm_slug), cmd_tty(d->title),
+		       d->rrule ? " (recurring)" : "");
+		print_drill_waiting(d);
+		putchar('\n');
+		return;
+	}
+	/* narrow: the sequence left out, nothing padded */
+	snprintf(head, sizeof head, "%-4lld %s  %s %s  %d min%s", d->id, d->state, start,
+	         d->timezone, d->duration, d->rrule ? "  recurring" : "");
+	cmd_print_cell(head, width, 0);
+	print_drill_waiting(d);
+	printf("\n     ");
+	room = width - 5 - (int)strlen(d->pm_slug) - 2;
+	if (room >= 20) {
+		printf("%s  ", cmd_tty(d->pm_slug));
+	} else {
+		printf("%s\n     ", cmd_tty(d->pm_slug));	/* an id is never cut */
+		room = width - 5;
+	}
+	cmd_print_cell(d->title, room, 0);
 	putchar('\n');
 }
 
@@ -171,8 +210,9 @@ drill_list(struct cl_ctx *ctx, int argc, char **argv)
 			json_decref(arr);
 		rc = cmd_print_json(ctx, root);
 	} else {
+		int width = cmd_width();
 		for (i = 0; i < n; i++)
-			print_drill_line(&v[i]);
+			print_drill_line(&v[i], width);
 		if (n == 0)
 			cmd_info(ctx, "no drills\n");
 	}
@@ -339,8 +379,16 @@ drill_update(struct cl_ctx *ctx, int argc, char **argv, int cancel)
 		return rc;
 	if (!cancel && at == NULL)
 		return cmd_usage_error(ctx, "--at \"YYYY-MM-DD HH:MM\" is required");
-	if (!cancel && tz != NULL && (rc = check_wall_clock(ctx, at, tz)) != 0)
-		return rc;
+	if (!cancel) {
+		/* the wall clock is read in --tz, else in the drill's own zone */
+		struct cl_drill *was = NULL;
+		if ((rc = cl_drill_get(&was, ctx->store, id, &ctx->err)) != 0)
+			return rc;
+		rc = check_wall_clock(ctx, at, tz ? tz : was->timezone);
+		cl_drill_free(was);
+		if (rc != 0)
+			return rc;
+	}
 	mailer_init(ctx, &mailer);
 	sender = cl_drill_mail_sender(&mailer);
 	if (cancel)
@@ -351,6 +399,8 @@ drill_update(struct cl_ctx *ctx, int argc, char **argv, int cancel)
 		                         send ? &sender : NULL, &ctx->err);
 	if (rc != 0)
 		goto done;
+	if (!cancel)
+		warn_past(ctx, d);
 	if (!send) {
 		print_calendar(ctx, cal, cancel ? "the cancellation above would be sent"
 		                                : "the update above would be sent");
@@ -402,8 +452,10 @@ drill_done(struct cl_ctx *ctx, int argc, char **argv)
 		return cmd_usage_error(ctx, "unexpected argument '%s'", argv[optind + 1]);
 	if ((rc = drill_id_arg(ctx, argv[optind], &id)) != 0)
 		return rc;
-	if (result == NULL || (strcmp(result, "pass") != 0 && strcmp(result, "fail") != 0))
+	if (result == NULL)
 		return cmd_usage_error(ctx, "--result pass|fail is required");
+	if (strcmp(result, "pass") != 0 && strcmp(result, "fail") != 0)
+		return cmd_usage_error(ctx, "--result '%s': use pass or fail", result);
 	pass = strcmp(result, "pass") == 0;
 	{
 		struct cl_drill *v = NULL;

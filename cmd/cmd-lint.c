@@ -29,29 +29,31 @@ lint_items_doc(void *arg, const char *path, const struct cl_pm_doc *doc)
 	struct cl_ctx *ctx = arg;
 	size_t i;
 
-	printf("%s: %zu item%s%s%s%s\n", path, doc->nitems, doc->nitems == 1 ? "" : "s",
-	       doc->title ? " in \"" : "", doc->title ? doc->title : "", doc->title ? "\"" : "");
+	/* everything here comes from the document: escaped for the terminal */
+	printf("%s: %zu item%s%s%s%s\n", cmd_tty(path), doc->nitems, doc->nitems == 1 ? "" : "s",
+	       doc->title ? " in \"" : "", doc->title ? cmd_tty(doc->title) : "",
+	       doc->title ? "\"" : "");
 	for (i = 0; i < doc->nitems; i++) {
 		const struct cl_pm_item *it = &doc->items[i];
 		struct cl_problems probs = { 0 };
 		char due[11];
 		char *codes = NULL;
 
-		printf("%s:%d: %s\n", path, it->line, it->action ? it->action : "");
-		printf("    owner: %s%s%s%s", it->owner ? it->owner : "-",
-		       it->owner_email ? " <" : "", it->owner_email ? it->owner_email : "",
+		printf("%s:%d: %s\n", cmd_tty(path), it->line, it->action ? cmd_tty(it->action) : "");
+		printf("    owner: %s%s%s%s", it->owner ? cmd_tty(it->owner) : "-",
+		       it->owner_email ? " <" : "", it->owner_email ? cmd_tty(it->owner_email) : "",
 		       it->owner_email ? ">" : "");
 		if (it->due != CL_NO_DATE) {
 			cl_date_format(it->due, due);
 			printf("  due: %s%s", due, it->due_approx ? " (approximate)" : "");
 		} else if (it->due_raw) {
-			printf("  due: '%s' (not a date)", it->due_raw);
+			printf("  due: '%s' (not a date)", cmd_tty(it->due_raw));
 		} else {
 			printf("  due: -");
 		}
 		printf("  status: %s  ticket: %s\n",
-		       it->status ? it->status : it->done ? "done" : "open",
-		       it->ticket ? it->ticket : "-");
+		       it->status ? cmd_tty(it->status) : it->done ? "done" : "open",
+		       it->ticket ? cmd_tty(it->ticket) : "-");
 		if (cl_lint_item(&probs, it, ctx->cfg) == 0 && probs.n &&
 		    (codes = cl_lint_codes(&probs, 0)) != NULL)
 			printf("    problems: %s\n", codes);
@@ -60,10 +62,11 @@ lint_items_doc(void *arg, const char *path, const struct cl_pm_doc *doc)
 	}
 	for (i = 0; i < doc->nsections; i++)
 		if (doc->sections[i].nitems == 0)
-			printf("%s:%d: nothing read as an item under \"%s\"\n", path,
-			       doc->sections[i].line, doc->sections[i].title ? doc->sections[i].title : "");
+			printf("%s:%d: nothing read as an item under \"%s\"\n", cmd_tty(path),
+			       doc->sections[i].line,
+			       doc->sections[i].title ? cmd_tty(doc->sections[i].title) : "");
 	if (doc->nitems == 0 && doc->nsections == 0)
-		printf("%s: no action heading, item table or marker found\n", path);
+		printf("%s: no action heading, item table or marker found\n", cmd_tty(path));
 }
 
 /* --items --json: one JSON object per document and line, with the fields

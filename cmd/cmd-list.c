@@ -8,28 +8,11 @@
 
 #include "cmd.h"
 
-/* Prints at most width display columns of s (UTF-8 aware; width < 0:
- * all of it), padded; a cut is marked with an ellipsis. */
+/* A cell of the table (cmd_print_cell: cut with an ellipsis, padded). */
 static void
 print_cell(const char *s, int width, int pad)
 {
-	const unsigned char *p = (const unsigned char *)(s ? cmd_tty(s) : "-");
-	int cols = 0;
-
-	while (*p && (width < 0 || cols < width)) {
-		const unsigned char *start = p++;
-		while ((*p & 0xc0) == 0x80)
-			p++;
-		if (width >= 0 && cols == width - 1 && *p) {
-			fputs("\u2026", stdout);	/* truncated */
-			cols++;
-			break;
-		}
-		fwrite(start, 1, (size_t)(p - start), stdout);
-		cols++;
-	}
-	if (pad && width > cols)
-		printf("%*s", width - cols, "");
+	cmd_print_cell(s, width, pad);
 }
 
 /* A due cell: the date, or what was written (not a date) marked "?". */

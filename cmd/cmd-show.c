@@ -62,11 +62,12 @@ cmd_show_exec(struct cl_ctx *ctx, int argc, char **argv)
 	if (serr)
 		printf("sync error:  %s\n", cmd_tty(serr));
 	printf("post-mortem: %s — %s\n", cmd_tty(it->pm_slug),
-	       it->pm_title ? cmd_tty(it->pm_title) : "(untitled)");
+	       it->pm_title ? cmd_tty(cl_str_title_bare(it->pm_title)) : "(untitled)");
 	printf("source:      %s:%d\n", cmd_tty(it->pm_source), it->line);
 	printf("history:\n");
 	for (i = 0; i < nh; i++)
-		printf("  %s  %-7s  %-8s %s → %s\n", h[i].at, h[i].origin, h[i].field,
+		printf("  %s  %-7s  %-8s %s → %s\n", cmd_local_time(ctx, h[i].at), h[i].origin,
+		       h[i].field,
 		       h[i].old ? cmd_tty(h[i].old) : "-", h[i].new ? cmd_tty(h[i].new) : "-");
 done:
 	free(serr);

@@ -62,12 +62,19 @@ cmd_sync_exec(struct cl_ctx *ctx, int argc, char **argv)
 			return rc;	/* no plan and no summary: the error says why */
 		}
 	}
-	cmd_info(ctx, "sync%s: %d created, %d adopted, %d linked, %d updated, %d closed, "
-	         "%d reopened, %d pulled%s, %d with problems (%ld request%s)\n",
-	         so.dry_run ? " (dry run, nothing written)" : "", stats.created, stats.adopted,
-	         stats.linked, stats.updated, stats.closed, stats.reopened, stats.pulled,
-	         stats.not_modified ? " (not modified)" : "", stats.item_errors, stats.requests,
-	         stats.requests == 1 ? "" : "s");
+	if (so.dry_run)	/* a plan: what would be done, not "7 created" */
+		cmd_info(ctx, "sync (dry run, nothing written): %d to create, %d to adopt, %d to "
+		         "link, %d to update, %d to close, %d to reopen, %d to pull%s; %d with "
+		         "problems (%ld request%s)\n",
+		         stats.created, stats.adopted, stats.linked, stats.updated, stats.closed,
+		         stats.reopened, stats.pulled, stats.not_modified ? " (not modified)" : "",
+		         stats.item_errors, stats.requests, stats.requests == 1 ? "" : "s");
+	else
+		cmd_info(ctx, "sync: %d created, %d adopted, %d linked, %d updated, %d closed, "
+		         "%d reopened, %d pulled%s, %d with problems (%ld request%s)\n",
+		         stats.created, stats.adopted, stats.linked, stats.updated, stats.closed,
+		         stats.reopened, stats.pulled, stats.not_modified ? " (not modified)" : "",
+		         stats.item_errors, stats.requests, stats.requests == 1 ? "" : "s");
 	if (devnull)
 		fclose(devnull);
 	cl_tracker_free(t);

@@ -79,6 +79,10 @@ int cmd_color(const struct cl_ctx *ctx);
 const char *cmd_paint(const struct cl_ctx *ctx, int what);
 /* Columns of the terminal ($COLUMNS first), 0 when not a terminal. */
 int cmd_width(void);
+/* Prints at most width display columns of s, escaped for the terminal
+ * (UTF-8 aware; width < 0: all of it), padded when pad; a cut is marked
+ * with an ellipsis. */
+void cmd_print_cell(const char *s, int width, int pad);
 /* A UTC time (RFC 3339) as a person reads it: in [closeloop] timezone,
  * with the zone ("2024-03-25 10:00 Europe/Berlin"). Valid for 8 calls. */
 const char *cmd_local_time(const struct cl_ctx *ctx, const char *utc);

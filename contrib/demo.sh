@@ -105,11 +105,23 @@ echo
 echo "== closeloop status"
 "$CL" status
 echo
+# header NAME FILE: a header of a message, unfolded (and decoded with Python)
+header() {
+    if [ -x /usr/bin/python3 ]; then
+        /usr/bin/python3 -c 'import sys, email, email.policy
+m = email.message_from_binary_file(open(sys.argv[2], "rb"), policy=email.policy.default)
+print(m[sys.argv[1]] or "")' "$1" "$2"
+    else
+        awk -v h="$1:" 'index($0, h) == 1 { s = substr($0, length(h) + 2); on = 1; next }
+            on && /^[ \t]/ { sub(/^[ \t]+/, " "); s = s $0; next }
+            on { print s; exit }' "$2"
+    fi
+}
 echo "== what was sent"
 for f in "$DEMO"/outbox/*.eml; do
     [ -f "$f" ] || continue
-    subj=$(grep -m1 '^Subject:' "$f" | cut -c10-)
-    to=$(grep -m1 '^To:' "$f" | cut -c5-)
+    subj=$(header Subject "$f")
+    to=$(header To "$f")
     case $(grep -c 'text/calendar' "$f") in 0) kind=mail ;; *) kind=invite ;; esac
     printf '  %-6s %s\n         to %s\n' "$kind" "$subj" "$to"
 done

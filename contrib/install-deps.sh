@@ -6,7 +6,8 @@
 #     the compiler, pkg-config, CA certificates, time zones; python3 for the
 #     demo's local tracker) — what `make demo` installs;
 #   --test: also the test peers (Check, sqlite3, aiosmtpd, icalendar, yaml,
-#     exim, Redmine, clang, valgrind, zsh, fish, chromium — t47-html-browser
+#     exim, Redmine, clang, valgrind, zsh, fish, systemd (systemd-analyze
+#     verifies the unit in t93), chromium — t47-html-browser
 #     renders the report, a reminder and an invite — npm and Prism) — what
 #     `make check` installs.
 set -eu
@@ -15,7 +16,7 @@ pkgs="build-essential pkg-config libsqlite3-dev libcurl4-openssl-dev libical-dev
       libxml2-dev libssl-dev tzdata ca-certificates python3"
 test_pkgs="check sqlite3 openssl
       python3-aiosmtpd python3-icalendar python3-yaml exim4-daemon-heavy time bc
-      redmine redmine-sqlite thin clang libclang-rt-dev valgrind zsh fish chromium"
+      redmine redmine-sqlite thin clang libclang-rt-dev valgrind zsh fish chromium systemd"
 with_test=0
 case "${1:-}" in
 --test) with_test=1 ;;

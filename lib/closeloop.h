@@ -32,5 +32,6 @@
 #include "drill.h"
 #include "run.h"
 #include "team.h"
+#include "status.h"
 
 #endif

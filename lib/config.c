@@ -553,7 +553,8 @@ person_parse_address(struct cl_person *p, const char *value)
 	size_t n = 0;
 	int rc;
 
-	if (strchr(value, '@') == NULL)
+	/* a name alone, unless it meant to give an address ("Ana <ana.example.com>") */
+	if (strchr(value, '@') == NULL && strchr(value, '<') == NULL)
 		return (p->name = cl_strdup(value)) ? 0 : CL_ENOMEM;
 	if ((rc = cl_mailbox_parse_list(&mb, &n, value, NULL)) != 0 || n != 1) {
 		cl_mailboxes_free(mb, n);
@@ -1095,6 +1096,20 @@ static const struct key_check key_checks[] = {
 	INT("lint", "late_hours", 0, 24 * 365),
 	ONE_OF("import", "follow_symlinks", "within-root no yes"),
 	INT("import", "missing_days", 0, 3650),
+	/* [slo] SEVERITY = DAYS (lib/lint.c): any key */
+	INT("slo", "*", 1, 3650),
+	/* [source "NAME"] (lib/source.c reads them with the same bounds) */
+	ONE_OF("source", "kind", "confluence github gitlab"),
+	ONE_OF("source", "flavor", "cloud datacenter server"),
+	{ "source", "url", check_url, 0, 0, NULL },
+	{ "source", "token_file", check_path, 0, 0, NULL },
+	{ "source", "ca_file", check_path, 0, 0, NULL },
+	INT("source", "max_wait_s", 0, 86400),
+	INT("source", "connect_timeout_s", 1, 600),
+	INT("source", "timeout_s", 1, 3600),
+	INT("source", "retries", 0, 20),
+	INT("source", "limit", 1, 250),
+	INT("source", "full_listing_hours", 0, 24 * 366),
 	{ NULL, NULL, NULL, 0, 0, NULL }
 };
 #undef INT
@@ -1114,7 +1129,7 @@ config_validate(struct cl_config *cfg, struct cl_error *err)
 		for (j = 0; key_checks[j].section; j++) {
 			const struct key_check *k = &key_checks[j];
 			if (strlen(k->section) != slen || strncmp(k->section, e->section, slen) != 0 ||
-			    strcmp(k->key, e->key) != 0)
+			    (strcmp(k->key, "*") != 0 && strcmp(k->key, e->key) != 0))
 				continue;
 			msg[0] = '\0';
 			/* an empty value means the default, as everywhere it is read */

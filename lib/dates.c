@@ -622,3 +622,15 @@ cl_iso_week_parse(const char *s, int *year, int *week)
 	*week = w;
 	return 0;
 }
+
+int
+cl_time_format_local(time_t t, const char *tz, char out[64])
+{
+	struct tm tm;
+
+	if (cl_localtime(t, tz, &tm) != 0)
+		return CL_ECONFIG;
+	snprintf(out, 64, "%04d-%02d-%02d %02d:%02d %s", tm.tm_year + 1900, tm.tm_mon + 1,
+	         tm.tm_mday, tm.tm_hour, tm.tm_min, tz ? tz : "UTC");
+	return 0;
+}

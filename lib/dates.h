@@ -51,6 +51,9 @@ enum { CL_LOCAL_GAP = 1, CL_LOCAL_TWICE = 2 };
 int cl_mktime_kind(const struct tm *local, const char *tz, time_t *out);
 /* RFC 3339 UTC "2024-03-20T09:00:00Z" into out[21]. */
 void cl_time_format_utc(time_t t, char out[21]);
+/* "2024-04-02 14:00 Europe/Berlin": t in zone tz (NULL: UTC) with its
+ * name, for people; 0 or CL_ECONFIG for an unusable zone. */
+int cl_time_format_local(time_t t, const char *tz, char out[64]);
 /* Parses RFC 3339 / ISO 8601 with Z or ±hh:mm; also "YYYY-MM-DD HH:MM:SS"
  * (UTC). 0 or CL_EDATA. */
 int cl_time_parse(const char *s, time_t *out);

@@ -3,6 +3,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <fnmatch.h>
 #include <limits.h>
 #include <pthread.h>
@@ -12,6 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "dates.h"
 #include "http.h"
@@ -24,6 +26,15 @@
 
 #define DEFAULT_MAX_SIZE (16u * 1024 * 1024)
 #define COMMIT_EVERY 500	/* files per transaction on a big import */
+/* WAL pages an import lets pile up before SQLite checkpoints (64 MiB), and
+ * SQLite's default (4 MiB) put back after it. With synchronous = NORMAL a
+ * commit is made durable by the next checkpoint, which syncs the WAL and
+ * then the database: at the default a 10,000-document import paid five
+ * such pairs of syncs and copied many pages twice; now it pays one pair,
+ * right after the run (a run cut short by a power loss is redone by the
+ * next import, the database stays whole either way). */
+#define IMPORT_WAL_PAGES 16384
+#define SQLITE_WAL_PAGES 1000
 
 /* One file found under a source. */
 struct found {
@@ -33,6 +44,8 @@ struct found {
 	char *canon;		/* identity: the file's real path, or the URL */
 	int nofollow;		/* found as a file, not a link: refuse a link swapped in */
 	struct cl_source_doc *doc;	/* a configured source's document, or NULL */
+	struct stat sb;		/* what the walk saw (have_sb): no second stat */
+	int have_sb;
 };
 
 struct found_list {
@@ -170,7 +183,7 @@ found_release(struct found_list *l)
 
 static int
 found_add(struct found_list *l, const char *path, const char *open, const char *source,
-          const char *canon, int nofollow)
+          const char *canon, int nofollow, const struct stat *sb)
 {
 	struct found *f;
 
@@ -189,6 +202,10 @@ found_add(struct found_list *l, const char *path, const char *open, const char *
 	f->source = cl_strdup(source);
 	f->canon = cl_strdup(canon);
 	f->nofollow = nofollow;
+	if (sb != NULL) {
+		f->sb = *sb;
+		f->have_sb = 1;
+	}
 	if (f->path == NULL || (open && f->open == NULL) || f->source == NULL || f->canon == NULL) {
 		free(f->path);
 		free(f->open);
@@ -198,6 +215,21 @@ found_add(struct found_list *l, const char *path, const char *open, const char *
 	}
 	l->n++;
 	return 0;
+}
+
+/* "dir/name" (caller frees), without a printf per directory entry. */
+static char *
+path_join(const char *dir, const char *name)
+{
+	size_t a = strlen(dir), b = strlen(name);
+	char *p = cl_malloc(a + b + 2);
+
+	if (p == NULL)
+		return NULL;
+	memcpy(p, dir, a);
+	p[a] = '/';
+	memcpy(p + a + 1, name, b + 1);
+	return p;
 }
 
 /* Splits a comma-separated list of patterns into *out (caller frees each
@@ -328,10 +360,9 @@ walk_dir(struct run *r, const struct walk *w, struct found_list *l, const char *
 	}
 	qsort(names, n, sizeof *names, cmp_str);
 	for (i = 0; i < n && rc == 0; i++) {
-		char *path = cl_asprintf("%s/%s", dir, names[i]);
-		char *srel = *rel ? cl_asprintf("%s/%s", rel, names[i]) : cl_strdup(names[i]);
-		char *target = strcmp(real, "/") == 0 ? cl_asprintf("/%s", names[i]) :
-		               cl_asprintf("%s/%s", real, names[i]);
+		char *path = path_join(dir, names[i]);
+		char *srel = *rel ? path_join(rel, names[i]) : cl_strdup(names[i]);
+		char *target = path_join(strcmp(real, "/") == 0 ? "" : real, names[i]);
 		char *linked = NULL;
 		struct stat lb, sb;
 
@@ -339,7 +370,8 @@ walk_dir(struct run *r, const struct walk *w, struct found_list *l, const char *
 			rc = CL_ENOMEM;
 			goto next;
 		}
-		if (lstat(path, &lb) != 0)
+		/* the name in the directory opened: no path looked up again */
+		if (fstatat(dirfd(d), names[i], &lb, AT_SYMLINK_NOFOLLOW) != 0)
 			goto next;	/* vanished meanwhile */
 		sb = lb;
 		if (S_ISLNK(lb.st_mode)) {
@@ -376,7 +408,7 @@ walk_dir(struct run *r, const struct walk *w, struct found_list *l, const char *
 			st->left_out_dup++;
 		} else if (rc == 1) {
 			/* a link is opened through its checked target */
-			rc = found_add(l, path, S_ISLNK(lb.st_mode) ? target : NULL, srel, target, 1);
+			rc = found_add(l, path, S_ISLNK(lb.st_mode) ? target : NULL, srel, target, 1, &sb);
 		}
 next:
 		free(linked);
@@ -466,7 +498,7 @@ collect_source(struct found_list *l, const char *name, struct run *r)
 	r->srcs[r->nsrcs++] = src;
 	for (i = 0; i < cl_source_count(src); i++) {
 		struct cl_source_doc *d = cl_source_doc_at(src, i);
-		if ((rc = found_add(l, d->id, NULL, d->id, d->id, 0)) != 0)
+		if ((rc = found_add(l, d->id, NULL, d->id, d->id, 0, NULL)) != 0)
 			return rc;
 		l->v[l->n - 1].doc = d;
 	}
@@ -490,7 +522,7 @@ collect(struct found_list *l, char *const *sources, int nsources, struct run *r)
 			continue;
 		}
 		if (is_url(src)) {
-			if ((rc = found_add(l, src, NULL, src, src, 0)) != 0)
+			if ((rc = found_add(l, src, NULL, src, src, 0, NULL)) != 0)
 				return rc;
 			continue;
 		}
@@ -514,7 +546,7 @@ collect(struct found_list *l, char *const *sources, int nsources, struct run *r)
 			const char *base = strrchr(src, '/');
 			char *real = realpath(src, NULL);
 			if ((rc = keyset_add(&r->files, (uint64_t)sb.st_dev, (uint64_t)sb.st_ino)) == 1)
-				rc = found_add(l, src, NULL, base ? base + 1 : src, real ? real : src, 0);
+				rc = found_add(l, src, NULL, base ? base + 1 : src, real ? real : src, 0, NULL);
 			else if (rc == 0)
 				r->stats->left_out_dup++;
 			free(real);
@@ -1271,7 +1303,13 @@ job_prepare(struct run *r, const struct found *f, struct job *j)
 	j->f = f;
 	j->first_seen = CL_NO_DATE;
 	r->stats->files_seen++;
-	have_sb = !is_url(f->path) && stat(f->open ? f->open : f->path, &sb) == 0;
+	/* a walked file: as the walk saw it (the read checks it again) */
+	if (f->have_sb) {
+		sb = f->sb;
+		have_sb = 1;
+	} else {
+		have_sb = !is_url(f->path) && stat(f->open ? f->open : f->path, &sb) == 0;
+	}
 	if (by_canon[0] == '\0') {
 		snprintf(by_canon, sizeof by_canon, "%sWHERE canon = ?", pm_cols);
 		snprintf(by_legacy, sizeof by_legacy, "%sWHERE source = ? AND canon IS NULL", pm_cols);
@@ -1796,56 +1834,98 @@ check_failures(struct run *r)
 	return cl_error_set(r->err, CL_ENOMEM, "out of memory");
 }
 
-/* The parser thread and the queue between it and the main thread. Jobs are
- * worked in order; the main thread finishes them in the same order. */
+/* The parser threads and the queue between them and the main thread. Jobs
+ * are claimed in order, worked side by side, and finished by the main
+ * thread in the same order. */
 #define PIPE_DEPTH 32
+#define PIPE_WORKERS 4
 
 struct pipe {
-	pthread_t thread;
+	pthread_t threads[PIPE_WORKERS];
+	int nthreads;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	const struct run *r;
 	struct job jobs[PIPE_DEPTH];
-	size_t head, worked, tail;	/* head ≤ worked ≤ tail, modulo counters */
+	unsigned char worked[PIPE_DEPTH];	/* worked, not finished yet */
+	size_t head, claimed, tail;	/* head ≤ claimed ≤ tail, modulo counters */
+	size_t nworked;		/* how many are worked and not finished */
+	size_t wake_main;	/* the sleeping main thread wants this many */
 	int stop;
-	int main_waits, worker_waits;	/* signal only a thread that sleeps */
+	int main_waits, worker_waits;	/* signal only threads that sleep */
 };
+
+/* A sleeping thread is woken for a batch of documents, not for each one:
+ * a wake-up per document cost two context switches per document. */
+#define PIPE_BATCH (PIPE_DEPTH / 4)
 
 static void *
 pipe_main(void *arg)
 {
 	struct pipe *p = arg;
-	struct job *j;
+	size_t k;
 
 	pthread_mutex_lock(&p->mu);
 	for (;;) {
-		while (p->worked == p->tail && !p->stop) {
-			p->worker_waits = 1;
+		while (p->claimed == p->tail && !p->stop) {
+			p->worker_waits++;
 			pthread_cond_wait(&p->cv, &p->mu);
-			p->worker_waits = 0;
+			p->worker_waits--;
 		}
-		if (p->worked == p->tail && p->stop)
+		if (p->claimed == p->tail && p->stop)
 			break;
-		j = &p->jobs[p->worked % PIPE_DEPTH];
+		k = p->claimed++ % PIPE_DEPTH;
 		pthread_mutex_unlock(&p->mu);
-		job_work(p->r, j);
+		job_work(p->r, &p->jobs[k]);
 		pthread_mutex_lock(&p->mu);
-		p->worked++;
-		if (p->main_waits)
+		p->worked[k] = 1;
+		p->nworked++;
+		if (p->main_waits && (p->nworked >= p->wake_main || p->claimed == p->tail))
 			pthread_cond_broadcast(&p->cv);
 	}
 	pthread_mutex_unlock(&p->mu);
 	return NULL;
 }
 
-/* Runs every file through prepare → work → finish, with the work on a second
- * thread when there is more than a handful of files. */
+/* How many parser threads a run gets: one per processor (at most
+ * PIPE_WORKERS; CLOSELOOP_THREADS=N sets it), or one when a document comes
+ * from a URL or a configured source: their HTTP clients are not shared
+ * between threads. */
+static int
+pipe_workers(const struct found_list *files)
+{
+	const char *env = getenv("CLOSELOOP_THREADS");
+	long cpus = env && *env ? strtol(env, NULL, 10) : sysconf(_SC_NPROCESSORS_ONLN);
+	size_t i;
+
+	for (i = 0; i < files->n; i++)
+		if (files->v[i].doc != NULL || is_url(files->v[i].path))
+			return 1;
+	return cpus < 1 ? 1 : cpus > PIPE_WORKERS ? PIPE_WORKERS : (int)cpus;
+}
+
+/* Stops the parser threads once they have worked what they claimed. */
+static void
+pipe_stop(struct pipe *p)
+{
+	int k;
+
+	pthread_mutex_lock(&p->mu);
+	p->stop = 1;
+	pthread_cond_broadcast(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+	for (k = 0; k < p->nthreads; k++)
+		pthread_join(p->threads[k], NULL);
+}
+
+/* Runs every file through prepare → work → finish, with the work on parser
+ * threads when there is more than a handful of files. */
 static int
 run_files(struct run *r, const struct found_list *files)
 {
 	struct pipe *p = NULL;
 	size_t next = 0;
-	int rc = 0, threaded = files->n > 4 && getenv("CLOSELOOP_NO_THREADS") == NULL;
+	int rc = 0, threaded = files->n > 4 && getenv("CLOSELOOP_NO_THREADS") == NULL, k, n;
 
 	if (threaded) {
 		if ((p = cl_calloc(1, sizeof *p)) == NULL)
@@ -1853,7 +1933,10 @@ run_files(struct run *r, const struct found_list *files)
 		p->r = r;
 		pthread_mutex_init(&p->mu, NULL);
 		pthread_cond_init(&p->cv, NULL);
-		if (pthread_create(&p->thread, NULL, pipe_main, p) != 0) {
+		for (k = 0, n = pipe_workers(files); k < n; k++)
+			if (pthread_create(&p->threads[k], NULL, pipe_main, p) == 0)
+				p->nthreads++;
+		if (p->nthreads == 0) {
 			pthread_mutex_destroy(&p->mu);
 			pthread_cond_destroy(&p->cv);
 			free(p);
@@ -1887,7 +1970,7 @@ run_files(struct run *r, const struct found_list *files)
 			} else {
 				pthread_mutex_lock(&p->mu);
 				p->tail++;
-				if (p->worker_waits)
+				if (p->worker_waits && (p->tail - p->claimed >= PIPE_BATCH || next == files->n))
 					pthread_cond_broadcast(&p->cv);
 				pthread_mutex_unlock(&p->mu);
 			}
@@ -1895,11 +1978,17 @@ run_files(struct run *r, const struct found_list *files)
 		} else {
 			struct job *j = &p->jobs[p->head % PIPE_DEPTH];
 			pthread_mutex_lock(&p->mu);
-			while (p->worked == p->head) {
+			while (!p->worked[p->head % PIPE_DEPTH]) {
+				if (p->worker_waits && p->claimed != p->tail)
+					pthread_cond_broadcast(&p->cv);
+				p->wake_main = p->tail - p->head < PIPE_BATCH ? p->tail - p->head :
+				               PIPE_BATCH;
 				p->main_waits = 1;
 				pthread_cond_wait(&p->cv, &p->mu);
 				p->main_waits = 0;
 			}
+			p->worked[p->head % PIPE_DEPTH] = 0;
+			p->nworked--;
 			pthread_mutex_unlock(&p->mu);
 			rc = job_finish(r, j);
 			job_release(j);
@@ -1914,11 +2003,7 @@ run_files(struct run *r, const struct found_list *files)
 		}
 	}
 	if (p != NULL) {
-		pthread_mutex_lock(&p->mu);
-		p->stop = 1;
-		pthread_cond_broadcast(&p->cv);
-		pthread_mutex_unlock(&p->mu);
-		pthread_join(p->thread, NULL);
+		pipe_stop(p);
 		for (; p->head != p->tail; p->head++)	/* after an error: drop the rest */
 			job_release(&p->jobs[p->head % PIPE_DEPTH]);
 		pthread_mutex_destroy(&p->mu);
@@ -2176,7 +2261,7 @@ run_sources(struct run *r, char *const *sources, int nsources)
 {
 	struct found_list files = { 0 };
 	char *list = NULL, *save = NULL, *tok, **cfg_sources = NULL, fp[65];
-	int ncfg = 0, rc = 0;
+	int ncfg = 0, rc = 0, writes = 0;
 	long max = DEFAULT_MAX_SIZE;
 	time_t now = cl_now();
 
@@ -2267,6 +2352,11 @@ run_sources(struct run *r, char *const *sources, int nsources)
 		free(old);
 	}
 	r->opts_dry_run = r->opts && r->opts->dry_run;
+	writes = r->st && !r->lint_only && !r->opts_dry_run;
+	/* one checkpoint after the run instead of one per 4 MB of WAL: see
+	 * IMPORT_WAL_PAGES */
+	if (writes)
+		sqlite3_wal_autocheckpoint(cl_store_db(r->st), IMPORT_WAL_PAGES);
 	rc = run_files(r, &files);
 	if (rc == 0 && r->st && !r->lint_only && !(r->opts && r->opts->dry_run)) {
 		if (!r->in_tx && (rc = cl_store_begin(r->st, r->err)) == 0)
@@ -2290,6 +2380,12 @@ run_sources(struct run *r, char *const *sources, int nsources)
 		else
 			cl_store_rollback(r->st);
 		r->in_tx = 0;
+	}
+	if (writes) {
+		sqlite3_wal_autocheckpoint(cl_store_db(r->st), SQLITE_WAL_PAGES);
+		if (rc == 0)
+			sqlite3_wal_checkpoint_v2(cl_store_db(r->st), NULL, SQLITE_CHECKPOINT_PASSIVE,
+			                          NULL, NULL);
 	}
 	if (rc == 0 && r->sources_later > 0)
 		rc = cl_error_set(r->err, CL_ETEMPFAIL, "%d source%s could not be fetched now; "
@@ -2445,39 +2541,75 @@ cl_postmortem_find(long long *out, struct cl_store *st, const char *name,
 	return rc;
 }
 
+void
+cl_postmortem_ids_free(char **slugs, char **sources, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(slugs ? slugs[i] : NULL);
+		free(sources ? sources[i] : NULL);
+	}
+	free(slugs);
+	free(sources);
+}
+
 int
-cl_postmortem_nearest(char **out, struct cl_store *st, const char *name, struct cl_error *err)
+cl_postmortem_ids(char ***slugs, char ***sources, size_t *n, struct cl_store *st,
+                  struct cl_error *err)
 {
 	sqlite3_stmt *s = NULL;
-	char **slugs = NULL, **sources = NULL, **grown;
-	const char *near;
-	size_t n = 0, cap = 0, i;
+	char **sl = NULL, **so = NULL, **grown;
+	size_t cnt = 0, cap = 0;
 	int rc, step;
 
-	*out = NULL;
+	*slugs = *sources = NULL;
+	*n = 0;
 	if ((rc = cl_store_prepare(st, &s, "SELECT slug, source FROM postmortems ORDER BY slug",
 	                           err)) != 0)
 		return rc;
 	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-		if (n == cap) {
+		if (cnt == cap) {
 			cap = cap ? cap * 2 : 16;
-			if ((grown = cl_realloc(slugs, cap * sizeof *slugs)) == NULL)
+			if ((grown = cl_realloc(sl, cap * sizeof *sl)) == NULL)
 				goto nomem;
-			slugs = grown;
-			if ((grown = cl_realloc(sources, cap * sizeof *sources)) == NULL)
+			sl = grown;
+			if ((grown = cl_realloc(so, cap * sizeof *so)) == NULL)
 				goto nomem;
-			sources = grown;
+			so = grown;
 		}
-		slugs[n] = cl_column_dup(s, 0);
-		sources[n] = cl_column_dup(s, 1);
-		n++;
-		if (slugs[n - 1] == NULL)
+		sl[cnt] = cl_column_dup(s, 0);
+		so[cnt] = cl_column_dup(s, 1);
+		cnt++;
+		if (sl[cnt - 1] == NULL || so[cnt - 1] == NULL)
 			goto nomem;
 	}
+	sqlite3_finalize(s);
 	if (step != SQLITE_DONE) {
-		rc = cl_store_fail(st, step, err, "reading post-mortems");
-		goto done;
+		cl_postmortem_ids_free(sl, so, cnt);
+		return cl_store_fail(st, step, err, "reading post-mortems");
 	}
+	*slugs = sl;
+	*sources = so;
+	*n = cnt;
+	return 0;
+nomem:
+	sqlite3_finalize(s);
+	cl_postmortem_ids_free(sl, so, cnt);
+	return cl_error_set(err, CL_ENOMEM, "out of memory");
+}
+
+int
+cl_postmortem_nearest(char **out, struct cl_store *st, const char *name, struct cl_error *err)
+{
+	char **slugs = NULL, **sources = NULL;
+	const char *near;
+	size_t n = 0, i;
+	int rc;
+
+	*out = NULL;
+	if ((rc = cl_postmortem_ids(&slugs, &sources, &n, st, err)) != 0)
+		return rc;
 	/* the closest id, else the closest source (its id is named) */
 	if ((near = cl_str_nearest(name, (const char *const *)slugs, n)) == NULL &&
 	    (near = cl_str_nearest(name, (const char *const *)sources, n)) != NULL) {
@@ -2486,18 +2618,8 @@ cl_postmortem_nearest(char **out, struct cl_store *st, const char *name, struct 
 		near = slugs[i];
 	}
 	if (near != NULL && (*out = cl_strdup(near)) == NULL)
-		goto nomem;
-	goto done;
-nomem:
-	rc = cl_error_set(err, CL_ENOMEM, "out of memory");
-done:
-	sqlite3_finalize(s);
-	for (i = 0; i < n; i++) {
-		free(slugs[i]);
-		free(sources[i]);
-	}
-	free(slugs);
-	free(sources);
+		rc = cl_error_set(err, CL_ENOMEM, "out of memory");
+	cl_postmortem_ids_free(slugs, sources, n);
 	return rc;
 }
 

@@ -86,6 +86,11 @@ int cl_postmortem_find(long long *out, struct cl_store *st, const char *name,
  * sources), caller-owned, or NULL in *out when none is close. */
 int cl_postmortem_nearest(char **out, struct cl_store *st, const char *name,
                           struct cl_error *err);
+/* Every post-mortem and runbook id (slug) with its source, by id; free
+ * both with cl_postmortem_ids_free. */
+int cl_postmortem_ids(char ***slugs, char ***sources, size_t *n, struct cl_store *st,
+                      struct cl_error *err);
+void cl_postmortem_ids_free(char **slugs, char **sources, size_t n);
 
 /* Retires a post-mortem on purpose: its open items become withdrawn (their
  * tickets are closed as not planned by the next sync), history records it,

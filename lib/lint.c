@@ -19,7 +19,9 @@ static const char *const not_people[] = {
 	"the on-call", "whoever", "us", "we", "infra", "platform", "backend", "frontend",
 	"dev", "devs", "qa", "me", "myself", "you", "them", "they", "i", "infrastructure",
 	"networking", "network", "security", "database", "dba", "dbas", "storage", "support",
-	"secops", "releng", "comms", "legal", "compliance", NULL
+	"secops", "releng", "comms", "legal", "compliance", "product", "design", "marketing",
+	"finance", "sales", "management", "leadership", "service owner", "the service owner",
+	NULL
 };
 
 

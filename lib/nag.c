@@ -296,46 +296,44 @@ nag_recent(const struct nag_conf *c, const char *last)
 }
 
 int
-cl_nag_due(size_t *due_now, time_t *next_at, struct cl_store *st, const struct cl_config *cfg,
-           struct cl_error *err)
+cl_nag_due_date(char out[11], const struct cl_config *cfg, struct cl_error *err)
 {
-	sqlite3_stmt *s = NULL;
 	struct nag_conf c;
-	char soon[11], **seen = NULL;
-	size_t nseen = 0;
+	int rc;
+
+	if ((rc = nag_conf_load(&c, cfg, err)) != 0)
+		return rc;
+	cl_date_format(c.today + (int)c.soon, out);
+	return 0;
+}
+
+int
+cl_nag_due_owners(size_t *due_now, time_t *next_at, struct cl_store *st,
+                  const struct cl_config *cfg, const char *const *owners, size_t n,
+                  struct cl_error *err)
+{
+	const char **seen = NULL;
+	struct nag_conf c;
+	size_t nseen = 0, k;
 	int rc;
 
 	*due_now = 0;
 	*next_at = 0;
 	if ((rc = nag_conf_load(&c, cfg, err)) != 0)
 		return rc;
-	cl_date_format(c.today + (int)c.soon, soon);
-	/* the owners cl_nag_plan would group (case-insensitively), without
-	 * loading their items */
-	if ((rc = cl_store_prepare(st, &s, "SELECT DISTINCT coalesce(nullif(owner, ''), "
-	                           "nullif(owner_raw, '')) AS o FROM items WHERE status = 'open' "
-	                           "AND due <= ?1 AND o IS NOT NULL", err)) != 0)
-		return rc;
-	sqlite3_bind_text(s, 1, soon, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		const char *owner = (const char *)sqlite3_column_text(s, 0);
-		const struct cl_person *p = cl_config_person(cfg, owner);
-		char *last = NULL, **grown;
+	if (n > 0 && (seen = cl_calloc(n, sizeof *seen)) == NULL)
+		return cl_error_set(err, CL_ENOMEM, "out of memory");
+	/* the owners cl_nag_plan would group (case-insensitively) */
+	for (k = 0; k < n; k++) {
+		const struct cl_person *p = cl_config_person(cfg, owners[k]);
+		char *last = NULL;
 		size_t i;
 		time_t t;
-		for (i = 0; i < nseen && !cl_str_ieq(seen[i], owner); i++)
+		for (i = 0; i < nseen && !cl_str_ieq(seen[i], owners[k]); i++)
 			;
 		if (i < nseen || p == NULL || p->email == NULL)
 			continue;
-		if ((grown = cl_realloc(seen, (nseen + 1) * sizeof *seen)) == NULL ||
-		    (grown[nseen] = cl_strdup(owner)) == NULL) {
-			if (grown)
-				seen = grown;
-			rc = SQLITE_NOMEM;
-			break;
-		}
-		seen = grown;
-		nseen++;
+		seen[nseen++] = owners[k];
 		if ((rc = cl_mail_log_answered(&last, st, "nag", p->handle, p->email, err)) != 0)
 			break;
 		if (!nag_recent(&c, last))
@@ -345,15 +343,51 @@ cl_nag_due(size_t *due_now, time_t *next_at, struct cl_store *st, const struct c
 			*next_at = t + (time_t)c.every * 86400;
 		free(last);
 	}
-	while (nseen > 0)
-		free(seen[--nseen]);
 	free(seen);
-	if (rc < 0) {
-		sqlite3_finalize(s);
+	return rc;
+}
+
+int
+cl_nag_due(size_t *due_now, time_t *next_at, struct cl_store *st, const struct cl_config *cfg,
+           struct cl_error *err)
+{
+	sqlite3_stmt *s = NULL;
+	char soon[11], **owners = NULL, **grown;
+	size_t n = 0;
+	int rc;
+
+	*due_now = 0;
+	*next_at = 0;
+	if ((rc = cl_nag_due_date(soon, cfg, err)) != 0)
 		return rc;
+	/* the owners with an item due soon, without loading their items */
+	if ((rc = cl_store_prepare(st, &s, "SELECT DISTINCT coalesce(nullif(owner, ''), "
+	                           "nullif(owner_raw, '')) AS o FROM items WHERE status = 'open' "
+	                           "AND due <= ?1 AND o IS NOT NULL", err)) != 0)
+		return rc;
+	sqlite3_bind_text(s, 1, soon, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if ((grown = cl_realloc(owners, (n + 1) * sizeof *owners)) == NULL ||
+		    (grown[n] = cl_column_dup(s, 0)) == NULL) {
+			if (grown)
+				owners = grown;
+			rc = SQLITE_NOMEM;
+			break;
+		}
+		owners = grown;
+		n++;
 	}
 	sqlite3_finalize(s);
-	return rc == SQLITE_DONE ? 0 : cl_store_fail(st, rc, err, "reminders");
+	if (rc == SQLITE_DONE)
+		rc = cl_nag_due_owners(due_now, next_at, st, cfg, (const char *const *)owners, n, err);
+	else if (rc == SQLITE_NOMEM)
+		rc = cl_error_set(err, CL_ENOMEM, "out of memory");
+	else
+		rc = cl_store_fail(st, rc, err, "reminders");
+	while (n > 0)
+		free(owners[--n]);
+	free(owners);
+	return rc;
 }
 
 int

@@ -45,6 +45,13 @@ void cl_nags_free(struct cl_nag *v, size_t n);
  * is due again (0: none). For status. */
 int cl_nag_due(size_t *due_now, time_t *next_at, struct cl_store *st,
                const struct cl_config *cfg, struct cl_error *err);
+/* The same for given owners (each an owner, or owner_raw, of an open item
+ * due on or before cl_nag_due_date()): status finds them in its own scan. */
+int cl_nag_due_owners(size_t *due_now, time_t *next_at, struct cl_store *st,
+                      const struct cl_config *cfg, const char *const *owners, size_t n,
+                      struct cl_error *err);
+/* The last due date a reminder looks at: today + [nag] due_soon_days. */
+int cl_nag_due_date(char out[11], const struct cl_config *cfg, struct cl_error *err);
 /* Sends the due reminders (not skipped, with an address) in one session
  * and records them in the mail log; *sent counts accepted messages. */
 int cl_nag_send(struct cl_nag *v, size_t n, struct cl_store *st,

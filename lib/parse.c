@@ -212,6 +212,14 @@ vocab_key(char *out, size_t size, const char *s, size_t n)
 
 	for (i = 0; i < n && o + 1 < size; i++) {
 		unsigned char c = (unsigned char)s[i];
+		/* "What we’re doing": a typographic apostrophe is an apostrophe */
+		if (c == 0xe2 && i + 2 < n && (unsigned char)s[i + 1] == 0x80 &&
+		    (unsigned char)s[i + 2] == 0x99) {
+			out[o++] = '\'';
+			space = 0;
+			i += 2;
+			continue;
+		}
 		if (isalnum(c) || c >= 0x80 || c == '\'' || c == '/') {
 			out[o++] = (char)tolower(c);
 			space = 0;
@@ -268,6 +276,9 @@ status_word(const char *s, size_t n)
 		{ "\xe2\x9c\x85", ST_DONE }, { "\xe2\x9c\x94", ST_DONE },
 		{ "\xe2\x9c\x94\xef\xb8\x8f", ST_DONE }, { "\xe2\x98\x91", ST_DONE },
 		{ "\xe2\x98\x91\xef\xb8\x8f", ST_DONE }, { "\xe2\x9c\x93", ST_DONE },
+		{ "\xf0\x9f\x94\x84", ST_PROGRESS }, { "\xe2\x8f\xb3", ST_PROGRESS },
+		{ "\xf0\x9f\x9a\xa7", ST_PROGRESS }, { ":construction:", ST_PROGRESS },
+		{ ":white_check_mark:", ST_DONE }, { ":heavy_check_mark:", ST_DONE },
 		{ "in progress", ST_PROGRESS }, { "in-progress", ST_PROGRESS },
 		{ "wip", ST_PROGRESS }, { "ongoing", ST_PROGRESS }, { "in review", ST_PROGRESS },
 		{ "started", ST_PROGRESS }, { "underway", ST_PROGRESS },
@@ -275,6 +286,11 @@ status_word(const char *s, size_t n)
 		{ "open", ST_OPEN }, { "todo", ST_OPEN }, { "to do", ST_OPEN },
 		{ "to-do", ST_OPEN }, { "pending", ST_OPEN }, { "not started", ST_OPEN },
 		{ "outstanding", ST_OPEN }, { "remaining", ST_OPEN }, { "not done", ST_OPEN },
+		{ "not started yet", ST_OPEN }, { "not yet started", ST_OPEN },
+		{ "not yet done", ST_OPEN }, { "backlog", ST_OPEN }, { "in flight", ST_PROGRESS },
+		{ "open items", ST_OPEN }, { "open actions", ST_OPEN }, { "remaining items", ST_OPEN },
+		{ "outstanding items", ST_OPEN }, { "completed items", ST_DONE },
+		{ "completed actions", ST_DONE }, { "done items", ST_DONE }, { "closed items", ST_DONE },
 		{ NULL, 0 }
 	};
 	char low[32];
@@ -403,7 +419,11 @@ caveat_word(const char *low)
 		"critical", "urgent", "major", "minor", "short term", "long term", "short-term",
 		"long-term", "immediate", "follow-up", "followup", "see below", "see above",
 		"if needed", "as needed", "per region", "only", "linux", "windows", "macos",
-		"new", "old", "temporary", "permanent", "manual", "automated", "ongoing", NULL };
+		"new", "old", "temporary", "permanent", "manual", "automated", "ongoing",
+		"prevent", "mitigate", "detect", "process", "repair", "investigate", "research",
+		"documentation", "doc", "tooling", "cleanup", "bug", "bugfix", "feature", "easy",
+		"hard", "quick win", "small", "large", "xl", "done later", "nice-to-have", "spike",
+		"epic", "story", "chore", "tech debt", "wontfix", "won't fix", "duplicate", NULL };
 	size_t i, n = strlen(low);
 
 	for (i = 0; words[i]; i++)
@@ -430,7 +450,9 @@ team_like(const char *low)
 	static const char *const words[] = { "sre", "ops", "devops", "secops", "infra",
 		"infrastructure", "platform", "networking", "network", "security", "database",
 		"dba", "dbas", "storage", "support", "qa", "eng", "engineering", "oncall", "on-call",
-		"the on-call", "release", "releng", "comms", "legal", "compliance", NULL };
+		"the on-call", "release", "releng", "comms", "legal", "compliance", "product",
+		"design", "marketing", "finance", "sales", "management", "leadership",
+		"service owner", "the service owner", NULL };
 	size_t i;
 
 	for (i = 0; words[i]; i++)
@@ -439,8 +461,21 @@ team_like(const char *low)
 	if (strncmp(low, "sig-", 4) == 0 || strncmp(low, "sig ", 4) == 0 ||
 	    strncmp(low, "wg-", 3) == 0 || strncmp(low, "team-", 5) == 0)
 		return 1;
-	return has_phrase(low, "team") || has_phrase(low, "squad") || has_phrase(low, "crew") ||
-	       has_phrase(low, "guild");
+	/* "SRE team", "the data team", "Partner success team": a short name
+	 * ending in team ("in collaboration with the DB team" is not one) */
+	{
+		const char *last = strrchr(low, ' ');
+		size_t nw = 1;
+		for (i = 0; low[i]; i++)
+			nw += low[i] == ' ';
+		last = last ? last + 1 : low;
+		if (nw > 4 || has_phrase(low, "with") || has_phrase(low, "in") ||
+		    has_phrase(low, "by") || has_phrase(low, "from") || has_phrase(low, "for"))
+			return 0;
+		return strcmp(last, "team") == 0 || strcmp(last, "teams") == 0 ||
+		       strcmp(last, "squad") == 0 || strcmp(last, "crew") == 0 ||
+		       strcmp(last, "guild") == 0;
+	}
 }
 
 /* low (lower-cased, one word) names a technology or a product, which a
@@ -457,10 +492,12 @@ tech_word(const char *low)
 		"prometheus", "grafana", "alertmanager", "loki", "datadog", "pagerduty", "sentry",
 		"jenkins", "github", "gitlab", "bitbucket", "jira", "confluence", "slack", "aws",
 		"gcp", "azure", "cloudflare", "fastly", "akamai", "s3", "ec2", "lambda", "ceph",
-		"zfs", "systemd", "java", "python", "go", "golang", "rust", "node", "nodejs", "ruby",
+		"zfs", "systemd", "java", "python", "go", "golang", "rust", "node", "nodejs",
 		"rails", "django", "php", "javascript", "typescript", "react", "ios", "android",
 		"ethereum", "solana", "geth", "bitcoin", "grpc", "graphql", "http", "oauth", "saml",
-		"ldap", "cron", "runbook", "dashboard", "alerting", "monitoring", "ci", "cd", NULL };
+		"ldap", "cron", "runbook", "dashboard", "alerting", "monitoring", "ci", "cd",
+		"google", "amazon", "microsoft", "cloud", "apple", "oracle", "ibm", "digitalocean",
+		"hetzner", "ovh", "linode", "vercel", "netlify", "heroku", "okta", "auth0", NULL };
 	size_t i;
 
 	for (i = 0; words[i]; i++)
@@ -475,7 +512,7 @@ name_particle(const char *w, size_t n)
 {
 	static const char *const words[] = { "van", "von", "der", "den", "de", "da", "das", "do",
 		"dos", "di", "du", "del", "della", "la", "le", "bin", "binti", "al", "el", "ter", "y",
-		NULL };
+		"and", NULL };	/* "Alice and Bob": several names */
 	size_t i;
 
 	for (i = 0; words[i]; i++)
@@ -542,6 +579,14 @@ person_like(const char *s, size_t n)
 			 * capitalised but for particles */
 			else if (first_upper && !(isupper(c) || c >= 0x80) && !name_particle(low + i, wl))
 				return 0;
+			/* "Google Cloud", "Amazon S3": a product */
+			if (wl < 24) {
+				char w[24];
+				memcpy(w, low + i, wl);
+				w[wl] = '\0';
+				if (tech_word(w))
+					return 0;
+			}
 		} else if (isupper(c) && letters > 0 && islower((unsigned char)s[i - 1]) &&
 		           !((i >= 2 && strncmp(low + i - 2, "mc", 2) == 0 &&
 		              (i == 2 || s[i - 3] == ' ')) ||
@@ -572,26 +617,31 @@ person_like(const char *s, size_t n)
 char *
 cl_parse_normalise(const char *action)
 {
-	struct cl_buf b = CL_BUF_INIT;
+	/* written in place: the result is never longer than the action */
+	char *out = cl_malloc(strlen(action) + 1);
 	const char *s;
+	size_t n = 0;
 	int space = 0;
 
+	if (out == NULL)
+		return NULL;
 	for (s = action; *s; s++) {
 		unsigned char c = (unsigned char)*s;
 		if (c == '*' || c == '_' || c == '`' || c == '~' || c == '[' || c == ']')
 			continue;
 		if (isspace(c)) {
-			space = b.len > 0;
+			space = n > 0;
 			continue;
 		}
 		if (space)
-			cl_buf_putc(&b, ' ');
+			out[n++] = ' ';
 		space = 0;
-		cl_buf_putc(&b, (char)tolower(c));
+		out[n++] = (char)tolower(c);
 	}
-	while (b.len > 0 && (b.data[b.len - 1] == '.' || b.data[b.len - 1] == ' '))
-		b.data[--b.len] = '\0';
-	return cl_buf_steal(&b);
+	while (n > 0 && (out[n - 1] == '.' || out[n - 1] == ' '))
+		n--;
+	out[n] = '\0';
+	return out;
 }
 
 char *
@@ -613,10 +663,22 @@ cl_parse_owner(const char *raw)
 	}
 	if (cl_str_ieq(copy, "n/a") || cl_str_ieq(copy, "n.a."))
 		return copy;
+	/* "ayo@": a user name written the way some companies write them */
+	n = strlen(copy);
+	if (n > 1 && copy[n - 1] == '@' && strchr(copy, '@') == copy + n - 1 &&
+	    strchr(copy, ' ') == NULL)
+		copy[n - 1] = '\0';
 	if (*copy == '\0' || strcmp(copy, "-") == 0 || strcmp(copy, "\xe2\x80\x94") == 0 ||
 	    strcmp(copy, "\xe2\x80\x93") == 0 || strcmp(copy, "?") == 0) {
 		free(copy);
 		return NULL;
+	}
+	/* "Nils, @mfarah": the first of several, though a later one is a handle */
+	n = strcspn(copy, ",;&");
+	if (copy[n] != '\0' && n > 0 && memchr(copy, '@', n) == NULL && strchr(copy + n, '@') &&
+	    strchr(copy, '<') == NULL) {
+		copy[n] = '\0';
+		cl_str_trim(copy);
 	}
 	/* "@alice", "Alice Doe (@alice)", "@alice, @bob" → the first handle, but
 	 * not the "@" of an e-mail address; "@org/team" stays whole */
@@ -844,6 +906,9 @@ meta_part(const char *s, size_t n, const char **val, size_t *vlen, int *st)
 		{ "status:", M_STATUS }, { "state:", M_STATUS },
 		{ "ticket:", M_TICKET }, { "issue:", M_TICKET }, { "tracking:", M_TICKET },
 		{ "jira:", M_TICKET }, { "bug:", M_TICKET }, { "see", M_TICKET },
+		{ "pr:", M_TICKET }, { "mr:", M_TICKET }, { "pull request:", M_TICKET },
+		{ "merge request:", M_TICKET }, { "tracking issue:", M_TICKET },
+		{ "tracked in", M_TICKET }, { "tracked as", M_TICKET }, { "tracked by", M_TICKET },
 		{ "priority:", M_PRIORITY }, { "prio:", M_PRIORITY },
 		{ NULL, M_NONE }
 	};
@@ -941,13 +1006,50 @@ sep_at(const char *s, size_t i, size_t n)
 	return 0;
 }
 
-/* s[0..n) is all meta ("@sam, due Apr 15", "DONE", "Alice Doe, 2024-06-01"):
- * applies it and returns 1; else changes nothing and returns 0. */
+/* s[0..n) is only a field name ("Owner", "ETA:") standing before its value
+ * as its own part: "– Owner – Priya S.". */
 static int
-meta_group(struct extract *x, const char *s, size_t n)
+bare_key(const char *s, size_t n)
+{
+	static const char *const keys[] = { "owner", "owner:", "owners", "assignee", "eta",
+		"eta:", "due", "due:", NULL };
+	size_t i, b;
+
+	n = rtrim_len(s, n);
+	b = ltrim_off(s, n);
+	for (i = 0; keys[i]; i++)
+		if (n - b == strlen(keys[i]) && strncasecmp(s + b, keys[i], n - b) == 0)
+			return 1;
+	return 0;
+}
+
+/* A part of a parenthesis that stays in the action beside meta parts: a
+ * quantity or a caveat ("30 min", "2 days", "optional"). */
+static int
+kept_part(const char *s, size_t n)
+{
+	char low[32];
+	size_t i;
+
+	n = rtrim_len(s, n);
+	i = ltrim_off(s, n);
+	if (i < n && isdigit((unsigned char)s[i]))
+		return 1;
+	if (n - i == 0 || n - i >= sizeof low)
+		return 0;
+	vocab_key(low, sizeof low, s + i, n - i);
+	return caveat_word(low);
+}
+
+/* s[0..n) is all meta ("@sam, due Apr 15", "DONE", "Alice Doe, 2024-06-01"):
+ * applies it and returns 1; else changes nothing and returns 0. With rest,
+ * quantities and caveats may stand beside the meta ("30 min, Marta"): they
+ * are put in rest ("30 min"). */
+static int
+meta_group(struct extract *x, const char *s, size_t n, struct cl_buf *rest)
 {
 	struct { enum meta m; const char *v; size_t n; int st; } parts[8];
-	size_t i, start = 0, np = 0;
+	size_t i, start = 0, np = 0, kept = 0;
 	int depth = 0;
 
 	if (n == 0 || n > META_MAX)
@@ -966,11 +1068,17 @@ meta_group(struct extract *x, const char *s, size_t n)
 		if (i == n || sk || (depth == 0 && (s[i] == ',' || s[i] == ';'))) {
 			if (np == 8)
 				return 0;
-			if (rtrim_len(s + start, i - start) > ltrim_off(s + start, i - start)) {
+			if (rtrim_len(s + start, i - start) > ltrim_off(s + start, i - start) &&
+			    !(i < n && bare_key(s + start, i - start))) {
 				parts[np].m = meta_part(s + start, i - start, &parts[np].v, &parts[np].n,
 				                        &parts[np].st);
-				if (parts[np].m == M_NONE)
-					return 0;
+				if (parts[np].m == M_NONE) {
+					if (rest == NULL || !kept_part(s + start, i - start))
+						return 0;
+					parts[np].v = s + start;
+					parts[np].n = i - start;
+					kept++;
+				}
 				np++;
 			}
 			if (sk)
@@ -988,8 +1096,24 @@ meta_group(struct extract *x, const char *s, size_t n)
 		memmove(&parts[1], &parts[k], (np - k) * sizeof parts[0]);
 		np -= k - 1;
 	}
-	for (i = 0; i < np; i++)
-		meta_apply(x, parts[i].m, parts[i].v, parts[i].n, parts[i].st);
+	if (rest != NULL && (kept == 0 || kept == np))
+		return 0;
+	if (x->owner_raw != NULL) {
+		for (i = 0; i < np && parts[i].m == M_OWNER; i++)
+			;
+		if (i == np)
+			return 0;
+	}
+	for (i = 0; i < np; i++) {
+		if (parts[i].m != M_NONE) {
+			meta_apply(x, parts[i].m, parts[i].v, parts[i].n, parts[i].st);
+			continue;
+		}
+		if (rest->len)
+			cl_buf_add(rest, ", ", 2);
+		cl_buf_add(rest, parts[i].v + ltrim_off(parts[i].v, parts[i].n),
+		           rtrim_len(parts[i].v, parts[i].n) - ltrim_off(parts[i].v, parts[i].n));
+	}
 	return 1;
 }
 
@@ -1064,6 +1188,17 @@ tidy(struct cl_buf *w)
 		}
 		break;
 	}
+	/* "…, tracked in" whose link was the ticket */
+	for (i = 0; i < 2; i++) {
+		static const char *const tails[] = { " tracked in", " see" };
+		size_t k = strlen(tails[i]);
+		if (w->len > k && strncasecmp(d + w->len - k, tails[i], k) == 0) {
+			w->len -= k;
+			while (w->len > 0 && (d[w->len - 1] == ',' || d[w->len - 1] == ' ' ||
+			                      d[w->len - 1] == ';'))
+				w->len--;
+		}
+	}
 	/* a separator left first by a cut: "- Move…", "— Move…", ": Move…" */
 	for (i = 0; i < w->len && (d[i] == '-' || d[i] == ':' ||
 	                           ((unsigned char)d[i] == 0xe2 && i + 2 < w->len &&
@@ -1113,8 +1248,20 @@ take_parens(struct extract *x, struct cl_buf *w)
 		}
 		if (depth != 0 || i == (size_t)-1)
 			return;
-		if (!meta_group(x, w->data + i + 1, n - i - 2))
+		if (!meta_group(x, w->data + i + 1, n - i - 2, NULL)) {
+			/* "(30 min, Marta)": Marta owns it, "(30 min)" stays */
+			struct cl_buf rest = CL_BUF_INIT;
+			if (close == ')' && meta_group(x, w->data + i + 1, n - i - 2, &rest)) {
+				cut(w, i + 1, n - 1);
+				if (rest.len <= n - i - 2) {	/* never longer than what it replaces */
+					memmove(w->data + i + 1 + rest.len, w->data + i + 1, w->len - i - 1 + 1);
+					memcpy(w->data + i + 1, rest.data, rest.len);
+					w->len += rest.len;
+				}
+			}
+			cl_buf_release(&rest);
 			return;
+		}
 		cut(w, i, n);
 		w->len = rtrim_len(w->data, w->len);
 		w->data[w->len] = '\0';
@@ -1135,7 +1282,7 @@ take_dash_tail(struct extract *x, struct cl_buf *w)
 			break;
 		}
 	while (best != (size_t)-1) {
-		if (meta_group(x, w->data + best + bestk, n - best - bestk)) {
+		if (meta_group(x, w->data + best + bestk, n - best - bestk, NULL)) {
 			cut(w, best, n);
 			return;
 		}
@@ -1305,6 +1452,9 @@ take_phrases(struct extract *x, struct cl_buf *w)
 			/* the phrase and a "(" or "," before it */
 			while (at > 0 && w->data[at - 1] == ' ')
 				at--;
+			/* "…logs. Owner: Femi. Due: …": the value's full stop goes too */
+			if (at > 0 && w->data[at - 1] == '.' && vend < w->len && w->data[vend] == '.')
+				vend++;
 			if (at > 0 && w->data[at - 1] == '(' && vend < w->len && w->data[vend] == ')') {
 				at--;
 				vend++;
@@ -1344,6 +1494,10 @@ take_trailing_handle(struct extract *x, struct cl_buf *w)
 	}
 	take(&x->owner_raw, w->data + i - 1, n - i + 1);
 	cut(w, i - 1, n);
+	/* "Done during the incident by @x": "by" goes with its handle */
+	n = rtrim_len(w->data, w->len);
+	if (n >= 3 && strncasecmp(w->data + n - 3, " by", 3) == 0)
+		cut(w, n - 3, w->len);
 }
 
 /* A leading "@handle:" (or "[@handle]") names the owner. */
@@ -1358,6 +1512,21 @@ take_leading_handle(struct extract *x, struct cl_buf *w)
 	if (w->data[i] == '[') {
 		bracket = 1;
 		i++;
+	}
+	if (bracket && i < w->len && w->data[i] != '@') {
+		/* "[Dana] Write…" (not "[Infra] …", a tag) */
+		char low[32];
+		for (e = i; e < w->len && e - i < 30 && w->data[e] != ']'; e++)
+			;
+		if (e < w->len && w->data[e] == ']' && e > i && e - i < sizeof low &&
+		    e + 1 < w->len && w->data[e + 1] == ' ' &&
+		    (isupper((unsigned char)w->data[i]) || (unsigned char)w->data[i] >= 0x80) &&
+		    !team_like(vocab_key(low, sizeof low, w->data + i, e - i)) &&
+		    person_like(w->data + i, e - i)) {
+			take(&x->owner_raw, w->data + i, e - i);
+			cut(w, 0, e + 2);
+		}
+		return;
 	}
 	if (i >= w->len || w->data[i] != '@')
 		return;
@@ -1380,6 +1549,49 @@ take_leading_handle(struct extract *x, struct cl_buf *w)
 		take(&x->owner_raw, w->data + a, e - a);
 		cut(w, 0, k);
 	}
+}
+
+/* A leading "Alice: make…" or "Alice Doe: make…" names the owner; an area
+ * label ("Database: add…", "Monitoring: alert…", "Note: …") does not. */
+static void
+take_leading_name(struct extract *x, struct cl_buf *w)
+{
+	static const char *const labels[] = { "note", "notes", "update", "fix", "context", "goal",
+		"idea", "question", "result", "problem", "issue", "example", "scope", "why", "how",
+		"what", "next", "then", "also", "later", "now", "today", "bonus", "alerts", "docs",
+		"process", "tests", "config", "deploy", "deploys", "release", "build", "code", "ui",
+		"ux", "server", "client", "logs", "metrics", "capacity", "performance", "reliability",
+		"customers", "billing", "data", "response", "recovery", "owner", "due", "status",
+		"priority", "ticket", "background", "summary", "impact", "cause", "people", "tools",
+		"observability", "availability", "resilience", "safety", "quality", "training",
+		"hiring", "policy", "governance", "review", "reviews", "postmortem", "incident",
+		"playbook", "dashboards", "paging", "escalation", "vendor", "vendors", "contract",
+		"app", "apps", "cache", "queue", "queues", "load", "traffic", "rollout", "rollback",
+		"canary", "flags", "auth", "access", "permissions", "keys", "secrets",
+		"certificates", "certs", "email", "mail", "notifications", "search", "payments",
+		"checkout", "short term", "long term", "medium term", "immediate", "done", "goal",
+		"risk", "risks", "tasks", "task", "step", "steps", "phase", "part", NULL };
+	size_t i = ltrim_off(w->data, w->len), c, k;
+	char low[32];
+
+	if (x->owner_raw != NULL || i >= w->len || !(isupper((unsigned char)w->data[i]) ||
+	                                             (unsigned char)w->data[i] >= 0x80))
+		return;
+	for (c = i; c < w->len && c - i < 30 && w->data[c] != ':'; c++)
+		;
+	if (c >= w->len || w->data[c] != ':' || c + 2 >= w->len || w->data[c + 1] != ' ' ||
+	    !islower((unsigned char)w->data[c + 2]) || c - i >= sizeof low)
+		return;
+	vocab_key(low, sizeof low, w->data + i, c - i);
+	for (k = 0; labels[k]; k++)
+		if (strcmp(low, labels[k]) == 0)
+			return;
+	/* one or two words: "Alice", "Alice Doe" */
+	if (team_like(low) || !person_like(w->data + i, c - i) ||
+	    (strchr(low, ' ') != NULL && strchr(strchr(low, ' ') + 1, ' ') != NULL))
+		return;
+	take(&x->owner_raw, w->data + i, c - i);
+	cut(w, 0, c + 2);
 }
 
 /* Marker prefixes that make a paragraph or a list item an item anywhere. */
@@ -1498,6 +1710,7 @@ extract_text(struct extract *x, const char *text, size_t len,
 		x->status = ST_OPEN;
 	take_status_prefix(x, &x->action);
 	take_leading_handle(x, &x->action);
+	take_leading_name(x, &x->action);
 	take_done_marks(x, &x->action);
 	tidy(&x->action);
 	k = x->action.len;
@@ -1644,7 +1857,8 @@ heading_class(const struct rules *r, const char *text, size_t len)
 		"open items", "tasks", "action register", "future work", "repair item", "actionable",
 		"recommendation", "prevent", "going forward", "next action", "follow on",
 		"what s next", "what's next", "what we re going to do", "what we are going to do",
-		NULL };
+		"what we're doing", "what we're changing", "what we'll do", "what we'll change",
+		"what we're going to do", NULL };
 	static const char *const excluded[] = { "went well", "went wrong", "lessons learned",
 		"lesson learned", "lessons", "timeline", "impact", "root cause", "summary",
 		"background", "detection", "what happened", "contributing factor", "trigger",
@@ -1727,6 +1941,71 @@ para_is_label(const struct rules *r, const struct cl_block *bl)
 		return c == H_ACTION || (bl->flags & CL_BLOCK_ALL_STRONG) || colon;
 	return colon && status_word(bl->text, n) != ST_NONE;
 }
+
+/* The person a prose item names as its subject: "Laura Hughes will…" at
+ * the start, or "The service owner, Laura Hughes, will…": two or three
+ * capitalised words. Returns the name's length (0: none), *off its start. */
+static size_t
+prose_subject(const char *s, size_t n, size_t *off, int one_name)
+{
+	static const char *const not_first[] = { "The", "We", "Our", "This", "These", "Those",
+		"It", "All", "Each", "Every", "Any", "Some", "Customers", "Users", "Engineers",
+		"Teams", "They", "He", "She", "Someone", "Somebody", "Nobody", "Everyone",
+		"Everybody", "Everything", "Nothing", "Traffic", "Nothing", "There", "That", "Then",
+		"Now", "Finally", "Also", "Next", "Later", "Soon", NULL };
+	size_t i, at;
+
+	for (at = 0; at < n; at++) {
+		size_t e = at, words = 0, k;
+		int appos = at > 1 && s[at - 1] == ' ' && s[at - 2] == ',';
+		if (at > 0 && !appos)
+			continue;
+		for (k = 0; not_first[k]; k++)
+			if (starts_word(s + at, n - at, not_first[k]) && isupper((unsigned char)s[at]))
+				break;
+		if (not_first[k])
+			continue;
+		while (words < 3 && e < n && (isupper((unsigned char)s[e]) ||
+		                              (unsigned char)s[e] >= 0x80)) {
+			while (e < n && s[e] != ' ' && s[e] != ',')
+				e++;
+			words++;
+			if (e + 1 < n && s[e] == ' ' && (isupper((unsigned char)s[e + 1]) ||
+			                                 (unsigned char)s[e + 1] >= 0x80))
+				e++;
+			else if (e + 6 < n && strncmp(s + e, " and ", 5) == 0 &&
+			         isupper((unsigned char)s[e + 5]))
+				e += 5;	/* "Alice and Bob will…": several (lint says so) */
+			else
+				break;
+		}
+		/* a bullet may start with one first name: "Jane will add…" (not
+		 * "Alerts will…") */
+		if (words < 2 && !(one_name && at == 0 && words == 1 && e - at >= 2 && e - at <= 12 &&
+		                   !(s[e - 1] == 's' && !strchr("aiou", s[e - 2]))))
+			continue;
+		i = e;
+		/* "The owner, Laura Hughes, will…"; "Finally, Amaru Quispe will…" */
+		if (appos && (i >= n || s[i] != ',') && memchr(s, ' ', at - 2) != NULL)
+			continue;
+		if (appos && i < n && s[i] == ',')
+			i++;
+		if (!starts_word(s + i + ltrim_off(s + i, n - i), n - i - ltrim_off(s + i, n - i),
+		                 "will"))
+			continue;
+		/* "Rollout will be paused": a thing, not a person */
+		if (words == 1 && starts_word(s + i + ltrim_off(s + i, n - i) + 4,
+		                              n - i - ltrim_off(s + i, n - i) - 4, " be"))
+			continue;
+		if (person_like(s + at, e - at)) {
+			*off = at;
+			return e - at;
+		}
+	}
+	return 0;
+}
+
+static int placeholder(const char *s, size_t n);
 
 /* Adds an item; returns its index or -1. */
 static long
@@ -1835,7 +2114,10 @@ item_from_block(struct rules *r, int bi, const struct ctx *c)
 	}
 	if (x.action.len == 0 || (x.action.len <= 4 && (cl_str_ieq(x.action.data, "none") ||
 	                                                cl_str_ieq(x.action.data, "n/a") ||
-	                                                cl_str_ieq(x.action.data, "tbd")))) {
+	                                                cl_str_ieq(x.action.data, "tbd"))) ||
+	    /* "Action item: none for now; …" */
+	    (marker_len(bl->text + ltrim_off(bl->text, bl->len), bl->len) &&
+	     placeholder(x.action.data, x.action.len))) {
 		extract_release(&x);
 		return -1;
 	}
@@ -1845,6 +2127,13 @@ item_from_block(struct rules *r, int bi, const struct ctx *c)
 	if ((idx = item_new(r, bl->line)) >= 0)
 		item_fill(r, idx, &x, explicit, c);
 	extract_release(&x);
+	/* a person as the subject: "Laura Hughes will…", "Jane will…" */
+	if (idx >= 0 && r->doc->items[idx].owner_raw == NULL && bl->kind != CL_BLOCK_HEADING) {
+		size_t off, len = prose_subject(bl->text, rtrim_len(bl->text, bl->len), &off,
+		                                bl->kind != CL_BLOCK_PARA);
+		if (len && (r->doc->items[idx].owner_raw = cl_strndup(bl->text + off, len)) == NULL)
+			rfail(r, CL_ENOMEM, "out of memory");
+	}
 	return idx;
 }
 
@@ -1860,15 +2149,31 @@ detail_apply(struct rules *r, long idx, const struct cl_block *bl)
 	int st = ST_NONE;
 	enum meta m;
 
-	if (idx < 0 || n == 0 || n > META_MAX)
-		return;
-	m = meta_part(bl->text, n, &v, &vn, &st);
-	/* only "Key: value" details: "5% of traffic" is not an owner */
-	if (m == M_NONE || memchr(bl->text, ':', n) == NULL)
+	if (idx < 0 || n == 0)
 		return;
 	memset(&x, 0, sizeof x);
 	x.status = ST_NONE;
-	meta_apply(&x, m, v, vn, st);
+	m = n <= META_MAX ? meta_part(bl->text, n, &v, &vn, &st) : M_NONE;
+	/* only "Key: value" details: "5% of traffic" is not an owner */
+	if (m != M_NONE && memchr(bl->text, ':', n) != NULL) {
+		meta_apply(&x, m, v, vn, st);
+	} else {
+		/* a detail paragraph whose last line or sentence is "Owner: @x, due
+		 * 2024-07-01" ("One tenant filled the buffer. Owner: @x.") */
+		const char *s = bl->text, *end = bl->text + n;
+		while (s < end) {
+			const char *nl = memchr(s, '\n', (size_t)(end - s)), *e = nl ? nl : end, *q;
+			const char *seg = s;
+			for (q = s; q + 1 < e; q++)
+				if (q[0] == '.' && q[1] == ' ')
+					seg = q + 2;
+			if ((size_t)(e - seg) <= META_MAX && memchr(seg, ':', (size_t)(e - seg)) &&
+			    (meta_part(seg, (size_t)(e - seg), &v, &vn, &st) == M_OWNER ||
+			     meta_part(seg, (size_t)(e - seg), &v, &vn, &st) == M_DUE))
+				meta_group(&x, seg, (size_t)(e - seg), NULL);
+			s = e + 1;
+		}
+	}
 	it = &r->doc->items[idx];
 	if (it->owner_raw == NULL) {
 		it->owner_raw = x.owner_raw;
@@ -1879,6 +2184,21 @@ detail_apply(struct rules *r, long idx, const struct cl_block *bl)
 		x.due_raw = NULL;
 	}
 	if (it->ticket == NULL) {
+		size_t l;
+		/* "Ticket: [REPO-210](https://…)": the link's URL */
+		for (l = 0; x.ticket && l < bl->nlinks; l++)
+			if (bl->links[l].href && *bl->links[l].href &&
+			    bl->links[l].end - bl->links[l].start == strlen(x.ticket) &&
+			    memcmp(bl->text + bl->links[l].start, x.ticket, strlen(x.ticket)) == 0) {
+				char *u = cl_strdup(bl->links[l].href);
+				if (u == NULL) {
+					rfail(r, CL_ENOMEM, "out of memory");
+					break;
+				}
+				free(x.ticket);
+				x.ticket = u;
+				break;
+			}
 		it->ticket = x.ticket;
 		x.ticket = NULL;
 	}
@@ -1939,6 +2259,9 @@ label_state(struct rules *r, const struct cl_block *bl, struct ctx *out, char **
 	if (x.status == ST_NONE) {
 		size_t n = rtrim_len(bl->text, bl->len);
 		x.status = status_word(bl->text, n);
+		/* "Planned (Q1 2025)": the words left once the due date is read */
+		if (x.status == ST_NONE && x.action.len)
+			x.status = status_word(x.action.data, x.action.len);
 	}
 	if (x.status != ST_NONE)
 		out->status = x.status;
@@ -2289,6 +2612,14 @@ meta_line(struct rules *r, char *line, int lineno, int front)
 		if (d->incident_date == CL_NO_DATE && find_date(line, CL_NO_DATE, &day) == 0)
 			d->incident_date = day;
 	}
+	/* "_Published 2024-07-25 by the core team_", "Posted on March 3, 2024" */
+	if (!front && d->written_date == CL_NO_DATE &&
+	    (strncasecmp(line, "published ", 10) == 0 || strncasecmp(line, "posted ", 7) == 0) &&
+	    (colon == NULL || colon - line > 12) &&
+	    find_date(line + strcspn(line, " "), CL_NO_DATE, &day) == 0) {
+		d->written_date = day;
+		return;
+	}
 	if (colon == NULL || colon - line >= (long)sizeof key)
 		return;
 	memcpy(key, line, (size_t)(colon - line));
@@ -2396,7 +2727,8 @@ para_meta(struct rules *r, const struct cl_block *bl, int front)
 	while (s < end && !r->failed) {
 		const char *nl = memchr(s, '\n', (size_t)(end - s));
 		size_t n = (size_t)((nl ? nl : end) - s);
-		if (n > 0 && (r->expect_date || memchr(s, ':', n < 64 ? n : 64))) {
+		if (n > 0 && (r->expect_date || memchr(s, ':', n < 64 ? n : 64) ||
+		              (n > 10 && (s[0] == 'P' || s[0] == 'p') && !front))) {
 			line = n < sizeof small ? small : cl_malloc(n + 1);
 			if (line == NULL) {
 				rfail(r, CL_ENOMEM, "out of memory");
@@ -2562,7 +2894,13 @@ placeholder(const char *s, size_t n)
 	       cl_str_starts_with(k, "please reach") || cl_str_starts_with(k, "for more information") ||
 	       cl_str_starts_with(k, "for questions") || cl_str_starts_with(k, "last updated") ||
 	       cl_str_starts_with(k, "update ") || cl_str_starts_with(k, "note ") ||
-	       cl_str_starts_with(k, "the following") || cl_str_starts_with(k, "below ");
+	       cl_str_starts_with(k, "the following") || cl_str_starts_with(k, "below ") ||
+	       /* template guidance: "List follow-ups here with an owner…" */
+	       ((cl_str_starts_with(k, "list ") || cl_str_starts_with(k, "add ") ||
+	         cl_str_starts_with(k, "describe ") || cl_str_starts_with(k, "fill ") ||
+	         cl_str_starts_with(k, "replace ") || cl_str_starts_with(k, "enter ") ||
+	         cl_str_starts_with(k, "insert ") || cl_str_starts_with(k, "write ")) &&
+	        has_phrase(k, "here") && n < 120);
 }
 
 /* A paragraph: metadata, a marker item, a label, or prose under an action

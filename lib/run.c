@@ -379,8 +379,8 @@ step_report_one(struct cl_run_step *s, struct cl_store *st, const struct cl_conf
 	if (y == 0) {
 		char nx[21];
 		cl_time_format_utc(next, nx);
-		snprintf(s->detail + used, sizeof s->detail - used, "%s%s not due (next %s)",
-		         used ? "; " : "", who, nx);
+		snprintf(s->detail + used, sizeof s->detail - used, "%s%s%snot due (next %s)",
+		         used ? "; " : "", name ? who : "", name ? " " : "", nx);
 		return 0;
 	}
 	s->ran = 1;

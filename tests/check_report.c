@@ -430,6 +430,95 @@ START_TEST(nag_plan_cadence_escalation)
 }
 END_TEST
 
+/* The team of a post-mortem: the document's word, else the first [teams]
+ * rule in file order, else (only when asked) its source directory. */
+START_TEST(team_rules)
+{
+	char t[64];
+
+	cl_config_set(cfg, "teams", "payments", "payments/*, */checkout-*.md");
+	cl_config_set(cfg, "teams", "search", "*/search/*, https://wiki.example.com/*");
+	ck_assert_int_eq(cl_team_of(t, sizeof t, cfg, "  Search Infra ", "payments/a.md", NULL), 0);
+	ck_assert_str_eq(t, "search infra");
+	cl_team_of(t, sizeof t, cfg, NULL, "payments/2024/a.md", NULL);
+	ck_assert_str_eq(t, "payments");
+	cl_team_of(t, sizeof t, cfg, NULL, "x/checkout-db.md", NULL);
+	ck_assert_str_eq(t, "payments");
+	cl_team_of(t, sizeof t, cfg, NULL, "a.md", "/srv/pm/search/a.md");
+	ck_assert_str_eq(t, "search");
+	cl_team_of(t, sizeof t, cfg, NULL, "https://wiki.example.com/x/1", NULL);
+	ck_assert_str_eq(t, "search");
+	/* a near miss: not under payments/ */
+	cl_team_of(t, sizeof t, cfg, NULL, "old-payments/a.md", NULL);
+	ck_assert_str_eq(t, "");
+	cl_config_set(cfg, "teams", "from_directory", "yes");
+	cl_team_of(t, sizeof t, cfg, NULL, "Old-Payments/a.md", NULL);
+	ck_assert_str_eq(t, "old-payments");
+	cl_team_of(t, sizeof t, cfg, NULL, "a.md", NULL);
+	ck_assert_str_eq(t, "");
+	cl_team_of(t, sizeof t, cfg, NULL, "https://wiki.example.org/x/1", NULL);
+	ck_assert_str_eq(t, "");
+}
+END_TEST
+
+/* Per-team numbers in the all-teams report, a team's own report, and the
+ * overdue items grouped by team first. */
+START_TEST(team_numbers)
+{
+	struct cl_error err = { 0 };
+	json_t *m, *t, *db, *dns, *od;
+	void *model = NULL;
+	char *s = NULL;
+
+	fixture();
+	/* closed 2024-03-15, due 03-30: in time; 65 days from the incident */
+	item(1, 7, "bob", "2024-03-30", "done", "2024-02-01", "2024-03-15", "");
+	exec("UPDATE postmortems SET team = 'db-team' WHERE id = 1");
+	exec("UPDATE postmortems SET team = 'dns-team' WHERE id = 2");
+	m = build(0, 0);
+	t = json_object_get(m, "teams");
+	ck_assert_int_eq(json_array_size(t), 2);
+	db = json_array_get(t, 0);
+	dns = json_array_get(t, 1);
+	ck_assert_str_eq(json_string_value(json_object_get(db, "team")), "db-team");
+	ck_assert_int_eq(json_integer_value(json_object_get(db, "open")), 5);
+	ck_assert_int_eq(json_integer_value(json_object_get(db, "overdue")), 3);
+	ck_assert_int_eq(json_integer_value(json_object_get(db, "closed")), 2);
+	ck_assert_int_eq(json_integer_value(json_object_get(db, "closed_within_deadline_pct")), 50);
+	/* 69 and 65 days: the median is their mean */
+	ck_assert_msg(json_number_value(json_object_get(db, "median_days_to_close")) == 67.0,
+	              "median %f", json_number_value(json_object_get(db, "median_days_to_close")));
+	ck_assert_str_eq(json_string_value(json_object_get(db, "top_owners")), "ana 2, bob 1");
+	ck_assert_str_eq(json_string_value(json_object_get(dns, "team")), "dns-team");
+	ck_assert_int_eq(json_integer_value(json_object_get(dns, "open")), 0);
+	ck_assert_int_eq(json_integer_value(json_object_get(dns, "closed")), 1);
+	ck_assert_int_eq(json_integer_value(json_object_get(dns, "closed_within_deadline_pct")), 0);
+	ck_assert(json_number_value(json_object_get(dns, "median_days_to_close")) == 49.0);
+	od = json_object_get(m, "overdue");
+	ck_assert_int_eq(json_array_size(od), 1);
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(od, 0), "team")),
+	                 "db-team");
+	ck_assert_int_eq(json_array_size(json_object_get(json_array_get(od, 0), "items")), 3);
+	json_decref(m);
+	/* a team's own report: its items only, no per-team table */
+	ck_assert_msg(cl_report_build_for(&model, st, cfg, NULL, "DNS-team", 0, 0, &err) == 0,
+	              "%s", err.msg);
+	ck_assert_int_eq(cl_report_count(model, "open"), 0);
+	ck_assert_int_eq(cl_report_render(&s, model, CL_REPORT_JSON, &err), 0);
+	m = json_loads(s, 0, NULL);
+	ck_assert_ptr_nonnull(m);
+	ck_assert_ptr_null(json_object_get(m, "teams"));
+	ck_assert_str_eq(json_string_value(json_object_get(m, "team")), "dns-team");
+	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(m, "numbers"),
+	                                                    "closed")), 1);
+	json_decref(m);
+	free(s);
+	cl_report_free(model);
+	/* an audience the config does not have */
+	ck_assert_int_eq(cl_report_build_for(&model, st, cfg, "nope", NULL, 0, 0, &err), CL_EUSAGE);
+}
+END_TEST
+
 static Suite *
 report_suite(void)
 {
@@ -445,6 +534,8 @@ report_suite(void)
 	tcase_add_test(t, writer_formats);
 	tcase_add_test(t, recurring_rule);
 	tcase_add_test(t, nag_plan_cadence_escalation);
+	tcase_add_test(t, team_rules);
+	tcase_add_test(t, team_numbers);
 	suite_add_tcase(s, t);
 	return s;
 }

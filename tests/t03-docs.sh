@@ -25,14 +25,28 @@ FAKE_PID=$!
 trap 'kill $FAKE_PID 2>/dev/null; rm -rf "$T"' EXIT
 i=0; while [ ! -s "$T/fake.port" ]; do i=$((i+1)); [ $i -lt 200 ] || fail "fake GitHub"; sleep 0.05; done
 FAKE="http://127.0.0.1:$(cat "$T/fake.port")"
-sed -e "s|https://api.github.com|$FAKE|" -e "s|GH_TOKEN=ghp_your_token|GH_TOKEN=$TOKEN|" \
+grep -q "ghp_your_token" "$T/second.sh" || fail "the second hour has no token to replace"
+sed -e "s|https://api.github.com|$FAKE|" -e "s|ghp_your_token|$TOKEN|" \
     "$T/second.sh" > "$T/second.run"
-cat "$T/tour.sh" "$T/second.run" > "$T/both.sh"
+# its last line runs the job as cron does: what that prints, cron mails
+tail -1 "$T/second.run" | grep -q '^env -i \./closeloop -c "$CLOSELOOP_CONFIG" run ' ||
+    fail "the second hour does not end with the job run as cron runs it"
+{ cat "$T/tour.sh"; sed '$d' "$T/second.run"; echo 'echo "== as cron runs it"'; tail -1 "$T/second.run"; } > "$T/both.sh"
 sh -e "$T/both.sh" > "$T/second.out" 2>&1 || { cat "$T/second.out"; fail "README second hour failed"; }
+sed -n '/^== as cron runs it$/,$p' "$T/second.out" > "$T/cron.out"
+[ "$(wc -l < "$T/cron.out")" = 1 ] || { cat "$T/cron.out"; fail "the job as cron runs it printed something (cron would mail it)"; }
 expect_in "$T/second.out" "ok    tracker   github acme/ops: authenticated"
 expect_in "$T/second.out" "would create"
 expect_in "$T/second.out" "created"
-expect_in "$T/second.out" "runs:"
+expect_in "$T/second.out" "Last runs"
+# the wording a new user reads: one request is "1 request"; "with problems"
+expect_in "$T/second.out" "(1 request, nothing written)"
+expect_in "$T/second.out" "0 with problems (1 request)"
+expect_in "$T/second.out" "sync (dry run, nothing written): 7 to create, 0 to adopt"
+expect_not_in "$T/second.out" "nothing written): 7 created"
+expect_in "$T/second.out" "0 with problems; 1 request"
+expect_not_in "$T/second.out" "1 requests"
+expect_not_in "$T/second.out" "item errors"
 kill $FAKE_PID 2>/dev/null
 ok() { :; }
 

@@ -5,7 +5,8 @@
 # never hangs import, which file names are walked ([import] include /
 # exclude, a file named by path is read whatever its name, -v says what was
 # left out), a same-size change within one second is seen, a document read
-# while being rewritten is not withdrawn, a newer database is exit 65.
+# while being rewritten is not withdrawn, parser threads import what one
+# thread does in the same order, a newer database is exit 65.
 . "$(dirname "$0")/lib.sh"
 DB="$T/db"
 n() { sqlite3 "$DB" "$1"; }
@@ -123,6 +124,33 @@ touch -d '-1 minute' rw/r.md        # settled: a real edit
 expect_rc 0 "$CL" -d "$DB" import rw
 [ "$(n "select count(*) from items where status = 'withdrawn'")" = 5 ] || fail "settled edit not applied"
 echo "ok: unsettled document"
+
+# --- parser threads: the same rows, keys and messages as one thread -------
+# Documents are worked side by side but finished in walk order: ids given
+# by order (same titles: "-2", "-3"), problems and failures come out alike.
+mkdir -p many
+i=0
+while [ $i -lt 60 ]; do
+    pm "Same title" "Fix thing $i" "Add alert $((i % 7))" > many/pm-$i.md
+    [ $((i % 9)) = 0 ] && printf '| Undated %s | | soon |\n' $i >> many/pm-$i.md
+    [ $((i % 13)) = 0 ] && printf '\377 not utf-8\n' >> many/pm-$i.md
+    i=$((i + 1))
+done
+for mode in threads one; do
+    rm -f "$T/db-$mode"*
+    if [ $mode = one ]; then export CLOSELOOP_NO_THREADS=1; else export CLOSELOOP_THREADS=4; fi
+    "$CL" -d "$T/db-$mode" import many > "$T/out-$mode" 2> "$T/err-$mode"
+    echo "rc $?" >> "$T/out-$mode"
+    unset CLOSELOOP_NO_THREADS CLOSELOOP_THREADS
+    sqlite3 "$T/db-$mode" "select p.slug, p.source, i.key, i.action, i.owner, i.due_raw, i.problems
+        from items i join postmortems p on p.id = i.postmortem_id order by i.id" > "$T/rows-$mode"
+done
+[ "$(wc -l < "$T/rows-one")" -gt 100 ] || fail "threads: too few rows: $(wc -l < "$T/rows-one")"
+grep -q "not valid UTF-8" "$T/err-one" || fail "threads: no failed file: $(cat "$T/err-one")"
+cmp -s "$T/rows-one" "$T/rows-threads" || fail "threads: other rows: $(diff "$T/rows-one" "$T/rows-threads" | head -5)"
+cmp -s "$T/err-one" "$T/err-threads" || fail "threads: other messages: $(diff "$T/err-one" "$T/err-threads" | head -5)"
+cmp -s "$T/out-one" "$T/out-threads" || fail "threads: other output: $(diff "$T/out-one" "$T/out-threads" | head -5)"
+echo "ok: parser threads"
 
 # --- a database from a newer closeloop: 65 (data), not 73 ----------------
 n 'PRAGMA user_version = 999' >/dev/null

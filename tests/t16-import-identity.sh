@@ -107,7 +107,7 @@ mv "$T/pm/cache.md" "$T/cache.md.away"
 "$CL" -v run > "$T/out" 2>&1
 grep -q "1 post-mortem missing from their source" "$T/out" || fail "-v run does not report it: $(cat "$T/out")"
 "$CL" status > "$T/out" 2>&1 || fail "status"
-grep -q "missing: *cache (cache.md) since" "$T/out" || fail "status lacks it: $(cat "$T/out")"
+grep -q "^  cache  cache.md  20[0-9-]*" "$T/out" || fail "status lacks it: $(cat "$T/out")"
 CLOSELOOP_NOW=$($PY -c 'import datetime; print((datetime.datetime.utcnow()+datetime.timedelta(days=30)).strftime("%Y-%m-%dT%H:%M:%SZ"))') \
     "$CL" import >/dev/null 2>&1
 # (30 days later, but only the first run it was seen missing was before)

@@ -115,7 +115,7 @@ steps = [x["step"] for x in s["runs"][0]["steps"]]
 assert steps == ["import", "sync", "drills", "nag", "report"], steps
 PYEOF
 "$CL" status > "$T/status.txt" || fail "status"
-grep -q "^report:    next at 2024-04-29 09:00 UTC" "$T/status.txt" || { cat "$T/status.txt"; fail "status text"; }
+grep -q "^report: next at 2024-04-29 09:00 UTC" "$T/status.txt" || { cat "$T/status.txt"; fail "status text"; }
 ok "status"
 
 # the lock: a second run while one holds it exits 75 and changes nothing

@@ -52,6 +52,10 @@ expect_in "$T/import.out" 'x.md\x0afake.md:1:'
 "$CL" lint "$T/pm" > "$T/lint.out" 2> "$T/lint.err"
 raw "$T/lint.out"; raw "$T/lint.err"
 grep -q '^fake.md:1:' "$T/lint.out" && fail "a file name forged a lint line"
+"$CL" lint --items "$T/pm" > "$T/lint.out" 2> "$T/lint.err"
+raw "$T/lint.out"; raw "$T/lint.err"
+expect_in "$T/lint.out" 'in "Outage \x1b]0;pwned\x07'
+grep -q '^fake.md:1:' "$T/lint.out" && fail "a file name forged a lint --items line"
 expect_rc 0 "$CL" list
 raw "$T/out"
 expect_in "$T/out" 'Rotate \x1b]52;c;ZXZpbA==\x07 keys'
@@ -65,7 +69,7 @@ raw "$T/out"
 # --json keeps the text exact (JSON escapes it)
 "$CL" list --json | $PY -c 'import json,sys; a=[i["action"] for i in json.load(sys.stdin)["items"]]; assert any("\x1b]52;" in x for x in a), a' ||
     fail "list --json lost the text"
-echo "ok: control characters are escaped in list, show, import, lint and nag"
+echo "ok: control characters are escaped in list, show, import, lint, lint --items and nag"
 
 # --- 2. not dumpable ----------------------------------------------------------
 $PY "$TOP/tests/helpers/hostile_http.py" --mode stall --port-file "$T/h.port" \

@@ -55,6 +55,11 @@ bad lint late_hours many "is not a number"
 bad closeloop database '$NO_SUCH_VARIABLE_X/db' "names \$NO_SUCH_VARIABLE_X, which is not set"
 bad tracker manage_linked maybe "'maybe' is not yes or no"
 bad import follow_symlinks always "is not one of: within-root no yes"
+bad slo P1 "two weeks" "'two weeks' is not a number from 1 to 3650"
+bad 'source "wiki"' kind confluense "is not one of: confluence github gitlab (did you mean 'confluence'?)"
+bad 'source "wiki"' limit 1000 "'1000' is not a number from 1 to 250"
+bad 'source "wiki"' url ftp://wiki "is not an http(s) URL"
+bad 'source "wiki"' flavor cluod "is not one of: cloud datacenter server"
 echo "ok: $n bad values refused on load, each FILE:LINE: [section] key: message, exit 78"
 
 # the configuration errors met later: each exits 78
@@ -77,6 +82,8 @@ later "chmod 600" "$CL" -c "$T/c.conf" list
 later "[closeloop] today: 'yesterday' is not a date" "$CL" -c "$T/c.conf" list
 { base; printf '[tracker]\nkind = github\nproject = a/b\ninsecure = yes\n'; } > "$T/c.conf"
 later "TLS verification cannot be turned off" "$CL" -c "$T/c.conf" list
+{ base; printf '[people]\nalice = Alice Doe <alice.example.com>\n'; } > "$T/c.conf"
+later "c.conf:6: [people] alice = 'Alice Doe <alice.example.com>': not one valid e-mail address" "$CL" -c "$T/c.conf" list
 # a [mail] from / [report] to that only report --send reads: 78, not 65
 mkdir -p "$T/out.d"
 { base; printf '[mail]\ntransport = file\noutbox = %s/out.d\nfrom = a@example.com\n[report]\nto = b@example.com\n' "$T"; } > "$T/m.conf"

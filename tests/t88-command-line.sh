@@ -39,7 +39,14 @@ PM=${ID%.*}
 for c in "list --owner:--owner" "list --postmortem:--postmortem" "report --week:--week" \
          "report --format:--format" "drill schedule $PM --tz:--tz" \
          "drill schedule $PM --attendee:--attendee" "drill schedule $PM --at:--at" \
-         "init --config:--config" "drill done 1 --result:--result" "done --note:--note"; do
+         "init --config:--config" "drill done 1 --result:--result" "done --note:--note" \
+         "reopen --note:--note" "drill schedule $PM --duration:--duration" \
+         "drill schedule $PM --every:--every" "drill reschedule 1 --at:--at" \
+         "drill reschedule 1 --tz:--tz" "drill reschedule 1 --duration:--duration" \
+         "drill done 1 --rto:--rto" "drill done 1 --notes:--notes" \
+         "drill list --postmortem:--postmortem" "list --format:--format" \
+         "list --database:--database" "list --config:--config" "list --color:--color" \
+         "list --own:--owner" "report --wee:--week"; do
     cmd=${c%:*}; opt=${c##*:}
     # shellcheck disable=SC2086
     expect_rc 64 "$CL" $cmd
@@ -96,6 +103,8 @@ expect_rc 64 "$CL" drill
 expect_in "$T/err" "name a drill command (list, schedule, reschedule, cancel, done, propose)"
 expect_rc 64 "$CL" --colr=never list
 expect_in "$T/err" "unknown option '--colr=never' (did you mean '--color'?)"
+expect_rc 64 "$CL" drill done 1 --result maybe
+expect_in "$T/err" "--result 'maybe': use pass or fail"
 expect_rc 64 "$CL" report --fo text
 expect_in "$T/err" "option '--fo' is ambiguous, could be: --format, --force"
 echo "ok: did you mean (command, sub-command, option, item id, post-mortem id)"

@@ -90,15 +90,28 @@ mkdir -p "$T/outbox"
 CLOSELOOP_NOW=2024-03-20T09:00:00Z "$CL" -c "$T/tz.conf" drill schedule "${ID%.*}" \
     --at "2024-04-02 14:00" --tz Europe/Berlin --attendee a@example.com --send > /dev/null 2>&1 ||
     fail "drill schedule"
+# show: the history in the configured zone too
+CLOSELOOP_NOW=2024-03-20T09:00:00Z "$CL" -c "$T/tz.conf" show "$ID" > "$T/out" 2>&1 || fail show
+grep -q "^  20[0-9-]* [0-9:]* Europe/Berlin  import " "$T/out" || { cat "$T/out"; fail "show: history not in local time"; }
+grep -q "[0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]Z" "$T/out" && { cat "$T/out"; fail "show prints UTC times"; }
+# drill list fits too: the post-mortem and title move to a line of their own
+for w in 70 80 100; do
+    COLUMNS=$w "$CL" -c "$T/tz.conf" drill list > "$T/out" 2>&1 || fail "drill list at $w columns"
+    fits "$T/out" $w
+    expect_in "$T/out" "${ID%.*}"
+    grep -q "^1 .*2024-04-02 14:00 Europe/Berlin" "$T/out" || { cat "$T/out"; fail "drill list at $w columns"; }
+done
+"$CL" -c "$T/tz.conf" drill list > "$T/out" 2>&1
+[ "$(wc -l < "$T/out")" = 1 ] || { cat "$T/out"; fail "drill list into a pipe: not one line per drill"; }
 CLOSELOOP_NOW=2024-03-20T09:00:00Z "$CL" -c "$T/tz.conf" status > "$T/out" 2>&1 || fail status
 expect_in "$T/out" "2024-04-02 14:00 Europe/Berlin"
 expect_not_in "$T/out" "T12:00:00Z"
 grep -q "[0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]Z" "$T/out" && { cat "$T/out"; fail "status shows UTC times"; }
 CLOSELOOP_NOW=2024-03-26T09:00:00Z "$CL" -c "$T/tz.conf" status > "$T/out" 2>&1 || fail status
-grep -q "^report:    next at 2024-04-01 09:00 Europe/Berlin" "$T/out" || grep -q "^report:    2024-W1[23] is due now" "$T/out" ||
+grep -q "^report: next at 2024-04-01 09:00 Europe/Berlin" "$T/out" || grep -q "^report: due now: 2024-W1[23]" "$T/out" ||
     { cat "$T/out"; fail "status: report line"; }
 expect_rc 0 "$CL" status
-expect_in "$T/out" "report:    not mailed: no [mail] transport or [report] to"
-expect_not_in "$T/out" "is due now"
+expect_in "$T/out" "report: not mailed: no [mail] transport or [report] to"
+expect_not_in "$T/out" "due now:"
 echo "ok: status shows local times with the zone; no 'due now' without mail"
 echo "t91: ok"

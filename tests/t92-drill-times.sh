@@ -43,6 +43,11 @@ expect_not_in "$T/err" "does not exist"
 # the title without its "Post-Mortem:" (not "DR drill re-run: Post-Mortem: ...")
 expect_in "$T/out" "SUMMARY:DR drill re-run: Queue backlog"
 expect_not_in "$T/out" "re-run: Post-Mortem"
+# show quotes it the same way: not "post-mortem: … — Post-Mortem: …"
+ITEM=$("$CL" list --json | $PY -c 'import json,sys; print(json.load(sys.stdin)["items"][0]["id"])')
+expect_rc 0 "$CL" show "$ITEM"
+expect_in "$T/out" "post-mortem: $PM — Queue backlog - 2024-03-11"
+expect_not_in "$T/out" "Post-Mortem:"
 echo "ok: DST gap refused, ambiguous time named"
 
 # --send without [mail] from: said first, nothing scheduled
@@ -63,5 +68,17 @@ expect_rc 0 "$CL" drill schedule "$PM" --at "2024-03-01 14:00" --attendee a@exam
 expect_in "$T/err" "warning: the drill starts in the past (2024-03-01 14:00 Europe/Berlin)"
 expect_rc 0 "$CL" drill done "$ID" --result pass
 expect_in "$T/err" "warning: drill $ID has not started yet (it starts 2024-04-02 14:00 Europe/Berlin)"
-echo "ok: warnings for open items, a start in the past, done before the start"
+# reschedule: the gap is refused in the drill's own zone (no --tz), and a
+# move into the past is warned about
+expect_rc 0 "$CL" drill schedule "$PM" --at "2024-04-02 14:00" --attendee a@example.com --send
+ID=$(tail -1 "$T/out")
+expect_rc 64 "$CL" drill reschedule "$ID" --at "2024-03-31 02:30" --send
+expect_in "$T/err" "'2024-03-31 02:30' does not exist in Europe/Berlin"
+expect_rc 0 "$CL" drill list
+grep -q "^$ID .*2024-04-02 14:00 Europe/Berlin" "$T/out" || { cat "$T/out"; fail "the refused move changed the drill"; }
+expect_rc 0 "$CL" drill reschedule "$ID" --at "2024-03-02 10:00"
+expect_in "$T/err" "warning: the drill starts in the past (2024-03-02 10:00 Europe/Berlin)"
+expect_rc 0 "$CL" drill reschedule "$ID" --at "2024-04-03 10:00"
+expect_not_in "$T/err" "warning"
+echo "ok: warnings for open items, a start in the past, done before the start, a move into the gap or the past"
 echo "t92: ok"

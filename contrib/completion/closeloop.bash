@@ -1,6 +1,7 @@
 # bash completion for closeloop — source it, or install it as
 # /usr/share/bash-completion/completions/closeloop
-# Item ids, post-mortem ids, [people] names and time zones come from
+# Item ids, post-mortem and runbook ids, drill ids, [people] names, time
+# zones and the --every forms come from
 # `closeloop __complete`, which reads the database and the config named on
 # the command line (-c, -d) or the default ones, and never writes.
 
@@ -40,11 +41,12 @@ _closeloop()
         -c|--config|-d|--database|--config=*|--database=*)
             compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --color) COMPREPLY=($(compgen -W "auto always never" -- "$cur")); return ;;
-        --format) COMPREPLY=($(compgen -W "text markdown html json csv" -- "$cur")); return ;;
+        --format) if [[ $cmd == list ]]; then COMPREPLY=($(compgen -W "text json csv" -- "$cur"))
+                  else COMPREPLY=($(compgen -W "text markdown html json csv" -- "$cur")); fi; return ;;
         --result) COMPREPLY=($(compgen -W "pass fail" -- "$cur")); return ;;
         --every)
             local IFS=$'\n'
-            COMPREPLY=($(compgen -W $'week\nmonth\nquarter\n2 weeks\n3 months\n2 quarters' -- "$cur"))
+            COMPREPLY=($(compgen -W "$(_closeloop_words every)" -- "$cur"))
             COMPREPLY=("${COMPREPLY[@]// /\\ }"); return ;;
         --tz) COMPREPLY=($(compgen -W "$(_closeloop_words zones)" -- "$cur")); return ;;
         --owner|--attendee) COMPREPLY=($(compgen -W "$(_closeloop_words people)" -- "$cur")); return ;;
@@ -59,7 +61,8 @@ _closeloop()
         local opts=""
         case $cmd in
             import) opts="--dry-run --force" ;;
-            list) opts="--open --overdue --all --owner --postmortem --json --exit-status" ;;
+            list) opts="--open --overdue --all --owner --postmortem --json --format --exit-status" ;;
+            lint) opts="--items" ;;
             show|status) opts="--json" ;;
             done|reopen) opts="--note" ;;
             sync|run) opts="--dry-run" ;;
@@ -91,6 +94,8 @@ _closeloop()
                 COMPREPLY=($(compgen -W "list schedule reschedule cancel done propose" -- "$cur"))
             elif [[ $sub == schedule ]]; then
                 COMPREPLY=($(compgen -W "$(_closeloop_words postmortems)" -- "$cur"))
+            elif [[ $sub == reschedule || $sub == cancel || $sub == done ]]; then
+                COMPREPLY=($(compgen -W "$(_closeloop_words drills)" -- "$cur"))
             fi ;;
     esac
 }

@@ -71,6 +71,8 @@ for c in closeloop ./closeloop
     complete -c $c -n '__closeloop_using import; or __closeloop_using lint' -F
     complete -c $c -n '__closeloop_using import' -l dry-run -l force
     complete -c $c -n '__closeloop_using list' -l open -l overdue -l all -l json -l exit-status
+    complete -c $c -n '__closeloop_using list' -l format -x -a 'text json csv'
+    complete -c $c -n '__closeloop_using lint' -l items
     complete -c $c -n '__closeloop_using list' -l owner -x -a '(__closeloop_words people)'
     complete -c $c -n '__closeloop_using list' -l postmortem -x -a '(__closeloop_words postmortems)'
     complete -c $c -n '__closeloop_using show' -x -a '(__closeloop_words all-items)'
@@ -93,7 +95,8 @@ for c in closeloop ./closeloop
     complete -c $c -n '__closeloop_drill_sub schedule; or __closeloop_drill_sub reschedule' -l duration -x
     complete -c $c -n '__closeloop_drill_sub schedule; or __closeloop_drill_sub reschedule' -l tz -x -a '(__closeloop_words zones)'
     complete -c $c -n '__closeloop_drill_sub schedule' -l attendee -x -a '(__closeloop_words people)'
-    complete -c $c -n '__closeloop_drill_sub schedule' -l every -x -a "week month quarter '2 weeks' '3 months' '2 quarters'"
+    complete -c $c -n '__closeloop_drill_sub schedule' -l every -x -a '(__closeloop_words every)'
+    complete -c $c -n '__closeloop_drill_sub reschedule; or __closeloop_drill_sub cancel; or __closeloop_drill_sub done' -x -a '(__closeloop_words drills)'
     complete -c $c -n '__closeloop_drill_sub done' -l result -x -a 'pass fail'
     complete -c $c -n '__closeloop_drill_sub done' -l rto -x
     complete -c $c -n '__closeloop_drill_sub done' -l notes -x
