@@ -337,7 +337,7 @@ smtp_on_verify(int ok, X509_STORE_CTX *x)
 }
 
 /* One TLS context per session: libESMTP's shared default context crashes
- * on a second STARTTLS session (upstream issue #30) and TLS 1.3 session
+ * on a second STARTTLS session and TLS 1.3 session
  * tickets can stall it, so: TLS <= 1.2, our CA file, and the host checked
  * as RFC 6125 says: a DNS name against DNS names, an IP literal against
  * the certificate's IP addresses. */

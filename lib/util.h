@@ -1,7 +1,7 @@
 /* util.h — allocation, growable strings and small string helpers.
  *
- * Library code allocates through cl_malloc() & co. so that a torture build
- * (-DCL_ALLOC_TORTURE) can fail the Nth allocation; they return NULL on
+ * Library code allocates through cl_malloc() & co. so that the torture test
+ * (cl_alloc_fail_after) can fail the Nth allocation; they return NULL on
  * failure like malloc. Everything returned belongs to the caller (free()). */
 #ifndef CL_UTIL_H
 #define CL_UTIL_H
