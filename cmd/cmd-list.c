@@ -49,8 +49,7 @@ list_json_item(const struct cl_item *it, void *arg)
 	json_t *o = cl_item_to_json(it);
 	int rc;
 
-	json_object_set_new(o, "sync_error", it->sync_error ? json_string(it->sync_error)
-	                                                    : json_null());
+	json_object_set_new(o, "sync_error", cl_json_str(it->sync_error));
 	fputs(ls->n++ ? ",\n" : "\n", stdout);
 	rc = json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	json_decref(o);

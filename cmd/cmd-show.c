@@ -39,8 +39,7 @@ cmd_show_exec(struct cl_ctx *ctx, int argc, char **argv)
 			        "at", h[i].at, "origin", h[i].origin, "field", h[i].field,
 			        "old", h[i].old, "new", h[i].new));
 		json_object_set_new(o, "history", arr);
-		json_object_set_new(o, "sync_error", it->sync_error ? json_string(it->sync_error)
-		                                                    : json_null());
+		json_object_set_new(o, "sync_error", cl_json_str(it->sync_error));
 		rc = cmd_print_json(ctx, o);
 		goto done;
 	}

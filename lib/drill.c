@@ -1069,7 +1069,6 @@ cl_drill_done(struct cl_store *st, long long id, int pass, int rto, const char *
 {
 	struct cl_drill *d = NULL;
 	char now[21], ids[24], pms[24], rtos[16], day[11];
-	struct tm tm;
 	int rc;
 
 	if ((rc = cl_drill_get(&d, st, id, err)) != 0)
@@ -1082,9 +1081,7 @@ cl_drill_done(struct cl_store *st, long long id, int pass, int rto, const char *
 	snprintf(ids, sizeof ids, "%lld", id);
 	snprintf(pms, sizeof pms, "%lld", d->pm_rowid);
 	snprintf(rtos, sizeof rtos, "%d", rto);
-	if (cl_localtime(d->start, d->timezone, &tm) != 0)
-		cl_localtime(d->start, "UTC", &tm);
-	cl_date_format(cl_days_from_civil(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday), day);
+	cl_date_format(cl_day_of(d->start, d->timezone), day);
 	if ((rc = cl_store_begin(st, err)) != 0)
 		goto done;
 	{
@@ -1150,17 +1147,6 @@ day_at(int day, int hour, const char *tz)
 	tm.tm_hour = hour;
 	cl_mktime(&tm, tz, &t);
 	return t;
-}
-
-/* Day number of t in tz. */
-static int
-day_of(time_t t, const char *tz)
-{
-	struct tm tm;
-
-	if (cl_localtime(t, tz, &tm) != 0)
-		cl_localtime(t, "UTC", &tm);
-	return cl_days_from_civil(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
 }
 
 /* The first working-hours slot at or after t (full hours, Monday to Friday,
@@ -1291,7 +1277,7 @@ candidates(struct candidate **out, size_t *n, struct propose_ctx *pc, struct cl_
 			if (pass == 0) {
 				if (last == NULL || cl_time_parse(last, &t) != 0)
 					t = pc->now;
-				lastday = day_of(t, pc->tz);
+				lastday = cl_day_of(t, pc->tz);
 				c.from_day = lastday + (int)pc->after_days;
 				cl_date_format(lastday, d10);
 				c.reason = cl_asprintf("all %d action items closed, the last on %s",
@@ -1462,12 +1448,6 @@ done:
 
 /* ---- JSON -------------------------------------------------------------- */
 
-static json_t *
-json_str_or_null(const char *s)
-{
-	return s ? json_string(s) : json_null();
-}
-
 void *
 cl_drill_to_json(const struct cl_drill *d)
 {
@@ -1487,8 +1467,8 @@ cl_drill_to_json(const struct cl_drill *d)
 	local_iso(d->start + (time_t)d->duration * 60, d->timezone, end);
 	for (i = 0; i < d->nattendees; i++) {
 		json_t *a = json_object();
-		json_object_set_new(a, "handle", json_str_or_null(d->attendees[i].handle));
-		json_object_set_new(a, "name", json_str_or_null(d->attendees[i].name));
+		json_object_set_new(a, "handle", cl_json_str(d->attendees[i].handle));
+		json_object_set_new(a, "name", cl_json_str(d->attendees[i].name));
 		json_object_set_new(a, "email", json_string(d->attendees[i].email));
 		json_array_append_new(att, a);
 		if (d->attendees[i].refused)
@@ -1497,22 +1477,22 @@ cl_drill_to_json(const struct cl_drill *d)
 			json_array_append_new(deferred, json_string(d->attendees[i].email));
 	}
 	json_object_set_new(o, "id", json_integer(d->id));
-	json_object_set_new(o, "postmortem", json_str_or_null(d->pm_slug));
-	json_object_set_new(o, "kind", json_str_or_null(d->pm_kind));
-	json_object_set_new(o, "title", json_str_or_null(d->title));
+	json_object_set_new(o, "postmortem", cl_json_str(d->pm_slug));
+	json_object_set_new(o, "kind", cl_json_str(d->pm_kind));
+	json_object_set_new(o, "title", cl_json_str(d->title));
 	json_object_set_new(o, "start", json_string(start));
 	json_object_set_new(o, "end", json_string(end));
-	json_object_set_new(o, "timezone", json_str_or_null(d->timezone));
+	json_object_set_new(o, "timezone", cl_json_str(d->timezone));
 	json_object_set_new(o, "duration", json_integer(d->duration));
-	json_object_set_new(o, "every", json_str_or_null(d->rrule));
+	json_object_set_new(o, "every", cl_json_str(d->rrule));
 	json_object_set_new(o, "sequence", json_integer(d->sequence));
-	json_object_set_new(o, "state", json_str_or_null(d->state));
-	json_object_set_new(o, "origin", json_str_or_null(d->origin));
-	json_object_set_new(o, "uid", json_str_or_null(d->uid));
-	json_object_set_new(o, "organizer", json_str_or_null(d->organizer));
+	json_object_set_new(o, "state", cl_json_str(d->state));
+	json_object_set_new(o, "origin", cl_json_str(d->origin));
+	json_object_set_new(o, "uid", cl_json_str(d->uid));
+	json_object_set_new(o, "organizer", cl_json_str(d->organizer));
 	json_object_set_new(o, "rto", d->rto >= 0 ? json_integer(d->rto) : json_null());
-	json_object_set_new(o, "notes", json_str_or_null(d->notes));
-	json_object_set_new(o, "done_at", json_str_or_null(d->done_at));
+	json_object_set_new(o, "notes", cl_json_str(d->notes));
+	json_object_set_new(o, "done_at", cl_json_str(d->done_at));
 	json_object_set_new(o, "attendees", att);
 	json_object_set_new(o, "refused", refused);
 	json_object_set_new(o, "deferred", deferred);
@@ -1534,7 +1514,7 @@ when_text(const struct cl_drill *d, char *out, size_t size)
 	end.start = d->start + (time_t)d->duration * 60;
 	cl_drill_local_start(&end, e);
 	s[10] = '\0';
-	snprintf(out, size, "%s %s %s-%s (%s)", wd[cl_weekday(day_of(d->start, d->timezone))],
+	snprintf(out, size, "%s %s %s-%s (%s)", wd[cl_weekday(cl_day_of(d->start, d->timezone))],
 	         s, s + 11, e + 11, d->timezone);
 }
 

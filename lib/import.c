@@ -852,14 +852,6 @@ done:
 	return rc;
 }
 
-static int
-str_eq(const char *a, const char *b)
-{
-	if (a == NULL || b == NULL)
-		return a == b;
-	return strcmp(a, b) == 0;
-}
-
 /* Makes one item withdrawn, with its history row (old status → withdrawn). */
 static int
 withdraw_item(struct cl_store *st, long long id, const char *old, const char *origin,
@@ -971,10 +963,10 @@ store_items(struct run *r, long long pm, int is_new, const char *slug,
 
 			/* the document's status counts when the document changed it, or
 			 * when a withdrawn row comes back */
-			if (!str_eq(o->doc_status, doc_status) || strcmp(o->status, "withdrawn") == 0)
+			if (!cl_str_eq(o->doc_status, doc_status) || strcmp(o->status, "withdrawn") == 0)
 				status = doc_status;
 			moved = o->position != (int)i || o->line != it->line ||
-			        !str_eq(o->problems, codes[i]) || !str_eq(o->norm, norms[i]);
+			        !cl_str_eq(o->problems, codes[i]) || !cl_str_eq(o->norm, norms[i]);
 			cl_item_change_init(&c, o->id, "import", r->now);
 			cl_item_change_set(&c, CL_ICOL_ACTION, o->action, it->action);
 			cl_item_change_set(&c, CL_ICOL_OWNER_RAW, o->owner_raw, it->owner_raw);
@@ -991,7 +983,7 @@ store_items(struct run *r, long long pm, int is_new, const char *slug,
 			cl_item_change_num(&c, CL_ICOL_POSITION, (long long)i);
 			cl_item_change_num(&c, CL_ICOL_LINE, it->line);
 			/* a new priority is a change, though not one history records */
-			c.touch = !str_eq(o->priority, it->priority);
+			c.touch = !cl_str_eq(o->priority, it->priority);
 			changed = c.touch || cl_item_change_pending(&c);
 			if (!changed && !moved)
 				continue;
@@ -1454,12 +1446,8 @@ job_prepare(struct run *r, const struct found *f, struct job *j)
 			goto done;
 		}
 		snprintf(j->old_hash, sizeof j->old_hash, "%s", row.hash ? row.hash : "");
-		if (row.first_seen && cl_time_parse(row.first_seen, &t) == 0) {
-			struct tm tm;
-			cl_localtime(t, r->tz, &tm);
-			j->first_seen = cl_days_from_civil(tm.tm_year + 1900, tm.tm_mon + 1,
-			                                   tm.tm_mday);
-		}
+		if (row.first_seen && cl_time_parse(row.first_seen, &t) == 0)
+			j->first_seen = cl_day_of(t, r->tz);
 		if (row.slug == NULL || (j->slug = cl_strdup(row.slug)) == NULL) {
 			rc = cl_error_set(r->err, CL_ENOMEM, "out of memory");
 			goto done;

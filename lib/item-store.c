@@ -5,6 +5,7 @@
 
 #include "dates.h"
 #include "item-store.h"
+#include "util.h"
 
 /* The columns a change can set: the items column (NULL: history only), the
  * history field it is recorded as (NULL: bookkeeping), integer or text. */
@@ -67,15 +68,6 @@ update_sql(void)
 static const char history_sql[] = "INSERT INTO history (item_id, at, origin, field, old, new) "
 	"VALUES (?, ?, ?, ?, ?, ?)";
 
-/* Same text, NULL equal only to NULL. */
-static int
-same(const char *a, const char *b)
-{
-	if (a == NULL || b == NULL)
-		return a == b;
-	return strcmp(a, b) == 0;
-}
-
 void
 cl_item_change_init(struct cl_item_change *c, long long id, const char *origin,
                     const char *now)
@@ -117,7 +109,7 @@ static int
 col_changes(const struct cl_item_change *c, int col)
 {
 	return (c->recorded & (1u << col)) && cols[col].history &&
-	       !same(c->v[col].old, c->v[col].text);
+	       !cl_str_eq(c->v[col].old, c->v[col].text);
 }
 
 int

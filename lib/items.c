@@ -336,13 +336,6 @@ cl_history_free(struct cl_history *h, size_t n)
 	free(h);
 }
 
-/* jansson string or null. */
-static json_t *
-jstr(const char *s)
-{
-	return s ? json_string(s) : json_null();
-}
-
 void *
 cl_item_to_json(const struct cl_item *it)
 {
@@ -363,24 +356,24 @@ cl_item_to_json(const struct cl_item *it)
 			p++;
 	}
 	json_object_set_new(pm, "id", json_string(it->pm_slug));
-	json_object_set_new(pm, "title", jstr(it->pm_title));
-	json_object_set_new(pm, "source", jstr(it->pm_source));
-	json_object_set_new(pm, "date", jstr(it->pm_date));
+	json_object_set_new(pm, "title", cl_json_str(it->pm_title));
+	json_object_set_new(pm, "source", cl_json_str(it->pm_source));
+	json_object_set_new(pm, "date", cl_json_str(it->pm_date));
 	json_object_set_new(o, "id", json_string(it->key));
 	json_object_set_new(o, "action", json_string(it->action));
-	json_object_set_new(o, "owner", jstr(it->owner));
-	json_object_set_new(o, "owner_raw", jstr(it->owner_raw));
-	json_object_set_new(o, "due", jstr(it->due));
-	json_object_set_new(o, "due_raw", jstr(it->due_raw));
+	json_object_set_new(o, "owner", cl_json_str(it->owner));
+	json_object_set_new(o, "owner_raw", cl_json_str(it->owner_raw));
+	json_object_set_new(o, "due", cl_json_str(it->due));
+	json_object_set_new(o, "due_raw", cl_json_str(it->due_raw));
 	json_object_set_new(o, "status", json_string(it->status));
-	json_object_set_new(o, "ticket", jstr(it->ticket));
-	json_object_set_new(o, "url", jstr(it->url));
-	json_object_set_new(o, "priority", jstr(it->priority));
+	json_object_set_new(o, "ticket", cl_json_str(it->ticket));
+	json_object_set_new(o, "url", cl_json_str(it->url));
+	json_object_set_new(o, "priority", cl_json_str(it->priority));
 	json_object_set_new(o, "problems", probs);
 	json_object_set_new(o, "line", json_integer(it->line));
-	json_object_set_new(o, "created_at", jstr(it->created_at));
-	json_object_set_new(o, "updated_at", jstr(it->updated_at));
-	json_object_set_new(o, "closed_at", jstr(it->closed_at));
+	json_object_set_new(o, "created_at", cl_json_str(it->created_at));
+	json_object_set_new(o, "updated_at", cl_json_str(it->updated_at));
+	json_object_set_new(o, "closed_at", cl_json_str(it->closed_at));
 	json_object_set_new(o, "postmortem", pm);
 	return o;
 }

@@ -1858,7 +1858,7 @@ struct rules {
 	struct cl_pm_doc *doc;
 	struct cl_error *err;
 	const struct cl_parse_opts *opts;
-	int failed;
+	int failed;		/* 0, or the CL_E* code the first failure decided */
 	int *first_child, *next_sibling;
 	unsigned char *has_list, *is_label, *hclass;
 	struct hstate hs[8];
@@ -1873,9 +1873,10 @@ struct rules {
 static int
 rfail(struct rules *r, int code, const char *msg)
 {
-	if (!r->failed)
+	if (!r->failed) {
 		cl_error_set(r->err, code, "%s", msg);
-	r->failed = 1;
+		r->failed = code;
+	}
 	return -1;
 }
 
@@ -3186,7 +3187,7 @@ cl_parse_blocks(struct cl_pm_doc **out, const struct cl_blocks *b, int ref,
 		}
 	}
 	if (r.failed) {
-		rc = err && err->code ? err->code : CL_EDATA;
+		rc = r.failed;
 		goto done;
 	}
 	doc_resolve(r.doc, ref);
@@ -3246,9 +3247,10 @@ struct reader {
 static int
 fail(struct reader *p, int code, const char *msg)
 {
-	if (!p->failed)
+	if (!p->failed) {
 		cl_error_set(p->err, code, "%s", msg);
-	p->failed = 1;
+		p->failed = code;
+	}
 	return -1;
 }
 
@@ -4012,7 +4014,7 @@ cl_parse_document_opts(struct cl_pm_doc **out, const char *text, size_t len, int
 	if (md_parse(padded, (MD_SIZE)plen, &parser, &p) != 0 || p.failed) {
 		if (!p.failed)
 			cl_error_set(err, CL_EDATA, "unable to parse Markdown");
-		rc = err && err->code ? err->code : CL_EDATA;
+		rc = p.failed ? p.failed : CL_EDATA;
 		goto done;
 	}
 	rc = cl_parse_blocks(out, &blocks, ref, opts, err);

@@ -35,14 +35,6 @@ struct sync {
 	int bar_done;
 };
 
-static int
-streq(const char *a, const char *b)
-{
-	if (a == NULL || b == NULL)
-		return a == b;
-	return strcmp(a, b) == 0;
-}
-
 #define SR(type, field, expr) CL_COLUMN(type, struct srow, field, expr)
 #define SR_T(field, expr) CL_COLUMN(CL_ROW_TEXT, struct srow, field, expr)
 /* What an item and its sync row are loaded from (sync_load). */
@@ -231,9 +223,10 @@ state_name(int state)
 	return state == CL_TICKET_CLOSED ? "closed" : "open";
 }
 
-/* Runs one prepared statement to completion. */
+/* Runs a one-off statement to completion and finalizes it (import's
+ * step_done resets a cached one instead). */
 static int
-step_done(struct sync *s, sqlite3_stmt *q, const char *what)
+step_finalize(struct sync *s, sqlite3_stmt *q, const char *what)
 {
 	int rc = sqlite3_step(q);
 	sqlite3_finalize(q);
@@ -263,7 +256,7 @@ sync_item_error(struct sync *s, long long item, const char *key, const char *msg
 	cl_bind_text(q, 3, msg);
 	cl_bind_text(q, 4, now);
 	sqlite3_bind_int(q, 5, gone);
-	return step_done(s, q, "recording a sync problem");
+	return step_finalize(s, q, "recording a sync problem");
 }
 
 /* Stores the values last written/read for a linked item. */
@@ -288,7 +281,7 @@ sync_store_synced(struct sync *s, long long item, const char *title, const char 
 	cl_bind_text(q, 5, due);
 	cl_bind_text(q, 6, now);
 	sqlite3_bind_int64(q, 7, item);
-	return step_done(s, q, "storing sync state");
+	return step_finalize(s, q, "storing sync state");
 }
 
 /* Records the document's assignee and due date as pushed (NULL: none);
@@ -308,7 +301,7 @@ sync_store_pushed(struct sync *s, long long item, const char *assignee, const ch
 	sqlite3_bind_int(q, 2, due_too);
 	sqlite3_bind_text(q, 3, due ? due : "", -1, SQLITE_STATIC);
 	sqlite3_bind_int64(q, 4, item);
-	return step_done(s, q, "storing what was pushed");
+	return step_finalize(s, q, "storing what was pushed");
 }
 
 /* True when the document's value v differs from the one last pushed
@@ -336,7 +329,7 @@ sync_link(struct sync *s, long long item, const char *origin, const struct cl_ti
 		return rc;
 	sqlite3_bind_int64(q, 1, item);
 	sqlite3_bind_text(q, 2, s->t->ident, -1, SQLITE_STATIC);
-	if ((rc = step_done(s, q, "linking")) != 0)
+	if ((rc = step_finalize(s, q, "linking")) != 0)
 		return rc;
 	if ((rc = cl_store_prepare(s->st, &q, "UPDATE sync_items SET ticket = ?, origin = ?, "
 	                           "intent_at = NULL, gone = 0 WHERE item_id = ?", s->err)) != 0)
@@ -344,7 +337,7 @@ sync_link(struct sync *s, long long item, const char *origin, const struct cl_ti
 	sqlite3_bind_text(q, 1, tk->id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(q, 2, origin, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(q, 3, item);
-	if ((rc = step_done(s, q, "linking")) != 0)
+	if ((rc = step_finalize(s, q, "linking")) != 0)
 		return rc;
 	if ((rc = sync_store_synced(s, item, tk->title, body_sha, state_name(tk->state),
 	                            tk->assignee, tk->due)) != 0)
@@ -396,7 +389,7 @@ sync_apply(struct sync *s, long long item, const char *key, const struct cl_tick
 		goto done;
 	now_utc(now);
 	cl_item_change_init(&c, item, "tracker", now);
-	if (!streq(state_name(tk->state), base_state) && strcmp(status, "withdrawn") != 0) {
+	if (!cl_str_eq(state_name(tk->state), base_state) && strcmp(status, "withdrawn") != 0) {
 		const char *want = tk->state == CL_TICKET_CLOSED ? "done" : "open";
 		if (strcmp(status, want) != 0) {
 			time_t ct;
@@ -412,7 +405,7 @@ sync_apply(struct sync *s, long long item, const char *key, const struct cl_tick
 			c.closed_at = tk->state == CL_TICKET_CLOSED ? closed : NULL;
 		}
 	}
-	if (tk->assignee && !streq(tk->assignee, base_assignee)) {
+	if (tk->assignee && !cl_str_eq(tk->assignee, base_assignee)) {
 		if ((who = sync_owner_for(s, tk->assignee)) == NULL) {
 			rc = cl_error_set(s->err, CL_ENOMEM, "out of memory");
 			goto done;
@@ -424,8 +417,8 @@ sync_apply(struct sync *s, long long item, const char *key, const struct cl_tick
 			cl_item_change_set(&c, CL_ICOL_OWNER, owner, who);
 		}
 	}
-	if ((s->t->ops->caps & CL_TRACKER_CAP_DUE_DATE) && !streq(tk->due, base_due) &&
-	    !streq(tk->due, due)) {
+	if ((s->t->ops->caps & CL_TRACKER_CAP_DUE_DATE) && !cl_str_eq(tk->due, base_due) &&
+	    !cl_str_eq(tk->due, due)) {
 		*changed = 1;
 		fprintf(s->plan, "%s %s: due %s → %s\n", s->o->dry_run ? "would pull" : "pulled",
 		        key, due ? due : "-", tk->due ? tk->due : "-");
@@ -470,7 +463,7 @@ sync_adopt(struct sync *s, const struct cl_ticket *tk, int *adopted)
 	sqlite3_finalize(q);
 	if (!found)
 		goto done;
-	if (linked && streq(tracker, s->t->ident)) {
+	if (linked && cl_str_eq(tracker, s->t->ident)) {
 		/* a copy someone else filed is theirs, not a duplicate of ours */
 		if (strcmp(linked, tk->id) != 0 && (rc = cl_tracker_ours(s->t, &ours, tk,
 		                                                         s->err)) == 0 && ours)
@@ -480,7 +473,7 @@ sync_adopt(struct sync *s, const struct cl_ticket *tk, int *adopted)
 		goto done;
 	}
 	/* only a create closeloop started and did not see the answer of */
-	if (intent == NULL || !streq(tracker, s->t->ident))
+	if (intent == NULL || !cl_str_eq(tracker, s->t->ident))
 		goto done;
 	if ((rc = cl_tracker_ours(s->t, &ours, tk, s->err)) != 0)
 		goto done;
@@ -595,7 +588,7 @@ sync_pull(struct sync *s)
 			sqlite3_bind_text(q, 1, s->t->ident, -1, SQLITE_STATIC);
 			cl_bind_text(q, 2, next.since);
 			cl_bind_text(q, 3, next.etag);
-			rc = step_done(s, q, "saving the pull cursor");
+			rc = step_finalize(s, q, "saving the pull cursor");
 		}
 	}
 	if (!s->o->dry_run) {
@@ -733,7 +726,7 @@ sync_create(struct sync *s, struct srow *r)
 	sqlite3_bind_int64(q, 1, r->id);
 	sqlite3_bind_text(q, 2, s->t->ident, -1, SQLITE_STATIC);
 	sqlite3_bind_text(q, 3, now, -1, SQLITE_STATIC);
-	if ((rc = step_done(s, q, "recording the intent to create")) != 0)
+	if ((rc = step_finalize(s, q, "recording the intent to create")) != 0)
 		goto done;
 	memset(&spec, 0, sizeof spec);
 	spec.title = r->title;
@@ -864,17 +857,17 @@ sync_push_linked(struct sync *s, struct srow *r)
 	if ((body = srow_body(s, r)) == NULL)
 		return cl_error_set(s->err, CL_ENOMEM, "out of memory");
 	body_hash(body, sha);
-	if (ours && !streq(r->title, r->s_title))
+	if (ours && !cl_str_eq(r->title, r->s_title))
 		mask |= CL_SPEC_TITLE;
-	if (ours && !streq(sha, r->s_body) && !legacy_body_same(body, r->key, r->s_body))
+	if (ours && !cl_str_eq(sha, r->s_body) && !legacy_body_same(body, r->key, r->s_body))
 		mask |= CL_SPEC_BODY;
 	/* a field goes out when the tracker does not hold it and the document
 	 * changed it since it was last pushed: a tracker that drops it (GitLab
 	 * and an assignee who is not a member) is not asked again and again */
 	if (r->owner && (assignee = sync_assignee_for(s, r->owner)) != NULL &&
-	    !streq(assignee, r->s_assignee) && changed_since_push(assignee, r->p_assignee))
+	    !cl_str_eq(assignee, r->s_assignee) && changed_since_push(assignee, r->p_assignee))
 		mask |= CL_SPEC_ASSIGNEE;
-	if (native_due && !streq(r->due, r->s_due) && changed_since_push(r->due, r->p_due))
+	if (native_due && !cl_str_eq(r->due, r->s_due) && changed_since_push(r->due, r->p_due))
 		mask |= CL_SPEC_DUE;
 	spec.title = r->title;
 	spec.body = body;
@@ -925,12 +918,12 @@ sync_push_linked(struct sync *s, struct srow *r)
 	want_state = strcmp(r->status, "open") == 0 ? "open" : "closed";
 	/* a ticket closeloop did not create keeps the state its tracker gives
 	 * it, unless [tracker] manage_linked says otherwise */
-	if (!streq(want_state, r->s_state) && !ours && !s->t->manage_linked) {
+	if (!cl_str_eq(want_state, r->s_state) && !ours && !s->t->manage_linked) {
 		if (s->o->verbose > 0)
 			fprintf(s->plan, "%s: #%s was not created by closeloop: left %s "
 			        "([tracker] manage_linked = no)\n", r->key, r->ticket,
 			        r->s_state ? r->s_state : "as it is");
-	} else if (!streq(want_state, r->s_state)) {
+	} else if (!cl_str_eq(want_state, r->s_state)) {
 		int closing = strcmp(want_state, "closed") == 0;
 		int withdrawn = strcmp(r->status, "withdrawn") == 0;
 		char *comment = NULL, day[11];
@@ -1027,7 +1020,7 @@ sync_record(struct sync *s, struct srow *r)
 		return rc;
 	sqlite3_bind_int64(q, 1, r->id);
 	sqlite3_bind_text(q, 2, s->t->ident, -1, SQLITE_STATIC);
-	return step_done(s, q, "recording an item");
+	return step_finalize(s, q, "recording an item");
 }
 
 /* Pushes every item: links, creates, updates, closes. */
@@ -1114,7 +1107,7 @@ cl_sync_run(struct cl_store *st, const struct cl_config *cfg, struct cl_tracker 
 		sqlite3_bind_text(q, 1, t->ident, -1, SQLITE_STATIC);
 		sqlite3_bind_text(q, 2, now, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(q, 3, cl_tracker_requests(t));
-		rc = step_done(&s, q, "recording the sync");
+		rc = step_finalize(&s, q, "recording the sync");
 	}
 done:
 	stats->requests = cl_tracker_requests(t);

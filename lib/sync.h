@@ -45,8 +45,6 @@ int cl_sync_run(struct cl_store *st, const struct cl_config *cfg, struct cl_trac
                 const struct cl_sync_opts *opts, struct cl_sync_stats *stats,
                 struct cl_error *err);
 
-/* The item's last sync problem (caller frees) or NULL. For list/show:
- *   SELECT error FROM sync_items WHERE item_id = ?  */
 /* Records in meta that a sync succeeded (last_sync_ok) or failed
  * (sync_failed_at); cl_sync_run does it, callers that fail before it too. */
 void cl_sync_note_outcome(struct cl_store *st, int rc);

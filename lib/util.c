@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <jansson.h>
 #include <openssl/evp.h>
 
 #include "error.h"
@@ -75,6 +76,12 @@ void *
 cl_realloc(void *p, size_t n)
 {
 	return alloc_should_fail() ? NULL : alloc_result(realloc(p, n ? n : 1));
+}
+
+struct json_t *
+cl_json_str(const char *s)
+{
+	return s ? json_string(s) : json_null();
 }
 
 int
@@ -440,6 +447,14 @@ int
 cl_str_ieq(const char *a, const char *b)
 {
 	return a != NULL && b != NULL && strcasecmp(a, b) == 0;
+}
+
+int
+cl_str_eq(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	return strcmp(a, b) == 0;
 }
 
 void
