@@ -14,11 +14,36 @@
 #include "util.h"
 #include "writer.h"
 
-#define DRILL_COLS \
-	"d.id, d.uid, d.postmortem_id, p.slug, p.kind, p.title, p.source, d.title, " \
-	"d.description, d.start_utc, d.timezone, d.duration, d.rrule, d.organizer, " \
-	"d.sequence, d.state, d.origin, d.rto, d.notes, d.created_at, d.updated_at, " \
-	"d.done_at, d.reported_at"
+#define DR(type, field, expr) CL_COLUMN(type, struct cl_drill, field, expr)
+#define DR_T(field, expr) CL_COLUMN(CL_ROW_TEXT, struct cl_drill, field, expr)
+#define DR_NN(field, expr) CL_COLUMN_NOTNULL(struct cl_drill, field, expr)
+/* What a drill is loaded from (DRILL_FROM). */
+static const struct cl_column drill_cols[] = {
+	DR(CL_ROW_INT64, id, "d.id"),
+	DR_NN(uid, "d.uid"),
+	DR(CL_ROW_INT64, pm_rowid, "d.postmortem_id"),
+	DR_NN(pm_slug, "p.slug"),
+	DR_NN(pm_kind, "p.kind"),
+	DR_T(pm_title, "p.title"),
+	DR_T(pm_source, "p.source"),
+	DR_NN(title, "d.title"),
+	DR_T(description, "d.description"),
+	DR(CL_ROW_TIME, start, "d.start_utc"),
+	DR_NN(timezone, "d.timezone"),
+	DR(CL_ROW_INT, duration, "d.duration"),
+	DR_T(rrule, "d.rrule"),
+	DR_NN(organizer, "d.organizer"),
+	DR(CL_ROW_INT, sequence, "d.sequence"),
+	DR_NN(state, "d.state"),
+	DR_NN(origin, "d.origin"),
+	DR(CL_ROW_INT_OR_NEG, rto, "d.rto"),
+	DR_T(notes, "d.notes"),
+	DR_T(created_at, "d.created_at"),
+	DR_T(updated_at, "d.updated_at"),
+	DR_T(done_at, "d.done_at"),
+	DR_T(reported_at, "d.reported_at"),
+};
+#define NDRILL_COLS (sizeof drill_cols / sizeof drill_cols[0])
 #define DRILL_FROM " FROM drills d JOIN postmortems p ON p.id = d.postmortem_id "
 
 /* Upper bound on slots tried when placing a proposal (hours). */
@@ -41,23 +66,7 @@ attendees_free(struct cl_drill_attendee *a, size_t n)
 static void
 drill_clear(struct cl_drill *d)
 {
-	free(d->uid);
-	free(d->pm_slug);
-	free(d->pm_kind);
-	free(d->pm_title);
-	free(d->pm_source);
-	free(d->title);
-	free(d->description);
-	free(d->timezone);
-	free(d->rrule);
-	free(d->organizer);
-	free(d->state);
-	free(d->origin);
-	free(d->notes);
-	free(d->created_at);
-	free(d->updated_at);
-	free(d->done_at);
-	free(d->reported_at);
+	cl_store_row_clear(d, drill_cols, NDRILL_COLS);
 	attendees_free(d->attendees, d->nattendees);
 	free(d->reason);
 }
@@ -300,56 +309,29 @@ done:
 	return rc == 0 ? load_refusals(d, st, err) : rc;
 }
 
-/* Fills d from a row of DRILL_COLS. */
+/* Fills d from a row of drill_cols. */
 static int
 drill_from_row(struct cl_drill *d, sqlite3_stmt *s)
 {
-	const char *start = (const char *)sqlite3_column_text(s, 9);
-
-	d->id = sqlite3_column_int64(s, 0);
-	d->uid = cl_column_dup(s, 1);
-	d->pm_rowid = sqlite3_column_int64(s, 2);
-	d->pm_slug = cl_column_dup(s, 3);
-	d->pm_kind = cl_column_dup(s, 4);
-	d->pm_title = cl_column_dup(s, 5);
-	d->pm_source = cl_column_dup(s, 6);
-	d->title = cl_column_dup(s, 7);
-	d->description = cl_column_dup(s, 8);
-	if (start == NULL || cl_time_parse(start, &d->start) != 0)
-		d->start = 0;
-	d->timezone = cl_column_dup(s, 10);
-	d->duration = sqlite3_column_int(s, 11);
-	d->rrule = cl_column_dup(s, 12);
-	d->organizer = cl_column_dup(s, 13);
-	d->sequence = sqlite3_column_int(s, 14);
-	d->state = cl_column_dup(s, 15);
-	d->origin = cl_column_dup(s, 16);
-	d->rto = sqlite3_column_type(s, 17) == SQLITE_NULL ? -1 : sqlite3_column_int(s, 17);
-	d->notes = cl_column_dup(s, 18);
-	d->created_at = cl_column_dup(s, 19);
-	d->updated_at = cl_column_dup(s, 20);
-	d->done_at = cl_column_dup(s, 21);
-	d->reported_at = cl_column_dup(s, 22);
-	if (!d->uid || !d->pm_slug || !d->pm_kind || !d->title || !d->timezone ||
-	    !d->organizer || !d->state || !d->origin)
-		return CL_ENOMEM;
-	return 0;
+	return cl_store_row_load(d, s, drill_cols, NDRILL_COLS);
 }
 
-/* Runs a DRILL_COLS query with up to one text / int64 parameter. */
+/* Runs a drill_cols query with up to one text / int64 parameter. */
 static int
 drill_query(struct cl_drill **out, size_t *n, struct cl_store *st, const char *where,
             const char *text_arg, long long int_arg, struct cl_error *err)
 {
-	struct cl_drill *v = NULL, *nv;
+	static char cols[1024];
+	struct cl_drill *v = NULL;
 	sqlite3_stmt *s = NULL;
-	size_t count = 0, i;
+	size_t count = 0, cap = 0, i;
 	char *sql;
 	int rc, src;
 
 	*out = NULL;
 	*n = 0;
-	if ((sql = cl_asprintf("SELECT " DRILL_COLS DRILL_FROM "%s", where)) == NULL)
+	if ((sql = cl_asprintf("%s%s", cl_store_select(cols, sizeof cols, drill_cols, NDRILL_COLS,
+	                                               DRILL_FROM), where)) == NULL)
 		return cl_error_set(err, CL_ENOMEM, "out of memory");
 	rc = cl_store_prepare(st, &s, sql, err);
 	free(sql);
@@ -360,11 +342,10 @@ drill_query(struct cl_drill **out, size_t *n, struct cl_store *st, const char *w
 	else if (int_arg)
 		sqlite3_bind_int64(s, 1, int_arg);
 	while ((src = sqlite3_step(s)) == SQLITE_ROW) {
-		if ((nv = cl_realloc(v, (count + 1) * sizeof *v)) == NULL) {
+		if (cl_grow(&v, &cap, count, sizeof *v, 8) != 0) {
 			rc = cl_error_set(err, CL_ENOMEM, "out of memory");
 			goto done;
 		}
-		v = nv;
 		memset(&v[count], 0, sizeof *v);
 		count++;
 		if (drill_from_row(&v[count - 1], s) != 0) {
@@ -479,18 +460,26 @@ struct pm_row {
 	     *rb_last_tested;
 };
 
+#define PM_T(field, expr) CL_COLUMN(CL_ROW_TEXT, struct pm_row, field, expr)
+/* What pm_find loads (FROM postmortems). */
+static const struct cl_column pm_cols[] = {
+	CL_COLUMN(CL_ROW_INT64, struct pm_row, id, "id"),
+	CL_COLUMN_NOTNULL(struct pm_row, slug, "slug"),
+	CL_COLUMN_NOTNULL(struct pm_row, kind, "kind"),
+	PM_T(title, "title"),
+	CL_COLUMN_NOTNULL(struct pm_row, source, "source"),
+	PM_T(incident, "incident_date"),
+	PM_T(authors, "authors"),
+	PM_T(rb_owner, "rb_owner"),
+	PM_T(rb_rto_target, "rb_rto_target"),
+	PM_T(rb_last_tested, "rb_last_tested"),
+};
+#define NPM_COLS (sizeof pm_cols / sizeof pm_cols[0])
+
 static void
 pm_row_clear(struct pm_row *p)
 {
-	free(p->slug);
-	free(p->kind);
-	free(p->title);
-	free(p->source);
-	free(p->incident);
-	free(p->authors);
-	free(p->rb_owner);
-	free(p->rb_rto_target);
-	free(p->rb_last_tested);
+	cl_store_row_clear(p, pm_cols, NPM_COLS);
 	memset(p, 0, sizeof *p);
 }
 
@@ -499,30 +488,20 @@ static int
 pm_find(struct pm_row *out, struct cl_store *st, const char *name, long long rowid,
         struct cl_error *err)
 {
+	static char sql[512];
 	sqlite3_stmt *s = NULL;
 	int rc, src;
 
 	memset(out, 0, sizeof *out);
-	if ((rc = cl_store_prepare(st, &s, "SELECT id, slug, kind, title, source, incident_date, "
-	                           "authors, rb_owner, rb_rto_target, rb_last_tested "
+	if ((rc = cl_store_prepare(st, &s, cl_store_select(sql, sizeof sql, pm_cols, NPM_COLS,
 	                           "FROM postmortems WHERE slug = ?1 OR source = ?1 OR id = ?2 "
-	                           "ORDER BY slug = ?1 DESC LIMIT 1", err)) != 0)
+	                           "ORDER BY slug = ?1 DESC LIMIT 1"), err)) != 0)
 		return rc;
 	cl_bind_text(s, 1, name);
 	sqlite3_bind_int64(s, 2, name ? -1 : rowid);
 	src = sqlite3_step(s);
 	if (src == SQLITE_ROW) {
-		out->id = sqlite3_column_int64(s, 0);
-		out->slug = cl_column_dup(s, 1);
-		out->kind = cl_column_dup(s, 2);
-		out->title = cl_column_dup(s, 3);
-		out->source = cl_column_dup(s, 4);
-		out->incident = cl_column_dup(s, 5);
-		out->authors = cl_column_dup(s, 6);
-		out->rb_owner = cl_column_dup(s, 7);
-		out->rb_rto_target = cl_column_dup(s, 8);
-		out->rb_last_tested = cl_column_dup(s, 9);
-		if (!out->slug || !out->kind || !out->source)
+		if (cl_store_row_load(out, s, pm_cols, NPM_COLS) != 0)
 			rc = cl_error_set(err, CL_ENOMEM, "out of memory");
 	} else if (src == SQLITE_DONE) {
 		char *near = NULL;

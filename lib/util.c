@@ -77,6 +77,22 @@ cl_realloc(void *p, size_t n)
 	return alloc_should_fail() ? NULL : alloc_result(realloc(p, n ? n : 1));
 }
 
+int
+cl_grow(void *v, size_t *cap, size_t n, size_t size, size_t first)
+{
+	void **pv = v, *nv;
+	size_t ncap;
+
+	if (n < *cap)
+		return 0;
+	ncap = *cap ? *cap * 2 : (first ? first : 8);
+	if (ncap < *cap || ncap > SIZE_MAX / size || (nv = cl_realloc(*pv, ncap * size)) == NULL)
+		return CL_ENOMEM;
+	*pv = nv;
+	*cap = ncap;
+	return 0;
+}
+
 char *
 cl_strndup(const char *s, size_t n)
 {

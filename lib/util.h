@@ -14,6 +14,10 @@
 void *cl_malloc(size_t n);
 void *cl_calloc(size_t n, size_t size);
 void *cl_realloc(void *p, size_t n);
+/* Makes room for one more element in the array *v of *cap elements of
+ * size bytes holding n: the capacity doubles (from first). 0, or CL_ENOMEM
+ * with *v and *cap untouched. */
+int cl_grow(void *v, size_t *cap, size_t n, size_t size, size_t first);
 char *cl_strdup(const char *s);
 char *cl_strndup(const char *s, size_t n);
 char *cl_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
