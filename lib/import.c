@@ -515,7 +515,7 @@ collect_source(struct found_list *l, const char *name, struct run *r)
 	r->srcs[r->nsrcs++] = src;
 	for (i = 0; i < cl_source_count(src); i++) {
 		struct cl_source_doc *d = cl_source_doc_at(src, i);
-		if ((rc = found_add(l, d->id, NULL, d->id, d->id, 0, NULL)) != 0)
+		if ((rc = found_add(l, d->id, NULL, d->id, d->canon, 0, NULL)) != 0)
 			return rc;
 		l->v[l->n - 1].doc = d;
 	}
@@ -1806,6 +1806,49 @@ note_move(struct run *r, long long pm, const char *from, const char *to)
 	return rc;
 }
 
+/* A source's document whose URL is not the one shown for its post-mortem
+ * (a Confluence page moved to another space, same identity): shows the new
+ * URL and records the move in the items' history. */
+static int
+url_moved(struct run *r, long long pm, const struct found *f)
+{
+	static const char get[] = "SELECT source FROM postmortems WHERE id = ? AND source <> ?";
+	static const char set[] = "UPDATE postmortems SET source = ?1 WHERE id = ?2";
+	sqlite3_stmt *s;
+	char *old = NULL, *source = NULL;
+	int rc, step, oom = 0;
+
+	if (f->doc == NULL)
+		return 0;
+	if ((rc = cl_store_cached(r->st, &s, get, r->err)) != 0)
+		return rc;
+	sqlite3_bind_int64(s, 1, pm);
+	sqlite3_bind_text(s, 2, f->source, -1, SQLITE_STATIC);
+	if ((step = sqlite3_step(s)) == SQLITE_ROW)
+		old = cl_column_dup_oom(s, 0, &oom);
+	else if (step != SQLITE_DONE)
+		rc = cl_store_fail(r->st, step, r->err, "reading a post-mortem's name");
+	sqlite3_reset(s);
+	if (rc != 0 || old == NULL) {
+		if (rc == 0 && oom)
+			rc = cl_error_set(r->err, CL_ENOMEM, "out of memory");
+		goto done;
+	}
+	if ((rc = unique_source(r, f, pm, &source)) != 0 ||
+	    (rc = cl_store_cached(r->st, &s, set, r->err)) != 0)
+		goto done;
+	sqlite3_bind_text(s, 1, source, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, pm);
+	if ((rc = step_done(r, s, "renaming a post-mortem")) != 0)
+		goto done;
+	r->stats->pm_moved++;
+	rc = note_move(r, pm, old, source);
+done:
+	free(old);
+	free(source);
+	return rc;
+}
+
 /* Main thread: reports and writes one worked document. File-level problems
  * are reported and counted, not returned: only database and memory errors
  * stop the run. */
@@ -1855,7 +1898,9 @@ job_finish(struct run *r, struct job *j)
 		sqlite3_bind_text(s, 4, f->canon, -1, SQLITE_STATIC);
 		cl_bind_text(s, 5, f->path);
 		sqlite3_bind_int64(s, 6, j->pm);
-		return step_done(r, s, "updating post-mortem");
+		if ((rc = step_done(r, s, "updating post-mortem")) != 0)
+			return rc;
+		return url_moved(r, j->pm, f);
 	}
 	r->stats->files_parsed++;
 	for (i = 0; i < j->probs.n; i++) {
@@ -1889,7 +1934,9 @@ job_finish(struct run *r, struct job *j)
 		if ((rc = note_move(r, id, moved_from, f->canon)) != 0)
 			goto done;
 	}
-	rc = store_items(r, id, j->pm == 0, j->slug, j->doc, j->norms, j->codes);
+	if ((rc = store_items(r, id, j->pm == 0, j->slug, j->doc, j->norms, j->codes)) == 0 &&
+	    j->pm != 0)
+		rc = url_moved(r, j->pm, f);
 done:
 	free(source);
 	free(moved_from);
@@ -2176,7 +2223,7 @@ missing_in_source(struct run *r, struct cl_source *src, struct missing_row **row
 		if ((rc = cl_store_cached(r->st, &s, mine, r->err)) != 0)
 			break;
 		sqlite3_bind_text(s, 1, cl_source_name(src), -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 2, cl_source_doc_at(src, i)->id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 2, cl_source_doc_at(src, i)->canon, -1, SQLITE_STATIC);
 		rc = step_done(r, s, "recording a post-mortem's source");
 	}
 	if (rc == 0 && (rc = cl_store_cached(r->st, &s, q, r->err)) == 0) {

@@ -133,6 +133,7 @@ doc_free(struct cl_source_doc *d)
 	if (d == NULL)
 		return;
 	free(d->id);
+	free(d->canon);
 	free(d->title);
 	free(d->ref);
 	free(d->body);
@@ -165,7 +166,7 @@ cl_source_free(struct cl_source *src)
 
 int
 cl_source_add(struct cl_source *src, struct cl_source_doc **out, const char *id,
-              const char *title, const char *ref, long long version, int created)
+              const char *canon, const char *title, const char *ref, long long version, int created)
 {
 	struct cl_source_doc *d;
 	size_t i;
@@ -174,7 +175,7 @@ cl_source_add(struct cl_source *src, struct cl_source_doc **out, const char *id,
 		*out = NULL;
 	for (i = 0; i < src->ndocs; i++) {
 		d = src->docs[i];
-		if (strcmp(d->id, id) != 0)
+		if (strcmp(d->canon, canon ? canon : id) != 0)
 			continue;
 		/* listed twice (edited between two pages of the listing): once,
 		 * at the newer version */
@@ -201,12 +202,13 @@ cl_source_add(struct cl_source *src, struct cl_source_doc **out, const char *id,
 	if ((d = cl_calloc(1, sizeof *d)) == NULL)
 		return CL_ENOMEM;
 	d->id = cl_strdup(id);
+	d->canon = cl_strdup(canon ? canon : id);
 	d->title = cl_strdup(title ? title : "");
 	d->ref = cl_strdup(ref ? ref : "");
 	d->version = version;
 	d->created = created;
 	d->src = src;
-	if (d->id == NULL || d->title == NULL || d->ref == NULL) {
+	if (d->id == NULL || d->canon == NULL || d->title == NULL || d->ref == NULL) {
 		doc_free(d);
 		return CL_ENOMEM;
 	}

@@ -2,7 +2,7 @@
  * `[source "NAME"]` sections whose documents import like files.
  *
  * A source has a kind (confluence, github, gitlab) and yields documents:
- * an identity (the page or issue URL), a title, a version (Confluence's
+ * a URL, an identity (the URL, or a Confluence page's site + id), a title, a version (Confluence's
  * version number, or the issue's updated time in seconds) and a Markdown
  * body. Confluence bodies are storage format (XHTML) converted to
  * CommonMark/GFM text (cl_storage_to_markdown), so the Markdown parser and
@@ -26,7 +26,10 @@
 struct cl_source;
 
 struct cl_source_doc {
-	char *id;		/* identity: the page's or issue's URL */
+	char *id;		/* the page's or issue's URL, as shown */
+	char *canon;		/* identity (postmortems.canon): the URL, or for a
+				 * Confluence page the site + page id, whatever
+				 * space it is in */
 	char *title;
 	char *ref;		/* the kind's own id (page id, issue number) */
 	long long version;	/* changes whenever the document does */

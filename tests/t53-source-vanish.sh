@@ -153,6 +153,60 @@ cadmin /_admin/trash '{"page": 2003}' >/dev/null
 vanish_for_good "Cloud gamma" "cloud"
 ok "cloud: a deleted page is withdrawn after missing_days, tickets closed"
 
+# moved from one configured space (source) to another: the same post-mortem
+# (its identity is the site + page id, not the space), nothing withdrawn,
+# no new ticket
+cat >> "$T/config" <<CFG
+
+[source "archive-wiki"]
+kind = confluence
+flavor = cloud
+url = $CONF
+space = ARCHIVE
+label = postmortem
+user = sre-bot@example.com
+token_env = CL_CONF_TOKEN
+retries = 1
+CFG
+xml "Cloud epsilon" > "$T/c5.xml"
+cadmin /_admin/page "$(page_json SRE 2005 "Cloud epsilon" postmortem "$T/c5.xml")" >/dev/null
+CLOSELOOP_NOW=$(day 36) expect_rc 0 "$CL" import
+CLOSELOOP_NOW=$(day 36) expect_rc 0 "$CL" sync
+pm_of() { q "select slug || ' ' || id from postmortems where title = 'Cloud epsilon'"; }
+keys_of() { q "select group_concat(i.key || '=' || coalesce(i.ticket, ''), ' ') from items i join postmortems p on p.id = i.postmortem_id where p.title = 'Cloud epsilon' order by i.key"; }
+pm0=$(pm_of); keys0=$(keys_of); before=$(posts); np=$(closed_np)
+[ -n "$pm0" ] && [ "$(q "select listed_by from postmortems where title = 'Cloud epsilon'")" = sre-wiki ] ||
+    fail "move: not imported from sre-wiki: $(q 'select title, listed_by from postmortems')"
+# a database from before migration 0013, whose Cloud identities hold the
+# space key: migrated, not duplicated
+[ "$(q 'pragma user_version')" -ge 13 ] || fail "move: schema $(q 'pragma user_version')"
+q "update postmortems set canon = source where canon like '%/pages/viewpage.action?pageId=%'; pragma user_version = 12"
+npm=$(q "select count(*) from postmortems")
+cadmin /_admin/move '{"page": 2005, "space": "ARCHIVE"}' >/dev/null
+CLOSELOOP_NOW=$(day 37) expect_rc 0 "$CL" -v import
+no_dups "move" "Cloud epsilon"
+[ "$(q "select count(*) from postmortems")" = "$npm" ] || fail "move: $(q 'select title, canon from postmortems')"
+[ "$(q "select count(*) from postmortems where canon like '%/spaces/%'")" = 0 ] || fail "move: not migrated: $(q 'select canon from postmortems')"
+[ "$(pm_of)" = "$pm0" ] || fail "move: post-mortem $(pm_of), was $pm0"
+[ "$(keys_of)" = "$keys0" ] || fail "move: items $(keys_of), were $keys0"
+[ "$(missing "Cloud epsilon")" = 0 ] || fail "move: the moved page is missing"
+[ "$(q "select listed_by from postmortems where title = 'Cloud epsilon'")" = archive-wiki ] ||
+    fail "move: listed_by $(q "select listed_by from postmortems where title = 'Cloud epsilon'")"
+q "select source from postmortems where title = 'Cloud epsilon'" | grep -q '/wiki/spaces/ARCHIVE/pages/2005$' ||
+    fail "move: shown as $(q "select source from postmortems where title = 'Cloud epsilon'") / $(q 'select title, source, canon, file_mtime, listed_by from postmortems') / $(cat "$T/err")"
+[ "$(q "select count(*) from history h join items i on i.id = h.item_id join postmortems p on p.id = i.postmortem_id where p.title = 'Cloud epsilon' and h.field = 'source' and h.old like '%/spaces/SRE/pages/2005' and h.new like '%/spaces/ARCHIVE/pages/2005'")" = 2 ] ||
+    fail "move: history lacks the move: $(q "select field, old, new from history order by id desc limit 4")"
+CLOSELOOP_NOW=$(day 60) expect_rc 0 "$CL" -v import
+expect_not_in "$T/err" "cloud-epsilon"
+[ "$(q "select count(*) from items i join postmortems p on p.id = i.postmortem_id where p.title = 'Cloud epsilon' and i.status = 'open'")" = 2 ] ||
+    fail "move: items not open: $(q 'select key, status from items')"
+CLOSELOOP_NOW=$(day 60) expect_rc 0 "$CL" sync
+[ "$(posts)" = "$before" ] || fail "move: new issues filed ($(posts), had $before)"
+[ "$(closed_np)" = "$np" ] || fail "move: tickets closed as not planned"
+no_dups "move" "Cloud epsilon"
+sed -i '/^\[source "archive-wiki"\]/,/^retries = 1/d' "$T/config"
+ok "cloud: a page moved to another configured space keeps its post-mortem, items and tickets"
+
 # === Confluence Data Center ===============================================
 start_conf --flavor dc --context /confluence --max-limit 2
 cat >> "$T/config" <<CFG

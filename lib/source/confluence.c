@@ -136,20 +136,23 @@ add_page(struct cl_source *src, json_t *pg)
 	json_t *ver = json_object_get(pg, "version");
 	long long v = json_integer_value(json_object_get(ver, "number"));
 	int created = cl_source_day(json_string_value(json_object_get(pg, "createdAt")));
-	char *url;
-	int rc;
+	char *url = NULL, *canon;
+	int rc = CL_ENOMEM;
 
 	if (id == NULL)
 		return 0;
-	if (c->cloud)
-		url = cl_asprintf("%s/spaces/%s/pages/%s", c->wiki, c->space_key ? c->space_key : "-",
-		                  id);
-	else
-		url = cl_asprintf("%s/pages/viewpage.action?pageId=%s", c->wiki, id);
-	if (url == NULL)
-		return CL_ENOMEM;
-	rc = cl_source_add(src, NULL, url, title, id, v, created);
+	/* page ids are unique per site: the identity is the site's URL form
+	 * by id (Data Center shows it too), so a page moved to another space,
+	 * or another source, stays the same post-mortem */
+	if ((canon = cl_asprintf("%s/pages/viewpage.action?pageId=%s", c->wiki, id)) == NULL)
+		goto done;
+	if (c->cloud && (url = cl_asprintf("%s/spaces/%s/pages/%s", c->wiki,
+	                                   c->space_key ? c->space_key : "-", id)) == NULL)
+		goto done;
+	rc = cl_source_add(src, NULL, url ? url : canon, canon, title, id, v, created);
+done:
 	free(url);
+	free(canon);
 	return rc;
 }
 

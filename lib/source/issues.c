@@ -85,7 +85,7 @@ issue_add(struct cl_source *src, json_t *it, int gh)
 			return 0;
 	}
 	snprintf(ref, sizeof ref, "%lld", (long long)num);
-	if ((rc = cl_source_add(src, &d, url, title, ref, v,
+	if ((rc = cl_source_add(src, &d, url, NULL, title, ref, v,
 	                        cl_source_day(json_string_value(json_object_get(it, "created_at"))))) != 0)
 		return rc;
 	if (d->version != v)

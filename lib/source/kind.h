@@ -44,9 +44,11 @@ struct cl_source {
 const char *cl_source_get(const struct cl_source *src, const char *key);
 /* Adds a listed document, or updates the one with the same id when this
  * listing saw a newer version of it (a page edited while it was listed).
+ * canon is its identity when the URL is not one (NULL: the URL is).
  * *out (may be NULL) is the document. */
 int cl_source_add(struct cl_source *src, struct cl_source_doc **out, const char *id,
-                  const char *title, const char *ref, long long version, int created);
+                  const char *canon, const char *title, const char *ref, long long version,
+                  int created);
 /* An HTTP answer that is not a success as a CL_E* error naming the source. */
 int cl_source_http_fail(const struct cl_source *src, long status, const char *what,
                         struct cl_error *err);
