@@ -1350,6 +1350,23 @@ pm_cache_release(struct pm_cache *c)
 	memset(c, 0, sizeof *c);
 }
 
+/* Runs the look-up *q (sql, one text parameter): *s is it when a row came,
+ * else untouched; 0 or an error. */
+static int
+pm_query(struct run *r, sqlite3_stmt **q, const char *sql, const char *key, sqlite3_stmt **s)
+{
+	int rc;
+
+	if ((rc = prep(r, q, sql)) != 0)
+		return rc;
+	sqlite3_bind_text(*q, 1, key, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(*q)) == SQLITE_ROW)
+		*s = *q;
+	else if (rc != SQLITE_DONE)
+		return cl_store_fail(r->st, rc, r->err, "reading post-mortem");
+	return 0;
+}
+
 /* Main thread: looks the document up, by its real path, else (a database
  * from before real paths were kept) by its old-style name. Returns 1 when it
  * is unchanged (size, mtime and ctime to the nanosecond, not modified in the
@@ -1381,23 +1398,12 @@ job_prepare(struct run *r, const struct found *f, struct job *j)
 	}
 	if (r->st != NULL && r->cache.on) {
 		found = pm_cache_find(&r->cache, f->canon, &row);
-	} else if (r->st != NULL) {
-		if ((rc = prep(r, &r->q_pm, by_canon)) != 0)
-			return rc;
-		sqlite3_bind_text(r->q_pm, 1, f->canon, -1, SQLITE_STATIC);
-		if ((rc = sqlite3_step(r->q_pm)) == SQLITE_ROW)
-			s = r->q_pm;
-		else if (rc != SQLITE_DONE)
-			return cl_store_fail(r->st, rc, r->err, "reading post-mortem");
+	} else if (r->st != NULL && (rc = pm_query(r, &r->q_pm, by_canon, f->canon, &s)) != 0) {
+		return rc;
 	}
 	if (r->st != NULL && !found && s == NULL && (!r->cache.on || r->cache.legacy)) {
-		if ((rc = prep(r, &r->q_legacy, by_legacy)) != 0)
+		if ((rc = pm_query(r, &r->q_legacy, by_legacy, f->source, &s)) != 0)
 			return rc;
-		sqlite3_bind_text(r->q_legacy, 1, f->source, -1, SQLITE_STATIC);
-		if ((rc = sqlite3_step(r->q_legacy)) == SQLITE_ROW)
-			s = r->q_legacy;
-		else if (rc != SQLITE_DONE)
-			return cl_store_fail(r->st, rc, r->err, "reading post-mortem");
 		/* two files with the old name (two roots): the first takes it */
 		if (s && (rc = keyset_add(&r->claimed, (uint64_t)sqlite3_column_int64(s, 0), 0)) <= 0) {
 			sqlite3_reset(s);
