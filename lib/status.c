@@ -77,17 +77,25 @@ status_items(struct cl_status *s, struct cl_store *st, struct cl_error *err)
 	const char **owners = NULL;
 	json_t *arr = NULL, *v;
 	size_t n = 0, i;
-	int rc;
+	int rc, reach = 0;
 
+	/* reminders only go to [people] with an address: without one, no owner
+	 * needs looking for */
+	for (i = 0; i < cl_config_people_count(s->cfg) && !reach; i++)
+		reach = cl_config_person_at(s->cfg, i)->email != NULL;
 	cl_date_format(cl_today(cl_config_timezone(s->cfg)), today);
 	if ((rc = cl_nag_due_date(soon, s->cfg, err)) != 0 ||
-	    (rc = cl_store_prepare(st, &q, "SELECT count(*), coalesce(sum(due < ?1), 0), "
+	    (rc = cl_store_prepare(st, &q, reach ? "SELECT count(*), coalesce(sum(due < ?1), 0), "
 	                           "json_group_array(DISTINCT CASE WHEN due <= ?2 THEN "
 	                           "coalesce(nullif(owner, ''), nullif(owner_raw, '')) END) "
-	                           "FROM items WHERE status = 'open'", err)) != 0)
+	                           "FROM items WHERE status = 'open'" :
+	                           "SELECT count(*), coalesce(sum(due < ?1), 0), '[]' "
+	                           "FROM items WHERE status = 'open'",
+	                           err)) != 0)
 		return rc;
 	sqlite3_bind_text(q, 1, today, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 2, soon, -1, SQLITE_STATIC);
+	if (reach)
+		sqlite3_bind_text(q, 2, soon, -1, SQLITE_STATIC);
 	if ((rc = sqlite3_step(q)) != SQLITE_ROW) {
 		rc = cl_store_fail(st, rc, err, "status");
 		goto done;
