@@ -1762,7 +1762,7 @@ item_ids(long long **out, size_t *n, struct cl_store *st, const char *sql, long 
 {
 	sqlite3_stmt *s = NULL;
 	long long *ids = NULL;
-	size_t cnt = 0;
+	size_t cnt = 0, cap = 0;
 	int rc, step;
 
 	*out = NULL;
@@ -1771,12 +1771,10 @@ item_ids(long long **out, size_t *n, struct cl_store *st, const char *sql, long 
 		return rc;
 	sqlite3_bind_int64(s, 1, pm);
 	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-		long long *nv = cl_realloc(ids, (cnt + 1) * sizeof *nv);
-		if (nv == NULL) {
+		if (cl_grow(&ids, &cap, cnt, sizeof *ids, 16) != 0) {
 			rc = cl_error_set(err, CL_ENOMEM, "out of memory");
 			break;
 		}
-		ids = nv;
 		ids[cnt++] = sqlite3_column_int64(s, 0);
 	}
 	if (rc == 0 && step != SQLITE_DONE)
@@ -2551,7 +2549,7 @@ cl_import_missing(struct cl_pm_missing **out, size_t *n, struct cl_store *st,
 {
 	sqlite3_stmt *s = NULL;
 	struct cl_pm_missing *v = NULL;
-	size_t cnt = 0;
+	size_t cnt = 0, cap = 0;
 	int rc, step, oom = 0;
 
 	*out = NULL;
@@ -2561,12 +2559,10 @@ cl_import_missing(struct cl_pm_missing **out, size_t *n, struct cl_store *st,
 	                           "IS NULL ORDER BY missing_since, slug", err)) != 0)
 		return rc;
 	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-		struct cl_pm_missing *nv = cl_realloc(v, (cnt + 1) * sizeof *nv);
-		if (nv == NULL) {
+		if (cl_grow(&v, &cap, cnt, sizeof *v, 8) != 0) {
 			oom = 1;
 			break;
 		}
-		v = nv;
 		v[cnt].slug = cl_column_dup_oom(s, 0, &oom);
 		v[cnt].source = cl_column_dup_oom(s, 1, &oom);
 		v[cnt].missing_since = cl_column_dup_oom(s, 2, &oom);
