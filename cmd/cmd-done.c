@@ -41,8 +41,7 @@ set_status(struct cl_ctx *ctx, int argc, char **argv, const char *status)
 			cmd_info(ctx, "%s: %s → %s\n", cmd_tty(it->key), it->status, status);
 		}
 		if (rc == 0 && note != NULL)
-			rc = cl_history_add(ctx->store, it->rowid, "local", "note", NULL, note,
-			                    &ctx->err);
+			rc = cl_item_note(ctx->store, it->rowid, "local", note, &ctx->err);
 		cl_item_free(it);
 		it = NULL;
 	}

@@ -47,11 +47,9 @@ list_json_item(const struct cl_item *it, void *arg)
 {
 	struct list_stream *ls = arg;
 	json_t *o = cl_item_to_json(it);
-	char *serr = cl_sync_item_error(ls->ctx->store, it->rowid);
 	int rc;
 
-	json_object_set_new(o, "sync_error", serr ? json_string(serr) : json_null());
-	free(serr);
+	json_object_set_new(o, "sync_error", cl_json_str(it->sync_error));
 	fputs(ls->n++ ? ",\n" : "\n", stdout);
 	rc = json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	json_decref(o);
@@ -235,12 +233,8 @@ cmd_list_exec(struct cl_ctx *ctx, int argc, char **argv)
 			print_cell(it->action, actw, 0);
 			if (it->ticket)
 				printf(" [%s]", cmd_tty(it->ticket));
-			{
-				char *serr = cl_sync_item_error(ctx->store, it->rowid);
-				if (serr)
-					printf(" (sync: %s)", cmd_tty(serr));
-				free(serr);
-			}
+			if (it->sync_error)
+				printf(" (sync: %s)", cmd_tty(it->sync_error));
 			fputc('\n', stdout);
 		}
 	}

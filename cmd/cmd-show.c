@@ -18,7 +18,6 @@ cmd_show_exec(struct cl_ctx *ctx, int argc, char **argv)
 	struct cl_item *it = NULL;
 	struct cl_history *h = NULL;
 	size_t nh = 0, i;
-	char *serr = NULL;
 	int c, rc, json = 0;
 
 	while ((c = cmd_getopt(ctx, argc, argv, "", opts, NULL)) != -1) {
@@ -33,7 +32,6 @@ cmd_show_exec(struct cl_ctx *ctx, int argc, char **argv)
 		return rc == CL_ENOTFOUND ? cmd_not_found(ctx, argv[optind], 0) : rc;
 	if ((rc = cl_item_history(&h, &nh, ctx->store, it->rowid, &ctx->err)) != 0)
 		goto done;
-	serr = cl_sync_item_error(ctx->store, it->rowid);
 	if (json) {
 		json_t *o = cl_item_to_json(it), *arr = json_array();
 		for (i = 0; i < nh; i++)
@@ -41,7 +39,7 @@ cmd_show_exec(struct cl_ctx *ctx, int argc, char **argv)
 			        "at", h[i].at, "origin", h[i].origin, "field", h[i].field,
 			        "old", h[i].old, "new", h[i].new));
 		json_object_set_new(o, "history", arr);
-		json_object_set_new(o, "sync_error", serr ? json_string(serr) : json_null());
+		json_object_set_new(o, "sync_error", cl_json_str(it->sync_error));
 		rc = cmd_print_json(ctx, o);
 		goto done;
 	}
@@ -59,8 +57,8 @@ cmd_show_exec(struct cl_ctx *ctx, int argc, char **argv)
 		       it->url ? cmd_tty(it->url) : "");
 	if (*it->problems)
 		printf("problems:    %s\n", cmd_tty(it->problems));
-	if (serr)
-		printf("sync error:  %s\n", cmd_tty(serr));
+	if (it->sync_error)
+		printf("sync error:  %s\n", cmd_tty(it->sync_error));
 	printf("post-mortem: %s — %s\n", cmd_tty(it->pm_slug),
 	       it->pm_title ? cmd_tty(cl_str_title_bare(it->pm_title)) : "(untitled)");
 	printf("source:      %s:%d\n", cmd_tty(it->pm_source), it->line);
@@ -70,7 +68,6 @@ cmd_show_exec(struct cl_ctx *ctx, int argc, char **argv)
 		       h[i].field,
 		       h[i].old ? cmd_tty(h[i].old) : "-", h[i].new ? cmd_tty(h[i].new) : "-");
 done:
-	free(serr);
 	cl_history_free(h, nh);
 	cl_item_free(it);
 	return rc;

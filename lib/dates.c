@@ -523,13 +523,19 @@ cl_mktime_kind(const struct tm *local, const char *tz, time_t *out)
 }
 
 int
-cl_today(const char *tz)
+cl_day_of(time_t t, const char *tz)
 {
 	struct tm tm;
 
-	if (cl_localtime(cl_now(), tz, &tm) != 0)
-		cl_localtime(cl_now(), "UTC", &tm);
+	if (cl_localtime(t, tz, &tm) != 0)
+		cl_localtime(t, "UTC", &tm);
 	return cl_days_from_civil(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+}
+
+int
+cl_today(const char *tz)
+{
+	return cl_day_of(cl_now(), tz);
 }
 
 void

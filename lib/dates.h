@@ -37,6 +37,8 @@ struct cl_error;
 int cl_clock_check(struct cl_error *err);
 /* Today in tz. */
 int cl_today(const char *tz);
+/* The day number of t in zone tz (UTC when tz is not a zone libical knows). */
+int cl_day_of(time_t t, const char *tz);
 /* Converts t to the broken-down local time of tz. */
 int cl_localtime(time_t t, const char *tz, struct tm *out);
 /* Converts a local wall-clock time in tz to time_t. */

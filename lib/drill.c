@@ -14,11 +14,36 @@
 #include "util.h"
 #include "writer.h"
 
-#define DRILL_COLS \
-	"d.id, d.uid, d.postmortem_id, p.slug, p.kind, p.title, p.source, d.title, " \
-	"d.description, d.start_utc, d.timezone, d.duration, d.rrule, d.organizer, " \
-	"d.sequence, d.state, d.origin, d.rto, d.notes, d.created_at, d.updated_at, " \
-	"d.done_at, d.reported_at"
+#define DR(type, field, expr) CL_COLUMN(type, struct cl_drill, field, expr)
+#define DR_T(field, expr) CL_COLUMN(CL_ROW_TEXT, struct cl_drill, field, expr)
+#define DR_NN(field, expr) CL_COLUMN_NOTNULL(struct cl_drill, field, expr)
+/* What a drill is loaded from (DRILL_FROM). */
+static const struct cl_column drill_cols[] = {
+	DR(CL_ROW_INT64, id, "d.id"),
+	DR_NN(uid, "d.uid"),
+	DR(CL_ROW_INT64, pm_rowid, "d.postmortem_id"),
+	DR_NN(pm_slug, "p.slug"),
+	DR_NN(pm_kind, "p.kind"),
+	DR_T(pm_title, "p.title"),
+	DR_T(pm_source, "p.source"),
+	DR_NN(title, "d.title"),
+	DR_T(description, "d.description"),
+	DR(CL_ROW_TIME, start, "d.start_utc"),
+	DR_NN(timezone, "d.timezone"),
+	DR(CL_ROW_INT, duration, "d.duration"),
+	DR_T(rrule, "d.rrule"),
+	DR_NN(organizer, "d.organizer"),
+	DR(CL_ROW_INT, sequence, "d.sequence"),
+	DR_NN(state, "d.state"),
+	DR_NN(origin, "d.origin"),
+	DR(CL_ROW_INT_OR_NEG, rto, "d.rto"),
+	DR_T(notes, "d.notes"),
+	DR_T(created_at, "d.created_at"),
+	DR_T(updated_at, "d.updated_at"),
+	DR_T(done_at, "d.done_at"),
+	DR_T(reported_at, "d.reported_at"),
+};
+#define NDRILL_COLS (sizeof drill_cols / sizeof drill_cols[0])
 #define DRILL_FROM " FROM drills d JOIN postmortems p ON p.id = d.postmortem_id "
 
 /* Upper bound on slots tried when placing a proposal (hours). */
@@ -41,23 +66,7 @@ attendees_free(struct cl_drill_attendee *a, size_t n)
 static void
 drill_clear(struct cl_drill *d)
 {
-	free(d->uid);
-	free(d->pm_slug);
-	free(d->pm_kind);
-	free(d->pm_title);
-	free(d->pm_source);
-	free(d->title);
-	free(d->description);
-	free(d->timezone);
-	free(d->rrule);
-	free(d->organizer);
-	free(d->state);
-	free(d->origin);
-	free(d->notes);
-	free(d->created_at);
-	free(d->updated_at);
-	free(d->done_at);
-	free(d->reported_at);
+	cl_store_row_clear(d, drill_cols, NDRILL_COLS);
 	attendees_free(d->attendees, d->nattendees);
 	free(d->reason);
 }
@@ -300,56 +309,29 @@ done:
 	return rc == 0 ? load_refusals(d, st, err) : rc;
 }
 
-/* Fills d from a row of DRILL_COLS. */
+/* Fills d from a row of drill_cols. */
 static int
 drill_from_row(struct cl_drill *d, sqlite3_stmt *s)
 {
-	const char *start = (const char *)sqlite3_column_text(s, 9);
-
-	d->id = sqlite3_column_int64(s, 0);
-	d->uid = cl_column_dup(s, 1);
-	d->pm_rowid = sqlite3_column_int64(s, 2);
-	d->pm_slug = cl_column_dup(s, 3);
-	d->pm_kind = cl_column_dup(s, 4);
-	d->pm_title = cl_column_dup(s, 5);
-	d->pm_source = cl_column_dup(s, 6);
-	d->title = cl_column_dup(s, 7);
-	d->description = cl_column_dup(s, 8);
-	if (start == NULL || cl_time_parse(start, &d->start) != 0)
-		d->start = 0;
-	d->timezone = cl_column_dup(s, 10);
-	d->duration = sqlite3_column_int(s, 11);
-	d->rrule = cl_column_dup(s, 12);
-	d->organizer = cl_column_dup(s, 13);
-	d->sequence = sqlite3_column_int(s, 14);
-	d->state = cl_column_dup(s, 15);
-	d->origin = cl_column_dup(s, 16);
-	d->rto = sqlite3_column_type(s, 17) == SQLITE_NULL ? -1 : sqlite3_column_int(s, 17);
-	d->notes = cl_column_dup(s, 18);
-	d->created_at = cl_column_dup(s, 19);
-	d->updated_at = cl_column_dup(s, 20);
-	d->done_at = cl_column_dup(s, 21);
-	d->reported_at = cl_column_dup(s, 22);
-	if (!d->uid || !d->pm_slug || !d->pm_kind || !d->title || !d->timezone ||
-	    !d->organizer || !d->state || !d->origin)
-		return CL_ENOMEM;
-	return 0;
+	return cl_store_row_load(d, s, drill_cols, NDRILL_COLS);
 }
 
-/* Runs a DRILL_COLS query with up to one text / int64 parameter. */
+/* Runs a drill_cols query with up to one text / int64 parameter. */
 static int
 drill_query(struct cl_drill **out, size_t *n, struct cl_store *st, const char *where,
             const char *text_arg, long long int_arg, struct cl_error *err)
 {
-	struct cl_drill *v = NULL, *nv;
+	static char cols[1024];
+	struct cl_drill *v = NULL;
 	sqlite3_stmt *s = NULL;
-	size_t count = 0, i;
+	size_t count = 0, cap = 0, i;
 	char *sql;
 	int rc, src;
 
 	*out = NULL;
 	*n = 0;
-	if ((sql = cl_asprintf("SELECT " DRILL_COLS DRILL_FROM "%s", where)) == NULL)
+	if ((sql = cl_asprintf("%s%s", cl_store_select(cols, sizeof cols, drill_cols, NDRILL_COLS,
+	                                               DRILL_FROM), where)) == NULL)
 		return cl_error_set(err, CL_ENOMEM, "out of memory");
 	rc = cl_store_prepare(st, &s, sql, err);
 	free(sql);
@@ -360,11 +342,10 @@ drill_query(struct cl_drill **out, size_t *n, struct cl_store *st, const char *w
 	else if (int_arg)
 		sqlite3_bind_int64(s, 1, int_arg);
 	while ((src = sqlite3_step(s)) == SQLITE_ROW) {
-		if ((nv = cl_realloc(v, (count + 1) * sizeof *v)) == NULL) {
+		if (cl_grow(&v, &cap, count, sizeof *v, 8) != 0) {
 			rc = cl_error_set(err, CL_ENOMEM, "out of memory");
 			goto done;
 		}
-		v = nv;
 		memset(&v[count], 0, sizeof *v);
 		count++;
 		if (drill_from_row(&v[count - 1], s) != 0) {
@@ -479,18 +460,26 @@ struct pm_row {
 	     *rb_last_tested;
 };
 
+#define PM_T(field, expr) CL_COLUMN(CL_ROW_TEXT, struct pm_row, field, expr)
+/* What pm_find loads (FROM postmortems). */
+static const struct cl_column pm_cols[] = {
+	CL_COLUMN(CL_ROW_INT64, struct pm_row, id, "id"),
+	CL_COLUMN_NOTNULL(struct pm_row, slug, "slug"),
+	CL_COLUMN_NOTNULL(struct pm_row, kind, "kind"),
+	PM_T(title, "title"),
+	CL_COLUMN_NOTNULL(struct pm_row, source, "source"),
+	PM_T(incident, "incident_date"),
+	PM_T(authors, "authors"),
+	PM_T(rb_owner, "rb_owner"),
+	PM_T(rb_rto_target, "rb_rto_target"),
+	PM_T(rb_last_tested, "rb_last_tested"),
+};
+#define NPM_COLS (sizeof pm_cols / sizeof pm_cols[0])
+
 static void
 pm_row_clear(struct pm_row *p)
 {
-	free(p->slug);
-	free(p->kind);
-	free(p->title);
-	free(p->source);
-	free(p->incident);
-	free(p->authors);
-	free(p->rb_owner);
-	free(p->rb_rto_target);
-	free(p->rb_last_tested);
+	cl_store_row_clear(p, pm_cols, NPM_COLS);
 	memset(p, 0, sizeof *p);
 }
 
@@ -499,30 +488,20 @@ static int
 pm_find(struct pm_row *out, struct cl_store *st, const char *name, long long rowid,
         struct cl_error *err)
 {
+	static char sql[512];
 	sqlite3_stmt *s = NULL;
 	int rc, src;
 
 	memset(out, 0, sizeof *out);
-	if ((rc = cl_store_prepare(st, &s, "SELECT id, slug, kind, title, source, incident_date, "
-	                           "authors, rb_owner, rb_rto_target, rb_last_tested "
+	if ((rc = cl_store_prepare(st, &s, cl_store_select(sql, sizeof sql, pm_cols, NPM_COLS,
 	                           "FROM postmortems WHERE slug = ?1 OR source = ?1 OR id = ?2 "
-	                           "ORDER BY slug = ?1 DESC LIMIT 1", err)) != 0)
+	                           "ORDER BY slug = ?1 DESC LIMIT 1"), err)) != 0)
 		return rc;
 	cl_bind_text(s, 1, name);
 	sqlite3_bind_int64(s, 2, name ? -1 : rowid);
 	src = sqlite3_step(s);
 	if (src == SQLITE_ROW) {
-		out->id = sqlite3_column_int64(s, 0);
-		out->slug = cl_column_dup(s, 1);
-		out->kind = cl_column_dup(s, 2);
-		out->title = cl_column_dup(s, 3);
-		out->source = cl_column_dup(s, 4);
-		out->incident = cl_column_dup(s, 5);
-		out->authors = cl_column_dup(s, 6);
-		out->rb_owner = cl_column_dup(s, 7);
-		out->rb_rto_target = cl_column_dup(s, 8);
-		out->rb_last_tested = cl_column_dup(s, 9);
-		if (!out->slug || !out->kind || !out->source)
+		if (cl_store_row_load(out, s, pm_cols, NPM_COLS) != 0)
 			rc = cl_error_set(err, CL_ENOMEM, "out of memory");
 	} else if (src == SQLITE_DONE) {
 		char *near = NULL;
@@ -1090,7 +1069,6 @@ cl_drill_done(struct cl_store *st, long long id, int pass, int rto, const char *
 {
 	struct cl_drill *d = NULL;
 	char now[21], ids[24], pms[24], rtos[16], day[11];
-	struct tm tm;
 	int rc;
 
 	if ((rc = cl_drill_get(&d, st, id, err)) != 0)
@@ -1103,9 +1081,7 @@ cl_drill_done(struct cl_store *st, long long id, int pass, int rto, const char *
 	snprintf(ids, sizeof ids, "%lld", id);
 	snprintf(pms, sizeof pms, "%lld", d->pm_rowid);
 	snprintf(rtos, sizeof rtos, "%d", rto);
-	if (cl_localtime(d->start, d->timezone, &tm) != 0)
-		cl_localtime(d->start, "UTC", &tm);
-	cl_date_format(cl_days_from_civil(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday), day);
+	cl_date_format(cl_day_of(d->start, d->timezone), day);
 	if ((rc = cl_store_begin(st, err)) != 0)
 		goto done;
 	{
@@ -1171,17 +1147,6 @@ day_at(int day, int hour, const char *tz)
 	tm.tm_hour = hour;
 	cl_mktime(&tm, tz, &t);
 	return t;
-}
-
-/* Day number of t in tz. */
-static int
-day_of(time_t t, const char *tz)
-{
-	struct tm tm;
-
-	if (cl_localtime(t, tz, &tm) != 0)
-		cl_localtime(t, "UTC", &tm);
-	return cl_days_from_civil(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
 }
 
 /* The first working-hours slot at or after t (full hours, Monday to Friday,
@@ -1312,7 +1277,7 @@ candidates(struct candidate **out, size_t *n, struct propose_ctx *pc, struct cl_
 			if (pass == 0) {
 				if (last == NULL || cl_time_parse(last, &t) != 0)
 					t = pc->now;
-				lastday = day_of(t, pc->tz);
+				lastday = cl_day_of(t, pc->tz);
 				c.from_day = lastday + (int)pc->after_days;
 				cl_date_format(lastday, d10);
 				c.reason = cl_asprintf("all %d action items closed, the last on %s",
@@ -1483,12 +1448,6 @@ done:
 
 /* ---- JSON -------------------------------------------------------------- */
 
-static json_t *
-json_str_or_null(const char *s)
-{
-	return s ? json_string(s) : json_null();
-}
-
 void *
 cl_drill_to_json(const struct cl_drill *d)
 {
@@ -1508,8 +1467,8 @@ cl_drill_to_json(const struct cl_drill *d)
 	local_iso(d->start + (time_t)d->duration * 60, d->timezone, end);
 	for (i = 0; i < d->nattendees; i++) {
 		json_t *a = json_object();
-		json_object_set_new(a, "handle", json_str_or_null(d->attendees[i].handle));
-		json_object_set_new(a, "name", json_str_or_null(d->attendees[i].name));
+		json_object_set_new(a, "handle", cl_json_str(d->attendees[i].handle));
+		json_object_set_new(a, "name", cl_json_str(d->attendees[i].name));
 		json_object_set_new(a, "email", json_string(d->attendees[i].email));
 		json_array_append_new(att, a);
 		if (d->attendees[i].refused)
@@ -1518,22 +1477,22 @@ cl_drill_to_json(const struct cl_drill *d)
 			json_array_append_new(deferred, json_string(d->attendees[i].email));
 	}
 	json_object_set_new(o, "id", json_integer(d->id));
-	json_object_set_new(o, "postmortem", json_str_or_null(d->pm_slug));
-	json_object_set_new(o, "kind", json_str_or_null(d->pm_kind));
-	json_object_set_new(o, "title", json_str_or_null(d->title));
+	json_object_set_new(o, "postmortem", cl_json_str(d->pm_slug));
+	json_object_set_new(o, "kind", cl_json_str(d->pm_kind));
+	json_object_set_new(o, "title", cl_json_str(d->title));
 	json_object_set_new(o, "start", json_string(start));
 	json_object_set_new(o, "end", json_string(end));
-	json_object_set_new(o, "timezone", json_str_or_null(d->timezone));
+	json_object_set_new(o, "timezone", cl_json_str(d->timezone));
 	json_object_set_new(o, "duration", json_integer(d->duration));
-	json_object_set_new(o, "every", json_str_or_null(d->rrule));
+	json_object_set_new(o, "every", cl_json_str(d->rrule));
 	json_object_set_new(o, "sequence", json_integer(d->sequence));
-	json_object_set_new(o, "state", json_str_or_null(d->state));
-	json_object_set_new(o, "origin", json_str_or_null(d->origin));
-	json_object_set_new(o, "uid", json_str_or_null(d->uid));
-	json_object_set_new(o, "organizer", json_str_or_null(d->organizer));
+	json_object_set_new(o, "state", cl_json_str(d->state));
+	json_object_set_new(o, "origin", cl_json_str(d->origin));
+	json_object_set_new(o, "uid", cl_json_str(d->uid));
+	json_object_set_new(o, "organizer", cl_json_str(d->organizer));
 	json_object_set_new(o, "rto", d->rto >= 0 ? json_integer(d->rto) : json_null());
-	json_object_set_new(o, "notes", json_str_or_null(d->notes));
-	json_object_set_new(o, "done_at", json_str_or_null(d->done_at));
+	json_object_set_new(o, "notes", cl_json_str(d->notes));
+	json_object_set_new(o, "done_at", cl_json_str(d->done_at));
 	json_object_set_new(o, "attendees", att);
 	json_object_set_new(o, "refused", refused);
 	json_object_set_new(o, "deferred", deferred);
@@ -1555,7 +1514,7 @@ when_text(const struct cl_drill *d, char *out, size_t size)
 	end.start = d->start + (time_t)d->duration * 60;
 	cl_drill_local_start(&end, e);
 	s[10] = '\0';
-	snprintf(out, size, "%s %s %s-%s (%s)", wd[cl_weekday(day_of(d->start, d->timezone))],
+	snprintf(out, size, "%s %s %s-%s (%s)", wd[cl_weekday(cl_day_of(d->start, d->timezone))],
 	         s, s + 11, e + 11, d->timezone);
 }
 

@@ -11,6 +11,7 @@
 #include <curl/curl.h>
 #include <jansson.h>
 
+#include "config.h"
 #include "http.h"
 #include "util.h"
 
@@ -954,4 +955,29 @@ cl_http_get(char **out, size_t *out_len, const char *url, size_t max, const char
 done:
 	cl_http_free(h);
 	return rc;
+}
+
+int
+cl_http_opts_config(struct cl_http_opts *o, const struct cl_config *cfg, const char *section,
+                    struct cl_error *err)
+{
+	long v;
+	int rc;
+
+	o->ca_file = cl_config_get(cfg, section, "ca_file");
+	if (o->ca_file && *o->ca_file == '\0')
+		o->ca_file = NULL;	/* empty: the system's */
+	if ((rc = cl_config_get_int(cfg, section, "max_wait_s", 300, 0, 86400, &v, err)) != 0)
+		return rc;
+	o->max_wait_s = v;
+	if ((rc = cl_config_get_int(cfg, section, "connect_timeout_s", 10, 1, 600, &v, err)) != 0)
+		return rc;
+	o->connect_timeout_ms = v * 1000;
+	if ((rc = cl_config_get_int(cfg, section, "timeout_s", 60, 1, 3600, &v, err)) != 0)
+		return rc;
+	o->timeout_ms = v * 1000;
+	if ((rc = cl_config_get_int(cfg, section, "retries", 4, 0, 20, &v, err)) != 0)
+		return rc;
+	o->retries = (int)v;
+	return 0;
 }

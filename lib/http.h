@@ -66,6 +66,12 @@ struct cl_http_response {
 
 /* Makes a client. The options' strings are copied. */
 int cl_http_new(struct cl_http **out, const struct cl_http_opts *opts, struct cl_error *err);
+struct cl_config;
+/* Reads the HTTP keys every client section shares (ca_file, max_wait_s,
+ * connect_timeout_s, timeout_s, retries) of section into o; the strings
+ * stay the config's. CL_ECONFIG naming the key for a bad value. */
+int cl_http_opts_config(struct cl_http_opts *o, const struct cl_config *cfg,
+                        const char *section, struct cl_error *err);
 void cl_http_free(struct cl_http *h);
 /* Adds a header sent with every request ("Name: value"). secret = 1 hides
  * the value in traces (Authorization, API keys). */

@@ -5,76 +5,57 @@
 #include <jansson.h>
 
 #include "dates.h"
+#include "item-store.h"
 #include "items.h"
 #include "util.h"
 
-#define ITEM_COLUMNS \
-	"i.id, i.key, i.action, i.owner, i.owner_raw, i.due, i.due_raw, i.status, " \
-	"i.ticket, i.url, i.priority, i.problems, i.created_at, i.updated_at, " \
-	"i.closed_at, i.line, p.id, p.slug, p.title, p.source, p.incident_date, p.path, " \
-	"p.severity, i.doc_ticket"
+#define IT(field, expr) CL_COLUMN(CL_ROW_TEXT, struct cl_item, field, expr)
+#define IT_NN(field, expr) CL_COLUMN_NOTNULL(struct cl_item, field, expr)
+/* What an item is loaded from (items i JOIN postmortems p). */
+static const struct cl_column item_cols[] = {
+	CL_COLUMN(CL_ROW_INT64, struct cl_item, rowid, "i.id"),
+	IT_NN(key, "i.key"),
+	IT_NN(action, "i.action"),
+	IT(owner, "i.owner"),
+	IT(owner_raw, "i.owner_raw"),
+	IT(due, "i.due"),
+	IT(due_raw, "i.due_raw"),
+	IT_NN(status, "i.status"),
+	/* named in the document, not linked yet */
+	IT(ticket, "coalesce(i.ticket, i.doc_ticket)"),
+	IT(url, "i.url"),
+	IT(priority, "i.priority"),
+	IT_NN(problems, "i.problems"),
+	IT(created_at, "i.created_at"),
+	IT(updated_at, "i.updated_at"),
+	IT(closed_at, "i.closed_at"),
+	CL_COLUMN(CL_ROW_INT, struct cl_item, line, "i.line"),
+	CL_COLUMN(CL_ROW_INT64, struct cl_item, pm_rowid, "p.id"),
+	IT_NN(pm_slug, "p.slug"),
+	IT(pm_title, "p.title"),
+	IT(pm_source, "p.source"),
+	IT(pm_date, "p.incident_date"),
+	IT(pm_path, "p.path"),
+	IT(pm_severity, "p.severity"),
+	IT(sync_error, "si.error"),
+};
+#define NITEM_COLS (sizeof item_cols / sizeof item_cols[0])
+/* the sync error joined, not asked for per item */
+#define ITEM_FROM "FROM items i JOIN postmortems p ON p.id = i.postmortem_id " \
+	"LEFT JOIN sync_items si ON si.item_id = i.id"
 
-/* Fills an item from a row selected with ITEM_COLUMNS. */
+/* Fills an item from a row selected with item_cols. */
 static int
 item_from_row(struct cl_item *it, sqlite3_stmt *s)
 {
-	int oom = 0;
-
 	memset(it, 0, sizeof *it);
-	it->rowid = sqlite3_column_int64(s, 0);
-	it->key = cl_column_dup_oom(s, 1, &oom);
-	it->action = cl_column_dup_oom(s, 2, &oom);
-	it->owner = cl_column_dup_oom(s, 3, &oom);
-	it->owner_raw = cl_column_dup_oom(s, 4, &oom);
-	it->due = cl_column_dup_oom(s, 5, &oom);
-	it->due_raw = cl_column_dup_oom(s, 6, &oom);
-	it->status = cl_column_dup_oom(s, 7, &oom);
-	it->ticket = cl_column_dup_oom(s, 8, &oom);
-	if (it->ticket == NULL)	/* named in the document, not linked yet */
-		it->ticket = cl_column_dup_oom(s, 23, &oom);
-	it->url = cl_column_dup_oom(s, 9, &oom);
-	it->priority = cl_column_dup_oom(s, 10, &oom);
-	it->problems = cl_column_dup_oom(s, 11, &oom);
-	it->created_at = cl_column_dup_oom(s, 12, &oom);
-	it->updated_at = cl_column_dup_oom(s, 13, &oom);
-	it->closed_at = cl_column_dup_oom(s, 14, &oom);
-	it->line = sqlite3_column_int(s, 15);
-	it->pm_rowid = sqlite3_column_int64(s, 16);
-	it->pm_slug = cl_column_dup_oom(s, 17, &oom);
-	it->pm_title = cl_column_dup_oom(s, 18, &oom);
-	it->pm_source = cl_column_dup_oom(s, 19, &oom);
-	it->pm_date = cl_column_dup_oom(s, 20, &oom);
-	it->pm_path = cl_column_dup_oom(s, 21, &oom);
-	it->pm_severity = cl_column_dup_oom(s, 22, &oom);
-	if (oom || it->key == NULL || it->action == NULL || it->status == NULL ||
-	    it->pm_slug == NULL || it->problems == NULL)
-		return CL_ENOMEM;
-	return 0;
+	return cl_store_row_load(it, s, item_cols, NITEM_COLS);
 }
 
 static void
 item_clear(struct cl_item *it)
 {
-	free(it->key);
-	free(it->action);
-	free(it->owner);
-	free(it->owner_raw);
-	free(it->due);
-	free(it->due_raw);
-	free(it->status);
-	free(it->ticket);
-	free(it->url);
-	free(it->priority);
-	free(it->problems);
-	free(it->created_at);
-	free(it->updated_at);
-	free(it->closed_at);
-	free(it->pm_slug);
-	free(it->pm_title);
-	free(it->pm_source);
-	free(it->pm_date);
-	free(it->pm_path);
-	free(it->pm_severity);
+	cl_store_row_clear(it, item_cols, NITEM_COLS);
 }
 
 void
@@ -103,13 +84,14 @@ static int
 items_query(sqlite3_stmt **out, struct cl_store *st, const struct cl_item_filter *f,
             char today[11], struct cl_error *err)
 {
+	static char sel[1024];
 	struct cl_buf sql = CL_BUF_INIT;
 	sqlite3_stmt *s = NULL;
 	int mask = f && f->status ? f->status : CL_ITEMS_OPEN, rc;
 
 	*out = NULL;
-	cl_buf_puts(&sql, "SELECT " ITEM_COLUMNS " FROM items i JOIN postmortems p "
-	            "ON p.id = i.postmortem_id WHERE i.status IN (");
+	cl_buf_puts(&sql, cl_store_select(sel, sizeof sel, item_cols, NITEM_COLS, ITEM_FROM));
+	cl_buf_puts(&sql, " WHERE i.status IN (");
 	cl_buf_puts(&sql, (mask & CL_ITEMS_OPEN) ? "'open'" : "''");
 	if (mask & CL_ITEMS_DONE)
 		cl_buf_puts(&sql, ", 'done'");
@@ -218,14 +200,14 @@ int
 cl_item_get(struct cl_item **out, struct cl_store *st, const char *key,
             struct cl_error *err)
 {
+	static char sql[1024];
 	sqlite3_stmt *s;
 	struct cl_item *it;
 	int rc;
 
 	*out = NULL;
-	if ((rc = cl_store_prepare(st, &s, "SELECT " ITEM_COLUMNS " FROM items i JOIN "
-	                           "postmortems p ON p.id = i.postmortem_id WHERE i.key = ?",
-	                           err)) != 0)
+	if ((rc = cl_store_prepare(st, &s, cl_store_select(sql, sizeof sql, item_cols, NITEM_COLS,
+	                           ITEM_FROM " WHERE i.key = ?"), err)) != 0)
 		return rc;
 	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
 	rc = sqlite3_step(s);
@@ -248,66 +230,38 @@ cl_item_get(struct cl_item **out, struct cl_store *st, const char *key,
 }
 
 int
-cl_history_add(struct cl_store *st, long long item, const char *origin,
-               const char *field, const char *old, const char *new_value,
-               struct cl_error *err)
-{
-	static const char sql[] = "INSERT INTO history (item_id, at, origin, field, old, new) "
-	                          "VALUES (?, ?, ?, ?, ?, ?)";
-	sqlite3_stmt *s;
-	char now[21];
-	int rc;
-
-	/* cached: history rows are written in bulk on import */
-	if ((rc = cl_store_cached(st, &s, sql, err)) != 0)
-		return rc;
-	cl_time_format_utc(cl_now(), now);
-	sqlite3_bind_int64(s, 1, item);
-	sqlite3_bind_text(s, 2, now, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, origin, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 4, field, -1, SQLITE_STATIC);
-	cl_bind_text(s, 5, old);
-	cl_bind_text(s, 6, new_value);
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	return rc == SQLITE_DONE ? 0 : cl_store_fail(st, rc, err, "history");
-}
-
-int
 cl_item_set_status(struct cl_store *st, const char *key, const char *status,
                    const char *origin, struct cl_error *err)
 {
+	struct cl_item_change c;
 	struct cl_item *it = NULL;
-	sqlite3_stmt *s = NULL;
-	char now[21];
 	int rc;
 
 	if ((rc = cl_store_begin(st, err)) != 0)
 		return rc;
 	if ((rc = cl_item_get(&it, st, key, err)) != 0)
 		goto done;
-	if (strcmp(it->status, status) == 0)
-		goto done;
-	cl_time_format_utc(cl_now(), now);
-	if ((rc = cl_store_prepare(st, &s, "UPDATE items SET status = ?, updated_at = ?, "
-	                           "closed_at = ? WHERE id = ?", err)) != 0)
-		goto done;
-	sqlite3_bind_text(s, 1, status, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, now, -1, SQLITE_STATIC);
-	cl_bind_text(s, 3, strcmp(status, "done") == 0 ? now : NULL);
-	sqlite3_bind_int64(s, 4, it->rowid);
-	if ((rc = sqlite3_step(s)) != SQLITE_DONE) {
-		rc = cl_store_fail(st, rc, err, "updating item");
-		goto done;
-	}
-	rc = cl_history_add(st, it->rowid, origin, "status", it->status, status, err);
+	cl_item_change_init(&c, it->rowid, origin, NULL);
+	cl_item_change_set(&c, CL_ICOL_STATUS, it->status, status);
+	if (cl_item_change_pending(&c))
+		rc = cl_item_change_write(st, &c, err);
 done:
-	sqlite3_finalize(s);
 	cl_item_free(it);
 	if (rc == 0)
 		return cl_store_commit(st, err);
 	cl_store_rollback(st);
 	return rc;
+}
+
+int
+cl_item_note(struct cl_store *st, long long item, const char *origin, const char *note,
+             struct cl_error *err)
+{
+	struct cl_item_change c;
+
+	cl_item_change_init(&c, item, origin, NULL);
+	cl_item_change_set(&c, CL_ICOL_NOTE, NULL, note);
+	return cl_item_change_write(st, &c, err);
 }
 
 int
@@ -382,13 +336,6 @@ cl_history_free(struct cl_history *h, size_t n)
 	free(h);
 }
 
-/* jansson string or null. */
-static json_t *
-jstr(const char *s)
-{
-	return s ? json_string(s) : json_null();
-}
-
 void *
 cl_item_to_json(const struct cl_item *it)
 {
@@ -409,24 +356,24 @@ cl_item_to_json(const struct cl_item *it)
 			p++;
 	}
 	json_object_set_new(pm, "id", json_string(it->pm_slug));
-	json_object_set_new(pm, "title", jstr(it->pm_title));
-	json_object_set_new(pm, "source", jstr(it->pm_source));
-	json_object_set_new(pm, "date", jstr(it->pm_date));
+	json_object_set_new(pm, "title", cl_json_str(it->pm_title));
+	json_object_set_new(pm, "source", cl_json_str(it->pm_source));
+	json_object_set_new(pm, "date", cl_json_str(it->pm_date));
 	json_object_set_new(o, "id", json_string(it->key));
 	json_object_set_new(o, "action", json_string(it->action));
-	json_object_set_new(o, "owner", jstr(it->owner));
-	json_object_set_new(o, "owner_raw", jstr(it->owner_raw));
-	json_object_set_new(o, "due", jstr(it->due));
-	json_object_set_new(o, "due_raw", jstr(it->due_raw));
+	json_object_set_new(o, "owner", cl_json_str(it->owner));
+	json_object_set_new(o, "owner_raw", cl_json_str(it->owner_raw));
+	json_object_set_new(o, "due", cl_json_str(it->due));
+	json_object_set_new(o, "due_raw", cl_json_str(it->due_raw));
 	json_object_set_new(o, "status", json_string(it->status));
-	json_object_set_new(o, "ticket", jstr(it->ticket));
-	json_object_set_new(o, "url", jstr(it->url));
-	json_object_set_new(o, "priority", jstr(it->priority));
+	json_object_set_new(o, "ticket", cl_json_str(it->ticket));
+	json_object_set_new(o, "url", cl_json_str(it->url));
+	json_object_set_new(o, "priority", cl_json_str(it->priority));
 	json_object_set_new(o, "problems", probs);
 	json_object_set_new(o, "line", json_integer(it->line));
-	json_object_set_new(o, "created_at", jstr(it->created_at));
-	json_object_set_new(o, "updated_at", jstr(it->updated_at));
-	json_object_set_new(o, "closed_at", jstr(it->closed_at));
+	json_object_set_new(o, "created_at", cl_json_str(it->created_at));
+	json_object_set_new(o, "updated_at", cl_json_str(it->updated_at));
+	json_object_set_new(o, "closed_at", cl_json_str(it->closed_at));
 	json_object_set_new(o, "postmortem", pm);
 	return o;
 }

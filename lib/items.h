@@ -23,6 +23,7 @@ struct cl_item {
 	int line;
 	long long pm_rowid;
 	char *pm_slug, *pm_title, *pm_source, *pm_date, *pm_path, *pm_severity;
+	char *sync_error;		/* the tracker's last refusal, or NULL */
 };
 
 enum {
@@ -64,10 +65,9 @@ int cl_item_set_status(struct cl_store *st, const char *key, const char *status,
 int cl_item_history(struct cl_history **out, size_t *n, struct cl_store *st,
                     long long item_rowid, struct cl_error *err);
 void cl_history_free(struct cl_history *h, size_t n);
-/* Appends a history row (at: NULL = now). */
-int cl_history_add(struct cl_store *st, long long item_rowid, const char *origin,
-                   const char *field, const char *old, const char *new_value,
-                   struct cl_error *err);
+/* Adds a note (why, from `done --note`) to an item's history. */
+int cl_item_note(struct cl_store *st, long long item_rowid, const char *origin,
+                 const char *note, struct cl_error *err);
 /* The documented JSON object of an item (jansson json_t *, caller decrefs). */
 void *cl_item_to_json(const struct cl_item *item);
 /* Days an open item is overdue on today (<= 0 when not overdue). */

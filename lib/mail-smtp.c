@@ -337,34 +337,31 @@ smtp_on_verify(int ok, X509_STORE_CTX *x)
 }
 
 /* One TLS context per session: libESMTP's shared default context crashes
- * on a second STARTTLS session (upstream issue #30) and TLS 1.3 session
+ * on a second STARTTLS session and TLS 1.3 session
  * tickets can stall it, so: TLS <= 1.2, our CA file, and the host checked
  * as RFC 6125 says: a DNS name against DNS names, an IP literal against
  * the certificate's IP addresses. */
-static SSL_CTX *
-smtp_tls_ctx(struct smtp_run *run, const char *ca_file, const char *host,
+static int
+smtp_tls_ctx(SSL_CTX **out, struct smtp_run *run, const char *ca_file, const char *host,
              struct cl_error *err)
 {
 	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
 	X509_VERIFY_PARAM *param;
 
-	if (ctx == NULL) {
-		cl_error_set(err, CL_ERROR, "unable to create a TLS context");
-		return NULL;
-	}
+	*out = NULL;
+	if (ctx == NULL)
+		return cl_error_set(err, CL_ERROR, "unable to create a TLS context");
 	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
 	SSL_CTX_set_max_proto_version(ctx, TLS1_2_VERSION);
 	if (ca_file && *ca_file) {
 		if (SSL_CTX_load_verify_locations(ctx, ca_file, NULL) != 1) {
 			SSL_CTX_free(ctx);
-			cl_error_set(err, CL_ECONFIG, "[mail] ca_file '%s' cannot be read as "
-			             "PEM certificates", ca_file);
-			return NULL;
+			return cl_error_set(err, CL_ECONFIG, "[mail] ca_file '%s' cannot be read as "
+			                    "PEM certificates", ca_file);
 		}
 	} else if (SSL_CTX_set_default_verify_paths(ctx) != 1) {
 		SSL_CTX_free(ctx);
-		cl_error_set(err, CL_ECONFIG, "no system CA certificates; set [mail] ca_file");
-		return NULL;
+		return cl_error_set(err, CL_ECONFIG, "no system CA certificates; set [mail] ca_file");
 	}
 	SSL_CTX_set_app_data(ctx, run);
 	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, smtp_on_verify);
@@ -372,11 +369,11 @@ smtp_tls_ctx(struct smtp_run *run, const char *ca_file, const char *host,
 	if (smtp_is_ip(host) ? X509_VERIFY_PARAM_set1_ip_asc(param, host) != 1 :
 	    X509_VERIFY_PARAM_set1_host(param, host, 0) != 1) {
 		SSL_CTX_free(ctx);
-		cl_error_set(err, CL_ECONFIG, "[mail] host '%s' cannot be checked against a "
-		             "certificate", host);
-		return NULL;
+		return cl_error_set(err, CL_ECONFIG, "[mail] host '%s' cannot be checked against a "
+		                    "certificate", host);
 	}
-	return ctx;
+	*out = ctx;
+	return 0;
 }
 
 /* Lowest descriptor number not in use. */
@@ -686,10 +683,8 @@ cl_mail_send_smtp(struct cl_mail **v, size_t n, const struct cl_config *cfg, FIL
 	smtp_set_timeout(s, Timeout_TRANSFER | Timeout_OVERRIDE_RFC2822_MINIMUM, c.timeout_ms);
 	smtp_set_timeout(s, Timeout_DATA2 | Timeout_OVERRIDE_RFC2822_MINIMUM, c.timeout_ms);
 	if (c.tls) {
-		if ((ctx = smtp_tls_ctx(&run, c.ca_file, c.host, err)) == NULL) {
-			rc = err && err->code ? err->code : CL_ERROR;
+		if ((rc = smtp_tls_ctx(&ctx, &run, c.ca_file, c.host, err)) != 0)
 			goto out;
-		}
 		smtp_starttls_enable(s, Starttls_REQUIRED);
 		smtp_starttls_set_ctx(s, ctx);	/* takes a reference */
 		SSL_CTX_free(ctx);

@@ -397,7 +397,7 @@ cl_mail_build(struct cl_mail **out, const struct cl_mail_spec *spec, struct cl_e
 	}
 	g_mime_object_set_header(GMIME_OBJECT(msg), "Auto-Submitted", "auto-generated", NULL);
 	if ((body = mail_body(spec, err)) == NULL) {
-		rc = err && err->code ? err->code : CL_ERROR;
+		rc = CL_ENOMEM;		/* the body's one failure (mail_text_part) */
 		goto done;
 	}
 	g_mime_message_set_mime_part(msg, body);

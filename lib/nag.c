@@ -288,11 +288,9 @@ static int
 nag_recent(const struct nag_conf *c, const char *last)
 {
 	time_t t;
-	struct tm tm;
 
-	return last != NULL && cl_time_parse(last, &t) == 0 && cl_localtime(t, c->tz, &tm) == 0 &&
-	       c->today - cl_days_from_civil(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday) <
-	       c->every;
+	return last != NULL && cl_time_parse(last, &t) == 0 &&
+	       c->today - cl_day_of(t, c->tz) < c->every;
 }
 
 int

@@ -1248,6 +1248,19 @@ take_parens(struct extract *x, struct cl_buf *w)
 		}
 		if (depth != 0 || i == (size_t)-1)
 			return;
+		/* "— Bob (SRE)": Bob's team, read with him by the dash tail */
+		if (close == ')' && n - i - 2 < 32 && x->owner_raw == NULL) {
+			char low[32];
+			size_t j;
+			vocab_key(low, sizeof low, w->data + i + 1, n - i - 2);
+			for (j = team_like(low) ? i : 0; j-- > 0;)
+				if (sep_at(w->data, j, i)) {
+					size_t b = j + sep_at(w->data, j, i);
+					if (person_like(w->data + b, i - b))
+						return;
+					break;
+				}
+		}
 		if (!meta_group(x, w->data + i + 1, n - i - 2, NULL)) {
 			/* "(30 min, Marta)": Marta owns it, "(30 min)" stays */
 			struct cl_buf rest = CL_BUF_INIT;
@@ -1551,6 +1564,28 @@ take_leading_handle(struct extract *x, struct cl_buf *w)
 	}
 }
 
+/* A leading "#1407 Fetch…" or "org/repo#88 Alert…" is the ticket. */
+static void
+take_leading_ref(struct extract *x, struct cl_buf *w)
+{
+	size_t i = ltrim_off(w->data, w->len), e = i, h;
+
+	if (x->ticket != NULL || i >= w->len)
+		return;
+	while (e < w->len && (isalnum((unsigned char)w->data[e]) || w->data[e] == '-' ||
+	                      w->data[e] == '_' || w->data[e] == '.' || w->data[e] == '/'))
+		e++;
+	if (e >= w->len || w->data[e] != '#' || (e > i && !memchr(w->data + i, '/', e - i)))
+		return;
+	h = ++e;
+	while (e < w->len && isdigit((unsigned char)w->data[e]))
+		e++;
+	if (e == h || e + 1 >= w->len || w->data[e] != ' ')
+		return;
+	take(&x->ticket, w->data + i, e - i);
+	cut(w, 0, e + 1);
+}
+
 /* A leading "Alice: make…" or "Alice Doe: make…" names the owner; an area
  * label ("Database: add…", "Monitoring: alert…", "Note: …") does not. */
 static void
@@ -1711,6 +1746,7 @@ extract_text(struct extract *x, const char *text, size_t len,
 	take_status_prefix(x, &x->action);
 	take_leading_handle(x, &x->action);
 	take_leading_name(x, &x->action);
+	take_leading_ref(x, &x->action);
 	take_done_marks(x, &x->action);
 	tidy(&x->action);
 	k = x->action.len;
@@ -1822,7 +1858,7 @@ struct rules {
 	struct cl_pm_doc *doc;
 	struct cl_error *err;
 	const struct cl_parse_opts *opts;
-	int failed;
+	int failed;		/* 0, or the CL_E* code the first failure decided */
 	int *first_child, *next_sibling;
 	unsigned char *has_list, *is_label, *hclass;
 	struct hstate hs[8];
@@ -1837,9 +1873,10 @@ struct rules {
 static int
 rfail(struct rules *r, int code, const char *msg)
 {
-	if (!r->failed)
+	if (!r->failed) {
 		cl_error_set(r->err, code, "%s", msg);
-	r->failed = 1;
+		r->failed = code;
+	}
 	return -1;
 }
 
@@ -1990,9 +2027,17 @@ prose_subject(const char *s, size_t n, size_t *off, int one_name)
 			continue;
 		if (appos && i < n && s[i] == ',')
 			i++;
-		if (!starts_word(s + i + ltrim_off(s + i, n - i), n - i - ltrim_off(s + i, n - i),
-		                 "will"))
-			continue;
+		{
+			/* "… will", "… has agreed to", "… is going to" */
+			static const char *const verbs[] = { "will", "has agreed to", "agreed to",
+				"is going to", "has offered to", "volunteered to", NULL };
+			size_t t = i + ltrim_off(s + i, n - i);
+			for (k = 0; verbs[k]; k++)
+				if (starts_word(s + t, n - t, verbs[k]))
+					break;
+			if (verbs[k] == NULL || (k > 0 && words == 1))
+				continue;
+		}
 		/* "Rollout will be paused": a thing, not a person */
 		if (words == 1 && starts_word(s + i + ltrim_off(s + i, n - i) + 4,
 		                              n - i - ltrim_off(s + i, n - i) - 4, " be"))
@@ -3142,7 +3187,7 @@ cl_parse_blocks(struct cl_pm_doc **out, const struct cl_blocks *b, int ref,
 		}
 	}
 	if (r.failed) {
-		rc = err && err->code ? err->code : CL_EDATA;
+		rc = r.failed;
 		goto done;
 	}
 	doc_resolve(r.doc, ref);
@@ -3202,9 +3247,10 @@ struct reader {
 static int
 fail(struct reader *p, int code, const char *msg)
 {
-	if (!p->failed)
+	if (!p->failed) {
 		cl_error_set(p->err, code, "%s", msg);
-	p->failed = 1;
+		p->failed = code;
+	}
 	return -1;
 }
 
@@ -3968,7 +4014,7 @@ cl_parse_document_opts(struct cl_pm_doc **out, const char *text, size_t len, int
 	if (md_parse(padded, (MD_SIZE)plen, &parser, &p) != 0 || p.failed) {
 		if (!p.failed)
 			cl_error_set(err, CL_EDATA, "unable to parse Markdown");
-		rc = err && err->code ? err->code : CL_EDATA;
+		rc = p.failed ? p.failed : CL_EDATA;
 		goto done;
 	}
 	rc = cl_parse_blocks(out, &blocks, ref, opts, err);

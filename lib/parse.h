@@ -39,7 +39,6 @@ struct cl_pm_item {
 	int done;		/* the document says it is done */
 	char *ticket;		/* ticket text or URL named in the row, NULL if none */
 	char *priority;
-	/* added with issue 11 */
 	int owners_several;	/* several owners named: the first is owner */
 	int due_approx;		/* due is the last day of a quarter/month/... */
 	char *owner_email;	/* "Alice Doe <alice@example.com>" → the address */
@@ -70,7 +69,6 @@ struct cl_pm_doc {
 	int action_section_line;
 	struct cl_pm_item *items;
 	size_t nitems;
-	/* added with issue 11 */
 	char *status;		/* front matter "status:", NULL if none */
 	char *team;		/* front matter "team:", else a "Team:" line; NULL if none */
 	struct cl_pm_section *sections;

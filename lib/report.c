@@ -124,7 +124,7 @@ static const char report_items_sql[] =
 
 #define BASE_SQL \
 	"WITH it AS (SELECT * FROM temp.cl_report_items), " \
-	"op AS (SELECT * FROM temp.cl_report_items WHERE isop) "
+	"op AS (SELECT * FROM temp.cl_report_items WHERE isop = 1) "
 /* What a row shows besides the table's columns, looked up by rid. */
 #define SHOW_JOIN " "
 #define SHOW_ACTION "(SELECT action FROM items WHERE id = rid)"
@@ -390,6 +390,16 @@ report_items(struct cl_report *r, struct cl_error *err)
 		return rc;
 	rc = sqlite3_step(s);
 	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return cl_store_fail(r->st, rc, err, "report");
+	/* by team first: each team's owners and rows are one index range too */
+	if (!r->by_team)
+		return 0;
+	if ((rc = report_stmt(&s, r, "CREATE INDEX temp.cl_report_items_team ON "
+	                      "cl_report_items (isop, tkey, okey, due, key)", 0, err)) != 0)
+		return rc;
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
 	return rc == SQLITE_DONE ? 0 : cl_store_fail(r->st, rc, err, "report");
 }
 
@@ -402,7 +412,6 @@ report_teams(struct cl_report *r, struct cl_error *err)
 {
 	static const char agg_sql[] = BASE_SQL
 		"SELECT tkey, coalesce(sum(isop), 0), coalesce(sum(isop AND due < :ref), 0), "
-		"count(DISTINCT CASE WHEN isop AND due < :ref THEN okey END), "
 		"coalesce(sum(closing >= :b0 AND closing < :ref_end), 0), "
 		"coalesce(sum(closing >= :b0 AND closing < :ref_end AND due IS NOT NULL), 0), "
 		"coalesce(sum(closing >= :b0 AND closing < :ref_end AND substr(closing, 1, 10) <= due), 0), "
@@ -448,14 +457,13 @@ report_teams(struct cl_report *r, struct cl_error *err)
 		r->nteams++;
 		t->open = sqlite3_column_int64(s, 1);
 		t->overdue = sqlite3_column_int64(s, 2);
-		t->overdue_owners = sqlite3_column_int64(s, 3);
-		t->closed = sqlite3_column_int64(s, 4);
-		t->closed_dl = sqlite3_column_int64(s, 5);
-		t->closed_in_dl = sqlite3_column_int64(s, 6);
+		t->closed = sqlite3_column_int64(s, 3);
+		t->closed_dl = sqlite3_column_int64(s, 4);
+		t->closed_in_dl = sqlite3_column_int64(s, 5);
 		for (k = 0; k < 4; k++)
-			t->age[k] = sqlite3_column_int64(s, 7 + k);
-		t->open_start = sqlite3_column_int64(s, 11);
-		t->open_end = sqlite3_column_int64(s, 12);
+			t->age[k] = sqlite3_column_int64(s, 6 + k);
+		t->open_start = sqlite3_column_int64(s, 10);
+		t->open_end = sqlite3_column_int64(s, 11);
 	}
 	sqlite3_finalize(s);
 	if (rc == SQLITE_NOMEM)
@@ -485,7 +493,7 @@ report_teams(struct cl_report *r, struct cl_error *err)
 	sqlite3_finalize(s);
 	if (rc != SQLITE_DONE)
 		return cl_store_fail(r->st, rc, err, "report");
-	/* each team's top three owners by overdue items */
+	/* each team's owners with overdue items: how many, and the top three */
 	if ((rc = report_stmt(&s, r, top_sql, 0, err)) != 0)
 		return rc;
 	j = 0;
@@ -497,9 +505,12 @@ report_teams(struct cl_report *r, struct cl_error *err)
 				j++;
 			shown = 0;
 		}
-		if (j >= r->nteams || strcmp(r->teams[j].team, tk) != 0 || shown >= 3)
+		if (j >= r->nteams || strcmp(r->teams[j].team, tk) != 0)
 			continue;
 		t = &r->teams[j];
+		t->overdue_owners++;
+		if (shown >= 3)
+			continue;
 		len = strlen(t->top);
 		snprintf(t->top + len, sizeof t->top - len, "%s%s %lld", len ? ", " : "", col(s, 1),
 		         (long long)sqlite3_column_int64(s, 2));
@@ -666,8 +677,8 @@ cl_report_build_for(void **out, struct cl_store *st, const struct cl_config *cfg
 	if ((rc = report_midnight(r->ref_end, r->ref + 1, tz)) != 0)
 		goto tzfail;
 	r->sync_failed_at = cl_store_meta_get(st, "sync_failed_at");
-	if ((rc = report_items(r, err)) != 0 || (rc = report_counts(r, err)) != 0 ||
-	    (rc = report_trend(r, err)) != 0 || (rc = report_has_teams(r, err)) != 0 ||
+	if ((rc = report_has_teams(r, err)) != 0 || (rc = report_items(r, err)) != 0 ||
+	    (rc = report_counts(r, err)) != 0 || (rc = report_trend(r, err)) != 0 ||
 	    (r->by_team && (rc = report_teams(r, err)) != 0) ||
 	    (rc = cl_drill_failures(&r->drills, &r->ndrills, st, 1, err)) != 0 ||
 	    (rc = cl_import_missing(&r->missing, &r->nmissing, st, err)) != 0 ||
@@ -767,11 +778,12 @@ static const struct cl_col overdue_cols[] = {
 	{ "link", "Tracker", CL_COL_LINK, NULL },
 };
 
+/* By team: the owner goes with each row (under the action in HTML). */
 static const struct cl_col overdue_team_cols[] = {
-	{ "owner", "Owner", CL_COL_TEXT, NULL },
 	{ "days_overdue", "Late", CL_COL_INT, "d" },
 	{ "id", "Item", CL_COL_ID, NULL },
 	{ "action", "Action", CL_COL_WIDE, NULL },
+	{ "owner", "Owner", CL_COL_TEXT, NULL },
 	{ "postmortem", "Post-mortem", CL_COL_ID, NULL },
 	{ "due", "Due", CL_COL_DATE, NULL },
 	{ "due_derived", "Due from", CL_COL_TEXT, NULL },
@@ -785,25 +797,30 @@ overdue_owner_rows(struct cl_writer *w, const struct cl_report *r, const char *o
                    const char *tk, long long limit, int by_team, long long *shown,
                    struct cl_error *err)
 {
-	static const char rows_sql[] =
-		"SELECT CAST(julianday(:ref) - julianday(due) AS INTEGER), key, " SHOW_ACTION ", "
-		SHOW_PM ", due, " SHOW_DERIVED ", " SHOW_LINK " FROM temp.cl_report_items "
-		"WHERE isop AND okey = :owner AND due < :ref AND (:tk IS NULL OR tkey = :tk) "
-		"ORDER BY due, key LIMIT :limit";
+#define OVERDUE_ROWS(team) \
+		"SELECT CAST(julianday(:ref) - julianday(due) AS INTEGER), key, " SHOW_ACTION ", " \
+		SHOW_PM ", due, " SHOW_DERIVED ", " SHOW_LINK " FROM temp.cl_report_items " \
+		"WHERE isop = 1 AND " team "okey = :owner AND due < :ref ORDER BY due, key LIMIT :limit"
+	static const char rows_sql[] = OVERDUE_ROWS("");
+	static const char team_rows_sql[] = OVERDUE_ROWS("tkey = :tk AND ");
+#undef OVERDUE_ROWS
 	sqlite3_stmt *q = NULL;
 	const char *name = owner_name(r, okey);
 	char nb[24], who[200];
 	int rc;
 
 	*shown = 0;
-	if ((rc = report_stmt_for(&q, r, rows_sql, limit, okey, tk, err)) != 0)
+	if ((rc = report_stmt_for(&q, r, tk ? team_rows_sql : rows_sql, limit, okey, tk,
+	                          err)) != 0)
 		return rc;
 	snprintf(who, sizeof who, "%s%s%s%s", okey, name ? " (" : "", name ? name : "",
 	         name ? ")" : "");
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-		const char *vals[8] = { who, num(nb, sqlite3_column_int64(q, 0)), col(q, 1),
-		                        col(q, 2), col(q, 3), col(q, 4), col(q, 5), col(q, 6) };
-		cl_writer_row(w, by_team ? vals : vals + 1);
+		const char *vals[8] = { num(nb, sqlite3_column_int64(q, 0)), col(q, 1), col(q, 2),
+		                        who, col(q, 3), col(q, 4), col(q, 5), col(q, 6) };
+		const char *plain[7] = { vals[0], vals[1], vals[2], vals[4], vals[5], vals[6],
+		                         vals[7] };
+		cl_writer_row(w, by_team ? vals : plain);
 		(*shown)++;
 	}
 	sqlite3_finalize(q);
@@ -820,8 +837,11 @@ section_overdue(struct cl_writer *w, const struct cl_report *r, int complete,
                 struct cl_error *err)
 {
 	static const char owners_sql[] =
-		"SELECT okey, count(*) FROM temp.cl_report_items WHERE isop AND due < :ref "
-		"AND (:tk IS NULL OR tkey = :tk) GROUP BY okey ORDER BY min(due), okey LIMIT :limit";
+		"SELECT okey, count(*) FROM temp.cl_report_items WHERE isop = 1 AND due < :ref "
+		"GROUP BY okey ORDER BY min(due), okey LIMIT :limit";
+	static const char team_owners_sql[] =
+		"SELECT okey, count(*) FROM temp.cl_report_items WHERE isop = 1 AND tkey = :tk AND "
+		"due < :ref GROUP BY okey ORDER BY min(due), okey LIMIT :limit";
 	sqlite3_stmt *s = NULL;
 	char more[200];
 	long long shown = 0, owners = 0, owners_more = 0;
@@ -838,8 +858,9 @@ section_overdue(struct cl_writer *w, const struct cl_report *r, int complete,
 			continue;
 		if (tm)
 			cl_writer_group(w, "team", tm->team, NULL, tm->overdue);
-		if ((rc = report_stmt_for(&s, r, owners_sql, complete ? ALL_ROWS : r->owners, NULL,
-		                          tm ? tm->team : NULL, err)) != 0)
+		if ((rc = report_stmt_for(&s, r, tm ? team_owners_sql : owners_sql,
+		                          complete ? ALL_ROWS : r->owners, NULL, tm ? tm->team : NULL,
+		                          err)) != 0)
 			return rc;
 		while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 			const char *okey = col(s, 0);
@@ -894,48 +915,72 @@ section_overdue(struct cl_writer *w, const struct cl_report *r, int complete,
 	return 0;
 }
 
+/* The per-team numbers, as three narrow tables (readable at 400 px). */
 static const struct cl_col team_cols[] = {
 	{ "team", "Team", CL_COL_ID, ":" },
 	{ "open", "Open", CL_COL_INT, " open" },
 	{ "overdue", "Overdue", CL_COL_INT, " overdue" },
-	{ "closed", "Closed (12 wk)", CL_COL_INT, " closed in 12 wk" },
-	{ "closed_within_deadline_pct", "In time %", CL_COL_INT, "% of them in time" },
-	{ "median_days_to_close", "Median days to close", CL_COL_INT, " d median to close" },
-	{ "overdue_0_7_days", "0-7 d late", CL_COL_INT, " 0-7 d late" },
-	{ "overdue_8_30_days", "8-30 d late", CL_COL_INT, " 8-30 d late" },
-	{ "overdue_31_90_days", "31-90 d late", CL_COL_INT, " 31-90 d late" },
-	{ "overdue_over_90_days", "> 90 d late", CL_COL_INT, " > 90 d late" },
-	{ "trend", "Open 12 wk ago → now", CL_COL_TEXT, " open (12 wk ago → now)" },
 	{ "top_owners", "Top owners by overdue", CL_COL_WIDE, NULL },
 };
 
-/* One row per team: its numbers (the all-teams report only). */
+static const struct cl_col team_closing_cols[] = {
+	{ "team", "Team", CL_COL_ID, ":" },
+	{ "closed", "Closed", CL_COL_INT, " closed" },
+	{ "closed_within_deadline_pct", "In time %", CL_COL_INT, "% of them in time" },
+	{ "median_days_to_close", "Median days", CL_COL_INT, " days median to close" },
+	{ "trend", "Open then → now", CL_COL_TEXT, " open (12 weeks ago → now)" },
+};
+
+static const struct cl_col team_age_cols[] = {
+	{ "team", "Team", CL_COL_ID, ":" },
+	{ "overdue_0_7_days", "0-7 d", CL_COL_INT, " 0-7 days late" },
+	{ "overdue_8_30_days", "8-30 d", CL_COL_INT, " 8-30 days" },
+	{ "overdue_31_90_days", "31-90 d", CL_COL_INT, " 31-90 days" },
+	{ "overdue_over_90_days", "> 90 d", CL_COL_INT, " > 90 days" },
+};
+
+/* Per team: open and overdue items with the top owners and the 12-week
+ * change; closings of the last 12 weeks; overdue items by days late (the
+ * all-teams report only). */
 static void
 section_teams(struct cl_writer *w, const struct cl_report *r)
 {
-	char b[10][32];
+	char b[8][32];
 	size_t t;
 	int k;
 
 	if (!r->by_team)
 		return;
-	cl_writer_section(w, "teams", "By team", team_cols, 12, 0);
+	cl_writer_section(w, "teams", "By team", team_cols, 4, 0);
 	for (t = 0; t < r->nteams; t++) {
 		const struct report_team *tm = &r->teams[t];
-		const char *vals[12];
-		vals[0] = tm->team;
-		vals[1] = num(b[0], tm->open);
-		vals[2] = num(b[1], tm->overdue);
-		vals[3] = num(b[2], tm->closed);
-		vals[4] = tm->closed_dl > 0 ? num(b[3], tm->closed_in_dl * 100 / tm->closed_dl) : NULL;
-		if (tm->median >= 0)
-			snprintf(b[4], sizeof b[4], "%.1f", tm->median);
-		vals[5] = tm->median >= 0 ? b[4] : NULL;
+		const char *vals[4] = { tm->team, num(b[0], tm->open), num(b[1], tm->overdue),
+		                        tm->top };
+		cl_writer_row(w, vals);
+	}
+	cl_writer_section_end(w);
+	cl_writer_section(w, "teams_closing", "By team: the last 12 weeks", team_closing_cols, 5,
+	                  0);
+	for (t = 0; t < r->nteams; t++) {
+		const struct report_team *tm = &r->teams[t];
+		const char *vals[5] = { tm->team, num(b[0], tm->closed), NULL, NULL, b[3] };
+		snprintf(b[3], sizeof b[3], "%lld → %lld", tm->open_start, tm->open_end);
+		if (tm->closed_dl > 0)
+			vals[2] = num(b[1], tm->closed_in_dl * 100 / tm->closed_dl);
+		if (tm->median >= 0) {
+			snprintf(b[2], sizeof b[2], "%.1f", tm->median);
+			vals[3] = b[2];
+		}
+		cl_writer_row(w, vals);
+	}
+	cl_writer_section_end(w);
+	cl_writer_section(w, "teams_overdue_by_age", "By team: open items by days overdue",
+	                  team_age_cols, 5, 0);
+	for (t = 0; t < r->nteams; t++) {
+		const struct report_team *tm = &r->teams[t];
+		const char *vals[5] = { tm->team, b[0], b[1], b[2], b[3] };
 		for (k = 0; k < 4; k++)
-			vals[6 + k] = num(b[5 + k], tm->age[k]);
-		snprintf(b[9], sizeof b[9], "%lld → %lld", tm->open_start, tm->open_end);
-		vals[10] = b[9];
-		vals[11] = tm->top;
+			num(b[k], tm->age[k]);
 		cl_writer_row(w, vals);
 	}
 	cl_writer_section_end(w);

@@ -302,29 +302,6 @@ cl_source_day(const char *iso)
 	return cl_date_parse_iso(buf, &day) == 0 ? day : CL_NO_DATE;
 }
 
-char *
-cl_source_base64(const char *s)
-{
-	static const char b64[] =
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	size_t n = strlen(s), i, o = 0;
-	char *out = cl_malloc(4 * ((n + 2) / 3) + 1);
-
-	if (out == NULL)
-		return NULL;
-	for (i = 0; i < n; i += 3) {
-		unsigned v = (unsigned char)s[i] << 16 |
-		             (i + 1 < n ? (unsigned char)s[i + 1] << 8 : 0) |
-		             (i + 2 < n ? (unsigned char)s[i + 2] : 0);
-		out[o++] = b64[v >> 18 & 63];
-		out[o++] = b64[v >> 12 & 63];
-		out[o++] = i + 1 < n ? b64[v >> 6 & 63] : '=';
-		out[o++] = i + 2 < n ? b64[v & 63] : '=';
-	}
-	out[o] = '\0';
-	return out;
-}
-
 int
 cl_source_same_server(const char *url, const char *base)
 {
@@ -421,20 +398,8 @@ cl_source_open(struct cl_source **out, const struct cl_config *cfg, const char *
 	}
 	memset(&o, 0, sizeof o);
 	o.verbose = verbose;
-	o.ca_file = cl_source_get(src, "ca_file");
-	if ((rc = cl_config_get_int(cfg, src->section, "max_wait_s", 300, 0, 86400, &v, err)) != 0)
+	if ((rc = cl_http_opts_config(&o, cfg, src->section, err)) != 0)
 		goto fail;
-	o.max_wait_s = v;
-	if ((rc = cl_config_get_int(cfg, src->section, "connect_timeout_s", 10, 1, 600, &v,
-	                            err)) != 0)
-		goto fail;
-	o.connect_timeout_ms = v * 1000;
-	if ((rc = cl_config_get_int(cfg, src->section, "timeout_s", 60, 1, 3600, &v, err)) != 0)
-		goto fail;
-	o.timeout_ms = v * 1000;
-	if ((rc = cl_config_get_int(cfg, src->section, "retries", 4, 0, 20, &v, err)) != 0)
-		goto fail;
-	o.retries = (int)v;
 	if ((rc = cl_config_get_int(cfg, src->section, "limit", 50, 1, 250, &src->limit,
 	                            err)) != 0)
 		goto fail;

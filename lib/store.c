@@ -10,8 +10,6 @@
 #include "store.h"
 #include "util.h"
 
-#define STMT_CACHE 32
-
 /* A bind that fails (SQLite out of memory copying the value) leaves the
  * parameter NULL, and the statement would then write NULL in its place with
  * nobody the wiser: ignored bind results are the norm in C code. So a failed
@@ -23,16 +21,21 @@ static _Thread_local int bind_failed;
 struct cl_store {
 	sqlite3 *db;
 	char *path;
-	struct { const char *sql; sqlite3_stmt *stmt; } cache[STMT_CACHE];
+	/* cl_store_cached: one entry per static SQL text, none evicted (the
+	 * program has a fixed number of them), so a statement handed out stays
+	 * valid however many others are asked for meanwhile */
+	struct { const char *sql; sqlite3_stmt *stmt; } *cache;
+	size_t ncache, capcache;
 };
 
 int
 cl_store_cached(struct cl_store *st, sqlite3_stmt **out, const char *sql,
                 struct cl_error *err)
 {
-	int i, rc;
+	size_t i;
+	int rc;
 
-	for (i = 0; i < STMT_CACHE && st->cache[i].sql; i++) {
+	for (i = 0; i < st->ncache; i++) {
 		if (st->cache[i].sql == sql) {
 			sqlite3_reset(st->cache[i].stmt);
 			sqlite3_clear_bindings(st->cache[i].stmt);
@@ -40,19 +43,14 @@ cl_store_cached(struct cl_store *st, sqlite3_stmt **out, const char *sql,
 			return 0;
 		}
 	}
+	*out = NULL;
+	if (cl_grow(&st->cache, &st->capcache, st->ncache, sizeof *st->cache, 32) != 0)
+		return cl_error_set(err, CL_ENOMEM, "out of memory");
 	rc = sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, out, NULL);
 	if (rc != SQLITE_OK)
 		return cl_store_fail(st, rc, err, "prepare");
-	if (i < STMT_CACHE) {
-		st->cache[i].sql = sql;
-		st->cache[i].stmt = *out;
-	} else {
-		/* full: evict the oldest; callers never hold two of ours at once */
-		sqlite3_finalize(st->cache[0].stmt);
-		memmove(&st->cache[0], &st->cache[1], (STMT_CACHE - 1) * sizeof st->cache[0]);
-		st->cache[STMT_CACHE - 1].sql = sql;
-		st->cache[STMT_CACHE - 1].stmt = *out;
-	}
+	st->cache[st->ncache].sql = sql;
+	st->cache[st->ncache++].stmt = *out;
 	return 0;
 }
 
@@ -323,12 +321,13 @@ fail:
 void
 cl_store_close(struct cl_store *st)
 {
-	int i;
+	size_t i;
 
 	if (st == NULL)
 		return;
-	for (i = 0; i < STMT_CACHE && st->cache[i].sql; i++)
+	for (i = 0; i < st->ncache; i++)
 		sqlite3_finalize(st->cache[i].stmt);
+	free(st->cache);
 	sqlite3_close_v2(st->db);
 	free(st->path);
 	free(st);
@@ -391,6 +390,15 @@ cl_bind_text(sqlite3_stmt *s, int i, const char *v)
 	return rc;
 }
 
+void
+cl_bind_kept(sqlite3_stmt *s, int i, const char *v)
+{
+	if (v != NULL)
+		sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(s, i);
+}
+
 char *
 cl_column_dup(sqlite3_stmt *s, int i)
 {
@@ -413,4 +421,74 @@ cl_column_dup_oom(sqlite3_stmt *s, int i, int *oom)
 	if ((v = cl_strdup((const char *)t)) == NULL)
 		*oom = 1;
 	return v;
+}
+
+const char *
+cl_store_select(char *buf, size_t size, const struct cl_column *cols, size_t n,
+                const char *rest)
+{
+	size_t len, i;
+	int w;
+
+	if (buf[0] != '\0')
+		return buf;
+	len = (size_t)snprintf(buf, size, "SELECT ");
+	for (i = 0; i < n && len < size; i++)
+		len += (size_t)snprintf(buf + len, size - len, "%s%s", i ? ", " : "", cols[i].expr);
+	w = len < size ? snprintf(buf + len, size - len, " %s", rest) : -1;
+	if (w < 0 || (size_t)w >= size - len) {
+		buf[0] = '\0';
+		return NULL;
+	}
+	return buf;
+}
+
+int
+cl_store_row_load(void *row, sqlite3_stmt *s, const struct cl_column *cols, size_t n)
+{
+	char *base = row;
+	size_t i;
+	int oom = 0;
+
+	for (i = 0; i < n; i++) {
+		void *f = base + cols[i].offset;
+		switch (cols[i].type) {
+		case CL_ROW_TEXT:
+			*(char **)f = cl_column_dup_oom(s, (int)i, &oom);
+			if (cols[i].notnull && *(char **)f == NULL)
+				oom = 1;
+			break;
+		case CL_ROW_INT:
+			*(int *)f = sqlite3_column_int(s, (int)i);
+			break;
+		case CL_ROW_INT64:
+			*(long long *)f = sqlite3_column_int64(s, (int)i);
+			break;
+		case CL_ROW_INT_OR_NEG:
+			*(int *)f = sqlite3_column_type(s, (int)i) == SQLITE_NULL ? -1
+			            : sqlite3_column_int(s, (int)i);
+			break;
+		case CL_ROW_TIME: {
+			const char *t = (const char *)sqlite3_column_text(s, (int)i);
+			if (t == NULL || cl_time_parse(t, (time_t *)f) != 0)
+				*(time_t *)f = 0;
+			break;
+		}
+		}
+	}
+	return oom ? CL_ENOMEM : 0;
+}
+
+void
+cl_store_row_clear(void *row, const struct cl_column *cols, size_t n)
+{
+	char *base = row;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (cols[i].type == CL_ROW_TEXT) {
+			free(*(char **)(base + cols[i].offset));
+			*(char **)(base + cols[i].offset) = NULL;
+		}
+	}
 }

@@ -6,6 +6,7 @@
 
 #include "dates.h"
 #include "items.h"
+#include "item-store.h"
 #include "sync.h"
 #include "util.h"
 
@@ -34,38 +35,41 @@ struct sync {
 	int bar_done;
 };
 
-static int
-streq(const char *a, const char *b)
-{
-	if (a == NULL || b == NULL)
-		return a == b;
-	return strcmp(a, b) == 0;
-}
+#define SR(type, field, expr) CL_COLUMN(type, struct srow, field, expr)
+#define SR_T(field, expr) CL_COLUMN(CL_ROW_TEXT, struct srow, field, expr)
+/* What an item and its sync row are loaded from (sync_load). */
+static const struct cl_column srow_cols[] = {
+	SR(CL_ROW_INT64, id, "i.id"),
+	CL_COLUMN_NOTNULL(struct srow, key, "i.key"),
+	CL_COLUMN_NOTNULL(struct srow, action, "i.action"),
+	SR_T(owner, "i.owner"),
+	SR_T(due, "i.due"),
+	CL_COLUMN_NOTNULL(struct srow, status, "i.status"),
+	SR_T(doc_ticket, "i.doc_ticket"),
+	SR_T(pm_title, "p.title"),
+	SR_T(pm_date, "p.incident_date"),
+	SR_T(pm_sev, "p.severity"),
+	SR_T(pm_source, "p.source"),
+	SR(CL_ROW_INT, has_sync, "si.item_id IS NOT NULL"),
+	SR(CL_ROW_INT, gone, "si.gone"),
+	SR_T(ticket, "si.ticket"),
+	SR_T(origin, "si.origin"),
+	SR_T(intent_at, "si.intent_at"),
+	SR_T(s_title, "si.synced_title"),
+	SR_T(s_body, "si.synced_body"),
+	SR_T(s_state, "si.synced_state"),
+	SR_T(s_assignee, "si.synced_assignee"),
+	SR_T(s_due, "si.synced_due"),
+	SR_T(p_assignee, "si.pushed_assignee"),
+	SR_T(p_due, "si.pushed_due"),
+	SR_T(title, "NULL"),	/* made from the action (sync_title) */
+};
+#define NSROW_COLS (sizeof srow_cols / sizeof srow_cols[0])
 
 static void
 srow_clear(struct srow *r)
 {
-	free(r->key);
-	free(r->action);
-	free(r->title);
-	free(r->owner);
-	free(r->due);
-	free(r->status);
-	free(r->doc_ticket);
-	free(r->pm_title);
-	free(r->pm_date);
-	free(r->pm_sev);
-	free(r->pm_source);
-	free(r->ticket);
-	free(r->origin);
-	free(r->intent_at);
-	free(r->s_title);
-	free(r->s_body);
-	free(r->s_state);
-	free(r->s_assignee);
-	free(r->s_due);
-	free(r->p_assignee);
-	free(r->p_due);
+	cl_store_row_clear(r, srow_cols, NSROW_COLS);
 	memset(r, 0, sizeof *r);
 }
 
@@ -219,9 +223,10 @@ state_name(int state)
 	return state == CL_TICKET_CLOSED ? "closed" : "open";
 }
 
-/* Runs one prepared statement to completion. */
+/* Runs a one-off statement to completion and finalizes it (import's
+ * step_done resets a cached one instead). */
 static int
-step_done(struct sync *s, sqlite3_stmt *q, const char *what)
+step_finalize(struct sync *s, sqlite3_stmt *q, const char *what)
 {
 	int rc = sqlite3_step(q);
 	sqlite3_finalize(q);
@@ -251,7 +256,7 @@ sync_item_error(struct sync *s, long long item, const char *key, const char *msg
 	cl_bind_text(q, 3, msg);
 	cl_bind_text(q, 4, now);
 	sqlite3_bind_int(q, 5, gone);
-	return step_done(s, q, "recording a sync problem");
+	return step_finalize(s, q, "recording a sync problem");
 }
 
 /* Stores the values last written/read for a linked item. */
@@ -276,7 +281,7 @@ sync_store_synced(struct sync *s, long long item, const char *title, const char 
 	cl_bind_text(q, 5, due);
 	cl_bind_text(q, 6, now);
 	sqlite3_bind_int64(q, 7, item);
-	return step_done(s, q, "storing sync state");
+	return step_finalize(s, q, "storing sync state");
 }
 
 /* Records the document's assignee and due date as pushed (NULL: none);
@@ -296,7 +301,7 @@ sync_store_pushed(struct sync *s, long long item, const char *assignee, const ch
 	sqlite3_bind_int(q, 2, due_too);
 	sqlite3_bind_text(q, 3, due ? due : "", -1, SQLITE_STATIC);
 	sqlite3_bind_int64(q, 4, item);
-	return step_done(s, q, "storing what was pushed");
+	return step_finalize(s, q, "storing what was pushed");
 }
 
 /* True when the document's value v differs from the one last pushed
@@ -312,9 +317,10 @@ static int
 sync_link(struct sync *s, long long item, const char *origin, const struct cl_ticket *tk,
           const char *body_sha)
 {
+	struct cl_item_change c;
 	sqlite3_stmt *q;
-	char now[21], *label;
-	int rc;
+	char now[21], *old_ticket = NULL;
+	int rc, oom = 0;
 
 	now_utc(now);
 	if ((rc = cl_store_prepare(s->st, &q, "INSERT INTO sync_items (item_id, tracker) "
@@ -323,7 +329,7 @@ sync_link(struct sync *s, long long item, const char *origin, const struct cl_ti
 		return rc;
 	sqlite3_bind_int64(q, 1, item);
 	sqlite3_bind_text(q, 2, s->t->ident, -1, SQLITE_STATIC);
-	if ((rc = step_done(s, q, "linking")) != 0)
+	if ((rc = step_finalize(s, q, "linking")) != 0)
 		return rc;
 	if ((rc = cl_store_prepare(s->st, &q, "UPDATE sync_items SET ticket = ?, origin = ?, "
 	                           "intent_at = NULL, gone = 0 WHERE item_id = ?", s->err)) != 0)
@@ -331,24 +337,28 @@ sync_link(struct sync *s, long long item, const char *origin, const struct cl_ti
 	sqlite3_bind_text(q, 1, tk->id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(q, 2, origin, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(q, 3, item);
-	if ((rc = step_done(s, q, "linking")) != 0)
+	if ((rc = step_finalize(s, q, "linking")) != 0)
 		return rc;
 	if ((rc = sync_store_synced(s, item, tk->title, body_sha, state_name(tk->state),
 	                            tk->assignee, tk->due)) != 0)
 		return rc;
-	if ((rc = cl_store_prepare(s->st, &q, "UPDATE items SET ticket = ?, url = ?, "
-	                           "updated_at = ? WHERE id = ?", s->err)) != 0)
+	if ((rc = cl_store_prepare(s->st, &q, "SELECT ticket FROM items WHERE id = ?",
+	                           s->err)) != 0)
 		return rc;
-	sqlite3_bind_text(q, 1, tk->id, -1, SQLITE_STATIC);
-	cl_bind_text(q, 2, tk->url);
-	cl_bind_text(q, 3, now);
-	sqlite3_bind_int64(q, 4, item);
-	if ((rc = step_done(s, q, "linking")) != 0)
-		return rc;
-	if ((label = cl_asprintf("%s%s%s", tk->id, tk->url ? " " : "", tk->url ? tk->url : "")) == NULL)
+	sqlite3_bind_int64(q, 1, item);
+	if ((rc = sqlite3_step(q)) == SQLITE_ROW)
+		old_ticket = cl_column_dup_oom(q, 0, &oom);
+	sqlite3_finalize(q);
+	if (oom)
 		return cl_error_set(s->err, CL_ENOMEM, "out of memory");
-	rc = cl_history_add(s->st, item, "sync", "ticket", NULL, label, s->err);
-	free(label);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return cl_store_fail(s->st, rc, s->err, "linking");
+	cl_item_change_init(&c, item, "sync", now);
+	cl_item_change_set(&c, CL_ICOL_TICKET, old_ticket, tk->id);
+	cl_item_change_put(&c, CL_ICOL_URL, tk->url);
+	c.touch = 1;
+	rc = cl_item_change_write(s->st, &c, s->err);
+	free(old_ticket);
 	return rc;
 }
 
@@ -359,8 +369,9 @@ sync_apply(struct sync *s, long long item, const char *key, const struct cl_tick
            const char *base_state, const char *base_assignee, const char *base_due,
            int *changed)
 {
+	struct cl_item_change c;
 	sqlite3_stmt *q;
-	char *status = NULL, *owner = NULL, *due = NULL, now[21];
+	char *status = NULL, *owner = NULL, *due = NULL, *who = NULL, now[21], closed[21];
 	int rc = 0;
 
 	*changed = 0;
@@ -377,10 +388,10 @@ sync_apply(struct sync *s, long long item, const char *key, const struct cl_tick
 	if (status == NULL)
 		goto done;
 	now_utc(now);
-	if (!streq(state_name(tk->state), base_state) && strcmp(status, "withdrawn") != 0) {
+	cl_item_change_init(&c, item, "tracker", now);
+	if (!cl_str_eq(state_name(tk->state), base_state) && strcmp(status, "withdrawn") != 0) {
 		const char *want = tk->state == CL_TICKET_CLOSED ? "done" : "open";
 		if (strcmp(status, want) != 0) {
-			char closed[21];
 			time_t ct;
 			*changed = 1;
 			fprintf(s->plan, "%s %s: #%s %s in the tracker → %s\n",
@@ -390,25 +401,12 @@ sync_apply(struct sync *s, long long item, const char *key, const struct cl_tick
 				cl_time_format_utc(ct, closed);
 			else
 				memcpy(closed, now, sizeof closed);
-			if (!s->o->dry_run) {
-				if ((rc = cl_store_prepare(s->st, &q, "UPDATE items SET status = ?, "
-				                           "closed_at = ?, updated_at = ? WHERE id = ?",
-				                           s->err)) != 0)
-					goto done;
-				sqlite3_bind_text(q, 1, want, -1, SQLITE_STATIC);
-				cl_bind_text(q, 2, tk->state == CL_TICKET_CLOSED ? closed : NULL);
-				sqlite3_bind_text(q, 3, now, -1, SQLITE_STATIC);
-				sqlite3_bind_int64(q, 4, item);
-				if ((rc = step_done(s, q, "pulling status")) != 0 ||
-				    (rc = cl_history_add(s->st, item, "tracker", "status", status, want,
-				                         s->err)) != 0)
-					goto done;
-			}
+			cl_item_change_set(&c, CL_ICOL_STATUS, status, want);
+			c.closed_at = tk->state == CL_TICKET_CLOSED ? closed : NULL;
 		}
 	}
-	if (tk->assignee && !streq(tk->assignee, base_assignee)) {
-		char *who = sync_owner_for(s, tk->assignee);
-		if (who == NULL) {
+	if (tk->assignee && !cl_str_eq(tk->assignee, base_assignee)) {
+		if ((who = sync_owner_for(s, tk->assignee)) == NULL) {
 			rc = cl_error_set(s->err, CL_ENOMEM, "out of memory");
 			goto done;
 		}
@@ -416,40 +414,20 @@ sync_apply(struct sync *s, long long item, const char *key, const struct cl_tick
 			*changed = 1;
 			fprintf(s->plan, "%s %s: assignee %s → owner %s\n",
 			        s->o->dry_run ? "would pull" : "pulled", key, tk->assignee, who);
-			if (!s->o->dry_run) {
-				if ((rc = cl_store_prepare(s->st, &q, "UPDATE items SET owner = ?, "
-				                           "updated_at = ? WHERE id = ?", s->err)) == 0) {
-					sqlite3_bind_text(q, 1, who, -1, SQLITE_STATIC);
-					sqlite3_bind_text(q, 2, now, -1, SQLITE_STATIC);
-					sqlite3_bind_int64(q, 3, item);
-					rc = step_done(s, q, "pulling owner");
-				}
-				if (rc == 0)
-					rc = cl_history_add(s->st, item, "tracker", "owner", owner, who, s->err);
-			}
+			cl_item_change_set(&c, CL_ICOL_OWNER, owner, who);
 		}
-		free(who);
-		if (rc != 0)
-			goto done;
 	}
-	if ((s->t->ops->caps & CL_TRACKER_CAP_DUE_DATE) && !streq(tk->due, base_due) &&
-	    !streq(tk->due, due)) {
+	if ((s->t->ops->caps & CL_TRACKER_CAP_DUE_DATE) && !cl_str_eq(tk->due, base_due) &&
+	    !cl_str_eq(tk->due, due)) {
 		*changed = 1;
 		fprintf(s->plan, "%s %s: due %s → %s\n", s->o->dry_run ? "would pull" : "pulled",
 		        key, due ? due : "-", tk->due ? tk->due : "-");
-		if (!s->o->dry_run) {
-			if ((rc = cl_store_prepare(s->st, &q, "UPDATE items SET due = ?, updated_at = ? "
-			                           "WHERE id = ?", s->err)) != 0)
-				goto done;
-			cl_bind_text(q, 1, tk->due);
-			sqlite3_bind_text(q, 2, now, -1, SQLITE_STATIC);
-			sqlite3_bind_int64(q, 3, item);
-			if ((rc = step_done(s, q, "pulling due date")) != 0 ||
-			    (rc = cl_history_add(s->st, item, "tracker", "due", due, tk->due, s->err)) != 0)
-				goto done;
-		}
+		cl_item_change_set(&c, CL_ICOL_DUE, due, tk->due);
 	}
+	if (!s->o->dry_run)
+		rc = cl_item_change_write(s->st, &c, s->err);
 done:
+	free(who);
 	free(status);
 	free(owner);
 	free(due);
@@ -485,7 +463,7 @@ sync_adopt(struct sync *s, const struct cl_ticket *tk, int *adopted)
 	sqlite3_finalize(q);
 	if (!found)
 		goto done;
-	if (linked && streq(tracker, s->t->ident)) {
+	if (linked && cl_str_eq(tracker, s->t->ident)) {
 		/* a copy someone else filed is theirs, not a duplicate of ours */
 		if (strcmp(linked, tk->id) != 0 && (rc = cl_tracker_ours(s->t, &ours, tk,
 		                                                         s->err)) == 0 && ours)
@@ -495,7 +473,7 @@ sync_adopt(struct sync *s, const struct cl_ticket *tk, int *adopted)
 		goto done;
 	}
 	/* only a create closeloop started and did not see the answer of */
-	if (intent == NULL || !streq(tracker, s->t->ident))
+	if (intent == NULL || !cl_str_eq(tracker, s->t->ident))
 		goto done;
 	if ((rc = cl_tracker_ours(s->t, &ours, tk, s->err)) != 0)
 		goto done;
@@ -610,7 +588,7 @@ sync_pull(struct sync *s)
 			sqlite3_bind_text(q, 1, s->t->ident, -1, SQLITE_STATIC);
 			cl_bind_text(q, 2, next.since);
 			cl_bind_text(q, 3, next.etag);
-			rc = step_done(s, q, "saving the pull cursor");
+			rc = step_finalize(s, q, "saving the pull cursor");
 		}
 	}
 	if (!s->o->dry_run) {
@@ -647,14 +625,7 @@ sync_title(struct sync *s, const char *action)
 static int
 sync_load(struct sync *s, struct srow **out, size_t *n)
 {
-	static const char sql[] =
-		"SELECT i.id, i.key, i.action, i.owner, i.due, i.status, i.doc_ticket, "
-		"p.title, p.incident_date, p.severity, p.source, "
-		"si.item_id IS NOT NULL, si.gone, si.ticket, si.origin, si.intent_at, "
-		"si.synced_title, si.synced_body, si.synced_state, si.synced_assignee, si.synced_due, "
-		"si.pushed_assignee, si.pushed_due FROM items i JOIN postmortems p ON p.id = i.postmortem_id "
-		"LEFT JOIN sync_items si ON si.item_id = i.id AND si.tracker = ? "
-		"ORDER BY i.id";
+	static char sql[1024];
 	struct srow *v = NULL;
 	size_t cnt = 0, cap = 0;
 	sqlite3_stmt *q;
@@ -662,49 +633,25 @@ sync_load(struct sync *s, struct srow **out, size_t *n)
 
 	*out = NULL;
 	*n = 0;
-	if ((rc = cl_store_prepare(s->st, &q, sql, s->err)) != 0)
+	if ((rc = cl_store_prepare(s->st, &q, cl_store_select(sql, sizeof sql, srow_cols, NSROW_COLS,
+	                           "FROM items i JOIN postmortems p ON p.id = i.postmortem_id "
+	                           "LEFT JOIN sync_items si ON si.item_id = i.id AND si.tracker = ? "
+	                           "ORDER BY i.id"), s->err)) != 0)
 		return rc;
 	sqlite3_bind_text(q, 1, s->t->ident, -1, SQLITE_STATIC);
 	while ((step = sqlite3_step(q)) == SQLITE_ROW) {
 		struct srow *r;
-		if (cnt == cap) {
-			size_t ncap = cap ? cap * 2 : 256;
-			struct srow *nv = cl_realloc(v, ncap * sizeof *nv);
-			if (nv == NULL) {
-				rc = cl_error_set(s->err, CL_ENOMEM, "out of memory");
-				break;
-			}
-			v = nv;
-			cap = ncap;
+		if (cl_grow(&v, &cap, cnt, sizeof *v, 256) != 0) {
+			rc = cl_error_set(s->err, CL_ENOMEM, "out of memory");
+			break;
 		}
 		r = &v[cnt++];
 		memset(r, 0, sizeof *r);
-		r->id = sqlite3_column_int64(q, 0);
-		r->key = cl_column_dup(q, 1);
-		r->action = cl_column_dup(q, 2);
-		r->owner = cl_column_dup(q, 3);
-		r->due = cl_column_dup(q, 4);
-		r->status = cl_column_dup(q, 5);
-		r->doc_ticket = cl_column_dup(q, 6);
-		r->pm_title = cl_column_dup(q, 7);
-		r->pm_date = cl_column_dup(q, 8);
-		r->pm_sev = cl_column_dup(q, 9);
-		r->pm_source = cl_column_dup(q, 10);
-		r->has_sync = sqlite3_column_int(q, 11);
-		r->gone = sqlite3_column_int(q, 12);
-		r->ticket = cl_column_dup(q, 13);
-		r->origin = cl_column_dup(q, 14);
-		r->intent_at = cl_column_dup(q, 15);
-		r->s_title = cl_column_dup(q, 16);
-		r->s_body = cl_column_dup(q, 17);
-		r->s_state = cl_column_dup(q, 18);
-		r->s_assignee = cl_column_dup(q, 19);
-		r->s_due = cl_column_dup(q, 20);
-		r->p_assignee = cl_column_dup(q, 21);
-		r->p_due = cl_column_dup(q, 22);
-		if (r->action)
-			r->title = sync_title(s, r->action);
-		if (r->key == NULL || r->action == NULL || r->status == NULL || r->title == NULL) {
+		if (cl_store_row_load(r, q, srow_cols, NSROW_COLS) != 0) {
+			rc = cl_error_set(s->err, CL_ENOMEM, "out of memory");
+			break;
+		}
+		if ((r->title = sync_title(s, r->action)) == NULL) {
 			rc = cl_error_set(s->err, CL_ENOMEM, "out of memory");
 			break;
 		}
@@ -779,7 +726,7 @@ sync_create(struct sync *s, struct srow *r)
 	sqlite3_bind_int64(q, 1, r->id);
 	sqlite3_bind_text(q, 2, s->t->ident, -1, SQLITE_STATIC);
 	sqlite3_bind_text(q, 3, now, -1, SQLITE_STATIC);
-	if ((rc = step_done(s, q, "recording the intent to create")) != 0)
+	if ((rc = step_finalize(s, q, "recording the intent to create")) != 0)
 		goto done;
 	memset(&spec, 0, sizeof spec);
 	spec.title = r->title;
@@ -910,17 +857,17 @@ sync_push_linked(struct sync *s, struct srow *r)
 	if ((body = srow_body(s, r)) == NULL)
 		return cl_error_set(s->err, CL_ENOMEM, "out of memory");
 	body_hash(body, sha);
-	if (ours && !streq(r->title, r->s_title))
+	if (ours && !cl_str_eq(r->title, r->s_title))
 		mask |= CL_SPEC_TITLE;
-	if (ours && !streq(sha, r->s_body) && !legacy_body_same(body, r->key, r->s_body))
+	if (ours && !cl_str_eq(sha, r->s_body) && !legacy_body_same(body, r->key, r->s_body))
 		mask |= CL_SPEC_BODY;
 	/* a field goes out when the tracker does not hold it and the document
 	 * changed it since it was last pushed: a tracker that drops it (GitLab
 	 * and an assignee who is not a member) is not asked again and again */
 	if (r->owner && (assignee = sync_assignee_for(s, r->owner)) != NULL &&
-	    !streq(assignee, r->s_assignee) && changed_since_push(assignee, r->p_assignee))
+	    !cl_str_eq(assignee, r->s_assignee) && changed_since_push(assignee, r->p_assignee))
 		mask |= CL_SPEC_ASSIGNEE;
-	if (native_due && !streq(r->due, r->s_due) && changed_since_push(r->due, r->p_due))
+	if (native_due && !cl_str_eq(r->due, r->s_due) && changed_since_push(r->due, r->p_due))
 		mask |= CL_SPEC_DUE;
 	spec.title = r->title;
 	spec.body = body;
@@ -971,12 +918,12 @@ sync_push_linked(struct sync *s, struct srow *r)
 	want_state = strcmp(r->status, "open") == 0 ? "open" : "closed";
 	/* a ticket closeloop did not create keeps the state its tracker gives
 	 * it, unless [tracker] manage_linked says otherwise */
-	if (!streq(want_state, r->s_state) && !ours && !s->t->manage_linked) {
+	if (!cl_str_eq(want_state, r->s_state) && !ours && !s->t->manage_linked) {
 		if (s->o->verbose > 0)
 			fprintf(s->plan, "%s: #%s was not created by closeloop: left %s "
 			        "([tracker] manage_linked = no)\n", r->key, r->ticket,
 			        r->s_state ? r->s_state : "as it is");
-	} else if (!streq(want_state, r->s_state)) {
+	} else if (!cl_str_eq(want_state, r->s_state)) {
 		int closing = strcmp(want_state, "closed") == 0;
 		int withdrawn = strcmp(r->status, "withdrawn") == 0;
 		char *comment = NULL, day[11];
@@ -1073,7 +1020,7 @@ sync_record(struct sync *s, struct srow *r)
 		return rc;
 	sqlite3_bind_int64(q, 1, r->id);
 	sqlite3_bind_text(q, 2, s->t->ident, -1, SQLITE_STATIC);
-	return step_done(s, q, "recording an item");
+	return step_finalize(s, q, "recording an item");
 }
 
 /* Pushes every item: links, creates, updates, closes. */
@@ -1160,7 +1107,7 @@ cl_sync_run(struct cl_store *st, const struct cl_config *cfg, struct cl_tracker 
 		sqlite3_bind_text(q, 1, t->ident, -1, SQLITE_STATIC);
 		sqlite3_bind_text(q, 2, now, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(q, 3, cl_tracker_requests(t));
-		rc = step_done(&s, q, "recording the sync");
+		rc = step_finalize(&s, q, "recording the sync");
 	}
 done:
 	stats->requests = cl_tracker_requests(t);
@@ -1185,18 +1132,3 @@ cl_sync_note_outcome(struct cl_store *st, int rc)
 	}
 }
 
-char *
-cl_sync_item_error(struct cl_store *st, long long item_rowid)
-{
-	sqlite3_stmt *q;
-	char *v = NULL;
-
-	if (sqlite3_prepare_v2(cl_store_db(st), "SELECT error FROM sync_items WHERE item_id = ?",
-	                       -1, &q, NULL) != SQLITE_OK)
-		return NULL;
-	sqlite3_bind_int64(q, 1, item_rowid);
-	if (sqlite3_step(q) == SQLITE_ROW)
-		v = cl_column_dup(q, 0);
-	sqlite3_finalize(q);
-	return v;
-}

@@ -11,7 +11,7 @@
  *    (first in the incremental pull, else by cl_tracker find_markers) and
  *    adopted, never created twice;
  *  - a per-item refusal (422) or a vanished ticket (404/410/301) marks that
- *    item (sync_items.error, see cl_sync_item_error) and the run goes on;
+ *    item (sync_items.error, struct cl_item sync_error) and the run goes on;
  *    auth, config, rate-limit and network failures stop the run, leaving
  *    the state consistent for the next one.
  * Every item change is a history row with origin "tracker" (pulled) or
@@ -45,13 +45,9 @@ int cl_sync_run(struct cl_store *st, const struct cl_config *cfg, struct cl_trac
                 const struct cl_sync_opts *opts, struct cl_sync_stats *stats,
                 struct cl_error *err);
 
-/* The item's last sync problem (caller frees) or NULL. For list/show:
- *   SELECT error FROM sync_items WHERE item_id = ?  */
 /* Records in meta that a sync succeeded (last_sync_ok) or failed
  * (sync_failed_at); cl_sync_run does it, callers that fail before it too. */
 void cl_sync_note_outcome(struct cl_store *st, int rc);
-
-char *cl_sync_item_error(struct cl_store *st, long long item_rowid);
 
 /* The issue body closeloop writes for an item (caller frees); exposed for
  * tests. due_in_body: the tracker has no due-date field. */

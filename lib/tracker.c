@@ -133,8 +133,6 @@ cl_tracker_open(struct cl_tracker **out, const struct cl_config *cfg, int verbos
 	t->cfg = cfg;
 	memset(&o, 0, sizeof o);
 	o.verbose = verbose;
-	o.ca_file = cl_config_get(cfg, "tracker", "ca_file");
-	o.retries = -1;
 	url = cl_config_get(cfg, "tracker", "url");
 	if (url == NULL || *url == '\0') {
 		if (strcmp(kind, "github") == 0) {
@@ -164,18 +162,8 @@ cl_tracker_open(struct cl_tracker **out, const struct cl_config *cfg, int verbos
 	                            strcmp(kind, "github") == 0 ? 1000 : 0, 0, 600000, &v, err)) != 0)
 		goto fail;
 	o.min_interval_ms = t->min_interval_ms = v;
-	if ((rc = cl_config_get_int(cfg, "tracker", "max_wait_s", 300, 0, 86400, &v, err)) != 0)
+	if ((rc = cl_http_opts_config(&o, cfg, "tracker", err)) != 0)
 		goto fail;
-	o.max_wait_s = v;
-	if ((rc = cl_config_get_int(cfg, "tracker", "connect_timeout_s", 10, 1, 600, &v, err)) != 0)
-		goto fail;
-	o.connect_timeout_ms = v * 1000;
-	if ((rc = cl_config_get_int(cfg, "tracker", "timeout_s", 60, 1, 3600, &v, err)) != 0)
-		goto fail;
-	o.timeout_ms = v * 1000;
-	if ((rc = cl_config_get_int(cfg, "tracker", "retries", 4, 0, 20, &v, err)) != 0)
-		goto fail;
-	o.retries = (int)v;
 	if ((rc = cl_config_get_int(cfg, "tracker", "max_sync_s", 600, 1, 86400, &v, err)) != 0)
 		goto fail;
 	o.deadline_s = v;

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <jansson.h>
 #include <openssl/evp.h>
 
 #include "error.h"
@@ -75,6 +76,28 @@ void *
 cl_realloc(void *p, size_t n)
 {
 	return alloc_should_fail() ? NULL : alloc_result(realloc(p, n ? n : 1));
+}
+
+struct json_t *
+cl_json_str(const char *s)
+{
+	return s ? json_string(s) : json_null();
+}
+
+int
+cl_grow(void *v, size_t *cap, size_t n, size_t size, size_t first)
+{
+	void **pv = v, *nv;
+	size_t ncap;
+
+	if (n < *cap)
+		return 0;
+	ncap = *cap ? *cap * 2 : (first ? first : 8);
+	if (ncap < *cap || ncap > SIZE_MAX / size || (nv = cl_realloc(*pv, ncap * size)) == NULL)
+		return CL_ENOMEM;
+	*pv = nv;
+	*cap = ncap;
+	return 0;
 }
 
 char *
@@ -424,6 +447,14 @@ int
 cl_str_ieq(const char *a, const char *b)
 {
 	return a != NULL && b != NULL && strcasecmp(a, b) == 0;
+}
+
+int
+cl_str_eq(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	return strcmp(a, b) == 0;
 }
 
 void

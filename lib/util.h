@@ -1,7 +1,7 @@
 /* util.h — allocation, growable strings and small string helpers.
  *
- * Library code allocates through cl_malloc() & co. so that a torture build
- * (-DCL_ALLOC_TORTURE) can fail the Nth allocation; they return NULL on
+ * Library code allocates through cl_malloc() & co. so that the torture test
+ * (cl_alloc_fail_after) can fail the Nth allocation; they return NULL on
  * failure like malloc. Everything returned belongs to the caller (free()). */
 #ifndef CL_UTIL_H
 #define CL_UTIL_H
@@ -14,6 +14,12 @@
 void *cl_malloc(size_t n);
 void *cl_calloc(size_t n, size_t size);
 void *cl_realloc(void *p, size_t n);
+/* A jansson string of s, or JSON null for NULL (json_t *, caller decrefs). */
+struct json_t *cl_json_str(const char *s);
+/* Makes room for one more element in the array *v of *cap elements of
+ * size bytes holding n: the capacity doubles (from first). 0, or CL_ENOMEM
+ * with *v and *cap untouched. */
+int cl_grow(void *v, size_t *cap, size_t n, size_t size, size_t first);
 char *cl_strdup(const char *s);
 char *cl_strndup(const char *s, size_t n);
 char *cl_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -60,6 +66,8 @@ void cl_str_lower(char *s);
 char *cl_str_key(char *out, size_t size, const char *s);
 int cl_str_starts_with(const char *s, const char *prefix);
 int cl_str_ieq(const char *a, const char *b);
+/* Same text; NULL equals only NULL. */
+int cl_str_eq(const char *a, const char *b);
 /* A post-mortem title without its leading "Post-mortem:" (any case, with or
  * without the hyphen), for where it is quoted after "post-mortem" or "DR
  * drill re-run:". Points into title. */

@@ -1,6 +1,9 @@
 /* check_sync.c — the sync engine against an in-memory tracker backend:
  * creates with intents, adoption by marker, three-way pull/push, per-item
  * refusals. Items are inserted straight into a fresh database. */
+#include <fcntl.h>
+#include <sys/stat.h>
+
 #include "testutil.h"
 
 #define MOCK_MAX 64
@@ -442,9 +445,11 @@ START_TEST(refusal_marks_item_and_goes_on)
 	ck_q("SELECT intent_at FROM sync_items s JOIN items i ON i.id = s.item_id "
 	     "WHERE i.key = 'pm.1'", "(null)");
 	{
-		char *e = cl_sync_item_error(st, 1);
-		ck_assert_ptr_nonnull(e);
-		free(e);
+		struct cl_item *it = NULL;
+		struct cl_error e2 = { 0 };
+		ck_assert_int_eq(cl_item_get(&it, st, "pm.1", &e2), 0);
+		ck_assert_ptr_nonnull(it->sync_error);
+		cl_item_free(it);
 	}
 	/* unchanged: not retried; changed: retried */
 	creates = mock_creates;
@@ -475,6 +480,153 @@ START_TEST(dry_run_writes_nothing)
 }
 END_TEST
 
+/* Every column change of an item, as the database sees it (a trigger), for
+ * the recorded fields; owner, due and ticket each have two columns. */
+static const char watch_changes[] =
+	"CREATE TEMP TABLE changes (item_id, field, old_a, new_a, old_b, new_b);"
+	"CREATE TEMP TRIGGER watch AFTER UPDATE ON items BEGIN "
+	"INSERT INTO changes SELECT NEW.id, 'action', OLD.action, NEW.action, NULL, NULL "
+	" WHERE OLD.action IS NOT NEW.action;"
+	"INSERT INTO changes SELECT NEW.id, 'owner', OLD.owner_raw, NEW.owner_raw, OLD.owner, "
+	" NEW.owner WHERE OLD.owner IS NOT NEW.owner OR OLD.owner_raw IS NOT NEW.owner_raw;"
+	"INSERT INTO changes SELECT NEW.id, 'due', OLD.due_raw, NEW.due_raw, OLD.due, NEW.due "
+	" WHERE OLD.due IS NOT NEW.due OR OLD.due_raw IS NOT NEW.due_raw;"
+	"INSERT INTO changes SELECT NEW.id, 'status', OLD.status, NEW.status, NULL, NULL "
+	" WHERE OLD.status IS NOT NEW.status;"
+	"INSERT INTO changes SELECT NEW.id, 'ticket', OLD.doc_ticket, NEW.doc_ticket, OLD.ticket, "
+	" NEW.ticket WHERE OLD.ticket IS NOT NEW.ticket OR OLD.doc_ticket IS NOT NEW.doc_ticket;"
+	"END;";
+
+/* A change and a history row that tell the same thing. */
+#define SAME_CHANGE "h.item_id = c.item_id AND h.field = c.field AND " \
+	"((h.old IS c.old_a AND h.new IS c.new_a) OR (h.old IS c.old_b AND h.new IS c.new_b))"
+
+/* Writes the document pm2/net.md (mtime moved by bump) and imports pm2. */
+static void
+import_doc(const char *text, int bump)
+{
+	struct cl_import_stats is;
+	struct cl_error err = { 0 };
+	char src[1024], path[1024];
+	char *sources[] = { src };
+	struct timespec ts[2];
+
+	snprintf(src, sizeof src, "%s/pm2", dir);
+	mkdir(src, 0700);
+	tu_write(dir, "pm2/net.md", text);
+	snprintf(path, sizeof path, "%s/pm2/net.md", dir);
+	ts[0].tv_sec = ts[1].tv_sec = 1700000000 + bump;
+	ts[0].tv_nsec = ts[1].tv_nsec = 0;
+	utimensat(AT_FDCWD, path, ts, 0);
+	ck_assert_msg(cl_import_sources(st, cfg, sources, 1, NULL, &is, &err) == 0, "%s", err.msg);
+}
+
+/* The rule "every change after creation is a history row", for every path
+ * that changes an item: import (edit, status, ticket, withdraw, revive,
+ * move), done/reopen/note, sync (link, pulled status, owner and due) and
+ * forget. Each column change the database saw has exactly one history row
+ * with its old and new value, and no history row is without its change. */
+START_TEST(one_writer_history)
+{
+	struct cl_sync_stats s;
+	struct cl_error err = { 0 };
+	char from[1024], to[1024];
+	int n;
+
+	ck_assert_int_eq(cl_store_exec(st, watch_changes, &err), 0);
+	import_doc("# Network outage — 2024-01-05\n\n## Action items\n\n"
+	           "| Action | Owner | Due | Status | Ticket |\n|---|---|---|---|---|\n"
+	           "| Add a second uplink | @alice | 2024-02-01 | | |\n"
+	           "| Alert on packet loss | @bob | 2024-02-10 | | |\n"
+	           "| Write the runbook | | | | |\n", 0);
+	import_doc("# Network outage — 2024-01-05\n\n## Action items\n\n"
+	           "| Action | Owner | Due | Status | Ticket |\n|---|---|---|---|---|\n"
+	           "| Add a second uplink from another carrier | @bob | 2024-02-03 | done | #9 |\n"
+	           "| Alert on packet loss | @bob | 2024-02-10 | | |\n", 1);
+	import_doc("# Network outage — 2024-01-05\n\n## Action items\n\n"
+	           "| Action | Owner | Due | Status | Ticket |\n|---|---|---|---|---|\n"
+	           "| Add a second uplink from another carrier | @bob | 2024-02-03 | | |\n"
+	           "| Alert on packet loss | @bob | 2024-02-10 | | |\n"
+	           "| Write the runbook | | | | |\n", 2);
+	snprintf(from, sizeof from, "%s/pm2/net.md", dir);
+	snprintf(to, sizeof to, "%s/pm2/network.md", dir);
+	ck_assert_int_eq(rename(from, to), 0);
+	{
+		struct cl_import_stats is;
+		char src[1024];
+		char *sources[] = { src };
+		snprintf(src, sizeof src, "%s/pm2", dir);
+		ck_assert_msg(cl_import_sources(st, cfg, sources, 1, NULL, &is, &err) == 0, "%s",
+		              err.msg);
+	}
+	ck_assert_int_eq(cl_item_set_status(st, "pm.2", "done", "local", &err), 0);
+	ck_assert_int_eq(cl_item_set_status(st, "pm.2", "open", "local", &err), 0);
+	ck_assert_int_eq(cl_item_note(st, 2, "local", "why", &err), 0);
+	ck_assert_int_eq(run_sync(&s), 0);
+	mock[0].closed = 1;
+	snprintf(mock[0].due, sizeof mock[0].due, "2024-03-01");
+	snprintf(mock[0].assignee, sizeof mock[0].assignee, "carol");
+	mock[0].updated = ++mock_clock;
+	ck_assert_int_eq(run_sync(&s), 0);
+	ck_assert_msg(cl_import_forget(&n, st, "network.md", &err) == 0, "forget: %s", err.msg);
+	ck_assert_int_gt(n, 0);
+
+	/* every kind happened */
+	ck_q("SELECT group_concat(k, ' ') FROM (SELECT DISTINCT origin || ':' || field AS k "
+	     "FROM history ORDER BY k)",
+	     "import:action import:due import:owner import:source import:status import:ticket "
+	     "local:note local:status sync:ticket tracker:due tracker:owner tracker:status");
+	/* the n-th column change the database saw is the n-th history row, with
+	 * the same item, field, old and new value: none without the other */
+	ck_q("SELECT count(*) FROM changes", "22");
+	ck_q("SELECT count(*) FROM history WHERE field NOT IN ('note', 'source')", "22");
+	ck_q("WITH c AS (SELECT row_number() OVER (ORDER BY rowid) n, * FROM changes), "
+	     "h AS (SELECT row_number() OVER (ORDER BY id) n, * FROM history "
+	     "WHERE field NOT IN ('note', 'source')) "
+	     "SELECT count(*) FROM c JOIN h USING (n) WHERE NOT (" SAME_CHANGE ")", "0");
+}
+END_TEST
+
+/* Counts the statements SQLite runs. */
+static int
+count_stmt(unsigned type, void *arg, void *p, void *x)
+{
+	(void)type;
+	(void)p;
+	(void)x;
+	(*(int *)arg)++;
+	return 0;
+}
+
+/* `list` reads each item's sync error with the items (a join), not with
+ * one more query per item. */
+START_TEST(list_joins_sync_errors)
+{
+	struct cl_sync_stats s;
+	struct cl_item_filter f = { .status = CL_ITEMS_ALL };
+	struct cl_error err = { 0 };
+	struct cl_item *v = NULL;
+	size_t n = 0, i;
+	int stmts = 0, errors = 0;
+
+	ck_assert_int_eq(run_sync(&s), 0);	/* pm.4: #77 not found */
+	sqlite3_trace_v2(cl_store_db(st), SQLITE_TRACE_STMT, count_stmt, &stmts);
+	ck_assert_int_eq(cl_items_list(&v, &n, st, &f, &err), 0);
+	sqlite3_trace_v2(cl_store_db(st), 0, NULL, NULL);
+	ck_assert_int_eq((int)n, 4);
+	ck_assert_int_eq(stmts, 1);
+	for (i = 0; i < n; i++) {
+		if (v[i].sync_error) {
+			errors++;
+			ck_assert_str_eq(v[i].key, "pm.4");
+			ck_assert_ptr_nonnull(strstr(v[i].sync_error, "#77"));
+		}
+	}
+	ck_assert_int_eq(errors, 1);
+	cl_items_free(v, n);
+}
+END_TEST
+
 static Suite *
 sync_suite(void)
 {
@@ -489,6 +641,8 @@ sync_suite(void)
 	tcase_add_test(tc, short_titles_settle);
 	tcase_add_test(tc, refusal_marks_item_and_goes_on);
 	tcase_add_test(tc, dry_run_writes_nothing);
+	tcase_add_test(tc, one_writer_history);
+	tcase_add_test(tc, list_joins_sync_errors);
 	suite_add_tcase(s, tc);
 	return s;
 }

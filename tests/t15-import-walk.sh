@@ -10,6 +10,7 @@
 . "$(dirname "$0")/lib.sh"
 DB="$T/db"
 n() { sqlite3 "$DB" "$1"; }
+n_in() { sqlite3 "$1" "$2"; }
 pm() {
     printf '# Post-Mortem: %s — 2024-03-04\n\n## Action items\n\n| Action | Owner | Due |\n|---|---|---|\n' "$1"
     shift
@@ -128,25 +129,40 @@ echo "ok: unsettled document"
 # --- parser threads: the same rows, keys and messages as one thread -------
 # Documents are worked side by side but finished in walk order: ids given
 # by order (same titles: "-2", "-3"), problems and failures come out alike.
+# 70 files: the post-mortems are read in one scan (64 or more), so a second
+# import after edits checks that path too: 60 unchanged, 3 edited (4 actions), 1 gone,
+# 6 that fail again.
 mkdir -p many
 i=0
-while [ $i -lt 60 ]; do
+while [ $i -lt 70 ]; do
     pm "Same title" "Fix thing $i" "Add alert $((i % 7))" > many/pm-$i.md
     [ $((i % 9)) = 0 ] && printf '| Undated %s | | soon |\n' $i >> many/pm-$i.md
     [ $((i % 13)) = 0 ] && printf '\377 not utf-8\n' >> many/pm-$i.md
     i=$((i + 1))
 done
+touch -d '-1 minute' many/*.md
 for mode in threads one; do
-    rm -f "$T/db-$mode"*
+    rm -rf "$T/many-$mode" "$T/db-$mode"*
+    cp -a many "$T/many-$mode"
     if [ $mode = one ]; then export CLOSELOOP_NO_THREADS=1; else export CLOSELOOP_THREADS=4; fi
-    "$CL" -d "$T/db-$mode" import many > "$T/out-$mode" 2> "$T/err-$mode"
-    echo "rc $?" >> "$T/out-$mode"
+    (cd "$T/many-$mode" && "$CL" -v -d "$T/db-$mode" import . > "$T/out-$mode" 2> "$T/err-$mode"
+     echo "rc $?" >> "$T/out-$mode"
+     sed -i 's/thing 3 /thing 3b /; s/Add alert/Add an alert/' pm-3.md pm-4.md pm-5.md
+     touch -d '-1 minute' pm-3.md pm-4.md pm-5.md
+     rm pm-6.md
+     "$CL" -v -d "$T/db-$mode" import . >> "$T/out-$mode" 2>> "$T/err-$mode"
+     echo "rc $?" >> "$T/out-$mode")
     unset CLOSELOOP_NO_THREADS CLOSELOOP_THREADS
-    sqlite3 "$T/db-$mode" "select p.slug, p.source, i.key, i.action, i.owner, i.due_raw, i.problems
-        from items i join postmortems p on p.id = i.postmortem_id order by i.id" > "$T/rows-$mode"
+    sqlite3 "$T/db-$mode" "select p.slug, p.source, i.key, i.action, i.owner, i.due_raw, i.problems,
+        i.status from items i join postmortems p on p.id = i.postmortem_id order by i.id;
+        select item_id, field, old, new from history order by id;
+        select slug, missing_since is null from postmortems order by id" > "$T/rows-$mode"
 done
 [ "$(wc -l < "$T/rows-one")" -gt 100 ] || fail "threads: too few rows: $(wc -l < "$T/rows-one")"
 grep -q "not valid UTF-8" "$T/err-one" || fail "threads: no failed file: $(cat "$T/err-one")"
+expect_in "$T/err-one" "69 files (3 parsed, 60 unchanged, 6 failed)"
+[ "$(n_in "$T/db-one" "select count(*) from history where field = 'action'")" = 4 ] ||
+    fail "threads: want 4 edited actions"
 cmp -s "$T/rows-one" "$T/rows-threads" || fail "threads: other rows: $(diff "$T/rows-one" "$T/rows-threads" | head -5)"
 cmp -s "$T/err-one" "$T/err-threads" || fail "threads: other messages: $(diff "$T/err-one" "$T/err-threads" | head -5)"
 cmp -s "$T/out-one" "$T/out-threads" || fail "threads: other output: $(diff "$T/out-one" "$T/out-threads" | head -5)"

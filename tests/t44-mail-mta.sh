@@ -12,13 +12,8 @@
 # (exim's main log and Maildir; smtpd.py's envelope files), not from
 # closeloop's output. exim missing is a failure, never a skip.
 . "$(dirname "$0")/lib.sh"
-. "$TOP/tests/mail-lib.sh"
-. "$TOP/tests/helpers/exim.sh"
-trap 'exim_stop; smtpd_stop; rm -rf "$T"' EXIT
-export CLOSELOOP_NOW=2024-03-20T09:00:00Z
-sh "$TOP/tests/helpers/mkcert.sh" "$T/certs" || fail "mkcert"
-printf 'pa55word\n' > "$T/pw"; chmod 600 "$T/pw"
 . "$TOP/tests/helpers/mta-pair.sh"
+export CLOSELOOP_NOW=2024-03-20T09:00:00Z
 # conf HOST TLS [USER [TO]]
 conf() {
     cat > "$T/conf" <<CONF
@@ -189,18 +184,7 @@ for KIND in exim aiosmtpd; do
     # a recurring drill invite, one attendee refused (550): the other gets
     # it with every VTIMEZONE RRULE once, exit 69, drill list shows who
     mkdir -p "$T/pm$N"
-    cat > "$T/pm$N/dr.md" <<'DOC'
-# Post-mortem: queue backlog after the broker upgrade
-
-**Date:** 2024-03-06
-**Authors:** @lena
-
-## Action items
-
-| Action | Owner | Due |
-|--------|-------|-----|
-| Alert on consumer lag | @rex | 2024-03-12 |
-DOC
+    cp "$TOP/tests/fixtures/drill/dr.md" "$T/pm$N/"
     printf '[drill]\norganizer = SRE <sre@ok.example>\n' >> "$T/conf"
     sed -i 's/^\[people\]$/[people]\nlena = Lena Nov <lena@ok.example>\nrex = Rex Roe <rex@refused.example>/' "$T/conf"
     expect_rc 0 $C import "$T/pm$N"

@@ -3,7 +3,8 @@
 # headless Chromium lays each out at 1000 px and 400 px wide and a script
 # injected into a copy of the page measures that nothing is wider than the
 # viewport, that no id, date or number cell is cut off, and that the Action
-# column is the widest. Screenshots are kept under build/html/.
+# column is the widest; the report of every team (its per-team table) too.
+# Screenshots are kept under build/html/.
 . "$(dirname "$0")/lib.sh"
 CHROME=$(command -v chromium || command -v chromium-browser || true)
 [ -n "$CHROME" ] || { echo "t47: skipped (no chromium; contrib/install-deps.sh installs it)"; exit 0; }
@@ -47,6 +48,12 @@ expect_rc 0 $C init
 $C import "$T/pm" > /dev/null 2>&1
 expect_rc 0 $C report --format html
 cp "$T/out" "$T/report.html"
+# the report of every team: its per-team table (12 columns) holds up too
+{ cat "$T/conf"; printf '[teams]\nstorage = storage-*\ncaching-and-edge-platform = cache-*\n'; } > "$T/conf-teams"
+$CL -c "$T/conf-teams" -d "$T/c.db" import "$T/pm" > /dev/null 2>&1
+expect_rc 0 $CL -c "$T/conf-teams" -d "$T/c.db" report --format html
+grep -q "By team" "$T/out" || fail "no per-team table in the teams report"
+cp "$T/out" "$T/teams.html"
 expect_rc 0 $C nag --send
 expect_rc 0 $C drill schedule dns-flap --at "2024-04-02 14:00" --attendee ana --attendee bob --send
 $PY - "$T/outbox" "$T" <<'PY' || fail "extracting the mails' HTML"
@@ -88,7 +95,7 @@ function measure(doc, vw) {
   return { viewport: doc.documentElement.clientWidth, bad: bad, widest: widest };
 }
 JS
-for page in report nag invite; do
+for page in report teams nag invite; do
     for w in 1000 400; do
         cat > "$T/host-$page-$w.html" <<HTML
 <!DOCTYPE html><html><head><meta charset="utf-8"></head><body style="margin:0">
@@ -121,8 +128,9 @@ assert r["viewport"] == int(sys.argv[3]), r
 assert not r["bad"], r["bad"]
 for name in r["widest"]:
     assert name in ("Action", "Title", "Name", "Source", "Server said", "Open at week end",
-                    "Closed in the week", ""), r["widest"]
-if sys.argv[2] in ("report", "nag"):
+                    "Closed in the week", "Top owners by overdue", "Open then → now",
+                    "Median days", "Team", ""), r["widest"]
+if sys.argv[2] in ("report", "teams", "nag"):
     assert "Action" in r["widest"], r["widest"]
 PY
     done

@@ -10,28 +10,12 @@
 # component has RRULE twice, the copies are the same, and the VTIMEZONE is
 # the one the dry run printed; python3-icalendar reads the event's RRULE.
 . "$(dirname "$0")/lib.sh"
-. "$TOP/tests/mail-lib.sh"
-. "$TOP/tests/helpers/exim.sh"
-trap 'exim_stop; smtpd_stop; rm -rf "$T"' EXIT
-export CLOSELOOP_NOW=2024-03-20T09:00:00Z
-sh "$TOP/tests/helpers/mkcert.sh" "$T/certs" || fail "mkcert"
-printf 'pa55word\n' > "$T/pw"; chmod 600 "$T/pw"
 . "$TOP/tests/helpers/mta-pair.sh"
+export CLOSELOOP_NOW=2024-03-20T09:00:00Z
 IC="$PY $TOP/tests/helpers/icalcheck.py"
 
 mkdir -p "$T/pm"
-cat > "$T/pm/dr.md" <<'DOC'
-# Post-mortem: queue backlog after the broker upgrade
-
-**Date:** 2024-03-06
-**Authors:** @lena
-
-## Action items
-
-| Action | Owner | Due |
-|--------|-------|-----|
-| Alert on consumer lag | @rex | 2024-03-12 |
-DOC
+cp "$TOP/tests/fixtures/drill/dr.md" "$T/pm/"
 # conf ZONE: the config for a server of kind $KIND at $PORT
 conf() {
     cat > "$T/conf" <<CONF

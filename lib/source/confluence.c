@@ -55,7 +55,7 @@ conf_init(struct cl_source *src, struct cl_error *err)
 	const char *flavor = cl_source_get(src, "flavor"), *user = cl_source_get(src, "user");
 	const char *p, *path = cl_config_path(src->cfg) ? cl_config_path(src->cfg) : "config";
 	struct conf *c;
-	char *hdr = NULL, *up = NULL, *enc = NULL;
+	char *hdr = NULL;
 	int rc;
 
 	if (src->url == NULL)
@@ -93,15 +93,13 @@ conf_init(struct cl_source *src, struct cl_error *err)
 		goto oom;
 	if (cl_source_get(src, "space") && (c->space_key = cl_strdup(cl_source_get(src, "space"))) == NULL)
 		goto oom;
-	if (user != NULL) {
-		if ((up = cl_asprintf("%s:%s", user, src->token)) == NULL ||
-		    (enc = cl_source_base64(up)) == NULL ||
-		    (hdr = cl_asprintf("Authorization: Basic %s", enc)) == NULL)
-			goto oom;
-	} else if ((hdr = cl_asprintf("Authorization: Bearer %s", src->token)) == NULL) {
+	/* Basic authentication by libcurl; a bearer token as a header */
+	if (user != NULL)
+		rc = cl_http_set_basic_auth(src->http, user, src->token, err);
+	else if ((hdr = cl_asprintf("Authorization: Bearer %s", src->token)) == NULL)
 		goto oom;
-	}
-	rc = cl_http_add_header(src->http, hdr, 1, err);
+	else
+		rc = cl_http_add_header(src->http, hdr, 1, err);
 	if (rc == 0)
 		rc = cl_http_add_header(src->http, "Accept: application/json", 0, err);
 	goto done;
@@ -109,8 +107,6 @@ oom:
 	rc = cl_error_set(err, CL_ENOMEM, "out of memory");
 done:
 	cl_secret_free(hdr);
-	cl_secret_free(up);
-	cl_secret_free(enc);
 	return rc;
 }
 

@@ -57,8 +57,6 @@ int cl_source_get_json(struct cl_source *src, void **json, struct cl_http_respon
 long long cl_source_time_ms(const char *iso);
 /* The day of an ISO time or date, or CL_NO_DATE. */
 int cl_source_day(const char *iso);
-/* Base64 of s (caller frees with cl_secret_free). */
-char *cl_source_base64(const char *s);
 /* True when url is on the server base names (scheme, host and port, and
  * base's path as a whole segment): where the credentials may go. */
 int cl_source_same_server(const char *url, const char *base);

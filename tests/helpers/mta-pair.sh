@@ -1,9 +1,14 @@
 # tests/helpers/mta-pair.sh — one mail test against two servers, exim
 # (tests/helpers/exim.sh) and aiosmtpd (tests/mail-lib.sh), with the same
 # policy (550 for refused.example, 451 for later.example while $SD/defer
-# exists); sourced after lib.sh, mail-lib.sh and exim.sh, with $T/certs
-# (mkcert.sh) and $T/pw. Set KIND to exim or aiosmtpd, then srv_start.
-# Delivery is read from the server's own records.
+# exists); sourced after lib.sh. Makes the test CA and certificates in
+# $T/certs (mkcert.sh) and the password in $T/pw. Set KIND to exim or
+# aiosmtpd, then srv_start. Delivery is read from the server's own records.
+. "$TOP/tests/mail-lib.sh"
+. "$TOP/tests/helpers/exim.sh"
+trap 'exim_stop; smtpd_stop; rm -rf "$T"' EXIT
+sh "$TOP/tests/helpers/mkcert.sh" "$T/certs" || fail "mkcert"
+printf 'pa55word\n' > "$T/pw"; chmod 600 "$T/pw"
 KIND=""
 N=0
 
