@@ -396,6 +396,31 @@ cmd_not_found(struct cl_ctx *ctx, const char *what, int pm)
 	return code;
 }
 
+void
+cmd_owner_hint(struct cl_ctx *ctx, const char *owner)
+{
+	struct cl_item_filter f = { .status = CL_ITEMS_ALL };
+	struct cl_item *items = NULL;
+	const char **cands = NULL, *near = NULL;
+	size_t n = 0, np = cl_config_people_count(ctx->cfg), k = 0, i;
+	struct cl_error ignored = { 0 };
+
+	if (ctx->store && cl_items_list(&items, &n, ctx->store, &f, &ignored) != 0)
+		n = 0;
+	if ((cands = calloc(np + n + 1, sizeof *cands)) != NULL) {
+		for (i = 0; i < np; i++)
+			cands[k++] = cl_config_person_at(ctx->cfg, i)->handle;
+		for (i = 0; i < n; i++)
+			cands[k++] = items[i].owner ? items[i].owner : items[i].owner_raw;
+		near = cl_str_nearest(owner, cands, k);
+	}
+	if (near != NULL && strcasecmp(near, owner) != 0)
+		cmd_info(ctx, "closeloop: no items of '%s' (did you mean '%s'?)\n", cmd_tty(owner),
+		         cmd_tty(near));
+	free(cands);
+	cl_items_free(items, n);
+}
+
 int
 cmd_color(const struct cl_ctx *ctx)
 {

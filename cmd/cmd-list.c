@@ -191,6 +191,8 @@ cmd_list_exec(struct cl_ctx *ctx, int argc, char **argv)
 		if (ctx->verbosity >= 0)
 			printf("no %sitems\n", f.overdue ? "overdue " : f.status == CL_ITEMS_ALL ? ""
 			       : "open ");
+		if (f.owner != NULL)
+			cmd_owner_hint(ctx, f.owner);
 	} else {
 		int width = cmd_width(), actw = -1, wrap = 0;
 		for (i = 0; i < n; i++)

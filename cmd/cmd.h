@@ -62,6 +62,9 @@ int cmd_unknown_sub(struct cl_ctx *ctx, const char *sub, const char *const *name
 /* A "no item 'X'" (pm: "no post-mortem 'X'") error with "did you mean"
  * from the database; returns the code (CL_ENOTFOUND). */
 int cmd_not_found(struct cl_ctx *ctx, const char *what, int pm);
+/* After an empty list --owner WHO: names the nearest [people] handle or
+ * owner the database knows, when one is close ("did you mean"). */
+void cmd_owner_hint(struct cl_ctx *ctx, const char *owner);
 /* Prints to stderr unless -q. */
 void cmd_info(struct cl_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Prints to stderr with -v. */

@@ -1253,9 +1253,9 @@ candidates(struct candidate **out, size_t *n, struct propose_ctx *pc, struct cl_
 		"  AND NOT EXISTS (SELECT 1 FROM drills d WHERE d.postmortem_id = p.id "
 		"                  AND (d.state = 'scheduled' OR d.created_at >= ?1)) "
 		"ORDER BY p.id";
-	struct candidate *v = NULL, *nv;
+	struct candidate *v = NULL;
 	sqlite3_stmt *s = NULL;
-	size_t count = 0;
+	size_t count = 0, cap = 0;
 	int rc, src, pass, today = cl_today(pc->tz);
 	char since[21];
 
@@ -1293,12 +1293,11 @@ candidates(struct candidate **out, size_t *n, struct propose_ctx *pc, struct cl_
 				}
 				c.from_day = today + (int)pc->after_days;
 			}
-			if (c.reason == NULL || (nv = cl_realloc(v, (count + 1) * sizeof *v)) == NULL) {
+			if (c.reason == NULL || cl_grow(&v, &cap, count, sizeof *v, 8) != 0) {
 				free(c.reason);
 				rc = cl_error_set(err, CL_ENOMEM, "out of memory");
 				goto done;
 			}
-			v = nv;
 			v[count++] = c;
 		}
 		if (src != SQLITE_DONE) {

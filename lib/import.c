@@ -1350,6 +1350,23 @@ pm_cache_release(struct pm_cache *c)
 	memset(c, 0, sizeof *c);
 }
 
+/* Runs the look-up *q (sql, one text parameter): *s is it when a row came,
+ * else untouched; 0 or an error. */
+static int
+pm_query(struct run *r, sqlite3_stmt **q, const char *sql, const char *key, sqlite3_stmt **s)
+{
+	int rc;
+
+	if ((rc = prep(r, q, sql)) != 0)
+		return rc;
+	sqlite3_bind_text(*q, 1, key, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(*q)) == SQLITE_ROW)
+		*s = *q;
+	else if (rc != SQLITE_DONE)
+		return cl_store_fail(r->st, rc, r->err, "reading post-mortem");
+	return 0;
+}
+
 /* Main thread: looks the document up, by its real path, else (a database
  * from before real paths were kept) by its old-style name. Returns 1 when it
  * is unchanged (size, mtime and ctime to the nanosecond, not modified in the
@@ -1381,23 +1398,12 @@ job_prepare(struct run *r, const struct found *f, struct job *j)
 	}
 	if (r->st != NULL && r->cache.on) {
 		found = pm_cache_find(&r->cache, f->canon, &row);
-	} else if (r->st != NULL) {
-		if ((rc = prep(r, &r->q_pm, by_canon)) != 0)
-			return rc;
-		sqlite3_bind_text(r->q_pm, 1, f->canon, -1, SQLITE_STATIC);
-		if ((rc = sqlite3_step(r->q_pm)) == SQLITE_ROW)
-			s = r->q_pm;
-		else if (rc != SQLITE_DONE)
-			return cl_store_fail(r->st, rc, r->err, "reading post-mortem");
+	} else if (r->st != NULL && (rc = pm_query(r, &r->q_pm, by_canon, f->canon, &s)) != 0) {
+		return rc;
 	}
 	if (r->st != NULL && !found && s == NULL && (!r->cache.on || r->cache.legacy)) {
-		if ((rc = prep(r, &r->q_legacy, by_legacy)) != 0)
+		if ((rc = pm_query(r, &r->q_legacy, by_legacy, f->source, &s)) != 0)
 			return rc;
-		sqlite3_bind_text(r->q_legacy, 1, f->source, -1, SQLITE_STATIC);
-		if ((rc = sqlite3_step(r->q_legacy)) == SQLITE_ROW)
-			s = r->q_legacy;
-		else if (rc != SQLITE_DONE)
-			return cl_store_fail(r->st, rc, r->err, "reading post-mortem");
 		/* two files with the old name (two roots): the first takes it */
 		if (s && (rc = keyset_add(&r->claimed, (uint64_t)sqlite3_column_int64(s, 0), 0)) <= 0) {
 			sqlite3_reset(s);
@@ -1756,7 +1762,7 @@ item_ids(long long **out, size_t *n, struct cl_store *st, const char *sql, long 
 {
 	sqlite3_stmt *s = NULL;
 	long long *ids = NULL;
-	size_t cnt = 0;
+	size_t cnt = 0, cap = 0;
 	int rc, step;
 
 	*out = NULL;
@@ -1765,12 +1771,10 @@ item_ids(long long **out, size_t *n, struct cl_store *st, const char *sql, long 
 		return rc;
 	sqlite3_bind_int64(s, 1, pm);
 	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-		long long *nv = cl_realloc(ids, (cnt + 1) * sizeof *nv);
-		if (nv == NULL) {
+		if (cl_grow(&ids, &cap, cnt, sizeof *ids, 16) != 0) {
 			rc = cl_error_set(err, CL_ENOMEM, "out of memory");
 			break;
 		}
-		ids = nv;
 		ids[cnt++] = sqlite3_column_int64(s, 0);
 	}
 	if (rc == 0 && step != SQLITE_DONE)
@@ -2592,7 +2596,7 @@ cl_import_missing(struct cl_pm_missing **out, size_t *n, struct cl_store *st,
 {
 	sqlite3_stmt *s = NULL;
 	struct cl_pm_missing *v = NULL;
-	size_t cnt = 0;
+	size_t cnt = 0, cap = 0;
 	int rc, step, oom = 0;
 
 	*out = NULL;
@@ -2602,12 +2606,10 @@ cl_import_missing(struct cl_pm_missing **out, size_t *n, struct cl_store *st,
 	                           "IS NULL ORDER BY missing_since, slug", err)) != 0)
 		return rc;
 	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-		struct cl_pm_missing *nv = cl_realloc(v, (cnt + 1) * sizeof *nv);
-		if (nv == NULL) {
+		if (cl_grow(&v, &cap, cnt, sizeof *v, 8) != 0) {
 			oom = 1;
 			break;
 		}
-		v = nv;
 		v[cnt].slug = cl_column_dup_oom(s, 0, &oom);
 		v[cnt].source = cl_column_dup_oom(s, 1, &oom);
 		v[cnt].missing_since = cl_column_dup_oom(s, 2, &oom);

@@ -142,15 +142,9 @@ cl_items_list(struct cl_item **out, size_t *n, struct cl_store *st,
 	if ((rc = items_query(&s, st, f, today, err)) != 0)
 		goto done;
 	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-		if (cnt == cap) {
-			size_t ncap = cap ? cap * 2 : 64;
-			struct cl_item *nv = cl_realloc(v, ncap * sizeof *nv);
-			if (nv == NULL) {
-				rc = cl_error_set(err, CL_ENOMEM, "out of memory");
-				goto done;
-			}
-			v = nv;
-			cap = ncap;
+		if (cl_grow(&v, &cap, cnt, sizeof *v, 64) != 0) {
+			rc = cl_error_set(err, CL_ENOMEM, "out of memory");
+			goto done;
 		}
 		if (item_from_row(&v[cnt++], s) != 0) {
 			rc = cl_error_set(err, CL_ENOMEM, "out of memory");
@@ -286,15 +280,9 @@ cl_item_history(struct cl_history **out, size_t *n, struct cl_store *st,
 		return rc;
 	sqlite3_bind_int64(s, 1, item);
 	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-		if (cnt == cap) {
-			size_t ncap = cap ? cap * 2 : 16;
-			struct cl_history *nv = cl_realloc(v, ncap * sizeof *nv);
-			if (nv == NULL) {
-				rc = cl_error_set(err, CL_ENOMEM, "out of memory");
-				break;
-			}
-			v = nv;
-			cap = ncap;
+		if (cl_grow(&v, &cap, cnt, sizeof *v, 16) != 0) {
+			rc = cl_error_set(err, CL_ENOMEM, "out of memory");
+			break;
 		}
 		v[cnt].at = cl_column_dup_oom(s, 0, &oom);
 		v[cnt].origin = cl_column_dup_oom(s, 1, &oom);

@@ -95,6 +95,12 @@ expect_in "$T/err" "(did you mean '$PM'?)"
 expect_rc 66 "$CL" list --postmortem nothing-like-any-id
 expect_in "$T/err" "see 'closeloop list --all' for ids"
 # sub-commands, global options before the command, ambiguous prefixes
+# an owner nobody is: the list is empty, and the nearest name is said
+expect_rc 0 "$CL" list --owner alcie
+expect_in "$T/out" "no open items"
+expect_in "$T/err" "no items of 'alcie' (did you mean 'alice'?)"
+expect_rc 0 "$CL" list --owner ALICE
+expect_not_in "$T/err" "did you mean"
 expect_rc 64 "$CL" drill shedule "$PM"
 expect_in "$T/err" "unknown drill command 'shedule' (did you mean 'schedule'?)"
 expect_rc 64 "$CL" config chek
