@@ -441,7 +441,7 @@ opcodes(const char *sql, const char *op)
 	return n;
 }
 
-/* Migration 0012: items.status and history.origin are still checked, but
+/* Migration 0011: items.status and history.origin are still checked, but
  * inserting a row no longer builds a temporary b-tree for the check (3.40
  * does for "IN" of three or more constants: a third of a first import's
  * database time). */

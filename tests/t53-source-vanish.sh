@@ -177,10 +177,10 @@ keys_of() { q "select group_concat(i.key || '=' || coalesce(i.ticket, ''), ' ') 
 pm0=$(pm_of); keys0=$(keys_of); before=$(posts); np=$(closed_np)
 [ -n "$pm0" ] && [ "$(q "select listed_by from postmortems where title = 'Cloud epsilon'")" = sre-wiki ] ||
     fail "move: not imported from sre-wiki: $(q 'select title, listed_by from postmortems')"
-# a database from before migration 0013, whose Cloud identities hold the
+# a database from before migration 0012, whose Cloud identities hold the
 # space key: migrated, not duplicated
-[ "$(q 'pragma user_version')" -ge 13 ] || fail "move: schema $(q 'pragma user_version')"
-q "update postmortems set canon = source where canon like '%/pages/viewpage.action?pageId=%'; pragma user_version = 12"
+[ "$(q 'pragma user_version')" -ge 12 ] || fail "move: schema $(q 'pragma user_version')"
+q "update postmortems set canon = source where canon like '%/pages/viewpage.action?pageId=%'; pragma user_version = 11"
 npm=$(q "select count(*) from postmortems")
 cadmin /_admin/move '{"page": 2005, "space": "ARCHIVE"}' >/dev/null
 CLOSELOOP_NOW=$(day 37) expect_rc 0 "$CL" -v import

@@ -1,4 +1,4 @@
--- 0012: the same CHECK constraints on items.status and history.origin,
+-- 0011: the same CHECK constraints on items.status and history.origin,
 -- written as comparisons. SQLite 3.40 evaluates a CHECK "x IN (a, b, c)"
 -- of three or more constants by building a temporary b-tree on every row
 -- it checks (OP_OpenEphemeral; two constants become comparisons): a pager

@@ -1,4 +1,4 @@
--- 0011: which configured [source "NAME"] lists a post-mortem (a Confluence
+-- 0010: which configured [source "NAME"] lists a post-mortem (a Confluence
 -- page or a tracker issue; NULL for files and URLs), so that a complete
 -- listing of that source can tell which of its documents vanished, as a
 -- walk does for the files below a directory (lib/import.c mark_missing).

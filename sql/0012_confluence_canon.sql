@@ -1,4 +1,4 @@
--- 0013: a Confluence Cloud page's identity no longer holds its space key:
+-- 0012: a Confluence Cloud page's identity no longer holds its space key:
 -- postmortems.canon ORIGIN/wiki/spaces/KEY/pages/ID becomes
 -- ORIGIN/wiki/pages/viewpage.action?pageId=ID (page ids are unique per site),
 -- so a page moved to another space or source stays one post-mortem
