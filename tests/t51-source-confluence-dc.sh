@@ -54,6 +54,11 @@ jq_py '[i["ticket"] for i in d["items"] if i["action"].startswith("Review Lost")
 [ "$(cstat 'd["by_route"].get("GET /rest/api/content/search", 0)')" = 3 ] || fail "start/limit paging: $(cstat 'd["by_route"]')"
 [ "$(bodies)" = 5 ] || fail "bodies: $(bodies)"
 expect_in "$T/err" "5 files (5 parsed"
+# the url's trailing '/' is not part of a page's identity (lib/source.c
+# drops it when the source is read)
+q() { sqlite3 "$T/closeloop.db" "$1"; }
+[ "$(q "select count(*) from postmortems where canon like '%//pages/%'")" = 0 ] ||
+    fail "identity keeps the url's trailing '/': $(q 'select canon from postmortems')"
 ok "first import (start/limit paging, user keys and names)"
 
 cadmin /_admin/reset-counts >/dev/null
