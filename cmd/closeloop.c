@@ -371,19 +371,14 @@ cmd_getopt(struct cl_ctx *ctx, int argc, char **argv, const char *shortopts,
 int
 cmd_not_found(struct cl_ctx *ctx, const char *what, int pm)
 {
-	struct cl_item_filter f = { .status = CL_ITEMS_ALL };
-	struct cl_item *items = NULL;
-	const char **cands = NULL, *near = NULL;
-	size_t n = 0, i;
+	char *near = NULL;
 	int code = ctx->err.code ? ctx->err.code : CL_ENOTFOUND;
 	struct cl_error ignored = { 0 };
 
-	if (ctx->store && cl_items_list(&items, &n, ctx->store, &f, &ignored) == 0 && n > 0 &&
-	    (cands = calloc(n, sizeof *cands)) != NULL) {
-		for (i = 0; i < n; i++)
-			cands[i] = pm ? items[i].pm_slug : items[i].key;
-		near = cl_str_nearest(what, cands, n);
-	}
+	if (ctx->store)
+		(void)(pm ? cl_postmortem_nearest(&near, ctx->store, what, &ignored)
+		          : cl_item_nearest(&near, ctx->store, what, &ignored));
+	cl_error_clear(&ignored);
 	cl_error_clear(&ctx->err);
 	if (near)
 		cl_error_set(&ctx->err, code, "no %s '%s' (did you mean '%s'?)",
@@ -391,8 +386,7 @@ cmd_not_found(struct cl_ctx *ctx, const char *what, int pm)
 	else
 		cl_error_set(&ctx->err, code, "no %s '%s' (see 'closeloop list --all' for ids)",
 		             pm ? "post-mortem" : "item", what);
-	free(cands);
-	cl_items_free(items, n);
+	free(near);
 	return code;
 }
 

@@ -58,6 +58,10 @@ int cl_items_each(struct cl_store *st, const struct cl_item_filter *f,
 int cl_item_get(struct cl_item **out, struct cl_store *st, const char *key,
                 struct cl_error *err);
 void cl_item_free(struct cl_item *item);
+/* The item id closest to key, for a "did you mean" (NULL in *out when none
+ * is close); reads the ids alone. */
+int cl_item_nearest(char **out, struct cl_store *st, const char *key, struct cl_error *err);
+
 /* Sets status (open|done) with a history row of the given origin; a no-op
  * when it already has that status. */
 int cl_item_set_status(struct cl_store *st, const char *key, const char *status,
