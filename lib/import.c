@@ -1656,6 +1656,7 @@ load_gone(struct run *r)
 	static const char sql[] = "SELECT id, canon, content_hash, title, incident_date, "
 		"missing_since FROM postmortems WHERE canon IS NOT NULL AND forgotten_at IS NULL";
 	sqlite3_stmt *s;
+	size_t cap = 0;
 	int rc, step, oom = 0;
 
 	r->gone_loaded = 1;
@@ -1664,15 +1665,14 @@ load_gone(struct run *r)
 	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
 		const char *canon = (const char *)sqlite3_column_text(s, 1);
 		struct stat sb;
-		struct gone *g, *nv;
+		struct gone *g;
 		if (canon == NULL || canon[0] != '/' || seen(r, canon) ||
 		    (sqlite3_column_type(s, 5) == SQLITE_NULL && stat(canon, &sb) == 0))
 			continue;
-		if ((nv = cl_realloc(r->gone, (r->ngone + 1) * sizeof *nv)) == NULL) {
+		if (cl_grow(&r->gone, &cap, r->ngone, sizeof *r->gone, 16) != 0) {
 			oom = 1;
 			break;
 		}
-		r->gone = nv;
 		g = &r->gone[r->ngone++];
 		memset(g, 0, sizeof *g);
 		g->id = sqlite3_column_int64(s, 0);
@@ -2159,10 +2159,13 @@ withdraw_open(struct cl_store *st, long long pm, const char *origin, const char 
 	return rc;
 }
 
-/* A post-mortem mark_missing may change. */
-struct missing_row {
-	long long id;
-	int state;	/* 0 back, 1 newly missing, 2 still missing, 3 to retire */
+/* The post-mortems mark_missing may change. */
+struct missing_rows {
+	struct missing_row {
+		long long id;
+		int state;	/* 0 back, 1 newly missing, 2 still missing, 3 to retire */
+	} *v;
+	size_t n, cap;
 };
 
 /* Steps s (id, canon, missing_since, retired_at of the post-mortems one
@@ -2170,15 +2173,13 @@ struct missing_row {
  * the whole set, so one it lacks is missing; otherwise only those found
  * again are back. */
 static int
-missing_rows(struct run *r, sqlite3_stmt *s, int complete, struct missing_row **rows,
-             size_t *nrows)
+missing_rows(struct run *r, sqlite3_stmt *s, int complete, struct missing_rows *rows)
 {
 	int rc = 0, step;
 
 	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
 		const char *canon = (const char *)sqlite3_column_text(s, 1);
 		const char *since = (const char *)sqlite3_column_text(s, 2);
-		struct missing_row *nv;
 		int state;
 		time_t t;
 		if (canon && seen(r, canon))
@@ -2195,13 +2196,12 @@ missing_rows(struct run *r, sqlite3_stmt *s, int complete, struct missing_row **
 			state = 2;
 		if (state < 0)
 			continue;
-		if ((nv = cl_realloc(*rows, (*nrows + 1) * sizeof *nv)) == NULL) {
+		if (cl_grow(&rows->v, &rows->cap, rows->n, sizeof *rows->v, 16) != 0) {
 			rc = cl_error_set(r->err, CL_ENOMEM, "out of memory");
 			break;
 		}
-		*rows = nv;
-		nv[*nrows].id = sqlite3_column_int64(s, 0);
-		nv[(*nrows)++].state = state;
+		rows->v[rows->n].id = sqlite3_column_int64(s, 0);
+		rows->v[rows->n++].state = state;
 	}
 	if (rc == 0 && step != SQLITE_DONE)
 		rc = cl_store_fail(r->st, step, r->err, "reading post-mortems");
@@ -2212,8 +2212,7 @@ missing_rows(struct run *r, sqlite3_stmt *s, int complete, struct missing_row **
 /* Records which configured source lists each of its documents (listed_by),
  * then adds to rows the changes its listing shows. */
 static int
-missing_in_source(struct run *r, struct cl_source *src, struct missing_row **rows,
-                  size_t *nrows)
+missing_in_source(struct run *r, struct cl_source *src, struct missing_rows *rows)
 {
 	static const char mine[] = "UPDATE postmortems SET listed_by = ?1 WHERE canon = ?2 AND "
 		"listed_by IS NOT ?1";
@@ -2232,7 +2231,7 @@ missing_in_source(struct run *r, struct cl_source *src, struct missing_row **row
 	}
 	if (rc == 0 && (rc = cl_store_cached(r->st, &s, q, r->err)) == 0) {
 		sqlite3_bind_text(s, 1, cl_source_name(src), -1, SQLITE_STATIC);
-		rc = missing_rows(r, s, cl_source_complete(src), rows, nrows);
+		rc = missing_rows(r, s, cl_source_complete(src), rows);
 	}
 	return rc;
 }
@@ -2250,8 +2249,8 @@ mark_missing(struct run *r)
 {
 	static const char q[] = "SELECT id, canon, missing_since, retired_at FROM postmortems "
 		"WHERE canon >= ?1 AND canon < ?2 AND forgotten_at IS NULL";
-	struct missing_row *rows = NULL;
-	size_t nrows = 0, k, i;
+	struct missing_rows rows = { 0 };
+	size_t k, i;
 	int rc = 0;
 
 	for (k = 0; k < r->nroots && rc == 0; k++) {
@@ -2270,41 +2269,41 @@ mark_missing(struct run *r)
 		if ((rc = cl_store_cached(r->st, &s, q, r->err)) == 0) {
 			sqlite3_bind_text(s, 1, lo, -1, SQLITE_STATIC);
 			sqlite3_bind_text(s, 2, hi, -1, SQLITE_STATIC);
-			rc = missing_rows(r, s, 1, &rows, &nrows);
+			rc = missing_rows(r, s, 1, &rows);
 		}
 		free(lo);
 		free(hi);
 	}
 	for (k = 0; k < r->nsrcs && rc == 0; k++)
-		rc = missing_in_source(r, r->srcs[k], &rows, &nrows);
-	for (i = 0; i < nrows && rc == 0; i++) {
+		rc = missing_in_source(r, r->srcs[k], &rows);
+	for (i = 0; i < rows.n && rc == 0; i++) {
 		static const char back[] = "UPDATE postmortems SET missing_since = NULL, "
 			"retired_at = NULL WHERE id = ?1";
 		static const char gone[] = "UPDATE postmortems SET missing_since = "
 			"coalesce(missing_since, ?2) WHERE id = ?1";
 		static const char retire[] = "UPDATE postmortems SET retired_at = ?2 WHERE id = ?1";
-		const char *sql = rows[i].state == 0 ? back : rows[i].state == 3 ? retire : gone;
+		const char *sql = rows.v[i].state == 0 ? back : rows.v[i].state == 3 ? retire : gone;
 		sqlite3_stmt *s;
 		int n;
-		if (rows[i].state > 0)
+		if (rows.v[i].state > 0)
 			r->stats->pm_missing++;
-		if (rows[i].state == 2)
+		if (rows.v[i].state == 2)
 			continue;
 		if ((rc = cl_store_cached(r->st, &s, sql, r->err)) != 0)
 			break;
-		sqlite3_bind_int64(s, 1, rows[i].id);
-		if (rows[i].state != 0)
+		sqlite3_bind_int64(s, 1, rows.v[i].id);
+		if (rows.v[i].state != 0)
 			sqlite3_bind_text(s, 2, r->now, -1, SQLITE_STATIC);
 		if ((rc = step_done(r, s, "marking a missing post-mortem")) != 0)
 			break;
-		if (rows[i].state == 3) {
-			if ((rc = withdraw_open(r->st, rows[i].id, "import", r->now, &n, r->err)) != 0)
+		if (rows.v[i].state == 3) {
+			if ((rc = withdraw_open(r->st, rows.v[i].id, "import", r->now, &n, r->err)) != 0)
 				break;
 			r->stats->items_withdrawn += n;
 			r->stats->pm_retired++;
 		}
 	}
-	free(rows);
+	free(rows.v);
 	return rc;
 }
 

@@ -350,8 +350,8 @@ cl_nag_due(size_t *due_now, time_t *next_at, struct cl_store *st, const struct c
            struct cl_error *err)
 {
 	sqlite3_stmt *s = NULL;
-	char soon[11], **owners = NULL, **grown;
-	size_t n = 0;
+	char soon[11], **owners = NULL;
+	size_t n = 0, cap = 0;
 	int rc;
 
 	*due_now = 0;
@@ -365,14 +365,11 @@ cl_nag_due(size_t *due_now, time_t *next_at, struct cl_store *st, const struct c
 		return rc;
 	sqlite3_bind_text(s, 1, soon, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if ((grown = cl_realloc(owners, (n + 1) * sizeof *owners)) == NULL ||
-		    (grown[n] = cl_column_dup(s, 0)) == NULL) {
-			if (grown)
-				owners = grown;
+		if (cl_grow(&owners, &cap, n, sizeof *owners, 16) != 0 ||
+		    (owners[n] = cl_column_dup(s, 0)) == NULL) {
 			rc = SQLITE_NOMEM;
 			break;
 		}
-		owners = grown;
 		n++;
 	}
 	sqlite3_finalize(s);
