@@ -26,7 +26,7 @@ struct cl_config {
 	struct entry *v;
 	size_t n, cap;
 	struct cl_person *people;
-	size_t npeople;
+	size_t npeople, people_cap;
 	/* [people] looked up by hash (8,000 people made import 5x slower):
 	 * slots hold index + 1, open addressing; by_other holds every name,
 	 * address and tracker handle, in people order */
@@ -38,7 +38,7 @@ struct cl_config {
 	size_t key_cap;
 	int holds_inline_secret;
 	char **warnings;	/* "FILE:LINE: [section] key: ..." */
-	size_t nwarnings;
+	size_t nwarnings, warnings_cap;
 };
 
 /* Every key closeloop knows, by section; [people] takes any handle. */
@@ -256,15 +256,9 @@ config_put(struct cl_config *cfg, const char *section, const char *key,
 		e->line = line;
 		return 0;
 	}
-	if (cfg->n == cfg->cap) {
-		size_t cap = cfg->cap ? cfg->cap * 2 : 32;
-		struct entry *nv = cl_realloc(cfg->v, cap * sizeof *nv);
-		if (nv == NULL) {
-			free(v);
-			return CL_ENOMEM;
-		}
-		cfg->v = nv;
-		cfg->cap = cap;
+	if (cl_grow(&cfg->v, &cfg->cap, cfg->n, sizeof *cfg->v, 32) != 0) {
+		free(v);
+		return CL_ENOMEM;
 	}
 	e = &cfg->v[cfg->n];
 	e->section = cl_strdup(section);
@@ -300,16 +294,15 @@ static int config_warn(struct cl_config *cfg, const char *fmt, ...)
 static int
 config_warn(struct cl_config *cfg, const char *fmt, ...)
 {
-	char msg[512], **nv;
+	char msg[512];
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	if ((nv = cl_realloc(cfg->warnings, (cfg->nwarnings + 1) * sizeof *nv)) == NULL)
+	if (cl_grow(&cfg->warnings, &cfg->warnings_cap, cfg->nwarnings, sizeof *cfg->warnings, 8) != 0)
 		return CL_ENOMEM;
-	cfg->warnings = nv;
-	if ((nv[cfg->nwarnings] = cl_strdup(msg)) == NULL)
+	if ((cfg->warnings[cfg->nwarnings] = cl_strdup(msg)) == NULL)
 		return CL_ENOMEM;
 	cfg->nwarnings++;
 	return 0;
@@ -334,7 +327,7 @@ struct parse_state {
 	int line;
 	int code;
 	char **long_values;	/* values too long for inih's line, by index */
-	size_t nlong;
+	size_t nlong, long_cap;
 	char last_section[64];	/* the last unknown section warned about */
 };
 
@@ -515,15 +508,15 @@ config_read_line(char *str, int num, void *stream)
 	r->line = start;
 	/* a line longer than inih's buffer: its value waits aside */
 	if ((int)len + 3 > num && (eq = strpbrk(r->joined, "=:")) != NULL) {
-		char **nv, *v = eq + 1, *cut;
+		char *v = eq + 1, *cut;
 		v += strspn(v, " \t");
 		if ((cut = strstr(v, " ;")) != NULL)
 			*cut = '\0';
 		cl_str_trim(v);
-		if ((nv = cl_realloc(r->st->long_values, (r->st->nlong + 1) * sizeof *nv)) == NULL)
+		if (cl_grow(&r->st->long_values, &r->st->long_cap, r->st->nlong,
+		            sizeof *r->st->long_values, 4) != 0)
 			return reader_fail(r, start, "out of memory");
-		r->st->long_values = nv;
-		if ((nv[r->st->nlong] = cl_strdup(v)) == NULL)
+		if ((r->st->long_values[r->st->nlong] = cl_strdup(v)) == NULL)
 			return reader_fail(r, start, "out of memory");
 		snprintf(eq + 1, 24, " \x01%zu", r->st->nlong++);
 		len = strlen(r->joined);
@@ -650,10 +643,9 @@ person_get(struct cl_config *cfg, const char *handle)
 				return &cfg->people[cfg->by_handle[k] - 1];
 	if (handles_index(cfg, cfg->npeople + 1) != 0)
 		return NULL;
-	np = cl_realloc(cfg->people, (cfg->npeople + 1) * sizeof *np);
-	if (np == NULL)
+	if (cl_grow(&cfg->people, &cfg->people_cap, cfg->npeople, sizeof *cfg->people, 16) != 0)
 		return NULL;
-	cfg->people = np;
+	np = cfg->people;
 	memset(&np[cfg->npeople], 0, sizeof *np);
 	if ((np[cfg->npeople].handle = cl_strdup(handle)) == NULL)
 		return NULL;
@@ -672,7 +664,7 @@ people_build(struct cl_config *cfg, struct cl_error *err)
 		person_clear(&cfg->people[i]);
 	free(cfg->people);
 	cfg->people = NULL;
-	cfg->npeople = 0;
+	cfg->npeople = cfg->people_cap = 0;
 	if (cfg->handle_cap)
 		memset(cfg->by_handle, 0, cfg->handle_cap * sizeof *cfg->by_handle);
 	for (i = 0; i < cfg->n; i++) {
@@ -1312,7 +1304,7 @@ cl_config_sections(const char ***out, size_t *n, const struct cl_config *cfg,
                    const char *prefix)
 {
 	const char **v = NULL;
-	size_t i, j, cnt = 0;
+	size_t i, j, cnt = 0, cap = 0;
 
 	*out = NULL;
 	*n = 0;
@@ -1323,12 +1315,10 @@ cl_config_sections(const char ***out, size_t *n, const struct cl_config *cfg,
 			;
 		if (j < cnt)
 			continue;
-		const char **nv = cl_realloc(v, (cnt + 1) * sizeof *nv);
-		if (nv == NULL) {
+		if (cl_grow(&v, &cap, cnt, sizeof *v, 8) != 0) {
 			free(v);
 			return CL_ENOMEM;
 		}
-		v = nv;
 		v[cnt++] = cfg->v[i].section;
 	}
 	*out = v;
@@ -1340,8 +1330,8 @@ int
 cl_config_keys(const char ***out, const char ***values, size_t *n, const struct cl_config *cfg,
                const char *section)
 {
-	const char **k = NULL, **v = NULL, **nk, **nv;
-	size_t i, cnt = 0;
+	const char **k = NULL, **v = NULL;
+	size_t i, cnt = 0, kcap = 0, vcap = 0;
 
 	*out = NULL;
 	*values = NULL;
@@ -1349,11 +1339,8 @@ cl_config_keys(const char ***out, const char ***values, size_t *n, const struct 
 	for (i = 0; cfg && i < cfg->n; i++) {
 		if (strcmp(cfg->v[i].section, section) != 0 || *cfg->v[i].key == '\0')
 			continue;
-		if ((nk = cl_realloc(k, (cnt + 1) * sizeof *nk)) != NULL)
-			k = nk;
-		if ((nv = cl_realloc(v, (cnt + 1) * sizeof *nv)) != NULL)
-			v = nv;
-		if (nk == NULL || nv == NULL) {
+		if (cl_grow(&k, &kcap, cnt, sizeof *k, 8) != 0 ||
+		    cl_grow(&v, &vcap, cnt, sizeof *v, 8) != 0) {
 			free(k);
 			free(v);
 			return CL_ENOMEM;

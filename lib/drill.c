@@ -102,10 +102,8 @@ attendee_add(struct cl_drill *d, const char *handle, const char *name, const cha
 	for (i = 0; i < d->nattendees; i++)
 		if (cl_str_ieq(d->attendees[i].email, email))
 			return 0;
-	a = cl_realloc(d->attendees, (d->nattendees + 1) * sizeof *a);
-	if (a == NULL)
+	if (cl_grow(&d->attendees, &d->attendees_cap, d->nattendees, sizeof *d->attendees, 4) != 0)
 		return CL_ENOMEM;
-	d->attendees = a;
 	a = &d->attendees[d->nattendees];
 	memset(a, 0, sizeof *a);
 	a->handle = handle ? cl_strdup(handle) : NULL;
@@ -1128,7 +1126,7 @@ struct propose_ctx {
 	const char *tz;
 	long after_days, max_age, work_start, work_end, duration;
 	struct busy *busy;
-	size_t nbusy;
+	size_t nbusy, busy_cap;
 	time_t now;
 };
 
@@ -1189,11 +1187,11 @@ first_slot(const struct propose_ctx *pc, time_t t)
 static int
 busy_add(struct propose_ctx *pc, time_t start, int minutes)
 {
-	struct busy *b = cl_realloc(pc->busy, (pc->nbusy + 1) * sizeof *b);
+	struct busy *b;
 
-	if (b == NULL)
+	if (cl_grow(&pc->busy, &pc->busy_cap, pc->nbusy, sizeof *pc->busy, 16) != 0)
 		return CL_ENOMEM;
-	pc->busy = b;
+	b = pc->busy;
 	b[pc->nbusy].start = start;
 	b[pc->nbusy].end = start + (time_t)minutes * 60;
 	pc->nbusy++;

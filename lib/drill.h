@@ -54,7 +54,7 @@ struct cl_drill {
 	char *notes;
 	char *created_at, *updated_at, *done_at, *reported_at;
 	struct cl_drill_attendee *attendees;
-	size_t nattendees;
+	size_t nattendees, attendees_cap;
 	char *reason;			/* proposals: why it is due */
 };
 

@@ -115,14 +115,8 @@ add(struct cl_problems *out, int line, const char *code, const char *fmt, ...)
 	struct cl_buf b = CL_BUF_INIT;
 	va_list ap;
 
-	if (out->n == out->cap) {
-		size_t cap = out->cap ? out->cap * 2 : 8;
-		struct cl_problem *v = cl_realloc(out->v, cap * sizeof *v);
-		if (v == NULL)
-			return CL_ENOMEM;
-		out->v = v;
-		out->cap = cap;
-	}
+	if (cl_grow(&out->v, &out->cap, out->n, sizeof *out->v, 8) != 0)
+		return CL_ENOMEM;
 	va_start(ap, fmt);
 	format_message(&b, fmt, ap);
 	va_end(ap);

@@ -97,14 +97,8 @@ dict_find(struct dict *d, const char *w, int add)
 			return (long)d->slot[i] - 1;
 	if (!add)
 		return -1;
-	if (d->n == d->ecap) {
-		size_t nc = d->ecap ? d->ecap * 2 : 1024;
-		struct dentry *ne = cl_realloc(d->e, nc * sizeof *ne);
-		if (ne == NULL)
-			return -2;
-		d->e = ne;
-		d->ecap = nc;
-	}
+	if (cl_grow(&d->e, &d->ecap, d->n, sizeof *d->e, 1024) != 0)
+		return -2;
 	d->e[d->n].off = (uint32_t)d->arena.len;
 	d->e[d->n].df = 0;
 	d->e[d->n].last_pm = -1;
@@ -335,14 +329,8 @@ recur_keep(struct item **out, size_t *n, const struct dict *d, uint32_t rare,
 		}
 		if (b == UINT32_MAX || d->e[a].df > rare || d->e[b].df > rare)
 			continue;
-		if (*n == cap) {
-			size_t nc = cap ? cap * 2 : 64;
-			struct item *nv = cl_realloc(*out, nc * sizeof *nv);
-			if (nv == NULL)
-				goto oom;
-			*out = nv;
-			cap = nc;
-		}
+		if (cl_grow(out, &cap, *n, sizeof **out, 64) != 0)
+			goto oom;
 		x = &(*out)[*n];
 		x->rowid = sqlite3_column_int64(s, 0);
 		x->pm = sqlite3_column_int64(s, 1);
@@ -368,7 +356,7 @@ cl_recur_find(struct cl_recur **out, size_t *nout, struct cl_store *st, struct c
 	struct dict d;
 	struct item *it = NULL;
 	struct cl_recur *v = NULL;
-	size_t n = 0, nv = 0, npm = 0, i, j, *order = NULL;
+	size_t n = 0, nv = 0, vcap = 0, npm = 0, i, j, *order = NULL;
 	uint32_t rare;
 	int rc;
 
@@ -408,7 +396,7 @@ cl_recur_find(struct cl_recur **out, size_t *nout, struct cl_store *st, struct c
 	}
 	qsort(order, n, sizeof *order, cmp_by_key);
 	for (i = 0; i < n; i = j) {
-		struct cl_recur one, *nvv;
+		struct cl_recur one;
 		for (j = i; j < n && it[order[j]].k1 == it[order[i]].k1; j++)
 			;
 		if (j - i < 2)
@@ -417,13 +405,12 @@ cl_recur_find(struct cl_recur **out, size_t *nout, struct cl_store *st, struct c
 			goto done;
 		if (one.npm < 2)
 			continue;
-		if ((nvv = cl_realloc(v, (nv + 1) * sizeof *v)) == NULL) {
+		if (cl_grow(&v, &vcap, nv, sizeof *v, 8) != 0) {
 			free(one.action);
 			free(one.items);
 			rc = cl_error_set(err, CL_ENOMEM, "out of memory");
 			goto done;
 		}
-		v = nvv;
 		v[nv++] = one;
 	}
 	if (nv > 1)
