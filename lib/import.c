@@ -93,7 +93,7 @@ struct run {
 	struct keyset claimed;		/* post-mortems taken by a file this run */
 	char **roots;		/* real paths of the directories walked */
 	int *root_failed;	/* a directory below could not be read */
-	size_t nroots;
+	size_t nroots, roots_cap, failed_cap;	/* the two grow in step */
 	char **seen;		/* canonical names found, sorted */
 	size_t nseen;
 	struct gone {		/* post-mortems whose file is gone: a new document may be one */
@@ -106,7 +106,7 @@ struct run {
 	long missing_days;
 	/* configured [source "NAME"] sections listed by this run */
 	struct cl_source **srcs;
-	size_t nsrcs;
+	size_t nsrcs, srcs_cap;
 	int source_rc;		/* the worst error of a source that could not be listed */
 	char **src_names;	/* cl_source_names() of the config */
 	size_t nsrc_names;
@@ -204,14 +204,8 @@ found_add(struct found_list *l, const char *path, const char *open, const char *
 {
 	struct found *f;
 
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 64;
-		struct found *v = cl_realloc(l->v, cap * sizeof *v);
-		if (v == NULL)
-			return CL_ENOMEM;
-		l->v = v;
-		l->cap = cap;
-	}
+	if (cl_grow(&l->v, &l->cap, l->n, sizeof *l->v, 64) != 0)
+		return CL_ENOMEM;
 	f = &l->v[l->n];
 	memset(f, 0, sizeof *f);
 	f->path = cl_strdup(path);
@@ -256,7 +250,7 @@ split_patterns(char ***out, size_t *n, const char *list)
 {
 	char *copy = cl_strdup(list), *save = NULL, *tok;
 	char **v = NULL;
-	size_t cnt = 0;
+	size_t cnt = 0, cap = 0;
 	int rc = 0;
 
 	*out = NULL;
@@ -264,12 +258,10 @@ split_patterns(char ***out, size_t *n, const char *list)
 	if (copy == NULL)
 		return CL_ENOMEM;
 	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		char **nv;
 		tok = cl_str_trim(tok);
 		if (*tok == '\0')
 			continue;
-		if ((nv = cl_realloc(v, (cnt + 1) * sizeof *nv)) == NULL ||
-		    (v = nv, (v[cnt] = cl_strdup(tok)) == NULL)) {
+		if (cl_grow(&v, &cap, cnt, sizeof *v, 8) != 0 || (v[cnt] = cl_strdup(tok)) == NULL) {
 			rc = CL_ENOMEM;
 			break;
 		}
@@ -359,15 +351,9 @@ walk_dir(struct run *r, const struct walk *w, struct found_list *l, const char *
 	while ((de = readdir(d)) != NULL) {
 		if (de->d_name[0] == '.')
 			continue;
-		if (n == cap) {
-			size_t ncap = cap ? cap * 2 : 64;
-			char **nv = cl_realloc(names, ncap * sizeof *nv);
-			if (nv == NULL) {
-				rc = CL_ENOMEM;
-				goto done;
-			}
-			names = nv;
-			cap = ncap;
+		if (cl_grow(&names, &cap, n, sizeof *names, 64) != 0) {
+			rc = CL_ENOMEM;
+			goto done;
 		}
 		if ((names[n] = cl_strdup(de->d_name)) == NULL) {
 			rc = CL_ENOMEM;
@@ -451,8 +437,8 @@ is_url(const char *s)
 static int
 walk_root(struct found_list *l, const char *src, const struct stat *sb, struct run *r)
 {
-	char *trimmed, *real, **nr;
-	int *nf, rc;
+	char *trimmed, *real;
+	int rc;
 	struct walk w;
 
 	if ((real = realpath(src, NULL)) == NULL) {
@@ -462,16 +448,11 @@ walk_root(struct found_list *l, const char *src, const struct stat *sb, struct r
 		r->stats->files_failed++;
 		return 0;
 	}
-	if ((nr = cl_realloc(r->roots, (r->nroots + 1) * sizeof *nr)) == NULL) {
+	if (cl_grow(&r->roots, &r->roots_cap, r->nroots, sizeof *r->roots, 4) != 0 ||
+	    cl_grow(&r->root_failed, &r->failed_cap, r->nroots, sizeof *r->root_failed, 4) != 0) {
 		free(real);
 		return CL_ENOMEM;
 	}
-	r->roots = nr;
-	if ((nf = cl_realloc(r->root_failed, (r->nroots + 1) * sizeof *nf)) == NULL) {
-		free(real);
-		return CL_ENOMEM;
-	}
-	r->root_failed = nf;
 	w.idx = r->nroots++;
 	w.root = r->roots[w.idx] = real;
 	r->root_failed[w.idx] = 0;
@@ -491,7 +472,7 @@ walk_root(struct found_list *l, const char *src, const struct stat *sb, struct r
 static int
 collect_source(struct found_list *l, const char *name, struct run *r)
 {
-	struct cl_source *src = NULL, **nv;
+	struct cl_source *src = NULL;
 	struct cl_error e = { 0 };
 	size_t i;
 	int rc;
@@ -507,11 +488,10 @@ collect_source(struct found_list *l, const char *name, struct run *r)
 		r->source_rc = cl_error_worse(r->source_rc, rc);
 		return 0;
 	}
-	if ((nv = cl_realloc(r->srcs, (r->nsrcs + 1) * sizeof *nv)) == NULL) {
+	if (cl_grow(&r->srcs, &r->srcs_cap, r->nsrcs, sizeof *r->srcs, 4) != 0) {
 		cl_source_free(src);
 		return CL_ENOMEM;
 	}
-	r->srcs = nv;
 	r->srcs[r->nsrcs++] = src;
 	for (i = 0; i < cl_source_count(src); i++) {
 		struct cl_source_doc *d = cl_source_doc_at(src, i);
@@ -2411,7 +2391,7 @@ run_sources(struct run *r, char *const *sources, int nsources)
 	if (nsources == 0) {
 		const char *v = cl_config_get(r->cfg, "closeloop", "sources");
 		char **names = NULL;
-		size_t nnames = 0, k;
+		size_t nnames = 0, k, cfg_cap = 0;
 		int m;
 		if (cl_source_names(&names, &nnames, r->cfg, r->err) != 0)
 			return CL_ENOMEM;
@@ -2425,28 +2405,24 @@ run_sources(struct run *r, char *const *sources, int nsources)
 			return cl_error_set(r->err, CL_ENOMEM, "out of memory");
 		}
 		for (tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-			char **nv = cl_realloc(cfg_sources, (size_t)(ncfg + 1 + nnames) * sizeof *nv);
-			if (nv == NULL) {
+			if (cl_grow(&cfg_sources, &cfg_cap, (size_t)ncfg, sizeof *cfg_sources, 8) != 0) {
 				cl_source_names_free(names, nnames);
 				rc = cl_error_set(r->err, CL_ENOMEM, "out of memory");
 				goto done;
 			}
-			cfg_sources = nv;
 			cfg_sources[ncfg++] = cl_str_trim(tok);
 		}
 		/* every [source "NAME"] section not named in sources is imported too */
 		for (k = 0; k < nnames; k++) {
-			char **nv;
 			for (m = 0; m < ncfg && !cl_str_ieq(cfg_sources[m], names[k]); m++)
 				;
 			if (m < ncfg)
 				continue;
-			if ((nv = cl_realloc(cfg_sources, (size_t)(ncfg + 1) * sizeof *nv)) == NULL) {
+			if (cl_grow(&cfg_sources, &cfg_cap, (size_t)ncfg, sizeof *cfg_sources, 8) != 0) {
 				cl_source_names_free(names, nnames);
 				rc = cl_error_set(r->err, CL_ENOMEM, "out of memory");
 				goto done;
 			}
-			cfg_sources = nv;
 			cfg_sources[ncfg++] = names[k];
 		}
 		sources = cfg_sources;
@@ -2681,8 +2657,8 @@ cl_postmortem_ids(char ***slugs, char ***sources, size_t *n, struct cl_store *st
                   struct cl_error *err)
 {
 	sqlite3_stmt *s = NULL;
-	char **sl = NULL, **so = NULL, **grown;
-	size_t cnt = 0, cap = 0;
+	char **sl = NULL, **so = NULL;
+	size_t cnt = 0, slcap = 0, socap = 0;
 	int rc, step;
 
 	*slugs = *sources = NULL;
@@ -2691,15 +2667,9 @@ cl_postmortem_ids(char ***slugs, char ***sources, size_t *n, struct cl_store *st
 	                           err)) != 0)
 		return rc;
 	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-		if (cnt == cap) {
-			cap = cap ? cap * 2 : 16;
-			if ((grown = cl_realloc(sl, cap * sizeof *sl)) == NULL)
-				goto nomem;
-			sl = grown;
-			if ((grown = cl_realloc(so, cap * sizeof *so)) == NULL)
-				goto nomem;
-			so = grown;
-		}
+		if (cl_grow(&sl, &slcap, cnt, sizeof *sl, 16) != 0 ||
+		    cl_grow(&so, &socap, cnt, sizeof *so, 16) != 0)
+			goto nomem;
 		sl[cnt] = cl_column_dup(s, 0);
 		so[cnt] = cl_column_dup(s, 1);
 		cnt++;
