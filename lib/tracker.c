@@ -46,12 +46,11 @@ tracker_labels(struct cl_tracker *t, struct cl_error *err)
 	if ((copy = cl_strdup(v)) == NULL)
 		return cl_error_set(err, CL_ENOMEM, "out of memory");
 	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		char **nl;
 		cl_str_trim(tok);
 		if (*tok == '\0')
 			continue;
-		if ((nl = cl_realloc(t->labels, (t->nlabels + 1) * sizeof *nl)) == NULL ||
-		    (t->labels = nl, (nl[t->nlabels] = cl_strdup(tok)) == NULL)) {
+		if (cl_grow(&t->labels, &t->labels_cap, t->nlabels, sizeof *t->labels, 4) != 0 ||
+		    (t->labels[t->nlabels] = cl_strdup(tok)) == NULL) {
 			free(copy);
 			return cl_error_set(err, CL_ENOMEM, "out of memory");
 		}
@@ -256,14 +255,8 @@ cl_ticket_release(struct cl_ticket *tk)
 int
 cl_ticket_list_push(struct cl_ticket_list *l, struct cl_ticket *tk)
 {
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 64;
-		struct cl_ticket *nv = cl_realloc(l->v, cap * sizeof *nv);
-		if (nv == NULL)
-			return CL_ENOMEM;
-		l->v = nv;
-		l->cap = cap;
-	}
+	if (cl_grow(&l->v, &l->cap, l->n, sizeof *l->v, 64) != 0)
+		return CL_ENOMEM;
 	l->v[l->n++] = *tk;
 	memset(tk, 0, sizeof *tk);
 	return 0;
@@ -444,14 +437,8 @@ cl_tracker_pager_next(struct cl_tracker_pager *p, const char *url, const char *w
 	if (p->n >= CL_TRACKER_MAX_PAGES)
 		return cl_error_set(err, CL_EDATA, "%s: more than %d pages: stopped", what,
 		                    CL_TRACKER_MAX_PAGES);
-	if (p->n == p->cap) {
-		size_t cap = p->cap ? p->cap * 2 : 16;
-		unsigned long long *nv = cl_realloc(p->seen, cap * sizeof *nv);
-		if (nv == NULL)
-			return cl_error_set(err, CL_ENOMEM, "out of memory");
-		p->seen = nv;
-		p->cap = cap;
-	}
+	if (cl_grow(&p->seen, &p->cap, p->n, sizeof *p->seen, 16) != 0)
+		return cl_error_set(err, CL_ENOMEM, "out of memory");
 	p->seen[p->n++] = h;
 	return 0;
 }

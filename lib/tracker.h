@@ -166,7 +166,7 @@ struct cl_tracker {
 	char *token;		/* secret: never printed */
 	char *ident;		/* "kind url project": whose links these are */
 	char **labels;
-	size_t nlabels;
+	size_t nlabels, labels_cap;
 	long min_interval_ms;
 	int manage_linked;	/* [tracker] manage_linked: write state of linked tickets */
 	char *self;		/* whoami, asked once when needed */

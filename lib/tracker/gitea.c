@@ -35,7 +35,7 @@ struct gt {
 	char *repo_url;		/* <url>/api/v1/repos/<owner>/<repo> */
 	char *owner, *repo;
 	struct gt_label *labels;
-	size_t nlabels;
+	size_t nlabels, labels_cap;
 	int labels_loaded;
 	char tz[8];		/* the server's offset ("+02:00", "Z"); "" unknown */
 };
@@ -206,9 +206,9 @@ gt_label_item(struct cl_tracker *t, void *item, struct cl_error *err)
 	if (!json_is_string(json_object_get(l, "name")) ||
 	    !json_is_integer(json_object_get(l, "id")))
 		return 0;
-	if ((nl = cl_realloc(g->labels, (g->nlabels + 1) * sizeof *nl)) == NULL)
+	if (cl_grow(&g->labels, &g->labels_cap, g->nlabels, sizeof *g->labels, 16) != 0)
 		return cl_error_set(err, CL_ENOMEM, "out of memory");
-	g->labels = nl;
+	nl = g->labels;
 	if ((nl[g->nlabels].name = cl_tracker_jstr(l, "name")) == NULL)
 		return cl_error_set(err, CL_ENOMEM, "out of memory");
 	nl[g->nlabels++].id = (long long)json_integer_value(json_object_get(l, "id"));
@@ -276,8 +276,8 @@ gt_label_id(struct cl_tracker *t, long long *id, const char *name, struct cl_err
 		return rc;
 	if ((r->status == 201 || r->status == 200) && json_is_integer(json_object_get(ans, "id"))) {
 		*id = (long long)json_integer_value(json_object_get(ans, "id"));
-		if ((nl = cl_realloc(g->labels, (g->nlabels + 1) * sizeof *nl)) == NULL ||
-		    (g->labels = nl, (nl[g->nlabels].name = cl_strdup(name)) == NULL))
+		if (cl_grow(&g->labels, &g->labels_cap, g->nlabels, sizeof *g->labels, 16) != 0 ||
+		    (nl = g->labels, (nl[g->nlabels].name = cl_strdup(name)) == NULL))
 			rc = cl_error_set(err, CL_ENOMEM, "out of memory");
 		else
 			nl[g->nlabels++].id = *id;

@@ -31,7 +31,7 @@ struct gl {
 	char *proj_url;		/* <api>/projects/<id or escaped path> */
 	int numeric;		/* project given by id */
 	struct gl_user *users;
-	size_t nusers;
+	size_t nusers, users_cap;
 };
 
 static int
@@ -220,8 +220,8 @@ gl_user_id(struct cl_tracker *t, long long *id, const char *username, struct cl_
 			break;
 		}
 	}
-	if ((nu = cl_realloc(g->users, (g->nusers + 1) * sizeof *nu)) == NULL ||
-	    (g->users = nu, (nu[g->nusers].username = cl_strdup(username)) == NULL)) {
+	if (cl_grow(&g->users, &g->users_cap, g->nusers, sizeof *g->users, 8) != 0 ||
+	    (nu = g->users, (nu[g->nusers].username = cl_strdup(username)) == NULL)) {
 		rc = cl_error_set(err, CL_ENOMEM, "out of memory");
 		goto done;
 	}

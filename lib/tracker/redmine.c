@@ -31,9 +31,9 @@ struct rm {
 	long open_status_id;		/* for reopening */
 	int statuses_loaded;
 	long *closed_ids;		/* every status with is_closed */
-	size_t nclosed;
+	size_t nclosed, closed_cap;
 	struct rm_user *users;
-	size_t nusers;
+	size_t nusers, users_cap;
 };
 
 static int
@@ -130,13 +130,12 @@ rm_statuses(struct cl_tracker *t, struct cl_error *err)
 		long id = (long)json_integer_value(json_object_get(s, "id"));
 		const char *name = json_string_value(json_object_get(s, "name"));
 		if (json_is_true(json_object_get(s, "is_closed"))) {
-			long *n = cl_realloc(m->closed_ids, (m->nclosed + 1) * sizeof *n);
-			if (n == NULL) {
+			if (cl_grow(&m->closed_ids, &m->closed_cap, m->nclosed, sizeof *m->closed_ids,
+			            4) != 0) {
 				json_decref(j);
 				return cl_error_set(err, CL_ENOMEM, "out of memory");
 			}
-			m->closed_ids = n;
-			n[m->nclosed++] = id;
+			m->closed_ids[m->nclosed++] = id;
 			if (m->closed_status_id == 0)
 				m->closed_status_id = id;
 			if (name && strcasecmp(name, "Rejected") == 0)
@@ -234,11 +233,10 @@ rm_canon_user(struct cl_tracker *t, char **out, const char *handle, struct cl_er
 	free(url);
 	if (rc != 0)
 		return rc;
-	if ((nu = cl_realloc(m->users, (m->nusers + 1) * sizeof *nu)) == NULL) {
+	if (cl_grow(&m->users, &m->users_cap, m->nusers, sizeof *m->users, 8) != 0) {
 		json_decref(j);
 		return cl_error_set(err, CL_ENOMEM, "out of memory");
 	}
-	m->users = nu;
 	nu = &m->users[m->nusers];
 	nu->login = cl_strdup(handle);
 	nu->id = NULL;
