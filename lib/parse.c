@@ -669,7 +669,7 @@ cl_parse_owner(const char *raw)
 	    strchr(copy, ' ') == NULL)
 		copy[n - 1] = '\0';
 	if (*copy == '\0' || strcmp(copy, "-") == 0 || strcmp(copy, "\xe2\x80\x94") == 0 ||
-	    strcmp(copy, "\xe2\x80\x93") == 0 || strcmp(copy, "?") == 0) {
+	    strcmp(copy, "\xe2\x80\x93") == 0) {
 		free(copy);
 		return NULL;
 	}
@@ -709,6 +709,11 @@ cl_parse_owner(const char *raw)
 		free(copy);
 		return NULL;
 	}
+	/* "the payments team" is the payments team ("the team" stays whole) */
+	n = strlen(copy);
+	if (strncasecmp(copy, "the ", 4) == 0 && strchr(copy + 4, ' ') != NULL && n > 5 &&
+	    (strcasecmp(copy + n - 5, " team") == 0 || strcasecmp(copy + n - 6, " teams") == 0))
+		memmove(copy, copy + 4, n - 3);
 	return copy;
 }
 
@@ -1401,7 +1406,7 @@ take_phrases(struct extract *x, struct cl_buf *w)
 {
 	static const struct { const char *key; enum meta m; int need_date; } keys[] = {
 		{ "owner:", M_OWNER, 0 }, { "owners:", M_OWNER, 0 }, { "assignee:", M_OWNER, 0 },
-		{ "assigned to", M_OWNER, 0 }, { "owned by", M_OWNER, 0 },
+		{ "assigned to", M_OWNER, 0 }, { "owned by", M_OWNER, 0 }, { "dri:", M_OWNER, 0 },
 		{ "due date:", M_DUE, 0 }, { "due:", M_DUE, 0 }, { "eta:", M_DUE, 0 },
 		{ "deadline:", M_DUE, 0 }, { "target date:", M_DUE, 0 },
 		{ "due by", M_DUE, 1 }, { "due", M_DUE, 1 }, { "by", M_DUE, 1 },
@@ -1561,6 +1566,18 @@ take_leading_handle(struct extract *x, struct cl_buf *w)
 			k += 5;
 		take(&x->owner_raw, w->data + a, e - a);
 		cut(w, 0, k);
+	} else if (!bracket && e + 3 < w->len && w->data[e] == ' ') {
+		/* "@ana — exclude…", "@ana – add…", "@ana - rotate…" */
+		size_t k = e + 1, d = 0;
+		if (w->data[k] == '-')
+			d = 1;
+		else if (w->len - k >= 3 && (memcmp(w->data + k, "\xe2\x80\x94", 3) == 0 ||
+		                            memcmp(w->data + k, "\xe2\x80\x93", 3) == 0))
+			d = 3;
+		if (d > 0 && k + d + 1 < w->len && w->data[k + d] == ' ') {
+			take(&x->owner_raw, w->data + a, e - a);
+			cut(w, 0, k + d + 1);
+		}
 	}
 }
 
@@ -1606,7 +1623,7 @@ take_leading_name(struct extract *x, struct cl_buf *w)
 		"certificates", "certs", "email", "mail", "notifications", "search", "payments",
 		"checkout", "short term", "long term", "medium term", "immediate", "done", "goal",
 		"risk", "risks", "tasks", "task", "step", "steps", "phase", "part", NULL };
-	size_t i = ltrim_off(w->data, w->len), c, k;
+	size_t i = ltrim_off(w->data, w->len), c, k, nw;
 	char low[32];
 
 	if (x->owner_raw != NULL || i >= w->len || !(isupper((unsigned char)w->data[i]) ||
@@ -1621,9 +1638,11 @@ take_leading_name(struct extract *x, struct cl_buf *w)
 	for (k = 0; labels[k]; k++)
 		if (strcmp(low, labels[k]) == 0)
 			return;
-	/* one or two words: "Alice", "Alice Doe" */
-	if (team_like(low) || !person_like(w->data + i, c - i) ||
-	    (strchr(low, ' ') != NULL && strchr(strchr(low, ' ') + 1, ' ') != NULL))
+	/* one or two words: "Alice", "Alice Doe", "Anne-Marie Duval" (the key
+	 * spells the hyphen as a space: count the words as written) */
+	for (k = i, nw = 1; k < c; k++)
+		nw += w->data[k] == ' ';
+	if (team_like(low) || !person_like(w->data + i, c - i) || nw > 2)
 		return;
 	take(&x->owner_raw, w->data + i, c - i);
 	cut(w, 0, c + 2);
@@ -2414,7 +2433,7 @@ column_meaning(const char *name, size_t len, int *strong_action)
 		{ "by", COL_DUE, 0 }, { "eta", COL_DUE, 0 }, { "target", COL_DUE, 0 },
 		{ "target date", COL_DUE, 0 }, { "due by", COL_DUE, 0 }, { "when", COL_DUE, 0 },
 		{ "status", COL_STATUS, 0 }, { "state", COL_STATUS, 0 }, { "done", COL_STATUS, 0 },
-		{ "done?", COL_STATUS, 0 },
+		{ "done?", COL_STATUS, 0 }, { "quarter", COL_DUE, 0 },
 		{ "ticket", COL_TICKET, 0 }, { "tickets", COL_TICKET, 0 }, { "bug", COL_TICKET, 0 },
 		{ "issue", COL_TICKET, 0 }, { "link", COL_TICKET, 0 }, { "jira", COL_TICKET, 0 },
 		{ "tracking", COL_TICKET, 0 }, { "tracker", COL_TICKET, 0 }, { "pr", COL_TICKET, 0 },
