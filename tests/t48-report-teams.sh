@@ -5,7 +5,8 @@
 # SMTP server (aiosmtpd). The messages are parsed back with Python's email
 # package: who got which items; a second run sends nothing; a recipient of
 # one audience deferred with 451 gets that audience's report alone on a
-# later run; per-team numbers in every format; report --name / --team.
+# later run; per-team numbers in every format; report --name / --team;
+# [slo] deadlines in a mailed team report and its CSV attachment.
 . "$(dirname "$0")/lib.sh"
 . "$TOP/tests/mail-lib.sh"
 ok() { echo "ok: $*"; }
@@ -204,3 +205,35 @@ assert r["search"]["at"] == "2024-03-26T08:00:00Z", r["search"]
 assert r["payments"]["at"] == "2024-03-25T09:00:00Z", r["payments"]
 PY
 ok "status: each audience's next report"
+
+# deadlines by severity, end to end through the SMTP server: a team's P1
+# post-mortem with [slo] P1 = 15; the mailed report shows the derived due
+# date as derived, and the CSV attachment carries it
+mkdir -p "$T/slo/payments"
+printf '# P1 outage\n\nDate: 2024-03-01\nSeverity: P1\n\n## Action items\n\n- [x] Fix the retry storm (@ana, due 2024-03-30)\n- [ ] Cap the queue (@ana)\n' > "$T/slo/payments/p1.md"
+sed -e "s|^sources = .*|sources = $T/slo|" "$T/conf" > "$T/conf.slo"
+printf '[slo]\nP1 = 15\n' >> "$T/conf.slo"
+mkdir -p "$T/srv2"
+smtpd_stop
+smtpd_start "$T/srv2"
+sed -i "s/^port = .*/port = $PORT/" "$T/conf.slo"
+CS="$CL -c $T/conf.slo -d $T/slo.db"
+expect_rc 0 $CS init
+$CS import > "$T/out" 2>&1
+expect_in "$T/out" "due-beyond-slo: 'Fix the retry storm' is due 2024-03-30, after its P1 deadline 2024-03-16"
+expect_rc 0 $CS report --name payments --send
+$PY - "$T/srv2" <<'PY' || fail "slo through smtp"
+import csv, email, email.policy, glob, io, os, sys
+fs = sorted(glob.glob(os.path.join(sys.argv[1], "*.eml")))
+assert len(fs) == 1, fs
+m = email.message_from_bytes(open(fs[0], "rb").read(), policy=email.policy.default)
+text = m.get_body(("plain",)).get_content()
+assert "Cap the queue" in text and "2024-03-16  SLO P1" in text, text
+assert "closed with an [slo] deadline 1, closed within their [slo] deadline 1" in text, text
+att = [a for a in m.iter_attachments() if a.get_filename().endswith(".csv")]
+rows = list(csv.reader(io.StringIO(att[0].get_content())))
+head = rows[0]
+cap = [r for r in rows[1:] if "Cap the queue" in r]
+assert cap and cap[0][head.index("due")] == "2024-03-16", (head, cap)
+PY
+ok "[slo] deadlines in a team's mailed report and its CSV"
