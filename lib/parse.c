@@ -2071,6 +2071,33 @@ prose_subject(const char *s, size_t n, size_t *off, int one_name)
 
 static int placeholder(const char *s, size_t n);
 
+static void
+pm_item_release(struct cl_pm_item *it)
+{
+	free(it->action);
+	free(it->owner);
+	free(it->owner_raw);
+	free(it->due_raw);
+	free(it->ticket);
+	free(it->priority);
+	free(it->owner_email);
+	free(it->status);
+}
+
+/* Takes back the item item_new added last (its action turned out blank). */
+static void
+item_drop(struct rules *r, long idx)
+{
+	struct cl_pm_doc *d = r->doc;
+	int i;
+
+	pm_item_release(&d->items[idx]);
+	for (i = 0; i < r->nh; i++)
+		if (r->hs[i].section >= 0)
+			d->sections[r->hs[i].section].nitems--;
+	d->nitems--;
+}
+
 /* Adds an item; returns its index or -1. */
 static long
 item_new(struct rules *r, int line)
@@ -2110,8 +2137,10 @@ item_new(struct rules *r, int line)
 	return (long)d->nitems++;
 }
 
-/* Fills an item from extracted fields and what its heading hands down. */
-static void
+/* Fills an item from extracted fields and what its heading hands down;
+ * returns idx, or -1 when the action is blank once trimmed (only spaces
+ * such as U+00A0 the block rules do not see) and the item is dropped. */
+static long
 item_fill(struct rules *r, long idx, struct extract *x, int explicit_status,
           const struct ctx *c)
 {
@@ -2137,6 +2166,11 @@ item_fill(struct rules *r, long idx, struct extract *x, int explicit_status,
 		if (it->ticket == NULL && c->ticket)
 			set_str(&it->ticket, c->ticket);
 	}
+	if (it->action == NULL) {
+		item_drop(r, idx);
+		return -1;
+	}
+	return idx;
 }
 
 /* "1. Improve alerting", "2) Rehearse the failover": the length of the
@@ -2189,7 +2223,7 @@ item_from_block(struct rules *r, int bi, const struct ctx *c)
 		explicit = (bl->flags & CL_BLOCK_CHECKED) ? ST_DONE :
 		           x.status != ST_NONE ? x.status : ST_OPEN;
 	if ((idx = item_new(r, bl->line)) >= 0)
-		item_fill(r, idx, &x, explicit, c);
+		idx = item_fill(r, idx, &x, explicit, c);
 	extract_release(&x);
 	/* a person as the subject: "Laura Hughes will…", "Jane will…" */
 	if (idx >= 0 && r->doc->items[idx].owner_raw == NULL && bl->kind != CL_BLOCK_HEADING) {
@@ -2649,8 +2683,8 @@ table_items(struct rules *r, int table, const struct ctx *c, int anywhere)
 			rfail(r, CL_ENOMEM, "out of memory");
 			return;
 		}
-		if ((idx = item_new(r, r->b->v[row].line)) >= 0) {
-			item_fill(r, idx, &x, explicit, c);
+		if ((idx = item_new(r, r->b->v[row].line)) >= 0 &&
+		    (idx = item_fill(r, idx, &x, explicit, c)) >= 0) {
 			/* a Status column that says nothing is not a status */
 			if (col_of[COL_STATUS] >= 0 && x.status == ST_NONE && explicit == ST_NONE &&
 			    c->status == ST_NONE) {
@@ -3961,17 +3995,8 @@ cl_pm_doc_free(struct cl_pm_doc *d)
 
 	if (d == NULL)
 		return;
-	for (i = 0; i < d->nitems; i++) {
-		struct cl_pm_item *it = &d->items[i];
-		free(it->action);
-		free(it->owner);
-		free(it->owner_raw);
-		free(it->due_raw);
-		free(it->ticket);
-		free(it->priority);
-		free(it->owner_email);
-		free(it->status);
-	}
+	for (i = 0; i < d->nitems; i++)
+		pm_item_release(&d->items[i]);
 	for (i = 0; i < d->nsections; i++)
 		free(d->sections[i].title);
 	free(d->sections);

@@ -276,6 +276,30 @@ START_TEST(test_item_limit)
 }
 END_TEST
 
+/* An action made only of U+00A0 (a bullet, a task, a table cell) is no
+ * item: the first CI fuzz run found it left an item without an action. */
+START_TEST(test_blank_action)
+{
+	struct cl_error err = { 0 };
+	struct cl_pm_doc *doc = NULL;
+	const char text[] = "# T\n\n## Action items\n\n- \xc2\xa0\n- [ ] \xc2\xa0\xc2\xa0\n"
+	                    "- Fix it (alice)\n\n| Action | Owner |\n|---|---|\n"
+	                    "| \xc2\xa0 | bob |\n| Add the alert | bob |\n";
+	size_t i, total = 0;
+
+	ck_assert_int_eq(cl_parse_document(&doc, text, sizeof text - 1, CL_NO_DATE, &err), 0);
+	ck_assert_uint_eq(doc->nitems, 2);
+	for (i = 0; i < doc->nitems; i++)
+		ck_assert_ptr_nonnull(doc->items[i].action);
+	ck_assert_str_eq(doc->items[0].action, "Fix it");
+	ck_assert_str_eq(doc->items[1].action, "Add the alert");
+	for (i = 0; i < doc->nsections; i++)
+		total += doc->sections[i].nitems;
+	ck_assert_uint_eq(total, 2);
+	cl_pm_doc_free(doc);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -291,6 +315,7 @@ main(void)
 	tcase_add_test(tc, test_normalise);
 	tcase_add_test(tc, test_invalid_utf8);
 	tcase_add_test(tc, test_item_limit);
+	tcase_add_test(tc, test_blank_action);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
 }
