@@ -272,6 +272,8 @@ cmd_arg_all(const char **out, const struct cmd_args *a, int key)
 	return k;
 }
 
+static void help_options(FILE *f, const struct cmd_entry *cmd, size_t indent);
+
 /* Prints words from text wrapped to 79 columns, continuing at column col;
  * the cursor is at column at. */
 static void
@@ -322,6 +324,12 @@ opt_label(char *buf, size_t size, const struct cmd_opt *o)
 		         o->arg ? o->arg : "");
 	else
 		snprintf(buf, size, "--%s%s%s", o->name, o->arg ? " " : "", o->arg ? o->arg : "");
+}
+
+void
+cmd_print_options(const struct cmd_entry *cmd, FILE *f)
+{
+	help_options(f, cmd, 2);
 }
 
 /* The operand and the options of cmd, indented. */

@@ -52,29 +52,22 @@ static const struct cmd_entry *const cmd_table[] = {
 };
 
 static const char *global_help =
-	"usage: closeloop [-c CONFIG] [-d DATABASE] [-q | -v] COMMAND [ARGS]\n"
 	"\n"
 	"closeloop makes post-mortem action items get done: it imports them from\n"
 	"Markdown post-mortems, lints them, syncs them with the issue tracker,\n"
 	"reports and nags, and schedules the DR drill that verifies the fix.\n"
 	"\n"
-	"global options (before or after the command):\n"
-	"  -c, --config FILE    configuration file (default: $CLOSELOOP_CONFIG,\n"
-	"                       $XDG_CONFIG_HOME/closeloop/config (~/.config/...),\n"
-	"                       /etc/closeloop/config)\n"
-	"  -d, --database FILE  database (default: [closeloop] database, else\n"
-	"                       $XDG_DATA_HOME/closeloop/closeloop.db)\n"
-	"  -q, --quiet          only errors\n"
-	"  -v, --verbose        say more (repeat for HTTP/SMTP traces, secrets redacted)\n"
-	"      --color=WHEN     auto (a terminal without NO_COLOR), always, never\n"
-	"  -h, --help           this help; 'closeloop help COMMAND' for a command\n"
-	"  -V, --version        print the version\n"
+	"global options (before or after the command):\n";
+
+static const char *commands_help =
 	"\n"
 	"commands:\n";
 
 static const char *env_help =
 	"environment: CLOSELOOP_NOW=2024-03-20T09:00:00Z fixes the clock.\n"
 	"See closeloop(1) and closeloop.conf(5).\n";
+
+static const struct cmd_entry global_entry;
 
 /* The exit-status list, from the error table (lib/error.c), wrapped. */
 static void
@@ -113,9 +106,13 @@ cmd_entries(void)
 static void
 print_global_help(FILE *f)
 {
+	struct cl_ctx none = { .cmd = NULL };
 	size_t i;
 
+	cmd_print_usage(&none, f);
 	fputs(global_help, f);
+	cmd_print_options(&global_entry, f);
+	fputs(commands_help, f);
 	for (i = 0; cmd_table[i]; i++)
 		if (cmd_table[i]->name[0] != '_')
 			fprintf(f, "  %-10s %s\n", cmd_table[i]->name, cmd_table[i]->summary);
@@ -166,13 +163,20 @@ cmd_find(const char *name, struct cl_error *err)
 static const struct cmd_entry global_entry = {
 	.name = "",
 	.opts = {
-		{ .name = "config", .key = 'c', .shrt = 1, .arg = "FILE" },
-		{ .name = "database", .key = 'd', .shrt = 1, .arg = "FILE" },
-		{ .name = "quiet", .key = 'q', .shrt = 1 },
-		{ .name = "verbose", .key = 'v', .shrt = 1 },
-		{ .name = "color", .key = 'C', .arg = "WHEN", .values = "auto|always|never" },
-		{ .name = "help", .key = 'h', .shrt = 1, .flags = CMD_OPT_FIRST },
-		{ .name = "version", .key = 'V', .shrt = 1, .flags = CMD_OPT_FIRST },
+		{ .name = "config", .key = 'c', .shrt = 1, .arg = "FILE", .help = "configuration "
+		  "file (default: $CLOSELOOP_CONFIG, $XDG_CONFIG_HOME/closeloop/config "
+		  "(~/.config/...), /etc/closeloop/config)" },
+		{ .name = "database", .key = 'd', .shrt = 1, .arg = "FILE", .help = "database "
+		  "(default: [closeloop] database, else $XDG_DATA_HOME/closeloop/closeloop.db)" },
+		{ .name = "quiet", .key = 'q', .shrt = 1, .help = "only errors" },
+		{ .name = "verbose", .key = 'v', .shrt = 1,
+		  .help = "say more (repeat for HTTP/SMTP traces, secrets redacted)" },
+		{ .name = "color", .key = 'C', .arg = "WHEN", .values = "auto|always|never",
+		  .help = "auto (a terminal without NO_COLOR), always, never" },
+		{ .name = "help", .key = 'h', .shrt = 1, .flags = CMD_OPT_FIRST,
+		  .help = "this help; 'closeloop help COMMAND' for a command" },
+		{ .name = "version", .key = 'V', .shrt = 1, .flags = CMD_OPT_FIRST,
+		  .help = "print the version" },
 	},
 	.args = { 0, -1 },
 };

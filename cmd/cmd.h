@@ -111,6 +111,8 @@ int cmd_arg_last(const struct cmd_args *a, const char *keys);
 size_t cmd_arg_all(const char **out, const struct cmd_args *a, int key);
 /* The help of a command (or sub-command) made from its entry. */
 void cmd_print_help(const struct cmd_entry *cmd, const struct cmd_entry *sub, FILE *f);
+/* The option list of a help (the global options' too). */
+void cmd_print_options(const struct cmd_entry *cmd, FILE *f);
 /* The "usage: closeloop ..." lines of the command ctx runs (or the global
  * one without a command). */
 void cmd_print_usage(const struct cl_ctx *ctx, FILE *f);

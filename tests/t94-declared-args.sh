@@ -54,6 +54,21 @@ while read -r cmd; do
         expect_in "$T/err" "usage: closeloop $cmd"
     done < "$T/listed"
 done < "$T/all"
+# the global options the global help lists, before the command
+expect_rc 0 "$CL" --help
+sed -n '/^global options/,/^commands:/p' "$T/out" |
+    sed -n 's/^ *\(-[a-zA-Z], \)\{0,1\}--\([a-z-]*\)\( [A-Z]*\)\{0,1\}   *[^ ].*$/\2\3/p' > "$T/listed"
+[ "$(wc -l < "$T/listed")" = 7 ] || fail "global options listed: $(cat "$T/listed")"
+while read -r name arg; do
+    n=$((n + 1))
+    if [ -n "$arg" ]; then
+        expect_rc 64 "$CL" "--$name"
+        expect_in "$T/err" "option '--$name' needs an argument"
+    else
+        expect_rc 64 "$CL" "--$name=x" list
+        expect_in "$T/err" "option '--$name' takes no argument"
+    fi
+done < "$T/listed"
 [ "$n" -ge 40 ] || fail "only $n options checked"
 [ -e "$NODB" ] && fail "a usage error opened (created) the database"
 echo "ok: $n options: help, usage line and parser agree"
