@@ -903,7 +903,10 @@ meta_part(const char *s, size_t n, const char **val, size_t *vlen, int *st)
 	static const struct { const char *key; enum meta m; } keys[] = {
 		{ "owner:", M_OWNER }, { "owners:", M_OWNER }, { "owner", M_OWNER },
 		{ "assignee:", M_OWNER }, { "assigned to", M_OWNER }, { "assigned:", M_OWNER },
-		{ "who:", M_OWNER }, { "dri:", M_OWNER },
+		{ "who:", M_OWNER }, { "dri:", M_OWNER }, { "responsible:", M_OWNER },
+		{ "poc:", M_OWNER }, { "point of contact:", M_OWNER }, { "champion:", M_OWNER },
+		{ "accountable:", M_OWNER }, { "lead:", M_OWNER }, { "contact:", M_OWNER },
+		{ "driver:", M_OWNER }, { "owned by", M_OWNER }, { "action owner:", M_OWNER },
 		{ "due date:", M_DUE }, { "due by", M_DUE }, { "due:", M_DUE }, { "due", M_DUE },
 		{ "by", M_DUE }, { "until", M_DUE }, { "before", M_DUE }, { "eta:", M_DUE },
 		{ "eta", M_DUE }, { "deadline:", M_DUE }, { "target:", M_DUE },
@@ -1017,7 +1020,7 @@ static int
 bare_key(const char *s, size_t n)
 {
 	static const char *const keys[] = { "owner", "owner:", "owners", "assignee", "eta",
-		"eta:", "due", "due:", NULL };
+		"eta:", "due", "due:", "dri", "dri:", "assignee:", NULL };
 	size_t i, b;
 
 	n = rtrim_len(s, n);
@@ -1404,9 +1407,15 @@ meta_hint(const char *s, size_t n, size_t nlinks)
 static void
 take_phrases(struct extract *x, struct cl_buf *w)
 {
-	static const struct { const char *key; enum meta m; int need_date; } keys[] = {
+	/* need: 1 a date after the key, 2 a person */
+	static const struct { const char *key; enum meta m; int need; } keys[] = {
 		{ "owner:", M_OWNER, 0 }, { "owners:", M_OWNER, 0 }, { "assignee:", M_OWNER, 0 },
 		{ "assigned to", M_OWNER, 0 }, { "owned by", M_OWNER, 0 }, { "dri:", M_OWNER, 0 },
+		{ "assigned:", M_OWNER, 0 }, { "responsible:", M_OWNER, 0 }, { "poc:", M_OWNER, 0 },
+		{ "point of contact:", M_OWNER, 0 }, { "champion:", M_OWNER, 0 },
+		{ "accountable:", M_OWNER, 0 }, { "action owner:", M_OWNER, 0 },
+		{ "who:", M_OWNER, 0 }, { "lead:", M_OWNER, 2 }, { "contact:", M_OWNER, 2 },
+		{ "driver:", M_OWNER, 2 },
 		{ "due date:", M_DUE, 0 }, { "due:", M_DUE, 0 }, { "eta:", M_DUE, 0 },
 		{ "deadline:", M_DUE, 0 }, { "target date:", M_DUE, 0 },
 		{ "due by", M_DUE, 1 }, { "due", M_DUE, 1 }, { "by", M_DUE, 1 },
@@ -1430,7 +1439,7 @@ take_phrases(struct extract *x, struct cl_buf *w)
 				v++;
 			end = value_end(w->data, w->len, v, 80, keys[i].m == M_OWNER);
 			vend = end;
-			if (keys[i].need_date) {
+			if (keys[i].need == 1) {
 				/* the longest run of up to 4 words that is a date */
 				size_t e = v, best = 0;
 				int words = 0;
@@ -1461,7 +1470,7 @@ take_phrases(struct extract *x, struct cl_buf *w)
 				if (st == ST_NONE)
 					st = ST_OPEN;
 			}
-			if (keys[i].m == M_OWNER && keys[i].key[k - 1] != ':' &&
+			if (keys[i].m == M_OWNER && (keys[i].key[k - 1] != ':' || keys[i].need == 2) &&
 			    !person_like(w->data + v, vend - v)) {
 				at = vend;
 				continue;
@@ -1524,19 +1533,21 @@ take_leading_handle(struct extract *x, struct cl_buf *w)
 {
 	size_t i = ltrim_off(w->data, w->len), a, e;
 	int bracket = 0;
+	char close = ']';
 
 	if (x->owner_raw != NULL || i >= w->len)
 		return;
-	if (w->data[i] == '[') {
+	if (w->data[i] == '[' || w->data[i] == '{') {	/* "[Dana] …", "{@ana} …" */
+		close = w->data[i] == '[' ? ']' : '}';
 		bracket = 1;
 		i++;
 	}
 	if (bracket && i < w->len && w->data[i] != '@') {
 		/* "[Dana] Write…" (not "[Infra] …", a tag) */
 		char low[32];
-		for (e = i; e < w->len && e - i < 30 && w->data[e] != ']'; e++)
+		for (e = i; e < w->len && e - i < 30 && w->data[e] != close; e++)
 			;
-		if (e < w->len && w->data[e] == ']' && e > i && e - i < sizeof low &&
+		if (e < w->len && w->data[e] == close && e > i && e - i < sizeof low &&
 		    e + 1 < w->len && w->data[e + 1] == ' ' &&
 		    (isupper((unsigned char)w->data[i]) || (unsigned char)w->data[i] >= 0x80) &&
 		    !team_like(vocab_key(low, sizeof low, w->data + i, e - i)) &&
@@ -1553,7 +1564,7 @@ take_leading_handle(struct extract *x, struct cl_buf *w)
 		;
 	if (e == a + 1)
 		return;
-	if (bracket ? (e < w->len && w->data[e] == ']') : (e < w->len && w->data[e] == ':')) {
+	if (bracket ? (e < w->len && w->data[e] == close) : (e < w->len && w->data[e] == ':')) {
 		take(&x->owner_raw, w->data + a, e - a);
 		cut(w, 0, e + 1);
 	} else if (!bracket && e + 1 < w->len && w->data[e] == ' ' &&
@@ -2049,13 +2060,21 @@ prose_subject(const char *s, size_t n, size_t *off, int one_name)
 		{
 			/* "… will", "… has agreed to", "… is going to" */
 			static const char *const verbs[] = { "will", "has agreed to", "agreed to",
-				"is going to", "has offered to", "volunteered to", NULL };
+				"is going to", "has offered to", "volunteered to", "to", NULL };
 			size_t t = i + ltrim_off(s + i, n - i);
 			for (k = 0; verbs[k]; k++)
 				if (starts_word(s + t, n - t, verbs[k]))
 					break;
-			if (verbs[k] == NULL || (k > 0 && words == 1))
+			if (verbs[k] == NULL || (k > 0 && words == 1 && verbs[k + 1] != NULL))
 				continue;
+			/* "Kofi to add an alert…" opens a bullet (not "Kofi to be…") */
+			if (verbs[k + 1] == NULL) {
+				size_t vb = t + 3;
+				if (at != 0 || appos || vb >= n || !islower((unsigned char)s[vb]) ||
+				    starts_word(s + vb, n - vb, "be") || starts_word(s + vb, n - vb, "the") ||
+				    starts_word(s + vb, n - vb, "a") || starts_word(s + vb, n - vb, "an"))
+					continue;
+			}
 		}
 		/* "Rollout will be paused": a thing, not a person */
 		if (words == 1 && starts_word(s + i + ltrim_off(s + i, n - i) + 4,
@@ -2472,8 +2491,26 @@ column_meaning(const char *name, size_t len, int *strong_action)
 		{ "issue", COL_TICKET, 0 }, { "link", COL_TICKET, 0 }, { "jira", COL_TICKET, 0 },
 		{ "tracking", COL_TICKET, 0 }, { "tracker", COL_TICKET, 0 }, { "pr", COL_TICKET, 0 },
 		{ "priority", COL_PRIORITY, 0 }, { "prio", COL_PRIORITY, 0 }, { "type", COL_PRIORITY, 0 },
-		{ "kind", COL_PRIORITY, 0 },
+		{ "kind", COL_PRIORITY, 0 }, { "point of contact", COL_OWNER, 0 },
+		{ "poc", COL_OWNER, 0 }, { "contact", COL_OWNER, 0 }, { "champion", COL_OWNER, 0 },
+		{ "accountable", COL_OWNER, 0 }, { "assigned", COL_OWNER, 0 },
+		{ "driver", COL_OWNER, 0 }, { "action owner", COL_OWNER, 0 },
+		{ "task owner", COL_OWNER, 0 }, { "owned by", COL_OWNER, 0 },
+		{ "responsible person", COL_OWNER, 0 }, { "responsible party", COL_OWNER, 0 },
+		{ "person", COL_OWNER, 0 }, { "leads", COL_OWNER, 0 },
+		/* a Team column is the owner only when no column names a person */
+		{ "team", COL_OWNER, 2 }, { "owning team", COL_OWNER, 2 },
+		{ "responsible team", COL_OWNER, 2 },
 		{ NULL, COL_NONE, 0 }
+	};
+	/* "Owner / Team", "Owner (DRI)", "Due date (UTC)", "Status as of May 2":
+	 * the first word says what the column is */
+	static const struct { const char *word; enum col col; } first[] = {
+		{ "owner", COL_OWNER }, { "owners", COL_OWNER }, { "assignee", COL_OWNER },
+		{ "assignees", COL_OWNER }, { "dri", COL_OWNER }, { "responsible", COL_OWNER },
+		{ "who", COL_OWNER }, { "poc", COL_OWNER }, { "due", COL_DUE },
+		{ "deadline", COL_DUE }, { "eta", COL_DUE }, { "status", COL_STATUS },
+		{ "ticket", COL_TICKET }, { "jira", COL_TICKET }, { NULL, COL_NONE }
 	};
 	char low[64];
 	size_t i, n;
@@ -2494,6 +2531,12 @@ column_meaning(const char *name, size_t len, int *strong_action)
 			*strong_action = map[i].strong;
 			return map[i].col;
 		}
+	vocab_key(low, sizeof low, name, len < sizeof low - 1 ? len : sizeof low - 1);
+	n = strcspn(low, " /");
+	if (low[n] != '\0')
+		for (i = 0; first[i].word; i++)
+			if (strlen(first[i].word) == n && strncmp(low, first[i].word, n) == 0)
+				return first[i].col;
 	return COL_NONE;
 }
 
@@ -2542,7 +2585,7 @@ table_items(struct rules *r, int table, const struct ctx *c, int anywhere)
 	enum col cols[64];
 	int cells[64], header = -1, row, first_row = -1;
 	size_t i, j, ncols;
-	int have_action = 0, strong_action = 0, have_meta = 0, col_of[8];
+	int have_action = 0, strong_action = 0, have_meta = 0, col_of[8], team_col = -1;
 
 	for (row = r->first_child[table]; row >= 0; row = r->next_sibling[row])
 		if (r->b->v[row].kind == CL_BLOCK_ROW) {
@@ -2560,6 +2603,11 @@ table_items(struct rules *r, int table, const struct ctx *c, int anywhere)
 		const struct cl_block *h = &r->b->v[cells[i]];
 		int strong;
 		cols[i] = column_meaning(h->text, h->len, &strong);
+		if (cols[i] == COL_OWNER && strong == 2) {	/* "Team": only as a fallback */
+			if (team_col < 0)
+				team_col = (int)i;
+			cols[i] = COL_NONE;
+		}
 		for (j = 0; j < i; j++)	/* first column of a meaning wins */
 			if (cols[j] == cols[i] && cols[i] != COL_NONE)
 				cols[i] = COL_NONE;
@@ -2570,6 +2618,11 @@ table_items(struct rules *r, int table, const struct ctx *c, int anywhere)
 		             cols[i] == COL_TICKET;
 		if (cols[i] != COL_NONE)
 			col_of[cols[i]] = (int)i;
+	}
+	if (team_col >= 0 && col_of[COL_OWNER] < 0) {
+		cols[team_col] = COL_OWNER;
+		col_of[COL_OWNER] = team_col;
+		have_meta = 1;
 	}
 	if (anywhere && (!strong_action || !have_meta || table_is_timeline(r, header, first_row)))
 		return;
