@@ -1873,7 +1873,7 @@ struct hstate {
 	int action;		/* in an action section */
 	int section;		/* doc->sections index, -1 */
 	int status;		/* ST_* handed down */
-	char *due, *ticket;	/* handed down (owned) */
+	char *due, *ticket, *owner;	/* handed down (owned) */
 	long item;		/* a numbered sub-heading that is an item: its index, else -1 */
 };
 
@@ -1881,6 +1881,7 @@ struct hstate {
 struct ctx {
 	int status;
 	const char *due, *ticket;
+	const char *owner;	/* "### Database (owner: @ana)", "Owners: @ana" */
 };
 
 struct rules {
@@ -1897,6 +1898,8 @@ struct rules {
 	int expect_date;
 	int title_from_meta;
 	long last_prose;	/* index of the last item read from a paragraph, -1 */
+	char **inherited;	/* per item: the owner its section hands down (owned) */
+	size_t ninherited;
 	int last_prose_heading;
 };
 
@@ -2103,6 +2106,27 @@ pm_item_release(struct cl_pm_item *it)
 	free(it->status);
 }
 
+/* Notes the owner an item's section hands down (used when the item names
+ * none itself once its details are read); 0 or -1 (out of memory). */
+static int
+inherit_owner(struct rules *r, long idx, const char *owner)
+{
+	if ((size_t)idx >= r->ninherited) {
+		size_t cap = ((size_t)idx + 1) * 2, i;
+		char **v = cl_realloc(r->inherited, cap * sizeof *v);
+		if (v == NULL)
+			return rfail(r, CL_ENOMEM, "out of memory");
+		for (i = r->ninherited; i < cap; i++)
+			v[i] = NULL;
+		r->inherited = v;
+		r->ninherited = cap;
+	}
+	free(r->inherited[idx]);
+	if ((r->inherited[idx] = cl_strdup(owner)) == NULL)
+		return rfail(r, CL_ENOMEM, "out of memory");
+	return 0;
+}
+
 /* Takes back the item item_new added last (its action turned out blank). */
 static void
 item_drop(struct rules *r, long idx)
@@ -2110,6 +2134,10 @@ item_drop(struct rules *r, long idx)
 	struct cl_pm_doc *d = r->doc;
 	int i;
 
+	if ((size_t)idx < r->ninherited) {
+		free(r->inherited[idx]);
+		r->inherited[idx] = NULL;
+	}
 	pm_item_release(&d->items[idx]);
 	for (i = 0; i < r->nh; i++)
 		if (r->hs[i].section >= 0)
@@ -2189,6 +2217,8 @@ item_fill(struct rules *r, long idx, struct extract *x, int explicit_status,
 		item_drop(r, idx);
 		return -1;
 	}
+	if (c && c->owner && inherit_owner(r, idx, c->owner) != 0)
+		return -1;
 	return idx;
 }
 
@@ -2362,11 +2392,11 @@ item_children(struct rules *r, int li, long idx, const struct ctx *c)
 /* The state a heading or label text hands down. */
 static void
 label_state(struct rules *r, const struct cl_block *bl, struct ctx *out, char **due,
-            char **ticket)
+            char **ticket, char **owner)
 {
 	struct extract x;
 
-	*due = *ticket = NULL;
+	*due = *ticket = *owner = NULL;
 	if (extract_text(&x, bl->text, bl->len, bl->links, bl->nlinks,
 	                 bl->flags & ~CL_BLOCK_ALL_STRUCK, 0) != 0) {
 		extract_release(&x);
@@ -2392,6 +2422,11 @@ label_state(struct rules *r, const struct cl_block *bl, struct ctx *out, char **
 		x.ticket = NULL;
 		out->ticket = *ticket;
 	}
+	if (x.owner_raw) {
+		*owner = x.owner_raw;
+		x.owner_raw = NULL;
+		out->owner = *owner;
+	}
 	extract_release(&x);
 }
 
@@ -2414,14 +2449,15 @@ list_items(struct rules *r, int list, const struct ctx *c)
 		        (bl->flags & CL_BLOCK_ALL_STRONG);
 		if (label && has_children) {
 			struct ctx c2 = *c;
-			char *due = NULL, *ticket = NULL;
+			char *due = NULL, *ticket = NULL, *owner = NULL;
 			if (n)
-				label_state(r, bl, &c2, &due, &ticket);
+				label_state(r, bl, &c2, &due, &ticket, &owner);
 			for (l = r->first_child[li]; l >= 0; l = r->next_sibling[l])
 				if (r->b->v[l].kind == CL_BLOCK_LIST)
 					list_items(r, l, &c2);
 			free(due);
 			free(ticket);
+			free(owner);
 			continue;
 		}
 		if (n == 0 || (bl->text[n - 1] == ':' && !marker_len(bl->text, n)))
@@ -2435,7 +2471,7 @@ list_items(struct rules *r, int list, const struct ctx *c)
 static void
 list_outside(struct rules *r, int list, int tasks)
 {
-	static const struct ctx none = { ST_NONE, NULL, NULL };
+	static const struct ctx none = { ST_NONE, NULL, NULL, NULL };
 	int li, l;
 
 	for (li = r->first_child[list]; li >= 0 && !r->failed; li = r->next_sibling[li]) {
@@ -2940,13 +2976,14 @@ heading_enter(struct rules *r, int bi, int level)
 	const struct cl_block *bl = &r->b->v[bi];
 	struct hstate *h, *parent;
 	enum hclass cls;
-	struct ctx c = { ST_NONE, NULL, NULL };
-	char *due = NULL, *ticket = NULL;
+	struct ctx c = { ST_NONE, NULL, NULL, NULL };
+	char *due = NULL, *ticket = NULL, *owner = NULL;
 
 	while (r->nh > 0 && r->hs[r->nh - 1].level >= level) {
 		r->nh--;
 		free(r->hs[r->nh].due);
 		free(r->hs[r->nh].ticket);
+		free(r->hs[r->nh].owner);
 	}
 	parent = r->nh > 0 ? &r->hs[r->nh - 1] : NULL;
 	cls = (enum hclass)r->hclass[bi];
@@ -2977,11 +3014,12 @@ heading_enter(struct rules *r, int bi, int level)
 	    heading_number(bl->text, bl->len)) {
 		/* "### 1. Improve alerting" under an action heading is an item; what
 		 * stands under it is its detail */
-		struct ctx pc = { parent->status, parent->due, parent->ticket };
+		struct ctx pc = { parent->status, parent->due, parent->ticket, parent->owner };
 		h->item = item_from_block(r, bi, &pc);
 		h->status = parent->status;
 		h->due = parent->due ? cl_strdup(parent->due) : NULL;
 		h->ticket = parent->ticket ? cl_strdup(parent->ticket) : NULL;
+		h->owner = parent->owner ? cl_strdup(parent->owner) : NULL;
 		r->nh++;
 		r->last_prose = -1;
 		return;
@@ -2992,11 +3030,13 @@ heading_enter(struct rules *r, int bi, int level)
 			c.status = parent->status;
 			c.due = parent->due;
 			c.ticket = parent->ticket;
+			c.owner = parent->owner;
 		}
-		label_state(r, bl, &c, &due, &ticket);
+		label_state(r, bl, &c, &due, &ticket, &owner);
 		h->status = c.status;
 		h->due = due ? due : c.due ? cl_strdup(c.due) : NULL;
 		h->ticket = ticket ? ticket : c.ticket ? cl_strdup(c.ticket) : NULL;
+		h->owner = owner ? owner : c.owner ? cl_strdup(c.owner) : NULL;
 		if (!d->has_action_section) {
 			d->has_action_section = 1;
 			d->action_section_line = bl->line;
@@ -3059,11 +3099,11 @@ placeholder(const char *s, size_t n)
 static void
 para_rule(struct rules *r, int bi)
 {
-	static const struct ctx none = { ST_NONE, NULL, NULL };
+	static const struct ctx none = { ST_NONE, NULL, NULL, NULL };
 	const struct cl_block *bl = &r->b->v[bi];
 	struct hstate *h = r->nh > 0 ? &r->hs[r->nh - 1] : NULL;
 	size_t n = rtrim_len(bl->text, bl->len);
-	struct ctx c = { ST_NONE, NULL, NULL };
+	struct ctx c = { ST_NONE, NULL, NULL, NULL };
 	const char *v;
 	size_t vn;
 	int st;
@@ -3079,6 +3119,7 @@ para_rule(struct rules *r, int bi)
 		c.status = h->status;
 		c.due = h->due;
 		c.ticket = h->ticket;
+		c.owner = h->owner;
 	}
 	if (marker_len(bl->text, n)) {
 		item_from_block(r, bi, h && h->action ? &c : &none);
@@ -3086,6 +3127,19 @@ para_rule(struct rules *r, int bi)
 	}
 	if (h && h->item >= 0) {
 		detail_apply(r, h->item, bl);
+		return;
+	}
+	/* "Owners: @ana" standing under a sub-heading: the owner of the items
+	 * that follow in it */
+	if (h && h->action && r->last_prose < 0 && n <= META_MAX && memchr(bl->text, ':', n) &&
+	    !memchr(bl->text, '\n', n) && meta_part(bl->text, n, &v, &vn, &st) == M_OWNER) {
+		char *o = cl_strndup(v, rtrim_len(v, vn));
+		if (o == NULL) {
+			rfail(r, CL_ENOMEM, "out of memory");
+			return;
+		}
+		free(h->owner);
+		h->owner = o;
 		return;
 	}
 	if (!h || !h->action || r->has_list[h->block])
@@ -3222,7 +3276,7 @@ int
 cl_parse_blocks(struct cl_pm_doc **out, const struct cl_blocks *b, int ref,
                 const struct cl_parse_opts *opts, struct cl_error *err)
 {
-	static const struct ctx none = { ST_NONE, NULL, NULL };
+	static const struct ctx none = { ST_NONE, NULL, NULL, NULL };
 	struct rules r;
 	size_t i;
 	int rc = 0;
@@ -3244,7 +3298,7 @@ cl_parse_blocks(struct cl_pm_doc **out, const struct cl_blocks *b, int ref,
 	for (i = 0; i < b->n && !r.failed; i++) {
 		const struct cl_block *bl = &b->v[i];
 		struct hstate *h = r.nh > 0 ? &r.hs[r.nh - 1] : NULL;
-		struct ctx c = { ST_NONE, NULL, NULL };
+		struct ctx c = { ST_NONE, NULL, NULL, NULL };
 
 		if (bl->parent >= 0)
 			continue;
@@ -3252,6 +3306,7 @@ cl_parse_blocks(struct cl_pm_doc **out, const struct cl_blocks *b, int ref,
 			c.status = h->status;
 			c.due = h->due;
 			c.ticket = h->ticket;
+			c.owner = h->owner;
 		}
 		switch (bl->kind) {
 		case CL_BLOCK_HEADING:
@@ -3296,13 +3351,23 @@ cl_parse_blocks(struct cl_pm_doc **out, const struct cl_blocks *b, int ref,
 		rc = r.failed;
 		goto done;
 	}
+	/* an item's own owner (its text, its details) wins over its section's */
+	for (i = 0; i < r.ninherited && i < r.doc->nitems; i++)
+		if (r.doc->items[i].owner_raw == NULL && r.inherited[i] != NULL) {
+			r.doc->items[i].owner_raw = r.inherited[i];
+			r.inherited[i] = NULL;
+		}
 	doc_resolve(r.doc, ref);
 done:
 	while (r.nh > 0) {
 		r.nh--;
 		free(r.hs[r.nh].due);
 		free(r.hs[r.nh].ticket);
+		free(r.hs[r.nh].owner);
 	}
+	for (i = 0; i < r.ninherited; i++)
+		free(r.inherited[i]);
+	free(r.inherited);
 	free(r.first_child);
 	free(r.next_sibling);
 	free(r.has_list);
