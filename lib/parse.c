@@ -367,7 +367,7 @@ date_like(const char *s, size_t n)
 	int day, approx;
 
 	n = rtrim_len(s, n);
-	while (n > 0 && (s[n - 1] == '.' || s[n - 1] == ','))
+	while (n > 0 && (s[n - 1] == '.' || s[n - 1] == ',' || s[n - 1] == ':' || s[n - 1] == ';'))
 		n--;
 	if (n == 0 || n >= sizeof buf)
 		return 0;
@@ -478,6 +478,18 @@ team_like(const char *low)
 	}
 }
 
+/* team_like() of s[0..n) as written. */
+static int
+team_like_n(const char *s, size_t n)
+{
+	char low[64];
+
+	if (n >= sizeof low)
+		return 0;
+	vocab_key(low, sizeof low, s, n);
+	return team_like(low);
+}
+
 /* low (lower-cased, one word) names a technology or a product, which a
  * parenthesis after an action often does ("(Kubernetes)", "(Redis)"). */
 static int
@@ -550,17 +562,17 @@ person_like(const char *s, size_t n)
 	for (i = 0; i < n; i++)
 		low[i] = (char)tolower((unsigned char)s[i]);
 	low[n] = '\0';
-	if (team_like(low))
-		return 1;
-	if (caveat_word(low) || status_word(s, n) != ST_NONE || sounds_like_when(s, n) ||
-	    tech_word(low))
-		return 0;
-	if (memchr(s, '@', n)) {	/* an address */
+	if (memchr(s, '@', n)) {	/* an address ("hpc-ops@rcs.uni.example.ac.uk") */
 		for (i = 0; i < n; i++)
 			if (s[i] == ' ')
 				return 0;
 		return 1;
 	}
+	if (team_like(low))
+		return 1;
+	if (caveat_word(low) || status_word(s, n) != ST_NONE || sounds_like_when(s, n) ||
+	    tech_word(low))
+		return 0;
 	for (i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
 		if (c == ' ' || c == '/' || c == '&' || c == ',') {
@@ -902,13 +914,15 @@ meta_part(const char *s, size_t n, const char **val, size_t *vlen, int *st)
 {
 	static const struct { const char *key; enum meta m; } keys[] = {
 		{ "owner:", M_OWNER }, { "owners:", M_OWNER }, { "owner", M_OWNER },
-		{ "assignee:", M_OWNER }, { "assigned to", M_OWNER }, { "assigned:", M_OWNER },
+		{ "assignee:", M_OWNER }, { "assigned to:", M_OWNER }, { "assigned to", M_OWNER },
+		{ "assigned:", M_OWNER }, { "team:", M_OWNER },
 		{ "who:", M_OWNER }, { "dri:", M_OWNER }, { "responsible:", M_OWNER },
 		{ "poc:", M_OWNER }, { "point of contact:", M_OWNER }, { "champion:", M_OWNER },
 		{ "accountable:", M_OWNER }, { "lead:", M_OWNER }, { "contact:", M_OWNER },
 		{ "driver:", M_OWNER }, { "owned by", M_OWNER }, { "action owner:", M_OWNER },
 		{ "due date:", M_DUE }, { "due by", M_DUE }, { "due:", M_DUE }, { "due", M_DUE },
-		{ "by", M_DUE }, { "until", M_DUE }, { "before", M_DUE }, { "eta:", M_DUE },
+		{ "by:", M_DUE }, { "by", M_DUE }, { "until", M_DUE }, { "before", M_DUE },
+		{ "eta:", M_DUE }, { "target", M_DUE },
 		{ "eta", M_DUE }, { "deadline:", M_DUE }, { "target:", M_DUE },
 		{ "target date:", M_DUE }, { "when:", M_DUE },
 		{ "status:", M_STATUS }, { "state:", M_STATUS },
@@ -942,9 +956,13 @@ meta_part(const char *s, size_t n, const char **val, size_t *vlen, int *st)
 			return M_NONE;
 		switch (keys[i].m) {
 		case M_DUE:
-			/* "by"/"until"/"before" only with a date after them */
-			if (keys[i].key[0] == 'b' || keys[i].key[0] == 'u')
-				return date_like(*val, *vlen) ? M_DUE : M_NONE;
+			/* "by"/"until"/"before"/"due"/"target" only with a date after
+			 * them ("due Friday" is text); "Due:", "ETA:" take what follows */
+			if ((keys[i].key[strlen(keys[i].key) - 1] != ':' || keys[i].key[0] == 'b') &&
+			    strncmp(keys[i].key, "eta", 3) != 0)
+				return date_like(*val, *vlen) ||
+				       (keys[i].key[0] == 'd' && sounds_like_when(*val, *vlen))
+				       ? M_DUE : M_NONE;
 			return M_DUE;
 		case M_OWNER:
 			return keys[i].key[strlen(keys[i].key) - 1] == ':' || person_like(*val, *vlen)
@@ -1043,7 +1061,13 @@ kept_part(const char *s, size_t n)
 	i = ltrim_off(s, n);
 	if (i < n && isdigit((unsigned char)s[i]))
 		return 1;
-	if (n - i == 0 || n - i >= sizeof low)
+	if (n - i == 0)
+		return 0;
+	/* "external audit", "due Friday": words, not a name */
+	if (islower((unsigned char)s[i]) && memchr(s + i, ' ', n - i) != NULL &&
+	    memchr(s + i, '@', n - i) == NULL)
+		return 1;
+	if (n - i >= sizeof low)
 		return 0;
 	vocab_key(low, sizeof low, s + i, n - i);
 	return caveat_word(low);
@@ -1093,6 +1117,17 @@ meta_group(struct extract *x, const char *s, size_t n, struct cl_buf *rest)
 				i += sk - 1;
 			start = i + 1;
 		}
+	}
+	/* "(period, employer_id)": bare lower-case words are column names or
+	 * terms, not a list of people (handles have an "@") */
+	if (np >= 2) {
+		for (i = 0; i < np && parts[i].m == M_OWNER && parts[i].n > 0 &&
+		            islower((unsigned char)parts[i].v[0]) &&
+		            !memchr(parts[i].v, '@', parts[i].n) &&
+		            !team_like_n(parts[i].v, parts[i].n); i++)
+			;
+		if (i == np)
+			return 0;
 	}
 	/* "Alice, Bob" is several owners, one part */
 	if (np >= 2 && parts[0].m == M_OWNER && parts[1].m == M_OWNER) {
@@ -1333,23 +1368,51 @@ find_word(const char *s, size_t n, size_t from, const char *key)
 	return (size_t)-1;
 }
 
-/* The end of a value that runs to the next ',', ';', ')', '.' + space or the
- * end, at most max bytes. */
+/* " Status:", " By:": the next "Key:" field of a one-line record ("Owner:
+ * X Due: D Status: S"). */
+static int
+next_field(const char *s, size_t n)
+{
+	static const char *const keys[] = { "status:", "due:", "by:", "eta:", "target:",
+		"ticket:", "priority:", "owner:", "deadline:", "due date:", "state:", "jira:",
+		"tracking:", "pr:", "target date:", NULL };
+	size_t k;
+
+	for (k = 0; keys[k]; k++)
+		if (starts_word(s, n, keys[k]))
+			return 1;
+	return 0;
+}
+
+/* The end of a value that runs to the next ',', ';', ')', '.' + space, line
+ * break, "Key:" field or the end, at most max bytes; "(…)" opened inside the
+ * value stays in it ("Ilse de Vries (Support)"). */
 static size_t
 value_end(const char *s, size_t n, size_t from, size_t max, int commas)
 {
-	size_t i;
+	size_t i, open_at = 0;
+	int depth = 0;
 
 	for (i = from; i < n && i - from < max; i++) {
-		if ((s[i] == ',' && !commas) || s[i] == ';' || s[i] == ')' || s[i] == '|' ||
-		    (s[i] == '.' && (i + 1 == n || s[i + 1] == ' ')))
+		if (s[i] == '(') {
+			if (depth++ == 0)
+				open_at = i;
+		} else if (s[i] == ')' && depth > 0)
+			depth--;
+		else if ((s[i] == ',' && !commas) || s[i] == ';' || s[i] == ')' || s[i] == '|' ||
+		         s[i] == '\n' || (s[i] == '.' && (i + 1 == n || s[i + 1] == ' ')))
 			break;
 		if (i > from && s[i] == ' ' && (starts_word(s + i + 1, n - i - 1, "due") ||
 		                                starts_word(s + i + 1, n - i - 1, "by") ||
 		                                starts_word(s + i + 1, n - i - 1, "owner") ||
+		                                starts_word(s + i + 1, n - i - 1, "target") ||
+		                                starts_word(s + i + 1, n - i - 1, "eta") ||
+		                                next_field(s + i + 1, n - i - 1) ||
 		                                sep_at(s, i, n)))
 			break;
 	}
+	if (depth > 0)	/* "(" not closed in it: the value ends before it */
+		i = open_at;
 	return i;
 }
 
@@ -1410,15 +1473,16 @@ take_phrases(struct extract *x, struct cl_buf *w)
 	/* need: 1 a date after the key, 2 a person */
 	static const struct { const char *key; enum meta m; int need; } keys[] = {
 		{ "owner:", M_OWNER, 0 }, { "owners:", M_OWNER, 0 }, { "assignee:", M_OWNER, 0 },
-		{ "assigned to", M_OWNER, 0 }, { "owned by", M_OWNER, 0 }, { "dri:", M_OWNER, 0 },
-		{ "assigned:", M_OWNER, 0 }, { "responsible:", M_OWNER, 0 }, { "poc:", M_OWNER, 0 },
+		{ "assigned to:", M_OWNER, 0 }, { "assigned to", M_OWNER, 0 },
+		{ "owned by", M_OWNER, 0 }, { "dri:", M_OWNER, 0 }, { "assigned:", M_OWNER, 0 }, { "responsible:", M_OWNER, 0 }, { "poc:", M_OWNER, 0 },
 		{ "point of contact:", M_OWNER, 0 }, { "champion:", M_OWNER, 0 },
 		{ "accountable:", M_OWNER, 0 }, { "action owner:", M_OWNER, 0 },
 		{ "who:", M_OWNER, 0 }, { "lead:", M_OWNER, 2 }, { "contact:", M_OWNER, 2 },
 		{ "driver:", M_OWNER, 2 },
 		{ "due date:", M_DUE, 0 }, { "due:", M_DUE, 0 }, { "eta:", M_DUE, 0 },
 		{ "deadline:", M_DUE, 0 }, { "target date:", M_DUE, 0 },
-		{ "due by", M_DUE, 1 }, { "due", M_DUE, 1 }, { "by", M_DUE, 1 },
+		{ "by:", M_DUE, 1 }, { "due by", M_DUE, 1 }, { "due", M_DUE, 1 }, { "by", M_DUE, 1 },
+		{ "target", M_DUE, 1 },
 		{ "until", M_DUE, 1 }, { "before", M_DUE, 1 }, { "no later than", M_DUE, 1 },
 		{ "status:", M_STATUS, 0 }, { "ticket:", M_TICKET, 0 }, { "tracking:", M_TICKET, 0 },
 		{ "jira:", M_TICKET, 0 }, { "priority:", M_PRIORITY, 0 },
