@@ -452,12 +452,16 @@ team_like(const char *low)
 		"dba", "dbas", "storage", "support", "qa", "eng", "engineering", "oncall", "on-call",
 		"the on-call", "release", "releng", "comms", "legal", "compliance", "product",
 		"design", "marketing", "finance", "sales", "management", "leadership",
-		"service owner", "the service owner", NULL };
+		"service owner", "the service owner", "trust & safety", "trust and safety",
+		"trust safety", "live ops", "liveops", "customer success", "customer support", NULL };
 	size_t i;
 
 	for (i = 0; words[i]; i++)
 		if (words[i][0] == low[0] && strcmp(low, words[i]) == 0)
 			return 1;
+	for (i = 0; low[i]; i++)	/* "2 engineers" is a quantity */
+		if (isdigit((unsigned char)low[i]))
+			return 0;
 	if (strncmp(low, "sig-", 4) == 0 || strncmp(low, "sig ", 4) == 0 ||
 	    strncmp(low, "wg-", 3) == 0 || strncmp(low, "team-", 5) == 0)
 		return 1;
@@ -472,9 +476,17 @@ team_like(const char *low)
 		if (nw > 4 || has_phrase(low, "with") || has_phrase(low, "in") ||
 		    has_phrase(low, "by") || has_phrase(low, "from") || has_phrase(low, "for"))
 			return 0;
+		/* "core devs", "multisig signers", "release managers" */
 		return strcmp(last, "team") == 0 || strcmp(last, "teams") == 0 ||
 		       strcmp(last, "squad") == 0 || strcmp(last, "crew") == 0 ||
-		       strcmp(last, "guild") == 0;
+		       strcmp(last, "guild") == 0 || (nw >= 2 && nw <= 3 &&
+		       (strcmp(last, "devs") == 0 || strcmp(last, "developers") == 0 ||
+		        strcmp(last, "maintainers") == 0 || strcmp(last, "engineers") == 0 ||
+		        strcmp(last, "signers") == 0 || strcmp(last, "admins") == 0 ||
+		        strcmp(last, "operators") == 0 || strcmp(last, "managers") == 0 ||
+		        strcmp(last, "committee") == 0 || strcmp(last, "council") == 0 ||
+		        strcmp(last, "leads") == 0 || strcmp(last, "owners") == 0 ||
+		        strcmp(last, "on-call") == 0 || strcmp(last, "oncall") == 0));
 	}
 }
 
@@ -626,6 +638,22 @@ person_like(const char *s, size_t n)
 
 /* ---- owners ------------------------------------------------------------------------ */
 
+/* "Trust & Safety", "Capacity and Performance team": one team whose name
+ * joins two words, not several owners. */
+static int
+one_team(const char *raw)
+{
+	char low[64];
+	size_t n = strlen(raw);
+
+	if (n >= sizeof low || strpbrk(raw, "@,;/(") != NULL ||
+	    (strchr(raw, '&') == NULL && strstr(raw, " and ") == NULL))
+		return 0;
+	memcpy(low, raw, n + 1);
+	cl_str_key(low, sizeof low, low);
+	return team_like(low);
+}
+
 char *
 cl_parse_normalise(const char *action)
 {
@@ -673,7 +701,7 @@ cl_parse_owner(const char *raw)
 		*lt = '\0';
 		cl_str_trim(copy);
 	}
-	if (cl_str_ieq(copy, "n/a") || cl_str_ieq(copy, "n.a."))
+	if (cl_str_ieq(copy, "n/a") || cl_str_ieq(copy, "n.a.") || one_team(copy))
 		return copy;
 	/* "ayo@": a user name written the way some companies write them */
 	n = strlen(copy);
@@ -735,7 +763,7 @@ cl_parse_owner_several(const char *raw)
 	const char *s, *at;
 	int handles = 0, depth = 0, sep = 0;
 
-	if (raw == NULL || cl_str_ieq(raw, "n/a"))
+	if (raw == NULL || cl_str_ieq(raw, "n/a") || one_team(raw))
 		return 0;
 	for (s = raw; (at = strchr(s, '@')) != NULL; s = at + 1)
 		if (!(at > raw && handle_char((unsigned char)at[-1])) &&
@@ -1572,6 +1600,24 @@ take_trailing_handle(struct extract *x, struct cl_buf *w)
 		return;
 	if (i >= 2 && w->data[i - 2] != ' ' && w->data[i - 2] != '(')
 		return;
+	/* "… @dvasquez @ybenali", "… @a, @b": several handles, the first owns */
+	for (;;) {
+		size_t j = i - 1, h;
+		while (j > 0 && (w->data[j - 1] == ' ' || w->data[j - 1] == ','))
+			j--;
+		if (j >= 4 && strncasecmp(w->data + j - 4, " and", 4) == 0)
+			j -= 4;
+		else if (j > 0 && (w->data[j - 1] == '&' || w->data[j - 1] == '/'))
+			j--;
+		while (j > 0 && w->data[j - 1] == ' ')
+			j--;
+		for (h = j; h > 0 && handle_char((unsigned char)w->data[h - 1]); h--)
+			;
+		if (j == i - 1 || h == j || h == 0 || w->data[h - 1] != '@' ||
+		    (h >= 2 && w->data[h - 2] != ' ' && w->data[h - 2] != '('))
+			break;
+		i = h;
+	}
 	/* "cc @x", "/cc @x", "thanks @x": told, not owning */
 	if (i >= 4) {
 		size_t b = i - 2;
