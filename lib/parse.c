@@ -1324,13 +1324,25 @@ take_parens(struct extract *x, struct cl_buf *w)
 			char low[32];
 			size_t j;
 			vocab_key(low, sizeof low, w->data + i + 1, n - i - 2);
-			for (j = team_like(low) ? i : 0; j-- > 0;)
-				if (sep_at(w->data, j, i)) {
-					size_t b = j + sep_at(w->data, j, i);
+			for (j = team_like(low) ? i : 0; j-- > 0;) {
+				size_t b = sep_at(w->data, j, i) ? j + sep_at(w->data, j, i) : 0;
+				/* "Owner: Ilse de Vries (Support)": the field reads it */
+				if (!b && w->data[j] == ':' && j + 1 < i && w->data[j + 1] == ' ') {
+					size_t ks = j;
+					while (ks > 0 && is_letter((unsigned char)w->data[ks - 1]))
+						ks--;
+					if (meta_part(w->data + ks, i - ks, &(const char *){ NULL },
+					              &(size_t){ 0 }, &(int){ 0 }) == M_OWNER)
+						b = j + 2;
+					else
+						break;
+				}
+				if (b) {
 					if (person_like(w->data + b, i - b))
 						return;
 					break;
 				}
+			}
 		}
 		if (!meta_group(x, w->data + i + 1, n - i - 2, NULL)) {
 			/* "(30 min, Marta)": Marta owns it, "(30 min)" stays */
@@ -1352,6 +1364,45 @@ take_parens(struct extract *x, struct cl_buf *w)
 	}
 }
 
+/* One word after a final dash that stands where owners stand: a
+ * placeholder ("— TBD", "— unassigned": kept, lint flags it) or a
+ * pseudonym ("— 0xKestrelDev", "— satoshi42"); sets the owner. */
+static int
+dash_owner_word(struct extract *x, const char *s, size_t n, int placeholder_only)
+{
+	static const char *const placeholders[] = { "tbd", "tba", "tbc", "unassigned",
+		"unowned", "nobody", NULL };
+	size_t i, b, letters = 0, digits = 0, inner_upper = 0;
+	char low[32];
+
+	n = rtrim_len(s, n);
+	b = ltrim_off(s, n);
+	while (n > b && (s[n - 1] == '.' || s[n - 1] == ','))
+		n--;
+	if (n - b < 3 || n - b >= sizeof low)
+		return 0;
+	for (i = b; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (!handle_char(c) || c == '.')
+			return 0;
+		letters += isalpha(c) != 0;
+		digits += isdigit(c) != 0;
+		inner_upper += i > b && isupper(c) && islower((unsigned char)s[i - 1]);
+	}
+	vocab_key(low, sizeof low, s + b, n - b);
+	for (i = 0; placeholders[i]; i++)
+		if (strcmp(low, placeholders[i]) == 0)
+			break;
+	/* "HTTP2", "IPv6", "v2.1": not people */
+	if (placeholders[i] == NULL && (placeholder_only || n - b < 5 || letters < 3 || (digits == 0 && inner_upper == 0) || tech_word(low) ||
+	     date_like(s + b, n - b) || ticket_text(s + b, n - b) ||
+	     strspn(s + b, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") == n - b ||
+	     (n - b < 8 && digits > 0 && inner_upper > 0)))
+		return 0;
+	take(&x->owner_raw, s + b, n - b);
+	return 1;
+}
+
 /* Takes a " — @owner, due DATE" tail out: tried from the first separator
  * whose tail is short enough (one pass over the text, one check). */
 static void
@@ -1366,7 +1417,12 @@ take_dash_tail(struct extract *x, struct cl_buf *w)
 			break;
 		}
 	while (best != (size_t)-1) {
-		if (meta_group(x, w->data + best + bestk, n - best - bestk, NULL)) {
+		const char *t = w->data + best + bestk;
+		size_t tn = n - best - bestk;
+		/* "— TBD" is the owner slot, not a due date */
+		if ((x->owner_raw == NULL && dash_owner_word(x, t, tn, 1)) ||
+		    meta_group(x, t, tn, NULL) ||
+		    (x->owner_raw == NULL && dash_owner_word(x, t, tn, 0))) {
 			cut(w, best, n);
 			return;
 		}
@@ -1760,10 +1816,24 @@ take_leading_name(struct extract *x, struct cl_buf *w)
 		if (strcmp(low, labels[k]) == 0)
 			return;
 	/* one or two words: "Alice", "Alice Doe", "Anne-Marie Duval" (the key
-	 * spells the hyphen as a space: count the words as written) */
-	for (k = i, nw = 1; k < c; k++)
-		nw += w->data[k] == ' ';
-	if (team_like(low) || !person_like(w->data + i, c - i) || nw > 2)
+	 * spells the hyphen as a space: count the words as written); several
+	 * such names: "Mei Chen / Lukas Brandt" */
+	for (k = i, nw = 1; k < c; k++) {
+		if (w->data[k] == '/' || w->data[k] == '&' || w->data[k] == ',' ||
+		    (w->data[k] == ' ' && starts_word(w->data + k + 1, c - k - 1, "and"))) {
+			if (w->data[k] == ' ')
+				k += 4;
+			while (k + 1 < c && w->data[k + 1] == ' ')
+				k++;
+			nw = 0;
+			continue;
+		}
+		nw += w->data[k] == ' ' && k + 1 < c && (isalpha((unsigned char)w->data[k + 1]) ||
+		                                         (unsigned char)w->data[k + 1] >= 0x80);
+		if (nw > 2)
+			return;
+	}
+	if (team_like(low) || !person_like(w->data + i, c - i))
 		return;
 	take(&x->owner_raw, w->data + i, c - i);
 	cut(w, 0, c + 2);
@@ -2126,7 +2196,7 @@ para_is_label(const struct rules *r, const struct cl_block *bl)
  * the start, or "The service owner, Laura Hughes, will…": two or three
  * capitalised words. Returns the name's length (0: none), *off its start. */
 static size_t
-prose_subject(const char *s, size_t n, size_t *off, int one_name)
+prose_subject(const char *s, size_t n, size_t *off, int one_name, int *to_form)
 {
 	static const char *const not_first[] = { "The", "We", "Our", "This", "These", "Those",
 		"It", "All", "Each", "Every", "Any", "Some", "Customers", "Users", "Engineers",
@@ -2135,6 +2205,28 @@ prose_subject(const char *s, size_t n, size_t *off, int one_name)
 		"Now", "Finally", "Also", "Next", "Later", "Soon", NULL };
 	size_t i, at;
 
+	*to_form = 0;
+	/* "The Networks team will add…": a team as the subject */
+	if (starts_word(s, n, "the") && n > 4 && (isupper((unsigned char)s[4]) ||
+	                                          (unsigned char)s[4] >= 0x80)) {
+		size_t e = 4, w;
+		for (w = 0; w < 3 && e < n; w++) {
+			size_t b = e;
+			while (e < n && s[e] != ' ' && s[e] != ',')
+				e++;
+			if ((starts_word(s + b, e - b, "team") == e - b ||
+			     starts_word(s + b, e - b, "squad") == e - b) && w > 0 && e + 1 < n &&
+			    s[e] == ' ' && (starts_word(s + e + 1, n - e - 1, "will") ||
+			                    starts_word(s + e + 1, n - e - 1, "is going to") ||
+			                    starts_word(s + e + 1, n - e - 1, "has agreed to"))) {
+				*off = 0;
+				return e;
+			}
+			if (e >= n || s[e] != ' ')
+				break;
+			e++;
+		}
+	}
 	for (at = 0; at < n; at++) {
 		size_t e = at, words = 0, k;
 		int appos = at > 1 && s[at - 1] == ' ' && s[at - 2] == ',';
@@ -2162,7 +2254,8 @@ prose_subject(const char *s, size_t n, size_t *off, int one_name)
 		/* a bullet may start with one first name: "Jane will add…" (not
 		 * "Alerts will…") */
 		if (words < 2 && !(one_name && at == 0 && words == 1 && e - at >= 2 && e - at <= 12 &&
-		                   !(s[e - 1] == 's' && !strchr("aiou", s[e - 2]))))
+		                   (!(s[e - 1] == 's' && !strchr("aiou", s[e - 2])) ||
+		                    team_like_n(s + at, e - at))))	/* "Ops to rotate…" */
 			continue;
 		i = e;
 		/* "The owner, Laura Hughes, will…"; "Finally, Amaru Quispe will…" */
@@ -2187,6 +2280,7 @@ prose_subject(const char *s, size_t n, size_t *off, int one_name)
 				    starts_word(s + vb, n - vb, "be") || starts_word(s + vb, n - vb, "the") ||
 				    starts_word(s + vb, n - vb, "a") || starts_word(s + vb, n - vb, "an"))
 					continue;
+				*to_form = 1;
 			}
 		}
 		/* "Rollout will be paused": a thing, not a person */
@@ -2386,10 +2480,17 @@ item_from_block(struct rules *r, int bi, const struct ctx *c)
 	extract_release(&x);
 	/* a person as the subject: "Laura Hughes will…", "Jane will…" */
 	if (idx >= 0 && r->doc->items[idx].owner_raw == NULL && bl->kind != CL_BLOCK_HEADING) {
+		struct cl_pm_item *it = &r->doc->items[idx];
+		int to_form;
 		size_t off, len = prose_subject(bl->text, rtrim_len(bl->text, bl->len), &off,
-		                                bl->kind != CL_BLOCK_PARA);
-		if (len && (r->doc->items[idx].owner_raw = cl_strndup(bl->text + off, len)) == NULL)
+		                                bl->kind != CL_BLOCK_PARA, &to_form);
+		if (len && (it->owner_raw = cl_strndup(bl->text + off, len)) == NULL)
 			rfail(r, CL_ENOMEM, "out of memory");
+		/* "Marisol to investigate…": the action is "investigate…", as for
+		 * "@ana to document…" */
+		else if (len && to_form && strncmp(it->action, bl->text + off, len) == 0 &&
+		         strncmp(it->action + len, " to ", 4) == 0 && it->action[len + 4] != '\0')
+			memmove(it->action, it->action + len + 4, strlen(it->action + len + 4) + 1);
 	}
 	return idx;
 }
