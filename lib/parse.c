@@ -828,7 +828,7 @@ take(char **slot, const char *s, size_t n)
 		return;
 	n = rtrim_len(s, n);
 	i = ltrim_off(s, n);
-	while (n > i && (s[n - 1] == ',' || s[n - 1] == ';' || s[n - 1] == '.')) {
+	while (n > i && (s[n - 1] == ',' || s[n - 1] == ';' || s[n - 1] == '.' || s[n - 1] == ':')) {
 		/* "Jane R.": an initial keeps its dot */
 		if (s[n - 1] == '.' && n - i >= 3 && isupper((unsigned char)s[n - 2]) &&
 		    s[n - 3] == ' ')
@@ -1758,6 +1758,25 @@ take_leading_handle(struct extract *x, struct cl_buf *w)
 	}
 }
 
+/* A leading "2024-04-22 — Restore…" or "Mar 8: rotate…" is the due date. */
+static void
+take_leading_date(struct extract *x, struct cl_buf *w)
+{
+	size_t i = ltrim_off(w->data, w->len), e, k = 0;
+
+	if (x->due_raw != NULL || i >= w->len || !(isdigit((unsigned char)w->data[i]) ||
+	                                           isupper((unsigned char)w->data[i])))
+		return;
+	for (e = i; e < w->len && e - i < 24; e++)
+		if ((k = sep_at(w->data, e, w->len)) != 0 ||
+		    (w->data[e] == ':' && e + 1 < w->len && w->data[e + 1] == ' ' && (k = 2)))
+			break;
+	if (k == 0 || e - i < 5 || e - i >= 24 || !date_like(w->data + i, e - i))
+		return;
+	take(&x->due_raw, w->data + i, e - i);
+	cut(w, 0, e + k);
+}
+
 /* A leading "#1407 Fetch…" or "org/repo#88 Alert…" is the ticket. */
 static void
 take_leading_ref(struct extract *x, struct cl_buf *w)
@@ -1954,6 +1973,7 @@ extract_text(struct extract *x, const char *text, size_t len,
 	else if (flags & CL_BLOCK_STRONG_TODO)
 		x->status = ST_OPEN;
 	take_status_prefix(x, &x->action);
+	take_leading_date(x, &x->action);
 	take_leading_handle(x, &x->action);
 	take_leading_name(x, &x->action);
 	take_leading_ref(x, &x->action);
@@ -2623,6 +2643,10 @@ label_state(struct rules *r, const struct cl_block *bl, struct ctx *out, char **
 	}
 	if (x.status != ST_NONE)
 		out->status = x.status;
+	/* "### Q3 2024", "### By end of June": the heading is the due date */
+	if (x.due_raw == NULL && x.action.len && x.action.len < 40 &&
+	    date_like(x.action.data, x.action.len))
+		x.due_raw = cl_strndup(x.action.data, rtrim_len(x.action.data, x.action.len));
 	if (x.due_raw) {
 		*due = x.due_raw;
 		x.due_raw = NULL;
@@ -2747,7 +2771,10 @@ column_meaning(const char *name, size_t len, int *strong_action)
 		{ "person", COL_OWNER, 0 }, { "leads", COL_OWNER, 0 },
 		/* a Team column is the owner only when no column names a person */
 		{ "team", COL_OWNER, 2 }, { "owning team", COL_OWNER, 2 },
-		{ "responsible team", COL_OWNER, 2 },
+		{ "responsible team", COL_OWNER, 2 }, { "summary", COL_ACTION, 0 },
+		{ "title", COL_ACTION, 0 }, { "issue key", COL_TICKET, 0 },
+		{ "key", COL_TICKET, 0 }, { "jira key", COL_TICKET, 0 },
+		{ "ticket id", COL_TICKET, 0 }, { "issue id", COL_TICKET, 0 },
 		{ NULL, COL_NONE, 0 }
 	};
 	/* "Owner / Team", "Owner (DRI)", "Due date (UTC)", "Status as of May 2":
