@@ -1735,12 +1735,13 @@ take_leading_handle(struct extract *x, struct cl_buf *w)
 		cut(w, 0, e + 1);
 	} else if (!bracket && e + 1 < w->len && w->data[e] == ' ' &&
 	           islower((unsigned char)w->data[e + 1])) {
-		/* "@ana to document…", "@ana will add…", "**@ana** ship…" */
+		/* "@ana to document…", "**@ana** ship…"; "@ana will add…" keeps its
+		 * subject, as "Jane will add…" does */
 		size_t k = e + 1;
 		if (starts_word(w->data + k, w->len - k, "to"))
 			k += 3;
 		else if (starts_word(w->data + k, w->len - k, "will"))
-			k += 5;
+			k = 0;
 		take(&x->owner_raw, w->data + a, e - a);
 		cut(w, 0, k);
 	} else if (!bracket && e + 3 < w->len && w->data[e] == ' ') {
