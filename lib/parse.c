@@ -932,6 +932,13 @@ link_text_is_ticket(const char *s, size_t n, const char *href)
 	       cl_str_starts_with(k, "ticket ") || cl_str_starts_with(k, "bug ");
 }
 
+/* The first " to "-like needle in s[0..n), or NULL. */
+static const char *
+strstr_n(const char *s, size_t n, const char *needle)
+{
+	return memmem(s, n, needle, strlen(needle));
+}
+
 /* What one piece of meta text is. */
 enum meta { M_NONE, M_OWNER, M_DUE, M_STATUS, M_TICKET, M_PRIORITY };
 
@@ -1010,6 +1017,23 @@ meta_part(const char *s, size_t n, const char **val, size_t *vlen, int *st)
 	*vlen = n;
 	if ((*st = status_word(s, n)) != ST_NONE)
 		return M_STATUS;
+	/* "(Ines to follow up)": who does it ("(@x to follow up)" is a handle) */
+	{
+		static const char *const verbs[] = { "follow up", "follow-up", "own", "drive",
+			"lead", "investigate", "check", "review", "confirm", "coordinate", "handle",
+			"fix", "chase", "look into", "implement", "write", "update", NULL };
+		const char *to = n < 64 ? strstr_n(s, n, " to ") : NULL;
+		if (to != NULL && to > s && (isupper((unsigned char)s[0]) ||
+		                             (unsigned char)s[0] >= 0x80) &&
+		    person_like(s, (size_t)(to - s))) {
+			size_t r0 = (size_t)(to - s) + 4;
+			for (i = 0; verbs[i]; i++)
+				if (starts_word(s + r0, n - r0, verbs[i])) {
+					*vlen = (size_t)(to - s);
+					return M_OWNER;
+				}
+		}
+	}
 	if (n >= 5 && (starts_word(s, n, "done") || starts_word(s, n, "completed") ||
 	               starts_word(s, n, "closed") || starts_word(s, n, "fixed")) &&
 	    date_like(s + strcspn(s, " ") + 1, n - strcspn(s, " ") - 1 < n ?
@@ -1042,7 +1066,8 @@ meta_apply(struct extract *x, enum meta m, const char *v, size_t n, int st)
 	}
 }
 
-/* Separators before an owner/due tail: " — ", " – ", " -- ", " - ", "—". */
+/* Separators before an owner/due tail: " — ", " – ", " -- ", " - ", "—",
+ * " -> ", " → ". */
 static size_t
 sep_at(const char *s, size_t i, size_t n)
 {
@@ -1052,6 +1077,13 @@ sep_at(const char *s, size_t i, size_t n)
 		return 5;
 	if (i + 4 <= n && s[i] == ' ' && s[i + 1] == '-' && s[i + 2] == '-' && s[i + 3] == ' ')
 		return 4;
+	/* " -> ", " => ", " → " */
+	if (i + 4 <= n && s[i] == ' ' && (s[i + 1] == '-' || s[i + 1] == '=') && s[i + 2] == '>' &&
+	    s[i + 3] == ' ')
+		return 4;
+	if (i + 5 <= n && s[i] == ' ' && (unsigned char)s[i + 1] == 0xe2 &&
+	    (unsigned char)s[i + 2] == 0x86 && (unsigned char)s[i + 3] == 0x92 && s[i + 4] == ' ')
+		return 5;
 	if (i + 3 <= n && s[i] == ' ' && s[i + 1] == '-' && s[i + 2] == ' ')
 		return 3;
 	if (i + 3 <= n && (unsigned char)s[i] == 0xe2 && (unsigned char)s[i + 1] == 0x80 &&
@@ -1239,7 +1271,8 @@ tidy(struct cl_buf *w)
 		while (w->len > 0 && d[w->len - 1] == ' ')
 			w->len--;
 		if (w->len > 0 && (d[w->len - 1] == ',' || d[w->len - 1] == ';' ||
-		                   d[w->len - 1] == ':' || d[w->len - 1] == '-')) {
+		                   d[w->len - 1] == ':' || d[w->len - 1] == '-' ||
+		                   d[w->len - 1] == '|')) {
 			w->len--;
 			continue;
 		}
@@ -1554,7 +1587,8 @@ meta_hint(const char *s, size_t n, size_t nlinks)
 static void
 take_phrases(struct extract *x, struct cl_buf *w)
 {
-	/* need: 1 a date after the key, 2 a person */
+	/* need: 1 a date after the key, 2 a person, 3 a person and a ',', ';' or
+	 * '(' before the key ("…, owner Ines") */
 	static const struct { const char *key; enum meta m; int need; } keys[] = {
 		{ "owner:", M_OWNER, 0 }, { "owners:", M_OWNER, 0 }, { "assignee:", M_OWNER, 0 },
 		{ "assigned to:", M_OWNER, 0 }, { "assigned to", M_OWNER, 0 },
@@ -1562,7 +1596,7 @@ take_phrases(struct extract *x, struct cl_buf *w)
 		{ "point of contact:", M_OWNER, 0 }, { "champion:", M_OWNER, 0 },
 		{ "accountable:", M_OWNER, 0 }, { "action owner:", M_OWNER, 0 },
 		{ "who:", M_OWNER, 0 }, { "lead:", M_OWNER, 2 }, { "contact:", M_OWNER, 2 },
-		{ "driver:", M_OWNER, 2 },
+		{ "driver:", M_OWNER, 2 }, { "owner", M_OWNER, 3 },
 		{ "due date:", M_DUE, 0 }, { "due:", M_DUE, 0 }, { "eta:", M_DUE, 0 },
 		{ "deadline:", M_DUE, 0 }, { "target date:", M_DUE, 0 },
 		{ "by:", M_DUE, 1 }, { "due by", M_DUE, 1 }, { "due", M_DUE, 1 }, { "by", M_DUE, 1 },
@@ -1618,7 +1652,17 @@ take_phrases(struct extract *x, struct cl_buf *w)
 				if (st == ST_NONE)
 					st = ST_OPEN;
 			}
-			if (keys[i].m == M_OWNER && (keys[i].key[k - 1] != ':' || keys[i].need == 2) &&
+			if (keys[i].need == 3) {
+				size_t b = at;
+				while (b > 0 && w->data[b - 1] == ' ')
+					b--;
+				if (b == 0 || !strchr(",;(", w->data[b - 1]) || v >= w->len ||
+				    w->data[v] == ':' || w->data[v] == '(') {
+					at = v > at ? v : at + 1;
+					continue;
+				}
+			}
+			if (keys[i].m == M_OWNER && (keys[i].key[k - 1] != ':' || keys[i].need >= 2) &&
 			    !person_like(w->data + v, vend - v)) {
 				at = vend;
 				continue;
@@ -1730,6 +1774,27 @@ take_leading_handle(struct extract *x, struct cl_buf *w)
 		;
 	if (e == a + 1)
 		return;
+	/* "@ana, @bob: add…", "@ana and @bob: add…": several, the first owns */
+	if (!bracket) {
+		size_t m = e, j;
+		for (;;) {
+			j = m;
+			while (j < w->len && (w->data[j] == ',' || w->data[j] == '&' ||
+			                      w->data[j] == '/' || w->data[j] == ' '))
+				j++;
+			if (j + 4 < w->len && strncasecmp(w->data + j, "and @", 5) == 0)
+				j += 4;
+			if (j == m || j >= w->len || w->data[j] != '@')
+				break;
+			for (m = j + 1; m < w->len && handle_char((unsigned char)w->data[m]); m++)
+				;
+		}
+		if (m > e && m < w->len && w->data[m] == ':') {
+			take(&x->owner_raw, w->data + a, m - a);
+			cut(w, 0, m + 1);
+			return;
+		}
+	}
 	if (bracket ? (e < w->len && w->data[e] == close) : (e < w->len && w->data[e] == ':')) {
 		take(&x->owner_raw, w->data + a, e - a);
 		cut(w, 0, e + 1);
@@ -1820,16 +1885,19 @@ take_leading_name(struct extract *x, struct cl_buf *w)
 		"certificates", "certs", "email", "mail", "notifications", "search", "payments",
 		"checkout", "short term", "long term", "medium term", "immediate", "done", "goal",
 		"risk", "risks", "tasks", "task", "step", "steps", "phase", "part", NULL };
-	size_t i = ltrim_off(w->data, w->len), c, k, nw;
+	size_t i = ltrim_off(w->data, w->len), c, k, nw, dl = 0;
 	char low[32];
 
 	if (x->owner_raw != NULL || i >= w->len || !(isupper((unsigned char)w->data[i]) ||
 	                                             (unsigned char)w->data[i] >= 0x80))
 		return;
-	for (c = i; c < w->len && c - i < 30 && w->data[c] != ':'; c++)
-		;
-	if (c >= w->len || w->data[c] != ':' || c + 2 >= w->len || w->data[c + 1] != ' ' ||
-	    !islower((unsigned char)w->data[c + 2]) || c - i >= sizeof low)
+	/* "Alice: make…", "Alice — make…" */
+	for (c = i; c < w->len && c - i < 30; c++)
+		if ((w->data[c] == ':' && c + 1 < w->len && w->data[c + 1] == ' ' && (dl = 2)) ||
+		    (dl = sep_at(w->data, c, w->len)) != 0)
+			break;
+	if (dl == 0 || c + dl >= w->len || !islower((unsigned char)w->data[c + dl]) ||
+	    c - i >= sizeof low || c == i)
 		return;
 	vocab_key(low, sizeof low, w->data + i, c - i);
 	for (k = 0; labels[k]; k++)
@@ -1856,7 +1924,7 @@ take_leading_name(struct extract *x, struct cl_buf *w)
 	if (team_like(low) || !person_like(w->data + i, c - i))
 		return;
 	take(&x->owner_raw, w->data + i, c - i);
-	cut(w, 0, c + 2);
+	cut(w, 0, c + dl);
 }
 
 /* Marker prefixes that make a paragraph or a list item an item anywhere. */
