@@ -31,7 +31,7 @@ static const char *const group_words[] = {
 	"operations", "engineering", "technology", "management", "success", "safety",
 	"support", "security", "infrastructure", "platform", "sre", "networking", "leads",
 	"owners", "department", "desk", "services", "office", "group", "crew", "board",
-	NULL
+	"relations", NULL
 };
 
 /* True when word (lower-cased) is in the comma-separated config list. */

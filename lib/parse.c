@@ -1501,6 +1501,26 @@ next_field(const char *s, size_t n)
 	return 0;
 }
 
+/* s[i] is the dot of an initial or a title inside a name ("D. J. Mensah",
+ * "Priyanka R.", "Dr. Amara Nwosu"), not the end of a sentence. */
+static int
+abbrev_dot(const char *s, size_t from, size_t i)
+{
+	static const char *const titles[] = { "Dr", "Mr", "Ms", "Mrs", "Prof", "St", NULL };
+	size_t b = i, k;
+
+	while (b > from && isalpha((unsigned char)s[b - 1]))
+		b--;
+	if (b > from && s[b - 1] != ' ')
+		return 0;
+	if (i - b == 1 && isupper((unsigned char)s[b]))
+		return 1;
+	for (k = 0; titles[k]; k++)
+		if (i - b == strlen(titles[k]) && strncmp(s + b, titles[k], i - b) == 0)
+			return 1;
+	return 0;
+}
+
 /* The end of a value that runs to the next ',', ';', ')', '.' + space, line
  * break, "Key:" field or the end, at most max bytes; "(…)" opened inside the
  * value stays in it ("Ilse de Vries (Support)"). */
@@ -1516,6 +1536,8 @@ value_end(const char *s, size_t n, size_t from, size_t max, int commas)
 				open_at = i;
 		} else if (s[i] == ')' && depth > 0)
 			depth--;
+		else if (s[i] == '.' && abbrev_dot(s, from, i))
+			continue;
 		else if ((s[i] == ',' && !commas) || s[i] == ';' || s[i] == ')' || s[i] == '|' ||
 		         s[i] == '\n' || (s[i] == '.' && (i + 1 == n || s[i + 1] == ' ')))
 			break;
