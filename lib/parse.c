@@ -1066,6 +1066,22 @@ meta_apply(struct extract *x, enum meta m, const char *v, size_t n, int st)
 	}
 }
 
+/* What follows an arrow can be an owner: a handle, or two capitalised
+ * words ("Ines Duarte"). */
+static int
+arrow_owner(const char *s, size_t n)
+{
+	size_t i = 0;
+
+	if (n > 1 && s[0] == '@')
+		return 1;
+	if (n == 0 || !(isupper((unsigned char)s[0]) || (unsigned char)s[0] >= 0x80))
+		return 0;
+	while (i < n && s[i] != ' ')
+		i++;
+	return i + 1 < n && (isupper((unsigned char)s[i + 1]) || (unsigned char)s[i + 1] >= 0x80);
+}
+
 /* Separators before an owner/due tail: " — ", " – ", " -- ", " - ", "—",
  * " -> ", " → ". */
 static size_t
@@ -1077,12 +1093,14 @@ sep_at(const char *s, size_t i, size_t n)
 		return 5;
 	if (i + 4 <= n && s[i] == ' ' && s[i + 1] == '-' && s[i + 2] == '-' && s[i + 3] == ' ')
 		return 4;
-	/* " -> ", " => ", " → " */
+	/* " -> @x", " => Ines Duarte", " → Ines Duarte" (not "Foo -> Bar": a
+	 * rename) */
 	if (i + 4 <= n && s[i] == ' ' && (s[i + 1] == '-' || s[i + 1] == '=') && s[i + 2] == '>' &&
-	    s[i + 3] == ' ')
+	    s[i + 3] == ' ' && arrow_owner(s + i + 4, n - i - 4))
 		return 4;
 	if (i + 5 <= n && s[i] == ' ' && (unsigned char)s[i + 1] == 0xe2 &&
-	    (unsigned char)s[i + 2] == 0x86 && (unsigned char)s[i + 3] == 0x92 && s[i + 4] == ' ')
+	    (unsigned char)s[i + 2] == 0x86 && (unsigned char)s[i + 3] == 0x92 && s[i + 4] == ' ' &&
+	    arrow_owner(s + i + 5, n - i - 5))
 		return 5;
 	if (i + 3 <= n && s[i] == ' ' && s[i + 1] == '-' && s[i + 2] == ' ')
 		return 3;
@@ -1423,6 +1441,15 @@ dash_owner_word(struct extract *x, const char *s, size_t n, int placeholder_only
 		inner_upper += i > b && isupper(c) && islower((unsigned char)s[i - 1]);
 	}
 	vocab_key(low, sizeof low, s + b, n - b);
+	{	/* "node18", "python3": a technology and its version */
+		char stem[32];
+		size_t m = strlen(low);
+		memcpy(stem, low, m + 1);
+		while (m > 0 && (isdigit((unsigned char)stem[m - 1]) || stem[m - 1] == ' '))
+			stem[--m] = '\0';
+		if (m < strlen(low) && (tech_word(stem) || m < 3))
+			return 0;
+	}
 	for (i = 0; placeholders[i]; i++)
 		if (strcmp(low, placeholders[i]) == 0)
 			break;
@@ -1945,6 +1972,10 @@ take_leading_name(struct extract *x, struct cl_buf *w)
 	}
 	if (team_like(low) || !person_like(w->data + i, c - i))
 		return;
+	/* "Partners — notify…", "Alerts — page…": one plural word is a thing */
+	if (dl != 2 && memchr(w->data + i, ' ', c - i) == NULL && c - i > 2 &&
+	    w->data[c - 1] == 's')
+		return;
 	take(&x->owner_raw, w->data + i, c - i);
 	cut(w, 0, c + dl);
 }
@@ -2303,6 +2334,60 @@ para_is_label(const struct rules *r, const struct cl_block *bl)
 	return colon && status_word(bl->text, n) != ST_NONE;
 }
 
+/* s starts with a verb someone is "to" do in "Kofi to add…". */
+static int
+owner_verb(const char *s, size_t n)
+{
+	static const char *const verbs[] = { "add", "investigate", "write", "review", "document",
+		"update", "check", "fix", "create", "rotate", "look", "follow", "own", "drive",
+		"lead", "make", "confirm", "coordinate", "draft", "prepare", "send", "schedule",
+		"run", "test", "audit", "implement", "build", "remove", "reach", "contact", "talk",
+		"ask", "email", "share", "publish", "file", "open", "track", "monitor", "explore",
+		"evaluate", "assess", "define", "design", "propose", "clean", "verify", "validate",
+		"configure", "enable", "disable", "deploy", "rewrite", "refactor", "tune", "page",
+		"notify", "inform", "communicate", "organise", "organize", "plan", "estimate",
+		"pair", "replace", "upgrade", "patch", "backport", "present", "summarise",
+		"summarize", "announce", "set", "move", "migrate", "raise", "reduce", "alert",
+		"research", "find", "identify", "work", "sync", "merge", "ship", "release",
+		"rehearse", "train", "brief", "escalate", "analyse", "analyze", "measure", "get",
+		"decide", "finish", "complete", "restore", "rebuild", "retire", "delete", "archive",
+		NULL };
+	size_t i;
+
+	for (i = 0; verbs[i]; i++)
+		if (starts_word(s, n, verbs[i]) && islower((unsigned char)s[0]))
+			return 1;
+	return 0;
+}
+
+/* The first word of s[0..n) is an imperative that opens an item ("Ask
+ * Priya to…", "Switch to…"), not a name. */
+static int
+imperative_word(const char *s, size_t n)
+{
+	static const char *const words[] = { "ask", "tell", "get", "have", "let", "help",
+		"remind", "invite", "move", "switch", "migrate", "upgrade", "return", "default",
+		"add", "set", "point", "change", "convert", "send", "push", "bump", "pin", "roll",
+		"revert", "route", "redirect", "limit", "reduce", "increase", "raise", "lower",
+		"extend", "expand", "restrict", "grant", "assign", "escalate", "forward", "link",
+		"map", "rename", "copy", "backport", "apply", "promote", "publish", "post", "write",
+		"go", "talk", "reach", "reply", "respond", "subscribe", "listen", "contribute",
+		"transfer", "port", "hand", "give", "explain", "show", "propose", "report", "submit",
+		"refer", "prefer", "open", "contact", "connect", "fix", "update", "need", "try",
+		"plan", "start", "begin", "continue", "want", "decide", "agree", "remember", "make",
+		"use", "allow", "enable", "require", "force", "encourage", "teach", "train", "fall",
+		"commit", "stick", "adhere", "adapt", "attach", "expose", "pass", "keep", "leave",
+		"hold", "wait", "look", "come", "turn", "shift", "scale", "stop", NULL };
+	size_t i, w = 0;
+
+	while (w < n && s[w] != ' ')
+		w++;
+	for (i = 0; words[i]; i++)
+		if (strlen(words[i]) == w && strncasecmp(s, words[i], w) == 0)
+			return 1;
+	return 0;
+}
+
 /* The person a prose item names as its subject: "Laura Hughes will…" at
  * the start, or "The service owner, Laura Hughes, will…": two or three
  * capitalised words. Returns the name's length (0: none), *off its start. */
@@ -2384,12 +2469,12 @@ prose_subject(const char *s, size_t n, size_t *off, int one_name, int *to_form)
 					break;
 			if (verbs[k] == NULL || (k > 0 && words == 1 && verbs[k + 1] != NULL))
 				continue;
-			/* "Kofi to add an alert…" opens a bullet (not "Kofi to be…") */
+			/* "Kofi to add an alert…" opens a bullet (not "Migrate to managed
+			 * Redis", "Ask Priya to review…") */
 			if (verbs[k + 1] == NULL) {
 				size_t vb = t + 3;
-				if (at != 0 || appos || vb >= n || !islower((unsigned char)s[vb]) ||
-				    starts_word(s + vb, n - vb, "be") || starts_word(s + vb, n - vb, "the") ||
-				    starts_word(s + vb, n - vb, "a") || starts_word(s + vb, n - vb, "an"))
+				if (at != 0 || appos || vb >= n || !owner_verb(s + vb, n - vb) ||
+				    imperative_word(s + at, e - at))
 					continue;
 				*to_form = 1;
 			}
