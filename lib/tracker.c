@@ -107,6 +107,24 @@ tracker_check_http(const struct cl_config *cfg, const char *url, struct cl_error
 	                    "config", cl_config_line(cfg, "tracker", "url"), url);
 }
 
+/* The backend's operations, the engine's where a dialect backend leaves one out. */
+static void
+tracker_fill_ops(struct cl_tracker_ops *o, const struct cl_tracker_ops *ops)
+{
+	*o = *ops;
+	if (ops->dialect == NULL)
+		return;
+	o->init = o->init ? o->init : cl_tracker_rest_init;
+	o->create = o->create ? o->create : cl_tracker_rest_create;
+	o->update = o->update ? o->update : cl_tracker_rest_update;
+	o->get = o->get ? o->get : cl_tracker_rest_get;
+	o->set_state = o->set_state ? o->set_state : cl_tracker_rest_set_state;
+	o->changes = o->changes ? o->changes : cl_tracker_rest_changes;
+	o->find_markers = o->find_markers ? o->find_markers : cl_tracker_rest_find_markers;
+	o->parse_ref = o->parse_ref ? o->parse_ref : cl_tracker_rest_parse_ref;
+	o->whoami = o->whoami ? o->whoami : cl_tracker_rest_whoami;
+}
+
 int
 cl_tracker_open(struct cl_tracker **out, const struct cl_config *cfg, int verbose,
                 struct cl_error *err)
@@ -128,7 +146,8 @@ cl_tracker_open(struct cl_tracker **out, const struct cl_config *cfg, int verbos
 		                    cl_config_line(cfg, "tracker", "kind"), kind);
 	if ((t = cl_calloc(1, sizeof *t)) == NULL)
 		return cl_error_set(err, CL_ENOMEM, "out of memory");
-	t->ops = ops;
+	tracker_fill_ops(&t->ops_filled, ops);
+	t->ops = &t->ops_filled;
 	t->d = ops->dialect;
 	t->cfg = cfg;
 	memset(&o, 0, sizeof o);
@@ -183,7 +202,7 @@ cl_tracker_open(struct cl_tracker **out, const struct cl_config *cfg, int verbos
 	o.origin = t->url;	/* the token goes nowhere else, pages included */
 	if ((rc = cl_http_new(&t->http, &o, err)) != 0)
 		goto fail;
-	if ((rc = ops->init(t, err)) != 0)
+	if ((rc = t->ops->init(t, err)) != 0)
 		goto fail;
 	*out = t;
 	return 0;

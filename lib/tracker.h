@@ -115,7 +115,8 @@ struct cl_tracker_ops {
 	 * action text is not sent again on every run. */
 	size_t title_max;
 	/* The REST dialect the engine's cl_tracker_rest_* functions speak
-	 * (NULL: the backend does everything itself). */
+	 * (NULL: the backend does everything itself). With a dialect, every
+	 * operation left NULL below (init included) is the engine's. */
 	const struct cl_tracker_dialect *dialect;
 	/* Reads backend keys, adds auth headers; no network. */
 	int (*init)(struct cl_tracker *t, struct cl_error *err);
@@ -162,7 +163,8 @@ struct cl_tracker_ops {
 
 /* Common state; backends keep their own in priv. */
 struct cl_tracker {
-	const struct cl_tracker_ops *ops;
+	const struct cl_tracker_ops *ops;	/* &ops_filled */
+	struct cl_tracker_ops ops_filled;	/* the backend's, the engine's in the gaps */
 	const struct cl_config *cfg;
 	struct cl_http *http;
 	char *url;		/* API root / instance root, no trailing slash */

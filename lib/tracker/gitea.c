@@ -273,14 +273,6 @@ const struct cl_tracker_ops cl_tracker_gitea = {
 	.dialect = &gt_dialect,
 	.init = gt_init,
 	.release = gt_release,
-	.create = cl_tracker_rest_create,
-	.update = cl_tracker_rest_update,
-	.get = cl_tracker_rest_get,
-	.set_state = cl_tracker_rest_set_state,
-	.changes = cl_tracker_rest_changes,
-	.find_markers = cl_tracker_rest_find_markers,
-	.parse_ref = cl_tracker_rest_parse_ref,
-	.whoami = cl_tracker_rest_whoami,
 };
 
 /* Forgejo speaks the same API. */
@@ -291,12 +283,4 @@ const struct cl_tracker_ops cl_tracker_forgejo = {
 	.dialect = &gt_dialect,
 	.init = gt_init,
 	.release = gt_release,
-	.create = cl_tracker_rest_create,
-	.update = cl_tracker_rest_update,
-	.get = cl_tracker_rest_get,
-	.set_state = cl_tracker_rest_set_state,
-	.changes = cl_tracker_rest_changes,
-	.find_markers = cl_tracker_rest_find_markers,
-	.parse_ref = cl_tracker_rest_parse_ref,
-	.whoami = cl_tracker_rest_whoami,
 };

@@ -56,13 +56,4 @@ const struct cl_tracker_ops cl_tracker_github = {
 	.kind = "github",
 	.caps = CL_TRACKER_CAP_LABELS | CL_TRACKER_CAP_ASSIGNEE | CL_TRACKER_CAP_CLOSE_REASON,
 	.dialect = &gh_dialect,
-	.init = cl_tracker_rest_init,
-	.create = cl_tracker_rest_create,
-	.update = cl_tracker_rest_update,
-	.get = cl_tracker_rest_get,
-	.set_state = cl_tracker_rest_set_state,
-	.changes = cl_tracker_rest_changes,
-	.find_markers = cl_tracker_rest_find_markers,
-	.parse_ref = cl_tracker_rest_parse_ref,
-	.whoami = cl_tracker_rest_whoami,
 };

@@ -214,12 +214,5 @@ const struct cl_tracker_ops cl_tracker_gitlab = {
 	.dialect = &gl_dialect,
 	.init = gl_init,
 	.release = gl_release,
-	.create = cl_tracker_rest_create,
-	.update = cl_tracker_rest_update,
-	.get = cl_tracker_rest_get,
-	.set_state = cl_tracker_rest_set_state,
-	.changes = cl_tracker_rest_changes,
-	.find_markers = cl_tracker_rest_find_markers,
 	.parse_ref = gl_parse_ref,
-	.whoami = cl_tracker_rest_whoami,
 };

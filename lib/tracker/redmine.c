@@ -293,13 +293,7 @@ const struct cl_tracker_ops cl_tracker_redmine = {
 	.dialect = &rm_dialect,
 	.init = rm_init,
 	.release = rm_release,
-	.create = cl_tracker_rest_create,
-	.update = cl_tracker_rest_update,
-	.get = cl_tracker_rest_get,
 	.set_state = rm_set_state,
-	.changes = cl_tracker_rest_changes,
-	.find_markers = cl_tracker_rest_find_markers,
 	.parse_ref = rm_parse_ref,
 	.canon_user = rm_canon_user,
-	.whoami = cl_tracker_rest_whoami,
 };
