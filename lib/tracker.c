@@ -948,30 +948,6 @@ cl_tracker_url(const struct cl_tracker *t, const char *tmpl, const char *id)
 	return cl_buf_steal(&b);
 }
 
-char *
-cl_tracker_jpath(void *json, const char *path)
-{
-	json_t *v = json;
-	const char *p = path;
-	char key[64];
-
-	while (v && *p) {
-		size_t n = strcspn(p, ".");
-		if (n >= sizeof key)
-			return NULL;
-		memcpy(key, p, n);
-		key[n] = '\0';
-		v = isdigit((unsigned char)key[0]) ? json_array_get(v, (size_t)atoi(key))
-		                                    : json_object_get(v, key);
-		p += n + (p[n] == '.');
-	}
-	if (json_is_string(v))
-		return cl_strdup(json_string_value(v));
-	if (json_is_integer(v))
-		return cl_asprintf("%lld", (long long)json_integer_value(v));
-	return NULL;
-}
-
 /* The value at path of j, NULL when path is. */
 static json_t *
 jget(json_t *j, const char *path)
@@ -990,6 +966,18 @@ jget(json_t *j, const char *path)
 		p += n + (p[n] == '.');
 	}
 	return path ? j : NULL;
+}
+
+char *
+cl_tracker_jpath(void *json, const char *path)
+{
+	json_t *v = jget(json, path);
+
+	if (json_is_string(v))
+		return cl_strdup(json_string_value(v));
+	if (json_is_integer(v))
+		return cl_asprintf("%lld", (long long)json_integer_value(v));
+	return NULL;
 }
 
 /* A time at path, as the dialect keeps times. */

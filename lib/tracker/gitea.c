@@ -266,21 +266,14 @@ static const struct cl_tracker_dialect gt_dialect = {
 	.after = gt_after,
 };
 
-const struct cl_tracker_ops cl_tracker_gitea = {
-	.kind = "gitea",
-	.caps = CL_TRACKER_CAP_DUE_DATE | CL_TRACKER_CAP_LABELS | CL_TRACKER_CAP_ASSIGNEE |
-	        CL_TRACKER_CAP_COMMENT,
-	.dialect = &gt_dialect,
-	.init = gt_init,
-	.release = gt_release,
-};
-
 /* Forgejo speaks the same API. */
-const struct cl_tracker_ops cl_tracker_forgejo = {
-	.kind = "forgejo",
-	.caps = CL_TRACKER_CAP_DUE_DATE | CL_TRACKER_CAP_LABELS | CL_TRACKER_CAP_ASSIGNEE |
-	        CL_TRACKER_CAP_COMMENT,
-	.dialect = &gt_dialect,
-	.init = gt_init,
-	.release = gt_release,
-};
+#define GT_OPS(k) { \
+	.kind = k, \
+	.caps = CL_TRACKER_CAP_DUE_DATE | CL_TRACKER_CAP_LABELS | CL_TRACKER_CAP_ASSIGNEE | \
+	        CL_TRACKER_CAP_COMMENT, \
+	.dialect = &gt_dialect, \
+	.init = gt_init, \
+	.release = gt_release, \
+}
+const struct cl_tracker_ops cl_tracker_gitea = GT_OPS("gitea");
+const struct cl_tracker_ops cl_tracker_forgejo = GT_OPS("forgejo");
