@@ -107,6 +107,24 @@ tracker_check_http(const struct cl_config *cfg, const char *url, struct cl_error
 	                    "config", cl_config_line(cfg, "tracker", "url"), url);
 }
 
+/* The backend's operations, the engine's where a dialect backend leaves one out. */
+static void
+tracker_fill_ops(struct cl_tracker_ops *o, const struct cl_tracker_ops *ops)
+{
+	*o = *ops;
+	if (ops->dialect == NULL)
+		return;
+	o->init = o->init ? o->init : cl_tracker_rest_init;
+	o->create = o->create ? o->create : cl_tracker_rest_create;
+	o->update = o->update ? o->update : cl_tracker_rest_update;
+	o->get = o->get ? o->get : cl_tracker_rest_get;
+	o->set_state = o->set_state ? o->set_state : cl_tracker_rest_set_state;
+	o->changes = o->changes ? o->changes : cl_tracker_rest_changes;
+	o->find_markers = o->find_markers ? o->find_markers : cl_tracker_rest_find_markers;
+	o->parse_ref = o->parse_ref ? o->parse_ref : cl_tracker_rest_parse_ref;
+	o->whoami = o->whoami ? o->whoami : cl_tracker_rest_whoami;
+}
+
 int
 cl_tracker_open(struct cl_tracker **out, const struct cl_config *cfg, int verbose,
                 struct cl_error *err)
@@ -128,7 +146,9 @@ cl_tracker_open(struct cl_tracker **out, const struct cl_config *cfg, int verbos
 		                    cl_config_line(cfg, "tracker", "kind"), kind);
 	if ((t = cl_calloc(1, sizeof *t)) == NULL)
 		return cl_error_set(err, CL_ENOMEM, "out of memory");
-	t->ops = ops;
+	tracker_fill_ops(&t->ops_filled, ops);
+	t->ops = &t->ops_filled;
+	t->d = ops->dialect;
 	t->cfg = cfg;
 	memset(&o, 0, sizeof o);
 	o.verbose = verbose;
@@ -182,7 +202,7 @@ cl_tracker_open(struct cl_tracker **out, const struct cl_config *cfg, int verbos
 	o.origin = t->url;	/* the token goes nowhere else, pages included */
 	if ((rc = cl_http_new(&t->http, &o, err)) != 0)
 		goto fail;
-	if ((rc = ops->init(t, err)) != 0)
+	if ((rc = t->ops->init(t, err)) != 0)
 		goto fail;
 	*out = t;
 	return 0;
@@ -210,6 +230,7 @@ cl_tracker_free(struct cl_tracker *t)
 	free(t->project);
 	free(t->ident);
 	free(t->self);
+	free(t->base);
 	cl_secret_free(t->token);
 	free(t);
 }
@@ -525,6 +546,21 @@ cl_tracker_walk_release(struct cl_tracker_walk *w)
 	w->etag = w->date = w->max_updated = NULL;
 }
 
+/* A failed list: an unknown repository or project is a configuration error. */
+static int
+walk_fail(struct cl_tracker *t, const struct cl_http_response *r, const char *what,
+          struct cl_error *err)
+{
+	if ((r->status == 404 || r->status == 410) && t->d && t->d->missing)
+		return cl_error_set(err, CL_ECONFIG, "%s: %s '%s' not found at %s (or the token "
+		                    "cannot see it; HTTP %ld)", what, t->d->missing, t->project,
+		                    t->url, r->status);
+	return cl_tracker_http_fail(t, r->status, r->body, what, err);
+}
+
+static int rest_list_ticket(struct cl_tracker *t, struct cl_ticket *out, void *item,
+                            struct cl_error *err);
+
 /* Keeps the first page's validator and date, once. */
 static int
 walk_first_page(struct cl_tracker_walk *w, const struct cl_http_response *r)
@@ -546,12 +582,13 @@ walk_items(struct cl_tracker *t, struct cl_ticket_list *out, const struct cl_tra
 
 	for (i = 0; rc == 0 && i < json_array_size(arr); i++) {
 		struct cl_ticket tk;
-		if (d->ticket == NULL) {
+		if (d->item) {
 			rc = d->item(t, json_array_get(arr, i), err);
 			continue;
 		}
 		memset(&tk, 0, sizeof tk);
-		if ((rc = d->ticket(t, &tk, json_array_get(arr, i), err)) == 1) {
+		if ((rc = (d->ticket ? d->ticket : rest_list_ticket)(t, &tk, json_array_get(arr, i),
+		                                                     err)) == 1) {
 			rc = 0;	/* not an issue */
 			continue;
 		}
@@ -648,8 +685,7 @@ cl_tracker_walk(struct cl_tracker *t, struct cl_ticket_list *out,
 		if (page == 0 && r->status == 304) {
 			w->not_modified = 1;
 		} else if (r->status != 200) {
-			rc = d->fail ? d->fail(t, r, d->what, err) :
-			     cl_tracker_http_fail(t, r->status, r->body, d->what, err);
+			rc = d->fail ? d->fail(t, r, d->what, err) : walk_fail(t, r, d->what, err);
 		} else if (!json_is_array(arr = d->items ? json_object_get(ans, d->items) : ans)) {
 			rc = cl_error_set(err, CL_EDATA, "%s: %s answered no %s array", d->what,
 			                  t->url, d->items ? d->items : "JSON");
@@ -672,13 +708,29 @@ cl_tracker_walk(struct cl_tracker *t, struct cl_ticket_list *out,
 	return rc;
 }
 
-/* The tracker's own message out of an error body, for the user. */
+/* Appends the strings of a JSON array (or the string) v, prefixed by k. */
 static void
-tracker_error_text(const char *body, char *out, size_t n)
+error_strings(struct cl_buf *b, const char *k, json_t *v)
 {
-	json_t *j, *m, *errs;
+	size_t i;
+
+	if (json_is_string(v))
+		cl_buf_printf(b, "%s%s%s%s", b->len ? "; " : "", k ? k : "", k ? " " : "",
+		              json_string_value(v));
+	for (i = 0; i < json_array_size(v); i++)
+		if (json_is_string(json_array_get(v, i)) || k)
+			cl_buf_printf(b, "%s%s%s%s", b->len ? "; " : "", k ? k : "", k ? " " : "",
+			              json_string_value(json_array_get(v, i)) ?
+			              json_string_value(json_array_get(v, i)) : "");
+}
+
+void
+cl_tracker_error_text(const char *body, char *out, size_t n)
+{
+	json_t *j, *m, *errs, *v;
 	json_error_t je;
 	struct cl_buf b = CL_BUF_INIT;
+	const char *k;
 	size_t i;
 
 	out[0] = '\0';
@@ -688,21 +740,33 @@ tracker_error_text(const char *body, char *out, size_t n)
 		snprintf(out, n, "%.200s", body);
 		return;
 	}
-	if ((m = json_object_get(j, "message")) && json_is_string(m))
-		cl_buf_puts(&b, json_string_value(m));
-	if ((errs = json_object_get(j, "errors")) && json_is_array(errs)) {
-		for (i = 0; i < json_array_size(errs); i++) {
-			json_t *e = json_array_get(errs, i);
-			cl_buf_puts(&b, b.len ? "; " : "");
-			if (json_is_string(e)) {
-				cl_buf_puts(&b, json_string_value(e));
-			} else if (json_is_object(e)) {
-				const char *f = json_string_value(json_object_get(e, "field"));
-				const char *c = json_string_value(json_object_get(e, "code"));
-				const char *msg = json_string_value(json_object_get(e, "message"));
-				cl_buf_printf(&b, "%s%s%s", f ? f : "", f && (c || msg) ? " " : "",
-				              msg ? msg : c ? c : "");
-			}
+	/* GitHub, Gitea: "message"; GitLab: "message" as an object of field
+	 * problems, or "error"; Jira: "errorMessages" and "errors" by field;
+	 * Redmine, GitHub: "errors" as a list */
+	m = json_object_get(j, "message");
+	if (json_is_object(m)) {
+		json_object_foreach(m, k, v)
+			error_strings(&b, k, v);
+	} else {
+		error_strings(&b, NULL, json_is_string(m) || json_is_array(m) ? m :
+		              json_object_get(j, "error"));
+	}
+	error_strings(&b, NULL, json_object_get(j, "errorMessages"));
+	errs = json_object_get(j, "errors");
+	json_object_foreach(errs, k, v)
+		if (json_is_string(v))
+			cl_buf_printf(&b, "%s%s: %s", b.len ? "; " : "", k, json_string_value(v));
+	for (i = 0; i < json_array_size(errs); i++) {
+		json_t *e = json_array_get(errs, i);
+		cl_buf_puts(&b, b.len ? "; " : "");
+		if (json_is_string(e)) {
+			cl_buf_puts(&b, json_string_value(e));
+		} else if (json_is_object(e)) {
+			const char *f = json_string_value(json_object_get(e, "field"));
+			const char *c = json_string_value(json_object_get(e, "code"));
+			const char *msg = json_string_value(json_object_get(e, "message"));
+			cl_buf_printf(&b, "%s%s%s", f ? f : "", f && (c || msg) ? " " : "",
+			              msg ? msg : c ? c : "");
 		}
 	}
 	snprintf(out, n, "%s", cl_buf_str(&b));
@@ -723,8 +787,9 @@ cl_tracker_issue_call(struct cl_tracker *t, struct cl_ticket *out,
 	if ((rc = cl_http_json(t->http, &r, (void **)&ans, c->method, c->url, c->body, NULL,
 	                       err)) != 0)
 		return rc;
-	if (r->status == 200 || (c->accept_201 && r->status == 201)) {
-		if (out && (rc = c->parse(c->ctx, out, ans, err)) == CL_ENOTFOUND && gone_status)
+	if (r->status == 200 || (c->accept_201 && r->status == 201) ||
+	    (c->no_body && r->status == 204)) {
+		if (out && !c->no_body && (rc = c->parse(c->ctx, out, ans, err)) == CL_ENOTFOUND && gone_status)
 			*gone_status = 404;
 	} else if (c->missing && (r->status == 404 || r->status == 410)) {
 		rc = cl_error_set(err, CL_ECONFIG, "%s: %s '%s' not found at %s (or the token "
@@ -810,7 +875,7 @@ cl_tracker_http_fail(struct cl_tracker *t, long status, const char *body, const 
 {
 	char msg[512];
 
-	tracker_error_text(body, msg, sizeof msg);
+	cl_tracker_error_text(body, msg, sizeof msg);
 	switch (status) {
 	case 401:
 		return cl_error_set(err, CL_ENOPERM, "%s: %s rejected the token (HTTP 401%s%s); "
@@ -830,4 +895,655 @@ cl_tracker_http_fail(struct cl_tracker *t, long status, const char *body, const 
 		return cl_error_set(err, CL_EUNAVAIL, "%s: %s answered HTTP %ld%s%s", what, t->url,
 		                    status, *msg ? ": " : "", msg);
 	}
+}
+
+/* --- the REST engine: the operations every dialect shares ------------------ */
+
+/* The value of one template variable at e ("{owner}"), or NULL for an unknown one. */
+static char *
+url_var(const struct cl_tracker *t, const char *e, const char *id)
+{
+	const char *slash = strchr(t->project, '/');
+	char *v, *esc;
+
+	if (strncmp(e, "{url}", 5) == 0)
+		return cl_strdup(t->url);
+	if (strncmp(e, "{base}", 6) == 0)
+		return cl_strdup(t->base ? t->base : t->url);
+	if (strncmp(e, "{id}", 4) == 0)
+		return cl_strdup(id ? id : "");
+	if (strncmp(e, "{project}", 9) == 0)
+		return cl_http_escape(t->project);
+	if (slash == NULL)
+		return NULL;
+	if (strncmp(e, "{owner}", 7) == 0)
+		v = cl_strndup(t->project, (size_t)(slash - t->project));
+	else if (strncmp(e, "{repo}", 6) == 0)
+		v = cl_strdup(slash + 1);
+	else
+		return NULL;
+	esc = v ? cl_http_escape(v) : NULL;
+	free(v);
+	return esc;
+}
+
+char *
+cl_tracker_url(const struct cl_tracker *t, const char *tmpl, const char *id)
+{
+	struct cl_buf b = CL_BUF_INIT;
+	const char *p = tmpl, *e;
+	char *v;
+
+	while ((e = strchr(p, '{')) != NULL) {
+		size_t n = strcspn(e, "}");
+		cl_buf_add(&b, p, (size_t)(e - p));
+		if ((v = url_var(t, e, id)) == NULL)
+			b.oom = 1;
+		else
+			cl_buf_puts(&b, v);
+		free(v);
+		p = e + n + (e[n] == '}');
+	}
+	cl_buf_puts(&b, p);
+	return cl_buf_steal(&b);
+}
+
+/* The value at path of j, NULL when path is. */
+static json_t *
+jget(json_t *j, const char *path)
+{
+	const char *p = path;
+	char key[64];
+
+	while (j && p && *p) {
+		size_t n = strcspn(p, ".");
+		if (n >= sizeof key)
+			return NULL;
+		memcpy(key, p, n);
+		key[n] = '\0';
+		j = isdigit((unsigned char)key[0]) ? json_array_get(j, (size_t)atoi(key))
+		                                    : json_object_get(j, key);
+		p += n + (p[n] == '.');
+	}
+	return path ? j : NULL;
+}
+
+char *
+cl_tracker_jpath(void *json, const char *path)
+{
+	json_t *v = jget(json, path);
+
+	if (json_is_string(v))
+		return cl_strdup(json_string_value(v));
+	if (json_is_integer(v))
+		return cl_asprintf("%lld", (long long)json_integer_value(v));
+	return NULL;
+}
+
+/* A time at path, as the dialect keeps times. */
+static char *
+rest_time(const struct cl_tracker_dialect *d, json_t *j, const char *path)
+{
+	char *s = path ? cl_tracker_jpath(j, path) : NULL, out[21];
+	time_t ts;
+
+	if (s == NULL || d->utc == 0)
+		return s;
+	if (cl_time_parse(s, &ts) != 0) {
+		if (d->utc == 2) {
+			free(s);
+			return NULL;
+		}
+		return s;
+	}
+	free(s);
+	cl_time_format_utc(ts, out);
+	return cl_strdup(out);
+}
+
+int
+cl_tracker_rest_ticket(struct cl_tracker *t, struct cl_ticket *tk, void *json,
+                       struct cl_error *err)
+{
+	const struct cl_tracker_dialect *d = t->d;
+	json_t *j = json;
+	char *state;
+	int rc, i;
+
+	memset(tk, 0, sizeof *tk);
+	if ((tk->id = cl_tracker_jpath(j, d->id)) == NULL || (d->need && !jget(j, d->need))) {
+		cl_ticket_release(tk);
+		return cl_error_set(err, CL_EDATA, "%s answered an issue without %s%s%s", d->name,
+		                    d->id, d->need ? "/" : "", d->need ? d->need : "");
+	}
+	tk->url = d->web ? cl_tracker_jpath(j, d->web) : cl_tracker_url(t, d->web_fmt, tk->id);
+	tk->title = cl_tracker_jpath(j, d->title);
+	tk->body = d->body ? cl_tracker_jpath(j, d->body) : NULL;
+	state = d->state ? cl_tracker_jpath(j, d->state) : NULL;
+	tk->state = state && strcmp(state, d->closed_word) == 0 ? CL_TICKET_CLOSED : CL_TICKET_OPEN;
+	free(state);
+	for (i = 0; i < 2 && d->assignee[i] && tk->assignee == NULL; i++)
+		tk->assignee = cl_tracker_jpath(j, d->assignee[i]);
+	tk->due = d->due ? cl_tracker_jpath(j, d->due) : NULL;
+	tk->updated_at = rest_time(d, j, d->updated);
+	tk->creator = d->creator ? cl_tracker_jpath(j, d->creator) : NULL;
+	if (d->read && (rc = d->read(t, tk, j, err)) != 0) {
+		cl_ticket_release(tk);
+		return rc;
+	}
+	if (!d->closed_if_closed || tk->state == CL_TICKET_CLOSED)
+		tk->closed_at = rest_time(d, j, d->closed);
+	if (tk->body)
+		tk->marker = cl_tracker_marker_find(tk->body);
+	if (tk->url == NULL && d->web == NULL) {
+		cl_ticket_release(tk);
+		return cl_error_set(err, CL_ENOMEM, "out of memory");
+	}
+	return 0;
+}
+
+/* The body or comment text as the dialect sends it. */
+static json_t *
+rest_text(struct cl_tracker *t, const char *text)
+{
+	return t->d->text ? t->d->text(t, text) : json_string(text);
+}
+
+/* The JSON body of a create or an update (the fields in mask). */
+static int
+rest_spec(struct cl_tracker *t, json_t **out, const struct cl_ticket_spec *s, unsigned mask,
+          int create, struct cl_error *err)
+{
+	const struct cl_tracker_dialect *d = t->d;
+	json_t *root = json_object(), *j = d->wrap ? json_object() : root, *a;
+	struct cl_buf b = CL_BUF_INIT;
+	size_t i, n;
+	int rc = 0;
+
+	*out = NULL;
+	if (root == NULL || j == NULL) {
+		json_decref(root);
+		return cl_error_set(err, CL_ENOMEM, "out of memory");
+	}
+	if (d->wrap)
+		json_object_set_new(root, d->wrap, j);
+	if ((mask & CL_SPEC_TITLE) && s->title) {
+		/* what the tracker keeps: one line, at most title_max bytes */
+		n = t->ops->title_max ? strcspn(s->title, "\r\n") : strlen(s->title);
+		if (t->ops->title_max && n > t->ops->title_max)
+			n = t->ops->title_max;
+		while (n > 0 && n < strlen(s->title) && ((unsigned char)s->title[n] & 0xC0) == 0x80)
+			n--;
+		json_object_set_new(j, d->w_title, json_stringn(s->title, n));
+	}
+	if ((mask & CL_SPEC_BODY) && s->body)
+		json_object_set_new(j, d->w_body, rest_text(t, s->body));
+	if ((mask & CL_SPEC_LABELS) && d->labels_form == CL_FORM_ARRAY) {
+		a = json_array();
+		for (i = 0; i < s->nlabels; i++) {
+			json_t *l = json_string(s->labels[i]);
+			char *p = (char *)json_string_value(l);
+			for (; d->labels_dash && p && *p; p++)
+				if (isspace((unsigned char)*p))
+					*p = '-';
+			json_array_append_new(a, l);
+		}
+		json_object_set_new(j, d->w_labels, a);
+	} else if ((mask & CL_SPEC_LABELS) && d->labels_form == CL_FORM_CSV) {
+		for (i = 0; i < s->nlabels; i++)
+			cl_buf_printf(&b, "%s%s", i ? "," : "", s->labels[i]);
+		json_object_set_new(j, d->w_labels, json_string(cl_buf_str(&b)));
+		cl_buf_release(&b);
+	}
+	if ((mask & CL_SPEC_ASSIGNEE) && s->assignee) {
+		char *end;
+		long long id = strtoll(s->assignee, &end, 10);
+		if (d->assignee_form == CL_FORM_ARRAY)
+			json_object_set_new(j, d->w_assignee, json_pack("[s]", s->assignee));
+		else if (d->assignee_form == CL_FORM_OBJECT)
+			json_object_set_new(j, d->w_assignee, json_pack("{s:s}", d->assignee_key,
+			                                                s->assignee));
+		else if (d->assignee_form == CL_FORM_INT && *end == '\0' && end != s->assignee)
+			json_object_set_new(j, d->w_assignee, json_integer(id));
+	}
+	if ((mask & CL_SPEC_DUE) && d->w_due && (s->due || d->due_null))
+		json_object_set_new(j, d->w_due, s->due ? json_string(s->due) : json_null());
+	if (d->write && (rc = d->write(t, j, s, mask, create, err)) != 0) {
+		json_decref(root);
+		return rc;
+	}
+	*out = root;
+	return 0;
+}
+
+/* The mask of a create: what the spec holds. */
+static unsigned
+rest_create_mask(const struct cl_ticket_spec *s)
+{
+	return CL_SPEC_TITLE | CL_SPEC_BODY | CL_SPEC_ASSIGNEE | (s->due ? CL_SPEC_DUE : 0) |
+	       (s->nlabels ? CL_SPEC_LABELS : 0);
+}
+
+struct rest_ctx {
+	struct cl_tracker *t;
+	const char *id;
+	int is_get;
+	const struct cl_ticket_spec *spec;	/* a create's */
+};
+
+/* An answered issue: unwrapped, not a pull request on a GET, read. */
+static int
+rest_parse(void *ctx, struct cl_ticket *out, void *json, struct cl_error *err)
+{
+	struct rest_ctx *x = ctx;
+	const struct cl_tracker_dialect *d = x->t->d;
+	json_t *j = d->one ? json_object_get(json, d->one) : json, *pr;
+
+	if (x->spec && d->created)
+		return d->created(x->t, out, json, x->spec, err);
+	if (!json_is_object(j))
+		return cl_error_set(err, CL_EDATA, "%s answered no issue object", d->name);
+	pr = d->skip ? json_object_get(j, d->skip) : NULL;
+	if (x->is_get && pr != NULL && !json_is_null(pr))
+		return cl_error_set(err, CL_ENOTFOUND, "#%s of %s is a pull request, not an issue",
+		                    x->id, x->t->project);
+	return cl_tracker_rest_ticket(x->t, out, j, err);
+}
+
+int
+cl_tracker_rest_call(struct cl_tracker *t, struct cl_ticket *out, const char *method,
+                     const char *id, void *body, long *gone_status, const char *what,
+                     struct cl_error *err)
+{
+	const struct cl_tracker_dialect *d = t->d;
+	struct rest_ctx x = { t, id, strcmp(method, "GET") == 0, NULL };
+	struct cl_issue_call c = { 0 };
+	char *url;
+	int rc;
+
+	if (x.is_get && d->prepare && (rc = d->prepare(t, err)) != 0)
+		return rc;
+	url = cl_tracker_url(t, x.is_get && d->get_url ? d->get_url : d->issue_url, id);
+	if ((c.url = url) == NULL)
+		return cl_error_set(err, CL_ENOMEM, "out of memory");
+	c.method = method;
+	c.id = id;
+	c.what = what;
+	c.body = body;
+	c.accept_201 = !x.is_get && d->writes_201;
+	c.moved_is_gone = d->moved_is_gone;
+	c.no_body = !x.is_get && d->write_fetch;
+	c.parse = rest_parse;
+	c.ctx = &x;
+	rc = cl_tracker_issue_call(t, c.no_body ? NULL : out, &c, gone_status, err);
+	free(url);
+	if (rc == 0 && out && c.no_body)
+		rc = cl_tracker_rest_get(t, out, id, NULL, err);
+	return rc;
+}
+
+int
+cl_tracker_rest_create(struct cl_tracker *t, struct cl_ticket *out,
+                       const struct cl_ticket_spec *spec, struct cl_error *err)
+{
+	const struct cl_tracker_dialect *d = t->d;
+	struct rest_ctx x = { t, NULL, 0, spec };
+	struct cl_issue_call c = { 0 };
+	json_t *body = NULL;
+	char *url;
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	if (d->prepare && (rc = d->prepare(t, err)) != 0)
+		return rc;
+	if ((rc = rest_spec(t, &body, spec, rest_create_mask(spec), 1, err)) != 0)
+		return rc;
+	if ((c.url = url = cl_tracker_url(t, d->create_url, NULL)) == NULL) {
+		json_decref(body);
+		return cl_error_set(err, CL_ENOMEM, "out of memory");
+	}
+	c.method = "POST";
+	c.what = "creating an issue";
+	c.body = body;
+	c.accept_201 = 1;
+	c.missing = d->missing;
+	c.parse = rest_parse;
+	c.ctx = &x;
+	rc = cl_tracker_issue_call(t, out, &c, NULL, err);
+	json_decref(body);
+	free(url);
+	/* the issue exists now: a failed correction is this item's problem */
+	if (rc == 0 && d->after && d->after(t, out, spec, err) != 0)
+		cl_error_clear(err);
+	return rc;
+}
+
+int
+cl_tracker_rest_update(struct cl_tracker *t, struct cl_ticket *out, const char *id,
+                       const struct cl_ticket_spec *spec, unsigned mask, struct cl_error *err)
+{
+	const struct cl_tracker_dialect *d = t->d;
+	struct cl_ticket tk;
+	json_t *body = NULL;
+	int rc, want = out != NULL || (d->after && (mask & CL_SPEC_DUE));
+
+	if (out)
+		memset(out, 0, sizeof *out);
+	memset(&tk, 0, sizeof tk);
+	if ((rc = rest_spec(t, &body, spec, mask, 0, err)) != 0)
+		return rc;
+	rc = cl_tracker_rest_call(t, want ? &tk : NULL, d->update_method, id, body, NULL,
+	                          "updating an issue", err);
+	json_decref(body);
+	if (rc == 0 && d->after && (mask & CL_SPEC_DUE))
+		rc = d->after(t, &tk, spec, err);
+	if (rc == 0 && out)
+		*out = tk;
+	else
+		cl_ticket_release(&tk);
+	return rc;
+}
+
+int
+cl_tracker_rest_get(struct cl_tracker *t, struct cl_ticket *out, const char *id,
+                    long *gone_status, struct cl_error *err)
+{
+	memset(out, 0, sizeof *out);
+	return cl_tracker_rest_call(t, out, "GET", id, NULL, gone_status, "fetching an issue",
+	                            err);
+}
+
+int
+cl_tracker_rest_comment(struct cl_tracker *t, const char *id, const char *text,
+                        long *gone_status, struct cl_error *err)
+{
+	struct cl_issue_call c = { 0 };
+	json_t *body = json_object();
+	char *url = cl_tracker_url(t, t->d->comment_url, id);
+	int rc;
+
+	if (body == NULL || url == NULL) {
+		json_decref(body);
+		free(url);
+		return cl_error_set(err, CL_ENOMEM, "out of memory");
+	}
+	json_object_set_new(body, "body", rest_text(t, text));
+	c.method = "POST";
+	c.url = url;
+	c.id = id;
+	c.what = "commenting on an issue";
+	c.body = body;
+	c.accept_201 = 1;
+	rc = cl_tracker_issue_call(t, NULL, &c, gone_status, err);
+	json_decref(body);
+	free(url);
+	return rc;
+}
+
+int
+cl_tracker_rest_set_state(struct cl_tracker *t, const char *id, int closed, int reason,
+                          const char *comment, const char *cur_body, long *gone_status,
+                          struct cl_error *err)
+{
+	const struct cl_tracker_dialect *d = t->d;
+	json_t *body;
+	char *nb = NULL;
+	int rc;
+
+	if (gone_status)
+		*gone_status = 0;
+	if (comment && *comment && d->comment_url &&
+	    (rc = cl_tracker_rest_comment(t, id, comment, gone_status, err)) != 0)
+		return rc;
+	if ((body = json_pack("{s:s}", d->state_key, closed ? d->close_word : d->open_word)) == NULL)
+		return cl_error_set(err, CL_ENOMEM, "out of memory");
+	if (d->reason_key)
+		json_object_set_new(body, d->reason_key, json_string(d->reason_words[!closed ? 2 :
+		                    reason == CL_CLOSE_NOT_PLANNED ? 1 : 0]));
+	if (comment && *comment && d->comment_url == NULL) {
+		if ((nb = cl_asprintf("%s\n\n---\n%s", cur_body ? cur_body : "", comment)) == NULL) {
+			json_decref(body);
+			return cl_error_set(err, CL_ENOMEM, "out of memory");
+		}
+		json_object_set_new(body, d->w_body, json_string(nb));
+		free(nb);
+	}
+	rc = cl_tracker_rest_call(t, NULL, d->update_method, id, body, gone_status,
+	                          closed ? "closing an issue" : "reopening an issue", err);
+	json_decref(body);
+	return rc;
+}
+
+/* A listed item the dialect's way; 1 for one that is no issue. */
+static int
+rest_list_ticket(struct cl_tracker *t, struct cl_ticket *out, void *item, struct cl_error *err)
+{
+	json_t *pr = t->d->skip ? json_object_get(item, t->d->skip) : NULL;
+
+	if (pr && !json_is_null(pr))
+		return 1;
+	return cl_tracker_rest_ticket(t, out, item, err);
+}
+
+int
+cl_tracker_rest_list(struct cl_tracker *t, struct cl_ticket_list *out, const char *since,
+                     struct cl_tracker_walk *w, struct cl_error *err)
+{
+	const struct cl_tracker_dialect *d = t->d;
+	char *v = since && *since ? cl_asprintf("%s%s", d->since_prefix ? d->since_prefix : "",
+	                                        since) : NULL;
+	char *esc = v ? cl_http_escape(v) : NULL, *base = cl_tracker_url(t, d->list_url, NULL);
+	char *url = base && (esc || !v) ? cl_asprintf("%s%s%s", base, esc ? d->since_param : "",
+	                                              esc ? esc : "") : NULL;
+	int rc;
+
+	free(v);
+	free(esc);
+	free(base);
+	if (url == NULL)
+		return cl_error_set(err, CL_ENOMEM, "out of memory");
+	w->url = url;
+	rc = cl_tracker_walk(t, out, &d->list, w, err);
+	free(url);
+	return rc;
+}
+
+int
+cl_tracker_rest_changes(struct cl_tracker *t, struct cl_ticket_list *out,
+                        const struct cl_tracker_cursor *in, struct cl_tracker_cursor *next,
+                        int *not_modified, struct cl_error *err)
+{
+	struct cl_tracker_walk w = { 0 };
+	int rc;
+
+	if (t->d->pull == CL_PULL_DATE)
+		return cl_tracker_pull_walk(t, out, in, next, not_modified, cl_tracker_rest_list,
+		                            err);
+	memset(next, 0, sizeof *next);
+	if (t->d->pull == CL_PULL_ETAG)
+		w.etag_in = in->etag;
+	rc = cl_tracker_rest_list(t, out, in->since, &w, err);
+	*not_modified = w.not_modified;
+	if (rc == 0 && w.not_modified) {
+		next->since = in->since ? cl_strdup(in->since) : NULL;
+		next->etag = in->etag ? cl_strdup(in->etag) : NULL;
+	} else if (rc == 0 && t->d->pull == CL_PULL_ETAG && (w.max_updated == NULL ||
+	           (in->since && strcmp(w.max_updated, in->since) == 0))) {
+		/* the validator belongs to the URL with the old since */
+		next->since = in->since ? cl_strdup(in->since) : NULL;
+		next->etag = w.etag;
+		w.etag = NULL;
+	} else if (rc == 0) {
+		next->since = w.max_updated ? w.max_updated : in->since ? cl_strdup(in->since) : NULL;
+		w.max_updated = NULL;
+	}
+	cl_tracker_walk_release(&w);
+	return rc;
+}
+
+int
+cl_tracker_rest_find_markers(struct cl_tracker *t, struct cl_ticket_list *out,
+                             const char *since, struct cl_error *err)
+{
+	return cl_tracker_find_walk(t, out, since, t->d->skew_s, cl_tracker_rest_list, err);
+}
+
+/* Length of prefix pre at p, case blind (0: not there). */
+static size_t
+ref_skip(const char *p, const char *pre, size_t n)
+{
+	return strncasecmp(p, pre, n) == 0 ? n : 0;
+}
+
+int
+cl_tracker_rest_parse_ref(struct cl_tracker *t, char **out, const char *ref)
+{
+	const char *p = ref, *num, *s;
+	size_t plen = strlen(t->project), ulen = strlen(t->url);
+
+	*out = NULL;
+	while (*p == ' ')
+		p++;
+	if (*p == '#') {
+		p++;
+	} else if (ref_skip(p, t->project, plen) && p[plen] == '#') {
+		p += plen + 1;
+	} else if (ref_skip(p, "http://", 7) || ref_skip(p, "https://", 8)) {
+		/* <web root>/owner/repo/issues/N */
+		if (t->d->ref_any_host)
+			s = strchr(strstr(p, "://") + 3, '/');
+		else
+			s = ref_skip(p, t->url, ulen) && p[ulen] == '/' ? p + ulen : NULL;
+		if (s == NULL || !ref_skip(s + 1, t->project, plen) ||
+		    strncmp(s + 1 + plen, "/issues/", 8) != 0)
+			return CL_ENOTFOUND;
+		p = s + 1 + plen + 8;
+	}
+	num = p;
+	while (*p >= '0' && *p <= '9')
+		p++;
+	while (*p == ' ' || *p == '/')
+		p++;
+	if (p == num || *p != '\0' || *num == '0')
+		return CL_ENOTFOUND;
+	*out = cl_strndup(num, strspn(num, "0123456789"));
+	return *out ? 0 : CL_ENOMEM;
+}
+
+int
+cl_tracker_rest_whoami(struct cl_tracker *t, char **out, struct cl_error *err)
+{
+	char *url = cl_tracker_url(t, t->d->whoami_url, NULL), what[64];
+	const char *keys[8];
+	char path[64], *p, *save = NULL;
+	size_t n = 0;
+	int rc;
+
+	*out = NULL;
+	snprintf(path, sizeof path, "%s", t->d->whoami);
+	for (p = strtok_r(path, ".", &save); p && n < 7; p = strtok_r(NULL, ".", &save))
+		keys[n++] = p;
+	keys[n] = NULL;
+	snprintf(what, sizeof what, "asking %s who the token is", t->d->name);
+	if (url == NULL)
+		return cl_error_set(err, CL_ENOMEM, "out of memory");
+	rc = cl_tracker_get_value(t, out, url, keys, what, err);
+	free(url);
+	return rc;
+}
+
+int
+cl_tracker_rest_init(struct cl_tracker *t, struct cl_error *err)
+{
+	const struct cl_tracker_dialect *d = t->d;
+	const char *slash = strchr(t->project, '/');
+	size_t n = strlen(t->url), k = d->api_suffix ? strlen(d->api_suffix) : 0;
+	char *hdr;
+	int rc = 0;
+
+	if (d->owner_repo && (slash == NULL || slash == t->project || slash[1] == '\0' ||
+	                      strchr(slash + 1, '/')))
+		return cl_error_set(err, CL_ECONFIG, "[tracker] project '%s' is not owner/repo",
+		                    t->project);
+	if (k && n >= k && strcmp(t->url + n - k, d->api_suffix) == 0)
+		t->url[n - k] = '\0';
+	if (d->base && (t->base = cl_tracker_url(t, d->base, NULL)) == NULL)
+		return cl_error_set(err, CL_ENOMEM, "out of memory");
+	if (d->auth) {
+		if ((hdr = cl_asprintf("%s%s", d->auth, t->token)) == NULL)
+			return cl_error_set(err, CL_ENOMEM, "out of memory");
+		rc = cl_http_add_header(t->http, hdr, 1, err);
+		cl_secret_free(hdr);
+	}
+	if (rc == 0)
+		rc = cl_http_add_header(t->http, d->accept ? d->accept : "Accept: application/json",
+		                        0, err);
+	if (rc == 0 && d->header)
+		rc = cl_http_add_header(t->http, d->header, 0, err);
+	if (d->rate_wait)
+		cl_http_set_rate_wait(t->http, d->rate_wait);
+	return rc;
+}
+
+int
+cl_tracker_get_json(struct cl_tracker *t, void **out, const char *url, const char *what,
+                    struct cl_error *err)
+{
+	struct cl_http_response *r = NULL;
+	json_t *ans = NULL;
+	int rc;
+
+	*out = NULL;
+	if ((rc = cl_http_json(t->http, &r, (void **)&ans, "GET", url, NULL, NULL, err)) != 0)
+		return rc;
+	if (r->status == 200 && ans != NULL) {
+		*out = ans;
+	} else {
+		rc = cl_tracker_http_fail(t, r->status, r->body, what, err);
+		json_decref(ans);
+	}
+	cl_http_response_free(r);
+	return rc;
+}
+
+int
+cl_tracker_names_find(const struct cl_tracker_names *c, const char *name, const char **id)
+{
+	size_t i;
+
+	for (i = 0; i < c->n; i++)
+		if (strcasecmp(c->v[i].name, name) == 0) {
+			*id = c->v[i].id;
+			return 1;
+		}
+	return 0;
+}
+
+int
+cl_tracker_names_add(struct cl_tracker_names *c, const char *name, const char *id)
+{
+	if (cl_grow(&c->v, &c->cap, c->n, sizeof *c->v, 8) != 0 ||
+	    (c->v[c->n].name = cl_strdup(name)) == NULL)
+		return CL_ENOMEM;
+	if ((c->v[c->n].id = id ? cl_strdup(id) : NULL) == NULL && id) {
+		free(c->v[c->n].name);
+		return CL_ENOMEM;
+	}
+	c->n++;
+	return 0;
+}
+
+void
+cl_tracker_names_release(struct cl_tracker_names *c)
+{
+	size_t i;
+
+	if (c == NULL)
+		return;
+	for (i = 0; i < c->n; i++) {
+		free(c->v[i].name);
+		free(c->v[i].id);
+	}
+	free(c->v);
+	memset(c, 0, sizeof *c);
 }

@@ -105,6 +105,7 @@ struct cl_tracker_cursor {
 };
 
 struct cl_tracker;
+struct cl_tracker_dialect;
 
 struct cl_tracker_ops {
 	const char *kind;	/* [tracker] kind */
@@ -113,6 +114,10 @@ struct cl_tracker_ops {
 	 * (0: as sent). Sync compares what the tracker can hold, so a long
 	 * action text is not sent again on every run. */
 	size_t title_max;
+	/* The REST dialect the engine's cl_tracker_rest_* functions speak
+	 * (NULL: the backend does everything itself). With a dialect, every
+	 * operation left NULL below (init included) is the engine's. */
+	const struct cl_tracker_dialect *dialect;
 	/* Reads backend keys, adds auth headers; no network. */
 	int (*init)(struct cl_tracker *t, struct cl_error *err);
 	void (*release)(struct cl_tracker *t);
@@ -158,7 +163,8 @@ struct cl_tracker_ops {
 
 /* Common state; backends keep their own in priv. */
 struct cl_tracker {
-	const struct cl_tracker_ops *ops;
+	const struct cl_tracker_ops *ops;	/* &ops_filled */
+	struct cl_tracker_ops ops_filled;	/* the backend's, the engine's in the gaps */
 	const struct cl_config *cfg;
 	struct cl_http *http;
 	char *url;		/* API root / instance root, no trailing slash */
@@ -170,6 +176,8 @@ struct cl_tracker {
 	long min_interval_ms;
 	int manage_linked;	/* [tracker] manage_linked: write state of linked tickets */
 	char *self;		/* whoami, asked once when needed */
+	const struct cl_tracker_dialect *d;	/* ops->dialect unless init picks another */
+	char *base;		/* the dialect's {base}: repository/project API root */
 	void *priv;
 };
 
@@ -318,6 +326,7 @@ struct cl_issue_call {
 	const char *method, *url, *id, *what;
 	void *body;
 	int accept_201, moved_is_gone;
+	int no_body;		/* 204 (or 200) with no issue is success; out is left alone */
 	/* Not about one issue (a create): a 404 or 410 means the project is
 	 * missing, CL_ECONFIG naming it as this ("repository", "project"). */
 	const char *missing;
@@ -348,6 +357,139 @@ int cl_tracker_gone(const struct cl_tracker *t, long status, const char *id,
 /* Maps a non-2xx answer to a CL_E* code with a message naming what. */
 int cl_tracker_http_fail(struct cl_tracker *t, long status, const char *body,
                          const char *what, struct cl_error *err);
+
+/* A REST dialect: what one tracker's API looks like, as data, for the
+ * engine's generic operations (cl_tracker_rest_*). Paths are JSON paths
+ * into an answer: keys joined by '.', a number indexes an array
+ * ("assignees.0.login"); a value read is a string or an integer as text.
+ * URL templates expand {url} (instance root), {base} (t->base), {owner},
+ * {repo}, {project} (URL-encoded) and {id} (the issue). Hooks are only for
+ * what data cannot say; NULL hooks do nothing. */
+enum {
+	CL_FORM_NONE = 0,	/* the field is not sent (or a hook sends it) */
+	CL_FORM_STRING,		/* "key": "value" */
+	CL_FORM_ARRAY,		/* "key": ["value", ...] */
+	CL_FORM_CSV,		/* "key": "a,b" */
+	CL_FORM_INT,		/* "key": 42 (numeric handles only) */
+	CL_FORM_OBJECT,		/* "key": {"obj_key": "value"} */
+};
+enum {
+	CL_PULL_DATE,		/* validators and the Date header (cl_tracker_pull_walk) */
+	CL_PULL_ETAG,		/* validators kept while since stays put (GitLab) */
+	CL_PULL_PLAIN,		/* no validators: since = newest seen (Gitea) */
+};
+struct cl_tracker_dialect {
+	const char *name;		/* "GitHub": named in messages */
+	/* setup (after [tracker] keys; no network) */
+	const char *auth;		/* header the token follows ("PRIVATE-TOKEN: ") */
+	const char *accept;		/* Accept header; NULL: application/json */
+	const char *header;		/* one more header, or NULL */
+	const char *api_suffix;		/* stripped from url when pasted ("/api/v1") */
+	const char *base;		/* template of t->base */
+	int owner_repo;			/* project must be owner/repo */
+	int rate_wait;			/* first 429 back-off without Retry-After (s) */
+	/* reading an issue */
+	const char *one;		/* key wrapping a single issue ("issue") or NULL */
+	const char *need;		/* path an issue must have besides id ("state") */
+	const char *id, *web, *web_fmt;	/* id path; web URL path, else template */
+	const char *title, *body;
+	const char *state, *closed_word;/* closed when state's value is closed_word */
+	const char *assignee[2];	/* paths, first found wins */
+	const char *due, *updated, *closed, *creator;
+	int utc;			/* times as UTC: 1 kept as written when unreadable, 2 dropped */
+	int closed_if_closed;		/* closed only read for a closed issue */
+	const char *skip;		/* a listed item with this non-null key is no issue */
+	/* writing an issue (create and update bodies) */
+	const char *wrap;		/* key of the object holding the fields, or NULL */
+	const char *w_title, *w_body, *w_labels, *w_assignee, *w_due;
+	int labels_form, assignee_form;	/* CL_FORM_* */
+	const char *assignee_key;	/* OBJECT: the object's key */
+	int labels_dash;		/* spaces in labels become '-' */
+	int due_null;			/* a cleared due date is sent as null */
+	/* requests */
+	const char *create_url, *issue_url, *get_url, *comment_url, *list_url;
+	const char *update_method;	/* "PATCH", "PUT" */
+	const char *since_param;	/* "&since=" and an optional prefix of the value */
+	const char *since_prefix;
+	int writes_201;			/* writes answer 201 */
+	int moved_is_gone;		/* 301 on an issue: transferred, gone */
+	int write_fetch;		/* writes answer no issue: fetched back when wanted */
+	const char *missing;		/* what a create's or list's 404 names ("repository") */
+	/* state: {state_key: closed_word|open_word}, reason words for
+	 * completed, not planned, reopened; a comment goes to comment_url,
+	 * else it is appended to the body sent with the state. */
+	const char *state_key, *close_word, *open_word, *reason_key;
+	const char *reason_words[3];
+	struct cl_tracker_list list;	/* ticket NULL: read by this dialect */
+	int pull;			/* CL_PULL_* */
+	long skew_s;			/* the marker search widens since by this */
+	const char *whoami_url, *whoami;	/* template and path of the account */
+	int ref_any_host;		/* owner/repo refs: web URLs of any host */
+	/* hooks */
+	int (*prepare)(struct cl_tracker *t, struct cl_error *err);	/* before reading issues */
+	int (*read)(struct cl_tracker *t, struct cl_ticket *tk, void *json, struct cl_error *err);
+	int (*write)(struct cl_tracker *t, void *obj, const struct cl_ticket_spec *s,
+	             unsigned mask, int create, struct cl_error *err);
+	void *(*text)(struct cl_tracker *t, const char *text);	/* body/comment JSON */
+	/* a create's answer when it is not the issue (Jira: {id, key}) */
+	int (*created)(struct cl_tracker *t, struct cl_ticket *out, void *json,
+	               const struct cl_ticket_spec *s, struct cl_error *err);
+	/* after a create or update answered tk (Gitea: the due day) */
+	int (*after)(struct cl_tracker *t, struct cl_ticket *tk, const struct cl_ticket_spec *s,
+	             struct cl_error *err);
+};
+/* The operations of a dialect, for a backend's struct cl_tracker_ops. */
+int cl_tracker_rest_init(struct cl_tracker *t, struct cl_error *err);
+int cl_tracker_rest_create(struct cl_tracker *t, struct cl_ticket *out,
+                           const struct cl_ticket_spec *spec, struct cl_error *err);
+int cl_tracker_rest_update(struct cl_tracker *t, struct cl_ticket *out, const char *id,
+                           const struct cl_ticket_spec *spec, unsigned mask,
+                           struct cl_error *err);
+int cl_tracker_rest_get(struct cl_tracker *t, struct cl_ticket *out, const char *id,
+                        long *gone_status, struct cl_error *err);
+int cl_tracker_rest_set_state(struct cl_tracker *t, const char *id, int closed, int reason,
+                              const char *comment, const char *body, long *gone_status,
+                              struct cl_error *err);
+int cl_tracker_rest_changes(struct cl_tracker *t, struct cl_ticket_list *out,
+                            const struct cl_tracker_cursor *in, struct cl_tracker_cursor *next,
+                            int *not_modified, struct cl_error *err);
+int cl_tracker_rest_find_markers(struct cl_tracker *t, struct cl_ticket_list *out,
+                                 const char *since, struct cl_error *err);
+int cl_tracker_rest_parse_ref(struct cl_tracker *t, char **out, const char *ref);
+int cl_tracker_rest_whoami(struct cl_tracker *t, char **out, struct cl_error *err);
+/* The dialect's list from since (""/NULL: all), as a cl_tracker_list_fn. */
+int cl_tracker_rest_list(struct cl_tracker *t, struct cl_ticket_list *out, const char *since,
+                         struct cl_tracker_walk *w, struct cl_error *err);
+/* One request on issue id with body (json_t *, may be NULL) the dialect's
+ * way; out (may be NULL) gets the issue answered. */
+int cl_tracker_rest_call(struct cl_tracker *t, struct cl_ticket *out, const char *method,
+                         const char *id, void *body, long *gone_status, const char *what,
+                         struct cl_error *err);
+/* Posts text as a comment on issue id (the dialect's comment_url). */
+int cl_tracker_rest_comment(struct cl_tracker *t, const char *id, const char *text,
+                            long *gone_status, struct cl_error *err);
+/* An issue object read the dialect's way. */
+int cl_tracker_rest_ticket(struct cl_tracker *t, struct cl_ticket *tk, void *json,
+                           struct cl_error *err);
+/* A template expanded (see struct cl_tracker_dialect); caller frees. */
+char *cl_tracker_url(const struct cl_tracker *t, const char *tmpl, const char *id);
+/* The string or integer at path of json as text, or NULL. */
+char *cl_tracker_jpath(void *json, const char *path);
+/* GET url, 200 required: the JSON answer in *out (caller json_decrefs). */
+int cl_tracker_get_json(struct cl_tracker *t, void **out, const char *url, const char *what,
+                        struct cl_error *err);
+/* The tracker's own message in an error body (every vendor's form), for
+ * the user; "" when there is none. */
+void cl_tracker_error_text(const char *body, char *out, size_t n);
+/* A name → id cache (users, labels) kept for the run. */
+struct cl_tracker_names {
+	struct cl_tracker_name { char *name, *id; } *v;	/* id NULL: no such name */
+	size_t n, cap;
+};
+/* 1 and *id (may be NULL: known missing) when name is cached, else 0. */
+int cl_tracker_names_find(const struct cl_tracker_names *c, const char *name, const char **id);
+int cl_tracker_names_add(struct cl_tracker_names *c, const char *name, const char *id);
+void cl_tracker_names_release(struct cl_tracker_names *c);
 
 extern const struct cl_tracker_ops cl_tracker_github;
 extern const struct cl_tracker_ops cl_tracker_redmine;

@@ -1,5 +1,7 @@
 /* check_tracker.c — tracker helpers: markers, references, cursors, errors,
  * opening from the config. No network. */
+#include <jansson.h>
+
 #include "testutil.h"
 
 START_TEST(marker_find)
@@ -151,6 +153,43 @@ START_TEST(cursor_next)
 	ck_assert_str_eq(next.since, "2024-03-20T09:00:00Z");
 	ck_assert_str_eq(next.etag, "W/\"c\"");
 	cl_tracker_cursor_release(&next);
+}
+END_TEST
+
+/* The engine's dialect pieces: every vendor's error body read, JSON paths,
+ * URL templates with the project's parts escaped. */
+START_TEST(dialect_pieces)
+{
+	struct cl_tracker t;
+	char msg[256], *v;
+	json_t *j;
+
+	cl_tracker_error_text("{\"message\":{\"title\":[\"is too long\"],\"due_date\":\"bad\"}}",
+	                      msg, sizeof msg);
+	ck_assert_ptr_nonnull(strstr(msg, "title is too long"));
+	ck_assert_ptr_nonnull(strstr(msg, "due_date bad"));
+	cl_tracker_error_text("{\"error\":\"invalid_token\"}", msg, sizeof msg);
+	ck_assert_str_eq(msg, "invalid_token");
+	cl_tracker_error_text("{\"errorMessages\":[\"Issue does not exist\"],\"errors\":"
+	                      "{\"summary\":\"You must specify a summary\"}}", msg, sizeof msg);
+	ck_assert_str_eq(msg, "Issue does not exist; summary: You must specify a summary");
+	j = json_loads("{\"assignees\":[{\"login\":\"ann\"}],\"user\":{\"id\":7}}", 0, NULL);
+	ck_assert_str_eq(v = cl_tracker_jpath(j, "assignees.0.login"), "ann");
+	free(v);
+	ck_assert_str_eq(v = cl_tracker_jpath(j, "user.id"), "7");
+	free(v);
+	ck_assert_ptr_null(cl_tracker_jpath(j, "assignees.1.login"));
+	ck_assert_ptr_null(cl_tracker_jpath(j, "user"));
+	json_decref(j);
+	memset(&t, 0, sizeof t);
+	t.url = "https://git.example";
+	t.project = "ac me/o&ps";
+	ck_assert_str_eq(v = cl_tracker_url(&t, "{url}/repos/{owner}/{repo}/issues/{id}", "4"),
+	                 "https://git.example/repos/ac%20me/o%26ps/issues/4");
+	free(v);
+	ck_assert_str_eq(v = cl_tracker_url(&t, "{base}?p={project}", NULL),
+	                 "https://git.example?p=ac%20me%2Fo%26ps");
+	free(v);
 }
 END_TEST
 
@@ -445,6 +484,7 @@ tracker_suite(void)
 	tcase_add_test(tc, parse_refs);
 	tcase_add_test(tc, cursor_next);
 	tcase_add_test(tc, http_fail_codes);
+	tcase_add_test(tc, dialect_pieces);
 	tcase_add_test(tc, issue_call_answers);
 	tcase_add_test(tc, paging_policy);
 	tcase_add_test(tc, cleartext_and_secrets);

@@ -37,7 +37,6 @@
 
 struct jr {
 	int dc;			/* Data Center (v2) */
-	char *api;		/* <url>/rest/api/3 or /2 */
 	char *issue_type;
 	json_t *extra;		/* extra_fields or NULL */
 	char *tz;		/* the account's zone, once known */
@@ -45,97 +44,6 @@ struct jr {
 	int tz_loaded;
 	long search_wait_ms;
 };
-
-static int
-jr_init(struct cl_tracker *t, struct cl_error *err)
-{
-	const char *flavor = cl_config_get(t->cfg, "tracker", "flavor");
-	const char *extra = cl_config_get(t->cfg, "tracker", "extra_fields");
-	const char *tz = cl_config_get(t->cfg, "tracker", "timezone");
-	const char *path = cl_config_path(t->cfg) ? cl_config_path(t->cfg) : "config";
-	struct jr *j;
-	char *hdr = NULL, *p;
-	long v;
-	int rc;
-
-	if ((j = cl_calloc(1, sizeof *j)) == NULL)
-		return cl_error_set(err, CL_ENOMEM, "out of memory");
-	t->priv = j;
-	if (flavor == NULL || strcmp(flavor, "cloud") == 0)
-		j->dc = 0;
-	else if (strcmp(flavor, "datacenter") == 0 || strcmp(flavor, "server") == 0)
-		j->dc = 1;
-	else
-		return cl_error_set(err, CL_ECONFIG, "%s:%d: [tracker] flavor '%s' is not cloud or "
-		                    "datacenter", path, cl_config_line(t->cfg, "tracker", "flavor"),
-		                    flavor);
-	/* the instance root; an API root pasted by habit is taken back */
-	if ((p = strstr(t->url, "/rest/api/")) != NULL)
-		*p = '\0';
-	for (p = t->project; *p; p++)
-		if (!isalnum((unsigned char)*p) && *p != '_')
-			return cl_error_set(err, CL_ECONFIG, "[tracker] project '%s' is not a Jira "
-			                    "project key", t->project);
-	for (p = t->project; *p; p++)
-		*p = (char)toupper((unsigned char)*p);
-	if ((j->api = cl_asprintf("%s/rest/api/%d", t->url, j->dc ? 2 : 3)) == NULL ||
-	    (j->issue_type = cl_strdup(cl_config_get_default(t->cfg, "tracker", "issue_type",
-	                                                     "Task"))) == NULL)
-		return cl_error_set(err, CL_ENOMEM, "out of memory");
-	if (extra && *extra) {
-		json_error_t je;
-		if ((j->extra = json_loads(extra, JSON_REJECT_DUPLICATES, &je)) == NULL)
-			return cl_error_set(err, CL_ECONFIG, "%s:%d: [tracker] extra_fields is not "
-			                    "valid JSON: %s (column %d)", path,
-			                    cl_config_line(t->cfg, "tracker", "extra_fields"), je.text,
-			                    je.column);
-		if (!json_is_object(j->extra))
-			return cl_error_set(err, CL_ECONFIG, "%s:%d: [tracker] extra_fields must be a "
-			                    "JSON object of issue fields, e.g. {\"customfield_10010\": "
-			                    "{\"value\": \"Ops\"}}", path,
-			                    cl_config_line(t->cfg, "tracker", "extra_fields"));
-	}
-	if (tz && *tz && !cl_tz_valid(tz))
-		return cl_error_set(err, CL_ECONFIG, "%s:%d: [tracker] timezone '%s' is not a known "
-		                    "time zone", path, cl_config_line(t->cfg, "tracker", "timezone"), tz);
-	if ((rc = cl_config_get_int(t->cfg, "tracker", "search_wait_ms", 2000, 0, 60000, &v,
-	                            err)) != 0)
-		return rc;
-	j->search_wait_ms = v;
-	if (j->dc) {
-		if ((hdr = cl_asprintf("Authorization: Bearer %s", t->token)) == NULL)
-			return cl_error_set(err, CL_ENOMEM, "out of memory");
-		rc = cl_http_add_header(t->http, hdr, 1, err);
-		cl_secret_free(hdr);
-	} else {
-		/* Basic e-mail:API token, encoded by libcurl */
-		const char *user = cl_config_get(t->cfg, "tracker", "user");
-		if (user == NULL || *user == '\0')
-			return cl_error_set(err, CL_ECONFIG, "[tracker] user (the Atlassian account "
-			                    "e-mail) is required for Jira Cloud");
-		rc = cl_http_set_basic_auth(t->http, user, t->token, err);
-	}
-	if (rc == 0)
-		rc = cl_http_add_header(t->http, "Accept: application/json", 0, err);
-	cl_http_set_rate_wait(t->http, 2);
-	return rc;
-}
-
-static void
-jr_release(struct cl_tracker *t)
-{
-	struct jr *j = t->priv;
-
-	if (j == NULL)
-		return;
-	free(j->api);
-	free(j->issue_type);
-	free(j->tz);
-	free(j->self);
-	json_decref(j->extra);
-	free(j);
-	t->priv = NULL;
-}
 
 /* --- text forms ------------------------------------------------------- */
 
@@ -264,297 +172,218 @@ wiki_unescape(const char *s)
 	return cl_buf_steal(&b);
 }
 
-/* --- answers -------------------------------------------------------------- */
+/* --- the dialect -------------------------------------------------------- */
 
-/* Jira's "2024-03-20T10:00:00.000+0100" as RFC 3339 UTC. */
-static char *
-jr_time(json_t *o, const char *key)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-	char out[21];
-	time_t ts;
-
-	if (s == NULL || cl_time_parse(s, &ts) != 0)
-		return NULL;
-	cl_time_format_utc(ts, out);
-	return cl_strdup(out);
-}
-
+/* The description: ADF (Cloud) or wiki markup (Data Center). */
 static int
-jr_ticket(struct cl_tracker *t, struct cl_ticket *tk, json_t *issue, struct cl_error *err)
+jr_read(struct cl_tracker *t, struct cl_ticket *tk, void *json, struct cl_error *err)
 {
-	struct jr *j = t->priv;
-	json_t *f = json_object_get(issue, "fields"), *d, *as;
-	const char *key = json_string_value(json_object_get(issue, "key"));
-	const char *cat = json_string_value(json_object_get(json_object_get(
-	        json_object_get(f, "status"), "statusCategory"), "key"));
+	json_t *d = json_object_get(json_object_get(json, "fields"), "description");
+	struct cl_buf b = CL_BUF_INIT;
 
-	memset(tk, 0, sizeof *tk);
-	if (key == NULL || !json_is_object(f))
-		return cl_error_set(err, CL_EDATA, "Jira answered an issue without key/fields");
-	tk->id = cl_strdup(key);
-	tk->url = cl_asprintf("%s/browse/%s", t->url, key);
-	tk->title = cl_tracker_jstr(f, "summary");
-	d = json_object_get(f, "description");
+	(void)t;
+	(void)err;
 	if (json_is_object(d)) {
-		struct cl_buf b = CL_BUF_INIT;
 		adf_text(&b, d, 0);
 		tk->body = cl_buf_steal(&b);
 	} else if (json_is_string(d)) {
 		tk->body = wiki_unescape(json_string_value(d));
 	}
-	tk->state = cat && strcmp(cat, "done") == 0 ? CL_TICKET_CLOSED : CL_TICKET_OPEN;
-	if (json_is_object(as = json_object_get(f, "assignee")))
-		tk->assignee = cl_tracker_jstr(as, j->dc ? "name" : "accountId");
-	tk->due = cl_tracker_jstr(f, "duedate");
-	tk->updated_at = jr_time(f, "updated");
-	if (tk->state == CL_TICKET_CLOSED)
-		tk->closed_at = jr_time(f, "resolutiondate");
-	if (tk->body)
-		tk->marker = cl_tracker_marker_find(tk->body);
-	if (json_is_object(as = json_object_get(f, "creator")))
-		tk->creator = cl_tracker_jstr(as, j->dc ? "name" : "accountId");
-	if (tk->id == NULL || tk->url == NULL) {
-		cl_ticket_release(tk);
+	return 0;
+}
+
+/* Text as the flavor writes it: ADF or escaped wiki markup. */
+static void *
+jr_text(struct cl_tracker *t, const char *text)
+{
+	struct jr *j = t->priv;
+	char *w;
+	json_t *s;
+
+	if (!j->dc)
+		return adf_from_text(text);
+	w = wiki_escape(text);
+	s = w ? json_string(w) : NULL;
+	free(w);
+	return s;
+}
+
+/* A create's project and issue type; the user's extra fields fill in what
+ * closeloop does not set. */
+static int
+jr_write(struct cl_tracker *t, void *obj, const struct cl_ticket_spec *s, unsigned mask,
+         int create, struct cl_error *err)
+{
+	struct jr *j = t->priv;
+
+	(void)s;
+	(void)mask;
+	(void)err;
+	if (!create)
+		return 0;
+	json_object_set_new(obj, "project", json_pack("{s:s}", "key", t->project));
+	json_object_set_new(obj, "issuetype", json_pack("{s:s}", "name", j->issue_type));
+	if (j->extra)
+		json_object_update_missing(obj, j->extra);
+	return 0;
+}
+
+/* A create answers {id, key, self}: the rest is what was asked. */
+static int
+jr_created(struct cl_tracker *t, struct cl_ticket *out, void *json,
+           const struct cl_ticket_spec *spec, struct cl_error *err)
+{
+	const char *key = json_string_value(json_object_get(json, "key"));
+
+	if (key == NULL)
+		return cl_error_set(err, CL_EDATA, "creating an issue: Jira answered no key");
+	out->id = cl_strdup(key);
+	out->url = cl_tracker_url(t, "{url}/browse/{id}", key);
+	out->title = spec->title ? cl_strdup(spec->title) : NULL;
+	out->body = spec->body ? cl_strdup(spec->body) : NULL;
+	out->state = CL_TICKET_OPEN;
+	out->assignee = spec->assignee ? cl_strdup(spec->assignee) : NULL;
+	out->due = spec->due ? cl_strdup(spec->due) : NULL;
+	out->marker = spec->body ? cl_tracker_marker_find(spec->body) : NULL;
+	if (out->id == NULL || out->url == NULL) {
+		cl_ticket_release(out);
 		return cl_error_set(err, CL_ENOMEM, "out of memory");
 	}
 	return 0;
 }
 
-/* Jira's {"errorMessages": [...], "errors": {"field": "problem"}} as the
- * {"message": …} form cl_tracker_http_fail reads, naming the fields. */
+/* Cloud and Data Center differ in the API version and how people are named. */
+#define JR_DIALECT(ver, who) \
+	.name = "Jira", \
+	.base = "{url}/rest/api/" ver, \
+	.rate_wait = 2, \
+	.need = "fields", \
+	.id = "key", \
+	.web_fmt = "{url}/browse/{id}", \
+	.title = "fields.summary", \
+	.state = "fields.status.statusCategory.key", \
+	.closed_word = "done", \
+	.assignee = { "fields.assignee." who }, \
+	.due = "fields.duedate", \
+	.updated = "fields.updated", \
+	.closed = "fields.resolutiondate", \
+	.closed_if_closed = 1, \
+	.creator = "fields.creator." who, \
+	.utc = 2, \
+	.wrap = "fields", \
+	.w_title = "summary", \
+	.w_body = "description", \
+	.w_labels = "labels", \
+	.labels_form = CL_FORM_ARRAY, \
+	.labels_dash = 1,	/* Jira labels cannot hold spaces */ \
+	.w_assignee = "assignee", \
+	.assignee_form = CL_FORM_OBJECT, \
+	.assignee_key = who, \
+	.w_due = "duedate", \
+	.due_null = 1, \
+	.create_url = "{base}/issue", \
+	.issue_url = "{base}/issue/{id}", \
+	.get_url = "{base}/issue/{id}?fields=" JR_FIELDS, \
+	.comment_url = "{base}/issue/{id}/comment", \
+	.update_method = "PUT", \
+	.write_fetch = 1, \
+	.missing = "Jira project", \
+	.read = jr_read, \
+	.write = jr_write, \
+	.text = jr_text, \
+	.created = jr_created
+
+static const struct cl_tracker_dialect jr_cloud = { JR_DIALECT("3", "accountId") };
+static const struct cl_tracker_dialect jr_dc = { JR_DIALECT("2", "name") };
+
 static int
-jr_fail(struct cl_tracker *t, const struct cl_http_response *r, const char *what, int code,
-        struct cl_error *err)
+jr_init(struct cl_tracker *t, struct cl_error *err)
 {
-	json_t *j = r->body && *r->body ? json_loads(r->body, 0, NULL) : NULL, *m, *o;
-	struct cl_buf b = CL_BUF_INIT;
-	const char *k;
-	json_t *v;
-	char *txt = NULL;
-	size_t i;
+	const char *flavor = cl_config_get(t->cfg, "tracker", "flavor");
+	const char *extra = cl_config_get(t->cfg, "tracker", "extra_fields");
+	const char *tz = cl_config_get(t->cfg, "tracker", "timezone");
+	const char *path = cl_config_path(t->cfg) ? cl_config_path(t->cfg) : "config";
+	struct jr *j;
+	char *hdr = NULL, *p;
+	long v;
 	int rc;
 
-	m = json_object_get(j, "errorMessages");
-	for (i = 0; i < json_array_size(m); i++)
-		if (json_is_string(json_array_get(m, i)))
-			cl_buf_printf(&b, "%s%s", b.len ? "; " : "", json_string_value(json_array_get(m, i)));
-	json_object_foreach(json_object_get(j, "errors"), k, v)
-		if (json_is_string(v))
-			cl_buf_printf(&b, "%s%s: %s", b.len ? "; " : "", k, json_string_value(v));
-	if (b.len && (o = json_pack("{s:s}", "message", cl_buf_str(&b))) != NULL) {
-		txt = json_dumps(o, 0);
-		json_decref(o);
-	}
-	if (code)
-		rc = cl_error_set(err, code, "%s: %s answered HTTP %ld%s%s", what, t->url, r->status,
-		                  b.len ? ": " : "", cl_buf_str(&b));
+	if ((j = cl_calloc(1, sizeof *j)) == NULL)
+		return cl_error_set(err, CL_ENOMEM, "out of memory");
+	t->priv = j;
+	if (flavor == NULL || strcmp(flavor, "cloud") == 0)
+		j->dc = 0;
+	else if (strcmp(flavor, "datacenter") == 0 || strcmp(flavor, "server") == 0)
+		j->dc = 1;
 	else
-		rc = cl_tracker_http_fail(t, r->status, txt ? txt : r->body, what, err);
-	free(txt);
-	cl_buf_release(&b);
-	json_decref(j);
-	return rc;
-}
-
-
-/* One request with a JSON answer; the caller looks at the status. */
-static int
-jr_call(struct cl_tracker *t, struct cl_http_response **r, json_t **ans, const char *method,
-        const char *url, json_t *body, struct cl_error *err)
-{
-	*r = NULL;
-	*ans = NULL;
-	return cl_http_json(t->http, r, (void **)ans, method, url, body, NULL, err);
-}
-
-/* --- writes ----------------------------------------------------------------- */
-
-static json_t *
-jr_description(struct jr *j, const char *text)
-{
+		return cl_error_set(err, CL_ECONFIG, "%s:%d: [tracker] flavor '%s' is not cloud or "
+		                    "datacenter", path, cl_config_line(t->cfg, "tracker", "flavor"),
+		                    flavor);
+	/* the instance root; an API root pasted by habit is taken back */
+	if ((p = strstr(t->url, "/rest/api/")) != NULL)
+		*p = '\0';
+	for (p = t->project; *p; p++)
+		if (!isalnum((unsigned char)*p) && *p != '_')
+			return cl_error_set(err, CL_ECONFIG, "[tracker] project '%s' is not a Jira "
+			                    "project key", t->project);
+	for (p = t->project; *p; p++)
+		*p = (char)toupper((unsigned char)*p);
+	if ((j->issue_type = cl_strdup(cl_config_get_default(t->cfg, "tracker", "issue_type",
+	                                                     "Task"))) == NULL)
+		return cl_error_set(err, CL_ENOMEM, "out of memory");
+	if (extra && *extra) {
+		json_error_t je;
+		if ((j->extra = json_loads(extra, JSON_REJECT_DUPLICATES, &je)) == NULL)
+			return cl_error_set(err, CL_ECONFIG, "%s:%d: [tracker] extra_fields is not "
+			                    "valid JSON: %s (column %d)", path,
+			                    cl_config_line(t->cfg, "tracker", "extra_fields"), je.text,
+			                    je.column);
+		if (!json_is_object(j->extra))
+			return cl_error_set(err, CL_ECONFIG, "%s:%d: [tracker] extra_fields must be a "
+			                    "JSON object of issue fields, e.g. {\"customfield_10010\": "
+			                    "{\"value\": \"Ops\"}}", path,
+			                    cl_config_line(t->cfg, "tracker", "extra_fields"));
+	}
+	if (tz && *tz && !cl_tz_valid(tz))
+		return cl_error_set(err, CL_ECONFIG, "%s:%d: [tracker] timezone '%s' is not a known "
+		                    "time zone", path, cl_config_line(t->cfg, "tracker", "timezone"), tz);
+	if ((rc = cl_config_get_int(t->cfg, "tracker", "search_wait_ms", 2000, 0, 60000, &v,
+	                            err)) != 0)
+		return rc;
+	j->search_wait_ms = v;
 	if (j->dc) {
-		char *w = wiki_escape(text);
-		json_t *s = w ? json_string(w) : NULL;
-		free(w);
-		return s;
-	}
-	return adf_from_text(text);
-}
-
-/* The "fields" of a create or an update. */
-static json_t *
-jr_fields(struct cl_tracker *t, const struct cl_ticket_spec *s, unsigned mask, int create)
-{
-	struct jr *j = t->priv;
-	json_t *f = json_object();
-	size_t i;
-
-	if (f == NULL)
-		return NULL;
-	if (create) {
-		json_object_set_new(f, "project", json_pack("{s:s}", "key", t->project));
-		json_object_set_new(f, "issuetype", json_pack("{s:s}", "name", j->issue_type));
-	}
-	if ((mask & CL_SPEC_TITLE) && s->title) {
-		/* summary: one line, at most 255 characters */
-		char buf[256];
-		size_t n = strcspn(s->title, "\r\n");
-		if (n > 255)
-			n = 255;
-		while (n > 0 && ((unsigned char)s->title[n] & 0xC0) == 0x80 && n < strlen(s->title))
-			n--;
-		memcpy(buf, s->title, n);
-		buf[n] = '\0';
-		json_object_set_new(f, "summary", json_string(buf));
-	}
-	if ((mask & CL_SPEC_BODY) && s->body)
-		json_object_set_new(f, "description", jr_description(j, s->body));
-	if (mask & CL_SPEC_LABELS) {
-		json_t *a = json_array();
-		for (i = 0; i < s->nlabels; i++) {
-			/* Jira labels cannot hold spaces */
-			char *l = cl_strdup(s->labels[i]), *p;
-			if (l == NULL)
-				continue;
-			for (p = l; *p; p++)
-				if (isspace((unsigned char)*p))
-					*p = '-';
-			json_array_append_new(a, json_string(l));
-			free(l);
-		}
-		json_object_set_new(f, "labels", a);
-	}
-	if (mask & CL_SPEC_DUE)
-		json_object_set_new(f, "duedate", s->due ? json_string(s->due) : json_null());
-	if ((mask & CL_SPEC_ASSIGNEE) && s->assignee)
-		json_object_set_new(f, "assignee", json_pack("{s:s}", j->dc ? "name" : "accountId",
-		                                             s->assignee));
-	/* the user's extra fields fill in what closeloop does not set */
-	if (create && j->extra)
-		json_object_update_missing(f, j->extra);
-	return f;
-}
-
-static int
-jr_create(struct cl_tracker *t, struct cl_ticket *out, const struct cl_ticket_spec *spec,
-          struct cl_error *err)
-{
-	struct jr *j = t->priv;
-	struct cl_http_response *r = NULL;
-	json_t *body, *ans = NULL;
-	const char *key;
-	char *url;
-	int rc;
-
-	memset(out, 0, sizeof *out);
-	if ((url = cl_asprintf("%s/issue", j->api)) == NULL ||
-	    (body = json_pack("{s:o*}", "fields", jr_fields(t, spec, CL_SPEC_TITLE | CL_SPEC_BODY |
-	                      CL_SPEC_ASSIGNEE | (spec->due ? CL_SPEC_DUE : 0) |
-	                      (spec->nlabels ? CL_SPEC_LABELS : 0), 1))) == NULL) {
-		free(url);
-		return cl_error_set(err, CL_ENOMEM, "out of memory");
-	}
-	rc = jr_call(t, &r, &ans, "POST", url, body, err);
-	json_decref(body);
-	free(url);
-	if (rc != 0)
-		return rc;
-	if ((r->status == 201 || r->status == 200) &&
-	    (key = json_string_value(json_object_get(ans, "key"))) != NULL) {
-		/* the answer is {id, key, self}: the rest is what was asked */
-		out->id = cl_strdup(key);
-		out->url = cl_asprintf("%s/browse/%s", t->url, key);
-		out->title = spec->title ? cl_strdup(spec->title) : NULL;
-		out->body = spec->body ? cl_strdup(spec->body) : NULL;
-		out->state = CL_TICKET_OPEN;
-		out->assignee = spec->assignee ? cl_strdup(spec->assignee) : NULL;
-		out->due = spec->due ? cl_strdup(spec->due) : NULL;
-		out->marker = spec->body ? cl_tracker_marker_find(spec->body) : NULL;
-		if (out->id == NULL || out->url == NULL) {
-			cl_ticket_release(out);
-			rc = cl_error_set(err, CL_ENOMEM, "out of memory");
-		}
-	} else if (r->status == 201 || r->status == 200) {
-		rc = cl_error_set(err, CL_EDATA, "creating an issue: Jira answered no key");
-	} else if (r->status == 404) {
-		rc = cl_error_set(err, CL_ECONFIG, "Jira at %s has no REST API v%d (check [tracker] "
-		                  "url and flavor)", t->url, j->dc ? 2 : 3);
+		if ((hdr = cl_asprintf("Authorization: Bearer %s", t->token)) == NULL)
+			return cl_error_set(err, CL_ENOMEM, "out of memory");
+		rc = cl_http_add_header(t->http, hdr, 1, err);
+		cl_secret_free(hdr);
 	} else {
-		rc = jr_fail(t, r, "creating an issue", 0, err);
+		/* Basic e-mail:API token, encoded by libcurl */
+		const char *user = cl_config_get(t->cfg, "tracker", "user");
+		if (user == NULL || *user == '\0')
+			return cl_error_set(err, CL_ECONFIG, "[tracker] user (the Atlassian account "
+			                    "e-mail) is required for Jira Cloud");
+		rc = cl_http_set_basic_auth(t->http, user, t->token, err);
 	}
-	json_decref(ans);
-	cl_http_response_free(r);
-	return rc;
+	t->d = j->dc ? &jr_dc : &jr_cloud;
+	return rc != 0 ? rc : cl_tracker_rest_init(t, err);
 }
 
-static int jr_get(struct cl_tracker *t, struct cl_ticket *out, const char *id,
-                  long *gone_status, struct cl_error *err);
-
-static int
-jr_update(struct cl_tracker *t, struct cl_ticket *out, const char *id,
-          const struct cl_ticket_spec *spec, unsigned mask, struct cl_error *err)
+static void
+jr_release(struct cl_tracker *t)
 {
 	struct jr *j = t->priv;
-	struct cl_http_response *r = NULL;
-	json_t *body, *ans = NULL;
-	char *url;
-	int rc;
 
-	if (out)
-		memset(out, 0, sizeof *out);
-	if ((url = cl_asprintf("%s/issue/%s", j->api, id)) == NULL ||
-	    (body = json_pack("{s:o*}", "fields", jr_fields(t, spec, mask, 0))) == NULL) {
-		free(url);
-		return cl_error_set(err, CL_ENOMEM, "out of memory");
-	}
-	rc = jr_call(t, &r, &ans, "PUT", url, body, err);
-	json_decref(body);
-	free(url);
-	if (rc != 0)
-		return rc;
-	if (r->status == 404)
-		rc = cl_tracker_gone(t, r->status, id, "updating an issue", err);
-	else if (r->status != 204 && r->status != 200)
-		rc = jr_fail(t, r, "updating an issue", 0, err);
-	json_decref(ans);
-	cl_http_response_free(r);
-	if (rc == 0 && out)
-		rc = jr_get(t, out, id, NULL, err);
-	return rc;
+	if (j == NULL)
+		return;
+	free(j->issue_type);
+	free(j->tz);
+	free(j->self);
+	json_decref(j->extra);
+	free(j);
+	t->priv = NULL;
 }
 
-static int
-jr_comment(struct cl_tracker *t, const char *id, const char *text, long *gone_status,
-           struct cl_error *err)
-{
-	struct jr *j = t->priv;
-	struct cl_http_response *r = NULL;
-	json_t *body, *ans = NULL;
-	char *url;
-	int rc;
-
-	if ((url = cl_asprintf("%s/issue/%s/comment", j->api, id)) == NULL ||
-	    (body = json_pack("{s:o*}", "body", jr_description(j, text))) == NULL) {
-		free(url);
-		return cl_error_set(err, CL_ENOMEM, "out of memory");
-	}
-	rc = jr_call(t, &r, &ans, "POST", url, body, err);
-	json_decref(body);
-	free(url);
-	if (rc != 0)
-		return rc;
-	if (r->status == 404) {
-		if (gone_status)
-			*gone_status = 404;
-		rc = cl_tracker_gone(t, r->status, id, "commenting on an issue", err);
-	} else if (r->status != 201 && r->status != 200) {
-		rc = jr_fail(t, r, "commenting on an issue", 0, err);
-	}
-	json_decref(ans);
-	cl_http_response_free(r);
-	return rc;
-}
+/* --- state ------------------------------------------------------------------ */
 
 /* True when a transition's name says the work will not be done. */
 static int
@@ -575,140 +404,98 @@ not_planned_name(const char *name)
 	return hit;
 }
 
+/* The transition asked for: to a status in the wanted category. */
+struct jr_pick {
+	int closed, reason;
+	char *id;
+};
+
+/* Picks the transition from the list answered (a "Won't Do"-like one for
+ * withdrawn items when offered; else indeterminate for a reopen). */
+static int
+jr_pick_transition(void *ctx, struct cl_ticket *out, void *json, struct cl_error *err)
+{
+	struct jr_pick *x = ctx;
+	json_t *arr = json_object_get(json, "transitions");
+	const char *pick = NULL, *fallback = NULL, *want = x->closed ? "done" : "new";
+	size_t i;
+	int pick_np = 0;
+
+	(void)out;
+	for (i = 0; i < json_array_size(arr); i++) {
+		json_t *tr = json_array_get(arr, i), *to = json_object_get(tr, "to");
+		const char *cat = json_string_value(json_object_get(json_object_get(to,
+		                                    "statusCategory"), "key"));
+		const char *id = json_string_value(json_object_get(tr, "id"));
+		int np = not_planned_name(json_string_value(json_object_get(tr, "name"))) ||
+		         not_planned_name(json_string_value(json_object_get(to, "name")));
+		if (cat == NULL || id == NULL)
+			continue;
+		if (strcmp(cat, want) == 0 && (pick == NULL || (x->closed &&
+		    (x->reason == CL_CLOSE_NOT_PLANNED ? np && !pick_np : !np && pick_np)))) {
+			pick = id;
+			pick_np = np;
+		} else if (!x->closed && strcmp(cat, "indeterminate") == 0 && fallback == NULL) {
+			fallback = id;
+		}
+	}
+	if ((pick || fallback) && (x->id = cl_strdup(pick ? pick : fallback)) == NULL)
+		return cl_error_set(err, CL_ENOMEM, "out of memory");
+	return 0;
+}
+
 static int
 jr_set_state(struct cl_tracker *t, const char *id, int closed, int reason,
              const char *comment, const char *cur_body, long *gone_status,
              struct cl_error *err)
 {
-	struct jr *j = t->priv;
-	struct cl_http_response *r = NULL;
-	json_t *ans = NULL, *arr, *body;
-	const char *pick = NULL, *fallback = NULL;
-	const char *want = closed ? "done" : "new";
-	char *url = NULL, *tid = NULL;
-	size_t i;
-	int rc, pick_np = 0;
+	struct jr_pick x = { closed, reason, NULL };
+	struct cl_issue_call c = { 0 };
+	struct cl_ticket tk;
+	const char *what = closed ? "closing an issue" : "reopening an issue";
+	json_t *body = NULL;
+	int rc;
 
 	(void)cur_body;
-	if (gone_status)
-		*gone_status = 0;
-	if ((url = cl_asprintf("%s/issue/%s/transitions", j->api, id)) == NULL)
+	memset(&tk, 0, sizeof tk);
+	if ((c.url = cl_tracker_url(t, "{base}/issue/{id}/transitions", id)) == NULL)
 		return cl_error_set(err, CL_ENOMEM, "out of memory");
-	if ((rc = jr_call(t, &r, &ans, "GET", url, NULL, err)) != 0)
+	c.method = "GET";
+	c.id = id;
+	c.what = what;
+	c.parse = jr_pick_transition;
+	c.ctx = &x;
+	if ((rc = cl_tracker_issue_call(t, &tk, &c, gone_status, err)) != 0)
 		goto done;
-	if (r->status == 404) {
-		if (gone_status)
-			*gone_status = 404;
-		rc = cl_tracker_gone(t, 404, id, closed ? "closing an issue" : "reopening an issue", err);
-		goto done;
-	}
-	if (r->status != 200) {
-		rc = jr_fail(t, r, "listing workflow transitions", 0, err);
-		goto done;
-	}
-	arr = json_object_get(ans, "transitions");
-	for (i = 0; i < json_array_size(arr); i++) {
-		json_t *tr = json_array_get(arr, i);
-		const char *cat = json_string_value(json_object_get(json_object_get(
-		        json_object_get(tr, "to"), "statusCategory"), "key"));
-		const char *tname = json_string_value(json_object_get(tr, "name"));
-		const char *tto = json_string_value(json_object_get(json_object_get(tr, "to"), "name"));
-		if (cat == NULL || !json_is_string(json_object_get(tr, "id")))
-			continue;
-		if (strcmp(cat, want) == 0) {
-			/* withdrawn: a "Won't Do"-like one if offered; done: another */
-			int np = not_planned_name(tname) || not_planned_name(tto);
-			int better = closed && (reason == CL_CLOSE_NOT_PLANNED ? np && !pick_np
-			                                                       : !np && pick_np);
-			if (pick == NULL || better) {
-				pick = json_string_value(json_object_get(tr, "id"));
-				pick_np = np;
-			}
-		} else if (!closed && strcmp(cat, "indeterminate") == 0 && fallback == NULL) {
-			fallback = json_string_value(json_object_get(tr, "id"));
-		}
-	}
-	if (pick == NULL)
-		pick = fallback;
-	if (pick && (tid = cl_strdup(pick)) == NULL) {
-		rc = cl_error_set(err, CL_ENOMEM, "out of memory");
-		goto done;
-	}
-	json_decref(ans);
-	cl_http_response_free(r);
-	ans = NULL;
-	r = NULL;
-	if (tid == NULL) {
+	if (x.id == NULL) {
 		/* none offered: fine when the issue is there already */
-		struct cl_ticket tk;
-		if ((rc = jr_get(t, &tk, id, gone_status, err)) != 0)
-			goto done;
-		if ((tk.state == CL_TICKET_CLOSED) != (closed != 0))
+		if ((rc = cl_tracker_rest_get(t, &tk, id, gone_status, err)) == 0 &&
+		    (tk.state == CL_TICKET_CLOSED) != (closed != 0))
 			rc = cl_error_set(err, CL_EDATA, "%s: the workflow of %s offers no transition "
-			                  "to a status in the '%s' category", closed ? "closing an issue"
-			                  : "reopening an issue", id, want);
-		cl_ticket_release(&tk);
+			                  "to a status in the '%s' category", what, id,
+			                  closed ? "done" : "new");
 		if (rc != 0)
 			goto done;
 	}
 	/* the comment first, so that it shows before the status change */
-	if (comment && *comment && (rc = jr_comment(t, id, comment, gone_status, err)) != 0)
+	if (comment && *comment && (rc = cl_tracker_rest_comment(t, id, comment, gone_status,
+	                                                         err)) != 0)
 		goto done;
-	if (tid == NULL)
+	if (x.id == NULL)
 		goto done;
-	if ((body = json_pack("{s:{s:s}}", "transition", "id", tid)) == NULL) {
+	if ((c.body = body = json_pack("{s:{s:s}}", "transition", "id", x.id)) == NULL) {
 		rc = cl_error_set(err, CL_ENOMEM, "out of memory");
 		goto done;
 	}
-	rc = jr_call(t, &r, &ans, "POST", url, body, err);
-	json_decref(body);
-	if (rc != 0)
-		goto done;
-	if (r->status == 404) {
-		if (gone_status)
-			*gone_status = 404;
-		rc = cl_tracker_gone(t, 404, id, "moving an issue through its workflow", err);
-	} else if (r->status != 204 && r->status != 200) {
-		rc = jr_fail(t, r, "moving an issue through its workflow", 0, err);
-	}
+	c.method = "POST";
+	c.what = "moving an issue through its workflow";
+	c.no_body = 1;
+	rc = cl_tracker_issue_call(t, NULL, &c, gone_status, err);
 done:
-	json_decref(ans);
-	cl_http_response_free(r);
-	free(url);
-	free(tid);
-	return rc;
-}
-
-static int
-jr_get(struct cl_tracker *t, struct cl_ticket *out, const char *id, long *gone_status,
-       struct cl_error *err)
-{
-	struct jr *j = t->priv;
-	struct cl_http_response *r = NULL;
-	json_t *ans = NULL;
-	char *url;
-	int rc;
-
-	memset(out, 0, sizeof *out);
-	if (gone_status)
-		*gone_status = 0;
-	if ((url = cl_asprintf("%s/issue/%s?fields=" JR_FIELDS, j->api, id)) == NULL)
-		return cl_error_set(err, CL_ENOMEM, "out of memory");
-	rc = jr_call(t, &r, &ans, "GET", url, NULL, err);
-	free(url);
-	if (rc != 0)
-		return rc;
-	if (r->status == 200) {
-		rc = jr_ticket(t, out, ans, err);
-	} else if (r->status == 404) {
-		if (gone_status)
-			*gone_status = 404;
-		rc = cl_tracker_gone(t, 404, id, "fetching an issue", err);
-	} else {
-		rc = jr_fail(t, r, "fetching an issue", 0, err);
-	}
-	json_decref(ans);
-	cl_http_response_free(r);
+	json_decref(body);
+	cl_ticket_release(&tk);
+	free((char *)c.url);
+	free(x.id);
 	return rc;
 }
 
@@ -728,14 +515,14 @@ jr_zone(struct cl_tracker *t, struct cl_error *err)
 
 	if (j->tz_loaded)
 		return 0;
-	if ((url = cl_asprintf("%s/myself", j->api)) == NULL)
+	if ((url = cl_tracker_url(t, "{base}/myself", NULL)) == NULL)
 		return cl_error_set(err, CL_ENOMEM, "out of memory");
-	rc = jr_call(t, &r, &ans, "GET", url, NULL, err);
+	rc = cl_http_json(t->http, &r, (void **)&ans, "GET", url, NULL, NULL, err);
 	free(url);
 	if (rc != 0)
 		return rc;
 	if (r->status == 401 || r->status == 403) {
-		rc = jr_fail(t, r, "checking the Jira account", 0, err);
+		rc = cl_tracker_http_fail(t, r->status, r->body, "checking the Jira account", err);
 	} else {
 		if (r->status == 200) {
 			tz = json_string_value(json_object_get(ans, "timeZone"));
@@ -759,26 +546,21 @@ jr_zone(struct cl_tracker *t, struct cl_error *err)
 	return rc;
 }
 
-/* A found issue. */
-static int
-jr_list_ticket(struct cl_tracker *t, struct cl_ticket *out, void *item, struct cl_error *err)
-{
-	return jr_ticket(t, out, item, err);
-}
-
 /* A refused search: our JQL names only the project (400), a 404 is the url
  * or the flavor. */
 static int
 jr_search_fail(struct cl_tracker *t, const struct cl_http_response *r, const char *what,
                struct cl_error *err)
 {
-	if (r->status == 400)
-		return jr_fail(t, r, "searching the project's issues (check [tracker] project)",
-		               CL_ECONFIG, err);
-	if (r->status == 404 || r->status == 410)
-		return jr_fail(t, r, "searching issues (check [tracker] url and flavor)",
-		               CL_ECONFIG, err);
-	return jr_fail(t, r, what, 0, err);
+	char msg[512];
+
+	if (r->status != 400 && r->status != 404 && r->status != 410)
+		return cl_tracker_http_fail(t, r->status, r->body, what, err);
+	cl_tracker_error_text(r->body, msg, sizeof msg);
+	return cl_error_set(err, CL_ECONFIG, "%s: %s answered HTTP %ld%s%s", r->status == 400 ?
+	                    "searching the project's issues (check [tracker] project)" :
+	                    "searching issues (check [tracker] url and flavor)", t->url,
+	                    r->status, *msg ? ": " : "", msg);
 }
 
 /* Cloud: /search/jql with nextPageToken until isLast. */
@@ -789,7 +571,6 @@ static const struct cl_tracker_list jr_search_cloud = {
 	.items = "issues",
 	.token = "nextPageToken",
 	.last = "isLast",
-	.ticket = jr_list_ticket,
 	.fail = jr_search_fail,
 };
 
@@ -800,7 +581,6 @@ static const struct cl_tracker_list jr_search_dc = {
 	.page_param = "startAt",
 	.items = "issues",
 	.total = "total",
-	.ticket = jr_list_ticket,
 	.fail = jr_search_fail,
 };
 
@@ -830,7 +610,7 @@ jr_search(struct cl_tracker *t, struct cl_ticket_list *out, time_t from,
 	}
 	ejql = jql ? cl_http_escape(jql) : NULL;
 	free(jql);
-	url = ejql ? cl_asprintf("%s/%s?jql=%s&fields=" JR_FIELDS "&maxResults=100", j->api,
+	url = ejql ? cl_asprintf("%s/%s?jql=%s&fields=" JR_FIELDS "&maxResults=100", t->base,
 	                         j->dc ? "search" : "search/jql", ejql) : NULL;
 	free(ejql);
 	if (url == NULL)
@@ -974,9 +754,7 @@ const struct cl_tracker_ops cl_tracker_jira = {
 	        CL_TRACKER_CAP_COMMENT | CL_TRACKER_CAP_CLOSE_REASON,
 	.init = jr_init,
 	.release = jr_release,
-	.create = jr_create,
-	.update = jr_update,
-	.get = jr_get,
+	.dialect = &jr_cloud,
 	.set_state = jr_set_state,
 	.changes = jr_changes,
 	.find_markers = jr_find_markers,
