@@ -1,5 +1,4 @@
 /* closeloop.c — global options, the command table, dispatch, exit status. */
-#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,29 +52,22 @@ static const struct cmd_entry *const cmd_table[] = {
 };
 
 static const char *global_help =
-	"usage: closeloop [-c CONFIG] [-d DATABASE] [-q | -v] COMMAND [ARGS]\n"
 	"\n"
 	"closeloop makes post-mortem action items get done: it imports them from\n"
 	"Markdown post-mortems, lints them, syncs them with the issue tracker,\n"
 	"reports and nags, and schedules the DR drill that verifies the fix.\n"
 	"\n"
-	"global options (before or after the command):\n"
-	"  -c, --config FILE    configuration file (default: $CLOSELOOP_CONFIG,\n"
-	"                       $XDG_CONFIG_HOME/closeloop/config (~/.config/...),\n"
-	"                       /etc/closeloop/config)\n"
-	"  -d, --database FILE  database (default: [closeloop] database, else\n"
-	"                       $XDG_DATA_HOME/closeloop/closeloop.db)\n"
-	"  -q, --quiet          only errors\n"
-	"  -v, --verbose        say more (repeat for HTTP/SMTP traces, secrets redacted)\n"
-	"      --color=WHEN     auto (a terminal without NO_COLOR), always, never\n"
-	"  -h, --help           this help; 'closeloop help COMMAND' for a command\n"
-	"  -V, --version        print the version\n"
+	"global options (before or after the command):\n";
+
+static const char *commands_help =
 	"\n"
 	"commands:\n";
 
 static const char *env_help =
 	"environment: CLOSELOOP_NOW=2024-03-20T09:00:00Z fixes the clock.\n"
 	"See closeloop(1) and closeloop.conf(5).\n";
+
+static const struct cmd_entry global_entry;
 
 /* The exit-status list, from the error table (lib/error.c), wrapped. */
 static void
@@ -114,23 +106,18 @@ cmd_entries(void)
 static void
 print_global_help(FILE *f)
 {
+	struct cl_ctx none = { .cmd = NULL };
 	size_t i;
 
+	cmd_print_usage(&none, f);
 	fputs(global_help, f);
+	cmd_print_options(&global_entry, f);
+	fputs(commands_help, f);
 	for (i = 0; cmd_table[i]; i++)
 		if (cmd_table[i]->name[0] != '_')
 			fprintf(f, "  %-10s %s\n", cmd_table[i]->name, cmd_table[i]->summary);
 	print_exit_help(f);
 	fputs(env_help, f);
-}
-
-void
-cmd_print_help(const struct cmd_entry *cmd, FILE *f)
-{
-	fprintf(f, "usage: closeloop %s%s%s\n\n%s\n", cmd->name, *cmd->usage ? " " : "",
-	        cmd->usage, cmd->summary);
-	if (cmd->help && *cmd->help)
-		fprintf(f, "\n%s", cmd->help);
 }
 
 /* Finds a command by exact name or unique prefix (tmux style). */
@@ -171,21 +158,33 @@ cmd_find(const char *name, struct cl_error *err)
 	return NULL;
 }
 
-int
-cmd_usage_error(struct cl_ctx *ctx, const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
+/* The global options: before the command, and after it unless the command
+ * defines the same name or letter (-h and -V only before it). */
+static const struct cmd_entry global_entry = {
+	.name = "",
+	.opts = {
+		{ .name = "config", .key = 'c', .shrt = 1, .arg = "FILE", .help = "configuration "
+		  "file (default: $CLOSELOOP_CONFIG, $XDG_CONFIG_HOME/closeloop/config "
+		  "(~/.config/...), /etc/closeloop/config)" },
+		{ .name = "database", .key = 'd', .shrt = 1, .arg = "FILE", .help = "database "
+		  "(default: [closeloop] database, else $XDG_DATA_HOME/closeloop/closeloop.db)" },
+		{ .name = "quiet", .key = 'q', .shrt = 1, .help = "only errors" },
+		{ .name = "verbose", .key = 'v', .shrt = 1,
+		  .help = "say more (repeat for HTTP/SMTP traces, secrets redacted)" },
+		{ .name = "color", .key = 'C', .arg = "WHEN", .values = "auto|always|never",
+		  .help = "auto (a terminal without NO_COLOR), always, never" },
+		{ .name = "help", .key = 'h', .shrt = 1, .flags = CMD_OPT_FIRST,
+		  .help = "this help; 'closeloop help COMMAND' for a command" },
+		{ .name = "version", .key = 'V', .shrt = 1, .flags = CMD_OPT_FIRST,
+		  .help = "print the version" },
+	},
+	.args = { 0, -1 },
+};
 
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	return cl_error_set(&ctx->err, CL_EUSAGE, "%s\nusage: closeloop %s %s", msg,
-	                    ctx->cmd->name, ctx->cmd->usage);
-}
-
-int
-cmd_unknown_sub(struct cl_ctx *ctx, const char *sub, const char *const *names)
+/* The usage error for an unknown sub-command of ctx->cmd ("drill lst"),
+ * naming the nearest of names (NULL-terminated) or all of them. */
+static int
+unknown_sub(struct cl_ctx *ctx, const char *sub, const char *const *names)
 {
 	char list[256] = "";
 	const char *near;
@@ -205,164 +204,28 @@ cmd_unknown_sub(struct cl_ctx *ctx, const char *sub, const char *const *names)
 	                       list);
 }
 
-static int ctx_prepare(struct cl_ctx *ctx);
-static int ctx_open_store(struct cl_ctx *ctx);
-
-/* The global options, accepted after the command too (getopt values above
- * any option character). */
-enum { GOPT_CONFIG = 0x1001, GOPT_DATABASE, GOPT_QUIET, GOPT_VERBOSE, GOPT_COLOR };
-static const struct option global_opts[] = {
-	{ "config", required_argument, NULL, GOPT_CONFIG },
-	{ "database", required_argument, NULL, GOPT_DATABASE },
-	{ "quiet", no_argument, NULL, GOPT_QUIET },
-	{ "verbose", no_argument, NULL, GOPT_VERBOSE },
-	{ "color", required_argument, NULL, GOPT_COLOR },
-	{ NULL, 0, NULL, 0 }
-};
-
-/* Applies one global option; 0, or a usage error. */
-static int
-global_option(struct cl_ctx *ctx, int c, const char *arg)
+/* Applies the global options among those a parse read (--color's value
+ * was checked by the parser). */
+static void
+global_apply(struct cl_ctx *ctx, const struct cmd_args *a)
 {
-	switch (c) {
-	case 'c': case GOPT_CONFIG: ctx->config_path = arg; break;
-	case 'd': case GOPT_DATABASE: ctx->db_path = arg; break;
-	case 'q': case GOPT_QUIET: ctx->verbosity = -1; break;
-	case 'v': case GOPT_VERBOSE:
-		ctx->verbosity = ctx->verbosity < 0 ? 1 : ctx->verbosity + 1;
-		break;
-	case GOPT_COLOR:
-		if (strcmp(arg, "auto") == 0)
-			ctx->color = -1;
-		else if (strcmp(arg, "always") == 0)
-			ctx->color = 1;
-		else if (strcmp(arg, "never") == 0)
-			ctx->color = 0;
-		else
-			return CL_EUSAGE;
-		break;
-	}
-	return 0;
-}
+	const char *arg;
+	size_t i;
 
-/* The long option an argument names ("--own" → "owner"), or NULL. */
-static const struct option *
-long_option_named(const struct option *opts, const char *arg)
-{
-	const struct option *found = NULL;
-	size_t len;
-
-	if (arg == NULL || strncmp(arg, "--", 2) != 0)
-		return NULL;
-	arg += 2;
-	len = strcspn(arg, "=");
-	for (; opts && opts->name; opts++) {
-		if (strlen(opts->name) == len && strncmp(opts->name, arg, len) == 0)
-			return opts;
-		if (strncmp(opts->name, arg, len) == 0)
-			found = found ? found : opts;
-	}
-	return found;
-}
-
-/* The usage error for an option getopt refused, naming it as typed. */
-static int
-option_error(struct cl_ctx *ctx, int c, const char *arg, const struct option *opts)
-{
-	const struct option *o = long_option_named(opts, arg);
-	const char *names[128], *near;
-	char word[64];
-	size_t n = 0;
-
-	if (c == ':' && o != NULL)
-		return cmd_usage_error(ctx, "option '--%s' needs an argument", o->name);
-	if (c == ':')
-		return cmd_usage_error(ctx, "option '-%c' needs an argument", optopt);
-	if (optopt && arg && strncmp(arg, "--", 2) != 0)
-		return cmd_usage_error(ctx, "unknown option '-%c'", optopt);
-	if (o != NULL && o->has_arg == no_argument && strchr(arg, '='))
-		return cmd_usage_error(ctx, "option '--%s' takes no argument", o->name);
-	if (o != NULL) {	/* getopt found it ambiguous: name the candidates */
-		char could[256] = "";
-		size_t len = strcspn(arg + 2, "=");
-		for (; opts && opts->name; opts++) {
-			if (strncmp(opts->name, arg + 2, len) != 0)
-				continue;
-			strncat(could, *could ? ", --" : "--", sizeof could - strlen(could) - 1);
-			strncat(could, opts->name, sizeof could - strlen(could) - 1);
-		}
-		return cmd_usage_error(ctx, "option '%s' is ambiguous, could be: %s", arg, could);
-	}
-	for (; opts && opts->name && n < 128; opts++)
-		names[n++] = opts->name;
-	snprintf(word, sizeof word, "%.*s", (int)strcspn(arg + 2, "="), arg + 2);
-	if ((near = cl_str_nearest(word, names, n)) != NULL)
-		return cmd_usage_error(ctx, "unknown option '%s' (did you mean '--%s'?)", arg, near);
-	return cmd_usage_error(ctx, "unknown option '%s'", arg);
-}
-
-/* True when opts defines the long option name. */
-static int
-has_long(const struct option *opts, const char *name)
-{
-	for (; opts && opts->name; opts++)
-		if (strcmp(opts->name, name) == 0)
-			return 1;
-	return 0;
-}
-
-int
-cmd_getopt(struct cl_ctx *ctx, int argc, char **argv, const char *shortopts,
-           const struct option *longopts, int *index)
-{
-	static const char *const gshort[] = { "c:", "d:", "q", "v" };
-	struct option merged[64];
-	char shorts[64];
-	size_t n = 0, i;
-	int c, idx;
-
-	/* the command's options, then the global ones it does not define */
-	for (i = 0; longopts && longopts[i].name && n < 56; i++)
-		merged[n++] = longopts[i];
-	for (i = 0; global_opts[i].name; i++)
-		if (!has_long(longopts, global_opts[i].name))
-			merged[n++] = global_opts[i];
-	memset(&merged[n], 0, sizeof merged[n]);
-	snprintf(shorts, sizeof shorts, ":%s", shortopts);
-	for (i = 0; i < 4; i++)
-		if (strchr(shortopts, gshort[i][0]) == NULL)
-			strncat(shorts, gshort[i], sizeof shorts - strlen(shorts) - 1);
-	opterr = 0;
-	for (;;) {
-		idx = -1;
-		c = getopt_long(argc, argv, shorts, merged, &idx);
-		if (c == '?' || c == ':') {
-			/* getopt has just passed the argument it refused */
-			ctx->opt_rc = option_error(ctx, c, argv[optind - 1], merged);
-			return -2;
-		}
-		/* a global option (long, or a short one the command lacks) */
-		if (c >= GOPT_CONFIG || (c > 0 && idx < 0 && strchr("cdqv", c) &&
-		                         strchr(shortopts, c) == NULL)) {
-			if (global_option(ctx, c, optarg) != 0) {
-				ctx->opt_rc = cmd_usage_error(ctx, "--color '%s': use auto, always "
-				                              "or never", optarg);
-				return -2;
-			}
+	for (i = 0; i < a->n; i++) {
+		if (!a->given[i].global)
 			continue;
+		arg = a->given[i].value;
+		switch (a->given[i].key) {
+		case 'c': ctx->config_path = arg; break;
+		case 'd': ctx->db_path = arg; break;
+		case 'q': ctx->verbosity = -1; break;
+		case 'v': ctx->verbosity = ctx->verbosity < 0 ? 1 : ctx->verbosity + 1; break;
+		case 'C': ctx->color = strcmp(arg, "always") == 0 ? 1 : strcmp(arg, "never") == 0
+		                       ? 0 : -1;
+			break;
 		}
-		break;
 	}
-	if (index)
-		*index = idx;
-	if (c > 0 && c < (int)sizeof ctx->seen)
-		ctx->seen[c] = 1;
-	/* options parsed without a usage error: now read the config and open
-	 * what the command needs */
-	if (c == -1 && ((ctx->opt_rc = ctx_prepare(ctx)) != 0 ||
-	                (ctx->opt_rc = ctx_open_store(ctx)) != 0))
-		return -2;
-	return c;
 }
 
 /* Rewrites a "no such item / post-mortem" error with the nearest id the
@@ -597,25 +460,34 @@ cmd_print_json(struct cl_ctx *ctx, void *json)
 	return rc == 0 ? 0 : cl_error_set(&ctx->err, CL_ECANTCREAT, "unable to write output");
 }
 
-/* help [COMMAND] */
-static int
-cmd_help_exec(struct cl_ctx *ctx, int argc, char **argv)
-{
-	const struct cmd_entry *cmd;
+static const struct cmd_entry *sub_find(struct cl_ctx *ctx, const struct cmd_entry *cmd,
+                                        const char *name);
 
-	if (argc < 2) {
+/* help [COMMAND [SUB-COMMAND]] */
+static int
+cmd_help_exec(struct cl_ctx *ctx, const struct cmd_args *a)
+{
+	const struct cmd_entry *cmd, *sub = NULL;
+
+	if (a->argc == 0) {
 		print_global_help(stdout);
 		return 0;
 	}
-	if ((cmd = cmd_find(argv[1], &ctx->err)) == NULL)
+	if ((cmd = cmd_find(a->argv[0], &ctx->err)) == NULL)
 		return ctx->err.code;
-	cmd_print_help(cmd, stdout);
+	if (a->argc > 1 && (sub = sub_find(ctx, cmd, a->argv[1])) == NULL)
+		return CL_EUSAGE;
+	cmd_print_help(cmd, sub, stdout);
 	return 0;
 }
 
 const struct cmd_entry cmd_help_entry = {
-	"help", "[COMMAND]", "show the help of closeloop or of one command", "", CMD_NO_CONFIG,
-	cmd_help_exec
+	.name = "help",
+	.usage = "[COMMAND [SUB-COMMAND]]",
+	.summary = "show the help of closeloop or of one command",
+	.args = { 0, 2 },
+	.flags = CMD_NO_CONFIG,
+	.exec = cmd_help_exec,
 };
 
 /* [closeloop] today (tests and demos): fixes the clock unless CLOSELOOP_NOW
@@ -639,8 +511,8 @@ config_clock(struct cl_ctx *ctx)
 	return 0;
 }
 
-/* Loads the config (once), when the options are parsed: -c may come after
- * the command. The database is opened next. */
+/* Loads the config once the options are parsed (-c may come after the
+ * command); the database is opened next, as a step of its own. */
 static int
 ctx_prepare(struct cl_ctx *ctx)
 {
@@ -652,7 +524,7 @@ ctx_prepare(struct cl_ctx *ctx)
 		return 0;
 	if ((rc = cl_clock_check(&ctx->err)) != 0)
 		return rc;
-	if (ctx->cmd->flags & CMD_NO_CONFIG)
+	if (((ctx->sub ? ctx->sub : ctx->cmd)->flags) & CMD_NO_CONFIG)
 		ctx->cfg = cl_config_new();
 	else if ((rc = cl_config_load(&ctx->cfg, config_path, &ctx->err)) != 0)
 		return rc;
@@ -676,13 +548,9 @@ ctx_prepare(struct cl_ctx *ctx)
 static int
 ctx_writes(const struct cl_ctx *ctx)
 {
-	int flags = ctx->cmd->flags;
+	const struct cmd_entry *leaf = ctx->sub ? ctx->sub : ctx->cmd;
 
-	if (ctx->writes)
-		return 1;
-	if ((flags & CMD_WRITES) && !ctx->seen['n'])
-		return 1;
-	return (flags & CMD_WRITES_SEND) && ctx->seen['s'];
+	return ctx->writes || ((leaf->flags & CMD_WRITES) && !ctx->dry_run);
 }
 
 /* Opens the database as the command's flags ask (once), a writer taking
@@ -693,113 +561,112 @@ ctx_open_store(struct cl_ctx *ctx)
 	char *dbpath;
 	int rc = 0;
 
-	if (ctx->store != NULL || !(ctx->cmd->flags & (CMD_NEEDS_DB | CMD_CREATES_DB)))
+	const struct cmd_entry *leaf = ctx->sub ? ctx->sub : ctx->cmd;
+
+	if (ctx->store != NULL || !(leaf->flags & (CMD_NEEDS_DB | CMD_CREATES_DB)))
 		return 0;
 	if ((dbpath = cl_config_database_path(ctx->cfg)) == NULL)
 		return cl_error_set(&ctx->err, CL_ENOMEM, "out of memory");
 	/* without a database to open, cl_store_open says what to do */
 	if (ctx->lock_fd < 0 && ctx_writes(ctx) &&
-	    ((ctx->cmd->flags & CMD_CREATES_DB) || access(dbpath, F_OK) == 0)) {
+	    ((leaf->flags & CMD_CREATES_DB) || access(dbpath, F_OK) == 0)) {
 		if ((rc = cl_store_make_dirs(dbpath, &ctx->err)) == 0)
 			rc = cl_run_lock(&ctx->lock_fd, dbpath, &ctx->err);
 	}
 	if (rc == 0)
 		rc = cl_store_open(&ctx->store, dbpath,
-		                   (ctx->cmd->flags & CMD_CREATES_DB) ? CL_STORE_CREATE : 0,
+		                   (leaf->flags & CMD_CREATES_DB) ? CL_STORE_CREATE : 0,
 		                   &ctx->err);
 	free(dbpath);
+	return rc;
+}
+
+/* Finds cmd's sub-command name (exact), else a usage error. */
+static const struct cmd_entry *
+sub_find(struct cl_ctx *ctx, const struct cmd_entry *cmd, const char *name)
+{
+	const char *names[16];
+	size_t n;
+
+	for (n = 0; cmd->subs[n] && n < 15; n++) {
+		if (name && strcmp(cmd->subs[n]->name, name) == 0)
+			return cmd->subs[n];
+		names[n] = cmd->subs[n]->name;
+	}
+	names[n] = NULL;
+	ctx->cmd = cmd;
+	unknown_sub(ctx, name, names);
+	return NULL;
+}
+
+/* Runs the command line: the global options, the command (and its
+ * sub-command), its options, the config, its checks, the database, the
+ * command itself. */
+static int
+dispatch(struct cl_ctx *ctx, int argc, char **argv)
+{
+	struct cmd_args a;
+	const struct cmd_entry *leaf;
+	int rc, i;
+
+	if ((rc = cmd_args_parse(&a, ctx, &global_entry, &global_entry, argc, argv, 1)) != 0)
+		goto done;
+	global_apply(ctx, &a);
+	for (i = 0; i < (int)a.n; i++)	/* -h or -V: the first one given */
+		if (a.given[i].key == 'h' || a.given[i].key == 'V')
+			break;
+	if (i < (int)a.n || a.argc == 0) {
+		if (i < (int)a.n && a.given[i].key == 'V')
+			printf("closeloop %s\n", CL_VERSION);
+		else
+			print_global_help(i < (int)a.n ? stdout : stderr);
+		rc = i < (int)a.n ? 0 : CL_EUSAGE;
+		goto done;
+	}
+	argc = a.argc;
+	argv = a.argv;
+	cmd_args_release(&a);
+	if ((ctx->cmd = cmd_find(argv[0], &ctx->err)) == NULL)
+		return ctx->err.code;
+	/* COMMAND [SUB] --help works everywhere, without config or database */
+	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			if (ctx->cmd->subs != NULL && i > 1 &&
+			    (ctx->sub = sub_find(ctx, ctx->cmd, argv[1])) == NULL)
+				return CL_EUSAGE;
+			cmd_print_help(ctx->cmd, ctx->sub, stdout);
+			return 0;
+		}
+	}
+	if (ctx->cmd->subs != NULL) {
+		if ((ctx->sub = sub_find(ctx, ctx->cmd, argc > 1 ? argv[1] : NULL)) == NULL)
+			return CL_EUSAGE;
+		argc--;
+		argv++;
+	}
+	leaf = ctx->sub ? ctx->sub : ctx->cmd;
+	if ((rc = cmd_args_parse(&a, ctx, leaf, &global_entry, argc, argv, 0)) != 0)
+		goto done;
+	global_apply(ctx, &a);
+	/* the steps in order: config, the command's checks, the database */
+	if ((rc = ctx_prepare(ctx)) == 0 && (!leaf->check || (rc = leaf->check(ctx, &a)) == 0) &&
+	    (rc = ctx_open_store(ctx)) == 0)
+		rc = leaf->exec(ctx, &a);
+done:
+	cmd_args_release(&a);
 	return rc;
 }
 
 int
 main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "database", required_argument, NULL, 'd' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "color", required_argument, NULL, GOPT_COLOR },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 }
-	};
-	static const char *usage =
-		"usage: closeloop [-c CONFIG] [-d DATABASE] [-q | -v] COMMAND [ARGS]\n";
 	struct cl_ctx ctx;
-	const struct option *o;
-	const char *near;
-	int c, rc;
+	int rc;
 
 	memset(&ctx, 0, sizeof ctx);
 	ctx.lock_fd = -1;
 	ctx.color = -1;
-	opterr = 0;
-	/* "+": stop at the command name; the global options may follow it too */
-	while ((c = getopt_long(argc, argv, "+:c:d:qvhV", opts, NULL)) != -1) {
-		switch (c) {
-		case 'h': print_global_help(stdout); return 0;
-		case 'V': printf("closeloop %s\n", CL_VERSION); return 0;
-		case ':':
-			if ((o = long_option_named(opts, argv[optind - 1])) != NULL)
-				fprintf(stderr, "closeloop: option '--%s' needs an argument\n%s", o->name,
-				        usage);
-			else
-				fprintf(stderr, "closeloop: option '-%c' needs an argument\n%s", optopt,
-				        usage);
-			return cl_exitcode(CL_EUSAGE);
-		case '?':
-			near = NULL;
-			if (strncmp(argv[optind - 1], "--", 2) == 0) {
-				const char *names[16];
-				size_t n = 0;
-				char word[64];
-				for (o = opts; o->name && n < 16; o++)
-					names[n++] = o->name;
-				snprintf(word, sizeof word, "%.*s",
-				         (int)strcspn(argv[optind - 1] + 2, "="), argv[optind - 1] + 2);
-				near = cl_str_nearest(word, names, n);
-			}
-			if (near)
-				fprintf(stderr, "closeloop: unknown option '%s' (did you mean '--%s'?)\n%s",
-				        argv[optind - 1], near, usage);
-			else
-				fprintf(stderr, "closeloop: unknown option '%s'\n%s", argv[optind - 1],
-				        usage);
-			return cl_exitcode(CL_EUSAGE);
-		default:
-			if (global_option(&ctx, c, optarg) != 0) {
-				fprintf(stderr, "closeloop: --color '%s': use auto, always or never\n",
-				        optarg);
-				return cl_exitcode(CL_EUSAGE);
-			}
-		}
-	}
-	if (optind >= argc) {
-		print_global_help(stderr);
-		return cl_exitcode(CL_EUSAGE);
-	}
-	if ((ctx.cmd = cmd_find(argv[optind], &ctx.err)) == NULL) {
-		fprintf(stderr, "closeloop: %s\n", ctx.err.msg);
-		return cl_exitcode(ctx.err.code);
-	}
-	argc -= optind;
-	argv += optind;
-	/* COMMAND --help works everywhere, without config or database */
-	for (c = 1; c < argc && strcmp(argv[c], "--") != 0; c++) {
-		if (strcmp(argv[c], "--help") == 0 || strcmp(argv[c], "-h") == 0) {
-			cmd_print_help(ctx.cmd, stdout);
-			return 0;
-		}
-	}
-	optind = 0;	/* reset getopt for the command's own options */
-	rc = ctx.cmd->exec(&ctx, argc, argv);
-	/* a command stops on cmd_getopt()'s -2; the dispatcher knows why */
-	if (ctx.opt_rc != 0)
-		rc = ctx.opt_rc;
-	/* commands that never parsed options still get their config and database */
-	if (rc == 0 && (rc = ctx_prepare(&ctx)) == 0 && ctx.store == NULL)
-		rc = ctx_open_store(&ctx);
+	rc = dispatch(&ctx, argc, argv);
 	/* the return value decides; the message only explains it */
 	if (rc != 0 && ctx.err.msg[0])
 		fprintf(stderr, "closeloop: %s\n", ctx.err.msg);

@@ -77,17 +77,11 @@ print_zones(const char *dir, const char *prefix, int depth, const char *skip)
 }
 
 static int
-cmd_complete_exec(struct cl_ctx *ctx, int argc, char **argv)
+cmd_complete_exec(struct cl_ctx *ctx, const struct cmd_args *a)
 {
-	const char *what;
+	const char *what = a->argv[0];
 	size_t i;
-	int c;
 
-	while ((c = cmd_getopt(ctx, argc, argv, "", NULL, NULL)) != -1)
-		return CL_EUSAGE;
-	if (optind >= argc)
-		return cmd_usage_error(ctx, "name what to complete");
-	what = argv[optind];
 	if (strcmp(what, "commands") == 0) {
 		const struct cmd_entry *const *t = cmd_entries();
 		for (i = 0; t[i]; i++)
@@ -119,6 +113,9 @@ cmd_complete_exec(struct cl_ctx *ctx, int argc, char **argv)
 }
 
 const struct cmd_entry cmd_complete_entry = {
-	"__complete", "commands|items|all-items|postmortems|drills|people|zones|every",
-	"words for the shell completions (contrib/completion)", "", 0, cmd_complete_exec
+	.name = "__complete",
+	.usage = "commands|items|all-items|postmortems|drills|people|zones|every",
+	.summary = "words for the shell completions (contrib/completion)",
+	.args = { 1, 1, NULL, NULL, "name what to complete" },
+	.exec = cmd_complete_exec,
 };

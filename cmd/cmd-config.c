@@ -186,23 +186,14 @@ check_sources(struct cl_ctx *ctx)
 }
 
 static int
-cmd_config_exec(struct cl_ctx *ctx, int argc, char **argv)
+cmd_config_check(struct cl_ctx *ctx, const struct cmd_args *a)
 {
 	const char *path;
 	char what[1200];
 	size_t nw;
-	int c, rc = 0;
+	int rc = 0;
 
-	static const char *const subs[] = { "check", NULL };
-
-	if (argc < 2 || strcmp(argv[1], "check") != 0)
-		return cmd_unknown_sub(ctx, argc < 2 ? NULL : argv[1], subs);
-	argc--;
-	argv++;
-	while ((c = cmd_getopt(ctx, argc, argv, "", NULL, NULL)) != -1)
-		return CL_EUSAGE;
-	if (optind < argc)
-		return cmd_usage_error(ctx, "unexpected argument '%s'", argv[optind]);
+	(void)a;
 	/* the config loaded, or the command would have stopped with its error */
 	path = cl_config_path(ctx->cfg);
 	nw = cl_config_warning_count(ctx->cfg);
@@ -216,13 +207,20 @@ cmd_config_exec(struct cl_ctx *ctx, int argc, char **argv)
 	return rc;
 }
 
+static const struct cmd_entry cmd_config_check_entry = {
+	.name = "check",
+	.usage = "",
+	.summary = "validate the config file (which one is used), open the database, make one "
+	           "authenticated read-only request to the tracker, talk to the SMTP server "
+	           "(EHLO, STARTTLS, AUTH; no message is sent) and look at each source; one line "
+	           "per check with what to do about a failure. Exit status: the most serious "
+	           "failure's (0: all ok).",
+	.args = { 0, 0 },
+	.exec = cmd_config_check,
+};
+
 const struct cmd_entry cmd_config_entry = {
-	"config", "check",
-	"check the configuration: the file, database, tracker, mail server, sources",
-	"  check   validate the config file (which one is used), open the database,\n"
-	"          make one authenticated read-only request to the tracker, talk to\n"
-	"          the SMTP server (EHLO, STARTTLS, AUTH; no message is sent) and\n"
-	"          look at each source; one line per check with what to do about a\n"
-	"          failure. Exit status: the most serious failure's (0: all ok).\n",
-	0, cmd_config_exec
+	.name = "config",
+	.summary = "check the configuration: the file, database, tracker, mail server, sources",
+	.subs = (const struct cmd_entry *const[]){ &cmd_config_check_entry, NULL },
 };

@@ -1,5 +1,4 @@
 /* cmd-done.c — mark items done or open again (recorded in history). */
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -8,35 +7,21 @@
 /* Sets status on every item named on the command line and says what
  * changed; --note TEXT is kept in each item's history. */
 static int
-set_status(struct cl_ctx *ctx, int argc, char **argv, const char *status)
+set_status(struct cl_ctx *ctx, const struct cmd_args *a, const char *status)
 {
-	static const struct option opts[] = {
-		{ "note", required_argument, NULL, 'm' },
-		{ NULL, 0, NULL, 0 }
-	};
-	const char *note = NULL;
+	const char *note = cmd_arg(a, 'm');
 	struct cl_item *it = NULL;
-	int c, i, rc = 0;
+	int i, rc = 0;
 
-	while ((c = cmd_getopt(ctx, argc, argv, "", opts, NULL)) != -1) {
-		if (c == 'm')
-			note = optarg;
-		else
-			return CL_EUSAGE;
-	}
-	if (optind >= argc)
-		return cmd_usage_error(ctx, "name at least one item");
-	if (note != NULL && *note == '\0')
-		return cmd_usage_error(ctx, "--note needs a text");
-	for (i = optind; i < argc && rc == 0; i++) {
-		if ((rc = cl_item_get(&it, ctx->store, argv[i], &ctx->err)) != 0) {
+	for (i = 0; i < a->argc && rc == 0; i++) {
+		if ((rc = cl_item_get(&it, ctx->store, a->argv[i], &ctx->err)) != 0) {
 			if (rc == CL_ENOTFOUND)
-				rc = cmd_not_found(ctx, argv[i], 0);
+				rc = cmd_not_found(ctx, a->argv[i], 0);
 			break;
 		}
 		if (strcmp(it->status, status) == 0) {
 			cmd_info(ctx, "%s: already %s, nothing changed\n", cmd_tty(it->key), status);
-		} else if ((rc = cl_item_set_status(ctx->store, argv[i], status, "local",
+		} else if ((rc = cl_item_set_status(ctx->store, a->argv[i], status, "local",
 		                                    &ctx->err)) == 0) {
 			cmd_info(ctx, "%s: %s → %s\n", cmd_tty(it->key), it->status, status);
 		}
@@ -49,28 +34,46 @@ set_status(struct cl_ctx *ctx, int argc, char **argv, const char *status)
 }
 
 static int
-cmd_done_exec(struct cl_ctx *ctx, int argc, char **argv)
+cmd_done_exec(struct cl_ctx *ctx, const struct cmd_args *a)
 {
-	return set_status(ctx, argc, argv, "done");
+	return set_status(ctx, a, "done");
 }
 
 static int
-cmd_reopen_exec(struct cl_ctx *ctx, int argc, char **argv)
+cmd_reopen_exec(struct cl_ctx *ctx, const struct cmd_args *a)
 {
-	return set_status(ctx, argc, argv, "open");
+	return set_status(ctx, a, "open");
 }
 
+/* --note needs a text (before anything is opened). */
+static int
+note_check(struct cl_ctx *ctx, const char *arg)
+{
+	return *arg ? 0 : cmd_usage_error(ctx, "--note needs a text");
+}
+
+#define DONE_NOTE { .name = "note", .key = 'm', .arg = "TEXT", .check = note_check, \
+	            .help = "why (kept in each item's history, shown by 'closeloop show')" }
+#define DONE_ITEMS { 1, -1, "ITEM", NULL, "name at least one item" }
+
 const struct cmd_entry cmd_done_entry = {
-	"done", "[--note TEXT] ITEM...", "mark items done (recorded in history, origin local)",
-	"  --note TEXT   why (kept in each item's history, shown by 'closeloop show')\n"
-	"\n"
-	"Says what changed for each item (\"ID: open → done\"), or that it already\n"
-	"was done.\n",
-	CMD_NEEDS_DB | CMD_WRITES, cmd_done_exec
+	.name = "done",
+	.usage = "[--note TEXT] ITEM...",
+	.summary = "mark items done (recorded in history, origin local)",
+	.opts = { DONE_NOTE },
+	.args = DONE_ITEMS,
+	.text = "Says what changed for each item (\"ID: open → done\"), or that it already\n"
+	        "was done.\n",
+	.flags = CMD_NEEDS_DB | CMD_WRITES,
+	.exec = cmd_done_exec,
 };
 
 const struct cmd_entry cmd_reopen_entry = {
-	"reopen", "[--note TEXT] ITEM...", "mark items open again (recorded in history, origin local)",
-	"  --note TEXT   why (kept in each item's history, shown by 'closeloop show')\n",
-	CMD_NEEDS_DB | CMD_WRITES, cmd_reopen_exec
+	.name = "reopen",
+	.usage = "[--note TEXT] ITEM...",
+	.summary = "mark items open again (recorded in history, origin local)",
+	.opts = { DONE_NOTE },
+	.args = DONE_ITEMS,
+	.flags = CMD_NEEDS_DB | CMD_WRITES,
+	.exec = cmd_reopen_exec,
 };

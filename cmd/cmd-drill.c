@@ -2,7 +2,6 @@
  * Without --send, schedule/reschedule/cancel/propose print the calendar they
  * would send and change nothing. */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,9 +24,9 @@ drill_id_arg(struct cl_ctx *ctx, const char *s, long long *out)
 	return 0;
 }
 
-/* Parses a number of minutes in [1, max]. */
+/* Refuses a number of minutes outside [0, max] for option opt. */
 static int
-minutes_arg(struct cl_ctx *ctx, const char *opt, const char *s, int max, int *out)
+minutes_check(struct cl_ctx *ctx, const char *opt, const char *s, int max)
 {
 	char *end;
 	long v;
@@ -36,8 +35,32 @@ minutes_arg(struct cl_ctx *ctx, const char *opt, const char *s, int max, int *ou
 	v = strtol(s, &end, 10);
 	if (*s == '\0' || *end != '\0' || errno || v < 0 || v > max)
 		return cmd_usage_error(ctx, "%s '%s' is not a number of minutes (0..%d)", opt, s, max);
-	*out = (int)v;
 	return 0;
+}
+
+/* --duration: 1 to 1440 minutes. */
+static int
+duration_check(struct cl_ctx *ctx, const char *arg)
+{
+	int rc = minutes_check(ctx, "--duration", arg, 1440);
+
+	if (rc == 0 && atoi(arg) == 0)
+		return cmd_usage_error(ctx, "--duration must be at least 1 minute");
+	return rc;
+}
+
+/* reschedule --duration: 0 (the duration stays) to 1440 minutes. */
+static int
+reschedule_duration_check(struct cl_ctx *ctx, const char *arg)
+{
+	return minutes_check(ctx, "--duration", arg, 1440);
+}
+
+/* --rto: 0 to 100000 minutes. */
+static int
+rto_check(struct cl_ctx *ctx, const char *arg)
+{
+	return minutes_check(ctx, "--rto", arg, 100000);
 }
 
 /* The zone a drill's --at is read in, as the drill module picks it. */
@@ -170,28 +193,13 @@ print_drill_line(const struct cl_drill *d, int width)
 }
 
 static int
-drill_list(struct cl_ctx *ctx, int argc, char **argv)
+drill_list(struct cl_ctx *ctx, const struct cmd_args *a)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "postmortem", required_argument, NULL, 'p' },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct cl_drill *v = NULL;
-	const char *pm = NULL;
+	const char *pm = cmd_arg(a, 'p');
 	size_t n = 0, i;
-	int c, json = 0, rc;
+	int json = cmd_arg(a, 'j') != NULL, rc;
 
-	while ((c = cmd_getopt(ctx, argc, argv, "", opts, NULL)) != -1) {
-		if (c == 'j')
-			json = 1;
-		else if (c == 'p')
-			pm = optarg;
-		else
-			return CL_EUSAGE;
-	}
-	if (optind < argc)
-		return cmd_usage_error(ctx, "unexpected argument '%s'", argv[optind]);
 	/* an unknown post-mortem is missing input (66), with a near miss named */
 	if (pm != NULL) {
 		long long id;
@@ -250,67 +258,43 @@ print_calendar(struct cl_ctx *ctx, const char *cal, const char *what)
 	cmd_info(ctx, "dry run: %s; nothing was changed or sent (use --send)\n", what);
 }
 
+/* schedule: --at is required, and a wall clock that exists; --send needs a
+ * sender. */
 static int
-drill_schedule(struct cl_ctx *ctx, int argc, char **argv)
+drill_schedule_check(struct cl_ctx *ctx, const struct cmd_args *a)
 {
-	static const struct option opts[] = {
-		{ "at", required_argument, NULL, 'a' },
-		{ "duration", required_argument, NULL, 'D' },
-		{ "tz", required_argument, NULL, 'z' },
-		{ "attendee", required_argument, NULL, 'A' },
-		{ "every", required_argument, NULL, 'e' },
-		{ "send", no_argument, NULL, 's' },
-		{ NULL, 0, NULL, 0 }
-	};
+	int rc;
+
+	if (cmd_arg(a, 'a') == NULL)
+		return cmd_usage_error(ctx, "--at \"YYYY-MM-DD HH:MM\" is required");
+	if ((rc = check_wall_clock(ctx, cmd_arg(a, 'a'), cmd_arg(a, 'z'))) != 0)
+		return rc;
+	if (cmd_arg(a, 's') && cl_config_get(ctx->cfg, "mail", "from") == NULL)
+		return cl_error_set(&ctx->err, CL_ECONFIG, "--send needs [mail] from (and a mail "
+		                    "transport) to send the invite; nothing was scheduled");
+	return 0;
+}
+
+static int
+drill_schedule(struct cl_ctx *ctx, const struct cmd_args *a)
+{
 	struct cl_drill_request req;
 	struct cl_drill_mailer mailer;
 	struct cl_drill_sender sender;
 	struct cl_drill *d = NULL;
 	const char **who = NULL;
 	char *cal = NULL, start[17];
-	int c, rc, send = 0;
+	int rc, send = cmd_arg(a, 's') != NULL;
 
 	memset(&req, 0, sizeof req);
-	if ((who = cl_calloc((size_t)argc + 1, sizeof *who)) == NULL)
+	if ((who = cl_calloc(a->n + 1, sizeof *who)) == NULL)
 		return cl_error_set(&ctx->err, CL_ENOMEM, "out of memory");
-	while ((c = cmd_getopt(ctx, argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'a': req.at = optarg; break;
-		case 'D':
-			if ((rc = minutes_arg(ctx, "--duration", optarg, 1440, &req.duration)) != 0)
-				goto done;
-			if (req.duration == 0) {
-				rc = cmd_usage_error(ctx, "--duration must be at least 1 minute");
-				goto done;
-			}
-			break;
-		case 'z': req.tz = optarg; break;
-		case 'A': who[req.nattendees++] = optarg; break;
-		case 'e': req.every = optarg; break;
-		case 's': send = 1; break;
-		default: rc = CL_EUSAGE; goto done;
-		}
-	}
-	if (optind >= argc) {
-		rc = cmd_usage_error(ctx, "name the post-mortem or runbook");
-		goto done;
-	}
-	if (optind + 1 < argc) {
-		rc = cmd_usage_error(ctx, "unexpected argument '%s'", argv[optind + 1]);
-		goto done;
-	}
-	if (req.at == NULL) {
-		rc = cmd_usage_error(ctx, "--at \"YYYY-MM-DD HH:MM\" is required");
-		goto done;
-	}
-	if ((rc = check_wall_clock(ctx, req.at, req.tz)) != 0)
-		goto done;
-	if (send && cl_config_get(ctx->cfg, "mail", "from") == NULL) {
-		rc = cl_error_set(&ctx->err, CL_ECONFIG, "--send needs [mail] from (and a mail "
-		                  "transport) to send the invite; nothing was scheduled");
-		goto done;
-	}
-	req.postmortem = argv[optind];
+	req.at = cmd_arg(a, 'a');
+	req.tz = cmd_arg(a, 'z');
+	req.every = cmd_arg(a, 'e');
+	req.duration = cmd_arg(a, 'D') ? atoi(cmd_arg(a, 'D')) : 0;
+	req.nattendees = cmd_arg_all(who, a, 'A');
+	req.postmortem = a->argv[0];
 	req.attendees = who;
 	if ((rc = cl_drill_prepare(&d, ctx->store, ctx->cfg, &req, &ctx->err)) != 0)
 		goto done;
@@ -338,47 +322,35 @@ done:
 	return rc;
 }
 
+/* reschedule and cancel: a drill id; reschedule needs --at. */
+static int
+drill_update_check(struct cl_ctx *ctx, const struct cmd_args *a)
+{
+	long long id;
+	int rc;
+
+	if ((rc = drill_id_arg(ctx, a->argv[0], &id)) != 0)
+		return rc;
+	if (strcmp(ctx->sub->name, "reschedule") == 0 && cmd_arg(a, 'a') == NULL)
+		return cmd_usage_error(ctx, "--at \"YYYY-MM-DD HH:MM\" is required");
+	return 0;
+}
+
 /* reschedule ID --at … and cancel ID */
 static int
-drill_update(struct cl_ctx *ctx, int argc, char **argv, int cancel)
+drill_update(struct cl_ctx *ctx, const struct cmd_args *a, int cancel)
 {
-	static const struct option opts[] = {
-		{ "at", required_argument, NULL, 'a' },
-		{ "duration", required_argument, NULL, 'D' },
-		{ "tz", required_argument, NULL, 'z' },
-		{ "send", no_argument, NULL, 's' },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct cl_drill_mailer mailer;
 	struct cl_drill_sender sender;
 	struct cl_drill *d = NULL;
-	const char *at = NULL, *tz = NULL;
+	const char *at = cmd_arg(a, 'a'), *tz = cmd_arg(a, 'z');
 	char *cal = NULL, start[17];
 	long long id;
-	int c, rc, send = 0, duration = 0;
+	int rc, send = cmd_arg(a, 's') != NULL;
+	int duration = cmd_arg(a, 'D') ? atoi(cmd_arg(a, 'D')) : 0;
 
-	while ((c = cmd_getopt(ctx, argc, argv, "", opts, NULL)) != -1) {
-		if (c == 's')
-			send = 1;
-		else if (c == 'a' && !cancel)
-			at = optarg;
-		else if (c == 'z' && !cancel)
-			tz = optarg;
-		else if (c == 'D' && !cancel) {
-			if ((rc = minutes_arg(ctx, "--duration", optarg, 1440, &duration)) != 0)
-				return rc;
-		} else
-			return c == -2 ? CL_EUSAGE : cmd_usage_error(ctx, "unknown option for %s",
-			                                             argv[0]);
-	}
-	if (optind >= argc)
-		return cmd_usage_error(ctx, "name the drill id");
-	if (optind + 1 < argc)
-		return cmd_usage_error(ctx, "unexpected argument '%s'", argv[optind + 1]);
-	if ((rc = drill_id_arg(ctx, argv[optind], &id)) != 0)
+	if ((rc = drill_id_arg(ctx, a->argv[0], &id)) != 0)
 		return rc;
-	if (!cancel && at == NULL)
-		return cmd_usage_error(ctx, "--at \"YYYY-MM-DD HH:MM\" is required");
 	if (!cancel) {
 		/* the wall clock is read in --tz, else in the drill's own zone */
 		struct cl_drill *was = NULL;
@@ -421,41 +393,26 @@ done:
 	return rc;
 }
 
+/* done: a drill id and --result. */
 static int
-drill_done(struct cl_ctx *ctx, int argc, char **argv)
+drill_done_check(struct cl_ctx *ctx, const struct cmd_args *a)
 {
-	static const struct option opts[] = {
-		{ "result", required_argument, NULL, 'r' },
-		{ "rto", required_argument, NULL, 'R' },
-		{ "notes", required_argument, NULL, 'n' },
-		{ NULL, 0, NULL, 0 }
-	};
-	const char *result = NULL, *notes = NULL;
 	long long id;
-	int c, rc, rto = -1, pass;
 
-	ctx->writes = 1;	/* records the result whatever the options */
-	while ((c = cmd_getopt(ctx, argc, argv, "", opts, NULL)) != -1) {
-		if (c == 'r')
-			result = optarg;
-		else if (c == 'R') {
-			if ((rc = minutes_arg(ctx, "--rto", optarg, 100000, &rto)) != 0)
-				return rc;
-		} else if (c == 'n')
-			notes = optarg;
-		else
-			return CL_EUSAGE;
-	}
-	if (optind >= argc)
-		return cmd_usage_error(ctx, "name the drill id");
-	if (optind + 1 < argc)
-		return cmd_usage_error(ctx, "unexpected argument '%s'", argv[optind + 1]);
-	if ((rc = drill_id_arg(ctx, argv[optind], &id)) != 0)
-		return rc;
-	if (result == NULL)
+	if (cmd_arg(a, 'r') == NULL)
 		return cmd_usage_error(ctx, "--result pass|fail is required");
-	if (strcmp(result, "pass") != 0 && strcmp(result, "fail") != 0)
-		return cmd_usage_error(ctx, "--result '%s': use pass or fail", result);
+	return drill_id_arg(ctx, a->argv[0], &id);
+}
+
+static int
+drill_done(struct cl_ctx *ctx, const struct cmd_args *a)
+{
+	const char *result = cmd_arg(a, 'r'), *notes = cmd_arg(a, 'N');
+	long long id;
+	int rc, rto = cmd_arg(a, 'R') ? atoi(cmd_arg(a, 'R')) : -1, pass;
+
+	if ((rc = drill_id_arg(ctx, a->argv[0], &id)) != 0)
+		return rc;
 	pass = strcmp(result, "pass") == 0;
 	{
 		struct cl_drill *v = NULL;
@@ -479,27 +436,15 @@ drill_done(struct cl_ctx *ctx, int argc, char **argv)
 }
 
 static int
-drill_propose(struct cl_ctx *ctx, int argc, char **argv)
+drill_propose(struct cl_ctx *ctx, const struct cmd_args *a)
 {
-	static const struct option opts[] = {
-		{ "send", no_argument, NULL, 's' },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct cl_drill_mailer mailer;
 	struct cl_drill_sender sender;
 	struct cl_drill *v = NULL;
 	size_t n = 0, i;
 	char start[17];
-	int c, rc, send = 0;
+	int rc, send = cmd_arg(a, 's') != NULL;
 
-	while ((c = cmd_getopt(ctx, argc, argv, "", opts, NULL)) != -1) {
-		if (c == 's')
-			send = 1;
-		else
-			return CL_EUSAGE;
-	}
-	if (optind < argc)
-		return cmd_usage_error(ctx, "unexpected argument '%s'", argv[optind]);
 	mailer_init(ctx, &mailer);
 	sender = cl_drill_mail_sender(&mailer);
 	rc = cl_drill_propose(&v, &n, ctx->store, ctx->cfg, send ? &sender : NULL, &ctx->err);
@@ -536,54 +481,126 @@ drill_propose(struct cl_ctx *ctx, int argc, char **argv)
 }
 
 static int
-cmd_drill_exec(struct cl_ctx *ctx, int argc, char **argv)
+drill_reschedule(struct cl_ctx *ctx, const struct cmd_args *a)
 {
-	static const char *const subs[] = { "list", "schedule", "reschedule", "cancel", "done",
-		                             "propose", NULL };
-	const char *sub = argc > 1 ? argv[1] : NULL;
-
-	if (sub == NULL)
-		return cmd_unknown_sub(ctx, NULL, subs);
-	argc--;
-	argv++;
-	if (strcmp(sub, "list") == 0)
-		return drill_list(ctx, argc, argv);
-	if (strcmp(sub, "schedule") == 0)
-		return drill_schedule(ctx, argc, argv);
-	if (strcmp(sub, "reschedule") == 0)
-		return drill_update(ctx, argc, argv, 0);
-	if (strcmp(sub, "cancel") == 0)
-		return drill_update(ctx, argc, argv, 1);
-	if (strcmp(sub, "done") == 0)
-		return drill_done(ctx, argc, argv);
-	if (strcmp(sub, "propose") == 0)
-		return drill_propose(ctx, argc, argv);
-	return cmd_unknown_sub(ctx, sub, subs);
+	return drill_update(ctx, a, 0);
 }
 
+static int
+drill_cancel(struct cl_ctx *ctx, const struct cmd_args *a)
+{
+	return drill_update(ctx, a, 1);
+}
+
+#define DRILL_SEND(what) { .name = "send", .key = 's', .flags = CMD_OPT_WRITES, \
+	                   .help = what }
+#define DRILL_TZ { .name = "tz", .key = 'z', .arg = "ZONE", .help = "the zone TIME is " \
+	           "read in (default: [drill] timezone, else [closeloop] timezone, else UTC)" }
+#define DRILL_ID { 1, 1, "ID", NULL, "name the drill id" }
+
+static const struct cmd_entry drill_list_entry = {
+	.name = "list",
+	.usage = "[--json] [--postmortem PM]",
+	.summary = "the drills",
+	.opts = {
+		{ .name = "json", .key = 'j', .help = "{\"drills\":[{id, postmortem, title, start, "
+		  "timezone, duration, sequence, state, attendees …}]}" },
+		{ .name = "postmortem", .key = 'p', .arg = "PM",
+		  .help = "only the drills of this post-mortem or runbook" },
+	},
+	.args = { 0, 0 },
+	.flags = CMD_NEEDS_DB,
+	.exec = drill_list,
+};
+
+static const struct cmd_entry drill_schedule_entry = {
+	.name = "schedule",
+	.usage = "POSTMORTEM|RUNBOOK --at TIME [--duration MIN] [--tz ZONE] [--attendee WHO]... "
+	         "[--every SPEC] [--send]",
+	.summary = "a new drill; without --send, print the invite it would send",
+	.opts = {
+		{ .name = "at", .key = 'a', .arg = "TIME",
+		  .help = "its start, wall clock: \"2024-04-02 14:00\"" },
+		{ .name = "duration", .key = 'D', .arg = "MIN", .check = duration_check,
+		  .help = "how long, in minutes (default: [drill] duration_minutes)" },
+		DRILL_TZ,
+		{ .name = "attendee", .key = 'A', .arg = "WHO", .help = "a [people] handle or an "
+		  "address; replaces the default attendees (item owners and authors); repeatable" },
+		{ .name = "every", .key = 'e', .arg = "SPEC", .help = "recurring: week, month, "
+		  "quarter, N weeks, N months or N quarters" },
+		DRILL_SEND("send the invite; prints the new id alone on the last line"),
+	},
+	.args = { 1, 1, NULL, NULL, "name the post-mortem or runbook" },
+	.flags = CMD_NEEDS_DB,
+	.check = drill_schedule_check,
+	.exec = drill_schedule,
+};
+
+static const struct cmd_entry drill_reschedule_entry = {
+	.name = "reschedule",
+	.usage = "ID --at TIME [--duration MIN] [--tz ZONE] [--send]",
+	.summary = "move it (same UID, SEQUENCE + 1)",
+	.opts = {
+		{ .name = "at", .key = 'a', .arg = "TIME", .help = "the new start, wall clock "
+		  "(read in --tz, else in the drill's own zone)" },
+		{ .name = "duration", .key = 'D', .arg = "MIN", .check = reschedule_duration_check,
+		  .help = "how long, in minutes (without it, or with 0, the duration stays)" },
+		DRILL_TZ,
+		DRILL_SEND("send the update"),
+	},
+	.args = DRILL_ID,
+	.flags = CMD_NEEDS_DB,
+	.check = drill_update_check,
+	.exec = drill_reschedule,
+};
+
+static const struct cmd_entry drill_cancel_entry = {
+	.name = "cancel",
+	.usage = "ID [--send]",
+	.summary = "cancel it (METHOD:CANCEL, SEQUENCE + 1)",
+	.opts = { DRILL_SEND("send the cancellation") },
+	.args = DRILL_ID,
+	.flags = CMD_NEEDS_DB,
+	.check = drill_update_check,
+	.exec = drill_cancel,
+};
+
+static const struct cmd_entry drill_done_entry = {
+	.name = "done",
+	.usage = "ID --result pass|fail [--rto MINUTES] [--notes TEXT]",
+	.summary = "record the outcome; pass marks the post-mortem verified",
+	.opts = {
+		{ .name = "result", .key = 'r', .arg = "R", .values = "pass|fail",
+		  .help = "pass or fail" },
+		{ .name = "rto", .key = 'R', .arg = "MINUTES", .check = rto_check,
+		  .help = "the recovery time measured" },
+		{ .name = "notes", .key = 'N', .arg = "TEXT", .help = "what happened" },
+	},
+	.args = DRILL_ID,
+	.flags = CMD_NEEDS_DB | CMD_WRITES,	/* records the result whatever the options */
+	.check = drill_done_check,
+	.exec = drill_done,
+};
+
+static const struct cmd_entry drill_propose_entry = {
+	.name = "propose",
+	.usage = "[--send]",
+	.summary = "schedule the re-runs that are due ([drill] after_close_days after the last "
+	           "item closed; runbooks older than max_age_days)",
+	.opts = { DRILL_SEND("schedule them and send their invites") },
+	.args = { 0, 0 },
+	.flags = CMD_NEEDS_DB,
+	.exec = drill_propose,
+};
+
 const struct cmd_entry cmd_drill_entry = {
-	"drill",
-	"list [--json] | schedule PM --at TIME [--send] … | reschedule ID --at TIME [--send] |\n"
-	"       cancel ID [--send] | done ID --result pass|fail [--rto MIN] [--notes TEXT] |\n"
-	"       propose [--send]",
-	"schedule DR drill re-runs and runbook drills as calendar invites",
-	"  list [--json] [--postmortem PM]   the drills; JSON: {\"drills\":[{id, postmortem,\n"
-	"                     title, start, timezone, duration, sequence, state, attendees …}]}\n"
-	"  schedule POSTMORTEM|RUNBOOK --at \"2024-04-02 14:00\" [--duration MIN] [--tz ZONE]\n"
-	"           [--attendee WHO]... [--every week|month|quarter|N weeks|N months|\n"
-	"           N quarters] [--send]\n"
-	"                     a new drill; WHO is a [people] handle or an address and\n"
-	"                     replaces the default attendees (item owners and authors);\n"
-	"                     with --send prints the new id alone on the last line\n"
-	"  reschedule ID --at TIME [--duration MIN] [--tz ZONE] [--send]\n"
-	"                     move it (same UID, SEQUENCE + 1)\n"
-	"  cancel ID [--send] cancel it (METHOD:CANCEL, SEQUENCE + 1)\n"
-	"  done ID --result pass|fail [--rto MINUTES] [--notes TEXT]\n"
-	"                     record the outcome; pass marks the post-mortem verified\n"
-	"  propose [--send]   schedule the re-runs that are due ([drill] after_close_days\n"
-	"                     after the last item closed; runbooks older than max_age_days)\n"
-	"  Without --send, schedule/reschedule/cancel/propose print the calendar they\n"
-	"  would send and change nothing. Times are wall clock in --tz, else [drill]\n"
-	"  timezone, else [closeloop] timezone, else UTC.\n",
-	CMD_NEEDS_DB | CMD_WRITES_SEND, cmd_drill_exec
+	.name = "drill",
+	.summary = "schedule DR drill re-runs and runbook drills as calendar invites",
+	.subs = (const struct cmd_entry *const[]){
+		&drill_list_entry, &drill_schedule_entry, &drill_reschedule_entry,
+		&drill_cancel_entry, &drill_done_entry, &drill_propose_entry, NULL
+	},
+	.text = "Without --send, schedule/reschedule/cancel/propose print the calendar they\n"
+	        "would send and change nothing. Times are wall clock in --tz, else [drill]\n"
+	        "timezone, else [closeloop] timezone, else UTC.\n",
 };

@@ -4,30 +4,28 @@
 #include "cmd.h"
 
 static int
-cmd_forget_exec(struct cl_ctx *ctx, int argc, char **argv)
+cmd_forget_exec(struct cl_ctx *ctx, const struct cmd_args *a)
 {
-	int c, i, rc = 0, n;
+	int i, rc = 0, n;
 
-	while ((c = cmd_getopt(ctx, argc, argv, "", NULL, NULL)) != -1)
-		return CL_EUSAGE;
-	if (optind >= argc)
-		return cmd_usage_error(ctx, "name at least one post-mortem");
-	for (i = optind; i < argc && rc == 0; i++) {
-		rc = cl_import_forget(&n, ctx->store, argv[i], &ctx->err);
+	for (i = 0; i < a->argc && rc == 0; i++) {
+		rc = cl_import_forget(&n, ctx->store, a->argv[i], &ctx->err);
 		if (rc == 0)
-			cmd_info(ctx, "%s: forgotten, %d open item%s withdrawn\n", argv[i], n,
+			cmd_info(ctx, "%s: forgotten, %d open item%s withdrawn\n", a->argv[i], n,
 			         n == 1 ? "" : "s");
 	}
 	return rc;
 }
 
 const struct cmd_entry cmd_forget_entry = {
-	"forget", "POSTMORTEM...",
-	"retire a post-mortem: its open items are withdrawn, it is not imported again",
-	"  POSTMORTEM    its id (as list shows it) or its source\n"
-	"\n"
-	"The open items become withdrawn (history: origin local); the next sync\n"
-	"closes their tickets as not planned. Nothing is deleted: list --all and\n"
-	"show still show them. The document is left out of later imports.\n",
-	CMD_NEEDS_DB | CMD_WRITES, cmd_forget_exec
+	.name = "forget",
+	.usage = "POSTMORTEM...",
+	.summary = "retire a post-mortem: its open items are withdrawn, it is not imported again",
+	.args = { 1, -1, "POSTMORTEM", "its id (as list shows it) or its source",
+	          "name at least one post-mortem" },
+	.text = "The open items become withdrawn (history: origin local); the next sync\n"
+	        "closes their tickets as not planned. Nothing is deleted: list --all and\n"
+	        "show still show them. The document is left out of later imports.\n",
+	.flags = CMD_NEEDS_DB | CMD_WRITES,
+	.exec = cmd_forget_exec,
 };

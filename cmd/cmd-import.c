@@ -1,5 +1,4 @@
 /* cmd-import.c — import post-mortems from files, directories and URLs. */
-#include <getopt.h>
 #include <stdio.h>
 
 #include "cmd.h"
@@ -62,29 +61,18 @@ print_walk(struct cl_ctx *ctx, const struct cl_import_stats *s)
 }
 
 static int
-cmd_import_exec(struct cl_ctx *ctx, int argc, char **argv)
+cmd_import_exec(struct cl_ctx *ctx, const struct cmd_args *a)
 {
-	static const struct option opts[] = {
-		{ "dry-run", no_argument, NULL, 'n' },
-		{ "force", no_argument, NULL, 'f' },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct cl_import_opts io = { 0 };
 	struct cl_import_stats stats;
-	int c, rc;
+	int rc;
 
-	while ((c = cmd_getopt(ctx, argc, argv, "nf", opts, NULL)) != -1) {
-		if (c == 'n')
-			io.dry_run = 1;
-		else if (c == 'f')
-			io.force = 1;
-		else
-			return CL_EUSAGE;
-	}
+	io.dry_run = cmd_arg(a, 'n') != NULL;
+	io.force = cmd_arg(a, 'f') != NULL;
 	io.report = cmd_print_problem;
 	io.report_arg = ctx;
 	io.verbose = ctx->verbosity;
-	rc = cl_import_sources(ctx->store, ctx->cfg, argv + optind, argc - optind, &io, &stats,
+	rc = cl_import_sources(ctx->store, ctx->cfg, a->argv, a->argc, &io, &stats,
 	                       &ctx->err);
 	if (rc == 0 || rc == CL_EDATA)
 		cmd_verbose(ctx, "%s%d files (%d parsed, %d unchanged, %d failed): %d new, "
@@ -98,19 +86,23 @@ cmd_import_exec(struct cl_ctx *ctx, int argc, char **argv)
 }
 
 const struct cmd_entry cmd_import_entry = {
-	"import", "[--dry-run] [--force] [SOURCE...]",
-	"import action items from post-mortems (files, directories, http(s) URLs)",
-	"  SOURCE        a file (read whatever its name), a directory (every\n"
-	"                *.md, *.markdown, *.mdown, *.mdx and *.md.* below it, or\n"
-	"                [import] include/exclude; hidden entries skipped) or an\n"
-	"                http(s) URL; default: [closeloop] sources\n"
-	"  -n, --dry-run parse and compare; writes nothing to the database\n"
-	"  -f, --force   re-parse files even when unchanged\n"
-	"\n"
-	"Lint problems are printed as PATH:LINE: CODE: MESSAGE. Files that cannot\n"
-	"be read, are not UTF-8 or are too large are skipped with a message; the\n"
-	"others are imported and the exit status is 65 (66 when a SOURCE named\n"
-	"does not exist). With -v: what the walk left out and why, and the\n"
-	"post-mortems missing from their directory.\n",
-	CMD_CREATES_DB | CMD_WRITES, cmd_import_exec
+	.name = "import",
+	.usage = "[--dry-run] [--force] [SOURCE...]",
+	.summary = "import action items from post-mortems (files, directories, http(s) URLs)",
+	.opts = {
+		{ .name = "dry-run", .key = 'n', .shrt = 1, .flags = CMD_OPT_DRY_RUN,
+		  .help = "parse and compare; writes nothing to the database" },
+		{ .name = "force", .key = 'f', .shrt = 1,
+		  .help = "re-parse files even when unchanged" },
+	},
+	.args = { 0, -1, "SOURCE", "a file (read whatever its name), a directory (every *.md, "
+	          "*.markdown, *.mdown, *.mdx and *.md.* below it, or [import] include/exclude; "
+	          "hidden entries skipped) or an http(s) URL; default: [closeloop] sources" },
+	.text = "Lint problems are printed as PATH:LINE: CODE: MESSAGE. Files that cannot\n"
+	        "be read, are not UTF-8 or are too large are skipped with a message; the\n"
+	        "others are imported and the exit status is 65 (66 when a SOURCE named\n"
+	        "does not exist). With -v: what the walk left out and why, and the\n"
+	        "post-mortems missing from their directory.\n",
+	.flags = CMD_CREATES_DB | CMD_WRITES,
+	.exec = cmd_import_exec,
 };

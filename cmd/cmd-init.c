@@ -1,7 +1,6 @@
 /* cmd-init.c — create or upgrade the database; write a starter config. */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,23 +36,11 @@ init_write_config(struct cl_ctx *ctx, const char *path)
 }
 
 static int
-cmd_init_exec(struct cl_ctx *ctx, int argc, char **argv)
+cmd_init_exec(struct cl_ctx *ctx, const struct cmd_args *a)
 {
-	static const struct option opts[] = {
-		{ "config", required_argument, NULL, 'C' },
-		{ NULL, 0, NULL, 0 }
-	};
-	const char *config_out = NULL;
-	int c, rc;
+	const char *config_out = cmd_arg(a, 'C');
+	int rc;
 
-	while ((c = cmd_getopt(ctx, argc, argv, "", opts, NULL)) != -1) {
-		if (c == 'C')
-			config_out = optarg;
-		else
-			return CL_EUSAGE;
-	}
-	if (optind < argc)
-		return cmd_usage_error(ctx, "unexpected argument '%s'", argv[optind]);
 	if (config_out && (rc = init_write_config(ctx, config_out)) != 0)
 		return rc;
 	cmd_info(ctx, "database %s ready (schema version %d)\n", cl_store_path(ctx->store),
@@ -62,9 +49,15 @@ cmd_init_exec(struct cl_ctx *ctx, int argc, char **argv)
 }
 
 const struct cmd_entry cmd_init_entry = {
-	"init", "[--config PATH]",
-	"create or upgrade the database; optionally write a starter config",
-	"  --config PATH   also write a commented starter config to PATH\n"
-	"                  (never overwrites an existing file)\n",
-	CMD_CREATES_DB | CMD_WRITES, cmd_init_exec
+	.name = "init",
+	.usage = "[--config PATH]",
+	.summary = "create or upgrade the database; optionally write a starter config",
+	.opts = {
+		/* the long name hides the global --config (-c still names the config) */
+		{ .name = "config", .key = 'C', .arg = "PATH", .help = "also write a commented "
+		  "starter config to PATH (never overwrites an existing file)" },
+	},
+	.args = { 0, 0 },
+	.flags = CMD_CREATES_DB | CMD_WRITES,
+	.exec = cmd_init_exec,
 };

@@ -119,28 +119,24 @@ lint_items_json(void *arg, const char *path, const struct cl_pm_doc *doc)
 	json_decref(o);
 }
 
+/* --json only goes with --items. */
 static int
-cmd_lint_exec(struct cl_ctx *ctx, int argc, char **argv)
+lint_check(struct cl_ctx *ctx, const struct cmd_args *a)
 {
-	static const struct option opts[] = {
-		{ "items", no_argument, NULL, 'i' },
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 }
-	};
+	if (cmd_arg(a, 'j') && !cmd_arg(a, 'i'))
+		return cmd_usage_error(ctx, "--json goes with --items");
+	return 0;
+}
+
+static int
+cmd_lint_exec(struct cl_ctx *ctx, const struct cmd_args *a)
+{
 	struct cl_import_opts io = { 0 };
 	struct cl_import_stats stats;
 	struct cl_store *st = NULL;
 	char *dbpath;
-	int c, rc, items = 0, json = 0;
+	int rc, items = cmd_arg(a, 'i') != NULL, json = cmd_arg(a, 'j') != NULL;
 
-	while ((c = cmd_getopt(ctx, argc, argv, "", opts, NULL)) != -1) {
-		if (c == 'i')
-			items = 1;
-		else if (c == 'j')
-			json = 1;
-		else
-			return CL_EUSAGE;
-	}
 	/* the database, when there is one, knows when each post-mortem was first seen */
 	dbpath = cl_config_database_path(ctx->cfg);
 	if (dbpath && access(dbpath, R_OK) == 0)
@@ -148,11 +144,9 @@ cmd_lint_exec(struct cl_ctx *ctx, int argc, char **argv)
 	free(dbpath);
 	io.report = items ? lint_items_problem : cmd_print_problem;
 	io.report_arg = ctx;
-	if (json && !items)
-		return cmd_usage_error(ctx, "--json goes with --items");
 	if (items)
 		io.doc = json ? lint_items_json : lint_items_doc;
-	rc = cl_lint_sources(st, ctx->cfg, argv + optind, argc - optind, &io, &stats, &ctx->err);
+	rc = cl_lint_sources(st, ctx->cfg, a->argv, a->argc, &io, &stats, &ctx->err);
 	cl_store_close(st);
 	if (rc == CL_EPROBLEMS)
 		cmd_verbose(ctx, "%d problems in %d files\n", stats.problems, stats.files_seen);
@@ -160,15 +154,18 @@ cmd_lint_exec(struct cl_ctx *ctx, int argc, char **argv)
 }
 
 const struct cmd_entry cmd_lint_entry = {
-	"lint", "[--items [--json]] [SOURCE...]",
-	"check post-mortems against the rules; exit 1 when a problem is found",
-	"  --items  show what was read: each item with its line, owner, due date,\n"
-	"           status, ticket and problems, and each action-like section\n"
-	"           in which nothing was read as an item\n"
-	"  --json   with --items: one JSON object per document and line\n"
-	"  SOURCE   files, directories or URLs; default: [closeloop] sources\n"
-	"\n"
-	"Problems are printed as PATH:LINE: CODE: MESSAGE. Codes:\n"
+	.name = "lint",
+	.usage = "[--items [--json]] [SOURCE...]",
+	.summary = "check post-mortems against the rules; exit 1 when a problem is found",
+	.opts = {
+		{ .name = "items", .key = 'i', .help = "show what was read: each item with its "
+		  "line, owner, due date, status, ticket and problems, and each action-like section "
+		  "in which nothing was read as an item" },
+		{ .name = "json", .key = 'j',
+		  .help = "with --items: one JSON object per document and line" },
+	},
+	.args = { 0, -1, "SOURCE", "files, directories or URLs; default: [closeloop] sources" },
+	.text = "Problems are printed as PATH:LINE: CODE: MESSAGE. Codes:\n"
 	"  owner-missing        the item names no owner\n"
 	"  owner-not-a-person   \"team\", \"TBD\", \"everyone\", \"ops\", \"me\", \"@org/team\",\n"
 	"                       ... is not an owner\n"
@@ -182,5 +179,6 @@ const struct cmd_entry cmd_lint_entry = {
 	"  no-action-items      the post-mortem lists no action items\n"
 	"  postmortem-late      written (or first seen) more than [lint] late_hours\n"
 	"                       (48) after the incident\n",
-	0, cmd_lint_exec
+	.check = lint_check,
+	.exec = cmd_lint_exec,
 };

@@ -1,5 +1,4 @@
 /* cmd-list.c — list action items as a table or as the JSON contract. */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -126,46 +125,26 @@ list_stream(struct cl_ctx *ctx, const struct cl_item_filter *f, int csv, size_t 
 }
 
 static int
-cmd_list_exec(struct cl_ctx *ctx, int argc, char **argv)
+cmd_list_exec(struct cl_ctx *ctx, const struct cmd_args *a)
 {
-	static const struct option opts[] = {
-		{ "open", no_argument, NULL, 'o' },
-		{ "overdue", no_argument, NULL, 'O' },
-		{ "all", no_argument, NULL, 'a' },
-		{ "owner", required_argument, NULL, 'w' },
-		{ "postmortem", required_argument, NULL, 'p' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "exit-status", no_argument, NULL, 'e' },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct cl_item_filter f = { 0 };
 	struct cl_item *items = NULL;
+	const char *format = cmd_arg(a, 'f');
 	size_t n = 0, i;
-	int c, rc, json = 0, csv = 0, exit_status = 0, idw = 2;
+	int rc, json = 0, csv = 0, exit_status = cmd_arg(a, 'e') != NULL, idw = 2, k;
 
-	while ((c = cmd_getopt(ctx, argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
+	/* in the order given, as they combine (--overdue --all: overdue of all) */
+	for (k = 0; k < (int)a->n; k++) {
+		switch (a->given[k].global ? 0 : a->given[k].key) {
 		case 'o': f.status = CL_ITEMS_OPEN; break;
 		case 'O': f.overdue = 1; f.status = CL_ITEMS_OPEN; break;
 		case 'a': f.status = CL_ITEMS_ALL; break;
-		case 'w': f.owner = optarg; break;
-		case 'p': f.postmortem = optarg; break;
-		case 'j': json = 1; break;
-		case 'f':
-			if (strcmp(optarg, "json") == 0)
-				json = 1;
-			else if (strcmp(optarg, "csv") == 0)
-				csv = 1;
-			else if (strcmp(optarg, "text") != 0)
-				return cmd_usage_error(ctx, "--format '%s': use text, json or csv", optarg);
-			break;
-		case 'e': exit_status = 1; break;
-		default: return CL_EUSAGE;
 		}
 	}
-	if (optind < argc)
-		return cmd_usage_error(ctx, "unexpected argument '%s'", argv[optind]);
+	f.owner = cmd_arg(a, 'w');
+	f.postmortem = cmd_arg(a, 'p');
+	json = cmd_arg(a, 'j') || (format && strcmp(format, "json") == 0);
+	csv = format && strcmp(format, "csv") == 0;
 	f.today = cl_today(cl_config_timezone(ctx->cfg));
 	if (f.owner != NULL) {
 		/* a name or address from [people] means that person's handle */
@@ -245,20 +224,28 @@ cmd_list_exec(struct cl_ctx *ctx, int argc, char **argv)
 }
 
 const struct cmd_entry cmd_list_entry = {
-	"list", "[--open|--overdue|--all] [--owner WHO] [--postmortem ID] [--json|--format F] "
-	"[--exit-status]",
-	"list action items",
-	"  --open             open items (the default)\n"
-	"  --overdue          open items whose due date has passed\n"
-	"  --all              open, done and withdrawn items\n"
-	"  --owner WHO        only items of this owner: the handle or the owner as\n"
-	"                     written, or a [people] name or address\n"
-	"  --postmortem ID    only items of this post-mortem (id or source)\n"
-	"  --json             one JSON document {\"items\": [...]} (see closeloop(1))\n"
-	"  --format F         text (default), json (= --json) or csv (a header line,\n"
-	"                     then one row per item, for spreadsheets)\n"
-	"  --exit-status      exit 1 when the list is not empty (for monitoring)\n"
-	"\n"
-	"\"Today\" is the date in [closeloop] timezone (CLOSELOOP_NOW overrides).\n",
-	CMD_NEEDS_DB, cmd_list_exec
+	.name = "list",
+	.usage = "[--open|--overdue|--all] [--owner WHO] [--postmortem ID] [--json|--format F] "
+	         "[--exit-status]",
+	.summary = "list action items",
+	.opts = {
+		{ .name = "open", .key = 'o', .help = "open items (the default)" },
+		{ .name = "overdue", .key = 'O', .help = "open items whose due date has passed" },
+		{ .name = "all", .key = 'a', .help = "open, done and withdrawn items" },
+		{ .name = "owner", .key = 'w', .arg = "WHO", .help = "only items of this owner: the "
+		  "handle or the owner as written, or a [people] name or address" },
+		{ .name = "postmortem", .key = 'p', .arg = "ID",
+		  .help = "only items of this post-mortem (id or source)" },
+		{ .name = "json", .key = 'j',
+		  .help = "one JSON document {\"items\": [...]} (see closeloop(1))" },
+		{ .name = "format", .key = 'f', .arg = "F", .values = "text|json|csv",
+		  .help = "text (default), json (= --json) or csv (a header line, then one row per "
+		  "item, for spreadsheets)" },
+		{ .name = "exit-status", .key = 'e',
+		  .help = "exit 1 when the list is not empty (for monitoring)" },
+	},
+	.args = { 0, 0 },
+	.text = "\"Today\" is the date in [closeloop] timezone (CLOSELOOP_NOW overrides).\n",
+	.flags = CMD_NEEDS_DB,
+	.exec = cmd_list_exec,
 };

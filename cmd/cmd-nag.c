@@ -1,5 +1,4 @@
 /* cmd-nag.c — remind owners of their overdue and soon-due items. */
-#include <getopt.h>
 #include <stdio.h>
 
 #include "cmd.h"
@@ -59,24 +58,12 @@ nag_print_refused(struct cl_ctx *ctx)
 }
 
 static int
-cmd_nag_exec(struct cl_ctx *ctx, int argc, char **argv)
+cmd_nag_exec(struct cl_ctx *ctx, const struct cmd_args *a)
 {
-	static const struct option opts[] = {
-		{ "send", no_argument, NULL, 's' },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct cl_nag *v = NULL;
 	size_t n = 0, sent = 0, i;
-	int c, rc, send = 0;
+	int rc, send = cmd_arg(a, 's') != NULL;
 
-	while ((c = cmd_getopt(ctx, argc, argv, "", opts, NULL)) != -1) {
-		if (c == 's')
-			send = 1;
-		else
-			return CL_EUSAGE;
-	}
-	if (optind < argc)
-		return cmd_usage_error(ctx, "unexpected argument '%s'", argv[optind]);
 	if ((rc = cl_nag_plan(&v, &n, ctx->store, ctx->cfg, &ctx->err)) != 0)
 		return rc;
 	if (!send) {
@@ -99,15 +86,20 @@ cmd_nag_exec(struct cl_ctx *ctx, int argc, char **argv)
 }
 
 const struct cmd_entry cmd_nag_entry = {
-	"nag", "[--send]",
-	"remind owners of their overdue and soon-due items",
-	"  --send   mail the reminders (one SMTP session); without it, print them\n"
-	"\n"
-	"One message per owner with their overdue items and those due within\n"
+	.name = "nag",
+	.usage = "[--send]",
+	.summary = "remind owners of their overdue and soon-due items",
+	.opts = {
+		{ .name = "send", .key = 's', .flags = CMD_OPT_WRITES,
+		  .help = "mail the reminders (one SMTP session); without it, print them" },
+	},
+	.args = { 0, 0 },
+	.text = "One message per owner with their overdue items and those due within\n"
 	"[nag] due_soon_days (3); at most one per owner every [nag] every_days (7).\n"
 	"Items overdue more than [nag] escalate_after_days (14) also go to the\n"
 	"owner's lead ([people] NAME.lead, else [nag] escalate_to). Owners without\n"
 	"an address in [people] are skipped and listed by 'closeloop report'.\n"
 	"Exit 75 when the mail server is unreachable (nothing recorded as sent).\n",
-	CMD_NEEDS_DB | CMD_WRITES_SEND, cmd_nag_exec
+	.flags = CMD_NEEDS_DB,
+	.exec = cmd_nag_exec,
 };

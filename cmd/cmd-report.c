@@ -1,5 +1,4 @@
 /* cmd-report.c — the weekly report: print it, or mail it once per ISO week. */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,54 +30,46 @@ report_send(struct cl_ctx *ctx, void *model, const char *name, int force)
 	return rc;
 }
 
+/* --week is an ISO week. */
 static int
-cmd_report_exec(struct cl_ctx *ctx, int argc, char **argv)
+week_check(struct cl_ctx *ctx, const char *arg)
 {
-	static const struct option opts[] = {
-		{ "week", required_argument, NULL, 'w' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "send", no_argument, NULL, 's' },
-		{ "force", no_argument, NULL, 'F' },
-		{ "team", required_argument, NULL, 't' },
-		{ "name", required_argument, NULL, 'n' },
-		{ NULL, 0, NULL, 0 }
-	};
-	int c, rc, year = 0, week = 0, format = CL_REPORT_TEXT, send = 0, force = 0;
-	const char *team = NULL, *name = NULL;
+	int year, week;
+
+	if (cl_iso_week_parse(arg, &year, &week) != 0)
+		return cmd_usage_error(ctx, "--week '%s' is not an ISO week like 2024-W12", arg);
+	return 0;
+}
+
+/* --force and --team against --send. */
+static int
+report_check(struct cl_ctx *ctx, const struct cmd_args *a)
+{
+	if (cmd_arg(a, 'F') && !cmd_arg(a, 's'))
+		return cmd_usage_error(ctx, "--force only goes with --send");
+	if (cmd_arg(a, 't') && cmd_arg(a, 's'))
+		return cmd_usage_error(ctx, "--team only prints a report; to mail a team's report, "
+		                       "define [report \"NAME\"] team = %s and use --name",
+		                       cmd_arg(a, 't'));
+	return 0;
+}
+
+static int
+cmd_report_exec(struct cl_ctx *ctx, const struct cmd_args *a)
+{
+	int rc, year = 0, week = 0, format = CL_REPORT_TEXT, send = cmd_arg(a, 's') != NULL;
+	const char *team = cmd_arg(a, 't'), *name = cmd_arg(a, 'n');
 	void *model = NULL;
 
-	while ((c = cmd_getopt(ctx, argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'w':
-			if (cl_iso_week_parse(optarg, &year, &week) != 0)
-				return cmd_usage_error(ctx, "--week '%s' is not an ISO week like 2024-W12",
-				                       optarg);
-			break;
-		case 'f':
-			if (cl_report_format_parse(optarg, &format) != 0)
-				return cmd_usage_error(ctx, "--format '%s': use text, markdown, html, json "
-				                       "or csv",
-				                       optarg);
-			break;
-		case 's': send = 1; break;
-		case 'F': force = 1; break;
-		case 't': team = optarg; break;
-		case 'n': name = optarg; break;
-		default: return CL_EUSAGE;
-		}
-	}
-	if (optind < argc)
-		return cmd_usage_error(ctx, "unexpected argument '%s'", argv[optind]);
-	if (force && !send)
-		return cmd_usage_error(ctx, "--force only goes with --send");
-	if (team && send)
-		return cmd_usage_error(ctx, "--team only prints a report; to mail a team's report, "
-		                       "define [report \"NAME\"] team = %s and use --name", team);
+	if (cmd_arg(a, 'w'))
+		cl_iso_week_parse(cmd_arg(a, 'w'), &year, &week);
+	if (cmd_arg(a, 'f'))
+		cl_report_format_parse(cmd_arg(a, 'f'), &format);
 	if ((rc = cl_report_build_for(&model, ctx->store, ctx->cfg, name, team, year, week,
 	                              &ctx->err)) != 0)
 		return rc;
 	if (send) {
-		rc = report_send(ctx, model, name, force);
+		rc = report_send(ctx, model, name, cmd_arg(a, 'F') != NULL);
 	} else {
 		rc = cl_report_write(stdout, model, format, &ctx->err);
 	}
@@ -87,24 +78,30 @@ cmd_report_exec(struct cl_ctx *ctx, int argc, char **argv)
 }
 
 const struct cmd_entry cmd_report_entry = {
-	"report", "[--week YYYY-Www] [--format text|markdown|html|json|csv] [--name NAME] "
-	"[--team TEAM] [--send [--force]]",
-	"the weekly report for the engineering meeting",
-	"  --week YYYY-Www  the ISO week to report on (default: this week in\n"
-	"                   [closeloop] timezone)\n"
-	"  --format F       text (default), markdown (for meeting notes), html,\n"
-	"                   json (complete; a documented contract, see closeloop(1))\n"
-	"                   or csv (the complete list of open items)\n"
-	"  --send           mail it (text + HTML) to [report] to instead of printing;\n"
-	"                   once per ISO week: a second --send that week sends\n"
-	"                   nothing and exits 0 (-v says so)\n"
-	"  --force          with --send: send again although sent this week\n"
-	"  --name NAME      the report of [report \"NAME\"]: its team, its recipients\n"
-	"                   (to) and its own mail log (default: the plain [report],\n"
-	"                   every team)\n"
-	"  --team TEAM      print the report of one team (post-mortems whose team is\n"
-	"                   TEAM: front matter team:, a Team: line or [teams] rules)\n"
-	"\n"
+	.name = "report",
+	.usage = "[--week YYYY-Www] [--format text|markdown|html|json|csv] [--name NAME] "
+	         "[--team TEAM] [--send [--force]]",
+	.summary = "the weekly report for the engineering meeting",
+	.opts = {
+		{ .name = "week", .key = 'w', .arg = "YYYY-Www", .check = week_check,
+		  .help = "the ISO week to report on (default: this week in [closeloop] timezone)" },
+		{ .name = "format", .key = 'f', .arg = "F", .values = "text|markdown|html|json|csv",
+		  .help = "text (default), markdown (for meeting notes), html, json (complete; a "
+		  "documented contract, see closeloop(1)) or csv (the complete list of open items)" },
+		{ .name = "send", .key = 's', .flags = CMD_OPT_WRITES, .help = "mail it (text + "
+		  "HTML) to [report] to instead of printing; once per ISO week: a second --send that "
+		  "week sends nothing and exits 0 (-v says so)" },
+		{ .name = "force", .key = 'F',
+		  .help = "with --send: send again although sent this week" },
+		{ .name = "name", .key = 'n', .arg = "NAME", .help = "the report of [report "
+		  "\"NAME\"]: its team, its recipients (to) and its own mail log (default: the plain "
+		  "[report], every team)" },
+		{ .name = "team", .key = 't', .arg = "TEAM", .help = "print the report of one team "
+		  "(post-mortems whose team is TEAM: front matter team:, a Team: line or [teams] "
+		  "rules)" },
+	},
+	.args = { 0, 0 },
+	.text =
 	"Sections: headline counts and numbers; overdue items by owner, most\n"
 	"overdue first ([report] per_owner rows per owner, owners owners, then\n"
 	"\"... and N more\"); due in the next 7 days; items with lint problems;\n"
@@ -117,5 +114,7 @@ const struct cmd_entry cmd_report_entry = {
 	"Mail settings: [mail] in closeloop.conf(5). Exit 75 when the mail server\n"
 	"is unreachable or deferred it (nothing recorded as sent), 77 when SMTP AUTH\n"
 	"fails, 69 when a recipient is refused (the others still get it).\n",
-	CMD_NEEDS_DB | CMD_WRITES_SEND, cmd_report_exec
+	.flags = CMD_NEEDS_DB,
+	.check = report_check,
+	.exec = cmd_report_exec,
 };

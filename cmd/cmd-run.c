@@ -5,24 +5,13 @@
 #include "cmd.h"
 
 static int
-cmd_run_exec(struct cl_ctx *ctx, int argc, char **argv)
+cmd_run_exec(struct cl_ctx *ctx, const struct cmd_args *a)
 {
-	static const struct option opts[] = {
-		{ "dry-run", no_argument, NULL, 'n' },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct cl_run_opts ro = { 0 };
 	struct cl_run_result r;
-	int c, i, rc;
+	int i, rc;
 
-	while ((c = cmd_getopt(ctx, argc, argv, "n", opts, NULL)) != -1) {
-		if (c == 'n')
-			ro.dry_run = 1;
-		else
-			return CL_EUSAGE;
-	}
-	if (optind < argc)
-		return cmd_usage_error(ctx, "unexpected argument '%s'", argv[optind]);
+	ro.dry_run = cmd_arg(a, 'n') != NULL;
 	/* quiet on success: lint problems only with -v, the plan with --dry-run */
 	ro.out = ctx->verbosity >= 1 || ro.dry_run ? stdout : NULL;
 	ro.trace = ctx->verbosity >= 2 ? stderr : NULL;
@@ -44,11 +33,16 @@ cmd_run_exec(struct cl_ctx *ctx, int argc, char **argv)
 }
 
 const struct cmd_entry cmd_run_entry = {
-	"run", "[--dry-run]",
-	"do everything that is due now (the cron entry point)",
-	"  -n, --dry-run  say what would be done; nothing is written to the\n"
-	"                 tracker, the mail server or the database\n"
-	"\n"
+	.name = "run",
+	.usage = "[--dry-run]",
+	.summary = "do everything that is due now (the cron entry point)",
+	.opts = {
+		{ .name = "dry-run", .key = 'n', .shrt = 1, .flags = CMD_OPT_DRY_RUN,
+		  .help = "say what would be done; nothing is written to the tracker, the mail "
+		  "server or the database" },
+	},
+	.args = { 0, 0 },
+	.text =
 	"In order, each when due: import [closeloop] sources; sync with the\n"
 	"tracker ([tracker] kind); propose DR drill re-runs and send their\n"
 	"invites; send reminders (per owner, [nag] every_days); send the weekly\n"
@@ -59,5 +53,6 @@ const struct cmd_entry cmd_run_entry = {
 	"serious one (75: retry later). Quiet on success; -v prints a summary and\n"
 	"the lint problems. One run at a time: a second one, or any command that\n"
 	"writes (sync, import, done, nag --send, report --send, ...), exits 75.\n",
-	CMD_CREATES_DB | CMD_WRITES, cmd_run_exec
+	.flags = CMD_CREATES_DB | CMD_WRITES,
+	.exec = cmd_run_exec,
 };

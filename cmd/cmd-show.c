@@ -1,5 +1,4 @@
 /* cmd-show.c — one item and its history. */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,27 +8,15 @@
 #include "cmd.h"
 
 static int
-cmd_show_exec(struct cl_ctx *ctx, int argc, char **argv)
+cmd_show_exec(struct cl_ctx *ctx, const struct cmd_args *a)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct cl_item *it = NULL;
 	struct cl_history *h = NULL;
 	size_t nh = 0, i;
-	int c, rc, json = 0;
+	int rc, json = cmd_arg(a, 'j') != NULL;
 
-	while ((c = cmd_getopt(ctx, argc, argv, "", opts, NULL)) != -1) {
-		if (c == 'j')
-			json = 1;
-		else
-			return CL_EUSAGE;
-	}
-	if (optind != argc - 1)
-		return cmd_usage_error(ctx, "name one item");
-	if ((rc = cl_item_get(&it, ctx->store, argv[optind], &ctx->err)) != 0)
-		return rc == CL_ENOTFOUND ? cmd_not_found(ctx, argv[optind], 0) : rc;
+	if ((rc = cl_item_get(&it, ctx->store, a->argv[0], &ctx->err)) != 0)
+		return rc == CL_ENOTFOUND ? cmd_not_found(ctx, a->argv[0], 0) : rc;
 	if ((rc = cl_item_history(&h, &nh, ctx->store, it->rowid, &ctx->err)) != 0)
 		goto done;
 	if (json) {
@@ -74,9 +61,14 @@ done:
 }
 
 const struct cmd_entry cmd_show_entry = {
-	"show", "ITEM [--json]", "show one item and its history",
-	"  ITEM     the item id, as 'closeloop list' shows it\n"
-	"  --json   the item as in 'list --json' (sync_error included) plus\n"
-	"           \"history\": [{at, origin, field, old, new}]\n",
-	CMD_NEEDS_DB, cmd_show_exec
+	.name = "show",
+	.usage = "ITEM [--json]",
+	.summary = "show one item and its history",
+	.opts = {
+		{ .name = "json", .key = 'j', .help = "the item as in 'list --json' (sync_error "
+		  "included) plus \"history\": [{at, origin, field, old, new}]" },
+	},
+	.args = { 1, 1, "ITEM", "the item id, as 'closeloop list' shows it", "name one item" },
+	.flags = CMD_NEEDS_DB,
+	.exec = cmd_show_exec,
 };

@@ -1,5 +1,4 @@
 /* cmd-sync.c — two-way sync with the configured issue tracker. */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,29 +7,18 @@
 #include "cmd.h"
 
 static int
-cmd_sync_exec(struct cl_ctx *ctx, int argc, char **argv)
+cmd_sync_exec(struct cl_ctx *ctx, const struct cmd_args *a)
 {
-	static const struct option opts[] = {
-		{ "dry-run", no_argument, NULL, 'n' },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct cl_sync_opts so;
 	struct cl_sync_stats stats;
 	struct cl_tracker *t = NULL;
 	FILE *devnull = NULL, *plan = NULL;
 	char *planbuf = NULL;
 	size_t plansize = 0;
-	int c, rc;
+	int rc;
 
 	memset(&so, 0, sizeof so);
-	while ((c = cmd_getopt(ctx, argc, argv, "n", opts, NULL)) != -1) {
-		if (c == 'n')
-			so.dry_run = 1;
-		else
-			return CL_EUSAGE;
-	}
-	if (optind < argc)
-		return cmd_usage_error(ctx, "unexpected argument '%s'", argv[optind]);
+	so.dry_run = cmd_arg(a, 'n') != NULL;
 	rc = cl_tracker_open(&t, ctx->cfg, ctx->verbosity, &ctx->err);
 	if (rc == CL_ENOTFOUND) {
 		cl_error_clear(&ctx->err);
@@ -82,10 +70,16 @@ cmd_sync_exec(struct cl_ctx *ctx, int argc, char **argv)
 }
 
 const struct cmd_entry cmd_sync_entry = {
-	"sync", "[-n|--dry-run]", "two-way sync with the configured issue tracker",
-	"  -n, --dry-run  print the planned links, creates, updates and closes;\n"
-	"              only reads from the tracker, writes nothing anywhere\n"
-	"\n"
+	.name = "sync",
+	.usage = "[-n|--dry-run]",
+	.summary = "two-way sync with the configured issue tracker",
+	.opts = {
+		{ .name = "dry-run", .key = 'n', .shrt = 1, .flags = CMD_OPT_DRY_RUN,
+		  .help = "print the planned links, creates, updates and closes; only reads from "
+		  "the tracker, writes nothing anywhere" },
+	},
+	.args = { 0, 0 },
+	.text =
 	"Pulls tracker changes since the last run (status, assignee, due date:\n"
 	"the tracker wins), then creates an issue for every open item without\n"
 	"one and pushes document edits (the document wins for the action text).\n"
@@ -95,5 +89,6 @@ const struct cmd_entry cmd_sync_entry = {
 	"Items the tracker refuses are marked (see 'closeloop show ITEM') and the\n"
 	"run goes on. Exit 75: rate limited or unreachable, retry later; 77: the\n"
 	"token was refused; 78: bad [tracker] settings or unknown project.\n",
-	CMD_NEEDS_DB | CMD_WRITES, cmd_sync_exec
+	.flags = CMD_NEEDS_DB | CMD_WRITES,
+	.exec = cmd_sync_exec,
 };

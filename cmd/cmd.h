@@ -5,7 +5,6 @@
 #ifndef CL_CMD_H
 #define CL_CMD_H
 
-#include <getopt.h>
 #include <stdio.h>
 
 #include "closeloop.h"
@@ -17,8 +16,67 @@ enum {
 	/* writers take the run lock (flock on DATABASE.lock) before the
 	 * database is opened, so that no two of them write the tracker, send
 	 * mail or write the database at once; readers take none */
-	CMD_WRITES = 8,		/* a writer unless -n/--dry-run was given */
-	CMD_WRITES_SEND = 16,	/* a writer when --send was given */
+	CMD_WRITES = 8,		/* a writer (unless an option says CMD_OPT_DRY_RUN) */
+};
+
+/* What an option changes about the run lock (struct cmd_opt flags). */
+enum {
+	CMD_OPT_DRY_RUN = 1,	/* given: the command writes nothing (-n) */
+	CMD_OPT_WRITES = 2,	/* given: the command is a writer (--send) */
+	CMD_OPT_FIRST = 4,	/* a global option only before the command (-h, -V) */
+};
+
+struct cl_ctx;
+struct cmd_args;
+
+/* One option a command declares. The parser, the command's --help and the
+ * usage errors are all made from it, so they cannot disagree. */
+struct cmd_opt {
+	const char *name;	/* the long name, --NAME */
+	int key;		/* what the command looks it up by (cmd_arg) */
+	int shrt;		/* -KEY works too */
+	const char *arg;	/* its argument in the help ("WHO"); NULL: none */
+	const char *values;	/* "text|json|csv": the argument is one of them */
+	/* refuses a bad argument with a usage error, before anything is opened */
+	int (*check)(struct cl_ctx *ctx, const char *arg);
+	int flags;		/* CMD_OPT_* */
+	const char *help;	/* one paragraph: the help wraps it */
+};
+
+/* The operands (positional arguments) a command takes. */
+struct cmd_operands {
+	int lower, upper;	/* how many: upper -1 for no limit */
+	const char *name;	/* in the help ("ITEM"); NULL: not listed */
+	const char *help;
+	const char *missing;	/* the usage error with fewer than lower */
+};
+
+#define CMD_MAXOPTS 10
+
+/* A command (or a sub-command such as `drill schedule`): cmd/cmd-<verb>.c
+ * exports one, cmd/closeloop.c lists them. Designated initialisers. */
+struct cmd_entry {
+	const char *name;
+	const char *usage;	/* after "closeloop NAME " */
+	const char *summary;	/* one line for the command list */
+	struct cmd_opt opts[CMD_MAXOPTS];	/* ended by a name of NULL */
+	struct cmd_operands args;
+	const char *text;	/* --help after the options */
+	int flags;		/* CMD_* */
+	const struct cmd_entry *const *subs;	/* sub-commands, NULL-terminated */
+	/* checks that need the config or several options, before the database
+	 * opens (usage errors never depend on the database) */
+	int (*check)(struct cl_ctx *ctx, const struct cmd_args *a);
+	int (*exec)(struct cl_ctx *ctx, const struct cmd_args *a);
+};
+
+/* What the parser read from a command line: the options given, in order,
+ * and the operands. */
+struct cmd_args {
+	int argc;		/* the operands */
+	char **argv;
+	size_t n;
+	struct cmd_given { int key, global; const char *value; } *given;
 };
 
 struct cl_ctx {
@@ -29,36 +87,38 @@ struct cl_ctx {
 	int color;		/* --color: 1 always, 0 never, -1 auto */
 	int verbosity;		/* -1 quiet, 0 normal, 1+ verbose */
 	struct cl_error err;
-	const struct cmd_entry *cmd;
-	int opt_rc;		/* why cmd_getopt() returned -2 (the command returns
-				 * CL_EUSAGE; the dispatcher returns this) */
-	int writes;		/* set by a command that writes whatever its flags say */
+	const struct cmd_entry *cmd;	/* the command */
+	const struct cmd_entry *sub;	/* its sub-command, or NULL */
+	int dry_run;		/* an option with CMD_OPT_DRY_RUN was given */
+	int writes;		/* an option with CMD_OPT_WRITES was given */
 	int lock_fd;		/* the run lock while held, else -1 */
-	unsigned char seen[128];	/* the options parsed, by their getopt value */
 };
 
-struct cmd_entry {
-	const char *name;
-	const char *usage;	/* after "closeloop NAME " */
-	const char *summary;	/* one line for the command list */
-	const char *help;	/* the options, one per line */
-	int flags;
-	int (*exec)(struct cl_ctx *ctx, int argc, char **argv);
-};
-
-/* Parses a command's options with getopt_long (argv[0] is the command).
- * Returns the option, -1 at the end — having then opened the database the
- * command's flags ask for — or -2 on a usage error or when the database
- * cannot be opened (ctx->err says which). Call it until it returns -1. */
-struct option;
-int cmd_getopt(struct cl_ctx *ctx, int argc, char **argv, const char *shortopts,
-               const struct option *longopts, int *index);
+/* Parses argv (argv[0] is the command) as cmd declares it, the global
+ * options merged in (first: the options before the command, stopping at
+ * it). Fills out (caller-owned, cmd_args_release) or returns CL_EUSAGE
+ * with ctx->err saying why. */
+int cmd_args_parse(struct cmd_args *out, struct cl_ctx *ctx, const struct cmd_entry *cmd,
+                   const struct cmd_entry *global, int argc, char **argv, int first);
+void cmd_args_release(struct cmd_args *a);
+/* The last argument of option key ("" for an option without one), or
+ * NULL when it was not given. */
+const char *cmd_arg(const struct cmd_args *a, int key);
+/* Which of the options keys was given last (0: none). */
+int cmd_arg_last(const struct cmd_args *a, const char *keys);
+/* Every argument given to option key, in order, NULL-terminated, into out
+ * (room for a->n + 1). Returns how many. */
+size_t cmd_arg_all(const char **out, const struct cmd_args *a, int key);
+/* The help of a command (or sub-command) made from its entry. */
+void cmd_print_help(const struct cmd_entry *cmd, const struct cmd_entry *sub, FILE *f);
+/* The option list of a help (the global options' too). */
+void cmd_print_options(const struct cmd_entry *cmd, FILE *f);
+/* The "usage: closeloop ..." lines of the command ctx runs (or the global
+ * one without a command). */
+void cmd_print_usage(const struct cl_ctx *ctx, FILE *f);
+/* A usage error (CL_EUSAGE): the message, then the usage lines. */
 int cmd_usage_error(struct cl_ctx *ctx, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-void cmd_print_help(const struct cmd_entry *cmd, FILE *f);
-/* The usage error for an unknown sub-command of cmd ("drill lst"), naming
- * the nearest of names (NULL-terminated) or all of them. */
-int cmd_unknown_sub(struct cl_ctx *ctx, const char *sub, const char *const *names);
 /* A "no item 'X'" (pm: "no post-mortem 'X'") error with "did you mean"
  * from the database; returns the code (CL_ENOTFOUND). */
 int cmd_not_found(struct cl_ctx *ctx, const char *what, int pm);

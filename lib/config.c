@@ -41,13 +41,16 @@ struct cl_config {
 	size_t nwarnings, warnings_cap;
 };
 
+/* The keys of an HTTP peer, [tracker] and [source "NAME"] alike (checked by
+ * HTTP_CHECKS below). */
+#define HTTP_KEYS "kind url flavor project user token token_file token_env ca_file " \
+	"connect_timeout_s timeout_s retries max_wait_s "
+
 /* Every key closeloop knows, by section; [people] takes any handle. */
 static const char *const known_keys[] = {
 	"closeloop", "database timezone sources today max_file_size",
-	"tracker", "kind url project token token_file token_env labels min_interval_ms "
-	           "max_wait_s ca_file flavor user issue_type tracker_id closed_status_id "
-	           "extra_fields connect_timeout_s timeout_s retries timezone search_wait_ms "
-	           "manage_linked max_sync_s allow_http",
+	"tracker", HTTP_KEYS "labels min_interval_ms issue_type tracker_id closed_status_id "
+	           "extra_fields timezone search_wait_ms manage_linked max_sync_s allow_http",
 	"mail", "transport host port tls user password password_file password_env from "
 	        "outbox ca_file timeout_s connect_timeout_s helo",
 	"report", "to weekday hour per_owner owners rows team",
@@ -57,8 +60,7 @@ static const char *const known_keys[] = {
 	"lint", "late_hours not_owners",
 	"import", "headings include exclude follow_symlinks missing_days",
 	/* [source "NAME"] (lib/source.c): every kind's keys, so typos are caught */
-	"source", "kind url flavor space label cql project user token token_file token_env "
-	          "ca_file connect_timeout_s timeout_s retries max_wait_s limit full_listing_hours",
+	"source", HTTP_KEYS "space label cql limit full_listing_hours",
 	NULL
 };
 
@@ -1037,6 +1039,16 @@ check_tracker_kind(struct entry *e, const struct key_check *k, char *msg, size_t
 
 #define INT(s, k, lo, hi) { s, k, check_int, lo, hi, NULL }
 #define ONE_OF(s, k, words) { s, k, check_choice, 0, 0, words }
+/* The values of HTTP_KEYS that have a form (lib/http.c's bounds). */
+#define HTTP_CHECKS(s) \
+	{ s, "url", check_url, 0, 0, NULL }, \
+	ONE_OF(s, "flavor", "cloud datacenter server"), \
+	{ s, "token_file", check_path, 0, 0, NULL }, \
+	{ s, "ca_file", check_path, 0, 0, NULL }, \
+	INT(s, "connect_timeout_s", 1, 600), \
+	INT(s, "timeout_s", 1, 3600), \
+	INT(s, "retries", 0, 20), \
+	INT(s, "max_wait_s", 0, 86400)
 static const struct key_check key_checks[] = {
 	{ "closeloop", "database", check_path, 0, 0, NULL },
 	{ "closeloop", "timezone", check_tz, 0, 0, NULL },
@@ -1044,19 +1056,12 @@ static const struct key_check key_checks[] = {
 	{ "closeloop", "today", check_date, 0, 0, NULL },
 	INT("closeloop", "max_file_size", 1, 1L << 30),
 	{ "tracker", "kind", check_tracker_kind, 0, 0, NULL },
-	{ "tracker", "url", check_url, 0, 0, NULL },
-	{ "tracker", "token_file", check_path, 0, 0, NULL },
-	{ "tracker", "ca_file", check_path, 0, 0, NULL },
+	HTTP_CHECKS("tracker"),
 	INT("tracker", "min_interval_ms", 0, 600000),
-	INT("tracker", "max_wait_s", 0, 86400),
-	INT("tracker", "connect_timeout_s", 1, 600),
-	INT("tracker", "timeout_s", 1, 3600),
-	INT("tracker", "retries", 0, 20),
 	INT("tracker", "search_wait_ms", 0, 60000),
 	INT("tracker", "tracker_id", 0, 1L << 30),
 	INT("tracker", "closed_status_id", 0, 1L << 30),
 	{ "tracker", "timezone", check_tz, 0, 0, NULL },
-	ONE_OF("tracker", "flavor", "cloud datacenter server"),
 	{ "tracker", "manage_linked", check_bool, 0, 0, NULL },
 	{ "tracker", "allow_http", check_bool, 0, 0, NULL },
 	INT("tracker", "max_sync_s", 1, 86400),
@@ -1092,18 +1097,12 @@ static const struct key_check key_checks[] = {
 	INT("slo", "*", 1, 3650),
 	/* [source "NAME"] (lib/source.c reads them with the same bounds) */
 	ONE_OF("source", "kind", "confluence github gitlab"),
-	ONE_OF("source", "flavor", "cloud datacenter server"),
-	{ "source", "url", check_url, 0, 0, NULL },
-	{ "source", "token_file", check_path, 0, 0, NULL },
-	{ "source", "ca_file", check_path, 0, 0, NULL },
-	INT("source", "max_wait_s", 0, 86400),
-	INT("source", "connect_timeout_s", 1, 600),
-	INT("source", "timeout_s", 1, 3600),
-	INT("source", "retries", 0, 20),
+	HTTP_CHECKS("source"),
 	INT("source", "limit", 1, 250),
 	INT("source", "full_listing_hours", 0, 24 * 366),
 	{ NULL, NULL, NULL, 0, 0, NULL }
 };
+#undef HTTP_CHECKS
 #undef INT
 #undef ONE_OF
 

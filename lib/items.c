@@ -226,35 +226,19 @@ cl_item_get(struct cl_item **out, struct cl_store *st, const char *key,
 int
 cl_item_nearest(char **out, struct cl_store *st, const char *key, struct cl_error *err)
 {
-	sqlite3_stmt *s;
 	char **keys = NULL;
 	const char *near;
-	size_t n = 0, cap = 0, i;
-	int rc, step;
+	size_t n = 0;
+	int rc;
 
 	*out = NULL;
-	if ((rc = cl_store_prepare(st, &s, "SELECT key FROM items", err)) != 0)
+	if ((rc = cl_store_strings(&keys, &n, st, "SELECT key FROM items", NULL,
+	                           "reading item ids", err)) != 0)
 		return rc;
-	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-		if (cl_grow(&keys, &cap, n, sizeof *keys, 256) != 0 ||
-		    (keys[n] = cl_column_dup(s, 0)) == NULL) {
-			rc = cl_error_set(err, CL_ENOMEM, "out of memory");
-			goto done;
-		}
-		n++;
-	}
-	if (step != SQLITE_DONE) {
-		rc = cl_store_fail(st, step, err, "reading item ids");
-		goto done;
-	}
 	if ((near = cl_str_nearest(key, (const char *const *)keys, n)) != NULL &&
 	    (*out = cl_strdup(near)) == NULL)
 		rc = cl_error_set(err, CL_ENOMEM, "out of memory");
-done:
-	sqlite3_finalize(s);
-	for (i = 0; i < n; i++)
-		free(keys[i]);
-	free(keys);
+	cl_store_strings_free(keys, n);
 	return rc;
 }
 

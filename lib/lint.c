@@ -24,6 +24,15 @@ static const char *const not_people[] = {
 	NULL
 };
 
+/* Last words that make a name a group: "Cyber Operations", "core devs". */
+static const char *const group_words[] = {
+	"guild", "devs", "developers", "maintainers", "engineers", "signers", "admins",
+	"operators", "managers", "committee", "council", "on-call", "oncall", "ops",
+	"operations", "engineering", "technology", "management", "success", "safety",
+	"support", "security", "infrastructure", "platform", "sre", "networking", "leads",
+	"owners", "department", "desk", "services", "office", "group", "crew", "board",
+	"relations", NULL
+};
 
 /* True when word (lower-cased) is in the comma-separated config list. */
 static int
@@ -61,6 +70,16 @@ cl_lint_not_a_person(const char *owner, const struct cl_config *cfg)
 	for (i = 0; not_people[i]; i++)
 		if (not_people[i][0] == low[0] && strcmp(low, not_people[i]) == 0)
 			return 1;
+	/* "Cyber Operations", "Backend guild", "core devs", "Trust & Safety":
+	 * a group named by its last word */
+	{
+		const char *last = strrchr(low, ' ');
+		if (last != NULL) {
+			for (i = 0; group_words[i]; i++)
+				if (strcmp(last + 1, group_words[i]) == 0)
+					return 1;
+		}
+	}
 	return in_config_list(cfg, "not_owners", low);
 }
 

@@ -349,9 +349,8 @@ int
 cl_nag_due(size_t *due_now, time_t *next_at, struct cl_store *st, const struct cl_config *cfg,
            struct cl_error *err)
 {
-	sqlite3_stmt *s = NULL;
 	char soon[11], **owners = NULL;
-	size_t n = 0, cap = 0;
+	size_t n = 0;
 	int rc;
 
 	*due_now = 0;
@@ -359,29 +358,13 @@ cl_nag_due(size_t *due_now, time_t *next_at, struct cl_store *st, const struct c
 	if ((rc = cl_nag_due_date(soon, cfg, err)) != 0)
 		return rc;
 	/* the owners with an item due soon, without loading their items */
-	if ((rc = cl_store_prepare(st, &s, "SELECT DISTINCT coalesce(nullif(owner, ''), "
+	if ((rc = cl_store_strings(&owners, &n, st, "SELECT DISTINCT coalesce(nullif(owner, ''), "
 	                           "nullif(owner_raw, '')) AS o FROM items WHERE status = 'open' "
-	                           "AND due <= ?1 AND o IS NOT NULL", err)) != 0)
+	                           "AND due <= ?1 AND o IS NOT NULL", soon, "reminders",
+	                           err)) != 0)
 		return rc;
-	sqlite3_bind_text(s, 1, soon, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (cl_grow(&owners, &cap, n, sizeof *owners, 16) != 0 ||
-		    (owners[n] = cl_column_dup(s, 0)) == NULL) {
-			rc = SQLITE_NOMEM;
-			break;
-		}
-		n++;
-	}
-	sqlite3_finalize(s);
-	if (rc == SQLITE_DONE)
-		rc = cl_nag_due_owners(due_now, next_at, st, cfg, (const char *const *)owners, n, err);
-	else if (rc == SQLITE_NOMEM)
-		rc = cl_error_set(err, CL_ENOMEM, "out of memory");
-	else
-		rc = cl_store_fail(st, rc, err, "reminders");
-	while (n > 0)
-		free(owners[--n]);
-	free(owners);
+	rc = cl_nag_due_owners(due_now, next_at, st, cfg, (const char *const *)owners, n, err);
+	cl_store_strings_free(owners, n);
 	return rc;
 }
 

@@ -367,7 +367,7 @@ date_like(const char *s, size_t n)
 	int day, approx;
 
 	n = rtrim_len(s, n);
-	while (n > 0 && (s[n - 1] == '.' || s[n - 1] == ','))
+	while (n > 0 && (s[n - 1] == '.' || s[n - 1] == ',' || s[n - 1] == ':' || s[n - 1] == ';'))
 		n--;
 	if (n == 0 || n >= sizeof buf)
 		return 0;
@@ -452,12 +452,16 @@ team_like(const char *low)
 		"dba", "dbas", "storage", "support", "qa", "eng", "engineering", "oncall", "on-call",
 		"the on-call", "release", "releng", "comms", "legal", "compliance", "product",
 		"design", "marketing", "finance", "sales", "management", "leadership",
-		"service owner", "the service owner", NULL };
+		"service owner", "the service owner", "trust & safety", "trust and safety",
+		"trust safety", "live ops", "liveops", "customer success", "customer support", NULL };
 	size_t i;
 
 	for (i = 0; words[i]; i++)
 		if (words[i][0] == low[0] && strcmp(low, words[i]) == 0)
 			return 1;
+	for (i = 0; low[i]; i++)	/* "2 engineers" is a quantity */
+		if (isdigit((unsigned char)low[i]))
+			return 0;
 	if (strncmp(low, "sig-", 4) == 0 || strncmp(low, "sig ", 4) == 0 ||
 	    strncmp(low, "wg-", 3) == 0 || strncmp(low, "team-", 5) == 0)
 		return 1;
@@ -472,10 +476,30 @@ team_like(const char *low)
 		if (nw > 4 || has_phrase(low, "with") || has_phrase(low, "in") ||
 		    has_phrase(low, "by") || has_phrase(low, "from") || has_phrase(low, "for"))
 			return 0;
+		/* "core devs", "multisig signers", "release managers" */
 		return strcmp(last, "team") == 0 || strcmp(last, "teams") == 0 ||
 		       strcmp(last, "squad") == 0 || strcmp(last, "crew") == 0 ||
-		       strcmp(last, "guild") == 0;
+		       strcmp(last, "guild") == 0 || (nw >= 2 && nw <= 3 &&
+		       (strcmp(last, "devs") == 0 || strcmp(last, "developers") == 0 ||
+		        strcmp(last, "maintainers") == 0 || strcmp(last, "engineers") == 0 ||
+		        strcmp(last, "signers") == 0 || strcmp(last, "admins") == 0 ||
+		        strcmp(last, "operators") == 0 || strcmp(last, "managers") == 0 ||
+		        strcmp(last, "committee") == 0 || strcmp(last, "council") == 0 ||
+		        strcmp(last, "leads") == 0 || strcmp(last, "owners") == 0 ||
+		        strcmp(last, "on-call") == 0 || strcmp(last, "oncall") == 0));
 	}
+}
+
+/* team_like() of s[0..n) as written. */
+static int
+team_like_n(const char *s, size_t n)
+{
+	char low[64];
+
+	if (n >= sizeof low)
+		return 0;
+	vocab_key(low, sizeof low, s, n);
+	return team_like(low);
 }
 
 /* low (lower-cased, one word) names a technology or a product, which a
@@ -550,17 +574,17 @@ person_like(const char *s, size_t n)
 	for (i = 0; i < n; i++)
 		low[i] = (char)tolower((unsigned char)s[i]);
 	low[n] = '\0';
-	if (team_like(low))
-		return 1;
-	if (caveat_word(low) || status_word(s, n) != ST_NONE || sounds_like_when(s, n) ||
-	    tech_word(low))
-		return 0;
-	if (memchr(s, '@', n)) {	/* an address */
+	if (memchr(s, '@', n)) {	/* an address ("hpc-ops@rcs.uni.example.ac.uk") */
 		for (i = 0; i < n; i++)
 			if (s[i] == ' ')
 				return 0;
 		return 1;
 	}
+	if (team_like(low))
+		return 1;
+	if (caveat_word(low) || status_word(s, n) != ST_NONE || sounds_like_when(s, n) ||
+	    tech_word(low))
+		return 0;
 	for (i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
 		if (c == ' ' || c == '/' || c == '&' || c == ',') {
@@ -614,6 +638,22 @@ person_like(const char *s, size_t n)
 
 /* ---- owners ------------------------------------------------------------------------ */
 
+/* "Trust & Safety", "Capacity and Performance team": one team whose name
+ * joins two words, not several owners. */
+static int
+one_team(const char *raw)
+{
+	char low[64];
+	size_t n = strlen(raw);
+
+	if (n >= sizeof low || strpbrk(raw, "@,;/(") != NULL ||
+	    (strchr(raw, '&') == NULL && strstr(raw, " and ") == NULL))
+		return 0;
+	memcpy(low, raw, n + 1);
+	cl_str_key(low, sizeof low, low);
+	return team_like(low);
+}
+
 char *
 cl_parse_normalise(const char *action)
 {
@@ -661,7 +701,7 @@ cl_parse_owner(const char *raw)
 		*lt = '\0';
 		cl_str_trim(copy);
 	}
-	if (cl_str_ieq(copy, "n/a") || cl_str_ieq(copy, "n.a."))
+	if (cl_str_ieq(copy, "n/a") || cl_str_ieq(copy, "n.a.") || one_team(copy))
 		return copy;
 	/* "ayo@": a user name written the way some companies write them */
 	n = strlen(copy);
@@ -723,7 +763,7 @@ cl_parse_owner_several(const char *raw)
 	const char *s, *at;
 	int handles = 0, depth = 0, sep = 0;
 
-	if (raw == NULL || cl_str_ieq(raw, "n/a"))
+	if (raw == NULL || cl_str_ieq(raw, "n/a") || one_team(raw))
 		return 0;
 	for (s = raw; (at = strchr(s, '@')) != NULL; s = at + 1)
 		if (!(at > raw && handle_char((unsigned char)at[-1])) &&
@@ -788,7 +828,7 @@ take(char **slot, const char *s, size_t n)
 		return;
 	n = rtrim_len(s, n);
 	i = ltrim_off(s, n);
-	while (n > i && (s[n - 1] == ',' || s[n - 1] == ';' || s[n - 1] == '.')) {
+	while (n > i && (s[n - 1] == ',' || s[n - 1] == ';' || s[n - 1] == '.' || s[n - 1] == ':')) {
 		/* "Jane R.": an initial keeps its dot */
 		if (s[n - 1] == '.' && n - i >= 3 && isupper((unsigned char)s[n - 2]) &&
 		    s[n - 3] == ' ')
@@ -892,6 +932,13 @@ link_text_is_ticket(const char *s, size_t n, const char *href)
 	       cl_str_starts_with(k, "ticket ") || cl_str_starts_with(k, "bug ");
 }
 
+/* The first " to "-like needle in s[0..n), or NULL. */
+static const char *
+strstr_n(const char *s, size_t n, const char *needle)
+{
+	return memmem(s, n, needle, strlen(needle));
+}
+
 /* What one piece of meta text is. */
 enum meta { M_NONE, M_OWNER, M_DUE, M_STATUS, M_TICKET, M_PRIORITY };
 
@@ -902,10 +949,15 @@ meta_part(const char *s, size_t n, const char **val, size_t *vlen, int *st)
 {
 	static const struct { const char *key; enum meta m; } keys[] = {
 		{ "owner:", M_OWNER }, { "owners:", M_OWNER }, { "owner", M_OWNER },
-		{ "assignee:", M_OWNER }, { "assigned to", M_OWNER }, { "assigned:", M_OWNER },
-		{ "who:", M_OWNER }, { "dri:", M_OWNER },
+		{ "assignee:", M_OWNER }, { "assigned to:", M_OWNER }, { "assigned to", M_OWNER },
+		{ "assigned:", M_OWNER }, { "team:", M_OWNER },
+		{ "who:", M_OWNER }, { "dri:", M_OWNER }, { "responsible:", M_OWNER },
+		{ "poc:", M_OWNER }, { "point of contact:", M_OWNER }, { "champion:", M_OWNER },
+		{ "accountable:", M_OWNER }, { "lead:", M_OWNER }, { "contact:", M_OWNER },
+		{ "driver:", M_OWNER }, { "owned by", M_OWNER }, { "action owner:", M_OWNER },
 		{ "due date:", M_DUE }, { "due by", M_DUE }, { "due:", M_DUE }, { "due", M_DUE },
-		{ "by", M_DUE }, { "until", M_DUE }, { "before", M_DUE }, { "eta:", M_DUE },
+		{ "by:", M_DUE }, { "by", M_DUE }, { "until", M_DUE }, { "before", M_DUE },
+		{ "eta:", M_DUE }, { "target", M_DUE },
 		{ "eta", M_DUE }, { "deadline:", M_DUE }, { "target:", M_DUE },
 		{ "target date:", M_DUE }, { "when:", M_DUE },
 		{ "status:", M_STATUS }, { "state:", M_STATUS },
@@ -939,9 +991,13 @@ meta_part(const char *s, size_t n, const char **val, size_t *vlen, int *st)
 			return M_NONE;
 		switch (keys[i].m) {
 		case M_DUE:
-			/* "by"/"until"/"before" only with a date after them */
-			if (keys[i].key[0] == 'b' || keys[i].key[0] == 'u')
-				return date_like(*val, *vlen) ? M_DUE : M_NONE;
+			/* "by"/"until"/"before"/"due"/"target" only with a date after
+			 * them ("due Friday" is text); "Due:", "ETA:" take what follows */
+			if ((keys[i].key[strlen(keys[i].key) - 1] != ':' || keys[i].key[0] == 'b') &&
+			    strncmp(keys[i].key, "eta", 3) != 0)
+				return date_like(*val, *vlen) ||
+				       (keys[i].key[0] == 'd' && sounds_like_when(*val, *vlen))
+				       ? M_DUE : M_NONE;
 			return M_DUE;
 		case M_OWNER:
 			return keys[i].key[strlen(keys[i].key) - 1] == ':' || person_like(*val, *vlen)
@@ -961,6 +1017,23 @@ meta_part(const char *s, size_t n, const char **val, size_t *vlen, int *st)
 	*vlen = n;
 	if ((*st = status_word(s, n)) != ST_NONE)
 		return M_STATUS;
+	/* "(Ines to follow up)": who does it ("(@x to follow up)" is a handle) */
+	{
+		static const char *const verbs[] = { "follow up", "follow-up", "own", "drive",
+			"lead", "investigate", "check", "review", "confirm", "coordinate", "handle",
+			"fix", "chase", "look into", "implement", "write", "update", NULL };
+		const char *to = n < 64 ? strstr_n(s, n, " to ") : NULL;
+		if (to != NULL && to > s && (isupper((unsigned char)s[0]) ||
+		                             (unsigned char)s[0] >= 0x80) &&
+		    person_like(s, (size_t)(to - s))) {
+			size_t r0 = (size_t)(to - s) + 4;
+			for (i = 0; verbs[i]; i++)
+				if (starts_word(s + r0, n - r0, verbs[i])) {
+					*vlen = (size_t)(to - s);
+					return M_OWNER;
+				}
+		}
+	}
 	if (n >= 5 && (starts_word(s, n, "done") || starts_word(s, n, "completed") ||
 	               starts_word(s, n, "closed") || starts_word(s, n, "fixed")) &&
 	    date_like(s + strcspn(s, " ") + 1, n - strcspn(s, " ") - 1 < n ?
@@ -993,7 +1066,24 @@ meta_apply(struct extract *x, enum meta m, const char *v, size_t n, int st)
 	}
 }
 
-/* Separators before an owner/due tail: " — ", " – ", " -- ", " - ", "—". */
+/* What follows an arrow can be an owner: a handle, or two capitalised
+ * words ("Ines Duarte"). */
+static int
+arrow_owner(const char *s, size_t n)
+{
+	size_t i = 0;
+
+	if (n > 1 && s[0] == '@')
+		return 1;
+	if (n == 0 || !(isupper((unsigned char)s[0]) || (unsigned char)s[0] >= 0x80))
+		return 0;
+	while (i < n && s[i] != ' ')
+		i++;
+	return i + 1 < n && (isupper((unsigned char)s[i + 1]) || (unsigned char)s[i + 1] >= 0x80);
+}
+
+/* Separators before an owner/due tail: " — ", " – ", " -- ", " - ", "—",
+ * " -> ", " → ". */
 static size_t
 sep_at(const char *s, size_t i, size_t n)
 {
@@ -1003,6 +1093,15 @@ sep_at(const char *s, size_t i, size_t n)
 		return 5;
 	if (i + 4 <= n && s[i] == ' ' && s[i + 1] == '-' && s[i + 2] == '-' && s[i + 3] == ' ')
 		return 4;
+	/* " -> @x", " => Ines Duarte", " → Ines Duarte" (not "Foo -> Bar": a
+	 * rename) */
+	if (i + 4 <= n && s[i] == ' ' && (s[i + 1] == '-' || s[i + 1] == '=') && s[i + 2] == '>' &&
+	    s[i + 3] == ' ' && arrow_owner(s + i + 4, n - i - 4))
+		return 4;
+	if (i + 5 <= n && s[i] == ' ' && (unsigned char)s[i + 1] == 0xe2 &&
+	    (unsigned char)s[i + 2] == 0x86 && (unsigned char)s[i + 3] == 0x92 && s[i + 4] == ' ' &&
+	    arrow_owner(s + i + 5, n - i - 5))
+		return 5;
 	if (i + 3 <= n && s[i] == ' ' && s[i + 1] == '-' && s[i + 2] == ' ')
 		return 3;
 	if (i + 3 <= n && (unsigned char)s[i] == 0xe2 && (unsigned char)s[i + 1] == 0x80 &&
@@ -1017,7 +1116,7 @@ static int
 bare_key(const char *s, size_t n)
 {
 	static const char *const keys[] = { "owner", "owner:", "owners", "assignee", "eta",
-		"eta:", "due", "due:", NULL };
+		"eta:", "due", "due:", "dri", "dri:", "assignee:", NULL };
 	size_t i, b;
 
 	n = rtrim_len(s, n);
@@ -1040,7 +1139,13 @@ kept_part(const char *s, size_t n)
 	i = ltrim_off(s, n);
 	if (i < n && isdigit((unsigned char)s[i]))
 		return 1;
-	if (n - i == 0 || n - i >= sizeof low)
+	if (n - i == 0)
+		return 0;
+	/* "external audit", "due Friday": words, not a name */
+	if (islower((unsigned char)s[i]) && memchr(s + i, ' ', n - i) != NULL &&
+	    memchr(s + i, '@', n - i) == NULL)
+		return 1;
+	if (n - i >= sizeof low)
 		return 0;
 	vocab_key(low, sizeof low, s + i, n - i);
 	return caveat_word(low);
@@ -1090,6 +1195,17 @@ meta_group(struct extract *x, const char *s, size_t n, struct cl_buf *rest)
 				i += sk - 1;
 			start = i + 1;
 		}
+	}
+	/* "(period, employer_id)": bare lower-case words are column names or
+	 * terms, not a list of people (handles have an "@") */
+	if (np >= 2) {
+		for (i = 0; i < np && parts[i].m == M_OWNER && parts[i].n > 0 &&
+		            islower((unsigned char)parts[i].v[0]) &&
+		            !memchr(parts[i].v, '@', parts[i].n) &&
+		            !team_like_n(parts[i].v, parts[i].n); i++)
+			;
+		if (i == np)
+			return 0;
 	}
 	/* "Alice, Bob" is several owners, one part */
 	if (np >= 2 && parts[0].m == M_OWNER && parts[1].m == M_OWNER) {
@@ -1173,7 +1289,8 @@ tidy(struct cl_buf *w)
 		while (w->len > 0 && d[w->len - 1] == ' ')
 			w->len--;
 		if (w->len > 0 && (d[w->len - 1] == ',' || d[w->len - 1] == ';' ||
-		                   d[w->len - 1] == ':' || d[w->len - 1] == '-')) {
+		                   d[w->len - 1] == ':' || d[w->len - 1] == '-' ||
+		                   d[w->len - 1] == '|')) {
 			w->len--;
 			continue;
 		}
@@ -1258,13 +1375,25 @@ take_parens(struct extract *x, struct cl_buf *w)
 			char low[32];
 			size_t j;
 			vocab_key(low, sizeof low, w->data + i + 1, n - i - 2);
-			for (j = team_like(low) ? i : 0; j-- > 0;)
-				if (sep_at(w->data, j, i)) {
-					size_t b = j + sep_at(w->data, j, i);
+			for (j = team_like(low) ? i : 0; j-- > 0;) {
+				size_t b = sep_at(w->data, j, i) ? j + sep_at(w->data, j, i) : 0;
+				/* "Owner: Ilse de Vries (Support)": the field reads it */
+				if (!b && w->data[j] == ':' && j + 1 < i && w->data[j + 1] == ' ') {
+					size_t ks = j;
+					while (ks > 0 && is_letter((unsigned char)w->data[ks - 1]))
+						ks--;
+					if (meta_part(w->data + ks, i - ks, &(const char *){ NULL },
+					              &(size_t){ 0 }, &(int){ 0 }) == M_OWNER)
+						b = j + 2;
+					else
+						break;
+				}
+				if (b) {
 					if (person_like(w->data + b, i - b))
 						return;
 					break;
 				}
+			}
 		}
 		if (!meta_group(x, w->data + i + 1, n - i - 2, NULL)) {
 			/* "(30 min, Marta)": Marta owns it, "(30 min)" stays */
@@ -1286,6 +1415,54 @@ take_parens(struct extract *x, struct cl_buf *w)
 	}
 }
 
+/* One word after a final dash that stands where owners stand: a
+ * placeholder ("— TBD", "— unassigned": kept, lint flags it) or a
+ * pseudonym ("— 0xKestrelDev", "— satoshi42"); sets the owner. */
+static int
+dash_owner_word(struct extract *x, const char *s, size_t n, int placeholder_only)
+{
+	static const char *const placeholders[] = { "tbd", "tba", "tbc", "unassigned",
+		"unowned", "nobody", NULL };
+	size_t i, b, letters = 0, digits = 0, inner_upper = 0;
+	char low[32];
+
+	n = rtrim_len(s, n);
+	b = ltrim_off(s, n);
+	while (n > b && (s[n - 1] == '.' || s[n - 1] == ','))
+		n--;
+	if (n - b < 3 || n - b >= sizeof low)
+		return 0;
+	for (i = b; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (!handle_char(c) || c == '.')
+			return 0;
+		letters += isalpha(c) != 0;
+		digits += isdigit(c) != 0;
+		inner_upper += i > b && isupper(c) && islower((unsigned char)s[i - 1]);
+	}
+	vocab_key(low, sizeof low, s + b, n - b);
+	{	/* "node18", "python3": a technology and its version */
+		char stem[32];
+		size_t m = strlen(low);
+		memcpy(stem, low, m + 1);
+		while (m > 0 && (isdigit((unsigned char)stem[m - 1]) || stem[m - 1] == ' '))
+			stem[--m] = '\0';
+		if (m < strlen(low) && (tech_word(stem) || m < 3))
+			return 0;
+	}
+	for (i = 0; placeholders[i]; i++)
+		if (strcmp(low, placeholders[i]) == 0)
+			break;
+	/* "HTTP2", "IPv6", "v2.1": not people */
+	if (placeholders[i] == NULL && (placeholder_only || n - b < 5 || letters < 3 || (digits == 0 && inner_upper == 0) || tech_word(low) ||
+	     date_like(s + b, n - b) || ticket_text(s + b, n - b) ||
+	     strspn(s + b, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") == n - b ||
+	     (n - b < 8 && digits > 0 && inner_upper > 0)))
+		return 0;
+	take(&x->owner_raw, s + b, n - b);
+	return 1;
+}
+
 /* Takes a " — @owner, due DATE" tail out: tried from the first separator
  * whose tail is short enough (one pass over the text, one check). */
 static void
@@ -1300,7 +1477,12 @@ take_dash_tail(struct extract *x, struct cl_buf *w)
 			break;
 		}
 	while (best != (size_t)-1) {
-		if (meta_group(x, w->data + best + bestk, n - best - bestk, NULL)) {
+		const char *t = w->data + best + bestk;
+		size_t tn = n - best - bestk;
+		/* "— TBD" is the owner slot, not a due date */
+		if ((x->owner_raw == NULL && dash_owner_word(x, t, tn, 1)) ||
+		    meta_group(x, t, tn, NULL) ||
+		    (x->owner_raw == NULL && dash_owner_word(x, t, tn, 0))) {
 			cut(w, best, n);
 			return;
 		}
@@ -1330,23 +1512,73 @@ find_word(const char *s, size_t n, size_t from, const char *key)
 	return (size_t)-1;
 }
 
-/* The end of a value that runs to the next ',', ';', ')', '.' + space or the
- * end, at most max bytes. */
+/* " Status:", " By:": the next "Key:" field of a one-line record ("Owner:
+ * X Due: D Status: S"). */
+static int
+next_field(const char *s, size_t n)
+{
+	static const char *const keys[] = { "status:", "due:", "by:", "eta:", "target:",
+		"ticket:", "priority:", "owner:", "deadline:", "due date:", "state:", "jira:",
+		"tracking:", "pr:", "target date:", NULL };
+	size_t k;
+
+	for (k = 0; keys[k]; k++)
+		if (starts_word(s, n, keys[k]))
+			return 1;
+	return 0;
+}
+
+/* s[i] is the dot of an initial or a title inside a name ("D. J. Mensah",
+ * "Priyanka R.", "Dr. Amara Nwosu"), not the end of a sentence. */
+static int
+abbrev_dot(const char *s, size_t from, size_t i)
+{
+	static const char *const titles[] = { "Dr", "Mr", "Ms", "Mrs", "Prof", "St", NULL };
+	size_t b = i, k;
+
+	while (b > from && isalpha((unsigned char)s[b - 1]))
+		b--;
+	if (b > from && s[b - 1] != ' ')
+		return 0;
+	if (i - b == 1 && isupper((unsigned char)s[b]))
+		return 1;
+	for (k = 0; titles[k]; k++)
+		if (i - b == strlen(titles[k]) && strncmp(s + b, titles[k], i - b) == 0)
+			return 1;
+	return 0;
+}
+
+/* The end of a value that runs to the next ',', ';', ')', '.' + space, line
+ * break, "Key:" field or the end, at most max bytes; "(…)" opened inside the
+ * value stays in it ("Ilse de Vries (Support)"). */
 static size_t
 value_end(const char *s, size_t n, size_t from, size_t max, int commas)
 {
-	size_t i;
+	size_t i, open_at = 0;
+	int depth = 0;
 
 	for (i = from; i < n && i - from < max; i++) {
-		if ((s[i] == ',' && !commas) || s[i] == ';' || s[i] == ')' || s[i] == '|' ||
-		    (s[i] == '.' && (i + 1 == n || s[i + 1] == ' ')))
+		if (s[i] == '(') {
+			if (depth++ == 0)
+				open_at = i;
+		} else if (s[i] == ')' && depth > 0)
+			depth--;
+		else if (s[i] == '.' && abbrev_dot(s, from, i))
+			continue;
+		else if ((s[i] == ',' && !commas) || s[i] == ';' || s[i] == ')' || s[i] == '|' ||
+		         s[i] == '\n' || (s[i] == '.' && (i + 1 == n || s[i + 1] == ' ')))
 			break;
 		if (i > from && s[i] == ' ' && (starts_word(s + i + 1, n - i - 1, "due") ||
 		                                starts_word(s + i + 1, n - i - 1, "by") ||
 		                                starts_word(s + i + 1, n - i - 1, "owner") ||
+		                                starts_word(s + i + 1, n - i - 1, "target") ||
+		                                starts_word(s + i + 1, n - i - 1, "eta") ||
+		                                next_field(s + i + 1, n - i - 1) ||
 		                                sep_at(s, i, n)))
 			break;
 	}
+	if (depth > 0)	/* "(" not closed in it: the value ends before it */
+		i = open_at;
 	return i;
 }
 
@@ -1404,12 +1636,20 @@ meta_hint(const char *s, size_t n, size_t nlinks)
 static void
 take_phrases(struct extract *x, struct cl_buf *w)
 {
-	static const struct { const char *key; enum meta m; int need_date; } keys[] = {
+	/* need: 1 a date after the key, 2 a person, 3 a person and a ',', ';' or
+	 * '(' before the key ("…, owner Ines") */
+	static const struct { const char *key; enum meta m; int need; } keys[] = {
 		{ "owner:", M_OWNER, 0 }, { "owners:", M_OWNER, 0 }, { "assignee:", M_OWNER, 0 },
-		{ "assigned to", M_OWNER, 0 }, { "owned by", M_OWNER, 0 }, { "dri:", M_OWNER, 0 },
+		{ "assigned to:", M_OWNER, 0 }, { "assigned to", M_OWNER, 0 },
+		{ "owned by", M_OWNER, 0 }, { "dri:", M_OWNER, 0 }, { "assigned:", M_OWNER, 0 }, { "responsible:", M_OWNER, 0 }, { "poc:", M_OWNER, 0 },
+		{ "point of contact:", M_OWNER, 0 }, { "champion:", M_OWNER, 0 },
+		{ "accountable:", M_OWNER, 0 }, { "action owner:", M_OWNER, 0 },
+		{ "who:", M_OWNER, 0 }, { "lead:", M_OWNER, 2 }, { "contact:", M_OWNER, 2 },
+		{ "driver:", M_OWNER, 2 }, { "owner", M_OWNER, 3 },
 		{ "due date:", M_DUE, 0 }, { "due:", M_DUE, 0 }, { "eta:", M_DUE, 0 },
 		{ "deadline:", M_DUE, 0 }, { "target date:", M_DUE, 0 },
-		{ "due by", M_DUE, 1 }, { "due", M_DUE, 1 }, { "by", M_DUE, 1 },
+		{ "by:", M_DUE, 1 }, { "due by", M_DUE, 1 }, { "due", M_DUE, 1 }, { "by", M_DUE, 1 },
+		{ "target", M_DUE, 1 },
 		{ "until", M_DUE, 1 }, { "before", M_DUE, 1 }, { "no later than", M_DUE, 1 },
 		{ "status:", M_STATUS, 0 }, { "ticket:", M_TICKET, 0 }, { "tracking:", M_TICKET, 0 },
 		{ "jira:", M_TICKET, 0 }, { "priority:", M_PRIORITY, 0 },
@@ -1430,7 +1670,7 @@ take_phrases(struct extract *x, struct cl_buf *w)
 				v++;
 			end = value_end(w->data, w->len, v, 80, keys[i].m == M_OWNER);
 			vend = end;
-			if (keys[i].need_date) {
+			if (keys[i].need == 1) {
 				/* the longest run of up to 4 words that is a date */
 				size_t e = v, best = 0;
 				int words = 0;
@@ -1461,7 +1701,17 @@ take_phrases(struct extract *x, struct cl_buf *w)
 				if (st == ST_NONE)
 					st = ST_OPEN;
 			}
-			if (keys[i].m == M_OWNER && keys[i].key[k - 1] != ':' &&
+			if (keys[i].need == 3) {
+				size_t b = at;
+				while (b > 0 && w->data[b - 1] == ' ')
+					b--;
+				if (b == 0 || !strchr(",;(", w->data[b - 1]) || v >= w->len ||
+				    w->data[v] == ':' || w->data[v] == '(') {
+					at = v > at ? v : at + 1;
+					continue;
+				}
+			}
+			if (keys[i].m == M_OWNER && (keys[i].key[k - 1] != ':' || keys[i].need >= 2) &&
 			    !person_like(w->data + v, vend - v)) {
 				at = vend;
 				continue;
@@ -1499,6 +1749,24 @@ take_trailing_handle(struct extract *x, struct cl_buf *w)
 		return;
 	if (i >= 2 && w->data[i - 2] != ' ' && w->data[i - 2] != '(')
 		return;
+	/* "… @dvasquez @ybenali", "… @a, @b": several handles, the first owns */
+	for (;;) {
+		size_t j = i - 1, h;
+		while (j > 0 && (w->data[j - 1] == ' ' || w->data[j - 1] == ','))
+			j--;
+		if (j >= 4 && strncasecmp(w->data + j - 4, " and", 4) == 0)
+			j -= 4;
+		else if (j > 0 && (w->data[j - 1] == '&' || w->data[j - 1] == '/'))
+			j--;
+		while (j > 0 && w->data[j - 1] == ' ')
+			j--;
+		for (h = j; h > 0 && handle_char((unsigned char)w->data[h - 1]); h--)
+			;
+		if (j == i - 1 || h == j || h == 0 || w->data[h - 1] != '@' ||
+		    (h >= 2 && w->data[h - 2] != ' ' && w->data[h - 2] != '('))
+			break;
+		i = h;
+	}
 	/* "cc @x", "/cc @x", "thanks @x": told, not owning */
 	if (i >= 4) {
 		size_t b = i - 2;
@@ -1524,19 +1792,21 @@ take_leading_handle(struct extract *x, struct cl_buf *w)
 {
 	size_t i = ltrim_off(w->data, w->len), a, e;
 	int bracket = 0;
+	char close = ']';
 
 	if (x->owner_raw != NULL || i >= w->len)
 		return;
-	if (w->data[i] == '[') {
+	if (w->data[i] == '[' || w->data[i] == '{') {	/* "[Dana] …", "{@ana} …" */
+		close = w->data[i] == '[' ? ']' : '}';
 		bracket = 1;
 		i++;
 	}
 	if (bracket && i < w->len && w->data[i] != '@') {
 		/* "[Dana] Write…" (not "[Infra] …", a tag) */
 		char low[32];
-		for (e = i; e < w->len && e - i < 30 && w->data[e] != ']'; e++)
+		for (e = i; e < w->len && e - i < 30 && w->data[e] != close; e++)
 			;
-		if (e < w->len && w->data[e] == ']' && e > i && e - i < sizeof low &&
+		if (e < w->len && w->data[e] == close && e > i && e - i < sizeof low &&
 		    e + 1 < w->len && w->data[e + 1] == ' ' &&
 		    (isupper((unsigned char)w->data[i]) || (unsigned char)w->data[i] >= 0x80) &&
 		    !team_like(vocab_key(low, sizeof low, w->data + i, e - i)) &&
@@ -1553,17 +1823,39 @@ take_leading_handle(struct extract *x, struct cl_buf *w)
 		;
 	if (e == a + 1)
 		return;
-	if (bracket ? (e < w->len && w->data[e] == ']') : (e < w->len && w->data[e] == ':')) {
+	/* "@ana, @bob: add…", "@ana and @bob: add…": several, the first owns */
+	if (!bracket) {
+		size_t m = e, j;
+		for (;;) {
+			j = m;
+			while (j < w->len && (w->data[j] == ',' || w->data[j] == '&' ||
+			                      w->data[j] == '/' || w->data[j] == ' '))
+				j++;
+			if (j + 4 < w->len && strncasecmp(w->data + j, "and @", 5) == 0)
+				j += 4;
+			if (j == m || j >= w->len || w->data[j] != '@')
+				break;
+			for (m = j + 1; m < w->len && handle_char((unsigned char)w->data[m]); m++)
+				;
+		}
+		if (m > e && m < w->len && w->data[m] == ':') {
+			take(&x->owner_raw, w->data + a, m - a);
+			cut(w, 0, m + 1);
+			return;
+		}
+	}
+	if (bracket ? (e < w->len && w->data[e] == close) : (e < w->len && w->data[e] == ':')) {
 		take(&x->owner_raw, w->data + a, e - a);
 		cut(w, 0, e + 1);
 	} else if (!bracket && e + 1 < w->len && w->data[e] == ' ' &&
 	           islower((unsigned char)w->data[e + 1])) {
-		/* "@ana to document…", "@ana will add…", "**@ana** ship…" */
+		/* "@ana to document…", "**@ana** ship…"; "@ana will add…" keeps its
+		 * subject, as "Jane will add…" does */
 		size_t k = e + 1;
 		if (starts_word(w->data + k, w->len - k, "to"))
 			k += 3;
 		else if (starts_word(w->data + k, w->len - k, "will"))
-			k += 5;
+			k = 0;
 		take(&x->owner_raw, w->data + a, e - a);
 		cut(w, 0, k);
 	} else if (!bracket && e + 3 < w->len && w->data[e] == ' ') {
@@ -1579,6 +1871,25 @@ take_leading_handle(struct extract *x, struct cl_buf *w)
 			cut(w, 0, k + d + 1);
 		}
 	}
+}
+
+/* A leading "2024-04-22 — Restore…" or "Mar 8: rotate…" is the due date. */
+static void
+take_leading_date(struct extract *x, struct cl_buf *w)
+{
+	size_t i = ltrim_off(w->data, w->len), e, k = 0;
+
+	if (x->due_raw != NULL || i >= w->len || !(isdigit((unsigned char)w->data[i]) ||
+	                                           isupper((unsigned char)w->data[i])))
+		return;
+	for (e = i; e < w->len && e - i < 24; e++)
+		if ((k = sep_at(w->data, e, w->len)) != 0 ||
+		    (w->data[e] == ':' && e + 1 < w->len && w->data[e + 1] == ' ' && (k = 2)))
+			break;
+	if (k == 0 || e - i < 5 || e - i >= 24 || !date_like(w->data + i, e - i))
+		return;
+	take(&x->due_raw, w->data + i, e - i);
+	cut(w, 0, e + k);
 }
 
 /* A leading "#1407 Fetch…" or "org/repo#88 Alert…" is the ticket. */
@@ -1623,29 +1934,50 @@ take_leading_name(struct extract *x, struct cl_buf *w)
 		"certificates", "certs", "email", "mail", "notifications", "search", "payments",
 		"checkout", "short term", "long term", "medium term", "immediate", "done", "goal",
 		"risk", "risks", "tasks", "task", "step", "steps", "phase", "part", NULL };
-	size_t i = ltrim_off(w->data, w->len), c, k, nw;
+	size_t i = ltrim_off(w->data, w->len), c, k, nw, dl = 0;
 	char low[32];
 
 	if (x->owner_raw != NULL || i >= w->len || !(isupper((unsigned char)w->data[i]) ||
 	                                             (unsigned char)w->data[i] >= 0x80))
 		return;
-	for (c = i; c < w->len && c - i < 30 && w->data[c] != ':'; c++)
-		;
-	if (c >= w->len || w->data[c] != ':' || c + 2 >= w->len || w->data[c + 1] != ' ' ||
-	    !islower((unsigned char)w->data[c + 2]) || c - i >= sizeof low)
+	/* "Alice: make…", "Alice — make…" */
+	for (c = i; c < w->len && c - i < 30; c++)
+		if ((w->data[c] == ':' && c + 1 < w->len && w->data[c + 1] == ' ' && (dl = 2)) ||
+		    (dl = sep_at(w->data, c, w->len)) != 0)
+			break;
+	if (dl == 0 || c + dl >= w->len || !islower((unsigned char)w->data[c + dl]) ||
+	    c - i >= sizeof low || c == i)
 		return;
 	vocab_key(low, sizeof low, w->data + i, c - i);
 	for (k = 0; labels[k]; k++)
 		if (strcmp(low, labels[k]) == 0)
 			return;
 	/* one or two words: "Alice", "Alice Doe", "Anne-Marie Duval" (the key
-	 * spells the hyphen as a space: count the words as written) */
-	for (k = i, nw = 1; k < c; k++)
-		nw += w->data[k] == ' ';
-	if (team_like(low) || !person_like(w->data + i, c - i) || nw > 2)
+	 * spells the hyphen as a space: count the words as written); several
+	 * such names: "Mei Chen / Lukas Brandt" */
+	for (k = i, nw = 1; k < c; k++) {
+		if (w->data[k] == '/' || w->data[k] == '&' || w->data[k] == ',' ||
+		    (w->data[k] == ' ' && starts_word(w->data + k + 1, c - k - 1, "and"))) {
+			if (w->data[k] == ' ')
+				k += 4;
+			while (k + 1 < c && w->data[k + 1] == ' ')
+				k++;
+			nw = 0;
+			continue;
+		}
+		nw += w->data[k] == ' ' && k + 1 < c && (isalpha((unsigned char)w->data[k + 1]) ||
+		                                         (unsigned char)w->data[k + 1] >= 0x80);
+		if (nw > 2)
+			return;
+	}
+	if (team_like(low) || !person_like(w->data + i, c - i))
+		return;
+	/* "Partners — notify…", "Alerts — page…": one plural word is a thing */
+	if (dl != 2 && memchr(w->data + i, ' ', c - i) == NULL && c - i > 2 &&
+	    w->data[c - 1] == 's')
 		return;
 	take(&x->owner_raw, w->data + i, c - i);
-	cut(w, 0, c + 2);
+	cut(w, 0, c + dl);
 }
 
 /* Marker prefixes that make a paragraph or a list item an item anywhere. */
@@ -1763,6 +2095,7 @@ extract_text(struct extract *x, const char *text, size_t len,
 	else if (flags & CL_BLOCK_STRONG_TODO)
 		x->status = ST_OPEN;
 	take_status_prefix(x, &x->action);
+	take_leading_date(x, &x->action);
 	take_leading_handle(x, &x->action);
 	take_leading_name(x, &x->action);
 	take_leading_ref(x, &x->action);
@@ -1862,7 +2195,7 @@ struct hstate {
 	int action;		/* in an action section */
 	int section;		/* doc->sections index, -1 */
 	int status;		/* ST_* handed down */
-	char *due, *ticket;	/* handed down (owned) */
+	char *due, *ticket, *owner;	/* handed down (owned) */
 	long item;		/* a numbered sub-heading that is an item: its index, else -1 */
 };
 
@@ -1870,6 +2203,7 @@ struct hstate {
 struct ctx {
 	int status;
 	const char *due, *ticket;
+	const char *owner;	/* "### Database (owner: @ana)", "Owners: @ana" */
 };
 
 struct rules {
@@ -1886,6 +2220,8 @@ struct rules {
 	int expect_date;
 	int title_from_meta;
 	long last_prose;	/* index of the last item read from a paragraph, -1 */
+	char **inherited;	/* per item: the owner its section hands down (owned) */
+	size_t ninherited;
 	int last_prose_heading;
 };
 
@@ -1998,11 +2334,65 @@ para_is_label(const struct rules *r, const struct cl_block *bl)
 	return colon && status_word(bl->text, n) != ST_NONE;
 }
 
+/* s starts with a verb someone is "to" do in "Kofi to add…". */
+static int
+owner_verb(const char *s, size_t n)
+{
+	static const char *const verbs[] = { "add", "investigate", "write", "review", "document",
+		"update", "check", "fix", "create", "rotate", "look", "follow", "own", "drive",
+		"lead", "make", "confirm", "coordinate", "draft", "prepare", "send", "schedule",
+		"run", "test", "audit", "implement", "build", "remove", "reach", "contact", "talk",
+		"ask", "email", "share", "publish", "file", "open", "track", "monitor", "explore",
+		"evaluate", "assess", "define", "design", "propose", "clean", "verify", "validate",
+		"configure", "enable", "disable", "deploy", "rewrite", "refactor", "tune", "page",
+		"notify", "inform", "communicate", "organise", "organize", "plan", "estimate",
+		"pair", "replace", "upgrade", "patch", "backport", "present", "summarise",
+		"summarize", "announce", "set", "move", "migrate", "raise", "reduce", "alert",
+		"research", "find", "identify", "work", "sync", "merge", "ship", "release",
+		"rehearse", "train", "brief", "escalate", "analyse", "analyze", "measure", "get",
+		"decide", "finish", "complete", "restore", "rebuild", "retire", "delete", "archive",
+		NULL };
+	size_t i;
+
+	for (i = 0; verbs[i]; i++)
+		if (starts_word(s, n, verbs[i]) && islower((unsigned char)s[0]))
+			return 1;
+	return 0;
+}
+
+/* The first word of s[0..n) is an imperative that opens an item ("Ask
+ * Priya to…", "Switch to…"), not a name. */
+static int
+imperative_word(const char *s, size_t n)
+{
+	static const char *const words[] = { "ask", "tell", "get", "have", "let", "help",
+		"remind", "invite", "move", "switch", "migrate", "upgrade", "return", "default",
+		"add", "set", "point", "change", "convert", "send", "push", "bump", "pin", "roll",
+		"revert", "route", "redirect", "limit", "reduce", "increase", "raise", "lower",
+		"extend", "expand", "restrict", "grant", "assign", "escalate", "forward", "link",
+		"map", "rename", "copy", "backport", "apply", "promote", "publish", "post", "write",
+		"go", "talk", "reach", "reply", "respond", "subscribe", "listen", "contribute",
+		"transfer", "port", "hand", "give", "explain", "show", "propose", "report", "submit",
+		"refer", "prefer", "open", "contact", "connect", "fix", "update", "need", "try",
+		"plan", "start", "begin", "continue", "want", "decide", "agree", "remember", "make",
+		"use", "allow", "enable", "require", "force", "encourage", "teach", "train", "fall",
+		"commit", "stick", "adhere", "adapt", "attach", "expose", "pass", "keep", "leave",
+		"hold", "wait", "look", "come", "turn", "shift", "scale", "stop", NULL };
+	size_t i, w = 0;
+
+	while (w < n && s[w] != ' ')
+		w++;
+	for (i = 0; words[i]; i++)
+		if (strlen(words[i]) == w && strncasecmp(s, words[i], w) == 0)
+			return 1;
+	return 0;
+}
+
 /* The person a prose item names as its subject: "Laura Hughes will…" at
  * the start, or "The service owner, Laura Hughes, will…": two or three
  * capitalised words. Returns the name's length (0: none), *off its start. */
 static size_t
-prose_subject(const char *s, size_t n, size_t *off, int one_name)
+prose_subject(const char *s, size_t n, size_t *off, int one_name, int *to_form)
 {
 	static const char *const not_first[] = { "The", "We", "Our", "This", "These", "Those",
 		"It", "All", "Each", "Every", "Any", "Some", "Customers", "Users", "Engineers",
@@ -2011,6 +2401,28 @@ prose_subject(const char *s, size_t n, size_t *off, int one_name)
 		"Now", "Finally", "Also", "Next", "Later", "Soon", NULL };
 	size_t i, at;
 
+	*to_form = 0;
+	/* "The Networks team will add…": a team as the subject */
+	if (starts_word(s, n, "the") && n > 4 && (isupper((unsigned char)s[4]) ||
+	                                          (unsigned char)s[4] >= 0x80)) {
+		size_t e = 4, w;
+		for (w = 0; w < 3 && e < n; w++) {
+			size_t b = e;
+			while (e < n && s[e] != ' ' && s[e] != ',')
+				e++;
+			if ((starts_word(s + b, e - b, "team") == e - b ||
+			     starts_word(s + b, e - b, "squad") == e - b) && w > 0 && e + 1 < n &&
+			    s[e] == ' ' && (starts_word(s + e + 1, n - e - 1, "will") ||
+			                    starts_word(s + e + 1, n - e - 1, "is going to") ||
+			                    starts_word(s + e + 1, n - e - 1, "has agreed to"))) {
+				*off = 0;
+				return e;
+			}
+			if (e >= n || s[e] != ' ')
+				break;
+			e++;
+		}
+	}
 	for (at = 0; at < n; at++) {
 		size_t e = at, words = 0, k;
 		int appos = at > 1 && s[at - 1] == ' ' && s[at - 2] == ',';
@@ -2038,7 +2450,8 @@ prose_subject(const char *s, size_t n, size_t *off, int one_name)
 		/* a bullet may start with one first name: "Jane will add…" (not
 		 * "Alerts will…") */
 		if (words < 2 && !(one_name && at == 0 && words == 1 && e - at >= 2 && e - at <= 12 &&
-		                   !(s[e - 1] == 's' && !strchr("aiou", s[e - 2]))))
+		                   (!(s[e - 1] == 's' && !strchr("aiou", s[e - 2])) ||
+		                    team_like_n(s + at, e - at))))	/* "Ops to rotate…" */
 			continue;
 		i = e;
 		/* "The owner, Laura Hughes, will…"; "Finally, Amaru Quispe will…" */
@@ -2049,13 +2462,22 @@ prose_subject(const char *s, size_t n, size_t *off, int one_name)
 		{
 			/* "… will", "… has agreed to", "… is going to" */
 			static const char *const verbs[] = { "will", "has agreed to", "agreed to",
-				"is going to", "has offered to", "volunteered to", NULL };
+				"is going to", "has offered to", "volunteered to", "to", NULL };
 			size_t t = i + ltrim_off(s + i, n - i);
 			for (k = 0; verbs[k]; k++)
 				if (starts_word(s + t, n - t, verbs[k]))
 					break;
-			if (verbs[k] == NULL || (k > 0 && words == 1))
+			if (verbs[k] == NULL || (k > 0 && words == 1 && verbs[k + 1] != NULL))
 				continue;
+			/* "Kofi to add an alert…" opens a bullet (not "Migrate to managed
+			 * Redis", "Ask Priya to review…") */
+			if (verbs[k + 1] == NULL) {
+				size_t vb = t + 3;
+				if (at != 0 || appos || vb >= n || !owner_verb(s + vb, n - vb) ||
+				    imperative_word(s + at, e - at))
+					continue;
+				*to_form = 1;
+			}
 		}
 		/* "Rollout will be paused": a thing, not a person */
 		if (words == 1 && starts_word(s + i + ltrim_off(s + i, n - i) + 4,
@@ -2084,6 +2506,27 @@ pm_item_release(struct cl_pm_item *it)
 	free(it->status);
 }
 
+/* Notes the owner an item's section hands down (used when the item names
+ * none itself once its details are read); 0 or -1 (out of memory). */
+static int
+inherit_owner(struct rules *r, long idx, const char *owner)
+{
+	if ((size_t)idx >= r->ninherited) {
+		size_t cap = ((size_t)idx + 1) * 2, i;
+		char **v = cl_realloc(r->inherited, cap * sizeof *v);
+		if (v == NULL)
+			return rfail(r, CL_ENOMEM, "out of memory");
+		for (i = r->ninherited; i < cap; i++)
+			v[i] = NULL;
+		r->inherited = v;
+		r->ninherited = cap;
+	}
+	free(r->inherited[idx]);
+	if ((r->inherited[idx] = cl_strdup(owner)) == NULL)
+		return rfail(r, CL_ENOMEM, "out of memory");
+	return 0;
+}
+
 /* Takes back the item item_new added last (its action turned out blank). */
 static void
 item_drop(struct rules *r, long idx)
@@ -2091,6 +2534,10 @@ item_drop(struct rules *r, long idx)
 	struct cl_pm_doc *d = r->doc;
 	int i;
 
+	if ((size_t)idx < r->ninherited) {
+		free(r->inherited[idx]);
+		r->inherited[idx] = NULL;
+	}
 	pm_item_release(&d->items[idx]);
 	for (i = 0; i < r->nh; i++)
 		if (r->hs[i].section >= 0)
@@ -2170,6 +2617,8 @@ item_fill(struct rules *r, long idx, struct extract *x, int explicit_status,
 		item_drop(r, idx);
 		return -1;
 	}
+	if (c && c->owner && inherit_owner(r, idx, c->owner) != 0)
+		return -1;
 	return idx;
 }
 
@@ -2227,10 +2676,17 @@ item_from_block(struct rules *r, int bi, const struct ctx *c)
 	extract_release(&x);
 	/* a person as the subject: "Laura Hughes will…", "Jane will…" */
 	if (idx >= 0 && r->doc->items[idx].owner_raw == NULL && bl->kind != CL_BLOCK_HEADING) {
+		struct cl_pm_item *it = &r->doc->items[idx];
+		int to_form;
 		size_t off, len = prose_subject(bl->text, rtrim_len(bl->text, bl->len), &off,
-		                                bl->kind != CL_BLOCK_PARA);
-		if (len && (r->doc->items[idx].owner_raw = cl_strndup(bl->text + off, len)) == NULL)
+		                                bl->kind != CL_BLOCK_PARA, &to_form);
+		if (len && (it->owner_raw = cl_strndup(bl->text + off, len)) == NULL)
 			rfail(r, CL_ENOMEM, "out of memory");
+		/* "Marisol to investigate…": the action is "investigate…", as for
+		 * "@ana to document…" */
+		else if (len && to_form && strncmp(it->action, bl->text + off, len) == 0 &&
+		         strncmp(it->action + len, " to ", 4) == 0 && it->action[len + 4] != '\0')
+			memmove(it->action, it->action + len + 4, strlen(it->action + len + 4) + 1);
 	}
 	return idx;
 }
@@ -2343,11 +2799,11 @@ item_children(struct rules *r, int li, long idx, const struct ctx *c)
 /* The state a heading or label text hands down. */
 static void
 label_state(struct rules *r, const struct cl_block *bl, struct ctx *out, char **due,
-            char **ticket)
+            char **ticket, char **owner)
 {
 	struct extract x;
 
-	*due = *ticket = NULL;
+	*due = *ticket = *owner = NULL;
 	if (extract_text(&x, bl->text, bl->len, bl->links, bl->nlinks,
 	                 bl->flags & ~CL_BLOCK_ALL_STRUCK, 0) != 0) {
 		extract_release(&x);
@@ -2363,6 +2819,10 @@ label_state(struct rules *r, const struct cl_block *bl, struct ctx *out, char **
 	}
 	if (x.status != ST_NONE)
 		out->status = x.status;
+	/* "### Q3 2024", "### By end of June": the heading is the due date */
+	if (x.due_raw == NULL && x.action.len && x.action.len < 40 &&
+	    date_like(x.action.data, x.action.len))
+		x.due_raw = cl_strndup(x.action.data, rtrim_len(x.action.data, x.action.len));
 	if (x.due_raw) {
 		*due = x.due_raw;
 		x.due_raw = NULL;
@@ -2372,6 +2832,11 @@ label_state(struct rules *r, const struct cl_block *bl, struct ctx *out, char **
 		*ticket = x.ticket;
 		x.ticket = NULL;
 		out->ticket = *ticket;
+	}
+	if (x.owner_raw) {
+		*owner = x.owner_raw;
+		x.owner_raw = NULL;
+		out->owner = *owner;
 	}
 	extract_release(&x);
 }
@@ -2395,14 +2860,15 @@ list_items(struct rules *r, int list, const struct ctx *c)
 		        (bl->flags & CL_BLOCK_ALL_STRONG);
 		if (label && has_children) {
 			struct ctx c2 = *c;
-			char *due = NULL, *ticket = NULL;
+			char *due = NULL, *ticket = NULL, *owner = NULL;
 			if (n)
-				label_state(r, bl, &c2, &due, &ticket);
+				label_state(r, bl, &c2, &due, &ticket, &owner);
 			for (l = r->first_child[li]; l >= 0; l = r->next_sibling[l])
 				if (r->b->v[l].kind == CL_BLOCK_LIST)
 					list_items(r, l, &c2);
 			free(due);
 			free(ticket);
+			free(owner);
 			continue;
 		}
 		if (n == 0 || (bl->text[n - 1] == ':' && !marker_len(bl->text, n)))
@@ -2416,7 +2882,7 @@ list_items(struct rules *r, int list, const struct ctx *c)
 static void
 list_outside(struct rules *r, int list, int tasks)
 {
-	static const struct ctx none = { ST_NONE, NULL, NULL };
+	static const struct ctx none = { ST_NONE, NULL, NULL, NULL };
 	int li, l;
 
 	for (li = r->first_child[list]; li >= 0 && !r->failed; li = r->next_sibling[li]) {
@@ -2472,8 +2938,29 @@ column_meaning(const char *name, size_t len, int *strong_action)
 		{ "issue", COL_TICKET, 0 }, { "link", COL_TICKET, 0 }, { "jira", COL_TICKET, 0 },
 		{ "tracking", COL_TICKET, 0 }, { "tracker", COL_TICKET, 0 }, { "pr", COL_TICKET, 0 },
 		{ "priority", COL_PRIORITY, 0 }, { "prio", COL_PRIORITY, 0 }, { "type", COL_PRIORITY, 0 },
-		{ "kind", COL_PRIORITY, 0 },
+		{ "kind", COL_PRIORITY, 0 }, { "point of contact", COL_OWNER, 0 },
+		{ "poc", COL_OWNER, 0 }, { "contact", COL_OWNER, 0 }, { "champion", COL_OWNER, 0 },
+		{ "accountable", COL_OWNER, 0 }, { "assigned", COL_OWNER, 0 },
+		{ "driver", COL_OWNER, 0 }, { "action owner", COL_OWNER, 0 },
+		{ "task owner", COL_OWNER, 0 }, { "owned by", COL_OWNER, 0 },
+		{ "responsible person", COL_OWNER, 0 }, { "responsible party", COL_OWNER, 0 },
+		{ "person", COL_OWNER, 0 }, { "leads", COL_OWNER, 0 },
+		/* a Team column is the owner only when no column names a person */
+		{ "team", COL_OWNER, 2 }, { "owning team", COL_OWNER, 2 },
+		{ "responsible team", COL_OWNER, 2 }, { "summary", COL_ACTION, 0 },
+		{ "title", COL_ACTION, 0 }, { "issue key", COL_TICKET, 0 },
+		{ "key", COL_TICKET, 0 }, { "jira key", COL_TICKET, 0 },
+		{ "ticket id", COL_TICKET, 0 }, { "issue id", COL_TICKET, 0 },
 		{ NULL, COL_NONE, 0 }
+	};
+	/* "Owner / Team", "Owner (DRI)", "Due date (UTC)", "Status as of May 2":
+	 * the first word says what the column is */
+	static const struct { const char *word; enum col col; } first[] = {
+		{ "owner", COL_OWNER }, { "owners", COL_OWNER }, { "assignee", COL_OWNER },
+		{ "assignees", COL_OWNER }, { "dri", COL_OWNER }, { "responsible", COL_OWNER },
+		{ "who", COL_OWNER }, { "poc", COL_OWNER }, { "due", COL_DUE },
+		{ "deadline", COL_DUE }, { "eta", COL_DUE }, { "status", COL_STATUS },
+		{ "ticket", COL_TICKET }, { "jira", COL_TICKET }, { NULL, COL_NONE }
 	};
 	char low[64];
 	size_t i, n;
@@ -2494,6 +2981,12 @@ column_meaning(const char *name, size_t len, int *strong_action)
 			*strong_action = map[i].strong;
 			return map[i].col;
 		}
+	vocab_key(low, sizeof low, name, len < sizeof low - 1 ? len : sizeof low - 1);
+	n = strcspn(low, " /");
+	if (low[n] != '\0')
+		for (i = 0; first[i].word; i++)
+			if (strlen(first[i].word) == n && strncmp(low, first[i].word, n) == 0)
+				return first[i].col;
 	return COL_NONE;
 }
 
@@ -2542,7 +3035,7 @@ table_items(struct rules *r, int table, const struct ctx *c, int anywhere)
 	enum col cols[64];
 	int cells[64], header = -1, row, first_row = -1;
 	size_t i, j, ncols;
-	int have_action = 0, strong_action = 0, have_meta = 0, col_of[8];
+	int have_action = 0, strong_action = 0, have_meta = 0, col_of[8], team_col = -1;
 
 	for (row = r->first_child[table]; row >= 0; row = r->next_sibling[row])
 		if (r->b->v[row].kind == CL_BLOCK_ROW) {
@@ -2560,6 +3053,11 @@ table_items(struct rules *r, int table, const struct ctx *c, int anywhere)
 		const struct cl_block *h = &r->b->v[cells[i]];
 		int strong;
 		cols[i] = column_meaning(h->text, h->len, &strong);
+		if (cols[i] == COL_OWNER && strong == 2) {	/* "Team": only as a fallback */
+			if (team_col < 0)
+				team_col = (int)i;
+			cols[i] = COL_NONE;
+		}
 		for (j = 0; j < i; j++)	/* first column of a meaning wins */
 			if (cols[j] == cols[i] && cols[i] != COL_NONE)
 				cols[i] = COL_NONE;
@@ -2570,6 +3068,11 @@ table_items(struct rules *r, int table, const struct ctx *c, int anywhere)
 		             cols[i] == COL_TICKET;
 		if (cols[i] != COL_NONE)
 			col_of[cols[i]] = (int)i;
+	}
+	if (team_col >= 0 && col_of[COL_OWNER] < 0) {
+		cols[team_col] = COL_OWNER;
+		col_of[COL_OWNER] = team_col;
+		have_meta = 1;
 	}
 	if (anywhere && (!strong_action || !have_meta || table_is_timeline(r, header, first_row)))
 		return;
@@ -2887,13 +3390,14 @@ heading_enter(struct rules *r, int bi, int level)
 	const struct cl_block *bl = &r->b->v[bi];
 	struct hstate *h, *parent;
 	enum hclass cls;
-	struct ctx c = { ST_NONE, NULL, NULL };
-	char *due = NULL, *ticket = NULL;
+	struct ctx c = { ST_NONE, NULL, NULL, NULL };
+	char *due = NULL, *ticket = NULL, *owner = NULL;
 
 	while (r->nh > 0 && r->hs[r->nh - 1].level >= level) {
 		r->nh--;
 		free(r->hs[r->nh].due);
 		free(r->hs[r->nh].ticket);
+		free(r->hs[r->nh].owner);
 	}
 	parent = r->nh > 0 ? &r->hs[r->nh - 1] : NULL;
 	cls = (enum hclass)r->hclass[bi];
@@ -2924,11 +3428,12 @@ heading_enter(struct rules *r, int bi, int level)
 	    heading_number(bl->text, bl->len)) {
 		/* "### 1. Improve alerting" under an action heading is an item; what
 		 * stands under it is its detail */
-		struct ctx pc = { parent->status, parent->due, parent->ticket };
+		struct ctx pc = { parent->status, parent->due, parent->ticket, parent->owner };
 		h->item = item_from_block(r, bi, &pc);
 		h->status = parent->status;
 		h->due = parent->due ? cl_strdup(parent->due) : NULL;
 		h->ticket = parent->ticket ? cl_strdup(parent->ticket) : NULL;
+		h->owner = parent->owner ? cl_strdup(parent->owner) : NULL;
 		r->nh++;
 		r->last_prose = -1;
 		return;
@@ -2939,11 +3444,13 @@ heading_enter(struct rules *r, int bi, int level)
 			c.status = parent->status;
 			c.due = parent->due;
 			c.ticket = parent->ticket;
+			c.owner = parent->owner;
 		}
-		label_state(r, bl, &c, &due, &ticket);
+		label_state(r, bl, &c, &due, &ticket, &owner);
 		h->status = c.status;
 		h->due = due ? due : c.due ? cl_strdup(c.due) : NULL;
 		h->ticket = ticket ? ticket : c.ticket ? cl_strdup(c.ticket) : NULL;
+		h->owner = owner ? owner : c.owner ? cl_strdup(c.owner) : NULL;
 		if (!d->has_action_section) {
 			d->has_action_section = 1;
 			d->action_section_line = bl->line;
@@ -3006,11 +3513,11 @@ placeholder(const char *s, size_t n)
 static void
 para_rule(struct rules *r, int bi)
 {
-	static const struct ctx none = { ST_NONE, NULL, NULL };
+	static const struct ctx none = { ST_NONE, NULL, NULL, NULL };
 	const struct cl_block *bl = &r->b->v[bi];
 	struct hstate *h = r->nh > 0 ? &r->hs[r->nh - 1] : NULL;
 	size_t n = rtrim_len(bl->text, bl->len);
-	struct ctx c = { ST_NONE, NULL, NULL };
+	struct ctx c = { ST_NONE, NULL, NULL, NULL };
 	const char *v;
 	size_t vn;
 	int st;
@@ -3026,6 +3533,7 @@ para_rule(struct rules *r, int bi)
 		c.status = h->status;
 		c.due = h->due;
 		c.ticket = h->ticket;
+		c.owner = h->owner;
 	}
 	if (marker_len(bl->text, n)) {
 		item_from_block(r, bi, h && h->action ? &c : &none);
@@ -3033,6 +3541,19 @@ para_rule(struct rules *r, int bi)
 	}
 	if (h && h->item >= 0) {
 		detail_apply(r, h->item, bl);
+		return;
+	}
+	/* "Owners: @ana" standing under a sub-heading: the owner of the items
+	 * that follow in it */
+	if (h && h->action && r->last_prose < 0 && n <= META_MAX && memchr(bl->text, ':', n) &&
+	    !memchr(bl->text, '\n', n) && meta_part(bl->text, n, &v, &vn, &st) == M_OWNER) {
+		char *o = cl_strndup(v, rtrim_len(v, vn));
+		if (o == NULL) {
+			rfail(r, CL_ENOMEM, "out of memory");
+			return;
+		}
+		free(h->owner);
+		h->owner = o;
 		return;
 	}
 	if (!h || !h->action || r->has_list[h->block])
@@ -3169,7 +3690,7 @@ int
 cl_parse_blocks(struct cl_pm_doc **out, const struct cl_blocks *b, int ref,
                 const struct cl_parse_opts *opts, struct cl_error *err)
 {
-	static const struct ctx none = { ST_NONE, NULL, NULL };
+	static const struct ctx none = { ST_NONE, NULL, NULL, NULL };
 	struct rules r;
 	size_t i;
 	int rc = 0;
@@ -3191,7 +3712,7 @@ cl_parse_blocks(struct cl_pm_doc **out, const struct cl_blocks *b, int ref,
 	for (i = 0; i < b->n && !r.failed; i++) {
 		const struct cl_block *bl = &b->v[i];
 		struct hstate *h = r.nh > 0 ? &r.hs[r.nh - 1] : NULL;
-		struct ctx c = { ST_NONE, NULL, NULL };
+		struct ctx c = { ST_NONE, NULL, NULL, NULL };
 
 		if (bl->parent >= 0)
 			continue;
@@ -3199,6 +3720,7 @@ cl_parse_blocks(struct cl_pm_doc **out, const struct cl_blocks *b, int ref,
 			c.status = h->status;
 			c.due = h->due;
 			c.ticket = h->ticket;
+			c.owner = h->owner;
 		}
 		switch (bl->kind) {
 		case CL_BLOCK_HEADING:
@@ -3243,13 +3765,23 @@ cl_parse_blocks(struct cl_pm_doc **out, const struct cl_blocks *b, int ref,
 		rc = r.failed;
 		goto done;
 	}
+	/* an item's own owner (its text, its details) wins over its section's */
+	for (i = 0; i < r.ninherited && i < r.doc->nitems; i++)
+		if (r.doc->items[i].owner_raw == NULL && r.inherited[i] != NULL) {
+			r.doc->items[i].owner_raw = r.inherited[i];
+			r.inherited[i] = NULL;
+		}
 	doc_resolve(r.doc, ref);
 done:
 	while (r.nh > 0) {
 		r.nh--;
 		free(r.hs[r.nh].due);
 		free(r.hs[r.nh].ticket);
+		free(r.hs[r.nh].owner);
 	}
+	for (i = 0; i < r.ninherited; i++)
+		free(r.inherited[i]);
+	free(r.inherited);
 	free(r.first_child);
 	free(r.next_sibling);
 	free(r.has_list);

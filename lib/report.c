@@ -1023,14 +1023,17 @@ static const struct cl_col drill_wait_cols[] = {
 	{ "closed", "Last closed", CL_COL_DATE, NULL },
 };
 
+/* A post-mortem (id, title, ...): its own title, without the "Post-mortem:"
+ * its heading starts with, as every other place shows it. */
 static void
-row_plain(struct cl_writer *w, const struct cl_report *r, sqlite3_stmt *s)
+row_postmortem(struct cl_writer *w, const struct cl_report *r, sqlite3_stmt *s)
 {
 	const char *vals[8];
 	int i, n = sqlite3_column_count(s);
 
 	for (i = 0; i < n && i < 8; i++)
 		vals[i] = col(s, i);
+	vals[1] = cl_str_title_bare(vals[1]);
 	cl_writer_row(w, vals);
 }
 
@@ -1413,12 +1416,12 @@ report_write(struct cl_writer *w, const struct cl_report *r, int complete, int m
 	                        err)) != 0 ||
 	    (section_recurring(w, r, lim), 0) ||
 	    (rc = section_query(w, r, "awaiting_drill", "Post-mortems closed, waiting for their "
-	                        "drill re-run", drill_wait_cols, 4, wait_sql, row_plain, lim, 0,
+	                        "drill re-run", drill_wait_cols, 4, wait_sql, row_postmortem, lim, 0,
 	                        "", err)) != 0)
 		return rc;
 	section_failed_drills(w, r);
 	if ((rc = section_query(w, r, "late_postmortems", "Post-mortems written late", late_cols,
-	                        5, late_sql, row_plain, lim, 0, "", err)) != 0 ||
+	                        5, late_sql, row_postmortem, lim, 0, "", err)) != 0 ||
 	    (rc = section_query(w, r, "top_overdue_owners", "Top owners by overdue items",
 	                        load_cols, 4, top_sql, row_load, complete ? ALL_ROWS : 5,
 	                        r->overdue_owners, "owners with overdue items", err)) != 0 ||

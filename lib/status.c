@@ -1,5 +1,5 @@
 /* status.c — what `closeloop status` shows: read once, written through the
- * writer for people and as the documented JSON object for programs. */
+ * writer for people and, in its JSON, as the documented object. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -210,80 +210,145 @@ status_drill_ahead(const struct cl_status *s, const struct cl_drill *d)
 	return strcmp(d->state, "scheduled") == 0 && d->start >= s->now;
 }
 
-/* An instant as a JSON string (UTC), or null for 0. */
-static json_t *
-time_json(time_t t)
+/* An instant as UTC RFC 3339 into buf, or NULL for 0. */
+static const char *
+status_utc(time_t t, char buf[21])
 {
-	char buf[21];
-
 	if (t == 0)
-		return json_null();
+		return NULL;
 	cl_time_format_utc(t, buf);
-	return json_string(buf);
+	return buf;
 }
 
-/* A possibly NULL string as JSON. */
-static json_t *
-str_json(const char *v)
+static const struct cl_col json_drill_cols[] = {
+	{ "id", "Drill", CL_COL_INT, NULL },
+	{ "title", "Title", CL_COL_WIDE, NULL },
+	{ "start", "Start", CL_COL_ID, NULL },
+};
+
+static const struct cl_col json_missing_cols[] = {
+	{ "id", "Post-mortem", CL_COL_ID, NULL },
+	{ "source", "Source", CL_COL_WIDE, NULL },
+	{ "missing_since", "Missing since", CL_COL_ID, NULL },
+	{ "retired_at", "Retired", CL_COL_ID, NULL },
+};
+
+/* ran is a JSON boolean: a bare value, as a number is */
+static const struct cl_col json_step_cols[] = {
+	{ "step", "Step", CL_COL_ID, NULL },
+	{ "ran", "Ran", CL_COL_INT, NULL },
+	{ "outcome", "Outcome", CL_COL_ID, NULL },
+	{ "detail", "Detail", CL_COL_WIDE, NULL },
+};
+
+/* One audience's next report: {week, at: "now"} when due, else {at}. */
+static void
+status_json_report(struct cl_writer *w, const char *key, const struct status_report *r,
+                   int named)
 {
-	return v ? json_string(v) : json_null();
+	char at[21];
+
+	cl_writer_facts(w, key, NULL);
+	if (*r->week) {
+		cl_writer_attr(w, "week", NULL, r->week, 0);
+		cl_writer_attr(w, "at", NULL, "now", 0);
+	} else {
+		cl_writer_attr(w, "at", NULL, status_utc(r->at, at), 0);
+	}
+	if (named)
+		cl_writer_attr(w, "name", NULL, r->name, 0);
+	cl_writer_facts_end(w);
 }
 
-/* The documented JSON object (closeloop(1), JSON OUTPUT). */
-static json_t *
-status_json(const struct cl_status *s)
+/* The runs with their steps (stored as JSON text by run). */
+static void
+status_json_runs(struct cl_writer *w, const struct cl_status *s)
 {
-	json_t *o = json_object(), *sync = json_object(), *next = json_object();
-	json_t *drills = json_array(), *runs = json_array(), *missing = json_array();
-	json_t *reports = json_array();
-	size_t i;
+	char code[16];
+	size_t i, j;
 
-	json_object_set_new(sync, "last_ok", str_json(s->last_ok));
-	if (s->last_ok) {
-		time_t t;
-		if (cl_time_parse(s->last_ok, &t) == 0)
-			json_object_set_new(sync, "minutes_ago", json_integer((s->now - t) / 60));
-	}
-	json_object_set_new(sync, "failed_at", str_json(s->failed_at));
-	json_object_set_new(o, "sync", sync);
-	json_object_set_new(o, "items", json_pack("{s:I, s:I}", "open", (json_int_t)s->open,
-	                    "overdue", (json_int_t)s->overdue));
-	for (i = 0; i < s->nreports; i++) {
-		const struct status_report *r = &s->reports[i];
-		json_t *x = *r->week ? json_pack("{s:s, s:s}", "week", r->week, "at", "now") :
-		            json_pack("{s:o}", "at", time_json(r->at));
-		if (i == 0)
-			json_object_set_new(next, "report", json_deep_copy(x));
-		json_object_set_new(x, "name", json_string(r->name));
-		json_array_append_new(reports, x);
-	}
-	json_object_set_new(next, "reports", reports);
-	json_object_set_new(next, "reminders", json_pack("{s:i, s:o}", "due_now",
-	                    (int)s->nag_due, "next_at", time_json(s->nag_next)));
-	for (i = 0; i < s->ndrills; i++)
-		if (status_drill_ahead(s, &s->drills[i]))
-			json_array_append_new(drills, json_pack("{s:I, s:s, s:o}", "id",
-			                      (json_int_t)s->drills[i].id, "title", s->drills[i].title,
-			                      "start", time_json(s->drills[i].start)));
-	json_object_set_new(next, "drills", drills);
-	json_object_set_new(o, "next", next);
+	cl_writer_section(w, "runs", NULL, NULL, 0, 0);
 	for (i = 0; i < s->nruns; i++) {
 		const struct status_run *r = &s->runs[i];
-		json_t *steps = r->steps ? json_loads(r->steps, 0, NULL) : NULL;
-		json_array_append_new(runs, json_pack("{s:s, s:o, s:o, s:s, s:o}", "started_at",
-		                      r->started_at, "ended_at", str_json(r->ended_at), "exit_code",
-		                      r->exit_code < 0 ? json_null() : json_integer(r->exit_code),
-		                      "outcome", r->outcome ? r->outcome : "unfinished",
-		                      "steps", steps ? steps : json_array()));
+		json_t *steps = r->steps ? json_loads(r->steps, 0, NULL) : NULL, *x;
+		snprintf(code, sizeof code, "%d", r->exit_code);
+		cl_writer_facts(w, NULL, NULL);
+		cl_writer_attr(w, "started_at", NULL, r->started_at, 0);
+		cl_writer_attr(w, "ended_at", NULL, r->ended_at, 0);
+		cl_writer_attr(w, "exit_code", NULL, r->exit_code < 0 ? NULL : code, 1);
+		cl_writer_attr(w, "outcome", NULL, r->outcome ? r->outcome : "unfinished", 0);
+		cl_writer_section(w, "steps", NULL, json_step_cols, 4, 0);
+		json_array_foreach(steps, j, x) {
+			const char *vals[4] = { json_string_value(json_object_get(x, "step")),
+			                        json_is_true(json_object_get(x, "ran")) ? "true" : "false",
+			                        json_string_value(json_object_get(x, "outcome")),
+			                        json_string_value(json_object_get(x, "detail")) };
+			cl_writer_row(w, vals);
+		}
+		cl_writer_section_end(w);
+		cl_writer_facts_end(w);
+		json_decref(steps);
 	}
-	json_object_set_new(o, "runs", runs);
-	for (i = 0; i < s->nmissing; i++)
-		json_array_append_new(missing, json_pack("{s:s, s:s, s:s, s:o}", "id",
-		                      s->missing[i].slug, "source", s->missing[i].source,
-		                      "missing_since", s->missing[i].missing_since, "retired_at",
-		                      str_json(s->missing[i].retired_at)));
-	json_object_set_new(o, "missing", missing);
-	return o;
+	cl_writer_section_end(w);
+}
+
+/* The documented JSON object (closeloop(1), JSON OUTPUT) through the
+ * writer's JSON. */
+static void
+status_write_json(struct cl_writer *w, const struct cl_status *s)
+{
+	char b[3][32];
+	size_t i;
+
+	cl_writer_start(w, "closeloop status", NULL);
+	cl_writer_facts(w, "sync", NULL);
+	cl_writer_attr(w, "last_ok", NULL, s->last_ok, 0);
+	if (s->last_ok) {
+		time_t t;
+		if (cl_time_parse(s->last_ok, &t) == 0) {
+			snprintf(b[0], sizeof b[0], "%lld", (long long)(s->now - t) / 60);
+			cl_writer_attr(w, "minutes_ago", NULL, b[0], 1);
+		}
+	}
+	cl_writer_attr(w, "failed_at", NULL, s->failed_at, 0);
+	cl_writer_facts_end(w);
+	cl_writer_facts(w, "items", NULL);
+	snprintf(b[0], sizeof b[0], "%lld", s->open);
+	snprintf(b[1], sizeof b[1], "%lld", s->overdue);
+	cl_writer_attr(w, "open", NULL, b[0], 1);
+	cl_writer_attr(w, "overdue", NULL, b[1], 1);
+	cl_writer_facts_end(w);
+	cl_writer_facts(w, "next", NULL);
+	if (s->nreports > 0)
+		status_json_report(w, "report", &s->reports[0], 0);
+	cl_writer_section(w, "reports", NULL, NULL, 0, 0);
+	for (i = 0; i < s->nreports; i++)
+		status_json_report(w, NULL, &s->reports[i], 1);
+	cl_writer_section_end(w);
+	cl_writer_facts(w, "reminders", NULL);
+	snprintf(b[0], sizeof b[0], "%zu", s->nag_due);
+	cl_writer_attr(w, "due_now", NULL, b[0], 1);
+	cl_writer_attr(w, "next_at", NULL, status_utc(s->nag_next, b[1]), 0);
+	cl_writer_facts_end(w);
+	cl_writer_section(w, "drills", NULL, json_drill_cols, 3, 0);
+	for (i = 0; i < s->ndrills; i++) {
+		const char *vals[3] = { b[0], s->drills[i].title, status_utc(s->drills[i].start, b[1]) };
+		if (!status_drill_ahead(s, &s->drills[i]))
+			continue;
+		snprintf(b[0], sizeof b[0], "%lld", s->drills[i].id);
+		cl_writer_row(w, vals);
+	}
+	cl_writer_section_end(w);
+	cl_writer_facts_end(w);
+	status_json_runs(w, s);
+	cl_writer_section(w, "missing", NULL, json_missing_cols, 4, 0);
+	for (i = 0; i < s->nmissing; i++) {
+		const struct cl_pm_missing *m = &s->missing[i];
+		const char *vals[4] = { m->slug, m->source, m->missing_since, m->retired_at };
+		cl_writer_row(w, vals);
+	}
+	cl_writer_section_end(w);
+	cl_writer_end(w, NULL);
 }
 
 /* A UTC RFC 3339 instant as local time with the zone, for people. */
@@ -448,21 +513,14 @@ int
 cl_status_write(FILE *fp, const struct cl_status *s, int format, struct cl_error *err)
 {
 	struct cl_writer *w = NULL;
-	json_t *o;
 	int rc;
 
-	if (format == CL_WRITER_JSON) {
-		if ((o = status_json(s)) == NULL)
-			return cl_error_set(err, CL_ENOMEM, "out of memory");
-		rc = json_dumpf(o, fp, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-		json_decref(o);
-		if (rc != 0 || fputc('\n', fp) == EOF)
-			return cl_error_set(err, CL_ECANTCREAT, "unable to write output");
-		return 0;
-	}
 	if ((rc = cl_writer_new(&w, format, fp, err)) != 0)
 		return rc;
-	status_write(w, s);
+	if (format == CL_WRITER_JSON)
+		status_write_json(w, s);
+	else
+		status_write(w, s);
 	rc = cl_writer_finish(w, err);
 	cl_writer_free(w);
 	return rc;

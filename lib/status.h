@@ -3,9 +3,9 @@
  * post-mortems missing from their source.
  *
  * Built once (cl_status_build: one scan of the open items counts them and
- * finds the owners a reminder may be due for), written for people through
- * the writer (writer.h: text, Markdown, HTML) or as the documented JSON
- * object (closeloop(1), JSON OUTPUT). Times are UTC in JSON, local time
+ * finds the owners a reminder may be due for), written through the writer
+ * (writer.h): for people in text, Markdown, HTML, and in its JSON as the
+ * documented object (closeloop(1), JSON OUTPUT). Times are UTC in JSON, local time
  * with the zone's name ([closeloop] timezone) for people. */
 #ifndef CL_STATUS_H
 #define CL_STATUS_H
@@ -24,7 +24,8 @@ int cl_status_build(struct cl_status **out, struct cl_store *st, const struct cl
                     struct cl_error *err);
 void cl_status_free(struct cl_status *s);
 /* Writes it to fp in a writer format (CL_WRITER_TEXT, _MARKDOWN, _HTML;
- * CL_WRITER_JSON is the documented object, not the writer's). */
+ * CL_WRITER_JSON: the documented object, which is not the people's view
+ * in JSON). */
 int cl_status_write(FILE *fp, const struct cl_status *s, int format, struct cl_error *err);
 
 #endif

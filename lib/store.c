@@ -411,6 +411,54 @@ cl_column_dup(sqlite3_stmt *s, int i)
 	return t ? cl_strdup((const char *)t) : NULL;
 }
 
+int
+cl_store_strings(char ***out, size_t *n, struct cl_store *st, const char *sql,
+                 const char *arg, const char *what, struct cl_error *err)
+{
+	sqlite3_stmt *s = NULL;
+	char **v = NULL, *x;
+	size_t cnt = 0, cap = 0;
+	int rc, step, oom = 0;
+
+	*out = NULL;
+	*n = 0;
+	if ((rc = cl_store_prepare(st, &s, sql, err)) != 0)
+		return rc;
+	if (arg != NULL)
+		cl_bind_text(s, 1, arg);
+	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+		if ((x = cl_column_dup_oom(s, 0, &oom)) == NULL && !oom)
+			continue;
+		if (x == NULL || cl_grow(&v, &cap, cnt, sizeof *v, 64) != 0) {
+			free(x);
+			rc = cl_error_set(err, CL_ENOMEM, "out of memory");
+			goto done;
+		}
+		v[cnt++] = x;
+	}
+	if (step != SQLITE_DONE)
+		rc = cl_store_fail(st, step, err, what);
+done:
+	sqlite3_finalize(s);
+	if (rc != 0) {
+		cl_store_strings_free(v, cnt);
+		return rc;
+	}
+	*out = v;
+	*n = cnt;
+	return 0;
+}
+
+void
+cl_store_strings_free(char **v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; v != NULL && i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
 char *
 cl_column_dup_oom(sqlite3_stmt *s, int i, int *oom)
 {

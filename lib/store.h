@@ -71,6 +71,12 @@ char *cl_column_dup(sqlite3_stmt *s, int i);
  * copied: a NULL from cl_column_dup cannot tell "no value" from "no memory",
  * and taking one for the other writes wrong data back. */
 char *cl_column_dup_oom(sqlite3_stmt *s, int i, int *oom);
+/* The text of column 0 of each row of sql (?1 bound to arg unless NULL), in
+ * row order, NULL values left out; what names the read in an error. *out
+ * belongs to the caller: cl_store_strings_free(). */
+int cl_store_strings(char ***out, size_t *n, struct cl_store *st, const char *sql,
+                     const char *arg, const char *what, struct cl_error *err);
+void cl_store_strings_free(char **v, size_t n);
 
 /* Row structs are loaded through one column table each: the expression
  * selected, its type and the field it fills, so that the SELECT list and

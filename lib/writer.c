@@ -382,7 +382,10 @@ cl_writer_facts(struct cl_writer *w, const char *key, const char *title)
 		w_puts(w, "<div style=\"margin:4px 0 10px 0\">");
 		break;
 	case CL_WRITER_JSON:
-		j_key(w, key);
+		if (key != NULL)
+			j_key(w, key);
+		else
+			j_sep(w);	/* an object of the enclosing section's array */
 		j_open(w, "{");
 		break;
 	}

@@ -60,7 +60,9 @@ void cl_writer_start(struct cl_writer *w, const char *title, const char *subtitl
 void cl_writer_warning(struct cl_writer *w, const char *key, const char *text);
 /* A paragraph of prose (JSON: key = text; CSV: nothing). */
 void cl_writer_para(struct cl_writer *w, const char *key, const char *text);
-/* A group of facts (JSON object key; text one line; HTML boxes). */
+/* A group of facts (JSON object key; text one line; HTML boxes). Key NULL
+ * inside a section: one element of its JSON array, which may hold facts
+ * and sections of its own (JSON documents of more than one level). */
 void cl_writer_facts(struct cl_writer *w, const char *key, const char *title);
 /* A fact of the current group; value NULL = null; number: JSON number. */
 void cl_writer_attr(struct cl_writer *w, const char *key, const char *label,

@@ -228,6 +228,51 @@ START_TEST(render_formats)
 }
 END_TEST
 
+/* The post-mortem sections (waiting for a drill re-run, written late) show
+ * the post-mortem's own title, not the "Post-mortem:" of its heading, in
+ * every format (the CSV is the open items alone: no title at all); the id
+ * column keeps the slug. */
+START_TEST(postmortem_titles_bare)
+{
+	static const int formats[] = { CL_REPORT_TEXT, CL_REPORT_MARKDOWN, CL_REPORT_HTML,
+	                               CL_REPORT_CSV, CL_REPORT_JSON };
+	struct cl_error err = { 0 };
+	json_t *j, *a;
+	void *m;
+	char *s = NULL;
+	size_t i;
+
+	exec("INSERT INTO postmortems (id, slug, source, title, incident_date, first_seen, "
+	     "last_seen, problems) VALUES (7, 'flap', 'flap.md', 'Post-mortem: Resolver flap', "
+	     "'2024-01-10', '2024-03-01T00:00:00Z', '2024-03-01T00:00:00Z', ''), "
+	     "(8, 'late', 'late.md', 'postmortem  :  Billing outage', '2024-01-10', "
+	     "'2024-03-19T00:00:00Z', '2024-03-19T00:00:00Z', 'postmortem-late')");
+	item(7, 1, "bob", "2024-02-01", "done", "2024-01-20", "2024-02-28", "");
+	item(8, 1, "bob", "2024-02-01", "open", "2024-01-20", NULL, "");
+	m = model();
+	for (i = 0; i < sizeof formats / sizeof formats[0]; i++) {
+		ck_assert_int_eq(cl_report_render(&s, m, formats[i], &err), 0);
+		ck_assert_msg(formats[i] == CL_REPORT_CSV ||
+		              (strstr(s, "Resolver flap") && strstr(s, "Billing outage")),
+		              "format %d: no title: %s", formats[i], s);
+		ck_assert_msg(!strstr(s, "Post-mortem: Resolver") && !strstr(s, ":  Billing"),
+		              "format %d: the heading's prefix: %s", formats[i], s);
+		free(s);
+	}
+	cl_report_free(m);
+	j = build(0, 0);
+	a = json_object_get(j, "awaiting_drill");
+	ck_assert_int_eq(json_array_size(a), 1);
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(a, 0), "id")), "flap");
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(a, 0), "title")),
+	                 "Resolver flap");
+	a = json_object_get(j, "late_postmortems");
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(a, 0), "title")),
+	                 "Billing outage");
+	json_decref(j);
+}
+END_TEST
+
 START_TEST(report_mail_parts)
 {
 	struct cl_error err = { 0 };
@@ -536,6 +581,7 @@ report_suite(void)
 	tcase_add_test(t, model_trend);
 	tcase_add_test(t, model_past_week);
 	tcase_add_test(t, render_formats);
+	tcase_add_test(t, postmortem_titles_bare);
 	tcase_add_test(t, report_mail_parts);
 	tcase_add_test(t, writer_formats);
 	tcase_add_test(t, recurring_rule);
