@@ -642,6 +642,13 @@ item_key(char *key, size_t slug_len, int seq)
 	*key = '\0';
 }
 
+/* The live (open or done) items of post-mortem ?1. Its withdrawn rows are
+ * skipped by their row id, from the partial index items_withdrawn
+ * (sql/0013), before SQLite reads their rows: however many pile up, they
+ * are never loaded. */
+#define LIVE_ITEMS(status) "postmortem_id = ?1 AND " status " AND id NOT IN " \
+	"(SELECT id FROM items WHERE postmortem_id = ?1 AND status = 'withdrawn')"
+
 /* An item as stored, for matching against the parsed document. */
 struct old_item {
 	long long id;
@@ -712,8 +719,8 @@ load_old_items(struct run *r, long long pm, struct old_item **out, size_t *n, si
 	*out = NULL;
 	*n = *cap = 0;
 	if ((rc = prep(r, &r->q_items, cl_store_select(sql, sizeof sql, old_cols, NOLD_COLS,
-	               "FROM items WHERE postmortem_id = ? AND status IN ('open', 'done') "
-	               "ORDER BY position, seq"))) != 0)
+	               "FROM items WHERE " LIVE_ITEMS("status IN ('open', 'done')")
+	               " ORDER BY position, seq"))) != 0)
 		return rc;
 	sqlite3_bind_int64(r->q_items, 1, pm);
 	while ((rc = sqlite3_step(r->q_items)) == SQLITE_ROW)
@@ -866,8 +873,8 @@ pm_int(struct run *r, const char *sql, long long pm, int *out)
 static const char max_seq_sql[] = "SELECT coalesce(max(seq), 0) FROM items WHERE "
 	"postmortem_id = ?";
 /* Its open and done items. */
-static const char count_live_sql[] = "SELECT count(*) FROM items WHERE postmortem_id = ? AND "
-	"status IN ('open', 'done')";
+static const char count_live_sql[] = "SELECT count(*) FROM items WHERE "
+	LIVE_ITEMS("status IN ('open', 'done')");
 
 /* Inserts or updates the items of one document. */
 static int
@@ -1591,8 +1598,8 @@ seen(const struct run *r, const char *canon)
 static int
 items_overlap(struct run *r, long long pm, char **norms, size_t n, int *out)
 {
-	static const char sql[] = "SELECT norm_hash FROM items WHERE postmortem_id = ? AND "
-		"status IN ('open', 'done')";
+	static const char sql[] = "SELECT norm_hash FROM items WHERE "
+		LIVE_ITEMS("status IN ('open', 'done')");
 	struct keyset ks = { 0 };
 	sqlite3_stmt *s;
 	size_t i;
@@ -2128,8 +2135,8 @@ withdraw_open(struct cl_store *st, long long pm, const char *origin, const char 
 	int rc;
 
 	*n = 0;
-	if ((rc = item_ids(&ids, &cnt, st, "SELECT id FROM items WHERE postmortem_id = ? AND "
-	                   "status = 'open' ORDER BY seq", pm, err)) != 0)
+	if ((rc = item_ids(&ids, &cnt, st, "SELECT id FROM items WHERE "
+	                   LIVE_ITEMS("status = 'open'") " ORDER BY seq", pm, err)) != 0)
 		return rc;
 	for (i = 0; i < cnt && rc == 0; i++)
 		rc = withdraw_item(st, ids[i], "open", origin, now, err);
