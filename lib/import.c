@@ -2663,39 +2663,23 @@ int
 cl_postmortem_ids(char ***slugs, char ***sources, size_t *n, struct cl_store *st,
                   struct cl_error *err)
 {
-	sqlite3_stmt *s = NULL;
-	char **sl = NULL, **so = NULL;
-	size_t cnt = 0, slcap = 0, socap = 0;
-	int rc, step;
+	/* slug is unique and both columns are NOT NULL: the two lists line up */
+	size_t nsl = 0, nso = 0;
+	int rc;
 
 	*slugs = *sources = NULL;
 	*n = 0;
-	if ((rc = cl_store_prepare(st, &s, "SELECT slug, source FROM postmortems ORDER BY slug",
-	                           err)) != 0)
+	if ((rc = cl_store_strings(slugs, &nsl, st, "SELECT slug FROM postmortems ORDER BY slug",
+	                           NULL, "reading post-mortems", err)) != 0 ||
+	    (rc = cl_store_strings(sources, &nso, st,
+	                           "SELECT source FROM postmortems ORDER BY slug", NULL,
+	                           "reading post-mortems", err)) != 0) {
+		cl_store_strings_free(*slugs, nsl);
+		*slugs = NULL;
 		return rc;
-	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-		if (cl_grow(&sl, &slcap, cnt, sizeof *sl, 16) != 0 ||
-		    cl_grow(&so, &socap, cnt, sizeof *so, 16) != 0)
-			goto nomem;
-		sl[cnt] = cl_column_dup(s, 0);
-		so[cnt] = cl_column_dup(s, 1);
-		cnt++;
-		if (sl[cnt - 1] == NULL || so[cnt - 1] == NULL)
-			goto nomem;
 	}
-	sqlite3_finalize(s);
-	if (step != SQLITE_DONE) {
-		cl_postmortem_ids_free(sl, so, cnt);
-		return cl_store_fail(st, step, err, "reading post-mortems");
-	}
-	*slugs = sl;
-	*sources = so;
-	*n = cnt;
+	*n = nsl < nso ? nsl : nso;
 	return 0;
-nomem:
-	sqlite3_finalize(s);
-	cl_postmortem_ids_free(sl, so, cnt);
-	return cl_error_set(err, CL_ENOMEM, "out of memory");
 }
 
 int
