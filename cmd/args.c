@@ -22,7 +22,8 @@ cmd_print_usage(const struct cl_ctx *ctx, FILE *f)
 	if (cmd == NULL) {
 		fprintf(f, "usage: closeloop %s\n", global_usage);
 	} else if (ctx->sub != NULL) {
-		fprintf(f, "usage: closeloop %s %s %s\n", cmd->name, ctx->sub->name, ctx->sub->usage);
+		fprintf(f, "usage: closeloop %s %s%s%s\n", cmd->name, ctx->sub->name,
+		        *ctx->sub->usage ? " " : "", ctx->sub->usage);
 	} else if (cmd->subs != NULL) {
 		for (s = cmd->subs; *s; s++)
 			fprintf(f, "%s closeloop %s %s%s%s\n", s == cmd->subs ? "usage:" : "      ",

@@ -475,6 +475,11 @@ cmd_help_exec(struct cl_ctx *ctx, const struct cmd_args *a)
 	}
 	if ((cmd = cmd_find(a->argv[0], &ctx->err)) == NULL)
 		return ctx->err.code;
+	if (a->argc > 1 && cmd->subs == NULL) {
+		ctx->cmd = cmd;
+		return cmd_usage_error(ctx, "'%s' has no sub-commands: unexpected argument '%s'",
+		                       cmd->name, a->argv[1]);
+	}
 	if (a->argc > 1 && (sub = sub_find(ctx, cmd, a->argv[1])) == NULL)
 		return CL_EUSAGE;
 	cmd_print_help(cmd, sub, stdout);
@@ -588,7 +593,7 @@ sub_find(struct cl_ctx *ctx, const struct cmd_entry *cmd, const char *name)
 	const char *names[16];
 	size_t n;
 
-	for (n = 0; cmd->subs[n] && n < 15; n++) {
+	for (n = 0; cmd->subs != NULL && cmd->subs[n] && n < 15; n++) {
 		if (name && strcmp(cmd->subs[n]->name, name) == 0)
 			return cmd->subs[n];
 		names[n] = cmd->subs[n]->name;

@@ -102,6 +102,13 @@ expect_rc 64 "$CL" done
 expect_in "$T/err" "name at least one item"
 expect_rc 64 "$CL" drill done 1 2 --result pass
 expect_in "$T/err" "unexpected argument '2'"
+# help of a command without sub-commands, given one (once a segfault)
+for c in list import show; do
+    expect_rc 64 "$CL" help "$c" extra
+    expect_in "$T/err" "'$c' has no sub-commands: unexpected argument 'extra'"
+done
+expect_rc 0 "$CL" help config check
+head -n 1 "$T/out" | grep -q ' $' && fail "help config check: usage line ends in a space"
 echo "ok: operand counts"
 
 # usage errors before the database: none exists, each is still a 64
