@@ -178,7 +178,7 @@ static const struct cmd_entry global_entry = {
 		{ .name = "version", .key = 'V', .shrt = 1, .flags = CMD_OPT_FIRST,
 		  .help = "print the version" },
 	},
-	.args = { 0, -1 },
+	.args = { .lower = 0, .upper = -1 },
 };
 
 /* The usage error for an unknown sub-command of ctx->cmd ("drill lst"),
@@ -490,7 +490,7 @@ const struct cmd_entry cmd_help_entry = {
 	.name = "help",
 	.usage = "[COMMAND [SUB-COMMAND]]",
 	.summary = "show the help of closeloop or of one command",
-	.args = { 0, 2 },
+	.args = { .lower = 0, .upper = 2 },
 	.flags = CMD_NO_CONFIG,
 	.exec = cmd_help_exec,
 };

@@ -116,6 +116,6 @@ const struct cmd_entry cmd_complete_entry = {
 	.name = "__complete",
 	.usage = "commands|items|all-items|postmortems|drills|people|zones|every",
 	.summary = "words for the shell completions (contrib/completion)",
-	.args = { 1, 1, NULL, NULL, "name what to complete" },
+	.args = { .lower = 1, .upper = 1, .missing = "name what to complete" },
 	.exec = cmd_complete_exec,
 };

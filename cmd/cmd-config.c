@@ -215,7 +215,7 @@ static const struct cmd_entry cmd_config_check_entry = {
 	           "(EHLO, STARTTLS, AUTH; no message is sent) and look at each source; one line "
 	           "per check with what to do about a failure. Exit status: the most serious "
 	           "failure's (0: all ok).",
-	.args = { 0, 0 },
+	.args = { .lower = 0, .upper = 0 },
 	.exec = cmd_config_check,
 };
 

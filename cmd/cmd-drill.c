@@ -508,7 +508,7 @@ static const struct cmd_entry drill_list_entry = {
 		{ .name = "postmortem", .key = 'p', .arg = "PM",
 		  .help = "only the drills of this post-mortem or runbook" },
 	},
-	.args = { 0, 0 },
+	.args = { .lower = 0, .upper = 0 },
 	.flags = CMD_NEEDS_DB,
 	.exec = drill_list,
 };
@@ -530,7 +530,7 @@ static const struct cmd_entry drill_schedule_entry = {
 		  "quarter, N weeks, N months or N quarters" },
 		DRILL_SEND("send the invite; prints the new id alone on the last line"),
 	},
-	.args = { 1, 1, NULL, NULL, "name the post-mortem or runbook" },
+	.args = { .lower = 1, .upper = 1, .missing = "name the post-mortem or runbook" },
 	.flags = CMD_NEEDS_DB,
 	.check = drill_schedule_check,
 	.exec = drill_schedule,
@@ -588,7 +588,7 @@ static const struct cmd_entry drill_propose_entry = {
 	.summary = "schedule the re-runs that are due ([drill] after_close_days after the last "
 	           "item closed; runbooks older than max_age_days)",
 	.opts = { DRILL_SEND("schedule them and send their invites") },
-	.args = { 0, 0 },
+	.args = { .lower = 0, .upper = 0 },
 	.flags = CMD_NEEDS_DB,
 	.exec = drill_propose,
 };

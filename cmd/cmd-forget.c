@@ -21,8 +21,9 @@ const struct cmd_entry cmd_forget_entry = {
 	.name = "forget",
 	.usage = "POSTMORTEM...",
 	.summary = "retire a post-mortem: its open items are withdrawn, it is not imported again",
-	.args = { 1, -1, "POSTMORTEM", "its id (as list shows it) or its source",
-	          "name at least one post-mortem" },
+	.args = { .lower = 1, .upper = -1, .name = "POSTMORTEM",
+	          .help = "its id (as list shows it) or its source",
+	          .missing = "name at least one post-mortem" },
 	.text = "The open items become withdrawn (history: origin local); the next sync\n"
 	        "closes their tickets as not planned. Nothing is deleted: list --all and\n"
 	        "show still show them. The document is left out of later imports.\n",

@@ -95,7 +95,8 @@ const struct cmd_entry cmd_import_entry = {
 		{ .name = "force", .key = 'f', .shrt = 1,
 		  .help = "re-parse files even when unchanged" },
 	},
-	.args = { 0, -1, "SOURCE", "a file (read whatever its name), a directory (every *.md, "
+	.args = { .lower = 0, .upper = -1, .name = "SOURCE",
+	          .help = "a file (read whatever its name), a directory (every *.md, "
 	          "*.markdown, *.mdown, *.mdx and *.md.* below it, or [import] include/exclude; "
 	          "hidden entries skipped) or an http(s) URL; default: [closeloop] sources" },
 	.text = "Lint problems are printed as PATH:LINE: CODE: MESSAGE. Files that cannot\n"

@@ -57,7 +57,7 @@ const struct cmd_entry cmd_init_entry = {
 		{ .name = "config", .key = 'C', .arg = "PATH", .help = "also write a commented "
 		  "starter config to PATH (never overwrites an existing file)" },
 	},
-	.args = { 0, 0 },
+	.args = { .lower = 0, .upper = 0 },
 	.flags = CMD_CREATES_DB | CMD_WRITES,
 	.exec = cmd_init_exec,
 };

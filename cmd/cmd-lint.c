@@ -164,7 +164,8 @@ const struct cmd_entry cmd_lint_entry = {
 		{ .name = "json", .key = 'j',
 		  .help = "with --items: one JSON object per document and line" },
 	},
-	.args = { 0, -1, "SOURCE", "files, directories or URLs; default: [closeloop] sources" },
+	.args = { .lower = 0, .upper = -1, .name = "SOURCE",
+	          .help = "files, directories or URLs; default: [closeloop] sources" },
 	.text = "Problems are printed as PATH:LINE: CODE: MESSAGE. Codes:\n"
 	"  owner-missing        the item names no owner\n"
 	"  owner-not-a-person   \"team\", \"TBD\", \"everyone\", \"ops\", \"me\", \"@org/team\",\n"

@@ -244,7 +244,7 @@ const struct cmd_entry cmd_list_entry = {
 		{ .name = "exit-status", .key = 'e',
 		  .help = "exit 1 when the list is not empty (for monitoring)" },
 	},
-	.args = { 0, 0 },
+	.args = { .lower = 0, .upper = 0 },
 	.text = "\"Today\" is the date in [closeloop] timezone (CLOSELOOP_NOW overrides).\n",
 	.flags = CMD_NEEDS_DB,
 	.exec = cmd_list_exec,

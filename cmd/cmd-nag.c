@@ -93,7 +93,7 @@ const struct cmd_entry cmd_nag_entry = {
 		{ .name = "send", .key = 's', .flags = CMD_OPT_WRITES,
 		  .help = "mail the reminders (one SMTP session); without it, print them" },
 	},
-	.args = { 0, 0 },
+	.args = { .lower = 0, .upper = 0 },
 	.text = "One message per owner with their overdue items and those due within\n"
 	"[nag] due_soon_days (3); at most one per owner every [nag] every_days (7).\n"
 	"Items overdue more than [nag] escalate_after_days (14) also go to the\n"

@@ -100,7 +100,7 @@ const struct cmd_entry cmd_report_entry = {
 		  "(post-mortems whose team is TEAM: front matter team:, a Team: line or [teams] "
 		  "rules)" },
 	},
-	.args = { 0, 0 },
+	.args = { .lower = 0, .upper = 0 },
 	.text =
 	"Sections: headline counts and numbers; overdue items by owner, most\n"
 	"overdue first ([report] per_owner rows per owner, owners owners, then\n"

@@ -41,7 +41,7 @@ const struct cmd_entry cmd_run_entry = {
 		  .help = "say what would be done; nothing is written to the tracker, the mail "
 		  "server or the database" },
 	},
-	.args = { 0, 0 },
+	.args = { .lower = 0, .upper = 0 },
 	.text =
 	"In order, each when due: import [closeloop] sources; sync with the\n"
 	"tracker ([tracker] kind); propose DR drill re-runs and send their\n"

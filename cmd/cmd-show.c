@@ -68,7 +68,8 @@ const struct cmd_entry cmd_show_entry = {
 		{ .name = "json", .key = 'j', .help = "the item as in 'list --json' (sync_error "
 		  "included) plus \"history\": [{at, origin, field, old, new}]" },
 	},
-	.args = { 1, 1, "ITEM", "the item id, as 'closeloop list' shows it", "name one item" },
+	.args = { .lower = 1, .upper = 1, .name = "ITEM",
+	          .help = "the item id, as 'closeloop list' shows it", .missing = "name one item" },
 	.flags = CMD_NEEDS_DB,
 	.exec = cmd_show_exec,
 };

@@ -29,7 +29,7 @@ const struct cmd_entry cmd_status_entry = {
 		{ .name = "format", .key = 'f', .arg = "F", .values = "text|markdown|html|json",
 		  .help = "text (default), markdown, html, or json (as --json)" },
 	},
-	.args = { 0, 0 },
+	.args = { .lower = 0, .upper = 0 },
 	.flags = CMD_NEEDS_DB,
 	.exec = cmd_status_exec,
 };

@@ -78,7 +78,7 @@ const struct cmd_entry cmd_sync_entry = {
 		  .help = "print the planned links, creates, updates and closes; only reads from "
 		  "the tracker, writes nothing anywhere" },
 	},
-	.args = { 0, 0 },
+	.args = { .lower = 0, .upper = 0 },
 	.text =
 	"Pulls tracker changes since the last run (status, assignee, due date:\n"
 	"the tracker wins), then creates an issue for every open item without\n"
