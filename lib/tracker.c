@@ -248,13 +248,6 @@ cl_tracker_create(struct cl_tracker *t, struct cl_ticket *out,
 	return t->ops->create(t, out, spec, err);
 }
 
-int
-cl_tracker_update(struct cl_tracker *t, struct cl_ticket *out, const char *id,
-                  const struct cl_ticket_spec *spec, unsigned mask, struct cl_error *err)
-{
-	return t->ops->update(t, out, id, spec, mask, err);
-}
-
 void
 cl_ticket_release(struct cl_ticket *tk)
 {
@@ -361,9 +354,11 @@ cl_tracker_marker_find(const char *text)
 	return key;
 }
 
+static json_t *jget(json_t *j, const char *path);
+
 int
-cl_tracker_get_value(struct cl_tracker *t, char **out, const char *url,
-                     const char *const *keys, const char *what, struct cl_error *err)
+cl_tracker_get_value(struct cl_tracker *t, char **out, const char *url, const char *path,
+                     const char *what, struct cl_error *err)
 {
 	struct cl_http_response *r = NULL;
 	json_t *ans = NULL, *v;
@@ -375,8 +370,7 @@ cl_tracker_get_value(struct cl_tracker *t, char **out, const char *url,
 	if (r->status != 200) {
 		rc = cl_tracker_http_fail(t, r->status, r->body, what, err);
 	} else {
-		for (v = ans; v && *keys; keys++)
-			v = json_object_get(v, *keys);
+		v = jget(ans, path);
 		if (json_is_string(v))
 			*out = cl_strdup(json_string_value(v));
 		else if (json_is_integer(v))
@@ -807,54 +801,6 @@ cl_tracker_issue_call(struct cl_tracker *t, struct cl_ticket *out,
 	}
 	json_decref(ans);
 	cl_http_response_free(r);
-	return rc;
-}
-
-int
-cl_tracker_comment(struct cl_tracker *t, const char *url, const char *id, const char *text,
-                   int (*fail)(struct cl_tracker *, const struct cl_http_response *,
-                               const char *, struct cl_error *),
-                   long *gone_status, struct cl_error *err)
-{
-	struct cl_issue_call c = { 0 };
-	json_t *body = json_pack("{s:s}", "body", text);
-	int rc;
-
-	if (body == NULL)
-		return cl_error_set(err, CL_ENOMEM, "out of memory");
-	c.method = "POST";
-	c.url = url;
-	c.id = id;
-	c.what = "commenting on an issue";
-	c.body = body;
-	c.accept_201 = 1;
-	c.fail = fail;
-	rc = cl_tracker_issue_call(t, NULL, &c, gone_status, err);
-	json_decref(body);
-	return rc;
-}
-
-int
-cl_tracker_get_valuef(struct cl_tracker *t, char **out, const char *const *keys,
-                      const char *what, struct cl_error *err, const char *fmt, ...)
-{
-	va_list ap;
-	char *url = NULL;
-	int rc, n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	*out = NULL;
-	if (n >= 0 && (url = cl_malloc((size_t)n + 1)) != NULL) {
-		va_start(ap, fmt);
-		vsnprintf(url, (size_t)n + 1, fmt, ap);
-		va_end(ap);
-	}
-	if (url == NULL)
-		return cl_error_set(err, CL_ENOMEM, "out of memory");
-	rc = cl_tracker_get_value(t, out, url, keys, what, err);
-	free(url);
 	return rc;
 }
 
@@ -1434,20 +1380,13 @@ int
 cl_tracker_rest_whoami(struct cl_tracker *t, char **out, struct cl_error *err)
 {
 	char *url = cl_tracker_url(t, t->d->whoami_url, NULL), what[64];
-	const char *keys[8];
-	char path[64], *p, *save = NULL;
-	size_t n = 0;
 	int rc;
 
 	*out = NULL;
-	snprintf(path, sizeof path, "%s", t->d->whoami);
-	for (p = strtok_r(path, ".", &save); p && n < 7; p = strtok_r(NULL, ".", &save))
-		keys[n++] = p;
-	keys[n] = NULL;
 	snprintf(what, sizeof what, "asking %s who the token is", t->d->name);
 	if (url == NULL)
 		return cl_error_set(err, CL_ENOMEM, "out of memory");
-	rc = cl_tracker_get_value(t, out, url, keys, what, err);
+	rc = cl_tracker_get_value(t, out, url, t->d->whoami, what, err);
 	free(url);
 	return rc;
 }

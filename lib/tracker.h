@@ -191,11 +191,9 @@ const struct cl_tracker_ops *cl_tracker_find(const char *kind);
 /* Requests sent so far. */
 long cl_tracker_requests(const struct cl_tracker *t);
 
-/* The convenience wrappers sync uses (they only forward to ops). */
+/* The convenience wrapper sync uses (it only forwards to ops). */
 int cl_tracker_create(struct cl_tracker *t, struct cl_ticket *out,
                       const struct cl_ticket_spec *spec, struct cl_error *err);
-int cl_tracker_update(struct cl_tracker *t, struct cl_ticket *out, const char *id,
-                      const struct cl_ticket_spec *spec, unsigned mask, struct cl_error *err);
 
 /* Tickets. */
 void cl_ticket_release(struct cl_ticket *tk);
@@ -216,10 +214,11 @@ char *cl_tracker_marker_find(const char *text);
  * say. */
 int cl_tracker_ours(struct cl_tracker *t, int *ours, const struct cl_ticket *tk,
                     struct cl_error *err);
-/* GET url and the string or integer at keys (a NULL-terminated path into
- * the JSON object answered) as text in *out; what names the request. */
-int cl_tracker_get_value(struct cl_tracker *t, char **out, const char *url,
-                         const char *const *keys, const char *what, struct cl_error *err);
+/* GET url and the string or integer at path ("user.login", as the
+ * dialect's JSON paths) of the JSON answered, as text in *out; what names
+ * the request. */
+int cl_tracker_get_value(struct cl_tracker *t, char **out, const char *url, const char *path,
+                         const char *what, struct cl_error *err);
 
 /* Helpers for backends. */
 /* The cursor after a pull that asked with in and saw tickets up to maxu
@@ -338,17 +337,6 @@ struct cl_issue_call {
 int cl_tracker_issue_call(struct cl_tracker *t, struct cl_ticket *out,
                           const struct cl_issue_call *c, long *gone_status,
                           struct cl_error *err);
-
-/* Posts a comment {"body": text} to url (201), the one "gone" path
- * included; fail as in struct cl_issue_call (NULL: cl_tracker_http_fail). */
-int cl_tracker_comment(struct cl_tracker *t, const char *url, const char *id, const char *text,
-                       int (*fail)(struct cl_tracker *, const struct cl_http_response *,
-                                   const char *, struct cl_error *),
-                       long *gone_status, struct cl_error *err);
-/* GET of a value at keys (see cl_tracker_get_value) from the URL fmt makes. */
-int cl_tracker_get_valuef(struct cl_tracker *t, char **out, const char *const *keys,
-                          const char *what, struct cl_error *err, const char *fmt, ...)
-	__attribute__((format(printf, 6, 7)));
 
 /* CL_ENOTFOUND for a ticket that is gone: 301 (transferred), 410 (deleted),
  * 404 (deleted, moved or no access), naming what was being done. */
