@@ -1964,6 +1964,8 @@ struct pipe {
 	size_t wake_main;	/* the sleeping main thread wants this many */
 	int stop;
 	int main_waits, worker_waits;	/* signal only threads that sleep */
+	int main_works;		/* the main thread works a job rather than wait */
+	int want, started;	/* parser threads wanted; started (at the first job) */
 };
 
 /* A sleeping thread is woken for a batch of documents, not for each one:
@@ -1998,21 +2000,47 @@ pipe_main(void *arg)
 	return NULL;
 }
 
-/* How many parser threads a run gets: one per processor (at most
- * PIPE_WORKERS; CLOSELOOP_THREADS=N sets it), or one when a document comes
- * from a URL or a configured source: their HTTP clients are not shared
- * between threads. */
+/* True when every file is a local one: no HTTP client is used, and the
+ * main thread may work documents too. */
 static int
-pipe_workers(const struct found_list *files)
+pipe_local(const struct found_list *files)
 {
-	const char *env = getenv("CLOSELOOP_THREADS");
-	long cpus = env && *env ? strtol(env, NULL, 10) : sysconf(_SC_NPROCESSORS_ONLN);
 	size_t i;
 
 	for (i = 0; i < files->n; i++)
 		if (files->v[i].doc != NULL || is_url(files->v[i].path))
-			return 1;
+			return 0;
+	return 1;
+}
+
+/* How many parser threads a run gets: one per processor but the one the
+ * main thread works on (at least one, at most PIPE_WORKERS;
+ * CLOSELOOP_THREADS=N sets it), or one when a document comes from a URL or
+ * a configured source: their HTTP clients are not shared between threads. */
+static int
+pipe_workers(const struct found_list *files)
+{
+	const char *env = getenv("CLOSELOOP_THREADS");
+	long cpus = env && *env ? strtol(env, NULL, 10) : sysconf(_SC_NPROCESSORS_ONLN) - 1;
+
+	if (!pipe_local(files))
+		return 1;
 	return cpus < 1 ? 1 : cpus > PIPE_WORKERS ? PIPE_WORKERS : (int)cpus;
+}
+
+/* Starts the parser threads, when the first document needs work (an
+ * unchanged corpus starts none). Without any, the main thread works all. */
+static void
+pipe_start(struct pipe *p)
+{
+	int k;
+
+	p->started = 1;
+	for (k = 0; k < p->want; k++)
+		if (pthread_create(&p->threads[k], NULL, pipe_main, p) == 0)
+			p->nthreads++;
+	if (p->nthreads == 0)
+		p->main_works = 1;
 }
 
 /* Stops the parser threads once they have worked what they claimed. */
@@ -2036,24 +2064,16 @@ run_files(struct run *r, const struct found_list *files)
 {
 	struct pipe *p = NULL;
 	size_t next = 0;
-	int rc = 0, threaded = files->n > 4 && getenv("CLOSELOOP_NO_THREADS") == NULL, k, n;
+	int rc = 0, threaded = files->n > 4 && getenv("CLOSELOOP_NO_THREADS") == NULL;
 
 	if (threaded) {
 		if ((p = cl_calloc(1, sizeof *p)) == NULL)
 			return cl_error_set(r->err, CL_ENOMEM, "out of memory");
 		p->r = r;
+		p->main_works = pipe_local(files);
+		p->want = pipe_workers(files);
 		pthread_mutex_init(&p->mu, NULL);
 		pthread_cond_init(&p->cv, NULL);
-		for (k = 0, n = pipe_workers(files); k < n; k++)
-			if (pthread_create(&p->threads[k], NULL, pipe_main, p) == 0)
-				p->nthreads++;
-		if (p->nthreads == 0) {
-			pthread_mutex_destroy(&p->mu);
-			pthread_cond_destroy(&p->cv);
-			free(p);
-			p = NULL;
-			threaded = 0;
-		}
 	}
 	while (rc == 0 && (next < files->n || (p && p->head != p->tail))) {
 		if (r->st && !r->lint_only && !r->in_tx) {
@@ -2079,6 +2099,8 @@ run_files(struct run *r, const struct found_list *files)
 				job_release(j);
 				rc = rc == 1 ? 0 : rc;
 			} else {
+				if (!p->started)
+					pipe_start(p);
 				pthread_mutex_lock(&p->mu);
 				p->tail++;
 				if (p->worker_waits && (p->tail - p->claimed >= PIPE_BATCH || next == files->n))
@@ -2090,6 +2112,18 @@ run_files(struct run *r, const struct found_list *files)
 			struct job *j = &p->jobs[p->head % PIPE_DEPTH];
 			pthread_mutex_lock(&p->mu);
 			while (!p->worked[p->head % PIPE_DEPTH]) {
+				if (p->main_works && p->claimed != p->tail && p->worker_waits == 0) {
+					/* every parser thread busy: the next unclaimed
+					 * job here rather than wait (a sleeping one is
+					 * woken instead, below) */
+					size_t c = p->claimed++ % PIPE_DEPTH;
+					pthread_mutex_unlock(&p->mu);
+					job_work(r, &p->jobs[c]);
+					pthread_mutex_lock(&p->mu);
+					p->worked[c] = 1;
+					p->nworked++;
+					continue;
+				}
 				if (p->worker_waits && p->claimed != p->tail)
 					pthread_cond_broadcast(&p->cv);
 				p->wake_main = p->tail - p->head < PIPE_BATCH ? p->tail - p->head :
