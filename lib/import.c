@@ -198,34 +198,45 @@ found_release(struct found_list *l)
 	memset(l, 0, sizeof *l);
 }
 
+/* Appends a found file, taking the strings (open may be NULL); on failure
+ * frees them and returns CL_ENOMEM. */
 static int
-found_add(struct found_list *l, const char *path, const char *open, const char *source,
-          const char *canon, int nofollow, const struct stat *sb)
+found_put(struct found_list *l, char *path, char *open, char *source, char *canon,
+          int nofollow, const struct stat *sb)
 {
 	struct found *f;
 
-	if (cl_grow(&l->v, &l->cap, l->n, sizeof *l->v, 64) != 0)
+	if (path == NULL || source == NULL || canon == NULL ||
+	    cl_grow(&l->v, &l->cap, l->n, sizeof *l->v, 64) != 0) {
+		free(path);
+		free(open);
+		free(source);
+		free(canon);
 		return CL_ENOMEM;
-	f = &l->v[l->n];
+	}
+	f = &l->v[l->n++];
 	memset(f, 0, sizeof *f);
-	f->path = cl_strdup(path);
-	f->open = open ? cl_strdup(open) : NULL;
-	f->source = cl_strdup(source);
-	f->canon = cl_strdup(canon);
+	f->path = path;
+	f->open = open;
+	f->source = source;
+	f->canon = canon;
 	f->nofollow = nofollow;
 	if (sb != NULL) {
 		f->sb = *sb;
 		f->have_sb = 1;
 	}
-	if (f->path == NULL || (open && f->open == NULL) || f->source == NULL || f->canon == NULL) {
-		free(f->path);
-		free(f->open);
-		free(f->source);
-		free(f->canon);
-		return CL_ENOMEM;
-	}
-	l->n++;
 	return 0;
+}
+
+static int
+found_add(struct found_list *l, const char *path, const char *open, const char *source,
+          const char *canon, int nofollow, const struct stat *sb)
+{
+	char *o = open ? cl_strdup(open) : NULL;
+
+	if (open && o == NULL)
+		return CL_ENOMEM;
+	return found_put(l, cl_strdup(path), o, cl_strdup(source), cl_strdup(canon), nofollow, sb);
 }
 
 /* "dir/name" (caller frees), without a printf per directory entry. */
@@ -410,8 +421,15 @@ walk_dir(struct run *r, const struct walk *w, struct found_list *l, const char *
 		} else if ((rc = keyset_add(&r->files, (uint64_t)sb.st_dev, (uint64_t)sb.st_ino)) == 0) {
 			st->left_out_dup++;
 		} else if (rc == 1) {
-			/* a link is opened through its checked target */
-			rc = found_add(l, path, S_ISLNK(lb.st_mode) ? target : NULL, srel, target, 1, &sb);
+			/* a link is opened through its checked target; the list
+			 * takes the strings made here, no copies */
+			char *open = S_ISLNK(lb.st_mode) ? cl_strdup(target) : NULL;
+			if (S_ISLNK(lb.st_mode) && open == NULL) {
+				rc = CL_ENOMEM;
+			} else {
+				rc = found_put(l, path, open, srel, target, 1, &sb);
+				path = srel = target = NULL;
+			}
 		}
 next:
 		free(linked);
@@ -2341,7 +2359,11 @@ build_seen(struct run *r, const struct found_list *files)
 	for (i = 0; i < files->n; i++)
 		r->seen[i] = files->v[i].canon;
 	r->nseen = files->n;
-	qsort(r->seen, r->nseen, sizeof *r->seen, cmp_str);
+	/* a walk lists them sorted already, as a rule: a check is n compares */
+	for (i = 1; i < r->nseen && strcmp(r->seen[i - 1], r->seen[i]) <= 0; i++)
+		;
+	if (i < r->nseen)
+		qsort(r->seen, r->nseen, sizeof *r->seen, cmp_str);
 	return 0;
 }
 
