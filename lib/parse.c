@@ -4406,12 +4406,401 @@ front_matter_blocks(struct cl_blocks *b, const char *s, size_t end)
 	return rc < 0 ? rc : 0;
 }
 
-/* The copy md4c reads: front matter blanked (lines kept), short table
- * delimiter rows widened, zero padding after it. */
+/* ---- input preparation: sections md4c need not read ----------------------------
+ * The item rules read blocks outside action sections only for: the first
+ * heading (title), headings (the section structure, "Date" headings),
+ * paragraphs with "Key: value" lines or "Published …"/"Posted …" lines,
+ * label paragraphs (bold, or ending with ':'), markers ("AI:", "TODO:"…,
+ * all with a ':'), tables (a '|'), and lists under an action heading (an
+ * action section with a list drops its prose items). So the body of a
+ * section under a top-level ATX heading that is neither action-like nor a
+ * "Date" heading is left out of what md4c reads (its lines kept as empty
+ * lines, so line numbers stay) when none of its lines has ':', '|', '&',
+ * "**", "__" or a control character, every line starts with a letter other
+ * than 'P'/'p' or a digit (after list markers), it has no list when an
+ * enclosing heading may be action-like, and the next heading starts with a
+ * letter or digit (a block without text takes the line of the text before
+ * it). Anything the scan does not follow exactly (a heading that is not a
+ * column-0 ATX heading, a possible setext underline, an indented or nested
+ * fence, a heading or fence inside a table, a control character starting a
+ * line, a lone CR) makes it leave out nothing. check_parse and fuzz_parse
+ * compare the result with a parse of everything (cl_parse_document_read_all). */
+
+/* A byte range md4c does not read: lines newlines. */
+struct cut {
+	size_t start, end, lines;
+};
+
+struct scan {
+	const struct cl_parse_opts *opts;
+	struct cut *v;
+	size_t n, cap;
+	int bail;			/* a construct the scan does not follow */
+	int levels[7], actions[7], nh;	/* headings: level, maybe action-like */
+	int open, cand, anc_action, dirty, listy;	/* the section being read */
+	size_t body, lines;
+	const char *s;
+	size_t text;			/* where its text lines (not code) start, or -1 */
+	size_t sec_cells, cells;	/* table cells in it; in the sections cut */
+	int table, cols;		/* reading a table: 1 header, 2 rows; its columns */
+};
+
+/* True when s[0..n) has a byte a rule may read outside action sections
+ * (see above): a few memchr passes over the section. */
 static int
-prepare_input(char **out, size_t *outlen, const char *text, size_t len, struct cl_blocks *b)
+scan_dirty(const char *s, size_t n)
 {
-	size_t fm = front_matter_end(text, len), i, need = 0;
+	static const char pairs[] = "*_";
+	const char *q, *end = s + n;
+	int k;
+
+	if (memchr(s, ':', n) || memchr(s, '|', n) || memchr(s, '&', n))
+		return 1;
+	for (k = 0; k < 2; k++)
+		for (q = s; (q = memchr(q, pairs[k], (size_t)(end - q))) != NULL && q + 1 < end; q++)
+			if (q[1] == pairs[k])
+				return 1;
+	return 0;
+}
+
+/* Ends a stretch of text lines of the section being read at end. */
+static void
+scan_text(struct scan *sc, size_t end)
+{
+	if (sc->open && sc->cand && !sc->dirty && sc->text < end &&
+	    scan_dirty(sc->s + sc->text, end - sc->text))
+		sc->dirty = 1;
+	sc->text = (size_t)-1;
+}
+
+/* Ends the section being read at end (next_text: the heading that ends it
+ * starts with a letter or digit). */
+static void
+scan_close(struct scan *sc, size_t end, int next_text)
+{
+	if (sc->text != (size_t)-1)
+		scan_text(sc, end);
+	if (sc->table == 1)
+		sc->dirty = 1;
+	sc->table = 0;
+	if (sc->open && sc->cand && !sc->dirty && !(sc->listy && sc->anc_action) &&
+	    next_text && end > sc->body && !sc->bail) {
+		if (sc->n == sc->cap) {
+			size_t cap = sc->cap ? sc->cap * 2 : 16;
+			struct cut *v = cl_realloc(sc->v, cap * sizeof *v);
+			if (v == NULL) {
+				sc->bail = 1;	/* read everything */
+				return;
+			}
+			sc->v = v;
+			sc->cap = cap;
+		}
+		sc->v[sc->n].start = sc->body;
+		sc->v[sc->n].end = end;
+		sc->v[sc->n].lines = sc->lines;
+		sc->n++;
+		sc->cells += sc->sec_cells;
+	}
+	sc->open = 0;
+}
+
+/* An ATX heading of level with text t[0..n), on the line at start, starts a
+ * section whose body begins at body. */
+static void
+scan_heading(struct scan *sc, const char *t, size_t n, int level, size_t start, size_t body)
+{
+	static const char plain[] = " ,.:;'\"/()-?+=%$@";
+	struct rules rr;
+	size_t a = 0, k;
+	int simple = 1, date = 0, cls, i;
+
+	while (a < n && (t[a] == ' ' || t[a] == '\t'))
+		a++;
+	while (n > a && (t[n - 1] == ' ' || t[n - 1] == '\t'))
+		n--;
+	scan_close(sc, start, a < n && (unsigned char)t[a] < 0x80 && isalnum((unsigned char)t[a]));
+	for (k = a; k < n && simple; k++) {
+		unsigned char c = (unsigned char)t[k];
+		simple = c >= 0x80 || isalnum(c) || (c != '\0' && memchr(plain, c, sizeof plain - 1));
+	}
+	for (k = a; k + 4 <= n && !date; k++)
+		date = (t[k] | 0x20) == 'd' && (t[k + 1] | 0x20) == 'a' && (t[k + 2] | 0x20) == 't' &&
+		       (t[k + 3] | 0x20) == 'e';
+	if (simple) {
+		memset(&rr, 0, sizeof rr);
+		rr.opts = sc->opts;
+		cls = heading_class(&rr, t + a, n - a);
+	} else {
+		cls = H_ACTION;	/* markup or entities: may be anything */
+	}
+	while (sc->nh > 0 && sc->levels[sc->nh - 1] >= level)
+		sc->nh--;
+	sc->levels[sc->nh] = level;
+	sc->actions[sc->nh] = cls == H_ACTION ||
+	                      (cls == H_PLAIN && sc->nh > 0 && sc->actions[sc->nh - 1]);
+	sc->nh++;
+	sc->anc_action = 0;
+	for (i = 0; i < sc->nh; i++)
+		sc->anc_action |= sc->actions[i];
+	sc->cand = !sc->actions[sc->nh - 1] && !date;
+	sc->open = 1;
+	sc->dirty = sc->listy = 0;
+	sc->body = body;
+	sc->text = body;
+	sc->lines = 0;
+	sc->sec_cells = 0;
+}
+
+/* The first position after the list markers and block quote markers at
+ * s[i..n) (white space skipped); *marks says whether there were any. */
+static size_t
+scan_markers(const char *s, size_t i, size_t n, int *list, int *quote)
+{
+	for (;;) {
+		size_t k = i;
+		if (k < n && s[k] == '>') {
+			*quote = 1;
+			k++;
+		} else if (k + 1 < n && (s[k] == '-' || s[k] == '*' || s[k] == '+') &&
+		           (s[k + 1] == ' ' || s[k + 1] == '\t')) {
+			*list = 1;
+			k += 2;
+		} else {
+			while (k < n && k - i < 9 && isdigit((unsigned char)s[k]))
+				k++;
+			if (k == i || k + 1 >= n || (s[k] != '.' && s[k] != ')') ||
+			    (s[k + 1] != ' ' && s[k + 1] != '\t'))
+				return i;
+			*list = 1;
+			k += 2;
+		}
+		while (k < n && (s[k] == ' ' || s[k] == '\t'))
+			k++;
+		i = k;
+	}
+}
+
+/* A table header row t[0..n) ("| Time | Event |") whose cells are plain text
+ * and name no action column: outside action sections its table yields
+ * nothing (table_items wants a strong action column there). */
+static int
+scan_table_header(const char *t, size_t n)
+{
+	static const char plain[] = " ,.:;'\"/()-?+=%$@#";
+	size_t i = 1, k;
+
+	if (n < 2 || t[0] != '|')
+		return 0;
+	while (i < n) {
+		size_t e = i, a, z;
+		int strong;
+		while (e < n && t[e] != '|')
+			e++;
+		for (a = i; a < e && (t[a] == ' ' || t[a] == '\t'); a++)
+			;
+		for (z = e; z > a && (t[z - 1] == ' ' || t[z - 1] == '\t'); z--)
+			;
+		for (k = a; k < z; k++) {
+			unsigned char c = (unsigned char)t[k];
+			if (!(c >= 0x80 || isalnum(c) || (c != '\0' && memchr(plain, c, sizeof plain - 1))))
+				return 0;
+		}
+		if (z > a && column_meaning(t + a, z - a, &strong) == COL_ACTION && strong)
+			return 0;
+		i = e + 1;
+	}
+	return 1;
+}
+
+/* The number of columns of a delimiter row t[0..n) md4c reads as one
+ * ("|---|:---:|", every cell three dashes or more), else 0. */
+static int
+scan_delimiter_row(const char *t, size_t n)
+{
+	size_t i = 1;
+	int cols = 0;
+
+	while (n > 0 && (t[n - 1] == ' ' || t[n - 1] == '\t'))
+		n--;
+	if (n < 2 || t[0] != '|' || t[n - 1] != '|')
+		return 0;
+	while (i < n) {
+		int dashes = 0;
+		while (i < n && t[i] == ' ')
+			i++;
+		if (i < n && t[i] == ':')
+			i++;
+		while (i < n && t[i] == '-')
+			i++, dashes++;
+		if (i < n && t[i] == ':')
+			i++;
+		while (i < n && t[i] == ' ')
+			i++;
+		if (dashes < 3 || i >= n || t[i] != '|')
+			return 0;
+		i++;
+		cols++;
+	}
+	return cols;
+}
+
+/* Finds the sections md4c need not read in s[from..len). */
+static void
+scan_document(struct scan *sc, const char *s, size_t from, size_t len)
+{
+	const char *q, *pipe;
+	size_t i, fence_len = 0;
+	char fence = 0;
+	int prev_blank = 1, prev_heading = 0, pipe_run = 0;
+
+	/* a CR not followed by LF ends a line for md4c, not for us */
+	for (q = s + from; (q = memchr(q, '\r', (size_t)(s + len - q))) != NULL; q++)
+		if (q + 1 == s + len || q[1] != '\n') {
+			sc->bail = 1;
+			return;
+		}
+	sc->s = s;
+	sc->text = (size_t)-1;
+	pipe = memchr(s + from, '|', len - from);
+	for (i = from; i < len && !sc->bail; i = q ? (size_t)(q - s) + 1 : len) {
+		const char *t = s + i;
+		size_t n, ind = 0, p, k;
+		int list = 0, quote = 0;
+		unsigned char c;
+
+		q = memchr(t, '\n', len - i);
+		n = (size_t)((q ? q : s + len) - t);
+		if (n > 0 && t[n - 1] == '\r')
+			n--;
+		while (ind < n && (t[ind] == ' ' || t[ind] == '\t'))
+			ind++;
+		if (pipe && pipe < t)
+			pipe = memchr(t, '|', len - i);
+		if (fence) {
+			/* in a fenced code block: only its end matters */
+			if (ind < n && t[ind] == fence) {
+				for (k = ind; k < n && t[k] == fence; k++)
+					;
+				if (ind > 0 && k - ind >= 3) {
+					sc->bail = 1;	/* an indented closing fence */
+				} else if (k - ind >= fence_len && ltrim_off(t + k, n - k) == n - k) {
+					fence = 0;
+					prev_blank = 0;
+					if (sc->open)
+						sc->text = q ? (size_t)(q - s) + 1 : len;
+				}
+			}
+			sc->lines += q != NULL;
+			continue;
+		}
+		if (ind == n) {
+			if (sc->table == 1)
+				sc->dirty = 1;	/* a paragraph after all */
+			else if (sc->table && sc->open && sc->text == (size_t)-1)
+				sc->text = i;	/* after a table */
+			sc->table = 0;
+			prev_blank = 1;
+			prev_heading = 0;
+			pipe_run = 0;
+			sc->lines += q != NULL;
+			continue;
+		}
+		c = (unsigned char)t[ind];
+		if (c < 0x20 || c == 0x7f) {
+			sc->bail = 1;
+			break;
+		}
+		if (ind == 0 && c == '#') {
+			for (k = 0; k < n && t[k] == '#'; k++)
+				;
+			if (k <= 6 && (k == n || t[k] == ' ' || t[k] == '\t')) {
+				if (pipe_run) {
+					sc->bail = 1;	/* a table row to md4c */
+					break;
+				}
+				scan_heading(sc, t + k, n - k, (int)k, i, q ? (size_t)(q - s) + 1 : len);
+				prev_blank = 0;
+				prev_heading = 1;
+				continue;
+			}
+		}
+		if ((c == '`' || c == '~') && ind + 2 < n && t[ind + 1] == c && t[ind + 2] == c) {
+			for (k = ind; k < n && t[k] == c; k++)
+				;
+			if (ind > 0 || pipe_run) {
+				sc->bail = 1;
+				break;
+			}
+			if (c == '~' || memchr(t + k, '`', n - k) == NULL) {
+				fence = (char)c;
+				fence_len = k;
+				if (sc->text != (size_t)-1)
+					scan_text(sc, i);
+				sc->lines += q != NULL;
+				continue;
+			}
+		}
+		p = scan_markers(t, ind, n, &list, &quote);
+		if (p < n && (t[p] == '#' || ((t[p] == '`' || t[p] == '~') && p > ind))) {
+			sc->bail = 1;	/* a heading or a fence this scan does not place */
+			break;
+		}
+		if (!prev_blank && p < n && (t[p] == '=' || t[p] == '-')) {
+			for (k = p; k < n && t[k] == t[p]; k++)
+				;
+			if (ltrim_off(t + k, n - k) == n - k) {
+				sc->bail = 1;	/* maybe a setext heading's underline */
+				break;
+			}
+		}
+		if (pipe && pipe < t + n && !pipe_run && sc->open && sc->cand && !sc->dirty &&
+		    (prev_blank || prev_heading) && !memchr(t, '`', n) && !memchr(t, '\\', n) &&
+		    scan_table_header(t, n)) {
+			/* a table that yields nothing: its lines are not text */
+			sc->table = 1;
+			if (sc->text != (size_t)-1)
+				scan_text(sc, i);
+		} else if (sc->table == 1) {
+			if ((sc->cols = scan_delimiter_row(t, n)) == 0) {
+				sc->dirty = 1;
+			} else {
+				sc->table = 2;
+				sc->sec_cells += (size_t)sc->cols;	/* the header row */
+			}
+		} else if (sc->table == 2) {
+			if (t[0] == '|')
+				sc->sec_cells += (size_t)sc->cols;
+			else
+				sc->dirty = 1;
+		}
+		if (pipe && pipe < t + n)
+			pipe_run = 1;
+		prev_blank = prev_heading = 0;
+		sc->lines += q != NULL;
+		if (sc->table)
+			sc->listy = 1;
+		if (!sc->open || !sc->cand || sc->dirty || sc->table)
+			continue;
+		if (list || isdigit(c) || c == '-' || c == '*' || c == '+')
+			sc->listy = 1;
+		if (quote || p >= n || (unsigned char)t[p] >= 0x80 || !isalnum((unsigned char)t[p]) ||
+		    t[p] == 'P' || t[p] == 'p')
+			sc->dirty = 1;
+	}
+	scan_close(sc, len, 1);
+	if (sc->bail)
+		sc->n = 0;
+}
+
+/* The copy md4c reads: front matter and the sections it need not read
+ * emptied (their lines kept), short table delimiter rows widened, zero
+ * padding after it. */
+static int
+prepare_input(char **out, size_t *outlen, size_t *cells, const char *text, size_t len,
+              struct cl_blocks *b, const struct cl_parse_opts *opts, int read_all)
+{
+	size_t fm = front_matter_end(text, len), i, need = 0, c, o;
+	struct scan sc;
 	struct cl_buf w = CL_BUF_INIT;
 	const char *q;
 	int rc;
@@ -4419,33 +4808,61 @@ prepare_input(char **out, size_t *outlen, const char *text, size_t len, struct c
 	*out = NULL;
 	if (fm && (rc = front_matter_blocks(b, text, fm)) != 0)
 		return rc;
+	memset(&sc, 0, sizeof sc);
+	sc.opts = opts;
+	if (!read_all)
+		scan_document(&sc, text, fm, len);
+	*cells = sc.n ? sc.cells : 0;
 	/* is there a delimiter row to widen? (a first character check per line) */
-	for (i = fm; i < len; i = q ? (size_t)(q - text) + 1 : len) {
+	for (i = fm, c = 0; i < len && !need;) {
 		size_t k = i;
+		if (c < sc.n && i >= sc.v[c].start) {
+			i = sc.v[c++].end;
+			continue;
+		}
 		while (k < len && (text[k] == ' ' || text[k] == '\t'))
 			k++;
 		q = memchr(text + i, '\n', len - i);
-		if (k < len && (text[k] == '|' || text[k] == ':' || text[k] == '-') &&
-		    short_delimiter_row(text + i, (q ? (size_t)(q - text) : len) - i)) {
-			need = 1;
-			break;
-		}
+		need = k < len && (text[k] == '|' || text[k] == ':' || text[k] == '-') &&
+		       short_delimiter_row(text + i, (q ? (size_t)(q - text) : len) - i);
+		i = q ? (size_t)(q - text) + 1 : len;
 	}
 	if (!need) {
-		if ((*out = cl_malloc(len + MD4C_PAD)) == NULL)
+		if ((*out = cl_malloc(len + MD4C_PAD)) == NULL) {
+			free(sc.v);
 			return CL_ENOMEM;
-		memcpy(*out, text, len);
-		for (i = 0; i < fm; i++)
-			if ((*out)[i] != '\n')
-				(*out)[i] = ' ';
-		memset(*out + len, 0, MD4C_PAD);
-		*outlen = len;
+		}
+		/* the front matter: its newlines */
+		for (i = 0, o = 0; i < fm; i++)
+			if (text[i] == '\n')
+				(*out)[o++] = '\n';
+		for (c = 0; c <= sc.n; c++) {
+			size_t end = c < sc.n ? sc.v[c].start : len;
+			memcpy(*out + o, text + i, end - i);
+			o += end - i;
+			if (c == sc.n)
+				break;
+			memset(*out + o, '\n', sc.v[c].lines);
+			o += sc.v[c].lines;
+			i = sc.v[c].end;
+		}
+		memset(*out + o, 0, MD4C_PAD);
+		*outlen = o;
+		free(sc.v);
 		return 0;
 	}
 	for (i = 0; i < fm; i++)
-		cl_buf_putc(&w, text[i] == '\n' ? '\n' : ' ');
-	for (i = fm; i < len; i = q ? (size_t)(q - text) + 1 : len) {
+		if (text[i] == '\n')
+			cl_buf_putc(&w, '\n');
+	for (i = fm, c = 0; i < len; i = q ? (size_t)(q - text) + 1 : len) {
 		size_t e;
+		if (c < sc.n && i >= sc.v[c].start) {
+			for (e = 0; e < sc.v[c].lines; e++)
+				cl_buf_putc(&w, '\n');
+			i = sc.v[c++].end;
+			q = i > 0 ? text + i - 1 : NULL;	/* a cut ends at a line start */
+			continue;
+		}
 		q = memchr(text + i, '\n', len - i);
 		e = q ? (size_t)(q - text) : len;
 		if (short_delimiter_row(text + i, e - i))
@@ -4455,6 +4872,7 @@ prepare_input(char **out, size_t *outlen, const char *text, size_t len, struct c
 		if (q)
 			cl_buf_putc(&w, '\n');
 	}
+	free(sc.v);
 	for (i = 0; i < MD4C_PAD; i++)
 		cl_buf_putc(&w, '\0');
 	if (w.oom) {
@@ -4520,6 +4938,49 @@ bad:
 	}
 }
 
+/* Two strings alike (NULL only like NULL). */
+static int
+str_same(const char *a, const char *b)
+{
+	return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+int
+cl_pm_doc_same(const struct cl_pm_doc *a, const struct cl_pm_doc *b)
+{
+	size_t i;
+
+	if (a == NULL || b == NULL)
+		return a == b;
+	if (!str_same(a->title, b->title) || a->title_line != b->title_line ||
+	    a->incident_date != b->incident_date || a->written_date != b->written_date ||
+	    !str_same(a->severity, b->severity) || !str_same(a->authors, b->authors) ||
+	    a->is_runbook != b->is_runbook || !str_same(a->rb_owner, b->rb_owner) ||
+	    a->rb_last_tested != b->rb_last_tested ||
+	    !str_same(a->rb_rto_target, b->rb_rto_target) || a->rb_actual_rto != b->rb_actual_rto ||
+	    a->has_action_section != b->has_action_section ||
+	    a->action_section_line != b->action_section_line || a->nitems != b->nitems ||
+	    !str_same(a->status, b->status) || !str_same(a->team, b->team) ||
+	    a->nsections != b->nsections)
+		return 0;
+	for (i = 0; i < a->nitems; i++) {
+		const struct cl_pm_item *x = &a->items[i], *y = &b->items[i];
+		if (x->line != y->line || !str_same(x->action, y->action) ||
+		    !str_same(x->owner, y->owner) || !str_same(x->owner_raw, y->owner_raw) ||
+		    !str_same(x->due_raw, y->due_raw) || x->due != y->due || x->done != y->done ||
+		    !str_same(x->ticket, y->ticket) || !str_same(x->priority, y->priority) ||
+		    x->owners_several != y->owners_several || x->due_approx != y->due_approx ||
+		    !str_same(x->owner_email, y->owner_email) || !str_same(x->status, y->status))
+			return 0;
+	}
+	for (i = 0; i < a->nsections; i++)
+		if (a->sections[i].line != b->sections[i].line ||
+		    a->sections[i].nitems != b->sections[i].nitems ||
+		    !str_same(a->sections[i].title, b->sections[i].title))
+			return 0;
+	return 1;
+}
+
 void
 cl_pm_doc_free(struct cl_pm_doc *d)
 {
@@ -4543,9 +5004,10 @@ cl_pm_doc_free(struct cl_pm_doc *d)
 	free(d);
 }
 
-int
-cl_parse_document_opts(struct cl_pm_doc **out, const char *text, size_t len, int ref,
-                       const struct cl_parse_opts *opts, struct cl_error *err)
+/* Parses a document; read_all: md4c reads every section. */
+static int
+parse_document(struct cl_pm_doc **out, const char *text, size_t len, int ref,
+               const struct cl_parse_opts *opts, int read_all, struct cl_error *err)
 {
 	MD_PARSER parser;
 	struct reader p;
@@ -4567,7 +5029,7 @@ cl_parse_document_opts(struct cl_pm_doc **out, const char *text, size_t len, int
 	/* md4c 0.4.8 reads a little past the size it is given on some inputs
 	 * (valgrind shows it on tests/fuzz/regress/parse/md4c-range-past-end):
 	 * it reads a copy followed by zero bytes that belong to us */
-	if ((rc = prepare_input(&padded, &plen, text, len, &blocks)) != 0) {
+	if ((rc = prepare_input(&padded, &plen, &p.cells, text, len, &blocks, opts, read_all)) != 0) {
 		rc = cl_error_set(err, CL_ENOMEM, "out of memory");
 		goto done;
 	}
@@ -4587,7 +5049,10 @@ cl_parse_document_opts(struct cl_pm_doc **out, const char *text, size_t len, int
 	parser.enter_span = on_enter_span;
 	parser.leave_span = on_leave_span;
 	parser.text = on_text;
-	if (md_parse(padded, (MD_SIZE)plen, &parser, &p) != 0 || p.failed) {
+	/* p.cells counts the cells of the tables left out too */
+	if (md_parse(padded, (MD_SIZE)plen, &parser, &p) != 0 || p.failed ||
+	    (p.cells > CL_PARSE_MAX_CELLS &&
+	     fail(&p, CL_EDATA, "too many table cells in one document") != 0)) {
 		if (!p.failed)
 			cl_error_set(err, CL_EDATA, "unable to parse Markdown");
 		rc = p.failed ? p.failed : CL_EDATA;
@@ -4614,6 +5079,20 @@ done:
 	free(padded);
 	cl_blocks_release(&blocks);
 	return rc;
+}
+
+int
+cl_parse_document_opts(struct cl_pm_doc **out, const char *text, size_t len, int ref,
+                       const struct cl_parse_opts *opts, struct cl_error *err)
+{
+	return parse_document(out, text, len, ref, opts, 0, err);
+}
+
+int
+cl_parse_document_read_all(struct cl_pm_doc **out, const char *text, size_t len, int ref,
+                           const struct cl_parse_opts *opts, struct cl_error *err)
+{
+	return parse_document(out, text, len, ref, opts, 1, err);
 }
 
 int
