@@ -4436,14 +4436,115 @@ struct scan {
 	struct cut *v;
 	size_t n, cap;
 	int bail;			/* a construct the scan does not follow */
-	int levels[7], actions[7], nh;	/* headings: level, maybe action-like */
-	int open, cand, anc_action, dirty, listy;	/* the section being read */
+	struct {
+		const char *t;		/* the heading's text */
+		size_t n;
+		int level;
+		signed char simple;	/* plain text: md4c gives it as it stands */
+		signed char action;	/* may be action-like; -1 not known yet */
+	} hs[7];			/* the headings the section stands under */
+	int nh, seen_heading;
+	int open, cand, dirty, listy;	/* the section being read */
 	size_t body, lines;
 	const char *s;
 	size_t text;			/* where its text lines (not code) start, or -1 */
 	size_t sec_cells, cells;	/* table cells in it; in the sections cut */
 	int table, cols;		/* reading a table: 1 header, 2 rows; its columns */
+	int cache;			/* the vocabulary cache may be used */
 };
+
+/* What the pre-scan made of heading and column words, per thread: the
+ * documents of a corpus share their headings. Heading classes depend on
+ * [import] headings too: the cache is emptied when they change. */
+#define VOCAB_SLOTS 128
+#define VOCAB_TEXT 58
+struct vocab_slot {
+	unsigned char kind, len;	/* kind: 0 empty, 1 heading class, 2 strong action column */
+	signed char value;
+	char text[VOCAB_TEXT];
+};
+static _Thread_local struct vocab_slot vocab_cache[VOCAB_SLOTS];
+static _Thread_local char vocab_headings[128];
+
+/* Makes the cache fit the [import] headings; 0 when it cannot be used. */
+static int
+vocab_ready(const struct cl_parse_opts *opts)
+{
+	const char *h = opts && opts->headings ? opts->headings : "";
+	size_t n = strlen(h);
+
+	if (n >= sizeof vocab_headings)
+		return 0;
+	if (strcmp(vocab_headings, h) != 0) {
+		memset(vocab_cache, 0, sizeof vocab_cache);
+		memcpy(vocab_headings, h, n + 1);
+	}
+	return 1;
+}
+
+/* The cache slot that holds kind and t[0..n), else the one to fill; NULL
+ * when it does not fit. Two slots per hash: the common words of a corpus
+ * rarely push each other out. */
+static struct vocab_slot *
+vocab_slot(int kind, const char *t, size_t n)
+{
+	uint32_t hash = 2166136261u ^ (uint32_t)kind;
+	struct vocab_slot *a, *b;
+	size_t k;
+
+	if (n >= VOCAB_TEXT)
+		return NULL;
+	for (k = 0; k < n; k++)
+		hash = (hash ^ (unsigned char)t[k]) * 16777619u;
+	a = &vocab_cache[hash % VOCAB_SLOTS];
+	b = &vocab_cache[(hash / VOCAB_SLOTS) % VOCAB_SLOTS];
+	if (b->kind == kind && b->len == n && memcmp(b->text, t, n) == 0)
+		return b;
+	if (a->kind == kind && a->len == n && memcmp(a->text, t, n) == 0)
+		return a;
+	return a->kind == 0 ? a : b->kind == 0 ? b : (hash & 0x80000000u) ? a : b;
+}
+
+/* heading_class, remembered. */
+static int
+scan_heading_class(const struct scan *sc, const char *t, size_t n)
+{
+	struct vocab_slot *v = sc->cache ? vocab_slot(1, t, n) : NULL;
+	struct rules rr;
+	int cls;
+
+	if (v && v->kind == 1 && v->len == n && memcmp(v->text, t, n) == 0)
+		return v->value;
+	memset(&rr, 0, sizeof rr);
+	rr.opts = sc->opts;
+	cls = (int)heading_class(&rr, t, n);
+	if (v) {
+		v->kind = 1;
+		v->len = (unsigned char)n;
+		v->value = (signed char)cls;
+		memcpy(v->text, t, n);
+	}
+	return cls;
+}
+
+/* True when a column named t[0..n) is a strong action column, remembered. */
+static int
+scan_action_column(const struct scan *sc, const char *t, size_t n)
+{
+	struct vocab_slot *v = sc->cache ? vocab_slot(2, t, n) : NULL;
+	int strong, yes;
+
+	if (v && v->kind == 2 && v->len == n && memcmp(v->text, t, n) == 0)
+		return v->value;
+	yes = column_meaning(t, n, &strong) == COL_ACTION && strong;
+	if (v) {
+		v->kind = 2;
+		v->len = (unsigned char)n;
+		v->value = (signed char)yes;
+		memcpy(v->text, t, n);
+	}
+	return yes;
+}
 
 /* True when s[0..n) has a byte a rule may read outside action sections
  * (see above): a few memchr passes over the section. */
@@ -4473,6 +4574,34 @@ scan_text(struct scan *sc, size_t end)
 	sc->text = (size_t)-1;
 }
 
+/* Whether heading i of the stack may start or continue an action section
+ * (as heading_enter decides; classified when first asked). */
+static int
+scan_action(struct scan *sc, int i)
+{
+	if (sc->hs[i].action < 0) {
+		int cls = sc->hs[i].simple ? scan_heading_class(sc, sc->hs[i].t, sc->hs[i].n) : H_ACTION;
+		sc->hs[i].action = (signed char)(cls == H_ACTION ||
+		                                 (cls == H_PLAIN && i > 0 && scan_action(sc, i - 1)));
+	}
+	return sc->hs[i].action;
+}
+
+/* True when the section being read may be cut: nothing in it is read, and
+ * its list or table does not tell an enclosing action heading it has one. */
+static int
+scan_cuttable(struct scan *sc)
+{
+	int i;
+
+	if (!sc->open || !sc->cand || sc->dirty || sc->bail || scan_action(sc, sc->nh - 1))
+		return 0;
+	for (i = 0; sc->listy && i < sc->nh - 1; i++)
+		if (scan_action(sc, i))
+			return 0;
+	return 1;
+}
+
 /* Ends the section being read at end (next_text: the heading that ends it
  * starts with a letter or digit). */
 static void
@@ -4483,8 +4612,7 @@ scan_close(struct scan *sc, size_t end, int next_text)
 	if (sc->table == 1)
 		sc->dirty = 1;
 	sc->table = 0;
-	if (sc->open && sc->cand && !sc->dirty && !(sc->listy && sc->anc_action) &&
-	    next_text && end > sc->body && !sc->bail) {
+	if (next_text && end > sc->body && scan_cuttable(sc)) {
 		if (sc->n == sc->cap) {
 			size_t cap = sc->cap ? sc->cap * 2 : 16;
 			struct cut *v = cl_realloc(sc->v, cap * sizeof *v);
@@ -4510,9 +4638,8 @@ static void
 scan_heading(struct scan *sc, const char *t, size_t n, int level, size_t start, size_t body)
 {
 	static const char plain[] = " ,.:;'\"/()-?+=%$@";
-	struct rules rr;
 	size_t a = 0, k;
-	int simple = 1, date = 0, cls, i;
+	int simple = 1, date = 0, spaces = 0;
 
 	while (a < n && (t[a] == ' ' || t[a] == '\t'))
 		a++;
@@ -4522,27 +4649,23 @@ scan_heading(struct scan *sc, const char *t, size_t n, int level, size_t start, 
 	for (k = a; k < n && simple; k++) {
 		unsigned char c = (unsigned char)t[k];
 		simple = c >= 0x80 || isalnum(c) || (c != '\0' && memchr(plain, c, sizeof plain - 1));
+		spaces += c == ' ';
 	}
 	for (k = a; k + 4 <= n && !date; k++)
 		date = (t[k] | 0x20) == 'd' && (t[k + 1] | 0x20) == 'a' && (t[k + 2] | 0x20) == 't' &&
 		       (t[k + 3] | 0x20) == 'e';
-	if (simple) {
-		memset(&rr, 0, sizeof rr);
-		rr.opts = sc->opts;
-		cls = heading_class(&rr, t + a, n - a);
-	} else {
-		cls = H_ACTION;	/* markup or entities: may be anything */
-	}
-	while (sc->nh > 0 && sc->levels[sc->nh - 1] >= level)
+	while (sc->nh > 0 && sc->hs[sc->nh - 1].level >= level)
 		sc->nh--;
-	sc->levels[sc->nh] = level;
-	sc->actions[sc->nh] = cls == H_ACTION ||
-	                      (cls == H_PLAIN && sc->nh > 0 && sc->actions[sc->nh - 1]);
+	sc->hs[sc->nh].t = t + a;
+	sc->hs[sc->nh].n = n - a;
+	sc->hs[sc->nh].level = level;
+	sc->hs[sc->nh].simple = (signed char)simple;
+	/* markup or entities: may be anything; the title is an action heading
+	 * only when it is only the words of one (rules_index) */
+	sc->hs[sc->nh].action = !simple ? 1 : !sc->seen_heading && spaces > 2 ? 0 : -1;
 	sc->nh++;
-	sc->anc_action = 0;
-	for (i = 0; i < sc->nh; i++)
-		sc->anc_action |= sc->actions[i];
-	sc->cand = !sc->actions[sc->nh - 1] && !date;
+	sc->seen_heading = 1;
+	sc->cand = !date;
 	sc->open = 1;
 	sc->dirty = sc->listy = 0;
 	sc->body = body;
@@ -4584,7 +4707,7 @@ scan_markers(const char *s, size_t i, size_t n, int *list, int *quote)
  * and name no action column: outside action sections its table yields
  * nothing (table_items wants a strong action column there). */
 static int
-scan_table_header(const char *t, size_t n)
+scan_table_header(const struct scan *sc, const char *t, size_t n)
 {
 	static const char plain[] = " ,.:;'\"/()-?+=%$@#";
 	size_t i = 1, k;
@@ -4593,7 +4716,6 @@ scan_table_header(const char *t, size_t n)
 		return 0;
 	while (i < n) {
 		size_t e = i, a, z;
-		int strong;
 		while (e < n && t[e] != '|')
 			e++;
 		for (a = i; a < e && (t[a] == ' ' || t[a] == '\t'); a++)
@@ -4605,7 +4727,7 @@ scan_table_header(const char *t, size_t n)
 			if (!(c >= 0x80 || isalnum(c) || (c != '\0' && memchr(plain, c, sizeof plain - 1))))
 				return 0;
 		}
-		if (z > a && column_meaning(t + a, z - a, &strong) == COL_ACTION && strong)
+		if (z > a && scan_action_column(sc, t + a, z - a))
 			return 0;
 		i = e + 1;
 	}
@@ -4661,6 +4783,7 @@ scan_document(struct scan *sc, const char *s, size_t from, size_t len)
 		}
 	sc->s = s;
 	sc->text = (size_t)-1;
+	sc->cache = vocab_ready(sc->opts);
 	pipe = memchr(s + from, '|', len - from);
 	for (i = from; i < len && !sc->bail; i = q ? (size_t)(q - s) + 1 : len) {
 		const char *t = s + i;
@@ -4755,7 +4878,7 @@ scan_document(struct scan *sc, const char *s, size_t from, size_t len)
 		}
 		if (pipe && pipe < t + n && !pipe_run && sc->open && sc->cand && !sc->dirty &&
 		    (prev_blank || prev_heading) && !memchr(t, '`', n) && !memchr(t, '\\', n) &&
-		    scan_table_header(t, n)) {
+		    scan_table_header(sc, t, n)) {
 			/* a table that yields nothing: its lines are not text */
 			sc->table = 1;
 			if (sc->text != (size_t)-1)
