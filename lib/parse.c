@@ -3818,7 +3818,7 @@ struct reader {
 	int failed;
 	struct open_block open[MAX_OPEN];
 	struct cl_buf bufs[MAX_OPEN];
-	int nopen, skipped;
+	int nopen, skipped, maxopen;	/* maxopen: open[] and bufs[] used so far */
 	int list_depth, in_code, strong, del;
 	int strong_holder;
 	size_t strong_start;
@@ -3930,7 +3930,8 @@ push(struct reader *p, enum cl_block_kind kind, int level, int flags, int line)
 	o->nlinks = 0;
 	o->letters = o->plain = o->unstruck = 0;
 	o->flags = flags;
-	p->nopen++;
+	if (++p->nopen > p->maxopen)
+		p->maxopen = p->nopen;
 	return 0;
 }
 
@@ -4451,6 +4452,7 @@ struct scan {
 	size_t sec_cells, cells;	/* table cells in it; in the sections cut */
 	int table, cols;		/* reading a table: 1 header, 2 rows; its columns */
 	int cache;			/* the vocabulary cache may be used */
+	int done, short_rows;		/* read to the end; saw a delimiter row to widen */
 };
 
 /* What the pre-scan made of heading and column words, per thread: the
@@ -4632,12 +4634,23 @@ scan_close(struct scan *sc, size_t end, int next_text)
 	sc->open = 0;
 }
 
+/* True when md4c gives byte c of a heading or a table cell as it stands
+ * (no markup, entity or escape can start with it); '#' only in cells. */
+static int
+scan_plain(unsigned char c, int cell)
+{
+	return c >= 0x80 || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9') || c == ' ' || c == ',' || c == '.' || c == ':' ||
+	       c == ';' || c == '\'' || c == '"' || c == '/' || c == '(' || c == ')' ||
+	       c == '-' || c == '?' || c == '+' || c == '=' || c == '%' || c == '$' ||
+	       c == '@' || (cell && c == '#');
+}
+
 /* An ATX heading of level with text t[0..n), on the line at start, starts a
  * section whose body begins at body. */
 static void
 scan_heading(struct scan *sc, const char *t, size_t n, int level, size_t start, size_t body)
 {
-	static const char plain[] = " ,.:;'\"/()-?+=%$@";
 	size_t a = 0, k;
 	int simple = 1, date = 0, spaces = 0;
 
@@ -4648,7 +4661,7 @@ scan_heading(struct scan *sc, const char *t, size_t n, int level, size_t start, 
 	scan_close(sc, start, a < n && (unsigned char)t[a] < 0x80 && isalnum((unsigned char)t[a]));
 	for (k = a; k < n && simple; k++) {
 		unsigned char c = (unsigned char)t[k];
-		simple = c >= 0x80 || isalnum(c) || (c != '\0' && memchr(plain, c, sizeof plain - 1));
+		simple = scan_plain(c, 0);
 		spaces += c == ' ';
 	}
 	for (k = a; k + 4 <= n && !date; k++)
@@ -4709,7 +4722,6 @@ scan_markers(const char *s, size_t i, size_t n, int *list, int *quote)
 static int
 scan_table_header(const struct scan *sc, const char *t, size_t n)
 {
-	static const char plain[] = " ,.:;'\"/()-?+=%$@#";
 	size_t i = 1, k;
 
 	if (n < 2 || t[0] != '|')
@@ -4722,11 +4734,9 @@ scan_table_header(const struct scan *sc, const char *t, size_t n)
 			;
 		for (z = e; z > a && (t[z - 1] == ' ' || t[z - 1] == '\t'); z--)
 			;
-		for (k = a; k < z; k++) {
-			unsigned char c = (unsigned char)t[k];
-			if (!(c >= 0x80 || isalnum(c) || (c != '\0' && memchr(plain, c, sizeof plain - 1))))
+		for (k = a; k < z; k++)
+			if (!scan_plain((unsigned char)t[k], 1))
 				return 0;
-		}
 		if (z > a && scan_action_column(sc, t + a, z - a))
 			return 0;
 		i = e + 1;
@@ -4799,6 +4809,8 @@ scan_document(struct scan *sc, const char *s, size_t from, size_t len)
 			ind++;
 		if (pipe && pipe < t)
 			pipe = memchr(t, '|', len - i);
+		if (ind < n && (t[ind] == '|' || t[ind] == ':' || t[ind] == '-') && !sc->short_rows)
+			sc->short_rows = short_delimiter_row(t, n);
 		if (fence) {
 			/* in a fenced code block: only its end matters */
 			if (ind < n && t[ind] == fence) {
@@ -4911,6 +4923,7 @@ scan_document(struct scan *sc, const char *s, size_t from, size_t len)
 			sc->dirty = 1;
 	}
 	scan_close(sc, len, 1);
+	sc->done = !sc->bail;
 	if (sc->bail)
 		sc->n = 0;
 }
@@ -4936,8 +4949,10 @@ prepare_input(char **out, size_t *outlen, size_t *cells, const char *text, size_
 	if (!read_all)
 		scan_document(&sc, text, fm, len);
 	*cells = sc.n ? sc.cells : 0;
-	/* is there a delimiter row to widen? (a first character check per line) */
-	for (i = fm, c = 0; i < len && !need;) {
+	/* is there a delimiter row to widen? (a first character check per line;
+	 * the scan looked when it read to the end) */
+	need = (size_t)sc.short_rows;
+	for (i = sc.done ? len : fm, c = 0; i < len && !need;) {
 		size_t k = i;
 		if (c < sc.n && i >= sc.v[c].start) {
 			i = sc.v[c++].end;
@@ -5193,7 +5208,7 @@ done:
 		cl_pm_doc_free(*out);
 		*out = NULL;
 	}
-	for (k = 0; k < MAX_OPEN; k++) {
+	for (k = 0; k < p.maxopen; k++) {
 		cl_buf_release(&p.bufs[k]);
 		free(p.open[k].links);
 	}
