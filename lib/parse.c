@@ -4416,16 +4416,20 @@ front_matter_blocks(struct cl_blocks *b, const char *s, size_t end)
  * action section with a list drops its prose items). So the body of a
  * section under a top-level ATX heading that is neither action-like nor a
  * "Date" heading is left out of what md4c reads (its lines kept as empty
- * lines, so line numbers stay) when none of its lines has ':', '|', '&',
- * "**", "__" or a control character, every line starts with a letter other
- * than 'P'/'p' or a digit (after list markers), it has no list when an
- * enclosing heading may be action-like, and the next heading starts with a
- * letter or digit (a block without text takes the line of the text before
- * it). Anything the scan does not follow exactly (a heading that is not a
- * column-0 ATX heading, a possible setext underline, an indented or nested
- * fence, a heading or fence inside a table, a control character starting a
- * line, a lone CR) makes it leave out nothing. check_parse and fuzz_parse
- * compare the result with a parse of everything (cl_parse_document_read_all). */
+ * lines, so line numbers stay) when none of its text lines has ':', '|',
+ * '&', "**" or "__", every one starts with a letter other than 'P'/'p' or a
+ * digit (after list markers), its tables are tables to md4c for sure and
+ * their headers name no strong action column (table_items wants one
+ * outside action sections; fenced code is not read either), it has no list
+ * or table when an enclosing heading may be action-like, and the next
+ * heading starts with a letter or digit (a block without text takes the
+ * line of the text before it). Anything the scan does not follow exactly (a
+ * heading that is not a column-0 ATX heading, a possible setext underline,
+ * an indented or nested fence, a heading or fence inside a table — md4c
+ * 0.4.8 makes them rows —, a control character starting a line, a lone CR)
+ * makes it leave out nothing. check_parse and fuzz_parse compare the result
+ * with a parse of everything (cl_parse_document_read_all): a rule that
+ * starts reading something outside action sections must be added here. */
 
 /* A byte range md4c does not read: lines newlines. */
 struct cut {
@@ -4507,45 +4511,31 @@ vocab_slot(int kind, const char *t, size_t n)
 	return a->kind == 0 ? a : b->kind == 0 ? b : (hash & 0x80000000u) ? a : b;
 }
 
-/* heading_class, remembered. */
+/* heading_class (kind 1) or whether a column of that name is a strong
+ * action column (kind 2) of t[0..n), remembered. */
 static int
-scan_heading_class(const struct scan *sc, const char *t, size_t n)
+scan_vocab(const struct scan *sc, int kind, const char *t, size_t n)
 {
-	struct vocab_slot *v = sc->cache ? vocab_slot(1, t, n) : NULL;
+	struct vocab_slot *v = sc->cache ? vocab_slot(kind, t, n) : NULL;
 	struct rules rr;
-	int cls;
+	int value, strong;
 
-	if (v && v->kind == 1 && v->len == n && memcmp(v->text, t, n) == 0)
+	if (v && v->kind == kind && v->len == n && memcmp(v->text, t, n) == 0)
 		return v->value;
-	memset(&rr, 0, sizeof rr);
-	rr.opts = sc->opts;
-	cls = (int)heading_class(&rr, t, n);
+	if (kind == 1) {
+		memset(&rr, 0, sizeof rr);
+		rr.opts = sc->opts;
+		value = (int)heading_class(&rr, t, n);
+	} else {
+		value = column_meaning(t, n, &strong) == COL_ACTION && strong;
+	}
 	if (v) {
-		v->kind = 1;
+		v->kind = (unsigned char)kind;
 		v->len = (unsigned char)n;
-		v->value = (signed char)cls;
+		v->value = (signed char)value;
 		memcpy(v->text, t, n);
 	}
-	return cls;
-}
-
-/* True when a column named t[0..n) is a strong action column, remembered. */
-static int
-scan_action_column(const struct scan *sc, const char *t, size_t n)
-{
-	struct vocab_slot *v = sc->cache ? vocab_slot(2, t, n) : NULL;
-	int strong, yes;
-
-	if (v && v->kind == 2 && v->len == n && memcmp(v->text, t, n) == 0)
-		return v->value;
-	yes = column_meaning(t, n, &strong) == COL_ACTION && strong;
-	if (v) {
-		v->kind = 2;
-		v->len = (unsigned char)n;
-		v->value = (signed char)yes;
-		memcpy(v->text, t, n);
-	}
-	return yes;
+	return value;
 }
 
 /* True when s[0..n) has a byte a rule may read outside action sections
@@ -4582,7 +4572,7 @@ static int
 scan_action(struct scan *sc, int i)
 {
 	if (sc->hs[i].action < 0) {
-		int cls = sc->hs[i].simple ? scan_heading_class(sc, sc->hs[i].t, sc->hs[i].n) : H_ACTION;
+		int cls = sc->hs[i].simple ? scan_vocab(sc, 1, sc->hs[i].t, sc->hs[i].n) : H_ACTION;
 		sc->hs[i].action = (signed char)(cls == H_ACTION ||
 		                                 (cls == H_PLAIN && i > 0 && scan_action(sc, i - 1)));
 	}
@@ -4737,7 +4727,7 @@ scan_table_header(const struct scan *sc, const char *t, size_t n)
 		for (k = a; k < z; k++)
 			if (!scan_plain((unsigned char)t[k], 1))
 				return 0;
-		if (z > a && scan_action_column(sc, t + a, z - a))
+		if (z > a && scan_vocab(sc, 2, t + a, z - a))
 			return 0;
 		i = e + 1;
 	}
@@ -4773,7 +4763,7 @@ scan_delimiter_row(const char *t, size_t n)
 		i++;
 		cols++;
 	}
-	return cols;
+	return cols <= 128 ? cols : 0;	/* wider ones are left to md4c */
 }
 
 /* Finds the sections md4c need not read in s[from..len). */
