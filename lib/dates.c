@@ -160,6 +160,8 @@ month_number(const char *w, size_t len)
 	if (len > 1 && low[len - 1] == '.')
 		low[--len] = '\0';
 	for (i = 0; i < 12; i++) {
+		if (names[i][0] != low[0])	/* every match shares the first letter */
+			continue;
 		if (strcmp(low, names[i]) == 0 || (len >= 3 && strncmp(low, names[i], len) == 0))
 			return (int)i + 1;
 		if (i == 8 && strcmp(low, "sept") == 0)
@@ -320,9 +322,6 @@ parse_period(const char *s, int ref, int *out)
 	char w[64], *q, *words[4], *save = NULL;
 	int nw = 0, y = 0, rm, rd, m = 0, quarter = 0, half = 0, i, day;
 
-	if (ref == CL_NO_DATE)
-		ref = cl_today(NULL);
-	cl_civil_from_days(ref, &y, &rm, &rd);
 	cl_str_key(w, sizeof w, s);
 	for (q = w; *q; q++)
 		if (*q == ',' || *q == '-' || *q == '/' || *q == '.')
@@ -337,6 +336,10 @@ parse_period(const char *s, int ref, int *out)
 	}
 	if (nw == 0 || nw > 2)
 		return CL_EDATA;
+	/* the reference month only once the words may be a period */
+	if (ref == CL_NO_DATE)
+		ref = cl_today(NULL);
+	cl_civil_from_days(ref, &y, &rm, &rd);
 	{
 		int year = 0;
 		for (i = 0; i < nw; i++) {

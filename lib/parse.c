@@ -173,8 +173,12 @@ is_letter(unsigned char c)
 static size_t
 starts_word(const char *s, size_t n, const char *w)
 {
-	size_t k = strlen(w);
+	size_t k;
 
+	/* the first character first: most calls stop here */
+	if (n == 0 || tolower((unsigned char)s[0]) != tolower((unsigned char)w[0]))
+		return 0;
+	k = strlen(w);
 	if (n < k || strncasecmp(s, w, k) != 0)
 		return 0;
 	if (k < n && is_letter((unsigned char)w[k - 1]) && is_letter((unsigned char)s[k]))
@@ -1087,6 +1091,9 @@ arrow_owner(const char *s, size_t n)
 static size_t
 sep_at(const char *s, size_t i, size_t n)
 {
+	/* every separator starts with ' ' or 0xe2 and is at least 3 bytes */
+	if (i + 3 > n || (s[i] != ' ' && (unsigned char)s[i] != 0xe2))
+		return 0;
 	if (i + 5 <= n && s[i] == ' ' && (unsigned char)s[i + 1] == 0xe2 &&
 	    (unsigned char)s[i + 2] == 0x80 && ((unsigned char)s[i + 3] == 0x94 ||
 	    (unsigned char)s[i + 3] == 0x93) && s[i + 4] == ' ')
@@ -1588,14 +1595,17 @@ static void
 word_starts(const char *s, size_t n, uint64_t bits[11])
 {
 	size_t i;
+	int prev_letter = 0;	/* is_letter(s[i - 1]) */
 
 	memset(bits, 0, 11 * sizeof bits[0]);
 	for (i = 0; i + 1 < n; i++) {
-		unsigned a = (unsigned char)s[i] | 0x20, b = (unsigned char)s[i + 1] | 0x20;
-		if (a - 'a' < 26 && b - 'a' < 26 && (i == 0 || !is_letter((unsigned char)s[i - 1]))) {
+		unsigned char c = (unsigned char)s[i];
+		unsigned a = c | 0x20, b = (unsigned char)s[i + 1] | 0x20;
+		if (!prev_letter && a - 'a' < 26 && b - 'a' < 26) {
 			unsigned k = (a - 'a') * 26 + (b - 'a');
 			bits[k / 64] |= (uint64_t)1 << (k % 64);
 		}
+		prev_letter = is_letter(c);
 	}
 }
 
@@ -1660,9 +1670,10 @@ take_phrases(struct extract *x, struct cl_buf *w)
 
 	word_starts(w->data, w->len, bits);
 	for (i = 0; keys[i].key; i++) {
-		size_t at = 0, k = strlen(keys[i].key);
+		size_t at = 0, k;
 		if (!word_start_seen(bits, keys[i].key))
 			continue;
+		k = strlen(keys[i].key);
 		while ((at = find_word(w->data, w->len, at, keys[i].key)) != (size_t)-1) {
 			size_t v = at + k, end, vend;
 			int st = ST_NONE;
@@ -2020,6 +2031,8 @@ take_status_prefix(struct extract *x, struct cl_buf *w)
 	if (off >= w->len || !strchr("\xe2\xf0:[dDfFcCwWiIoOpP", w->data[off]))
 		return;
 	for (i = 0; pre[i].s; i++) {
+		if (tolower((unsigned char)w->data[off]) != tolower((unsigned char)pre[i].s[0]))
+			continue;
 		k = strlen(pre[i].s);
 		if (w->len - off >= k && strncasecmp(w->data + off, pre[i].s, k) == 0) {
 			if (x->status == ST_NONE)
@@ -2273,9 +2286,9 @@ heading_class(const struct rules *r, const char *text, size_t len)
 	if (strcmp(s, "action") == 0)
 		return H_ACTION;
 	/* "What you need to do", "What can you do": instructions to readers */
-	if (has_phrase(s, "you") || has_phrase(s, "your"))
-		return H_PLAIN;
 	word_starts(s, strlen(s), bits);
+	if (word_start_seen(bits, "yo") && (has_phrase(s, "you") || has_phrase(s, "your")))
+		return H_PLAIN;
 	for (i = 0; action[i]; i++)
 		if (word_start_seen(bits, action[i]))
 		if (has_phrase(s, action[i]))
