@@ -163,10 +163,12 @@ cl_blocks_release(struct cl_blocks *b)
 
 /* ---- small text helpers ---------------------------------------------------------- */
 
-static int
+/* isalnum() of the C locale, or a byte of a UTF-8 sequence (no ctype call:
+ * the rules ask this of every byte). */
+static inline int
 is_letter(unsigned char c)
 {
-	return c >= 0x80 || isalnum(c);
+	return c >= 0x80 || (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
 }
 
 /* s[0..n) starts with word w (ASCII case-insensitive), at a word end. */
@@ -224,8 +226,8 @@ vocab_key(char *out, size_t size, const char *s, size_t n)
 			i += 2;
 			continue;
 		}
-		if (isalnum(c) || c >= 0x80 || c == '\'' || c == '/') {
-			out[o++] = (char)tolower(c);
+		if (is_letter(c) || c == '\'' || c == '/') {
+			out[o++] = (char)(c >= 'A' && c <= 'Z' ? c | 0x20 : c);
 			space = 0;
 		} else if (!space) {
 			out[o++] = ' ';
@@ -1086,14 +1088,10 @@ arrow_owner(const char *s, size_t n)
 	return i + 1 < n && (isupper((unsigned char)s[i + 1]) || (unsigned char)s[i + 1] >= 0x80);
 }
 
-/* Separators before an owner/due tail: " — ", " – ", " -- ", " - ", "—",
- * " -> ", " → ". */
+/* sep_at() past its first byte. */
 static size_t
-sep_at(const char *s, size_t i, size_t n)
+sep_at_full(const char *s, size_t i, size_t n)
 {
-	/* every separator starts with ' ' or 0xe2 and is at least 3 bytes */
-	if (i + 3 > n || (s[i] != ' ' && (unsigned char)s[i] != 0xe2))
-		return 0;
 	if (i + 5 <= n && s[i] == ' ' && (unsigned char)s[i + 1] == 0xe2 &&
 	    (unsigned char)s[i + 2] == 0x80 && ((unsigned char)s[i + 3] == 0x94 ||
 	    (unsigned char)s[i + 3] == 0x93) && s[i + 4] == ' ')
@@ -1115,6 +1113,17 @@ sep_at(const char *s, size_t i, size_t n)
 	    (unsigned char)s[i + 2] == 0x94)
 		return 3;
 	return 0;
+}
+
+/* Separators before an owner/due tail: " — ", " – ", " -- ", " - ", "—",
+ * " -> ", " → ". Every one starts with ' ' or 0xe2 and is at least 3 bytes:
+ * that is checked here, inline, as the callers try every position. */
+static inline size_t
+sep_at(const char *s, size_t i, size_t n)
+{
+	if (i + 3 > n || (s[i] != ' ' && (unsigned char)s[i] != 0xe2))
+		return 0;
+	return sep_at_full(s, i, n);
 }
 
 /* s[0..n) is only a field name ("Owner", "ETA:") standing before its value
@@ -1321,7 +1330,8 @@ tidy(struct cl_buf *w)
 	for (i = 0; i < 2; i++) {
 		static const char *const tails[] = { " tracked in", " see" };
 		size_t k = strlen(tails[i]);
-		if (w->len > k && strncasecmp(d + w->len - k, tails[i], k) == 0) {
+		if (w->len > k && tolower((unsigned char)d[w->len - 1]) == tails[i][k - 1] &&
+		    strncasecmp(d + w->len - k, tails[i], k) == 0) {
 			w->len -= k;
 			while (w->len > 0 && (d[w->len - 1] == ',' || d[w->len - 1] == ' ' ||
 			                      d[w->len - 1] == ';'))
