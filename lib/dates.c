@@ -393,11 +393,28 @@ parse_period(const char *s, int ref, int *out)
 	}
 }
 
+/* s cannot be a date nor a period: its first character (past white
+ * space and the separators both parsers skip or fail on) starts none of
+ * the forms. Most texts the rules ask about are names and words. */
+static int
+no_date_start(const char *s)
+{
+	unsigned char c;
+
+	while (isspace((unsigned char)*s) || *s == ',' || *s == '-' || *s == '/' || *s == '.')
+		s++;
+	c = (unsigned char)tolower((unsigned char)*s);
+	/* a digit; a month's first letter; q, h, e(nd, om...), y(ear), and the
+	 * words parse_period passes over (the, by, late, of); any byte >= 0x80
+	 * (cl_str_trim takes Unicode spaces off) */
+	return c == '\0' || (c < 0x80 && !isdigit(c) && strchr("jfmasondqheytbl", c) == NULL);
+}
+
 int
 cl_date_parse_due(const char *s, int ref, int *out, int *approx)
 {
 	*approx = 0;
-	if (s == NULL)
+	if (s == NULL || no_date_start(s))
 		return CL_EDATA;
 	if (cl_date_parse(s, ref, out) == 0)
 		return 0;

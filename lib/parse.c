@@ -938,11 +938,30 @@ link_text_is_ticket(const char *s, size_t n, const char *href)
 	       cl_str_starts_with(k, "ticket ") || cl_str_starts_with(k, "bug ");
 }
 
+/* memmem() for the rules' short needles in short texts: memchr to each
+ * candidate first byte, then memcmp (glibc's memmem sets up a search that
+ * costs more than these texts). */
+static const char *
+find_bytes(const char *s, size_t n, const char *needle, size_t k)
+{
+	const char *p = s, *end = s + n;
+
+	if (k == 0)
+		return s;
+	while ((size_t)(end - p) >= k &&
+	       (p = memchr(p, needle[0], (size_t)(end - p) - k + 1)) != NULL) {
+		if (memcmp(p, needle, k) == 0)
+			return p;
+		p++;
+	}
+	return NULL;
+}
+
 /* The first " to "-like needle in s[0..n), or NULL. */
 static const char *
 strstr_n(const char *s, size_t n, const char *needle)
 {
-	return memmem(s, n, needle, strlen(needle));
+	return find_bytes(s, n, needle, strlen(needle));
 }
 
 /* What one piece of meta text is. */
@@ -1271,6 +1290,9 @@ cut(struct cl_buf *w, size_t a, size_t b)
 static void
 tidy(struct cl_buf *w)
 {
+	/* 1 white space, 2 an opening bracket, 0 the bytes copied as they are */
+	static const unsigned char kind[256] = { ['\t'] = 1, ['\n'] = 1, ['\r'] = 1, [' '] = 1,
+		['('] = 2, ['['] = 2 };
 	size_t i, o = 0;
 	char *d = w->data;
 	int space = 1;
@@ -1279,9 +1301,13 @@ tidy(struct cl_buf *w)
 		return;
 	for (i = 0; i < w->len; i++) {
 		char c = d[i];
-		if (c == '\t' || c == '\n' || c == '\r')
-			c = ' ';
-		if (c == ' ') {
+		unsigned k = kind[(unsigned char)c];
+		if (k == 0) {
+			space = 0;
+			d[o++] = c;
+			continue;
+		}
+		if (k == 1) {
 			if (!space)
 				d[o++] = ' ';
 			space = 1;
@@ -1349,10 +1375,14 @@ tidy(struct cl_buf *w)
 		memmove(d, d + i + 1, w->len - i - 1);
 		w->len -= i + 1;
 	}
-	/* a space before punctuation left by a cut: "alert ." */
+	/* a space before punctuation left by a cut: "alert ." (nothing moves
+	 * before the first) */
 	d[w->len] = '\0';
-	o = 0;
-	for (i = 0; i < w->len; i++) {
+	for (i = 0; i + 1 < w->len; i++)
+		if (d[i] == ' ' && (d[i + 1] == '.' || d[i + 1] == ',' || d[i + 1] == ')' ||
+		                    d[i + 1] == ';'))
+			break;
+	for (o = i; i < w->len; i++) {
 		if (d[i] == ' ' && i + 1 < w->len && (d[i + 1] == '.' || d[i + 1] == ',' ||
 		                                      d[i + 1] == ')' || d[i + 1] == ';'))
 			continue;
@@ -1639,7 +1669,7 @@ meta_hint(const char *s, size_t n, size_t nlinks)
 
 	if (nlinks || memchr(s, '(', n) || memchr(s, '@', n) || memchr(s, ':', n) ||
 	    memchr(s, '[', n) || memchr(s, '#', n) || memchr(s, '~', n) || memchr(s, 0xe2, n) ||
-	    memmem(s, n, " - ", 3))
+	    find_bytes(s, n, " - ", 3))
 		return 1;
 	word_starts(s, n, bits);
 	for (i = 0; words[i]; i++)
@@ -2064,7 +2094,7 @@ take_done_marks(struct extract *x, struct cl_buf *w)
 	if (memchr(w->data, 0xe2, w->len) == NULL)
 		return;
 	for (i = 0; marks[i]; i++) {
-		char *q = memmem(w->data, w->len, marks[i], strlen(marks[i]));
+		const char *q = find_bytes(w->data, w->len, marks[i], strlen(marks[i]));
 		if (q != NULL) {
 			if (x->status == ST_NONE)
 				x->status = ST_DONE;
@@ -2287,7 +2317,7 @@ heading_class(const struct rules *r, const char *text, size_t len)
 	s = k;
 	while (*s && (isdigit((unsigned char)*s) || *s == ' '))
 		s++;
-	if (s == k && (strncmp(s, "i ", 2) == 0 || strncmp(s, "ii ", 3) == 0 ||
+	if (s == k && (*s == 'i' || *s == 'v' || *s == 'x') && (strncmp(s, "i ", 2) == 0 || strncmp(s, "ii ", 3) == 0 ||
 	               strncmp(s, "iii ", 4) == 0 || strncmp(s, "iv ", 3) == 0 ||
 	               strncmp(s, "v ", 2) == 0 || strncmp(s, "vi ", 3) == 0 ||
 	               strncmp(s, "vii ", 4) == 0 || strncmp(s, "viii ", 5) == 0 ||
