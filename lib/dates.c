@@ -393,21 +393,36 @@ parse_period(const char *s, int ref, int *out)
 	}
 }
 
-/* s cannot be a date nor a period: its first character (past white
- * space and the separators both parsers skip or fail on) starts none of
+/* s cannot be a date nor a period: its first two characters (past white
+ * space and the separators both parsers skip or fail on) start none of
  * the forms. Most texts the rules ask about are names and words. */
 static int
 no_date_start(const char *s)
 {
-	unsigned char c;
+	/* the second letters after each first letter: month names (jan, feb,
+	 * mar, may, apr, aug, jun, jul, sep, oct, nov, dec), parse_period's
+	 * words (q1-q4, quarter, h1, h2, end, eom, eoq, eoy, month, year) and
+	 * the ones it passes over (the, by, late, of); a first letter not
+	 * here starts nothing */
+	static const char *const second[26] = { ['a' - 'a'] = "pu", ['b' - 'a'] = "y",
+		['d' - 'a'] = "e", ['e' - 'a'] = "no", ['f' - 'a'] = "e", ['h' - 'a'] = "12",
+		['j' - 'a'] = "au", ['l' - 'a'] = "a", ['m' - 'a'] = "ao", ['n' - 'a'] = "o",
+		['o' - 'a'] = "cf", ['q' - 'a'] = "1234u", ['s' - 'a'] = "e", ['t' - 'a'] = "h",
+		['y' - 'a'] = "e" };
+	unsigned char c, c2;
 
 	while (isspace((unsigned char)*s) || *s == ',' || *s == '-' || *s == '/' || *s == '.')
 		s++;
 	c = (unsigned char)tolower((unsigned char)*s);
-	/* a digit; a month's first letter; q, h, e(nd, om...), y(ear), and the
-	 * words parse_period passes over (the, by, late, of); any byte >= 0x80
-	 * (cl_str_trim takes Unicode spaces off) */
-	return c == '\0' || (c < 0x80 && !isdigit(c) && strchr("jfmasondqheytbl", c) == NULL);
+	/* a digit, or any byte >= 0x80 (cl_str_trim takes Unicode spaces
+	 * off): the parsers decide */
+	if (c >= 0x80 || isdigit(c))
+		return 0;
+	if (c < 'a' || c > 'z' || second[c - 'a'] == NULL)
+		return 1;
+	/* a one-letter word is no form either: a '\0' second is refused */
+	c2 = (unsigned char)tolower((unsigned char)s[1]);
+	return c2 == '\0' || strchr(second[c - 'a'], c2) == NULL;
 }
 
 int
