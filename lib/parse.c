@@ -163,12 +163,31 @@ cl_blocks_release(struct cl_blocks *b)
 
 /* ---- small text helpers ---------------------------------------------------------- */
 
-/* isalnum() of the C locale, or a byte of a UTF-8 sequence (no ctype call:
- * the rules ask this of every byte). */
+/* isalnum() of the C locale, or a byte of a UTF-8 sequence: a table, as
+ * the rules ask this of every byte. */
 static inline int
 is_letter(unsigned char c)
 {
-	return c >= 0x80 || (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
+	static const unsigned char letter[256] = {
+		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+		1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0,
+		0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+		1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0,
+		0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+		1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0,
+		1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+		1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+		1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+		1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+		1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+		1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+		1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+		1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	};
+
+	return letter[c];
 }
 
 /* s[0..n) starts with word w (ASCII case-insensitive), at a word end. */
@@ -797,7 +816,7 @@ cl_parse_owner_several(const char *raw)
 				h--;
 			if (!(h > raw && h[-1] == '@'))
 				sep = 1;
-		} else if (depth == 0 && strncasecmp(s, " and ", 5) == 0)
+		} else if (depth == 0 && *s == ' ' && strncasecmp(s, " and ", 5) == 0)
 			sep = 1;
 	}
 	return sep;
@@ -2171,8 +2190,11 @@ extract_text(struct extract *x, const char *text, size_t len,
 	take_trailing_handle(x, &x->action);
 	if (x->action.len != k)
 		tidy(&x->action);
-	/* a bare Jira key or "#123" still in the text names the ticket */
-	if (x->ticket == NULL) {
+	/* a bare Jira key or "#123" still in the text names the ticket (a key
+	 * has a '-', a number a '#': without either there is none) */
+	if (x->ticket == NULL && x->action.len > 0 &&
+	    (memchr(x->action.data, '-', x->action.len) != NULL ||
+	     memchr(x->action.data, '#', x->action.len) != NULL)) {
 		const char *s = x->action.data;
 		size_t n = x->action.len, j;
 		for (j = 0; j < n; j++) {
@@ -3721,8 +3743,9 @@ doc_resolve(struct cl_pm_doc *d, int ref)
 		memcpy(buf, it->due_raw, n + 1);
 		b = buf;
 		/* "by Mar 1", "due 2024-06-30" in a cell */
-		if (strncasecmp(b, "by ", 3) == 0 || strncasecmp(b, "due ", 4) == 0 ||
-		    strncasecmp(b, "before ", 7) == 0 || strncasecmp(b, "until ", 6) == 0)
+		if (strchr("bBdDuU", b[0]) != NULL && b[0] != '\0' &&
+		    (strncasecmp(b, "by ", 3) == 0 || strncasecmp(b, "due ", 4) == 0 ||
+		     strncasecmp(b, "before ", 7) == 0 || strncasecmp(b, "until ", 6) == 0))
 			b += strcspn(b, " ") + 1;
 		if (cl_date_parse_due(b, ref, &day, &approx) == 0) {
 			it->due = day;
