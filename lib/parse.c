@@ -190,14 +190,24 @@ is_letter(unsigned char c)
 	return letter[c];
 }
 
+/* tolower() of the C locale. */
+static inline unsigned char
+ascii_lower(char c)
+{
+	unsigned char u = (unsigned char)c;
+
+	return u >= 'A' && u <= 'Z' ? (unsigned char)(u | 0x20) : u;
+}
+
 /* s[0..n) starts with word w (ASCII case-insensitive), at a word end. */
 static size_t
 starts_word(const char *s, size_t n, const char *w)
 {
 	size_t k;
 
-	/* the first character first: most calls stop here */
-	if (n == 0 || tolower((unsigned char)s[0]) != tolower((unsigned char)w[0]))
+	/* the first two characters first: most calls stop here */
+	if (n == 0 || ascii_lower(s[0]) != ascii_lower(w[0]) ||
+	    (w[1] != '\0' && (n < 2 || ascii_lower(s[1]) != ascii_lower(w[1]))))
 		return 0;
 	k = strlen(w);
 	if (n < k || strncasecmp(s, w, k) != 0)
@@ -327,7 +337,10 @@ status_word(const char *s, size_t n)
 	n -= i;
 	while (n > 0 && (s[n - 1] == ':' || s[n - 1] == '.' || s[n - 1] == '!'))
 		n--;
-	if (n == 0 || n >= sizeof low)
+	/* no word is longer than 18 bytes (":white_check_mark:"), and each
+	 * starts with one of these */
+	if (n == 0 || n >= sizeof low || n > 18 ||
+	    strchr(":bcdfimnoprstuwx\xe2\xf0", ascii_lower(s[0])) == NULL)
 		return ST_NONE;
 	for (i = 0; i < n; i++)
 		low[i] = (char)tolower((unsigned char)s[i]);
