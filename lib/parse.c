@@ -695,6 +695,11 @@ one_team(const char *raw)
 char *
 cl_parse_normalise(const char *action)
 {
+	/* 1 emphasis and brackets (dropped), 2 white space (the C locale's
+	 * isspace) */
+	static const unsigned char kind[256] = { ['*'] = 1, ['_'] = 1, ['`'] = 1, ['~'] = 1,
+		['['] = 1, [']'] = 1, [' '] = 2, ['\t'] = 2, ['\n'] = 2, ['\v'] = 2, ['\f'] = 2,
+		['\r'] = 2 };
 	/* written in place: the result is never longer than the action */
 	char *out = cl_malloc(strlen(action) + 1);
 	const char *s;
@@ -705,16 +710,16 @@ cl_parse_normalise(const char *action)
 		return NULL;
 	for (s = action; *s; s++) {
 		unsigned char c = (unsigned char)*s;
-		if (c == '*' || c == '_' || c == '`' || c == '~' || c == '[' || c == ']')
+		if (kind[c] == 1)
 			continue;
-		if (isspace(c)) {
+		if (kind[c] == 2) {
 			space = n > 0;
 			continue;
 		}
 		if (space)
 			out[n++] = ' ';
 		space = 0;
-		out[n++] = (char)tolower(c);
+		out[n++] = (char)ascii_lower((char)c);
 	}
 	while (n > 0 && (out[n - 1] == '.' || out[n - 1] == ' '))
 		n--;
