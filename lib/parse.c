@@ -199,22 +199,28 @@ ascii_lower(char c)
 	return u >= 'A' && u <= 'Z' ? (unsigned char)(u | 0x20) : u;
 }
 
-/* s[0..n) starts with word w (ASCII case-insensitive), at a word end. */
+/* starts_word() once the first two characters match. */
 static size_t
-starts_word(const char *s, size_t n, const char *w)
+starts_word_full(const char *s, size_t n, const char *w)
 {
-	size_t k;
+	size_t k = strlen(w);
 
-	/* the first two characters first: most calls stop here */
-	if (n == 0 || ascii_lower(s[0]) != ascii_lower(w[0]) ||
-	    (w[1] != '\0' && (n < 2 || ascii_lower(s[1]) != ascii_lower(w[1]))))
-		return 0;
-	k = strlen(w);
 	if (n < k || strncasecmp(s, w, k) != 0)
 		return 0;
 	if (k < n && is_letter((unsigned char)w[k - 1]) && is_letter((unsigned char)s[k]))
 		return 0;
 	return k;
+}
+
+/* s[0..n) starts with word w (ASCII case-insensitive), at a word end. The
+ * first two characters are compared inline: most calls stop there. */
+static inline size_t
+starts_word(const char *s, size_t n, const char *w)
+{
+	if (n == 0 || ascii_lower(s[0]) != ascii_lower(w[0]) ||
+	    (w[1] != '\0' && (n < 2 || ascii_lower(s[1]) != ascii_lower(w[1]))))
+		return 0;
+	return starts_word_full(s, n, w);
 }
 
 /* Length without trailing white space. */
