@@ -781,10 +781,11 @@ cl_parse_owner(const char *raw)
 				;
 		while (end > at + 1 && end[-1] == '.')
 			end--;
-		if (end > at + 1) {
-			r = cl_strndup(at + 1, (size_t)(end - at - 1));
-			free(copy);
-			return r;
+		if (end > at + 1) {	/* the handle, moved to the front of the copy */
+			n = (size_t)(end - at - 1);
+			memmove(copy, at + 1, n);
+			copy[n] = '\0';
+			return copy;
 		}
 	}
 	/* "Alice Doe, Bob" → "Alice Doe"; keep e-mail addresses whole; "Priya
