@@ -1,6 +1,7 @@
 /* parse.c — post-mortem Markdown → a block model (md4c) → metadata and
  * action items (the item rules, which read only the block model). */
 #include <ctype.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1701,6 +1702,37 @@ word_start_seen(const uint64_t bits[11], const char *key)
 	return (bits[k / 64] >> (k % 64)) & 1;
 }
 
+/* The word-start pairs of a vocabulary's entries (their first two
+ * letters), worked out on first use: threads that race to it OR in the
+ * same bits. */
+struct vocab_pairs {
+	atomic_int ready;
+	_Atomic uint64_t bits[11];
+};
+
+/* Some entry of a vocabulary can start at a word start of a text with
+ * word starts bits. The entries are strings at first, first + stride, …,
+ * up to a NULL; each starts with two lower-case letters. */
+static int
+vocab_seen(struct vocab_pairs *v, const void *first, size_t stride, const uint64_t bits[11])
+{
+	uint64_t any = 0;
+	size_t i;
+
+	if (!atomic_load_explicit(&v->ready, memory_order_acquire)) {
+		const char *const *w;
+		for (i = 0; *(w = (const char *const *)((const char *)first + i * stride)); i++) {
+			unsigned k = (unsigned)((*w)[0] - 'a') * 26 + (unsigned)((*w)[1] - 'a');
+			atomic_fetch_or_explicit(&v->bits[k / 64], (uint64_t)1 << (k % 64),
+			                         memory_order_relaxed);
+		}
+		atomic_store_explicit(&v->ready, 1, memory_order_release);
+	}
+	for (i = 0; i < 11; i++)
+		any |= bits[i] & atomic_load_explicit(&v->bits[i], memory_order_relaxed);
+	return any != 0;
+}
+
 /* A cell's text could say an owner, status, due date or ticket (most
  * action cells are plain words: they need no reading). */
 static int
@@ -1715,10 +1747,10 @@ meta_hint(const char *s, size_t n, size_t nlinks)
 	    memchr(s, '[', n) || memchr(s, '#', n) || memchr(s, '~', n) || memchr(s, 0xe2, n) ||
 	    find_bytes(s, n, " - ", 3))
 		return 1;
+	static struct vocab_pairs pairs;
 	word_starts(s, n, bits);
-	for (i = 0; words[i]; i++)
-		if (word_start_seen(bits, words[i]))
-			return 1;
+	if (vocab_seen(&pairs, &words[0], sizeof words[0], bits))
+		return 1;
 	for (i = 0; i + 1 < n; i++)	/* "OPS-12" */
 		if (s[i] == '-' && isdigit((unsigned char)s[i + 1]))
 			return 1;
@@ -1749,10 +1781,13 @@ take_phrases(struct extract *x, struct cl_buf *w)
 		{ "jira:", M_TICKET, 0 }, { "priority:", M_PRIORITY, 0 },
 		{ NULL, M_NONE, 0 }
 	};
+	static struct vocab_pairs pairs;
 	uint64_t bits[11];
 	size_t i;
 
 	word_starts(w->data, w->len, bits);
+	if (!vocab_seen(&pairs, &keys[0].key, sizeof keys[0], bits))
+		return;	/* no key can start anywhere */
 	for (i = 0; keys[i].key; i++) {
 		size_t at = 0, k;
 		if (!word_start_seen(bits, keys[i].key))
@@ -2356,6 +2391,7 @@ heading_class(const struct rules *r, const char *text, size_t len)
 		"background", "detection", "what happened", "contributing factor", "trigger",
 		"where we got lucky", "glossary", "appendix", "supporting information",
 		"resolution", "symptoms", "description", "overview", NULL };
+	static struct vocab_pairs action_pairs, excluded_pairs;
 	char k[256], *s;
 	size_t i;
 
@@ -2376,10 +2412,11 @@ heading_class(const struct rules *r, const char *text, size_t len)
 	word_starts(s, strlen(s), bits);
 	if (word_start_seen(bits, "yo") && (has_phrase(s, "you") || has_phrase(s, "your")))
 		return H_PLAIN;
-	for (i = 0; action[i]; i++)
-		if (word_start_seen(bits, action[i]))
-		if (has_phrase(s, action[i]))
-			goto action_words;
+	if (vocab_seen(&action_pairs, &action[0], sizeof action[0], bits))
+		for (i = 0; action[i]; i++)
+			if (word_start_seen(bits, action[i]))
+			if (has_phrase(s, action[i]))
+				goto action_words;
 	if (has_phrase(s, "mitigation") && (has_phrase(s, "future") || has_phrase(s, "planned") ||
 	                                    has_phrase(s, "long term") || has_phrase(s, "prevent")))
 		return H_ACTION;
@@ -2396,10 +2433,11 @@ heading_class(const struct rules *r, const char *text, size_t len)
 				h++;
 		}
 	}
-	for (i = 0; excluded[i]; i++)
-		if (word_start_seen(bits, excluded[i]))
-		if (has_phrase(s, excluded[i]))
-			return H_EXCLUDED;
+	if (vocab_seen(&excluded_pairs, &excluded[0], sizeof excluded[0], bits))
+		for (i = 0; excluded[i]; i++)
+			if (word_start_seen(bits, excluded[i]))
+			if (has_phrase(s, excluded[i]))
+				return H_EXCLUDED;
 	return H_PLAIN;
 action_words:
 	/* "What went wrong with our actions" stays excluded; "Lessons learned and
