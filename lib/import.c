@@ -2449,6 +2449,8 @@ run_sources(struct run *r, char *const *sources, int nsources)
 	int ncfg = 0, rc = 0, writes = 0;
 	long max = DEFAULT_MAX_SIZE;
 	time_t now = cl_now();
+	/* rows written before this run: a run that writes none need not set teams */
+	sqlite3_int64 changes0 = r->st ? sqlite3_total_changes64(cl_store_db(r->st)) : 0;
 
 	r->alloc_failures = cl_alloc_failures();
 	r->tz = cl_config_timezone(r->cfg);
@@ -2544,8 +2546,11 @@ run_sources(struct run *r, char *const *sources, int nsources)
 			r->in_tx = 1;
 		if (rc == 0)
 			rc = mark_missing(r);
-		if (rc == 0)	/* [teams] may have changed: every post-mortem's team */
-			rc = cl_team_assign(NULL, r->st, r->cfg, r->err);
+		/* every post-mortem's team, when [teams] changed or rows were written */
+		if (rc == 0)
+			rc = cl_team_assign_changed(NULL, r->st, r->cfg,
+			                            sqlite3_total_changes64(cl_store_db(r->st)) !=
+			                            changes0, r->err);
 		if (rc == 0)
 			rc = cl_store_meta_set(r->st, "lint_fingerprint", fp, r->err);
 		if (rc == 0)
