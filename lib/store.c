@@ -142,12 +142,14 @@ cl_store_prepare(struct cl_store *st, sqlite3_stmt **out, const char *sql,
 int
 cl_store_journal(struct cl_store *st, const char *mode)
 {
-	char sql[48];
+	static const char *const sql[] = { "PRAGMA journal_mode = delete",
+	                                   "PRAGMA journal_mode = wal" };
 	sqlite3_stmt *s;
-	int rc = 1;
+	int rc = 1, wal = strcmp(mode, "wal") == 0;
 
-	snprintf(sql, sizeof sql, "PRAGMA journal_mode = %s", mode);
-	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+	if (!wal && strcmp(mode, "delete") != 0)
+		return 1;
+	if (sqlite3_prepare_v2(st->db, sql[wal], -1, &s, NULL) != SQLITE_OK)
 		return 1;
 	if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_text(s, 0) != NULL &&
 	    cl_str_ieq((const char *)sqlite3_column_text(s, 0), mode))
