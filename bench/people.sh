@@ -36,8 +36,8 @@ runs() {
         i=$((i + 1))
     done | median
 }
-find "$corpus" -name '*.md' -print0 | xargs -0 cat > /dev/null
-t_cat=$(runs "find '$corpus' -name '*.md' -print0 | xargs -0 cat")
+find "$corpus/" -name '*.md' -print0 | xargs -0 cat > /dev/null
+t_cat=$(runs "find '$corpus/' -name '*.md' -print0 | xargs -0 cat")
 t_none=$(runs "'$CL' -q -c '$work/none.conf' -d '$work/db' import '$corpus'")
 t_people=$(runs "'$CL' -q -c '$work/people.conf' -d '$work/db' import '$corpus'")
 echo "cat:                      ${t_cat}s"

@@ -18,8 +18,8 @@ if [ ! -f "$corpus/.done" ]; then
     /usr/bin/python3 bench/gen-corpus.py "$corpus" "$docs"
     touch "$corpus/.done"
 fi
-files=$(find "$corpus" -name '*.md' | wc -l)
-bytes=$(find "$corpus" -name '*.md' -print0 | xargs -0 cat | wc -c)
+files=$(find "$corpus/" -name '*.md' | wc -l)
+bytes=$(find "$corpus/" -name '*.md' -print0 | xargs -0 cat | wc -c)
 
 # median of BENCH_RUNS (default 5) runs of a command: elapsed seconds on
 # stdout; the median user+sys CPU seconds in $work/cpu; the largest peak RSS
@@ -37,8 +37,8 @@ measure() {
     awk '{ print $4 }' "$work/all" | sort -n | tail -n 1 > "$work/rss"
     awk '{ print $1 }' "$work/all" | median
 }
-find "$corpus" -name '*.md' -print0 | xargs -0 cat > /dev/null    # warm the page cache
-t_cat=$(PREP="" measure "find '$corpus' -name '*.md' -print0 | xargs -0 cat > /dev/null")
+find "$corpus/" -name '*.md' -print0 | xargs -0 cat > /dev/null    # warm the page cache
+t_cat=$(PREP="" measure "find '$corpus/' -name '*.md' -print0 | xargs -0 cat > /dev/null")
 cpu_cat=$(cat "$work/cpu")
 t_full=$(PREP="rm -f '$work'/db*" measure "./closeloop -q -d '$work/db' import '$corpus'")
 cpu_full=$(cat "$work/cpu")

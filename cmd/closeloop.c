@@ -102,6 +102,14 @@ cmd_entries(void)
 	return cmd_table;
 }
 
+/* The global options, for the completions (cmd-complete.c). */
+const struct cmd_entry *cmd_globals(void);
+const struct cmd_entry *
+cmd_globals(void)
+{
+	return &global_entry;
+}
+
 /* Prints the global help with the command list (not the hidden __ ones). */
 static void
 print_global_help(FILE *f)
@@ -121,7 +129,7 @@ print_global_help(FILE *f)
 }
 
 /* Finds a command by exact name or unique prefix (tmux style). */
-static const struct cmd_entry *
+const struct cmd_entry *
 cmd_find(const char *name, struct cl_error *err)
 {
 	const struct cmd_entry *found = NULL;

@@ -1,7 +1,10 @@
-/* cmd-complete.c — `closeloop __complete WHAT`: the words the shell
- * completions (contrib/completion) offer, one per line, read from the
- * database and the config. Never creates or changes anything; prints
- * nothing (exit 0) when there is nothing to offer. Not in the help. */
+/* cmd-complete.c — `closeloop __complete WHAT [CMD [SUB] [NAME]]`: the
+ * words the shell completions (contrib/completion) offer, one per line:
+ * ids read from the database and the config, and the options, their
+ * values and the sub-commands read from the command table (so that a
+ * command's declaration is the one list of its options). Never creates or
+ * changes anything; prints nothing (exit 0) when there is nothing to
+ * offer. Not in the help. */
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +15,100 @@
 #include "cmd.h"
 
 extern const struct cmd_entry *const *cmd_entries(void);
+extern const struct cmd_entry *cmd_globals(void);
+
+/* The sub-command SUB of cmd, or NULL. */
+static const struct cmd_entry *
+find_sub(const struct cmd_entry *cmd, const char *sub)
+{
+	const struct cmd_entry *const *s;
+
+	for (s = sub ? cmd->subs : NULL; s && *s; s++)
+		if (strcmp((*s)->name, sub) == 0)
+			return *s;
+	return NULL;
+}
+
+/* The option --name of e (name without the dashes), or NULL. */
+static const struct cmd_opt *
+find_opt(const struct cmd_entry *e, const char *name)
+{
+	size_t i;
+
+	for (i = 0; e && i < CMD_MAXOPTS && e->opts[i].name; i++)
+		if (strcmp(e->opts[i].name, name) == 0)
+			return &e->opts[i];
+	return NULL;
+}
+
+/* Prints --NAME for each option of e, but for those the command or its
+ * sub-command (over1, over2) already has and those only valid before the
+ * command. */
+static void
+print_opts(const struct cmd_entry *e, const struct cmd_entry *over1,
+           const struct cmd_entry *over2)
+{
+	size_t i;
+
+	for (i = 0; e && i < CMD_MAXOPTS && e->opts[i].name; i++) {
+		const struct cmd_opt *o = &e->opts[i];
+		if ((o->flags & CMD_OPT_FIRST) || (over1 && over1 != e && find_opt(over1, o->name)) ||
+		    (over2 && over2 != e && find_opt(over2, o->name)))
+			continue;
+		printf("--%s\n", o->name);
+	}
+}
+
+/* Prints each value o allows ("text|json|csv"), if any. */
+static void
+print_values(const struct cmd_opt *o)
+{
+	const char *v;
+
+	for (v = o ? o->values : NULL; v && *v; v += strcspn(v, "|"), v += *v == '|')
+		printf("%.*s\n", (int)strcspn(v, "|"), v);
+}
+
+/* `options [CMD [SUB]]`, `values [CMD [SUB]] NAME` (the option's name
+ * without the dashes: getopt would read --format as an option),
+ * `subcommands CMD`: what the command table declares. An unknown command
+ * or sub-command offers nothing. */
+static void
+print_declared(const char *what, const struct cmd_args *a)
+{
+	const struct cmd_entry *cmd, *sub = NULL, *const *s;
+	struct cl_error err = { 0 };
+	const struct cmd_opt *o = NULL;
+	const char *opt = NULL;
+	int argi = 1;
+
+	if (a->argc < 2 || (strcmp(what, "values") == 0 && a->argc == 2)) {
+		/* before the command: the global options */
+		if (strcmp(what, "options") == 0)
+			print_opts(cmd_globals(), NULL, NULL);
+		else if (a->argc == 2)
+			print_values(find_opt(cmd_globals(), a->argv[1]));
+		return;
+	}
+	if ((cmd = cmd_find(a->argv[argi++], &err)) == NULL)
+		return;
+	if (argi < a->argc && (sub = find_sub(cmd, a->argv[argi])) != NULL)
+		argi++;
+	if (strcmp(what, "subcommands") == 0) {
+		for (s = cmd->subs; s && *s; s++)
+			printf("%s\n", (*s)->name);
+	} else if (strcmp(what, "options") == 0) {
+		print_opts(sub, NULL, NULL);
+		print_opts(cmd, sub, NULL);
+		print_opts(cmd_globals(), cmd, sub);
+	} else if (argi < a->argc) {
+		for (opt = a->argv[argi]; *opt == '-'; opt++)
+			;
+		if ((o = find_opt(sub, opt)) == NULL && (o = find_opt(cmd, opt)) == NULL)
+			o = find_opt(cmd_globals(), opt);
+		print_values(o);
+	}
+}
 
 /* Prints item ids (all = every status), post-mortem and runbook ids
  * (postmortems 1) or drill ids (postmortems 2). */
@@ -82,7 +179,12 @@ cmd_complete_exec(struct cl_ctx *ctx, const struct cmd_args *a)
 	const char *what = a->argv[0];
 	size_t i;
 
-	if (strcmp(what, "commands") == 0) {
+	if (strcmp(what, "options") == 0 || strcmp(what, "values") == 0 ||
+	    strcmp(what, "subcommands") == 0) {
+		print_declared(what, a);
+	} else if (a->argc > 1) {
+		return cmd_usage_error(ctx, "'%s' takes no command", what);
+	} else if (strcmp(what, "commands") == 0) {
 		const struct cmd_entry *const *t = cmd_entries();
 		for (i = 0; t[i]; i++)
 			if (t[i]->name[0] != '_')
@@ -107,15 +209,17 @@ cmd_complete_exec(struct cl_ctx *ctx, const struct cmd_args *a)
 		fputs("week\nmonth\nquarter\n2 weeks\n3 months\n2 quarters\n", stdout);
 	} else {
 		return cmd_usage_error(ctx, "cannot complete '%s' (commands, items, all-items, "
-		                       "postmortems, drills, people, zones, every)", what);
+		                       "postmortems, drills, people, zones, every, options, values, "
+		                       "subcommands)", what);
 	}
 	return 0;
 }
 
 const struct cmd_entry cmd_complete_entry = {
 	.name = "__complete",
-	.usage = "commands|items|all-items|postmortems|drills|people|zones|every",
+	.usage = "commands|items|all-items|postmortems|drills|people|zones|every "
+	         "| options [CMD [SUB]] | values [CMD [SUB]] NAME | subcommands CMD",
 	.summary = "words for the shell completions (contrib/completion)",
-	.args = { .lower = 1, .upper = 1, .missing = "name what to complete" },
+	.args = { .lower = 1, .upper = 4, .missing = "name what to complete" },
 	.exec = cmd_complete_exec,
 };

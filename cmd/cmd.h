@@ -117,6 +117,8 @@ void cmd_print_options(const struct cmd_entry *cmd, FILE *f);
  * one without a command). */
 void cmd_print_usage(const struct cl_ctx *ctx, FILE *f);
 /* A usage error (CL_EUSAGE): the message, then the usage lines. */
+/* The command named NAME (exact, or a unique prefix); NULL with err set. */
+const struct cmd_entry *cmd_find(const char *name, struct cl_error *err);
 int cmd_usage_error(struct cl_ctx *ctx, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* A "no item 'X'" (pm: "no post-mortem 'X'") error with "did you mean"

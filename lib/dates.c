@@ -160,6 +160,8 @@ month_number(const char *w, size_t len)
 	if (len > 1 && low[len - 1] == '.')
 		low[--len] = '\0';
 	for (i = 0; i < 12; i++) {
+		if (names[i][0] != low[0])	/* every match shares the first letter */
+			continue;
 		if (strcmp(low, names[i]) == 0 || (len >= 3 && strncmp(low, names[i], len) == 0))
 			return (int)i + 1;
 		if (i == 8 && strcmp(low, "sept") == 0)
@@ -320,9 +322,6 @@ parse_period(const char *s, int ref, int *out)
 	char w[64], *q, *words[4], *save = NULL;
 	int nw = 0, y = 0, rm, rd, m = 0, quarter = 0, half = 0, i, day;
 
-	if (ref == CL_NO_DATE)
-		ref = cl_today(NULL);
-	cl_civil_from_days(ref, &y, &rm, &rd);
 	cl_str_key(w, sizeof w, s);
 	for (q = w; *q; q++)
 		if (*q == ',' || *q == '-' || *q == '/' || *q == '.')
@@ -337,6 +336,10 @@ parse_period(const char *s, int ref, int *out)
 	}
 	if (nw == 0 || nw > 2)
 		return CL_EDATA;
+	/* the reference month only once the words may be a period */
+	if (ref == CL_NO_DATE)
+		ref = cl_today(NULL);
+	cl_civil_from_days(ref, &y, &rm, &rd);
 	{
 		int year = 0;
 		for (i = 0; i < nw; i++) {
@@ -390,11 +393,43 @@ parse_period(const char *s, int ref, int *out)
 	}
 }
 
+/* s cannot be a date nor a period: its first two characters (past white
+ * space and the separators both parsers skip or fail on) start none of
+ * the forms. Most texts the rules ask about are names and words. */
+static int
+no_date_start(const char *s)
+{
+	/* the second letters after each first letter: month names (jan, feb,
+	 * mar, may, apr, aug, jun, jul, sep, oct, nov, dec), parse_period's
+	 * words (q1-q4, quarter, h1, h2, end, eom, eoq, eoy, month, year) and
+	 * the ones it passes over (the, by, late, of); a first letter not
+	 * here starts nothing */
+	static const char *const second[26] = { ['a' - 'a'] = "pu", ['b' - 'a'] = "y",
+		['d' - 'a'] = "e", ['e' - 'a'] = "no", ['f' - 'a'] = "e", ['h' - 'a'] = "12",
+		['j' - 'a'] = "au", ['l' - 'a'] = "a", ['m' - 'a'] = "ao", ['n' - 'a'] = "o",
+		['o' - 'a'] = "cf", ['q' - 'a'] = "1234u", ['s' - 'a'] = "e", ['t' - 'a'] = "h",
+		['y' - 'a'] = "e" };
+	unsigned char c, c2;
+
+	while (isspace((unsigned char)*s) || *s == ',' || *s == '-' || *s == '/' || *s == '.')
+		s++;
+	c = (unsigned char)tolower((unsigned char)*s);
+	/* a digit, or any byte >= 0x80 (cl_str_trim takes Unicode spaces
+	 * off): the parsers decide */
+	if (c >= 0x80 || isdigit(c))
+		return 0;
+	if (c < 'a' || c > 'z' || second[c - 'a'] == NULL)
+		return 1;
+	/* a one-letter word is no form either: a '\0' second is refused */
+	c2 = (unsigned char)tolower((unsigned char)s[1]);
+	return c2 == '\0' || strchr(second[c - 'a'], c2) == NULL;
+}
+
 int
 cl_date_parse_due(const char *s, int ref, int *out, int *approx)
 {
 	*approx = 0;
-	if (s == NULL)
+	if (s == NULL || no_date_start(s))
 		return CL_EDATA;
 	if (cl_date_parse(s, ref, out) == 0)
 		return 0;

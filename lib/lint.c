@@ -76,7 +76,7 @@ cl_lint_not_a_person(const char *owner, const struct cl_config *cfg)
 		const char *last = strrchr(low, ' ');
 		if (last != NULL) {
 			for (i = 0; group_words[i]; i++)
-				if (strcmp(last + 1, group_words[i]) == 0)
+				if (group_words[i][0] == last[1] && strcmp(last + 1, group_words[i]) == 0)
 					return 1;
 		}
 	}
@@ -248,10 +248,10 @@ cl_slo_days(const struct cl_config *cfg, const char *severity, long *days)
 	size_t i;
 
 	*days = 0;
-	if (severity == NULL || *severity == '\0' || strlen(severity) >= sizeof key)
+	if (severity == NULL || *severity == '\0' || (i = strlen(severity)) >= sizeof key)
 		return 0;
 	/* the key as written, else in lower or upper case: P1, p1, Sev-1 */
-	snprintf(key, sizeof key, "%s", severity);
+	memcpy(key, severity, i + 1);
 	if ((v = cl_config_get(cfg, "slo", key)) == NULL) {
 		for (i = 0; key[i]; i++)
 			key[i] = (char)tolower((unsigned char)key[i]);

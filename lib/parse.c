@@ -1,6 +1,7 @@
 /* parse.c — post-mortem Markdown → a block model (md4c) → metadata and
  * action items (the item rules, which read only the block model). */
 #include <ctype.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -163,15 +164,45 @@ cl_blocks_release(struct cl_blocks *b)
 
 /* ---- small text helpers ---------------------------------------------------------- */
 
-static int
+/* isalnum() of the C locale, or a byte of a UTF-8 sequence: a table, as
+ * the rules ask this of every byte. */
+static inline int
 is_letter(unsigned char c)
 {
-	return c >= 0x80 || isalnum(c);
+	static const unsigned char letter[256] = {
+		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+		1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0,
+		0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+		1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0,
+		0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+		1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0,
+		1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+		1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+		1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+		1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+		1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+		1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+		1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+		1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	};
+
+	return letter[c];
 }
 
-/* s[0..n) starts with word w (ASCII case-insensitive), at a word end. */
+/* tolower() of the C locale. */
+static inline unsigned char
+ascii_lower(char c)
+{
+	unsigned char u = (unsigned char)c;
+
+	return u >= 'A' && u <= 'Z' ? (unsigned char)(u | 0x20) : u;
+}
+
+/* starts_word() once the first two characters match. */
 static size_t
-starts_word(const char *s, size_t n, const char *w)
+starts_word_full(const char *s, size_t n, const char *w)
 {
 	size_t k = strlen(w);
 
@@ -180,6 +211,17 @@ starts_word(const char *s, size_t n, const char *w)
 	if (k < n && is_letter((unsigned char)w[k - 1]) && is_letter((unsigned char)s[k]))
 		return 0;
 	return k;
+}
+
+/* s[0..n) starts with word w (ASCII case-insensitive), at a word end. The
+ * first two characters are compared inline: most calls stop there. */
+static inline size_t
+starts_word(const char *s, size_t n, const char *w)
+{
+	if (n == 0 || ascii_lower(s[0]) != ascii_lower(w[0]) ||
+	    (w[1] != '\0' && (n < 2 || ascii_lower(s[1]) != ascii_lower(w[1]))))
+		return 0;
+	return starts_word_full(s, n, w);
 }
 
 /* Length without trailing white space. */
@@ -220,8 +262,8 @@ vocab_key(char *out, size_t size, const char *s, size_t n)
 			i += 2;
 			continue;
 		}
-		if (isalnum(c) || c >= 0x80 || c == '\'' || c == '/') {
-			out[o++] = (char)tolower(c);
+		if (is_letter(c) || c == '\'' || c == '/') {
+			out[o++] = (char)(c >= 'A' && c <= 'Z' ? c | 0x20 : c);
 			space = 0;
 		} else if (!space) {
 			out[o++] = ' ';
@@ -302,7 +344,10 @@ status_word(const char *s, size_t n)
 	n -= i;
 	while (n > 0 && (s[n - 1] == ':' || s[n - 1] == '.' || s[n - 1] == '!'))
 		n--;
-	if (n == 0 || n >= sizeof low)
+	/* no word is longer than 18 bytes (":white_check_mark:"), and each
+	 * starts with one of these */
+	if (n == 0 || n >= sizeof low || n > 18 ||
+	    strchr(":bcdfimnoprstuwx\xe2\xf0", ascii_lower(s[0])) == NULL)
 		return ST_NONE;
 	for (i = 0; i < n; i++)
 		low[i] = (char)tolower((unsigned char)s[i]);
@@ -657,6 +702,11 @@ one_team(const char *raw)
 char *
 cl_parse_normalise(const char *action)
 {
+	/* 1 emphasis and brackets (dropped), 2 white space (the C locale's
+	 * isspace) */
+	static const unsigned char kind[256] = { ['*'] = 1, ['_'] = 1, ['`'] = 1, ['~'] = 1,
+		['['] = 1, [']'] = 1, [' '] = 2, ['\t'] = 2, ['\n'] = 2, ['\v'] = 2, ['\f'] = 2,
+		['\r'] = 2 };
 	/* written in place: the result is never longer than the action */
 	char *out = cl_malloc(strlen(action) + 1);
 	const char *s;
@@ -667,16 +717,16 @@ cl_parse_normalise(const char *action)
 		return NULL;
 	for (s = action; *s; s++) {
 		unsigned char c = (unsigned char)*s;
-		if (c == '*' || c == '_' || c == '`' || c == '~' || c == '[' || c == ']')
+		if (kind[c] == 1)
 			continue;
-		if (isspace(c)) {
+		if (kind[c] == 2) {
 			space = n > 0;
 			continue;
 		}
 		if (space)
 			out[n++] = ' ';
 		space = 0;
-		out[n++] = (char)tolower(c);
+		out[n++] = (char)ascii_lower((char)c);
 	}
 	while (n > 0 && (out[n - 1] == '.' || out[n - 1] == ' '))
 		n--;
@@ -732,10 +782,11 @@ cl_parse_owner(const char *raw)
 				;
 		while (end > at + 1 && end[-1] == '.')
 			end--;
-		if (end > at + 1) {
-			r = cl_strndup(at + 1, (size_t)(end - at - 1));
-			free(copy);
-			return r;
+		if (end > at + 1) {	/* the handle, moved to the front of the copy */
+			n = (size_t)(end - at - 1);
+			memmove(copy, at + 1, n);
+			copy[n] = '\0';
+			return copy;
 		}
 	}
 	/* "Alice Doe, Bob" → "Alice Doe"; keep e-mail addresses whole; "Priya
@@ -791,7 +842,7 @@ cl_parse_owner_several(const char *raw)
 				h--;
 			if (!(h > raw && h[-1] == '@'))
 				sep = 1;
-		} else if (depth == 0 && strncasecmp(s, " and ", 5) == 0)
+		} else if (depth == 0 && *s == ' ' && strncasecmp(s, " and ", 5) == 0)
 			sep = 1;
 	}
 	return sep;
@@ -932,11 +983,30 @@ link_text_is_ticket(const char *s, size_t n, const char *href)
 	       cl_str_starts_with(k, "ticket ") || cl_str_starts_with(k, "bug ");
 }
 
+/* memmem() for the rules' short needles in short texts: memchr to each
+ * candidate first byte, then memcmp (glibc's memmem sets up a search that
+ * costs more than these texts). */
+static const char *
+find_bytes(const char *s, size_t n, const char *needle, size_t k)
+{
+	const char *p = s, *end = s + n;
+
+	if (k == 0)
+		return s;
+	while ((size_t)(end - p) >= k &&
+	       (p = memchr(p, needle[0], (size_t)(end - p) - k + 1)) != NULL) {
+		if (memcmp(p, needle, k) == 0)
+			return p;
+		p++;
+	}
+	return NULL;
+}
+
 /* The first " to "-like needle in s[0..n), or NULL. */
 static const char *
 strstr_n(const char *s, size_t n, const char *needle)
 {
-	return memmem(s, n, needle, strlen(needle));
+	return find_bytes(s, n, needle, strlen(needle));
 }
 
 /* What one piece of meta text is. */
@@ -1082,10 +1152,9 @@ arrow_owner(const char *s, size_t n)
 	return i + 1 < n && (isupper((unsigned char)s[i + 1]) || (unsigned char)s[i + 1] >= 0x80);
 }
 
-/* Separators before an owner/due tail: " — ", " – ", " -- ", " - ", "—",
- * " -> ", " → ". */
+/* sep_at() past its first byte. */
 static size_t
-sep_at(const char *s, size_t i, size_t n)
+sep_at_full(const char *s, size_t i, size_t n)
 {
 	if (i + 5 <= n && s[i] == ' ' && (unsigned char)s[i + 1] == 0xe2 &&
 	    (unsigned char)s[i + 2] == 0x80 && ((unsigned char)s[i + 3] == 0x94 ||
@@ -1108,6 +1177,17 @@ sep_at(const char *s, size_t i, size_t n)
 	    (unsigned char)s[i + 2] == 0x94)
 		return 3;
 	return 0;
+}
+
+/* Separators before an owner/due tail: " — ", " – ", " -- ", " - ", "—",
+ * " -> ", " → ". Every one starts with ' ' or 0xe2 and is at least 3 bytes:
+ * that is checked here, inline, as the callers try every position. */
+static inline size_t
+sep_at(const char *s, size_t i, size_t n)
+{
+	if (i + 3 > n || (s[i] != ' ' && (unsigned char)s[i] != 0xe2))
+		return 0;
+	return sep_at_full(s, i, n);
 }
 
 /* s[0..n) is only a field name ("Owner", "ETA:") standing before its value
@@ -1255,6 +1335,9 @@ cut(struct cl_buf *w, size_t a, size_t b)
 static void
 tidy(struct cl_buf *w)
 {
+	/* 1 white space, 2 an opening bracket, 0 the bytes copied as they are */
+	static const unsigned char kind[256] = { ['\t'] = 1, ['\n'] = 1, ['\r'] = 1, [' '] = 1,
+		['('] = 2, ['['] = 2 };
 	size_t i, o = 0;
 	char *d = w->data;
 	int space = 1;
@@ -1263,9 +1346,13 @@ tidy(struct cl_buf *w)
 		return;
 	for (i = 0; i < w->len; i++) {
 		char c = d[i];
-		if (c == '\t' || c == '\n' || c == '\r')
-			c = ' ';
-		if (c == ' ') {
+		unsigned k = kind[(unsigned char)c];
+		if (k == 0) {
+			space = 0;
+			d[o++] = c;
+			continue;
+		}
+		if (k == 1) {
 			if (!space)
 				d[o++] = ' ';
 			space = 1;
@@ -1314,7 +1401,8 @@ tidy(struct cl_buf *w)
 	for (i = 0; i < 2; i++) {
 		static const char *const tails[] = { " tracked in", " see" };
 		size_t k = strlen(tails[i]);
-		if (w->len > k && strncasecmp(d + w->len - k, tails[i], k) == 0) {
+		if (w->len > k && tolower((unsigned char)d[w->len - 1]) == tails[i][k - 1] &&
+		    strncasecmp(d + w->len - k, tails[i], k) == 0) {
 			w->len -= k;
 			while (w->len > 0 && (d[w->len - 1] == ',' || d[w->len - 1] == ' ' ||
 			                      d[w->len - 1] == ';'))
@@ -1332,10 +1420,14 @@ tidy(struct cl_buf *w)
 		memmove(d, d + i + 1, w->len - i - 1);
 		w->len -= i + 1;
 	}
-	/* a space before punctuation left by a cut: "alert ." */
+	/* a space before punctuation left by a cut: "alert ." (nothing moves
+	 * before the first) */
 	d[w->len] = '\0';
-	o = 0;
-	for (i = 0; i < w->len; i++) {
+	for (i = 0; i + 1 < w->len; i++)
+		if (d[i] == ' ' && (d[i + 1] == '.' || d[i + 1] == ',' || d[i + 1] == ')' ||
+		                    d[i + 1] == ';'))
+			break;
+	for (o = i; i < w->len; i++) {
 		if (d[i] == ' ' && i + 1 < w->len && (d[i + 1] == '.' || d[i + 1] == ',' ||
 		                                      d[i + 1] == ')' || d[i + 1] == ';'))
 			continue;
@@ -1588,14 +1680,17 @@ static void
 word_starts(const char *s, size_t n, uint64_t bits[11])
 {
 	size_t i;
+	int prev_letter = 0;	/* is_letter(s[i - 1]) */
 
 	memset(bits, 0, 11 * sizeof bits[0]);
 	for (i = 0; i + 1 < n; i++) {
-		unsigned a = (unsigned char)s[i] | 0x20, b = (unsigned char)s[i + 1] | 0x20;
-		if (a - 'a' < 26 && b - 'a' < 26 && (i == 0 || !is_letter((unsigned char)s[i - 1]))) {
+		unsigned char c = (unsigned char)s[i];
+		unsigned a = c | 0x20, b = (unsigned char)s[i + 1] | 0x20;
+		if (!prev_letter && a - 'a' < 26 && b - 'a' < 26) {
 			unsigned k = (a - 'a') * 26 + (b - 'a');
 			bits[k / 64] |= (uint64_t)1 << (k % 64);
 		}
+		prev_letter = is_letter(c);
 	}
 }
 
@@ -1605,6 +1700,37 @@ word_start_seen(const uint64_t bits[11], const char *key)
 	unsigned k = (unsigned)(key[0] - 'a') * 26 + (unsigned)(key[1] - 'a');
 
 	return (bits[k / 64] >> (k % 64)) & 1;
+}
+
+/* The word-start pairs of a vocabulary's entries (their first two
+ * letters), worked out on first use: threads that race to it OR in the
+ * same bits. */
+struct vocab_pairs {
+	atomic_int ready;
+	_Atomic uint64_t bits[11];
+};
+
+/* Some entry of a vocabulary can start at a word start of a text with
+ * word starts bits. The entries are strings at first, first + stride, …,
+ * up to a NULL; each starts with two lower-case letters. */
+static int
+vocab_seen(struct vocab_pairs *v, const void *first, size_t stride, const uint64_t bits[11])
+{
+	uint64_t any = 0;
+	size_t i;
+
+	if (!atomic_load_explicit(&v->ready, memory_order_acquire)) {
+		const char *const *w;
+		for (i = 0; *(w = (const char *const *)((const char *)first + i * stride)); i++) {
+			unsigned k = (unsigned)((*w)[0] - 'a') * 26 + (unsigned)((*w)[1] - 'a');
+			atomic_fetch_or_explicit(&v->bits[k / 64], (uint64_t)1 << (k % 64),
+			                         memory_order_relaxed);
+		}
+		atomic_store_explicit(&v->ready, 1, memory_order_release);
+	}
+	for (i = 0; i < 11; i++)
+		any |= bits[i] & atomic_load_explicit(&v->bits[i], memory_order_relaxed);
+	return any != 0;
 }
 
 /* A cell's text could say an owner, status, due date or ticket (most
@@ -1619,12 +1745,12 @@ meta_hint(const char *s, size_t n, size_t nlinks)
 
 	if (nlinks || memchr(s, '(', n) || memchr(s, '@', n) || memchr(s, ':', n) ||
 	    memchr(s, '[', n) || memchr(s, '#', n) || memchr(s, '~', n) || memchr(s, 0xe2, n) ||
-	    memmem(s, n, " - ", 3))
+	    find_bytes(s, n, " - ", 3))
 		return 1;
+	static struct vocab_pairs pairs;
 	word_starts(s, n, bits);
-	for (i = 0; words[i]; i++)
-		if (word_start_seen(bits, words[i]))
-			return 1;
+	if (vocab_seen(&pairs, &words[0], sizeof words[0], bits))
+		return 1;
 	for (i = 0; i + 1 < n; i++)	/* "OPS-12" */
 		if (s[i] == '-' && isdigit((unsigned char)s[i + 1]))
 			return 1;
@@ -1655,14 +1781,18 @@ take_phrases(struct extract *x, struct cl_buf *w)
 		{ "jira:", M_TICKET, 0 }, { "priority:", M_PRIORITY, 0 },
 		{ NULL, M_NONE, 0 }
 	};
+	static struct vocab_pairs pairs;
 	uint64_t bits[11];
 	size_t i;
 
 	word_starts(w->data, w->len, bits);
+	if (!vocab_seen(&pairs, &keys[0].key, sizeof keys[0], bits))
+		return;	/* no key can start anywhere */
 	for (i = 0; keys[i].key; i++) {
-		size_t at = 0, k = strlen(keys[i].key);
+		size_t at = 0, k;
 		if (!word_start_seen(bits, keys[i].key))
 			continue;
+		k = strlen(keys[i].key);
 		while ((at = find_word(w->data, w->len, at, keys[i].key)) != (size_t)-1) {
 			size_t v = at + k, end, vend;
 			int st = ST_NONE;
@@ -2020,6 +2150,8 @@ take_status_prefix(struct extract *x, struct cl_buf *w)
 	if (off >= w->len || !strchr("\xe2\xf0:[dDfFcCwWiIoOpP", w->data[off]))
 		return;
 	for (i = 0; pre[i].s; i++) {
+		if (tolower((unsigned char)w->data[off]) != tolower((unsigned char)pre[i].s[0]))
+			continue;
 		k = strlen(pre[i].s);
 		if (w->len - off >= k && strncasecmp(w->data + off, pre[i].s, k) == 0) {
 			if (x->status == ST_NONE)
@@ -2041,7 +2173,7 @@ take_done_marks(struct extract *x, struct cl_buf *w)
 	if (memchr(w->data, 0xe2, w->len) == NULL)
 		return;
 	for (i = 0; marks[i]; i++) {
-		char *q = memmem(w->data, w->len, marks[i], strlen(marks[i]));
+		const char *q = find_bytes(w->data, w->len, marks[i], strlen(marks[i]));
 		if (q != NULL) {
 			if (x->status == ST_NONE)
 				x->status = ST_DONE;
@@ -2118,8 +2250,11 @@ extract_text(struct extract *x, const char *text, size_t len,
 	take_trailing_handle(x, &x->action);
 	if (x->action.len != k)
 		tidy(&x->action);
-	/* a bare Jira key or "#123" still in the text names the ticket */
-	if (x->ticket == NULL) {
+	/* a bare Jira key or "#123" still in the text names the ticket (a key
+	 * has a '-', a number a '#': without either there is none) */
+	if (x->ticket == NULL && x->action.len > 0 &&
+	    (memchr(x->action.data, '-', x->action.len) != NULL ||
+	     memchr(x->action.data, '#', x->action.len) != NULL)) {
 		const char *s = x->action.data;
 		size_t n = x->action.len, j;
 		for (j = 0; j < n; j++) {
@@ -2256,6 +2391,7 @@ heading_class(const struct rules *r, const char *text, size_t len)
 		"background", "detection", "what happened", "contributing factor", "trigger",
 		"where we got lucky", "glossary", "appendix", "supporting information",
 		"resolution", "symptoms", "description", "overview", NULL };
+	static struct vocab_pairs action_pairs, excluded_pairs;
 	char k[256], *s;
 	size_t i;
 
@@ -2264,7 +2400,7 @@ heading_class(const struct rules *r, const char *text, size_t len)
 	s = k;
 	while (*s && (isdigit((unsigned char)*s) || *s == ' '))
 		s++;
-	if (s == k && (strncmp(s, "i ", 2) == 0 || strncmp(s, "ii ", 3) == 0 ||
+	if (s == k && (*s == 'i' || *s == 'v' || *s == 'x') && (strncmp(s, "i ", 2) == 0 || strncmp(s, "ii ", 3) == 0 ||
 	               strncmp(s, "iii ", 4) == 0 || strncmp(s, "iv ", 3) == 0 ||
 	               strncmp(s, "v ", 2) == 0 || strncmp(s, "vi ", 3) == 0 ||
 	               strncmp(s, "vii ", 4) == 0 || strncmp(s, "viii ", 5) == 0 ||
@@ -2273,13 +2409,14 @@ heading_class(const struct rules *r, const char *text, size_t len)
 	if (strcmp(s, "action") == 0)
 		return H_ACTION;
 	/* "What you need to do", "What can you do": instructions to readers */
-	if (has_phrase(s, "you") || has_phrase(s, "your"))
-		return H_PLAIN;
 	word_starts(s, strlen(s), bits);
-	for (i = 0; action[i]; i++)
-		if (word_start_seen(bits, action[i]))
-		if (has_phrase(s, action[i]))
-			goto action_words;
+	if (word_start_seen(bits, "yo") && (has_phrase(s, "you") || has_phrase(s, "your")))
+		return H_PLAIN;
+	if (vocab_seen(&action_pairs, &action[0], sizeof action[0], bits))
+		for (i = 0; action[i]; i++)
+			if (word_start_seen(bits, action[i]))
+			if (has_phrase(s, action[i]))
+				goto action_words;
 	if (has_phrase(s, "mitigation") && (has_phrase(s, "future") || has_phrase(s, "planned") ||
 	                                    has_phrase(s, "long term") || has_phrase(s, "prevent")))
 		return H_ACTION;
@@ -2296,10 +2433,11 @@ heading_class(const struct rules *r, const char *text, size_t len)
 				h++;
 		}
 	}
-	for (i = 0; excluded[i]; i++)
-		if (word_start_seen(bits, excluded[i]))
-		if (has_phrase(s, excluded[i]))
-			return H_EXCLUDED;
+	if (vocab_seen(&excluded_pairs, &excluded[0], sizeof excluded[0], bits))
+		for (i = 0; excluded[i]; i++)
+			if (word_start_seen(bits, excluded[i]))
+			if (has_phrase(s, excluded[i]))
+				return H_EXCLUDED;
 	return H_PLAIN;
 action_words:
 	/* "What went wrong with our actions" stays excluded; "Lessons learned and
@@ -3668,8 +3806,9 @@ doc_resolve(struct cl_pm_doc *d, int ref)
 		memcpy(buf, it->due_raw, n + 1);
 		b = buf;
 		/* "by Mar 1", "due 2024-06-30" in a cell */
-		if (strncasecmp(b, "by ", 3) == 0 || strncasecmp(b, "due ", 4) == 0 ||
-		    strncasecmp(b, "before ", 7) == 0 || strncasecmp(b, "until ", 6) == 0)
+		if (strchr("bBdDuU", b[0]) != NULL && b[0] != '\0' &&
+		    (strncasecmp(b, "by ", 3) == 0 || strncasecmp(b, "due ", 4) == 0 ||
+		     strncasecmp(b, "before ", 7) == 0 || strncasecmp(b, "until ", 6) == 0))
 			b += strcspn(b, " ") + 1;
 		if (cl_date_parse_due(b, ref, &day, &approx) == 0) {
 			it->due = day;

@@ -89,6 +89,29 @@ START_TEST(test_periods)
 }
 END_TEST
 
+/* cl_date_parse_due refuses at once a text whose first two letters start
+ * no form: every form's first two letters still reach the parsers. */
+START_TEST(test_due_first_letters)
+{
+	static const char *ok[] = { "Jan 5", "June 2024", "July 4", "Feb 3", "Mar 20", "May 5",
+		"March 2025", "month", "end of month", "Apr 3", "Aug 9", "august 2025", "Sep 9",
+		"Sept 9", "sept 2025", "Oct 1", "october 2025", "of June", "Nov 2", "Dec 3",
+		"q3", "Q4 2025", "quarter", "H1", "h2 2025", "end of June", "EOM", "eoq", "EOY",
+		"year", "the end of June", "by end of June", "late June", "  ,Q2 2025",
+		"-/.Dec 2025", "JAN 5", "\xc2\xa0Q2 2025", NULL };
+	static const char *bad[] = { "Hana Doe", "soon", "TBD", "team", "@pia", "x", "j", "Q",
+		"(Jan 5)", NULL };
+	int ref = cl_days_from_civil(2024, 3, 10), out, approx, i;
+
+	for (i = 0; ok[i]; i++)
+		ck_assert_msg(cl_date_parse_due(ok[i], ref, &out, &approx) == 0, "'%s' refused",
+		              ok[i]);
+	for (i = 0; bad[i]; i++)
+		ck_assert_msg(cl_date_parse_due(bad[i], ref, &out, &approx) != 0, "'%s' read",
+		              bad[i]);
+}
+END_TEST
+
 START_TEST(test_iso_week)
 {
 	int y, w;
@@ -145,6 +168,7 @@ main(void)
 	tcase_add_test(tc, test_human_dates);
 	tcase_add_test(tc, test_not_dates);
 	tcase_add_test(tc, test_periods);
+	tcase_add_test(tc, test_due_first_letters);
 	tcase_add_test(tc, test_iso_week);
 	tcase_add_test(tc, test_clock_and_zones);
 	suite_add_tcase(s, tc);

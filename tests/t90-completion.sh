@@ -127,6 +127,45 @@ expect_in "$T/comp" "$ID"
 expect_not_in "$T/comp" "NOT REGISTERED"
 bash -c ". contrib/completion/closeloop.bash; complete -p closeloop; complete -p ./closeloop" > "$T/spec" 2>&1 ||
     { cat "$T/spec"; fail "not registered for closeloop and ./closeloop"; }
+# options, their values and sub-commands come from the command table: for
+# every command (and drill's sub-commands) bash offers exactly the long
+# options its --help lists and the global ones of 'closeloop --help'
+opts_of() { grep -E '^ +(-[a-zA-Z], )?--[a-z]' | sed -E 's/^ +(-[a-zA-Z], )?(--[a-z][a-z-]*).*/\2/'; }
+"$CL" --help | opts_of > "$T/global"
+for c in $("$CL" __complete commands) "drill list" "drill schedule" "drill reschedule" \
+         "drill cancel" "drill done" "drill propose" "config check"; do
+    [ "$c" = drill ] || [ "$c" = help ] && continue
+    "$CL" help $c | opts_of | cat - "$T/global" |
+        grep -v -e '^--help$' -e '^--version$' | sort -u > "$T/want"
+    comp "$CL" $c --
+    grep -- '^--' "$T/comp" | sort -u > "$T/got"
+    cmp -s "$T/want" "$T/got" || { diff "$T/want" "$T/got"; fail "bash: '$c --' offers other options than its --help"; }
+    # zsh and fish name each of them too, on the command's own lines (zsh:
+    # its case branch; fish: the lines whose condition names it)
+    w=${c#* }
+    awk -v w="$w" '$1 ~ "^(" w "\\|[a-z|]*|[a-z|]*\\|" w "|" w ")\\)$" { on = 1 }
+                   on { print } on && /;;/ { on = 0 }' "$TOP/contrib/completion/_closeloop" > "$T/zsh-$w"
+    case $c in drill\ *) cond="__closeloop_drill_sub $w" ;; *) cond="__closeloop_using $w" ;; esac
+    grep -e "$cond\b" "$TOP/contrib/completion/closeloop.fish" > "$T/fish-$w" || true
+    for o in $(cat "$T/want"); do
+        case $o in --config|--database|--quiet|--verbose|--color) continue ;; esac
+        grep -q -e "$o\b" "$T/zsh-$w" || fail "zsh: no $o for $c"
+        grep -q -e "-l ${o#--}\b" "$T/fish-$w" || fail "fish: no $o for $c"
+    done
+done
+comp "$CL" report --format ""
+for v in text markdown html json csv; do grep -qx "$v" "$T/comp" || fail "bash: report --format: no $v"; done
+comp "$CL" list --format ""
+expect_not_in "$T/comp" "markdown"
+comp "$CL" drill done 1 --result ""
+grep -qx pass "$T/comp" && grep -qx fail "$T/comp" || { cat "$T/comp"; fail "bash: --result values"; }
+comp "$CL" --color ""
+grep -qx never "$T/comp" || { cat "$T/comp"; fail "bash: --color values"; }
+comp "$CL" drill ""
+grep -qx propose "$T/comp" || { cat "$T/comp"; fail "bash: drill sub-commands"; }
+expect_rc 0 "$CL" __complete values drill done result
+expect_in "$T/out" "pass"
+expect_rc 64 "$CL" __complete items import
 echo "ok: bash completes ids, post-mortems, people, zones, --every forms, files, ./closeloop"
 
 # fish: complete -C with the script loaded
@@ -145,7 +184,15 @@ if command -v fish > /dev/null; then
     expect_in "$T/comp" "2 weeks"
     fc "$CL drill schedule "
     expect_in "$T/comp" "$RB"
-    echo "ok: fish completes ids, people, zones"
+    fc "$CL report --format "
+    expect_in "$T/comp" "markdown"
+    fc "$CL drill done 1 --result "
+    expect_in "$T/comp" "pass"
+    fc "$CL drill "
+    expect_in "$T/comp" "propose"
+    fc "$CL config "
+    expect_in "$T/comp" "check"
+    echo "ok: fish completes ids, people, zones, option values and sub-commands from the command table"
 else
     fail "fish is not installed (contrib/install-deps.sh --test)"
 fi
@@ -185,6 +232,14 @@ if command -v zsh > /dev/null; then
     expect_in "$T/comp" "$ID"
     zc "closeloop import $T/p"
     expect_in "$T/comp" "pm"
+    zc "closeloop report --format "
+    expect_in "$T/comp" "markdown"
+    zc "closeloop drill done 1 --result "
+    expect_in "$T/comp" "pass"
+    zc "closeloop config "
+    expect_in "$T/comp" "check"
+    zc "closeloop --color "
+    expect_in "$T/comp" "never"
     cd "$TOP"
     zc "./closeloop done "
     expect_in "$T/comp" "$ID"

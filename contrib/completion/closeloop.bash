@@ -3,9 +3,12 @@
 # Item ids, post-mortem and runbook ids, drill ids, [people] names, time
 # zones and the --every forms come from
 # `closeloop __complete`, which reads the database and the config named on
-# the command line (-c, -d) or the default ones, and never writes.
+# the command line (-c, -d) or the default ones, and never writes; each
+# command's options, their values and drill's sub-commands come from the
+# same place (`__complete options CMD [SUB]`, `values CMD [SUB] NAME`,
+# `subcommands CMD`), that is from the command table itself.
 
-# _closeloop_words WHAT: the words closeloop offers for WHAT
+# _closeloop_words WHAT [ARG...]: the words closeloop offers for WHAT
 _closeloop_words()
 {
     local bin=${words[0]} i args=()
@@ -17,7 +20,7 @@ _closeloop_words()
     done
     # a "./closeloop" or "~/bin/closeloop" typed as such
     bin=${bin/#\~/$HOME}
-    "$bin" -q "${args[@]}" __complete "$1" 2>/dev/null
+    "$bin" -q "${args[@]}" __complete "$@" 2>/dev/null
 }
 
 _closeloop()
@@ -29,7 +32,7 @@ _closeloop()
         cur=${COMP_WORDS[COMP_CWORD]}; prev=${COMP_WORDS[COMP_CWORD-1]}
         words=("${COMP_WORDS[@]}"); cword=$COMP_CWORD
     fi
-    local global="-c --config -d --database -q --quiet -v --verbose --color -h --help -V --version"
+    local global="-c --config -d --database -q --quiet -v --verbose --color -h --help -V --version" vals
     for ((i = 1; i < cword; i++)); do
         case ${words[i]} in
             -c|--config|-d|--database|--color) ((i++)) ;;
@@ -40,10 +43,6 @@ _closeloop()
     case $prev in
         -c|--config|-d|--database|--config=*|--database=*)
             compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
-        --color) COMPREPLY=($(compgen -W "auto always never" -- "$cur")); return ;;
-        --format) if [[ $cmd == list ]]; then COMPREPLY=($(compgen -W "text json csv" -- "$cur"))
-                  else COMPREPLY=($(compgen -W "text markdown html json csv" -- "$cur")); fi; return ;;
-        --result) COMPREPLY=($(compgen -W "pass fail" -- "$cur")); return ;;
         --every)
             local IFS=$'\n'
             COMPREPLY=($(compgen -W "$(_closeloop_words every)" -- "$cur"))
@@ -52,33 +51,17 @@ _closeloop()
         --owner|--attendee) COMPREPLY=($(compgen -W "$(_closeloop_words people)" -- "$cur")); return ;;
         --postmortem|-p) COMPREPLY=($(compgen -W "$(_closeloop_words postmortems)" -- "$cur")); return ;;
         --week|--at|--duration|--rto|--notes|--note) return ;;
+        --?*)
+            # an option with a fixed set of values (--format, --color, --result...)
+            vals=$(_closeloop_words values ${cmd:+"$cmd"} $sub "${prev#--}")
+            if [[ -n $vals ]]; then COMPREPLY=($(compgen -W "$vals" -- "$cur")); return; fi ;;
     esac
     if [[ -z $cmd ]]; then
         COMPREPLY=($(compgen -W "$(_closeloop_words commands) $global" -- "$cur"))
         return
     fi
     if [[ $cur == -* ]]; then
-        local opts=""
-        case $cmd in
-            import) opts="--dry-run --force" ;;
-            list) opts="--open --overdue --all --owner --postmortem --json --format --exit-status" ;;
-            lint) opts="--items" ;;
-            show|status) opts="--json" ;;
-            done|reopen) opts="--note" ;;
-            sync|run) opts="--dry-run" ;;
-            report) opts="--week --format --send --force" ;;
-            nag) opts="--send" ;;
-            init) opts="--config" ;;
-            drill)
-                case $sub in
-                    list) opts="--json --postmortem" ;;
-                    schedule) opts="--at --duration --tz --attendee --every --send" ;;
-                    reschedule) opts="--at --duration --tz --send" ;;
-                    cancel|propose) opts="--send" ;;
-                    done) opts="--result --rto --notes" ;;
-                esac ;;
-        esac
-        COMPREPLY=($(compgen -W "$opts $global" -- "$cur"))
+        COMPREPLY=($(compgen -W "$(_closeloop_words options "$cmd" $sub)" -- "$cur"))
         return
     fi
     case $cmd in
@@ -87,11 +70,11 @@ _closeloop()
         done) COMPREPLY=($(compgen -W "$(_closeloop_words items)" -- "$cur")) ;;
         reopen) COMPREPLY=($(compgen -W "$(_closeloop_words all-items)" -- "$cur")) ;;
         forget) COMPREPLY=($(compgen -W "$(_closeloop_words postmortems)" -- "$cur")) ;;
-        config) COMPREPLY=($(compgen -W "check" -- "$cur")) ;;
+        config) COMPREPLY=($(compgen -W "$(_closeloop_words subcommands config)" -- "$cur")) ;;
         help) COMPREPLY=($(compgen -W "$(_closeloop_words commands)" -- "$cur")) ;;
         drill)
             if [[ -z $sub ]]; then
-                COMPREPLY=($(compgen -W "list schedule reschedule cancel done propose" -- "$cur"))
+                COMPREPLY=($(compgen -W "$(_closeloop_words subcommands drill)" -- "$cur"))
             elif [[ $sub == schedule ]]; then
                 COMPREPLY=($(compgen -W "$(_closeloop_words postmortems)" -- "$cur"))
             elif [[ $sub == reschedule || $sub == cancel || $sub == done ]]; then
