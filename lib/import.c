@@ -2187,7 +2187,7 @@ static int
 run_files(struct run *r, const struct found_list *files)
 {
 	struct pipe *p = NULL;
-	size_t next = 0;
+	size_t next = 0, k;
 	int rc = 0, threaded = files->n > 4 && getenv("CLOSELOOP_NO_THREADS") == NULL;
 
 	if (threaded) {
@@ -2242,6 +2242,7 @@ run_files(struct run *r, const struct found_list *files)
 					 * woken instead, below) */
 					size_t c = p->claimed++ % PIPE_DEPTH;
 					pthread_mutex_unlock(&p->mu);
+					job_release(&p->spent[c]);	/* the claimer frees it */
 					job_work(r, &p->jobs[c]);
 					pthread_mutex_lock(&p->mu);
 					p->worked[c] = 1;
