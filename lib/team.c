@@ -180,7 +180,8 @@ cl_team_assign_changed(int *ran, struct cl_store *st, const struct cl_config *cf
                        int rows_changed, struct cl_error *err)
 {
 	struct team_rules t;
-	char fp[65], *old = NULL;
+	char fp[65], **old = NULL;
+	size_t nold = 0;
 	int rc;
 
 	if (ran)
@@ -189,15 +190,19 @@ cl_team_assign_changed(int *ran, struct cl_store *st, const struct cl_config *cf
 		rc = cl_error_set(err, CL_ENOMEM, "out of memory");
 		goto done;
 	}
-	old = cl_store_meta_get(st, "teams_fingerprint");
-	if (!rows_changed && old != NULL && strcmp(old, fp) == 0)
+	/* a failed read is an error, not "no fingerprint": SQLite may have
+	 * rolled the caller's transaction back */
+	if ((rc = cl_store_strings(&old, &nold, st, "SELECT value FROM meta WHERE key = ?1",
+	                           "teams_fingerprint", "reading meta", err)) != 0)
+		goto done;
+	if (!rows_changed && nold == 1 && strcmp(old[0], fp) == 0)
 		goto done;
 	if (ran)
 		*ran = 1;
 	if ((rc = cl_team_assign(NULL, st, cfg, err)) == 0)
 		rc = cl_store_meta_set(st, "teams_fingerprint", fp, err);
 done:
-	free(old);
+	cl_store_strings_free(old, nold);
 	free(t.keys);
 	free(t.vals);
 	return rc;
