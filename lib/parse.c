@@ -1335,41 +1335,61 @@ cut(struct cl_buf *w, size_t a, size_t b)
 static void
 tidy(struct cl_buf *w)
 {
-	/* 1 white space, 2 an opening bracket, 0 the bytes copied as they are */
+	/* 0 the bytes copied as they are, 1 white space, 2 an opening bracket,
+	 * 3 punctuation a space before is taken out (see the end), 4 NUL (the
+	 * end, or a NUL byte in the text) */
 	static const unsigned char kind[256] = { ['\t'] = 1, ['\n'] = 1, ['\r'] = 1, [' '] = 1,
-		['('] = 2, ['['] = 2 };
-	size_t i, o = 0;
+		['('] = 2, ['['] = 2, ['.'] = 3, [','] = 3, [')'] = 3, [';'] = 3, ['\0'] = 4 };
+	size_t i = 0, o = 0;
 	char *d = w->data;
-	int space = 1;
+	int space = 1, before_punct = 0;
 
 	if (d == NULL)
 		return;
-	for (i = 0; i < w->len; i++) {
-		char c = d[i];
-		unsigned k = kind[(unsigned char)c];
-		if (k == 0) {
+	d[w->len] = '\0';	/* a buffer has room for its NUL: the loop stops at it */
+	for (;;) {
+		size_t from = i;
+		char c;
+		unsigned k;
+		while ((k = kind[(unsigned char)(c = d[i])]) == 0)
+			d[o++] = d[i++];
+		if (i != from)
+			space = 0;
+		if (k == 4) {
+			if (i >= w->len)
+				break;
+			space = 0;
+			d[o++] = d[i++];
+			continue;
+		}
+		if (k == 3) {
+			if (o > 0 && d[o - 1] == ' ')
+				before_punct = 1;
 			space = 0;
 			d[o++] = c;
+			i++;
 			continue;
 		}
 		if (k == 1) {
 			if (!space)
 				d[o++] = ' ';
 			space = 1;
+			i++;
 			continue;
 		}
 		/* "()", "( )", "[]" left by a taken-out link */
-		if ((c == '(' || c == '[') && o < w->len) {
+		if (o < w->len) {
 			size_t j = i + 1;
 			while (j < w->len && (d[j] == ' ' || d[j] == ',' || d[j] == ';'))
 				j++;
 			if (j < w->len && d[j] == (c == '(' ? ')' : ']')) {
-				i = j;
+				i = j + 1;
 				continue;
 			}
 		}
 		space = 0;
 		d[o++] = c;
+		i++;
 	}
 	w->len = o;
 	for (;;) {
@@ -1423,6 +1443,8 @@ tidy(struct cl_buf *w)
 	/* a space before punctuation left by a cut: "alert ." (nothing moves
 	 * before the first) */
 	d[w->len] = '\0';
+	if (!before_punct)	/* no " ." was written: every pair left came from it */
+		return;
 	for (i = 0; i + 1 < w->len; i++)
 		if (d[i] == ' ' && (d[i + 1] == '.' || d[i + 1] == ',' || d[i + 1] == ')' ||
 		                    d[i + 1] == ';'))
