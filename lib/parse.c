@@ -3122,6 +3122,8 @@ column_meaning(const char *name, size_t len, int *strong_action)
 		{ "deadline", COL_DUE }, { "eta", COL_DUE }, { "status", COL_STATUS },
 		{ "ticket", COL_TICKET }, { "jira", COL_TICKET }, { NULL, COL_NONE }
 	};
+	static atomic_uchar head[256], next[sizeof map / sizeof map[0]];
+	static atomic_int chain_ready;
 	char low[64];
 	size_t i, n;
 
@@ -3135,11 +3137,26 @@ column_meaning(const char *name, size_t len, int *strong_action)
 		low[--n] = '\0';
 	cl_str_trim(low);
 	*strong_action = 0;
-	for (i = 0; map[i].name; i++)
-		if (map[i].name[0] == low[0])
-		if (strcmp(low, map[i].name) == 0) {
-			*strong_action = map[i].strong;
-			return map[i].col;
+	/* the names by first letter: head[c] and next[i] chain the entries
+	 * starting with c in map order (index + 1, 0 ends). Worked out once;
+	 * parser threads may race to it, each storing the same values */
+	if (!atomic_load_explicit(&chain_ready, memory_order_acquire)) {
+		unsigned char h[256] = { 0 }, nx[sizeof map / sizeof map[0]];
+		for (i = sizeof map / sizeof map[0] - 1; i-- > 0;) {
+			nx[i] = h[(unsigned char)map[i].name[0]];
+			h[(unsigned char)map[i].name[0]] = (unsigned char)(i + 1);
+		}
+		for (i = 0; i < 256; i++)
+			atomic_store_explicit(&head[i], h[i], memory_order_relaxed);
+		for (i = 0; i + 1 < sizeof map / sizeof map[0]; i++)
+			atomic_store_explicit(&next[i], nx[i], memory_order_relaxed);
+		atomic_store_explicit(&chain_ready, 1, memory_order_release);
+	}
+	for (i = atomic_load_explicit(&head[(unsigned char)low[0]], memory_order_relaxed); i != 0;
+	     i = atomic_load_explicit(&next[i - 1], memory_order_relaxed))
+		if (strcmp(low, map[i - 1].name) == 0) {
+			*strong_action = map[i - 1].strong;
+			return map[i - 1].col;
 		}
 	vocab_key(low, sizeof low, name, len < sizeof low - 1 ? len : sizeof low - 1);
 	n = strcspn(low, " /");
