@@ -191,6 +191,47 @@ is_letter(unsigned char c)
 	return letter[c];
 }
 
+/* The entries of a vocabulary (an array of structs whose first member is
+ * the name) chained by first byte, in array order: head[c] is the first
+ * entry starting with c and next[i] the one after entry i (index + 1, 0
+ * ends the chain). Worked out once; parser threads may race to it, each
+ * storing the same values. */
+struct letter_chain {
+	atomic_int ready;
+	atomic_uchar head[256];
+	atomic_uchar next[128];
+};
+
+/* The first entry of base[0..n) (stride bytes apart) whose name starts
+ * with c, as index + 1, or 0; the next with letter_next(). */
+static size_t
+letter_first(struct letter_chain *lc, const void *base, size_t stride, size_t n, unsigned char c)
+{
+	if (!atomic_load_explicit(&lc->ready, memory_order_acquire)) {
+		unsigned char h[256] = { 0 }, nx[128];
+		size_t i;
+		for (i = n; i-- > 0;) {
+			unsigned char f = (unsigned char)(*(const char *const *)(const void *)
+			                                   ((const char *)base + i * stride))[0];
+			nx[i] = h[f];
+			h[f] = (unsigned char)(i + 1);
+		}
+		for (i = 0; i < 256; i++)
+			atomic_store_explicit(&lc->head[i], h[i], memory_order_relaxed);
+		for (i = 0; i < n; i++)
+			atomic_store_explicit(&lc->next[i], nx[i], memory_order_relaxed);
+		atomic_store_explicit(&lc->ready, 1, memory_order_release);
+	}
+	return atomic_load_explicit(&lc->head[c], memory_order_relaxed);
+}
+
+/* The entry after entry i - 1 in its letter_first() chain (index + 1), or 0. */
+static inline size_t
+letter_next(struct letter_chain *lc, size_t i)
+{
+	return atomic_load_explicit(&lc->next[i - 1], memory_order_relaxed);
+}
+
 /* tolower() of the C locale. */
 static inline unsigned char
 ascii_lower(char c)
@@ -335,6 +376,8 @@ status_word(const char *s, size_t n)
 		{ "completed actions", ST_DONE }, { "done items", ST_DONE }, { "closed items", ST_DONE },
 		{ NULL, 0 }
 	};
+	static struct letter_chain chain;
+	_Static_assert(sizeof words / sizeof words[0] <= 128, "letter_chain holds 128 words");
 	char low[32];
 	size_t i;
 
@@ -352,10 +395,10 @@ status_word(const char *s, size_t n)
 	for (i = 0; i < n; i++)
 		low[i] = (char)tolower((unsigned char)s[i]);
 	low[n] = '\0';
-	for (i = 0; words[i].w; i++)
-		if (words[i].w[0] == low[0])
-		if (strcmp(low, words[i].w) == 0)
-			return words[i].st;
+	for (i = letter_first(&chain, words, sizeof words[0], sizeof words / sizeof words[0] - 1,
+	                      (unsigned char)low[0]); i != 0; i = letter_next(&chain, i))
+		if (strcmp(low, words[i - 1].w) == 0)
+			return words[i - 1].st;
 	return ST_NONE;
 }
 
@@ -1039,7 +1082,9 @@ meta_part(const char *s, size_t n, const char **val, size_t *vlen, int *st)
 		{ "priority:", M_PRIORITY }, { "prio:", M_PRIORITY },
 		{ NULL, M_NONE }
 	};
-	size_t i, k;
+	static struct letter_chain chain;
+	_Static_assert(sizeof keys / sizeof keys[0] <= 128, "letter_chain holds 128 keys");
+	size_t i, k, c;
 
 	n = rtrim_len(s, n);
 	i = ltrim_off(s, n);
@@ -1047,9 +1092,9 @@ meta_part(const char *s, size_t n, const char **val, size_t *vlen, int *st)
 	n -= i;
 	if (n == 0)
 		return M_NONE;
-	for (i = 0; keys[i].key; i++) {
-		if (keys[i].key[0] != (s[0] | 0x20))
-			continue;
+	for (c = letter_first(&chain, keys, sizeof keys[0], sizeof keys / sizeof keys[0] - 1,
+	                      (unsigned char)(s[0] | 0x20)); c != 0; c = letter_next(&chain, c)) {
+		i = c - 1;
 		if ((k = starts_word(s, n, keys[i].key)) == 0)
 			continue;
 		*val = s + k;
@@ -3122,8 +3167,8 @@ column_meaning(const char *name, size_t len, int *strong_action)
 		{ "deadline", COL_DUE }, { "eta", COL_DUE }, { "status", COL_STATUS },
 		{ "ticket", COL_TICKET }, { "jira", COL_TICKET }, { NULL, COL_NONE }
 	};
-	static atomic_uchar head[256], next[sizeof map / sizeof map[0]];
-	static atomic_int chain_ready;
+	static struct letter_chain chain;
+	_Static_assert(sizeof map / sizeof map[0] <= 128, "letter_chain holds 128 names");
 	char low[64];
 	size_t i, n;
 
@@ -3137,23 +3182,8 @@ column_meaning(const char *name, size_t len, int *strong_action)
 		low[--n] = '\0';
 	cl_str_trim(low);
 	*strong_action = 0;
-	/* the names by first letter: head[c] and next[i] chain the entries
-	 * starting with c in map order (index + 1, 0 ends). Worked out once;
-	 * parser threads may race to it, each storing the same values */
-	if (!atomic_load_explicit(&chain_ready, memory_order_acquire)) {
-		unsigned char h[256] = { 0 }, nx[sizeof map / sizeof map[0]];
-		for (i = sizeof map / sizeof map[0] - 1; i-- > 0;) {
-			nx[i] = h[(unsigned char)map[i].name[0]];
-			h[(unsigned char)map[i].name[0]] = (unsigned char)(i + 1);
-		}
-		for (i = 0; i < 256; i++)
-			atomic_store_explicit(&head[i], h[i], memory_order_relaxed);
-		for (i = 0; i + 1 < sizeof map / sizeof map[0]; i++)
-			atomic_store_explicit(&next[i], nx[i], memory_order_relaxed);
-		atomic_store_explicit(&chain_ready, 1, memory_order_release);
-	}
-	for (i = atomic_load_explicit(&head[(unsigned char)low[0]], memory_order_relaxed); i != 0;
-	     i = atomic_load_explicit(&next[i - 1], memory_order_relaxed))
+	for (i = letter_first(&chain, map, sizeof map[0], sizeof map / sizeof map[0] - 1,
+	                      (unsigned char)low[0]); i != 0; i = letter_next(&chain, i))
 		if (strcmp(low, map[i - 1].name) == 0) {
 			*strong_action = map[i - 1].strong;
 			return map[i - 1].col;
