@@ -191,47 +191,6 @@ is_letter(unsigned char c)
 	return letter[c];
 }
 
-/* The entries of a vocabulary (an array of structs whose first member is
- * the name) chained by first byte, in array order: head[c] is the first
- * entry starting with c and next[i] the one after entry i (index + 1, 0
- * ends the chain). Worked out once; parser threads may race to it, each
- * storing the same values. */
-struct letter_chain {
-	atomic_int ready;
-	atomic_uchar head[256];
-	atomic_uchar next[128];
-};
-
-/* The first entry of base[0..n) (stride bytes apart) whose name starts
- * with c, as index + 1, or 0; the next with letter_next(). */
-static size_t
-letter_first(struct letter_chain *lc, const void *base, size_t stride, size_t n, unsigned char c)
-{
-	if (!atomic_load_explicit(&lc->ready, memory_order_acquire)) {
-		unsigned char h[256] = { 0 }, nx[128];
-		size_t i;
-		for (i = n; i-- > 0;) {
-			unsigned char f = (unsigned char)(*(const char *const *)(const void *)
-			                                   ((const char *)base + i * stride))[0];
-			nx[i] = h[f];
-			h[f] = (unsigned char)(i + 1);
-		}
-		for (i = 0; i < 256; i++)
-			atomic_store_explicit(&lc->head[i], h[i], memory_order_relaxed);
-		for (i = 0; i < n; i++)
-			atomic_store_explicit(&lc->next[i], nx[i], memory_order_relaxed);
-		atomic_store_explicit(&lc->ready, 1, memory_order_release);
-	}
-	return atomic_load_explicit(&lc->head[c], memory_order_relaxed);
-}
-
-/* The entry after entry i - 1 in its letter_first() chain (index + 1), or 0. */
-static inline size_t
-letter_next(struct letter_chain *lc, size_t i)
-{
-	return atomic_load_explicit(&lc->next[i - 1], memory_order_relaxed);
-}
-
 /* tolower() of the C locale. */
 static inline unsigned char
 ascii_lower(char c)
@@ -376,8 +335,9 @@ status_word(const char *s, size_t n)
 		{ "completed actions", ST_DONE }, { "done items", ST_DONE }, { "closed items", ST_DONE },
 		{ NULL, 0 }
 	};
-	static struct letter_chain chain;
-	_Static_assert(sizeof words / sizeof words[0] <= 128, "letter_chain holds 128 words");
+	static struct cl_letter_chain chain;
+	_Static_assert(sizeof words / sizeof words[0] <= CL_LETTER_CHAIN_MAX + 1,
+	               "a cl_letter_chain holds 128 words");
 	char low[32];
 	size_t i;
 
@@ -395,8 +355,8 @@ status_word(const char *s, size_t n)
 	for (i = 0; i < n; i++)
 		low[i] = (char)tolower((unsigned char)s[i]);
 	low[n] = '\0';
-	for (i = letter_first(&chain, words, sizeof words[0], sizeof words / sizeof words[0] - 1,
-	                      (unsigned char)low[0]); i != 0; i = letter_next(&chain, i))
+	for (i = cl_letter_chain_first(&chain, words, sizeof words[0], sizeof words / sizeof words[0] - 1,
+	                      (unsigned char)low[0]); i != 0; i = cl_letter_chain_next(&chain, i))
 		if (strcmp(low, words[i - 1].w) == 0)
 			return words[i - 1].st;
 	return ST_NONE;
@@ -1082,8 +1042,9 @@ meta_part(const char *s, size_t n, const char **val, size_t *vlen, int *st)
 		{ "priority:", M_PRIORITY }, { "prio:", M_PRIORITY },
 		{ NULL, M_NONE }
 	};
-	static struct letter_chain chain;
-	_Static_assert(sizeof keys / sizeof keys[0] <= 128, "letter_chain holds 128 keys");
+	static struct cl_letter_chain chain;
+	_Static_assert(sizeof keys / sizeof keys[0] <= CL_LETTER_CHAIN_MAX + 1,
+	               "a cl_letter_chain holds 128 keys");
 	size_t i, k, c;
 
 	n = rtrim_len(s, n);
@@ -1092,8 +1053,8 @@ meta_part(const char *s, size_t n, const char **val, size_t *vlen, int *st)
 	n -= i;
 	if (n == 0)
 		return M_NONE;
-	for (c = letter_first(&chain, keys, sizeof keys[0], sizeof keys / sizeof keys[0] - 1,
-	                      (unsigned char)(s[0] | 0x20)); c != 0; c = letter_next(&chain, c)) {
+	for (c = cl_letter_chain_first(&chain, keys, sizeof keys[0], sizeof keys / sizeof keys[0] - 1,
+	                      (unsigned char)(s[0] | 0x20)); c != 0; c = cl_letter_chain_next(&chain, c)) {
 		i = c - 1;
 		if ((k = starts_word(s, n, keys[i].key)) == 0)
 			continue;
@@ -3167,8 +3128,9 @@ column_meaning(const char *name, size_t len, int *strong_action)
 		{ "deadline", COL_DUE }, { "eta", COL_DUE }, { "status", COL_STATUS },
 		{ "ticket", COL_TICKET }, { "jira", COL_TICKET }, { NULL, COL_NONE }
 	};
-	static struct letter_chain chain;
-	_Static_assert(sizeof map / sizeof map[0] <= 128, "letter_chain holds 128 names");
+	static struct cl_letter_chain chain;
+	_Static_assert(sizeof map / sizeof map[0] <= CL_LETTER_CHAIN_MAX + 1,
+	               "a cl_letter_chain holds 128 names");
 	char low[64];
 	size_t i, n;
 
@@ -3182,8 +3144,8 @@ column_meaning(const char *name, size_t len, int *strong_action)
 		low[--n] = '\0';
 	cl_str_trim(low);
 	*strong_action = 0;
-	for (i = letter_first(&chain, map, sizeof map[0], sizeof map / sizeof map[0] - 1,
-	                      (unsigned char)low[0]); i != 0; i = letter_next(&chain, i))
+	for (i = cl_letter_chain_first(&chain, map, sizeof map[0], sizeof map / sizeof map[0] - 1,
+	                      (unsigned char)low[0]); i != 0; i = cl_letter_chain_next(&chain, i))
 		if (strcmp(low, map[i - 1].name) == 0) {
 			*strong_action = map[i - 1].strong;
 			return map[i - 1].col;
