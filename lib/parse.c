@@ -249,21 +249,33 @@ ltrim_off(const char *s, size_t n)
 static char *
 vocab_key(char *out, size_t size, const char *s, size_t n)
 {
+	/* what a byte becomes: itself lower-cased (letters, digits, bytes of
+	 * UTF-8 sequences, '\'' and '/'), or 0, a space; worked out once */
+	static atomic_int ready;
+	static _Atomic unsigned char keep[256];
 	size_t i, o = 0;
 	int space = 1;
 
+	if (!atomic_load_explicit(&ready, memory_order_acquire)) {
+		for (i = 0; i < 256; i++)
+			atomic_store_explicit(&keep[i], is_letter((unsigned char)i) || i == '\'' ||
+			                      i == '/' ? (unsigned char)(i >= 'A' && i <= 'Z' ? i | 0x20 : i)
+			                      : 0, memory_order_relaxed);
+		atomic_store_explicit(&ready, 1, memory_order_release);
+	}
 	for (i = 0; i < n && o + 1 < size; i++) {
 		unsigned char c = (unsigned char)s[i];
-		/* "What we’re doing": a typographic apostrophe is an apostrophe */
-		if (c == 0xe2 && i + 2 < n && (unsigned char)s[i + 1] == 0x80 &&
-		    (unsigned char)s[i + 2] == 0x99) {
-			out[o++] = '\'';
-			space = 0;
-			i += 2;
-			continue;
-		}
-		if (is_letter(c) || c == '\'' || c == '/') {
-			out[o++] = (char)(c >= 'A' && c <= 'Z' ? c | 0x20 : c);
+		unsigned char k = atomic_load_explicit(&keep[c], memory_order_relaxed);
+		if (k != 0) {
+			/* "What we’re doing": a typographic apostrophe is an apostrophe */
+			if (c == 0xe2 && i + 2 < n && (unsigned char)s[i + 1] == 0x80 &&
+			    (unsigned char)s[i + 2] == 0x99) {
+				out[o++] = '\'';
+				space = 0;
+				i += 2;
+				continue;
+			}
+			out[o++] = (char)k;
 			space = 0;
 		} else if (!space) {
 			out[o++] = ' ';
