@@ -461,10 +461,12 @@ date_like(const char *s, size_t n)
 	return 0;
 }
 
-static int
+/* A byte of a handle ("@sam.o-b_1"): a letter, digit or UTF-8 byte (the
+ * is_letter() table: every caller passes 0..255), '_', '-' or '.'. */
+static inline int
 handle_char(int c)
 {
-	return c >= 0x80 || isalnum(c) || c == '_' || c == '-' || c == '.';
+	return is_letter((unsigned char)c) || c == '_' || c == '-' || c == '.';
 }
 
 /* Not a person's name when standing alone in parentheses. */
