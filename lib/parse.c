@@ -1258,6 +1258,10 @@ kept_part(const char *s, size_t n)
 static int
 meta_group(struct extract *x, const char *s, size_t n, struct cl_buf *rest)
 {
+	/* the bytes the loop below acts on (brackets, separators' first bytes,
+	 * '.', ',', ';'): any other byte changes nothing there */
+	static const unsigned char acts[256] = { ['<'] = 1, ['('] = 1, ['>'] = 1, [')'] = 1,
+		[' '] = 1, [0xe2] = 1, ['.'] = 1, [','] = 1, [';'] = 1 };
 	struct { enum meta m; const char *v; size_t n; int st; } parts[8];
 	size_t i, start = 0, np = 0, kept = 0;
 	int depth = 0;
@@ -1266,6 +1270,8 @@ meta_group(struct extract *x, const char *s, size_t n, struct cl_buf *rest)
 		return 0;
 	for (i = 0; i <= n; i++) {
 		size_t sk = 0;
+		if (i < n && !acts[(unsigned char)s[i]])
+			continue;
 		if (i < n && (s[i] == '<' || s[i] == '('))
 			depth++;
 		else if (i < n && (s[i] == '>' || s[i] == ')') && depth > 0)
