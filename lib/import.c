@@ -55,13 +55,15 @@ struct found_list {
 };
 
 /* A set of pairs of numbers (device and inode, or a row id): open
- * addressing, grows at half full. */
+ * addressing, grows at three quarters full. A slot holding (0, 0) is
+ * empty; the pair (0, 0) itself is a flag. 16 bytes a slot: the sets of a
+ * 10,000-file walk were a quarter of a re-import's page faults. */
 struct keyset {
 	struct key {
 		uint64_t a, b;
-		int used;
 	} *v;
 	size_t n, cap;
+	int has_zero;
 };
 
 enum { FOLLOW_WITHIN, FOLLOW_NO, FOLLOW_YES };
@@ -151,21 +153,43 @@ key_slot(uint64_t a, uint64_t b, size_t cap)
 	return (size_t)(h ^ (h >> 29)) & (cap - 1);
 }
 
+/* True when (a, b) is in the set. */
+static int
+keyset_has(const struct keyset *ks, uint64_t a, uint64_t b)
+{
+	size_t i;
+
+	if (a == 0 && b == 0)
+		return ks->has_zero;
+	for (i = key_slot(a, b, ks->cap); ks->cap && (ks->v[i].a || ks->v[i].b);
+	     i = (i + 1) & (ks->cap - 1))
+		if (ks->v[i].a == a && ks->v[i].b == b)
+			return 1;
+	return 0;
+}
+
 /* Adds (a, b): 1 when it was new, 0 when it was there, CL_ENOMEM. */
 static int
 keyset_add(struct keyset *ks, uint64_t a, uint64_t b)
 {
 	size_t i;
 
-	if ((ks->n + 1) * 2 > ks->cap) {
+	if (a == 0 && b == 0) {
+		if (ks->has_zero)
+			return 0;
+		ks->has_zero = 1;
+		return 1;
+	}
+	if ((ks->n + 1) * 4 > ks->cap * 3) {
 		size_t cap = ks->cap ? ks->cap * 2 : 64, k;
 		struct key *v = cl_calloc(cap, sizeof *v);
 		if (v == NULL)
 			return CL_ENOMEM;
 		for (k = 0; k < ks->cap; k++) {
-			if (!ks->v[k].used)
+			if (ks->v[k].a == 0 && ks->v[k].b == 0)
 				continue;
-			for (i = key_slot(ks->v[k].a, ks->v[k].b, cap); v[i].used; i = (i + 1) & (cap - 1))
+			for (i = key_slot(ks->v[k].a, ks->v[k].b, cap); v[i].a || v[i].b;
+			     i = (i + 1) & (cap - 1))
 				;
 			v[i] = ks->v[k];
 		}
@@ -173,12 +197,11 @@ keyset_add(struct keyset *ks, uint64_t a, uint64_t b)
 		ks->v = v;
 		ks->cap = cap;
 	}
-	for (i = key_slot(a, b, ks->cap); ks->v[i].used; i = (i + 1) & (ks->cap - 1))
+	for (i = key_slot(a, b, ks->cap); ks->v[i].a || ks->v[i].b; i = (i + 1) & (ks->cap - 1))
 		if (ks->v[i].a == a && ks->v[i].b == b)
 			return 0;
 	ks->v[i].a = a;
 	ks->v[i].b = b;
-	ks->v[i].used = 1;
 	ks->n++;
 	return 1;
 }
@@ -198,34 +221,45 @@ found_release(struct found_list *l)
 	memset(l, 0, sizeof *l);
 }
 
+/* Appends a found file, taking the strings (open may be NULL); on failure
+ * frees them and returns CL_ENOMEM. */
 static int
-found_add(struct found_list *l, const char *path, const char *open, const char *source,
-          const char *canon, int nofollow, const struct stat *sb)
+found_put(struct found_list *l, char *path, char *open, char *source, char *canon,
+          int nofollow, const struct stat *sb)
 {
 	struct found *f;
 
-	if (cl_grow(&l->v, &l->cap, l->n, sizeof *l->v, 64) != 0)
+	if (path == NULL || source == NULL || canon == NULL ||
+	    cl_grow(&l->v, &l->cap, l->n, sizeof *l->v, 64) != 0) {
+		free(path);
+		free(open);
+		free(source);
+		free(canon);
 		return CL_ENOMEM;
-	f = &l->v[l->n];
+	}
+	f = &l->v[l->n++];
 	memset(f, 0, sizeof *f);
-	f->path = cl_strdup(path);
-	f->open = open ? cl_strdup(open) : NULL;
-	f->source = cl_strdup(source);
-	f->canon = cl_strdup(canon);
+	f->path = path;
+	f->open = open;
+	f->source = source;
+	f->canon = canon;
 	f->nofollow = nofollow;
 	if (sb != NULL) {
 		f->sb = *sb;
 		f->have_sb = 1;
 	}
-	if (f->path == NULL || (open && f->open == NULL) || f->source == NULL || f->canon == NULL) {
-		free(f->path);
-		free(f->open);
-		free(f->source);
-		free(f->canon);
-		return CL_ENOMEM;
-	}
-	l->n++;
 	return 0;
+}
+
+static int
+found_add(struct found_list *l, const char *path, const char *open, const char *source,
+          const char *canon, int nofollow, const struct stat *sb)
+{
+	char *o = open ? cl_strdup(open) : NULL;
+
+	if (open && o == NULL)
+		return CL_ENOMEM;
+	return found_put(l, cl_strdup(path), o, cl_strdup(source), cl_strdup(canon), nofollow, sb);
 }
 
 /* "dir/name" (caller frees), without a printf per directory entry. */
@@ -410,8 +444,15 @@ walk_dir(struct run *r, const struct walk *w, struct found_list *l, const char *
 		} else if ((rc = keyset_add(&r->files, (uint64_t)sb.st_dev, (uint64_t)sb.st_ino)) == 0) {
 			st->left_out_dup++;
 		} else if (rc == 1) {
-			/* a link is opened through its checked target */
-			rc = found_add(l, path, S_ISLNK(lb.st_mode) ? target : NULL, srel, target, 1, &sb);
+			/* a link is opened through its checked target; the list
+			 * takes the strings made here, no copies */
+			char *open = S_ISLNK(lb.st_mode) ? cl_strdup(target) : NULL;
+			if (S_ISLNK(lb.st_mode) && open == NULL) {
+				rc = CL_ENOMEM;
+			} else {
+				rc = found_put(l, path, open, srel, target, 1, &sb);
+				path = srel = target = NULL;
+			}
 		}
 next:
 		free(linked);
@@ -1620,11 +1661,7 @@ items_overlap(struct run *r, long long pm, char **norms, size_t n, int *out)
 	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
 		uint64_t h = (uint64_t)sqlite3_column_int64(s, 0);
 		total++;
-		for (i = key_slot(h, 0, ks.cap); ks.cap && ks.v[i].used; i = (i + 1) & (ks.cap - 1))
-			if (ks.v[i].a == h && ks.v[i].b == 0) {
-				common++;
-				break;
-			}
+		common += keyset_has(&ks, h, 0);
 	}
 	sqlite3_reset(s);
 	keyset_release(&ks);
@@ -1964,6 +2001,8 @@ struct pipe {
 	size_t wake_main;	/* the sleeping main thread wants this many */
 	int stop;
 	int main_waits, worker_waits;	/* signal only threads that sleep */
+	int main_works;		/* the main thread works a job rather than wait */
+	int want, started;	/* parser threads wanted; started (at the first job) */
 };
 
 /* A sleeping thread is woken for a batch of documents, not for each one:
@@ -1998,21 +2037,47 @@ pipe_main(void *arg)
 	return NULL;
 }
 
-/* How many parser threads a run gets: one per processor (at most
- * PIPE_WORKERS; CLOSELOOP_THREADS=N sets it), or one when a document comes
- * from a URL or a configured source: their HTTP clients are not shared
- * between threads. */
+/* True when every file is a local one: no HTTP client is used, and the
+ * main thread may work documents too. */
 static int
-pipe_workers(const struct found_list *files)
+pipe_local(const struct found_list *files)
 {
-	const char *env = getenv("CLOSELOOP_THREADS");
-	long cpus = env && *env ? strtol(env, NULL, 10) : sysconf(_SC_NPROCESSORS_ONLN);
 	size_t i;
 
 	for (i = 0; i < files->n; i++)
 		if (files->v[i].doc != NULL || is_url(files->v[i].path))
-			return 1;
+			return 0;
+	return 1;
+}
+
+/* How many parser threads a run gets: one per processor but the one the
+ * main thread works on (at least one, at most PIPE_WORKERS;
+ * CLOSELOOP_THREADS=N sets it), or one when a document comes from a URL or
+ * a configured source: their HTTP clients are not shared between threads. */
+static int
+pipe_workers(const struct found_list *files)
+{
+	const char *env = getenv("CLOSELOOP_THREADS");
+	long cpus = env && *env ? strtol(env, NULL, 10) : sysconf(_SC_NPROCESSORS_ONLN) - 1;
+
+	if (!pipe_local(files))
+		return 1;
 	return cpus < 1 ? 1 : cpus > PIPE_WORKERS ? PIPE_WORKERS : (int)cpus;
+}
+
+/* Starts the parser threads, when the first document needs work (an
+ * unchanged corpus starts none). Without any, the main thread works all. */
+static void
+pipe_start(struct pipe *p)
+{
+	int k;
+
+	p->started = 1;
+	for (k = 0; k < p->want; k++)
+		if (pthread_create(&p->threads[k], NULL, pipe_main, p) == 0)
+			p->nthreads++;
+	if (p->nthreads == 0)
+		p->main_works = 1;
 }
 
 /* Stops the parser threads once they have worked what they claimed. */
@@ -2036,24 +2101,16 @@ run_files(struct run *r, const struct found_list *files)
 {
 	struct pipe *p = NULL;
 	size_t next = 0;
-	int rc = 0, threaded = files->n > 4 && getenv("CLOSELOOP_NO_THREADS") == NULL, k, n;
+	int rc = 0, threaded = files->n > 4 && getenv("CLOSELOOP_NO_THREADS") == NULL;
 
 	if (threaded) {
 		if ((p = cl_calloc(1, sizeof *p)) == NULL)
 			return cl_error_set(r->err, CL_ENOMEM, "out of memory");
 		p->r = r;
+		p->main_works = pipe_local(files);
+		p->want = pipe_workers(files);
 		pthread_mutex_init(&p->mu, NULL);
 		pthread_cond_init(&p->cv, NULL);
-		for (k = 0, n = pipe_workers(files); k < n; k++)
-			if (pthread_create(&p->threads[k], NULL, pipe_main, p) == 0)
-				p->nthreads++;
-		if (p->nthreads == 0) {
-			pthread_mutex_destroy(&p->mu);
-			pthread_cond_destroy(&p->cv);
-			free(p);
-			p = NULL;
-			threaded = 0;
-		}
 	}
 	while (rc == 0 && (next < files->n || (p && p->head != p->tail))) {
 		if (r->st && !r->lint_only && !r->in_tx) {
@@ -2079,6 +2136,8 @@ run_files(struct run *r, const struct found_list *files)
 				job_release(j);
 				rc = rc == 1 ? 0 : rc;
 			} else {
+				if (!p->started)
+					pipe_start(p);
 				pthread_mutex_lock(&p->mu);
 				p->tail++;
 				if (p->worker_waits && (p->tail - p->claimed >= PIPE_BATCH || next == files->n))
@@ -2090,6 +2149,18 @@ run_files(struct run *r, const struct found_list *files)
 			struct job *j = &p->jobs[p->head % PIPE_DEPTH];
 			pthread_mutex_lock(&p->mu);
 			while (!p->worked[p->head % PIPE_DEPTH]) {
+				if (p->main_works && p->claimed != p->tail && p->worker_waits == 0) {
+					/* every parser thread busy: the next unclaimed
+					 * job here rather than wait (a sleeping one is
+					 * woken instead, below) */
+					size_t c = p->claimed++ % PIPE_DEPTH;
+					pthread_mutex_unlock(&p->mu);
+					job_work(r, &p->jobs[c]);
+					pthread_mutex_lock(&p->mu);
+					p->worked[c] = 1;
+					p->nworked++;
+					continue;
+				}
 				if (p->worker_waits && p->claimed != p->tail)
 					pthread_cond_broadcast(&p->cv);
 				p->wake_main = p->tail - p->head < PIPE_BATCH ? p->tail - p->head :
@@ -2307,7 +2378,11 @@ build_seen(struct run *r, const struct found_list *files)
 	for (i = 0; i < files->n; i++)
 		r->seen[i] = files->v[i].canon;
 	r->nseen = files->n;
-	qsort(r->seen, r->nseen, sizeof *r->seen, cmp_str);
+	/* a walk lists them sorted already, as a rule: a check is n compares */
+	for (i = 1; i < r->nseen && strcmp(r->seen[i - 1], r->seen[i]) <= 0; i++)
+		;
+	if (i < r->nseen)
+		qsort(r->seen, r->nseen, sizeof *r->seen, cmp_str);
 	return 0;
 }
 
@@ -2374,6 +2449,8 @@ run_sources(struct run *r, char *const *sources, int nsources)
 	int ncfg = 0, rc = 0, writes = 0;
 	long max = DEFAULT_MAX_SIZE;
 	time_t now = cl_now();
+	/* rows written before this run: a run that writes none need not set teams */
+	sqlite3_int64 changes0 = r->st ? sqlite3_total_changes64(cl_store_db(r->st)) : 0;
 
 	r->alloc_failures = cl_alloc_failures();
 	r->tz = cl_config_timezone(r->cfg);
@@ -2469,8 +2546,11 @@ run_sources(struct run *r, char *const *sources, int nsources)
 			r->in_tx = 1;
 		if (rc == 0)
 			rc = mark_missing(r);
-		if (rc == 0)	/* [teams] may have changed: every post-mortem's team */
-			rc = cl_team_assign(NULL, r->st, r->cfg, r->err);
+		/* every post-mortem's team, when [teams] changed or rows were written */
+		if (rc == 0)
+			rc = cl_team_assign_changed(NULL, r->st, r->cfg,
+			                            sqlite3_total_changes64(cl_store_db(r->st)) !=
+			                            changes0, r->err);
 		if (rc == 0)
 			rc = cl_store_meta_set(r->st, "lint_fingerprint", fp, r->err);
 		if (rc == 0)

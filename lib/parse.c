@@ -4008,7 +4008,7 @@ struct reader {
 	int failed;
 	struct open_block open[MAX_OPEN];
 	struct cl_buf bufs[MAX_OPEN];
-	int nopen, skipped;
+	int nopen, skipped, maxopen;	/* maxopen: open[] and bufs[] used so far */
 	int list_depth, in_code, strong, del;
 	int strong_holder;
 	size_t strong_start;
@@ -4120,7 +4120,8 @@ push(struct reader *p, enum cl_block_kind kind, int level, int flags, int line)
 	o->nlinks = 0;
 	o->letters = o->plain = o->unstruck = 0;
 	o->flags = flags;
-	p->nopen++;
+	if (++p->nopen > p->maxopen)
+		p->maxopen = p->nopen;
 	return 0;
 }
 
@@ -4596,12 +4597,526 @@ front_matter_blocks(struct cl_blocks *b, const char *s, size_t end)
 	return rc < 0 ? rc : 0;
 }
 
-/* The copy md4c reads: front matter blanked (lines kept), short table
- * delimiter rows widened, zero padding after it. */
+/* ---- input preparation: sections md4c need not read ----------------------------
+ * The item rules read blocks outside action sections only for: the first
+ * heading (title), headings (the section structure, "Date" headings),
+ * paragraphs with "Key: value" lines or "Published …"/"Posted …" lines,
+ * label paragraphs (bold, or ending with ':'), markers ("AI:", "TODO:"…,
+ * all with a ':'), tables (a '|'), and lists under an action heading (an
+ * action section with a list drops its prose items). So the body of a
+ * section under a top-level ATX heading that is neither action-like nor a
+ * "Date" heading is left out of what md4c reads (its lines kept as empty
+ * lines, so line numbers stay) when none of its text lines has ':', '|',
+ * '&', "**" or "__", every one starts with a letter other than 'P'/'p' or a
+ * digit (after list markers), its tables are tables to md4c for sure and
+ * their headers name no strong action column (table_items wants one
+ * outside action sections; fenced code is not read either), it has no list
+ * or table when an enclosing heading may be action-like, and the next
+ * heading starts with a letter or digit (a block without text takes the
+ * line of the text before it). Anything the scan does not follow exactly (a
+ * heading that is not a column-0 ATX heading, a possible setext underline,
+ * an indented or nested fence, a heading or fence inside a table — md4c
+ * 0.4.8 makes them rows —, a control character starting a line, a lone CR)
+ * makes it leave out nothing. check_parse and fuzz_parse compare the result
+ * with a parse of everything (cl_parse_document_read_all): a rule that
+ * starts reading something outside action sections must be added here. */
+
+/* A byte range md4c does not read: lines newlines. */
+struct cut {
+	size_t start, end, lines;
+};
+
+struct scan {
+	const struct cl_parse_opts *opts;
+	struct cut *v;
+	size_t n, cap;
+	int bail;			/* a construct the scan does not follow */
+	struct {
+		const char *t;		/* the heading's text */
+		size_t n;
+		int level;
+		signed char simple;	/* plain text: md4c gives it as it stands */
+		signed char action;	/* may be action-like; -1 not known yet */
+	} hs[7];			/* the headings the section stands under */
+	int nh, seen_heading;
+	int open, cand, dirty, listy;	/* the section being read */
+	size_t body, lines;
+	const char *s;
+	size_t text;			/* where its text lines (not code) start, or -1 */
+	size_t sec_cells, cells;	/* table cells in it; in the sections cut */
+	int table, cols;		/* reading a table: 1 header, 2 rows; its columns */
+	int cache;			/* the vocabulary cache may be used */
+	int done, short_rows;		/* read to the end; saw a delimiter row to widen */
+};
+
+/* What the pre-scan made of heading and column words, per thread: the
+ * documents of a corpus share their headings. Heading classes depend on
+ * [import] headings too: the cache is emptied when they change. */
+#define VOCAB_SLOTS 128
+#define VOCAB_TEXT 58
+struct vocab_slot {
+	unsigned char kind, len;	/* kind: 0 empty, 1 heading class, 2 strong action column */
+	signed char value;
+	char text[VOCAB_TEXT];
+};
+static _Thread_local struct vocab_slot vocab_cache[VOCAB_SLOTS];
+static _Thread_local char vocab_headings[128];
+
+/* Makes the cache fit the [import] headings; 0 when it cannot be used. */
 static int
-prepare_input(char **out, size_t *outlen, const char *text, size_t len, struct cl_blocks *b)
+vocab_ready(const struct cl_parse_opts *opts)
 {
-	size_t fm = front_matter_end(text, len), i, need = 0;
+	const char *h = opts && opts->headings ? opts->headings : "";
+	size_t n = strlen(h);
+
+	if (n >= sizeof vocab_headings)
+		return 0;
+	if (strcmp(vocab_headings, h) != 0) {
+		memset(vocab_cache, 0, sizeof vocab_cache);
+		memcpy(vocab_headings, h, n + 1);
+	}
+	return 1;
+}
+
+/* The cache slot that holds kind and t[0..n), else the one to fill; NULL
+ * when it does not fit. Two slots per hash: the common words of a corpus
+ * rarely push each other out. */
+static struct vocab_slot *
+vocab_slot(int kind, const char *t, size_t n)
+{
+	uint32_t hash = 2166136261u ^ (uint32_t)kind;
+	struct vocab_slot *a, *b;
+	size_t k;
+
+	if (n >= VOCAB_TEXT)
+		return NULL;
+	for (k = 0; k < n; k++)
+		hash = (hash ^ (unsigned char)t[k]) * 16777619u;
+	a = &vocab_cache[hash % VOCAB_SLOTS];
+	b = &vocab_cache[(hash / VOCAB_SLOTS) % VOCAB_SLOTS];
+	if (b->kind == kind && b->len == n && memcmp(b->text, t, n) == 0)
+		return b;
+	if (a->kind == kind && a->len == n && memcmp(a->text, t, n) == 0)
+		return a;
+	return a->kind == 0 ? a : b->kind == 0 ? b : (hash & 0x80000000u) ? a : b;
+}
+
+/* heading_class (kind 1) or whether a column of that name is a strong
+ * action column (kind 2) of t[0..n), remembered. */
+static int
+scan_vocab(const struct scan *sc, int kind, const char *t, size_t n)
+{
+	struct vocab_slot *v = sc->cache ? vocab_slot(kind, t, n) : NULL;
+	struct rules rr;
+	int value, strong;
+
+	if (v && v->kind == kind && v->len == n && memcmp(v->text, t, n) == 0)
+		return v->value;
+	if (kind == 1) {
+		memset(&rr, 0, sizeof rr);
+		rr.opts = sc->opts;
+		value = (int)heading_class(&rr, t, n);
+	} else {
+		value = column_meaning(t, n, &strong) == COL_ACTION && strong;
+	}
+	if (v) {
+		v->kind = (unsigned char)kind;
+		v->len = (unsigned char)n;
+		v->value = (signed char)value;
+		memcpy(v->text, t, n);
+	}
+	return value;
+}
+
+/* True when s[0..n) has a byte a rule may read outside action sections
+ * (see above): a few memchr passes over the section. */
+static int
+scan_dirty(const char *s, size_t n)
+{
+	static const char pairs[] = "*_";
+	const char *q, *end = s + n;
+	int k;
+
+	if (memchr(s, ':', n) || memchr(s, '|', n) || memchr(s, '&', n))
+		return 1;
+	for (k = 0; k < 2; k++)
+		for (q = s; (q = memchr(q, pairs[k], (size_t)(end - q))) != NULL && q + 1 < end; q++)
+			if (q[1] == pairs[k])
+				return 1;
+	return 0;
+}
+
+/* Ends a stretch of text lines of the section being read at end. */
+static void
+scan_text(struct scan *sc, size_t end)
+{
+	if (sc->open && sc->cand && !sc->dirty && sc->text < end &&
+	    scan_dirty(sc->s + sc->text, end - sc->text))
+		sc->dirty = 1;
+	sc->text = (size_t)-1;
+}
+
+/* Whether heading i of the stack may start or continue an action section
+ * (as heading_enter decides; classified when first asked). */
+static int
+scan_action(struct scan *sc, int i)
+{
+	if (sc->hs[i].action < 0) {
+		int cls = sc->hs[i].simple ? scan_vocab(sc, 1, sc->hs[i].t, sc->hs[i].n) : H_ACTION;
+		sc->hs[i].action = (signed char)(cls == H_ACTION ||
+		                                 (cls == H_PLAIN && i > 0 && scan_action(sc, i - 1)));
+	}
+	return sc->hs[i].action;
+}
+
+/* True when the section being read may be cut: nothing in it is read, and
+ * its list or table does not tell an enclosing action heading it has one. */
+static int
+scan_cuttable(struct scan *sc)
+{
+	int i;
+
+	if (!sc->open || !sc->cand || sc->dirty || sc->bail || scan_action(sc, sc->nh - 1))
+		return 0;
+	for (i = 0; sc->listy && i < sc->nh - 1; i++)
+		if (scan_action(sc, i))
+			return 0;
+	return 1;
+}
+
+/* Ends the section being read at end (next_text: the heading that ends it
+ * starts with a letter or digit). */
+static void
+scan_close(struct scan *sc, size_t end, int next_text)
+{
+	if (sc->text != (size_t)-1)
+		scan_text(sc, end);
+	if (sc->table == 1)
+		sc->dirty = 1;
+	sc->table = 0;
+	if (next_text && end > sc->body && scan_cuttable(sc)) {
+		if (sc->n == sc->cap) {
+			size_t cap = sc->cap ? sc->cap * 2 : 16;
+			struct cut *v = cl_realloc(sc->v, cap * sizeof *v);
+			if (v == NULL) {
+				sc->bail = 1;	/* read everything */
+				return;
+			}
+			sc->v = v;
+			sc->cap = cap;
+		}
+		sc->v[sc->n].start = sc->body;
+		sc->v[sc->n].end = end;
+		sc->v[sc->n].lines = sc->lines;
+		sc->n++;
+		sc->cells += sc->sec_cells;
+	}
+	sc->open = 0;
+}
+
+/* True when md4c gives byte c of a heading or a table cell as it stands
+ * (no markup, entity or escape can start with it); '#' only in cells. */
+static int
+scan_plain(unsigned char c, int cell)
+{
+	return c >= 0x80 || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9') || c == ' ' || c == ',' || c == '.' || c == ':' ||
+	       c == ';' || c == '\'' || c == '"' || c == '/' || c == '(' || c == ')' ||
+	       c == '-' || c == '?' || c == '+' || c == '=' || c == '%' || c == '$' ||
+	       c == '@' || (cell && c == '#');
+}
+
+/* An ATX heading of level with text t[0..n), on the line at start, starts a
+ * section whose body begins at body. */
+static void
+scan_heading(struct scan *sc, const char *t, size_t n, int level, size_t start, size_t body)
+{
+	size_t a = 0, k;
+	int simple = 1, date = 0, spaces = 0;
+
+	while (a < n && (t[a] == ' ' || t[a] == '\t'))
+		a++;
+	while (n > a && (t[n - 1] == ' ' || t[n - 1] == '\t'))
+		n--;
+	scan_close(sc, start, a < n && (unsigned char)t[a] < 0x80 && isalnum((unsigned char)t[a]));
+	for (k = a; k < n && simple; k++) {
+		unsigned char c = (unsigned char)t[k];
+		simple = scan_plain(c, 0);
+		spaces += c == ' ';
+	}
+	for (k = a; k + 4 <= n && !date; k++)
+		date = (t[k] | 0x20) == 'd' && (t[k + 1] | 0x20) == 'a' && (t[k + 2] | 0x20) == 't' &&
+		       (t[k + 3] | 0x20) == 'e';
+	while (sc->nh > 0 && sc->hs[sc->nh - 1].level >= level)
+		sc->nh--;
+	sc->hs[sc->nh].t = t + a;
+	sc->hs[sc->nh].n = n - a;
+	sc->hs[sc->nh].level = level;
+	sc->hs[sc->nh].simple = (signed char)simple;
+	/* markup or entities: may be anything; the title is an action heading
+	 * only when it is only the words of one (rules_index) */
+	sc->hs[sc->nh].action = !simple ? 1 : !sc->seen_heading && spaces > 2 ? 0 : -1;
+	sc->nh++;
+	sc->seen_heading = 1;
+	sc->cand = !date;
+	sc->open = 1;
+	sc->dirty = sc->listy = 0;
+	sc->body = body;
+	sc->text = body;
+	sc->lines = 0;
+	sc->sec_cells = 0;
+}
+
+/* The first position after the list markers and block quote markers at
+ * s[i..n) (white space skipped); *marks says whether there were any. */
+static size_t
+scan_markers(const char *s, size_t i, size_t n, int *list, int *quote)
+{
+	for (;;) {
+		size_t k = i;
+		if (k < n && s[k] == '>') {
+			*quote = 1;
+			k++;
+		} else if (k + 1 < n && (s[k] == '-' || s[k] == '*' || s[k] == '+') &&
+		           (s[k + 1] == ' ' || s[k + 1] == '\t')) {
+			*list = 1;
+			k += 2;
+		} else {
+			while (k < n && k - i < 9 && isdigit((unsigned char)s[k]))
+				k++;
+			if (k == i || k + 1 >= n || (s[k] != '.' && s[k] != ')') ||
+			    (s[k + 1] != ' ' && s[k + 1] != '\t'))
+				return i;
+			*list = 1;
+			k += 2;
+		}
+		while (k < n && (s[k] == ' ' || s[k] == '\t'))
+			k++;
+		i = k;
+	}
+}
+
+/* A table header row t[0..n) ("| Time | Event |") whose cells are plain text
+ * and name no action column: outside action sections its table yields
+ * nothing (table_items wants a strong action column there). */
+static int
+scan_table_header(const struct scan *sc, const char *t, size_t n)
+{
+	size_t i = 1, k;
+
+	if (n < 2 || t[0] != '|')
+		return 0;
+	while (i < n) {
+		size_t e = i, a, z;
+		while (e < n && t[e] != '|')
+			e++;
+		for (a = i; a < e && (t[a] == ' ' || t[a] == '\t'); a++)
+			;
+		for (z = e; z > a && (t[z - 1] == ' ' || t[z - 1] == '\t'); z--)
+			;
+		for (k = a; k < z; k++)
+			if (!scan_plain((unsigned char)t[k], 1))
+				return 0;
+		if (z > a && scan_vocab(sc, 2, t + a, z - a))
+			return 0;
+		i = e + 1;
+	}
+	return 1;
+}
+
+/* The number of columns of a delimiter row t[0..n) md4c reads as one
+ * ("|---|:---:|", every cell three dashes or more), else 0. */
+static int
+scan_delimiter_row(const char *t, size_t n)
+{
+	size_t i = 1;
+	int cols = 0;
+
+	while (n > 0 && (t[n - 1] == ' ' || t[n - 1] == '\t'))
+		n--;
+	if (n < 2 || t[0] != '|' || t[n - 1] != '|')
+		return 0;
+	while (i < n) {
+		int dashes = 0;
+		while (i < n && t[i] == ' ')
+			i++;
+		if (i < n && t[i] == ':')
+			i++;
+		while (i < n && t[i] == '-')
+			i++, dashes++;
+		if (i < n && t[i] == ':')
+			i++;
+		while (i < n && t[i] == ' ')
+			i++;
+		if (dashes < 3 || i >= n || t[i] != '|')
+			return 0;
+		i++;
+		cols++;
+	}
+	return cols <= 128 ? cols : 0;	/* wider ones are left to md4c */
+}
+
+/* Finds the sections md4c need not read in s[from..len). */
+static void
+scan_document(struct scan *sc, const char *s, size_t from, size_t len)
+{
+	const char *q, *pipe;
+	size_t i, fence_len = 0;
+	char fence = 0;
+	int prev_blank = 1, prev_heading = 0, pipe_run = 0;
+
+	/* a CR not followed by LF ends a line for md4c, not for us */
+	for (q = s + from; (q = memchr(q, '\r', (size_t)(s + len - q))) != NULL; q++)
+		if (q + 1 == s + len || q[1] != '\n') {
+			sc->bail = 1;
+			return;
+		}
+	sc->s = s;
+	sc->text = (size_t)-1;
+	sc->cache = vocab_ready(sc->opts);
+	pipe = memchr(s + from, '|', len - from);
+	for (i = from; i < len && !sc->bail; i = q ? (size_t)(q - s) + 1 : len) {
+		const char *t = s + i;
+		size_t n, ind = 0, p, k;
+		int list = 0, quote = 0;
+		unsigned char c;
+
+		q = memchr(t, '\n', len - i);
+		n = (size_t)((q ? q : s + len) - t);
+		if (n > 0 && t[n - 1] == '\r')
+			n--;
+		while (ind < n && (t[ind] == ' ' || t[ind] == '\t'))
+			ind++;
+		if (pipe && pipe < t)
+			pipe = memchr(t, '|', len - i);
+		if (ind < n && (t[ind] == '|' || t[ind] == ':' || t[ind] == '-') && !sc->short_rows)
+			sc->short_rows = short_delimiter_row(t, n);
+		if (fence) {
+			/* in a fenced code block: only its end matters */
+			if (ind < n && t[ind] == fence) {
+				for (k = ind; k < n && t[k] == fence; k++)
+					;
+				if (ind > 0 && k - ind >= 3) {
+					sc->bail = 1;	/* an indented closing fence */
+				} else if (k - ind >= fence_len && ltrim_off(t + k, n - k) == n - k) {
+					fence = 0;
+					prev_blank = 0;
+					if (sc->open)
+						sc->text = q ? (size_t)(q - s) + 1 : len;
+				}
+			}
+			sc->lines += q != NULL;
+			continue;
+		}
+		if (ind == n) {
+			if (sc->table == 1)
+				sc->dirty = 1;	/* a paragraph after all */
+			else if (sc->table && sc->open && sc->text == (size_t)-1)
+				sc->text = i;	/* after a table */
+			sc->table = 0;
+			prev_blank = 1;
+			prev_heading = 0;
+			pipe_run = 0;
+			sc->lines += q != NULL;
+			continue;
+		}
+		c = (unsigned char)t[ind];
+		if (c < 0x20 || c == 0x7f) {
+			sc->bail = 1;
+			break;
+		}
+		if (ind == 0 && c == '#') {
+			for (k = 0; k < n && t[k] == '#'; k++)
+				;
+			if (k <= 6 && (k == n || t[k] == ' ' || t[k] == '\t')) {
+				if (pipe_run) {
+					sc->bail = 1;	/* a table row to md4c */
+					break;
+				}
+				scan_heading(sc, t + k, n - k, (int)k, i, q ? (size_t)(q - s) + 1 : len);
+				prev_blank = 0;
+				prev_heading = 1;
+				continue;
+			}
+		}
+		if ((c == '`' || c == '~') && ind + 2 < n && t[ind + 1] == c && t[ind + 2] == c) {
+			for (k = ind; k < n && t[k] == c; k++)
+				;
+			if (ind > 0 || pipe_run) {
+				sc->bail = 1;
+				break;
+			}
+			if (c == '~' || memchr(t + k, '`', n - k) == NULL) {
+				fence = (char)c;
+				fence_len = k;
+				if (sc->text != (size_t)-1)
+					scan_text(sc, i);
+				sc->lines += q != NULL;
+				continue;
+			}
+		}
+		p = scan_markers(t, ind, n, &list, &quote);
+		if (p < n && (t[p] == '#' || ((t[p] == '`' || t[p] == '~') && p > ind))) {
+			sc->bail = 1;	/* a heading or a fence this scan does not place */
+			break;
+		}
+		if (!prev_blank && p < n && (t[p] == '=' || t[p] == '-')) {
+			for (k = p; k < n && t[k] == t[p]; k++)
+				;
+			if (ltrim_off(t + k, n - k) == n - k) {
+				sc->bail = 1;	/* maybe a setext heading's underline */
+				break;
+			}
+		}
+		if (pipe && pipe < t + n && !pipe_run && sc->open && sc->cand && !sc->dirty &&
+		    (prev_blank || prev_heading) && !memchr(t, '`', n) && !memchr(t, '\\', n) &&
+		    scan_table_header(sc, t, n)) {
+			/* a table that yields nothing: its lines are not text */
+			sc->table = 1;
+			if (sc->text != (size_t)-1)
+				scan_text(sc, i);
+		} else if (sc->table == 1) {
+			if ((sc->cols = scan_delimiter_row(t, n)) == 0) {
+				sc->dirty = 1;
+			} else {
+				sc->table = 2;
+				sc->sec_cells += (size_t)sc->cols;	/* the header row */
+			}
+		} else if (sc->table == 2) {
+			if (t[0] == '|')
+				sc->sec_cells += (size_t)sc->cols;
+			else
+				sc->dirty = 1;
+		}
+		if (pipe && pipe < t + n)
+			pipe_run = 1;
+		prev_blank = prev_heading = 0;
+		sc->lines += q != NULL;
+		if (sc->table)
+			sc->listy = 1;
+		if (!sc->open || !sc->cand || sc->dirty || sc->table)
+			continue;
+		if (list || isdigit(c) || c == '-' || c == '*' || c == '+')
+			sc->listy = 1;
+		if (quote || p >= n || (unsigned char)t[p] >= 0x80 || !isalnum((unsigned char)t[p]) ||
+		    t[p] == 'P' || t[p] == 'p')
+			sc->dirty = 1;
+	}
+	scan_close(sc, len, 1);
+	sc->done = !sc->bail;
+	if (sc->bail)
+		sc->n = 0;
+}
+
+/* The copy md4c reads: front matter and the sections it need not read
+ * emptied (their lines kept), short table delimiter rows widened, zero
+ * padding after it. */
+static int
+prepare_input(char **out, size_t *outlen, size_t *cells, const char *text, size_t len,
+              struct cl_blocks *b, const struct cl_parse_opts *opts, int read_all)
+{
+	size_t fm = front_matter_end(text, len), i, need = 0, c, o;
+	struct scan sc;
 	struct cl_buf w = CL_BUF_INIT;
 	const char *q;
 	int rc;
@@ -4609,33 +5124,63 @@ prepare_input(char **out, size_t *outlen, const char *text, size_t len, struct c
 	*out = NULL;
 	if (fm && (rc = front_matter_blocks(b, text, fm)) != 0)
 		return rc;
-	/* is there a delimiter row to widen? (a first character check per line) */
-	for (i = fm; i < len; i = q ? (size_t)(q - text) + 1 : len) {
+	memset(&sc, 0, sizeof sc);
+	sc.opts = opts;
+	if (!read_all)
+		scan_document(&sc, text, fm, len);
+	*cells = sc.n ? sc.cells : 0;
+	/* is there a delimiter row to widen? (a first character check per line;
+	 * the scan looked when it read to the end) */
+	need = (size_t)sc.short_rows;
+	for (i = sc.done ? len : fm, c = 0; i < len && !need;) {
 		size_t k = i;
+		if (c < sc.n && i >= sc.v[c].start) {
+			i = sc.v[c++].end;
+			continue;
+		}
 		while (k < len && (text[k] == ' ' || text[k] == '\t'))
 			k++;
 		q = memchr(text + i, '\n', len - i);
-		if (k < len && (text[k] == '|' || text[k] == ':' || text[k] == '-') &&
-		    short_delimiter_row(text + i, (q ? (size_t)(q - text) : len) - i)) {
-			need = 1;
-			break;
-		}
+		need = k < len && (text[k] == '|' || text[k] == ':' || text[k] == '-') &&
+		       short_delimiter_row(text + i, (q ? (size_t)(q - text) : len) - i);
+		i = q ? (size_t)(q - text) + 1 : len;
 	}
 	if (!need) {
-		if ((*out = cl_malloc(len + MD4C_PAD)) == NULL)
+		if ((*out = cl_malloc(len + MD4C_PAD)) == NULL) {
+			free(sc.v);
 			return CL_ENOMEM;
-		memcpy(*out, text, len);
-		for (i = 0; i < fm; i++)
-			if ((*out)[i] != '\n')
-				(*out)[i] = ' ';
-		memset(*out + len, 0, MD4C_PAD);
-		*outlen = len;
+		}
+		/* the front matter: its newlines */
+		for (i = 0, o = 0; i < fm; i++)
+			if (text[i] == '\n')
+				(*out)[o++] = '\n';
+		for (c = 0; c <= sc.n; c++) {
+			size_t end = c < sc.n ? sc.v[c].start : len;
+			memcpy(*out + o, text + i, end - i);
+			o += end - i;
+			if (c == sc.n)
+				break;
+			memset(*out + o, '\n', sc.v[c].lines);
+			o += sc.v[c].lines;
+			i = sc.v[c].end;
+		}
+		memset(*out + o, 0, MD4C_PAD);
+		*outlen = o;
+		free(sc.v);
 		return 0;
 	}
 	for (i = 0; i < fm; i++)
-		cl_buf_putc(&w, text[i] == '\n' ? '\n' : ' ');
-	for (i = fm; i < len; i = q ? (size_t)(q - text) + 1 : len) {
+		if (text[i] == '\n')
+			cl_buf_putc(&w, '\n');
+	for (i = fm, c = 0; i < len; i = q ? (size_t)(q - text) + 1 : len) {
 		size_t e;
+		if (c < sc.n && i >= sc.v[c].start) {
+			for (e = 0; e < sc.v[c].lines; e++)
+				cl_buf_putc(&w, '\n');
+			i = sc.v[c++].end;
+			q = i > 0 ? text + i - 1 : NULL;	/* a cut ends at a line start */
+			continue;
+		}
 		q = memchr(text + i, '\n', len - i);
 		e = q ? (size_t)(q - text) : len;
 		if (short_delimiter_row(text + i, e - i))
@@ -4645,6 +5190,7 @@ prepare_input(char **out, size_t *outlen, const char *text, size_t len, struct c
 		if (q)
 			cl_buf_putc(&w, '\n');
 	}
+	free(sc.v);
 	for (i = 0; i < MD4C_PAD; i++)
 		cl_buf_putc(&w, '\0');
 	if (w.oom) {
@@ -4710,6 +5256,49 @@ bad:
 	}
 }
 
+/* Two strings alike (NULL only like NULL). */
+static int
+str_same(const char *a, const char *b)
+{
+	return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+int
+cl_pm_doc_same(const struct cl_pm_doc *a, const struct cl_pm_doc *b)
+{
+	size_t i;
+
+	if (a == NULL || b == NULL)
+		return a == b;
+	if (!str_same(a->title, b->title) || a->title_line != b->title_line ||
+	    a->incident_date != b->incident_date || a->written_date != b->written_date ||
+	    !str_same(a->severity, b->severity) || !str_same(a->authors, b->authors) ||
+	    a->is_runbook != b->is_runbook || !str_same(a->rb_owner, b->rb_owner) ||
+	    a->rb_last_tested != b->rb_last_tested ||
+	    !str_same(a->rb_rto_target, b->rb_rto_target) || a->rb_actual_rto != b->rb_actual_rto ||
+	    a->has_action_section != b->has_action_section ||
+	    a->action_section_line != b->action_section_line || a->nitems != b->nitems ||
+	    !str_same(a->status, b->status) || !str_same(a->team, b->team) ||
+	    a->nsections != b->nsections)
+		return 0;
+	for (i = 0; i < a->nitems; i++) {
+		const struct cl_pm_item *x = &a->items[i], *y = &b->items[i];
+		if (x->line != y->line || !str_same(x->action, y->action) ||
+		    !str_same(x->owner, y->owner) || !str_same(x->owner_raw, y->owner_raw) ||
+		    !str_same(x->due_raw, y->due_raw) || x->due != y->due || x->done != y->done ||
+		    !str_same(x->ticket, y->ticket) || !str_same(x->priority, y->priority) ||
+		    x->owners_several != y->owners_several || x->due_approx != y->due_approx ||
+		    !str_same(x->owner_email, y->owner_email) || !str_same(x->status, y->status))
+			return 0;
+	}
+	for (i = 0; i < a->nsections; i++)
+		if (a->sections[i].line != b->sections[i].line ||
+		    a->sections[i].nitems != b->sections[i].nitems ||
+		    !str_same(a->sections[i].title, b->sections[i].title))
+			return 0;
+	return 1;
+}
+
 void
 cl_pm_doc_free(struct cl_pm_doc *d)
 {
@@ -4733,9 +5322,10 @@ cl_pm_doc_free(struct cl_pm_doc *d)
 	free(d);
 }
 
-int
-cl_parse_document_opts(struct cl_pm_doc **out, const char *text, size_t len, int ref,
-                       const struct cl_parse_opts *opts, struct cl_error *err)
+/* Parses a document; read_all: md4c reads every section. */
+static int
+parse_document(struct cl_pm_doc **out, const char *text, size_t len, int ref,
+               const struct cl_parse_opts *opts, int read_all, struct cl_error *err)
 {
 	MD_PARSER parser;
 	struct reader p;
@@ -4757,7 +5347,7 @@ cl_parse_document_opts(struct cl_pm_doc **out, const char *text, size_t len, int
 	/* md4c 0.4.8 reads a little past the size it is given on some inputs
 	 * (valgrind shows it on tests/fuzz/regress/parse/md4c-range-past-end):
 	 * it reads a copy followed by zero bytes that belong to us */
-	if ((rc = prepare_input(&padded, &plen, text, len, &blocks)) != 0) {
+	if ((rc = prepare_input(&padded, &plen, &p.cells, text, len, &blocks, opts, read_all)) != 0) {
 		rc = cl_error_set(err, CL_ENOMEM, "out of memory");
 		goto done;
 	}
@@ -4777,7 +5367,10 @@ cl_parse_document_opts(struct cl_pm_doc **out, const char *text, size_t len, int
 	parser.enter_span = on_enter_span;
 	parser.leave_span = on_leave_span;
 	parser.text = on_text;
-	if (md_parse(padded, (MD_SIZE)plen, &parser, &p) != 0 || p.failed) {
+	/* p.cells counts the cells of the tables left out too */
+	if (md_parse(padded, (MD_SIZE)plen, &parser, &p) != 0 || p.failed ||
+	    (p.cells > CL_PARSE_MAX_CELLS &&
+	     fail(&p, CL_EDATA, "too many table cells in one document") != 0)) {
 		if (!p.failed)
 			cl_error_set(err, CL_EDATA, "unable to parse Markdown");
 		rc = p.failed ? p.failed : CL_EDATA;
@@ -4795,7 +5388,7 @@ done:
 		cl_pm_doc_free(*out);
 		*out = NULL;
 	}
-	for (k = 0; k < MAX_OPEN; k++) {
+	for (k = 0; k < p.maxopen; k++) {
 		cl_buf_release(&p.bufs[k]);
 		free(p.open[k].links);
 	}
@@ -4804,6 +5397,20 @@ done:
 	free(padded);
 	cl_blocks_release(&blocks);
 	return rc;
+}
+
+int
+cl_parse_document_opts(struct cl_pm_doc **out, const char *text, size_t len, int ref,
+                       const struct cl_parse_opts *opts, struct cl_error *err)
+{
+	return parse_document(out, text, len, ref, opts, 0, err);
+}
+
+int
+cl_parse_document_read_all(struct cl_pm_doc **out, const char *text, size_t len, int ref,
+                           const struct cl_parse_opts *opts, struct cl_error *err)
+{
+	return parse_document(out, text, len, ref, opts, 1, err);
 }
 
 int

@@ -152,6 +152,14 @@ int cl_parse_document(struct cl_pm_doc **out, const char *text, size_t len,
 int cl_parse_document_opts(struct cl_pm_doc **out, const char *text, size_t len,
                            int ref, const struct cl_parse_opts *opts,
                            struct cl_error *err);
+/* The same, with md4c reading every section (cl_parse_document_opts leaves
+ * out the sections that cannot yield anything): for the checks that
+ * compare the two. */
+int cl_parse_document_read_all(struct cl_pm_doc **out, const char *text, size_t len,
+                               int ref, const struct cl_parse_opts *opts,
+                               struct cl_error *err);
+/* True when two parse results are the same in every field. */
+int cl_pm_doc_same(const struct cl_pm_doc *a, const struct cl_pm_doc *b);
 void cl_pm_doc_free(struct cl_pm_doc *doc);
 
 /* Normalises an action for identity: lower case ASCII, collapsed white

@@ -50,32 +50,56 @@ team_rule_matches(const char *globs, const char *source, const char *path)
 	return 0;
 }
 
+/* The [teams] section read once: its rules and from_directory. */
+struct team_rules {
+	const char **keys, **vals;
+	size_t n;
+	int from_dir;
+};
+
+/* Reads cfg's [teams] into t; CL_ENOMEM when it cannot. */
+static int
+rules_load(struct team_rules *t, const struct cl_config *cfg)
+{
+	const char *v = cl_config_get(cfg, "teams", "from_directory");
+
+	memset(t, 0, sizeof *t);
+	t->from_dir = v && cl_str_ieq(v, "yes");
+	return cl_config_keys(&t->keys, &t->vals, &t->n, cfg, "teams") != 0 ? CL_ENOMEM : 0;
+}
+
+/* A post-mortem's team by the rules t (see cl_team_of). */
+static void
+team_by_rules(char *out, size_t size, const struct team_rules *t, const char *doc_team,
+              const char *source, const char *path)
+{
+	size_t i;
+
+	out[0] = '\0';
+	if (doc_team && team_copy(out, size, doc_team, strlen(doc_team)))
+		return;
+	for (i = 0; i < t->n; i++)
+		if (strcmp(t->keys[i], "from_directory") != 0 &&
+		    team_rule_matches(t->vals[i], source, path) &&
+		    team_copy(out, size, t->keys[i], strlen(t->keys[i])))
+			return;
+	if (t->from_dir && source && strstr(source, "://") == NULL && strchr(source, '/') != NULL)
+		team_copy(out, size, source, strcspn(source, "/"));
+}
+
 int
 cl_team_of(char *out, size_t size, const struct cl_config *cfg, const char *doc_team,
            const char *source, const char *path)
 {
-	const char **keys = NULL, **vals = NULL, *v;
-	size_t n = 0, i;
+	struct team_rules t;
+	int rc = rules_load(&t, cfg);
 
 	out[0] = '\0';
-	if (doc_team && team_copy(out, size, doc_team, strlen(doc_team)))
-		return 0;
-	if (cl_config_keys(&keys, &vals, &n, cfg, "teams") != 0)
-		return CL_ENOMEM;
-	for (i = 0; i < n; i++)
-		if (strcmp(keys[i], "from_directory") != 0 &&
-		    team_rule_matches(vals[i], source, path) && team_copy(out, size, keys[i],
-		                                                          strlen(keys[i])))
-			break;
-	free(keys);
-	free(vals);
-	if (*out)
-		return 0;
-	v = cl_config_get(cfg, "teams", "from_directory");
-	if (v && cl_str_ieq(v, "yes") && source && strstr(source, "://") == NULL &&
-	    strchr(source, '/') != NULL)
-		team_copy(out, size, source, strcspn(source, "/"));
-	return 0;
+	if (rc == 0)
+		team_by_rules(out, size, &t, doc_team, source, path);
+	free(t.keys);
+	free(t.vals);
+	return rc;
 }
 
 int
@@ -83,11 +107,18 @@ cl_team_assign(size_t *changed, struct cl_store *st, const struct cl_config *cfg
                struct cl_error *err)
 {
 	sqlite3_stmt *s = NULL, *u = NULL;
+	struct team_rules t;
 	char team[128];
 	int rc, step;
 
 	if (changed)
 		*changed = 0;
+	/* the rules once, not once per post-mortem (10,000 copies of the
+	 * section on a large import) */
+	if ((rc = rules_load(&t, cfg)) != 0) {
+		rc = cl_error_set(err, CL_ENOMEM, "out of memory");
+		goto done;
+	}
 	if ((rc = cl_store_prepare(st, &s, "SELECT id, team_doc, source, path, team "
 	                           "FROM postmortems", err)) != 0 ||
 	    (rc = cl_store_prepare(st, &u, "UPDATE postmortems SET team = ?2 WHERE id = ?1",
@@ -95,12 +126,9 @@ cl_team_assign(size_t *changed, struct cl_store *st, const struct cl_config *cfg
 		goto done;
 	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
 		const char *old = (const char *)sqlite3_column_text(s, 4);
-		if (cl_team_of(team, sizeof team, cfg, (const char *)sqlite3_column_text(s, 1),
-		               (const char *)sqlite3_column_text(s, 2),
-		               (const char *)sqlite3_column_text(s, 3)) != 0) {
-			rc = cl_error_set(err, CL_ENOMEM, "out of memory");
-			goto done;
-		}
+		team_by_rules(team, sizeof team, &t, (const char *)sqlite3_column_text(s, 1),
+		              (const char *)sqlite3_column_text(s, 2),
+		              (const char *)sqlite3_column_text(s, 3));
 		if (strcmp(old ? old : "", team) == 0)
 			continue;
 		sqlite3_reset(u);
@@ -121,5 +149,56 @@ cl_team_assign(size_t *changed, struct cl_store *st, const struct cl_config *cfg
 done:
 	sqlite3_finalize(s);
 	sqlite3_finalize(u);
+	free(t.keys);
+	free(t.vals);
+	return rc;
+}
+
+/* The SHA-256 of [teams] (its rules in order and from_directory). */
+static int
+rules_fingerprint(const struct team_rules *t, char out[65])
+{
+	struct cl_buf b = { 0 };
+	size_t i;
+
+	cl_buf_putc(&b, t->from_dir ? 'y' : 'n');
+	for (i = 0; i < t->n; i++) {
+		cl_buf_add(&b, t->keys[i], strlen(t->keys[i]) + 1);
+		cl_buf_add(&b, t->vals[i], strlen(t->vals[i]) + 1);
+	}
+	if (b.oom) {
+		free(b.data);
+		return CL_ENOMEM;
+	}
+	cl_sha256_hex(b.data, b.len, out);
+	free(b.data);
+	return 0;
+}
+
+int
+cl_team_assign_changed(int *ran, struct cl_store *st, const struct cl_config *cfg,
+                       int rows_changed, struct cl_error *err)
+{
+	struct team_rules t;
+	char fp[65], *old = NULL;
+	int rc;
+
+	if (ran)
+		*ran = 0;
+	if ((rc = rules_load(&t, cfg)) != 0 || (rc = rules_fingerprint(&t, fp)) != 0) {
+		rc = cl_error_set(err, CL_ENOMEM, "out of memory");
+		goto done;
+	}
+	old = cl_store_meta_get(st, "teams_fingerprint");
+	if (!rows_changed && old != NULL && strcmp(old, fp) == 0)
+		goto done;
+	if (ran)
+		*ran = 1;
+	if ((rc = cl_team_assign(NULL, st, cfg, err)) == 0)
+		rc = cl_store_meta_set(st, "teams_fingerprint", fp, err);
+done:
+	free(old);
+	free(t.keys);
+	free(t.vals);
 	return rc;
 }

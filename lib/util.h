@@ -26,6 +26,7 @@ char *cl_strndup(const char *s, size_t n);
 char *cl_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Torture hook: the countdown-th allocation from now on fails (0 = never). */
 void cl_alloc_fail_after(long countdown);
+/* Allocations made on this thread so far (the torture test counts them). */
 long cl_alloc_count(void);
 /* Allocations that failed on this thread so far. Sticky, like an error
  * flag: code that cannot report every NULL on the spot (a parser filling

@@ -300,6 +300,128 @@ START_TEST(test_blank_action)
 }
 END_TEST
 
+/* The pre-scan that leaves sections out of what md4c reads changes
+ * nothing: cl_parse_document_opts and cl_parse_document_read_all agree on
+ * one document (result code, error and every field). */
+static int
+same_both_ways(const char *text, size_t len, const struct cl_parse_opts *opts)
+{
+	struct cl_error e1 = { 0 }, e2 = { 0 };
+	struct cl_pm_doc *a = NULL, *b = NULL;
+	int r1 = cl_parse_document_read_all(&a, text, len, cl_days_from_civil(2024, 1, 1), opts, &e1);
+	int r2 = cl_parse_document_opts(&b, text, len, cl_days_from_civil(2024, 1, 1), opts, &e2);
+	int same = r1 == r2 && strcmp(e1.msg, e2.msg) == 0 && cl_pm_doc_same(a, b);
+
+	cl_pm_doc_free(a);
+	cl_pm_doc_free(b);
+	return same;
+}
+
+/* Every fixture and fuzz input, read with and without the skipping. */
+START_TEST(test_skip_same_files)
+{
+	static const char *const dirs[] = { FIXDIR, "tests/fixtures/layouts", "tests/fuzz/corpus/parse",
+		"tests/fuzz/regress/parse", "tests/fixtures/storage", "bench/corpus-1000/2024/01" };
+	size_t k;
+	int count = 0, failures = 0;
+
+	for (k = 0; k < sizeof dirs / sizeof dirs[0]; k++) {
+		DIR *d = opendir(dirs[k]);
+		struct dirent *de;
+		if (d == NULL)
+			continue;
+		while ((de = readdir(d)) != NULL) {
+			char path[512], *text = NULL;
+			size_t len = 0;
+			struct cl_error err = { 0 };
+			if (de->d_name[0] == '.')
+				continue;
+			snprintf(path, sizeof path, "%s/%s", dirs[k], de->d_name);
+			if (cl_read_file(&text, &len, path, 1 << 22, &err) != 0)
+				continue;
+			if (!same_both_ways(text, len, NULL) ||
+			    !same_both_ways(text, len, &(struct cl_parse_opts){ "lessons, root cause" })) {
+				fprintf(stderr, "%s: skipping sections changes the result\n", path);
+				failures++;
+			}
+			free(text);
+			count++;
+		}
+		closedir(d);
+	}
+	ck_assert_int_gt(count, 300);
+	ck_assert_int_eq(failures, 0);
+}
+END_TEST
+
+/* Documents put together from pieces the pre-scan must get right: headings
+ * that are not where they seem, tables that swallow headings, fields and
+ * markers outside action sections, lists under action headings... */
+START_TEST(test_skip_same_pieces)
+{
+	static const char *const pieces[] = {
+		"# Outage of the queue — 2024-03-02", "## Summary", "## Root cause", "## What went well",
+		"## Timeline", "## Action items", "### Short term", "### Lessons learned", "## Date",
+		"## Follow-ups", "### 1. Improve alerting", "#### Details", "## *Notes*", "##", "## #",
+		"## 2. Next", "Title line\n=====", "Another\n-----", "   ## Indented heading",
+		"> ## Quoted heading", "- ## Listed heading", "The queue grew until the consumers fell behind.",
+		"Retries amplified the load\nand the queue grew.", "Published 2024-03-05 by the team",
+		"posted on March 3, 2024", "Owner: @ana", "Team: storage", "Severity: P1",
+		"Last tested: 2024-01-02, actual RTO 40 min", "2024-03-01", "March 3, 2024",
+		"AI: page the on-call — @kim", "TODO: fix the retry budget", "Action item&#58; drain the pool",
+		"**Action items**", "Follow-ups:", "Done:", "**DONE**", "- The service degraded.",
+		"- [ ] Add a dashboard — @ana, due 2024-04-01", "- [x] Cap the retries", "1. Fix it",
+		"* star item", "- nested\n  - deeper item", "  continuation line", "    indented code",
+		"```\n# not a heading\n| a | b |\n```", "~~~\n## also code\n~~~", "```sh\ncode: yes", "   ```\nx\n   ```",
+		"| Time | Event | Owner |\n|------|-------|-------|\n| 09:00 | noticed | @ben |\n| 09:07 | fixed | @gus |",
+		"| Task | Assignee | Deadline |\n|------|----------|----------|\n| Automate the backup | @fay | 2024-12-26 |",
+		"| Time | Event |\n|---|---|\n# heading in a table\n| 10:00 | x |",
+		"| Action | Owner |\n|-|-|\n| Short delimiter | @a |", "| just | pipes |", "a | b\n--- | ---\nc | d",
+		"| Time | Event |\n|------|-------|\n```\n## code or row\n```",
+		"| Item | Description | Owner |\n| --- | --- | --- |\n| 1 | Rotate keys | @ana |",
+		"[ref]: https://example.com/ticket/1", "See [the ticket][ref] for more.", "---", "***",
+		"<https://example.com>", "Mail <ana@example.com>", "__bold label__", "~~struck~~ text",
+		"A line with a\\\nhard break", "Tab\tinside", "\xc3\x89t\xc3\xa9 unicode start", "\r",
+		"mid\rline", "\t# tab heading", "#hashtag", "####### seven", "## Heading ##",
+		"## Heading with `code`", "## Action items (owner: @ana)", "## Mitigation and prevention",
+		"## What you need to do", "## Remediation\n\nNone.", "Paragraph ending with a colon:",
+		"    - indented bullet", "+ plus item", "2) paren item", "| a |\n|---|", "\x0b# vt",
+		"**Severity:** P2", "Authors: @oli, @gus", "## Incident date", "Posted", "plain ~~~ text",
+		/* a list in a section under an action heading: the action section
+		 * "has a list" and drops its prose items */
+		"## Action items\n\nRotate the keys every month.\n\n### Lessons learned\n\n- The keys aged.",
+		/* an empty heading takes the line of the text before it */
+		"# Action items\n\n## Summary\n\nThe queue grew.\n\n##\n\n- Fix it",
+		/* md4c ends a table at a list item */
+		"| Time | Event |\n|------|-------|\n| 09:00 | x |\n- AI: page the on-call",
+		/* a heading in a fenced code block is none */
+		"## Action items\n\n```\n## Summary\n```\n\n### Sub\n\nRotate the keys every month.",
+		"## Action items\n\n~~~~\n~~~\n## Summary\n~~~~\n\n### Sub\n\nRotate the keys.",
+	};
+	const size_t np = sizeof pieces / sizeof pieces[0];
+	unsigned long seed = 12345;
+	int i, failures = 0;
+
+	for (i = 0; i < 4000; i++) {
+		struct cl_buf b = CL_BUF_INIT;
+		int n, k;
+		seed = seed * 6364136223846793005UL + 1442695040888963407UL;
+		n = 2 + (int)((seed >> 33) % 14);
+		for (k = 0; k < n; k++) {
+			seed = seed * 6364136223846793005UL + 1442695040888963407UL;
+			cl_buf_puts(&b, pieces[(seed >> 33) % np]);
+			cl_buf_puts(&b, (seed >> 20) % 3 ? "\n\n" : (seed >> 22) % 2 ? "\n" : "\r\n");
+		}
+		if (!same_both_ways(b.data, b.len, NULL)) {
+			fprintf(stderr, "skipping sections changes the result of:\n%s\n---\n", b.data);
+			failures++;
+		}
+		cl_buf_release(&b);
+	}
+	ck_assert_int_eq(failures, 0);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -316,6 +438,8 @@ main(void)
 	tcase_add_test(tc, test_invalid_utf8);
 	tcase_add_test(tc, test_item_limit);
 	tcase_add_test(tc, test_blank_action);
+	tcase_add_test(tc, test_skip_same_files);
+	tcase_add_test(tc, test_skip_same_pieces);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
 }

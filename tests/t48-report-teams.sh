@@ -80,6 +80,23 @@ $C import > "$T/out" 2>&1      # lint problems (written late) do not matter here
 [ "$(sqlite3 "$DB" "SELECT group_concat(team, ' ') FROM (SELECT team FROM postmortems ORDER BY source)")" = \
   "messaging payments search" ] || fail "teams: $(sqlite3 "$DB" 'SELECT source, team FROM postmortems')"
 ok "team from a [teams] rule, front matter and a Team: line"
+# a re-import with no file changed still follows a changed [teams] (the
+# import sets teams only when [teams] or a post-mortem row changed)
+teams() { sqlite3 "$DB" "SELECT group_concat(team, ' ') FROM (SELECT team FROM postmortems ORDER BY source)"; }
+sed 's|^payments = payments/\*$|billing = payments/*|' "$T/conf" > "$T/conf-billing"
+touch -d '1 hour ago' "$T"/pm/*.md "$T"/pm/*/*.md 2>/dev/null || true
+$C import > /dev/null 2>&1      # records the new times: the next run writes no row
+$CL -c "$T/conf-billing" -d "$DB" import > /dev/null 2>&1
+[ "$(teams)" = "messaging billing search" ] || fail "changed [teams] not applied: $(teams)"
+$CL -c "$T/conf-billing" -d "$DB" import > /dev/null 2>&1
+[ "$(teams)" = "messaging billing search" ] || fail "unchanged re-import changed teams: $(teams)"
+sed -i 's/^Team: Messaging$/Team: Mail/' "$T/pm/2024-03-05-relay.md"
+$CL -c "$T/conf-billing" -d "$DB" import > /dev/null 2>&1
+[ "$(teams)" = "mail billing search" ] || fail "a changed Team: line not applied: $(teams)"
+sed -i 's/^Team: Mail$/Team: Messaging/' "$T/pm/2024-03-05-relay.md"
+$C import > /dev/null 2>&1
+[ "$(teams)" = "messaging payments search" ] || fail "teams not back: $(teams)"
+ok "a changed [teams] applies on an unchanged re-import"
 
 # the command line: one audience, one team, an unknown name
 expect_rc 0 $C report --name payments
