@@ -140,6 +140,25 @@ cl_store_prepare(struct cl_store *st, sqlite3_stmt **out, const char *sql,
 }
 
 int
+cl_store_journal(struct cl_store *st, const char *mode)
+{
+	static const char *const sql[] = { "PRAGMA journal_mode = delete",
+	                                   "PRAGMA journal_mode = wal" };
+	sqlite3_stmt *s;
+	int rc = 1, wal = strcmp(mode, "wal") == 0;
+
+	if (!wal && strcmp(mode, "delete") != 0)
+		return 1;
+	if (sqlite3_prepare_v2(st->db, sql[wal], -1, &s, NULL) != SQLITE_OK)
+		return 1;
+	if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_text(s, 0) != NULL &&
+	    cl_str_ieq((const char *)sqlite3_column_text(s, 0), mode))
+		rc = 0;
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int
 cl_store_begin(struct cl_store *st, struct cl_error *err)
 {
 	return cl_store_exec(st, "BEGIN IMMEDIATE", err);

@@ -46,6 +46,10 @@ int cl_store_prepare(struct cl_store *st, sqlite3_stmt **out, const char *sql,
  * do not finalize it. Every statement a module runs often goes through it. */
 int cl_store_cached(struct cl_store *st, sqlite3_stmt **out, const char *sql,
                     struct cl_error *err);
+/* Sets PRAGMA journal_mode to mode ("delete" or "wal"): 0 when the database
+ * is in that mode afterwards, 1 when SQLite kept the old one (leaving WAL
+ * needs the only connection to the file, and no transaction open). */
+int cl_store_journal(struct cl_store *st, const char *mode);
 /* Maps a SQLite result code to a CL_E* code with a message (disk full and
  * busy are temporary, read-only and cannot-open are CL_ECANTCREAT). */
 int cl_store_fail(struct cl_store *st, int sqlite_rc, struct cl_error *err,

@@ -417,6 +417,83 @@ START_TEST(test_people_lookup)
 }
 END_TEST
 
+/* Counts the statements SQLite starts that insert items (sqlite3_trace_v2). */
+static int
+count_item_inserts(unsigned type, void *arg, void *stmt, void *x)
+{
+	const char *sql = sqlite3_sql(stmt);
+
+	(void)type;
+	(void)x;
+	if (sql != NULL && strstr(sql, "INTO items") != NULL)
+		++*(int *)arg;
+	return 0;
+}
+
+/* A document of rows "Step N" for each N in nums, n of them. */
+static void
+write_steps(const int *nums, int n, int bump)
+{
+	struct cl_buf b = CL_BUF_INIT;
+	int i;
+
+	cl_buf_puts(&b, "# Post-Mortem: Steps — 2024-03-04\n\n## Action items\n\n"
+	            "| Action | Owner | Due |\n|---|---|---|\n");
+	for (i = 0; i < n; i++)
+		cl_buf_printf(&b, "| Step %d | @ann | 2024-04-%02d |\n", nums[i], 1 + nums[i] % 28);
+	write_doc(cl_buf_str(&b), bump);
+	cl_buf_release(&b);
+}
+
+/* New items are inserted many rows per statement (a statement's own cost
+ * was half of an item's), with the numbers and ids they had one by one:
+ * in document order, after the matched rows; foreign keys, off while the
+ * import writes, are on again and hold. */
+START_TEST(test_items_inserted_in_batches)
+{
+	struct cl_import_stats s;
+	int nums[45], i, n = 0, inserts = 0;
+	char key[32], *v;
+
+	for (i = 0; i < 40; i++)
+		nums[i] = i;
+	write_steps(nums, 40, 0);
+	sqlite3_trace_v2(cl_store_db(st), SQLITE_TRACE_STMT, count_item_inserts, &inserts);
+	do_import(&s);
+	ck_assert_int_eq(s.items_new, 40);
+	ck_assert_int_eq(inserts, 3);	/* 16 + 16 + 8 rows */
+	ck_assert_int_eq(count("SELECT count(*) FROM items WHERE seq = position + 1 AND "
+	                       "id = seq AND key = 'cache.' || seq AND norm = 'step ' || position "
+	                       "AND due = printf('2024-04-%02d', 1 + position % 28)"), 40);
+	/* five new rows among the forty: numbered 41..45 in document order */
+	for (i = 0; i < 40; i++) {
+		if (i == 0 || i == 3 || i == 20 || i == 39)
+			nums[n++] = 100 + i;
+		nums[n++] = i;
+	}
+	nums[n++] = 200;
+	inserts = 0;
+	write_steps(nums, n, 10);
+	do_import(&s);
+	sqlite3_trace_v2(cl_store_db(st), 0, NULL, NULL);
+	ck_assert_int_eq(s.items_new, 5);
+	ck_assert_int_eq(inserts, 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM items WHERE status = 'open'"), 45);
+	for (i = 0; i < n; i++) {
+		int seq = nums[i] < 100 ? nums[i] + 1 : nums[i] == 100 ? 41 : nums[i] == 103 ? 42 :
+		          nums[i] == 120 ? 43 : nums[i] == 139 ? 44 : 45;
+		snprintf(key, sizeof key, "cache.%d", seq);
+		v = item_field(key, "position || ' ' || id || ' ' || action");
+		ck_assert_ptr_nonnull(v);
+		snprintf(key, sizeof key, "%d %d Step %d", i, seq, nums[i]);
+		ck_assert_str_eq(v, key);
+		free(v);
+	}
+	ck_assert_int_eq(count("PRAGMA foreign_keys"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM pragma_foreign_key_check"), 0);
+}
+END_TEST
+
 START_TEST(test_migrations_versioned)
 {
 	ck_assert_int_eq(cl_store_version(st), cl_migration_count);
@@ -504,6 +581,7 @@ main(void)
 	tcase_add_test(tc, test_checks_without_temporary_tables);
 	tcase_add_test(tc, test_people_lookup);
 	tcase_add_test(tc, test_withdrawn_rows_cost_nothing);
+	tcase_add_test(tc, test_items_inserted_in_batches);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
 }

@@ -1,0 +1,83 @@
+#!/bin/sh
+# A first import (64 files or more into a database without post-mortems)
+# runs in one transaction through a rollback journal (lib/import.c
+# first_import): it stores what any import stores, leaves the database in
+# WAL mode, and a kill at any moment leaves an intact database holding all
+# of the import or none of it, which the next import completes. With a
+# reader holding the database open, it runs as any other import (WAL,
+# commits every 500 documents) and the reader is not disturbed.
+. "$(dirname "$0")/lib.sh"
+DB="$T/db"
+n() { sqlite3 "$DB" "$1"; }
+$PY "$TOP/bench/gen-corpus.py" "$T/pm" 1200 > /dev/null || fail "gen-corpus"
+want_pm=$(find "$T/pm" -name '*.md' | wc -l)
+
+# the same rows as an import the old way (a reader keeps it in WAL mode)
+dump() {
+    sqlite3 "$1" "SELECT key, seq, position, line, norm, action, owner, due, status, problems,
+                  norm_hash FROM items ORDER BY id;
+                  SELECT slug, source, title, content_hash, problems FROM postmortems ORDER BY id"
+}
+expect_rc 0 "$CL" -q -d "$DB" import "$T/pm"
+[ "$(n 'PRAGMA journal_mode')" = wal ] || fail "journal mode after a first import: $(n 'PRAGMA journal_mode')"
+[ "$(n 'PRAGMA integrity_check')" = ok ] || fail "integrity after a first import"
+[ "$(n 'SELECT count(*) FROM postmortems')" -eq "$want_pm" ] || fail "post-mortems: $(n 'SELECT count(*) FROM postmortems')"
+[ -z "$(n 'PRAGMA foreign_key_check')" ] || fail "foreign keys after a first import"
+[ ! -e "$DB-journal" ] || fail "a journal was left behind"
+dump "$DB" > "$T/first"
+
+# a reader holds a second database open across a first import: SQLite
+# cannot leave WAL, the import commits as usual, the reader reads on
+DB2="$T/db2"
+expect_rc 0 "$CL" -q -d "$DB2" init
+$PY - "$DB2" "$T/reader" > "$T/reader.out" 2>&1 <<'EOF' &
+import sqlite3, sys, time
+db = sqlite3.connect(sys.argv[1], isolation_level=None)
+db.execute("BEGIN")
+n0 = db.execute("SELECT count(*) FROM postmortems").fetchone()[0]
+open(sys.argv[2] + ".ready", "w").close()
+for _ in range(300):                 # at most 30 s: until the import is done
+    if db.execute("SELECT count(*) FROM postmortems").fetchone()[0] != n0:
+        sys.exit("the reader's snapshot moved")
+    try:
+        open(sys.argv[2] + ".done").close()
+        break
+    except OSError:
+        time.sleep(0.1)
+db.execute("COMMIT")
+print(db.execute("SELECT count(*) FROM postmortems").fetchone()[0])
+EOF
+reader=$!
+i=0
+while [ ! -e "$T/reader.ready" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+[ -e "$T/reader.ready" ] || fail "the reader did not start"
+expect_rc 0 "$CL" -q -d "$DB2" import "$T/pm"
+touch "$T/reader.done"
+wait $reader || fail "the reader failed: $(cat "$T/reader.out")"
+[ "$(sqlite3 "$DB2" 'PRAGMA journal_mode')" = wal ] || fail "journal mode with a reader"
+dump "$DB2" > "$T/second"
+cmp -s "$T/first" "$T/second" || { diff "$T/first" "$T/second" | head -n 10 >&2;
+    fail "a first import stored other rows than an import in WAL mode"; }
+
+# killed at a moment that moves through the import: all or nothing, intact,
+# and the next import completes it
+total_items=$(n 'SELECT count(*) FROM items')
+for ms in 40 120 200 300 450 700; do
+    rm -f "$DB" "$DB"-*
+    expect_rc 0 "$CL" -q -d "$DB" init
+    "$CL" -q -d "$DB" import "$T/pm" > /dev/null 2>&1 &
+    pid=$!
+    sleep "$(echo "scale=3; $ms / 1000" | bc)"
+    kill -9 $pid 2>/dev/null
+    wait $pid 2>/dev/null
+    [ "$(n 'PRAGMA integrity_check')" = ok ] || fail "integrity after a kill at ${ms} ms"
+    got=$(n 'SELECT count(*) FROM items')
+    echo "kill at $ms ms: $got of $total_items items"
+    [ "$got" -eq 0 ] || [ "$got" -eq "$total_items" ] ||
+        fail "kill at ${ms} ms left $got of $total_items items"
+    expect_rc 0 "$CL" -q -d "$DB" import "$T/pm"
+    [ "$(n 'SELECT count(*) FROM items')" -eq "$total_items" ] ||
+        fail "the import after a kill at ${ms} ms: $(n 'SELECT count(*) FROM items') items"
+    [ "$(n 'PRAGMA journal_mode')" = wal ] || fail "journal mode after a kill at ${ms} ms"
+done
+echo "t18: ok"
