@@ -56,6 +56,10 @@ in_config_list(const struct cl_config *cfg, const char *key, const char *word)
 int
 cl_lint_not_a_person(const char *owner, const struct cl_config *cfg)
 {
+	static struct cl_letter_chain people, groups;
+	_Static_assert(sizeof not_people / sizeof not_people[0] <= CL_LETTER_CHAIN_MAX + 1 &&
+	               sizeof group_words / sizeof group_words[0] <= CL_LETTER_CHAIN_MAX + 1,
+	               "a cl_letter_chain holds 128 names");
 	char low[128];
 	size_t i;
 
@@ -67,16 +71,22 @@ cl_lint_not_a_person(const char *owner, const struct cl_config *cfg)
 	if (strncmp(low, "sig-", 4) == 0 || strncmp(low, "sig ", 4) == 0 ||
 	    strncmp(low, "wg-", 3) == 0 || strstr(low, "squad") != NULL)
 		return 1;
-	for (i = 0; not_people[i]; i++)
-		if (not_people[i][0] == low[0] && strcmp(low, not_people[i]) == 0)
+	for (i = cl_letter_chain_first(&people, not_people, sizeof not_people[0],
+	                               sizeof not_people / sizeof not_people[0] - 1,
+	                               (unsigned char)low[0]);
+	     i != 0; i = cl_letter_chain_next(&people, i))
+		if (strcmp(low, not_people[i - 1]) == 0)
 			return 1;
 	/* "Cyber Operations", "Backend guild", "core devs", "Trust & Safety":
 	 * a group named by its last word */
 	{
 		const char *last = strrchr(low, ' ');
 		if (last != NULL) {
-			for (i = 0; group_words[i]; i++)
-				if (group_words[i][0] == last[1] && strcmp(last + 1, group_words[i]) == 0)
+			for (i = cl_letter_chain_first(&groups, group_words, sizeof group_words[0],
+			                               sizeof group_words / sizeof group_words[0] - 1,
+			                               (unsigned char)last[1]);
+			     i != 0; i = cl_letter_chain_next(&groups, i))
+				if (strcmp(last + 1, group_words[i - 1]) == 0)
 					return 1;
 		}
 	}

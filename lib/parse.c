@@ -249,21 +249,33 @@ ltrim_off(const char *s, size_t n)
 static char *
 vocab_key(char *out, size_t size, const char *s, size_t n)
 {
+	/* what a byte becomes: itself lower-cased (letters, digits, bytes of
+	 * UTF-8 sequences, '\'' and '/'), or 0, a space; worked out once */
+	static atomic_int ready;
+	static _Atomic unsigned char keep[256];
 	size_t i, o = 0;
 	int space = 1;
 
+	if (!atomic_load_explicit(&ready, memory_order_acquire)) {
+		for (i = 0; i < 256; i++)
+			atomic_store_explicit(&keep[i], is_letter((unsigned char)i) || i == '\'' ||
+			                      i == '/' ? (unsigned char)(i >= 'A' && i <= 'Z' ? i | 0x20 : i)
+			                      : 0, memory_order_relaxed);
+		atomic_store_explicit(&ready, 1, memory_order_release);
+	}
 	for (i = 0; i < n && o + 1 < size; i++) {
 		unsigned char c = (unsigned char)s[i];
-		/* "What we’re doing": a typographic apostrophe is an apostrophe */
-		if (c == 0xe2 && i + 2 < n && (unsigned char)s[i + 1] == 0x80 &&
-		    (unsigned char)s[i + 2] == 0x99) {
-			out[o++] = '\'';
-			space = 0;
-			i += 2;
-			continue;
-		}
-		if (is_letter(c) || c == '\'' || c == '/') {
-			out[o++] = (char)(c >= 'A' && c <= 'Z' ? c | 0x20 : c);
+		unsigned char k = atomic_load_explicit(&keep[c], memory_order_relaxed);
+		if (k != 0) {
+			/* "What we’re doing": a typographic apostrophe is an apostrophe */
+			if (c == 0xe2 && i + 2 < n && (unsigned char)s[i + 1] == 0x80 &&
+			    (unsigned char)s[i + 2] == 0x99) {
+				out[o++] = '\'';
+				space = 0;
+				i += 2;
+				continue;
+			}
+			out[o++] = (char)k;
 			space = 0;
 		} else if (!space) {
 			out[o++] = ' ';
@@ -335,6 +347,9 @@ status_word(const char *s, size_t n)
 		{ "completed actions", ST_DONE }, { "done items", ST_DONE }, { "closed items", ST_DONE },
 		{ NULL, 0 }
 	};
+	static struct cl_letter_chain chain;
+	_Static_assert(sizeof words / sizeof words[0] <= CL_LETTER_CHAIN_MAX + 1,
+	               "a cl_letter_chain holds 128 words");
 	char low[32];
 	size_t i;
 
@@ -352,10 +367,10 @@ status_word(const char *s, size_t n)
 	for (i = 0; i < n; i++)
 		low[i] = (char)tolower((unsigned char)s[i]);
 	low[n] = '\0';
-	for (i = 0; words[i].w; i++)
-		if (words[i].w[0] == low[0])
-		if (strcmp(low, words[i].w) == 0)
-			return words[i].st;
+	for (i = cl_letter_chain_first(&chain, words, sizeof words[0], sizeof words / sizeof words[0] - 1,
+	                      (unsigned char)low[0]); i != 0; i = cl_letter_chain_next(&chain, i))
+		if (strcmp(low, words[i - 1].w) == 0)
+			return words[i - 1].st;
 	return ST_NONE;
 }
 
@@ -446,10 +461,12 @@ date_like(const char *s, size_t n)
 	return 0;
 }
 
-static int
+/* A byte of a handle ("@sam.o-b_1"): a letter, digit or UTF-8 byte (the
+ * is_letter() table: every caller passes 0..255), '_', '-' or '.'. */
+static inline int
 handle_char(int c)
 {
-	return c >= 0x80 || isalnum(c) || c == '_' || c == '-' || c == '.';
+	return is_letter((unsigned char)c) || c == '_' || c == '-' || c == '.';
 }
 
 /* Not a person's name when standing alone in parentheses. */
@@ -1039,7 +1056,10 @@ meta_part(const char *s, size_t n, const char **val, size_t *vlen, int *st)
 		{ "priority:", M_PRIORITY }, { "prio:", M_PRIORITY },
 		{ NULL, M_NONE }
 	};
-	size_t i, k;
+	static struct cl_letter_chain chain;
+	_Static_assert(sizeof keys / sizeof keys[0] <= CL_LETTER_CHAIN_MAX + 1,
+	               "a cl_letter_chain holds 128 keys");
+	size_t i, k, c;
 
 	n = rtrim_len(s, n);
 	i = ltrim_off(s, n);
@@ -1047,9 +1067,9 @@ meta_part(const char *s, size_t n, const char **val, size_t *vlen, int *st)
 	n -= i;
 	if (n == 0)
 		return M_NONE;
-	for (i = 0; keys[i].key; i++) {
-		if (keys[i].key[0] != (s[0] | 0x20))
-			continue;
+	for (c = cl_letter_chain_first(&chain, keys, sizeof keys[0], sizeof keys / sizeof keys[0] - 1,
+	                      (unsigned char)(s[0] | 0x20)); c != 0; c = cl_letter_chain_next(&chain, c)) {
+		i = c - 1;
 		if ((k = starts_word(s, n, keys[i].key)) == 0)
 			continue;
 		*val = s + k;
@@ -1238,6 +1258,10 @@ kept_part(const char *s, size_t n)
 static int
 meta_group(struct extract *x, const char *s, size_t n, struct cl_buf *rest)
 {
+	/* the bytes the loop below acts on (brackets, separators' first bytes,
+	 * '.', ',', ';'): any other byte changes nothing there */
+	static const unsigned char acts[256] = { ['<'] = 1, ['('] = 1, ['>'] = 1, [')'] = 1,
+		[' '] = 1, [0xe2] = 1, ['.'] = 1, [','] = 1, [';'] = 1 };
 	struct { enum meta m; const char *v; size_t n; int st; } parts[8];
 	size_t i, start = 0, np = 0, kept = 0;
 	int depth = 0;
@@ -1246,6 +1270,8 @@ meta_group(struct extract *x, const char *s, size_t n, struct cl_buf *rest)
 		return 0;
 	for (i = 0; i <= n; i++) {
 		size_t sk = 0;
+		if (i < n && !acts[(unsigned char)s[i]])
+			continue;
 		if (i < n && (s[i] == '<' || s[i] == '('))
 			depth++;
 		else if (i < n && (s[i] == '>' || s[i] == ')') && depth > 0)
@@ -1335,41 +1361,61 @@ cut(struct cl_buf *w, size_t a, size_t b)
 static void
 tidy(struct cl_buf *w)
 {
-	/* 1 white space, 2 an opening bracket, 0 the bytes copied as they are */
+	/* 0 the bytes copied as they are, 1 white space, 2 an opening bracket,
+	 * 3 punctuation a space before is taken out (see the end), 4 NUL (the
+	 * end, or a NUL byte in the text) */
 	static const unsigned char kind[256] = { ['\t'] = 1, ['\n'] = 1, ['\r'] = 1, [' '] = 1,
-		['('] = 2, ['['] = 2 };
-	size_t i, o = 0;
+		['('] = 2, ['['] = 2, ['.'] = 3, [','] = 3, [')'] = 3, [';'] = 3, ['\0'] = 4 };
+	size_t i = 0, o = 0;
 	char *d = w->data;
-	int space = 1;
+	int space = 1, before_punct = 0;
 
 	if (d == NULL)
 		return;
-	for (i = 0; i < w->len; i++) {
-		char c = d[i];
-		unsigned k = kind[(unsigned char)c];
-		if (k == 0) {
+	d[w->len] = '\0';	/* a buffer has room for its NUL: the loop stops at it */
+	for (;;) {
+		size_t from = i;
+		char c;
+		unsigned k;
+		while ((k = kind[(unsigned char)(c = d[i])]) == 0)
+			d[o++] = d[i++];
+		if (i != from)
+			space = 0;
+		if (k == 4) {
+			if (i >= w->len)
+				break;
+			space = 0;
+			d[o++] = d[i++];
+			continue;
+		}
+		if (k == 3) {
+			if (o > 0 && d[o - 1] == ' ')
+				before_punct = 1;
 			space = 0;
 			d[o++] = c;
+			i++;
 			continue;
 		}
 		if (k == 1) {
 			if (!space)
 				d[o++] = ' ';
 			space = 1;
+			i++;
 			continue;
 		}
 		/* "()", "( )", "[]" left by a taken-out link */
-		if ((c == '(' || c == '[') && o < w->len) {
+		if (o < w->len) {
 			size_t j = i + 1;
 			while (j < w->len && (d[j] == ' ' || d[j] == ',' || d[j] == ';'))
 				j++;
 			if (j < w->len && d[j] == (c == '(' ? ')' : ']')) {
-				i = j;
+				i = j + 1;
 				continue;
 			}
 		}
 		space = 0;
 		d[o++] = c;
+		i++;
 	}
 	w->len = o;
 	for (;;) {
@@ -1423,6 +1469,8 @@ tidy(struct cl_buf *w)
 	/* a space before punctuation left by a cut: "alert ." (nothing moves
 	 * before the first) */
 	d[w->len] = '\0';
+	if (!before_punct)	/* no " ." was written: every pair left came from it */
+		return;
 	for (i = 0; i + 1 < w->len; i++)
 		if (d[i] == ' ' && (d[i + 1] == '.' || d[i + 1] == ',' || d[i + 1] == ')' ||
 		                    d[i + 1] == ';'))
@@ -3100,6 +3148,9 @@ column_meaning(const char *name, size_t len, int *strong_action)
 		{ "deadline", COL_DUE }, { "eta", COL_DUE }, { "status", COL_STATUS },
 		{ "ticket", COL_TICKET }, { "jira", COL_TICKET }, { NULL, COL_NONE }
 	};
+	static struct cl_letter_chain chain;
+	_Static_assert(sizeof map / sizeof map[0] <= CL_LETTER_CHAIN_MAX + 1,
+	               "a cl_letter_chain holds 128 names");
 	char low[64];
 	size_t i, n;
 
@@ -3113,11 +3164,11 @@ column_meaning(const char *name, size_t len, int *strong_action)
 		low[--n] = '\0';
 	cl_str_trim(low);
 	*strong_action = 0;
-	for (i = 0; map[i].name; i++)
-		if (map[i].name[0] == low[0])
-		if (strcmp(low, map[i].name) == 0) {
-			*strong_action = map[i].strong;
-			return map[i].col;
+	for (i = cl_letter_chain_first(&chain, map, sizeof map[0], sizeof map / sizeof map[0] - 1,
+	                      (unsigned char)low[0]); i != 0; i = cl_letter_chain_next(&chain, i))
+		if (strcmp(low, map[i - 1].name) == 0) {
+			*strong_action = map[i - 1].strong;
+			return map[i - 1].col;
 		}
 	vocab_key(low, sizeof low, name, len < sizeof low - 1 ? len : sizeof low - 1);
 	n = strcspn(low, " /");

@@ -622,3 +622,26 @@ cl_secret_free(char *s)
 	cl_secret_wipe(s);
 	free(s);
 }
+
+/* The first entry of a vocabulary starting with byte c (see util.h). */
+size_t
+cl_letter_chain_first(struct cl_letter_chain *lc, const void *base, size_t stride, size_t n,
+                      unsigned char c)
+{
+	if (!atomic_load_explicit(&lc->ready, memory_order_acquire)) {
+		unsigned char h[256] = { 0 }, nx[CL_LETTER_CHAIN_MAX];
+		size_t i;
+		for (i = n; i-- > 0;) {
+			unsigned char f = (unsigned char)(*(const char *const *)(const void *)
+			                                   ((const char *)base + i * stride))[0];
+			nx[i] = h[f];
+			h[f] = (unsigned char)(i + 1);
+		}
+		for (i = 0; i < 256; i++)
+			atomic_store_explicit(&lc->head[i], h[i], memory_order_relaxed);
+		for (i = 0; i < n; i++)
+			atomic_store_explicit(&lc->next[i], nx[i], memory_order_relaxed);
+		atomic_store_explicit(&lc->ready, 1, memory_order_release);
+	}
+	return atomic_load_explicit(&lc->head[c], memory_order_relaxed);
+}

@@ -7,6 +7,7 @@
 #define CL_UTIL_H
 
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/stat.h>
@@ -104,5 +105,27 @@ int cl_read_regular(char **out, size_t *out_len, struct cl_read_info *info, cons
  * away), in place; cl_secret_free wipes and frees. */
 void cl_secret_wipe(char *s);
 void cl_secret_free(char *s);
+
+/* The entries of a vocabulary (an array of structs whose first member is
+ * the name, or of names) chained by first byte, in array order: head[c] is
+ * the first entry starting with c and next[i] the one after entry i (index
+ * + 1, 0 ends the chain). A static one starts zeroed and is worked out at
+ * its first use; threads may race to it, each storing the same values. */
+#define CL_LETTER_CHAIN_MAX 128
+struct cl_letter_chain {
+	atomic_int ready;
+	atomic_uchar head[256];
+	atomic_uchar next[CL_LETTER_CHAIN_MAX];
+};
+/* The first entry of base[0..n) (stride bytes apart, n <= 128) whose name
+ * starts with c, as index + 1, or 0; the next with cl_letter_chain_next(). */
+size_t cl_letter_chain_first(struct cl_letter_chain *lc, const void *base, size_t stride,
+                             size_t n, unsigned char c);
+/* The entry after entry i - 1 in its chain (index + 1), or 0. */
+static inline size_t
+cl_letter_chain_next(struct cl_letter_chain *lc, size_t i)
+{
+	return atomic_load_explicit(&lc->next[i - 1], memory_order_relaxed);
+}
 
 #endif
