@@ -270,6 +270,26 @@ cl_store_make_dirs(const char *path, struct cl_error *err)
 	return 0;
 }
 
+/* Sets a new database's page size and WAL mode. While a first import
+ * writes in rollback mode (lib/import.c first_import), SQLite answers the
+ * switch to WAL with SQLITE_BUSY at once, without its busy handler: wait
+ * for the writer here as the busy timeout would (10 s), so that a reader
+ * started meanwhile waits instead of failing. */
+static int
+wal_on(sqlite3 *db)
+{
+	int rc, tries;
+
+	for (tries = 0; tries < 200; tries++) {
+		rc = sqlite3_exec(db, "PRAGMA page_size = 8192; PRAGMA journal_mode = WAL", NULL,
+		                  NULL, NULL);
+		if ((rc & 0xff) != SQLITE_BUSY)
+			break;
+		sqlite3_sleep(50);
+	}
+	return rc;
+}
+
 int
 cl_store_open(struct cl_store **out, const char *path, int flags, struct cl_error *err)
 {
@@ -314,9 +334,7 @@ cl_store_open(struct cl_store **out, const char *path, int flags, struct cl_erro
 	 * first import of 10,000 documents writes half the WAL frames and
 	 * checkpoint copies on the main thread (17,100 → 9,000 pwrite calls).
 	 * 16 KiB halves them again but no longer fits t80's 2 MiB disk */
-	if (!(flags & CL_STORE_READONLY) &&
-	    (rc = sqlite3_exec(st->db, "PRAGMA page_size = 8192; PRAGMA journal_mode = WAL",
-	                       NULL, NULL, NULL)) != SQLITE_OK) {
+	if (!(flags & CL_STORE_READONLY) && (rc = wal_on(st->db)) != SQLITE_OK) {
 		/* the first write: where a read-only file or directory shows */
 		rc = cl_store_fail(st, rc, err, "opening");
 		goto fail;

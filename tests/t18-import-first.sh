@@ -59,6 +59,22 @@ dump "$DB2" > "$T/second"
 cmp -s "$T/first" "$T/second" || { diff "$T/first" "$T/second" | head -n 10 >&2;
     fail "a first import stored other rows than an import in WAL mode"; }
 
+# commands that read while a first import writes wait for it (SQLite
+# answers their switch to WAL with BUSY at once: lib/store.c wal_on)
+for ms in 20 60 120; do
+    rm -f "$DB" "$DB"-*
+    expect_rc 0 "$CL" -q -d "$DB" init
+    "$CL" -q -d "$DB" import "$T/pm" > /dev/null 2>&1 &
+    pid=$!
+    sleep "$(echo "scale=3; $ms / 1000" | bc)"
+    "$CL" -d "$DB" list --json > "$T/during" 2> "$T/during.err" ||
+        fail "list during a first import (at ${ms} ms): $(cat "$T/during.err")"
+    "$CL" -d "$DB" status > /dev/null 2> "$T/during.err" ||
+        fail "status during a first import (at ${ms} ms): $(cat "$T/during.err")"
+    wait $pid || fail "the first import with readers (at ${ms} ms)"
+done
+echo "ok: readers wait for a first import"
+
 # killed at a moment that moves through the import: all or nothing, intact,
 # and the next import completes it
 total_items=$(n 'SELECT count(*) FROM items')
