@@ -954,16 +954,6 @@ insert_sql(size_t n)
 	return q;
 }
 
-/* Binds v without copying it, when it is not NULL: the statement's
- * parameters are all NULL after step_done. With its length: SQLite counts
- * it a byte at a time. */
-static void
-bind_set(sqlite3_stmt *s, int i, const char *v)
-{
-	if (v != NULL)
-		sqlite3_bind_text(s, i, v, (int)strlen(v), SQLITE_STATIC);
-}
-
 /* Inserts the document's rows that matched no item (match[i] < 0), in
  * document order, numbering them from *maxseq + 1. */
 static int
@@ -992,32 +982,32 @@ insert_items(struct run *r, long long pm, const char *slug, const struct cl_pm_d
 			break;
 		s = r->ins_items[n - 1];
 		sqlite3_bind_int64(s, 1, pm);
-		bind_set(s, 2, r->now);
+		cl_bind_kept(s, 2, r->now);
 		for (k = 0; k < n; k++) {
 			const struct cl_pm_item *it = &doc->items[at[k]];
 			char *key = keys + k * (slug_len + 12);
 			int p = 2 + (int)k * INS_COLS;
 			memcpy(key, slug, slug_len);
 			item_key(key, slug_len, ++*maxseq);
-			bind_set(s, p + 1, key);
+			cl_bind_kept(s, p + 1, key);
 			sqlite3_bind_int(s, p + 2, *maxseq);
 			sqlite3_bind_int(s, p + 3, (int)at[k]);
 			sqlite3_bind_int(s, p + 4, it->line);
-			bind_set(s, p + 5, norms[at[k]]);
-			bind_set(s, p + 6, it->action);
-			bind_set(s, p + 7, it->owner);
-			bind_set(s, p + 8, it->owner_raw);
+			cl_bind_kept(s, p + 5, norms[at[k]]);
+			cl_bind_kept(s, p + 6, it->action);
+			cl_bind_kept(s, p + 7, it->owner);
+			cl_bind_kept(s, p + 8, it->owner_raw);
 			if (it->due != CL_NO_DATE) {
 				cl_date_format(it->due, dues[k]);
-				bind_set(s, p + 9, dues[k]);
+				cl_bind_kept(s, p + 9, dues[k]);
 			}
-			bind_set(s, p + 10, it->due_raw);
-			bind_set(s, p + 11, it->priority);
+			cl_bind_kept(s, p + 10, it->due_raw);
+			cl_bind_kept(s, p + 11, it->priority);
 			sqlite3_bind_text(s, p + 12, it->done ? "done" : "open", 4, SQLITE_STATIC);
-			bind_set(s, p + 13, it->ticket);
-			bind_set(s, p + 14, codes[at[k]]);
+			cl_bind_kept(s, p + 13, it->ticket);
+			cl_bind_kept(s, p + 14, codes[at[k]]);
 			if (it->done)
-				bind_set(s, p + 15, r->now);
+				cl_bind_kept(s, p + 15, r->now);
 			sqlite3_bind_int64(s, p + 16, cl_text_hash(norms[at[k]]));
 		}
 		if ((rc = step_done(r, s, "inserting item")) != 0)
@@ -2678,7 +2668,7 @@ run_sources(struct run *r, char *const *sources, int nsources)
 			rc = mark_missing(r);
 		/* every post-mortem's team, when [teams] changed or rows were written */
 		if (rc == 0)
-			rc = cl_team_assign_changed(NULL, r->st, r->cfg,
+			rc = cl_team_assign_changed(r->st, r->cfg,
 			                            sqlite3_total_changes64(cl_store_db(r->st)) !=
 			                            changes0, r->err);
 		if (rc == 0)

@@ -270,6 +270,9 @@ cl_store_make_dirs(const char *path, struct cl_error *err)
 	return 0;
 }
 
+/* How long a command waits for another connection's lock (ms). */
+#define BUSY_MS 10000
+
 /* Sets a new database's page size and WAL mode. While a first import
  * writes in rollback mode (lib/import.c first_import), SQLite answers the
  * switch to WAL with SQLITE_BUSY at once, without its busy handler: wait
@@ -280,7 +283,7 @@ wal_on(sqlite3 *db)
 {
 	int rc, tries;
 
-	for (tries = 0; tries < 200; tries++) {
+	for (tries = 0; tries < BUSY_MS / 50; tries++) {
 		rc = sqlite3_exec(db, "PRAGMA page_size = 8192; PRAGMA journal_mode = WAL", NULL,
 		                  NULL, NULL);
 		if ((rc & 0xff) != SQLITE_BUSY)
@@ -323,7 +326,7 @@ cl_store_open(struct cl_store **out, const char *path, int flags, struct cl_erro
 		goto fail;
 	}
 	sqlite3_extended_result_codes(st->db, 0);
-	sqlite3_busy_timeout(st->db, 10000);
+	sqlite3_busy_timeout(st->db, BUSY_MS);
 	if ((rc = sqlite3_create_function(st->db, "cl_text_hash", 1, SQLITE_UTF8 |
 	                                  SQLITE_DETERMINISTIC, NULL, sql_text_hash, NULL,
 	                                  NULL)) != SQLITE_OK) {
@@ -435,8 +438,9 @@ cl_bind_text(sqlite3_stmt *s, int i, const char *v)
 void
 cl_bind_kept(sqlite3_stmt *s, int i, const char *v)
 {
+	/* with its length: SQLite would count it a byte at a time */
 	if (v != NULL)
-		sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, i, v, (int)strlen(v), SQLITE_STATIC);
 	else
 		sqlite3_bind_null(s, i);
 }

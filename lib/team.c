@@ -102,23 +102,15 @@ cl_team_of(char *out, size_t size, const struct cl_config *cfg, const char *doc_
 	return rc;
 }
 
-int
-cl_team_assign(size_t *changed, struct cl_store *st, const struct cl_config *cfg,
-               struct cl_error *err)
+/* Sets postmortems.team of every post-mortem whose team the rules t give
+ * differently (inside the caller's transaction, if any). */
+static int
+assign_all(struct cl_store *st, const struct team_rules *t, struct cl_error *err)
 {
 	sqlite3_stmt *s = NULL, *u = NULL;
-	struct team_rules t;
 	char team[128];
 	int rc, step;
 
-	if (changed)
-		*changed = 0;
-	/* the rules once, not once per post-mortem (10,000 copies of the
-	 * section on a large import) */
-	if ((rc = rules_load(&t, cfg)) != 0) {
-		rc = cl_error_set(err, CL_ENOMEM, "out of memory");
-		goto done;
-	}
 	if ((rc = cl_store_prepare(st, &s, "SELECT id, team_doc, source, path, team "
 	                           "FROM postmortems", err)) != 0 ||
 	    (rc = cl_store_prepare(st, &u, "UPDATE postmortems SET team = ?2 WHERE id = ?1",
@@ -126,7 +118,7 @@ cl_team_assign(size_t *changed, struct cl_store *st, const struct cl_config *cfg
 		goto done;
 	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
 		const char *old = (const char *)sqlite3_column_text(s, 4);
-		team_by_rules(team, sizeof team, &t, (const char *)sqlite3_column_text(s, 1),
+		team_by_rules(team, sizeof team, t, (const char *)sqlite3_column_text(s, 1),
 		              (const char *)sqlite3_column_text(s, 2),
 		              (const char *)sqlite3_column_text(s, 3));
 		if (strcmp(old ? old : "", team) == 0)
@@ -141,16 +133,12 @@ cl_team_assign(size_t *changed, struct cl_store *st, const struct cl_config *cfg
 			rc = cl_store_fail(st, step, err, "setting teams");
 			goto done;
 		}
-		if (changed)
-			(*changed)++;
 	}
 	if (step != SQLITE_DONE)
 		rc = cl_store_fail(st, step, err, "setting teams");
 done:
 	sqlite3_finalize(s);
 	sqlite3_finalize(u);
-	free(t.keys);
-	free(t.vals);
 	return rc;
 }
 
@@ -176,16 +164,14 @@ rules_fingerprint(const struct team_rules *t, char out[65])
 }
 
 int
-cl_team_assign_changed(int *ran, struct cl_store *st, const struct cl_config *cfg,
-                       int rows_changed, struct cl_error *err)
+cl_team_assign_changed(struct cl_store *st, const struct cl_config *cfg, int rows_changed,
+                       struct cl_error *err)
 {
 	struct team_rules t;
 	char fp[65], **old = NULL;
 	size_t nold = 0;
 	int rc;
 
-	if (ran)
-		*ran = 0;
 	if ((rc = rules_load(&t, cfg)) != 0 || (rc = rules_fingerprint(&t, fp)) != 0) {
 		rc = cl_error_set(err, CL_ENOMEM, "out of memory");
 		goto done;
@@ -197,9 +183,7 @@ cl_team_assign_changed(int *ran, struct cl_store *st, const struct cl_config *cf
 		goto done;
 	if (!rows_changed && nold == 1 && strcmp(old[0], fp) == 0)
 		goto done;
-	if (ran)
-		*ran = 1;
-	if ((rc = cl_team_assign(NULL, st, cfg, err)) == 0)
+	if ((rc = assign_all(st, &t, err)) == 0)
 		rc = cl_store_meta_set(st, "teams_fingerprint", fp, err);
 done:
 	cl_store_strings_free(old, nold);

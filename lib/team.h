@@ -20,14 +20,11 @@
 int cl_team_of(char *out, size_t size, const struct cl_config *cfg, const char *doc_team,
                const char *source, const char *path);
 /* Sets postmortems.team of every post-mortem whose team changed (inside
- * the caller's transaction, if any); *changed counts them (may be NULL). */
-int cl_team_assign(size_t *changed, struct cl_store *st, const struct cl_config *cfg,
-                   struct cl_error *err);
-/* cl_team_assign, but only when it can change something: when [teams]
- * differs from the last time (a fingerprint in meta teams_fingerprint) or
- * rows_changed (the caller wrote post-mortem rows since). *ran says
- * whether it did (may be NULL). */
-int cl_team_assign_changed(int *ran, struct cl_store *st, const struct cl_config *cfg,
-                           int rows_changed, struct cl_error *err);
+ * the caller's transaction, if any), but only when it can change
+ * something: when [teams] differs from the last time (a fingerprint in meta
+ * teams_fingerprint) or rows_changed (the caller wrote post-mortem rows
+ * since). */
+int cl_team_assign_changed(struct cl_store *st, const struct cl_config *cfg, int rows_changed,
+                           struct cl_error *err);
 
 #endif
