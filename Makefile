@@ -17,6 +17,11 @@ CC      ?= cc
 PKG_CONFIG ?= pkg-config
 PKGS    = sqlite3 libcurl libical libesmtp-1.0 jansson md4c inih gmime-3.0 libxml-2.0
 TESTPKGS = check
+# the allocator of ./closeloop alone (tests and sanitizer builds keep libc's:
+# valgrind and ASan watch that one): gperftools' tcmalloc takes a sixth off
+# an import's CPU time, which is mostly small strings made and freed on
+# two threads (issue 11, docs/architecture.md "Memory")
+ALLOC_PKG = libtcmalloc_minimal
 
 CFLAGS  ?= -O2 -g
 WARN    = -std=c11 -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes \
@@ -27,6 +32,7 @@ endif
 # lazily evaluated: `make deps` can install pkg-config modules first
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS))
 PKG_LIBS   = $(shell $(PKG_CONFIG) --libs $(PKGS)) -lcrypto -lssl
+ALLOC_LIBS = $(shell $(PKG_CONFIG) --libs $(ALLOC_PKG))
 CHECK_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(TESTPKGS))
 CHECK_LIBS   = $(shell $(PKG_CONFIG) --libs $(TESTPKGS))
 
@@ -57,7 +63,7 @@ all: closeloop
 
 closeloop: $(CMD_OBJ) build/libcloseloop.a
 	$(say) LINK $@
-	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(CMD_OBJ) build/libcloseloop.a $(PKG_LIBS) $(EXTRA_LDFLAGS)
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(CMD_OBJ) build/libcloseloop.a $(PKG_LIBS) $(ALLOC_LIBS) $(EXTRA_LDFLAGS)
 
 build/libcloseloop.a: $(LIB_OBJ)
 	@rm -f $@
@@ -98,11 +104,11 @@ build/tests/%: tests/%.c tests/testutil.h build/libcloseloop.a
 # deps-build what building and running needs (make demo), deps the test
 # peers too (make check).
 deps-build:
-	@$(PKG_CONFIG) --exists $(PKGS) 2>/dev/null && command -v $(CC) >/dev/null || \
+	@$(PKG_CONFIG) --exists $(PKGS) $(ALLOC_PKG) 2>/dev/null && command -v $(CC) >/dev/null || \
 	  sh contrib/install-deps.sh
 
 deps:
-	@$(PKG_CONFIG) --exists $(PKGS) $(TESTPKGS) 2>/dev/null && \
+	@$(PKG_CONFIG) --exists $(PKGS) $(ALLOC_PKG) $(TESTPKGS) 2>/dev/null && \
 	  command -v clang >/dev/null && command -v valgrind >/dev/null && command -v zsh >/dev/null && \
 	  command -v fish >/dev/null && command -v systemd-analyze >/dev/null && \
 	  [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import aiosmtpd, icalendar' 2>/dev/null && \
@@ -134,7 +140,7 @@ asan:
 	@mkdir -p build && touch build/.sanitized
 	$(MAKE) --no-print-directory check-run CC=clang \
 	    CFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined" \
-	    EXTRA_LDFLAGS="-fsanitize=address,undefined"
+	    EXTRA_LDFLAGS="-fsanitize=address,undefined" ALLOC_LIBS=
 
 # memcheck on the unit suites (a sanitizer build cannot run under valgrind:
 # rebuild when the last build was `make asan`)

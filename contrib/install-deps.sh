@@ -13,7 +13,7 @@
 set -eu
 pkgs="build-essential pkg-config libsqlite3-dev libcurl4-openssl-dev libical-dev
       libesmtp-dev libjansson-dev libmd4c-dev libinih-dev libgmime-3.0-dev
-      libxml2-dev libssl-dev tzdata ca-certificates python3"
+      libxml2-dev libssl-dev libgoogle-perftools-dev tzdata ca-certificates python3"
 test_pkgs="check sqlite3 openssl
       python3-aiosmtpd python3-icalendar python3-yaml exim4-daemon-heavy time bc
       redmine redmine-sqlite thin clang libclang-rt-dev valgrind zsh fish chromium systemd"
