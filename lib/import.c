@@ -67,6 +67,14 @@ struct keyset {
 	int has_zero;
 };
 
+/* A set of strings, their bytes kept in text: open addressing by
+ * cl_text_hash, slots hold an offset + 1 into text, grows at three
+ * quarters full. */
+struct textset {
+	struct cl_buf text;
+	size_t *slots, nslots, n;
+};
+
 enum { FOLLOW_WITHIN, FOLLOW_NO, FOLLOW_YES };
 
 /* State of one import or lint run. */
@@ -117,6 +125,10 @@ struct run {
 	sqlite3_stmt *q_pm, *q_legacy, *q_items, *q_withdrawn, *ins_pm, *upd_pm_seen, *upd_pm,
 	             *slug_taken;
 	sqlite3_stmt *ins_items[INS_ROWS];	/* insert_items' statements, by rows - 1 */
+	/* a first import's slugs and display names: the rows it inserted are
+	 * all the table has, so these answer what unique_slug and
+	 * unique_source would ask SQLite */
+	struct textset slugs, sources;
 	/* the post-mortems table read in one scan for a large run (pm_cache_load) */
 	struct pm_cache {
 		struct pm_row *v;
@@ -207,6 +219,62 @@ keyset_add(struct keyset *ks, uint64_t a, uint64_t b)
 	ks->v[i].b = b;
 	ks->n++;
 	return 1;
+}
+
+static void
+textset_release(struct textset *t)
+{
+	cl_buf_release(&t->text);
+	free(t->slots);
+	memset(t, 0, sizeof *t);
+}
+
+/* The slot of s in t: where it is, or the empty slot where it would go. */
+static size_t
+textset_slot(const size_t *slots, size_t nslots, const char *text, const char *s)
+{
+	size_t k;
+
+	for (k = (size_t)cl_text_hash(s) & (nslots - 1); slots[k]; k = (k + 1) & (nslots - 1))
+		if (strcmp(text + slots[k] - 1, s) == 0)
+			break;
+	return k;
+}
+
+/* True when s is in t. */
+static int
+textset_has(const struct textset *t, const char *s)
+{
+	return t->nslots && t->slots[textset_slot(t->slots, t->nslots, t->text.data, s)];
+}
+
+/* Adds s to t (once); 0 or CL_ENOMEM. */
+static int
+textset_add(struct textset *t, const char *s)
+{
+	size_t k, i;
+
+	if ((t->n + 1) * 4 > t->nslots * 3) {
+		size_t nslots = t->nslots ? t->nslots * 2 : 256, *v = cl_calloc(nslots, sizeof *v);
+		if (v == NULL)
+			return CL_ENOMEM;
+		for (i = 0; i < t->nslots; i++)
+			if (t->slots[i])
+				v[textset_slot(v, nslots, t->text.data,
+				               t->text.data + t->slots[i] - 1)] = t->slots[i];
+		free(t->slots);
+		t->slots = v;
+		t->nslots = nslots;
+	}
+	k = textset_slot(t->slots, t->nslots, t->text.data, s);
+	if (t->slots[k])
+		return 0;
+	cl_buf_add(&t->text, s, strlen(s) + 1);
+	if (t->text.oom)
+		return CL_ENOMEM;
+	t->slots[k] = t->text.len - strlen(s);
+	t->n++;
+	return 0;
 }
 
 static void
@@ -1125,16 +1193,22 @@ unique_slug(struct run *r, const char *source, char **out)
 			rc = cl_error_set(r->err, CL_ENOMEM, "out of memory");
 			break;
 		}
-		if ((rc = prep(r, &r->slug_taken, "SELECT 1 FROM postmortems WHERE slug = ?")) != 0)
-			break;
-		sqlite3_bind_text(r->slug_taken, 1, slug, -1, SQLITE_STATIC);
-		step = sqlite3_step(r->slug_taken);
-		sqlite3_reset(r->slug_taken);
-		if (step == SQLITE_DONE)
-			break;
-		if (step != SQLITE_ROW) {
-			rc = cl_store_fail(r->st, step, r->err, "choosing a post-mortem id");
-			break;
+		if (r->first) {
+			if (!textset_has(&r->slugs, slug))
+				break;
+		} else {
+			if ((rc = prep(r, &r->slug_taken,
+			               "SELECT 1 FROM postmortems WHERE slug = ?")) != 0)
+				break;
+			sqlite3_bind_text(r->slug_taken, 1, slug, -1, SQLITE_STATIC);
+			step = sqlite3_step(r->slug_taken);
+			sqlite3_reset(r->slug_taken);
+			if (step == SQLITE_DONE)
+				break;
+			if (step != SQLITE_ROW) {
+				rc = cl_store_fail(r->st, step, r->err, "choosing a post-mortem id");
+				break;
+			}
 		}
 		if (n >= 1000) {
 			rc = cl_error_set(r->err, CL_ERROR, "no free post-mortem id for '%s'", source);
@@ -1187,12 +1261,16 @@ unique_source(struct run *r, const struct found *f, long long self, char **out)
 
 	*out = NULL;
 	for (;;) {
-		if ((rc = cl_store_cached(r->st, &s, sql, r->err)) != 0)
-			return rc;
-		sqlite3_bind_text(s, 1, cand, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(s, 2, self);
-		step = sqlite3_step(s);
-		sqlite3_reset(s);
+		if (r->first && self == 0) {
+			step = textset_has(&r->sources, cand) ? SQLITE_ROW : SQLITE_DONE;
+		} else {
+			if ((rc = cl_store_cached(r->st, &s, sql, r->err)) != 0)
+				return rc;
+			sqlite3_bind_text(s, 1, cand, -1, SQLITE_STATIC);
+			sqlite3_bind_int64(s, 2, self);
+			step = sqlite3_step(s);
+			sqlite3_reset(s);
+		}
 		if (step != SQLITE_DONE && step != SQLITE_ROW)
 			return cl_store_fail(r->st, step, r->err, "choosing a post-mortem name");
 		if (step == SQLITE_DONE || cand == f->canon)
@@ -1267,6 +1345,9 @@ store_postmortem(struct run *r, long long existing, const struct found *f, const
 	if ((rc = step_done(r, s, existing ? "updating post-mortem" : "inserting post-mortem")) != 0)
 		return rc;
 	*id = existing ? existing : sqlite3_last_insert_rowid(cl_store_db(r->st));
+	if (r->first && existing == 0 &&
+	    (textset_add(&r->slugs, *slug) != 0 || textset_add(&r->sources, source) != 0))
+		return cl_error_set(r->err, CL_ENOMEM, "out of memory");
 	return 0;
 }
 
@@ -2393,7 +2474,9 @@ mark_missing(struct run *r)
 	size_t k, i;
 	int rc = 0;
 
-	for (k = 0; k < r->nroots && rc == 0; k++) {
+	/* a first import's rows are all its own, found this run and not
+	 * missing: under its roots nothing can change */
+	for (k = 0; k < r->nroots && rc == 0 && !r->first; k++) {
 		char *lo, *hi;
 		sqlite3_stmt *s;
 		if (r->root_failed[k])
@@ -2711,6 +2794,8 @@ done:
 	if (fk_off)
 		sqlite3_exec(cl_store_db(r->st), "PRAGMA foreign_keys = ON", NULL, NULL, NULL);
 	pm_cache_release(&r->cache);
+	textset_release(&r->slugs);
+	textset_release(&r->sources);
 	walk_release(r);
 	found_release(&files);
 	for (size_t k = 0; k < r->nsrcs; k++)

@@ -10,7 +10,15 @@
 DB="$T/db"
 n() { sqlite3 "$DB" "$1"; }
 $PY "$TOP/bench/gen-corpus.py" "$T/pm" 1200 > /dev/null || fail "gen-corpus"
-want_pm=$(find "$T/pm" -name '*.md' | wc -l)
+# names that collide: two files whose ids would be one (2022/01/x.md and
+# 2022-01/x.md), two files given by path with one name (x/a.md, y/a.md):
+# a first import answers "taken?" from what it inserted, not from SQLite
+mkdir -p "$T/pm/2022-01" "$T/x" "$T/y"
+for f in pm/2022-01/pm-00000.md x/pm-00000.md y/pm-00000.md; do
+    cp "$T/pm/2022/01/pm-00000.md" "$T/$f"
+done
+more="$T/x/pm-00000.md $T/y/pm-00000.md"
+want_pm=$(find "$T/pm" "$T/x" "$T/y" -name '*.md' | wc -l)
 
 # the same rows as an import the old way (a reader keeps it in WAL mode)
 dump() {
@@ -18,13 +26,17 @@ dump() {
                   norm_hash FROM items ORDER BY id;
                   SELECT slug, source, title, content_hash, problems FROM postmortems ORDER BY id"
 }
-expect_rc 0 "$CL" -q -d "$DB" import "$T/pm"
+expect_rc 0 "$CL" -q -d "$DB" import "$T/pm" $more
 [ "$(n 'PRAGMA journal_mode')" = wal ] || fail "journal mode after a first import: $(n 'PRAGMA journal_mode')"
 [ "$(n 'PRAGMA integrity_check')" = ok ] || fail "integrity after a first import"
 [ "$(n 'SELECT count(*) FROM postmortems')" -eq "$want_pm" ] || fail "post-mortems: $(n 'SELECT count(*) FROM postmortems')"
 [ -z "$(n 'PRAGMA foreign_key_check')" ] || fail "foreign keys after a first import"
 [ ! -e "$DB-journal" ] || fail "a journal was left behind"
 dump "$DB" > "$T/first"
+[ "$(n "SELECT group_concat(slug || ' ' || source, ', ') FROM postmortems
+        WHERE slug LIKE '%pm-00000%'")" = "2022-01-pm-00000 2022/01/pm-00000.md, 2022-01-pm-00000-2 \
+2022-01/pm-00000.md, pm-00000 pm-00000.md, y-pm-00000 y/pm-00000.md" ] ||
+    fail "colliding names: $(n "SELECT slug, source FROM postmortems WHERE slug LIKE '%pm-00000%'")"
 
 # a reader holds a second database open across a first import: SQLite
 # cannot leave WAL, the import commits as usual, the reader reads on
@@ -51,7 +63,7 @@ reader=$!
 i=0
 while [ ! -e "$T/reader.ready" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 [ -e "$T/reader.ready" ] || fail "the reader did not start"
-expect_rc 0 "$CL" -q -d "$DB2" import "$T/pm"
+expect_rc 0 "$CL" -q -d "$DB2" import "$T/pm" $more
 touch "$T/reader.done"
 wait $reader || fail "the reader failed: $(cat "$T/reader.out")"
 [ "$(sqlite3 "$DB2" 'PRAGMA journal_mode')" = wal ] || fail "journal mode with a reader"
