@@ -129,6 +129,7 @@ struct run {
 	 * all the table has, so these answer what unique_slug and
 	 * unique_source would ask SQLite */
 	struct textset slugs, sources;
+	struct cl_team_rules *teams;	/* a first import sets teams as it inserts */
 	/* the post-mortems table read in one scan for a large run (pm_cache_load) */
 	struct pm_cache {
 		struct pm_row *v;
@@ -1296,8 +1297,8 @@ store_postmortem(struct run *r, long long existing, const struct found *f, const
 	static const char ins[] = "INSERT INTO postmortems (slug, source, first_seen, path, kind, "
 		"title, incident_date, written_date, severity, authors, last_seen, file_size, "
 		"file_mtime, content_hash, problems, rb_owner, rb_last_tested, rb_rto_target, "
-		"rb_actual_rto, canon, file_ctime, team_doc) VALUES (?18, ?19, ?9, ?2, ?3, ?4, ?5, "
-		"?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?20, ?21, ?22)";
+		"rb_actual_rto, canon, file_ctime, team_doc, team) VALUES (?18, ?19, ?9, ?2, ?3, ?4, "
+		"?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?20, ?21, ?22, ?23)";
 	static const char upd[] = "UPDATE postmortems SET path = ?2, kind = ?3, "
 		"title = ?4, incident_date = ?5, written_date = ?6, severity = ?7, "
 		"authors = ?8, last_seen = ?9, file_size = ?10, file_mtime = ?11, "
@@ -1306,6 +1307,7 @@ store_postmortem(struct run *r, long long existing, const struct found *f, const
 		"canon = ?20, file_ctime = ?21, team_doc = ?22, missing_since = NULL, retired_at = NULL "
 		"WHERE id = ?1 AND ?18 IS NULL";
 	sqlite3_stmt *s;
+	char team[128];
 	int rc;
 
 	/* a page or an issue: its title says more than its URL */
@@ -1342,6 +1344,12 @@ store_postmortem(struct run *r, long long existing, const struct found *f, const
 		sqlite3_bind_text(s, 19, source, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 20, f->canon, -1, SQLITE_STATIC);
 	cl_bind_text(s, 22, doc->team);
+	if (existing == 0 && r->teams != NULL) {
+		/* what cl_team_assign_changed would give it (NULL for none) */
+		cl_team_rules_of(team, sizeof team, r->teams, doc->team, source, f->path);
+		if (*team)
+			cl_bind_kept(s, 23, team);
+	}
 	if ((rc = step_done(r, s, existing ? "updating post-mortem" : "inserting post-mortem")) != 0)
 		return rc;
 	*id = existing ? existing : sqlite3_last_insert_rowid(cl_store_db(r->st));
@@ -2741,16 +2749,28 @@ run_sources(struct run *r, char *const *sources, int nsources)
 	                                                  r->err)) != 0)
 		goto done;
 	fk_off = r->st && !r->lint_only;
-	if (writes && r->cache.on && r->cache.n == 0 && !r->cache.legacy)
+	if (writes && r->cache.on && r->cache.n == 0 && !r->cache.legacy) {
+		if (cl_team_rules_load(&r->teams, r->cfg) != 0) {
+			rc = cl_error_set(r->err, CL_ENOMEM, "out of memory");
+			goto done;
+		}
 		first_import(r, 1);
+		if (!r->first) {
+			cl_team_rules_free(r->teams);
+			r->teams = NULL;
+		}
+	}
 	rc = run_files(r, &files);
 	if (rc == 0 && r->st && !r->lint_only && !(r->opts && r->opts->dry_run)) {
 		if (!r->in_tx && (rc = cl_store_begin(r->st, r->err)) == 0)
 			r->in_tx = 1;
 		if (rc == 0)
 			rc = mark_missing(r);
-		/* every post-mortem's team, when [teams] changed or rows were written */
-		if (rc == 0)
+		/* every post-mortem's team, when [teams] changed or rows were
+		 * written; a first import gave each its team as it inserted it */
+		if (rc == 0 && r->teams != NULL)
+			rc = cl_team_assign_done(r->st, r->cfg, r->err);
+		else if (rc == 0)
 			rc = cl_team_assign_changed(r->st, r->cfg,
 			                            sqlite3_total_changes64(cl_store_db(r->st)) !=
 			                            changes0, r->err);
@@ -2796,6 +2816,7 @@ done:
 	pm_cache_release(&r->cache);
 	textset_release(&r->slugs);
 	textset_release(&r->sources);
+	cl_team_rules_free(r->teams);
 	walk_release(r);
 	found_release(&files);
 	for (size_t k = 0; k < r->nsrcs; k++)

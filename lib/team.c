@@ -51,7 +51,7 @@ team_rule_matches(const char *globs, const char *source, const char *path)
 }
 
 /* The [teams] section read once: its rules and from_directory. */
-struct team_rules {
+struct cl_team_rules {
 	const char **keys, **vals;
 	size_t n;
 	int from_dir;
@@ -59,7 +59,7 @@ struct team_rules {
 
 /* Reads cfg's [teams] into t; CL_ENOMEM when it cannot. */
 static int
-rules_load(struct team_rules *t, const struct cl_config *cfg)
+rules_load(struct cl_team_rules *t, const struct cl_config *cfg)
 {
 	const char *v = cl_config_get(cfg, "teams", "from_directory");
 
@@ -70,7 +70,7 @@ rules_load(struct team_rules *t, const struct cl_config *cfg)
 
 /* A post-mortem's team by the rules t (see cl_team_of). */
 static void
-team_by_rules(char *out, size_t size, const struct team_rules *t, const char *doc_team,
+team_by_rules(char *out, size_t size, const struct cl_team_rules *t, const char *doc_team,
               const char *source, const char *path)
 {
 	size_t i;
@@ -88,10 +88,43 @@ team_by_rules(char *out, size_t size, const struct team_rules *t, const char *do
 }
 
 int
+cl_team_rules_load(struct cl_team_rules **out, const struct cl_config *cfg)
+{
+	struct cl_team_rules *t = cl_malloc(sizeof *t);
+
+	*out = NULL;
+	if (t == NULL)
+		return CL_ENOMEM;
+	if (rules_load(t, cfg) != 0) {
+		cl_team_rules_free(t);
+		return CL_ENOMEM;
+	}
+	*out = t;
+	return 0;
+}
+
+void
+cl_team_rules_of(char *out, size_t size, const struct cl_team_rules *t, const char *doc_team,
+                 const char *source, const char *path)
+{
+	team_by_rules(out, size, t, doc_team, source, path);
+}
+
+void
+cl_team_rules_free(struct cl_team_rules *t)
+{
+	if (t == NULL)
+		return;
+	free(t->keys);
+	free(t->vals);
+	free(t);
+}
+
+int
 cl_team_of(char *out, size_t size, const struct cl_config *cfg, const char *doc_team,
            const char *source, const char *path)
 {
-	struct team_rules t;
+	struct cl_team_rules t;
 	int rc = rules_load(&t, cfg);
 
 	out[0] = '\0';
@@ -105,7 +138,7 @@ cl_team_of(char *out, size_t size, const struct cl_config *cfg, const char *doc_
 /* Sets postmortems.team of every post-mortem whose team the rules t give
  * differently (inside the caller's transaction, if any). */
 static int
-assign_all(struct cl_store *st, const struct team_rules *t, struct cl_error *err)
+assign_all(struct cl_store *st, const struct cl_team_rules *t, struct cl_error *err)
 {
 	sqlite3_stmt *s = NULL, *u = NULL;
 	char team[128];
@@ -144,7 +177,7 @@ done:
 
 /* The SHA-256 of [teams] (its rules in order and from_directory). */
 static int
-rules_fingerprint(const struct team_rules *t, char out[65])
+rules_fingerprint(const struct cl_team_rules *t, char out[65])
 {
 	struct cl_buf b = { 0 };
 	size_t i;
@@ -164,10 +197,26 @@ rules_fingerprint(const struct team_rules *t, char out[65])
 }
 
 int
+cl_team_assign_done(struct cl_store *st, const struct cl_config *cfg, struct cl_error *err)
+{
+	struct cl_team_rules t;
+	char fp[65];
+	int rc;
+
+	if ((rc = rules_load(&t, cfg)) != 0 || (rc = rules_fingerprint(&t, fp)) != 0)
+		rc = cl_error_set(err, CL_ENOMEM, "out of memory");
+	else
+		rc = cl_store_meta_set(st, "teams_fingerprint", fp, err);
+	free(t.keys);
+	free(t.vals);
+	return rc;
+}
+
+int
 cl_team_assign_changed(struct cl_store *st, const struct cl_config *cfg, int rows_changed,
                        struct cl_error *err)
 {
-	struct team_rules t;
+	struct cl_team_rules t;
 	char fp[65], **old = NULL;
 	size_t nold = 0;
 	int rc;

@@ -19,6 +19,19 @@
  * out (size bytes, "" for none). 0, or CL_ENOMEM. */
 int cl_team_of(char *out, size_t size, const struct cl_config *cfg, const char *doc_team,
                const char *source, const char *path);
+/* [teams] read once for many look-ups (cl_team_rules_of, the same answer
+ * as cl_team_of); 0, or CL_ENOMEM. Free with cl_team_rules_free (NULL
+ * too). */
+struct cl_team_rules;
+int cl_team_rules_load(struct cl_team_rules **out, const struct cl_config *cfg);
+void cl_team_rules_of(char *out, size_t size, const struct cl_team_rules *t,
+                      const char *doc_team, const char *source, const char *path);
+void cl_team_rules_free(struct cl_team_rules *t);
+/* Records [teams] as applied (meta teams_fingerprint), for a caller that
+ * gave every post-mortem row its team itself (a first import, as it
+ * inserts them): what cl_team_assign_changed would then leave. */
+int cl_team_assign_done(struct cl_store *st, const struct cl_config *cfg,
+                        struct cl_error *err);
 /* Sets postmortems.team of every post-mortem whose team changed (inside
  * the caller's transaction, if any), but only when it can change
  * something: when [teams] differs from the last time (a fingerprint in meta

@@ -18,13 +18,17 @@ for f in pm/2022-01/pm-00000.md x/pm-00000.md y/pm-00000.md; do
     cp "$T/pm/2022/01/pm-00000.md" "$T/$f"
 done
 more="$T/x/pm-00000.md $T/y/pm-00000.md"
+# teams by rule and by directory: a first import sets them as it inserts
+mkdir -p "$XDG_CONFIG_HOME/closeloop"
+printf '[teams]\npayments = 2022/0*, x/*\nfrom_directory = yes\n' > "$XDG_CONFIG_HOME/closeloop/config"
 want_pm=$(find "$T/pm" "$T/x" "$T/y" -name '*.md' | wc -l)
 
 # the same rows as an import the old way (a reader keeps it in WAL mode)
 dump() {
     sqlite3 "$1" "SELECT key, seq, position, line, norm, action, owner, due, status, problems,
                   norm_hash FROM items ORDER BY id;
-                  SELECT slug, source, title, content_hash, problems FROM postmortems ORDER BY id"
+                  SELECT slug, source, title, content_hash, problems, team FROM postmortems ORDER BY id;
+                  SELECT key, value FROM meta WHERE key = 'teams_fingerprint'"
 }
 expect_rc 0 "$CL" -q -d "$DB" import "$T/pm" $more
 [ "$(n 'PRAGMA journal_mode')" = wal ] || fail "journal mode after a first import: $(n 'PRAGMA journal_mode')"
@@ -33,6 +37,9 @@ expect_rc 0 "$CL" -q -d "$DB" import "$T/pm" $more
 [ -z "$(n 'PRAGMA foreign_key_check')" ] || fail "foreign keys after a first import"
 [ ! -e "$DB-journal" ] || fail "a journal was left behind"
 dump "$DB" > "$T/first"
+teams=$(n "SELECT group_concat(t, ' ') FROM (SELECT DISTINCT coalesce(team, '-') t
+            FROM postmortems ORDER BY t)")
+[ "$teams" = "- 2022 2022-01 2023 2024 payments y" ] || fail "teams: $teams"
 [ "$(n "SELECT group_concat(slug || ' ' || source, ', ') FROM postmortems
         WHERE slug LIKE '%pm-00000%'")" = "2022-01-pm-00000 2022/01/pm-00000.md, 2022-01-pm-00000-2 \
 2022-01/pm-00000.md, pm-00000 pm-00000.md, y-pm-00000 y/pm-00000.md" ] ||
