@@ -2633,10 +2633,18 @@ first_import(struct run *r, int on)
 
 	if (on && cl_store_journal(r->st, "delete") == 0) {
 		r->first = 1;
-		sqlite3_exec(db, "PRAGMA synchronous = FULL", NULL, NULL, NULL);
+		/* a 2 MiB page cache: every page is new and written once, so
+		 * SQLite writes the full ones out as the run goes, not all at
+		 * the final commit, after the parser threads are done (main
+		 * thread after the last document, corpus-10000: 10.5 -> 4.7 ms;
+		 * peak memory 47 -> 31 MiB) */
+		sqlite3_exec(db, "PRAGMA synchronous = FULL; PRAGMA cache_size = -2048", NULL, NULL,
+		             NULL);
 	} else if (!on && r->first) {
 		r->first = 0;
-		sqlite3_exec(db, "PRAGMA synchronous = NORMAL", NULL, NULL, NULL);
+		/* cl_store_open's settings */
+		sqlite3_exec(db, "PRAGMA synchronous = NORMAL; PRAGMA cache_size = -16384", NULL, NULL,
+		             NULL);
 		cl_store_journal(r->st, "wal");
 	}
 }
