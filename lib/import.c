@@ -28,6 +28,8 @@
 #define DEFAULT_MAX_SIZE (16u * 1024 * 1024)
 #define COMMIT_EVERY 500	/* files per transaction on a big import */
 #define INS_ROWS 16	/* new items per INSERT statement (insert_items) */
+#define PM_ROWS 16	/* a first import's post-mortems per INSERT (pm_flush) */
+#define PM_PARAMS 23	/* store_postmortem's parameters */
 /* WAL pages an import lets pile up before SQLite checkpoints (64 MiB), and
  * SQLite's default (4 MiB) put back after it. With synchronous = NORMAL a
  * commit is made durable by the next checkpoint, which syncs the WAL and
@@ -125,6 +127,19 @@ struct run {
 	sqlite3_stmt *q_pm, *q_legacy, *q_items, *q_withdrawn, *ins_pm, *upd_pm_seen, *upd_pm,
 	             *slug_taken;
 	sqlite3_stmt *ins_items[INS_ROWS];	/* insert_items' statements, by rows - 1 */
+	/* a first import's new post-mortem rows, inserted PM_ROWS at a time
+	 * (pm_flush) with the ids SQLite gives them one by one: 1, 2, ... */
+	struct pm_batch {
+		struct pm_vals_row {
+			unsigned char type[PM_PARAMS];	/* 0 NULL, 1 number, 2 text */
+			sqlite3_int64 num[PM_PARAMS];
+			size_t at[PM_PARAMS];		/* text: offset + 1 */
+		} v[PM_ROWS];
+		size_t n;
+		struct cl_buf text;
+		long long next_id;
+	} batch;
+	sqlite3_stmt *ins_pms[PM_ROWS];	/* pm_flush's statements, by rows - 1 */
 	/* a first import's slugs and display names: the rows it inserted are
 	 * all the table has, so these answer what unique_slug and
 	 * unique_source would ask SQLite */
@@ -1227,19 +1242,6 @@ unique_slug(struct run *r, const char *source, char **out)
 	return 0;
 }
 
-static void
-bind_date(sqlite3_stmt *s, int i, int day)
-{
-	char buf[11];
-
-	if (day == CL_NO_DATE) {
-		sqlite3_bind_null(s, i);
-		return;
-	}
-	cl_date_format(day, buf);
-	cl_bind_text(s, i, buf);
-}
-
 /* Nanoseconds since the epoch of a file time. */
 static sqlite3_int64
 ns(const struct timespec *t)
@@ -1286,9 +1288,120 @@ unique_source(struct run *r, const struct found *f, long long self, char **out)
 	return (*out = cl_strdup(cand)) ? 0 : cl_error_set(r->err, CL_ENOMEM, "out of memory");
 }
 
+/* Where store_postmortem's values go: bound to s, or kept as a row of a
+ * first import's batch (row, its text in text). */
+struct pm_vals {
+	sqlite3_stmt *s;
+	struct pm_vals_row *row;
+	struct cl_buf *text;
+};
+
+/* Value i (from 1): text t, NULL for NULL; kept by the caller until the
+ * statement runs. */
+static void
+pm_text(struct pm_vals *v, int i, const char *t)
+{
+	if (v->s != NULL) {
+		cl_bind_kept(v->s, i, t);
+	} else if (t != NULL) {
+		v->row->type[i - 1] = 2;
+		v->row->at[i - 1] = v->text->len + 1;
+		cl_buf_add(v->text, t, strlen(t) + 1);
+	}
+}
+
+/* Value i (from 1): the number n. */
+static void
+pm_num(struct pm_vals *v, int i, sqlite3_int64 n)
+{
+	if (v->s != NULL) {
+		sqlite3_bind_int64(v->s, i, n);
+	} else {
+		v->row->type[i - 1] = 1;
+		v->row->num[i - 1] = n;
+	}
+}
+
+/* Value i (from 1): a day as YYYY-MM-DD in buf, or NULL. */
+static void
+pm_date(struct pm_vals *v, int i, int day, char buf[11])
+{
+	if (day == CL_NO_DATE) {
+		pm_text(v, i, NULL);
+		return;
+	}
+	cl_date_format(day, buf);
+	pm_text(v, i, buf);
+}
+
+/* The INSERT of n kept rows (1 ≤ n ≤ PM_ROWS), built once per n into a
+ * static buffer: store_postmortem's values, PM_PARAMS a row, ?1 the id.
+ * OR ROLLBACK, as insert_sql's. */
+static const char *
+pm_insert_sql(size_t n)
+{
+	static const int order[] = { 1, 18, 19, 9, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15,
+	                             16, 17, 20, 21, 22, 23 };
+	static char sql[PM_ROWS][PM_ROWS * 24 * 6 + 512];
+	char *q = sql[n - 1];
+	size_t len, i, k;
+
+	if (q[0] != '\0')
+		return q;
+	len = (size_t)snprintf(q, sizeof sql[0], "INSERT OR ROLLBACK INTO postmortems (id, slug, "
+	                       "source, first_seen, path, kind, title, incident_date, written_date, "
+	                       "severity, authors, last_seen, file_size, file_mtime, content_hash, "
+	                       "problems, rb_owner, rb_last_tested, rb_rto_target, rb_actual_rto, "
+	                       "canon, file_ctime, team_doc, team) VALUES ");
+	for (i = 0; i < n; i++)
+		for (k = 0; k < sizeof order / sizeof order[0]; k++)
+			len += (size_t)snprintf(q + len, sizeof sql[0] - len, "%s?%d%s",
+			                        k ? "," : i ? ",(" : "(",
+			                        order[k] + (int)i * PM_PARAMS,
+			                        k + 1 < sizeof order / sizeof order[0] ? "" : ")");
+	return q;
+}
+
+/* Inserts the kept post-mortem rows: one statement for all of them (a
+ * statement's own cost, six cursors opened and closed, was a third of a
+ * one-row insert). */
+static int
+pm_flush(struct run *r)
+{
+	struct pm_batch *b = &r->batch;
+	sqlite3_stmt *s;
+	size_t k, i;
+	int rc;
+
+	if (b->n == 0)
+		return 0;
+	if (b->text.oom)
+		return cl_error_set(r->err, CL_ENOMEM, "out of memory");
+	/* held by the run: fetched from the cache (reset, cleared) once */
+	if (r->ins_pms[b->n - 1] == NULL &&
+	    (rc = prep(r, &r->ins_pms[b->n - 1], pm_insert_sql(b->n))) != 0)
+		return rc;
+	s = r->ins_pms[b->n - 1];
+	for (k = 0; k < b->n; k++) {
+		const struct pm_vals_row *v = &b->v[k];
+		for (i = 0; i < PM_PARAMS; i++) {
+			int p = (int)(k * PM_PARAMS + i + 1);
+			if (v->type[i] == 1)
+				sqlite3_bind_int64(s, p, v->num[i]);
+			else if (v->type[i] == 2)
+				cl_bind_kept(s, p, b->text.data + v->at[i] - 1);
+		}
+	}
+	rc = step_done(r, s, "inserting post-mortem");
+	b->n = 0;
+	b->text.len = 0;
+	return rc;
+}
+
 /* Writes the post-mortem row (insert or update); returns its id and slug.
  * Both statements use the same parameter numbers. source: a new display
- * name (NULL: keep it; required for an insert). */
+ * name (NULL: keep it; required for an insert). A first import keeps its
+ * new rows for pm_flush, which inserts them with the ids given here. */
 static int
 store_postmortem(struct run *r, long long existing, const struct found *f, const char *source,
                  const struct cl_pm_doc *doc, const struct stat *sb, const char *hash,
@@ -1306,53 +1419,66 @@ store_postmortem(struct run *r, long long existing, const struct found *f, const
 		"rb_rto_target = ?16, rb_actual_rto = ?17, source = coalesce(?19, source), "
 		"canon = ?20, file_ctime = ?21, team_doc = ?22, missing_since = NULL, retired_at = NULL "
 		"WHERE id = ?1 AND ?18 IS NULL";
-	sqlite3_stmt *s;
-	char team[128];
-	int rc;
+	struct pm_vals v = { 0 };
+	char team[128], dates[3][11];
+	int rc, kept = r->first && existing == 0;
 
 	/* a page or an issue: its title says more than its URL */
 	if (existing == 0 && (rc = unique_slug(r, f->doc && *f->doc->title ? f->doc->title :
 	                                       source, slug)) != 0)
 		return rc;
-	if ((rc = prep(r, existing ? &r->upd_pm : &r->ins_pm, existing ? upd : ins)) != 0)
+	if (kept) {
+		v.row = &r->batch.v[r->batch.n];
+		v.text = &r->batch.text;
+		memset(v.row, 0, sizeof *v.row);
+	} else if ((rc = prep(r, existing ? &r->upd_pm : &r->ins_pm, existing ? upd : ins)) != 0) {
 		return rc;
-	s = existing ? r->upd_pm : r->ins_pm;
-	sqlite3_bind_int64(s, 1, existing);
-	cl_bind_kept(s, 2, f->path);
-	sqlite3_bind_text(s, 3, doc->is_runbook ? "runbook" : "postmortem", -1, SQLITE_STATIC);
-	cl_bind_kept(s, 4, doc->title);
-	bind_date(s, 5, doc->incident_date);
-	bind_date(s, 6, doc->written_date);
-	cl_bind_kept(s, 7, doc->severity);
-	cl_bind_kept(s, 8, doc->authors);
-	sqlite3_bind_text(s, 9, r->now, -1, SQLITE_STATIC);
-	if (sb) {
-		sqlite3_bind_int64(s, 10, (sqlite3_int64)sb->st_size);
-		sqlite3_bind_int64(s, 11, ns(&sb->st_mtim));
-		sqlite3_bind_int64(s, 21, ns(&sb->st_ctim));
+	} else {
+		v.s = existing ? r->upd_pm : r->ins_pm;
 	}
-	cl_bind_kept(s, 12, hash);
-	cl_bind_kept(s, 13, codes);
-	cl_bind_kept(s, 14, doc->rb_owner);
-	bind_date(s, 15, doc->rb_last_tested);
-	cl_bind_kept(s, 16, doc->rb_rto_target);
+	pm_num(&v, 1, kept ? r->batch.next_id : existing);
+	pm_text(&v, 2, f->path);
+	pm_text(&v, 3, doc->is_runbook ? "runbook" : "postmortem");
+	pm_text(&v, 4, doc->title);
+	pm_date(&v, 5, doc->incident_date, dates[0]);
+	pm_date(&v, 6, doc->written_date, dates[1]);
+	pm_text(&v, 7, doc->severity);
+	pm_text(&v, 8, doc->authors);
+	pm_text(&v, 9, r->now);
+	if (sb) {
+		pm_num(&v, 10, (sqlite3_int64)sb->st_size);
+		pm_num(&v, 11, ns(&sb->st_mtim));
+		pm_num(&v, 21, ns(&sb->st_ctim));
+	}
+	pm_text(&v, 12, hash);
+	pm_text(&v, 13, codes);
+	pm_text(&v, 14, doc->rb_owner);
+	pm_date(&v, 15, doc->rb_last_tested, dates[2]);
+	pm_text(&v, 16, doc->rb_rto_target);
 	if (doc->rb_actual_rto >= 0)
-		sqlite3_bind_int(s, 17, doc->rb_actual_rto);
+		pm_num(&v, 17, doc->rb_actual_rto);
 	if (existing == 0)
-		sqlite3_bind_text(s, 18, *slug, -1, SQLITE_STATIC);
+		pm_text(&v, 18, *slug);
 	if (source)
-		sqlite3_bind_text(s, 19, source, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 20, f->canon, -1, SQLITE_STATIC);
-	cl_bind_text(s, 22, doc->team);
+		pm_text(&v, 19, source);
+	pm_text(&v, 20, f->canon);
+	pm_text(&v, 22, doc->team);
 	if (existing == 0 && r->teams != NULL) {
 		/* what cl_team_assign_changed would give it (NULL for none) */
 		cl_team_rules_of(team, sizeof team, r->teams, doc->team, source, f->path);
 		if (*team)
-			cl_bind_kept(s, 23, team);
+			pm_text(&v, 23, team);
 	}
-	if ((rc = step_done(r, s, existing ? "updating post-mortem" : "inserting post-mortem")) != 0)
+	if (kept) {
+		*id = r->batch.next_id++;
+		if (++r->batch.n == PM_ROWS && (rc = pm_flush(r)) != 0)
+			return rc;
+	} else if ((rc = step_done(r, v.s, existing ? "updating post-mortem" :
+	                           "inserting post-mortem")) != 0) {
 		return rc;
-	*id = existing ? existing : sqlite3_last_insert_rowid(cl_store_db(r->st));
+	} else {
+		*id = existing ? existing : sqlite3_last_insert_rowid(cl_store_db(r->st));
+	}
 	if (r->first && existing == 0 &&
 	    (textset_add(&r->slugs, *slug) != 0 || textset_add(&r->sources, source) != 0))
 		return cl_error_set(r->err, CL_ENOMEM, "out of memory");
@@ -2633,6 +2759,7 @@ first_import(struct run *r, int on)
 
 	if (on && cl_store_journal(r->st, "delete") == 0) {
 		r->first = 1;
+		r->batch.next_id = 1;	/* SQLite's first rowid in an empty table */
 		/* a 2 MiB page cache: every page is new and written once, so
 		 * SQLite writes the full ones out as the run goes, not all at
 		 * the final commit, after the parser threads are done (main
@@ -2769,6 +2896,8 @@ run_sources(struct run *r, char *const *sources, int nsources)
 		}
 	}
 	rc = run_files(r, &files);
+	if (rc == 0)
+		rc = pm_flush(r);
 	if (rc == 0 && r->st && !r->lint_only && !(r->opts && r->opts->dry_run)) {
 		if (!r->in_tx && (rc = cl_store_begin(r->st, r->err)) == 0)
 			r->in_tx = 1;
@@ -2824,6 +2953,7 @@ done:
 	pm_cache_release(&r->cache);
 	textset_release(&r->slugs);
 	textset_release(&r->sources);
+	cl_buf_release(&r->batch.text);
 	cl_team_rules_free(r->teams);
 	walk_release(r);
 	found_release(&files);

@@ -25,9 +25,9 @@ want_pm=$(find "$T/pm" "$T/x" "$T/y" -name '*.md' | wc -l)
 
 # the same rows as an import the old way (a reader keeps it in WAL mode)
 dump() {
-    sqlite3 "$1" "SELECT key, seq, position, line, norm, action, owner, due, status, problems,
-                  norm_hash FROM items ORDER BY id;
-                  SELECT slug, source, title, content_hash, problems, team FROM postmortems ORDER BY id;
+    sqlite3 "$1" "SELECT id, postmortem_id, key, seq, position, line, norm, action, owner, due,
+                  status, problems, norm_hash FROM items ORDER BY id;
+                  SELECT id, slug, source, title, content_hash, problems, team FROM postmortems ORDER BY id;
                   SELECT key, value FROM meta WHERE key = 'teams_fingerprint'"
 }
 expect_rc 0 "$CL" -q -d "$DB" import "$T/pm" $more
