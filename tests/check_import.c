@@ -491,6 +491,10 @@ START_TEST(test_items_inserted_in_batches)
 	}
 	ck_assert_int_eq(count("PRAGMA foreign_keys"), 1);
 	ck_assert_int_eq(count("SELECT count(*) FROM pragma_foreign_key_check"), 0);
+	/* CHECK constraints are back on after an import, and hold */
+	ck_assert_int_eq(count("PRAGMA ignore_check_constraints"), 0);
+	ck_assert_int_eq(count("SELECT count(*) FROM pragma_integrity_check WHERE "
+	                       "integrity_check <> 'ok'"), 0);
 }
 END_TEST
 
