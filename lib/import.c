@@ -95,6 +95,7 @@ struct run {
 	int today;
 	int in_tx, files_in_tx;
 	int first;		/* into an empty database: one transaction (first_import) */
+	int secure_delete;	/* the connection's secure_delete before a first import */
 	int sources_missing;	/* sources named that do not exist: exit 66 */
 	int sources_later;	/* URLs that could not be fetched now: exit 75 */
 	int opts_dry_run;
@@ -1079,16 +1080,22 @@ insert_items(struct run *r, long long pm, const char *slug, const struct cl_pm_d
 			sqlite3_bind_int(s, p + 4, it->line);
 			cl_bind_kept(s, p + 5, norms[at[k]]);
 			cl_bind_kept(s, p + 6, it->action);
-			cl_bind_kept(s, p + 7, it->owner);
-			cl_bind_kept(s, p + 8, it->owner_raw);
+			/* a NULL is bound already: step_done cleared the last rows */
+			if (it->owner != NULL)
+				cl_bind_kept(s, p + 7, it->owner);
+			if (it->owner_raw != NULL)
+				cl_bind_kept(s, p + 8, it->owner_raw);
 			if (it->due != CL_NO_DATE) {
 				cl_date_format(it->due, dues[k]);
 				cl_bind_kept(s, p + 9, dues[k]);
 			}
-			cl_bind_kept(s, p + 10, it->due_raw);
-			cl_bind_kept(s, p + 11, it->priority);
+			if (it->due_raw != NULL)
+				cl_bind_kept(s, p + 10, it->due_raw);
+			if (it->priority != NULL)
+				cl_bind_kept(s, p + 11, it->priority);
 			sqlite3_bind_text(s, p + 12, it->done ? "done" : "open", 4, SQLITE_STATIC);
-			cl_bind_kept(s, p + 13, it->ticket);
+			if (it->ticket != NULL)
+				cl_bind_kept(s, p + 13, it->ticket);
 			cl_bind_kept(s, p + 14, codes[at[k]]);
 			if (it->done)
 				cl_bind_kept(s, p + 15, r->now);
@@ -2740,6 +2747,22 @@ walk_release(struct run *r)
 	free(r->gone);
 }
 
+/* The connection's PRAGMA secure_delete: 1 on (SQLite's default where it
+ * was built so, as Debian's is), 0 off. */
+static int
+secure_delete_on(sqlite3 *db)
+{
+	sqlite3_stmt *s;
+	int on = 1;
+
+	if (sqlite3_prepare_v2(db, "PRAGMA secure_delete", -1, &s, NULL) != SQLITE_OK)
+		return on;
+	if (sqlite3_step(s) == SQLITE_ROW)
+		on = sqlite3_column_int(s, 0) != 0;
+	sqlite3_finalize(s);
+	return on;
+}
+
 /* A first import (64 files or more into a database without post-mortems)
  * writes through a rollback journal, in one transaction. A page the
  * database did not have before the transaction is not journaled, so each
@@ -2767,10 +2790,17 @@ first_import(struct run *r, int on)
 		 * peak memory 47 -> 31 MiB) */
 		sqlite3_exec(db, "PRAGMA synchronous = FULL; PRAGMA cache_size = -2048", NULL, NULL,
 		             NULL);
+		/* nothing is deleted, so nothing is there to overwrite: the
+		 * free space a page split leaves holds copies of rows that
+		 * still exist (Debian's SQLite zeroes it by default) */
+		r->secure_delete = secure_delete_on(db);
+		sqlite3_exec(db, "PRAGMA secure_delete = OFF", NULL, NULL, NULL);
 	} else if (!on && r->first) {
 		r->first = 0;
 		/* cl_store_open's settings */
-		sqlite3_exec(db, "PRAGMA synchronous = NORMAL; PRAGMA cache_size = -16384", NULL, NULL,
+		sqlite3_exec(db, r->secure_delete ? "PRAGMA synchronous = NORMAL; "
+		             "PRAGMA cache_size = -16384; PRAGMA secure_delete = ON" :
+		             "PRAGMA synchronous = NORMAL; PRAGMA cache_size = -16384", NULL, NULL,
 		             NULL);
 		cl_store_journal(r->st, "wal");
 	}

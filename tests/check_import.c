@@ -498,6 +498,35 @@ START_TEST(test_items_inserted_in_batches)
 }
 END_TEST
 
+/* A first import (64 files into a database without post-mortems) runs with
+ * its own settings and leaves the connection as cl_store_open set it. */
+START_TEST(test_first_import_settings_restored)
+{
+	struct cl_import_stats s;
+	char name[64];
+	int i, secure = count("PRAGMA secure_delete");
+
+	for (i = 0; i < 70; i++) {
+		snprintf(name, sizeof name, "pm/pm-%02d.md", i);
+		tu_write(dir, name, doc_v1);
+	}
+	do_import(&s);
+	ck_assert_int_eq(s.files_parsed, 70);
+	ck_assert_int_eq(count("SELECT count(*) FROM postmortems WHERE id = "
+	                       "CAST(substr(slug, 4) AS INTEGER) + 1"), 70);
+	ck_assert_int_eq(count("SELECT count(*) FROM items i JOIN postmortems p ON "
+	                       "p.id = i.postmortem_id AND i.key = p.slug || '.' || i.seq"), 210);
+	ck_assert_int_eq(count("PRAGMA secure_delete"), secure);
+	ck_assert_int_eq(count("PRAGMA cache_size"), -16384);
+	ck_assert_int_eq(count("PRAGMA synchronous"), 1);
+	ck_assert_int_eq(count("PRAGMA foreign_keys"), 1);
+	ck_assert_int_eq(count("PRAGMA ignore_check_constraints"), 0);
+	ck_assert_int_eq(count("SELECT journal_mode = 'wal' FROM pragma_journal_mode"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM pragma_integrity_check WHERE "
+	                       "integrity_check <> 'ok'"), 0);
+}
+END_TEST
+
 START_TEST(test_migrations_versioned)
 {
 	ck_assert_int_eq(cl_store_version(st), cl_migration_count);
@@ -586,6 +615,7 @@ main(void)
 	tcase_add_test(tc, test_people_lookup);
 	tcase_add_test(tc, test_withdrawn_rows_cost_nothing);
 	tcase_add_test(tc, test_items_inserted_in_batches);
+	tcase_add_test(tc, test_first_import_settings_restored);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
 }
