@@ -687,9 +687,9 @@ collect(struct found_list *l, char *const *sources, int nsources, struct run *r)
 static char *
 make_slug(const char *source)
 {
-	struct cl_buf b = CL_BUF_INIT;
 	const char *s = source, *end;
-	size_t n;
+	char *out;
+	size_t n, len = 0;
 
 	if (strncasecmp(s, "https://", 8) == 0)
 		s += 8;
@@ -705,18 +705,23 @@ make_slug(const char *source)
 		end -= 3;
 	else if (n > 9 && strcasecmp(end - 9, ".markdown") == 0)
 		end -= 9;
+	/* written in place: no more bytes than the name has, or the default */
+	if ((out = cl_malloc((size_t)(end - s) + sizeof "postmortem")) == NULL)
+		return NULL;
 	for (; s < end; s++) {
 		unsigned char c = (unsigned char)*s;
 		if (isalnum(c) || c == '_' || c == '.')
-			cl_buf_putc(&b, (char)tolower(c));
-		else if (b.len && b.data[b.len - 1] != '-')
-			cl_buf_putc(&b, '-');
+			out[len++] = (char)tolower(c);
+		else if (len && out[len - 1] != '-')
+			out[len++] = '-';
 	}
-	while (b.len && (b.data[b.len - 1] == '-' || b.data[b.len - 1] == '.'))
-		b.data[--b.len] = '\0';
-	if (b.len == 0)
-		cl_buf_puts(&b, "postmortem");
-	return cl_buf_steal(&b);
+	while (len && (out[len - 1] == '-' || out[len - 1] == '.'))
+		len--;
+	if (len == 0)
+		memcpy(out, "postmortem", sizeof "postmortem");
+	else
+		out[len] = '\0';
+	return out;
 }
 
 /* The run's statement for sql, from the store's one cache (sql is static). */
