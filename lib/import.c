@@ -1624,14 +1624,15 @@ suspicious(const struct job *j, int changed, size_t nitems)
 	return changed || (j->old_live >= 4 && nitems * 2 < (size_t)j->old_live);
 }
 
-/* Parser thread (or main thread without one): read, hash, parse, lint. Uses
- * no database and writes only to the job. A suspicious read is repeated
+/* Parser thread (or main thread without one): read, hash (through the
+ * thread's sha, or NULL), parse, lint. Uses no database and writes only to
+ * the job. A suspicious read is repeated
  * once after a pause; when the second read is suspicious too and the file is
  * not settled (it changed between the reads or was modified in the last
  * seconds), the document is skipped this time rather than have its items
  * withdrawn. */
 static void
-job_work(const struct run *r, struct job *j)
+job_work(const struct run *r, struct job *j, struct cl_sha256 *sha)
 {
 	char *buf = NULL, first[65] = "";
 	size_t len = 0, i;
@@ -1650,7 +1651,7 @@ job_work(const struct run *r, struct job *j)
 		}
 		if ((j->rc = read_source(r, j->f, j, &buf, &len, &changed)) != 0)
 			goto done;
-		cl_sha256_hex(buf, len, j->hash);
+		cl_sha256_hex_with(sha, buf, len, j->hash);
 		if (!changed && j->check_hash && strcmp(j->hash, j->old_hash) == 0) {
 			j->touched = 1;
 			goto done;
@@ -2089,8 +2090,10 @@ static void *
 pipe_main(void *arg)
 {
 	struct pipe *p = arg;
+	struct cl_sha256 *sha = NULL;
 	size_t k;
 
+	cl_sha256_new(&sha);	/* NULL on failure: hashed without it */
 	pthread_mutex_lock(&p->mu);
 	for (;;) {
 		while (p->claimed == p->tail && !p->stop) {
@@ -2103,7 +2106,7 @@ pipe_main(void *arg)
 		k = p->claimed++ % PIPE_DEPTH;
 		pthread_mutex_unlock(&p->mu);
 		job_release(&p->spent[k]);
-		job_work(p->r, &p->jobs[k]);
+		job_work(p->r, &p->jobs[k], sha);
 		pthread_mutex_lock(&p->mu);
 		p->worked[k] = 1;
 		p->nworked++;
@@ -2111,6 +2114,7 @@ pipe_main(void *arg)
 			pthread_cond_broadcast(&p->cv);
 	}
 	pthread_mutex_unlock(&p->mu);
+	cl_sha256_free(sha);
 	return NULL;
 }
 
@@ -2177,6 +2181,7 @@ static int
 run_files(struct run *r, const struct found_list *files)
 {
 	struct pipe *p = NULL;
+	struct cl_sha256 *sha = NULL;	/* the main thread's, at its first document */
 	size_t next = 0, k;
 	int rc = 0, threaded = files->n > 4 && getenv("CLOSELOOP_NO_THREADS") == NULL;
 
@@ -2200,7 +2205,9 @@ run_files(struct run *r, const struct found_list *files)
 			struct job j;
 			rc = job_prepare(r, &files->v[next++], &j);
 			if (rc == 0) {
-				job_work(r, &j);
+				if (sha == NULL)
+					cl_sha256_new(&sha);
+				job_work(r, &j, sha);
 				rc = job_finish(r, &j);
 			} else if (rc == 1) {
 				rc = 0;
@@ -2233,7 +2240,9 @@ run_files(struct run *r, const struct found_list *files)
 					size_t c = p->claimed++ % PIPE_DEPTH;
 					pthread_mutex_unlock(&p->mu);
 					job_release(&p->spent[c]);	/* the claimer frees it */
-					job_work(r, &p->jobs[c]);
+					if (sha == NULL)
+						cl_sha256_new(&sha);
+					job_work(r, &p->jobs[c], sha);
 					pthread_mutex_lock(&p->mu);
 					p->worked[c] = 1;
 					p->nworked++;
@@ -2274,6 +2283,7 @@ run_files(struct run *r, const struct found_list *files)
 		pthread_cond_destroy(&p->cv);
 		free(p);
 	}
+	cl_sha256_free(sha);
 	return rc;
 }
 
