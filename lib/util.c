@@ -570,6 +570,17 @@ int
 cl_read_regular(char **out, size_t *out_len, struct cl_read_info *info, const char *path,
                 int flags, size_t max, struct cl_error *err)
 {
+	return cl_read_regular_at(out, out_len, info, AT_FDCWD, path, path, flags, max, err);
+}
+
+/* The same, name opened in directory dir (an import opens a walked file in
+ * the directory the walk has open: one name looked up, not every component
+ * of its path); path is the name as messages show it. */
+int
+cl_read_regular_at(char **out, size_t *out_len, struct cl_read_info *info, int dir,
+                   const char *name, const char *path, int flags, size_t max,
+                   struct cl_error *err)
+{
 	struct stat st, after;
 	char *buf = NULL;
 	size_t len = 0, cap;
@@ -579,7 +590,7 @@ cl_read_regular(char **out, size_t *out_len, struct cl_read_info *info, const ch
 	*out = NULL;
 	/* O_NONBLOCK: opening a FIFO must not wait for a writer; the descriptor
 	 * is checked to be a regular file before anything is read from it */
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY |
+	if ((fd = openat(dir, name, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY |
 	               ((flags & CL_READ_NOFOLLOW) ? O_NOFOLLOW : 0))) < 0)
 		return cl_error_set(err, CL_ENOINPUT, "unable to open '%s': %s",
 		                    path, errno == ELOOP && (flags & CL_READ_NOFOLLOW) ?

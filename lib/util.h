@@ -108,6 +108,11 @@ struct cl_read_info {
 enum { CL_READ_NOFOLLOW = 1 };
 int cl_read_regular(char **out, size_t *out_len, struct cl_read_info *info, const char *path,
                     int flags, size_t max, struct cl_error *err);
+/* cl_read_regular of name in the directory open as dir (AT_FDCWD: the
+ * working directory); messages name the file path. */
+int cl_read_regular_at(char **out, size_t *out_len, struct cl_read_info *info, int dir,
+                       const char *name, const char *path, int flags, size_t max,
+                       struct cl_error *err);
 /* Overwrites a secret with zero bytes (explicit_bzero: not optimised
  * away), in place; cl_secret_free wipes and frees. */
 void cl_secret_wipe(char *s);
