@@ -33,6 +33,15 @@ endif
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS))
 PKG_LIBS   = $(shell $(PKG_CONFIG) --libs $(PKGS)) -lcrypto -lssl
 ALLOC_LIBS = $(shell $(PKG_CONFIG) --libs $(ALLOC_PKG))
+# ./closeloop's first libraries: the allocator, libc, libstdc++ and
+# libcrypto, whose symbols the other 55 libraries look up most. The loader
+# searches the libraries in that order for each of its ~17,600 symbol
+# look-ups at start-up: 35.7 M -> 30.8 M instructions for `closeloop
+# --version` (callgrind); every symbol binds where it did (LD_DEBUG=bindings
+# LD_BIND_NOW=1, compared). None with ALLOC_LIBS empty (make asan).
+comma := ,
+LINK_FIRST = $(if $(strip $(ALLOC_LIBS)),-Wl$(comma)--push-state$(comma)--no-as-needed \
+             $(ALLOC_LIBS) -lc -lstdc++ -lcrypto -Wl$(comma)--pop-state)
 CHECK_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(TESTPKGS))
 CHECK_LIBS   = $(shell $(PKG_CONFIG) --libs $(TESTPKGS))
 
@@ -63,7 +72,8 @@ all: closeloop
 
 closeloop: $(CMD_OBJ) build/libcloseloop.a
 	$(say) LINK $@
-	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(CMD_OBJ) build/libcloseloop.a $(PKG_LIBS) $(ALLOC_LIBS) $(EXTRA_LDFLAGS)
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(LINK_FIRST) $(CMD_OBJ) build/libcloseloop.a $(PKG_LIBS) \
+	    $(ALLOC_LIBS) $(EXTRA_LDFLAGS)
 
 build/libcloseloop.a: $(LIB_OBJ)
 	@rm -f $@

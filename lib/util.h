@@ -85,6 +85,13 @@ size_t cl_str_distance(const char *a, const char *b, size_t cap);
 int64_t cl_text_hash(const char *s);
 /* Hex SHA-256 of data into out[65]. */
 void cl_sha256_hex(const void *data, size_t len, char out[65]);
+/* A SHA-256 context kept for many digests on one thread (an import's
+ * parser thread): the digest is fetched once, not per call. */
+struct cl_sha256;
+int cl_sha256_new(struct cl_sha256 **out);
+void cl_sha256_free(struct cl_sha256 *h);
+/* cl_sha256_hex through h (NULL: without one). */
+void cl_sha256_hex_with(struct cl_sha256 *h, const void *data, size_t len, char out[65]);
 /* Reads a whole file up to max bytes; CL_EDATA when larger. */
 struct cl_error;
 int cl_read_file(char **out, size_t *out_len, const char *path, size_t max,
@@ -101,6 +108,11 @@ struct cl_read_info {
 enum { CL_READ_NOFOLLOW = 1 };
 int cl_read_regular(char **out, size_t *out_len, struct cl_read_info *info, const char *path,
                     int flags, size_t max, struct cl_error *err);
+/* cl_read_regular of name in the directory open as dir (AT_FDCWD: the
+ * working directory); messages name the file path. */
+int cl_read_regular_at(char **out, size_t *out_len, struct cl_read_info *info, int dir,
+                       const char *name, const char *path, int flags, size_t max,
+                       struct cl_error *err);
 /* Overwrites a secret with zero bytes (explicit_bzero: not optimised
  * away), in place; cl_secret_free wipes and frees. */
 void cl_secret_wipe(char *s);

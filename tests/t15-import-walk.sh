@@ -83,15 +83,17 @@ pm "B" "Bravo one" > names/b.mdx
 pm "C" "Charlie one" > names/c.md.erb
 pm "D" "Delta one" > names/d.MARKDOWN
 pm "E" "Echo one" > names/e.txt
+pm "G" "Golf one" > names/g.Md
+pm "H" "Hotel one" > names/h.xmd
 mkdir names/drafts
 pm "F" "Foxtrot one" > names/drafts/f.md
 expect_rc 0 "$CL" -v -d "$DB" import names
-[ "$(n 'select count(*) from postmortems')" = 5 ] || fail "default names: $(n 'select source from postmortems')"
-expect_in "$T/err" "left out 1: not selected by name"
+[ "$(n 'select count(*) from postmortems')" = 6 ] || fail "default names: $(n 'select source from postmortems')"
+expect_in "$T/err" "left out 2: not selected by name"
 printf '[import]\ninclude = *.md, *.txt\nexclude = drafts, c.*\n' > "$T/names.conf"
 rm -f "$DB"*
 expect_rc 0 "$CL" -c "$T/names.conf" -v -d "$DB" import names
-[ "$(n 'select group_concat(source) from (select source from postmortems order by source)')" = "e.txt" ] ||
+[ "$(n 'select group_concat(source) from (select source from postmortems order by source)')" = "e.txt,g.Md" ] ||
     fail "include/exclude: $(n 'select source from postmortems')"
 expect_in "$T/err" "excluded ([import] exclude)"
 # a file named by path is read whatever its name
