@@ -2,6 +2,7 @@
  * action items (the item rules, which read only the block model). */
 #include <ctype.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -4006,8 +4007,6 @@ struct reader {
 	struct cl_blocks *blocks;
 	struct cl_error *err;
 	int failed;
-	struct open_block open[MAX_OPEN];
-	struct cl_buf bufs[MAX_OPEN];
 	int nopen, skipped, maxopen;	/* maxopen: open[] and bufs[] used so far */
 	int list_depth, in_code, strong, del;
 	int strong_holder;
@@ -4017,6 +4016,9 @@ struct reader {
 	char *link_href;
 	size_t cells, line_hint;
 	int last_line;
+	/* last: not zeroed with the rest, each slot only when first used */
+	struct open_block open[MAX_OPEN];
+	struct cl_buf bufs[MAX_OPEN];
 };
 
 static int
@@ -4062,21 +4064,26 @@ line_of(struct reader *p, const char *ptr)
 	return (int)lo + 1;
 }
 
+/* Where each line of the input starts (one pass; grown as it goes). */
 static int
 index_lines(struct reader *p)
 {
 	const char *q = p->input, *end = p->input + p->len;
-	size_t n = 1, k = 0;
+	size_t k = 1, cap = 64 + p->len / 64;
 
-	while ((q = memchr(q, '\n', (size_t)(end - q))) != NULL) {
-		n++;
-		q++;
-	}
-	if ((p->line_starts = cl_malloc(n * sizeof *p->line_starts)) == NULL)
+	if ((p->line_starts = cl_malloc(cap * sizeof *p->line_starts)) == NULL)
 		return CL_ENOMEM;
-	p->line_starts[k++] = 0;
-	for (q = p->input; k < n && (q = memchr(q, '\n', (size_t)(end - q))) != NULL; q++)
+	p->line_starts[0] = 0;
+	for (; (q = memchr(q, '\n', (size_t)(end - q))) != NULL; q++) {
+		if (k == cap) {
+			size_t *v = cl_realloc(p->line_starts, 2 * cap * sizeof *v);
+			if (v == NULL)
+				return CL_ENOMEM;
+			p->line_starts = v;
+			cap *= 2;
+		}
 		p->line_starts[k++] = (size_t)(q - p->input) + 1;
+	}
 	p->nlines = k;
 	return 0;
 }
@@ -4111,6 +4118,10 @@ push(struct reader *p, enum cl_block_kind kind, int level, int flags, int line)
 	                         0)) < 0)
 		return fail(p, CL_ENOMEM, "out of memory");
 	o = &p->open[p->nopen];
+	if (p->nopen == p->maxopen) {
+		memset(o, 0, sizeof *o);
+		memset(&p->bufs[p->nopen], 0, sizeof p->bufs[p->nopen]);
+	}
 	o->idx = idx;
 	o->kind = kind;
 	o->text = &p->bufs[p->nopen];
@@ -5216,7 +5227,14 @@ cl_utf8_check(const char *s, size_t len)
 		unsigned long cp;
 
 		if (c < 0x80) {
-			/* ASCII runs, eight bytes at a time */
+			/* ASCII runs, 32 then eight bytes at a time */
+			while (i + 32 <= len) {
+				uint64_t w[4];
+				memcpy(w, u + i, 32);
+				if ((w[0] | w[1] | w[2] | w[3]) & 0x8080808080808080ULL)
+					break;
+				i += 32;
+			}
 			while (i + 8 <= len) {
 				uint64_t w;
 				memcpy(&w, u + i, 8);
@@ -5342,7 +5360,7 @@ parse_document(struct cl_pm_doc **out, const char *text, size_t len, int ref,
 	}
 	if ((bad = cl_utf8_check(text, len)) != 0)
 		return cl_error_set(err, CL_EDATA, "line %d: not valid UTF-8", bad);
-	memset(&p, 0, sizeof p);
+	memset(&p, 0, offsetof(struct reader, open));
 	memset(&blocks, 0, sizeof blocks);
 	/* md4c 0.4.8 reads a little past the size it is given on some inputs
 	 * (valgrind shows it on tests/fuzz/regress/parse/md4c-range-past-end):
