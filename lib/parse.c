@@ -896,22 +896,41 @@ struct extract {
 	char *owner_raw, *due_raw, *ticket, *priority;	/* in doc's arena */
 	int status;		/* ST_* */
 	struct cl_pm_doc *doc;
+	struct cl_buf *spare;	/* where its action buffer goes back to, or NULL */
 };
 
-/* An empty extract whose texts go to doc. */
+/* An empty extract whose texts go to doc; its action buffer is *spare's
+ * when there is one (spare may be NULL): one buffer serves a document's
+ * texts one after another instead of a malloc and its growth each. */
 static void
-extract_init(struct extract *x, struct cl_pm_doc *doc)
+extract_init(struct extract *x, struct cl_pm_doc *doc, struct cl_buf *spare)
 {
 	memset(x, 0, sizeof *x);
 	x->status = ST_NONE;
 	x->doc = doc;
+	x->spare = spare;
+	if (spare && spare->data) {
+		x->action = *spare;
+		memset(spare, 0, sizeof *spare);
+		x->action.len = 0;
+		x->action.data[0] = '\0';
+	}
 }
 
 static void
 extract_release(struct extract *x)
 {
-	cl_buf_release(&x->action);
-	extract_init(x, x->doc);
+	struct cl_pm_doc *doc = x->doc;
+	struct cl_buf *spare = x->spare;
+
+	if (spare && spare->data == NULL && x->action.data && !x->action.oom)
+		*spare = x->action;
+	else
+		cl_buf_release(&x->action);
+	memset(x, 0, sizeof *x);
+	x->status = ST_NONE;
+	x->doc = doc;
+	x->spare = spare;
 }
 
 /* Sets *slot to a trimmed copy of s[0..n) unless already set. */
@@ -2261,12 +2280,13 @@ take_done_marks(struct extract *x, struct cl_buf *w)
 /* Reads an item's text: tickets (links), status, owner, due; what remains
  * is the action. flags are the block's. */
 static int
-extract_text(struct extract *x, struct cl_pm_doc *doc, const char *text, size_t len,
-             const struct cl_block_link *links, size_t nlinks, int flags, int strip_marker)
+extract_text(struct extract *x, struct cl_pm_doc *doc, struct cl_buf *spare,
+             const char *text, size_t len, const struct cl_block_link *links, size_t nlinks,
+             int flags, int strip_marker)
 {
 	size_t pos = 0, i, k;
 
-	extract_init(x, doc);
+	extract_init(x, doc, spare);
 	/* links: a ticket link is the ticket; a link whose text only names it
 	 * ("#412", "GitHub issue") is taken out of the action */
 	for (i = 0; i < nlinks; i++) {
@@ -2432,6 +2452,7 @@ struct rules {
 	char **inherited;	/* per item: the owner its section hands down */
 	size_t ninherited;
 	int last_prose_heading;
+	struct cl_buf spare;	/* the action buffer extracts take turns with */
 };
 
 static int
@@ -2756,9 +2777,9 @@ item_new(struct rules *r, int line)
 		rfail(r, CL_EDATA, msg);
 		return -1;
 	}
-	if ((d->nitems & (d->nitems + 1)) == 0 || d->items == NULL) {
-		/* capacity doubles at 1, 2, 4, 8, ... */
-		size_t cap = (d->nitems + 1) * 2;
+	if (d->items == NULL || (d->nitems >= 8 && (d->nitems & (d->nitems - 1)) == 0)) {
+		/* room for 8, then it doubles at 8, 16, 32, ... */
+		size_t cap = d->nitems ? d->nitems * 2 : 8;
 		if ((v = cl_realloc(d->items, cap * sizeof *v)) == NULL) {
 			rfail(r, CL_ENOMEM, "out of memory");
 			return -1;
@@ -2842,7 +2863,8 @@ item_from_block(struct rules *r, int bi, const struct ctx *c)
 	int explicit = ST_NONE;
 	long idx;
 
-	if (extract_text(&x, r->doc, bl->text, bl->len, bl->links, bl->nlinks, bl->flags, 1) != 0) {
+	if (extract_text(&x, r->doc, &r->spare, bl->text, bl->len, bl->links, bl->nlinks,
+	                 bl->flags, 1) != 0) {
 		extract_release(&x);
 		rfail(r, CL_ENOMEM, "out of memory");
 		return -1;
@@ -2900,7 +2922,7 @@ detail_apply(struct rules *r, long idx, const struct cl_block *bl)
 
 	if (idx < 0 || n == 0)
 		return;
-	extract_init(&x, r->doc);
+	extract_init(&x, r->doc, &r->spare);
 	m = n <= META_MAX ? meta_part(bl->text, n, &v, &vn, &st) : M_NONE;
 	/* only "Key: value" details: "5% of traffic" is not an owner */
 	if (m != M_NONE && memchr(bl->text, ':', n) != NULL) {
@@ -2997,7 +3019,7 @@ label_state(struct rules *r, const struct cl_block *bl, struct ctx *out, char **
 	struct extract x;
 
 	*due = *ticket = *owner = NULL;
-	if (extract_text(&x, r->doc, bl->text, bl->len, bl->links, bl->nlinks,
+	if (extract_text(&x, r->doc, &r->spare, bl->text, bl->len, bl->links, bl->nlinks,
 	                 bl->flags & ~CL_BLOCK_ALL_STRUCK, 0) != 0) {
 		extract_release(&x);
 		rfail(r, CL_ENOMEM, "out of memory");
@@ -3322,12 +3344,12 @@ table_items(struct rules *r, int table, const struct ctx *c, int anywhere)
 			explicit = ST_OPEN;
 		/* the action cell itself may say the owner, status or ticket the table
 		 * has no column for */
-		extract_init(&x, r->doc);
+		extract_init(&x, r->doc, &r->spare);
 		if ((col_of[COL_OWNER] < 0 || col_of[COL_STATUS] < 0 || col_of[COL_TICKET] < 0 ||
 		     col_of[COL_DUE] < 0) && meta_hint(ab->text, ab->len, ab->nlinks)) {
 			struct extract y;
-			if (extract_text(&y, r->doc, ab->text, ab->len, ab->links, ab->nlinks, ab->flags,
-			                 0) != 0) {
+			if (extract_text(&y, r->doc, &r->spare, ab->text, ab->len, ab->links,
+			                 ab->nlinks, ab->flags, 0) != 0) {
 				extract_release(&y);
 				rfail(r, CL_ENOMEM, "out of memory");
 				return;
@@ -3335,8 +3357,9 @@ table_items(struct rules *r, int table, const struct ctx *c, int anywhere)
 			if ((col_of[COL_OWNER] < 0 && y.owner_raw) || (col_of[COL_DUE] < 0 && y.due_raw) ||
 			    (col_of[COL_STATUS] < 0 && y.status != ST_NONE) ||
 			    (col_of[COL_TICKET] < 0 && y.ticket)) {
+				struct cl_buf t = x.action;	/* y gives the spare back */
 				x.action = y.action;
-				memset(&y.action, 0, sizeof y.action);
+				y.action = t;
 				if (col_of[COL_OWNER] < 0) { x.owner_raw = y.owner_raw; y.owner_raw = NULL; }
 				if (col_of[COL_DUE] < 0) { x.due_raw = y.due_raw; y.due_raw = NULL; }
 				if (col_of[COL_STATUS] < 0) x.status = y.status;
@@ -3642,9 +3665,11 @@ heading_enter(struct rules *r, int bi, int level)
 			d->has_action_section = 1;
 			d->action_section_line = bl->line;
 		}
-		if ((d->nsections & (d->nsections + 1)) == 0 || d->sections == NULL) {
-			struct cl_pm_section *v = cl_realloc(d->sections,
-			                                     (d->nsections + 1) * 2 * sizeof *v);
+		/* room for 4, then it doubles at 4, 8, 16, ... */
+		if (d->sections == NULL ||
+		    (d->nsections >= 4 && (d->nsections & (d->nsections - 1)) == 0)) {
+			struct cl_pm_section *v = cl_realloc(d->sections, (d->nsections ?
+			                                     d->nsections * 2 : 4) * sizeof *v);
 			if (v == NULL) {
 				rfail(r, CL_ENOMEM, "out of memory");
 				return;
@@ -3760,18 +3785,19 @@ static int
 rules_index(struct rules *r)
 {
 	const struct cl_blocks *b = r->b;
-	int *last = NULL, stack[8], levels[8], ns = 0, seen_heading = 0;
-	size_t i;
+	int *last, stack[8], levels[8], ns = 0, seen_heading = 0;
+	size_t i, nb = b->n + 1;
 
-	if ((r->first_child = cl_malloc((b->n + 1) * sizeof(int))) == NULL ||
-	    (r->next_sibling = cl_malloc((b->n + 1) * sizeof(int))) == NULL ||
-	    (last = cl_malloc((b->n + 1) * sizeof(int))) == NULL ||
-	    (r->has_list = cl_calloc(b->n + 1, 1)) == NULL ||
-	    (r->is_label = cl_calloc(b->n + 1, 1)) == NULL ||
-	    (r->hclass = cl_calloc(b->n + 1, 1)) == NULL) {
-		free(last);
+	/* one allocation: first_child, next_sibling, last (ints), then has_list,
+	 * is_label, hclass (bytes, zeroed); cl_parse_blocks frees first_child */
+	if ((r->first_child = cl_malloc(nb * (3 * sizeof(int) + 3))) == NULL)
 		return CL_ENOMEM;
-	}
+	r->next_sibling = r->first_child + nb;
+	last = r->first_child + 2 * nb;
+	r->has_list = (unsigned char *)(r->first_child + 3 * nb);
+	r->is_label = r->has_list + nb;
+	r->hclass = r->is_label + nb;
+	memset(r->has_list, 0, 3 * nb);
 	for (i = 0; i < b->n; i++)
 		r->first_child[i] = r->next_sibling[i] = last[i] = -1;
 	for (i = 0; i < b->n; i++) {
@@ -3818,7 +3844,6 @@ rules_index(struct rules *r)
 			for (k = 0; k < ns; k++)
 				r->has_list[stack[k]] = 1;
 	}
-	free(last);
 	return 0;
 }
 
@@ -3961,12 +3986,9 @@ cl_parse_blocks(struct cl_pm_doc **out, const struct cl_blocks *b, int ref,
 		}
 	doc_resolve(r.doc, ref);
 done:
+	cl_buf_release(&r.spare);
 	free(r.inherited);
-	free(r.first_child);
-	free(r.next_sibling);
-	free(r.has_list);
-	free(r.is_label);
-	free(r.hclass);
+	free(r.first_child);	/* and the other indexes rules_index made with it */
 	if (rc != 0) {
 		cl_pm_doc_free(r.doc);
 		return rc;
