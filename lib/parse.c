@@ -1247,12 +1247,19 @@ sep_at_full(const char *s, size_t i, size_t n)
 }
 
 /* Separators before an owner/due tail: " — ", " – ", " -- ", " - ", "—",
- * " -> ", " → ". Every one starts with ' ' or 0xe2 and is at least 3 bytes:
- * that is checked here, inline, as the callers try every position. */
+ * " -> ", " → ". Every one is at least 3 bytes and starts with ' ' then
+ * 0xe2, '-' or '=', or with 0xe2 0x80: that is checked here, inline, as
+ * the callers try every position. */
 static inline size_t
 sep_at(const char *s, size_t i, size_t n)
 {
-	if (i + 3 > n || (s[i] != ' ' && (unsigned char)s[i] != 0xe2))
+	unsigned char c, d;
+
+	if (i + 3 > n)
+		return 0;
+	c = (unsigned char)s[i];
+	d = (unsigned char)s[i + 1];
+	if (c == ' ' ? d != 0xe2 && d != '-' && d != '=' : c != 0xe2 || d != 0x80)
 		return 0;
 	return sep_at_full(s, i, n);
 }
@@ -2512,8 +2519,9 @@ heading_class(const struct rules *r, const char *text, size_t len)
 			if (word_start_seen(bits, action[i]))
 			if (has_phrase(s, action[i]))
 				goto action_words;
-	if (has_phrase(s, "mitigation") && (has_phrase(s, "future") || has_phrase(s, "planned") ||
-	                                    has_phrase(s, "long term") || has_phrase(s, "prevent")))
+	if (word_start_seen(bits, "mi") && has_phrase(s, "mitigation") &&
+	    (has_phrase(s, "future") || has_phrase(s, "planned") ||
+	     has_phrase(s, "long term") || has_phrase(s, "prevent")))
 		return H_ACTION;
 	if (r->opts && r->opts->headings) {
 		const char *h = r->opts->headings;
@@ -2537,11 +2545,13 @@ heading_class(const struct rules *r, const char *text, size_t len)
 action_words:
 	/* "What went wrong with our actions" stays excluded; "Lessons learned and
 	 * action items" is an action section */
-	if (has_phrase(s, "went well") || has_phrase(s, "went wrong"))
+	if (word_start_seen(bits, "we") &&
+	    (has_phrase(s, "went well") || has_phrase(s, "went wrong")))
 		return H_EXCLUDED;
 	/* "Actions taken" during the incident are not follow-ups */
-	if (has_phrase(s, "actions taken") || has_phrase(s, "action taken") ||
-	    has_phrase(s, "immediate response"))
+	if ((word_start_seen(bits, "ac") &&
+	     (has_phrase(s, "actions taken") || has_phrase(s, "action taken"))) ||
+	    (word_start_seen(bits, "im") && has_phrase(s, "immediate response")))
 		return H_EXCLUDED;
 	return H_ACTION;
 }
