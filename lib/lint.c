@@ -94,20 +94,26 @@ cl_lint_not_a_person(const char *owner, const struct cl_config *cfg)
 }
 
 /* The messages' few conversions (%s, %d, %ld) without printf: a message
- * is built for every problem of every item an import reads. */
-static void
-format_message(struct cl_buf *b, const char *fmt, va_list ap)
+ * is built for every problem of every item an import reads. Writes to out
+ * unless it is NULL; returns the message's length (add() asks it twice:
+ * how long, then into one allocation of that size). */
+static size_t
+format_message(char *out, const char *fmt, va_list ap)
 {
 	const char *p = fmt, *q;
 	char num[24];
+	size_t len = 0;
 
+#define PUT(s, n) do { if (out) memcpy(out + len, (s), (n)); len += (n); } while (0)
 	while ((q = strchr(p, '%')) != NULL) {
 		long v;
 		int neg, k = (int)sizeof num;
-		cl_buf_add(b, p, (size_t)(q - p));
+		PUT(p, (size_t)(q - p));
 		if (q[1] == 's') {
 			const char *sv = va_arg(ap, const char *);
-			cl_buf_puts(b, sv ? sv : "(null)");
+			if (sv == NULL)
+				sv = "(null)";
+			PUT(sv, strlen(sv));
 			p = q + 2;
 			continue;
 		}
@@ -116,7 +122,7 @@ format_message(struct cl_buf *b, const char *fmt, va_list ap)
 		else if (q[1] == 'l' && q[2] == 'd')
 			v = va_arg(ap, long), p = q + 3;
 		else {
-			cl_buf_putc(b, '%');
+			PUT("%", 1);
 			p = q + (q[1] == '%' ? 2 : 1);
 			continue;
 		}
@@ -129,9 +135,11 @@ format_message(struct cl_buf *b, const char *fmt, va_list ap)
 		} while (v != 0 && k > 1);
 		if (neg)
 			num[--k] = '-';
-		cl_buf_puts(b, num + k);
+		PUT(num + k, sizeof num - 1 - (size_t)k);
 	}
-	cl_buf_puts(b, p);
+	PUT(p, strlen(p) + 1);
+#undef PUT
+	return len - 1;
 }
 
 static int
@@ -141,16 +149,21 @@ add(struct cl_problems *out, int line, const char *code, const char *fmt, ...)
 static int
 add(struct cl_problems *out, int line, const char *code, const char *fmt, ...)
 {
-	struct cl_buf b = CL_BUF_INIT;
 	va_list ap;
+	size_t n;
+	char *msg;
 
 	if (cl_grow(&out->v, &out->cap, out->n, sizeof *out->v, 8) != 0)
 		return CL_ENOMEM;
 	va_start(ap, fmt);
-	format_message(&b, fmt, ap);
+	n = format_message(NULL, fmt, ap);
 	va_end(ap);
-	if ((out->v[out->n].message = cl_buf_steal(&b)) == NULL)
+	if ((msg = cl_malloc(n + 1)) == NULL)
 		return CL_ENOMEM;
+	va_start(ap, fmt);
+	format_message(msg, fmt, ap);
+	va_end(ap);
+	out->v[out->n].message = msg;
 	out->v[out->n].line = line;
 	out->v[out->n].code = code;
 	out->n++;

@@ -165,6 +165,23 @@ cl_blocks_release(struct cl_blocks *b)
 
 /* ---- small text helpers ---------------------------------------------------------- */
 
+/* A NUL-terminated copy of s[0..n) that lives as long as document d: the
+ * texts of a document and of its items are one arena, freed at once. */
+static char *
+doc_strndup(struct cl_pm_doc *d, const char *s, size_t n)
+{
+	if (d->strings == NULL && (d->strings = cl_calloc(1, sizeof *d->strings)) == NULL)
+		return NULL;
+	return arena_strndup(d->strings, s, n);
+}
+
+/* doc_strndup() of all of s. */
+static char *
+doc_strdup(struct cl_pm_doc *d, const char *s)
+{
+	return doc_strndup(d, s, strlen(s));
+}
+
 /* isalnum() of the C locale, or a byte of a UTF-8 sequence: a table, as
  * the rules ask this of every byte. */
 static inline int
@@ -752,17 +769,15 @@ cl_parse_normalise(const char *action)
 	return out;
 }
 
-char *
-cl_parse_owner(const char *raw)
+/* cl_parse_owner() in a copy of the text it may change: the copy (the
+ * owner moved to its front), or NULL when it names none. */
+static char *
+owner_in(char *copy)
 {
 	const char *at, *end, *s;
-	char *copy, *r, *lt;
+	char *r, *lt;
 	size_t n;
 
-	if (raw == NULL)
-		return NULL;
-	if ((copy = cl_strdup(raw)) == NULL)
-		return NULL;
 	cl_str_trim(copy);
 	/* "Alice Doe <alice@example.com>" is Alice Doe */
 	if ((lt = strchr(copy, '<')) != NULL && lt > copy && strchr(lt, '@') && strchr(lt, '>')) {
@@ -777,10 +792,8 @@ cl_parse_owner(const char *raw)
 	    strchr(copy, ' ') == NULL)
 		copy[n - 1] = '\0';
 	if (*copy == '\0' || strcmp(copy, "-") == 0 || strcmp(copy, "\xe2\x80\x94") == 0 ||
-	    strcmp(copy, "\xe2\x80\x93") == 0) {
-		free(copy);
+	    strcmp(copy, "\xe2\x80\x93") == 0)
 		return NULL;
-	}
 	/* "Nils, @mfarah": the first of several, though a later one is a handle */
 	n = strcspn(copy, ",;&");
 	if (copy[n] != '\0' && n > 0 && memchr(copy, '@', n) == NULL && strchr(copy + n, '@') &&
@@ -814,16 +827,26 @@ cl_parse_owner(const char *raw)
 	if ((r = strstr(copy, " and ")) != NULL)
 		*r = '\0';
 	cl_str_trim(copy);
-	if (*copy == '\0') {
-		free(copy);
+	if (*copy == '\0')
 		return NULL;
-	}
 	/* "the payments team" is the payments team ("the team" stays whole) */
 	n = strlen(copy);
 	if (strncasecmp(copy, "the ", 4) == 0 && strchr(copy + 4, ' ') != NULL && n > 5 &&
 	    (strcasecmp(copy + n - 5, " team") == 0 || strcasecmp(copy + n - 6, " teams") == 0))
 		memmove(copy, copy + 4, n - 3);
 	return copy;
+}
+
+char *
+cl_parse_owner(const char *raw)
+{
+	char *copy, *r;
+
+	if (raw == NULL || (copy = cl_strdup(raw)) == NULL)
+		return NULL;
+	if ((r = owner_in(copy)) == NULL)
+		free(copy);
+	return r;
 }
 
 int
@@ -871,25 +894,49 @@ cl_parse_owner_several(const char *raw)
 /* The fields found in one text (an item, a heading, a label). */
 struct extract {
 	struct cl_buf action;
-	char *owner_raw, *due_raw, *ticket, *priority;
+	char *owner_raw, *due_raw, *ticket, *priority;	/* in doc's arena */
 	int status;		/* ST_* */
+	struct cl_pm_doc *doc;
+	struct cl_buf *spare;	/* where its action buffer goes back to, or NULL */
 };
+
+/* An empty extract whose texts go to doc; its action buffer is *spare's
+ * when there is one (spare may be NULL): one buffer serves a document's
+ * texts one after another instead of a malloc and its growth each. */
+static void
+extract_init(struct extract *x, struct cl_pm_doc *doc, struct cl_buf *spare)
+{
+	memset(x, 0, sizeof *x);
+	x->status = ST_NONE;
+	x->doc = doc;
+	x->spare = spare;
+	if (spare && spare->data) {
+		x->action = *spare;
+		memset(spare, 0, sizeof *spare);
+		x->action.len = 0;
+		x->action.data[0] = '\0';
+	}
+}
 
 static void
 extract_release(struct extract *x)
 {
-	cl_buf_release(&x->action);
-	free(x->owner_raw);
-	free(x->due_raw);
-	free(x->ticket);
-	free(x->priority);
+	struct cl_pm_doc *doc = x->doc;
+	struct cl_buf *spare = x->spare;
+
+	if (spare && spare->data == NULL && x->action.data && !x->action.oom)
+		*spare = x->action;
+	else
+		cl_buf_release(&x->action);
 	memset(x, 0, sizeof *x);
 	x->status = ST_NONE;
+	x->doc = doc;
+	x->spare = spare;
 }
 
 /* Sets *slot to a trimmed copy of s[0..n) unless already set. */
 static void
-take(char **slot, const char *s, size_t n)
+take(struct extract *x, char **slot, const char *s, size_t n)
 {
 	size_t i;
 
@@ -905,7 +952,7 @@ take(char **slot, const char *s, size_t n)
 		n--;
 	}
 	if (n > i)
-		*slot = cl_strndup(s + i, n - i);
+		*slot = doc_strndup(x->doc, s + i, n - i);
 }
 
 /* "OPS-123": a Jira key. */
@@ -1148,11 +1195,11 @@ static void
 meta_apply(struct extract *x, enum meta m, const char *v, size_t n, int st)
 {
 	switch (m) {
-	case M_OWNER: take(&x->owner_raw, v, n); break;
-	case M_DUE: take(&x->due_raw, v, n); break;
+	case M_OWNER: take(x, &x->owner_raw, v, n); break;
+	case M_DUE: take(x, &x->due_raw, v, n); break;
 	case M_STATUS: if (x->status == ST_NONE) x->status = st; break;
-	case M_TICKET: take(&x->ticket, v, n); break;
-	case M_PRIORITY: take(&x->priority, v, n); break;
+	case M_TICKET: take(x, &x->ticket, v, n); break;
+	case M_PRIORITY: take(x, &x->priority, v, n); break;
 	case M_NONE: break;
 	}
 }
@@ -1201,12 +1248,19 @@ sep_at_full(const char *s, size_t i, size_t n)
 }
 
 /* Separators before an owner/due tail: " — ", " – ", " -- ", " - ", "—",
- * " -> ", " → ". Every one starts with ' ' or 0xe2 and is at least 3 bytes:
- * that is checked here, inline, as the callers try every position. */
+ * " -> ", " → ". Every one is at least 3 bytes and starts with ' ' then
+ * 0xe2, '-' or '=', or with 0xe2 0x80: that is checked here, inline, as
+ * the callers try every position. */
 static inline size_t
 sep_at(const char *s, size_t i, size_t n)
 {
-	if (i + 3 > n || (s[i] != ' ' && (unsigned char)s[i] != 0xe2))
+	unsigned char c, d;
+
+	if (i + 3 > n)
+		return 0;
+	c = (unsigned char)s[i];
+	d = (unsigned char)s[i + 1];
+	if (c == ' ' ? d != 0xe2 && d != '-' && d != '=' : c != 0xe2 || d != 0x80)
 		return 0;
 	return sep_at_full(s, i, n);
 }
@@ -1600,7 +1654,7 @@ dash_owner_word(struct extract *x, const char *s, size_t n, int placeholder_only
 	     strspn(s + b, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") == n - b ||
 	     (n - b < 8 && digits > 0 && inner_upper > 0)))
 		return 0;
-	take(&x->owner_raw, s + b, n - b);
+	take(x, &x->owner_raw, s + b, n - b);
 	return 1;
 }
 
@@ -1957,7 +2011,7 @@ take_trailing_handle(struct extract *x, struct cl_buf *w)
 		    starts_word(w->data + b, i - 2 - b, "thanks") == i - 2 - b)
 			return;
 	}
-	take(&x->owner_raw, w->data + i - 1, n - i + 1);
+	take(x, &x->owner_raw, w->data + i - 1, n - i + 1);
 	cut(w, i - 1, n);
 	/* "Done during the incident by @x": "by" goes with its handle */
 	n = rtrim_len(w->data, w->len);
@@ -1990,7 +2044,7 @@ take_leading_handle(struct extract *x, struct cl_buf *w)
 		    (isupper((unsigned char)w->data[i]) || (unsigned char)w->data[i] >= 0x80) &&
 		    !team_like(vocab_key(low, sizeof low, w->data + i, e - i)) &&
 		    person_like(w->data + i, e - i)) {
-			take(&x->owner_raw, w->data + i, e - i);
+			take(x, &x->owner_raw, w->data + i, e - i);
 			cut(w, 0, e + 2);
 		}
 		return;
@@ -2018,13 +2072,13 @@ take_leading_handle(struct extract *x, struct cl_buf *w)
 				;
 		}
 		if (m > e && m < w->len && w->data[m] == ':') {
-			take(&x->owner_raw, w->data + a, m - a);
+			take(x, &x->owner_raw, w->data + a, m - a);
 			cut(w, 0, m + 1);
 			return;
 		}
 	}
 	if (bracket ? (e < w->len && w->data[e] == close) : (e < w->len && w->data[e] == ':')) {
-		take(&x->owner_raw, w->data + a, e - a);
+		take(x, &x->owner_raw, w->data + a, e - a);
 		cut(w, 0, e + 1);
 	} else if (!bracket && e + 1 < w->len && w->data[e] == ' ' &&
 	           islower((unsigned char)w->data[e + 1])) {
@@ -2035,7 +2089,7 @@ take_leading_handle(struct extract *x, struct cl_buf *w)
 			k += 3;
 		else if (starts_word(w->data + k, w->len - k, "will"))
 			k = 0;
-		take(&x->owner_raw, w->data + a, e - a);
+		take(x, &x->owner_raw, w->data + a, e - a);
 		cut(w, 0, k);
 	} else if (!bracket && e + 3 < w->len && w->data[e] == ' ') {
 		/* "@ana — exclude…", "@ana – add…", "@ana - rotate…" */
@@ -2046,7 +2100,7 @@ take_leading_handle(struct extract *x, struct cl_buf *w)
 		                            memcmp(w->data + k, "\xe2\x80\x93", 3) == 0))
 			d = 3;
 		if (d > 0 && k + d + 1 < w->len && w->data[k + d] == ' ') {
-			take(&x->owner_raw, w->data + a, e - a);
+			take(x, &x->owner_raw, w->data + a, e - a);
 			cut(w, 0, k + d + 1);
 		}
 	}
@@ -2067,7 +2121,7 @@ take_leading_date(struct extract *x, struct cl_buf *w)
 			break;
 	if (k == 0 || e - i < 5 || e - i >= 24 || !date_like(w->data + i, e - i))
 		return;
-	take(&x->due_raw, w->data + i, e - i);
+	take(x, &x->due_raw, w->data + i, e - i);
 	cut(w, 0, e + k);
 }
 
@@ -2089,7 +2143,7 @@ take_leading_ref(struct extract *x, struct cl_buf *w)
 		e++;
 	if (e == h || e + 1 >= w->len || w->data[e] != ' ')
 		return;
-	take(&x->ticket, w->data + i, e - i);
+	take(x, &x->ticket, w->data + i, e - i);
 	cut(w, 0, e + 1);
 }
 
@@ -2155,7 +2209,7 @@ take_leading_name(struct extract *x, struct cl_buf *w)
 	if (dl != 2 && memchr(w->data + i, ' ', c - i) == NULL && c - i > 2 &&
 	    w->data[c - 1] == 's')
 		return;
-	take(&x->owner_raw, w->data + i, c - i);
+	take(x, &x->owner_raw, w->data + i, c - i);
 	cut(w, 0, c + dl);
 }
 
@@ -2234,13 +2288,13 @@ take_done_marks(struct extract *x, struct cl_buf *w)
 /* Reads an item's text: tickets (links), status, owner, due; what remains
  * is the action. flags are the block's. */
 static int
-extract_text(struct extract *x, const char *text, size_t len,
-             const struct cl_block_link *links, size_t nlinks, int flags, int strip_marker)
+extract_text(struct extract *x, struct cl_pm_doc *doc, struct cl_buf *spare,
+             const char *text, size_t len, const struct cl_block_link *links, size_t nlinks,
+             int flags, int strip_marker)
 {
 	size_t pos = 0, i, k;
 
-	memset(x, 0, sizeof *x);
-	x->status = ST_NONE;
+	extract_init(x, doc, spare);
 	/* links: a ticket link is the ticket; a link whose text only names it
 	 * ("#412", "GitHub issue") is taken out of the action */
 	for (i = 0; i < nlinks; i++) {
@@ -2253,7 +2307,7 @@ extract_text(struct extract *x, const char *text, size_t len,
 		      (l->end - l->start >= 2 && text[l->start] == '#' &&
 		       ticket_text(text + l->start, l->end - l->start))))) {
 			if (x->ticket == NULL)
-				x->ticket = cl_strdup(l->href);
+				x->ticket = doc_strdup(x->doc, l->href);
 			if (link_text_is_ticket(text + l->start, l->end - l->start, l->href)) {
 				cl_buf_add(&x->action, text + pos, l->start - pos);
 				pos = l->end;
@@ -2317,7 +2371,7 @@ extract_text(struct extract *x, const char *text, size_t len,
 				;
 			if ((s[j] == '#' || jira_key(s + j, e - j)) && ticket_text(s + j, e - j) &&
 			    (e == n || !is_letter((unsigned char)s[e]))) {
-				x->ticket = cl_strndup(s + j, e - j);
+				x->ticket = doc_strndup(x->doc, s + j, e - j);
 				break;
 			}
 			j = e;
@@ -2329,17 +2383,16 @@ extract_text(struct extract *x, const char *text, size_t len,
 /* ---- metadata ------------------------------------------------------------------------ */
 
 static int
-set_str(char **slot, const char *v)
+set_str(struct cl_pm_doc *d, char **slot, const char *v)
 {
 	char *c;
 
 	if (v == NULL)
 		return 0;
-	if ((c = cl_strdup(v)) == NULL)
+	if ((c = doc_strdup(d, v)) == NULL)
 		return CL_ENOMEM;
 	cl_str_trim(c);
-	free(*slot);
-	*slot = *c ? c : (free(c), NULL);
+	*slot = *c ? c : NULL;
 	return 0;
 }
 
@@ -2379,7 +2432,7 @@ struct hstate {
 	int action;		/* in an action section */
 	int section;		/* doc->sections index, -1 */
 	int status;		/* ST_* handed down */
-	char *due, *ticket, *owner;	/* handed down (owned) */
+	char *due, *ticket, *owner;	/* handed down (in the document's arena) */
 	long item;		/* a numbered sub-heading that is an item: its index, else -1 */
 };
 
@@ -2404,9 +2457,10 @@ struct rules {
 	int expect_date;
 	int title_from_meta;
 	long last_prose;	/* index of the last item read from a paragraph, -1 */
-	char **inherited;	/* per item: the owner its section hands down (owned) */
+	char **inherited;	/* per item: the owner its section hands down */
 	size_t ninherited;
 	int last_prose_heading;
+	struct cl_buf spare;	/* the action buffer extracts take turns with */
 };
 
 static int
@@ -2466,8 +2520,9 @@ heading_class(const struct rules *r, const char *text, size_t len)
 			if (word_start_seen(bits, action[i]))
 			if (has_phrase(s, action[i]))
 				goto action_words;
-	if (has_phrase(s, "mitigation") && (has_phrase(s, "future") || has_phrase(s, "planned") ||
-	                                    has_phrase(s, "long term") || has_phrase(s, "prevent")))
+	if (word_start_seen(bits, "mi") && has_phrase(s, "mitigation") &&
+	    (has_phrase(s, "future") || has_phrase(s, "planned") ||
+	     has_phrase(s, "long term") || has_phrase(s, "prevent")))
 		return H_ACTION;
 	if (r->opts && r->opts->headings) {
 		const char *h = r->opts->headings;
@@ -2491,11 +2546,13 @@ heading_class(const struct rules *r, const char *text, size_t len)
 action_words:
 	/* "What went wrong with our actions" stays excluded; "Lessons learned and
 	 * action items" is an action section */
-	if (has_phrase(s, "went well") || has_phrase(s, "went wrong"))
+	if (word_start_seen(bits, "we") &&
+	    (has_phrase(s, "went well") || has_phrase(s, "went wrong")))
 		return H_EXCLUDED;
 	/* "Actions taken" during the incident are not follow-ups */
-	if (has_phrase(s, "actions taken") || has_phrase(s, "action taken") ||
-	    has_phrase(s, "immediate response"))
+	if ((word_start_seen(bits, "ac") &&
+	     (has_phrase(s, "actions taken") || has_phrase(s, "action taken"))) ||
+	    (word_start_seen(bits, "im") && has_phrase(s, "immediate response")))
 		return H_EXCLUDED;
 	return H_ACTION;
 }
@@ -2680,19 +2737,6 @@ prose_subject(const char *s, size_t n, size_t *off, int one_name, int *to_form)
 
 static int placeholder(const char *s, size_t n);
 
-static void
-pm_item_release(struct cl_pm_item *it)
-{
-	free(it->action);
-	free(it->owner);
-	free(it->owner_raw);
-	free(it->due_raw);
-	free(it->ticket);
-	free(it->priority);
-	free(it->owner_email);
-	free(it->status);
-}
-
 /* Notes the owner an item's section hands down (used when the item names
  * none itself once its details are read); 0 or -1 (out of memory). */
 static int
@@ -2708,8 +2752,7 @@ inherit_owner(struct rules *r, long idx, const char *owner)
 		r->inherited = v;
 		r->ninherited = cap;
 	}
-	free(r->inherited[idx]);
-	if ((r->inherited[idx] = cl_strdup(owner)) == NULL)
+	if ((r->inherited[idx] = doc_strdup(r->doc, owner)) == NULL)
 		return rfail(r, CL_ENOMEM, "out of memory");
 	return 0;
 }
@@ -2721,11 +2764,8 @@ item_drop(struct rules *r, long idx)
 	struct cl_pm_doc *d = r->doc;
 	int i;
 
-	if ((size_t)idx < r->ninherited) {
-		free(r->inherited[idx]);
+	if ((size_t)idx < r->ninherited)
 		r->inherited[idx] = NULL;
-	}
-	pm_item_release(&d->items[idx]);
 	for (i = 0; i < r->nh; i++)
 		if (r->hs[i].section >= 0)
 			d->sections[r->hs[i].section].nitems--;
@@ -2748,9 +2788,9 @@ item_new(struct rules *r, int line)
 		rfail(r, CL_EDATA, msg);
 		return -1;
 	}
-	if ((d->nitems & (d->nitems + 1)) == 0 || d->items == NULL) {
-		/* capacity doubles at 1, 2, 4, 8, ... */
-		size_t cap = (d->nitems + 1) * 2;
+	if (d->items == NULL || (d->nitems >= 8 && (d->nitems & (d->nitems - 1)) == 0)) {
+		/* room for 8, then it doubles at 8, 16, 32, ... */
+		size_t cap = d->nitems ? d->nitems * 2 : 8;
 		if ((v = cl_realloc(d->items, cap * sizeof *v)) == NULL) {
 			rfail(r, CL_ENOMEM, "out of memory");
 			return -1;
@@ -2785,10 +2825,10 @@ item_fill(struct rules *r, long idx, struct extract *x, int explicit_status,
 		st = c->status;
 	it->done = st == ST_DONE;
 	if (x->status != ST_NONE || explicit_status != ST_NONE)
-		set_str(&it->status, status_name(st));
+		set_str(r->doc, &it->status, status_name(st));
 	else if (c && c->status != ST_NONE)
-		set_str(&it->status, status_name(c->status));
-	set_str(&it->action, cl_buf_str(&x->action));
+		set_str(r->doc, &it->status, status_name(c->status));
+	set_str(r->doc, &it->action, cl_buf_str(&x->action));
 	it->owner_raw = x->owner_raw;
 	it->due_raw = x->due_raw;
 	it->ticket = x->ticket;
@@ -2796,9 +2836,9 @@ item_fill(struct rules *r, long idx, struct extract *x, int explicit_status,
 	x->owner_raw = x->due_raw = x->ticket = x->priority = NULL;
 	if (c) {
 		if (it->due_raw == NULL && c->due)
-			set_str(&it->due_raw, c->due);
+			set_str(r->doc, &it->due_raw, c->due);
 		if (it->ticket == NULL && c->ticket)
-			set_str(&it->ticket, c->ticket);
+			set_str(r->doc, &it->ticket, c->ticket);
 	}
 	if (it->action == NULL) {
 		item_drop(r, idx);
@@ -2834,7 +2874,8 @@ item_from_block(struct rules *r, int bi, const struct ctx *c)
 	int explicit = ST_NONE;
 	long idx;
 
-	if (extract_text(&x, bl->text, bl->len, bl->links, bl->nlinks, bl->flags, 1) != 0) {
+	if (extract_text(&x, r->doc, &r->spare, bl->text, bl->len, bl->links, bl->nlinks,
+	                 bl->flags, 1) != 0) {
 		extract_release(&x);
 		rfail(r, CL_ENOMEM, "out of memory");
 		return -1;
@@ -2867,7 +2908,7 @@ item_from_block(struct rules *r, int bi, const struct ctx *c)
 		int to_form;
 		size_t off, len = prose_subject(bl->text, rtrim_len(bl->text, bl->len), &off,
 		                                bl->kind != CL_BLOCK_PARA, &to_form);
-		if (len && (it->owner_raw = cl_strndup(bl->text + off, len)) == NULL)
+		if (len && (it->owner_raw = doc_strndup(r->doc, bl->text + off, len)) == NULL)
 			rfail(r, CL_ENOMEM, "out of memory");
 		/* "Marisol to investigate…": the action is "investigate…", as for
 		 * "@ana to document…" */
@@ -2892,8 +2933,7 @@ detail_apply(struct rules *r, long idx, const struct cl_block *bl)
 
 	if (idx < 0 || n == 0)
 		return;
-	memset(&x, 0, sizeof x);
-	x.status = ST_NONE;
+	extract_init(&x, r->doc, &r->spare);
 	m = n <= META_MAX ? meta_part(bl->text, n, &v, &vn, &st) : M_NONE;
 	/* only "Key: value" details: "5% of traffic" is not an owner */
 	if (m != M_NONE && memchr(bl->text, ':', n) != NULL) {
@@ -2931,12 +2971,11 @@ detail_apply(struct rules *r, long idx, const struct cl_block *bl)
 			if (bl->links[l].href && *bl->links[l].href &&
 			    bl->links[l].end - bl->links[l].start == strlen(x.ticket) &&
 			    memcmp(bl->text + bl->links[l].start, x.ticket, strlen(x.ticket)) == 0) {
-				char *u = cl_strdup(bl->links[l].href);
+				char *u = doc_strdup(r->doc, bl->links[l].href);
 				if (u == NULL) {
 					rfail(r, CL_ENOMEM, "out of memory");
 					break;
 				}
-				free(x.ticket);
 				x.ticket = u;
 				break;
 			}
@@ -2949,7 +2988,7 @@ detail_apply(struct rules *r, long idx, const struct cl_block *bl)
 	}
 	if (x.status != ST_NONE && it->status == NULL) {
 		it->done = x.status == ST_DONE;
-		set_str(&it->status, status_name(x.status));
+		set_str(r->doc, &it->status, status_name(x.status));
 	}
 	extract_release(&x);
 }
@@ -2991,7 +3030,7 @@ label_state(struct rules *r, const struct cl_block *bl, struct ctx *out, char **
 	struct extract x;
 
 	*due = *ticket = *owner = NULL;
-	if (extract_text(&x, bl->text, bl->len, bl->links, bl->nlinks,
+	if (extract_text(&x, r->doc, &r->spare, bl->text, bl->len, bl->links, bl->nlinks,
 	                 bl->flags & ~CL_BLOCK_ALL_STRUCK, 0) != 0) {
 		extract_release(&x);
 		rfail(r, CL_ENOMEM, "out of memory");
@@ -3009,7 +3048,7 @@ label_state(struct rules *r, const struct cl_block *bl, struct ctx *out, char **
 	/* "### Q3 2024", "### By end of June": the heading is the due date */
 	if (x.due_raw == NULL && x.action.len && x.action.len < 40 &&
 	    date_like(x.action.data, x.action.len))
-		x.due_raw = cl_strndup(x.action.data, rtrim_len(x.action.data, x.action.len));
+		x.due_raw = doc_strndup(r->doc, x.action.data, rtrim_len(x.action.data, x.action.len));
 	if (x.due_raw) {
 		*due = x.due_raw;
 		x.due_raw = NULL;
@@ -3053,9 +3092,6 @@ list_items(struct rules *r, int list, const struct ctx *c)
 			for (l = r->first_child[li]; l >= 0; l = r->next_sibling[l])
 				if (r->b->v[l].kind == CL_BLOCK_LIST)
 					list_items(r, l, &c2);
-			free(due);
-			free(ticket);
-			free(owner);
 			continue;
 		}
 		if (n == 0 || (bl->text[n - 1] == ':' && !marker_len(bl->text, n)))
@@ -3319,12 +3355,12 @@ table_items(struct rules *r, int table, const struct ctx *c, int anywhere)
 			explicit = ST_OPEN;
 		/* the action cell itself may say the owner, status or ticket the table
 		 * has no column for */
-		memset(&x, 0, sizeof x);
-		x.status = ST_NONE;
+		extract_init(&x, r->doc, &r->spare);
 		if ((col_of[COL_OWNER] < 0 || col_of[COL_STATUS] < 0 || col_of[COL_TICKET] < 0 ||
 		     col_of[COL_DUE] < 0) && meta_hint(ab->text, ab->len, ab->nlinks)) {
 			struct extract y;
-			if (extract_text(&y, ab->text, ab->len, ab->links, ab->nlinks, ab->flags, 0) != 0) {
+			if (extract_text(&y, r->doc, &r->spare, ab->text, ab->len, ab->links,
+			                 ab->nlinks, ab->flags, 0) != 0) {
 				extract_release(&y);
 				rfail(r, CL_ENOMEM, "out of memory");
 				return;
@@ -3332,8 +3368,9 @@ table_items(struct rules *r, int table, const struct ctx *c, int anywhere)
 			if ((col_of[COL_OWNER] < 0 && y.owner_raw) || (col_of[COL_DUE] < 0 && y.due_raw) ||
 			    (col_of[COL_STATUS] < 0 && y.status != ST_NONE) ||
 			    (col_of[COL_TICKET] < 0 && y.ticket)) {
+				struct cl_buf t = x.action;	/* y gives the spare back */
 				x.action = y.action;
-				memset(&y.action, 0, sizeof y.action);
+				y.action = t;
 				if (col_of[COL_OWNER] < 0) { x.owner_raw = y.owner_raw; y.owner_raw = NULL; }
 				if (col_of[COL_DUE] < 0) { x.due_raw = y.due_raw; y.due_raw = NULL; }
 				if (col_of[COL_STATUS] < 0) x.status = y.status;
@@ -3347,8 +3384,8 @@ table_items(struct rules *r, int table, const struct ctx *c, int anywhere)
 			const struct cl_block *cb = &r->b->v[rc[j]];
 			const char *t = cb->text;
 			switch (cols[j]) {
-			case COL_OWNER: take(&x.owner_raw, t, cb->len); break;
-			case COL_DUE: take(&x.due_raw, t, cb->len); break;
+			case COL_OWNER: take(&x, &x.owner_raw, t, cb->len); break;
+			case COL_DUE: take(&x, &x.due_raw, t, cb->len); break;
 			case COL_STATUS:
 				if (rtrim_len(t, cb->len) == 0)
 					break;
@@ -3360,14 +3397,13 @@ table_items(struct rules *r, int table, const struct ctx *c, int anywhere)
 				if (!cb->nlinks && (cl_str_ieq(t, "n/a") || cl_str_ieq(t, "none") ||
 				                    strcmp(t, "-") == 0 || *t == '\0'))
 					break;
-				free(x.ticket);
 				x.ticket = NULL;
 				if (cb->nlinks && cb->links[0].href && *cb->links[0].href)
-					x.ticket = cl_strdup(cb->links[0].href);
+					x.ticket = doc_strdup(r->doc, cb->links[0].href);
 				else
-					take(&x.ticket, t, cb->len);
+					take(&x, &x.ticket, t, cb->len);
 				break;
-			case COL_PRIORITY: take(&x.priority, t, cb->len); break;
+			case COL_PRIORITY: take(&x, &x.priority, t, cb->len); break;
 			default: break;
 			}
 		}
@@ -3381,7 +3417,6 @@ table_items(struct rules *r, int table, const struct ctx *c, int anywhere)
 			/* a Status column that says nothing is not a status */
 			if (col_of[COL_STATUS] >= 0 && x.status == ST_NONE && explicit == ST_NONE &&
 			    c->status == ST_NONE) {
-				free(r->doc->items[idx].status);
 				r->doc->items[idx].status = NULL;
 			}
 		}
@@ -3447,7 +3482,7 @@ meta_line(struct rules *r, char *line, int lineno, int front)
 			n = sizeof sev - 1;
 		memcpy(sev, value, n);
 		sev[n] = '\0';
-		set_str(&d->severity, sev);
+		set_str(d, &d->severity, sev);
 	} else if (strcmp(key, "authors") == 0 || strcmp(key, "author") == 0 ||
 	           strcmp(key, "written by") == 0) {
 		struct cl_buf b = CL_BUF_INIT;
@@ -3474,12 +3509,12 @@ meta_line(struct rules *r, char *line, int lineno, int front)
 			}
 		}
 		if (front && d->authors && b.len)
-			free(d->authors), d->authors = NULL;
+			d->authors = NULL;
 		if (d->authors == NULL || front)
-			set_str(&d->authors, cl_buf_str(&b));
+			set_str(d, &d->authors, cl_buf_str(&b));
 		cl_buf_release(&b);
 	} else if (strcmp(key, "owner") == 0) {
-		set_str(&d->rb_owner, value);
+		set_str(d, &d->rb_owner, value);
 	} else if (strcmp(key, "last tested") == 0) {
 		const char *rto;
 		d->is_runbook = 1;
@@ -3493,17 +3528,17 @@ meta_line(struct rules *r, char *line, int lineno, int front)
 				d->rb_actual_rto = atoi(rto);
 		}
 	} else if (strcmp(key, "rto target") == 0 || strcmp(key, "rto") == 0) {
-		set_str(&d->rb_rto_target, value);
+		set_str(d, &d->rb_rto_target, value);
 	} else if (front && strcmp(key, "title") == 0) {
-		set_str(&d->title, value);
+		set_str(d, &d->title, value);
 		d->title_line = lineno;
 		r->title_from_meta = 1;
 	} else if (front && strcmp(key, "status") == 0) {
-		set_str(&d->status, value);
+		set_str(d, &d->status, value);
 	} else if (strcmp(key, "team") == 0 && *value && (front || (d->team == NULL &&
 	           strlen(value) < 48))) {
 		/* front matter first; else the first short "Team:" line */
-		set_str(&d->team, value);
+		set_str(d, &d->team, value);
 	}
 }
 
@@ -3555,7 +3590,7 @@ heading_title(struct rules *r, const struct cl_block *bl)
 		return;
 	}
 	cl_str_trim(text);
-	set_str(&d->title, text);
+	set_str(d, &d->title, text);
 	d->title_line = bl->line;
 	/* "… — 2024-01-22" or "… - Jan 22, 2024" */
 	if ((q = strstr(text, "\xe2\x80\x94")) || (q = strstr(text, " - ")) ||
@@ -3583,12 +3618,8 @@ heading_enter(struct rules *r, int bi, int level)
 	struct ctx c = { ST_NONE, NULL, NULL, NULL };
 	char *due = NULL, *ticket = NULL, *owner = NULL;
 
-	while (r->nh > 0 && r->hs[r->nh - 1].level >= level) {
+	while (r->nh > 0 && r->hs[r->nh - 1].level >= level)
 		r->nh--;
-		free(r->hs[r->nh].due);
-		free(r->hs[r->nh].ticket);
-		free(r->hs[r->nh].owner);
-	}
 	parent = r->nh > 0 ? &r->hs[r->nh - 1] : NULL;
 	cls = (enum hclass)r->hclass[bi];
 	/* "**Detection**", "**Response**" under a real action heading are group
@@ -3621,9 +3652,9 @@ heading_enter(struct rules *r, int bi, int level)
 		struct ctx pc = { parent->status, parent->due, parent->ticket, parent->owner };
 		h->item = item_from_block(r, bi, &pc);
 		h->status = parent->status;
-		h->due = parent->due ? cl_strdup(parent->due) : NULL;
-		h->ticket = parent->ticket ? cl_strdup(parent->ticket) : NULL;
-		h->owner = parent->owner ? cl_strdup(parent->owner) : NULL;
+		h->due = parent->due ? doc_strdup(r->doc, parent->due) : NULL;
+		h->ticket = parent->ticket ? doc_strdup(r->doc, parent->ticket) : NULL;
+		h->owner = parent->owner ? doc_strdup(r->doc, parent->owner) : NULL;
 		r->nh++;
 		r->last_prose = -1;
 		return;
@@ -3638,16 +3669,18 @@ heading_enter(struct rules *r, int bi, int level)
 		}
 		label_state(r, bl, &c, &due, &ticket, &owner);
 		h->status = c.status;
-		h->due = due ? due : c.due ? cl_strdup(c.due) : NULL;
-		h->ticket = ticket ? ticket : c.ticket ? cl_strdup(c.ticket) : NULL;
-		h->owner = owner ? owner : c.owner ? cl_strdup(c.owner) : NULL;
+		h->due = due ? due : c.due ? doc_strdup(d, c.due) : NULL;
+		h->ticket = ticket ? ticket : c.ticket ? doc_strdup(d, c.ticket) : NULL;
+		h->owner = owner ? owner : c.owner ? doc_strdup(d, c.owner) : NULL;
 		if (!d->has_action_section) {
 			d->has_action_section = 1;
 			d->action_section_line = bl->line;
 		}
-		if ((d->nsections & (d->nsections + 1)) == 0 || d->sections == NULL) {
-			struct cl_pm_section *v = cl_realloc(d->sections,
-			                                     (d->nsections + 1) * 2 * sizeof *v);
+		/* room for 4, then it doubles at 4, 8, 16, ... */
+		if (d->sections == NULL ||
+		    (d->nsections >= 4 && (d->nsections & (d->nsections - 1)) == 0)) {
+			struct cl_pm_section *v = cl_realloc(d->sections, (d->nsections ?
+			                                     d->nsections * 2 : 4) * sizeof *v);
 			if (v == NULL) {
 				rfail(r, CL_ENOMEM, "out of memory");
 				return;
@@ -3656,7 +3689,7 @@ heading_enter(struct rules *r, int bi, int level)
 		}
 		d->sections[d->nsections].line = bl->line;
 		d->sections[d->nsections].nitems = 0;
-		d->sections[d->nsections].title = cl_strndup(bl->text, rtrim_len(bl->text, bl->len));
+		d->sections[d->nsections].title = doc_strndup(d, bl->text, rtrim_len(bl->text, bl->len));
 		h->section = (int)d->nsections++;
 	}
 	r->nh++;
@@ -3737,12 +3770,11 @@ para_rule(struct rules *r, int bi)
 	 * that follow in it */
 	if (h && h->action && r->last_prose < 0 && n <= META_MAX && memchr(bl->text, ':', n) &&
 	    !memchr(bl->text, '\n', n) && meta_part(bl->text, n, &v, &vn, &st) == M_OWNER) {
-		char *o = cl_strndup(v, rtrim_len(v, vn));
+		char *o = doc_strndup(r->doc, v, rtrim_len(v, vn));
 		if (o == NULL) {
 			rfail(r, CL_ENOMEM, "out of memory");
 			return;
 		}
-		free(h->owner);
 		h->owner = o;
 		return;
 	}
@@ -3764,18 +3796,19 @@ static int
 rules_index(struct rules *r)
 {
 	const struct cl_blocks *b = r->b;
-	int *last = NULL, stack[8], levels[8], ns = 0, seen_heading = 0;
-	size_t i;
+	int *last, stack[8], levels[8], ns = 0, seen_heading = 0;
+	size_t i, nb = b->n + 1;
 
-	if ((r->first_child = cl_malloc((b->n + 1) * sizeof(int))) == NULL ||
-	    (r->next_sibling = cl_malloc((b->n + 1) * sizeof(int))) == NULL ||
-	    (last = cl_malloc((b->n + 1) * sizeof(int))) == NULL ||
-	    (r->has_list = cl_calloc(b->n + 1, 1)) == NULL ||
-	    (r->is_label = cl_calloc(b->n + 1, 1)) == NULL ||
-	    (r->hclass = cl_calloc(b->n + 1, 1)) == NULL) {
-		free(last);
+	/* one allocation: first_child, next_sibling, last (ints), then has_list,
+	 * is_label, hclass (bytes, zeroed); cl_parse_blocks frees first_child */
+	if ((r->first_child = cl_malloc(nb * (3 * sizeof(int) + 3))) == NULL)
 		return CL_ENOMEM;
-	}
+	r->next_sibling = r->first_child + nb;
+	last = r->first_child + 2 * nb;
+	r->has_list = (unsigned char *)(r->first_child + 3 * nb);
+	r->is_label = r->has_list + nb;
+	r->hclass = r->is_label + nb;
+	memset(r->has_list, 0, 3 * nb);
 	for (i = 0; i < b->n; i++)
 		r->first_child[i] = r->next_sibling[i] = last[i] = -1;
 	for (i = 0; i < b->n; i++) {
@@ -3822,7 +3855,6 @@ rules_index(struct rules *r)
 			for (k = 0; k < ns; k++)
 				r->has_list[stack[k]] = 1;
 	}
-	free(last);
 	return 0;
 }
 
@@ -3842,13 +3874,14 @@ doc_resolve(struct cl_pm_doc *d, int ref)
 
 		if (it->owner_raw) {
 			const char *lt, *gt;
-			it->owner = cl_parse_owner(it->owner_raw);
+			char *copy = doc_strdup(d, it->owner_raw);
+			it->owner = copy ? owner_in(copy) : NULL;
 			it->owners_several = cl_parse_owner_several(it->owner_raw);
 			if ((lt = strchr(it->owner_raw, '<')) && (gt = strchr(lt, '>')) &&
 			    memchr(lt, '@', (size_t)(gt - lt)))
-				it->owner_email = cl_strndup(lt + 1, (size_t)(gt - lt - 1));
+				it->owner_email = doc_strndup(d, lt + 1, (size_t)(gt - lt - 1));
 			else if (strchr(it->owner_raw, '@') && it->owner && strchr(it->owner, '@'))
-				it->owner_email = cl_strdup(it->owner);
+				it->owner_email = doc_strdup(d, it->owner);
 		}
 		if (it->due_raw == NULL)
 			continue;
@@ -3964,20 +3997,9 @@ cl_parse_blocks(struct cl_pm_doc **out, const struct cl_blocks *b, int ref,
 		}
 	doc_resolve(r.doc, ref);
 done:
-	while (r.nh > 0) {
-		r.nh--;
-		free(r.hs[r.nh].due);
-		free(r.hs[r.nh].ticket);
-		free(r.hs[r.nh].owner);
-	}
-	for (i = 0; i < r.ninherited; i++)
-		free(r.inherited[i]);
+	cl_buf_release(&r.spare);
 	free(r.inherited);
-	free(r.first_child);
-	free(r.next_sibling);
-	free(r.has_list);
-	free(r.is_label);
-	free(r.hclass);
+	free(r.first_child);	/* and the other indexes rules_index made with it */
 	if (rc != 0) {
 		cl_pm_doc_free(r.doc);
 		return rc;
@@ -5320,23 +5342,11 @@ cl_pm_doc_same(const struct cl_pm_doc *a, const struct cl_pm_doc *b)
 void
 cl_pm_doc_free(struct cl_pm_doc *d)
 {
-	size_t i;
-
 	if (d == NULL)
 		return;
-	for (i = 0; i < d->nitems; i++)
-		pm_item_release(&d->items[i]);
-	for (i = 0; i < d->nsections; i++)
-		free(d->sections[i].title);
 	free(d->sections);
 	free(d->items);
-	free(d->title);
-	free(d->severity);
-	free(d->authors);
-	free(d->rb_owner);
-	free(d->rb_rto_target);
-	free(d->status);
-	free(d->team);
+	arena_free(d->strings);
 	free(d);
 }
 

@@ -53,6 +53,7 @@ struct cl_pm_section {
 	size_t nitems;		/* items found in it (sub-sections included) */
 };
 
+struct cl_arena;
 struct cl_pm_doc {
 	char *title;
 	int title_line;
@@ -73,6 +74,7 @@ struct cl_pm_doc {
 	char *team;		/* front matter "team:", else a "Team:" line; NULL if none */
 	struct cl_pm_section *sections;
 	size_t nsections;
+	struct cl_arena *strings;	/* holds every text of the document and its items */
 };
 
 /* Limits on what one document may hold; exceeding one is CL_EDATA. */
