@@ -1571,7 +1571,8 @@ struct job {
 	int have_sb;
 	struct cl_pm_doc *doc;
 	struct cl_problems probs;
-	char *doc_codes, **norms, **codes;
+	char *doc_codes, **norms, **codes;	/* codes[i]: into codes_text */
+	struct cl_buf codes_text;	/* every item's codes, NUL after each */
 };
 
 static void
@@ -1581,10 +1582,10 @@ job_release(struct job *j)
 
 	for (i = 0; j->doc && i < j->doc->nitems; i++) {
 		free(j->norms ? j->norms[i] : NULL);
-		free(j->codes ? j->codes[i] : NULL);
 	}
 	free(j->norms);
 	free(j->codes);
+	cl_buf_release(&j->codes_text);
 	free(j->doc_codes);
 	cl_problems_release(&j->probs);
 	cl_pm_doc_free(j->doc);
@@ -1918,8 +1919,8 @@ static void
 job_work(const struct run *r, struct job *j, struct cl_sha256 *sha)
 {
 	char *buf = NULL, first[65] = "";
-	size_t len = 0, i;
-	long failures = cl_alloc_failures();
+	size_t len = 0, i, *at = NULL;
+	long failures = cl_alloc_failures(), slo;
 	int attempt, changed = 0;
 
 	for (attempt = 0; attempt < 2; attempt++) {
@@ -1960,21 +1961,33 @@ job_work(const struct run *r, struct job *j, struct cl_sha256 *sha)
 	    (j->doc_codes = cl_lint_codes(&j->probs, 0)) == NULL)
 		goto oom;
 	if (j->doc->nitems && ((j->norms = cl_calloc(j->doc->nitems, sizeof *j->norms)) == NULL ||
-	                       (j->codes = cl_calloc(j->doc->nitems, sizeof *j->codes)) == NULL))
+	                       (j->codes = cl_calloc(j->doc->nitems, sizeof *j->codes)) == NULL ||
+	                       (at = cl_malloc(j->doc->nitems * sizeof *at)) == NULL))
 		goto oom;
+	/* the deadline depends on the document's severity only: one look-up */
+	if (!cl_slo_days(r->cfg, j->doc->severity, &slo))
+		slo = 0;
+	/* the items' codes go into one buffer (most are empty): pointed at
+	 * once it has stopped moving */
 	for (i = 0; i < j->doc->nitems; i++) {
 		size_t before = j->probs.n;
 		if (cl_lint_item(&j->probs, &j->doc->items[i], r->cfg) != 0 ||
-		    cl_lint_item_slo(&j->probs, &j->doc->items[i], j->doc, r->cfg) != 0 ||
-		    (j->norms[i] = cl_parse_normalise(j->doc->items[i].action)) == NULL ||
-		    (j->codes[i] = cl_lint_codes(&j->probs, before)) == NULL)
+		    cl_lint_item_slo(&j->probs, &j->doc->items[i], j->doc, slo) != 0 ||
+		    (j->norms[i] = cl_parse_normalise(j->doc->items[i].action)) == NULL)
 			goto oom;
+		at[i] = j->codes_text.len;
+		cl_lint_codes_add(&j->codes_text, &j->probs, before);
 	}
+	if (j->codes_text.oom)
+		goto oom;
+	for (i = 0; i < j->doc->nitems; i++)
+		j->codes[i] = j->codes_text.data + at[i];
 	goto done;
 oom:
 	j->rc = cl_error_set(&j->err, CL_ENOMEM, "out of memory");
 done:
 	free(buf);
+	free(at);
 	/* lint and the parser fill some fields without reporting a failed copy:
 	 * a document worked on short of memory is not stored, whatever it says */
 	if (cl_alloc_failures() != failures && j->rc != CL_ENOMEM) {
