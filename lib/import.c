@@ -2003,6 +2003,35 @@ seen(const struct run *r, const char *canon)
 	return r->seen && bsearch(&canon, r->seen, r->nseen, sizeof *r->seen, cmp_str) != NULL;
 }
 
+/* seen() for names asked in ascending order: *at is where the last one
+ * stood (start it with seen_lower), so a sorted listing is one merge pass
+ * instead of a binary search per row. */
+static int
+seen_next(const struct run *r, const char *canon, size_t *at)
+{
+	int c = 1;
+
+	while (*at < r->nseen && (c = strcmp(r->seen[*at], canon)) < 0)
+		(*at)++;
+	return *at < r->nseen && c == 0;
+}
+
+/* The index of the first name found that is not below s. */
+static size_t
+seen_lower(const struct run *r, const char *s)
+{
+	size_t lo = 0, hi = r->nseen;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (strcmp(r->seen[mid], s) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 /* True when most of post-mortem pm's live items have a row in the new
  * document (norms), compared by text hash: a moved document that was
  * edited a little. */
@@ -2617,9 +2646,11 @@ struct missing_rows {
 /* Steps s (id, canon, missing_since, retired_at of the post-mortems one
  * listing covers) and adds to rows what changes. complete: the listing is
  * the whole set, so one it lacks is missing; otherwise only those found
- * again are back. */
+ * again are back. at: NULL, or the listing is in canon order from the
+ * names found at *at on (seen_next). */
 static int
-missing_rows(struct run *r, sqlite3_stmt *s, int complete, struct missing_rows *rows)
+missing_rows(struct run *r, sqlite3_stmt *s, int complete, size_t *at,
+             struct missing_rows *rows)
 {
 	int rc = 0, step;
 
@@ -2628,7 +2659,7 @@ missing_rows(struct run *r, sqlite3_stmt *s, int complete, struct missing_rows *
 		const char *since = (const char *)sqlite3_column_text(s, 2);
 		int state;
 		time_t t;
-		if (canon && seen(r, canon))
+		if (canon && (at ? seen_next(r, canon, at) : seen(r, canon)))
 			state = since ? 0 : -1;
 		else if (!complete)
 			state = -1;
@@ -2677,7 +2708,7 @@ missing_in_source(struct run *r, struct cl_source *src, struct missing_rows *row
 	}
 	if (rc == 0 && (rc = cl_store_cached(r->st, &s, q, r->err)) == 0) {
 		sqlite3_bind_text(s, 1, cl_source_name(src), -1, SQLITE_STATIC);
-		rc = missing_rows(r, s, cl_source_complete(src), rows);
+		rc = missing_rows(r, s, cl_source_complete(src), NULL, rows);
 	}
 	return rc;
 }
@@ -2694,7 +2725,7 @@ static int
 mark_missing(struct run *r)
 {
 	static const char q[] = "SELECT id, canon, missing_since, retired_at FROM postmortems "
-		"WHERE canon >= ?1 AND canon < ?2 AND forgotten_at IS NULL";
+		"WHERE canon >= ?1 AND canon < ?2 AND forgotten_at IS NULL ORDER BY canon";
 	struct missing_rows rows = { 0 };
 	size_t k, i;
 	int rc = 0;
@@ -2704,6 +2735,7 @@ mark_missing(struct run *r)
 	for (k = 0; k < r->nroots && rc == 0 && !r->first; k++) {
 		char *lo, *hi;
 		sqlite3_stmt *s;
+		size_t at;
 		if (r->root_failed[k])
 			continue;
 		lo = cl_asprintf("%s/", strcmp(r->roots[k], "/") == 0 ? "" : r->roots[k]);
@@ -2717,7 +2749,8 @@ mark_missing(struct run *r)
 		if ((rc = cl_store_cached(r->st, &s, q, r->err)) == 0) {
 			sqlite3_bind_text(s, 1, lo, -1, SQLITE_STATIC);
 			sqlite3_bind_text(s, 2, hi, -1, SQLITE_STATIC);
-			rc = missing_rows(r, s, 1, &rows);
+			at = seen_lower(r, lo);
+			rc = missing_rows(r, s, 1, &at, &rows);
 		}
 		free(lo);
 		free(hi);
