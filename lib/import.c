@@ -164,6 +164,9 @@ struct pm_row {
 	long long id;
 	sqlite3_int64 size, mtime, ctime;
 	int has_mtime, forgotten, retired;
+	/* in the cache: missing_since is set; a file of this run has the name
+	 * (pm_cache_find found it) */
+	int missing, found;
 	const char *hash, *first_seen, *slug;	/* NULL when NULL */
 	size_t canon_at, hash_at, first_seen_at, slug_at;	/* in the cache: offsets + 1 */
 };
@@ -1649,7 +1652,7 @@ static int
 pm_cache_load(struct run *r, const struct found_list *files)
 {
 	static const char sql[] = "SELECT id, file_size, file_mtime, content_hash, first_seen, "
-		"slug, file_ctime, forgotten_at, retired_at, canon FROM postmortems";
+		"slug, file_ctime, forgotten_at, retired_at, canon, missing_since FROM postmortems";
 	struct pm_cache *c = &r->cache;
 	sqlite3_stmt *st;
 	size_t i, k;
@@ -1683,6 +1686,7 @@ pm_cache_load(struct run *r, const struct found_list *files)
 		o->hash_at = pm_cache_text(c, st, 3);
 		o->first_seen_at = pm_cache_text(c, st, 4);
 		o->slug_at = pm_cache_text(c, st, 5);
+		o->missing = sqlite3_column_type(st, 10) != SQLITE_NULL;
 	}
 	sqlite3_reset(st);
 	if (step != SQLITE_ROW && step != SQLITE_DONE)
@@ -1702,16 +1706,18 @@ pm_cache_load(struct run *r, const struct found_list *files)
 	return 0;
 }
 
-/* The cached row of a canonical name, its strings pointed at; 0 or 1. */
+/* The cached row of a canonical name, its strings pointed at, marked
+ * found; 0 or 1. */
 static int
-pm_cache_find(const struct pm_cache *c, const char *canon, struct pm_row *out)
+pm_cache_find(struct pm_cache *c, const char *canon, struct pm_row *out)
 {
 	size_t k;
 
 	for (k = (size_t)cl_text_hash(canon) & (c->nslots - 1); c->slots[k];
 	     k = (k + 1) & (c->nslots - 1)) {
-		const struct pm_row *o = &c->v[c->slots[k] - 1];
+		struct pm_row *o = &c->v[c->slots[k] - 1];
 		if (strcmp(c->text.data + o->canon_at - 1, canon) == 0) {
+			o->found = 1;
 			*out = *o;
 			out->hash = o->hash_at ? c->text.data + o->hash_at - 1 : NULL;
 			out->first_seen = o->first_seen_at ? c->text.data + o->first_seen_at - 1 : NULL;
@@ -2713,6 +2719,29 @@ missing_in_source(struct run *r, struct cl_source *src, struct missing_rows *row
 	return rc;
 }
 
+/* True when mark_missing has nothing to change below the walked root whose
+ * names start with lo: the cache (the whole table before the run) shows
+ * every live post-mortem there found again and none missing. The run
+ * cannot have added any other: what it inserts, or gives a new canon
+ * (store_postmortem, which clears missing_since, or a touched file's row,
+ * found here by that canon), has the name of a file it found. */
+static int
+root_unchanged(const struct run *r, const char *lo)
+{
+	const struct pm_cache *c = &r->cache;
+	size_t i, n = strlen(lo);
+
+	if (!c->on || c->legacy)
+		return 0;
+	for (i = 0; i < c->n; i++) {
+		const struct pm_row *o = &c->v[i];
+		if (!o->forgotten && (!o->found || o->missing) &&
+		    strncmp(c->text.data + o->canon_at - 1, lo, n) == 0)
+			return 0;
+	}
+	return 1;
+}
+
 /* After the files: a post-mortem below a walked directory that the walk did
  * not find, or listed by a configured source whose complete listing lacks
  * it, is missing (missing_since, from the first run it is not there);
@@ -2746,7 +2775,9 @@ mark_missing(struct run *r)
 			rc = cl_error_set(r->err, CL_ENOMEM, "out of memory");
 			break;
 		}
-		if ((rc = cl_store_cached(r->st, &s, q, r->err)) == 0) {
+		if (root_unchanged(r, lo))
+			;
+		else if ((rc = cl_store_cached(r->st, &s, q, r->err)) == 0) {
 			sqlite3_bind_text(s, 1, lo, -1, SQLITE_STATIC);
 			sqlite3_bind_text(s, 2, hi, -1, SQLITE_STATIC);
 			at = seen_lower(r, lo);
