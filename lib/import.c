@@ -164,6 +164,9 @@ struct pm_row {
 	long long id;
 	sqlite3_int64 size, mtime, ctime;
 	int has_mtime, forgotten, retired;
+	/* in the cache: missing_since is set; a file of this run has the name
+	 * (pm_cache_find found it) */
+	int missing, found;
 	const char *hash, *first_seen, *slug;	/* NULL when NULL */
 	size_t canon_at, hash_at, first_seen_at, slug_at;	/* in the cache: offsets + 1 */
 };
@@ -1571,7 +1574,8 @@ struct job {
 	int have_sb;
 	struct cl_pm_doc *doc;
 	struct cl_problems probs;
-	char *doc_codes, **norms, **codes;
+	char *doc_codes, **norms, **codes;	/* codes[i]: into codes_text */
+	struct cl_buf codes_text;	/* every item's codes, NUL after each */
 };
 
 static void
@@ -1581,10 +1585,10 @@ job_release(struct job *j)
 
 	for (i = 0; j->doc && i < j->doc->nitems; i++) {
 		free(j->norms ? j->norms[i] : NULL);
-		free(j->codes ? j->codes[i] : NULL);
 	}
 	free(j->norms);
 	free(j->codes);
+	cl_buf_release(&j->codes_text);
 	free(j->doc_codes);
 	cl_problems_release(&j->probs);
 	cl_pm_doc_free(j->doc);
@@ -1648,7 +1652,7 @@ static int
 pm_cache_load(struct run *r, const struct found_list *files)
 {
 	static const char sql[] = "SELECT id, file_size, file_mtime, content_hash, first_seen, "
-		"slug, file_ctime, forgotten_at, retired_at, canon FROM postmortems";
+		"slug, file_ctime, forgotten_at, retired_at, canon, missing_since FROM postmortems";
 	struct pm_cache *c = &r->cache;
 	sqlite3_stmt *st;
 	size_t i, k;
@@ -1682,6 +1686,7 @@ pm_cache_load(struct run *r, const struct found_list *files)
 		o->hash_at = pm_cache_text(c, st, 3);
 		o->first_seen_at = pm_cache_text(c, st, 4);
 		o->slug_at = pm_cache_text(c, st, 5);
+		o->missing = sqlite3_column_type(st, 10) != SQLITE_NULL;
 	}
 	sqlite3_reset(st);
 	if (step != SQLITE_ROW && step != SQLITE_DONE)
@@ -1701,16 +1706,18 @@ pm_cache_load(struct run *r, const struct found_list *files)
 	return 0;
 }
 
-/* The cached row of a canonical name, its strings pointed at; 0 or 1. */
+/* The cached row of a canonical name, its strings pointed at, marked
+ * found; 0 or 1. */
 static int
-pm_cache_find(const struct pm_cache *c, const char *canon, struct pm_row *out)
+pm_cache_find(struct pm_cache *c, const char *canon, struct pm_row *out)
 {
 	size_t k;
 
 	for (k = (size_t)cl_text_hash(canon) & (c->nslots - 1); c->slots[k];
 	     k = (k + 1) & (c->nslots - 1)) {
-		const struct pm_row *o = &c->v[c->slots[k] - 1];
+		struct pm_row *o = &c->v[c->slots[k] - 1];
 		if (strcmp(c->text.data + o->canon_at - 1, canon) == 0) {
+			o->found = 1;
 			*out = *o;
 			out->hash = o->hash_at ? c->text.data + o->hash_at - 1 : NULL;
 			out->first_seen = o->first_seen_at ? c->text.data + o->first_seen_at - 1 : NULL;
@@ -1918,8 +1925,8 @@ static void
 job_work(const struct run *r, struct job *j, struct cl_sha256 *sha)
 {
 	char *buf = NULL, first[65] = "";
-	size_t len = 0, i;
-	long failures = cl_alloc_failures();
+	size_t len = 0, i, *at = NULL;
+	long failures = cl_alloc_failures(), slo;
 	int attempt, changed = 0;
 
 	for (attempt = 0; attempt < 2; attempt++) {
@@ -1960,21 +1967,33 @@ job_work(const struct run *r, struct job *j, struct cl_sha256 *sha)
 	    (j->doc_codes = cl_lint_codes(&j->probs, 0)) == NULL)
 		goto oom;
 	if (j->doc->nitems && ((j->norms = cl_calloc(j->doc->nitems, sizeof *j->norms)) == NULL ||
-	                       (j->codes = cl_calloc(j->doc->nitems, sizeof *j->codes)) == NULL))
+	                       (j->codes = cl_calloc(j->doc->nitems, sizeof *j->codes)) == NULL ||
+	                       (at = cl_malloc(j->doc->nitems * sizeof *at)) == NULL))
 		goto oom;
+	/* the deadline depends on the document's severity only: one look-up */
+	if (!cl_slo_days(r->cfg, j->doc->severity, &slo))
+		slo = 0;
+	/* the items' codes go into one buffer (most are empty): pointed at
+	 * once it has stopped moving */
 	for (i = 0; i < j->doc->nitems; i++) {
 		size_t before = j->probs.n;
 		if (cl_lint_item(&j->probs, &j->doc->items[i], r->cfg) != 0 ||
-		    cl_lint_item_slo(&j->probs, &j->doc->items[i], j->doc, r->cfg) != 0 ||
-		    (j->norms[i] = cl_parse_normalise(j->doc->items[i].action)) == NULL ||
-		    (j->codes[i] = cl_lint_codes(&j->probs, before)) == NULL)
+		    cl_lint_item_slo(&j->probs, &j->doc->items[i], j->doc, slo) != 0 ||
+		    (j->norms[i] = cl_parse_normalise(j->doc->items[i].action)) == NULL)
 			goto oom;
+		at[i] = j->codes_text.len;
+		cl_lint_codes_add(&j->codes_text, &j->probs, before);
 	}
+	if (j->codes_text.oom)
+		goto oom;
+	for (i = 0; i < j->doc->nitems; i++)
+		j->codes[i] = j->codes_text.data + at[i];
 	goto done;
 oom:
 	j->rc = cl_error_set(&j->err, CL_ENOMEM, "out of memory");
 done:
 	free(buf);
+	free(at);
 	/* lint and the parser fill some fields without reporting a failed copy:
 	 * a document worked on short of memory is not stored, whatever it says */
 	if (cl_alloc_failures() != failures && j->rc != CL_ENOMEM) {
@@ -1988,6 +2007,35 @@ static int
 seen(const struct run *r, const char *canon)
 {
 	return r->seen && bsearch(&canon, r->seen, r->nseen, sizeof *r->seen, cmp_str) != NULL;
+}
+
+/* seen() for names asked in ascending order: *at is where the last one
+ * stood (start it with seen_lower), so a sorted listing is one merge pass
+ * instead of a binary search per row. */
+static int
+seen_next(const struct run *r, const char *canon, size_t *at)
+{
+	int c = 1;
+
+	while (*at < r->nseen && (c = strcmp(r->seen[*at], canon)) < 0)
+		(*at)++;
+	return *at < r->nseen && c == 0;
+}
+
+/* The index of the first name found that is not below s. */
+static size_t
+seen_lower(const struct run *r, const char *s)
+{
+	size_t lo = 0, hi = r->nseen;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (strcmp(r->seen[mid], s) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
 }
 
 /* True when most of post-mortem pm's live items have a row in the new
@@ -2604,9 +2652,11 @@ struct missing_rows {
 /* Steps s (id, canon, missing_since, retired_at of the post-mortems one
  * listing covers) and adds to rows what changes. complete: the listing is
  * the whole set, so one it lacks is missing; otherwise only those found
- * again are back. */
+ * again are back. at: NULL, or the listing is in canon order from the
+ * names found at *at on (seen_next). */
 static int
-missing_rows(struct run *r, sqlite3_stmt *s, int complete, struct missing_rows *rows)
+missing_rows(struct run *r, sqlite3_stmt *s, int complete, size_t *at,
+             struct missing_rows *rows)
 {
 	int rc = 0, step;
 
@@ -2615,7 +2665,7 @@ missing_rows(struct run *r, sqlite3_stmt *s, int complete, struct missing_rows *
 		const char *since = (const char *)sqlite3_column_text(s, 2);
 		int state;
 		time_t t;
-		if (canon && seen(r, canon))
+		if (canon && (at ? seen_next(r, canon, at) : seen(r, canon)))
 			state = since ? 0 : -1;
 		else if (!complete)
 			state = -1;
@@ -2664,9 +2714,32 @@ missing_in_source(struct run *r, struct cl_source *src, struct missing_rows *row
 	}
 	if (rc == 0 && (rc = cl_store_cached(r->st, &s, q, r->err)) == 0) {
 		sqlite3_bind_text(s, 1, cl_source_name(src), -1, SQLITE_STATIC);
-		rc = missing_rows(r, s, cl_source_complete(src), rows);
+		rc = missing_rows(r, s, cl_source_complete(src), NULL, rows);
 	}
 	return rc;
+}
+
+/* True when mark_missing has nothing to change below the walked root whose
+ * names start with lo: the cache (the whole table before the run) shows
+ * every live post-mortem there found again and none missing. The run
+ * cannot have added any other: what it inserts, or gives a new canon
+ * (store_postmortem, which clears missing_since, or a touched file's row,
+ * found here by that canon), has the name of a file it found. */
+static int
+root_unchanged(const struct run *r, const char *lo)
+{
+	const struct pm_cache *c = &r->cache;
+	size_t i, n = strlen(lo);
+
+	if (!c->on || c->legacy)
+		return 0;
+	for (i = 0; i < c->n; i++) {
+		const struct pm_row *o = &c->v[i];
+		if (!o->forgotten && (!o->found || o->missing) &&
+		    strncmp(c->text.data + o->canon_at - 1, lo, n) == 0)
+			return 0;
+	}
+	return 1;
 }
 
 /* After the files: a post-mortem below a walked directory that the walk did
@@ -2681,7 +2754,7 @@ static int
 mark_missing(struct run *r)
 {
 	static const char q[] = "SELECT id, canon, missing_since, retired_at FROM postmortems "
-		"WHERE canon >= ?1 AND canon < ?2 AND forgotten_at IS NULL";
+		"WHERE canon >= ?1 AND canon < ?2 AND forgotten_at IS NULL ORDER BY canon";
 	struct missing_rows rows = { 0 };
 	size_t k, i;
 	int rc = 0;
@@ -2691,6 +2764,7 @@ mark_missing(struct run *r)
 	for (k = 0; k < r->nroots && rc == 0 && !r->first; k++) {
 		char *lo, *hi;
 		sqlite3_stmt *s;
+		size_t at;
 		if (r->root_failed[k])
 			continue;
 		lo = cl_asprintf("%s/", strcmp(r->roots[k], "/") == 0 ? "" : r->roots[k]);
@@ -2701,10 +2775,13 @@ mark_missing(struct run *r)
 			rc = cl_error_set(r->err, CL_ENOMEM, "out of memory");
 			break;
 		}
-		if ((rc = cl_store_cached(r->st, &s, q, r->err)) == 0) {
+		if (root_unchanged(r, lo))
+			;
+		else if ((rc = cl_store_cached(r->st, &s, q, r->err)) == 0) {
 			sqlite3_bind_text(s, 1, lo, -1, SQLITE_STATIC);
 			sqlite3_bind_text(s, 2, hi, -1, SQLITE_STATIC);
-			rc = missing_rows(r, s, 1, &rows);
+			at = seen_lower(r, lo);
+			rc = missing_rows(r, s, 1, &at, &rows);
 		}
 		free(lo);
 		free(hi);

@@ -292,13 +292,12 @@ cl_slo_days(const struct cl_config *cfg, const char *severity, long *days)
 
 int
 cl_lint_item_slo(struct cl_problems *out, const struct cl_pm_item *it,
-                 const struct cl_pm_doc *doc, const struct cl_config *cfg)
+                 const struct cl_pm_doc *doc, long days)
 {
 	char act[64], due[11], limit[11];
-	long days;
 
-	if (doc->is_runbook || it->due == CL_NO_DATE || doc->incident_date == CL_NO_DATE ||
-	    !cl_slo_days(cfg, doc->severity, &days) || it->due <= doc->incident_date + days)
+	if (doc->is_runbook || days <= 0 || it->due == CL_NO_DATE ||
+	    doc->incident_date == CL_NO_DATE || it->due <= doc->incident_date + days)
 		return 0;
 	short_action(it->action ? it->action : "", act);
 	cl_date_format(it->due, due);
@@ -347,18 +346,33 @@ cl_lint_document(struct cl_problems *out, const struct cl_pm_doc *doc, int first
 	           written - doc->incident_date, inc, hours);
 }
 
+/* Appends the codes of problems from index from on to b, space separated. */
+static void
+put_codes(struct cl_buf *b, const struct cl_problems *p, size_t from)
+{
+	size_t i, start = b->len;
+
+	for (i = from; i < p->n; i++) {
+		if (b->len > start)
+			cl_buf_putc(b, ' ');
+		cl_buf_puts(b, p->v[i].code);
+	}
+}
+
 char *
 cl_lint_codes(const struct cl_problems *p, size_t from)
 {
 	struct cl_buf b = CL_BUF_INIT;
-	size_t i;
 
-	for (i = from; i < p->n; i++) {
-		if (b.len)
-			cl_buf_putc(&b, ' ');
-		cl_buf_puts(&b, p->v[i].code);
-	}
+	put_codes(&b, p, from);
 	return cl_buf_steal(&b);
+}
+
+void
+cl_lint_codes_add(struct cl_buf *b, const struct cl_problems *p, size_t from)
+{
+	put_codes(b, p, from);
+	cl_buf_add(b, "", 1);
 }
 
 void
