@@ -1432,8 +1432,14 @@ tidy(struct cl_buf *w)
 		size_t from = i;
 		char c;
 		unsigned k;
-		while ((k = kind[(unsigned char)(c = d[i])]) == 0)
-			d[o++] = d[i++];
+		if (o == i) {	/* nothing taken out yet: the run stays where it is */
+			while ((k = kind[(unsigned char)(c = d[i])]) == 0)
+				i++;
+			o = i;
+		} else {
+			while ((k = kind[(unsigned char)(c = d[i])]) == 0)
+				d[o++] = d[i++];
+		}
 		if (i != from)
 			space = 0;
 		if (k == 4) {
