@@ -277,12 +277,16 @@ cl_store_make_dirs(const char *path, struct cl_error *err)
  * writes in rollback mode (lib/import.c first_import), SQLite answers the
  * switch to WAL with SQLITE_BUSY at once, without its busy handler: wait
  * for the writer here as the busy timeout would (10 s), so that a reader
- * started meanwhile waits instead of failing. */
+ * started meanwhile waits instead of failing. Each try answers at once
+ * (no busy handler inside the loop): a writer that holds its EXCLUSIVE
+ * lock, as a first import does once its cache spills, would otherwise make
+ * every try wait the whole busy timeout, 200 x 10 s in all. */
 static int
 wal_on(sqlite3 *db)
 {
 	int rc, tries;
 
+	sqlite3_busy_timeout(db, 0);
 	for (tries = 0; tries < BUSY_MS / 50; tries++) {
 		rc = sqlite3_exec(db, "PRAGMA page_size = 8192; PRAGMA journal_mode = WAL", NULL,
 		                  NULL, NULL);
@@ -290,6 +294,7 @@ wal_on(sqlite3 *db)
 			break;
 		sqlite3_sleep(50);
 	}
+	sqlite3_busy_timeout(db, BUSY_MS);
 	return rc;
 }
 

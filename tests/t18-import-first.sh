@@ -115,4 +115,30 @@ for ms in 40 120 200 300 450 700; do
         fail "the import after a kill at ${ms} ms: $(n 'SELECT count(*) FROM items') items"
     [ "$(n 'PRAGMA journal_mode')" = wal ] || fail "journal mode after a kill at ${ms} ms"
 done
+# a reader waits for a writer the busy timeout in all (10 s), not per try: a writer holding
+# EXCLUSIVE, as a first import does once its page cache spills, made each
+# of wal_on's 200 tries wait 10 s (a reader hung 33 minutes)
+rm -f "$DB" "$DB"-*
+expect_rc 0 "$CL" -q -d "$DB" init
+$PY - "$DB" > "$T/locker.out" 2>&1 <<'PYEOF' &
+import sqlite3, sys, time
+c = sqlite3.connect(sys.argv[1], isolation_level=None)
+c.execute("PRAGMA journal_mode = DELETE")
+c.execute("BEGIN EXCLUSIVE")
+open(sys.argv[1] + ".locked", "w").close()
+time.sleep(40)
+PYEOF
+locker=$!
+i=0
+while [ ! -e "$DB.locked" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+[ -e "$DB.locked" ] || fail "the locker did not start: $(cat "$T/locker.out")"
+start=$(date +%s)
+rc=0
+timeout 35 "$CL" -d "$DB" list > /dev/null 2> "$T/busy.err" || rc=$?
+took=$(( $(date +%s) - start ))
+kill $locker 2>/dev/null; wait $locker 2>/dev/null
+[ $rc = 75 ] || fail "list against an EXCLUSIVE lock: exit $rc after ${took} s (want 75 after ~10 s)"
+[ $took -le 20 ] || fail "list against an EXCLUSIVE lock waited ${took} s"
+grep -q "is busy" "$T/busy.err" || fail "list against an EXCLUSIVE lock: $(cat "$T/busy.err")"
+echo "ok: a reader gives up after the busy timeout (${took} s)"
 echo "t18: ok"
