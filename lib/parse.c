@@ -738,30 +738,30 @@ char *
 cl_parse_normalise(const char *action)
 {
 	/* 1 emphasis and brackets (dropped), 2 white space (the C locale's
-	 * isspace) */
+	 * isspace), 3 the end */
 	static const unsigned char kind[256] = { ['*'] = 1, ['_'] = 1, ['`'] = 1, ['~'] = 1,
 		['['] = 1, [']'] = 1, [' '] = 2, ['\t'] = 2, ['\n'] = 2, ['\v'] = 2, ['\f'] = 2,
-		['\r'] = 2 };
+		['\r'] = 2, ['\0'] = 3 };
 	/* written in place: the result is never longer than the action */
 	char *out = cl_malloc(strlen(action) + 1);
 	const char *s;
 	size_t n = 0;
-	int space = 0;
 
 	if (out == NULL)
 		return NULL;
-	for (s = action; *s; s++) {
+	/* a run of white space (with dropped bytes in it) is one space, none
+	 * first; one last is taken off below with the trailing full stops */
+	for (s = action;; s++) {
 		unsigned char c = (unsigned char)*s;
-		if (kind[c] == 1)
-			continue;
-		if (kind[c] == 2) {
-			space = n > 0;
+		unsigned k = kind[c];
+		if (k == 0) {
+			out[n++] = (char)ascii_lower((char)c);
 			continue;
 		}
-		if (space)
+		if (k == 3)
+			break;
+		if (k == 2 && n > 0 && out[n - 1] != ' ')
 			out[n++] = ' ';
-		space = 0;
-		out[n++] = (char)ascii_lower((char)c);
 	}
 	while (n > 0 && (out[n - 1] == '.' || out[n - 1] == ' '))
 		n--;
@@ -1432,8 +1432,14 @@ tidy(struct cl_buf *w)
 		size_t from = i;
 		char c;
 		unsigned k;
-		while ((k = kind[(unsigned char)(c = d[i])]) == 0)
-			d[o++] = d[i++];
+		if (o == i) {	/* nothing taken out yet: the run stays where it is */
+			while ((k = kind[(unsigned char)(c = d[i])]) == 0)
+				i++;
+			o = i;
+		} else {
+			while ((k = kind[(unsigned char)(c = d[i])]) == 0)
+				d[o++] = d[i++];
+		}
 		if (i != from)
 			space = 0;
 		if (k == 4) {
@@ -3319,9 +3325,12 @@ table_items(struct rules *r, int table, const struct ctx *c, int anywhere)
 		if (a < nf) {
 			const struct cl_block *cb = &r->b->v[fc[a]];
 			int numeric = cb->len > 0;
-			for (k2 = 0; k2 < cb->len; k2++)
-				if (!isdigit((unsigned char)cb->text[k2]) && !strchr("#.-) ", cb->text[k2]))
+			for (k2 = 0; numeric && k2 < cb->len; k2++) {
+				char ch = cb->text[k2];	/* as strchr("#.-) ", ch): NUL too */
+				if (!isdigit((unsigned char)ch) && ch != '#' && ch != '.' && ch != '-' &&
+				    ch != ')' && ch != ' ' && ch != '\0')
 					numeric = 0;
+			}
 			for (k2 = a + 1; numeric && k2 < ncols; k2++)
 				if (cols[k2] == COL_NONE) {
 					cols[a] = COL_NONE;
