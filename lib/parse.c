@@ -4872,14 +4872,19 @@ scan_heading(struct scan *sc, const char *t, size_t n, int level, size_t start, 
 	while (n > a && (t[n - 1] == ' ' || t[n - 1] == '\t'))
 		n--;
 	scan_close(sc, start, a < n && (unsigned char)t[a] < 0x80 && isalnum((unsigned char)t[a]));
-	for (k = a; k < n && simple; k++) {
+	/* one pass: plain bytes, spaces (read only when plain), "date" */
+	for (k = a; k < n; k++) {
 		unsigned char c = (unsigned char)t[k];
-		simple = scan_plain(c, 0);
-		spaces += c == ' ';
+		if (c == ' ') {
+			spaces++;
+		} else if ((unsigned)((c | 0x20) - 'a') < 26) {
+			if ((c | 0x20) == 'd' && !date && k + 4 <= n)
+				date = (t[k + 1] | 0x20) == 'a' && (t[k + 2] | 0x20) == 't' &&
+				       (t[k + 3] | 0x20) == 'e';
+		} else if (simple && (unsigned)(c - '0') >= 10) {
+			simple = scan_plain(c, 0);
+		}
 	}
-	for (k = a; k + 4 <= n && !date; k++)
-		date = (t[k] | 0x20) == 'd' && (t[k + 1] | 0x20) == 'a' && (t[k + 2] | 0x20) == 't' &&
-		       (t[k + 3] | 0x20) == 'e';
 	while (sc->nh > 0 && sc->hs[sc->nh - 1].level >= level)
 		sc->nh--;
 	sc->hs[sc->nh].t = t + a;
