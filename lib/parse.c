@@ -5254,7 +5254,15 @@ cl_utf8_check(const char *s, size_t len)
 		unsigned long cp;
 
 		if (c < 0x80) {
-			/* ASCII runs, 32 then eight bytes at a time */
+			/* ASCII runs, 64, 32, then eight bytes at a time */
+			while (i + 64 <= len) {
+				uint64_t w[8];
+				memcpy(w, u + i, 64);
+				if ((w[0] | w[1] | w[2] | w[3] | w[4] | w[5] | w[6] | w[7]) &
+				    0x8080808080808080ULL)
+					break;
+				i += 64;
+			}
 			while (i + 32 <= len) {
 				uint64_t w[4];
 				memcpy(w, u + i, 32);
