@@ -4019,6 +4019,13 @@ done:
 
 /* ---- the Markdown front end (md4c → blocks) ---------------------------------------- */
 
+/* A byte range md4c does not read: lines newlines. prepare_input leaves it
+ * out of the copy md4c reads and then hands the reader, per cut, where it
+ * stood in that copy (start) and the lines left out up to it (lines). */
+struct cut {
+	size_t start, end, lines;
+};
+
 /* A block being read. */
 struct open_block {
 	int idx;
@@ -4035,6 +4042,9 @@ struct reader {
 	size_t len;
 	size_t *line_starts;
 	size_t nlines;
+	struct cut *cuts;	/* the sections left out, in order */
+	size_t ncuts;
+	int *line_no;		/* the source line of each line of input (with cuts) */
 	struct cl_blocks *blocks;
 	struct cl_error *err;
 	int failed;
@@ -4076,11 +4086,11 @@ line_of(struct reader *p, const char *ptr)
 		size_t c = p->line_hint;
 		if (c < p->nlines && p->line_starts[c] <= off &&
 		    (c + 1 == p->nlines || off < p->line_starts[c + 1]))
-			return (int)c + 1;
+			return p->line_no ? p->line_no[c] : (int)c + 1;
 		if (c + 1 < p->nlines && p->line_starts[c + 1] <= off &&
 		    (c + 2 == p->nlines || off < p->line_starts[c + 2])) {
 			p->line_hint = c + 1;
-			return (int)c + 2;
+			return p->line_no ? p->line_no[c + 1] : (int)c + 2;
 		}
 	}
 	hi = p->nlines;
@@ -4092,7 +4102,7 @@ line_of(struct reader *p, const char *ptr)
 			hi = mid;
 	}
 	p->line_hint = lo;
-	return (int)lo + 1;
+	return p->line_no ? p->line_no[lo] : (int)lo + 1;
 }
 
 /* Where each line of the input starts (one pass; grown as it goes). */
@@ -4116,6 +4126,18 @@ index_lines(struct reader *p)
 		p->line_starts[k++] = (size_t)(q - p->input) + 1;
 	}
 	p->nlines = k;
+	if (p->ncuts) {
+		/* the lines of the sections left out come before the line at
+		 * each cut's place */
+		size_t c = 0, shift = 0, i;
+		if ((p->line_no = cl_malloc(k * sizeof *p->line_no)) == NULL)
+			return CL_ENOMEM;
+		for (i = 0; i < k; i++) {
+			while (c < p->ncuts && p->cuts[c].start <= p->line_starts[i])
+				shift = p->cuts[c++].lines;
+			p->line_no[i] = (int)(i + 1 + shift);
+		}
+	}
 	return 0;
 }
 
@@ -4647,8 +4669,9 @@ front_matter_blocks(struct cl_blocks *b, const char *s, size_t end)
  * all with a ':'), tables (a '|'), and lists under an action heading (an
  * action section with a list drops its prose items). So the body of a
  * section under a top-level ATX heading that is neither action-like nor a
- * "Date" heading is left out of what md4c reads (its lines kept as empty
- * lines, so line numbers stay) when none of its text lines has ':', '|',
+ * "Date" heading is left out of what md4c reads (entirely; the reader maps
+ * the copy's lines back to the source's, so line numbers stay) when none
+ * of its text lines has ':', '|',
  * '&', "**" or "__", every one starts with a letter other than 'P'/'p' or a
  * digit (after list markers), its tables are tables to md4c for sure and
  * their headers name no strong action column (table_items wants one
@@ -4662,11 +4685,6 @@ front_matter_blocks(struct cl_blocks *b, const char *s, size_t end)
  * makes it leave out nothing. check_parse and fuzz_parse compare the result
  * with a parse of everything (cl_parse_document_read_all): a rule that
  * starts reading something outside action sections must be added here. */
-
-/* A byte range md4c does not read: lines newlines. */
-struct cut {
-	size_t start, end, lines;
-};
 
 struct scan {
 	const struct cl_parse_opts *opts;
@@ -4881,14 +4899,19 @@ scan_heading(struct scan *sc, const char *t, size_t n, int level, size_t start, 
 	while (n > a && (t[n - 1] == ' ' || t[n - 1] == '\t'))
 		n--;
 	scan_close(sc, start, a < n && (unsigned char)t[a] < 0x80 && isalnum((unsigned char)t[a]));
-	for (k = a; k < n && simple; k++) {
+	/* one pass: plain bytes, spaces (read only when plain), "date" */
+	for (k = a; k < n; k++) {
 		unsigned char c = (unsigned char)t[k];
-		simple = scan_plain(c, 0);
-		spaces += c == ' ';
+		if (c == ' ') {
+			spaces++;
+		} else if ((unsigned)((c | 0x20) - 'a') < 26) {
+			if ((c | 0x20) == 'd' && !date && k + 4 <= n)
+				date = (t[k + 1] | 0x20) == 'a' && (t[k + 2] | 0x20) == 't' &&
+				       (t[k + 3] | 0x20) == 'e';
+		} else if (simple && (unsigned)(c - '0') >= 10) {
+			simple = scan_plain(c, 0);
+		}
 	}
-	for (k = a; k + 4 <= n && !date; k++)
-		date = (t[k] | 0x20) == 'd' && (t[k + 1] | 0x20) == 'a' && (t[k + 2] | 0x20) == 't' &&
-		       (t[k + 3] | 0x20) == 'e';
 	while (sc->nh > 0 && sc->hs[sc->nh - 1].level >= level)
 		sc->nh--;
 	sc->hs[sc->nh].t = t + a;
@@ -5150,20 +5173,23 @@ scan_document(struct scan *sc, const char *s, size_t from, size_t len)
 		sc->n = 0;
 }
 
-/* The copy md4c reads: front matter and the sections it need not read
- * emptied (their lines kept), short table delimiter rows widened, zero
- * padding after it. */
+/* The copy md4c reads: front matter emptied (its lines kept), the sections
+ * it need not read left out (*cuts says where; none when rows are widened),
+ * short table delimiter rows widened, zero padding after it. */
 static int
-prepare_input(char **out, size_t *outlen, size_t *cells, const char *text, size_t len,
-              struct cl_blocks *b, const struct cl_parse_opts *opts, int read_all)
+prepare_input(char **out, size_t *outlen, struct cut **cuts, size_t *ncuts, size_t *cells,
+              const char *text, size_t len, struct cl_blocks *b,
+              const struct cl_parse_opts *opts, int read_all)
 {
-	size_t fm = front_matter_end(text, len), i, need = 0, c, o;
+	size_t fm = front_matter_end(text, len), i, need = 0, c, o, removed = 0;
 	struct scan sc;
 	struct cl_buf w = CL_BUF_INIT;
 	const char *q;
 	int rc;
 
 	*out = NULL;
+	*cuts = NULL;
+	*ncuts = 0;
 	if (fm && (rc = front_matter_blocks(b, text, fm)) != 0)
 		return rc;
 	memset(&sc, 0, sizeof sc);
@@ -5202,13 +5228,17 @@ prepare_input(char **out, size_t *outlen, size_t *cells, const char *text, size_
 			o += end - i;
 			if (c == sc.n)
 				break;
-			memset(*out + o, '\n', sc.v[c].lines);
-			o += sc.v[c].lines;
+			/* left out entirely (md4c reads no empty lines for it):
+			 * the reader's line numbers skip its lines there */
 			i = sc.v[c].end;
+			removed += sc.v[c].lines;
+			sc.v[c].start = o;
+			sc.v[c].lines = removed;
 		}
 		memset(*out + o, 0, MD4C_PAD);
 		*outlen = o;
-		free(sc.v);
+		*cuts = sc.v;
+		*ncuts = sc.n;
 		return 0;
 	}
 	for (i = 0; i < fm; i++)
@@ -5258,7 +5288,15 @@ cl_utf8_check(const char *s, size_t len)
 		unsigned long cp;
 
 		if (c < 0x80) {
-			/* ASCII runs, 32 then eight bytes at a time */
+			/* ASCII runs, 64, 32, then eight bytes at a time */
+			while (i + 64 <= len) {
+				uint64_t w[8];
+				memcpy(w, u + i, 64);
+				if ((w[0] | w[1] | w[2] | w[3] | w[4] | w[5] | w[6] | w[7]) &
+				    0x8080808080808080ULL)
+					break;
+				i += 64;
+			}
 			while (i + 32 <= len) {
 				uint64_t w[4];
 				memcpy(w, u + i, 32);
@@ -5384,7 +5422,8 @@ parse_document(struct cl_pm_doc **out, const char *text, size_t len, int ref,
 	/* md4c 0.4.8 reads a little past the size it is given on some inputs
 	 * (valgrind shows it on tests/fuzz/regress/parse/md4c-range-past-end):
 	 * it reads a copy followed by zero bytes that belong to us */
-	if ((rc = prepare_input(&padded, &plen, &p.cells, text, len, &blocks, opts, read_all)) != 0) {
+	if ((rc = prepare_input(&padded, &plen, &p.cuts, &p.ncuts, &p.cells, text, len, &blocks,
+	                        opts, read_all)) != 0) {
 		rc = cl_error_set(err, CL_ENOMEM, "out of memory");
 		goto done;
 	}
@@ -5431,6 +5470,8 @@ done:
 	}
 	free(p.link_href);
 	free(p.line_starts);
+	free(p.line_no);
+	free(p.cuts);
 	free(padded);
 	cl_blocks_release(&blocks);
 	return rc;
