@@ -689,6 +689,18 @@ collect_source(struct found_list *l, const char *name, struct run *r)
 
 /* Expands the sources into files. Missing sources are reported. A file
  * named on its own is read whatever its name. */
+/* Whether sources[i] was named before it, as the same string. */
+static int
+named_before(char *const *sources, int i)
+{
+	int j;
+
+	for (j = 0; j < i; j++)
+		if (strcmp(sources[j], sources[i]) == 0)
+			return 1;
+	return 0;
+}
+
 static int
 collect(struct found_list *l, char *const *sources, int nsources, struct run *r)
 {
@@ -704,7 +716,9 @@ collect(struct found_list *l, char *const *sources, int nsources, struct run *r)
 			continue;
 		}
 		if (is_url(src)) {
-			if ((rc = found_add(l, src, NULL, src, src, 0, NULL)) != 0)
+			if (named_before(sources, i))
+				r->stats->left_out_dup++;	/* one document, as a file */
+			else if ((rc = found_add(l, src, NULL, src, src, 0, NULL)) != 0)
 				return rc;
 			continue;
 		}

@@ -35,6 +35,15 @@ expect_in "$T/err" "HTTP 404"
 # a server that refuses the connection: try again later (75)
 expect_rc 75 "$CL" -d "$DB" import "http://127.0.0.1:9/pm.md" "$TOP/tests/fixtures/parse/crlf.md"
 expect_in "$T/err" "the next run tries again"
+# the same URL named twice is one document, also in a first import of 64
+# files or more (which asks SQLite nothing about names it inserted: the
+# second copy failed the run with exit 70, "UNIQUE constraint failed")
+$PY "$TOP/bench/gen-corpus.py" "$T/pm" 70 > /dev/null || fail "gen-corpus"
+expect_rc 0 "$CL" -d "$T/db2" -v import "$T/pm" "$url" "$url"
+expect_in "$T/err" "left out 1: files reached again by another path"
+[ "$(sqlite3 "$T/db2" "SELECT count(*) FROM postmortems WHERE source = '$url'")" = 1 ] ||
+    fail "the URL named twice is not one post-mortem"
+expect_rc 0 "$CL" -d "$DB" import "$url" "$url"
 expect_rc 64 "$CL" -d "$DB" list --bogus
 expect_rc 65 "$CL" -d "$DB" import "ftp://127.0.0.1/x.md"
 expect_in "$T/err" "only http and https"
