@@ -2829,27 +2829,57 @@ missing_in_source(struct run *r, struct cl_source *src, struct missing_rows *row
 	return rc;
 }
 
-/* True when mark_missing has nothing to change below the walked root whose
- * names start with lo: the cache (the whole table before the run) shows
- * every live post-mortem there found again and none missing. The run
- * cannot have added any other: what it inserts, or gives a new canon
- * (store_postmortem, which clears missing_since, or a touched file's row,
- * found here by that canon), has the name of a file it found. */
+/* The canonical names of the cached rows that keep a walked root from
+ * being unchanged (live, and not found again or missing), sorted, into
+ * *out (NULL without a cache: every root is then queried). */
 static int
-root_unchanged(const struct run *r, const char *lo)
+blocking_rows(const struct run *r, const char ***out, size_t *n)
 {
 	const struct pm_cache *c = &r->cache;
-	size_t i, n = strlen(lo);
+	const char **v;
+	size_t i, k = 0;
 
+	*out = NULL;
+	*n = 0;
 	if (!c->on || c->legacy)
 		return 0;
+	if ((v = cl_malloc((c->n + 1) * sizeof *v)) == NULL)
+		return cl_error_set(r->err, CL_ENOMEM, "out of memory");
 	for (i = 0; i < c->n; i++) {
 		const struct pm_row *o = &c->v[i];
-		if (!o->forgotten && (!o->found || o->missing) &&
-		    strncmp(c->text.data + o->canon_at - 1, lo, n) == 0)
-			return 0;
+		if (!o->forgotten && (!o->found || o->missing))
+			v[k++] = c->text.data + o->canon_at - 1;
 	}
-	return 1;
+	qsort(v, k, sizeof *v, cmp_str);
+	*out = v;
+	*n = k;
+	return 0;
+}
+
+/* True when mark_missing has nothing to change below the walked root whose
+ * names start with lo: the cache (the whole table before the run) shows
+ * every live post-mortem there found again and none missing, i.e. no
+ * blocking row (blocking_rows) starts with lo; one binary search (a loop
+ * over every cached row per root was roots x rows: 3,000 roots beside
+ * 10,000 rows not walked took 0.5 s). The run cannot have added any other:
+ * what it inserts, or gives a new canon (store_postmortem, which clears
+ * missing_since, or a touched file's row, found here by that canon), has
+ * the name of a file it found. */
+static int
+root_unchanged(const char *const *block, size_t n, const char *lo)
+{
+	size_t a = 0, b = n;
+
+	if (block == NULL)
+		return 0;
+	while (a < b) {
+		size_t m = a + (b - a) / 2;
+		if (strcmp(block[m], lo) < 0)
+			a = m + 1;
+		else
+			b = m;
+	}
+	return a == n || strncmp(block[a], lo, strlen(lo)) != 0;
 }
 
 /* After the files: a post-mortem below a walked directory that the walk did
@@ -2866,11 +2896,14 @@ mark_missing(struct run *r)
 	static const char q[] = "SELECT id, canon, missing_since, retired_at FROM postmortems "
 		"WHERE canon >= ?1 AND canon < ?2 AND forgotten_at IS NULL ORDER BY canon";
 	struct missing_rows rows = { 0 };
-	size_t k, i;
+	const char **block = NULL;
+	size_t k, i, nblock = 0;
 	int rc = 0;
 
 	/* a first import's rows are all its own, found this run and not
 	 * missing: under its roots nothing can change */
+	if (!r->first && r->nroots > 0)
+		rc = blocking_rows(r, &block, &nblock);
 	for (k = 0; k < r->nroots && rc == 0 && !r->first; k++) {
 		char *lo, *hi;
 		sqlite3_stmt *s;
@@ -2885,7 +2918,7 @@ mark_missing(struct run *r)
 			rc = cl_error_set(r->err, CL_ENOMEM, "out of memory");
 			break;
 		}
-		if (root_unchanged(r, lo))
+		if (root_unchanged(block, nblock, lo))
 			;
 		else if ((rc = cl_store_cached(r->st, &s, q, r->err)) == 0) {
 			sqlite3_bind_text(s, 1, lo, -1, SQLITE_STATIC);
@@ -2896,6 +2929,7 @@ mark_missing(struct run *r)
 		free(lo);
 		free(hi);
 	}
+	free(block);
 	for (k = 0; k < r->nsrcs && rc == 0; k++)
 		rc = missing_in_source(r, r->srcs[k], &rows);
 	for (i = 0; i < rows.n && rc == 0; i++) {
