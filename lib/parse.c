@@ -3371,6 +3371,7 @@ table_items(struct rules *r, int table, const struct ctx *c, int anywhere)
 			if (extract_text(&y, r->doc, &r->spare, ab->text, ab->len, ab->links,
 			                 ab->nlinks, ab->flags, 0) != 0) {
 				extract_release(&y);
+				extract_release(&x);	/* it holds the spare buffer */
 				rfail(r, CL_ENOMEM, "out of memory");
 				return;
 			}
